@@ -1,0 +1,189 @@
+// A typed StreamHouse client over @grpc/grpc-js: a pool of channels (one TCP connection each),
+// raised HTTP/2 windows, deadlines, tenant and auth metadata, optional TLS.
+import * as grpc from '@grpc/grpc-js';
+import { LoadhouseError } from '../errors.js';
+import type { StreamHouseMethod, StreamHouseMethods } from './messages.js';
+import { streamHouseServiceDefinition } from './service.js';
+
+export interface TlsOptions {
+  /** PEM of the CA that signed the server certificate (default: the system roots). */
+  ca?: string | Buffer;
+  /** PEM client certificate and key, for mutual TLS. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Overrides the name checked against the server certificate. */
+  serverName?: string;
+}
+
+export interface ClientOptions {
+  /** Sent as the `x-organization-id` metadata on every call. */
+  organizationId?: string;
+  /** TLS settings; `true` uses the system roots. Plaintext when absent. */
+  tls?: TlsOptions | boolean;
+  /** Extra metadata on every call, e.g. `{ authorization: 'Bearer …' }`. */
+  metadata?: Record<string, string>;
+  /** Deadline per call in milliseconds (default 30000). */
+  deadlineMs?: number;
+  /** Number of channels (TCP connections) calls are spread over (default 1). */
+  connections?: number;
+  /** Extra grpc-js channel options. */
+  channelOptions?: grpc.ChannelOptions;
+}
+
+export type Response<M extends StreamHouseMethod> = StreamHouseMethods[M][1];
+export type Request<M extends StreamHouseMethod> = StreamHouseMethods[M][0];
+export type UnaryCallback<M extends StreamHouseMethod> = (err: grpc.ServiceError | null, res?: Response<M>) => void;
+
+const MiB = 1024 * 1024;
+
+/** Channel options loadhouse uses by default: large windows and messages, its own connection per channel. */
+export function defaultChannelOptions(): grpc.ChannelOptions {
+  return {
+    'grpc.max_send_message_length': 64 * MiB,
+    'grpc.max_receive_message_length': 64 * MiB,
+    'grpc-node.flow_control_window': 4 * MiB,
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+  };
+}
+
+function credentialsFor(tls: ClientOptions['tls']): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  if (tls === true) return grpc.credentials.createSsl();
+  const buf = (v: string | Buffer | undefined) => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
+  return grpc.credentials.createSsl(buf(tls.ca), buf(tls.key), buf(tls.cert));
+}
+
+const ClientCtor = grpc.makeGenericClientConstructor(streamHouseServiceDefinition(), 'StreamHouse');
+
+/** Lower-case status name of a gRPC code (`UNAVAILABLE`), the key used in `errorsByCode`. */
+export function statusName(code: number): string {
+  return (grpc.status as unknown as Record<number, string>)[code] ?? `CODE_${code}`;
+}
+
+export class StreamHouseClient {
+  readonly address: string;
+  private readonly clients: grpc.Client[];
+  private readonly metadata: grpc.Metadata;
+  private readonly deadlineMs: number;
+  private next = 0;
+
+  constructor(address: string, options: ClientOptions = {}) {
+    this.address = address;
+    const connections = Math.max(1, Math.floor(options.connections ?? 1));
+    const creds = credentialsFor(options.tls);
+    const channelOptions: grpc.ChannelOptions = { ...defaultChannelOptions(), ...options.channelOptions };
+    if (options.tls && options.tls !== true && options.tls.serverName) {
+      channelOptions['grpc.ssl_target_name_override'] = options.tls.serverName;
+      channelOptions['grpc.default_authority'] = options.tls.serverName;
+    }
+    this.clients = [];
+    for (let i = 0; i < connections; i++) {
+      // A distinct option value keeps grpc-js from sharing one connection between the channels.
+      this.clients.push(new ClientCtor(address, creds, { ...channelOptions, 'loadhouse.channel': i }));
+    }
+    this.metadata = new grpc.Metadata();
+    if (options.organizationId) this.metadata.set('x-organization-id', options.organizationId);
+    for (const [k, v] of Object.entries(options.metadata ?? {})) this.metadata.set(k, v);
+    this.deadlineMs = options.deadlineMs ?? 30_000;
+  }
+
+  get connections(): number {
+    return this.clients.length;
+  }
+
+  /** Channels whose connectivity state is READY or IDLE (able to take calls now). */
+  healthyConnections(): number {
+    let n = 0;
+    for (const c of this.clients) {
+      const s = c.getChannel().getConnectivityState(false);
+      if (s === grpc.connectivityState.READY || s === grpc.connectivityState.IDLE) n++;
+    }
+    return n;
+  }
+
+  /** Callback form for hot paths: no promise per call. Calls rotate over the channels. */
+  unary<M extends StreamHouseMethod>(
+    method: M,
+    request: Request<M>,
+    callback: UnaryCallback<M>,
+    deadlineMs: number = this.deadlineMs,
+  ): grpc.ClientUnaryCall {
+    const client = this.clients[this.next++ % this.clients.length] as unknown as Record<
+      string,
+      (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: UnaryCallback<M>) => grpc.ClientUnaryCall
+    >;
+    const fn = client[method]!;
+    return fn.call(client, request, this.metadata, { deadline: Date.now() + deadlineMs }, callback);
+  }
+
+  call<M extends StreamHouseMethod>(method: M, request: Request<M>, deadlineMs?: number): Promise<Response<M>> {
+    return new Promise((resolve, reject) => {
+      this.unary(method, request, (err, res) => (err ? reject(err) : resolve(res as Response<M>)), deadlineMs);
+    });
+  }
+
+  createTopic(req: Request<'CreateTopic'>) {
+    return this.call('CreateTopic', req);
+  }
+  getTopic(req: Request<'GetTopic'>) {
+    return this.call('GetTopic', req);
+  }
+  listTopics() {
+    return this.call('ListTopics', {});
+  }
+  deleteTopic(req: Request<'DeleteTopic'>) {
+    return this.call('DeleteTopic', req);
+  }
+  produce(req: Request<'Produce'>) {
+    return this.call('Produce', req);
+  }
+  produceBatch(req: Request<'ProduceBatch'>) {
+    return this.call('ProduceBatch', req);
+  }
+  consume(req: Request<'Consume'>) {
+    return this.call('Consume', req);
+  }
+  commitOffset(req: Request<'CommitOffset'>) {
+    return this.call('CommitOffset', req);
+  }
+  getOffset(req: Request<'GetOffset'>) {
+    return this.call('GetOffset', req);
+  }
+
+  /**
+   * Waits until every channel is connected, or throws LH_TARGET_UNREACHABLE naming the address.
+   */
+  async waitForReady(timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await Promise.all(
+      this.clients.map(
+        (c) =>
+          new Promise<void>((resolve, reject) => {
+            c.waitForReady(deadline, (err) => {
+              if (!err) return resolve();
+              reject(
+                new LoadhouseError(
+                  'LH_TARGET_UNREACHABLE',
+                  `Cannot connect to the StreamHouse target at ${this.address} within ${timeoutMs} ms. ` +
+                    'Check the address (--target host:port), that the server is running and that the port is the gRPC one (50051 by default).',
+                  { cause: err, details: { address: this.address } },
+                ),
+              );
+            });
+          }),
+      ),
+    );
+  }
+
+  close(): void {
+    for (const c of this.clients) c.close();
+  }
+}
+
+export function isServiceError(err: unknown): err is grpc.ServiceError {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number' && 'metadata' in err;
+}
+
+export { grpc };
