@@ -1,0 +1,149 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LoadTestResult } from '@loadhouse/core';
+import { inlineScript, jsonForScript } from './html.js';
+import { renderReport } from './render.js';
+import { makeResult } from './test-fixture.js';
+
+const chartNames = (html: string) => [...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]);
+const omitted = (html: string) => [...html.matchAll(/data-omitted="([^"]+)"/g)].map((m) => m[1]);
+const payloadOf = (html: string) => {
+  const m = /<script type="application\/json" id="loadhouse-data">([\s\S]*?)<\/script>/.exec(html);
+  if (!m) throw new Error('no data script');
+  return JSON.parse(m[1]!) as { phases: Array<{ name: string }>; charts: Array<{ name: string; series: Array<{ label: string }> }> };
+};
+
+let full: LoadTestResult;
+beforeAll(() => {
+  full = makeResult();
+});
+
+describe('renderReport', () => {
+  it('draws every chart the fixture has data for, and the page data matches the containers', () => {
+    const html = renderReport(full);
+    expect(chartNames(html)).toEqual([
+      'throughput',
+      'latency-response',
+      'latency-service',
+      'latency-distribution',
+      'consumer-lag',
+      'consumer-latency',
+      'consumer-latency-distribution',
+      'memory',
+      'cpu',
+      'metrics-latency',
+      'metrics-percent',
+      'metrics-rate',
+      'metrics-bytes',
+      'metrics-count',
+    ]);
+    const payload = payloadOf(html);
+    expect(payload.charts.map((c) => c.name)).toEqual(chartNames(html));
+    expect(payload.phases.map((p) => p.name)).toEqual(['backlog', 'drain']);
+    // A constant metric is listed, not drawn.
+    expect(html).toContain('Constant over the run, not drawn: s3.errors = 0.');
+  });
+
+  it('shows the header, the criteria outcomes and the tables as plain HTML', () => {
+    const html = renderReport(full, { title: 'Nightly <lag> run' });
+    expect(html).toContain('<title>Nightly &lt;lag&gt; run</title>');
+    expect(html).toContain('<span class="badge completed">completed</span>');
+    expect(html).toContain('127.0.0.1:50051');
+    expect(html.match(/<tr class="pass">/g)).toHaveLength(3);
+    expect(html.match(/<tr class="fail">/g)).toHaveLength(1);
+    expect(html).toContain('Cache hit rate');
+    expect(html).toContain('78.4%');
+    for (const heading of ['Phases', 'Integrity', 'Scenario results', 'Configuration', 'Environment']) expect(html).toContain(`>${heading}</h`);
+    expect(html).toContain('timeToClearLagSeconds');
+    // No external resource: everything is inlined.
+    expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).toContain('uPlot');
+  });
+
+  it('says why an aborted or failed run ended', () => {
+    const failed = { ...full, state: 'failed', partial: true, endReason: 'target-unreachable', endMessage: 'The target stopped answering.', error: { code: 'LH_TARGET_UNREACHABLE', message: 'connect ECONNREFUSED' } } as LoadTestResult;
+    const html = renderReport(failed);
+    expect(html).toContain('<span class="badge failed">failed</span> <span class="badge partial">partial</span>');
+    expect(html).toContain('The target stopped answering.');
+    expect(html).toContain('LH_TARGET_UNREACHABLE: connect ECONNREFUSED');
+  });
+
+  it('omits charts whose data is absent, with a note instead of an empty plot', () => {
+    const html = renderReport(makeResult({ consumers: false, metrics: false, histograms: false }));
+    const names = chartNames(html);
+    expect(names).toEqual(['throughput', 'latency-response', 'latency-service', 'memory', 'cpu']);
+    expect(omitted(html)).toEqual(expect.arrayContaining(['throughput', 'latency-distribution', 'consumer-lag', 'metrics']));
+    expect(html).toContain('No consumer ran in this test');
+    expect(payloadOf(html).charts.map((c) => c.name)).toEqual(names);
+    // Without consumers the throughput chart has no consumed line.
+    expect(payloadOf(html).charts[0]!.series.map((s) => s.label)).toEqual(['target rate', 'produced (acked)']);
+  });
+
+  it('leaves out a series nobody measured (target memory without a PID) and says so', () => {
+    const result = makeResult();
+    for (const s of result.series) s.target = {};
+    const html = renderReport(result);
+    const memory = payloadOf(html).charts.find((c) => c.name === 'memory')!;
+    expect(memory.series.map((s) => s.label)).toEqual(['generator RSS', 'generator heap']);
+    expect(chartNames(html)).toContain('cpu');
+    expect(html).toContain('Target memory was not measured');
+  });
+
+  it('draws nothing over time for a result without samples', () => {
+    const html = renderReport({ ...full, series: [], histograms: {} });
+    expect(chartNames(html)).toEqual([]);
+    expect(omitted(html)).toContain('series');
+    expect(payloadOf(html).charts).toEqual([]);
+  });
+});
+
+describe('escaping', () => {
+  const evil = '</script><script>window.pwned = 1</script><!--';
+
+  it('keeps </script> in any string from breaking out of the data or the page', () => {
+    const result = makeResult();
+    result.scenario = evil;
+    result.endMessage = '<img src=x onerror="alert(1)">';
+    result.phases[0]!.name = evil;
+    result.config = { ...result.config, note: evil };
+    for (const s of result.series) s.metrics[`s3.${evil}.p99`] = s.elapsedSeconds;
+    const html = renderReport(result);
+    // Exactly the page's own three scripts open and close.
+    expect(html.match(/<script/gi)).toHaveLength(3);
+    expect(html.match(/<\/script/gi)).toHaveLength(3);
+    expect(html).not.toContain('<img src=x');
+    const payload = payloadOf(html);
+    expect(payload.phases[0]!.name).toBe(evil);
+    expect(payload.charts.find((c) => c.name === 'metrics-latency')!.series.map((s) => s.label)).toContain(`s3.${evil}.p99`);
+  });
+
+  it('jsonForScript leaves no <, > or & and round-trips', () => {
+    const value = { s: evil, amp: 'a && b', ls: 'line\u2028sep\u2029' };
+    const json = jsonForScript(value);
+    expect(json).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(json)).toEqual(value);
+  });
+
+  it('inlined scripts keep their meaning without a literal </script', () => {
+    const source = 'return "</script>" + /<\\/script>/.source + `</SCRIPT>`;';
+    const safe = inlineScript(source);
+    expect(safe).not.toMatch(/<\/script/i);
+    expect(new Function(safe)()).toBe(new Function(source)());
+  });
+});
+
+describe('long runs', () => {
+  it('decimates a day of samples to min/max pairs that keep every spike', () => {
+    const result = makeResult({ histograms: false });
+    const base = result.series;
+    const n = 86_400;
+    result.series = Array.from({ length: n }, (_, i) => ({ ...base[i % base.length]!, elapsedSeconds: i + 1 }));
+    result.series[50_001] = { ...result.series[50_001]!, consumer: { ...result.series[50_001]!.consumer, lag: 9_876_500 } };
+    const html = renderReport(result);
+    const lag = payloadOf(html).charts.find((c) => c.name === 'consumer-lag') as unknown as { data: number[][] };
+    expect(lag.data[0]).toHaveLength(4000);
+    expect(lag.data[0]![0]).toBe(1);
+    expect(lag.data[0]!.at(-1)).toBe(n);
+    expect(Math.max(...lag.data[1]!)).toBe(9_876_500);
+    expect(html.length).toBeLessThan(3_000_000);
+  });
+});
