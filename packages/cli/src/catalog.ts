@@ -1,0 +1,92 @@
+// The scenarios the `run` command knows: their flags, per-scenario defaults, and how flags become options.
+import type { Scenario } from '@loadhouse/core';
+import { consumerLag, highThroughput, manyProducers, stability } from '@loadhouse/scenarios';
+
+export type FlagValues = Record<string, string | number | boolean | undefined>;
+
+export interface ScenarioEntry {
+  name: string;
+  summary: string;
+  /** Scenario flags it reads, with its own defaults (the plan's values where the plan gives one). */
+  defaults: Record<string, number>;
+  build(v: FlagValues, scale?: number): Scenario;
+}
+
+const num = (v: FlagValues, key: string): number => v[key] as number;
+const opt = (v: FlagValues, key: string): number | undefined => v[key] as number | undefined;
+
+/** Common producer tuning flags shared by every scenario. */
+function producerTuning(v: FlagValues) {
+  return {
+    batchSize: opt(v, 'batchSize'),
+    lingerMs: opt(v, 'lingerMs'),
+    maxInFlight: opt(v, 'maxInFlight'),
+  };
+}
+
+export const SCENARIOS: ScenarioEntry[] = [
+  {
+    name: 'high-throughput',
+    summary: 'Sustained produce rate: within 5% of target, P99 < 100 ms, zero errors, target memory < 2 GB',
+    defaults: { duration: 30, targetRate: 50000, partitions: 5, messageSize: 1024 },
+    build: (v) =>
+      highThroughput({
+        durationSeconds: num(v, 'duration'),
+        targetRate: num(v, 'targetRate'),
+        partitions: num(v, 'partitions'),
+        messageSize: num(v, 'messageSize'),
+        producers: opt(v, 'producers'),
+        consumers: opt(v, 'consumers'),
+        ...producerTuning(v),
+      }),
+  },
+  {
+    name: 'many-producers',
+    summary: 'Many concurrent producers each sending a quota: all complete, > 100K msgs/s, P99 < 200 ms',
+    defaults: { producerCount: 1000, messagesPerProducer: 10000, partitions: 100, messageSize: 1024, targetRate: 120000 },
+    build: (v) =>
+      manyProducers({
+        producerCount: num(v, 'producerCount'),
+        messagesPerProducer: num(v, 'messagesPerProducer'),
+        partitions: num(v, 'partitions'),
+        messageSize: num(v, 'messageSize'),
+        targetRate: num(v, 'targetRate'),
+        ...producerTuning(v),
+      }),
+  },
+  {
+    name: 'consumer-lag',
+    summary: 'Build lag (produce faster than consume), then stop producing and measure the catch-up',
+    defaults: { produceRate: 1000000, consumeRate: 500000, duration: 600, partitions: 10, messageSize: 1024 },
+    build: (v) =>
+      consumerLag({
+        produceRate: num(v, 'produceRate'),
+        consumeRate: num(v, 'consumeRate'),
+        durationSeconds: num(v, 'duration'),
+        partitions: num(v, 'partitions'),
+        messageSize: num(v, 'messageSize'),
+        consumers: opt(v, 'consumers'),
+        producers: opt(v, 'producers'),
+        ...producerTuning(v),
+      }),
+  },
+  {
+    name: 'stability',
+    summary: 'Long steady produce and consume: no crash, memory growth < 10%, throughput variance < 5%, errors < 0.01%',
+    defaults: { duration: 604800, targetRate: 50000, partitions: 20, messageSize: 1024 },
+    build: (v) =>
+      stability({
+        durationSeconds: num(v, 'duration'),
+        targetRate: num(v, 'targetRate'),
+        partitions: num(v, 'partitions'),
+        messageSize: num(v, 'messageSize'),
+        consumers: opt(v, 'consumers'),
+        producers: opt(v, 'producers'),
+        ...producerTuning(v),
+      }),
+  },
+];
+
+export function findScenario(name: string): ScenarioEntry | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}

@@ -1,0 +1,43 @@
+// `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
+import { LoadhouseError, StreamHouseClient, isServiceError, grpc } from '@loadhouse/core';
+import { EXIT } from './exit-codes.js';
+import { readFlags, type FlagSpec } from './flags.js';
+import type { Io } from './io.js';
+import { runPreflight } from './plugins.js';
+import { parseHostPort } from './run-command.js';
+
+export const CHECK_FLAGS: FlagSpec[] = [
+  { name: 'target', kind: 'string', value: '<host:port>', group: 'target', description: 'gRPC address of the StreamHouse server or agent', default: 'localhost:50051' },
+  { name: 'http-target', kind: 'string', value: '<url>', group: 'target', description: 'HTTP base address (/health, /ready, /metrics)', default: 'http://localhost:8080' },
+  { name: 'org', kind: 'string', value: '<id>', group: 'target', description: 'Organization id sent as x-organization-id' },
+  { name: 'connect-timeout', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'target', description: 'Seconds to wait for the gRPC connection', default: 5 },
+  { name: 'ready-timeout', kind: 'number', value: '<seconds>', min: 0, group: 'target', description: 'Seconds to wait for /ready to answer 200', default: 30 },
+];
+
+/** Connects, and checks that the peer speaks streamhouse.StreamHouse (ListTopics answers). */
+export async function checkGrpc(address: string, org: string | undefined, timeoutMs: number): Promise<number> {
+  const client = new StreamHouseClient(address, { organizationId: org });
+  try {
+    await client.waitForReady(timeoutMs);
+    try {
+      const res = await client.listTopics();
+      return res.topics.length;
+    } catch (err) {
+      if (isServiceError(err) && err.code === grpc.status.UNIMPLEMENTED) {
+        throw new LoadhouseError('LH_TARGET_NOT_STREAMHOUSE', `${address} accepts gRPC but does not serve streamhouse.StreamHouse (ListTopics: UNIMPLEMENTED). Is this the StreamHouse gRPC port?`, { cause: err });
+      }
+      throw new LoadhouseError('LH_TARGET_NOT_STREAMHOUSE', `${address} did not answer ListTopics: ${(err as Error).message}`, { cause: err });
+    }
+  } finally {
+    client.close();
+  }
+}
+
+export async function checkCommand(raw: Record<string, unknown>, io: Io): Promise<number> {
+  const v = readFlags(CHECK_FLAGS, raw);
+  const address = parseHostPort('target', v.target as string);
+  const topics = await checkGrpc(address, v.org as string | undefined, (v.connectTimeout as number) * 1000);
+  io.stdout(`ok  gRPC ${address}: streamhouse.StreamHouse answers (${topics} topics)\n`);
+  await runPreflight((v.httpTarget as string).replace(/\/+$/, ''), (v.readyTimeout as number) * 1000, io);
+  return EXIT.OK;
+}

@@ -1,0 +1,47 @@
+// Renders docs/cli.md from the command definitions, so the reference cannot drift from the CLI (a test checks it).
+import { EXIT } from './exit-codes.js';
+import { commandDefinitions, flagHelp } from './main.js';
+import { SCENARIOS } from './catalog.js';
+
+const EXIT_TEXT: Record<keyof typeof EXIT, string> = {
+  OK: 'The run completed and every criterion passed.',
+  CRITERIA_FAILED: 'The run ended and at least one criterion failed, or a live criterion aborted it (`--abort-on-fail`).',
+  USAGE: 'Bad usage or set-up: unknown scenario or flag, invalid value, unreachable target, failed pre-flight. No load was sent.',
+  RUN_FAILED: 'The run failed while running (a worker crashed, the target went away). A partial result was written.',
+  INTERRUPTED: 'Interrupted by SIGINT or SIGTERM (Ctrl-C). In-flight batches were drained and a partial result was written.',
+};
+
+export function renderCliDocs(): string {
+  const out: string[] = [
+    '# loadhouse CLI reference',
+    '',
+    '<!-- Generated from packages/cli/src (flags.ts, main.ts) by `pnpm docs:cli`; a test fails when it is stale. -->',
+    '',
+    'Run it from this repository as `pnpm loadhouse <command>`, or as `loadhouse <command>` once the `loadhouse` package is installed.',
+    '',
+    '## Scenarios',
+    '',
+    '| Scenario | What it proves |',
+    '|---|---|',
+    ...SCENARIOS.map((s) => `| \`${s.name}\` | ${s.summary} |`),
+    '',
+  ];
+  for (const def of commandDefinitions()) {
+    out.push(`## \`loadhouse ${def.usage}\``, '', def.description + '.', '');
+    if (def.flags.length) {
+      out.push('| Flag | Meaning |', '|---|---|');
+      for (const f of def.flags) {
+        const name = f.kind === 'boolean' ? `--${f.name}` : `--${f.name} ${f.value ?? '<value>'}`;
+        out.push(`| \`${name}\` | ${flagHelp(f).replace(/\|/g, '\\|')} |`);
+      }
+      out.push('');
+    }
+    if (def.examples.length) {
+      out.push('Examples:', '', '```bash', ...def.examples, '```', '');
+    }
+  }
+  out.push('## Exit codes', '', '| Code | Meaning |', '|---|---|');
+  for (const [k, code] of Object.entries(EXIT)) out.push(`| ${code} | ${EXIT_TEXT[k as keyof typeof EXIT]} |`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,145 @@
+// The CLI end to end against the embedded agent (started by the CLI itself as a child process).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LoadTestResult } from '@loadhouse/core';
+import { main } from './main.js';
+import type { Io } from './io.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'lh-cli-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function captureIo(): Io & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout(t: string) {
+      io.out += t;
+    },
+    stderr(t: string) {
+      io.err += t;
+    },
+    isTTY: false,
+    env: {},
+    cwd: process.cwd(),
+    onSignal: () => () => undefined,
+    exit: () => undefined,
+  };
+  return io;
+}
+
+function onlyResult(dir: string): LoadTestResult {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  expect(files).toHaveLength(1);
+  return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoadTestResult;
+}
+
+describe('loadhouse run (embedded agent)', () => {
+  it('exit 0: a short high-throughput run meets its criteria, rate within 2%, complete result file', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    const code = await main(
+      ['run', 'high-throughput', '--duration', '5', '--target-rate', '1000', '--partitions', '2', '--results-dir', dir],
+      io,
+    );
+    const result = onlyResult(dir);
+    expect(result.state, io.err).toBe('completed');
+    expect(result.partial).toBe(false);
+    expect(result.scenario).toBe('high-throughput');
+    expect(result.producer.rateErrorPercent).toBeLessThanOrEqual(2);
+    expect(result.producer.scheduled).toBe(result.producer.acked + result.producer.failed + result.producer.dropped);
+    expect(result.series.length).toBeGreaterThanOrEqual(4);
+    expect(result.histograms['producer.response']).toBeTypeOf('string');
+    expect(result.criteria.map((c) => c.metric)).toEqual([
+      'producer.rateErrorPercent',
+      'producer.latency.p99',
+      'producer.errors',
+      'target.memoryBytes',
+    ]);
+    expect(result.criteria.find((c) => c.metric === 'target.memoryBytes')!.measured).toBeGreaterThan(1024 * 1024);
+    expect(io.out).toContain('Messages sent:');
+    expect(io.out).toContain('P99');
+    expect(io.out).toContain('Success criteria:');
+    expect(code, io.out + io.err).toBe(0);
+  });
+
+  it('exit 1: a criterion fails when the agent adds 150 ms per produce call', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    const code = await main(
+      ['run', 'high-throughput', '--duration', '3', '--target-rate', '500', '--partitions', '1', '--results-dir', dir, '--agent-produce-latency-ms', '150'],
+      io,
+    );
+    const result = onlyResult(dir);
+    const p99 = result.criteria.find((c) => c.metric === 'producer.latency.p99')!;
+    expect(p99.passed).toBe(false);
+    expect(p99.measured!).toBeGreaterThanOrEqual(150);
+    expect(io.out).toMatch(/❌ P99 latency < 100 ms/);
+    expect(code).toBe(1);
+  });
+
+  it.each([
+    [['run', 'high-throughput', '--target-rate', '-5'], 'LH_INVALID_OPTION', '--target-rate'],
+    [['run', 'high-throughput', '--target-rate', 'fast'], 'LH_INVALID_OPTION', 'must be a number'],
+    [['run', 'high-throughput', '--partitions', '0'], 'LH_INVALID_OPTION', '--partitions'],
+    [['run', 'high-throughput', '--message-size', '8'], 'LH_INVALID_OPTION', 'header'],
+    [['run', 'high-throughput', '--message-size', String(65 * 1024 * 1024)], 'LH_INVALID_OPTION', '--message-size'],
+    [['run', 'high-throughput', '--bogus', '1'], 'LH_UNKNOWN_FLAG', '--bogus'],
+    [['run', 'warp-speed'], 'LH_UNKNOWN_SCENARIO', 'warp-speed'],
+    [['run', 'high-throughput', '--target', 'nohostport'], 'LH_INVALID_OPTION', 'host:port'],
+  ])('exit 2 before any load: %j', async (argv, code, text) => {
+    const io = captureIo();
+    const exit = await main([...argv, '--results-dir', tempDir()], io);
+    expect(io.err).toContain(code);
+    expect(io.err).toContain(text);
+    expect(io.err).not.toContain('starting the embedded reference agent');
+    expect(exit).toBe(2);
+  });
+
+  it('exit 2: an unreachable target is named within the connect timeout', async () => {
+    const io = captureIo();
+    const started = Date.now();
+    const exit = await main(['run', 'high-throughput', '--target', '127.0.0.1:1', '--connect-timeout', '1', '--results-dir', tempDir()], io);
+    expect(exit).toBe(2);
+    expect(io.err).toContain('LH_TARGET_UNREACHABLE');
+    expect(io.err).toContain('127.0.0.1:1');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('SIGINT mid-run drains, writes a partial result and exits 130', async () => {
+    const dir = tempDir();
+    const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', bin, 'run', 'high-throughput', '--duration', '60', '--target-rate', '1000', '--partitions', '1', '--results-dir', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    // Wait for the run to be producing (a progress line or the agent banner plus some seconds).
+    const deadline = Date.now() + 30_000;
+    while (!err.includes('Embedded agent:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 4000));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, err).toBe(130);
+    const result = onlyResult(dir);
+    expect(result.state).toBe('aborted');
+    expect(result.partial).toBe(true);
+    expect(result.endReason).toBe('signal');
+    expect(result.producer.acked).toBeGreaterThan(500);
+    expect(result.producer.scheduled).toBe(result.producer.acked + result.producer.failed + result.producer.dropped);
+  });
+});

@@ -1,0 +1,52 @@
+// `--config loadhouse.config.ts`: a typed configuration (target, plugins, scenario, run options) for the CLI.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LoadhouseError, type LoadhousePlugin, type LoadTestOptions, type Scenario, type TargetOptions } from '@loadhouse/core';
+
+export interface LoadhouseConfig {
+  /** The target; omitted, the CLI starts the embedded reference agent. `--target` overrides it. */
+  target?: string | TargetOptions;
+  /** Plugins added to those the flags create. */
+  plugins?: LoadhousePlugin[];
+  /** The scenario to run; a scenario name on the command line takes precedence. */
+  scenario?: Scenario;
+  /** Engine options; flags given on the command line override them. */
+  options?: Omit<Partial<LoadTestOptions>, 'target' | 'plugins' | 'signal'>;
+}
+
+/** Identity helper that types a configuration file's default export. */
+export function defineConfig(config: LoadhouseConfig): LoadhouseConfig {
+  return config;
+}
+
+function invalid(file: string, what: string): LoadhouseError {
+  return new LoadhouseError('LH_CONFIG_INVALID', `${file}: ${what}`);
+}
+
+/** Loads a .ts/.mts/.js/.mjs configuration file (TypeScript through tsx) and checks its shape. */
+export async function loadConfig(file: string, cwd: string): Promise<LoadhouseConfig> {
+  const path = resolve(cwd, file);
+  if (!existsSync(path)) throw new LoadhouseError('LH_CONFIG_INVALID', `Configuration file ${path} does not exist`);
+  let mod: { default?: unknown };
+  try {
+    if (/\.[mc]?ts$/.test(path)) {
+      const { tsImport } = await import('tsx/esm/api');
+      mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
+    } else {
+      mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    }
+  } catch (cause) {
+    throw new LoadhouseError('LH_CONFIG_INVALID', `Cannot load ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const c = (mod.default ?? mod) as LoadhouseConfig;
+  if (typeof c !== 'object' || c === null) throw invalid(path, 'the default export must be an object (use defineConfig({...}))');
+  if (c.target !== undefined && typeof c.target !== 'string' && typeof (c.target as TargetOptions).address !== 'string') {
+    throw invalid(path, 'target must be "host:port" or { address: "host:port", ... }');
+  }
+  if (c.plugins !== undefined && !Array.isArray(c.plugins)) throw invalid(path, 'plugins must be an array of plugin objects');
+  if (c.scenario !== undefined && (typeof c.scenario.name !== 'string' || typeof c.scenario.run !== 'function' || !Array.isArray(c.scenario.criteria))) {
+    throw invalid(path, 'scenario must be a scenario object { name, criteria, run(controller) } (e.g. highThroughput({...}))');
+  }
+  return c;
+}

@@ -1,0 +1,154 @@
+// The CLI's flags as data: parsed, validated and documented (help text and docs/cli.md) from this one table.
+import { LoadhouseError } from '@loadhouse/core';
+
+export type FlagKind = 'number' | 'integer' | 'string' | 'boolean';
+
+export interface FlagSpec {
+  /** kebab-case name without dashes (`target-rate`). */
+  name: string;
+  /** One-letter alias (`o` for `-o`). */
+  alias?: string;
+  kind: FlagKind;
+  description: string;
+  /** Default shown in --help and used when the flag is absent. */
+  default?: string | number | boolean;
+  /** Placeholder in help (`<n>`, `<host:port>`). */
+  value?: string;
+  /** Smallest accepted value for numbers. */
+  min?: number;
+  /** Strictly greater than `min` (e.g. rates). */
+  exclusiveMin?: boolean;
+  max?: number;
+  /** Accepted values for strings. */
+  choices?: readonly string[];
+  /** Help section. */
+  group: 'scenario' | 'target' | 'producer' | 'consumer' | 'run' | 'output' | 'plugins' | 'agent';
+}
+
+const MiB = 1024 * 1024;
+
+export const SCENARIO_FLAGS: FlagSpec[] = [
+  { name: 'duration', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'scenario', description: 'How long the scenario runs, in seconds (consumer-lag: both phases together)' },
+  { name: 'target-rate', kind: 'number', value: '<msgs/s>', min: 0, exclusiveMin: true, group: 'scenario', description: 'Records per second to produce, across all producers' },
+  { name: 'partitions', kind: 'integer', value: '<n>', min: 1, max: 10000, group: 'scenario', description: 'Partitions of the test topic' },
+  { name: 'message-size', kind: 'integer', value: '<bytes>', min: 1, max: 64 * MiB, group: 'scenario', description: 'Size of each record value in bytes, the loadhouse record header included' },
+  { name: 'producer-count', kind: 'integer', value: '<n>', min: 1, group: 'scenario', description: 'many-producers: number of concurrent producers' },
+  { name: 'messages-per-producer', kind: 'integer', value: '<n>', min: 1, group: 'scenario', description: 'many-producers: records each producer sends before it completes' },
+  { name: 'produce-rate', kind: 'number', value: '<msgs/s>', min: 0, exclusiveMin: true, group: 'scenario', description: 'consumer-lag: produce rate of phase 1' },
+  { name: 'consume-rate', kind: 'number', value: '<msgs/s>', min: 0, exclusiveMin: true, group: 'scenario', description: 'consumer-lag: consume rate of phase 1' },
+];
+
+export const RUN_FLAGS: FlagSpec[] = [
+  { name: 'config', kind: 'string', value: '<file>', group: 'run', description: 'A loadhouse.config.ts (defineConfig): target, plugins, scenario and engine options; flags override it' },
+  { name: 'target', kind: 'string', value: '<host:port>', group: 'target', description: 'gRPC address of the StreamHouse server or agent; without it loadhouse starts the embedded reference agent' },
+  { name: 'http-target', kind: 'string', value: '<url>', group: 'target', description: 'HTTP base address of the target (/health, /ready, /metrics), e.g. http://host:8080' },
+  { name: 'org', kind: 'string', value: '<id>', group: 'target', description: 'Organization id sent as x-organization-id' },
+  { name: 'target-pid', kind: 'integer', value: '<pid>', min: 1, group: 'target', description: 'PID of a target on this machine, for its RSS and CPU (automatic for the embedded agent)' },
+  { name: 'connect-timeout', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'target', description: 'Seconds to wait for the target to accept a connection', default: 5 },
+  { name: 'ready-timeout', kind: 'number', value: '<seconds>', min: 0, group: 'target', description: 'Seconds to wait for /ready to answer 200 before the run', default: 30 },
+  { name: 'tls-ca', kind: 'string', value: '<file>', group: 'target', description: 'PEM CA file: connect with TLS' },
+  { name: 'tls-cert', kind: 'string', value: '<file>', group: 'target', description: 'PEM client certificate for mutual TLS' },
+  { name: 'tls-key', kind: 'string', value: '<file>', group: 'target', description: 'PEM client key for mutual TLS' },
+  { name: 'auth-token', kind: 'string', value: '<token>', group: 'target', description: 'Bearer token sent as authorization metadata (or LOADHOUSE_AUTH_TOKEN)' },
+  { name: 'topic', kind: 'string', value: '<name>', group: 'run', description: 'Topic to use (default loadhouse-<scenario>)' },
+  { name: 'ack-mode', kind: 'string', value: '<mode>', choices: ['buffered', 'durable', 'none'], group: 'producer', description: 'ProduceBatch ack mode', default: 'buffered' },
+  { name: 'batch-size', kind: 'integer', value: '<n>', min: 1, group: 'producer', description: 'Records per ProduceBatch call', default: 100 },
+  { name: 'linger-ms', kind: 'number', value: '<ms>', min: 0, group: 'producer', description: 'Longest a record waits for its batch to fill', default: 5 },
+  { name: 'max-in-flight', kind: 'integer', value: '<n>', min: 1, group: 'producer', description: 'Batches in flight per producer', default: 16 },
+  { name: 'producers', kind: 'integer', value: '<n>', min: 1, group: 'producer', description: 'Producers sharing the rate (default: one per partition)' },
+  { name: 'consumers', kind: 'integer', value: '<n>', min: 0, group: 'consumer', description: 'Consumers (high-throughput: 0; consumer-lag and stability: one per partition)' },
+  { name: 'workers', kind: 'integer', value: '<n>', min: 1, group: 'run', description: 'Worker threads generating load (default: one per core, at most the producer count)' },
+  { name: 'connections', kind: 'integer', value: '<n>', min: 1, max: 64, group: 'run', description: 'gRPC connections per worker (max_connections_per_agent)', default: 2 },
+  { name: 'warmup', kind: 'number', value: '<seconds>', min: 0, group: 'run', description: 'Seconds at the start excluded from the results', default: 0 },
+  { name: 'abort-on-fail', kind: 'number', value: '<seconds>', min: 0, group: 'run', description: 'Abort when a live criterion fails for this many seconds (0 = never)', default: 0 },
+  { name: 'shard', kind: 'string', value: '<i/n>', group: 'run', description: 'Run shard i of n (0-based): rate, producers, consumers and partitions are split deterministically' },
+  { name: 'shards', kind: 'integer', value: '<n>', min: 1, group: 'run', description: 'Number of shards; the index comes from LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
+  { name: 'run-id', kind: 'string', value: '<id>', group: 'run', description: 'Label stored in the result; shards of one run must share it for loadhouse merge' },
+  { name: 'results-dir', kind: 'string', value: '<dir>', group: 'output', description: 'Folder for the result JSON', default: 'results' },
+  { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },
+  { name: 'quiet', kind: 'boolean', group: 'output', description: 'No progress lines' },
+  { name: 'prometheus-port', kind: 'integer', value: '<port>', min: 0, max: 65535, group: 'plugins', description: "Expose loadhouse's metrics for Prometheus on this port (127.0.0.1)" },
+  { name: 'skip-scrape', kind: 'boolean', group: 'plugins', description: "Do not scrape the target's /metrics (cache hit rate, S3 latency, memory)" },
+  { name: 's3-endpoint', kind: 'string', value: '<url>', group: 'plugins', description: 'Probe this S3 endpoint (PUT/GET/LIST latency, throttling, segment growth)' },
+  { name: 's3-bucket', kind: 'string', value: '<name>', group: 'plugins', description: 'Bucket the target writes segments to', default: 'streamhouse' },
+  { name: 's3-prefix', kind: 'string', value: '<prefix>', group: 'plugins', description: 'Segment key prefix (default data/, or org-<id>/data/)' },
+  { name: 's3-region', kind: 'string', value: '<region>', group: 'plugins', description: 'S3 region', default: 'us-east-1' },
+  { name: 's3-probe-interval', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'plugins', description: 'Seconds between S3 probes', default: 5 },
+  { name: 'agent-storage', kind: 'string', value: '<dir>', group: 'agent', description: 'Embedded agent: keep segments in this folder (default: a temporary one, removed after the run)' },
+  { name: 'agent-produce-latency-ms', kind: 'string', value: '<ms|min-max>', group: 'agent', description: 'Embedded agent fault: added latency per ProduceBatch' },
+  { name: 'agent-stall', kind: 'string', value: '<from-to>', group: 'agent', description: 'Embedded agent fault: hold produce calls between these seconds (from the first produce)' },
+  { name: 'agent-drop-every', kind: 'integer', value: '<n>', min: 1, group: 'agent', description: 'Embedded agent fault: silently lose every Nth record per partition' },
+];
+
+function fail(flag: string, message: string): never {
+  throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} ${message}`, { details: { flag } });
+}
+
+/** Converts one raw flag value to its typed form, or throws LH_INVALID_OPTION naming the flag. */
+export function coerceFlag(spec: FlagSpec, raw: unknown): string | number | boolean | undefined {
+  if (raw === undefined) return spec.default;
+  if (spec.kind === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    fail(spec.name, `takes no value, got ${JSON.stringify(raw)}`);
+  }
+  if (Array.isArray(raw)) fail(spec.name, 'was given more than once');
+  if (raw === true || raw === '') fail(spec.name, `needs a value ${spec.value ?? ''}`.trim());
+  if (spec.kind === 'string') {
+    const s = String(raw);
+    if (spec.choices && !spec.choices.includes(s)) fail(spec.name, `must be one of ${spec.choices.join(', ')}, got ${JSON.stringify(s)}`);
+    return s;
+  }
+  const n = typeof raw === 'number' ? raw : Number(String(raw).replace(/_/g, ''));
+  if (!Number.isFinite(n)) fail(spec.name, `must be a number, got ${JSON.stringify(raw)}`);
+  if (spec.kind === 'integer' && !Number.isInteger(n)) fail(spec.name, `must be a whole number, got ${n}`);
+  if (spec.min !== undefined) {
+    if (spec.exclusiveMin ? n <= spec.min : n < spec.min) fail(spec.name, `must be ${spec.exclusiveMin ? '>' : '>='} ${spec.min}, got ${n}`);
+  }
+  if (spec.max !== undefined && n > spec.max) fail(spec.name, `must be <= ${spec.max}, got ${n}`);
+  return n;
+}
+
+export function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Typed values of every flag in `specs`, keyed by camelCase name, defaults applied. */
+export function readFlags(specs: FlagSpec[], raw: Record<string, unknown>): Record<string, string | number | boolean | undefined> {
+  const out: Record<string, string | number | boolean | undefined> = {};
+  for (const spec of specs) {
+    const key = camel(spec.name);
+    out[key] = coerceFlag(spec, raw[key]);
+  }
+  return out;
+}
+
+/** The shard this process runs, from `--shard i/n`, or `--shards n` plus the index from the environment. */
+export function shardFromFlags(v: Record<string, unknown>, env: NodeJS.ProcessEnv): { index: number; count: number } | undefined {
+  if (typeof v.shard === 'string') {
+    const m = /^(\d+)\/(\d+)$/.exec(v.shard.trim());
+    const index = m ? Number(m[1]) : NaN;
+    const count = m ? Number(m[2]) : NaN;
+    if (!m || count < 1 || index >= count) {
+      throw new LoadhouseError('LH_INVALID_OPTION', `--shard must be i/n with 0 <= i < n (e.g. 0/4), got ${JSON.stringify(v.shard)}`, { details: { flag: 'shard' } });
+    }
+    if (typeof v.shards === 'number' && v.shards !== count) {
+      throw new LoadhouseError('LH_INVALID_OPTION', `--shards ${v.shards} disagrees with --shard ${v.shard}`, { details: { flag: 'shards' } });
+    }
+    return { index, count };
+  }
+  if (typeof v.shards === 'number') {
+    const raw = env.LOADHOUSE_SHARD_INDEX ?? env.JOB_COMPLETION_INDEX;
+    const index = raw === undefined ? NaN : Number(raw);
+    if (!Number.isInteger(index) || index < 0 || index >= v.shards) {
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `--shards ${v.shards} needs a shard index 0..${v.shards - 1} in LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX, got ${JSON.stringify(raw)}`,
+        { details: { flag: 'shards' } },
+      );
+    }
+    return { index, count: v.shards };
+  }
+  return undefined;
+}

@@ -1,0 +1,184 @@
+// The `loadhouse` command: its sub-commands and flags (from flags.ts), error handling and exit codes.
+import { cac, type CAC, type Command } from 'cac';
+import { isLoadhouseError, LoadhouseError } from '@loadhouse/core';
+import { SCENARIOS } from './catalog.js';
+import { EXIT } from './exit-codes.js';
+import { camel, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
+import type { Io } from './io.js';
+import { runCommand, scenarioFlagValues } from './run-command.js';
+import { agentCommand, AGENT_FLAGS } from './agent-command.js';
+import { checkCommand, CHECK_FLAGS } from './check-command.js';
+import { suiteCommand, SUITE_FLAGS } from './suite-command.js';
+import { reportCommand, REPORT_FLAGS } from './report-command.js';
+
+export const VERSION = '0.1.0';
+
+/** Help text of a flag: its description and default (per scenario for scenario flags). */
+export function flagHelp(spec: FlagSpec): string {
+  if (spec.default !== undefined && spec.kind !== 'boolean') return `${spec.description} (default: ${spec.default})`;
+  const key = camel(spec.name);
+  const per = SCENARIOS.filter((s) => s.defaults[key] !== undefined).map((s) => `${s.name} ${s.defaults[key]!.toLocaleString('en-US')}`);
+  return per.length ? `${spec.description} (default: ${per.join(', ')})` : spec.description;
+}
+
+function addFlags(cmd: Command, specs: FlagSpec[]): void {
+  for (const spec of specs) {
+    const names = spec.alias ? `-${spec.alias}, --${spec.name}` : `--${spec.name}`;
+    const raw = spec.kind === 'boolean' ? names : `${names} ${spec.value ?? '<value>'}`;
+    cmd.option(raw, flagHelp(spec));
+  }
+}
+
+export interface CommandDefinition {
+  name: string;
+  usage: string;
+  description: string;
+  flags: FlagSpec[];
+  examples: string[];
+}
+
+/** Every command and its flags: the single source of --help and docs/cli.md. */
+export function commandDefinitions(): CommandDefinition[] {
+  return [
+    {
+      name: 'run',
+      usage: 'run [scenario]',
+      description: `Run a scenario (${SCENARIOS.map((s) => s.name).join(', ')}) against --target, or against the embedded reference agent when no target is given`,
+      flags: [...SCENARIO_FLAGS, ...RUN_FLAGS],
+      examples: [
+        'loadhouse run high-throughput --duration 30 --target-rate 50000 --partitions 5',
+        'loadhouse run high-throughput --target streamhouse:50051 --http-target http://streamhouse:8080 --duration 3600 --target-rate 100000 --partitions 10',
+        'loadhouse run many-producers --producer-count 1000 --messages-per-producer 10000 --partitions 100',
+        'loadhouse run consumer-lag --produce-rate 1000000 --consume-rate 500000 --duration 600',
+        'loadhouse run stability --duration 604800 --target-rate 50000 --partitions 20',
+        'loadhouse run --config examples/config/loadhouse.config.ts',
+      ],
+    },
+    {
+      name: 'suite',
+      usage: 'suite',
+      description: "Run the plan's full test suite in order (high-throughput, many-producers, consumer-lag, stability), each scenario's log and result in the results folder, then one table of every criterion",
+      flags: SUITE_FLAGS,
+      examples: ['loadhouse suite --scale 0.001', 'loadhouse suite --target streamhouse:50051 --http-target http://streamhouse:8080 --only high-throughput,consumer-lag'],
+    },
+    {
+      name: 'report',
+      usage: 'report <result.json>',
+      description: 'Render a result file as one self-contained HTML page with charts (no network needed to open it)',
+      flags: REPORT_FLAGS,
+      examples: ['loadhouse report results/high-throughput-2026-11-28T10-00-00-000Z.json -o report.html'],
+    },
+    {
+      name: 'check',
+      usage: 'check',
+      description: 'Pre-flight a target: gRPC reachable and speaking StreamHouse, /health 200, /ready 200 within --ready-timeout, /metrics parses',
+      flags: CHECK_FLAGS,
+      examples: ['loadhouse check --target localhost:50051 --http-target http://localhost:8080'],
+    },
+    {
+      name: 'agent',
+      usage: 'agent',
+      description: 'Start the reference StreamHouse-compatible agent (gRPC + /health /ready /metrics) in the foreground',
+      flags: AGENT_FLAGS,
+      examples: ['loadhouse agent --grpc-port 50051 --http-port 8080 --data-dir ./data'],
+    },
+  ];
+}
+
+export function buildCli(io: Io, onResult: (code: Promise<number>) => void): CAC {
+  const cli = cac('loadhouse');
+  for (const def of commandDefinitions()) {
+    const cmd = cli.command(def.usage, def.description);
+    addFlags(cmd, def.flags);
+    for (const ex of def.examples) cmd.example(ex);
+    cmd.action((...args: unknown[]) => {
+      const options = args[args.length - 1] as Record<string, unknown>;
+      if (def.name === 'run') onResult(runCommand(args.length > 1 && args[0] !== undefined ? String(args[0]) : undefined, options, io));
+      else if (def.name === 'check') onResult(checkCommand(options, io));
+      else if (def.name === 'agent') onResult(agentCommand(options, io));
+      else if (def.name === 'suite') onResult(suiteCommand(options, io));
+      else if (def.name === 'report') onResult(reportCommand(String(args[0]), options, io));
+    });
+  }
+  cli.command('scenarios', 'List the built-in scenarios').action(() => {
+    for (const s of SCENARIOS) io.stdout(`${s.name.padEnd(16)} ${s.summary}\n`);
+    onResult(Promise.resolve(EXIT.OK));
+  });
+  cli.help();
+  cli.version(VERSION);
+  return cli;
+}
+
+function report(err: unknown, io: Io): number {
+  if (isLoadhouseError(err)) {
+    io.stderr(`error ${err.code}: ${err.message}\n`);
+    if (err.cause instanceof Error && !err.message.includes(err.cause.message)) io.stderr(`  cause: ${err.cause.message}\n`);
+    return err.code === 'LH_WORKER_CRASHED' ? EXIT.RUN_FAILED : EXIT.USAGE;
+  }
+  const e = err as Error;
+  io.stderr(`error: ${e?.stack ?? String(err)}\n`);
+  return EXIT.RUN_FAILED;
+}
+
+/** Runs the command line; resolves to the process exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let pending: Promise<number> | undefined;
+  const cli = buildCli(io, (p) => (pending = p));
+  try {
+    cli.parse(['node', 'loadhouse', ...argv], { run: false });
+    if (cli.options.help || cli.options.version) return EXIT.OK;
+    if (!cli.matchedCommand) {
+      if (cli.args.length) {
+        throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(cli.args[0])}. Run loadhouse --help for the commands.`);
+      }
+      cli.outputHelp();
+      return EXIT.USAGE;
+    }
+    await cli.runMatchedCommand();
+    return pending ? await pending : EXIT.OK;
+  } catch (err) {
+    const e = err as Error;
+    if (e?.name === 'CACError') {
+      const unknown = /Unknown option `([^`]+)`/.exec(e.message);
+      const wrapped = unknown
+        ? new LoadhouseError('LH_UNKNOWN_FLAG', `Unknown flag ${unknown[1]}. Run loadhouse ${cli.matchedCommandName ?? ''} --help for the flags.`.replace('  ', ' '))
+        : new LoadhouseError('LH_INVALID_OPTION', e.message);
+      return report(wrapped, io);
+    }
+    return report(err, io);
+  }
+}
+
+export interface ParsedCommandLine {
+  command: string;
+  args: string[];
+  values: Record<string, string | number | boolean | undefined>;
+  shard: { index: number; count: number } | undefined;
+}
+
+/**
+ * Parses and validates a command line without running it (used by tests and by tools that check
+ * manifests): unknown flags, bad values and unknown scenarios throw the same coded errors as a real run.
+ */
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedCommandLine {
+  const cli = buildCli(silentIo(env), () => undefined);
+  cli.parse(['node', 'loadhouse', ...argv], { run: false });
+  const cmd = cli.matchedCommand;
+  if (!cmd) throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(argv[0])}`);
+  try {
+    cmd.checkUnknownOptions();
+  } catch (err) {
+    const unknown = /Unknown option `([^`]+)`/.exec((err as Error).message);
+    throw new LoadhouseError('LH_UNKNOWN_FLAG', `Unknown flag ${unknown?.[1] ?? ''}`, { cause: err });
+  }
+  const args = cli.args.map(String);
+  if (cmd.name === 'run') {
+    const values = scenarioFlagValues(args[0] ?? '', cli.options);
+    return { command: 'run', args, values, shard: shardFromFlags(values, env) };
+  }
+  return { command: cmd.name, args, values: cli.options, shard: undefined };
+}
+
+function silentIo(env: NodeJS.ProcessEnv): Io {
+  return { stdout: () => undefined, stderr: () => undefined, isTTY: false, env, cwd: process.cwd(), onSignal: () => () => undefined, exit: () => undefined };
+}

@@ -1,0 +1,201 @@
+// `loadhouse run <scenario>`: flags -> scenario, target (embedded agent when none), plugins, pre-flight,
+// the run itself with live progress, then the summary, the result file and the exit code.
+import { readFileSync } from 'node:fs';
+import {
+  createLoadTest,
+  isLoadhouseError,
+  LoadhouseError,
+  type LoadhousePlugin,
+  type LoadTestOptions,
+  type LoadTestResult,
+  type Scenario,
+  type TargetOptions,
+} from '@loadhouse/core';
+import { findScenario, SCENARIOS, type FlagValues } from './catalog.js';
+import { readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags } from './flags.js';
+import { EXIT } from './exit-codes.js';
+import { agentFaultsFromFlags, startEmbeddedTarget, type EmbeddedTarget } from './embedded-target.js';
+import { buildPlugins, runPreflight } from './plugins.js';
+import { Progress } from './progress.js';
+import { formatSummary } from './summary.js';
+import type { Io } from './io.js';
+import { loadConfig, type LoadhouseConfig } from './config.js';
+
+export function parseHostPort(flag: string, value: string): string {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be host:port (e.g. localhost:50051), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Flag values for a scenario: generic flags plus the scenario's own defaults. */
+export function scenarioFlagValues(scenarioName: string, raw: Record<string, unknown>): FlagValues {
+  const entry = findScenario(scenarioName);
+  if (!entry) {
+    throw new LoadhouseError(
+      'LH_UNKNOWN_SCENARIO',
+      `Unknown scenario ${JSON.stringify(scenarioName)}. Known scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}.`,
+    );
+  }
+  const values = readFlags([...SCENARIO_FLAGS, ...RUN_FLAGS], raw);
+  for (const [key, def] of Object.entries(entry.defaults)) if (values[key] === undefined) values[key] = def;
+  return values;
+}
+
+export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOptions | undefined {
+  if (typeof v.target !== 'string') return undefined;
+  const target: TargetOptions = {
+    address: parseHostPort('target', v.target),
+    connectTimeoutMs: (v.connectTimeout as number) * 1000,
+  };
+  if (typeof v.httpTarget === 'string') target.httpAddress = v.httpTarget.replace(/\/+$/, '');
+  if (typeof v.org === 'string') target.organizationId = v.org;
+  if (typeof v.targetPid === 'number') target.pid = v.targetPid;
+  const token = (v.authToken as string | undefined) ?? env.LOADHOUSE_AUTH_TOKEN;
+  if (token) target.metadata = { authorization: `Bearer ${token}` };
+  if (v.tlsCa || v.tlsCert || v.tlsKey) {
+    const read = (flag: string, file: unknown) => {
+      if (typeof file !== 'string') return undefined;
+      try {
+        return readFileSync(file);
+      } catch (cause) {
+        throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} cannot read ${file}`, { cause });
+      }
+    };
+    target.tls = { ca: read('tls-ca', v.tlsCa), cert: read('tls-cert', v.tlsCert), key: read('tls-key', v.tlsKey) };
+  }
+  return target;
+}
+
+export function exitCodeFor(result: LoadTestResult, interrupted: boolean): number {
+  if (interrupted) return EXIT.INTERRUPTED;
+  if (result.state === 'failed') return EXIT.RUN_FAILED;
+  if (result.criteria.some((c) => !c.passed)) return EXIT.CRITERIA_FAILED;
+  if (result.state === 'aborted') return EXIT.CRITERIA_FAILED;
+  return EXIT.OK;
+}
+
+/**
+ * Engine options from flags. With a config file, only flags given on the command line override the
+ * config's options; without one, flag defaults apply.
+ */
+export function flagOverrides(values: FlagValues, raw: Record<string, unknown>, hasConfig = false): Partial<LoadTestOptions> {
+  const given = (flag: string) => !hasConfig || raw[flag] !== undefined;
+  const o: Partial<LoadTestOptions> = {};
+  if (typeof values.topic === 'string') o.topic = values.topic;
+  if (typeof values.workers === 'number') o.workers = values.workers;
+  if (given('connections')) o.connections = values.connections as number;
+  if (given('warmup')) o.warmupSeconds = values.warmup as number;
+  if (given('ackMode')) o.ackMode = values.ackMode as 'buffered' | 'durable' | 'none';
+  if (given('resultsDir')) o.resultsDir = values.resultsDir as string;
+  return o;
+}
+
+/** Starts the embedded agent when no --target was given. */
+export async function prepareTarget(values: FlagValues, io: Io): Promise<{ target: TargetOptions; embedded?: EmbeddedTarget }> {
+  const target = targetFromFlags(values, io.env);
+  if (target) return { target };
+  io.stderr('No --target given: starting the embedded reference agent...\n');
+  const embedded = await startEmbeddedTarget(values);
+  io.stderr(`Embedded agent: gRPC ${embedded.target.address}, HTTP ${embedded.target.httpAddress}, PID ${embedded.pid}\n`);
+  return { target: embedded.target, embedded };
+}
+
+/** Runs one scenario against a prepared target with progress, summary and result file. */
+export async function executeScenario(
+  scenario: Scenario,
+  values: FlagValues,
+  target: TargetOptions,
+  io: Io,
+  signal: AbortSignal,
+  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown> } = {},
+): Promise<LoadTestResult> {
+  const { embedded, config } = extra;
+  const plugins: LoadhousePlugin[] = [...(await buildPlugins(values, target, io, embedded)), ...(config?.plugins ?? [])];
+  if (target.httpAddress) await runPreflight(target.httpAddress, (values.readyTimeout as number) * 1000, io);
+
+  const progress = new Progress({
+    write: (t) => (values.quiet ? undefined : io.stderr(t)),
+    isTTY: io.isTTY,
+    plannedSeconds: scenario.plannedSeconds,
+  });
+  const shard = shardFromFlags(values, io.env);
+  const test = createLoadTest({
+    ...config?.options,
+    target,
+    plugins,
+    ...flagOverrides(values, extra.raw ?? {}, config !== undefined),
+    signal,
+    ...(shard ? { shard } : {}),
+    ...(typeof values.runId === 'string' ? { runId: values.runId } : {}),
+  });
+  if ((values.abortOnFail as number) > 0) {
+    for (const c of scenario.criteria) c.abortAfterSeconds ??= values.abortOnFail as number;
+  }
+  test.on('sample', (s) => progress.onSample(s));
+  test.on('error', (e) => {
+    progress.finish();
+    io.stderr(`${e.plugin ? `[${e.plugin}] ` : ''}${e.code}: ${e.message}\n`);
+  });
+  test.on('log', (entry) => {
+    if (entry.level === 'warn' || entry.level === 'error') {
+      progress.finish();
+      io.stderr(`${entry.plugin ? `[${entry.plugin}] ` : ''}${entry.level}: ${entry.message}\n`);
+    }
+  });
+  const result = await test.run(scenario);
+  progress.finish();
+  if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  else io.stdout(`\n${formatSummary(result, { color: io.isTTY })}\n`);
+  if (result.resultPath) io.stderr(`\nResult written to ${result.resultPath}\n`);
+  return result;
+}
+
+/** SIGINT/SIGTERM handling shared by run and suite: the first aborts gracefully, the second exits. */
+export function interruptible(io: Io, onForce: () => void): { signal: AbortSignal; interrupted: () => boolean; dispose: () => void } {
+  const abort = new AbortController();
+  let interrupted = false;
+  const dispose = io.onSignal((signal) => {
+    if (interrupted) {
+      io.stderr(`\nSecond ${signal}: exiting now without waiting for the result.\n`);
+      onForce();
+      io.exit(EXIT.INTERRUPTED);
+      return;
+    }
+    interrupted = true;
+    io.stderr(`\n${signal}: stopping the run, draining in-flight batches and writing the partial result (again to force)...\n`);
+    abort.abort(new LoadhouseError('LH_RUN_ABORTED', `Interrupted by ${signal}`));
+  });
+  return { signal: abort.signal, interrupted: () => interrupted, dispose };
+}
+
+export async function runCommand(scenarioName: string | undefined, raw: Record<string, unknown>, io: Io): Promise<number> {
+  // Everything that can be wrong with the input is checked here, before a target is started or load sent.
+  const config = typeof raw.config === 'string' ? await loadConfig(raw.config, io.cwd) : undefined;
+  if (!scenarioName && !config?.scenario) {
+    throw new LoadhouseError('LH_UNKNOWN_SCENARIO', `Name a scenario (${SCENARIOS.map((s) => s.name).join(', ')}) or give --config with a scenario.`);
+  }
+  const values = scenarioFlagValues(scenarioName ?? 'high-throughput', raw);
+  const scenario = scenarioName ? findScenario(scenarioName)!.build(values) : config!.scenario!;
+  if (config?.target !== undefined && typeof values.target !== 'string') {
+    values.target = typeof config.target === 'string' ? config.target : config.target.address;
+  }
+  targetFromFlags(values, io.env);
+  shardFromFlags(values, io.env);
+  agentFaultsFromFlags(values);
+
+  let embedded: EmbeddedTarget | undefined;
+  const run = interruptible(io, () => void embedded?.stop());
+  try {
+    const prepared = await prepareTarget(values, io);
+    embedded = prepared.embedded;
+    const target = config?.target && typeof config.target === 'object' && raw.target === undefined ? { ...config.target, ...prepared.target } : prepared.target;
+    const result = await executeScenario(scenario, values, target, io, run.signal, { embedded, config, raw });
+    return exitCodeFor(result, run.interrupted());
+  } finally {
+    run.dispose();
+    await embedded?.stop();
+  }
+}

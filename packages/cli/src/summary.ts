@@ -1,0 +1,119 @@
+// Renders a result as the plan's summary: producer figures, latency percentiles, consumer figures, criteria table.
+import type { CriterionOutcome, LatencySummary, LoadTestResult } from '@loadhouse/core';
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const pad = (s: string, w: number) => s.padStart(w);
+
+export interface SummaryOptions {
+  color?: boolean;
+}
+
+function latencyRows(cols: Array<[string, LatencySummary]>): string[] {
+  const keys: Array<[string, keyof LatencySummary]> = [
+    ['P50', 'p50'],
+    ['P95', 'p95'],
+    ['P99', 'p99'],
+    ['P999', 'p999'],
+    ['Max', 'max'],
+  ];
+  const lines = [`    ${''.padEnd(6)}${cols.map(([name]) => pad(name, 12)).join('')}`];
+  for (const [label, key] of keys) {
+    lines.push(`    ${(label + ':').padEnd(6)}${cols.map(([, s]) => pad(s.count ? `${ms(s[key])} ms` : '-', 12)).join('')}`);
+  }
+  return lines;
+}
+
+export function formatMeasured(c: CriterionOutcome): string {
+  if (c.measured === null) return 'not measured';
+  const v = c.measured;
+  switch (c.unit) {
+    case 'ms':
+      return `${ms(v)} ms`;
+    case 'bytes':
+      return v >= 1024 ** 3 ? `${(v / 1024 ** 3).toFixed(2)} GB` : `${(v / 1024 ** 2).toFixed(1)} MB`;
+    case '%':
+      return `${v.toFixed(v < 1 ? 3 : 2)}%`;
+    case 'msgs/s':
+      return `${int(v)} msgs/s`;
+    case 's':
+      return `${v.toFixed(1)} s`;
+    default:
+      return Number.isInteger(v) ? int(v) : v.toFixed(3);
+  }
+}
+
+export function criteriaTable(criteria: CriterionOutcome[], color = false): string[] {
+  const ok = color ? '\u001b[32m✅\u001b[0m' : '✅';
+  const bad = color ? '\u001b[31m❌\u001b[0m' : '❌';
+  const width = Math.max(10, ...criteria.map((c) => (c.label ?? c.metric).length));
+  return criteria.map(
+    (c) => `  ${c.passed ? ok : bad} ${(c.label ?? `${c.metric} ${c.op} ${c.value}`).padEnd(width)}  measured: ${formatMeasured(c)}${c.note ? `  (${c.note})` : ''}`,
+  );
+}
+
+export function formatSummary(result: LoadTestResult, options: SummaryOptions = {}): string {
+  const p = result.producer;
+  const lines: string[] = [];
+  const stateText = result.partial ? `${result.state}, partial: ${result.endMessage}` : result.state;
+  lines.push(`Scenario: ${result.scenario}  (${stateText}; ${result.durationSeconds.toFixed(1)} s measured)`);
+  lines.push('');
+  lines.push('Producer:');
+  lines.push(`  Messages sent: ${int(p.acked)}  (scheduled ${int(p.scheduled)}, failed ${int(p.failed)}, dropped ${int(p.dropped)})`);
+  lines.push(`  Throughput: ${int(p.msgsPerSec)} msgs/sec  (target ${int(p.targetRate)}, off by ${p.rateErrorPercent.toFixed(2)}%)`);
+  lines.push(`  Throughput: ${p.mbPerSec.toFixed(2)} MB/sec`);
+  const codes = Object.entries(p.errorsByCode)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  lines.push(`  Errors: ${int(p.errors)}${codes ? `  (${codes})` : ''}`);
+  lines.push('');
+  lines.push('  Latency (every record; response = ack - intended send, service = ack - actual send):');
+  lines.push(...latencyRows([
+    ['response', p.latency.response],
+    ['service', p.latency.service],
+    ['sched. lag', p.latency.scheduleLag],
+  ]));
+  const c = result.consumer;
+  if (c && (c.consumed > 0 || c.polls > 0)) {
+    lines.push('');
+    lines.push('Consumer:');
+    lines.push(`  Messages consumed: ${int(c.consumed)}`);
+    lines.push(`  Throughput: ${int(c.msgsPerSec)} msgs/sec  (${c.mbPerSec.toFixed(2)} MB/sec)`);
+    lines.push(`  Lag: max ${int(c.lag.max)}, final ${int(c.lag.final)}`);
+    lines.push(...latencyRows([
+      ['poll', c.latency.poll],
+      ['end-to-end', c.latency.endToEnd],
+    ]));
+  }
+  if (result.integrity?.checked) {
+    const i = result.integrity;
+    lines.push('');
+    lines.push(`Integrity: missing ${int(i.missing)}, duplicates ${int(i.duplicates)}, reordered ${int(i.reordered)}`);
+    for (const e of i.examples.slice(0, 5)) {
+      lines.push(`  ${e.kind}: producer ${e.producer} partition ${e.partition} sequence ${e.sequence}${e.offset !== undefined ? ` offset ${e.offset}` : ''}`);
+    }
+  }
+  const sr = Object.entries(result.scenarioResults ?? {}).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
+  if (sr.length) {
+    lines.push('');
+    lines.push('Scenario figures:');
+    for (const [k, v] of sr) lines.push(`  ${k}: ${typeof v === 'number' ? (Number.isInteger(v) ? int(v) : v.toFixed(2)) : v}`);
+  }
+  const metrics = Object.entries(result.metrics ?? {});
+  if (metrics.length) {
+    lines.push('');
+    lines.push('Target and plugin metrics:');
+    for (const [k, v] of metrics) lines.push(`  ${k}: ${Number.isInteger(v) ? int(v) : v.toFixed(2)}`);
+  }
+  if (result.generator.saturatedWindows > 0 || result.generator.warnings.length) {
+    lines.push('');
+    lines.push(`Generator: saturated in ${result.generator.saturatedWindows} of ${result.generator.totalWindows} windows`);
+    for (const w of result.generator.warnings) lines.push(`  ! ${w}`);
+  }
+  if (result.criteria.length) {
+    lines.push('');
+    lines.push('Success criteria:');
+    lines.push(...criteriaTable(result.criteria, options.color));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,87 @@
+// Scenario 1 of the plan: one sustained produce rate, judged on rate accuracy, P99, errors and target memory.
+import type { Criterion, Scenario } from '@loadhouse/core';
+import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
+
+export interface HighThroughputOptions {
+  /** How long to produce, in seconds (plan: 3600; quick validation: 30). */
+  durationSeconds: number;
+  /** Records per second across all producers (plan: 100000). */
+  targetRate: number;
+  /** Topic partitions (plan: 10). */
+  partitions: number;
+  /** Record value size in bytes (plan: 1024). */
+  messageSize?: number;
+  /** Producers sharing the rate (default: one per partition). */
+  producers?: number;
+  batchSize?: number;
+  lingerMs?: number;
+  maxInFlight?: number;
+  /** Consumers reading alongside, for end-to-end latency (default 0). */
+  consumers?: number;
+  /** Criterion thresholds (the plan's defaults). */
+  p99Ms?: number;
+  rateTolerancePercent?: number;
+  maxErrors?: number;
+  targetMemoryBytes?: number;
+}
+
+export function highThroughput(options: HighThroughputOptions): Scenario {
+  const o = {
+    messageSize: 1024,
+    producers: options.partitions,
+    consumers: 0,
+    p99Ms: 100,
+    rateTolerancePercent: 5,
+    maxErrors: 0,
+    targetMemoryBytes: 2 * 1024 ** 3,
+    ...defined(options),
+  };
+  checkPositive('durationSeconds', o.durationSeconds);
+  checkMessageSize(o.messageSize);
+  checkPositive('targetRate', o.targetRate);
+  checkPositiveInt('partitions', o.partitions);
+  checkPositiveInt('producers', o.producers);
+
+  const criteria: Criterion[] = [
+    {
+      metric: 'producer.rateErrorPercent',
+      op: '<=',
+      value: o.rateTolerancePercent,
+      unit: '%',
+      label: `Sustained ${o.targetRate} msgs/s (within ${o.rateTolerancePercent}%)`,
+    },
+    { metric: 'producer.latency.p99', op: '<', value: o.p99Ms, unit: 'ms', label: `P99 latency < ${o.p99Ms} ms` },
+    { metric: 'producer.errors', op: '<=', value: o.maxErrors, label: o.maxErrors === 0 ? 'Zero errors' : `Errors <= ${o.maxErrors}` },
+    {
+      metric: 'target.memoryBytes',
+      op: '<',
+      value: o.targetMemoryBytes,
+      unit: 'bytes',
+      label: `Target memory < ${(o.targetMemoryBytes / 1024 ** 3).toFixed(1)} GB`,
+    },
+  ];
+
+  return {
+    name: 'high-throughput',
+    plannedSeconds: o.durationSeconds,
+    options: { ...o },
+    criteria,
+    async run(c) {
+      await c.phase('produce', async () => {
+        const consumers = o.consumers > 0 ? await c.consume({ rate: 'max', consumers: o.consumers, startAt: 'latest' }) : undefined;
+        const producers = await c.produce({
+          rate: o.targetRate,
+          producers: o.producers,
+          partitions: o.partitions,
+          messageSize: o.messageSize,
+          batchSize: o.batchSize,
+          lingerMs: o.lingerMs,
+          maxInFlight: o.maxInFlight,
+        });
+        await c.waitFor(o.durationSeconds);
+        await producers.stop();
+        await consumers?.stop();
+      });
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Scenario 4 of the plan: a long steady produce-and-consume run judged on crashes, memory growth,
+// throughput variance and error rate. The result file is checkpointed so a run that dies keeps its data.
+import type { Criterion, Scenario } from '@loadhouse/core';
+import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
+
+export interface StabilityOptions {
+  /** Seconds to run (plan: 604800, seven days). */
+  durationSeconds: number;
+  /** Records per second (plan: 50000). */
+  targetRate: number;
+  /** Topic partitions (plan: 20). */
+  partitions: number;
+  messageSize?: number;
+  consumers?: number;
+  producers?: number;
+  batchSize?: number;
+  lingerMs?: number;
+  maxInFlight?: number;
+  memoryGrowthPercent?: number;
+  throughputVariancePercent?: number;
+  errorRatePercent?: number;
+}
+
+export function stability(options: StabilityOptions): Scenario {
+  const o = { messageSize: 1024, memoryGrowthPercent: 10, throughputVariancePercent: 5, errorRatePercent: 0.01, ...defined(options) };
+  checkPositive('durationSeconds', o.durationSeconds);
+  checkMessageSize(o.messageSize);
+  checkPositive('targetRate', o.targetRate);
+  checkPositiveInt('partitions', o.partitions);
+  const consumers = o.consumers ?? o.partitions;
+
+  const criteria: Criterion[] = [
+    { metric: 'target.crashes', op: '==', value: 0, label: 'Zero crashes' },
+    { metric: 'resources.memoryGrowthPercent', op: '<', value: o.memoryGrowthPercent, unit: '%', label: `Memory growth < ${o.memoryGrowthPercent}%` },
+    { metric: 'resources.throughputVariancePercent', op: '<', value: o.throughputVariancePercent, unit: '%', label: `Throughput variance < ${o.throughputVariancePercent}%` },
+    { metric: 'producer.errorRatePercent', op: '<', value: o.errorRatePercent, unit: '%', label: `Error rate < ${o.errorRatePercent}%` },
+  ];
+
+  return {
+    name: 'stability',
+    plannedSeconds: o.durationSeconds,
+    options: { ...o, consumers },
+    criteria,
+    async run(c) {
+      await c.phase('steady', async () => {
+        const readers = consumers > 0 ? await c.consume({ rate: 'max', consumers, startAt: 'latest' }) : undefined;
+        const producers = await c.produce({
+          rate: o.targetRate,
+          producers: o.producers ?? o.partitions,
+          partitions: o.partitions,
+          messageSize: o.messageSize,
+          batchSize: o.batchSize,
+          lingerMs: o.lingerMs,
+          maxInFlight: o.maxInFlight,
+        });
+        await c.waitFor(o.durationSeconds);
+        await producers.stop();
+        await readers?.stop();
+      });
+    },
+  };
+}
