@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLoadTest,
+  emptyLatencySummary,
+  isLoadhouseError,
+  type Criterion,
+  type LogEntry,
+  type MetricSource,
+  type PluginContext,
+  type Sample,
+  type Scenario,
+} from '@loadhouse/core';
+import { startAgent, type Agent } from '@loadhouse/agent';
+import { sloBudget, SLO_METRICS, type SloBurnEvent } from './index.js';
+
+/** A sample window with `count` acked records at the given response P99 (and optional failures). */
+function window(elapsedSeconds: number, p99: number, extra: { failed?: number; warmup?: boolean; idle?: boolean } = {}): Sample {
+  const count = extra.idle ? 0 : 1000;
+  const response = { ...emptyLatencySummary(), p50: p99 / 2, p95: p99, p99, p999: p99, max: p99, mean: p99 / 2, count };
+  const latency = { response, service: response, scheduleLag: emptyLatencySummary() };
+  return {
+    elapsedSeconds,
+    intervalSeconds: 1,
+    phase: 'produce',
+    warmup: extra.warmup ?? false,
+    producer: {
+      scheduled: count + (extra.failed ?? 0),
+      sent: count,
+      acked: count,
+      failed: extra.failed ?? 0,
+      dropped: 0,
+      bytes: count * 1024,
+      batches: count / 100,
+      msgsPerSec: count,
+      mbPerSec: 1,
+      targetRate: 1000,
+      errorsByCode: extra.failed ? { UNAVAILABLE: extra.failed } : {},
+      latency,
+      meanBatchSize: 100,
+      inFlightBatches: 0,
+      backlog: 0,
+    },
+    consumer: {
+      consumed: 0,
+      bytes: 0,
+      msgsPerSec: 0,
+      mbPerSec: 0,
+      polls: 0,
+      emptyPolls: 0,
+      errorsByCode: {},
+      lag: 0,
+      lagByPartition: {},
+      latency: { poll: emptyLatencySummary(), endToEnd: emptyLatencySummary() },
+    },
+    generator: {
+      eventLoopDelayMs: { main: 1, workersMax: 1 },
+      workerUtilizationMax: 0.1,
+      workers: 1,
+      cpuPercent: 10,
+      rssBytes: 1,
+      heapUsedBytes: 1,
+      saturated: false,
+      reasons: [],
+    },
+    target: {},
+    metrics: {},
+    totals: { scheduled: 0, sent: 0, acked: 0, failed: 0, dropped: 0, consumed: 0 },
+  };
+}
+
+/** The narrow context the core gives a plugin, with an `emit` as a core that carries plugin events offers it. */
+function fakeContext() {
+  const listeners: Array<(s: Sample) => void> = [];
+  const sources: MetricSource[] = [];
+  const criteria: Criterion[] = [];
+  const burns: SloBurnEvent[] = [];
+  const warnings: string[] = [];
+  const ctx = {
+    hooks: { hook: () => () => undefined },
+    events: {
+      on: (event: string, listener: (s: Sample) => void) => {
+        if (event === 'sample') listeners.push(listener);
+        return () => listeners.splice(listeners.indexOf(listener), 1);
+      },
+      emit: (event: string, payload: SloBurnEvent) => {
+        if (event === 'slo:burn') burns.push(payload);
+      },
+    },
+    config: {},
+    addCriterion: (c: Criterion) => criteria.push(c),
+    addMetricSource: (s: MetricSource) => sources.push(s),
+    logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
+    signal: new AbortController().signal,
+  } as unknown as PluginContext;
+  const push = (s: Sample) => listeners.forEach((l) => l(s));
+  return { ctx, push, listeners, sources, criteria, burns, warnings };
+}
+
+describe('sloBudget options', () => {
+  it('refuses options it cannot use, naming the option', () => {
+    const bad: Array<[unknown, RegExp]> = [
+      [{ p99Ms: -5, errorBudgetPercent: 1 }, /options\.p99Ms must be a positive number of milliseconds, got -5/],
+      [{ p99Ms: 100, errorBudgetPercent: 0 }, /options\.errorBudgetPercent must be a number above 0 and at most 100, got 0/],
+      [{ p99Ms: 100, errorBudgetPercent: 150 }, /got 150/],
+      [undefined, /options must be an object/],
+    ];
+    for (const [options, message] of bad) {
+      let error: unknown;
+      try {
+        sloBudget(options as Parameters<typeof sloBudget>[0]);
+      } catch (err) {
+        error = err;
+      }
+      expect(isLoadhouseError(error, 'LH_INVALID_OPTION'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+});
+
+describe('sloBudget windows', () => {
+  it('judges each window and reports the burn as a metric source, a criterion and slo:burn events', async () => {
+    const f = fakeContext();
+    const teardown = await sloBudget({ p99Ms: 50, errorBudgetPercent: 25 }).setup(f.ctx);
+    expect(f.sources).toHaveLength(1);
+    expect(f.criteria).toEqual([expect.objectContaining({ metric: SLO_METRICS.budgetBurnPercent, op: '<=', value: 100, live: false })]);
+    expect(f.warnings).toEqual([]);
+    const source = f.sources[0]!;
+    expect(await source.collect()).toEqual({}); // nothing judged yet: no value rather than a made-up 0
+
+    f.push(window(1, 30, { warmup: true })); // warm-up: not judged
+    f.push(window(2, 30, { idle: true })); // nothing due, nothing acked: not judged
+    f.push(window(3, 30));
+    f.push(window(4, 49.9));
+    expect(await source.collect()).toEqual({ [SLO_METRICS.budgetBurnPercent]: 0, [SLO_METRICS.badWindows]: 0, [SLO_METRICS.windows]: 2 });
+    expect(f.burns).toEqual([]);
+
+    f.push(window(5, 80)); // 1 bad of 3, budget 25%: 1/3 / 0.25 = 133.333 %
+    expect(f.burns).toEqual([
+      { elapsedSeconds: 5, phase: 'produce', reasons: ['response P99 80.0 ms > 50 ms'], p99Ms: 80, badWindows: 1, windows: 3, budgetBurnPercent: 133.333, exhausted: true },
+    ]);
+    f.push(window(6, 10, { failed: 3 })); // fast, but records failed
+    expect(f.burns[1]).toMatchObject({ reasons: ['3 records failed'], badWindows: 2, windows: 4, budgetBurnPercent: 200, exhausted: false });
+    f.push(window(7, 10));
+    expect(await source.summarize!()).toEqual({ [SLO_METRICS.budgetBurnPercent]: 160, [SLO_METRICS.badWindows]: 2, [SLO_METRICS.windows]: 5 });
+
+    expect(typeof teardown).toBe('function');
+    (teardown as () => void)();
+    expect(f.listeners).toHaveLength(0);
+  });
+
+  it('keeps working, and says so, on a core that gives plugins no emit', async () => {
+    const f = fakeContext();
+    delete (f.ctx.events as { emit?: unknown }).emit;
+    await sloBudget({ p99Ms: 50, errorBudgetPercent: 10 }).setup(f.ctx);
+    expect(f.warnings).toEqual([expect.stringMatching(/slo:burn events are not emitted/)]);
+    f.push(window(1, 80));
+    expect(await f.sources[0]!.collect()).toEqual({ [SLO_METRICS.budgetBurnPercent]: 1000, [SLO_METRICS.badWindows]: 1, [SLO_METRICS.windows]: 1 });
+  });
+});
+
+describe('sloBudget in a real load test', () => {
+  let agent: Agent;
+  beforeAll(async () => {
+    agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+  });
+  afterAll(() => agent?.stop());
+
+  const steady: Scenario = {
+    name: 'slo-budget-steady',
+    criteria: [],
+    async run(c) {
+      const producers = await c.produce({ rate: 1000, partitions: 2, producers: 2 });
+      await c.waitFor(3);
+      await producers.stop();
+    },
+  };
+
+  it('adds its metric to samples and the result, its criterion with a measured value, and slo:burn events', async () => {
+    // An objective of 1 µs no real window meets: every judged window is bad, so the burn is exactly 1/0.1 = 1000 %.
+    const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1, plugins: [sloBudget({ p99Ms: 0.001, errorBudgetPercent: 10 })] });
+    const samples: Sample[] = [];
+    const burns: SloBurnEvent[] = [];
+    const logs: LogEntry[] = [];
+    test.on('sample', (s) => samples.push(s));
+    test.on('slo:burn', (e) => burns.push(e)); // typed through the declaration merge
+    test.on('log', (e) => logs.push(e));
+    const result = await test.run(steady);
+
+    expect(result.state).toBe('completed');
+    expect(result.config.plugins).toEqual([{ name: 'slo-budget', apiVersion: 1 }]);
+    const withBurn = samples.filter((s) => SLO_METRICS.budgetBurnPercent in s.metrics);
+    expect(withBurn.length).toBeGreaterThan(0);
+    expect(withBurn.every((s) => s.metrics[SLO_METRICS.budgetBurnPercent] === 1000)).toBe(true);
+
+    const windows = result.metrics[SLO_METRICS.windows]!;
+    expect(windows).toBeGreaterThanOrEqual(2);
+    expect(result.metrics[SLO_METRICS.badWindows]).toBe(windows);
+    expect(result.metrics[SLO_METRICS.budgetBurnPercent]).toBe(1000);
+
+    const criterion = result.criteria.find((c) => c.metric === SLO_METRICS.budgetBurnPercent);
+    expect(criterion).toMatchObject({ op: '<=', value: 100, unit: '%', measured: 1000, passed: false });
+
+    const canEmit = !logs.some((l) => l.plugin === 'slo-budget' && /slo:burn events are not emitted/.test(l.message));
+    if (canEmit) {
+      expect(burns).toHaveLength(windows);
+      expect(burns[0]).toMatchObject({ badWindows: 1, windows: 1, budgetBurnPercent: 1000, exhausted: true });
+      expect(burns[0]!.reasons[0]).toMatch(/^response P99 [\d.]+ ms > 0.001 ms$/);
+    } else {
+      // This core gives plugins no events.emit (see README): the plugin says so and emits nothing.
+      expect(burns).toEqual([]);
+    }
+  });
+});
