@@ -14,13 +14,16 @@ export const ERROR_CODES = {
   LH_WORKER_CRASHED: 'A load-generating worker thread died.',
   LH_RUN_ABORTED: 'The run was stopped before its end (signal, stop(), or a criterion).',
   LH_RUN_STATE: 'A load test handle was used in a state that does not allow the call.',
+  LH_SCENARIO_FAILED: 'The scenario threw an error that is not a loadhouse error.',
   LH_HEALTH_CHECK_FAILED: 'A target health, readiness or metrics pre-flight check failed.',
   LH_S3_UNREACHABLE: 'The S3 endpoint did not answer.',
   LH_S3_BUCKET_MISSING: 'The S3 bucket does not exist.',
   LH_S3_ACCESS_DENIED: 'The S3 credentials are not allowed to use the bucket.',
+  LH_S3_PREFLIGHT_FAILED: 'The S3 endpoint answered the pre-flight check with an unexpected error (5xx, throttling, ...).',
   LH_RESULT_INVALID: 'A result file is not a loadhouse result or cannot be read.',
   LH_MERGE_MISMATCH: 'Shard results come from different runs or configurations.',
   LH_AGENT_START_FAILED: 'The embedded reference agent could not start.',
+  LH_AGENT_STORAGE_FAILED: 'The reference agent could not use its storage (data folder or S3 bucket).',
   LH_CONFIG_INVALID: 'The configuration file could not be loaded or is malformed.',
 } as const;
 

@@ -1,0 +1,168 @@
+// startAgent(): wires storage, state loading, the gRPC and HTTP servers, and an orderly stop that flushes.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { LoadhouseError } from '@loadhouse/core';
+import { Faults } from './faults.js';
+import { RpcError, createHandlers, type ServiceState } from './grpc-service.js';
+import { hostPort, startGrpcServer, stopGrpcServer } from './grpc-server.js';
+import { startHttpServer, stopHttpServer } from './http-server.js';
+import { AgentMetrics } from './metrics.js';
+import { resolveOptions, type AgentFaults, type AgentOptions } from './options.js';
+import { Semaphore, type LogContext } from './partition-log.js';
+import { ChunkPool, decodeSegment } from './segment.js';
+import { SegmentCache } from './segment-cache.js';
+import { InstrumentedStore } from './storage/instrumented-store.js';
+import { LocalStore } from './storage/local-store.js';
+import { MetaWriter } from './storage/meta-writer.js';
+import type { ObjectStore } from './storage/object-store.js';
+import { TopicRegistry } from './topics.js';
+
+export interface Agent {
+  /** `127.0.0.1:PORT`, ready for a gRPC client. */
+  readonly grpcAddress: string;
+  /** `http://127.0.0.1:PORT` of /health, /ready, /metrics. */
+  readonly httpAddress: string;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly pid: number;
+  /** Where segments and metadata go: `folder /path` or `s3://bucket at endpoint`. */
+  readonly storage: string;
+  /** The local data folder (undefined in S3 mode). */
+  readonly dataDir: string | undefined;
+  /** Changes fault injection at runtime; only the given fields change. */
+  setFaults(faults: AgentFaults): void;
+  /** Rolls every open segment and resolves once everything appended so far is stored. */
+  flush(): Promise<void>;
+  /** Flushes open segments (bounded by 10 s of storage trouble), then closes both servers. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const UPLOAD_CONCURRENCY = 8;
+const STOP_FLUSH_MS = 10_000;
+/** Free segment chunks kept for reuse. */
+const CHUNK_POOL_BYTES = 128 * 1024 * 1024;
+
+function storageFailed(store: ObjectStore, what: string, err: unknown): LoadhouseError {
+  return new LoadhouseError(
+    'LH_AGENT_STORAGE_FAILED',
+    `The agent could not ${what} in ${store.location}: ${(err as Error)?.message ?? String(err)}. ` +
+      'Check that the folder is writable, or that the S3 endpoint answers, the bucket exists and the credentials may use it.',
+    { cause: err, details: { storage: store.location } },
+  );
+}
+
+export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
+  const o = resolveOptions(options);
+  const metrics = new AgentMetrics();
+  const faults = new Faults(o.faults);
+
+  let tempDir: string | undefined;
+  let dataDir: string | undefined;
+  let inner: ObjectStore;
+  if (o.s3) {
+    // Loaded on demand: the AWS SDK is most of the agent's start-up time, and the folder mode never needs it.
+    const { S3Store } = await import('./storage/s3-store.js');
+    inner = new S3Store(o.s3);
+  } else {
+    dataDir = o.dataDir ?? (tempDir = await mkdtemp(join(tmpdir(), 'loadhouse-agent-')));
+    inner = new LocalStore(dataDir);
+  }
+  const store = new InstrumentedStore(inner, metrics, faults);
+  const meta = new MetaWriter(store, o.log);
+  const ctx: LogContext = {
+    store,
+    faults,
+    segmentMaxBytes: o.segmentMaxBytes,
+    segmentMaxAgeMs: o.segmentMaxAgeMs,
+    sink: o.sink,
+    uploads: new Semaphore(UPLOAD_CONCURRENCY),
+    chunks: new ChunkPool(CHUNK_POOL_BYTES),
+    log: o.log,
+  };
+  const registry = new TopicRegistry(ctx, metrics, meta);
+  const cache = new SegmentCache(o.cacheMaxBytes, metrics, async (key) => decodeSegment(await store.get(key), key));
+  const cleanup = async (): Promise<void> => {
+    await store.close().catch(() => {});
+    if (tempDir && !o.keepData) await rm(tempDir, { recursive: true, force: true }).catch(() => {});
+  };
+
+  try {
+    await store.check();
+  } catch (err) {
+    await cleanup();
+    throw storageFailed(store, 'reach its storage', err);
+  }
+  try {
+    await registry.load();
+  } catch (err) {
+    await cleanup();
+    throw storageFailed(store, 'load topics and segments', err);
+  }
+  store.faultsEnabled = true;
+
+  const state: ServiceState = { registry, cache, faults, maxRequestBytes: o.maxRequestBytes, stopping: false };
+  let ready = false;
+  let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
+  let httpServer: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    grpcServer = await startGrpcServer(createHandlers(state), o.host, o.grpcPort, o.maxRequestBytes);
+  } catch (err) {
+    await cleanup();
+    throw new LoadhouseError('LH_AGENT_START_FAILED', `The agent could not listen for gRPC on ${hostPort(o.host, o.grpcPort)}: ${(err as Error).message}. Choose another --grpc-port (0 picks a free one).`, { cause: err });
+  }
+  try {
+    httpServer = await startHttpServer(o.host, o.httpPort, metrics, () => ready);
+  } catch (err) {
+    grpcServer.server.forceShutdown();
+    await cleanup();
+    throw new LoadhouseError('LH_AGENT_START_FAILED', `The agent could not listen for HTTP on ${hostPort(o.host, o.httpPort)}: ${(err as Error).message}. Choose another --http-port (0 picks a free one).`, { cause: err });
+  }
+  ready = true;
+
+  const flushAll = async (): Promise<void> => {
+    const logs = [...registry.all()].flatMap((t) => t.partitions);
+    await Promise.all(logs.map((l) => l.flush()));
+    await meta.flush();
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      state.stopping = true;
+      ready = false;
+      let timer: NodeJS.Timeout | undefined;
+      const flushed = await Promise.race([
+        flushAll().then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_FLUSH_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!flushed) {
+        const unstored = [...registry.all()].reduce((n, t) => n + t.partitions.reduce((m, p) => m + p.unstoredSegments, 0), 0);
+        o.log(`stop: ${unstored} segments could not be stored within ${STOP_FLUSH_MS} ms and are lost`);
+      }
+      const reason = new RpcError(grpc.status.UNAVAILABLE, 'the agent stopped before the segment was stored');
+      for (const t of registry.all()) for (const p of t.partitions) p.close(reason);
+      meta.close();
+      await Promise.all([stopGrpcServer(grpcServer.server, 2_000), stopHttpServer(httpServer.server)]);
+      cache.clear();
+      metrics.registry.clear();
+      await cleanup();
+    })();
+    return stopping;
+  };
+
+  return {
+    grpcAddress: hostPort(o.host, grpcServer.port),
+    httpAddress: `http://${hostPort(o.host, httpServer.port)}`,
+    grpcPort: grpcServer.port,
+    httpPort: httpServer.port,
+    pid: process.pid,
+    storage: store.location,
+    dataDir,
+    setFaults: (f) => faults.set(f),
+    flush: flushAll,
+    stop,
+  };
+}

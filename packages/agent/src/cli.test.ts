@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { agentOptionsFromFlags, parseBinArgs } from './cli.js';
+
+const parse = (argv: string[]) => {
+  const raw = parseBinArgs(argv, () => {});
+  return agentOptionsFromFlags(raw!, ['node', 'bin', ...argv]).options;
+};
+
+describe('loadhouse-agent flags', () => {
+  it('defaults to 127.0.0.1:50051 and :8080', () => {
+    expect(parse([])).toEqual({ host: '127.0.0.1', grpcPort: 50051, httpPort: 8080 });
+  });
+
+  it('maps every flag to an option', () => {
+    expect(
+      parse([
+        '--grpc-port', '0', '--http-port', '0', '--data-dir', '/tmp/x', '--segment-max-bytes', '4096', '--segment-max-age-ms', '50',
+        '--cache-max-bytes', '0', '--sink', '--fault-s3-error-rate', '0.1', '--fault-s3-latency-ms', '50',
+        '--fault-produce-latency-ms', '10-30', '--fault-stall', '3-4', '--fault-drop-every', '1000',
+      ]),
+    ).toEqual({
+      host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: '/tmp/x', segmentMaxBytes: 4096, segmentMaxAgeMs: 50, cacheMaxBytes: 0, sink: true,
+      s3ErrorRate: 0.1, s3LatencyMs: 50, produceLatencyMs: [10, 30], stall: [3, 4], dropEvery: 1000,
+    });
+    expect(parse(['--fault-produce-latency-ms', '20']).produceLatencyMs).toBe(20);
+  });
+
+  it('keeps S3 strings as typed (no number coercion)', () => {
+    const o = parse(['--s3-endpoint', 'http://127.0.0.1:9000', '--bucket', 'b-1', '--access-key-id', '0123', '--secret-access-key', '1e3']);
+    expect(o.s3).toEqual({ endpoint: 'http://127.0.0.1:9000', bucket: 'b-1', accessKeyId: '0123', secretAccessKey: '1e3' });
+  });
+
+  it('rejects bad values with coded errors naming the flag', () => {
+    expect(() => parse(['--fault-stall', '3'])).toThrow(expect.objectContaining({ code: 'LH_INVALID_OPTION', message: expect.stringContaining('--fault-stall') }));
+    expect(() => parse(['--grpc-port=-1'])).toThrow(/--grpc-port/);
+    expect(() => parse(['--fault-s3-error-rate', '2'])).toThrow(/--fault-s3-error-rate/);
+    expect(() => parse(['--data-dir', 'x', '--bucket', 'b'])).toThrow(/--data-dir/);
+    expect(() => parse(['--access-key-id', 'x'])).toThrow(/--access-key-id/);
+    expect(() => parseBinArgs(['--nope'], () => {})).toThrow(expect.objectContaining({ code: 'LH_UNKNOWN_FLAG' }));
+  });
+
+  it('prints help', () => {
+    let out = '';
+    expect(parseBinArgs(['--help'], (t) => (out += t))).toBeUndefined();
+    expect(out).toContain('--fault-drop-every');
+    expect(out).toContain('"event":"listening"');
+  });
+});

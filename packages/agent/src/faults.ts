@@ -1,0 +1,54 @@
+// Runtime fault state: produce latency, the stall window, storage errors and latency, record drops.
+import { performance } from 'node:perf_hooks';
+import { resolveFaults, type AgentFaults, type ResolvedFaults } from './options.js';
+
+export class Faults {
+  current: ResolvedFaults;
+  /** performance.now() of the first produce request; the stall window is measured from it. */
+  private firstProduceAt: number | undefined;
+
+  constructor(initial: ResolvedFaults) {
+    this.current = initial;
+  }
+
+  set(partial: AgentFaults): void {
+    this.current = resolveFaults(partial, this.current);
+  }
+
+  /** Milliseconds to hold a produce call that arrives now (0: serve at once). Notes the first produce request. */
+  produceDelayMs(): number {
+    const now = performance.now();
+    if (this.firstProduceAt === undefined) this.firstProduceAt = now;
+    const f = this.current;
+    let delay = 0;
+    const [lo, hi] = f.produceLatencyMs;
+    if (hi > 0) delay = lo + Math.random() * (hi - lo);
+    if (f.stall) {
+      const t = (now - this.firstProduceAt) / 1000;
+      if (t >= f.stall[0] && t < f.stall[1]) delay += this.firstProduceAt + f.stall[1] * 1000 - now;
+    }
+    return delay;
+  }
+
+  /** True when this storage request should fail with an injected 503 SlowDown. */
+  storageFails(): boolean {
+    const r = this.current.s3ErrorRate;
+    return r > 0 && (r >= 1 || Math.random() < r);
+  }
+}
+
+/** Calls `fn` no earlier than `ms` from now: setTimeout may fire up to a millisecond early against the monotonic clock. */
+export function after(ms: number, fn: () => void): void {
+  const until = performance.now() + ms;
+  const tick = (): void => {
+    const left = until - performance.now();
+    if (left > 0) setTimeout(tick, Math.max(1, Math.ceil(left))).unref();
+    else fn();
+  };
+  // Unref'd: a held call must not keep a stopped agent's process alive (the servers keep a running one alive).
+  setTimeout(tick, Math.ceil(ms)).unref();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => after(ms, resolve));
+}

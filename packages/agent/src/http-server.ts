@@ -1,0 +1,50 @@
+// HTTP endpoints of the agent: /health and /live, /ready, /metrics (Prometheus text from the agent's own registry).
+import { createServer, type Server } from 'node:http';
+import type { AgentMetrics } from './metrics.js';
+
+export async function startHttpServer(
+  host: string,
+  port: number,
+  metrics: AgentMetrics,
+  isReady: () => boolean,
+): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const json = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: 'method not allowed' });
+    if (path === '/health' || path === '/live') return json(200, { status: 'ok' });
+    if (path === '/ready') return isReady() ? json(200, { status: 'ready' }) : json(503, { status: 'not ready' });
+    if (path === '/metrics') {
+      metrics.text().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        },
+        (err: unknown) => json(500, { error: String(err) }),
+      );
+      return;
+    }
+    json(404, { error: `no route ${path}; try /health, /live, /ready or /metrics` });
+  });
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+  return { server, port: bound };
+}
+
+export function stopHttpServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Prometheus (and other scrapers) keep connections alive; without this close() would wait for them.
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,177 @@
+// Options of the agent: the public types, their defaults, and the one place they are validated.
+import { LoadhouseError } from '@loadhouse/core';
+
+const MiB = 1024 * 1024;
+
+/** Fault injection, all off by default. Change at runtime with `agent.setFaults()`. */
+export interface AgentFaults {
+  /** Fraction (0..1) of storage requests answered with a 503 SlowDown (counted as error_type="throttle"). */
+  s3ErrorRate?: number;
+  /** Added latency, in ms, before every storage request. */
+  s3LatencyMs?: number;
+  /** Added latency per Produce/ProduceBatch call: fixed ms, or uniform in [min, max] ms. */
+  produceLatencyMs?: number | readonly [number, number];
+  /**
+   * Stall window [fromS, toS] in seconds, measured from the first produce request the agent receives:
+   * every produce call arriving inside the window is held until the window ends.
+   */
+  stall?: readonly [number, number];
+  /** Drops (acks but does not store) the Nth, 2Nth, ... record appended to each partition since the agent started. */
+  dropEvery?: number;
+}
+
+export interface S3Options {
+  /** S3-compatible endpoint, e.g. `http://127.0.0.1:9000`. Omit for AWS itself. */
+  endpoint?: string;
+  region?: string;
+  /** Default `streamhouse-data`. */
+  bucket?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+export interface AgentOptions extends AgentFaults {
+  /** Interface both servers listen on (default 127.0.0.1). */
+  host?: string;
+  /** gRPC port; 0 (default) picks a free one. */
+  grpcPort?: number;
+  /** HTTP port for /health, /ready, /metrics; 0 (default) picks a free one. */
+  httpPort?: number;
+  /** Local folder for segments and metadata. Without it (and without `s3`) a fresh temp folder is used. */
+  dataDir?: string;
+  /** Keep the temp folder on stop (only meaningful without `dataDir`). */
+  keepData?: boolean;
+  /** Store in an S3-compatible bucket instead of a folder. */
+  s3?: S3Options;
+  /** Roll the open segment at this size (default 8 MiB). */
+  segmentMaxBytes?: number;
+  /** Roll the open segment at this age (default 1000 ms). */
+  segmentMaxAgeMs?: number;
+  /** Byte bound of the LRU cache of stored segments (default 256 MiB). */
+  cacheMaxBytes?: number;
+  /** Largest accepted request, and key+value bytes of one produce call (default 64 MiB). */
+  maxRequestBytes?: number;
+  /** Ack ProduceBatch without storing anything: offsets advance, Consume returns nothing. */
+  sink?: boolean;
+  /** Receives log lines (default: none). The bin writes them to stderr. */
+  log?: (line: string) => void;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  grpcPort: number;
+  httpPort: number;
+  dataDir: string | undefined;
+  keepData: boolean;
+  s3: Required<Pick<S3Options, 'bucket' | 'region'>> & S3Options | undefined;
+  segmentMaxBytes: number;
+  segmentMaxAgeMs: number;
+  cacheMaxBytes: number;
+  maxRequestBytes: number;
+  sink: boolean;
+  faults: ResolvedFaults;
+  log: (line: string) => void;
+}
+
+export interface ResolvedFaults {
+  s3ErrorRate: number;
+  s3LatencyMs: number;
+  produceLatencyMs: readonly [number, number];
+  stall: readonly [number, number] | undefined;
+  dropEvery: number;
+}
+
+function invalid(option: string, expected: string, got: unknown): LoadhouseError {
+  const shown = typeof got === 'string' ? JSON.stringify(got) : Array.isArray(got) ? `[${got.join(', ')}]` : String(got);
+  return new LoadhouseError('LH_INVALID_OPTION', `options.${option} must be ${expected}, got ${shown}`, {
+    details: { option, value: got },
+  });
+}
+
+function port(name: string, v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw invalid(name, 'an integer port 0..65535 (0 = any free port)', v);
+  return v;
+}
+
+function int(name: string, v: unknown, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalid(name, `an integer between ${min} and ${max}`, v);
+  return v;
+}
+
+function nonNegative(name: string, v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalid(name, 'a number >= 0', v);
+  return v;
+}
+
+function range(name: string, v: unknown, unit: string): readonly [number, number] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0) || v[0] > v[1]) {
+    throw invalid(name, `a range [min, max] of ${unit} with 0 <= min <= max`, v);
+  }
+  return [v[0], v[1]] as const;
+}
+
+/** Validates fault options (all of them, or the ones present in a partial update). */
+export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFaults {
+  const out: ResolvedFaults = base
+    ? { ...base }
+    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0 };
+  if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
+    const r = f.s3ErrorRate;
+    if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalid('s3ErrorRate', 'a fraction between 0 and 1', r);
+    out.s3ErrorRate = r;
+  }
+  if ('s3LatencyMs' in f && f.s3LatencyMs !== undefined) out.s3LatencyMs = nonNegative('s3LatencyMs', f.s3LatencyMs);
+  if ('produceLatencyMs' in f && f.produceLatencyMs !== undefined) {
+    const v = f.produceLatencyMs;
+    out.produceLatencyMs = typeof v === 'number' ? [nonNegative('produceLatencyMs', v), v] : range('produceLatencyMs', v, 'milliseconds')!;
+  }
+  if ('stall' in f) out.stall = f.stall === undefined ? undefined : range('stall', f.stall, 'seconds');
+  if ('dropEvery' in f && f.dropEvery !== undefined) out.dropEvery = int('dropEvery', f.dropEvery, 0, 0);
+  return out;
+}
+
+export function resolveOptions(o: AgentOptions = {}): ResolvedOptions {
+  if (typeof o !== 'object' || o === null) throw invalid('', 'an object', o);
+  const host = o.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host.length === 0) throw invalid('host', 'a host name or IP address', host);
+  if (o.dataDir !== undefined && (typeof o.dataDir !== 'string' || o.dataDir.length === 0)) throw invalid('dataDir', 'a folder path', o.dataDir);
+  let s3: ResolvedOptions['s3'];
+  if (o.s3 !== undefined) {
+    if (o.dataDir !== undefined) throw invalid('s3', 'absent when options.dataDir is set (choose a folder or a bucket)', 'both');
+    const s = o.s3;
+    if (typeof s !== 'object' || s === null) throw invalid('s3', 'an object { endpoint, region, bucket, accessKeyId, secretAccessKey }', s);
+    if (s.endpoint !== undefined) {
+      try {
+        new URL(s.endpoint);
+      } catch {
+        throw invalid('s3.endpoint', 'a URL such as http://127.0.0.1:9000', s.endpoint);
+      }
+    }
+    const bucket = s.bucket ?? 'streamhouse-data';
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw invalid('s3.bucket', 'a valid S3 bucket name', bucket);
+    if ((s.accessKeyId === undefined) !== (s.secretAccessKey === undefined)) {
+      throw invalid('s3.secretAccessKey', 'given together with s3.accessKeyId', s.secretAccessKey === undefined ? 'nothing' : 'a key without an id');
+    }
+    s3 = { ...s, bucket, region: s.region ?? 'us-east-1' };
+  }
+  if (o.log !== undefined && typeof o.log !== 'function') throw invalid('log', 'a function (line: string) => void', typeof o.log);
+  return {
+    host,
+    grpcPort: port('grpcPort', o.grpcPort),
+    httpPort: port('httpPort', o.httpPort),
+    dataDir: o.dataDir,
+    keepData: o.keepData === true,
+    s3,
+    segmentMaxBytes: int('segmentMaxBytes', o.segmentMaxBytes, 8 * MiB, 1024, 1024 * MiB),
+    segmentMaxAgeMs: int('segmentMaxAgeMs', o.segmentMaxAgeMs, 1000, 1, 3_600_000),
+    cacheMaxBytes: int('cacheMaxBytes', o.cacheMaxBytes, 256 * MiB, 0),
+    maxRequestBytes: int('maxRequestBytes', o.maxRequestBytes, 64 * MiB, 1024, 1024 * MiB),
+    sink: o.sink === true,
+    faults: resolveFaults(o),
+    log: o.log ?? (() => {}),
+  };
+}
