@@ -1,6 +1,82 @@
 // Public API of @loadhouse/core.
 export { ERROR_CODES, LoadhouseError, isLoadhouseError } from './errors.js';
 export type { ErrorCode } from './errors.js';
+
+// Engine
+export { createLoadTest } from './load-test.js';
+export { definePlugin, SUPPORTED_PLUGIN_API_VERSIONS } from './plugins/plugin-host.js';
+export { evaluateCriteria, resolveMetric, isLiveByDefault } from './criteria.js';
+export { PLUGIN_API_VERSION, RESULT_SCHEMA_VERSION } from './types.js';
+export { MAX_REQUEST_BYTES } from './options.js';
+
+// Record header (consumers verify integrity and end-to-end latency from it)
+export { RECORD_HEADER_SIZE, RECORD_HEADER_VERSION, RECORD_MAGIC, encodeRecordHeader, decodeRecordHeader, writeRecordHeader } from './record-header.js';
+export type { RecordHeader } from './record-header.js';
+
+// Histograms (exact merges, used by `loadhouse merge`)
+export {
+  initHistograms,
+  createHistogram,
+  recordMs,
+  encodeHistogram,
+  decodeHistogram,
+  addEncoded,
+  mergeEncodedHistograms,
+  summarizeHistogram,
+  summarizeEncoded,
+  emptyLatencySummary,
+} from './metrics/histogram.js';
+export type { Histogram } from './metrics/histogram.js';
+
+// Public types
+export type {
+  AckModeName,
+  TargetOptions,
+  LoadTestOptions,
+  PayloadKind,
+  ProduceOptions,
+  StartOffset,
+  ConsumeOptions,
+  ProducerGroup,
+  ProducerMemberStats,
+  ConsumerGroup,
+  WaitCondition,
+  Controller,
+  Scenario,
+  LatencySummary,
+  ProducerStats,
+  ConsumerStats,
+  GeneratorHealth,
+  TargetResources,
+  Sample,
+  CriterionOp,
+  Criterion,
+  CriterionOutcome,
+  EndReason,
+  ProducerTotals,
+  ConsumerTotals,
+  IntegrityExample,
+  IntegrityReport,
+  PhaseResult,
+  ResultBase,
+  LoadTestResult,
+  LogEntry,
+  Logger,
+  ErrorEvent,
+  LoadhouseEvents,
+  TestInfo,
+  LoadhouseHooks,
+  Unregister,
+  HookRegistry,
+  EventSubscriber,
+  MetricSource,
+  PluginContext,
+  Teardown,
+  LoadhousePlugin,
+  LoadTest,
+} from './types.js';
+
+// StreamHouse wire contract and client
 export * from './proto/messages.js';
 export { codec, requestCodec, responseCodec, messageType, protoPath } from './proto/codec.js';
 export type { MessageCodec, RequestOf, ResponseOf } from './proto/codec.js';

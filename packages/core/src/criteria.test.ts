@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateCriteria, LiveCriteria, resolveMetric } from './criteria.js';
+import { emptyConsumerStats } from './result/empty.js';
+import type { LatencySummary, Sample } from './types.js';
+
+const lat = (p99: number, count = 100): LatencySummary => ({ p50: p99 / 2, p95: p99 * 0.9, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 2, count });
+
+function sample(over: { p99?: number; failed?: number; scheduled?: number; msgsPerSec?: number; targetRate?: number; elapsed?: number; metrics?: Record<string, number> } = {}): Sample {
+  return {
+    elapsedSeconds: over.elapsed ?? 1,
+    intervalSeconds: 1,
+    phase: 'main',
+    warmup: false,
+    producer: {
+      scheduled: over.scheduled ?? 1000,
+      sent: 1000,
+      acked: 1000 - (over.failed ?? 0),
+      failed: over.failed ?? 0,
+      dropped: 0,
+      bytes: 1_024_000,
+      batches: 10,
+      msgsPerSec: over.msgsPerSec ?? 1000,
+      mbPerSec: 1,
+      targetRate: over.targetRate ?? 1000,
+      errorsByCode: {},
+      latency: { response: lat(over.p99 ?? 10), service: lat(5), scheduleLag: lat(1) },
+      meanBatchSize: 100,
+      inFlightBatches: 0,
+      backlog: 0,
+    },
+    consumer: { ...emptyConsumerStats(), lag: 42 },
+    generator: {
+      eventLoopDelayMs: { main: 1, workersMax: 1 },
+      workerUtilizationMax: 0.1,
+      workers: 1,
+      cpuPercent: 10,
+      rssBytes: 1,
+      heapUsedBytes: 1,
+      saturated: false,
+      reasons: [],
+    },
+    target: {},
+    metrics: over.metrics ?? { 'target.cacheHitRate': 0.87 },
+    totals: { scheduled: 0, sent: 0, acked: 0, failed: 0, dropped: 0, consumed: 0 },
+  };
+}
+
+const result = {
+  producer: {
+    msgsPerSec: 99_500,
+    rateErrorPercent: 0.5,
+    errors: 0,
+    errorRatePercent: 0,
+    dropped: 3,
+    latency: { response: lat(25.8), service: lat(12), scheduleLag: lat(2) },
+  },
+  consumer: { msgsPerSec: 0, lag: { max: 10, final: 7 }, latency: { poll: lat(40), endToEnd: lat(0, 0) } },
+  integrity: { missing: 0 },
+  metrics: { 'target.cacheHitRate': 0.87, 's3.put.p99': 120 },
+  scenarioResults: { timeToClearSeconds: 200, nested: { value: 3 } },
+};
+
+describe('resolveMetric', () => {
+  it('maps the plan metric names onto a result', () => {
+    expect(resolveMetric(result, 'producer.latency.p99')).toBe(25.8);
+    expect(resolveMetric(result, 'producer.latency.p50')).toBe(12.9);
+    expect(resolveMetric(result, 'producer.latency.service.p99')).toBe(12);
+    expect(resolveMetric(result, 'producer.latency.scheduleLag.max')).toBe(4);
+    expect(resolveMetric(result, 'producer.msgsPerSec')).toBe(99_500);
+    expect(resolveMetric(result, 'producer.rateErrorPercent')).toBe(0.5);
+    expect(resolveMetric(result, 'producer.errors')).toBe(0);
+    expect(resolveMetric(result, 'producer.dropped')).toBe(3);
+    expect(resolveMetric(result, 'consumer.latency.poll.p99')).toBe(40);
+    expect(resolveMetric(result, 'consumer.lag')).toBe(7);
+    expect(resolveMetric(result, 'integrity.missing')).toBe(0);
+    expect(resolveMetric(result, 'target.cacheHitRate')).toBe(0.87);
+    expect(resolveMetric(result, 's3.put.p99')).toBe(120);
+    expect(resolveMetric(result, 'scenarioResults.timeToClearSeconds')).toBe(200);
+    expect(resolveMetric(result, 'timeToClearSeconds')).toBe(200);
+    expect(resolveMetric(result, 'scenarioResults.nested.value')).toBe(3);
+  });
+
+  it('gives null, not 0, for a latency nothing was measured for, and for unknown metrics', () => {
+    expect(resolveMetric(result, 'consumer.latency.endToEnd.p99')).toBeNull();
+    expect(resolveMetric(result, 'no.such.metric')).toBeNull();
+  });
+
+  it('derives per-window figures on a sample', () => {
+    const s = sample({ failed: 20, scheduled: 1000, msgsPerSec: 900, targetRate: 1000, p99: 80 });
+    expect(resolveMetric(s, 'producer.latency.p99')).toBe(80);
+    expect(resolveMetric(s, 'producer.errors')).toBe(20);
+    expect(resolveMetric(s, 'producer.errorRatePercent')).toBe(2);
+    expect(resolveMetric(s, 'producer.rateErrorPercent')).toBeCloseTo(10);
+    expect(resolveMetric(s, 'consumer.lag')).toBe(42);
+    expect(resolveMetric(s, 'target.cacheHitRate')).toBe(0.87);
+  });
+});
+
+describe('evaluateCriteria', () => {
+  it('reports measured values and pass/fail per operator', () => {
+    const out = evaluateCriteria(result, [
+      { metric: 'producer.latency.p99', op: '<', value: 100, unit: 'ms' },
+      { metric: 'producer.msgsPerSec', op: '>=', value: 100_000 },
+      { metric: 'producer.errors', op: '==', value: 0 },
+      { metric: 'target.cacheHitRate', op: '>', value: 0.8 },
+    ]);
+    expect(out.map((o) => [o.measured, o.passed])).toEqual([
+      [25.8, true],
+      [99_500, false],
+      [0, true],
+      [0.87, true],
+    ]);
+    expect(out[0]!.unit).toBe('ms');
+  });
+
+  it('fails an unknown metric with measured null and a note, and an unmeasured one with another note', () => {
+    const [unknown, unmeasured] = evaluateCriteria(result, [
+      { metric: 'target.nope', op: '<', value: 1 },
+      { metric: 'consumer.latency.endToEnd.p99', op: '<', value: 1 },
+    ]);
+    expect(unknown).toMatchObject({ measured: null, passed: false });
+    expect(unknown!.note).toMatch(/unknown metric 'target.nope'/);
+    expect(unmeasured).toMatchObject({ measured: null, passed: false });
+    expect(unmeasured!.note).toMatch(/no value was measured/);
+  });
+});
+
+describe('LiveCriteria', () => {
+  it('asks for an abort only once a violation has lasted abortAfterSeconds, and resets on a pass', () => {
+    const c = { metric: 'producer.latency.p99', op: '<' as const, value: 50, abortAfterSeconds: 2 };
+    const live = new LiveCriteria(() => [c]);
+    expect(live.evaluate(sample({ p99: 80, elapsed: 1 })).abort).toBeUndefined(); // violated since 0 s, lasted 1 s
+    expect(live.evaluate(sample({ p99: 10, elapsed: 2 })).abort).toBeUndefined(); // pass resets
+    expect(live.evaluate(sample({ p99: 80, elapsed: 3 })).abort).toBeUndefined(); // since 2 s, 1 s
+    const r = live.evaluate(sample({ p99: 90, elapsed: 4 })); // since 2 s, 2 s
+    expect(r.abort).toMatchObject({ metric: 'producer.latency.p99', measured: 90, passed: false });
+    expect(r.outcomes).toHaveLength(1);
+  });
+
+  it('checks latency and error metrics live by default, others only when asked', () => {
+    const live = new LiveCriteria(() => [
+      { metric: 'producer.latency.p99', op: '<', value: 50 },
+      { metric: 'producer.msgsPerSec', op: '>', value: 10 },
+      { metric: 'target.cacheHitRate', op: '>', value: 0.5, live: true },
+    ]);
+    expect(live.evaluate(sample()).outcomes.map((o) => o.metric)).toEqual(['producer.latency.p99', 'target.cacheHitRate']);
+  });
+});

@@ -1,0 +1,173 @@
+// Success criteria as data: a resolver from metric paths to numbers on a result or a sample, the end-of-run
+// evaluation, and the live evaluation on samples that can abort a run after a lasting violation.
+import type { Criterion, CriterionOp, CriterionOutcome, LoadTestResult, Sample } from './types.js';
+
+const PERCENTILES = new Set(['p50', 'p95', 'p99', 'p999', 'max', 'mean']);
+const LATENCY_KINDS = new Set(['response', 'service', 'scheduleLag']);
+
+type Measurable = LoadTestResult | Sample | Record<string, unknown>;
+
+function isSample(obj: Measurable): obj is Sample {
+  return typeof (obj as Sample).intervalSeconds === 'number';
+}
+
+function walk(obj: unknown, parts: readonly string[]): unknown {
+  let cur: unknown = obj;
+  for (const p of parts) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+/** A latency figure is unknown (not 0) when nothing was measured. */
+function latencyValue(summary: unknown, key: string): number | null {
+  if (typeof summary !== 'object' || summary === null) return null;
+  const s = summary as Record<string, unknown>;
+  if (s.count === 0 && PERCENTILES.has(key)) return null;
+  const v = s[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * The number a metric path denotes on a result or a sample, or null when it is unknown or unmeasured.
+ *
+ * - `producer.latency.p99` (p50, p95, p99, p999, max, mean): response latency;
+ *   `producer.latency.service.p99`, `producer.latency.scheduleLag.p99`: the other two latencies
+ * - `producer.msgsPerSec`, `producer.rateErrorPercent`, `producer.errors`, `producer.errorRatePercent`, `producer.dropped`
+ * - `consumer.latency.poll.p99`, `consumer.latency.endToEnd.p99`, `consumer.msgsPerSec`, `consumer.lag`, `integrity.missing`
+ * - any key of `metrics` (`target.cacheHitRate`), any key of `scenarioResults` (`scenarioResults.x` or bare `x`)
+ * - any other dotted path to a number.
+ */
+export function resolveMetric(obj: Measurable, path: string): number | null {
+  const parts = path.split('.');
+  const sample = isSample(obj);
+  const o = obj as Record<string, unknown>;
+
+  const metrics = o.metrics as Record<string, unknown> | undefined;
+  if (metrics && typeof metrics === 'object' && path in metrics) return num(metrics[path]);
+
+  if (parts[0] === 'producer' || parts[0] === 'consumer') {
+    const section = o[parts[0]] as Record<string, unknown> | undefined;
+    if (parts[1] === 'latency' && section) {
+      const latency = section.latency as Record<string, unknown> | undefined;
+      if (parts[0] === 'producer' && parts.length === 3 && PERCENTILES.has(parts[2]!)) {
+        return latencyValue(latency?.response, parts[2]!);
+      }
+      if (parts.length === 4 && (parts[0] === 'consumer' || LATENCY_KINDS.has(parts[2]!))) {
+        return latencyValue(latency?.[parts[2]!], parts[3]!);
+      }
+    }
+    if (parts[0] === 'producer' && section && parts.length === 2) {
+      const stats = section as Record<string, number | undefined>;
+      if (sample) {
+        if (parts[1] === 'errors') return num(stats.failed);
+        if (parts[1] === 'errorRatePercent') {
+          const scheduled = stats.scheduled ?? 0;
+          return scheduled > 0 ? ((stats.failed ?? 0) / scheduled) * 100 : null;
+        }
+        if (parts[1] === 'rateErrorPercent') {
+          const target = stats.targetRate ?? 0;
+          return target > 0 ? Math.abs((stats.msgsPerSec ?? 0) / target - 1) * 100 : null;
+        }
+      }
+    }
+    if (parts[0] === 'consumer' && parts[1] === 'lag' && parts.length === 2 && section) {
+      const lag = section.lag;
+      return typeof lag === 'number' ? num(lag) : num((lag as { final?: unknown } | undefined)?.final);
+    }
+  }
+
+  const scenarioResults = o.scenarioResults as Record<string, unknown> | undefined;
+  if (scenarioResults && typeof scenarioResults === 'object') {
+    if (parts[0] === 'scenarioResults') return num(walk(scenarioResults, parts.slice(1)));
+    if (path in scenarioResults) return num(scenarioResults[path]);
+  }
+
+  return num(walk(obj, parts));
+}
+
+export function compare(measured: number, op: CriterionOp, value: number): boolean {
+  switch (op) {
+    case '<':
+      return measured < value;
+    case '<=':
+      return measured <= value;
+    case '>':
+      return measured > value;
+    case '>=':
+      return measured >= value;
+    case '==':
+      return measured === value;
+  }
+}
+
+const BUILTIN_METRIC =
+  /^(producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|lag)|integrity\.(missing|duplicates|reordered))$/;
+
+/** Whether the resolver knows the metric at all (it may still have no value on a given object). */
+function knownMetric(obj: Measurable, path: string): boolean {
+  if (BUILTIN_METRIC.test(path)) return true;
+  const o = obj as Record<string, unknown>;
+  const metrics = o.metrics as Record<string, unknown> | undefined;
+  if (metrics && typeof metrics === 'object' && path in metrics) return true;
+  const sr = o.scenarioResults as Record<string, unknown> | undefined;
+  if (sr && typeof sr === 'object') {
+    if (path in sr) return true;
+    if (path.startsWith('scenarioResults.') && walk(sr, path.split('.').slice(1)) !== undefined) return true;
+  }
+  return walk(obj, path.split('.')) !== undefined;
+}
+
+/** Evaluates criteria on a result (or a sample); an unknown or unmeasured metric fails with a note. */
+export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]): CriterionOutcome[] {
+  return criteria.map((c) => {
+    const measured = resolveMetric(obj, c.metric);
+    if (measured === null) {
+      const note = knownMetric(obj, c.metric)
+        ? `no value was measured for '${c.metric}'`
+        : `unknown metric '${c.metric}': not a loadhouse metric, a metric-source value or a scenario result`;
+      return { ...c, measured: null, passed: false, note };
+    }
+    return { ...c, measured, passed: compare(measured, c.op, c.value) };
+  });
+}
+
+/** Whether a criterion is checked on every sample when it does not say: latency and error metrics are. */
+export function isLiveByDefault(metric: string): boolean {
+  return /latency|error|dropped|failed/i.test(metric);
+}
+
+/** Tracks live violations across samples; reports when one has lasted its criterion's abortAfterSeconds. */
+export class LiveCriteria {
+  private readonly violatingSince = new Map<Criterion, number>();
+
+  constructor(private readonly criteria: () => readonly Criterion[]) {}
+
+  evaluate(sample: Sample): { outcomes: CriterionOutcome[]; abort: CriterionOutcome | undefined } {
+    const live = this.criteria().filter((c) => c.live ?? isLiveByDefault(c.metric));
+    const outcomes: CriterionOutcome[] = [];
+    let abort: CriterionOutcome | undefined;
+    const start = sample.elapsedSeconds - sample.intervalSeconds;
+    for (const c of live) {
+      const measured = resolveMetric(sample, c.metric);
+      if (measured === null) continue; // nothing measured in this window: neither a pass nor a violation
+      const outcome: CriterionOutcome = { ...c, measured, passed: compare(measured, c.op, c.value) };
+      outcomes.push(outcome);
+      if (outcome.passed) {
+        this.violatingSince.delete(c);
+        continue;
+      }
+      if (!this.violatingSince.has(c)) this.violatingSince.set(c, start);
+      const lasted = sample.elapsedSeconds - this.violatingSince.get(c)!;
+      if (c.abortAfterSeconds !== undefined && lasted >= c.abortAfterSeconds && !abort) {
+        abort = { ...outcome, note: `violated for ${lasted.toFixed(1)} s (abortAfterSeconds ${c.abortAfterSeconds})` };
+      }
+    }
+    return { outcomes, abort };
+  }
+}

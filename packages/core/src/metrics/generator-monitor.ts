@@ -1,0 +1,91 @@
+// Self-health of the load generator per window (main-thread event-loop delay, process CPU and memory) and
+// the rules that flag a window as saturated: when they fire, the numbers describe the tool, not the target.
+import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { ProducerStats } from '../types.js';
+
+export const SATURATION_LOOP_DELAY_MS = 50;
+export const SATURATION_CPU_FRACTION = 0.9;
+export const SATURATION_WORKER_UTILIZATION = 0.97;
+
+export interface MainWindowHealth {
+  mainLoopDelayP99Ms: number;
+  cpuPercent: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+export class GeneratorMonitor {
+  private readonly loop = monitorEventLoopDelay({ resolution: 10 });
+  private cpu = process.cpuUsage();
+  private wall = performance.now();
+  readonly cores = availableParallelism();
+
+  start(): void {
+    this.loop.enable();
+    this.cpu = process.cpuUsage();
+    this.wall = performance.now();
+  }
+
+  stop(): void {
+    this.loop.disable();
+  }
+
+  /** Health since the previous call. */
+  window(): MainWindowHealth {
+    const delay = this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : 0;
+    this.loop.reset();
+    const cpu = process.cpuUsage(this.cpu);
+    const wall = performance.now();
+    const elapsedUs = (wall - this.wall) * 1000;
+    this.cpu = process.cpuUsage();
+    this.wall = wall;
+    const mem = process.memoryUsage();
+    return {
+      mainLoopDelayP99Ms: round(delay),
+      cpuPercent: elapsedUs > 0 ? round(((cpu.user + cpu.system) / elapsedUs) * 100) : 0,
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+    };
+  }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+export interface SaturationInput {
+  mainLoopDelayP99Ms: number;
+  workerLoopDelayMaxMs: number;
+  workerUtilizationMax: number;
+  cpuPercent: number;
+  cores: number;
+  producer: ProducerStats;
+  /** Longest linger of the running groups: the schedule lag a healthy producer shows anyway. */
+  lingerMs: number;
+}
+
+/** Why the generator was the bottleneck in a window (empty when it was not). */
+export function saturationReasons(s: SaturationInput): string[] {
+  const reasons: string[] = [];
+  if (s.mainLoopDelayP99Ms > SATURATION_LOOP_DELAY_MS) {
+    reasons.push(`main-thread event-loop delay p99 ${s.mainLoopDelayP99Ms.toFixed(1)} ms > ${SATURATION_LOOP_DELAY_MS} ms`);
+  }
+  if (s.workerLoopDelayMaxMs > SATURATION_LOOP_DELAY_MS) {
+    reasons.push(`worker event-loop delay p99 ${s.workerLoopDelayMaxMs.toFixed(1)} ms > ${SATURATION_LOOP_DELAY_MS} ms`);
+  }
+  if (s.cpuPercent > SATURATION_CPU_FRACTION * 100 * s.cores) {
+    reasons.push(`process CPU ${s.cpuPercent.toFixed(0)}% > ${SATURATION_CPU_FRACTION * 100}% of ${s.cores} cores`);
+  }
+  if (s.workerUtilizationMax > SATURATION_WORKER_UTILIZATION) {
+    reasons.push(`a worker thread was busy ${(s.workerUtilizationMax * 100).toFixed(0)}% of the window`);
+  }
+  // Behind schedule while the target answered fast: records were late although no call was slow,
+  // so the delay was spent in the generator.
+  const lag = s.producer.latency.scheduleLag;
+  const service = s.producer.latency.service;
+  if (lag.count > 0 && service.count > 0 && lag.p99 > s.lingerMs + SATURATION_LOOP_DELAY_MS && service.max < lag.p99 / 2) {
+    reasons.push(
+      `producers fell behind schedule (schedule lag p99 ${lag.p99.toFixed(1)} ms) while the target was fast (service max ${service.max.toFixed(1)} ms)`,
+    );
+  }
+  return reasons;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeStability, growthPercent, linearSlope, throughputVariancePercent, type Point } from './analysis.js';
+import { ProcessMonitor, readProcess } from './process-stats.js';
+
+const MB = 1024 * 1024;
+
+describe('stability analysis', () => {
+  it('recovers a known memory slope in MB/hour from a noisy synthetic series', () => {
+    // 2 hours, one point a minute, 150 MB/hour plus deterministic noise of +-5 MB.
+    const pts: Point[] = [];
+    for (let i = 0; i <= 120; i++) pts.push({ t: i * 60, v: 500 * MB + (150 * MB * i * 60) / 3600 + (i % 2 ? 5 : -5) * MB });
+    const f = analyzeStability({ targetRss: pts, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 });
+    expect(f.memorySlopeMbPerHour).toBeGreaterThan(149);
+    expect(f.memorySlopeMbPerHour).toBeLessThan(151);
+    expect(f.warnings.some((w) => w.includes('MB/hour'))).toBe(true);
+    // first 10% ≈ 500 + 15 MB, last 10% ≈ 500 + 285 MB
+    expect(f.memoryGrowthPercent!).toBeGreaterThan(45);
+    expect(f.memoryGrowthPercent!).toBeLessThan(60);
+  });
+
+  it('slope of a flat series is zero and raises no flag', () => {
+    const pts = Array.from({ length: 50 }, (_, i) => ({ t: i, v: 800 * MB }));
+    expect(linearSlope(pts)).toBe(0);
+    expect(growthPercent(pts)).toBe(0);
+    const f = analyzeStability({ targetRss: pts, generatorRss: pts, throughput: [], p99: [], p99Total: 10, p999Total: 20 });
+    expect(f.warnings).toEqual([]);
+  });
+
+  it('throughput variance is the coefficient of variation of window means', () => {
+    // 10 windows alternating 900 and 1100: CV = 100/1000 = 10%.
+    const pts: Point[] = [];
+    for (let i = 0; i < 100; i++) pts.push({ t: i, v: Math.floor(i / 10) % 2 ? 1100 : 900 });
+    const cv = throughputVariancePercent(pts)!;
+    expect(cv).toBeGreaterThan(9.5);
+    expect(cv).toBeLessThan(10.5);
+    const steady = Array.from({ length: 100 }, (_, i) => ({ t: i, v: 1000 }));
+    expect(throughputVariancePercent(steady)).toBe(0);
+  });
+
+  it("flags the plan's latency red flags", () => {
+    const p99 = Array.from({ length: 20 }, (_, i) => ({ t: i, v: 10 + i * 10 }));
+    const f = analyzeStability({ targetRss: [], generatorRss: [], throughput: [], p99, p99Total: 600, p999Total: 6000 });
+    expect(f.warnings.join('\n')).toMatch(/P99 600.0 ms > 500 ms/);
+    expect(f.warnings.join('\n')).toMatch(/P999 6000 ms > 5 s/);
+    expect(f.warnings.join('\n')).toMatch(/Latency rising/);
+  });
+});
+
+describe('process monitor', () => {
+  it('reads this process: plausible RSS and CPU', async () => {
+    const m = new ProcessMonitor(process.pid);
+    const a = await m.sample();
+    let x = 0;
+    for (let i = 0; i < 2e7; i++) x += i;
+    const b = await m.sample();
+    expect(x).toBeGreaterThan(0);
+    expect(a.alive).toBe(true);
+    expect(b.rssBytes!).toBeGreaterThan(10 * MB);
+    expect(b.rssBytes!).toBeLessThan(8 * 1024 * MB);
+    expect(b.cpuPercent!).toBeGreaterThan(0);
+  });
+
+  it('a missing PID is not alive and counts no crash before it was seen', async () => {
+    expect(await readProcess(2 ** 22 + 12345)).toBeUndefined();
+    const m = new ProcessMonitor(2 ** 22 + 12345);
+    expect((await m.sample()).alive).toBe(false);
+    expect(m.crashes).toBe(0);
+  });
+});

@@ -1,0 +1,164 @@
+// Bad options fail before any load with a coded error naming the option; pre-flight failures (unreachable
+// target, a target that is not StreamHouse, a topic with another partition count) fail fast and clearly.
+import { createServer } from 'node:net';
+import { startAgent, type Agent } from '@loadhouse/agent';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLoadTest, grpc, isLoadhouseError, isServiceError, StreamHouseClient, type LoadTestOptions, type ProduceOptions } from './index.js';
+import { ensureTopic } from './target.js';
+
+let agent: Agent;
+let client: StreamHouseClient;
+
+beforeAll(async () => {
+  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+  client = new StreamHouseClient(agent.grpcAddress);
+});
+
+afterAll(async () => {
+  client?.close();
+  await agent?.stop();
+});
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}
+
+async function topicExists(name: string): Promise<boolean> {
+  try {
+    await client.getTopic({ name });
+    return true;
+  } catch (err) {
+    if (isServiceError(err) && err.code === grpc.status.NOT_FOUND) return false;
+    throw err;
+  }
+}
+
+describe('load test options', () => {
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['target missing', {}, /options\.target is required/],
+    ['empty address', { target: '' }, /options\.target\.address must be a gRPC address 'host:port', got ""/],
+    ['workers', { workers: 0 }, /options\.workers must be a positive integer, got 0/],
+    ['connections', { connections: 1.5 }, /options\.connections must be a positive integer, got 1.5/],
+    ['intervalMs', { intervalMs: -1 }, /options\.intervalMs must be a positive number, got -1/],
+    ['warmupSeconds', { warmupSeconds: -2 }, /options\.warmupSeconds must be a number >= 0, got -2/],
+    ['dropAfterMs', { dropAfterMs: 0 }, /options\.dropAfterMs must be a positive number, got 0/],
+    ['ackMode', { ackMode: 'sometimes' }, /options\.ackMode must be 'buffered', 'durable' or 'none', got "sometimes"/],
+    ['resultsDir', { resultsDir: 3 }, /options\.resultsDir must be a folder path or false, got 3/],
+    ['shard', { shard: { index: 2, count: 2 } }, /options\.shard\.index must be an integer from 0 to 1, got 2/],
+    ['connectTimeoutMs', { target: { address: 'x:1', connectTimeoutMs: 'soon' } }, /options\.target\.connectTimeoutMs must be a positive number, got "soon"/],
+    ['unknown option', { rate: 5 }, /options\.rate is not an option loadhouse knows/],
+    ['criteria', { criteria: [{ metric: 'producer.latency.p99', op: '~', value: 1 }] }, /options\.criteria\[0\]\.op must be one of/],
+  ];
+  it.each(cases)('%s fails with LH_INVALID_OPTION naming the option', (_name, over, message) => {
+    const options = { target: '127.0.0.1:1', ...over } as LoadTestOptions;
+    if (_name === 'target missing') delete (options as Partial<LoadTestOptions>).target;
+    const err = thrown(() => createLoadTest(options));
+    expect(isLoadhouseError(err, 'LH_INVALID_OPTION')).toBe(true);
+    expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('produce options', () => {
+  const MiB = 1024 * 1024;
+  const cases: Array<[Partial<ProduceOptions> & Record<string, unknown>, RegExp]> = [
+    [{ rate: -5 }, /^options\.rate must be a positive number, got -5$/],
+    [{ rate: 0 }, /options\.rate must be a positive number, got 0/],
+    [{ rate: 100, producers: 0 }, /options\.producers must be a positive integer, got 0/],
+    [{ rate: 100, partitions: 0 }, /options\.partitions must be a positive integer, got 0/],
+    [{ rate: 100, messageSize: 16 }, /options\.messageSize must be at least 32 bytes \(the loadhouse record header\), got 16/],
+    [{ rate: 100, messageSize: 65 * MiB }, /options\.messageSize must be at most \d+ bytes \(a 64 MiB request\)/],
+    [{ rate: 100, messageSize: MiB, batchSize: 100 }, /options\.batchSize x options\.messageSize must fit a 64 MiB request/],
+    [{ rate: 100, lingerMs: -1 }, /options\.lingerMs must be a number >= 0, got -1/],
+    [{ rate: 100, maxInFlight: 0 }, /options\.maxInFlight must be a positive integer, got 0/],
+    [{ rate: 100, messagesPerProducer: 2.5 }, /options\.messagesPerProducer must be a positive integer, got 2.5/],
+    [{ rate: 100, payload: 'zeros' as 'random' }, /options\.payload must be 'random' or 'compressible', got "zeros"/],
+    [{ rate: 100, batchsize: 10 }, /options\.batchsize is not an option loadhouse knows/],
+  ];
+  it.each(cases)('%o fails the run with LH_INVALID_OPTION before any load', async (produce, message) => {
+    const topic = `bad-produce-${Math.random().toString(36).slice(2)}`;
+    const lt = createLoadTest({ target: agent.grpcAddress, resultsDir: false, topic });
+    const result = await lt.run({
+      name: 'bad-produce',
+      criteria: [],
+      async run(c) {
+        await c.produce(produce as ProduceOptions);
+        await c.waitFor(5);
+      },
+    });
+    expect(result.state).toBe('failed');
+    if (result.state !== 'failed') return;
+    expect(result.error.code).toBe('LH_INVALID_OPTION');
+    expect(result.error.message).toMatch(message);
+    expect(result.producer.sent).toBe(0);
+    expect(await topicExists(topic)).toBe(false); // nothing reached the target, not even the topic
+  });
+});
+
+describe('pre-flight', () => {
+  it('an unreachable target fails fast with LH_TARGET_UNREACHABLE naming the address', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const address = `127.0.0.1:${port}`;
+    const lt = createLoadTest({ target: { address, connectTimeoutMs: 300 }, resultsDir: false });
+    let scenarioRan = false;
+    const started = Date.now();
+    const err = await lt.run({ name: 'nowhere', criteria: [], run: async () => void (scenarioRan = true) }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(isLoadhouseError(err, 'LH_TARGET_UNREACHABLE')).toBe(true);
+    expect((err as Error).message).toContain(address);
+    expect(scenarioRan).toBe(false);
+  });
+
+  it('a gRPC server that is not StreamHouse fails with LH_TARGET_NOT_STREAMHOUSE', async () => {
+    const server = new grpc.Server();
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    try {
+      const lt = createLoadTest({ target: `127.0.0.1:${port}`, resultsDir: false });
+      const err = await lt.run({ name: 'other', criteria: [], run: async () => undefined }).catch((e: unknown) => e);
+      expect(isLoadhouseError(err, 'LH_TARGET_NOT_STREAMHOUSE')).toBe(true);
+      expect((err as Error).message).toMatch(/UNIMPLEMENTED/);
+    } finally {
+      server.forceShutdown();
+    }
+  });
+
+  it('accepts an existing topic with the same partition count and refuses another count with LH_TOPIC_MISMATCH', async () => {
+    expect(await ensureTopic(client, 'mismatch', 2)).toBe(2); // created
+    expect(await ensureTopic(client, 'mismatch', 2)).toBe(2); // exists, same count
+    expect(await ensureTopic(client, 'mismatch', undefined)).toBe(2); // exists, any count accepted
+    expect(await ensureTopic(client, 'defaults-to-one', undefined)).toBe(1);
+    const err = await ensureTopic(client, 'mismatch', 3).catch((e: unknown) => e);
+    expect(isLoadhouseError(err, 'LH_TOPIC_MISMATCH')).toBe(true);
+    expect((err as Error).message).toMatch(/exists with 2 partitions, but the run asks for 3/);
+
+    const lt = createLoadTest({ target: agent.grpcAddress, resultsDir: false, topic: 'mismatch' });
+    const result = await lt.run({
+      name: 'mismatch',
+      criteria: [],
+      async run(c) {
+        await c.produce({ rate: 100, partitions: 3 });
+      },
+    });
+    expect(result.state).toBe('failed');
+    if (result.state === 'failed') expect(result.error.code).toBe('LH_TOPIC_MISMATCH');
+    expect(result.producer.sent).toBe(0);
+  });
+
+  it('run() can be called once per load test', async () => {
+    const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 100 }, resultsDir: false });
+    await lt.run({ name: 'once', criteria: [], run: async () => undefined }).catch(() => undefined);
+    const err = await lt.run({ name: 'twice', criteria: [], run: async () => undefined }).catch((e: unknown) => e);
+    expect(isLoadhouseError(err, 'LH_RUN_STATE')).toBe(true);
+  });
+});

@@ -1,0 +1,288 @@
+// Validation and defaults of every option at the public boundary: a bad value fails with LH_INVALID_OPTION
+// naming the option, before any connection is opened or any record sent.
+import { availableParallelism } from 'node:os';
+import { LoadhouseError } from './errors.js';
+import { validatePlugins } from './plugins/plugin-host.js';
+import type { ResolvedProduceOptions } from './pools/producer-pool.js';
+import { AckMode } from './proto/messages.js';
+import type { TlsOptions } from './proto/client.js';
+import { RECORD_HEADER_SIZE } from './record-header.js';
+import type { AckModeName, Criterion, LoadhousePlugin, LoadTestOptions, Logger, ProduceOptions } from './types.js';
+
+const MiB = 1024 * 1024;
+/** The client's request limit (grpc max send message length). */
+export const MAX_REQUEST_BYTES = 64 * MiB;
+/** StreamHouse keeps gRPC's default receive limit: bigger requests are refused by a real server. */
+export const SERVER_DEFAULT_REQUEST_BYTES = 4 * MiB;
+/** Protobuf framing of one record inside a ProduceBatchRequest, at most (two tags and two length varints). */
+const RECORD_FRAMING_BYTES = 12;
+
+export interface ResolvedTarget {
+  address: string;
+  httpAddress: string | undefined;
+  organizationId: string | undefined;
+  tls: TlsOptions | boolean | undefined;
+  metadata: Record<string, string> | undefined;
+  connectTimeoutMs: number;
+  deadlineMs: number;
+  pid: number | undefined;
+  unreachableAfterMs: number;
+}
+
+export interface ResolvedOptions {
+  target: ResolvedTarget;
+  plugins: LoadhousePlugin[];
+  topic: string | undefined;
+  workers: number | undefined;
+  maxWorkers: number;
+  connections: number;
+  intervalMs: number;
+  warmupSeconds: number;
+  drainTimeoutMs: number;
+  dropAfterMs: number;
+  ackMode: AckModeName;
+  signal: AbortSignal | undefined;
+  resultsDir: string | false;
+  checkpointSeconds: number;
+  shard: { index: number; count: number } | null;
+  runId: string | undefined;
+  instrument: boolean;
+  logger: Logger | undefined;
+  criteria: Criterion[];
+  /** Test-only: makes a worker die (see WorkerInit.crash). */
+  crash: { afterMs: number; mode: 'throw' | 'exit' } | undefined;
+}
+
+/** Options only the engine's own tests use; not part of the public types. */
+export interface InternalLoadTestOptions extends LoadTestOptions {
+  __crashWorkerAfterMs?: number;
+  __crashWorkerMode?: 'throw' | 'exit';
+}
+
+function fmt(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'function') return 'a function';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v);
+}
+
+function invalid(name: string, rule: string, v: unknown): LoadhouseError {
+  return new LoadhouseError('LH_INVALID_OPTION', `${name} must be ${rule}, got ${fmt(v)}`, { details: { option: name, value: typeof v === 'object' ? undefined : v } });
+}
+
+function positiveNumber(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw invalid(name, 'a positive number', v);
+  return v;
+}
+function nonNegative(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalid(name, 'a number >= 0', v);
+  return v;
+}
+function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw invalid(name, 'a positive integer', v);
+  if (v > max) throw invalid(name, `an integer no greater than ${max}`, v);
+  return v;
+}
+function optional<T>(v: T | undefined, f: (v: T) => T, dflt: T): T {
+  return v === undefined ? dflt : f(v);
+}
+
+function checkKeys(name: string, obj: object, allowed: readonly string[]): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k) && !k.startsWith('__')) {
+      throw new LoadhouseError('LH_INVALID_OPTION', `${name}.${k} is not an option loadhouse knows (known: ${allowed.join(', ')})`, {
+        details: { option: `${name}.${k}` },
+      });
+    }
+  }
+}
+
+const LOAD_TEST_KEYS = [
+  'target', 'plugins', 'topic', 'workers', 'connections', 'intervalMs', 'warmupSeconds', 'drainTimeoutMs', 'dropAfterMs',
+  'ackMode', 'signal', 'resultsDir', 'checkpointSeconds', 'shard', 'runId', 'instrument', 'logger', 'criteria',
+] as const;
+const TARGET_KEYS = [
+  'address', 'httpAddress', 'organizationId', 'tls', 'metadata', 'connectTimeoutMs', 'deadlineMs', 'pid', 'unreachableAfterMs',
+] as const;
+const PRODUCE_KEYS = [
+  'rate', 'producers', 'partitions', 'messageSize', 'batchSize', 'lingerMs', 'maxInFlight', 'messagesPerProducer', 'payload',
+] as const;
+
+function resolveTarget(target: unknown): ResolvedTarget {
+  const t = typeof target === 'string' ? { address: target } : target;
+  if (typeof t !== 'object' || t === null) throw invalid('options.target', "an address 'host:port' or target options", target);
+  checkKeys('options.target', t, TARGET_KEYS);
+  const o = t as Record<string, unknown>;
+  const address = o.address;
+  if (typeof address !== 'string' || address.trim() === '' || /\s/.test(address)) {
+    throw invalid('options.target.address', "a gRPC address 'host:port'", address);
+  }
+  if (o.httpAddress !== undefined && (typeof o.httpAddress !== 'string' || !/^https?:\/\//.test(o.httpAddress))) {
+    throw invalid('options.target.httpAddress', "an http(s) URL like 'http://host:8080'", o.httpAddress);
+  }
+  if (o.organizationId !== undefined && (typeof o.organizationId !== 'string' || o.organizationId === '')) {
+    throw invalid('options.target.organizationId', 'a non-empty string', o.organizationId);
+  }
+  if (o.tls !== undefined && typeof o.tls !== 'boolean' && (typeof o.tls !== 'object' || o.tls === null)) {
+    throw invalid('options.target.tls', 'true or TLS options { ca, cert, key, serverName }', o.tls);
+  }
+  if (o.metadata !== undefined) {
+    if (typeof o.metadata !== 'object' || o.metadata === null) throw invalid('options.target.metadata', 'an object of strings', o.metadata);
+    for (const [k, v] of Object.entries(o.metadata)) {
+      if (typeof v !== 'string') throw invalid(`options.target.metadata.${k}`, 'a string', v);
+    }
+  }
+  return {
+    address,
+    httpAddress: o.httpAddress as string | undefined,
+    organizationId: o.organizationId as string | undefined,
+    tls: o.tls as TlsOptions | boolean | undefined,
+    metadata: o.metadata as Record<string, string> | undefined,
+    connectTimeoutMs: optional(o.connectTimeoutMs, (v) => positiveNumber('options.target.connectTimeoutMs', v), 5000) as number,
+    deadlineMs: optional(o.deadlineMs, (v) => positiveNumber('options.target.deadlineMs', v), 30_000) as number,
+    pid: optional(o.pid, (v) => positiveInt('options.target.pid', v), undefined as unknown) as number | undefined,
+    unreachableAfterMs: optional(o.unreachableAfterMs, (v) => positiveNumber('options.target.unreachableAfterMs', v), 5000) as number,
+  };
+}
+
+/** Validates LoadTestOptions and fills in defaults. Throws LH_INVALID_OPTION, LH_PLUGIN_INVALID or LH_PLUGIN_VERSION_MISMATCH. */
+export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', options);
+  checkKeys('options', options, LOAD_TEST_KEYS);
+  const o = options as InternalLoadTestOptions;
+  if (o.target === undefined) {
+    throw new LoadhouseError('LH_INVALID_OPTION', "options.target is required: the gRPC address 'host:port' of a StreamHouse server or agent");
+  }
+  const target = resolveTarget(o.target);
+  const plugins = validatePlugins(o.plugins);
+  if (o.topic !== undefined && (typeof o.topic !== 'string' || o.topic.trim() === '')) throw invalid('options.topic', 'a non-empty string', o.topic);
+  const workers = o.workers === undefined ? undefined : positiveInt('options.workers', o.workers, 1024);
+  const ackModes: AckModeName[] = ['buffered', 'durable', 'none'];
+  if (o.ackMode !== undefined && !ackModes.includes(o.ackMode)) throw invalid('options.ackMode', "'buffered', 'durable' or 'none'", o.ackMode);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalid('options.signal', 'an AbortSignal', o.signal);
+  if (o.resultsDir !== undefined && o.resultsDir !== false && (typeof o.resultsDir !== 'string' || o.resultsDir === '')) {
+    throw invalid('options.resultsDir', 'a folder path or false', o.resultsDir);
+  }
+  let shard: ResolvedOptions['shard'] = null;
+  if (o.shard !== undefined) {
+    if (typeof o.shard !== 'object' || o.shard === null) throw invalid('options.shard', 'an object { index, count }', o.shard);
+    const count = positiveInt('options.shard.count', o.shard.count);
+    const index = o.shard.index;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= count) {
+      throw invalid('options.shard.index', `an integer from 0 to ${count - 1}`, index);
+    }
+    shard = { index, count };
+  }
+  if (o.runId !== undefined && typeof o.runId !== 'string') throw invalid('options.runId', 'a string', o.runId);
+  if (o.instrument !== undefined && typeof o.instrument !== 'boolean') throw invalid('options.instrument', 'a boolean', o.instrument);
+  if (o.logger !== undefined) {
+    const l = o.logger as unknown as Record<string, unknown>;
+    if (typeof l !== 'object' || l === null || !['debug', 'info', 'warn', 'error'].every((k) => typeof l[k] === 'function')) {
+      throw invalid('options.logger', 'an object with debug, info, warn and error functions', o.logger);
+    }
+  }
+  const criteria = o.criteria === undefined ? [] : validateCriteria('options.criteria', o.criteria);
+  const intervalMs = optional(o.intervalMs, (v) => positiveNumber('options.intervalMs', v), 1000);
+  if (intervalMs < 50) throw invalid('options.intervalMs', 'at least 50 (ms)', intervalMs);
+  let crash: ResolvedOptions['crash'];
+  if (o.__crashWorkerAfterMs !== undefined) crash = { afterMs: o.__crashWorkerAfterMs, mode: o.__crashWorkerMode ?? 'throw' };
+  return {
+    target,
+    plugins,
+    topic: o.topic,
+    workers,
+    maxWorkers: workers ?? availableParallelism(),
+    connections: optional(o.connections, (v) => positiveInt('options.connections', v, 256), 2),
+    intervalMs,
+    warmupSeconds: optional(o.warmupSeconds, (v) => nonNegative('options.warmupSeconds', v), 0),
+    drainTimeoutMs: optional(o.drainTimeoutMs, (v) => nonNegative('options.drainTimeoutMs', v), 10_000),
+    dropAfterMs: optional(o.dropAfterMs, (v) => positiveNumber('options.dropAfterMs', v), 10_000),
+    ackMode: o.ackMode ?? 'buffered',
+    signal: o.signal,
+    resultsDir: o.resultsDir === undefined ? 'results' : o.resultsDir,
+    checkpointSeconds: optional(o.checkpointSeconds, (v) => nonNegative('options.checkpointSeconds', v), 60),
+    shard,
+    runId: o.runId,
+    instrument: o.instrument ?? true,
+    logger: o.logger,
+    criteria,
+    crash,
+  };
+}
+
+const OPS = ['<', '<=', '>', '>=', '=='];
+
+export function validateCriteria(name: string, criteria: unknown): Criterion[] {
+  if (!Array.isArray(criteria)) throw invalid(name, 'an array of criteria', criteria);
+  return criteria.map((c: unknown, i) => validateCriterion(`${name}[${i}]`, c));
+}
+
+export function validateCriterion(name: string, c: unknown): Criterion {
+  if (typeof c !== 'object' || c === null) throw invalid(name, 'a criterion { metric, op, value }', c);
+  const o = c as Record<string, unknown>;
+  if (typeof o.metric !== 'string' || o.metric === '') throw invalid(`${name}.metric`, "a metric path like 'producer.latency.p99'", o.metric);
+  if (typeof o.op !== 'string' || !OPS.includes(o.op)) throw invalid(`${name}.op`, `one of ${OPS.join(' ')}`, o.op);
+  if (typeof o.value !== 'number' || !Number.isFinite(o.value)) throw invalid(`${name}.value`, 'a finite number', o.value);
+  if (o.abortAfterSeconds !== undefined) nonNegative(`${name}.abortAfterSeconds`, o.abortAfterSeconds);
+  return c as Criterion;
+}
+
+export const ACK_MODES: Record<AckModeName, AckMode> = {
+  buffered: AckMode.ACK_BUFFERED,
+  durable: AckMode.ACK_DURABLE,
+  none: AckMode.ACK_NONE,
+};
+
+/** Validates `controller.produce()` options; messages name the option (`options.rate must be ...`). */
+export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: string; instrument: boolean }): ResolvedProduceOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('produce options', 'an object', options);
+  checkKeys('options', options, PRODUCE_KEYS);
+  const o = options;
+  const rate = positiveNumber('options.rate', o.rate);
+  const producers = optional(o.producers, (v) => positiveInt('options.producers', v, 1_000_000), 1);
+  const partitions = o.partitions === undefined ? undefined : positiveInt('options.partitions', o.partitions, 1_000_000);
+  const messageSize = optional(o.messageSize, (v) => positiveInt('options.messageSize', v), 1024);
+  if (ctx.instrument && messageSize < RECORD_HEADER_SIZE) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `options.messageSize must be at least ${RECORD_HEADER_SIZE} bytes (the loadhouse record header), got ${messageSize}`,
+      { details: { option: 'options.messageSize', value: messageSize } },
+    );
+  }
+  const requestOverhead = ctx.topic.length + 32;
+  const maxMessage = MAX_REQUEST_BYTES - requestOverhead - RECORD_FRAMING_BYTES;
+  if (messageSize > maxMessage) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `options.messageSize must be at most ${maxMessage} bytes (a 64 MiB request), got ${messageSize}`, {
+      details: { option: 'options.messageSize', value: messageSize },
+    });
+  }
+  const batchSize = optional(o.batchSize, (v) => positiveInt('options.batchSize', v), 100);
+  const batchBytes = batchSize * (messageSize + RECORD_FRAMING_BYTES) + requestOverhead;
+  if (batchBytes > MAX_REQUEST_BYTES) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `options.batchSize x options.messageSize must fit a 64 MiB request: ${batchSize} x ${messageSize} B is ${batchBytes} B. ` +
+        `Use batchSize <= ${Math.floor((MAX_REQUEST_BYTES - requestOverhead) / (messageSize + RECORD_FRAMING_BYTES))}.`,
+      { details: { option: 'options.batchSize', value: batchSize } },
+    );
+  }
+  const lingerMs = optional(o.lingerMs, (v) => nonNegative('options.lingerMs', v), 5);
+  const maxInFlight = optional(o.maxInFlight, (v) => positiveInt('options.maxInFlight', v, 100_000), 16);
+  const messagesPerProducer = o.messagesPerProducer === undefined ? undefined : positiveInt('options.messagesPerProducer', o.messagesPerProducer);
+  if (o.payload !== undefined && o.payload !== 'random' && o.payload !== 'compressible') {
+    throw invalid('options.payload', "'random' or 'compressible'", o.payload);
+  }
+  return {
+    rate,
+    producers,
+    partitions,
+    messageSize,
+    batchSize,
+    lingerMs,
+    maxInFlight,
+    messagesPerProducer,
+    payload: o.payload ?? 'random',
+    batchBytes,
+  };
+}

@@ -1,0 +1,56 @@
+// Deterministic split of a producer group: rate shares, partitions and shard membership. Every shard of a
+// run computes the same global plan and keeps its own producers, so shards together send exactly the rate.
+import type { ProducerSpec } from '../worker/protocol.js';
+
+/**
+ * Splits `total` records/s over `n` producers. Integer rates are split into integers whose remainders are
+ * spread evenly over the producers (they sum to exactly `total`); other rates split evenly as fractions.
+ */
+export function splitRate(total: number, n: number): number[] {
+  const out: number[] = [];
+  if (Number.isInteger(total) && total >= n) {
+    for (let k = 0; k < n; k++) out.push(Math.floor(((k + 1) * total) / n) - Math.floor((k * total) / n));
+  } else {
+    for (let k = 0; k < n; k++) out.push(total / n);
+  }
+  return out;
+}
+
+/** Partitions of producer k among n producers: round-robin, so every partition has a producer and vice versa. */
+export function partitionsFor(k: number, producers: number, partitions: number): number[] {
+  if (producers >= partitions) return [k % partitions];
+  const out: number[] = [];
+  for (let p = k; p < partitions; p += producers) out.push(p);
+  return out;
+}
+
+export interface ProducerPlanInput {
+  rate: number;
+  producers: number;
+  partitions: number;
+  /** Run-wide id of the group's first producer. */
+  firstId: number;
+  shard: { index: number; count: number } | null;
+}
+
+export interface PlannedProducer extends ProducerSpec {
+  /** Position of the producer in the group (0..producers-1), across all shards. */
+  k: number;
+}
+
+/** The producers of a group that this shard runs (all of them without sharding). */
+export function planProducers(input: ProducerPlanInput): PlannedProducer[] {
+  const rates = splitRate(input.rate, input.producers);
+  const out: PlannedProducer[] = [];
+  for (let k = 0; k < input.producers; k++) {
+    if (input.shard && k % input.shard.count !== input.shard.index) continue;
+    out.push({
+      k,
+      id: input.firstId + k,
+      rate: rates[k]!,
+      partitions: partitionsFor(k, input.producers, input.partitions),
+      phase: k / input.producers,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,264 @@
+// The main thread's side of the load workers: a Piscina pool whose threads each run one long task (the
+// worker module's default export) for the whole test, controlled over a MessagePort. It starts threads on
+// demand, routes their reports, collects on request, and turns a dying thread into one crash callback.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { LoadhouseError, type ErrorCode } from '../errors.js';
+import type { ControlMessage, ProducerTotalsReport, WorkerInit, WorkerMessage, WorkerReport, WorkerTarget } from '../worker/protocol.js';
+
+export interface WorkerPoolConfig {
+  maxWorkers: number;
+  target: WorkerTarget;
+  connections: number;
+  instrument: boolean;
+  crash?: WorkerInit['crash'];
+}
+
+export interface WorkerPoolHandlers {
+  onReport(workerIndex: number, report: WorkerReport): void;
+  onProducerDone(groupId: number, producer: ProducerTotalsReport): void;
+  onGroupStopped(groupId: number, producers: ProducerTotalsReport[]): void;
+  onCrash(workerIndex: number, error: Error): void;
+  onLog(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+}
+
+interface WorkerSlot {
+  index: number;
+  port: MessagePort;
+  alive: boolean;
+  /** Connected and listening: only ready workers are collected. */
+  ready: boolean;
+  /** Resolves once the thread has sent its final report after `shutdown`, or died. */
+  task: Promise<void>;
+  collectWaiters: Map<number, () => void>;
+  stopWaiters: Map<number, () => void>;
+  shutdownWaiter: (() => void) | undefined;
+}
+
+/** Where the worker module lives: the TypeScript source next to this file, or the built JavaScript. */
+export function workerModule(): { filename: string; source: boolean } {
+  // Sources: src/pools/ -> src/producer-worker.ts. Built (tsup, one entry per file): dist/index.js or a
+  // chunk next to it -> dist/producer-worker.js.
+  const candidates: Array<[string, boolean]> = [
+    ['../producer-worker.ts', true],
+    ['./producer-worker.js', false],
+    ['../producer-worker.js', false],
+  ];
+  for (const [rel, source] of candidates) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if ((source ? import.meta.url.endsWith('.ts') : true) && existsSync(p)) return { filename: p, source };
+  }
+  throw new Error('loadhouse worker module (producer-worker) not found next to @loadhouse/core');
+}
+
+function tsxImport(): string {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  } catch {
+    return 'tsx';
+  }
+}
+
+export class WorkerPool {
+  private piscina: Piscina | undefined;
+  private readonly slots: WorkerSlot[] = [];
+  private starting: Promise<void> = Promise.resolve();
+  private collectSeq = 0;
+  private closed = false;
+
+  constructor(
+    private readonly config: WorkerPoolConfig,
+    private readonly handlers: WorkerPoolHandlers,
+  ) {}
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  get aliveCount(): number {
+    return this.slots.filter((s) => s.alive).length;
+  }
+
+  isAlive(index: number): boolean {
+    return this.slots[index]?.alive ?? false;
+  }
+
+  /** Starts threads until `n` run (at most maxWorkers); resolves once each new one is connected and ready. */
+  ensure(n: number): Promise<void> {
+    const next = this.starting.then(() => this.grow(Math.min(n, this.config.maxWorkers)));
+    this.starting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async grow(n: number): Promise<void> {
+    if (this.closed) throw new LoadhouseError('LH_RUN_STATE', 'The worker pool is closed: the run has ended.');
+    if (n <= this.slots.length) return;
+    if (!this.piscina) {
+      const mod = workerModule();
+      this.piscina = new Piscina({
+        filename: mod.filename,
+        minThreads: 0,
+        maxThreads: this.config.maxWorkers,
+        idleTimeout: 60_000,
+        concurrentTasksPerWorker: 1,
+        atomics: 'disabled',
+        ...(mod.source ? { execArgv: ['--import', tsxImport()] } : {}),
+      });
+      // Errors of idle threads surface here; running tasks reject instead.
+      this.piscina.on('error', (err: Error) => this.handlers.onLog('error', `worker pool error: ${err.message}`));
+    }
+    const starts: Array<Promise<void>> = [];
+    while (this.slots.length < n) starts.push(this.startOne(this.slots.length));
+    await Promise.all(starts);
+  }
+
+  private startOne(index: number): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const init: WorkerInit = {
+      workerIndex: index,
+      target: this.config.target,
+      connections: this.config.connections,
+      instrument: this.config.instrument,
+      port: port2,
+      ...(this.config.crash ? { crash: this.config.crash } : {}),
+    };
+    let readyResolve!: () => void;
+    let readyReject!: (err: Error) => void;
+    const ready = new Promise<void>((res, rej) => {
+      readyResolve = res;
+      readyReject = rej;
+    });
+    let isReady = false;
+    const slot: WorkerSlot = {
+      index,
+      port: port1,
+      alive: true,
+      ready: false,
+      task: Promise.resolve(),
+      collectWaiters: new Map(),
+      stopWaiters: new Map(),
+      shutdownWaiter: undefined,
+    };
+    this.slots.push(slot);
+    port1.on('message', (msg: WorkerMessage) => {
+      switch (msg.type) {
+        case 'ready':
+          isReady = true;
+          slot.ready = true;
+          return readyResolve();
+        case 'init-failed':
+          slot.alive = false;
+          return readyReject(new LoadhouseError(msg.code as ErrorCode, msg.message));
+        case 'report':
+          this.handlers.onReport(index, msg.report);
+          if (msg.collectId !== null) {
+            slot.collectWaiters.get(msg.collectId)?.();
+            slot.collectWaiters.delete(msg.collectId);
+          } else if (slot.shutdownWaiter) {
+            slot.shutdownWaiter();
+          }
+          return;
+        case 'group-stopped':
+          this.handlers.onGroupStopped(msg.groupId, msg.producers);
+          slot.stopWaiters.get(msg.groupId)?.();
+          slot.stopWaiters.delete(msg.groupId);
+          return;
+        case 'producer-done':
+          return this.handlers.onProducerDone(msg.groupId, msg.producer);
+        case 'log':
+          return this.handlers.onLog(msg.level, `worker ${index}: ${msg.message}`);
+      }
+    });
+    slot.task = this.piscina!.run(init, { transferList: [port2] }).then(
+      () => {
+        slot.alive = false;
+        port1.close();
+      },
+      (err: unknown) => {
+        const wasAlive = slot.alive;
+        slot.alive = false;
+        const error = err instanceof Error ? err : new Error(String(err));
+        port1.close();
+        this.release(slot);
+        if (!isReady) readyReject(new LoadhouseError('LH_WORKER_CRASHED', `Load worker ${index} failed to start: ${error.message}`, { cause: error }));
+        else if (wasAlive && !this.closed) this.handlers.onCrash(index, error);
+      },
+    );
+    return ready;
+  }
+
+  /** Unblocks everything waiting on a slot that will never answer. */
+  private release(slot: WorkerSlot): void {
+    for (const w of slot.collectWaiters.values()) w();
+    slot.collectWaiters.clear();
+    for (const w of slot.stopWaiters.values()) w();
+    slot.stopWaiters.clear();
+    slot.shutdownWaiter?.();
+  }
+
+  send(index: number, message: ControlMessage): void {
+    const slot = this.slots[index];
+    if (slot?.alive) slot.port.postMessage(message);
+  }
+
+  /** Asks every live worker for its report; resolves when all answered or after timeoutMs (late reports still count, later). */
+  collect(timeoutMs: number): Promise<void> {
+    const collectId = ++this.collectSeq;
+    const waits: Array<Promise<void>> = [];
+    for (const slot of this.slots) {
+      if (!slot.alive || !slot.ready) continue;
+      waits.push(new Promise<void>((resolve) => slot.collectWaiters.set(collectId, resolve)));
+      slot.port.postMessage({ type: 'collect', collectId } satisfies ControlMessage);
+    }
+    return withTimeout(Promise.all(waits).then(() => undefined), timeoutMs).finally(() => {
+      for (const slot of this.slots) slot.collectWaiters.delete(collectId);
+    });
+  }
+
+  /** Stops a group on the given workers and resolves when each has drained and sent its final report. */
+  stopGroup(groupId: number, workers: readonly number[], drainTimeoutMs: number, atEpochMs: number): Promise<void> {
+    const waits: Array<Promise<void>> = [];
+    for (const index of workers) {
+      const slot = this.slots[index];
+      if (!slot?.alive) continue;
+      waits.push(new Promise<void>((resolve) => slot.stopWaiters.set(groupId, resolve)));
+      slot.port.postMessage({ type: 'stop-group', groupId, drainTimeoutMs, atEpochMs } satisfies ControlMessage);
+    }
+    // The workers enforce the drain timeout themselves; the extra margin only guards against a hung thread.
+    return withTimeout(Promise.all(waits).then(() => undefined), drainTimeoutMs + 10_000);
+  }
+
+  /** Asks each live worker for its last report, ends the tasks and destroys the pool. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const waits: Array<Promise<void>> = [];
+    for (const slot of this.slots) {
+      if (!slot.alive) continue;
+      waits.push(new Promise<void>((resolve) => (slot.shutdownWaiter = resolve)));
+      slot.port.postMessage({ type: 'shutdown' } satisfies ControlMessage);
+    }
+    await withTimeout(Promise.all(waits).then(() => undefined), 5_000);
+    await withTimeout(Promise.all(this.slots.map((s) => s.task)).then(() => undefined), 5_000);
+    await this.piscina?.destroy().catch(() => undefined);
+  }
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    p.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

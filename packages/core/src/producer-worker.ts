@@ -1,0 +1,213 @@
+// The load worker: the module Piscina runs in each thread. Its default export hosts groups of producers
+// for the whole test, driven by control messages on a MessagePort; it reports aggregates (counters and
+// encoded HDR histograms) when the main thread collects, and never per record.
+// No top-level await here: Piscina may load this file through require().
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { LoadhouseError } from './errors.js';
+import { initHistograms } from './metrics/histogram.js';
+import { StreamHouseClient } from './proto/client.js';
+import { PayloadPool } from './worker/payload.js';
+import { Producer, nowMs } from './worker/producer.js';
+import { ProducerMetrics } from './worker/producer-metrics.js';
+import type { ControlMessage, ProducerGroupSpec, WorkerInit, WorkerMessage, WorkerReport } from './worker/protocol.js';
+
+/** How often producers look at their schedules: accurate to a few ms at any rate, never a timer per record. */
+const TICK_MS = 2;
+
+interface HostedGroup {
+  spec: ProducerGroupSpec;
+  producers: Producer[];
+  stopping: boolean;
+  stopped: boolean;
+}
+
+class WorkerHost {
+  private readonly client: StreamHouseClient;
+  private readonly metrics: ProducerMetrics;
+  private readonly payloads = new Map<string, PayloadPool>();
+  private readonly groups = new Map<number, HostedGroup>();
+  private active: Producer[] = [];
+  private tickTimer: NodeJS.Timeout | undefined;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
+  private resolveDone!: () => void;
+  private readonly done = new Promise<void>((r) => (this.resolveDone = r));
+
+  constructor(private readonly init: WorkerInit) {
+    const t = init.target;
+    const options: ConstructorParameters<typeof StreamHouseClient>[1] = {
+      deadlineMs: t.deadlineMs,
+      connections: init.connections,
+    };
+    if (t.organizationId !== undefined) options.organizationId = t.organizationId;
+    if (t.tls !== undefined) options.tls = t.tls;
+    if (t.metadata !== undefined) options.metadata = t.metadata;
+    this.client = new StreamHouseClient(t.address, options);
+    this.metrics = new ProducerMetrics(init.instrument);
+  }
+
+  private post(message: WorkerMessage): void {
+    this.init.port.postMessage(message);
+  }
+
+  async run(): Promise<{ workerIndex: number }> {
+    const { port, workerIndex } = this.init;
+    try {
+      await this.client.waitForReady(this.init.target.connectTimeoutMs);
+    } catch (err) {
+      const code = err instanceof LoadhouseError ? err.code : 'LH_TARGET_UNREACHABLE';
+      this.post({ type: 'init-failed', workerIndex, code, message: (err as Error).message });
+      this.close();
+      return { workerIndex };
+    }
+    // Health windows start now: module loading and connecting are not load.
+    this.loopDelay.enable();
+    this.elu = performance.eventLoopUtilization();
+    port.on('message', (msg: ControlMessage) => this.handle(msg));
+    this.armCrash();
+    this.post({ type: 'ready', workerIndex });
+    await this.done;
+    return { workerIndex };
+  }
+
+  private armCrash(): void {
+    const crash = this.init.crash;
+    if (!crash) return;
+    setTimeout(() => {
+      if (crash.mode === 'exit') process.exit(1);
+      throw new Error(`test-only crash of worker ${this.init.workerIndex} after ${crash.afterMs} ms`);
+    }, crash.afterMs);
+  }
+
+  private handle(msg: ControlMessage): void {
+    switch (msg.type) {
+      case 'start-producers':
+        return this.startGroup(msg.group);
+      case 'set-rate': {
+        const g = this.groups.get(msg.groupId);
+        if (!g) return;
+        const now = nowMs();
+        const at = Math.min(msg.atEpochMs, now);
+        for (const p of g.producers) {
+          const rate = msg.rates[p.id];
+          if (rate !== undefined) p.setRate(rate, at);
+        }
+        return;
+      }
+      case 'stop-group':
+        return this.stopGroup(msg.groupId, msg.drainTimeoutMs, msg.atEpochMs);
+      case 'collect':
+        return this.post({ type: 'report', workerIndex: this.init.workerIndex, collectId: msg.collectId, report: this.report() });
+      case 'shutdown':
+        return this.shutdown();
+    }
+  }
+
+  private payloadPool(kind: 'random' | 'compressible', size: number): PayloadPool {
+    let pool = this.payloads.get(kind);
+    if (!pool) {
+      pool = new PayloadPool(kind, size);
+      this.payloads.set(kind, pool);
+    }
+    pool.ensure(size);
+    return pool;
+  }
+
+  private startGroup(spec: ProducerGroupSpec): void {
+    const payload = this.payloadPool(spec.payload, spec.messageSize);
+    // The schedule starts when the main thread asked, so the requested and scheduled counts agree exactly;
+    // the message's transit time shows up as schedule lag of the first records, where it belongs.
+    const start = Math.min(spec.startEpochMs, nowMs());
+    const ctx = { client: this.client, metrics: this.metrics, payload, deadlineMs: this.init.target.deadlineMs };
+    const group: HostedGroup = { spec, producers: [], stopping: false, stopped: false };
+    for (const ps of spec.producers) {
+      const p = new Producer(ps, spec, ctx, start);
+      p.onFinished = () => this.onProducerFinished(group, p);
+      group.producers.push(p);
+      this.active.push(p);
+    }
+    this.groups.set(spec.groupId, group);
+    this.tickTimer ??= setInterval(() => this.tick(), TICK_MS);
+  }
+
+  private tick(): void {
+    const now = nowMs();
+    const active = this.active;
+    for (let i = 0; i < active.length; i++) active[i]!.service(now);
+  }
+
+  private onProducerFinished(group: HostedGroup, p: Producer): void {
+    this.active = this.active.filter((x) => x !== p);
+    if (!group.stopping) {
+      this.post({ type: 'producer-done', workerIndex: this.init.workerIndex, groupId: group.spec.groupId, producer: p.totals() });
+    }
+    this.maybeGroupStopped(group);
+  }
+
+  private stopGroup(groupId: number, drainTimeoutMs: number, atEpochMs: number): void {
+    const group = this.groups.get(groupId);
+    if (!group) {
+      this.post({ type: 'group-stopped', workerIndex: this.init.workerIndex, groupId, producers: [] });
+      return;
+    }
+    group.stopping = true;
+    for (const p of group.producers) p.stop(drainTimeoutMs, atEpochMs);
+    this.maybeGroupStopped(group);
+  }
+
+  private maybeGroupStopped(group: HostedGroup): void {
+    if (!group.stopping || group.stopped) return;
+    if (!group.producers.every((p) => p.isFinished)) return;
+    group.stopped = true;
+    this.groups.delete(group.spec.groupId);
+    // The final counts travel before the acknowledgement: messages on one port keep their order.
+    this.post({ type: 'report', workerIndex: this.init.workerIndex, collectId: null, report: this.report() });
+    this.post({
+      type: 'group-stopped',
+      workerIndex: this.init.workerIndex,
+      groupId: group.spec.groupId,
+      producers: group.producers.map((p) => p.totals()),
+    });
+  }
+
+  private report(): WorkerReport {
+    let inFlight = 0;
+    let backlog = 0;
+    for (const g of this.groups.values()) {
+      for (const p of g.producers) {
+        inFlight += p.inFlightBatches;
+        backlog += p.backlog;
+      }
+    }
+    const delay = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e6 : 0;
+    this.loopDelay.reset();
+    const elu = performance.eventLoopUtilization(this.elu);
+    this.elu = performance.eventLoopUtilization();
+    return {
+      producer: this.metrics.report(inFlight, backlog),
+      consumer: null,
+      // Utilization over a sliver of a window (the thread just became ready) says nothing: report it from 200 ms.
+      health: { eventLoopDelayP99Ms: delay, utilization: elu.idle + elu.active >= 200 ? elu.utilization : 0 },
+    };
+  }
+
+  private shutdown(): void {
+    this.post({ type: 'report', workerIndex: this.init.workerIndex, collectId: null, report: this.report() });
+    this.close();
+    this.resolveDone();
+  }
+
+  private close(): void {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+    this.loopDelay.disable();
+    this.client.close();
+    this.metrics.destroy();
+    this.init.port.close();
+  }
+}
+
+export default async function loadWorker(init: WorkerInit): Promise<{ workerIndex: number }> {
+  await initHistograms();
+  return new WorkerHost(init).run();
+}

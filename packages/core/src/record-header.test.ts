@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { RECORD_HEADER_SIZE, RECORD_MAGIC, decodeRecordHeader, encodeRecordHeader, writeRecordHeader } from './record-header.js';
+
+describe('record header', () => {
+  it('round-trips every field, including sequences above 2^32 and fractional intended times', () => {
+    const header = { producerId: 4_000_000_001, sequence: 2 ** 40 + 12345, intendedTimeMs: 1_790_000_000_123.456, partition: 99, length: 1024 };
+    const bytes = encodeRecordHeader(header);
+    expect(bytes.byteLength).toBe(RECORD_HEADER_SIZE);
+    expect(decodeRecordHeader(bytes)).toEqual({ ...header, version: 1 });
+  });
+
+  it('writes in place at an offset of a larger buffer (the batch buffer) and starts with the magic', () => {
+    const batch = Buffer.alloc(3 * 64, 0xaa);
+    writeRecordHeader(batch, 64, 7, 5, 1000.5, 2, 64);
+    expect(batch.readUInt16BE(64)).toBe(RECORD_MAGIC);
+    expect(batch.subarray(0, 64).every((b) => b === 0xaa)).toBe(true); // neighbours untouched
+    expect(batch.subarray(64 + RECORD_HEADER_SIZE, 128).every((b) => b === 0xaa)).toBe(true);
+    expect(decodeRecordHeader(batch, 64)).toMatchObject({ producerId: 7, sequence: 5, intendedTimeMs: 1000.5, partition: 2, length: 64 });
+  });
+
+  it('returns null for foreign or truncated values', () => {
+    expect(decodeRecordHeader(Buffer.from('hello world, not a loadhouse record'))).toBeNull();
+    const ok = encodeRecordHeader({ producerId: 1, sequence: 1, intendedTimeMs: 1, partition: 0, length: 32 });
+    expect(decodeRecordHeader(ok.subarray(0, RECORD_HEADER_SIZE - 1))).toBeNull();
+  });
+
+  it('refuses to encode into too small a target', () => {
+    expect(() => encodeRecordHeader({ producerId: 1, sequence: 1, intendedTimeMs: 1, partition: 0, length: 32 }, new Uint8Array(16))).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,80 @@
+// The binary header at the start of every record value loadhouse produces. StreamHouse drops record
+// headers, so everything a consumer needs to check integrity and end-to-end latency rides in the value.
+//
+// Layout (32 bytes, big-endian):
+//   0  u16  magic 0x4C48 ('LH')
+//   2  u8   version (1)
+//   3  u8   flags (0, reserved)
+//   4  u32  producer id
+//   8  u32  sequence, high 32 bits
+//  12  u32  sequence, low 32 bits
+//  16  f64  intended send time, epoch milliseconds (microsecond precision)
+//  24  u32  partition
+//  28  u32  value length in bytes (header included)
+
+export const RECORD_MAGIC = 0x4c48;
+export const RECORD_HEADER_VERSION = 1;
+export const RECORD_HEADER_SIZE = 32;
+
+export interface RecordHeader {
+  producerId: number;
+  /** Position of the record in its producer's schedule, from 0. Exact below 2^53. */
+  sequence: number;
+  /** When the open-model schedule meant the record to be sent (epoch ms, fractional). */
+  intendedTimeMs: number;
+  partition: number;
+  /** Length of the whole value (header + payload); lets a consumer detect truncation. */
+  length: number;
+}
+
+const TWO_32 = 0x1_0000_0000;
+
+/**
+ * Writes the header fields at `offset` of `target` without allocating: the per-record hot path.
+ * `target` must have RECORD_HEADER_SIZE bytes available from `offset`.
+ */
+export function writeRecordHeader(
+  target: Buffer,
+  offset: number,
+  producerId: number,
+  sequence: number,
+  intendedTimeMs: number,
+  partition: number,
+  length: number,
+): void {
+  target.writeUInt16BE(RECORD_MAGIC, offset);
+  target[offset + 2] = RECORD_HEADER_VERSION;
+  target[offset + 3] = 0;
+  target.writeUInt32BE(producerId >>> 0, offset + 4);
+  target.writeUInt32BE(Math.floor(sequence / TWO_32) >>> 0, offset + 8);
+  target.writeUInt32BE(sequence >>> 0, offset + 12);
+  target.writeDoubleBE(intendedTimeMs, offset + 16);
+  target.writeUInt32BE(partition >>> 0, offset + 24);
+  target.writeUInt32BE(length >>> 0, offset + 28);
+}
+
+/** Encodes a header into `target` at `offset` (a new 32-byte buffer when no target is given) and returns the target. */
+export function encodeRecordHeader(header: RecordHeader, target?: Uint8Array, offset = 0): Uint8Array {
+  const out = target ?? new Uint8Array(RECORD_HEADER_SIZE);
+  if (out.byteLength - offset < RECORD_HEADER_SIZE) {
+    throw new RangeError(`encodeRecordHeader needs ${RECORD_HEADER_SIZE} bytes at offset ${offset}, got ${out.byteLength - offset}`);
+  }
+  const buf = Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  writeRecordHeader(buf, offset, header.producerId, header.sequence, header.intendedTimeMs, header.partition, header.length);
+  return out;
+}
+
+/** Decodes the header at `offset`, or returns null when the bytes are too short or do not start with the magic. */
+export function decodeRecordHeader(source: Uint8Array, offset = 0): (RecordHeader & { version: number }) | null {
+  if (source.byteLength - offset < RECORD_HEADER_SIZE) return null;
+  const view = new DataView(source.buffer, source.byteOffset + offset, RECORD_HEADER_SIZE);
+  if (view.getUint16(0) !== RECORD_MAGIC) return null;
+  return {
+    version: view.getUint8(2),
+    producerId: view.getUint32(4),
+    sequence: view.getUint32(8) * TWO_32 + view.getUint32(12),
+    intendedTimeMs: view.getFloat64(16),
+    partition: view.getUint32(24),
+    length: view.getUint32(28),
+  };
+}

@@ -1,0 +1,37 @@
+// Empty sections of samples and results for what a run did not measure (consumers, until the consumer pool
+// exists, and integrity, which consumers check).
+import { emptyLatencySummary } from '../metrics/histogram.js';
+import type { ConsumerStats, ConsumerTotals, IntegrityReport } from '../types.js';
+
+export function emptyConsumerStats(): ConsumerStats {
+  return {
+    consumed: 0,
+    bytes: 0,
+    msgsPerSec: 0,
+    mbPerSec: 0,
+    polls: 0,
+    emptyPolls: 0,
+    errorsByCode: {},
+    lag: 0,
+    lagByPartition: {},
+    latency: { poll: emptyLatencySummary(), endToEnd: emptyLatencySummary() },
+  };
+}
+
+export function emptyConsumerTotals(): ConsumerTotals {
+  return {
+    consumed: 0,
+    bytes: 0,
+    msgsPerSec: 0,
+    mbPerSec: 0,
+    polls: 0,
+    emptyPolls: 0,
+    errorsByCode: {},
+    lag: { max: 0, final: 0 },
+    latency: { poll: emptyLatencySummary(), endToEnd: emptyLatencySummary() },
+  };
+}
+
+export function emptyIntegrity(): IntegrityReport {
+  return { checked: false, missing: 0, duplicates: 0, reordered: 0, examples: [] };
+}

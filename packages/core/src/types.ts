@@ -1,0 +1,526 @@
+// The public types of the engine: options, controller vocabulary, samples, results, plugins, hooks and events.
+// They are the documentation of the API: the engine, the scenarios, the plugins and the CLI all meet here.
+import type { TlsOptions } from './proto/client.js';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+export type AckModeName = 'buffered' | 'durable' | 'none';
+
+export interface TargetOptions {
+  /** gRPC address `host:port` of a StreamHouse server or agent. */
+  address: string;
+  /** Base HTTP address (`http://host:8080`) for /health, /ready and /metrics, when known. */
+  httpAddress?: string;
+  /** Sent as `x-organization-id` on every call. */
+  organizationId?: string;
+  tls?: TlsOptions | boolean;
+  /** Extra call metadata, e.g. `{ authorization: 'Bearer …' }`. */
+  metadata?: Record<string, string>;
+  /** How long to wait for the first connection before failing with LH_TARGET_UNREACHABLE (default 5000). */
+  connectTimeoutMs?: number;
+  /** Deadline of each call in milliseconds (default 30000). */
+  deadlineMs?: number;
+  /** PID of the target process on this machine, for the resource monitor (RSS, CPU). */
+  pid?: number;
+  /**
+   * The run fails with endReason `target-unreachable` when calls keep failing with UNAVAILABLE and none
+   * succeeds for this long in the middle of a run (default 5000 ms).
+   */
+  unreachableAfterMs?: number;
+}
+
+export interface LoadTestOptions {
+  /** The StreamHouse target: an address string `host:port` or full target options. */
+  target: string | TargetOptions;
+  plugins?: LoadhousePlugin[];
+  /** Topic the scenario produces to and consumes from (default `loadhouse-<scenario>`). */
+  topic?: string;
+  /** Worker threads for producers and consumers (default: available cores, at most the producer count). */
+  workers?: number;
+  /** gRPC channels (TCP connections) per worker, like StreamHouse's `max_connections_per_agent` (default 2). */
+  connections?: number;
+  /** Length of one sample interval in milliseconds (default 1000). */
+  intervalMs?: number;
+  /** Seconds at the start of the run excluded from totals and percentiles (default 0). */
+  warmupSeconds?: number;
+  /** How long in-flight batches are awaited when a phase ends (default 10000 ms). */
+  drainTimeoutMs?: number;
+  /** A record whose send cannot start within this bound after its intended time is dropped (default 10000 ms). */
+  dropAfterMs?: number;
+  /** Ack mode of ProduceBatch (default `buffered`). */
+  ackMode?: AckModeName;
+  /** Aborting the signal stops the run; the result is `aborted` and partial. */
+  signal?: AbortSignal;
+  /** Criteria added to the scenario's own (e.g. from the command line). */
+  criteria?: Criterion[];
+  /** Folder for the result file (default `results`); `false` writes no file. */
+  resultsDir?: string | false;
+  /** Write the result file every N seconds while the run goes on (default 60; 0 = only at the end). */
+  checkpointSeconds?: number;
+  /** Shard of a run split across machines (`--shard i/n`). */
+  shard?: { index: number; count: number };
+  /** Free-form label stored in the result (e.g. a git sha). */
+  runId?: string;
+  /**
+   * Turns off per-record instrumentation (histograms, record header) for benchmarking the tool itself.
+   * Default true. Never turn it off in a real test.
+   */
+  instrument?: boolean;
+  logger?: Logger;
+}
+
+export type PayloadKind = 'random' | 'compressible';
+
+/** What `controller.produce()` starts: `producers` open-model producers sharing `rate`. */
+export interface ProduceOptions {
+  /** Records per second across all producers of this call. */
+  rate: number;
+  /** Number of producers (default 1). Each has its own schedule, sequence and partition set. */
+  producers?: number;
+  /** Partition count of the topic (created if missing). Default 1, or the existing topic's count. */
+  partitions?: number;
+  /** Size of each record value in bytes, header included (default 1024). */
+  messageSize?: number;
+  /** Records per ProduceBatch (default 100). */
+  batchSize?: number;
+  /** A batch is sent when it is full or its first record has waited this long (default 5 ms). */
+  lingerMs?: number;
+  /** Batches in flight per producer (default 16). */
+  maxInFlight?: number;
+  /** Each producer stops after this many records (the many-producers quota). */
+  messagesPerProducer?: number;
+  /** Random (incompressible, the default) or compressible payload bytes. */
+  payload?: PayloadKind;
+}
+
+export type StartOffset = 'earliest' | 'latest' | 'committed';
+
+export interface ConsumeOptions {
+  /** Records per second across all consumers, or `'max'` to read as fast as the target serves. */
+  rate: number | 'max';
+  /** Number of consumers (default 1). Partitions are assigned round-robin; extra consumers stay idle. */
+  consumers?: number;
+  /** Where each partition starts (default `earliest`). */
+  startAt?: StartOffset;
+  /** Consumer group name, used for `committed` start and for CommitOffset. */
+  group?: string;
+  /** max_records of each Consume call (default 500). */
+  maxRecords?: number;
+  /** Commit offsets every N seconds (default: never). */
+  commitEverySeconds?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario and controller
+
+/** A running producer group started by `controller.produce()`. */
+export interface ProducerGroup {
+  readonly id: number;
+  /** Producers of the group running in this process (a shard runs its share only). */
+  readonly producers: number;
+  /** Partition count of the topic the group writes to. */
+  readonly partitions: number;
+  /** Changes the total rate; each producer's schedule continues from where it is. */
+  setRate(rate: number): void;
+  /** Stops scheduling, drains in-flight batches (up to drainTimeoutMs) and resolves when workers reported. */
+  stop(): Promise<void>;
+  /** Resolves when every producer finished its quota (`messagesPerProducer`), or when stopped. */
+  readonly done: Promise<void>;
+  /**
+   * Per-producer figures of this process's producers. A producer's entry is final once it finished its
+   * quota or the group was stopped; before that it holds zeros.
+   */
+  stats(): ProducerMemberStats[];
+  /** gRPC channels (TCP connections) the group's producers send over: its workers x `connections`. */
+  connections(): number;
+}
+
+/** One producer of a group. */
+export interface ProducerMemberStats {
+  /** Run-wide producer id (the one in record headers). */
+  id: number;
+  /** True when the producer finished its quota with every record acked, failed or dropped, before any stop. */
+  completed: boolean;
+  /** Seconds from the group's start until the producer completed its quota. */
+  completionSeconds?: number;
+  scheduled: number;
+  acked: number;
+  failed: number;
+  dropped: number;
+  /** Acked records per second over the producer's own running time. */
+  msgsPerSec: number;
+}
+
+export interface ConsumerGroup {
+  readonly id: number;
+  setRate(rate: number | 'max'): void;
+  stop(): Promise<void>;
+}
+
+export type WaitCondition = number | ((sample: Sample) => boolean);
+
+/** The whole vocabulary a scenario uses; built-in scenarios use nothing else. */
+export interface Controller {
+  produce(options: ProduceOptions): Promise<ProducerGroup>;
+  consume(options: ConsumeOptions): Promise<ConsumerGroup>;
+  /** Waits N seconds, or until the predicate holds on a new sample (or `timeoutSeconds` passes; resolves false then). */
+  waitFor(condition: WaitCondition, options?: { timeoutSeconds?: number }): Promise<boolean>;
+  /** Runs `fn` as a named phase: samples are tagged with it, hooks `phase:start`/`phase:end` fire around it. */
+  phase<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** Ends the run early (state `completed` unless a criterion or a signal ended it). */
+  stop(): void;
+  /** Aborted when the run must end (stop(), signal, criterion abort, failure). */
+  readonly signal: AbortSignal;
+  /** The most recent sample, if any. */
+  readonly latest: Sample | undefined;
+  /** Seconds since the run started. */
+  elapsedSeconds(): number;
+  /** Records a scenario-specific figure into `result.scenarioResults`. */
+  record(name: string, value: unknown): void;
+  readonly topic: string;
+  readonly logger: Logger;
+}
+
+export interface Scenario {
+  name: string;
+  /** The scenario's success criteria (the plan's table). */
+  criteria: Criterion[];
+  /** Planned duration, for progress display (seconds). */
+  plannedSeconds?: number;
+  /** The scenario's own options, stored in the result's config. */
+  options?: Record<string, unknown>;
+  run(controller: Controller): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+/** Latency percentiles in milliseconds (floats with microsecond precision). */
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+  count: number;
+}
+
+export interface ProducerStats {
+  /** Records whose intended send time fell in the window. */
+  scheduled: number;
+  sent: number;
+  acked: number;
+  failed: number;
+  dropped: number;
+  bytes: number;
+  batches: number;
+  msgsPerSec: number;
+  mbPerSec: number;
+  /** The rate asked for (records/s) during the window. */
+  targetRate: number;
+  /** Errors by gRPC status name (`UNAVAILABLE`, `DEADLINE_EXCEEDED`, ...). */
+  errorsByCode: Record<string, number>;
+  latency: { response: LatencySummary; service: LatencySummary; scheduleLag: LatencySummary };
+  /** Records per batch, mean. */
+  meanBatchSize: number;
+  /** Batches in flight at the end of the window (gauge). */
+  inFlightBatches: number;
+  /** Records due but not yet sent at the end of the window: the producers' backlog (gauge). */
+  backlog: number;
+}
+
+export interface ConsumerStats {
+  consumed: number;
+  bytes: number;
+  msgsPerSec: number;
+  mbPerSec: number;
+  polls: number;
+  emptyPolls: number;
+  errorsByCode: Record<string, number>;
+  /** Records behind the high watermark, summed over partitions, at the end of the window. */
+  lag: number;
+  lagByPartition: Record<string, number>;
+  latency: { poll: LatencySummary; endToEnd: LatencySummary };
+}
+
+export interface GeneratorHealth {
+  /** Event-loop delay p99 of the main thread and the worst worker, milliseconds. */
+  eventLoopDelayMs: { main: number; workersMax: number };
+  /** Event-loop utilization (0..1) of the busiest worker thread. */
+  workerUtilizationMax: number;
+  /** Worker threads running. */
+  workers: number;
+  /** CPU of this process, percent of one core (200 = two cores busy). */
+  cpuPercent: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** True when the generator itself was the bottleneck in this window (numbers describe the tool). */
+  saturated: boolean;
+  reasons: string[];
+}
+
+export interface TargetResources {
+  rssBytes?: number;
+  cpuPercent?: number;
+}
+
+/** One interval of the run, merged over every worker. */
+export interface Sample {
+  elapsedSeconds: number;
+  intervalSeconds: number;
+  phase: string;
+  warmup: boolean;
+  producer: ProducerStats;
+  consumer: ConsumerStats;
+  generator: GeneratorHealth;
+  target: TargetResources;
+  /** Values contributed by metric sources (`target.cacheHitRate`, `s3.put.p99`, ...). */
+  metrics: Record<string, number>;
+  /** Cumulative counts since the end of warm-up. */
+  totals: { scheduled: number; sent: number; acked: number; failed: number; dropped: number; consumed: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Criteria
+
+export type CriterionOp = '<' | '<=' | '>' | '>=' | '==';
+
+/**
+ * A success criterion as data. `metric` is a dotted path into the result (`producer.latency.p99`,
+ * `producer.errors`, `producer.rateErrorPercent`, `consumer.latency.poll.p99`) or a metric-source name
+ * (`target.cacheHitRate`), or a `scenarioResults` entry.
+ */
+export interface Criterion {
+  metric: string;
+  op: CriterionOp;
+  value: number;
+  unit?: string;
+  /** Row label in the summary table (default: derived from metric and op). */
+  label?: string;
+  /** Evaluate on every sample too (default true for latency and error metrics). */
+  live?: boolean;
+  /** Abort the run when a live violation lasts this many seconds. */
+  abortAfterSeconds?: number;
+}
+
+export interface CriterionOutcome extends Criterion {
+  measured: number | null;
+  passed: boolean;
+  /** Why `measured` is null, or other context. */
+  note?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Result
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type EndReason =
+  | 'completed'
+  | 'stopped'
+  | 'signal'
+  | 'criterion'
+  | 'worker-crashed'
+  | 'target-unreachable'
+  | 'error'
+  /** A checkpoint written while the run was going on; if it is the last file, the process died before the end. */
+  | 'checkpoint';
+
+export interface ProducerTotals
+  extends Omit<ProducerStats, 'targetRate' | 'meanBatchSize' | 'inFlightBatches' | 'backlog'> {
+  /** The mean requested rate over the measured time (while any producer was asked to send). */
+  targetRate: number;
+  /** Seconds after warm-up during which producers were asked to send; msgsPerSec = acked / activeSeconds. */
+  activeSeconds: number;
+  /** |achieved / target - 1| in percent. */
+  rateErrorPercent: number;
+  /** failed / scheduled in percent. */
+  errorRatePercent: number;
+  /** Records that failed (= failed; errorsByCode breaks them down and sums to it). */
+  errors: number;
+  meanBatchSize: number;
+}
+
+export interface ConsumerTotals {
+  consumed: number;
+  bytes: number;
+  msgsPerSec: number;
+  mbPerSec: number;
+  polls: number;
+  emptyPolls: number;
+  errorsByCode: Record<string, number>;
+  lag: { max: number; final: number };
+  latency: { poll: LatencySummary; endToEnd: LatencySummary };
+}
+
+export interface IntegrityExample {
+  kind: 'missing' | 'duplicate' | 'reordered';
+  producer: number;
+  partition: number;
+  sequence: number;
+  offset?: number;
+}
+
+export interface IntegrityReport {
+  checked: boolean;
+  missing: number;
+  duplicates: number;
+  reordered: number;
+  examples: IntegrityExample[];
+}
+
+export interface PhaseResult {
+  name: string;
+  startedAt: string;
+  elapsedSeconds: number;
+  durationSeconds: number;
+  producer: ProducerTotals;
+  consumer: ConsumerTotals;
+}
+
+export interface ResultBase {
+  schemaVersion: number;
+  partial: boolean;
+  endReason: EndReason;
+  /** Human sentence on why the run ended. */
+  endMessage: string;
+  scenario: string;
+  runId?: string;
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
+  warmupSeconds: number;
+  config: Record<string, unknown>;
+  environment: Record<string, unknown>;
+  shard: { index: number; count: number } | null;
+  producer: ProducerTotals;
+  consumer: ConsumerTotals;
+  integrity: IntegrityReport;
+  phases: PhaseResult[];
+  resources: Record<string, unknown>;
+  metrics: Record<string, number>;
+  criteria: CriterionOutcome[];
+  scenarioResults: Record<string, unknown>;
+  series: Sample[];
+  /** Encoded cumulative HDR histograms (compressed base64), microsecond values. */
+  histograms: Record<string, string>;
+  generator: {
+    saturatedWindows: number;
+    totalWindows: number;
+    warnings: string[];
+    /** Worst per-window event-loop delay p99 (ms) of the main thread and of any worker. */
+    maxEventLoopDelayMs: { main: number; workers: number };
+    maxCpuPercent: number;
+  };
+  errors: Array<{ code: string; message: string; plugin?: string }>;
+  /** Where the result file was written (absent when `resultsDir` is false). */
+  resultPath?: string;
+}
+
+export type LoadTestResult =
+  | (ResultBase & { state: 'completed' })
+  | (ResultBase & { state: 'failed'; error: { code: string; message: string } })
+  | (ResultBase & { state: 'aborted' });
+
+// ---------------------------------------------------------------------------------------------
+// Events, hooks, plugins
+
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  plugin?: string;
+  time: string;
+}
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ErrorEvent {
+  code: string;
+  message: string;
+  /** The plugin a caught error is attributed to. */
+  plugin?: string;
+  cause?: unknown;
+}
+
+/** Events: synchronous, fire-and-forget. Third parties add keys by declaration merging. */
+export interface LoadhouseEvents {
+  sample: (sample: Sample) => void;
+  error: (error: ErrorEvent) => void;
+  criterion: (outcome: CriterionOutcome & { live: boolean; elapsedSeconds: number }) => void;
+  log: (entry: LogEntry) => void;
+}
+
+export interface TestInfo {
+  scenario: string;
+  topic: string;
+  config: Readonly<Record<string, unknown>>;
+  target: Readonly<TargetOptions>;
+}
+
+/** Lifecycle hooks: awaited in registration order. Third parties add keys by declaration merging. */
+export interface LoadhouseHooks {
+  'test:before': (info: TestInfo) => void | Promise<void>;
+  'phase:start': (phase: { name: string; elapsedSeconds: number }) => void | Promise<void>;
+  'phase:end': (phase: PhaseResult) => void | Promise<void>;
+  'test:after': (result: LoadTestResult) => void | Promise<void>;
+}
+
+export type Unregister = () => void;
+
+export interface HookRegistry {
+  hook<K extends keyof LoadhouseHooks>(name: K, fn: LoadhouseHooks[K]): Unregister;
+}
+
+export interface EventSubscriber {
+  on<K extends keyof LoadhouseEvents>(event: K, listener: LoadhouseEvents[K]): Unregister;
+}
+
+/** Named values a plugin contributes to every sample and to criteria (e.g. `target.cacheHitRate`). */
+export interface MetricSource {
+  name: string;
+  /** Called once per interval; returns values keyed by metric name. May be async; a slow source is skipped for that interval. */
+  collect(): Record<string, number> | Promise<Record<string, number>>;
+  /** Final values for `result.metrics` (default: the last collected values). */
+  summarize?(): Record<string, number> | Promise<Record<string, number>>;
+  /** How long one collect() may take before it is skipped for the interval (default: half the interval, at most 1000 ms). */
+  timeoutMs?: number;
+}
+
+export interface PluginContext {
+  hooks: HookRegistry;
+  events: EventSubscriber;
+  /** The resolved run configuration, read-only. */
+  config: Readonly<Record<string, unknown>>;
+  addCriterion(criterion: Criterion): void;
+  addMetricSource(source: MetricSource): void;
+  logger: Logger;
+  /** Aborted when the run ends or is aborted. */
+  signal: AbortSignal;
+}
+
+export type Teardown = () => void | Promise<void>;
+
+export const PLUGIN_API_VERSION = 1;
+
+export interface LoadhousePlugin {
+  name: string;
+  apiVersion: number;
+  setup(ctx: PluginContext): void | Teardown | Promise<void | Teardown>;
+}
+
+/** The handle `createLoadTest()` returns. */
+export interface LoadTest {
+  run(scenario: Scenario): Promise<LoadTestResult>;
+  /** Stops the running scenario; `run` resolves with a partial `aborted` result. */
+  stop(reason?: string): void;
+  on<K extends keyof LoadhouseEvents>(event: K, listener: LoadhouseEvents[K]): Unregister;
+  /** Live samples as an async iterator; ends when the run ends. */
+  samples(): AsyncIterableIterator<Sample>;
+}

@@ -1,0 +1,358 @@
+// One open-model producer inside a worker. Record i has an intended send time on a schedule that never
+// waits for the target: due records form a backlog (a range of sequence numbers, no per-record state),
+// batches are cut by size or linger, at most maxInFlight are in flight, and records that cannot start
+// within dropAfterMs of their intended time are counted as dropped. Every scheduled record ends as
+// acked, failed or dropped.
+import type { ClientUnaryCall } from '@grpc/grpc-js';
+import { statusName, type StreamHouseClient, type UnaryCallback } from '../proto/client.js';
+import type { ProduceBatchRequest, ProduceRecord } from '../proto/messages.js';
+import { RECORD_HEADER_SIZE, writeRecordHeader } from '../record-header.js';
+import type { PayloadPool } from './payload.js';
+import type { ProducerMetrics } from './producer-metrics.js';
+import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
+
+/** Epoch milliseconds with microsecond precision, monotonic within the thread. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+interface Segment {
+  /** First sequence number of the segment. */
+  index: number;
+  /** Intended time of that record (epoch ms). */
+  time: number;
+  /** Milliseconds between records (Infinity while paused). */
+  interval: number;
+}
+
+interface Slot {
+  count: number;
+  sendTime: number;
+  intended: Float64Array;
+  call: ClientUnaryCall | null;
+  callback: UnaryCallback<'ProduceBatch'>;
+}
+
+export interface ProducerContext {
+  client: StreamHouseClient;
+  metrics: ProducerMetrics;
+  payload: PayloadPool;
+  deadlineMs: number;
+}
+
+export const DRAIN_TIMEOUT = 'DRAIN_TIMEOUT';
+
+export class Producer {
+  readonly id: number;
+  private readonly partitions: number[];
+  private partitionCursor = 0;
+  private readonly segments: Segment[] = [];
+  /** Records scheduled so far (the next sequence to schedule). */
+  private next = 0;
+  /** Next sequence to send; [sendIndex, next) is the backlog. */
+  private sendIndex = 0;
+  private quota: number;
+  private inFlight = 0;
+  private readonly freeSlots: Slot[] = [];
+  private readonly busySlots = new Set<Slot>();
+  private flushing = false;
+  private draining = false;
+  private finished = false;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private readonly startMs: number;
+  private finishedMs = 0;
+  private completedQuota = false;
+  private acked = 0;
+  private failed = 0;
+  private dropped = 0;
+  private readonly batch: Buffer;
+  private readonly records: ProduceRecord[];
+  private readonly request: ProduceBatchRequest;
+  private readonly messageSize: number;
+  private readonly batchSize: number;
+  private readonly lingerMs: number;
+  private readonly maxInFlight: number;
+  private readonly dropAfterMs: number;
+  private readonly warmupEnd: number;
+  private readonly instrument: boolean;
+  /** Called once when every scheduled record is acked, failed or dropped after the quota or a stop. */
+  onFinished: (() => void) | undefined;
+
+  constructor(
+    spec: ProducerSpec,
+    group: ProducerGroupSpec,
+    private readonly ctx: ProducerContext,
+    startMs: number,
+  ) {
+    this.id = spec.id;
+    this.partitions = spec.partitions;
+    this.messageSize = group.messageSize;
+    this.batchSize = group.batchSize;
+    this.lingerMs = group.lingerMs;
+    this.maxInFlight = group.maxInFlight;
+    this.dropAfterMs = group.dropAfterMs;
+    this.warmupEnd = group.warmupEndEpochMs;
+    this.instrument = ctx.metrics.instrument;
+    this.quota = group.messagesPerProducer > 0 ? group.messagesPerProducer : Infinity;
+    this.startMs = startMs;
+    const interval = spec.rate > 0 ? 1000 / spec.rate : Infinity;
+    this.segments.push({ index: 0, time: startMs + (Number.isFinite(interval) ? spec.phase * interval : 0), interval });
+
+    // One batch buffer per producer, reused for every batch: grpc-js serializes the request synchronously
+    // inside unary(), so the bytes may be overwritten as soon as the call has been started.
+    this.batch = Buffer.allocUnsafeSlow(this.batchSize * this.messageSize);
+    this.records = [];
+    for (let j = 0; j < this.batchSize; j++) {
+      ctx.payload.copyInto(this.batch, j * this.messageSize, this.messageSize);
+      this.records.push({ value: this.batch.subarray(j * this.messageSize, (j + 1) * this.messageSize) });
+    }
+    this.request = { topic: group.topic, partition: 0, records: this.records, ackMode: group.ackMode };
+    for (let s = 0; s < this.maxInFlight; s++) {
+      const slot: Slot = {
+        count: 0,
+        sendTime: 0,
+        intended: new Float64Array(this.batchSize),
+        call: null,
+        callback: (err, _res) => this.complete(slot, err),
+      };
+      this.freeSlots.push(slot);
+    }
+  }
+
+  get inFlightBatches(): number {
+    return this.inFlight;
+  }
+  get backlog(): number {
+    return this.next - this.sendIndex;
+  }
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  totals(): ProducerTotalsReport {
+    return {
+      id: this.id,
+      completed: this.completedQuota,
+      startEpochMs: this.startMs,
+      finishedEpochMs: this.finished ? this.finishedMs : nowMs(),
+      scheduled: this.next,
+      acked: this.acked,
+      failed: this.failed,
+      dropped: this.dropped,
+    };
+  }
+
+  private intended(seq: number): number {
+    const segs = this.segments;
+    for (let s = segs.length - 1; s >= 0; s--) {
+      const seg = segs[s]!;
+      if (seq >= seg.index) return seg.time + (seq - seg.index) * seg.interval;
+    }
+    const first = segs[0]!;
+    return first.time + (seq - first.index) * first.interval;
+  }
+
+  /** Schedules due records, drops expired ones and sends what it can. Called by the worker tick and on every ack. */
+  service(now: number): void {
+    if (this.finished) return;
+    this.advance(now);
+    this.expire(now);
+    this.pump(now);
+    this.checkFinished();
+  }
+
+  /** Re-anchors the schedule at `now`: the next record is due one new interval after now, offset by nothing. */
+  setRate(rate: number, now: number): void {
+    if (this.draining || this.finished) return;
+    this.advance(now);
+    const interval = rate > 0 ? 1000 / rate : Infinity;
+    const last = this.segments[this.segments.length - 1]!;
+    // The next unscheduled record keeps its old intended time if it is earlier (it is already due).
+    const nextOld = Number.isFinite(last.interval) ? this.intended(this.next) : Infinity;
+    const seg: Segment = { index: this.next, time: Math.min(nextOld, now + (Number.isFinite(interval) ? interval : 0)), interval };
+    if (last.index === this.next) this.segments[this.segments.length - 1] = seg;
+    else this.segments.push(seg);
+  }
+
+  /** Stops scheduling; the backlog is sent at once and in-flight batches are awaited up to drainTimeoutMs. */
+  stop(drainTimeoutMs: number, atMs: number): void {
+    if (this.finished || this.draining) return;
+    const now = nowMs();
+    this.advance(Math.min(now, atMs));
+    this.draining = true;
+    this.flushing = true;
+    this.quota = this.next;
+    this.drainTimer = setTimeout(() => this.abandon(), drainTimeoutMs);
+    this.service(now);
+  }
+
+  private advance(now: number): void {
+    if (this.draining) return;
+    const seg = this.segments[this.segments.length - 1]!;
+    if (!Number.isFinite(seg.interval)) return;
+    let due = seg.index + Math.floor((now - seg.time) / seg.interval) + 1;
+    if (due > this.quota) due = this.quota;
+    if (due <= this.next) return;
+    const from = this.next;
+    this.next = due;
+    this.countRange(from, due, 'scheduled');
+    if (this.next >= this.quota) this.flushing = true;
+  }
+
+  /** Adds the records [from, to) to a counter, split between warm-up and measured by intended time. */
+  private countRange(from: number, to: number, field: 'scheduled' | 'dropped'): void {
+    const m = this.ctx.metrics;
+    if (this.intended(from) >= this.warmupEnd) {
+      m.measured[field] += to - from;
+    } else if (this.intended(to - 1) < this.warmupEnd) {
+      m.counters(false)[field] += to - from;
+    } else {
+      for (let i = from; i < to; i++) m.counters(this.intended(i) >= this.warmupEnd)[field]++;
+    }
+  }
+
+  private expire(now: number): void {
+    if (this.sendIndex >= this.next) return;
+    const cutoff = now - this.dropAfterMs;
+    if (this.intended(this.sendIndex) >= cutoff) return;
+    const from = this.sendIndex;
+    let i = from;
+    while (i < this.next && this.intended(i) < cutoff) i++;
+    this.countRange(from, i, 'dropped');
+    this.dropped += i - from;
+    this.sendIndex = i;
+    this.pruneSegments();
+  }
+
+  private pruneSegments(): void {
+    const segs = this.segments;
+    while (segs.length > 1 && segs[1]!.index <= this.sendIndex) segs.shift();
+  }
+
+  private pump(now: number): void {
+    while (this.inFlight < this.maxInFlight && this.sendIndex < this.next) {
+      const n = Math.min(this.next - this.sendIndex, this.batchSize);
+      if (n < this.batchSize && !this.flushing && now - this.intended(this.sendIndex) < this.lingerMs) break;
+      this.send(n, now);
+    }
+  }
+
+  private send(n: number, now: number): void {
+    const slot = this.freeSlots.pop()!;
+    const partition = this.partitions[this.partitionCursor++ % this.partitions.length]!;
+    const m = this.ctx.metrics;
+    const size = this.messageSize;
+    const first = this.sendIndex;
+    let measuredCount = 0;
+    for (let j = 0; j < n; j++) {
+      const seq = first + j;
+      const intended = this.intended(seq);
+      slot.intended[j] = intended;
+      const isMeasured = intended >= this.warmupEnd;
+      if (isMeasured) measuredCount++;
+      if (this.instrument) {
+        const off = j * size;
+        writeRecordHeader(this.batch, off, this.id, seq, intended, partition, size);
+        this.ctx.payload.copyInto(this.batch, off + RECORD_HEADER_SIZE, size - RECORD_HEADER_SIZE);
+        m.scheduleLag(isMeasured, now - intended);
+      }
+    }
+    if (measuredCount > 0) {
+      m.measured.sent += measuredCount;
+      m.measured.batches++;
+    }
+    if (measuredCount < n) {
+      const w = m.counters(false);
+      w.sent += n - measuredCount;
+      if (measuredCount === 0) w.batches++;
+    }
+    slot.count = n;
+    slot.sendTime = now;
+    this.sendIndex = first + n;
+    this.pruneSegments();
+    this.inFlight++;
+    this.busySlots.add(slot);
+    this.request.partition = partition;
+    this.request.records = n === this.batchSize ? this.records : this.records.slice(0, n);
+    slot.call = this.ctx.client.unary('ProduceBatch', this.request, slot.callback, this.ctx.deadlineMs);
+  }
+
+  private complete(slot: Slot, err: { code: number } | null): void {
+    if (slot.call === null) return; // already accounted as DRAIN_TIMEOUT
+    slot.call = null;
+    this.busySlots.delete(slot);
+    this.inFlight--;
+    const now = nowMs();
+    const m = this.ctx.metrics;
+    const n = slot.count;
+    if (err) {
+      const code = statusName(err.code);
+      let measuredCount = 0;
+      for (let j = 0; j < n; j++) if (slot.intended[j]! >= this.warmupEnd) measuredCount++;
+      if (measuredCount > 0) m.fail(true, code, measuredCount);
+      if (measuredCount < n) m.fail(false, code, n - measuredCount);
+      this.failed += n;
+    } else {
+      this.acked += n;
+      const service = now - slot.sendTime;
+      let measuredCount = 0;
+      for (let j = 0; j < n; j++) {
+        const intended = slot.intended[j]!;
+        const isMeasured = intended >= this.warmupEnd;
+        if (isMeasured) measuredCount++;
+        if (this.instrument) m.response(isMeasured, now - intended);
+      }
+      const bytesPer = this.messageSize;
+      if (measuredCount > 0) {
+        m.measured.acked += measuredCount;
+        m.measured.bytes += measuredCount * bytesPer;
+        if (this.instrument) m.service(true, service, measuredCount);
+      }
+      if (measuredCount < n) {
+        const w = m.counters(false);
+        w.acked += n - measuredCount;
+        w.bytes += (n - measuredCount) * bytesPer;
+        if (this.instrument) m.service(false, service, n - measuredCount);
+      }
+    }
+    this.freeSlots.push(slot);
+    this.service(now);
+  }
+
+  private checkFinished(): void {
+    if (this.finished) return;
+    if (this.next < this.quota) return;
+    if (this.sendIndex < this.next || this.inFlight > 0) return;
+    if (!this.draining) this.completedQuota = true;
+    this.finish();
+  }
+
+  /** Drain timeout: in-flight records fail with DRAIN_TIMEOUT, the unsent backlog is dropped. */
+  private abandon(): void {
+    if (this.finished) return;
+    const m = this.ctx.metrics;
+    for (const slot of this.busySlots) {
+      const call = slot.call;
+      slot.call = null;
+      for (let j = 0; j < slot.count; j++) m.fail(slot.intended[j]! >= this.warmupEnd, DRAIN_TIMEOUT, 1);
+      this.failed += slot.count;
+      call?.cancel();
+    }
+    this.busySlots.clear();
+    this.inFlight = 0;
+    if (this.sendIndex < this.next) {
+      this.countRange(this.sendIndex, this.next, 'dropped');
+      this.dropped += this.next - this.sendIndex;
+      this.sendIndex = this.next;
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.finishedMs = nowMs();
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    this.onFinished?.();
+  }
+}
