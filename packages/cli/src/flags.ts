@@ -65,6 +65,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'shards', kind: 'integer', value: '<n>', min: 1, group: 'run', description: 'Number of shards; the index comes from LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
   { name: 'run-id', kind: 'string', value: '<id>', group: 'run', description: 'Label stored in the result; shards of one run must share it for loadhouse merge' },
   { name: 'results-dir', kind: 'string', value: '<dir>', group: 'output', description: 'Folder for the result JSON', default: 'results' },
+  { name: 'html', kind: 'boolean', group: 'output', description: 'Also write a single-file HTML report next to the result JSON' },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },
   { name: 'quiet', kind: 'boolean', group: 'output', description: 'No progress lines' },
   { name: 'prometheus-port', kind: 'integer', value: '<port>', min: 0, max: 65535, group: 'plugins', description: "Expose loadhouse's metrics for Prometheus on this port (127.0.0.1)" },

@@ -10,6 +10,7 @@ import { agentCommand, AGENT_FLAGS } from './agent-command.js';
 import { checkCommand, CHECK_FLAGS } from './check-command.js';
 import { suiteCommand, SUITE_FLAGS } from './suite-command.js';
 import { reportCommand, REPORT_FLAGS } from './report-command.js';
+import { mergeCommand, MERGE_FLAGS } from './merge-command.js';
 
 export const VERSION = '0.1.0';
 
@@ -69,6 +70,13 @@ export function commandDefinitions(): CommandDefinition[] {
       examples: ['loadhouse report results/high-throughput-2026-11-28T10-00-00-000Z.json -o report.html'],
     },
     {
+      name: 'merge',
+      usage: 'merge <...results>',
+      description: 'Merge the results of the shards of one run: counters summed, histograms merged exactly, series aligned, criteria re-evaluated',
+      flags: MERGE_FLAGS,
+      examples: ['loadhouse merge results/run-42/*.json -o results/run-42-merged.json'],
+    },
+    {
       name: 'check',
       usage: 'check',
       description: 'Pre-flight a target: gRPC reachable and speaking StreamHouse, /health 200, /ready 200 within --ready-timeout, /metrics parses',
@@ -98,6 +106,7 @@ export function buildCli(io: Io, onResult: (code: Promise<number>) => void): CAC
       else if (def.name === 'agent') onResult(agentCommand(options, io));
       else if (def.name === 'suite') onResult(suiteCommand(options, io));
       else if (def.name === 'report') onResult(reportCommand(String(args[0]), options, io));
+      else if (def.name === 'merge') onResult(mergeCommand((args[0] as string[]).map(String), options, io));
     });
   }
   cli.command('scenarios', 'List the built-in scenarios').action(() => {

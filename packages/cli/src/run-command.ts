@@ -19,6 +19,7 @@ import { buildPlugins, runPreflight } from './plugins.js';
 import { Progress } from './progress.js';
 import { formatSummary } from './summary.js';
 import type { Io } from './io.js';
+import { writeReport } from '@loadhouse/report';
 import { loadConfig, type LoadhouseConfig } from './config.js';
 
 export function parseHostPort(flag: string, value: string): string {
@@ -150,6 +151,7 @@ export async function executeScenario(
   if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
   else io.stdout(`\n${formatSummary(result, { color: io.isTTY })}\n`);
   if (result.resultPath) io.stderr(`\nResult written to ${result.resultPath}\n`);
+  if (values.html && result.resultPath) io.stderr(`HTML report written to ${await writeReport(result.resultPath)}\n`);
   return result;
 }
 

@@ -84,3 +84,5 @@ export { streamHouseServiceDefinition, STREAMHOUSE_SERVICE_NAME } from './proto/
 export type { StreamHouseServiceDefinition } from './proto/service.js';
 export { StreamHouseClient, defaultChannelOptions, statusName, isServiceError, grpc } from './proto/client.js';
 export type { ClientOptions, TlsOptions, UnaryCallback } from './proto/client.js';
+export { mergeResults, checkMergeable } from './result/merge.js';
+export type { MergeOptions } from './result/merge.js';

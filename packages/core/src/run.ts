@@ -241,7 +241,7 @@ export class Run {
     });
     this.client = await connectTarget(this.opts.target);
     if (this.opts.resultsDir !== false) {
-      this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt));
+      this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
   }
 
@@ -250,7 +250,7 @@ export class Run {
     this.startEpoch = now();
     this.lastCut = this.startEpoch;
     if (this.opts.resultsDir !== false) {
-      this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt));
+      this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
     this.monitor.start();
     void this.targetMonitor?.sample();

@@ -3,11 +3,11 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** `<scenario>-<timestamp>.json` with a file-name-safe ISO timestamp. */
-export function resultFileName(scenario: string, startedAt: Date): string {
+/** `<scenario>-<timestamp>[-shard-<i>of<n>].json` with a file-name-safe ISO timestamp. */
+export function resultFileName(scenario: string, startedAt: Date, shard?: { index: number; count: number } | null): string {
   const safe = scenario.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  return `${safe}-${stamp}.json`;
+  return `${safe}-${stamp}${shard ? `-shard-${shard.index}of${shard.count}` : ''}.json`;
 }
 
 let seq = 0;

@@ -1,0 +1,47 @@
+// `loadhouse merge shard-*.json -o merged.json`: the cluster-wide result of a sharded run, exact percentiles.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { LoadhouseError, initHistograms, mergeResults, type LoadTestResult } from '@loadhouse/core';
+import { EXIT } from './exit-codes.js';
+import { readFlags, type FlagSpec } from './flags.js';
+import type { Io } from './io.js';
+import { formatSummary } from './summary.js';
+
+export const MERGE_FLAGS: FlagSpec[] = [
+  { name: 'out', alias: 'o', kind: 'string', value: '<file.json>', group: 'output', description: 'Where to write the merged result', default: 'merged.json' },
+  { name: 'json', kind: 'boolean', group: 'output', description: 'Print the merged result JSON to stdout instead of the summary' },
+];
+
+async function readResultFile(path: string): Promise<LoadTestResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new LoadhouseError('LH_RESULT_INVALID', `Cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (cause) {
+    throw new LoadhouseError('LH_RESULT_INVALID', `${path} is not JSON: ${(cause as Error).message}`, { cause });
+  }
+  const r = doc as Partial<LoadTestResult>;
+  if (typeof r !== 'object' || r === null || typeof r.schemaVersion !== 'number' || !r.producer || !Array.isArray(r.series)) {
+    throw new LoadhouseError('LH_RESULT_INVALID', `${path} is not a loadhouse result (no schemaVersion, producer or series).`);
+  }
+  return r as LoadTestResult;
+}
+
+export async function mergeCommand(files: string[], raw: Record<string, unknown>, io: Io): Promise<number> {
+  const v = readFlags(MERGE_FLAGS, raw);
+  if (files.length === 0) throw new LoadhouseError('LH_INVALID_OPTION', 'merge needs result files: loadhouse merge results/*.json -o merged.json');
+  const results = await Promise.all(files.map(readResultFile));
+  await initHistograms();
+  const merged = mergeResults(results, { names: files });
+  const out = v.out as string;
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(merged, null, 2)}\n`);
+  if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
+  else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n\n${formatSummary(merged, { color: io.isTTY })}\n`);
+  return merged.criteria.some((c) => !c.passed) ? EXIT.CRITERIA_FAILED : EXIT.OK;
+}

@@ -1,0 +1,338 @@
+// Merges the results of the shards of one run (`loadhouse merge`): counters are summed, the encoded HDR
+// histograms are merged exactly (so merged percentiles equal those of one histogram fed every record),
+// series are aligned by elapsed time, and the criteria are re-evaluated on the merged data.
+import { LoadhouseError } from '../errors.js';
+import { createHistogram, addEncoded, encodeHistogram, summarizeHistogram, type Histogram } from '../metrics/histogram.js';
+import { evaluateCriteria } from '../criteria.js';
+import type {
+  ConsumerTotals,
+  Criterion,
+  IntegrityReport,
+  LatencySummary,
+  LoadTestResult,
+  PhaseResult,
+  ProducerTotals,
+  ResultBase,
+  Sample,
+} from '../types.js';
+
+/** Config keys that legitimately differ between shards of one run. */
+const PER_SHARD_CONFIG = new Set(['shard', 'resultsDir', 'workers', 'maxWorkers', 'target', 'producerGroups', 'plugins']);
+
+function mismatch(message: string, details: Record<string, unknown>): LoadhouseError {
+  return new LoadhouseError('LH_MERGE_MISMATCH', message, { details });
+}
+
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function runConfig(r: LoadTestResult): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(r.config ?? {}).filter(([k]) => !PER_SHARD_CONFIG.has(k)));
+}
+
+/** Throws LH_MERGE_MISMATCH unless the results are distinct shards of one run with one configuration. */
+export function checkMergeable(results: readonly LoadTestResult[], names: readonly string[] = []): void {
+  const name = (i: number) => names[i] ?? `result ${i + 1}`;
+  if (results.length === 0) throw mismatch('Nothing to merge: give at least one result file.', {});
+  const first = results[0]!;
+  const seen = new Map<number, number>();
+  results.forEach((r, i) => {
+    if (r.scenario !== first.scenario) {
+      throw mismatch(`${name(i)} ran scenario ${r.scenario}, ${name(0)} ran ${first.scenario}: these are different runs.`, { file: name(i) });
+    }
+    if ((r.runId ?? null) !== (first.runId ?? null)) {
+      throw mismatch(`${name(i)} has run id ${String(r.runId)}, ${name(0)} has ${String(first.runId)}: shards of one run share --run-id.`, { file: name(i) });
+    }
+    if (stable(runConfig(r)) !== stable(runConfig(first))) {
+      const diff = Object.keys({ ...runConfig(r), ...runConfig(first) }).filter((k) => stable(runConfig(r)[k]) !== stable(runConfig(first)[k]));
+      throw mismatch(`${name(i)} and ${name(0)} were run with different configurations (${diff.join(', ')}).`, { file: name(i), keys: diff });
+    }
+    const count = r.shard?.count ?? 1;
+    if (count !== (first.shard?.count ?? 1)) {
+      throw mismatch(`${name(i)} is a shard of ${count}, ${name(0)} of ${first.shard?.count ?? 1}.`, { file: name(i) });
+    }
+    const index = r.shard?.index ?? 0;
+    if (seen.has(index)) throw mismatch(`${name(i)} and ${name(seen.get(index)!)} are both shard ${index}.`, { file: name(i) });
+    seen.set(index, i);
+  });
+}
+
+function mergedHistogram(results: readonly LoadTestResult[], key: string): Histogram | null {
+  const present = results.map((r) => r.histograms?.[key]).filter((e): e is string => typeof e === 'string' && e.length > 0);
+  if (present.length === 0) return null;
+  const h = createHistogram();
+  for (const e of present) addEncoded(h, e);
+  return h;
+}
+
+function sumCodes(maps: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of maps) for (const [k, v] of Object.entries(m ?? {})) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const max = (xs: number[]) => (xs.length ? Math.max(...xs) : 0);
+
+/** Percentiles where no histogram is stored (per-phase, per-interval): the worst shard's, an upper bound. */
+function worstSummary(xs: LatencySummary[]): LatencySummary {
+  const counted = xs.filter((s) => s.count > 0);
+  if (counted.length === 0) return xs[0] ?? { p50: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 };
+  const count = sum(counted.map((s) => s.count));
+  return {
+    p50: max(counted.map((s) => s.p50)),
+    p95: max(counted.map((s) => s.p95)),
+    p99: max(counted.map((s) => s.p99)),
+    p999: max(counted.map((s) => s.p999)),
+    max: max(counted.map((s) => s.max)),
+    mean: sum(counted.map((s) => s.mean * s.count)) / count,
+    count,
+  };
+}
+
+function mergeProducer(parts: ProducerTotals[], exact?: { response: Histogram | null; service: Histogram | null; scheduleLag: Histogram | null }): ProducerTotals {
+  const acked = sum(parts.map((p) => p.acked));
+  const scheduled = sum(parts.map((p) => p.scheduled));
+  const failed = sum(parts.map((p) => p.failed));
+  const sent = sum(parts.map((p) => p.sent));
+  const batches = sum(parts.map((p) => p.batches));
+  const bytes = sum(parts.map((p) => p.bytes));
+  // Shards run side by side: rates add; the requested volume is each shard's rate over its own active time.
+  const requested = sum(parts.map((p) => p.targetRate * (p.activeSeconds ?? 0)));
+  const msgsPerSec = sum(parts.map((p) => p.msgsPerSec));
+  const latency = exact
+    ? {
+        response: summarizeHistogram(exact.response),
+        service: summarizeHistogram(exact.service),
+        scheduleLag: summarizeHistogram(exact.scheduleLag),
+      }
+    : {
+        response: worstSummary(parts.map((p) => p.latency.response)),
+        service: worstSummary(parts.map((p) => p.latency.service)),
+        scheduleLag: worstSummary(parts.map((p) => p.latency.scheduleLag)),
+      };
+  return {
+    scheduled,
+    sent,
+    acked,
+    failed,
+    dropped: sum(parts.map((p) => p.dropped)),
+    bytes,
+    batches,
+    msgsPerSec,
+    mbPerSec: sum(parts.map((p) => p.mbPerSec)),
+    targetRate: sum(parts.map((p) => p.targetRate)),
+    activeSeconds: max(parts.map((p) => p.activeSeconds ?? 0)),
+    rateErrorPercent: requested > 0 ? Math.abs(acked / requested - 1) * 100 : 0,
+    errorRatePercent: scheduled > 0 ? (failed / scheduled) * 100 : 0,
+    errors: failed,
+    errorsByCode: sumCodes(parts.map((p) => p.errorsByCode)),
+    latency,
+    meanBatchSize: batches > 0 ? sent / batches : 0,
+  } as ProducerTotals;
+}
+
+function mergeConsumer(parts: ConsumerTotals[], exact?: { poll: Histogram | null; endToEnd: Histogram | null }): ConsumerTotals {
+  const merged = {
+    ...parts[0]!,
+    consumed: sum(parts.map((p) => p.consumed)),
+    bytes: sum(parts.map((p) => p.bytes)),
+    msgsPerSec: sum(parts.map((p) => p.msgsPerSec)),
+    mbPerSec: sum(parts.map((p) => p.mbPerSec)),
+    polls: sum(parts.map((p) => p.polls)),
+    emptyPolls: sum(parts.map((p) => p.emptyPolls)),
+    errorsByCode: sumCodes(parts.map((p) => p.errorsByCode)),
+    lag: { max: sum(parts.map((p) => p.lag.max)), final: sum(parts.map((p) => p.lag.final)) },
+    latency: exact
+      ? { poll: summarizeHistogram(exact.poll), endToEnd: summarizeHistogram(exact.endToEnd) }
+      : { poll: worstSummary(parts.map((p) => p.latency.poll)), endToEnd: worstSummary(parts.map((p) => p.latency.endToEnd)) },
+  };
+  return merged;
+}
+
+function mergeIntegrity(parts: IntegrityReport[]): IntegrityReport {
+  const out: IntegrityReport & Record<string, unknown> = {
+    ...parts[0]!,
+    checked: parts.some((p) => p.checked),
+    missing: sum(parts.map((p) => p.missing)),
+    duplicates: sum(parts.map((p) => p.duplicates)),
+    reordered: sum(parts.map((p) => p.reordered)),
+    examples: parts.flatMap((p) => p.examples).slice(0, 20),
+  };
+  for (const key of Object.keys(parts[0]!)) {
+    const values = parts.map((p) => (p as unknown as Record<string, unknown>)[key]);
+    if (values.every((v) => typeof v === 'number') && !['missing', 'duplicates', 'reordered'].includes(key)) out[key] = sum(values as number[]);
+    if (values.every((v) => typeof v === 'boolean') && key !== 'checked') out[key] = (values as boolean[]).some(Boolean);
+  }
+  return out;
+}
+
+/** Sums the producer and consumer figures of samples falling in the same interval of each shard. */
+function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
+  const byIndex = new Map<number, Sample[]>();
+  for (const r of results) {
+    for (const s of r.series ?? []) {
+      const i = Math.round(s.elapsedSeconds / Math.max(s.intervalSeconds, 1e-3));
+      let list = byIndex.get(i);
+      if (!list) byIndex.set(i, (list = []));
+      list.push(s);
+    }
+  }
+  return [...byIndex.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, samples]) => {
+      const s0 = samples[0]!;
+      const p = samples.map((s) => s.producer);
+      const c = samples.map((s) => s.consumer);
+      return {
+        ...s0,
+        elapsedSeconds: max(samples.map((s) => s.elapsedSeconds)),
+        producer: {
+          ...s0.producer,
+          scheduled: sum(p.map((x) => x.scheduled)),
+          sent: sum(p.map((x) => x.sent)),
+          acked: sum(p.map((x) => x.acked)),
+          failed: sum(p.map((x) => x.failed)),
+          dropped: sum(p.map((x) => x.dropped)),
+          bytes: sum(p.map((x) => x.bytes)),
+          batches: sum(p.map((x) => x.batches)),
+          msgsPerSec: sum(p.map((x) => x.msgsPerSec)),
+          mbPerSec: sum(p.map((x) => x.mbPerSec)),
+          targetRate: sum(p.map((x) => x.targetRate)),
+          errorsByCode: sumCodes(p.map((x) => x.errorsByCode)),
+          latency: {
+            response: worstSummary(p.map((x) => x.latency.response)),
+            service: worstSummary(p.map((x) => x.latency.service)),
+            scheduleLag: worstSummary(p.map((x) => x.latency.scheduleLag)),
+          },
+        },
+        consumer: {
+          ...s0.consumer,
+          consumed: sum(c.map((x) => x.consumed)),
+          bytes: sum(c.map((x) => x.bytes)),
+          msgsPerSec: sum(c.map((x) => x.msgsPerSec)),
+          mbPerSec: sum(c.map((x) => x.mbPerSec)),
+          polls: sum(c.map((x) => x.polls)),
+          emptyPolls: sum(c.map((x) => x.emptyPolls)),
+          lag: sum(c.map((x) => x.lag)),
+          lagByPartition: Object.assign({}, ...c.map((x) => x.lagByPartition)),
+          errorsByCode: sumCodes(c.map((x) => x.errorsByCode)),
+          latency: { poll: worstSummary(c.map((x) => x.latency.poll)), endToEnd: worstSummary(c.map((x) => x.latency.endToEnd)) },
+        },
+        generator: { ...s0.generator, saturated: samples.some((s) => s.generator.saturated) },
+        totals: {
+          scheduled: sum(samples.map((s) => s.totals.scheduled)),
+          acked: sum(samples.map((s) => s.totals.acked)),
+          failed: sum(samples.map((s) => s.totals.failed)),
+          dropped: sum(samples.map((s) => s.totals.dropped)),
+          consumed: sum(samples.map((s) => s.totals.consumed)),
+          ...('sent' in s0.totals ? { sent: sum(samples.map((s) => (s.totals as { sent?: number }).sent ?? 0)) } : {}),
+        },
+      } as Sample;
+    });
+}
+
+function mergePhases(results: readonly LoadTestResult[]): PhaseResult[] {
+  const names: string[] = [];
+  for (const r of results) for (const p of r.phases ?? []) if (!names.includes(p.name)) names.push(p.name);
+  return names.map((name) => {
+    const parts = results.map((r) => r.phases.find((p) => p.name === name)).filter((p): p is PhaseResult => Boolean(p));
+    return {
+      ...parts[0]!,
+      durationSeconds: max(parts.map((p) => p.durationSeconds)),
+      producer: mergeProducer(parts.map((p) => p.producer)),
+      consumer: mergeConsumer(parts.map((p) => p.consumer)),
+    };
+  });
+}
+
+export interface MergeOptions {
+  /** Names of the inputs (file paths) for error messages and `mergedFrom`. */
+  names?: string[];
+  /** Criteria to evaluate; default: the criteria of the first result. */
+  criteria?: Criterion[];
+}
+
+/**
+ * Merges the shard results of one run into the cluster-wide result. Top-level producer and consumer
+ * percentiles are exact (merged histograms); per-phase and per-interval percentiles are not stored as
+ * histograms, so the merge reports the worst shard's value there (an upper bound), and says so.
+ */
+export function mergeResults(results: readonly LoadTestResult[], options: MergeOptions = {}): LoadTestResult {
+  checkMergeable(results, options.names);
+  const hist = (key: string) => mergedHistogram(results, key);
+  const producerH = { response: hist('producer.response'), service: hist('producer.service'), scheduleLag: hist('producer.scheduleLag') };
+  const consumerH = { poll: hist('consumer.poll'), endToEnd: hist('consumer.endToEnd') };
+  const histograms: Record<string, string> = {};
+  const keys = new Set(results.flatMap((r) => Object.keys(r.histograms ?? {})));
+  try {
+    for (const key of keys) {
+      const h = hist(key);
+      if (h) {
+        histograms[key] = encodeHistogram(h);
+        h.destroy();
+      }
+    }
+    const first = results[0]!;
+    const states = results.map((r) => r.state);
+    const state = states.includes('failed') ? 'failed' : states.includes('aborted') ? 'aborted' : 'completed';
+    const metrics: Record<string, number> = {};
+    for (const r of results) for (const [k, v] of Object.entries(r.metrics ?? {})) metrics[k] = k in metrics ? Math.max(metrics[k]!, v) : v;
+    const scenarioResults: Record<string, unknown> = { byShard: results.map((r) => ({ shard: r.shard, ...r.scenarioResults })) };
+    for (const k of new Set(results.flatMap((r) => Object.keys(r.scenarioResults ?? {})))) {
+      const values = results.map((r) => r.scenarioResults?.[k]);
+      if (values.every((v) => typeof v === 'number')) scenarioResults[k] = max(values as number[]);
+      else if (values.every((v) => typeof v === 'boolean')) scenarioResults[k] = (values as boolean[]).every(Boolean);
+    }
+    const base: ResultBase = {
+      ...first,
+      partial: results.some((r) => r.partial),
+      endReason: results.find((r) => r.endReason !== 'completed')?.endReason ?? first.endReason,
+      endMessage: results.length === 1 ? first.endMessage : `merged from ${results.length} shards`,
+      startedAt: results.map((r) => r.startedAt).sort()[0]!,
+      endedAt: results.map((r) => r.endedAt).sort().at(-1)!,
+      durationSeconds: max(results.map((r) => r.durationSeconds)),
+      shard: null,
+      producer: mergeProducer(results.map((r) => r.producer), producerH),
+      consumer: mergeConsumer(results.map((r) => r.consumer), consumerH),
+      integrity: mergeIntegrity(results.map((r) => r.integrity)),
+      phases: mergePhases(results),
+      resources: { byShard: results.map((r) => ({ shard: r.shard, ...r.resources })) },
+      metrics,
+      criteria: [],
+      scenarioResults,
+      series: mergeSeries(results),
+      histograms,
+      generator: {
+        ...first.generator,
+        saturatedWindows: sum(results.map((r) => r.generator.saturatedWindows)),
+        totalWindows: sum(results.map((r) => r.generator.totalWindows)),
+        warnings: results.flatMap((r) => r.generator.warnings).slice(0, 20),
+      },
+      errors: results.flatMap((r) => r.errors),
+    };
+    delete (base as { resultPath?: string }).resultPath;
+    (base as ResultBase & { mergedFrom: unknown[] }).mergedFrom = results.map((r, i) => ({
+      name: options.names?.[i] ?? null,
+      shard: r.shard,
+      state: r.state,
+      startedAt: r.startedAt,
+      acked: r.producer.acked,
+    }));
+    const criteria = options.criteria ?? first.criteria.map(({ metric, op, value, unit, label, live, abortAfterSeconds }) => ({ metric, op, value, unit, label, live, abortAfterSeconds }));
+    const out = (state === 'failed' ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error } : { ...base, state }) as LoadTestResult;
+    out.criteria = evaluateCriteria(out, criteria);
+    return out;
+  } finally {
+    for (const h of [...Object.values(producerH), ...Object.values(consumerH)]) h?.destroy();
+  }
+}
+
