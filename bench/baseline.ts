@@ -17,6 +17,11 @@ export interface BaselineOptions {
 export async function runBaseline(o: BaselineOptions): Promise<{ records: number; seconds: number; msgsPerSec: number }> {
   const client = new StreamHouseClient(o.address, { connections: o.connections });
   await client.waitForReady(5000);
+  try {
+    await client.createTopic({ name: o.topic, partitionCount: o.partitions });
+  } catch {
+    // already there
+  }
   const value = randomBytes(o.messageSize);
   const records: ProduceRecord[] = Array.from({ length: o.batchSize }, () => ({ value }));
   let acked = 0;

@@ -75,13 +75,21 @@ export function producerStats(
   };
 }
 
+/**
+ * Totals of a span. `activeSeconds` is the time producers were asked to send (the target rate's
+ * denominator); `busySeconds` adds the drain after a stop, so records acked late lengthen the time instead
+ * of inflating the achieved rate (default: activeSeconds).
+ */
 export function producerTotals(
   c: CounterSet,
   h: LatencyHistograms | null,
   activeSeconds: number,
   requested: number,
+  busySeconds: number = activeSeconds,
 ): ProducerTotals {
-  const msgsPerSec = activeSeconds > 0 ? c.acked / activeSeconds : 0;
+  const seconds = Math.max(activeSeconds, busySeconds);
+  const msgsPerSec = seconds > 0 ? c.acked / seconds : 0;
+  const targetRate = activeSeconds > 0 ? requested / activeSeconds : 0;
   return {
     scheduled: c.scheduled,
     sent: c.sent,
@@ -91,10 +99,10 @@ export function producerTotals(
     bytes: c.bytes,
     batches: c.batches,
     msgsPerSec,
-    mbPerSec: activeSeconds > 0 ? c.bytes / MiB / activeSeconds : 0,
-    targetRate: activeSeconds > 0 ? requested / activeSeconds : 0,
+    mbPerSec: seconds > 0 ? c.bytes / MiB / seconds : 0,
+    targetRate,
     activeSeconds,
-    rateErrorPercent: requested > 0 ? Math.abs(c.acked / requested - 1) * 100 : 0,
+    rateErrorPercent: targetRate > 0 ? Math.abs(msgsPerSec / targetRate - 1) * 100 : 0,
     errorRatePercent: c.scheduled > 0 ? (c.failed / c.scheduled) * 100 : 0,
     errors: c.failed,
     errorsByCode: { ...c.errorsByCode },

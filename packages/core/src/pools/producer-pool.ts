@@ -87,11 +87,17 @@ class RunningGroup implements ProducerGroup {
   }
 
   stop(): Promise<void> {
-    // Scheduling stops now; the drain that follows is not time the producers were asked to send.
-    if (!this.stopping) this.owner.rates.set(this.id, 0);
+    // Scheduling stops now; the drain that follows is not time the producers were asked to send, but it
+    // is time the acked records took (RateTracker.busySeconds).
+    if (!this.stopping) {
+      this.owner.rates.startDrain(this.id);
+      this.owner.rates.set(this.id, 0);
+    }
     this.stopping ??= this.owner.pool.stopGroup(this.id, this.workers, this.owner.settings.drainTimeoutMs, epochNow()).finally(() => {
       this.remaining.clear();
       this.owner.rates.set(this.id, 0);
+      const finished = [...this.members.values()].map((m) => m.finishedEpochMs);
+      this.owner.rates.endDrain(this.id, finished.length ? Math.min(Math.max(...finished), epochNow()) : undefined);
       this.owner.forget(this.id);
       this.resolveDone();
     });

@@ -1,0 +1,24 @@
+// `pnpm bench [name ...]`: runs the benchmarks one after another, each in its own process so one cannot
+// disturb the next. Each prints its table and writes bench/results/<name>.json; BENCHMARKS.md describes them.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ALL = ['agent', 'generator', 'consumer', 'soak'];
+const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = chosen.length ? chosen : ALL;
+for (const name of names) {
+  if (!ALL.includes(name)) {
+    console.error(`unknown benchmark ${name}; known: ${ALL.join(', ')}`);
+    process.exit(2);
+  }
+}
+let failed = 0;
+for (const name of names) {
+  console.log(`\n### bench ${name}\n`);
+  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`bench ${name} exited with ${r.status}`);
+  }
+}
+process.exit(failed ? 1 : 0);
