@@ -1,0 +1,373 @@
+// Scrapes a StreamHouse target's /metrics once per interval and turns counter and histogram deltas into
+// `target.*` metric-source values (cache hit rate, S3 rate/errors/latency, segment flushes, memory).
+import { parseMetricsText, type ParsedMetrics, type PromSample } from './parse.js';
+import { histogramQuantile } from './buckets.js';
+
+/** The metric-source names this scraper contributes to samples, criteria and `result.metrics`. */
+export const TARGET_METRICS = {
+  cacheHitRate: 'target.cacheHitRate',
+  s3RequestsPerSecond: 'target.s3.requestsPerSecond',
+  s3Errors: 'target.s3.errors',
+  s3Throttles: 'target.s3.throttles',
+  s3PutLatencyP99: 'target.s3.putLatencyP99',
+  s3GetLatencyP99: 'target.s3.getLatencyP99',
+  segmentsFlushedPerSecond: 'target.segmentsFlushedPerSecond',
+  memoryBytes: 'target.memoryBytes',
+  memoryBytesMax: 'target.memoryBytesMax',
+  cacheSizeBytes: 'target.cacheSizeBytes',
+  /** Restarts seen since the baseline (process_start_time_seconds moved, or counters went down); cumulative. */
+  restarts: 'target.restarts',
+} as const;
+
+// StreamHouse's real names first, then the names the load-testing plan uses for the same thing.
+const NAMES = {
+  hits: ['streamhouse_cache_hits_total'],
+  misses: ['streamhouse_cache_misses_total'],
+  s3Requests: ['streamhouse_s3_requests_total'],
+  s3Errors: ['streamhouse_s3_errors_total'],
+  s3Latency: ['streamhouse_s3_latency_seconds', 'streamhouse_s3_latency'],
+  flushes: ['streamhouse_segment_flushes_total', 'streamhouse_segments_created_total'],
+  memory: ['process_resident_memory_bytes'],
+  cacheSize: ['streamhouse_cache_size_bytes'],
+  startTime: ['process_start_time_seconds'],
+};
+
+export const SCRAPE_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface TargetScraperOptions {
+  /** Full URL of the target's metrics endpoint, e.g. `http://127.0.0.1:8080/metrics`. */
+  url: string;
+  /** Per-request timeout (default 2000 ms). */
+  timeoutMs?: number;
+  fetchImpl?: FetchLike;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+interface Snapshot {
+  at: number;
+  parsed: ParsedMetrics;
+}
+
+/** Latency buckets accumulated as `le` (seconds) -> count, summed over series. */
+type BucketMap = Map<number, number>;
+
+interface Totals {
+  seconds: number;
+  hits: number;
+  misses: number;
+  s3Requests: number;
+  s3Errors: number;
+  s3Throttles: number;
+  flushes: number;
+  restarts: number;
+  put: BucketMap;
+  get: BucketMap;
+  memoryLast?: number;
+  memoryMax?: number;
+  cacheSize?: number;
+  /** Latest summary quantiles when the target exports a summary instead of a histogram. */
+  putSummaryP99?: number;
+  getSummaryP99?: number;
+}
+
+export interface ScrapeStats {
+  scrapes: number;
+  failures: number;
+  malformedLines: number;
+  lastError?: string;
+}
+
+export class TargetScraper {
+  readonly url: string;
+  readonly stats: ScrapeStats = { scrapes: 0, failures: 0, malformedLines: 0 };
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: FetchLike;
+  private readonly now: () => number;
+  private previous: Snapshot | undefined;
+  private totals: Totals = emptyTotals();
+
+  constructor(options: TargetScraperOptions) {
+    this.url = options.url;
+    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Fetches and parses the endpoint once. Throws on a network error or a non-200 answer. */
+  async fetchMetrics(): Promise<ParsedMetrics> {
+    const res = await this.fetchImpl(this.url, { headers: { accept: SCRAPE_ACCEPT }, signal: AbortSignal.timeout(this.timeoutMs) });
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`GET ${this.url} answered ${res.status}: ${excerpt(body)}`);
+    return parseMetricsText(body, { contentType: res.headers.get('content-type') });
+  }
+
+  /** Takes the reference scrape that the first interval's deltas are measured from. */
+  async baseline(): Promise<void> {
+    await this.scrapeOnce();
+  }
+
+  /**
+   * Scrapes and returns the values of the interval since the previous scrape. The first call (without a
+   * baseline) only returns gauges. A failed scrape returns `{}` and keeps the previous snapshot.
+   */
+  async collect(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    const snap = await this.scrapeOnce();
+    if (!snap) return out;
+    const { current, previous } = snap;
+    this.gauges(current.parsed, out);
+    if (!previous) return out;
+    const seconds = (current.at - previous.at) / 1000;
+    if (!(seconds > 0)) return out;
+    const p = previous.parsed;
+    const c = current.parsed;
+    const t = this.totals;
+    t.seconds += seconds;
+
+    if (restarted(p, c)) t.restarts++;
+    out[TARGET_METRICS.restarts] = t.restarts;
+
+    const hits = counterDelta(p, c, NAMES.hits);
+    const misses = counterDelta(p, c, NAMES.misses);
+    t.hits += hits;
+    t.misses += misses;
+    if (hits + misses > 0) out[TARGET_METRICS.cacheHitRate] = (100 * hits) / (hits + misses);
+
+    if (hasAny(c, NAMES.s3Requests)) {
+      const requests = counterDelta(p, c, NAMES.s3Requests);
+      t.s3Requests += requests;
+      out[TARGET_METRICS.s3RequestsPerSecond] = requests / seconds;
+    }
+    if (hasAny(c, NAMES.s3Requests) || hasAny(c, NAMES.s3Errors)) {
+      const errors = counterDelta(p, c, NAMES.s3Errors);
+      const throttles = counterDelta(p, c, NAMES.s3Errors, (s) => s.labels['error_type'] === 'throttle');
+      t.s3Errors += errors;
+      t.s3Throttles += throttles;
+      out[TARGET_METRICS.s3Errors] = errors;
+      out[TARGET_METRICS.s3Throttles] = throttles;
+    }
+    if (hasAny(c, NAMES.flushes)) {
+      const flushes = counterDelta(p, c, NAMES.flushes);
+      t.flushes += flushes;
+      out[TARGET_METRICS.segmentsFlushedPerSecond] = flushes / seconds;
+    }
+    for (const [op, key, acc] of [
+      ['PUT', TARGET_METRICS.s3PutLatencyP99, t.put],
+      ['GET', TARGET_METRICS.s3GetLatencyP99, t.get],
+    ] as const) {
+      const delta = histogramDelta(p, c, NAMES.s3Latency, op);
+      if (delta) {
+        mergeBuckets(acc, delta);
+        const p99 = quantileOf(0.99, delta);
+        if (Number.isFinite(p99)) out[key] = p99 * 1000;
+      }
+    }
+    return out;
+  }
+
+  /** Run-level values since the baseline; scrapes once more so the tail after the last interval counts. */
+  async summarize(): Promise<Record<string, number>> {
+    await this.collect().catch(() => undefined);
+    const t = this.totals;
+    const out: Record<string, number> = {};
+    if (t.hits + t.misses > 0) out[TARGET_METRICS.cacheHitRate] = (100 * t.hits) / (t.hits + t.misses);
+    if (t.seconds > 0) {
+      out[TARGET_METRICS.restarts] = t.restarts;
+      out[TARGET_METRICS.s3RequestsPerSecond] = t.s3Requests / t.seconds;
+      out[TARGET_METRICS.segmentsFlushedPerSecond] = t.flushes / t.seconds;
+      out[TARGET_METRICS.s3Errors] = t.s3Errors;
+      out[TARGET_METRICS.s3Throttles] = t.s3Throttles;
+    }
+    const put = quantileOf(0.99, t.put);
+    const get = quantileOf(0.99, t.get);
+    if (Number.isFinite(put)) out[TARGET_METRICS.s3PutLatencyP99] = put * 1000;
+    else if (t.putSummaryP99 !== undefined) out[TARGET_METRICS.s3PutLatencyP99] = t.putSummaryP99;
+    if (Number.isFinite(get)) out[TARGET_METRICS.s3GetLatencyP99] = get * 1000;
+    else if (t.getSummaryP99 !== undefined) out[TARGET_METRICS.s3GetLatencyP99] = t.getSummaryP99;
+    if (t.memoryLast !== undefined) out[TARGET_METRICS.memoryBytes] = t.memoryLast;
+    if (t.memoryMax !== undefined) out[TARGET_METRICS.memoryBytesMax] = t.memoryMax;
+    if (t.cacheSize !== undefined) out[TARGET_METRICS.cacheSizeBytes] = t.cacheSize;
+    return out;
+  }
+
+  private async scrapeOnce(): Promise<{ current: Snapshot; previous: Snapshot | undefined } | undefined> {
+    this.stats.scrapes++;
+    let parsed: ParsedMetrics;
+    try {
+      parsed = await this.fetchMetrics();
+    } catch (err) {
+      this.stats.failures++;
+      this.stats.lastError = err instanceof Error ? err.message : String(err);
+      return undefined;
+    }
+    this.stats.malformedLines += parsed.malformed;
+    const current: Snapshot = { at: this.now(), parsed };
+    const previous = this.previous;
+    this.previous = current;
+    return { current, previous };
+  }
+
+  private gauges(parsed: ParsedMetrics, out: Record<string, number>): void {
+    const t = this.totals;
+    const memory = sumOf(parsed, NAMES.memory);
+    if (memory !== undefined) {
+      out[TARGET_METRICS.memoryBytes] = memory;
+      t.memoryLast = memory;
+      t.memoryMax = Math.max(t.memoryMax ?? 0, memory);
+    }
+    const cacheSize = sumOf(parsed, NAMES.cacheSize);
+    if (cacheSize !== undefined) {
+      out[TARGET_METRICS.cacheSizeBytes] = cacheSize;
+      t.cacheSize = cacheSize;
+    }
+    // A target exporting S3 latency as a summary (the plan's `quantile="0.99"` form) is read directly.
+    for (const [op, key] of [
+      ['PUT', 'putSummaryP99'],
+      ['GET', 'getSummaryP99'],
+    ] as const) {
+      const q = parsed.samples.find(
+        (s) => NAMES.s3Latency.includes(s.name) && s.labels['quantile'] === '0.99' && sameOp(s, op) && Number.isFinite(s.value),
+      );
+      if (q) {
+        t[key] = q.value * 1000;
+        out[op === 'PUT' ? TARGET_METRICS.s3PutLatencyP99 : TARGET_METRICS.s3GetLatencyP99] = q.value * 1000;
+      }
+    }
+  }
+}
+
+function emptyTotals(): Totals {
+  return { seconds: 0, hits: 0, misses: 0, s3Requests: 0, s3Errors: 0, s3Throttles: 0, flushes: 0, restarts: 0, put: new Map(), get: new Map() };
+}
+
+/** A restart between two scrapes: the process start time moved, or (without it) a counter series went down. */
+function restarted(previous: ParsedMetrics, current: ParsedMetrics): boolean {
+  const before = sumOf(previous, NAMES.startTime);
+  const after = sumOf(current, NAMES.startTime);
+  if (before !== undefined && after !== undefined) return after !== before;
+  for (const names of [NAMES.hits, NAMES.misses, NAMES.s3Requests, NAMES.flushes]) {
+    const name = pickName(current, names);
+    if (!name) continue;
+    const prev = new Map<string, number>();
+    for (const s of previous.samples) if (s.name === name) prev.set(seriesKey(s), s.value);
+    for (const s of current.samples) {
+      const v = prev.get(seriesKey(s));
+      if (s.name === name && v !== undefined && s.value < v) return true;
+    }
+  }
+  return false;
+}
+
+function excerpt(body: string, max = 200): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);
+}
+
+function seriesKey(s: PromSample, omit?: string): string {
+  return `${s.name}{${Object.keys(s.labels)
+    .filter((k) => k !== omit)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(s.labels[k])}`)
+    .join(',')}}`;
+}
+
+function hasAny(parsed: ParsedMetrics, names: readonly string[]): boolean {
+  return parsed.samples.some((s) => names.includes(s.name));
+}
+
+/** The first name of `names` the document has, so a target exporting both spellings is not counted twice. */
+function pickName(parsed: ParsedMetrics, names: readonly string[], suffix = ''): string | undefined {
+  return names.map((n) => n + suffix).find((n) => parsed.samples.some((s) => s.name === n));
+}
+
+function sumOf(parsed: ParsedMetrics, names: readonly string[]): number | undefined {
+  const name = pickName(parsed, names);
+  if (!name) return undefined;
+  let sum = 0;
+  for (const s of parsed.samples) if (s.name === name && Number.isFinite(s.value)) sum += s.value;
+  return sum;
+}
+
+/**
+ * Sum over series of the counter increase between two scrapes. A series that went down was reset (the
+ * target restarted): its new value is the increase. A series that is new since the previous scrape started
+ * from zero after it.
+ */
+function counterDelta(
+  previous: ParsedMetrics,
+  current: ParsedMetrics,
+  names: readonly string[],
+  filter: (s: PromSample) => boolean = () => true,
+): number {
+  const name = pickName(current, names);
+  if (!name) return 0;
+  const before = new Map<string, number>();
+  for (const s of previous.samples) if (s.name === name && filter(s)) before.set(seriesKey(s), s.value);
+  let delta = 0;
+  for (const s of current.samples) {
+    if (s.name !== name || !filter(s) || !Number.isFinite(s.value)) continue;
+    const prev = before.get(seriesKey(s));
+    delta += prev === undefined || !Number.isFinite(prev) ? s.value : s.value >= prev ? s.value - prev : s.value;
+  }
+  return delta;
+}
+
+function sameOp(s: PromSample, op: string): boolean {
+  return (s.labels['operation'] ?? '').toUpperCase() === op;
+}
+
+/**
+ * Bucket increases of one histogram between two scrapes, summed over the series whose `operation` is `op`.
+ * A series whose `_count` went down was reset, and its current buckets are the increase.
+ */
+function histogramDelta(previous: ParsedMetrics, current: ParsedMetrics, bases: readonly string[], op: string): BucketMap | undefined {
+  const base = bases.find((b) => current.samples.some((s) => s.name === `${b}_bucket`));
+  if (!base) return undefined;
+  const bucket = `${base}_bucket`;
+  const countName = `${base}_count`;
+  const prevCounts = new Map<string, number>();
+  const prevBuckets = new Map<string, number>();
+  for (const s of previous.samples) {
+    if (!sameOp(s, op)) continue;
+    if (s.name === countName) prevCounts.set(seriesKey({ ...s, name: base }), s.value);
+    else if (s.name === bucket) prevBuckets.set(seriesKey(s), s.value);
+  }
+  const reset = new Set<string>();
+  for (const s of current.samples) {
+    if (s.name !== countName || !sameOp(s, op)) continue;
+    const key = seriesKey({ ...s, name: base });
+    const prev = prevCounts.get(key);
+    if (prev !== undefined && s.value < prev) reset.add(key);
+  }
+  const out: BucketMap = new Map();
+  for (const s of current.samples) {
+    if (s.name !== bucket || !sameOp(s, op)) continue;
+    const le = s.labels['le'] === undefined ? Number.NaN : Number(s.labels['le'] === '+Inf' ? Infinity : s.labels['le']);
+    if (Number.isNaN(le) || !Number.isFinite(s.value)) continue;
+    const prev = prevBuckets.get(seriesKey(s));
+    const wasReset = reset.has(seriesKey({ ...s, name: base }, 'le'));
+    const d = prev === undefined || wasReset ? s.value : Math.max(0, s.value - prev);
+    out.set(le, (out.get(le) ?? 0) + d);
+  }
+  return out;
+}
+
+function mergeBuckets(into: BucketMap, from: BucketMap): void {
+  for (const [le, n] of from) into.set(le, (into.get(le) ?? 0) + n);
+}
+
+function quantileOf(q: number, buckets: BucketMap): number {
+  const les = [...buckets.keys()].sort((a, b) => a - b);
+  const finite = les.filter((le) => Number.isFinite(le));
+  const total = buckets.get(Number.POSITIVE_INFINITY) ?? (les.length ? buckets.get(les[les.length - 1]!)! : 0);
+  return histogramQuantile(
+    q,
+    finite,
+    finite.map((le) => buckets.get(le)!),
+    total,
+  );
+}
