@@ -76,6 +76,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 's3-region', kind: 'string', value: '<region>', group: 'plugins', description: 'S3 region', default: 'us-east-1' },
   { name: 's3-probe-interval', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'plugins', description: 'Seconds between S3 probes', default: 5 },
   { name: 'agent-storage', kind: 'string', value: '<dir>', group: 'agent', description: 'Embedded agent: keep segments in this folder (default: a temporary one, removed after the run)' },
+  { name: 'agent-s3-endpoint', kind: 'string', value: '<url>', group: 'agent', description: 'Embedded agent: store segments in this S3-compatible endpoint (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); the S3 probe follows it' },
+  { name: 'agent-s3-bucket', kind: 'string', value: '<name>', group: 'agent', description: 'Embedded agent: bucket for --agent-s3-endpoint', default: 'streamhouse-data' },
   { name: 'agent-produce-latency-ms', kind: 'string', value: '<ms|min-max>', group: 'agent', description: 'Embedded agent fault: added latency per ProduceBatch' },
   { name: 'agent-stall', kind: 'string', value: '<from-to>', group: 'agent', description: 'Embedded agent fault: hold produce calls between these seconds (from the first produce)' },
   { name: 'agent-drop-every', kind: 'integer', value: '<n>', min: 1, group: 'agent', description: 'Embedded agent fault: silently lose every Nth record per partition' },
@@ -120,7 +122,9 @@ export function readFlags(specs: FlagSpec[], raw: Record<string, unknown>): Reco
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const spec of specs) {
     const key = camel(spec.name);
-    out[key] = coerceFlag(spec, raw[key]);
+    // cac camel-cases only letter-dash-letter (`s3-endpoint` stays as is): accept both spellings.
+    const cacKey = spec.name.replace(/([a-z])-([a-z])/g, (_, a: string, b: string) => a + b.toUpperCase());
+    out[key] = coerceFlag(spec, raw[key] ?? raw[cacKey]);
   }
   return out;
 }

@@ -14,7 +14,7 @@ import {
 import { findScenario, SCENARIOS, type FlagValues } from './catalog.js';
 import { readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags } from './flags.js';
 import { EXIT } from './exit-codes.js';
-import { agentFaultsFromFlags, startEmbeddedTarget, type EmbeddedTarget } from './embedded-target.js';
+import { agentFaultsFromFlags, agentS3FromFlags, startEmbeddedTarget, type EmbeddedTarget } from './embedded-target.js';
 import { buildPlugins, runPreflight } from './plugins.js';
 import { Progress } from './progress.js';
 import { formatSummary } from './summary.js';
@@ -99,7 +99,7 @@ export async function prepareTarget(values: FlagValues, io: Io): Promise<{ targe
   const target = targetFromFlags(values, io.env);
   if (target) return { target };
   io.stderr('No --target given: starting the embedded reference agent...\n');
-  const embedded = await startEmbeddedTarget(values);
+  const embedded = await startEmbeddedTarget(values, io.env);
   io.stderr(`Embedded agent: gRPC ${embedded.target.address}, HTTP ${embedded.target.httpAddress}, PID ${embedded.pid}\n`);
   return { target: embedded.target, embedded };
 }
@@ -141,7 +141,7 @@ export async function executeScenario(
     io.stderr(`${e.plugin ? `[${e.plugin}] ` : ''}${e.code}: ${e.message}\n`);
   });
   test.on('log', (entry) => {
-    if (entry.level === 'warn' || entry.level === 'error') {
+    if (entry.level !== 'debug') {
       progress.finish();
       io.stderr(`${entry.plugin ? `[${entry.plugin}] ` : ''}${entry.level}: ${entry.message}\n`);
     }
@@ -187,6 +187,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   targetFromFlags(values, io.env);
   shardFromFlags(values, io.env);
   agentFaultsFromFlags(values);
+  agentS3FromFlags(values, io.env);
 
   let embedded: EmbeddedTarget | undefined;
   const run = interruptible(io, () => void embedded?.stop());

@@ -1,5 +1,6 @@
 // Renders a result as the plan's summary: producer figures, latency percentiles, consumer figures, criteria table.
 import type { CriterionOutcome, LatencySummary, LoadTestResult } from '@loadhouse/core';
+import { formatS3Summary } from '@loadhouse/plugin-s3-probe';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -99,7 +100,13 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     lines.push('Scenario figures:');
     for (const [k, v] of sr) lines.push(`  ${k}: ${typeof v === 'number' ? (Number.isInteger(v) ? int(v) : v.toFixed(2)) : v}`);
   }
-  const metrics = Object.entries(result.metrics ?? {});
+  const s3 = formatS3Summary(result.metrics ?? {});
+  if (s3.length) {
+    lines.push('');
+    lines.push('S3:');
+    lines.push(...s3.map((l) => `  ${l}`));
+  }
+  const metrics = Object.entries(result.metrics ?? {}).filter(([k]) => !k.startsWith('s3.'));
   if (metrics.length) {
     lines.push('');
     lines.push('Target and plugin metrics:');

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { isLoadhouseError } from '@loadhouse/core';
+import { parseCommandLine } from './main.js';
+import { shardFromFlags } from './flags.js';
+
+describe('flag parsing', () => {
+  it('reads flags whose names hold digits (cac leaves s3-endpoint un-camel-cased)', () => {
+    const p = parseCommandLine(['run', 'high-throughput', '--s3-endpoint', 'http://s3:9000', '--agent-s3-endpoint', 'http://minio:9000', '--s3-probe-interval', '2']);
+    expect(p.values.s3Endpoint).toBe('http://s3:9000');
+    expect(p.values.agentS3Endpoint).toBe('http://minio:9000');
+    expect(p.values.s3ProbeInterval).toBe(2);
+  });
+
+  it('applies per-scenario defaults', () => {
+    expect(parseCommandLine(['run', 'stability']).values.duration).toBe(604800);
+    expect(parseCommandLine(['run', 'consumer-lag']).values.produceRate).toBe(1_000_000);
+    expect(parseCommandLine(['run', 'high-throughput', '--duration', '10']).values.duration).toBe(10);
+  });
+
+  it('takes the shard index from --shard or from the Indexed Job environment', () => {
+    expect(shardFromFlags({ shard: '1/4' }, {})).toEqual({ index: 1, count: 4 });
+    expect(shardFromFlags({ shards: 3 }, { JOB_COMPLETION_INDEX: '2' })).toEqual({ index: 2, count: 3 });
+    expect(shardFromFlags({ shards: 3 }, { LOADHOUSE_SHARD_INDEX: '0', JOB_COMPLETION_INDEX: '2' })).toEqual({ index: 0, count: 3 });
+    for (const bad of [{ shard: '4/4' }, { shard: 'x' }, { shards: 2 }]) {
+      try {
+        shardFromFlags(bad, {});
+        expect.unreachable();
+      } catch (err) {
+        expect(isLoadhouseError(err, 'LH_INVALID_OPTION')).toBe(true);
+      }
+    }
+  });
+});
