@@ -35,6 +35,7 @@ export const ERROR_ADVICE = {
   LH_AGENT_START_FAILED: 'Read the agent\'s output in the message; a port in use: pick another or 0. Pass `--target` to test a running StreamHouse instead.',
   LH_AGENT_STORAGE_FAILED: 'Make the data folder (`--agent-storage`) writable, or check the agent\'s S3 endpoint, bucket and credentials.',
   LH_CONFIG_INVALID: 'Fix the file the message names: it must exist and default-export `defineConfig({ ... })` from `loadhouse`.',
+  LH_DATA_LOSS: 'A finding about the target, not a loadhouse failure: `result.integrity.examples` names producers, partitions and sequences that never arrived. Check the target\'s logs and storage (failed segment uploads, retention) for those partitions; the run itself completed.',
 } satisfies Record<ErrorCode, string>;
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -85,6 +85,27 @@ describe('resolveMetric', () => {
     expect(resolveMetric(result, 'no.such.metric')).toBeNull();
   });
 
+  it('resolves the consumer and integrity paths on a result and on a sample', () => {
+    const r = { ...result, integrity: { missing: 5, duplicates: 2, reordered: 1 } };
+    expect(resolveMetric(r, 'consumer.lag.max')).toBe(10);
+    expect(resolveMetric(r, 'consumer.lag.final')).toBe(7);
+    expect(resolveMetric(r, 'consumer.latency.poll.p50')).toBe(20);
+    expect(resolveMetric(r, 'consumer.latency.poll.max')).toBe(80);
+    expect(resolveMetric(r, 'consumer.msgsPerSec')).toBe(0);
+    expect(resolveMetric(r, 'integrity.missing')).toBe(5);
+    expect(resolveMetric(r, 'integrity.duplicates')).toBe(2);
+    const s = { ...sample(), integrity: { checked: true, missing: 3, duplicates: 0, reordered: 4 } };
+    s.consumer = { ...s.consumer, msgsPerSec: 1500, latency: { poll: lat(8), endToEnd: lat(30) } };
+    expect(resolveMetric(s, 'consumer.lag.max')).toBe(42);
+    expect(resolveMetric(s, 'consumer.msgsPerSec')).toBe(1500);
+    expect(resolveMetric(s, 'consumer.latency.endToEnd.p99')).toBe(30);
+    expect(resolveMetric(s, 'integrity.missing')).toBe(3);
+    expect(resolveMetric(s, 'integrity.duplicates')).toBe(0);
+    // Before any consumer ran, a sample has no integrity: unknown, not 0.
+    expect(resolveMetric(sample(), 'integrity.missing')).toBeNull();
+    expect(evaluateCriteria(sample(), [{ metric: 'integrity.missing', op: '==', value: 0 }])[0]!.note).toMatch(/no value was measured/);
+  });
+
   it('derives per-window figures on a sample', () => {
     const s = sample({ failed: 20, scheduled: 1000, msgsPerSec: 900, targetRate: 1000, p99: 80 });
     expect(resolveMetric(s, 'producer.latency.p99')).toBe(80);

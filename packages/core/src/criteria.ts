@@ -39,7 +39,9 @@ function num(v: unknown): number | null {
  * - `producer.latency.p99` (p50, p95, p99, p999, max, mean): response latency;
  *   `producer.latency.service.p99`, `producer.latency.scheduleLag.p99`: the other two latencies
  * - `producer.msgsPerSec`, `producer.rateErrorPercent`, `producer.errors`, `producer.errorRatePercent`, `producer.dropped`
- * - `consumer.latency.poll.p99`, `consumer.latency.endToEnd.p99`, `consumer.msgsPerSec`, `consumer.lag`, `integrity.missing`
+ * - `consumer.latency.poll.p99`, `consumer.latency.endToEnd.p99` (p50, p95, p99, p999, max, mean), `consumer.msgsPerSec`
+ * - `consumer.lag` (a result's final lag, a sample's lag), `consumer.lag.max` (a sample's lag on a sample)
+ * - `integrity.missing`, `integrity.duplicates`, `integrity.reordered` (on samples: the counts so far)
  * - any key of `metrics` (`target.cacheHitRate`), any key of `scenarioResults` (`scenarioResults.x` or bare `x`)
  * - any other dotted path to a number.
  */
@@ -76,9 +78,11 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
         }
       }
     }
-    if (parts[0] === 'consumer' && parts[1] === 'lag' && parts.length === 2 && section) {
+    if (parts[0] === 'consumer' && parts[1] === 'lag' && section) {
       const lag = section.lag;
-      return typeof lag === 'number' ? num(lag) : num((lag as { final?: unknown } | undefined)?.final);
+      // A sample's lag is one gauge: it is its own max and final.
+      if (typeof lag === 'number') return parts.length === 2 || (parts.length === 3 && (parts[2] === 'max' || parts[2] === 'final')) ? num(lag) : null;
+      if (parts.length === 2) return num((lag as { final?: unknown } | undefined)?.final);
     }
   }
 
@@ -107,7 +111,7 @@ export function compare(measured: number, op: CriterionOp, value: number): boole
 }
 
 const BUILTIN_METRIC =
-  /^(producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|lag)|integrity\.(missing|duplicates|reordered))$/;
+  /^(producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|duplicates|reordered|expectedMissing|consumedChecked))$/;
 
 /** Whether the resolver knows the metric at all (it may still have no value on a given object). */
 function knownMetric(obj: Measurable, path: string): boolean {

@@ -3,11 +3,12 @@
 import { availableParallelism } from 'node:os';
 import { LoadhouseError } from './errors.js';
 import { validatePlugins } from './plugins/plugin-host.js';
+import { checkConsumerRate, type ResolvedConsumeOptions } from './pools/consumer-pool.js';
 import type { ResolvedProduceOptions } from './pools/producer-pool.js';
 import { AckMode } from './proto/messages.js';
 import type { TlsOptions } from './proto/client.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
-import type { AckModeName, Criterion, LoadhousePlugin, LoadTestOptions, Logger, ProduceOptions } from './types.js';
+import type { AckModeName, ConsumeOptions, Criterion, LoadhousePlugin, LoadTestOptions, Logger, ProduceOptions, StartOffset } from './types.js';
 
 const MiB = 1024 * 1024;
 /** The client's request limit (grpc max send message length). */
@@ -108,6 +109,8 @@ const TARGET_KEYS = [
 const PRODUCE_KEYS = [
   'rate', 'producers', 'partitions', 'messageSize', 'batchSize', 'lingerMs', 'maxInFlight', 'messagesPerProducer', 'payload',
 ] as const;
+const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
+const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
 
 function resolveTarget(target: unknown): ResolvedTarget {
   const t = typeof target === 'string' ? { address: target } : target;
@@ -284,5 +287,30 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     messagesPerProducer,
     payload: o.payload ?? 'random',
     batchBytes,
+  };
+}
+
+/** Validates `controller.consume()` options; messages name the option. */
+export function resolveConsumeOptions(options: ConsumeOptions, ctx: { topic: string }): ResolvedConsumeOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('consume options', 'an object', options);
+  checkKeys('options', options, CONSUME_KEYS);
+  const o = options;
+  const rate = checkConsumerRate('options.rate', o.rate, false);
+  const consumers = optional(o.consumers, (v) => positiveInt('options.consumers', v, 1_000_000), 1);
+  const partitions = o.partitions === undefined ? undefined : positiveInt('options.partitions', o.partitions, 1_000_000);
+  if (o.startAt !== undefined && !START_OFFSETS.includes(o.startAt)) throw invalid('options.startAt', "'earliest', 'latest' or 'committed'", o.startAt);
+  if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) throw invalid('options.group', 'a non-empty string', o.group);
+  const maxRecords = optional(o.maxRecords, (v) => positiveInt('options.maxRecords', v, 100_000), 500);
+  const maxInFlight = optional(o.maxInFlight, (v) => positiveInt('options.maxInFlight', v, 10_000), 4);
+  const commitEverySeconds = o.commitEverySeconds === undefined ? 0 : positiveNumber('options.commitEverySeconds', o.commitEverySeconds);
+  return {
+    rate,
+    consumers,
+    partitions,
+    startAt: o.startAt ?? 'earliest',
+    group: o.group ?? `loadhouse-${ctx.topic}`,
+    maxRecords,
+    maxInFlight,
+    commitEverySeconds,
   };
 }

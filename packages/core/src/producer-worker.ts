@@ -1,15 +1,26 @@
-// The load worker: the module Piscina runs in each thread. Its default export hosts groups of producers
-// for the whole test, driven by control messages on a MessagePort; it reports aggregates (counters and
-// encoded HDR histograms) when the main thread collects, and never per record.
+// The load worker: the module Piscina runs in each thread. Its default export hosts groups of producers and
+// consumers for the whole test, driven by control messages on a MessagePort; it reports aggregates (counters,
+// encoded HDR histograms, lag gauges, integrity counts) when the main thread collects, and never per record.
 // No top-level await here: Piscina may load this file through require().
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { LoadhouseError } from './errors.js';
 import { initHistograms } from './metrics/histogram.js';
 import { StreamHouseClient } from './proto/client.js';
+import { Consumer } from './worker/consumer.js';
+import { ConsumerMetrics } from './worker/consumer-metrics.js';
+import { IntegrityCounter } from './worker/integrity.js';
 import { PayloadPool } from './worker/payload.js';
 import { Producer, nowMs } from './worker/producer.js';
 import { ProducerMetrics } from './worker/producer-metrics.js';
-import type { ControlMessage, ProducerGroupSpec, WorkerInit, WorkerMessage, WorkerReport } from './worker/protocol.js';
+import type {
+  ConsumerGroupSpec,
+  ConsumerReport,
+  ControlMessage,
+  ProducerGroupSpec,
+  WorkerInit,
+  WorkerMessage,
+  WorkerReport,
+} from './worker/protocol.js';
 
 /** How often producers look at their schedules: accurate to a few ms at any rate, never a timer per record. */
 const TICK_MS = 2;
@@ -21,12 +32,26 @@ interface HostedGroup {
   stopped: boolean;
 }
 
+interface HostedConsumerGroup {
+  spec: ConsumerGroupSpec;
+  consumers: Consumer[];
+  integrity: IntegrityCounter;
+  stopping: boolean;
+  commitTimer: NodeJS.Timeout | undefined;
+  commitErrors: number;
+}
+
 class WorkerHost {
   private readonly client: StreamHouseClient;
   private readonly metrics: ProducerMetrics;
   private readonly payloads = new Map<string, PayloadPool>();
   private readonly groups = new Map<number, HostedGroup>();
   private active: Producer[] = [];
+  private consumerMetrics: ConsumerMetrics | undefined;
+  private readonly consumerGroups = new Map<number, HostedConsumerGroup>();
+  /** Integrity counters of running and stopped groups, until their last change was reported. */
+  private readonly integrity = new Map<number, IntegrityCounter>();
+  private consumers: Consumer[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
@@ -83,6 +108,15 @@ class WorkerHost {
     switch (msg.type) {
       case 'start-producers':
         return this.startGroup(msg.group);
+      case 'start-consumers':
+        return this.startConsumerGroup(msg.group);
+      case 'set-consumer-rate': {
+        const g = this.consumerGroups.get(msg.groupId);
+        if (!g || g.stopping) return;
+        const now = nowMs();
+        for (const c of g.consumers) c.setRate(msg.ratePerPartition, now);
+        return;
+      }
       case 'set-rate': {
         const g = this.groups.get(msg.groupId);
         if (!g) return;
@@ -130,10 +164,49 @@ class WorkerHost {
     this.tickTimer ??= setInterval(() => this.tick(), TICK_MS);
   }
 
+  private startConsumerGroup(spec: ConsumerGroupSpec): void {
+    this.consumerMetrics ??= new ConsumerMetrics();
+    const integrity = new IntegrityCounter();
+    const group: HostedConsumerGroup = { spec, consumers: [], integrity, stopping: false, commitTimer: undefined, commitErrors: 0 };
+    const ctx = {
+      client: this.client,
+      metrics: this.consumerMetrics,
+      integrity,
+      deadlineMs: this.init.target.deadlineMs,
+      instrument: this.init.instrument,
+      onCommitError: (partition: number, code: string) => {
+        if (group.commitErrors++ === 0) {
+          this.log('warn', `CommitOffset failed for group "${spec.group}" partition ${partition} (${code}); later failures of this group are not logged`);
+        }
+      },
+    };
+    const now = nowMs();
+    for (const cs of spec.consumers) {
+      const c = new Consumer(cs, spec, ctx, now);
+      group.consumers.push(c);
+      this.consumers.push(c);
+    }
+    this.consumerGroups.set(spec.groupId, group);
+    this.integrity.set(spec.groupId, integrity);
+    if (spec.commitEveryMs > 0) {
+      group.commitTimer = setInterval(() => {
+        for (const c of group.consumers) void c.commit();
+      }, spec.commitEveryMs);
+    }
+    this.tickTimer ??= setInterval(() => this.tick(), TICK_MS);
+    for (const c of group.consumers) c.service(now);
+  }
+
+  private log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
+    this.post({ type: 'log', workerIndex: this.init.workerIndex, level, message });
+  }
+
   private tick(): void {
     const now = nowMs();
     const active = this.active;
     for (let i = 0; i < active.length; i++) active[i]!.service(now);
+    const consumers = this.consumers;
+    for (let i = 0; i < consumers.length; i++) consumers[i]!.service(now);
   }
 
   private onProducerFinished(group: HostedGroup, p: Producer): void {
@@ -145,6 +218,11 @@ class WorkerHost {
   }
 
   private stopGroup(groupId: number, drainTimeoutMs: number, atEpochMs: number): void {
+    const consumerGroup = this.consumerGroups.get(groupId);
+    if (consumerGroup) {
+      void this.stopConsumerGroup(consumerGroup, drainTimeoutMs);
+      return;
+    }
     const group = this.groups.get(groupId);
     if (!group) {
       this.post({ type: 'group-stopped', workerIndex: this.init.workerIndex, groupId, producers: [] });
@@ -170,6 +248,43 @@ class WorkerHost {
     });
   }
 
+  /**
+   * Polls in flight are awaited up to drainTimeoutMs (then cancelled), offsets committed one last time when
+   * the group commits, and the final report goes out before the acknowledgement.
+   */
+  private async stopConsumerGroup(group: HostedConsumerGroup, drainTimeoutMs: number): Promise<void> {
+    if (group.stopping) return;
+    group.stopping = true;
+    if (group.commitTimer) clearInterval(group.commitTimer);
+    const deadline = nowMs() + drainTimeoutMs;
+    const drained = await within(Promise.all(group.consumers.map((c) => c.stop())), drainTimeoutMs);
+    if (!drained) for (const c of group.consumers) c.abandon();
+    if (group.spec.commitEveryMs > 0) {
+      const committed = await within(Promise.all(group.consumers.map((c) => c.commit())), Math.max(0, deadline - nowMs()));
+      if (!committed) this.log('warn', `the final CommitOffset of group "${group.spec.group}" did not answer within the drain timeout`);
+    }
+    this.consumers = this.consumers.filter((c) => !group.consumers.includes(c));
+    this.consumerGroups.delete(group.spec.groupId);
+    this.post({ type: 'report', workerIndex: this.init.workerIndex, collectId: null, report: this.report() });
+    this.post({ type: 'group-stopped', workerIndex: this.init.workerIndex, groupId: group.spec.groupId, producers: [] });
+  }
+
+  private consumerReport(): ConsumerReport | null {
+    const metrics = this.consumerMetrics;
+    if (!metrics) return null;
+    const lag: ConsumerReport['lag'] = [];
+    for (const g of this.consumerGroups.values()) for (const c of g.consumers) c.lags(lag, g.spec.groupId);
+    const integrity: ConsumerReport['integrity'] = [];
+    for (const [groupId, counter] of this.integrity) {
+      if (counter.dirty) {
+        counter.dirty = false;
+        integrity.push({ groupId, tally: { ...counter.tally, examples: counter.tally.examples.map((e) => ({ ...e })) } });
+      }
+      if (!this.consumerGroups.has(groupId)) this.integrity.delete(groupId);
+    }
+    return metrics.report(lag, integrity);
+  }
+
   private report(): WorkerReport {
     let inFlight = 0;
     let backlog = 0;
@@ -185,7 +300,7 @@ class WorkerHost {
     this.elu = performance.eventLoopUtilization();
     return {
       producer: this.metrics.report(inFlight, backlog),
-      consumer: null,
+      consumer: this.consumerReport(),
       // Utilization over a sliver of a window (the thread just became ready) says nothing: report it from 200 ms.
       health: { eventLoopDelayP99Ms: delay, utilization: elu.idle + elu.active >= 200 ? elu.utilization : 0 },
     };
@@ -200,11 +315,33 @@ class WorkerHost {
   private close(): void {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.tickTimer = undefined;
+    for (const g of this.consumerGroups.values()) {
+      if (g.commitTimer) clearInterval(g.commitTimer);
+      for (const c of g.consumers) c.abandon();
+    }
+    this.consumerMetrics?.destroy();
     this.loopDelay.disable();
     this.client.close();
     this.metrics.destroy();
     this.init.port.close();
   }
+}
+
+/** True when `p` settled within `ms`. */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    p.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
 }
 
 export default async function loadWorker(init: WorkerInit): Promise<{ workerIndex: number }> {

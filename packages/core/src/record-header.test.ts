@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { RECORD_HEADER_SIZE, RECORD_MAGIC, decodeRecordHeader, encodeRecordHeader, writeRecordHeader } from './record-header.js';
+import {
+  RECORD_HEADER_SIZE,
+  RECORD_MAGIC,
+  decodeRecordHeader,
+  encodeRecordHeader,
+  hasRecordHeader,
+  readIntendedTime,
+  readProducerId,
+  readSequence,
+  writeRecordHeader,
+} from './record-header.js';
 
 describe('record header', () => {
   it('round-trips every field, including sequences above 2^32 and fractional intended times', () => {
@@ -26,5 +36,16 @@ describe('record header', () => {
 
   it('refuses to encode into too small a target', () => {
     expect(() => encodeRecordHeader({ producerId: 1, sequence: 1, intendedTimeMs: 1, partition: 0, length: 32 }, new Uint8Array(16))).toThrow(RangeError);
+  });
+
+  it('reads fields in place, as the per-record loop of consumers does', () => {
+    const value = Buffer.alloc(100);
+    writeRecordHeader(value, 0, 3_000_000_000, 2 ** 33 + 7, 1_790_000_000_000.25, 4, 100);
+    expect(hasRecordHeader(value)).toBe(true);
+    expect(readProducerId(value)).toBe(3_000_000_000);
+    expect(readSequence(value)).toBe(2 ** 33 + 7);
+    expect(readIntendedTime(value)).toBe(1_790_000_000_000.25);
+    expect(hasRecordHeader(Buffer.from('LH but far too short'))).toBe(false);
+    expect(hasRecordHeader(Buffer.alloc(64))).toBe(false);
   });
 });

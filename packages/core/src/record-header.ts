@@ -6,7 +6,7 @@
 //   2  u8   version (1)
 //   3  u8   flags (0, reserved)
 //   4  u32  producer id
-//   8  u32  sequence, high 32 bits
+//   8  u32  sequence, high 32 bits   (per producer and partition, from 0)
 //  12  u32  sequence, low 32 bits
 //  16  f64  intended send time, epoch milliseconds (microsecond precision)
 //  24  u32  partition
@@ -18,7 +18,12 @@ export const RECORD_HEADER_SIZE = 32;
 
 export interface RecordHeader {
   producerId: number;
-  /** Position of the record in its producer's schedule, from 0. Exact below 2^53. */
+  /**
+   * Position of the record among the records its producer sent to this partition, from 0 (exact below 2^53).
+   * Assigned when the record is put into a batch: a record dropped before sending takes no sequence, a
+   * record of a batch that failed does (the consumer sees the gap; the run counts it as expected missing).
+   * So a consumer of one partition expects every producer's sequences there to be 0, 1, 2, ... without gaps.
+   */
   sequence: number;
   /** When the open-model schedule meant the record to be sent (epoch ms, fractional). */
   intendedTimeMs: number;
@@ -77,4 +82,24 @@ export function decodeRecordHeader(source: Uint8Array, offset = 0): (RecordHeade
     partition: view.getUint32(24),
     length: view.getUint32(28),
   };
+}
+
+// Allocation-free reads for the consumer's per-record loop: no header object per record. `value` must be a
+// Buffer (protobufjs decodes bytes fields to Buffer slices in Node).
+
+/** True when `value` is long enough and starts with the loadhouse magic. */
+export function hasRecordHeader(value: Buffer): boolean {
+  return value.length >= RECORD_HEADER_SIZE && value[0] === 0x4c && value[1] === 0x48;
+}
+
+export function readProducerId(value: Buffer): number {
+  return value.readUInt32BE(4);
+}
+
+export function readSequence(value: Buffer): number {
+  return value.readUInt32BE(8) * TWO_32 + value.readUInt32BE(12);
+}
+
+export function readIntendedTime(value: Buffer): number {
+  return value.readDoubleBE(16);
 }

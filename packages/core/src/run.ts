@@ -5,20 +5,36 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evaluateCriteria, LiveCriteria } from './criteria.js';
 import { LoadhouseError, type ErrorCode } from './errors.js';
-import { Aggregator, destroyLatencyHistograms, producerTotals, type PhaseAccumulator } from './metrics/aggregator.js';
+import {
+  Aggregator,
+  consumerTotals,
+  destroyConsumerHistograms,
+  destroyLatencyHistograms,
+  producerTotals,
+  type PhaseAccumulator,
+} from './metrics/aggregator.js';
 import { GeneratorMonitor, saturationReasons } from './metrics/generator-monitor.js';
 import { analyzeStability } from './monitor/analysis.js';
 import { ProcessMonitor } from './monitor/process-stats.js';
 import { initHistograms } from './metrics/histogram.js';
 import { RateTracker } from './metrics/rate-tracker.js';
-import { ACK_MODES, resolveProduceOptions, SERVER_DEFAULT_REQUEST_BYTES, validateCriteria, validateCriterion, type ResolvedOptions } from './options.js';
+import {
+  ACK_MODES,
+  resolveConsumeOptions,
+  resolveProduceOptions,
+  SERVER_DEFAULT_REQUEST_BYTES,
+  validateCriteria,
+  validateCriterion,
+  type ResolvedOptions,
+} from './options.js';
 import type { EventBus } from './plugins/event-bus.js';
 import { MetricSources } from './plugins/metric-sources.js';
 import { PluginHost } from './plugins/plugin-host.js';
+import { ConsumerPool } from './pools/consumer-pool.js';
 import { ProducerPool } from './pools/producer-pool.js';
 import { WorkerPool } from './pools/worker-pool.js';
 import type { StreamHouseClient } from './proto/client.js';
-import { emptyConsumerStats, emptyConsumerTotals, emptyIntegrity } from './result/empty.js';
+import { emptyConsumerTotals, emptyIntegrity } from './result/empty.js';
 import { environment } from './result/environment.js';
 import { resultFileName, writeJsonAtomic } from './result/writer.js';
 import { connectTarget, ensureTopic } from './target.js';
@@ -31,6 +47,7 @@ import type {
   EndReason,
   ErrorEvent,
   GeneratorHealth,
+  IntegrityReport,
   LoadTestResult,
   Logger,
   LogEntry,
@@ -47,6 +64,8 @@ import { RESULT_SCHEMA_VERSION } from './types.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const MAX_ERRORS = 200;
+/** How much earlier than this shard's start another shard of the same run may have stamped records. */
+const SHARD_CLOCK_SLACK_MS = 10 * 60_000;
 
 interface Ending {
   state: LoadTestResult['state'];
@@ -73,9 +92,13 @@ export class Run {
   private readonly openPhases: Array<{ acc: PhaseAccumulator; closed: boolean; elapsed: number }> = [];
   private readonly scenarioResults: Record<string, unknown> = {};
   private readonly producerGroups: Array<Record<string, unknown>> = [];
+  private readonly consumerGroups: Array<Record<string, unknown>> = [];
+  private idleConsumers = 0;
   /** Created once WASM histograms are initialised in this thread (their modes must match to merge). */
   private aggregator!: Aggregator;
   private readonly rates = new RateTracker(now);
+  /** 1 per running consumer group: the time consumers ran, for consumer msgsPerSec. */
+  private readonly consumeActivity = new RateTracker(now);
   private readonly monitor = new GeneratorMonitor();
   private readonly targetMonitor: ProcessMonitor | undefined;
   private readonly metricSources: MetricSources;
@@ -87,6 +110,7 @@ export class Run {
   private client: StreamHouseClient | undefined;
   private workerPool: WorkerPool | undefined;
   private producers: ProducerPool | undefined;
+  private consumers: ConsumerPool | undefined;
   private topicCount: Promise<number> | undefined;
   private startedAt = new Date();
   private startEpoch = now();
@@ -281,8 +305,10 @@ export class Run {
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     for (const w of this.waiters) w(undefined as unknown as Sample);
     await this.producers?.stopAll().catch((err: unknown) => this.logger.error(`stopping producers: ${(err as Error).message}`));
+    await this.consumers?.stopAll().catch((err: unknown) => this.logger.error(`stopping consumers: ${(err as Error).message}`));
     await this.workerPool?.shutdown().catch((err: unknown) => this.logger.error(`stopping workers: ${(err as Error).message}`));
     await this.sample('final');
+    this.judgeIntegrity();
     for (const ph of [...this.openPhases].reverse()) await this.closePhase(ph);
     this.monitor.stop();
     this.finalMetrics = await this.metricSources.summarize(Math.min(2000, this.opts.intervalMs));
@@ -347,8 +373,10 @@ export class Run {
     const windowStart = this.lastCut;
     const seconds = (t - windowStart) / 1000;
     this.lastCut = t;
-    const { producer, health } = this.aggregator.cut(seconds, this.rates.meanRate(windowStart, t));
-    const active = producer.scheduled + producer.sent + producer.acked + producer.failed + producer.dropped > 0;
+    const { producer, consumer, health } = this.aggregator.cut(seconds, this.rates.meanRate(windowStart, t));
+    const consumerErrors = Object.values(consumer.errorsByCode).reduce((a, b) => a + b, 0);
+    const active =
+      producer.scheduled + producer.sent + producer.acked + producer.failed + producer.dropped + consumer.polls + consumerErrors > 0;
     if (kind !== 'interval' && !active && seconds < 0.25) return; // an empty sliver at a phase boundary
     const main = this.monitor.window();
     const warmup = this.opts.warmupSeconds > 0 && (this.warmupEndEpoch === undefined || t <= this.warmupEndEpoch + 1);
@@ -375,18 +403,23 @@ export class Run {
     if (targetStats?.rssBytes !== undefined) target.rssBytes = targetStats.rssBytes;
     if (targetStats?.cpuPercent !== undefined) target.cpuPercent = round3(targetStats.cpuPercent);
     const m = this.aggregator.measured;
+    const cm = this.aggregator.consumerMeasured;
     const sample: Sample = {
       elapsedSeconds: round3((t - this.startEpoch) / 1000),
       intervalSeconds: round3(seconds),
       phase: this.openPhases.length > 0 ? this.openPhases[this.openPhases.length - 1]!.acc.name : 'main',
       warmup,
       producer,
-      consumer: emptyConsumerStats(),
+      consumer,
       generator,
       target,
       metrics,
-      totals: { scheduled: m.scheduled, sent: m.sent, acked: m.acked, failed: m.failed, dropped: m.dropped, consumed: 0 },
+      totals: { scheduled: m.scheduled, sent: m.sent, acked: m.acked, failed: m.failed, dropped: m.dropped, consumed: cm.consumed },
     };
+    if (this.aggregator.hasConsumers) {
+      const i = this.aggregator.integritySums();
+      sample.integrity = { checked: true, missing: i.missing, duplicates: i.duplicates, reordered: i.reordered };
+    }
     if (!warmup && (active || producer.targetRate > 0)) {
       this.totalWindows++;
       if (generator.saturated) {
@@ -401,7 +434,9 @@ export class Run {
     this.latest = sample;
     this.telemetry?.onSample(sample);
     if (!warmup && kind !== 'final') this.checkLive(sample);
-    if (kind !== 'final') this.checkUnreachable(producer.errorsByCode.UNAVAILABLE ?? 0, producer.acked, t);
+    if (kind !== 'final') {
+      this.checkUnreachable((producer.errorsByCode.UNAVAILABLE ?? 0) + (consumer.errorsByCode.UNAVAILABLE ?? 0), producer.acked + consumer.polls, t);
+    }
     this.bus.emit('sample', sample);
     for (const sink of this.sinks) sink.push(sample);
     for (const w of [...this.waiters]) w(sample);
@@ -419,7 +454,7 @@ export class Run {
     }
   }
 
-  /** Calls failing with UNAVAILABLE and nothing acked for unreachableAfterMs: the target has gone. */
+  /** Calls failing with UNAVAILABLE and nothing acked or polled for unreachableAfterMs: the target has gone. */
   private checkUnreachable(unavailable: number, acked: number, t: number): void {
     if (this.lastAckOrStart === undefined) return;
     if (acked > 0 || unavailable === 0) {
@@ -491,8 +526,8 @@ export class Run {
     });
   }
 
-  private pools(): ProducerPool {
-    if (!this.producers) {
+  private pool(): WorkerPool {
+    if (!this.workerPool) {
       const o = this.opts;
       this.workerPool = new WorkerPool(
         {
@@ -528,7 +563,14 @@ export class Run {
           onLog: (level, message) => this.logger[level](message),
         },
       );
-      this.producers = new ProducerPool(this.workerPool, this.rates, {
+    }
+    return this.workerPool;
+  }
+
+  private pools(): ProducerPool {
+    if (!this.producers) {
+      const o = this.opts;
+      this.producers = new ProducerPool(this.pool(), this.rates, {
         workersFor: (n) => o.workers ?? Math.min(o.maxWorkers, n),
         connections: o.connections,
         drainTimeoutMs: o.drainTimeoutMs,
@@ -539,6 +581,27 @@ export class Run {
       });
     }
     return this.producers;
+  }
+
+  private consumerPool(): ConsumerPool {
+    if (!this.consumers) {
+      const o = this.opts;
+      const client = this.client!;
+      this.consumers = new ConsumerPool(this.pool(), this.consumeActivity, {
+        workersFor: (n) => o.workers ?? Math.min(o.maxWorkers, n),
+        drainTimeoutMs: o.drainTimeoutMs,
+        shard: o.shard,
+        warmupEnd: () => this.warmupEnd(),
+        // Shards of one run start at different times on different machines: only records stamped well
+        // before this shard started are taken for another run's.
+        runStartEpochMs: this.startEpoch - (o.shard ? SHARD_CLOCK_SLACK_MS : 0),
+        // One record from offset 0 answers with the high watermark without reading a whole batch.
+        latestOffset: async (topic, partition) => (await client.consume({ topic, partition, offset: 0, maxRecords: 1 })).highWatermark,
+        committedOffset: async (group, topic, partition) => (await client.getOffset({ consumerGroup: group, topic, partition })).offset,
+        producing: () => (this.producers?.running ?? 0) > 0,
+      });
+    }
+    return this.consumers;
   }
 
   /** Warm-up counts from the moment the first load starts, not from the start of the run. */
@@ -577,9 +640,39 @@ export class Run {
     return group;
   }
 
-  private async consume(_options: ConsumeOptions): Promise<ConsumerGroup> {
+  private async consume(options: ConsumeOptions): Promise<ConsumerGroup> {
     this.ensureRunning('consume()');
-    throw new LoadhouseError('LH_INVALID_OPTION', 'consumers are not available yet: controller.consume() arrives with the consumer pool.');
+    const resolved = resolveConsumeOptions(options, { topic: this.topic });
+    const partitions = await this.partitionsFor(resolved.partitions);
+    this.ensureRunning('consume()');
+    let group: ConsumerGroup;
+    try {
+      group = await this.consumerPool().start(resolved, this.topic, partitions);
+    } catch (err) {
+      if (err instanceof LoadhouseError) throw err;
+      const message = `Could not find where the consumers start (startAt '${resolved.startAt}') on topic "${this.topic}": ${(err as Error).message}`;
+      throw new LoadhouseError('LH_TOPIC_SETUP_FAILED', message, { cause: err, details: { topic: this.topic } });
+    }
+    if (this.ending) {
+      await group.stop();
+      this.ensureRunning('consume()');
+    }
+    if (group.idleConsumers > 0) {
+      this.logger.warn(
+        `consume(): ${resolved.consumers} consumers for ${partitions} partitions leaves ${group.idleConsumers} idle ` +
+          '(every partition has exactly one consumer); use at most as many consumers as partitions',
+      );
+    }
+    this.idleConsumers += group.idleConsumers;
+    this.consumerGroups.push({
+      id: group.id,
+      ...resolved,
+      partitions,
+      idleConsumers: group.idleConsumers,
+      topic: this.topic,
+      startedAtSeconds: round3((now() - this.startEpoch) / 1000),
+    });
+    return group;
   }
 
   private waitFor(condition: WaitCondition, options?: { timeoutSeconds?: number }): Promise<boolean> {
@@ -654,10 +747,14 @@ export class Run {
       startedAt: new Date(acc.startMs).toISOString(),
       elapsedSeconds: round3(entry.elapsed),
       durationSeconds: round3(duration),
-      producer: producerTotals(acc.counters, acc.histograms, this.rates.activeSeconds(acc.startMs, t), this.rates.integral(acc.startMs, t)),
-      consumer: emptyConsumerTotals(),
+      producer: producerTotals(acc.counters, acc.histograms, this.rates.activeSeconds(acc.startMs, t), this.rates.integral(acc.startMs, t), this.rates.busySeconds(acc.startMs, t)),
+      consumer: consumerTotals(acc.consumer, acc.consumerHistograms, round3(this.consumeActivity.activeSeconds(acc.startMs, t)), {
+        max: acc.lagMax,
+        final: acc.lagFinal,
+      }),
     };
     destroyLatencyHistograms(acc.histograms);
+    destroyConsumerHistograms(acc.consumerHistograms);
     this.phases.push(result);
     await this.bus.callHook('phase:end', result);
   }
@@ -698,6 +795,7 @@ export class Run {
       plugins: o.plugins.map((p) => ({ name: p.name, apiVersion: p.apiVersion })),
       criteria: this.criteria.map((c) => ({ ...c })),
       producerGroups: this.producerGroups,
+      consumerGroups: this.consumerGroups,
     };
   }
 
@@ -720,9 +818,9 @@ export class Run {
       config: structuredClone(config),
       environment: this.environment,
       shard: this.opts.shard,
-      producer: producerTotals(this.aggregator.measured, this.aggregator.cumulativeHistograms(), round3(active), requested),
-      consumer: emptyConsumerTotals(),
-      integrity: emptyIntegrity(),
+      producer: producerTotals(this.aggregator.measured, this.aggregator.cumulativeHistograms(), round3(active), requested, this.rates.busySeconds(warmupEnd, t)),
+      consumer: this.consumerResult(warmupEnd, t),
+      integrity: this.integrityResult(),
       phases: [...this.phases],
       resources: {},
       metrics: { ...this.metricSources.latest(), ...this.finalMetrics },
@@ -746,6 +844,65 @@ export class Run {
       return { ...base, state: 'failed', error: ending.error ?? { code: 'LH_RUN_ABORTED', message: ending.message } };
     }
     return { ...base, state: ending.state };
+  }
+
+  private consumerResult(warmupEnd: number, t: number): ResultBase['consumer'] {
+    if (!this.aggregator.hasConsumers) return { ...emptyConsumerTotals(), idleConsumers: this.idleConsumers };
+    const measured = this.series.filter((s) => !s.warmup);
+    const lags = measured.map((s) => s.consumer.lag);
+    const lag = { max: lags.length ? Math.max(...lags) : 0, final: this.series.at(-1)?.consumer.lag ?? 0 };
+    const active = round3(this.consumeActivity.activeSeconds(warmupEnd, t));
+    return { ...consumerTotals(this.aggregator.consumerMeasured, this.aggregator.cumulativeConsumerHistograms(), active, lag), idleConsumers: this.idleConsumers };
+  }
+
+  /**
+   * Missing records are data loss when consumers read to the end (final lag 0, and no consumer group stopped
+   * while producers still ran: every gap below the highest sequence is final) and failed batches, whose
+   * records took sequences, do not explain them. Judged on the final result only, never on a checkpoint.
+   */
+  private integrityResult(): IntegrityReport {
+    if (!this.aggregator.hasConsumers) return emptyIntegrity();
+    const sums = this.aggregator.integritySums();
+    const expectedMissing = this.aggregator.all.failed;
+    const finalLag = this.series.at(-1)?.consumer.lag ?? 0;
+    return {
+      checked: true,
+      missing: sums.missing,
+      duplicates: sums.duplicates,
+      reordered: sums.reordered,
+      examples: sums.examples,
+      consumedChecked: sums.checked,
+      expectedMissing,
+      dataLoss: this.readToEnd(finalLag) && sums.missing - expectedMissing > 0,
+      mergedGaps: sums.mergedGaps,
+    };
+  }
+
+  private readToEnd(finalLag: number): boolean {
+    return this.ending !== undefined && finalLag === 0 && !this.consumers?.stoppedWhileProducing;
+  }
+
+  /** At the end of the run: data loss is a warning and a result error; unexplained gaps with lag left are a warning. */
+  private judgeIntegrity(): void {
+    const i = this.integrityResult();
+    if (!i.checked) return;
+    const unexplained = i.missing - (i.expectedMissing ?? 0);
+    if (i.dataLoss) {
+      const message =
+        `Data loss: consumers read every partition to its end, but ${i.missing} record(s) are missing` +
+        (i.expectedMissing ? ` (${i.expectedMissing} of them may be records of failed ProduceBatch calls)` : '') +
+        '; the target acknowledged records it did not keep. See result.integrity.examples for producers, partitions and sequences.';
+      this.logger.warn(message);
+      this.recordError({ code: 'LH_DATA_LOSS', message });
+    } else if (unexplained > 0) {
+      const why = this.consumers?.stoppedWhileProducing
+        ? 'a consumer group stopped while producers still ran'
+        : `the consumers stopped with lag ${this.series.at(-1)?.consumer.lag ?? 0}`;
+      this.logger.warn(
+        `${i.missing} record(s) are missing below the highest sequences consumers saw, but ${why}: ` +
+          'records they did not read may fill the gaps, so this is not judged as data loss',
+      );
+    }
   }
 
   private resources(result: Pick<ResultBase, 'producer'>): Record<string, unknown> {

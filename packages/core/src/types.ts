@@ -97,17 +97,27 @@ export interface ProduceOptions {
 export type StartOffset = 'earliest' | 'latest' | 'committed';
 
 export interface ConsumeOptions {
-  /** Records per second across all consumers, or `'max'` to read as fast as the target serves. */
+  /**
+   * Records per second across all consumers, or `'max'` to read as fast as the target serves. A rate is
+   * split evenly over the topic's partitions (each partition's consumer reads its share).
+   */
   rate: number | 'max';
   /** Number of consumers (default 1). Partitions are assigned round-robin; extra consumers stay idle. */
   consumers?: number;
-  /** Where each partition starts (default `earliest`). */
+  /** Partition count of the topic (created if missing), checked like `produce()`'s. Default: the existing topic's count. */
+  partitions?: number;
+  /**
+   * Where each partition starts (default `earliest`): offset 0, the high watermark when `consume()` is
+   * called, or the offset committed for `group` (0 when none).
+   */
   startAt?: StartOffset;
-  /** Consumer group name, used for `committed` start and for CommitOffset. */
+  /** Consumer group name, sent with Consume and used for `committed` and CommitOffset (default `loadhouse-<topic>`). */
   group?: string;
   /** max_records of each Consume call (default 500). */
   maxRecords?: number;
-  /** Commit offsets every N seconds (default: never). */
+  /** Polls in flight per consumer at most (default 4); a partition never has more than one. */
+  maxInFlight?: number;
+  /** Commit the next offset of each partition every N seconds and when the group stops (default: never). */
   commitEverySeconds?: number;
 }
 
@@ -152,9 +162,20 @@ export interface ProducerMemberStats {
   msgsPerSec: number;
 }
 
+/** A running consumer group started by `controller.consume()`. */
 export interface ConsumerGroup {
   readonly id: number;
+  /** Consumers of the group reading in this process (idle ones and other shards' not counted). */
+  readonly consumers: number;
+  /** Partition count of the topic the group reads. */
+  readonly partitions: number;
+  /** Consumers left without a partition (more consumers than partitions), across all shards. */
+  readonly idleConsumers: number;
+  /** Offset each partition read in this process started from, by partition. */
+  readonly startOffsets: Readonly<Record<number, number>>;
+  /** Changes the total rate (`'max'`: as fast as the target serves; 0 pauses). */
   setRate(rate: number | 'max'): void;
+  /** Stops polling, awaits polls in flight (up to drainTimeoutMs), commits when the group commits, and resolves once workers reported. */
   stop(): Promise<void>;
 }
 
@@ -232,17 +253,29 @@ export interface ProducerStats {
 }
 
 export interface ConsumerStats {
+  /** Records returned by Consume in the window. */
   consumed: number;
   bytes: number;
   msgsPerSec: number;
   mbPerSec: number;
+  /** Consume calls answered OK (latency.poll counts exactly these). */
   polls: number;
+  /** Of `polls`, those that returned no records. */
   emptyPolls: number;
+  /** Failed Consume calls by gRPC status name (and DRAIN_TIMEOUT). */
   errorsByCode: Record<string, number>;
-  /** Records behind the high watermark, summed over partitions, at the end of the window. */
+  /**
+   * Records behind the high watermark (high_watermark - next offset, from each partition's latest poll),
+   * summed over partitions (and over consumer groups), at the end of the window. A stopped group keeps the
+   * lag it had when it stopped.
+   */
   lag: number;
+  /** The same per partition (summed over consumer groups). */
   lagByPartition: Record<string, number>;
+  /** poll = request -> response of a Consume call; endToEnd = consumed - intended send (record header). */
   latency: { poll: LatencySummary; endToEnd: LatencySummary };
+  /** Records without a loadhouse header, or stamped before this run: not checked, no end-to-end latency. */
+  foreign?: number;
 }
 
 export interface GeneratorHealth {
@@ -280,6 +313,8 @@ export interface Sample {
   metrics: Record<string, number>;
   /** Cumulative counts since the end of warm-up. */
   totals: { scheduled: number; sent: number; acked: number; failed: number; dropped: number; consumed: number };
+  /** Integrity counts so far (whole run, warm-up included), present once a consumer group started. */
+  integrity?: { checked: boolean; missing: number; duplicates: number; reordered: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,13 +381,21 @@ export interface ProducerTotals
 export interface ConsumerTotals {
   consumed: number;
   bytes: number;
+  /** consumed / activeSeconds. */
   msgsPerSec: number;
   mbPerSec: number;
   polls: number;
   emptyPolls: number;
   errorsByCode: Record<string, number>;
+  /** Total lag (see ConsumerStats.lag): the largest of the samples, and the last sample's. */
   lag: { max: number; final: number };
   latency: { poll: LatencySummary; endToEnd: LatencySummary };
+  /** Seconds after warm-up during which a consumer group ran. */
+  activeSeconds?: number;
+  /** Records without a loadhouse header or from another run (see ConsumerStats.foreign). */
+  foreign?: number;
+  /** Consumers that got no partition (more consumers than partitions), over the run's groups. On `result.consumer`. */
+  idleConsumers?: number;
 }
 
 export interface IntegrityExample {
@@ -363,12 +406,31 @@ export interface IntegrityExample {
   offset?: number;
 }
 
+/**
+ * Sequence checks by consumers, per (producer, partition) stream, over the whole run (warm-up included),
+ * summed over consumer groups. Only gaps below the highest sequence seen count as missing: records a
+ * consumer never reached (it stopped with lag) are not missing.
+ */
 export interface IntegrityReport {
+  /** True when a consumer group ran. */
   checked: boolean;
+  /** Sequences never seen below the highest one seen, per stream. */
   missing: number;
   duplicates: number;
+  /** Seen after a higher sequence of their stream (a gap filled late). */
   reordered: number;
   examples: IntegrityExample[];
+  /** Records whose header was checked. */
+  consumedChecked?: number;
+  /** Records of failed ProduceBatch calls: they took sequences, so they may be missing without any loss. */
+  expectedMissing?: number;
+  /**
+   * True when consumers read to the end (final lag 0, no consumer group stopped while producers ran) and
+   * more records are missing than failed batches explain: the target acknowledged records it did not keep.
+   */
+  dataLoss?: boolean;
+  /** Times a stream had more than 10,000 open gaps and two merged (counts stay right; a duplicate inside may count as reordered). */
+  mergedGaps?: number;
 }
 
 export interface PhaseResult {

@@ -47,7 +47,7 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
     options: { ...o, consumers },
     criteria,
     async run(c) {
-      const readers = await c.consume({ rate: o.consumeRate, consumers, startAt: 'earliest' });
+      const readers = await c.consume({ rate: o.consumeRate, consumers, partitions: o.partitions, startAt: 'earliest' });
       let phase1Consumed = 0;
       let phase1Seconds = 0;
       await c.phase('build-lag', async () => {

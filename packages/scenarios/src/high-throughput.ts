@@ -68,7 +68,8 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
     criteria,
     async run(c) {
       await c.phase('produce', async () => {
-        const consumers = o.consumers > 0 ? await c.consume({ rate: 'max', consumers: o.consumers, startAt: 'latest' }) : undefined;
+        const consumers =
+          o.consumers > 0 ? await c.consume({ rate: 'max', consumers: o.consumers, partitions: o.partitions, startAt: 'latest' }) : undefined;
         const producers = await c.produce({
           rate: o.targetRate,
           producers: o.producers,

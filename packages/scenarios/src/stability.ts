@@ -43,7 +43,7 @@ export function stability(options: StabilityOptions): Scenario {
     criteria,
     async run(c) {
       await c.phase('steady', async () => {
-        const readers = consumers > 0 ? await c.consume({ rate: 'max', consumers, startAt: 'latest' }) : undefined;
+        const readers = consumers > 0 ? await c.consume({ rate: 'max', consumers, partitions: o.partitions, startAt: 'latest' }) : undefined;
         const producers = await c.produce({
           rate: o.targetRate,
           producers: o.producers ?? o.partitions,

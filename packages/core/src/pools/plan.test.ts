@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RateTracker } from '../metrics/rate-tracker.js';
-import { partitionsFor, planProducers, splitRate } from './plan.js';
+import { assignPartitions, partitionsFor, planProducers, splitRate } from './plan.js';
 
 describe('producer plan', () => {
   it('splits integer rates into integers that sum exactly, remainders spread evenly', () => {
@@ -31,6 +31,26 @@ describe('producer plan', () => {
     expect(shards.flat().reduce((a, p) => a + p.rate, 0)).toBe(10_000);
     const all = planProducers({ rate: 10_000, producers: 7, partitions: 4, firstId: 100, shard: null });
     expect(all.map((p) => p.rate)).toEqual([...shards.flat()].sort((a, b) => a.k - b.k).map((p) => p.rate));
+  });
+});
+
+describe('consumer partition assignment', () => {
+  it('is round-robin: deterministic, every partition exactly once, counts within one of each other', () => {
+    expect(assignPartitions(3, 8)).toEqual([[0, 3, 6], [1, 4, 7], [2, 5]]);
+    expect(assignPartitions(3, 8)).toEqual(assignPartitions(3, 8));
+    for (const [consumers, partitions] of [[1, 5], [4, 4], [7, 100], [10, 3]] as const) {
+      const a = assignPartitions(consumers, partitions);
+      expect(a).toHaveLength(consumers);
+      expect(a.flat().sort((x, y) => x - y)).toEqual([...Array(partitions).keys()]);
+      const sizes = a.map((p) => p.length);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('leaves consumers beyond the partition count idle (no partition shared)', () => {
+    const a = assignPartitions(5, 2);
+    expect(a).toEqual([[0], [1], [], [], []]);
+    expect(a.filter((p) => p.length === 0)).toHaveLength(3);
   });
 });
 

@@ -24,6 +24,18 @@ export function partitionsFor(k: number, producers: number, partitions: number):
   return out;
 }
 
+/**
+ * Partitions of each of `consumers` consumers: round-robin (consumer k reads k, k + n, k + 2n, ...), so
+ * every partition has exactly one consumer and counts differ by at most one. With more consumers than
+ * partitions the extra consumers get none: they stay idle.
+ */
+export function assignPartitions(consumers: number, partitions: number): number[][] {
+  const out: number[][] = [];
+  for (let k = 0; k < consumers; k++) out.push([]);
+  for (let p = 0; p < partitions; p++) out[p % consumers]!.push(p);
+  return out;
+}
+
 export interface ProducerPlanInput {
   rate: number;
   producers: number;

@@ -141,7 +141,6 @@ class RunningGroup implements ProducerGroup {
 }
 
 export class ProducerPool {
-  private nextGroupId = 1;
   private nextProducerId = 0;
   private workerCursor = 0;
   private readonly groups = new Map<number, RunningGroup>();
@@ -159,7 +158,7 @@ export class ProducerPool {
   }
 
   async start(options: ResolvedProduceOptions, topic: string, partitionCount: number): Promise<ProducerGroup> {
-    const groupId = this.nextGroupId++;
+    const groupId = this.pool.allocateGroupId();
     const firstId = this.nextProducerId;
     // Producer ids are assigned for the whole group on every shard, so ids agree across shards.
     this.nextProducerId += options.producers;

@@ -3,7 +3,7 @@
 // demand, routes their reports, collects on request, and turns a dying thread into one crash callback.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { LoadhouseError, type ErrorCode } from '../errors.js';
@@ -67,12 +67,18 @@ export class WorkerPool {
   private readonly slots: WorkerSlot[] = [];
   private starting: Promise<void> = Promise.resolve();
   private collectSeq = 0;
+  private groupSeq = 0;
   private closed = false;
 
   constructor(
     private readonly config: WorkerPoolConfig,
     private readonly handlers: WorkerPoolHandlers,
   ) {}
+
+  /** A run-wide group id: producer and consumer groups share one id space, so `stop-group` serves both. */
+  allocateGroupId(): number {
+    return ++this.groupSeq;
+  }
 
   get size(): number {
     return this.slots.length;
@@ -143,7 +149,7 @@ export class WorkerPool {
       shutdownWaiter: undefined,
     };
     this.slots.push(slot);
-    port1.on('message', (msg: WorkerMessage) => {
+    const onMessage = (msg: WorkerMessage): void => {
       switch (msg.type) {
         case 'ready':
           isReady = true;
@@ -171,17 +177,24 @@ export class WorkerPool {
         case 'log':
           return this.handlers.onLog(msg.level, `worker ${index}: ${msg.message}`);
       }
-    });
+    };
+    port1.on('message', onMessage);
+    // The task's result travels on Piscina's own port and can overtake messages still queued on ours (the
+    // final report of a shutdown): handle those synchronously before closing, or they are lost.
+    const closePort = (): void => {
+      for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) onMessage(m.message as WorkerMessage);
+      port1.close();
+    };
     slot.task = this.piscina!.run(init, { transferList: [port2] }).then(
       () => {
         slot.alive = false;
-        port1.close();
+        closePort();
       },
       (err: unknown) => {
         const wasAlive = slot.alive;
         slot.alive = false;
         const error = err instanceof Error ? err : new Error(String(err));
-        port1.close();
+        closePort();
         this.release(slot);
         if (!isReady) readyReject(new LoadhouseError('LH_WORKER_CRASHED', `Load worker ${index} failed to start: ${error.message}`, { cause: error }));
         else if (wasAlive && !this.closed) this.handlers.onCrash(index, error);

@@ -1,5 +1,5 @@
 // One open-model producer inside a worker. Record i has an intended send time on a schedule that never
-// waits for the target: due records form a backlog (a range of sequence numbers, no per-record state),
+// waits for the target: due records form a backlog (a range of schedule positions, no per-record state),
 // batches are cut by size or linger, at most maxInFlight are in flight, and records that cannot start
 // within dropAfterMs of their intended time are counted as dropped. Every scheduled record ends as
 // acked, failed or dropped.
@@ -17,7 +17,7 @@ export function nowMs(): number {
 }
 
 interface Segment {
-  /** First sequence number of the segment. */
+  /** First schedule position of the segment. */
   index: number;
   /** Intended time of that record (epoch ms). */
   time: number;
@@ -46,10 +46,15 @@ export class Producer {
   readonly id: number;
   private readonly partitions: number[];
   private partitionCursor = 0;
+  /**
+   * Next record-header sequence per partition (same index as `partitions`): a sequence is taken when a
+   * record is put into a batch, so a consumer of one partition sees every producer's sequences gap-free.
+   */
+  private readonly sequences: number[];
   private readonly segments: Segment[] = [];
-  /** Records scheduled so far (the next sequence to schedule). */
+  /** Records scheduled so far (the next schedule position). */
   private next = 0;
-  /** Next sequence to send; [sendIndex, next) is the backlog. */
+  /** Next schedule position to send; [sendIndex, next) is the backlog. */
   private sendIndex = 0;
   private quota: number;
   private inFlight = 0;
@@ -86,6 +91,7 @@ export class Producer {
   ) {
     this.id = spec.id;
     this.partitions = spec.partitions;
+    this.sequences = spec.partitions.map(() => 0);
     this.messageSize = group.messageSize;
     this.batchSize = group.batchSize;
     this.lingerMs = group.lingerMs;
@@ -239,20 +245,22 @@ export class Producer {
 
   private send(n: number, now: number): void {
     const slot = this.freeSlots.pop()!;
-    const partition = this.partitions[this.partitionCursor++ % this.partitions.length]!;
+    const pi = this.partitionCursor++ % this.partitions.length;
+    const partition = this.partitions[pi]!;
+    const firstSequence = this.sequences[pi]!;
+    this.sequences[pi] = firstSequence + n;
     const m = this.ctx.metrics;
     const size = this.messageSize;
     const first = this.sendIndex;
     let measuredCount = 0;
     for (let j = 0; j < n; j++) {
-      const seq = first + j;
-      const intended = this.intended(seq);
+      const intended = this.intended(first + j);
       slot.intended[j] = intended;
       const isMeasured = intended >= this.warmupEnd;
       if (isMeasured) measuredCount++;
       if (this.instrument) {
         const off = j * size;
-        writeRecordHeader(this.batch, off, this.id, seq, intended, partition, size);
+        writeRecordHeader(this.batch, off, this.id, firstSequence + j, intended, partition, size);
         this.ctx.payload.copyInto(this.batch, off + RECORD_HEADER_SIZE, size - RECORD_HEADER_SIZE);
         m.scheduleLag(isMeasured, now - intended);
       }

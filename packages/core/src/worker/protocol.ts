@@ -1,6 +1,6 @@
 // Messages between the main thread and load workers. Everything here is plain cloneable data.
-// A worker hosts groups of any kind: producers today, consumers next (a `consume` group kind and a
-// `consumer` section in the report), so both pools share one set of threads and one report shape.
+// A worker hosts groups of both kinds (producers and consumers) on one set of threads; group ids are
+// unique across kinds, so `stop-group` and `group-stopped` serve both, and one report carries both sections.
 import type { MessagePort } from 'node:worker_threads';
 import type { TlsOptions } from '../proto/client.js';
 
@@ -52,8 +52,44 @@ export interface ProducerGroupSpec {
   startEpochMs: number;
 }
 
+/** One consumer of a group: its partitions (never empty; idle consumers are not sent to workers). */
+export interface ConsumerSpec {
+  /** Position of the consumer in its group (0..consumers-1), across all shards. */
+  k: number;
+  partitions: ConsumerPartitionSpec[];
+}
+
+export interface ConsumerPartitionSpec {
+  partition: number;
+  /** Offset of the first Consume (resolved by the main thread from `startAt`). */
+  startOffset: number;
+}
+
+/** Records per second per partition, or 'max' (as fast as the target serves, bounded polls in flight). */
+export type PartitionRate = number | 'max';
+
+export interface ConsumerGroupSpec {
+  groupId: number;
+  topic: string;
+  consumers: ConsumerSpec[];
+  ratePerPartition: PartitionRate;
+  maxRecords: number;
+  /** Polls in flight per consumer at most (each partition has at most one). */
+  maxInFlight: number;
+  /** Consumer group name sent with Consume and used by CommitOffset. */
+  group: string;
+  /** 0 = never commit. Otherwise CommitOffset every this many ms, and once more when the group stops. */
+  commitEveryMs: number;
+  /** Records whose intended time is before this (epoch ms) belong to warm-up. */
+  warmupEndEpochMs: number;
+  /** Records with a loadhouse header but an intended time before this come from another run: foreign. */
+  runStartEpochMs: number;
+}
+
 export type ControlMessage =
   | { type: 'start-producers'; group: ProducerGroupSpec }
+  | { type: 'start-consumers'; group: ConsumerGroupSpec }
+  | { type: 'set-consumer-rate'; groupId: number; ratePerPartition: PartitionRate }
   /** New per-producer rates, keyed by producer id. */
   | { type: 'set-rate'; groupId: number; rates: Record<number, number>; atEpochMs: number }
   /** Scheduling ends at atEpochMs (when the main thread asked); then in-flight batches drain. */
@@ -98,10 +134,56 @@ export interface WorkerHealth {
   utilization: number;
 }
 
+export interface ConsumerCounterSet {
+  /** Records returned by Consume (foreign ones included). */
+  consumed: number;
+  /** Value bytes of consumed records. */
+  bytes: number;
+  /** Consume calls answered OK (the poll latency histogram counts exactly these). */
+  polls: number;
+  /** Of `polls`, those that returned no records. */
+  emptyPolls: number;
+  /** Failed Consume calls by gRPC status name (and DRAIN_TIMEOUT). */
+  errorsByCode: Record<string, number>;
+  /** Records without a loadhouse header, or with one from another run: not checked, no end-to-end latency. */
+  foreign: number;
+}
+
+export interface EncodedConsumerLatencies {
+  poll: string | null;
+  endToEnd: string | null;
+}
+
+/** Integrity counts of one consumer group on one worker since the group started (cumulative, not deltas). */
+export interface IntegrityTally {
+  /** Records whose header was checked. */
+  checked: number;
+  /** Sequences in open gaps below the highest sequence seen (a later arrival turns one into `reordered`). */
+  missing: number;
+  duplicates: number;
+  reordered: number;
+  /** The first examples, at most 20 (a missing one that arrives later is removed). */
+  examples: Array<{ kind: 'missing' | 'duplicate' | 'reordered'; producer: number; partition: number; sequence: number; offset?: number }>;
+  /** Gaps merged because a stream had too many open ones: counts stay exact, classification may not. */
+  mergedGaps: number;
+}
+
+export interface ConsumerReport {
+  window: ConsumerCounterSet;
+  /** The part of `window` after warm-up (records by intended time, polls by start time). */
+  measured: ConsumerCounterSet;
+  histograms: EncodedConsumerLatencies;
+  measuredHistograms: EncodedConsumerLatencies | 'window';
+  /** Lag (high watermark - next offset) of each partition this worker read, from its latest poll. */
+  lag: Array<{ groupId: number; partition: number; lag: number }>;
+  /** Integrity of the groups whose counts changed since the previous report. */
+  integrity: Array<{ groupId: number; tally: IntegrityTally }>;
+}
+
 export interface WorkerReport {
   producer: ProducerReport | null;
-  /** Reserved for the consumer pool. */
-  consumer: null;
+  /** Null until the worker hosted a consumer group. */
+  consumer: ConsumerReport | null;
   health: WorkerHealth;
 }
 
@@ -128,6 +210,19 @@ export interface ProducerTotalsReport {
 
 export function emptyCounters(): CounterSet {
   return { scheduled: 0, sent: 0, acked: 0, failed: 0, dropped: 0, bytes: 0, batches: 0, errorsByCode: {} };
+}
+
+export function emptyConsumerCounters(): ConsumerCounterSet {
+  return { consumed: 0, bytes: 0, polls: 0, emptyPolls: 0, errorsByCode: {}, foreign: 0 };
+}
+
+export function addConsumerCounters(into: ConsumerCounterSet, from: ConsumerCounterSet): void {
+  into.consumed += from.consumed;
+  into.bytes += from.bytes;
+  into.polls += from.polls;
+  into.emptyPolls += from.emptyPolls;
+  into.foreign += from.foreign;
+  for (const [k, v] of Object.entries(from.errorsByCode)) into.errorsByCode[k] = (into.errorsByCode[k] ?? 0) + v;
 }
 
 export function addCounters(into: CounterSet, from: CounterSet): void {

@@ -1,0 +1,289 @@
+// One consumer inside a worker: it reads its partitions by offset with Consume, round-robin, at most one
+// poll in flight per partition and `maxInFlight` per consumer. A rate limit is a token bucket per partition
+// (the group's rate split over the topic's partitions); 'max' polls again as soon as an answer arrives. An
+// empty answer backs off briefly so an idle consumer does not spin. Per record it reads the header in place
+// (no object per record): end-to-end latency, and the sequence check of its (producer, partition) stream.
+import type { ClientUnaryCall } from '@grpc/grpc-js';
+import { statusName, type StreamHouseClient, type UnaryCallback } from '../proto/client.js';
+import type { ConsumeRequest, ConsumeResponse } from '../proto/messages.js';
+import { hasRecordHeader, readIntendedTime, readProducerId, readSequence } from '../record-header.js';
+import type { ConsumerMetrics } from './consumer-metrics.js';
+import { SequenceStream, type IntegrityCounter } from './integrity.js';
+import { nowMs } from './producer.js';
+import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from './protocol.js';
+
+/** Back-off after a poll that returned nothing: short enough for fresh records, long enough not to spin. */
+export const EMPTY_POLL_BACKOFF_MS = 10;
+/** Back-off after a failed poll. */
+export const ERROR_BACKOFF_MS = 100;
+/** A rate-limited partition polls when it may take this much of a second's share (about 20 polls/s at most)... */
+const RATE_BATCH_SECONDS = 0.05;
+/** ...and saves at most this much while it has nothing to read, so a pause is not followed by a long burst. */
+const RATE_BURST_SECONDS = 0.2;
+
+export const DRAIN_TIMEOUT = 'DRAIN_TIMEOUT';
+
+export interface ConsumerContext {
+  client: StreamHouseClient;
+  metrics: ConsumerMetrics;
+  integrity: IntegrityCounter;
+  deadlineMs: number;
+  instrument: boolean;
+  /** Called once per failed CommitOffset (the host logs the first of each group). */
+  onCommitError(partition: number, code: string): void;
+}
+
+class PartitionReader {
+  /** Next offset to read. */
+  offset: number;
+  /** High watermark - next offset after the latest poll; -1 until the first answer. */
+  lag = -1;
+  tokens = 0;
+  notBefore = 0;
+  call: ClientUnaryCall | null = null;
+  pollStart = 0;
+  committed: number;
+  /** The CommitOffset in flight, if any. */
+  committing: Promise<void> | null = null;
+  readonly request: ConsumeRequest;
+  readonly streams = new Map<number, SequenceStream>();
+  /** The stream of the previous record: records of one producer come in runs (its batches). */
+  lastStream: SequenceStream | undefined;
+  readonly fromStart: boolean;
+  callback!: UnaryCallback<'Consume'>;
+
+  constructor(
+    readonly partition: number,
+    startOffset: number,
+    topic: string,
+    group: string,
+  ) {
+    this.offset = startOffset;
+    this.committed = startOffset;
+    this.fromStart = startOffset === 0;
+    this.request = { topic, partition, offset: startOffset, maxRecords: 0, consumerGroup: group };
+  }
+}
+
+export class Consumer {
+  readonly k: number;
+  private readonly readers: PartitionReader[];
+  private cursor = 0;
+  private inFlight = 0;
+  private rate: PartitionRate = 'max';
+  private minBatch = 1;
+  private burst = 1;
+  private lastRefill: number;
+  private stopping = false;
+  private idle: (() => void) | undefined;
+  private readonly maxRecords: number;
+  private readonly maxInFlight: number;
+  private readonly warmupEnd: number;
+  private readonly runStart: number;
+  private readonly topic: string;
+  private readonly group: string;
+
+  constructor(
+    spec: ConsumerSpec,
+    group: ConsumerGroupSpec,
+    private readonly ctx: ConsumerContext,
+    now: number,
+  ) {
+    this.k = spec.k;
+    this.maxRecords = group.maxRecords;
+    this.maxInFlight = group.maxInFlight;
+    this.warmupEnd = group.warmupEndEpochMs;
+    this.runStart = group.runStartEpochMs;
+    this.topic = group.topic;
+    this.group = group.group;
+    this.lastRefill = now;
+    this.readers = spec.partitions.map((p) => {
+      const r = new PartitionReader(p.partition, p.startOffset, group.topic, group.group);
+      r.callback = (err, res) => this.complete(r, err, res);
+      return r;
+    });
+    this.setRate(group.ratePerPartition, now);
+  }
+
+  get pollsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Lag of each partition that answered at least once. */
+  lags(into: Array<{ groupId: number; partition: number; lag: number }>, groupId: number): void {
+    for (const r of this.readers) if (r.lag >= 0) into.push({ groupId, partition: r.partition, lag: r.lag });
+  }
+
+  setRate(rate: PartitionRate, now: number): void {
+    this.refill(now);
+    this.rate = rate;
+    if (rate === 'max') return;
+    this.minBatch = Math.min(this.maxRecords, Math.max(1, Math.round(rate * RATE_BATCH_SECONDS)));
+    this.burst = Math.max(this.minBatch, rate * RATE_BURST_SECONDS);
+    for (const r of this.readers) r.tokens = Math.min(r.tokens, this.burst);
+  }
+
+  private refill(now: number): void {
+    const dt = now - this.lastRefill;
+    this.lastRefill = now;
+    const rate = this.rate;
+    if (rate === 'max' || dt <= 0) return;
+    const add = (rate * dt) / 1000;
+    for (const r of this.readers) r.tokens = Math.min(this.burst, r.tokens + add);
+  }
+
+  /** Starts the polls that are due. Called by the worker tick and after every answer. */
+  service(now: number): void {
+    if (this.stopping) return;
+    this.refill(now);
+    const readers = this.readers;
+    const n = readers.length;
+    for (let i = 0; i < n && this.inFlight < this.maxInFlight; i++) {
+      const r = readers[(this.cursor + i) % n]!;
+      if (r.call !== null || now < r.notBefore) continue;
+      let max = this.maxRecords;
+      if (this.rate !== 'max') {
+        if (r.tokens < this.minBatch) continue;
+        max = Math.min(max, Math.floor(r.tokens));
+      }
+      this.poll(r, max, now);
+    }
+    this.cursor = (this.cursor + 1) % n;
+  }
+
+  private poll(r: PartitionReader, max: number, now: number): void {
+    r.request.offset = r.offset;
+    r.request.maxRecords = max;
+    r.pollStart = now;
+    this.inFlight++;
+    // grpc-js serializes the request inside unary(), and a partition has one poll at a time: reuse it.
+    r.call = this.ctx.client.unary('Consume', r.request, r.callback, this.ctx.deadlineMs);
+  }
+
+  private complete(r: PartitionReader, err: { code: number } | null, res: ConsumeResponse | undefined): void {
+    if (r.call === null) return; // abandoned at the drain timeout, already counted
+    r.call = null;
+    this.inFlight--;
+    const now = nowMs();
+    const m = this.ctx.metrics;
+    const pollMeasured = r.pollStart >= this.warmupEnd;
+    if (err || !res) {
+      m.error(pollMeasured, statusName(err ? err.code : 2));
+      r.notBefore = now + ERROR_BACKOFF_MS;
+    } else {
+      m.counters(pollMeasured).polls++;
+      if (this.ctx.instrument) m.poll(pollMeasured, now - r.pollStart);
+      const records = res.records;
+      const n = records.length;
+      if (n === 0) {
+        m.counters(pollMeasured).emptyPolls++;
+        r.notBefore = now + EMPTY_POLL_BACKOFF_MS;
+      } else {
+        this.take(r, res, now, pollMeasured);
+        r.offset = records[n - 1]!.offset + 1;
+        if (this.rate !== 'max') r.tokens -= n;
+      }
+      const lag = res.highWatermark - r.offset;
+      r.lag = lag > 0 ? lag : 0;
+    }
+    if (this.stopping) {
+      if (this.inFlight === 0) this.idle?.();
+      return;
+    }
+    this.service(now);
+  }
+
+  /** The per-record loop: counts, end-to-end latency and sequence checks straight from the value bytes. */
+  private take(r: PartitionReader, res: ConsumeResponse, now: number, pollMeasured: boolean): void {
+    const m = this.ctx.metrics;
+    const records = res.records;
+    const instrument = this.ctx.instrument;
+    const warmupEnd = this.warmupEnd;
+    const runStart = this.runStart;
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i]!;
+      const raw = rec.value;
+      const value = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      const length = value.length;
+      if (instrument && hasRecordHeader(value)) {
+        const intended = readIntendedTime(value);
+        if (intended >= runStart) {
+          const measured = intended >= warmupEnd;
+          const c = measured ? m.measured : m.counters(false);
+          c.consumed++;
+          c.bytes += length;
+          m.endToEnd(measured, now - intended);
+          const producer = readProducerId(value);
+          let stream = r.lastStream;
+          if (stream === undefined || stream.producer !== producer) {
+            stream = r.streams.get(producer);
+            if (stream === undefined) {
+              stream = new SequenceStream(producer, r.partition, r.fromStart, this.ctx.integrity);
+              r.streams.set(producer, stream);
+            }
+            r.lastStream = stream;
+          }
+          stream.check(readSequence(value), rec.offset);
+          continue;
+        }
+      }
+      const c = m.counters(pollMeasured);
+      c.consumed++;
+      c.bytes += length;
+      if (instrument) c.foreign++;
+    }
+  }
+
+  /**
+   * Commits the next offset of every partition that moved since its last commit; resolves when all answered.
+   * A partition with a commit in flight commits again after it, so the last call commits the latest offsets.
+   */
+  commit(): Promise<void> {
+    const waits: Array<Promise<void>> = [];
+    for (const r of this.readers) {
+      if (r.committing) waits.push(r.committing.then(() => this.commitOne(r)));
+      else waits.push(this.commitOne(r));
+    }
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  private commitOne(r: PartitionReader): Promise<void> {
+    if (r.committing) return r.committing;
+    if (r.offset === r.committed) return Promise.resolve();
+    const offset = r.offset;
+    r.committing = new Promise<void>((resolve) => {
+      this.ctx.client.unary(
+        'CommitOffset',
+        { consumerGroup: this.group, topic: this.topic, partition: r.partition, offset },
+        (err) => {
+          r.committing = null;
+          if (err) this.ctx.onCommitError(r.partition, statusName(err.code));
+          else r.committed = Math.max(r.committed, offset);
+          resolve();
+        },
+        this.ctx.deadlineMs,
+      );
+    });
+    return r.committing;
+  }
+
+  /** Starts no more polls; resolves once the polls in flight have answered. */
+  stop(): Promise<void> {
+    this.stopping = true;
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.idle = resolve));
+  }
+
+  /** Drain timeout: polls still in flight are cancelled and counted as DRAIN_TIMEOUT errors. */
+  abandon(): void {
+    for (const r of this.readers) {
+      const call = r.call;
+      if (call === null) continue;
+      r.call = null;
+      this.ctx.metrics.error(r.pollStart >= this.warmupEnd, DRAIN_TIMEOUT);
+      call.cancel();
+    }
+    this.inFlight = 0;
+    this.idle?.();
+  }
+}
