@@ -16,6 +16,6 @@ const phaseLogger: LoadhousePlugin = {
 export default defineConfig({
   // target: 'streamhouse.internal:50051',   // omit to use the embedded reference agent
   plugins: [phaseLogger],
-  scenario: highThroughput({ durationSeconds: 4, targetRate: 1000, partitions: 2 }),
+  scenario: highThroughput({ durationSeconds: 4, targetRate: 1000, partitions: 2, p99Ms: 1000 }),
   options: { warmupSeconds: 1 },
 });

@@ -28,7 +28,7 @@ export const SCENARIOS: ScenarioEntry[] = [
   {
     name: 'high-throughput',
     summary: 'Sustained produce rate: within 5% of target, P99 < 100 ms, zero errors, target memory < 2 GB',
-    defaults: { duration: 30, targetRate: 50000, partitions: 5, messageSize: 1024 },
+    defaults: { duration: 30, targetRate: 50000, partitions: 5, messageSize: 1024, p99Ms: 100 },
     build: (v) =>
       highThroughput({
         durationSeconds: num(v, 'duration'),
@@ -37,13 +37,14 @@ export const SCENARIOS: ScenarioEntry[] = [
         messageSize: num(v, 'messageSize'),
         producers: opt(v, 'producers'),
         consumers: opt(v, 'consumers'),
+        p99Ms: num(v, 'p99Ms'),
         ...producerTuning(v),
       }),
   },
   {
     name: 'many-producers',
     summary: 'Many concurrent producers each sending a quota: all complete, > 100K msgs/s, P99 < 200 ms',
-    defaults: { producerCount: 1000, messagesPerProducer: 10000, partitions: 100, messageSize: 1024, targetRate: 120000 },
+    defaults: { producerCount: 1000, messagesPerProducer: 10000, partitions: 100, messageSize: 1024, targetRate: 120000, p99Ms: 200 },
     build: (v) =>
       manyProducers({
         producerCount: num(v, 'producerCount'),
@@ -51,6 +52,7 @@ export const SCENARIOS: ScenarioEntry[] = [
         partitions: num(v, 'partitions'),
         messageSize: num(v, 'messageSize'),
         targetRate: num(v, 'targetRate'),
+        p99Ms: num(v, 'p99Ms'),
         ...producerTuning(v),
       }),
   },

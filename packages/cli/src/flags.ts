@@ -34,6 +34,7 @@ export const SCENARIO_FLAGS: FlagSpec[] = [
   { name: 'message-size', kind: 'integer', value: '<bytes>', min: 1, max: 64 * MiB, group: 'scenario', description: 'Size of each record value in bytes, the loadhouse record header included' },
   { name: 'producer-count', kind: 'integer', value: '<n>', min: 1, group: 'scenario', description: 'many-producers: number of concurrent producers' },
   { name: 'messages-per-producer', kind: 'integer', value: '<n>', min: 1, group: 'scenario', description: 'many-producers: records each producer sends before it completes' },
+  { name: 'p99-ms', kind: 'number', value: '<ms>', min: 0, exclusiveMin: true, group: 'scenario', description: 'P99 latency criterion, your SLO in place of the plan\'s' },
   { name: 'produce-rate', kind: 'number', value: '<msgs/s>', min: 0, exclusiveMin: true, group: 'scenario', description: 'consumer-lag: produce rate of phase 1' },
   { name: 'consume-rate', kind: 'number', value: '<msgs/s>', min: 0, exclusiveMin: true, group: 'scenario', description: 'consumer-lag: consume rate of phase 1' },
 ];

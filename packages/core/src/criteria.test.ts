@@ -167,3 +167,21 @@ describe('LiveCriteria', () => {
     expect(live.evaluate(sample()).outcomes.map((o) => o.metric)).toEqual(['producer.latency.p99', 'target.cacheHitRate']);
   });
 });
+
+describe('derived criteria metrics', () => {
+  it('producer.connectionErrors sums timeouts, unavailability and exhaustion', async () => {
+    const { resolveMetric } = await import('./criteria.js');
+    const r = { producer: { errorsByCode: { DEADLINE_EXCEEDED: 2, UNAVAILABLE: 3, INVALID_ARGUMENT: 7 } }, metrics: {} };
+    expect(resolveMetric(r, 'producer.connectionErrors')).toBe(5);
+    expect(resolveMetric({ producer: { errorsByCode: {} }, metrics: {} }, 'producer.connectionErrors')).toBe(0);
+  });
+
+  it('target memory and crashes fall back to the PID monitor when no metric source gives them', async () => {
+    const { resolveMetric } = await import('./criteria.js');
+    const r = { metrics: {}, resources: { target: { peakRssBytes: 123, crashes: 1 } } };
+    expect(resolveMetric(r, 'target.memoryBytes')).toBe(123);
+    expect(resolveMetric(r, 'target.crashes')).toBe(1);
+    expect(resolveMetric({ metrics: { 'target.memoryBytes': 9 }, resources: { target: { peakRssBytes: 123 } } }, 'target.memoryBytes')).toBe(9);
+    expect(resolveMetric({ metrics: {}, resources: {} }, 'target.memoryBytes')).toBeNull();
+  });
+});

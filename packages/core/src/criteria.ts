@@ -45,6 +45,9 @@ function num(v: unknown): number | null {
  * - any key of `metrics` (`target.cacheHitRate`), any key of `scenarioResults` (`scenarioResults.x` or bare `x`)
  * - any other dotted path to a number.
  */
+/** gRPC codes that mean the connection pool or the target's capacity gave out (the plan's "timeouts or pool exhaustion"). */
+export const CONNECTION_ERROR_CODES = ['DEADLINE_EXCEEDED', 'UNAVAILABLE', 'RESOURCE_EXHAUSTED'] as const;
+
 export function resolveMetric(obj: Measurable, path: string): number | null {
   const parts = path.split('.');
   const sample = isSample(obj);
@@ -52,6 +55,18 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
 
   const metrics = o.metrics as Record<string, unknown> | undefined;
   if (metrics && typeof metrics === 'object' && path in metrics) return num(metrics[path]);
+
+  // Derived figures the plan's criteria name.
+  if (path === 'producer.connectionErrors') {
+    const codes = ((o.producer as Record<string, unknown> | undefined)?.errorsByCode ?? {}) as Record<string, number>;
+    return CONNECTION_ERROR_CODES.reduce((a, c) => a + (codes[c] ?? 0), 0);
+  }
+  if (path === 'target.memoryBytes' || path === 'target.crashes') {
+    // Without a metric source (a scrape of the target), the resource monitor's view of the target PID.
+    const target = (o.resources as { target?: { peakRssBytes?: unknown; crashes?: unknown } | null } | undefined)?.target;
+    if (target) return num(path === 'target.memoryBytes' ? target.peakRssBytes : target.crashes);
+    if (sample && path === 'target.memoryBytes') return num((o.target as { rssBytes?: unknown } | undefined)?.rssBytes);
+  }
 
   if (parts[0] === 'producer' || parts[0] === 'consumer') {
     const section = o[parts[0]] as Record<string, unknown> | undefined;

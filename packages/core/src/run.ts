@@ -128,7 +128,8 @@ export class Run {
   private readonly waiters = new Set<(s: Sample) => void>();
   private saturatedWindows = 0;
   private totalWindows = 0;
-  private readonly warnings = new Set<string>();
+  /** Saturation reasons by kind (numbers stripped): the worst example seen and how many windows had it. */
+  private readonly warnings = new Map<string, { text: string; windows: number; worst: number }>();
   private maxLoopMain = 0;
   private maxLoopWorkers = 0;
   private maxCpu = 0;
@@ -373,7 +374,7 @@ export class Run {
     const windowStart = this.lastCut;
     const seconds = (t - windowStart) / 1000;
     this.lastCut = t;
-    const { producer, consumer, health } = this.aggregator.cut(seconds, this.rates.meanRate(windowStart, t));
+    const { producer, consumer, health, histograms } = this.aggregator.cut(seconds, this.rates.meanRate(windowStart, t));
     const consumerErrors = Object.values(consumer.errorsByCode).reduce((a, b) => a + b, 0);
     const active =
       producer.scheduled + producer.sent + producer.acked + producer.failed + producer.dropped + consumer.polls + consumerErrors > 0;
@@ -424,13 +425,24 @@ export class Run {
       this.totalWindows++;
       if (generator.saturated) {
         this.saturatedWindows++;
-        for (const r of reasons) this.warnings.add(r.replace(/[\d.]+ ms|\d+%/g, '…'));
+        for (const r of reasons) {
+          const kind = r.replace(/[\d.]+/g, '#');
+          const value = Number(/[\d.]+/.exec(r)?.[0] ?? 0);
+          const seen = this.warnings.get(kind);
+          if (!seen) this.warnings.set(kind, { text: r, windows: 1, worst: value });
+          else {
+            seen.windows++;
+            if (value > seen.worst) Object.assign(seen, { text: r, worst: value });
+          }
+        }
       }
     }
     this.maxLoopMain = Math.max(this.maxLoopMain, generator.eventLoopDelayMs.main);
     this.maxLoopWorkers = Math.max(this.maxLoopWorkers, generator.eventLoopDelayMs.workersMax);
     this.maxCpu = Math.max(this.maxCpu, generator.cpuPercent);
     this.series.push(sample);
+    // Live listeners get the window's distributions; the stored series stays small.
+    if (Object.keys(histograms).length) Object.defineProperty(sample, 'histograms', { value: histograms, enumerable: false });
     this.latest = sample;
     this.telemetry?.onSample(sample);
     if (!warmup && kind !== 'final') this.checkLive(sample);
@@ -831,7 +843,7 @@ export class Run {
       generator: {
         saturatedWindows: this.saturatedWindows,
         totalWindows: this.totalWindows,
-        warnings: [...this.warnings].slice(0, 20),
+        warnings: [...this.warnings.values()].slice(0, 20).map((w) => `${w.text} (worst of ${w.windows} window${w.windows === 1 ? '' : 's'})`),
         maxEventLoopDelayMs: { main: this.maxLoopMain, workers: this.maxLoopWorkers },
         maxCpuPercent: this.maxCpu,
       },

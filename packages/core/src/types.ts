@@ -315,6 +315,11 @@ export interface Sample {
   totals: { scheduled: number; sent: number; acked: number; failed: number; dropped: number; consumed: number };
   /** Integrity counts so far (whole run, warm-up included), present once a consumer group started. */
   integrity?: { checked: boolean; missing: number; duplicates: number; reordered: number };
+  /**
+   * The window's latency histograms, encoded (compressed base64, microseconds), keyed like
+   * `result.histograms`. On live samples only: `result.series` does not keep them.
+   */
+  histograms?: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,6 +549,18 @@ export interface EventSubscriber {
   on<K extends keyof LoadhouseEvents>(event: K, listener: LoadhouseEvents[K]): Unregister;
 }
 
+/** The events a plugin sees: it subscribes to any, and emits its own (declared by declaration merging). */
+export interface PluginEvents extends EventSubscriber {
+  /**
+   * Emits an event a plugin declared on `LoadhouseEvents`. The engine's own events (`sample`, `error`,
+   * `criterion`, `log`) cannot be emitted by plugins: that throws LH_PLUGIN_FAILED.
+   */
+  emit<K extends Exclude<keyof LoadhouseEvents, 'sample' | 'error' | 'criterion' | 'log'>>(
+    event: K,
+    ...args: Parameters<LoadhouseEvents[K]>
+  ): void;
+}
+
 /** Named values a plugin contributes to every sample and to criteria (e.g. `target.cacheHitRate`). */
 export interface MetricSource {
   name: string;
@@ -557,7 +574,7 @@ export interface MetricSource {
 
 export interface PluginContext {
   hooks: HookRegistry;
-  events: EventSubscriber;
+  events: PluginEvents;
   /** The resolved run configuration, read-only. */
   config: Readonly<Record<string, unknown>>;
   addCriterion(criterion: Criterion): void;

@@ -200,7 +200,7 @@ export function fakeHost(): FakeHost {
         };
       },
     },
-    events: { on: () => () => {} },
+    events: { on: () => () => {}, emit: () => {} },
     config: Object.freeze({}),
     addCriterion: () => {},
     addMetricSource: (s) => sources.push(s),

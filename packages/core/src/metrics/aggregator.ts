@@ -294,7 +294,7 @@ export class Aggregator {
   }
 
   /** Closes the window: its producer and consumer stats and the health seen in it; the window's data joins open phases. */
-  cut(seconds: number, targetRate: number): { producer: ProducerStats; consumer: ConsumerStats; health: WindowHealth } {
+  cut(seconds: number, targetRate: number): { producer: ProducerStats; consumer: ConsumerStats; health: WindowHealth; histograms: Record<string, string> } {
     let inFlightBatches = 0;
     let backlog = 0;
     for (const g of this.gauges.values()) {
@@ -313,6 +313,16 @@ export class Aggregator {
       ph.lagMax = Math.max(ph.lagMax, lag.total);
       ph.lagFinal = lag.total;
     }
+    // The window's histograms, encoded, for listeners that need the distribution (exact Prometheus buckets).
+    const histograms: Record<string, string> = {};
+    const encodeIf = (key: string, h: Histogram) => {
+      if (h.totalCount > 0) histograms[key] = encodeHistogram(h);
+    };
+    encodeIf('producer.response', this.windowHist.response);
+    encodeIf('producer.service', this.windowHist.service);
+    encodeIf('producer.scheduleLag', this.windowHist.scheduleLag);
+    encodeIf('consumer.poll', this.consumerWindowHist.poll);
+    encodeIf('consumer.endToEnd', this.consumerWindowHist.endToEnd);
     this.window = emptyCounters();
     this.windowHist.response.reset();
     this.windowHist.service.reset();
@@ -322,7 +332,7 @@ export class Aggregator {
     this.consumerWindowHist.endToEnd.reset();
     const health = this.health;
     this.health = { workerLoopDelayMaxMs: 0, workerUtilizationMax: 0 };
-    return { producer, consumer, health };
+    return { producer, consumer, health, histograms };
   }
 
   openPhase(name: string, startMs: number): PhaseAccumulator {

@@ -5,6 +5,8 @@ import type { Criterion, LoadhousePlugin, Logger, MetricSource, PluginContext, T
 import { PLUGIN_API_VERSION } from '../types.js';
 import type { EventBus } from './event-bus.js';
 
+const ENGINE_EVENTS = ['sample', 'error', 'criterion', 'log'] as const;
+
 export const SUPPORTED_PLUGIN_API_VERSIONS: readonly number[] = [PLUGIN_API_VERSION];
 
 /** Identity helper: gives a plugin object its type (`export default definePlugin({ ... })`). */
@@ -68,7 +70,15 @@ export class PluginHost {
     const d = this.deps;
     return {
       hooks: { hook: (hook, fn) => d.bus.hook(hook, fn, name) },
-      events: { on: (event, listener) => d.bus.on(event, listener, name) },
+      events: {
+        on: (event, listener) => d.bus.on(event, listener, name),
+        emit: (event, ...args) => {
+          if ((ENGINE_EVENTS as readonly string[]).includes(event as string)) {
+            throw new LoadhouseError('LH_PLUGIN_FAILED', `plugin ${name} cannot emit the engine's own event ${String(event)}; declare an event of its own`);
+          }
+          (d.bus.emit as (e: string, ...a: unknown[]) => void).call(d.bus, event as string, ...(args as unknown[]));
+        },
+      },
       config: d.config,
       addCriterion: (c) => d.addCriterion(c, name),
       addMetricSource: (s) => d.addMetricSource(s, name),

@@ -117,6 +117,7 @@ export class FakeContext {
         },
       },
       events: {
+        emit: () => {},
         on: <K extends keyof LoadhouseEvents>(event: K, listener: LoadhouseEvents[K]) => {
           const list = this.listeners.get(event) ?? [];
           list.push(listener as Listener);
