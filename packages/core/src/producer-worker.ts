@@ -5,6 +5,7 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { LoadhouseError } from './errors.js';
 import { initHistograms } from './metrics/histogram.js';
+import { LOOP_DELAY_RESOLUTION_MS, loopDelayP99Ms } from './metrics/generator-monitor.js';
 import { StreamHouseClient } from './proto/client.js';
 import { Consumer } from './worker/consumer.js';
 import { ConsumerMetrics } from './worker/consumer-metrics.js';
@@ -53,7 +54,7 @@ class WorkerHost {
   private readonly integrity = new Map<number, IntegrityCounter>();
   private consumers: Consumer[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private resolveDone!: () => void;
   private readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -294,7 +295,7 @@ class WorkerHost {
         backlog += p.backlog;
       }
     }
-    const delay = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e6 : 0;
+    const delay = loopDelayP99Ms(this.loopDelay);
     this.loopDelay.reset();
     const elu = performance.eventLoopUtilization(this.elu);
     this.elu = performance.eventLoopUtilization();
