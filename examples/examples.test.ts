@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type Io } from 'loadhouse';
+import { captureIo, main } from 'loadhouse';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -30,16 +30,7 @@ describe('examples', () => {
   it('config/loadhouse.config.ts drives `loadhouse run --config`', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lh-config-'));
     dirs.push(dir);
-    const io = { out: '', err: '' } as Io & { out: string; err: string };
-    Object.assign(io, {
-      stdout: (t: string) => void (io.out += t),
-      stderr: (t: string) => void (io.err += t),
-      isTTY: false,
-      env: {},
-      cwd: process.cwd(),
-      onSignal: () => () => undefined,
-      exit: () => undefined,
-    });
+    const io = captureIo();
     const code = await main(['run', '--config', fileURLToPath(new URL('./config/loadhouse.config.ts', import.meta.url)), '--results-dir', dir], io);
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(1);

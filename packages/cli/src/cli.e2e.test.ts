@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LoadTestResult } from '@loadhouse/core';
 import { main } from './main.js';
-import type { Io } from './io.js';
+import { captureIo } from './test-io.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -19,24 +19,6 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function captureIo(): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    isTTY: false,
-    env: {},
-    cwd: process.cwd(),
-    onSignal: () => () => undefined,
-    exit: () => undefined,
-  };
-  return io;
-}
 
 function onlyResult(dir: string): LoadTestResult {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));

@@ -6,6 +6,7 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LoadTestResult } from '@loadhouse/core';
 import { main } from './main.js';
+import { captureIo } from './test-io.js';
 
 let server: S3rver;
 let endpoint: string;
@@ -23,21 +24,7 @@ afterAll(async () => {
 
 it('probes the bucket the embedded agent writes to and prints the S3 section', async () => {
   const results = join(dir, 'results');
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    isTTY: false,
-    env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
-    cwd: process.cwd(),
-    onSignal: () => () => undefined,
-    exit: () => undefined,
-  };
+  const io = captureIo({ AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
   const code = await main(
     ['run', 'high-throughput', '--duration', '4', '--target-rate', '500', '--partitions', '2', '--agent-s3-endpoint', endpoint, '--s3-probe-interval', '1', '--results-dir', results],
     io,

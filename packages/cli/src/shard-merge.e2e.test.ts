@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { addEncoded, createHistogram, initHistograms, summarizeHistogram, type LoadTestResult } from '@loadhouse/core';
 import { main } from './main.js';
-import type { Io } from './io.js';
+import { captureIo } from './test-io.js';
 
 const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
 let agent: Agent;
@@ -36,10 +36,6 @@ function runShard(index: number, runId: string, resultsDir: string): Promise<{ c
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, err })));
 }
 
-function io(): Io & { out: string; err: string } {
-  const o = { out: '', err: '', stdout: (t: string) => void (o.out += t), stderr: (t: string) => void (o.err += t), isTTY: false, env: {}, cwd: process.cwd(), onSignal: () => () => undefined, exit: () => undefined };
-  return o;
-}
 
 const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as LoadTestResult;
 
@@ -57,7 +53,7 @@ describe('sharded run and merge', () => {
     for (const s of shards) expect(s.producer.targetRate).toBeGreaterThan(500), expect(s.producer.targetRate).toBeLessThan(700);
 
     const out = join(dir, 'merged.json');
-    const o = io();
+    const o = captureIo();
     const code = await main(['merge', ...files, '-o', out], o);
     expect(code, o.err).toBeLessThan(2);
     const merged = read(out);
@@ -90,7 +86,7 @@ describe('sharded run and merge', () => {
     const shardDir = join(dir, 'run-b');
     await runShard(0, 'run-b', shardDir);
     const files = [...readdirSync(join(dir, 'run-a')).map((f) => join(dir, 'run-a', f)).slice(0, 1), ...readdirSync(shardDir).map((f) => join(shardDir, f))];
-    const o = io();
+    const o = captureIo();
     const code = await main(['merge', ...files, '-o', join(dir, 'bad.json')], o);
     expect(code).toBe(2);
     expect(o.err).toContain('LH_MERGE_MISMATCH');

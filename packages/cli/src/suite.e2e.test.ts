@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { LoadTestResult } from '@loadhouse/core';
 import { main } from './main.js';
+import { captureIo } from './test-io.js';
 import { PLAN_SUITE, scaledStep } from './suite-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lh-suite-'));
@@ -20,21 +21,7 @@ it('scales every duration, rate and count of the plan, with floors', () => {
 });
 
 it('runs the four scenarios in order and prints one table of every criterion', async () => {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    isTTY: false,
-    env: {},
-    cwd: process.cwd(),
-    onSignal: () => () => undefined,
-    exit: () => undefined,
-  };
+  const io = captureIo();
   const code = await main(['suite', '--scale', '0.00001', '--results-dir', dir, '--quiet'], io);
   const files = readdirSync(dir);
   const results = files.filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as LoadTestResult);
