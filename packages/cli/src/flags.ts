@@ -58,7 +58,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'max-in-flight', kind: 'integer', value: '<n>', min: 1, group: 'producer', description: 'Batches in flight per producer', default: 16 },
   { name: 'producers', kind: 'integer', value: '<n>', min: 1, group: 'producer', description: 'Producers sharing the rate (default: one per partition)' },
   { name: 'consumers', kind: 'integer', value: '<n>', min: 0, group: 'consumer', description: 'Consumers (high-throughput: 0; consumer-lag and stability: one per partition)' },
-  { name: 'workers', kind: 'integer', value: '<n>', min: 1, group: 'run', description: 'Worker threads generating load (default: one per core, at most the producer count)' },
+  { name: 'workers', kind: 'integer', value: '<n>', min: 1, group: 'run', description: 'Worker threads generating load (default: one per core, at most the producer count; one core fewer with the embedded agent, which needs its own)' },
   { name: 'connections', kind: 'integer', value: '<n>', min: 1, max: 64, group: 'run', description: 'gRPC connections per worker (max_connections_per_agent)', default: 2 },
   { name: 'warmup', kind: 'number', value: '<seconds>', min: 0, group: 'run', description: 'Seconds at the start excluded from the results', default: 0 },
   { name: 'abort-on-fail', kind: 'number', value: '<seconds>', min: 0, group: 'run', description: 'Abort when a live criterion fails for this many seconds (0 = never)', default: 0 },

@@ -1,6 +1,7 @@
 // `loadhouse run <scenario>`: flags -> scenario, target (embedded agent when none), plugins, pre-flight,
 // the run itself with live progress, then the summary, the result file and the exit code.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import {
   createLoadTest,
   isLoadhouseError,
@@ -94,6 +95,15 @@ export function flagOverrides(values: FlagValues, raw: Record<string, unknown>, 
   return o;
 }
 
+/**
+ * The embedded agent runs on this machine and needs a core of its own: without --workers, the generator
+ * leaves it one (on 2 cores, 2 workers starve the agent and its P99 triples; measured in BENCHMARKS.md).
+ */
+export function embeddedWorkers(values: FlagValues, embedded: EmbeddedTarget | undefined): Partial<LoadTestOptions> {
+  if (!embedded || typeof values.workers === 'number') return {};
+  return { workers: Math.max(1, availableParallelism() - 1) };
+}
+
 /** Starts the embedded agent when no --target was given. */
 export async function prepareTarget(values: FlagValues, io: Io): Promise<{ target: TargetOptions; embedded?: EmbeddedTarget }> {
   const target = targetFromFlags(values, io.env);
@@ -127,6 +137,7 @@ export async function executeScenario(
     ...config?.options,
     target,
     plugins,
+    ...embeddedWorkers(values, embedded),
     ...flagOverrides(values, extra.raw ?? {}, config !== undefined),
     signal,
     ...(shard ? { shard } : {}),
