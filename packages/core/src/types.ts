@@ -372,7 +372,7 @@ export interface ProducerTotals
   extends Omit<ProducerStats, 'targetRate' | 'meanBatchSize' | 'inFlightBatches' | 'backlog'> {
   /** The mean requested rate over the measured time (while any producer was asked to send). */
   targetRate: number;
-  /** Seconds after warm-up during which producers were asked to send; msgsPerSec = acked / activeSeconds. */
+  /** Seconds after warm-up during which producers were asked to send (targetRate = requested / activeSeconds); msgsPerSec also counts the drain after each stop (docs/measuring.md, Rates). */
   activeSeconds: number;
   /** |achieved / target - 1| in percent. */
   rateErrorPercent: number;

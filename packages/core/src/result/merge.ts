@@ -151,6 +151,8 @@ function mergeConsumer(parts: ConsumerTotals[], exact?: { poll: Histogram | null
     emptyPolls: sum(parts.map((p) => p.emptyPolls)),
     errorsByCode: sumCodes(parts.map((p) => p.errorsByCode)),
     lag: { max: sum(parts.map((p) => p.lag.max)), final: sum(parts.map((p) => p.lag.final)) },
+    ...(parts.some((p) => p.foreign !== undefined) ? { foreign: sum(parts.map((p) => p.foreign ?? 0)) } : {}),
+    ...(parts.some((p) => p.activeSeconds !== undefined) ? { activeSeconds: max(parts.map((p) => p.activeSeconds ?? 0)) } : {}),
     latency: exact
       ? { poll: summarizeHistogram(exact.poll), endToEnd: summarizeHistogram(exact.endToEnd) }
       : { poll: worstSummary(parts.map((p) => p.latency.poll)), endToEnd: worstSummary(parts.map((p) => p.latency.endToEnd)) },
