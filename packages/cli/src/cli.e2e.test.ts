@@ -71,6 +71,25 @@ describe('loadhouse run (embedded agent)', () => {
     expect(code).toBe(1);
   });
 
+  it('consumer-lag builds lag, clears it, and reports the cache hit rate scraped from the embedded agent', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    await main(['run', 'consumer-lag', '--produce-rate', '3000', '--consume-rate', '1000', '--duration', '6', '--partitions', '2', '--results-dir', dir], io);
+    const result = onlyResult(dir);
+    expect(result.state, io.err).toBe('completed');
+    const r = result.scenarioResults as Record<string, number | null>;
+    expect(r.lagBuilt).toBeGreaterThan(1000);
+    expect(r.timeToClearSeconds).toBeTypeOf('number');
+    expect(r.catchUpRate).toBeGreaterThan(1000);
+    expect(r.catchUpCacheHitRate).toBeTypeOf('number');
+    expect(result.metrics['target.cacheHitRate']).toBeTypeOf('number');
+    expect(result.consumer.lag.final).toBe(0);
+    expect(result.integrity.checked).toBe(true);
+    expect(result.integrity.missing).toBe(0);
+    expect(result.criteria.map((c) => c.metric)).toContain('catchUpCacheHitRate');
+    expect(io.out).toContain('Cache hit rate > 80% during catch-up');
+  });
+
   it.each([
     [['run', 'high-throughput', '--target-rate=-5'], 'LH_INVALID_OPTION', '--target-rate'],
     [['run', 'high-throughput', '--target-rate', 'fast'], 'LH_INVALID_OPTION', 'must be a number'],
