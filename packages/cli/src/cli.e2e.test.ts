@@ -92,6 +92,7 @@ describe('loadhouse run (embedded agent)', () => {
 
   it.each([
     [['run', 'high-throughput', '--target-rate=-5'], 'LH_INVALID_OPTION', '--target-rate'],
+    [['run', 'high-throughput', '--target-rate', '-5'], 'LH_INVALID_OPTION', '--target-rate must be > 0, got -5'],
     [['run', 'high-throughput', '--target-rate', 'fast'], 'LH_INVALID_OPTION', 'must be a number'],
     [['run', 'high-throughput', '--partitions', '0'], 'LH_INVALID_OPTION', '--partitions'],
     [['run', 'high-throughput', '--message-size', '8'], 'LH_INVALID_OPTION', 'header'],

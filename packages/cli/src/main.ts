@@ -129,12 +129,29 @@ function report(err: unknown, io: Io): number {
   return EXIT.RUN_FAILED;
 }
 
+/**
+ * `--target-rate -5` would read `-5` as short flags; joined as `--target-rate=-5` the value reaches the
+ * flag's own check, which then says what is wrong with it.
+ */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Runs the command line; resolves to the process exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
   let pending: Promise<number> | undefined;
   const cli = buildCli(io, (p) => (pending = p));
   try {
-    cli.parse(['node', 'loadhouse', ...argv], { run: false });
+    cli.parse(['node', 'loadhouse', ...joinNegativeValues(argv)], { run: false });
     if (cli.options.help || cli.options.version) return EXIT.OK;
     if (!cli.matchedCommand) {
       if (cli.args.length) {
@@ -171,7 +188,7 @@ export interface ParsedCommandLine {
  */
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedCommandLine {
   const cli = buildCli(silentIo(env), () => undefined);
-  cli.parse(['node', 'loadhouse', ...argv], { run: false });
+  cli.parse(['node', 'loadhouse', ...joinNegativeValues(argv)], { run: false });
   const cmd = cli.matchedCommand;
   if (!cmd) throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(argv[0])}`);
   try {
