@@ -32,7 +32,7 @@ describe('loadhouse run (embedded agent)', () => {
     const io = captureIo();
     const code = await main(
       // The P99 bound is loose: this test checks the exit code path, not the speed of a busy CI machine.
-      ['run', 'high-throughput', '--duration', '5', '--target-rate', '1000', '--partitions', '2', '--p99-ms', '2000', '--results-dir', dir],
+      ['run', 'high-throughput', '--duration', '8', '--target-rate', '1000', '--partitions', '2', '--p99-ms', '2000', '--results-dir', dir],
       io,
     );
     const result = onlyResult(dir);

@@ -50,8 +50,10 @@ describe('process monitor', () => {
   it('reads this process: plausible RSS and CPU', async () => {
     const m = new ProcessMonitor(process.pid);
     const a = await m.sample();
+    // Burn at least 50 ms of CPU (five /proc clock ticks), however fast or busy the machine is.
     let x = 0;
-    for (let i = 0; i < 2e7; i++) x += i;
+    const start = process.cpuUsage();
+    while (process.cpuUsage(start).user < 50_000) for (let i = 0; i < 1e5; i++) x += i;
     const b = await m.sample();
     expect(x).toBeGreaterThan(0);
     expect(a.alive).toBe(true);
