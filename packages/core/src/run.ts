@@ -37,6 +37,7 @@ import type { StreamHouseClient } from './proto/client.js';
 import { emptyConsumerTotals, emptyIntegrity } from './result/empty.js';
 import { environment } from './result/environment.js';
 import { resultFileName, writeJsonAtomic } from './result/writer.js';
+import { SeriesBuffer } from './result/series-buffer.js';
 import { connectTarget, ensureTopic } from './target.js';
 import { createTelemetry, type RunTelemetry } from './telemetry.js';
 import type {
@@ -87,7 +88,13 @@ export class Run {
   private readonly topic: string;
   private readonly criteria: Criterion[];
   private readonly errors: ResultBase['errors'] = [];
-  private readonly series: Sample[] = [];
+  /** Samples kept for the result: full resolution for two hours of 1 s intervals, then thinned evenly. */
+  private readonly seriesBuffer = new SeriesBuffer<Sample>(7200);
+  private get series(): Sample[] {
+    return this.seriesBuffer.toArray();
+  }
+  /** Largest consumer lag seen after warm-up, over every sample (the kept series may be thinned). */
+  private lagMaxMeasured = 0;
   private readonly phases: PhaseResult[] = [];
   private readonly openPhases: Array<{ acc: PhaseAccumulator; closed: boolean; elapsed: number }> = [];
   private readonly scenarioResults: Record<string, unknown> = {};
@@ -440,7 +447,8 @@ export class Run {
     this.maxLoopMain = Math.max(this.maxLoopMain, generator.eventLoopDelayMs.main);
     this.maxLoopWorkers = Math.max(this.maxLoopWorkers, generator.eventLoopDelayMs.workersMax);
     this.maxCpu = Math.max(this.maxCpu, generator.cpuPercent);
-    this.series.push(sample);
+    this.seriesBuffer.push(sample);
+    if (!sample.warmup) this.lagMaxMeasured = Math.max(this.lagMaxMeasured, sample.consumer.lag);
     // Live listeners get the window's distributions; the stored series stays small.
     if (Object.keys(histograms).length) Object.defineProperty(sample, 'histograms', { value: histograms, enumerable: false });
     this.latest = sample;
@@ -838,7 +846,8 @@ export class Run {
       metrics: { ...this.metricSources.latest(), ...this.finalMetrics },
       criteria: [],
       scenarioResults: { ...this.scenarioResults },
-      series: [...this.series],
+      series: this.series,
+      seriesStride: this.seriesBuffer.stride,
       histograms: this.aggregator.encodedCumulative(),
       generator: {
         saturatedWindows: this.saturatedWindows,
@@ -860,9 +869,7 @@ export class Run {
 
   private consumerResult(warmupEnd: number, t: number): ResultBase['consumer'] {
     if (!this.aggregator.hasConsumers) return { ...emptyConsumerTotals(), idleConsumers: this.idleConsumers };
-    const measured = this.series.filter((s) => !s.warmup);
-    const lags = measured.map((s) => s.consumer.lag);
-    const lag = { max: lags.length ? Math.max(...lags) : 0, final: this.series.at(-1)?.consumer.lag ?? 0 };
+    const lag = { max: this.lagMaxMeasured, final: this.latest?.consumer.lag ?? 0 };
     const active = round3(this.consumeActivity.activeSeconds(warmupEnd, t));
     return { ...consumerTotals(this.aggregator.consumerMeasured, this.aggregator.cumulativeConsumerHistograms(), active, lag), idleConsumers: this.idleConsumers };
   }

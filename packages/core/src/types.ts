@@ -471,6 +471,11 @@ export interface ResultBase {
   criteria: CriterionOutcome[];
   scenarioResults: Record<string, unknown>;
   series: Sample[];
+  /**
+   * Every `seriesStride`-th interval is in `series` (1 = all). Long runs thin the series evenly past 7,200
+   * points; the last sample is always kept. Totals and percentiles never come from the series.
+   */
+  seriesStride?: number;
   /** Encoded cumulative HDR histograms (compressed base64), microsecond values. */
   histograms: Record<string, string>;
   generator: {
