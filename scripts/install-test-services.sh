@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the real services the tests start themselves, only when missing (Debian packages, as root):
+# Prometheus (plugin-prometheus's real-Prometheus test) and Chromium (the HTML report's browser test).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-test-services: $* missing and not root: run as root or apt-get install it yourself" >&2
+    exit 1
+  fi
+  if [ "$updated" = 0 ]; then apt-get update -qq; updated=1; fi
+  echo "install-test-services: installing Debian package(s): $*"
+  apt-get install -y -qq "$@" >/dev/null
+}
+[ -x /usr/bin/prometheus ] || apt_install --no-install-recommends prometheus
+# Chromium with its recommended fonts, so the report's canvas text renders as in a desktop browser.
+[ -x /usr/bin/chromium ] || apt_install chromium
