@@ -91,6 +91,18 @@ export function createHandlers(state: ServiceState): Handlers {
     return t;
   }
 
+  /** The topic of a CommitOffset/GetOffset request, after checking the group, the topic and the partition. */
+  function groupTopicOf(
+    call: { metadata: grpc.Metadata },
+    req: { consumerGroup: string; topic: string; partition: number },
+  ): TopicState {
+    const org = orgOf(call);
+    if (!req.consumerGroup) throw new RpcError(Status.INVALID_ARGUMENT, 'consumer_group must not be empty');
+    const t = topicOf(org, req.topic);
+    partitionOf(t, req.partition);
+    return t;
+  }
+
   function partitionOf(t: TopicState, partition: number): PartitionLog {
     const log = t.partitions[partition];
     if (!log) {
@@ -277,11 +289,8 @@ export function createHandlers(state: ServiceState): Handlers {
 
     CommitOffset(call, cb) {
       try {
-        const org = orgOf(call);
         const req = call.request;
-        if (!req.consumerGroup) throw new RpcError(Status.INVALID_ARGUMENT, 'consumer_group must not be empty');
-        const t = topicOf(org, req.topic);
-        partitionOf(t, req.partition);
+        const t = groupTopicOf(call, req);
         let parts = t.offsets.get(req.consumerGroup);
         if (!parts) t.offsets.set(req.consumerGroup, (parts = new Map()));
         parts.set(req.partition, req.metadata ? { offset: req.offset, metadata: req.metadata } : { offset: req.offset });
@@ -294,11 +303,8 @@ export function createHandlers(state: ServiceState): Handlers {
 
     GetOffset(call, cb) {
       try {
-        const org = orgOf(call);
         const req = call.request;
-        if (!req.consumerGroup) throw new RpcError(Status.INVALID_ARGUMENT, 'consumer_group must not be empty');
-        const t = topicOf(org, req.topic);
-        partitionOf(t, req.partition);
+        const t = groupTopicOf(call, req);
         const c = t.offsets.get(req.consumerGroup)?.get(req.partition);
         cb(null, c ? (c.metadata !== undefined ? { offset: c.offset, metadata: c.metadata } : { offset: c.offset }) : { offset: 0 });
       } catch (err) {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LoadTestResult } from '@loadhouse/core';
 import { inlineScript, jsonForScript } from './html.js';
 import { renderReport } from './render.js';
-import { makeResult } from './test-fixture.js';
+import { FULL_FIXTURE_CHARTS, makeResult } from './test-fixture.js';
 
 const chartNames = (html: string) => [...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]);
 const omitted = (html: string) => [...html.matchAll(/data-omitted="([^"]+)"/g)].map((m) => m[1]);
@@ -20,22 +20,7 @@ beforeAll(() => {
 describe('renderReport', () => {
   it('draws every chart the fixture has data for, and the page data matches the containers', () => {
     const html = renderReport(full);
-    expect(chartNames(html)).toEqual([
-      'throughput',
-      'latency-response',
-      'latency-service',
-      'latency-distribution',
-      'consumer-lag',
-      'consumer-latency',
-      'consumer-latency-distribution',
-      'memory',
-      'cpu',
-      'metrics-latency',
-      'metrics-percent',
-      'metrics-rate',
-      'metrics-bytes',
-      'metrics-count',
-    ]);
+    expect(chartNames(html)).toEqual(FULL_FIXTURE_CHARTS);
     const payload = payloadOf(html);
     expect(payload.charts.map((c) => c.name)).toEqual(chartNames(html));
     expect(payload.phases.map((p) => p.name)).toEqual(['backlog', 'drain']);

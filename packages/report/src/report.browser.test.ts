@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeReport } from './index.js';
 import { PHASE_BANDS } from './page-assets.js';
-import { makeResult } from './test-fixture.js';
+import { FULL_FIXTURE_CHARTS, makeResult } from './test-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = fileURLToPath(new URL('../../../test-output/report/', import.meta.url));
@@ -124,22 +124,7 @@ it('renders every chart with its data and phases in headless Chromium, without a
 
     expect(errors).toEqual([]);
     expect(blocked).toEqual([]);
-    expect(checks.map((c) => c.name)).toEqual([
-      'throughput',
-      'latency-response',
-      'latency-service',
-      'latency-distribution',
-      'consumer-lag',
-      'consumer-latency',
-      'consumer-latency-distribution',
-      'memory',
-      'cpu',
-      'metrics-latency',
-      'metrics-percent',
-      'metrics-rate',
-      'metrics-bytes',
-      'metrics-count',
-    ]);
+    expect(checks.map((c) => c.name)).toEqual(FULL_FIXTURE_CHARTS);
     for (const c of checks) {
       expect(c.canvases, c.name).toBe(1);
       expect(c.painted, c.name).toBeGreaterThan(5000);

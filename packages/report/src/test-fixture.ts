@@ -58,6 +58,24 @@ const BACKLOG_END = 12;
 /** Records recorded into the histograms per sample (a sample of the 5000/s, to keep the helper fast). */
 const RECORDED_PER_SAMPLE = 1500;
 
+/** Every chart the full fixture has data for, in page order. */
+export const FULL_FIXTURE_CHARTS = [
+  'throughput',
+  'latency-response',
+  'latency-service',
+  'latency-distribution',
+  'consumer-lag',
+  'consumer-latency',
+  'consumer-latency-distribution',
+  'memory',
+  'cpu',
+  'metrics-latency',
+  'metrics-percent',
+  'metrics-rate',
+  'metrics-bytes',
+  'metrics-count',
+];
+
 export interface FixtureOptions {
   /** Leave out consumers (a producer-only run). */
   consumers?: boolean;
