@@ -204,7 +204,11 @@ describe('sloBudget in a real load test', () => {
     if (canEmit) {
       expect(burns).toHaveLength(windows);
       expect(burns[0]).toMatchObject({ badWindows: 1, windows: 1, budgetBurnPercent: 1000, exhausted: true });
-      expect(burns[0]!.reasons[0]).toMatch(/^response P99 [\d.]+ ms > 0.001 ms$/);
+      // A window is bad for its P99 or, on a machine busy enough that the first acks land in the next
+      // window, because records were due and none was acked yet; every window that saw acks names its P99.
+      const reason = /^(response P99 [\d.]+ ms > 0.001 ms|\d+ records were due and none was acked)$/;
+      expect(burns.every((b) => b.reasons.length > 0 && b.reasons.every((r) => reason.test(r)))).toBe(true);
+      expect(burns.some((b) => b.reasons.some((r) => r.startsWith('response P99')))).toBe(true);
     } else {
       // This core gives plugins no events.emit (see README): the plugin says so and emits nothing.
       expect(burns).toEqual([]);
