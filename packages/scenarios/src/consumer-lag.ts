@@ -1,9 +1,10 @@
 // Scenario 3 of the plan: build consumer lag by producing faster than consuming, then stop producing and
 // measure how fast consumers catch up (time to clear, catch-up rate, cache hit rate, poll P99).
 import type { Criterion, Scenario } from '@loadhouse/core';
+import type { ProducerTuning } from './tuning.js';
 import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
 
-export interface ConsumerLagOptions {
+export interface ConsumerLagOptions extends ProducerTuning {
   /** Phase 1 produce rate (plan: 1000000 msgs/s). */
   produceRate: number;
   /** Phase 1 consume rate (plan: 500000 msgs/s). */
@@ -11,12 +12,8 @@ export interface ConsumerLagOptions {
   /** Both phases together in seconds (plan: 600); phase 1 is the first half. */
   durationSeconds: number;
   partitions?: number;
-  messageSize?: number;
   consumers?: number;
   producers?: number;
-  batchSize?: number;
-  lingerMs?: number;
-  maxInFlight?: number;
   /** Criterion thresholds. */
   cacheHitRatePercent?: number;
   pollP99Ms?: number;

@@ -1,21 +1,17 @@
 // Scenario 1 of the plan: one sustained produce rate, judged on rate accuracy, P99, errors and target memory.
 import type { Criterion, Scenario } from '@loadhouse/core';
+import type { ProducerTuning } from './tuning.js';
 import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
 
-export interface HighThroughputOptions {
+export interface HighThroughputOptions extends ProducerTuning {
   /** How long to produce, in seconds (plan: 3600; quick validation: 30). */
   durationSeconds: number;
   /** Records per second across all producers (plan: 100000). */
   targetRate: number;
   /** Topic partitions (plan: 10). */
   partitions: number;
-  /** Record value size in bytes (plan: 1024). */
-  messageSize?: number;
   /** Producers sharing the rate (default: one per partition). */
   producers?: number;
-  batchSize?: number;
-  lingerMs?: number;
-  maxInFlight?: number;
   /** Consumers reading alongside, for end-to-end latency (default 0). */
   consumers?: number;
   /** Criterion thresholds (the plan's defaults). */

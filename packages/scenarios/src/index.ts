@@ -7,3 +7,4 @@ export { consumerLag } from './consumer-lag.js';
 export type { ConsumerLagOptions } from './consumer-lag.js';
 export { stability } from './stability.js';
 export type { StabilityOptions } from './stability.js';
+export type { ProducerTuning } from './tuning.js';

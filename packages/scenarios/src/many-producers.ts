@@ -1,20 +1,17 @@
 // Scenario 2 of the plan: many concurrent producers, each sending a fixed quota over a shared connection pool.
 import type { Criterion, Scenario } from '@loadhouse/core';
+import type { ProducerTuning } from './tuning.js';
 import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
 
-export interface ManyProducersOptions {
+export interface ManyProducersOptions extends ProducerTuning {
   /** Concurrent producers (plan: 1000). */
   producerCount: number;
   /** Records each producer sends before it completes (plan: 10000). */
   messagesPerProducer: number;
   /** Topic partitions (plan: 100). */
   partitions: number;
-  messageSize?: number;
   /** Aggregate rate asked of all producers together (default 120000, the plan's example figure). */
   targetRate?: number;
-  batchSize?: number;
-  lingerMs?: number;
-  maxInFlight?: number;
   /** Criterion thresholds: aggregate throughput floor (plan: 100000) and P99 bound (plan: 200 ms). */
   minThroughput?: number;
   p99Ms?: number;

@@ -1,21 +1,18 @@
 // Scenario 4 of the plan: a long steady produce-and-consume run judged on crashes, memory growth,
 // throughput variance and error rate. The result file is checkpointed so a run that dies keeps its data.
 import type { Criterion, Scenario } from '@loadhouse/core';
+import type { ProducerTuning } from './tuning.js';
 import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
 
-export interface StabilityOptions {
+export interface StabilityOptions extends ProducerTuning {
   /** Seconds to run (plan: 604800, seven days). */
   durationSeconds: number;
   /** Records per second (plan: 50000). */
   targetRate: number;
   /** Topic partitions (plan: 20). */
   partitions: number;
-  messageSize?: number;
   consumers?: number;
   producers?: number;
-  batchSize?: number;
-  lingerMs?: number;
-  maxInFlight?: number;
   memoryGrowthPercent?: number;
   throughputVariancePercent?: number;
   errorRatePercent?: number;

@@ -75,13 +75,8 @@ export function destroyConsumerHistograms(h: ConsumerHistograms): void {
 
 const MiB = 1024 * 1024;
 
-/** Consumer stats of a window. */
-export function consumerStats(
-  c: ConsumerCounterSet,
-  h: ConsumerHistograms,
-  seconds: number,
-  lag: { total: number; byPartition: Record<string, number> },
-): ConsumerStats {
+/** The counters a consumer window and a consumer span share, with rates over `seconds`. */
+function consumerCounts(c: ConsumerCounterSet, seconds: number) {
   return {
     consumed: c.consumed,
     bytes: c.bytes,
@@ -90,6 +85,18 @@ export function consumerStats(
     polls: c.polls,
     emptyPolls: c.emptyPolls,
     errorsByCode: { ...c.errorsByCode },
+  };
+}
+
+/** Consumer stats of a window. */
+export function consumerStats(
+  c: ConsumerCounterSet,
+  h: ConsumerHistograms,
+  seconds: number,
+  lag: { total: number; byPartition: Record<string, number> },
+): ConsumerStats {
+  return {
+    ...consumerCounts(c, seconds),
     lag: lag.total,
     lagByPartition: lag.byPartition,
     latency: { poll: summarizeHistogram(h.poll), endToEnd: summarizeHistogram(h.endToEnd) },
@@ -105,13 +112,7 @@ export function consumerTotals(
   lag: { max: number; final: number },
 ): ConsumerTotals {
   return {
-    consumed: c.consumed,
-    bytes: c.bytes,
-    msgsPerSec: activeSeconds > 0 ? c.consumed / activeSeconds : 0,
-    mbPerSec: activeSeconds > 0 ? c.bytes / MiB / activeSeconds : 0,
-    polls: c.polls,
-    emptyPolls: c.emptyPolls,
-    errorsByCode: { ...c.errorsByCode },
+    ...consumerCounts(c, activeSeconds),
     lag: { ...lag },
     latency: { poll: summarizeHistogram(h?.poll), endToEnd: summarizeHistogram(h?.endToEnd) },
     activeSeconds,
