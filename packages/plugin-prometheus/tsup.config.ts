@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  target: 'node20',
-  dts: { compilerOptions: { composite: false } },
-  clean: true,
-  sourcemap: true,
-  splitting: true,
-});
+export default packageBuild(['src/index.ts']);
