@@ -32,6 +32,16 @@ async function readResultFile(path: string): Promise<LoadTestResult> {
   return r as LoadTestResult;
 }
 
+/** Which merged percentiles are exact and which are upper bounds. */
+export function percentileNote(merged: LoadTestResult): string {
+  const bounded = merged.phases.filter((p) => !p.histograms).map((p) => p.name);
+  const lines = [
+    `Percentiles: overall${bounded.length < merged.phases.length ? ' and per phase' : ''} exact (merged histograms); per interval the worst shard's (an upper bound).`,
+  ];
+  if (bounded.length > 0) lines.push(`Phases ${bounded.join(', ')}: the worst shard's percentiles (a shard stored no histograms for them).`);
+  return `${lines.join('\n')}\n`;
+}
+
 export async function mergeCommand(files: string[], raw: Record<string, unknown>, io: Io): Promise<number> {
   const v = readFlags(MERGE_FLAGS, raw);
   if (files.length === 0) throw new LoadhouseError('LH_INVALID_OPTION', 'merge needs result files: loadhouse merge results/*.json -o merged.json');
@@ -42,6 +52,6 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(merged, null, 2)}\n`);
   if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
-  else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n\n${formatSummary(merged, { color: io.isTTY })}\n`);
+  else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${percentileNote(merged)}\n${formatSummary(merged, { color: io.isTTY })}\n`);
   return merged.criteria.some((c) => !c.passed) ? EXIT.CRITERIA_FAILED : EXIT.OK;
 }

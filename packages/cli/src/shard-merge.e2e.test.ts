@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@loadhouse/agent';
-import { addEncoded, createHistogram, initHistograms, summarizeHistogram, type LoadTestResult } from '@loadhouse/core';
+import { addEncoded, createHistogram, encodeHistogram, initHistograms, mergeResults, recordMs, summarizeHistogram, type LoadTestResult, type PhaseResult } from '@loadhouse/core';
 import { main } from './main.js';
+import { percentileNote } from './merge-command.js';
 import { captureIo } from './test-io.js';
 
 const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
@@ -38,6 +39,21 @@ function runShard(index: number, runId: string, resultsDir: string): Promise<{ c
 
 
 const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as LoadTestResult;
+const producePhase = (r: LoadTestResult) => r.phases.find((p) => p.name === 'produce')!;
+
+/** Gives a result's produce phase response latencies of exactly `from`..`to` ms, one record each. */
+function withPhaseLatencies(r: LoadTestResult, from: number, to: number): LoadTestResult {
+  const h = createHistogram();
+  for (let ms = from; ms <= to; ms++) recordMs(h, ms);
+  const phase: PhaseResult = producePhase(r);
+  const copy: PhaseResult = {
+    ...phase,
+    producer: { ...phase.producer, latency: { ...phase.producer.latency, response: summarizeHistogram(h) } },
+    histograms: { ...phase.histograms, 'producer.response': encodeHistogram(h) },
+  };
+  h.destroy();
+  return { ...r, phases: r.phases.map((p) => (p === phase ? copy : p)) };
+}
 
 describe('sharded run and merge', () => {
   it('two shards run side by side; the merge sums counters and merges histograms exactly', async () => {
@@ -73,6 +89,14 @@ describe('sharded run and merge', () => {
       shards[0]!.producer.latency.response.count + shards[1]!.producer.latency.response.count,
     );
 
+    // Per-phase percentiles are exact too: every shard stores the histograms of its phases.
+    const union = createHistogram();
+    for (const s of shards) addEncoded(union, producePhase(s).histograms!['producer.response']!);
+    expect(producePhase(merged).producer.latency.response).toEqual(summarizeHistogram(union));
+    expect(producePhase(merged).producer.latency.response.count).toBe(union.totalCount);
+    expect(producePhase(merged).histograms!['producer.response']).toBe(encodeHistogram(union));
+    union.destroy();
+
     // Criteria re-evaluated on the merged figures.
     const rate = merged.criteria.find((c) => c.metric === 'producer.rateErrorPercent')!;
     expect(rate.measured).toBeCloseTo(merged.producer.rateErrorPercent, 6);
@@ -80,6 +104,30 @@ describe('sharded run and merge', () => {
     expect(p99.measured).toBe(merged.producer.latency.response.p99);
     expect(merged.series.length).toBeGreaterThan(0);
     expect(o.out).toContain('Merged 2 shard result(s)');
+    expect(o.out).toContain('Percentiles: overall and per phase exact (merged histograms); per interval the worst shard');
+  });
+
+  it('merges phase percentiles exactly, and falls back to the worst shard for phases stored without histograms', () => {
+    // The shards of the first test, with known phase latencies: 1..1000 ms on one, 1001..2000 ms on the other.
+    const files = readdirSync(join(dir, 'run-a')).filter((f) => f.endsWith('.json')).map((f) => join(dir, 'run-a', f));
+    const [a, b] = files.map(read);
+    const low = withPhaseLatencies(a!, 1, 1000);
+    const high = withPhaseLatencies(b!, 1001, 2000);
+
+    const exact = producePhase(mergeResults([low, high])).producer.latency.response;
+    expect(exact.count).toBe(2000);
+    // The median of 1..2000 is 1000 ms (HDR keeps 3 significant digits); the worst shard's would be 1500.
+    expect(exact.p50).toBeGreaterThanOrEqual(999);
+    expect(exact.p50).toBeLessThanOrEqual(1001);
+    expect(exact.p99).toBeGreaterThanOrEqual(1978);
+    expect(exact.p99).toBeLessThanOrEqual(1982);
+
+    const older = { ...high, phases: high.phases.map((p) => ({ ...p, histograms: undefined })) };
+    const fallback = producePhase(mergeResults([low, older]));
+    expect(fallback.histograms).toBeUndefined();
+    expect(fallback.producer.latency.response.p50).toBe(producePhase(high).producer.latency.response.p50);
+    expect(fallback.producer.latency.response.p50).toBeGreaterThan(1490);
+    expect(percentileNote(mergeResults([low, older]))).toContain('Phases produce: the worst shard');
   });
 
   it('refuses shards of different runs with LH_MERGE_MISMATCH', async () => {

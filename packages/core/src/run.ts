@@ -10,6 +10,7 @@ import {
   consumerTotals,
   destroyConsumerHistograms,
   destroyLatencyHistograms,
+  encodeNonEmpty,
   producerTotals,
   type PhaseAccumulator,
 } from './metrics/aggregator.js';
@@ -772,6 +773,7 @@ export class Run {
         max: acc.lagMax,
         final: acc.lagFinal,
       }),
+      histograms: encodeNonEmpty(acc.histograms, acc.consumerHistograms),
     };
     destroyLatencyHistograms(acc.histograms);
     destroyConsumerHistograms(acc.consumerHistograms);

@@ -445,6 +445,12 @@ export interface PhaseResult {
   durationSeconds: number;
   producer: ProducerTotals;
   consumer: ConsumerTotals;
+  /**
+   * The HDR histograms behind the phase's percentiles, encoded like `result.histograms` (those that
+   * recorded anything), so merged shards give exact per-phase percentiles. A merge of results without
+   * them falls back to the worst shard's percentiles.
+   */
+  histograms?: Record<string, string>;
 }
 
 export interface ResultBase {

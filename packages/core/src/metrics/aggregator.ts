@@ -200,6 +200,23 @@ export function producerTotals(
   };
 }
 
+/**
+ * Histograms that recorded anything, encoded and keyed like `result.histograms` (producer.response, ...):
+ * a window's for live samples, a phase's for its result, so shard merges of phases stay exact.
+ */
+export function encodeNonEmpty(latency: LatencyHistograms, consumer: ConsumerHistograms): Record<string, string> {
+  const out: Record<string, string> = {};
+  const encodeIf = (key: string, h: Histogram) => {
+    if (h.totalCount > 0) out[key] = encodeHistogram(h);
+  };
+  encodeIf('producer.response', latency.response);
+  encodeIf('producer.service', latency.service);
+  encodeIf('producer.scheduleLag', latency.scheduleLag);
+  encodeIf('consumer.poll', consumer.poll);
+  encodeIf('consumer.endToEnd', consumer.endToEnd);
+  return out;
+}
+
 export interface PhaseAccumulator {
   name: string;
   startMs: number;
@@ -315,15 +332,7 @@ export class Aggregator {
       ph.lagFinal = lag.total;
     }
     // The window's histograms, encoded, for listeners that need the distribution (exact Prometheus buckets).
-    const histograms: Record<string, string> = {};
-    const encodeIf = (key: string, h: Histogram) => {
-      if (h.totalCount > 0) histograms[key] = encodeHistogram(h);
-    };
-    encodeIf('producer.response', this.windowHist.response);
-    encodeIf('producer.service', this.windowHist.service);
-    encodeIf('producer.scheduleLag', this.windowHist.scheduleLag);
-    encodeIf('consumer.poll', this.consumerWindowHist.poll);
-    encodeIf('consumer.endToEnd', this.consumerWindowHist.endToEnd);
+    const histograms = encodeNonEmpty(this.windowHist, this.consumerWindowHist);
     this.window = emptyCounters();
     this.windowHist.response.reset();
     this.windowHist.service.reset();

@@ -65,12 +65,42 @@ export function checkMergeable(results: readonly LoadTestResult[], names: readon
   });
 }
 
-function mergedHistogram(results: readonly LoadTestResult[], key: string): Histogram | null {
-  const present = results.map((r) => r.histograms?.[key]).filter((e): e is string => typeof e === 'string' && e.length > 0);
+type EncodedSet = Record<string, string> | undefined;
+
+function mergedHistogram(sets: readonly EncodedSet[], key: string): Histogram | null {
+  const present = sets.map((m) => m?.[key]).filter((e): e is string => typeof e === 'string' && e.length > 0);
   if (present.length === 0) return null;
   const h = createHistogram();
   for (const e of present) addEncoded(h, e);
   return h;
+}
+
+interface ExactHistograms {
+  producer: { response: Histogram | null; service: Histogram | null; scheduleLag: Histogram | null };
+  consumer: { poll: Histogram | null; endToEnd: Histogram | null };
+  /** Every merged histogram, encoded, by key. */
+  encoded: Record<string, string>;
+  destroy(): void;
+}
+
+/** Merges the encoded histogram sets of the shards key by key: exact, as if one histogram saw every record. */
+function mergeHistogramSets(sets: readonly EncodedSet[]): ExactHistograms {
+  const merged = new Map<string, Histogram>();
+  for (const key of new Set(sets.flatMap((m) => Object.keys(m ?? {})))) {
+    const h = mergedHistogram(sets, key);
+    if (h) merged.set(key, h);
+  }
+  const get = (key: string) => merged.get(key) ?? null;
+  const encoded: Record<string, string> = {};
+  for (const [key, h] of merged) encoded[key] = encodeHistogram(h);
+  return {
+    producer: { response: get('producer.response'), service: get('producer.service'), scheduleLag: get('producer.scheduleLag') },
+    consumer: { poll: get('consumer.poll'), endToEnd: get('consumer.endToEnd') },
+    encoded,
+    destroy: () => {
+      for (const h of merged.values()) h.destroy();
+    },
+  };
 }
 
 function sumCodes(maps: Array<Record<string, number>>): Record<string, number> {
@@ -82,7 +112,7 @@ function sumCodes(maps: Array<Record<string, number>>): Record<string, number> {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const max = (xs: number[]) => (xs.length ? Math.max(...xs) : 0);
 
-/** Percentiles where no histogram is stored (per-phase, per-interval): the worst shard's, an upper bound. */
+/** Percentiles where no histogram is stored (intervals, phases of older results): the worst shard's, an upper bound. */
 function worstSummary(xs: LatencySummary[]): LatencySummary {
   const counted = xs.filter((s) => s.count > 0);
   if (counted.length === 0) return xs[0] ?? { p50: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 };
@@ -247,12 +277,23 @@ function mergePhases(results: readonly LoadTestResult[]): PhaseResult[] {
   for (const r of results) for (const p of r.phases ?? []) if (!names.includes(p.name)) names.push(p.name);
   return names.map((name) => {
     const parts = results.map((r) => r.phases.find((p) => p.name === name)).filter((p): p is PhaseResult => Boolean(p));
-    return {
-      ...parts[0]!,
-      durationSeconds: max(parts.map((p) => p.durationSeconds)),
-      producer: mergeProducer(parts.map((p) => p.producer)),
-      consumer: mergeConsumer(parts.map((p) => p.consumer)),
-    };
+    const base = { ...parts[0]!, durationSeconds: max(parts.map((p) => p.durationSeconds)) };
+    // Exact when every shard stored the phase's histograms; otherwise the worst shard's percentiles.
+    if (!parts.every((p) => p.histograms)) {
+      delete base.histograms;
+      return { ...base, producer: mergeProducer(parts.map((p) => p.producer)), consumer: mergeConsumer(parts.map((p) => p.consumer)) };
+    }
+    const exact = mergeHistogramSets(parts.map((p) => p.histograms));
+    try {
+      return {
+        ...base,
+        producer: mergeProducer(parts.map((p) => p.producer), exact.producer),
+        consumer: mergeConsumer(parts.map((p) => p.consumer), exact.consumer),
+        histograms: exact.encoded,
+      };
+    } finally {
+      exact.destroy();
+    }
   });
 }
 
@@ -264,25 +305,15 @@ export interface MergeOptions {
 }
 
 /**
- * Merges the shard results of one run into the cluster-wide result. Top-level producer and consumer
- * percentiles are exact (merged histograms); per-phase and per-interval percentiles are not stored as
- * histograms, so the merge reports the worst shard's value there (an upper bound), and says so.
+ * Merges the shard results of one run into the cluster-wide result. Top-level and per-phase producer and
+ * consumer percentiles are exact (merged histograms); per-interval percentiles are not stored as
+ * histograms, so the merge reports the worst shard's value there (an upper bound); `loadhouse merge` says so.
  */
 export function mergeResults(results: readonly LoadTestResult[], options: MergeOptions = {}): LoadTestResult {
   checkMergeable(results, options.names);
-  const hist = (key: string) => mergedHistogram(results, key);
-  const producerH = { response: hist('producer.response'), service: hist('producer.service'), scheduleLag: hist('producer.scheduleLag') };
-  const consumerH = { poll: hist('consumer.poll'), endToEnd: hist('consumer.endToEnd') };
-  const histograms: Record<string, string> = {};
-  const keys = new Set(results.flatMap((r) => Object.keys(r.histograms ?? {})));
+  const exact = mergeHistogramSets(results.map((r) => r.histograms));
+  const histograms = exact.encoded;
   try {
-    for (const key of keys) {
-      const h = hist(key);
-      if (h) {
-        histograms[key] = encodeHistogram(h);
-        h.destroy();
-      }
-    }
     const first = results[0]!;
     const states = results.map((r) => r.state);
     const state = states.includes('failed') ? 'failed' : states.includes('aborted') ? 'aborted' : 'completed';
@@ -303,8 +334,8 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       endedAt: results.map((r) => r.endedAt).sort().at(-1)!,
       durationSeconds: max(results.map((r) => r.durationSeconds)),
       shard: null,
-      producer: mergeProducer(results.map((r) => r.producer), producerH),
-      consumer: mergeConsumer(results.map((r) => r.consumer), consumerH),
+      producer: mergeProducer(results.map((r) => r.producer), exact.producer),
+      consumer: mergeConsumer(results.map((r) => r.consumer), exact.consumer),
       integrity: mergeIntegrity(results.map((r) => r.integrity)),
       phases: mergePhases(results),
       resources: { byShard: results.map((r) => ({ shard: r.shard, ...r.resources })) },
@@ -334,7 +365,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     out.criteria = evaluateCriteria(out, criteria);
     return out;
   } finally {
-    for (const h of [...Object.values(producerH), ...Object.values(consumerH)]) h?.destroy();
+    exact.destroy();
   }
 }
 
