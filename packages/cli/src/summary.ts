@@ -57,7 +57,8 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   const p = result.producer;
   const lines: string[] = [];
   const stateText = result.partial ? `${result.state}, partial: ${result.endMessage}` : result.state;
-  lines.push(`Scenario: ${result.scenario}  (${stateText}; ${result.durationSeconds.toFixed(1)} s measured)`);
+  const warmup = result.warmupSeconds > 0 ? `, the first ${result.warmupSeconds} s warm-up not counted` : '';
+  lines.push(`Scenario: ${result.scenario}  (${stateText}; ran ${result.durationSeconds.toFixed(1)} s${warmup})`);
   lines.push('');
   lines.push('Producer:');
   lines.push(`  Messages sent: ${int(p.acked)}  (scheduled ${int(p.scheduled)}, failed ${int(p.failed)}, dropped ${int(p.dropped)})`);
