@@ -56,18 +56,21 @@ describe('loadhouse run (embedded agent)', () => {
     expect(code, io.out + io.err).toBe(0);
   });
 
-  it('exit 1: a criterion fails when the agent adds 150 ms per produce call', async () => {
+  it('exit 1: a criterion fails when the agent adds 600 ms per produce call, and the summary raises the red flag', async () => {
     const dir = tempDir();
     const io = captureIo();
     const code = await main(
-      ['run', 'high-throughput', '--duration', '3', '--target-rate', '500', '--partitions', '1', '--results-dir', dir, '--agent-produce-latency-ms', '150'],
+      ['run', 'high-throughput', '--duration', '3', '--target-rate', '500', '--partitions', '1', '--results-dir', dir, '--agent-produce-latency-ms', '600'],
       io,
     );
     const result = onlyResult(dir);
     const p99 = result.criteria.find((c) => c.metric === 'producer.latency.p99')!;
     expect(p99.passed).toBe(false);
-    expect(p99.measured!).toBeGreaterThanOrEqual(150);
+    expect(p99.measured!).toBeGreaterThanOrEqual(600);
     expect(io.out).toMatch(/❌ P99 latency < 100 ms/);
+    // The plan's red flag, from the resource monitor, in the result and in the summary.
+    expect((result.resources as { warnings: string[] }).warnings.join('\n')).toMatch(/^P99 [\d.]+ ms > 500 ms: investigate slow S3 uploads/m);
+    expect(io.out).toMatch(/Red flags:\n {2}! P99 [\d.]+ ms > 500 ms: investigate slow S3 uploads or connection issues/);
     expect(code).toBe(1);
   });
 

@@ -53,6 +53,14 @@ export function criteriaTable(criteria: CriterionOutcome[], color = false): stri
   );
 }
 
+/** The resource monitor's warnings: the plan's red flags, and a slow start; per shard in a merged result. */
+function redFlags(result: LoadTestResult): string[] {
+  const list = (x: unknown) => (Array.isArray(x) ? x.filter((w): w is string => typeof w === 'string') : []);
+  const r = result.resources as { warnings?: unknown; byShard?: Array<{ shard?: { index: number } | null; warnings?: unknown }> };
+  if (Array.isArray(r.byShard)) return r.byShard.flatMap((s, i) => list(s.warnings).map((w) => `shard ${s.shard?.index ?? i}: ${w}`));
+  return list(r.warnings);
+}
+
 export function formatSummary(result: LoadTestResult, options: SummaryOptions = {}): string {
   const p = result.producer;
   const lines: string[] = [];
@@ -117,6 +125,12 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     lines.push('');
     lines.push(`Generator: saturated in ${result.generator.saturatedWindows} of ${result.generator.totalWindows} windows`);
     for (const w of result.generator.warnings) lines.push(`  ! ${w}`);
+  }
+  const flags = redFlags(result);
+  if (flags.length) {
+    lines.push('');
+    lines.push('Red flags:');
+    for (const w of flags) lines.push(`  ! ${w}`);
   }
   if (result.criteria.length) {
     lines.push('');

@@ -938,6 +938,7 @@ export class Run {
       p99: measured.filter((s) => s.producer.latency.response.count > 0).map((s) => ({ t: s.elapsedSeconds, v: s.producer.latency.response.p99 })),
       p99Total: result.producer.latency.response.p99,
       p999Total: result.producer.latency.response.p999,
+      warmupSeconds: this.opts.warmupSeconds,
     });
     return {
       generator: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeStability, growthPercent, linearSlope, throughputVariancePercent, type Point } from './analysis.js';
+import { analyzeStability, coldStart, growthPercent, linearSlope, sawtoothCycles, throughputVariancePercent, type Point } from './analysis.js';
 import { ProcessMonitor, readProcess } from './process-stats.js';
 
 const MB = 1024 * 1024;
@@ -43,6 +43,38 @@ describe('stability analysis', () => {
     expect(f.warnings.join('\n')).toMatch(/P99 600.0 ms > 500 ms/);
     expect(f.warnings.join('\n')).toMatch(/P999 6000 ms > 5 s/);
     expect(f.warnings.join('\n')).toMatch(/Latency rising/);
+  });
+});
+
+describe('sawtooth and slow start', () => {
+  const none = { generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 };
+
+  it('counts cycles of rapid growth and drop in the target memory, and flags three or more', () => {
+    // 600 MB climbing to 900 MB over 5 samples, then back to 600 MB: five times.
+    const saw: Point[] = [];
+    for (let i = 0; i < 30; i++) saw.push({ t: i * 10, v: (600 + (i % 6) * 60) * MB });
+    expect(sawtoothCycles(saw)).toBe(4); // the fifth climb never drops
+    expect(analyzeStability({ ...none, targetRss: saw }).warnings.join('\n')).toMatch(/Target memory sawtooth: 4 cycles/);
+    // Growth without drops, and small wobbles, are no sawtooth.
+    const ramp = Array.from({ length: 30 }, (_, i) => ({ t: i * 10, v: (600 + i * 20) * MB }));
+    const wobble = Array.from({ length: 30 }, (_, i) => ({ t: i * 10, v: (800 + (i % 2 ? 40 : -40)) * MB }));
+    expect(sawtoothCycles(ramp)).toBe(0);
+    expect(sawtoothCycles(wobble)).toBe(0);
+    expect(analyzeStability({ ...none, targetRss: wobble }).warnings).toEqual([]);
+  });
+
+  it('finds a slow start and how long it lasted, and suggests a warm-up that covers it', () => {
+    // The shape of a 15 s run against a freshly started agent: three slow windows, then 25-77 ms.
+    const p99 = [218, 93, 121, 34, 25, 57, 49, 40, 50, 36, 44, 55, 77, 28, 53].map((v, i) => ({ t: i + 1, v }));
+    expect(coldStart(p99)).toEqual({ seconds: 3, startP99: 218, laterMedianP99: 50 });
+    const f = analyzeStability({ ...none, targetRss: [], p99, warmupSeconds: 2 });
+    expect(f.warnings.join('\n')).toMatch(/Slow start: window P99 up to 218.0 ms in the first 3 s, median 50.0 ms after: .* a warm-up of 5 s/);
+    // A steady run, and a run with a single slow window late, have no slow start.
+    const steady = Array.from({ length: 15 }, (_, i) => ({ t: i + 1, v: 40 + (i % 3) * 5 }));
+    expect(coldStart(steady)).toBeNull();
+    expect(coldStart(steady.map((p, i) => (i === 10 ? { ...p, v: 400 } : p)))).toBeNull();
+    // Too few windows to judge.
+    expect(coldStart(p99.slice(0, 9))).toBeNull();
   });
 });
 

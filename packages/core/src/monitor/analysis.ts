@@ -67,6 +67,67 @@ export function driftPercent(points: readonly Point[]): number | null {
   return growthPercent(points);
 }
 
+/**
+ * Cycles of rapid growth and drop (the plan's "sawtooth" red flag): a rise of at least `fraction` of the
+ * series mean from a low, followed by a fall of at least as much from the high. A steady or steadily
+ * growing series has none; allocation churn that a collector keeps catching up with has many.
+ */
+export function sawtoothCycles(points: readonly Point[], fraction = 0.2): number {
+  if (points.length < 3) return 0;
+  const step = fraction * mean(points.map((p) => p.v));
+  if (step <= 0) return 0;
+  let cycles = 0;
+  let low = points[0]!.v;
+  let high = -Infinity;
+  for (const { v } of points) {
+    if (high === -Infinity) {
+      // Looking for a rise from the lowest point so far.
+      if (v < low) low = v;
+      else if (v - low >= step) high = v;
+    } else if (v > high) {
+      high = v;
+    } else if (high - v >= step) {
+      cycles++;
+      low = v;
+      high = -Infinity;
+    }
+  }
+  return cycles;
+}
+
+export interface ColdStart {
+  /** Seconds from the first measured window to the end of the last slow one at the start. */
+  seconds: number;
+  /** The highest window P99 in those seconds, ms. */
+  startP99: number;
+  /** Median window P99 after them, ms. */
+  laterMedianP99: number;
+}
+
+/**
+ * A slow start: the first windows' P99 more than twice (and 20 ms above) the median of the later ones.
+ * Compilation, connection set-up and empty caches in the generator or the target cause it; it weighs on a
+ * short run's percentiles, and a warm-up leaves it out.
+ */
+export function coldStart(p99: readonly Point[]): ColdStart | null {
+  if (p99.length < 10) return null;
+  const k = Math.max(1, Math.floor(p99.length / 10));
+  const later = p99.slice(k).map((p) => p.v).sort((a, b) => a - b);
+  const median = later[Math.floor(later.length / 2)]!;
+  const slow = (v: number) => v > 2 * median && v - median >= 20;
+  if (!p99.slice(0, k).some((p) => slow(p.v))) return null;
+  // The slow stretch: from the start up to the last slow window among the first quarter of the run.
+  let end = 0;
+  const quarter = Math.max(k, Math.floor(p99.length / 4));
+  for (let i = 0; i < quarter; i++) if (slow(p99[i]!.v)) end = i;
+  const windowSeconds = p99.length > 1 ? (p99[p99.length - 1]!.t - p99[0]!.t) / (p99.length - 1) : 1;
+  return {
+    seconds: Math.ceil(p99[end]!.t - p99[0]!.t + windowSeconds),
+    startP99: Math.max(...p99.slice(0, end + 1).map((p) => p.v)),
+    laterMedianP99: median,
+  };
+}
+
 export interface StabilityInputs {
   /** Target RSS over time (seconds, bytes). */
   targetRss: readonly Point[];
@@ -78,6 +139,8 @@ export interface StabilityInputs {
   p99: readonly Point[];
   p99Total: number;
   p999Total: number;
+  /** Warm-up the run already left out, seconds (the p99 points start after it). */
+  warmupSeconds?: number;
 }
 
 export interface StabilityFigures {
@@ -87,6 +150,9 @@ export interface StabilityFigures {
   generatorMemorySlopeMbPerHour: number | null;
   throughputVariancePercent: number | null;
   p99DriftPercent: number | null;
+  /** Growth-and-drop cycles of the target's RSS (see sawtoothCycles). */
+  targetMemorySawtoothCycles: number;
+  coldStart: ColdStart | null;
   warnings: string[];
 }
 
@@ -101,6 +167,8 @@ export function analyzeStability(input: StabilityInputs): StabilityFigures {
     generatorMemorySlopeMbPerHour: slope(input.generatorRss),
     throughputVariancePercent: throughputVariancePercent(input.throughput),
     p99DriftPercent: driftPercent(input.p99),
+    targetMemorySawtoothCycles: sawtoothCycles(input.targetRss),
+    coldStart: coldStart(input.p99),
     warnings: [],
   };
   // The plan's red flags ("Analyzing Results" and "Troubleshooting").
@@ -111,6 +179,18 @@ export function analyzeStability(input: StabilityInputs): StabilityFigures {
   }
   if (figures.memorySlopeMbPerHour !== null && figures.memorySlopeMbPerHour > 100 && input.targetRss.length >= 10) {
     figures.warnings.push(`Target memory grows ${figures.memorySlopeMbPerHour.toFixed(0)} MB/hour (> 100 MB/hour): memory leak?`);
+  }
+  if (figures.targetMemorySawtoothCycles >= 3) {
+    figures.warnings.push(
+      `Target memory sawtooth: ${figures.targetMemorySawtoothCycles} cycles of rapid growth and drop (>= 20% of its mean): allocation churn or GC thrashing`,
+    );
+  }
+  const cold = figures.coldStart;
+  if (cold) {
+    figures.warnings.push(
+      `Slow start: window P99 up to ${cold.startP99.toFixed(1)} ms in the first ${cold.seconds} s, median ${cold.laterMedianP99.toFixed(1)} ms after: ` +
+        `compilation, connection set-up or cold caches weigh on this run's percentiles; a warm-up of ${(input.warmupSeconds ?? 0) + cold.seconds} s (--warmup) leaves them out`,
+    );
   }
   return figures;
 }
