@@ -18,6 +18,16 @@ describe('stability analysis', () => {
     expect(f.memoryGrowthPercent!).toBeLessThan(60);
   });
 
+  it('reports the slope of a short run but raises the flag only over 10 minutes or more', () => {
+    // A target filling its caches: +20 MB a second for 15 s, then the same rise spread over 20 minutes.
+    const start = Array.from({ length: 15 }, (_, i) => ({ t: i, v: (150 + i * 20) * MB }));
+    const short = analyzeStability({ targetRss: start, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 });
+    expect(short.memorySlopeMbPerHour).toBeGreaterThan(70_000);
+    expect(short.warnings).toEqual([]);
+    const long = start.map((p, i) => ({ t: i * 80, v: p.v }));
+    expect(analyzeStability({ targetRss: long, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 }).warnings.join('\n')).toMatch(/MB\/hour/);
+  });
+
   it('slope of a flat series is zero and raises no flag', () => {
     const pts = Array.from({ length: 50 }, (_, i) => ({ t: i, v: 800 * MB }));
     expect(linearSlope(pts)).toBe(0);
@@ -38,7 +48,7 @@ describe('stability analysis', () => {
   });
 
   it("flags the plan's latency red flags", () => {
-    const p99 = Array.from({ length: 20 }, (_, i) => ({ t: i, v: 10 + i * 10 }));
+    const p99 = Array.from({ length: 40 }, (_, i) => ({ t: i, v: 10 + i * 10 }));
     const f = analyzeStability({ targetRss: [], generatorRss: [], throughput: [], p99, p99Total: 600, p999Total: 6000 });
     expect(f.warnings.join('\n')).toMatch(/P99 600.0 ms > 500 ms/);
     expect(f.warnings.join('\n')).toMatch(/P999 6000 ms > 5 s/);

@@ -157,6 +157,14 @@ export interface StabilityFigures {
 }
 
 const MB = 1024 * 1024;
+/**
+ * A slope flag needs a span where start-up allocation (caches and pools filling) no longer dominates: a
+ * target's first 15 s extrapolate to thousands of MB/hour. The figure is reported for any span.
+ */
+const MIN_SLOPE_SPAN_SECONDS = 600;
+/** "Latency rising" compares the first and last tenth of the windows: at least 3 windows each. */
+const MIN_DRIFT_WINDOWS = 30;
+const span = (pts: readonly Point[]) => (pts.length ? pts[pts.length - 1]!.t - pts[0]!.t : 0);
 
 export function analyzeStability(input: StabilityInputs): StabilityFigures {
   const slope = (pts: readonly Point[]) => (pts.length >= 2 ? (linearSlope(pts) * 3600) / MB : null);
@@ -174,10 +182,10 @@ export function analyzeStability(input: StabilityInputs): StabilityFigures {
   // The plan's red flags ("Analyzing Results" and "Troubleshooting").
   if (input.p99Total > 500) figures.warnings.push(`P99 ${input.p99Total.toFixed(1)} ms > 500 ms: investigate slow S3 uploads or connection issues`);
   if (input.p999Total > 5000) figures.warnings.push(`P999 ${input.p999Total.toFixed(0)} ms > 5 s: retry storms or lock contention`);
-  if (figures.p99DriftPercent !== null && figures.p99DriftPercent > 50 && input.p99.length >= 10) {
+  if (figures.p99DriftPercent !== null && figures.p99DriftPercent > 50 && input.p99.length >= MIN_DRIFT_WINDOWS) {
     figures.warnings.push(`Latency rising over time: P99 up ${figures.p99DriftPercent.toFixed(0)}% from the first to the last window (memory leak or resource exhaustion?)`);
   }
-  if (figures.memorySlopeMbPerHour !== null && figures.memorySlopeMbPerHour > 100 && input.targetRss.length >= 10) {
+  if (figures.memorySlopeMbPerHour !== null && figures.memorySlopeMbPerHour > 100 && input.targetRss.length >= 10 && span(input.targetRss) >= MIN_SLOPE_SPAN_SECONDS) {
     figures.warnings.push(`Target memory grows ${figures.memorySlopeMbPerHour.toFixed(0)} MB/hour (> 100 MB/hour): memory leak?`);
   }
   if (figures.targetMemorySawtoothCycles >= 3) {
