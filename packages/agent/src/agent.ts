@@ -43,6 +43,8 @@ const UPLOAD_CONCURRENCY = 8;
 const STOP_FLUSH_MS = 10_000;
 /** Free segment chunks kept for reuse. */
 const CHUNK_POOL_BYTES = 128 * 1024 * 1024;
+/** How often stored segments are checked against their topic's retention. */
+const RETENTION_CHECK_MS = 1_000;
 
 function storageFailed(store: ObjectStore, what: string, err: unknown): LoadhouseError {
   return new LoadhouseError(
@@ -121,6 +123,30 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
   }
   ready = true;
 
+  // Retention: segments stored longer than their topic's retention (or the agent's default) leave the index
+  // at once and are deleted from storage; a failed delete is logged (a restart finds and expires them again).
+  let expiring = false;
+  const expireSegments = async (): Promise<void> => {
+    if (expiring) return;
+    expiring = true;
+    try {
+      const now = Date.now();
+      for (const t of registry.all()) {
+        const retention = t.retentionMs ?? o.retentionMs;
+        if (retention === undefined) continue;
+        const keys = t.partitions.flatMap((p) => p.expire(now - retention).map((s) => s.key));
+        if (keys.length === 0) continue;
+        for (const k of keys) cache.drop(k);
+        metrics.segmentsExpired.inc({ org_id: t.orgLabel, topic: t.name }, keys.length);
+        await store.delete(keys).catch((err: unknown) => o.log(`retention: could not delete ${keys.length} segments of '${t.name}': ${(err as Error).message}`));
+      }
+    } finally {
+      expiring = false;
+    }
+  };
+  const retentionTimer = setInterval(() => void expireSegments(), RETENTION_CHECK_MS);
+  retentionTimer.unref();
+
   const flushAll = async (): Promise<void> => {
     const logs = [...registry.all()].flatMap((t) => t.partitions);
     await Promise.all(logs.map((l) => l.flush()));
@@ -132,6 +158,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     stopping ??= (async () => {
       state.stopping = true;
       ready = false;
+      clearInterval(retentionTimer);
       let timer: NodeJS.Timeout | undefined;
       const flushed = await Promise.race([
         flushAll().then(() => true),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agentOptionsFromFlags, parseBinArgs } from './cli.js';
+import { agentArgs } from './spawn.js';
 
 const parse = (argv: string[]) => {
   const raw = parseBinArgs(argv, () => {});
@@ -15,14 +16,23 @@ describe('loadhouse-agent flags', () => {
     expect(
       parse([
         '--grpc-port', '0', '--http-port', '0', '--data-dir', '/tmp/x', '--segment-max-bytes', '4096', '--segment-max-age-ms', '50',
-        '--cache-max-bytes', '0', '--sink', '--fault-s3-error-rate', '0.1', '--fault-s3-latency-ms', '50',
+        '--cache-max-bytes', '0', '--retention-ms', '60000', '--sink', '--fault-s3-error-rate', '0.1', '--fault-s3-latency-ms', '50',
         '--fault-produce-latency-ms', '10-30', '--fault-stall', '3-4', '--fault-drop-every', '1000',
       ]),
     ).toEqual({
-      host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: '/tmp/x', segmentMaxBytes: 4096, segmentMaxAgeMs: 50, cacheMaxBytes: 0, sink: true,
+      host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: '/tmp/x', segmentMaxBytes: 4096, segmentMaxAgeMs: 50, cacheMaxBytes: 0, retentionMs: 60000, sink: true,
       s3ErrorRate: 0.1, s3LatencyMs: 50, produceLatencyMs: [10, 30], stall: [3, 4], dropEvery: 1000,
     });
     expect(parse(['--fault-produce-latency-ms', '20']).produceLatencyMs).toBe(20);
+  });
+
+  it('spawnAgent passes every option to the child as the flag that maps back to it', () => {
+    const options = {
+      host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: '/tmp/x', keepData: true, segmentMaxBytes: 4096, segmentMaxAgeMs: 50, cacheMaxBytes: 0,
+      retentionMs: 60000, maxRequestBytes: 2048, sink: true, s3ErrorRate: 0.1, s3LatencyMs: 50, produceLatencyMs: [10, 30] as const, stall: [3, 4] as const,
+      dropEvery: 1000,
+    };
+    expect(parse(agentArgs(options))).toEqual(options);
   });
 
   it('keeps S3 strings as typed (no number coercion)', () => {

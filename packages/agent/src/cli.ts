@@ -33,6 +33,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   { name: 'segment-max-bytes', kind: 'integer', value: '<bytes>', min: 1024, description: `Roll a segment at this size (default ${8 * MiB})` },
   { name: 'segment-max-age-ms', kind: 'integer', value: '<ms>', min: 1, description: 'Roll a segment at this age (default 1000)' },
   { name: 'cache-max-bytes', kind: 'integer', value: '<bytes>', min: 0, description: `Segment cache bound (default ${256 * MiB})` },
+  { name: 'retention-ms', kind: 'integer', value: '<ms>', min: 1, description: 'Delete stored segments this long after they were stored, for topics created without retention_ms (default: keep everything)' },
   { name: 'max-request-bytes', kind: 'integer', value: '<bytes>', min: 1024, description: `Largest accepted produce request (default ${64 * MiB})` },
   { name: 'sink', kind: 'boolean', description: 'Ack ProduceBatch without storing anything (offsets advance, Consume returns nothing)' },
   { name: 'fault-s3-error-rate', kind: 'number', value: '<rate>', min: 0, max: 1, description: 'Fault: fraction 0..1 of storage requests answered 503 SlowDown' },
@@ -118,7 +119,7 @@ export function agentOptionsFromFlags(raw: Record<string, unknown>, argv: readon
   if (v.dataDir !== undefined) options.dataDir = str('dataDir');
   if (v.keepData === true) options.keepData = true;
   if (v.sink === true) options.sink = true;
-  for (const k of ['segmentMaxBytes', 'segmentMaxAgeMs', 'cacheMaxBytes', 'maxRequestBytes'] as const) {
+  for (const k of ['segmentMaxBytes', 'segmentMaxAgeMs', 'cacheMaxBytes', 'retentionMs', 'maxRequestBytes'] as const) {
     if (v[k] !== undefined) options[k] = int(k);
   }
   if (v.faultS3ErrorRate !== undefined) options.s3ErrorRate = int('faultS3ErrorRate');

@@ -20,6 +20,8 @@ export class AgentMetrics {
   readonly producerBytes: Counter<'org_id' | 'topic'>;
   readonly producerLatency: Histogram<'org_id' | 'topic'>;
   readonly consumerRecords: Counter<'org_id' | 'topic' | 'consumer_group'>;
+  /** Not a StreamHouse metric: the reference agent's own, hence its own prefix. */
+  readonly segmentsExpired: Counter<'org_id' | 'topic'>;
 
   constructor() {
     const registers = [this.registry];
@@ -35,6 +37,7 @@ export class AgentMetrics {
     this.producerBytes = new Counter({ name: 'streamhouse_producer_bytes_total', help: 'Key and value bytes acked to producers', labelNames: ['org_id', 'topic'], registers });
     this.producerLatency = new Histogram({ name: 'streamhouse_producer_latency_seconds', help: 'Time from a produce request to its ack', labelNames: ['org_id', 'topic'], buckets: LATENCY_BUCKETS, registers });
     this.consumerRecords = new Counter({ name: 'streamhouse_consumer_records_total', help: 'Records returned to consumers', labelNames: ['org_id', 'topic', 'consumer_group'], registers });
+    this.segmentsExpired = new Counter({ name: 'loadhouse_agent_segments_expired_total', help: 'Stored segments deleted because they outlived the retention', labelNames: ['org_id', 'topic'], registers });
     collectDefaultMetrics({ register: this.registry });
   }
 

@@ -49,6 +49,11 @@ export interface AgentOptions extends AgentFaults {
   segmentMaxAgeMs?: number;
   /** Byte bound of the LRU cache of stored segments (default 256 MiB). */
   cacheMaxBytes?: number;
+  /**
+   * Delete stored segments once they have been stored this long, for topics created without their own
+   * `retention_ms` (a topic's own retention always applies). Default: keep everything.
+   */
+  retentionMs?: number;
   /** Largest accepted request, and key+value bytes of one produce call (default 64 MiB). */
   maxRequestBytes?: number;
   /** Ack ProduceBatch without storing anything: offsets advance, Consume returns nothing. */
@@ -67,6 +72,7 @@ export interface ResolvedOptions {
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
   cacheMaxBytes: number;
+  retentionMs: number | undefined;
   maxRequestBytes: number;
   sink: boolean;
   faults: ResolvedFaults;
@@ -169,6 +175,7 @@ export function resolveOptions(o: AgentOptions = {}): ResolvedOptions {
     segmentMaxBytes: int('segmentMaxBytes', o.segmentMaxBytes, 8 * MiB, 1024, 1024 * MiB),
     segmentMaxAgeMs: int('segmentMaxAgeMs', o.segmentMaxAgeMs, 1000, 1, 3_600_000),
     cacheMaxBytes: int('cacheMaxBytes', o.cacheMaxBytes, 256 * MiB, 0),
+    retentionMs: o.retentionMs === undefined ? undefined : int('retentionMs', o.retentionMs, 0, 1),
     maxRequestBytes: int('maxRequestBytes', o.maxRequestBytes, 64 * MiB, 1024, 1024 * MiB),
     sink: o.sink === true,
     faults: resolveFaults(o),

@@ -12,6 +12,8 @@ export interface StoredSegment {
   baseOffset: number;
   endOffset: number;
   key: string;
+  /** When this agent stored it, or found it in storage at start-up (epoch ms): retention counts from here. */
+  storedAtMs: number;
 }
 
 /** What every partition log of an agent shares. */
@@ -197,7 +199,7 @@ export class PartitionLog {
       }
       attempt = 0;
       this.pending.shift();
-      this.stored.push({ baseOffset: p.segment.baseOffset, endOffset: p.segment.endOffset, key: p.key });
+      this.stored.push({ baseOffset: p.segment.baseOffset, endOffset: p.segment.endOffset, key: p.key, storedAtMs: Date.now() });
       this.flushes.inc();
       p.settle();
       setTimeout(() => p.segment.release(), RELEASE_GRACE_MS).unref();
@@ -222,6 +224,16 @@ export class PartitionLog {
     await loop;
   }
 
+  /**
+   * Takes the stored segments stored before `cutoffMs` out of the index, oldest first, and returns them for
+   * deletion. Reads of their offsets then start at the oldest record still kept.
+   */
+  expire(cutoffMs: number): StoredSegment[] {
+    let n = 0;
+    while (n < this.stored.length && this.stored[n]!.storedAtMs < cutoffMs) n++;
+    return n === 0 ? [] : this.stored.splice(0, n);
+  }
+
   /** Segments not yet stored. */
   get unstoredSegments(): number {
     return this.pending.length + (this.open ? 1 : 0);
@@ -239,7 +251,8 @@ export class PartitionLog {
       if (offset >= seg.baseOffset) return offset < seg.endOffset ? seg : undefined;
     }
     const stored = this.stored;
-    if (stored.length === 0) return this.pending.length > 0 ? this.pending[0]!.segment : undefined;
+    // Nothing stored (yet, or any more after retention): the oldest segment still in memory.
+    if (stored.length === 0) return this.pending.length > 0 ? this.pending[0]!.segment : this.open;
     // Last stored segment with baseOffset <= offset (or the first one, when the offset is older than all).
     let lo = 0;
     let hi = stored.length - 1;

@@ -81,6 +81,15 @@ export class SegmentCache {
     this.metrics.cacheSize.set(this.bytes);
   }
 
+  /** Drops one segment (deleted by retention). */
+  drop(key: string): void {
+    const s = this.entries.get(key);
+    if (!s) return;
+    this.entries.delete(key);
+    this.bytes -= s.memoryBytes;
+    this.metrics.cacheSize.set(this.bytes);
+  }
+
   /** Drops every segment whose key starts with `prefix` (a deleted topic). */
   dropPrefix(prefix: string): void {
     for (const [k, s] of this.entries) {

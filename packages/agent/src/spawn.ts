@@ -57,6 +57,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   add('segment-max-bytes', o.segmentMaxBytes);
   add('segment-max-age-ms', o.segmentMaxAgeMs);
   add('cache-max-bytes', o.cacheMaxBytes);
+  add('retention-ms', o.retentionMs);
   add('max-request-bytes', o.maxRequestBytes);
   if (o.sink) args.push('--sink');
   add('fault-s3-error-rate', o.s3ErrorRate);

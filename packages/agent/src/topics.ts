@@ -236,9 +236,12 @@ export class TopicRegistry {
           list.pop();
         }
       }
+      // Storage listings carry no reliable time here (a folder and S3 differ), so retention restarts for what a
+      // restarted agent finds: it keeps such segments one retention period longer, never shorter.
+      const foundAt = Date.now();
       for (let i = 0; i < list.length; i++) {
         const s = list[i]!;
-        log.stored.push({ baseOffset: s.base, endOffset: i + 1 < list.length ? list[i + 1]!.base : end, key: s.key });
+        log.stored.push({ baseOffset: s.base, endOffset: i + 1 < list.length ? list[i + 1]!.base : end, key: s.key, storedAtMs: foundAt });
       }
       if (end > 0) log.nextOffset = end;
     }

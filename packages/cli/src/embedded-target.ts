@@ -56,6 +56,7 @@ export async function startEmbeddedTarget(v: FlagValues, env: NodeJS.ProcessEnv 
     httpPort: 0,
     ...(typeof v.agentStorage === 'string' ? { dataDir: v.agentStorage } : {}),
     ...(s3 ? { s3 } : {}),
+    ...(typeof v.agentRetentionMs === 'number' ? { retentionMs: v.agentRetentionMs } : {}),
     ...faults,
   });
   const exited = new Promise<number | null>((resolve) => {
