@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real services the tests start themselves, only when missing (Debian packages, as root):
-# Prometheus (plugin-prometheus's real-Prometheus test) and Chromium (the HTML report's browser test).
+# Prometheus (plugin-prometheus's real-Prometheus test), Chromium (the HTML report's browser test) and
+# OpenSSL (certificates for the TLS test of `loadhouse check`).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 updated=0
@@ -16,3 +17,4 @@ apt_install() {
 [ -x /usr/bin/prometheus ] || apt_install --no-install-recommends prometheus
 # Chromium with its recommended fonts, so the report's canvas text renders as in a desktop browser.
 [ -x /usr/bin/chromium ] || apt_install chromium
+[ -x /usr/bin/openssl ] || apt_install --no-install-recommends openssl

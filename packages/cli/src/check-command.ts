@@ -1,10 +1,13 @@
 // `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
-import { LoadhouseError, StreamHouseClient, isServiceError, grpc } from '@loadhouse/core';
+import { LoadhouseError, StreamHouseClient, isServiceError, grpc, type ClientOptions } from '@loadhouse/core';
 import { EXIT } from './exit-codes.js';
-import { readFlags, type FlagSpec } from './flags.js';
+import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
 import { runPreflight } from './plugins.js';
-import { parseHostPort } from './run-command.js';
+import { targetFromFlags } from './run-command.js';
+
+/** The connection flags `run` has, for a check of the same target the same way. */
+const sameAsRun = (name: string): FlagSpec => RUN_FLAGS.find((f) => f.name === name)!;
 
 export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'target', kind: 'string', value: '<host:port>', group: 'target', description: 'gRPC address of the StreamHouse server or agent', default: 'localhost:50051' },
@@ -12,11 +15,12 @@ export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'org', kind: 'string', value: '<id>', group: 'target', description: 'Organization id sent as x-organization-id' },
   { name: 'connect-timeout', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'target', description: 'Seconds to wait for the gRPC connection', default: 5 },
   { name: 'ready-timeout', kind: 'number', value: '<seconds>', min: 0, group: 'target', description: 'Seconds to wait for /ready to answer 200', default: 30 },
+  ...['tls-ca', 'tls-cert', 'tls-key', 'auth-token'].map(sameAsRun),
 ];
 
 /** Connects, and checks that the peer speaks streamhouse.StreamHouse (ListTopics answers). */
-export async function checkGrpc(address: string, org: string | undefined, timeoutMs: number): Promise<number> {
-  const client = new StreamHouseClient(address, { organizationId: org });
+export async function checkGrpc(address: string, options: ClientOptions, timeoutMs: number): Promise<number> {
+  const client = new StreamHouseClient(address, options);
   try {
     await client.waitForReady(timeoutMs);
     try {
@@ -35,8 +39,9 @@ export async function checkGrpc(address: string, org: string | undefined, timeou
 
 export async function checkCommand(raw: Record<string, unknown>, io: Io): Promise<number> {
   const v = readFlags(CHECK_FLAGS, raw);
-  const address = parseHostPort('target', v.target as string);
-  const topics = await checkGrpc(address, v.org as string | undefined, (v.connectTimeout as number) * 1000);
+  const target = targetFromFlags(v, io.env)!;
+  const address = target.address;
+  const topics = await checkGrpc(address, { organizationId: target.organizationId, tls: target.tls, metadata: target.metadata }, target.connectTimeoutMs!);
   io.stdout(`ok  gRPC ${address}: streamhouse.StreamHouse answers (${topics} topics)\n`);
   await runPreflight((v.httpTarget as string).replace(/\/+$/, ''), (v.readyTimeout as number) * 1000, io);
   return EXIT.OK;

@@ -1,7 +1,11 @@
 // `loadhouse check`: the pre-flight on its own, against the agent and against things that are not StreamHouse.
+import { execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { grpc } from '@loadhouse/core';
+import { grpc, streamHouseServiceDefinition } from '@loadhouse/core';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { main } from './main.js';
 import { captureIo } from './test-io.js';
@@ -57,4 +61,43 @@ it('fails the readiness check with the URL and what it received', async () => {
   expect(io.err).toContain('LH_HEALTH_CHECK_FAILED');
   expect(io.err).toContain(`${notReadyUrl}/ready`);
   expect(io.err).toContain('503');
+});
+
+it('checks a TLS target with --tls-ca and a bearer token, the way `run` connects', async () => {
+  // A CA and a server certificate for 127.0.0.1, made with the openssl command line.
+  const dir = mkdtempSync(join(tmpdir(), 'lh-tls-'));
+  const ssl = (args: string) => execSync(`openssl ${args}`, { cwd: dir, stdio: 'pipe' });
+  ssl('req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=loadhouse-test-ca -keyout ca.key -out ca.pem');
+  ssl('req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr');
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out server.pem');
+  // A TLS gRPC server answering ListTopics, recording the authorization it was sent.
+  const seen: string[] = [];
+  const server = new grpc.Server();
+  server.addService(streamHouseServiceDefinition(), {
+    ListTopics: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      seen.push(String(call.metadata.get('authorization')[0] ?? ''));
+      cb(null, { topics: [] });
+    },
+  } as unknown as grpc.UntypedServiceImplementation);
+  const read = (f: string) => readFileSync(join(dir, f));
+  const creds = grpc.ServerCredentials.createSsl(null, [{ private_key: read('server.key'), cert_chain: read('server.pem') }]);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))));
+  try {
+    const args = ['check', '--target', `127.0.0.1:${port}`, '--http-target', agent.httpAddress, '--connect-timeout', '3'];
+    const ok = captureIo();
+    expect(await main([...args, '--tls-ca', join(dir, 'ca.pem'), '--auth-token', 's3cret'], ok), ok.err).toBe(0);
+    expect(ok.out).toContain(`ok  gRPC 127.0.0.1:${port}: streamhouse.StreamHouse answers (0 topics)`);
+    expect(seen).toEqual(['Bearer s3cret']);
+    // Without the CA the handshake fails: the check says the target is unreachable.
+    const plain = captureIo();
+    expect(await main(args, plain)).toBe(2);
+    expect(plain.err).toContain('LH_TARGET_UNREACHABLE');
+    const missing = captureIo();
+    expect(await main([...args, '--tls-ca', join(dir, 'nope.pem')], missing)).toBe(2);
+    expect(missing.err).toMatch(/LH_INVALID_OPTION.*--tls-ca cannot read/);
+  } finally {
+    server.forceShutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

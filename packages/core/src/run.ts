@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evaluateCriteria, LiveCriteria } from './criteria.js';
-import { LoadhouseError, type ErrorCode } from './errors.js';
+import { ERROR_CODES, LoadhouseError, type ErrorCode } from './errors.js';
 import {
   Aggregator,
   consumerTotals,
@@ -28,7 +28,7 @@ import {
   validateCriterion,
   type ResolvedOptions,
 } from './options.js';
-import type { EventBus } from './plugins/event-bus.js';
+import { HookRefusal, type EventBus } from './plugins/event-bus.js';
 import { MetricSources } from './plugins/metric-sources.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { ConsumerPool } from './pools/consumer-pool.js';
@@ -266,12 +266,17 @@ export class Run {
 
   private async preflight(): Promise<void> {
     await this.plugins.setup(this.opts.plugins);
-    await this.bus.callHook('test:before', {
-      scenario: this.scenario.name,
-      topic: this.topic,
-      config: deepFreeze(structuredClone(this.config)),
-      target: Object.freeze({ ...this.opts.target, metadata: undefined, tls: undefined }),
-    });
+    // A test:before hook may refuse the run (a failed pre-flight): its error ends it here, before any load.
+    await this.bus
+      .callGate('test:before', {
+        scenario: this.scenario.name,
+        topic: this.topic,
+        config: deepFreeze(structuredClone(this.config)),
+        target: Object.freeze({ ...this.opts.target, metadata: undefined, tls: undefined }),
+      })
+      .catch((err: unknown) => {
+        throw err instanceof HookRefusal ? refusalError(err) : err;
+      });
     this.client = await connectTarget(this.opts.target);
     if (this.opts.resultsDir !== false) {
       this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
@@ -966,6 +971,21 @@ export class Run {
       warnings: stability.warnings,
     };
   }
+}
+
+/**
+ * The run-ending error of a refusing hook: the plugin's own code when it threw a loadhouse error (from any
+ * copy of @loadhouse/core, so by shape), else LH_PLUGIN_FAILED; the message names the plugin.
+ */
+function refusalError(r: HookRefusal): LoadhouseError {
+  const e = r.error as { code?: unknown; message?: unknown; details?: unknown } | null;
+  const code = typeof e?.code === 'string' && e.code in ERROR_CODES ? (e.code as ErrorCode) : 'LH_PLUGIN_FAILED';
+  const who = r.owner ? `Plugin "${r.owner}"` : 'A hook';
+  const details = typeof e?.details === 'object' && e.details !== null ? { ...(e.details as Record<string, unknown>) } : {};
+  return new LoadhouseError(code, `${who} refused the run in ${r.where}, before any load: ${r.message}`, {
+    cause: r.error,
+    details: { ...details, ...(r.owner ? { plugin: r.owner } : {}) },
+  });
 }
 
 function round3(x: number): number {

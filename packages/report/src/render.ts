@@ -31,7 +31,7 @@ import { REPORT_CSS, REPORT_SCRIPT, uplotAssets } from './page-assets.js';
 import { decadeLabel } from './spectrum.js';
 
 export interface ReportOptions {
-  /** The page title (default: `loadhouse: <scenario> (<start time>)`). */
+  /** The page title (default: `loadhouse: <scenario>`). */
   title?: string;
 }
 

@@ -26,6 +26,18 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
+/** A gate hook threw: who, where, and what. */
+export class HookRefusal extends Error {
+  constructor(
+    readonly owner: string | undefined,
+    readonly where: string,
+    readonly error: unknown,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+    this.name = 'HookRefusal';
+  }
+}
+
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private readonly hooks = new Map<string, HookEntry[]>();
@@ -83,6 +95,21 @@ export class EventBus {
         await (entry.fn as unknown as (...a: unknown[]) => unknown)(...(args as unknown[]));
       } catch (error) {
         this.onFailure({ owner: entry.owner, where: `hook '${String(name)}'`, error });
+      }
+    }
+  }
+
+  /**
+   * Runs the hooks of `name` one after the other and stops at the first that throws: for hooks that may
+   * refuse the run (test:before). The error is rethrown with the hook's owner.
+   */
+  async callGate<K extends keyof LoadhouseHooks>(name: K, ...args: Args<LoadhouseHooks[K]>): Promise<void> {
+    const list = [...(this.hooks.get(name as string) ?? [])];
+    for (const entry of list) {
+      try {
+        await (entry.fn as unknown as (...a: unknown[]) => unknown)(...(args as unknown[]));
+      } catch (error) {
+        throw new HookRefusal(entry.owner, `hook '${String(name)}'`, error);
       }
     }
   }

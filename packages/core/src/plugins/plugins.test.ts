@@ -2,7 +2,7 @@
 // sources in samples and criteria, and a live criterion that aborts the run.
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoadTest, definePlugin, isLoadhouseError, PLUGIN_API_VERSION, type LoadhousePlugin, type Sample } from '../index.js';
+import { createLoadTest, definePlugin, isLoadhouseError, LoadhouseError, PLUGIN_API_VERSION, StreamHouseClient, type LoadhousePlugin, type Sample } from '../index.js';
 
 let agent: Agent;
 
@@ -159,6 +159,54 @@ describe('plugins during a run', () => {
     expect(outcome('test.final')).toMatchObject({ measured: 7, passed: false });
     expect(outcome('target.notProvided')).toMatchObject({ measured: null, passed: false });
     expect(outcome('target.notProvided').note).toMatch(/unknown metric/);
+  });
+
+  it.each([
+    ['a loadhouse error keeps its code', () => new LoadhouseError('LH_HEALTH_CHECK_FAILED', '/ready answered 503 for 5 s'), 'LH_HEALTH_CHECK_FAILED', '/ready answered 503 for 5 s'],
+    ['another error is LH_PLUGIN_FAILED', () => new TypeError('no bucket configured'), 'LH_PLUGIN_FAILED', 'no bucket configured'],
+  ] as const)('a test:before hook that throws refuses the run before any load (%s)', async (_, error, code, reason) => {
+    const order: string[] = [];
+    const gate = definePlugin({
+      name: 'gate',
+      apiVersion: 1,
+      setup(ctx) {
+        ctx.hooks.hook('test:before', () => {
+          throw error();
+        });
+        return () => void order.push('teardown gate');
+      },
+    });
+    const after = definePlugin({
+      name: 'after',
+      apiVersion: 1,
+      setup(ctx) {
+        ctx.hooks.hook('test:before', () => void order.push('after test:before'));
+        return () => void order.push('teardown after');
+      },
+    });
+    let scenarioRan = false;
+    const topic = `refused-${code.toLowerCase()}`;
+    const run = createLoadTest({ target: agent.grpcAddress, resultsDir: false, topic, plugins: [gate, after] }).run({
+      name: 'refused',
+      criteria: [],
+      async run(c) {
+        scenarioRan = true;
+        await c.produce({ rate: 100 });
+      },
+    });
+    const err = await run.then(() => null, (e: unknown) => e);
+    expect(isLoadhouseError(err, code)).toBe(true);
+    expect((err as Error).message).toBe(`Plugin "gate" refused the run in hook 'test:before', before any load: ${reason}`);
+    expect((err as LoadhouseError).details).toMatchObject({ plugin: 'gate' });
+    // Later hooks, the scenario and the target never saw the run; every plugin was torn down.
+    expect(scenarioRan).toBe(false);
+    expect(order).toEqual(['teardown after', 'teardown gate']);
+    const client = new StreamHouseClient(agent.grpcAddress);
+    try {
+      expect((await client.listTopics()).topics.map((t) => t.name)).not.toContain(topic);
+    } finally {
+      client.close();
+    }
   });
 
   it('a live criterion violated for abortAfterSeconds aborts the run', async () => {
