@@ -20,6 +20,21 @@ export function defineConfig(config: LoadhouseConfig): LoadhouseConfig {
   return config;
 }
 
+const CONFIG_KEYS = ['target', 'plugins', 'scenario', 'options'];
+
+/**
+ * A TypeScript file outside an ESM package is compiled to CommonJS, and its default export then arrives one
+ * level down (`{ __esModule: true, default: config }`); unwrap that, never a configuration.
+ */
+function unwrapDefault(value: unknown): unknown {
+  let v = value;
+  while (typeof v === 'object' && v !== null && (v as { __esModule?: unknown }).__esModule === true) {
+    // Compiled ES module exports: its default, or nothing when it has only named exports.
+    v = (v as { default?: unknown }).default;
+  }
+  return v;
+}
+
 function invalid(file: string, what: string): LoadhouseError {
   return new LoadhouseError('LH_CONFIG_INVALID', `${file}: ${what}`);
 }
@@ -39,8 +54,13 @@ export async function loadConfig(file: string, cwd: string): Promise<LoadhouseCo
   } catch (cause) {
     throw new LoadhouseError('LH_CONFIG_INVALID', `Cannot load ${path}: ${(cause as Error).message}`, { cause });
   }
-  const c = (mod.default ?? mod) as LoadhouseConfig;
-  if (typeof c !== 'object' || c === null) throw invalid(path, 'the default export must be an object (use defineConfig({...}))');
+  const c = unwrapDefault(mod.default) as LoadhouseConfig | undefined;
+  if (c === undefined) throw invalid(path, 'no default export: export default defineConfig({...})');
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw invalid(path, 'the default export must be an object (use defineConfig({...}))');
+  const unknown = Object.keys(c).filter((k) => !CONFIG_KEYS.includes(k));
+  if (unknown.length > 0) {
+    throw invalid(path, `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}: a configuration has ${CONFIG_KEYS.join(', ')}`);
+  }
   if (c.target !== undefined && typeof c.target !== 'string' && typeof (c.target as TargetOptions).address !== 'string') {
     throw invalid(path, 'target must be "host:port" or { address: "host:port", ... }');
   }

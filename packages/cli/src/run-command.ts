@@ -104,6 +104,13 @@ export function embeddedWorkers(values: FlagValues, embedded: EmbeddedTarget | u
   return { workers: Math.max(1, availableParallelism() - 1) };
 }
 
+/** The config's target object with what the command line set: flags given override it, flag defaults do not. */
+function withConfigTarget(fromConfig: TargetOptions, fromFlags: TargetOptions, raw: Record<string, unknown>): TargetOptions {
+  const flags = { ...fromFlags };
+  if (raw.connectTimeout === undefined && fromConfig.connectTimeoutMs !== undefined) delete flags.connectTimeoutMs;
+  return { ...fromConfig, ...flags };
+}
+
 /** Starts the embedded agent when no --target was given. */
 export async function prepareTarget(values: FlagValues, io: Io): Promise<{ target: TargetOptions; embedded?: EmbeddedTarget }> {
   const target = targetFromFlags(values, io.env);
@@ -205,7 +212,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   try {
     const prepared = await prepareTarget(values, io);
     embedded = prepared.embedded;
-    const target = config?.target && typeof config.target === 'object' && raw.target === undefined ? { ...config.target, ...prepared.target } : prepared.target;
+    const target = config?.target && typeof config.target === 'object' && raw.target === undefined ? withConfigTarget(config.target, prepared.target, raw) : prepared.target;
     const result = await executeScenario(scenario, values, target, io, run.signal, { embedded, config, raw });
     return exitCodeFor(result, run.interrupted());
   } finally {
