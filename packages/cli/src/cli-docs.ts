@@ -31,7 +31,8 @@ export function renderCliDocs(): string {
     if (def.flags.length) {
       out.push('| Flag | Meaning |', '|---|---|');
       for (const f of def.flags) {
-        const name = f.kind === 'boolean' ? `--${f.name}` : `--${f.name} ${f.value ?? '<value>'}`;
+        const flag = f.alias ? `-${f.alias}, --${f.name}` : `--${f.name}`;
+        const name = f.kind === 'boolean' ? flag : `${flag} ${f.value ?? '<value>'}`;
         out.push(`| \`${name}\` | ${flagHelp(f).replace(/\|/g, '\\|')} |`);
       }
       out.push('');
@@ -40,6 +41,7 @@ export function renderCliDocs(): string {
       out.push('Examples:', '', '```bash', ...def.examples, '```', '');
     }
   }
+  out.push('## `loadhouse scenarios`', '', 'Lists the built-in scenarios, one line each (the table at the top of this page).', '');
   out.push('## Exit codes', '', '| Code | Meaning |', '|---|---|');
   for (const [k, code] of Object.entries(EXIT)) out.push(`| ${code} | ${EXIT_TEXT[k as keyof typeof EXIT]} |`);
   out.push('');

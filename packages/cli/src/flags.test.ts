@@ -11,6 +11,27 @@ describe('flag parsing', () => {
     expect(p.values.s3ProbeInterval).toBe(2);
   });
 
+  it('keeps text values as typed: a number-like org, token, topic or run id is not turned into a number', () => {
+    const p = parseCommandLine(['run', 'high-throughput', '--run-id', '007', '--org', '0123', '--topic', '1e3', '--auth-token', '0x1F']);
+    expect(p.values).toMatchObject({ runId: '007', org: '0123', topic: '1e3', authToken: '0x1F' });
+    expect(parseCommandLine(['run', 'high-throughput', '--org=0042']).values.org).toBe('0042');
+    expect(parseCommandLine(['merge', 'a.json', '-o', '007.json']).values.out).toBe('007.json');
+  });
+
+  it('reads numbers as decimals only, and an empty text as missing', () => {
+    const err = (argv: string[]) => {
+      try {
+        parseCommandLine(argv);
+      } catch (e) {
+        return e;
+      }
+      throw new Error('expected a throw');
+    };
+    expect(err(['run', 'high-throughput', '--partitions', '0x10'])).toMatchObject({ code: 'LH_INVALID_OPTION', message: '--partitions must be a number, got "0x10"' });
+    expect(err(['run', 'high-throughput', '--org', ''])).toMatchObject({ code: 'LH_INVALID_OPTION', message: '--org needs a value <id>' });
+    expect(parseCommandLine(['run', 'high-throughput', '--target-rate', '1_000', '--warmup', '2.5']).values).toMatchObject({ targetRate: 1000, warmup: 2.5 });
+  });
+
   it('applies per-scenario defaults', () => {
     expect(parseCommandLine(['run', 'stability']).values.duration).toBe(604800);
     expect(parseCommandLine(['run', 'consumer-lag']).values.produceRate).toBe(1_000_000);

@@ -85,6 +85,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'agent-drop-every', kind: 'integer', value: '<n>', min: 1, group: 'agent', description: 'Embedded agent fault: silently lose every Nth record per partition' },
 ];
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function fail(flag: string, message: string): never {
   throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} ${message}`, { details: { flag } });
 }
@@ -105,7 +107,9 @@ export function coerceFlag(spec: FlagSpec, raw: unknown): string | number | bool
     if (spec.choices && !spec.choices.includes(s)) fail(spec.name, `must be one of ${spec.choices.join(', ')}, got ${JSON.stringify(s)}`);
     return s;
   }
-  const n = typeof raw === 'number' ? raw : Number(String(raw).replace(/_/g, ''));
+  // Decimal numbers only (underscores may group digits): `0x10`, `1e`, `Infinity` and `3s` are mistakes.
+  const text = String(raw).replace(/_/g, '');
+  const n = typeof raw === 'number' ? raw : DECIMAL.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(n)) fail(spec.name, `must be a number, got ${JSON.stringify(raw)}`);
   if (spec.kind === 'integer' && !Number.isInteger(n)) fail(spec.name, `must be a whole number, got ${n}`);
   if (spec.min !== undefined) {
@@ -119,14 +123,49 @@ export function camel(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** The key cac gives a flag: it camel-cases only letter-dash-letter (`s3-endpoint` stays as is). */
+export function cacKey(name: string): string {
+  return name.replace(/([a-z])-([a-z])/g, (_, a: string, b: string) => a + b.toUpperCase());
+}
+
+/** The text the command line gave a flag (`--name v`, `--name=v`, `-a v`, `-a=v`; the last one wins). */
+function rawValue(argv: readonly string[], spec: FlagSpec): string | undefined {
+  const names = [`--${spec.name}`, ...(spec.alias ? [`-${spec.alias}`] : [])];
+  let found: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    for (const n of names) {
+      if (a === n && i + 1 < argv.length) found = argv[i + 1];
+      else if (a.startsWith(`${n}=`)) found = a.slice(n.length + 1);
+    }
+  }
+  return found;
+}
+
+/**
+ * cac (through mri) turns number-like values into numbers, so `--org 0123` would arrive as 123 and `--partitions
+ * 0x10` as 16. Every valued flag given once takes its text from the command line instead: strings stay as
+ * typed, and numbers are parsed by coerceFlag's rules.
+ */
+export function restoreRawValues(options: Record<string, unknown>, specs: readonly FlagSpec[], argv: readonly string[]): void {
+  for (const spec of specs) {
+    if (spec.kind === 'boolean') continue;
+    for (const key of new Set([camel(spec.name), cacKey(spec.name)])) {
+      if (options[key] === undefined || Array.isArray(options[key])) continue;
+      const raw = rawValue(argv, spec);
+      if (raw !== undefined) options[key] = raw;
+    }
+  }
+}
+
 /** Typed values of every flag in `specs`, keyed by camelCase name, defaults applied. */
 export function readFlags(specs: FlagSpec[], raw: Record<string, unknown>): Record<string, string | number | boolean | undefined> {
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const spec of specs) {
     const key = camel(spec.name);
     // cac camel-cases only letter-dash-letter (`s3-endpoint` stays as is): accept both spellings.
-    const cacKey = spec.name.replace(/([a-z])-([a-z])/g, (_, a: string, b: string) => a + b.toUpperCase());
-    out[key] = coerceFlag(spec, raw[key] ?? raw[cacKey]);
+    out[key] = coerceFlag(spec, raw[key] ?? raw[cacKey(spec.name)]);
   }
   return out;
 }

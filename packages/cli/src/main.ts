@@ -3,7 +3,7 @@ import { cac, type CAC, type Command } from 'cac';
 import { isLoadhouseError, LoadhouseError } from '@loadhouse/core';
 import { SCENARIOS } from './catalog.js';
 import { EXIT } from './exit-codes.js';
-import { camel, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
+import { camel, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
 import { runCommand, scenarioFlagValues } from './run-command.js';
 import { agentCommand, AGENT_FLAGS } from './agent-command.js';
@@ -16,10 +16,12 @@ export const VERSION = '0.1.0';
 
 /** Help text of a flag: its description and default (per scenario for scenario flags). */
 export function flagHelp(spec: FlagSpec): string {
-  if (spec.default !== undefined && spec.kind !== 'boolean') return `${spec.description} (default: ${spec.default})`;
+  const description = spec.choices ? `${spec.description}: ${spec.choices.join(', ')}` : spec.description;
+  if (spec.default !== undefined && spec.kind !== 'boolean') return `${description} (default: ${spec.default})`;
   const key = camel(spec.name);
-  const per = SCENARIOS.filter((s) => s.defaults[key] !== undefined).map((s) => `${s.name} ${s.defaults[key]!.toLocaleString('en-US')}`);
-  return per.length ? `${spec.description} (default: ${per.join(', ')})` : spec.description;
+  // Plain numbers, so a default pasted back is accepted.
+  const per = SCENARIOS.filter((s) => s.defaults[key] !== undefined).map((s) => `${s.name} ${s.defaults[key]}`);
+  return per.length ? `${description} (default: ${per.join(', ')})` : description;
 }
 
 function addFlags(cmd: Command, specs: FlagSpec[]): void {
@@ -118,6 +120,12 @@ export function buildCli(io: Io, onResult: (code: Promise<number>) => void): CAC
   return cli;
 }
 
+/** Valued flags of the matched command keep the text they were given (see restoreRawValues). */
+function restoreMatched(cli: CAC, argv: readonly string[]): void {
+  const def = commandDefinitions().find((d) => d.name === cli.matchedCommandName);
+  if (def) restoreRawValues(cli.options, def.flags, argv);
+}
+
 function report(err: unknown, io: Io): number {
   if (isLoadhouseError(err)) {
     io.stderr(`error ${err.code}: ${err.message}\n`);
@@ -151,8 +159,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let pending: Promise<number> | undefined;
   const cli = buildCli(io, (p) => (pending = p));
   try {
-    cli.parse(['node', 'loadhouse', ...joinNegativeValues(argv)], { run: false });
+    const args = joinNegativeValues(argv);
+    cli.parse(['node', 'loadhouse', ...args], { run: false });
     if (cli.options.help || cli.options.version) return EXIT.OK;
+    restoreMatched(cli, args);
     if (!cli.matchedCommand) {
       if (cli.args.length) {
         throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(cli.args[0])}. Run loadhouse --help for the commands.`);
@@ -188,7 +198,9 @@ export interface ParsedCommandLine {
  */
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedCommandLine {
   const cli = buildCli(silentIo(env), () => undefined);
-  cli.parse(['node', 'loadhouse', ...joinNegativeValues(argv)], { run: false });
+  const joined = joinNegativeValues(argv);
+  cli.parse(['node', 'loadhouse', ...joined], { run: false });
+  restoreMatched(cli, joined);
   const cmd = cli.matchedCommand;
   if (!cmd) throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(argv[0])}`);
   try {
