@@ -48,6 +48,7 @@ function sample(over: { p99?: number; failed?: number; scheduled?: number; msgsP
 const result = {
   producer: {
     msgsPerSec: 99_500,
+    targetRate: 100_000,
     rateErrorPercent: 0.5,
     errors: 0,
     errorRatePercent: 0,
@@ -104,6 +105,12 @@ describe('resolveMetric', () => {
     // Before any consumer ran, a sample has no integrity: unknown, not 0.
     expect(resolveMetric(sample(), 'integrity.missing')).toBeNull();
     expect(evaluateCriteria(sample(), [{ metric: 'integrity.missing', op: '==', value: 0 }])[0]!.note).toMatch(/no value was measured/);
+  });
+
+  it('has no rate error for a run that asked for nothing after warm-up (unknown, so its criterion fails)', () => {
+    const idle = { ...result, producer: { ...result.producer, targetRate: 0, acked: 0, msgsPerSec: 0, rateErrorPercent: 0 } };
+    expect(resolveMetric(idle, 'producer.rateErrorPercent')).toBeNull();
+    expect(evaluateCriteria(idle, [{ metric: 'producer.rateErrorPercent', op: '<=', value: 5 }])[0]).toMatchObject({ measured: null, passed: false });
   });
 
   it('derives per-window figures on a sample', () => {

@@ -92,6 +92,8 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
           return target > 0 ? Math.abs((stats.msgsPerSec ?? 0) / target - 1) * 100 : null;
         }
       }
+      // A run that asked for nothing after warm-up has no rate error to judge: unknown, not 0 %.
+      if (!sample && parts[1] === 'rateErrorPercent' && !((stats.targetRate ?? 0) > 0)) return null;
     }
     if (parts[0] === 'consumer' && parts[1] === 'lag' && section) {
       const lag = section.lag;

@@ -74,6 +74,14 @@ class LoadTestHandle implements LoadTest {
       throw new LoadhouseError('LH_RUN_STATE', 'run() was already called on this load test; create a new one with createLoadTest() for another run.');
     }
     validateScenario(scenario);
+    const planned = scenario.plannedSeconds;
+    if (this.options.warmupSeconds > 0 && typeof planned === 'number' && planned > 0 && this.options.warmupSeconds >= planned) {
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `options.warmupSeconds (${this.options.warmupSeconds} s) must be shorter than the scenario's ${planned} s: nothing would be measured`,
+        { details: { option: 'options.warmupSeconds', value: this.options.warmupSeconds } },
+      );
+    }
     this.state = 'running';
     try {
       this.current = new Run(this.options, scenario, this.bus, this.sinks);

@@ -155,6 +155,14 @@ describe('pre-flight', () => {
     expect(result.producer.sent).toBe(0);
   });
 
+  it('a warm-up as long as the planned run is refused before connecting: nothing would be measured', async () => {
+    // An unreachable target: the refusal must come first.
+    const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 100 }, resultsDir: false, warmupSeconds: 5 });
+    const err = await lt.run({ name: 'short', criteria: [], plannedSeconds: 5, run: async () => undefined }).catch((e: unknown) => e);
+    expect(isLoadhouseError(err, 'LH_INVALID_OPTION')).toBe(true);
+    expect((err as Error).message).toBe("options.warmupSeconds (5 s) must be shorter than the scenario's 5 s: nothing would be measured");
+  });
+
   it('run() can be called once per load test', async () => {
     const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 100 }, resultsDir: false });
     await lt.run({ name: 'once', criteria: [], run: async () => undefined }).catch(() => undefined);
