@@ -96,6 +96,13 @@ it('checks a TLS target with --tls-ca and a bearer token, the way `run` connects
     const missing = captureIo();
     expect(await main([...args, '--tls-ca', join(dir, 'nope.pem')], missing)).toBe(2);
     expect(missing.err).toMatch(/LH_INVALID_OPTION.*--tls-ca cannot read/);
+    // Material that cannot work is refused before connecting: a certificate without its key, a CA that is no PEM.
+    const noKey = captureIo();
+    expect(await main([...args, '--tls-cert', join(dir, 'server.pem')], noKey)).toBe(2);
+    expect(noKey.err).toContain('LH_INVALID_OPTION: options.target.tls: a client certificate needs its key too');
+    const notPem = captureIo();
+    expect(await main([...args, '--tls-ca', join(dir, 'san.ext')], notPem)).toBe(2);
+    expect(notPem.err).toContain('the CA holds no PEM certificate');
   } finally {
     server.forceShutdown();
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { validatePlugins } from './plugins/plugin-host.js';
 import { checkConsumerRate, type ResolvedConsumeOptions } from './pools/consumer-pool.js';
 import type { ResolvedProduceOptions } from './pools/producer-pool.js';
 import { AckMode } from './proto/messages.js';
-import type { TlsOptions } from './proto/client.js';
+import { checkTls, type TlsOptions } from './proto/client.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
 import type { AckModeName, ConsumeOptions, Criterion, LoadhousePlugin, LoadTestOptions, Logger, ProduceOptions, StartOffset } from './types.js';
 
@@ -130,6 +130,7 @@ function resolveTarget(target: unknown): ResolvedTarget {
   if (o.tls !== undefined && typeof o.tls !== 'boolean' && (typeof o.tls !== 'object' || o.tls === null)) {
     throw invalid('options.target.tls', 'true or TLS options { ca, cert, key, serverName }', o.tls);
   }
+  if (typeof o.tls === 'object' && o.tls !== null) checkTls(o.tls as TlsOptions);
   if (o.metadata !== undefined) {
     if (typeof o.metadata !== 'object' || o.metadata === null) throw invalid('options.target.metadata', 'an object of strings', o.metadata);
     for (const [k, v] of Object.entries(o.metadata)) {

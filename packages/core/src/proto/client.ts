@@ -1,5 +1,6 @@
 // A typed StreamHouse client over @grpc/grpc-js: a pool of channels (one TCP connection each),
 // raised HTTP/2 windows, deadlines, tenant and auth metadata, optional TLS.
+import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { LoadhouseError } from '../errors.js';
 import type { StreamHouseMethod, StreamHouseMethods } from './messages.js';
@@ -51,8 +52,37 @@ export function defaultChannelOptions(): grpc.ChannelOptions {
 function credentialsFor(tls: ClientOptions['tls']): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();
   if (tls === true) return grpc.credentials.createSsl();
+  checkTls(tls);
   const buf = (v: string | Buffer | undefined) => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
   return grpc.credentials.createSsl(buf(tls.ca), buf(tls.key), buf(tls.cert));
+}
+
+/**
+ * TLS material is checked the way the connection will use it (PEM that parses, a key that matches its
+ * certificate), so a wrong file is a coded error now rather than a handshake failure later.
+ */
+export function checkTls(tls: TlsOptions): void {
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `options.target.tls: a client ${tls.cert === undefined ? 'key' : 'certificate'} needs its ${tls.cert === undefined ? 'certificate' : 'key'} too (mutual TLS takes both; --tls-cert with --tls-key)`,
+      { details: { option: 'options.target.tls' } },
+    );
+  }
+  // Node ignores a CA without any certificate block in it; a connection would then fail its handshake.
+  if (tls.ca !== undefined && !String(tls.ca).includes('-----BEGIN CERTIFICATE-----')) {
+    throw new LoadhouseError('LH_INVALID_OPTION', 'options.target.tls: the CA holds no PEM certificate (-----BEGIN CERTIFICATE-----); check --tls-ca', {
+      details: { option: 'options.target.tls' },
+    });
+  }
+  try {
+    createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
+  } catch (cause) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `options.target.tls: the CA, certificate or key is not usable PEM (${(cause as Error).message}); check --tls-ca, --tls-cert, --tls-key`, {
+      cause,
+      details: { option: 'options.target.tls' },
+    });
+  }
 }
 
 const ClientCtor = grpc.makeGenericClientConstructor(streamHouseServiceDefinition(), 'StreamHouse');
