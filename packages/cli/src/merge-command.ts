@@ -1,7 +1,8 @@
 // `loadhouse merge shard-*.json -o merged.json`: the cluster-wide result of a sharded run, exact percentiles.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LoadhouseError, initHistograms, mergeResults, type LoadTestResult } from '@loadhouse/core';
+import { readResult } from '@loadhouse/report';
 import { EXIT } from './exit-codes.js';
 import { readFlags, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
@@ -11,26 +12,6 @@ export const MERGE_FLAGS: FlagSpec[] = [
   { name: 'out', alias: 'o', kind: 'string', value: '<file.json>', group: 'output', description: 'Where to write the merged result', default: 'merged.json' },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the merged result JSON to stdout instead of the summary' },
 ];
-
-async function readResultFile(path: string): Promise<LoadTestResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new LoadhouseError('LH_RESULT_INVALID', `Cannot read ${path}: ${(cause as Error).message}`, { cause });
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (cause) {
-    throw new LoadhouseError('LH_RESULT_INVALID', `${path} is not JSON: ${(cause as Error).message}`, { cause });
-  }
-  const r = doc as Partial<LoadTestResult>;
-  if (typeof r !== 'object' || r === null || typeof r.schemaVersion !== 'number' || !r.producer || !Array.isArray(r.series)) {
-    throw new LoadhouseError('LH_RESULT_INVALID', `${path} is not a loadhouse result (no schemaVersion, producer or series).`);
-  }
-  return r as LoadTestResult;
-}
 
 /** Which merged percentiles are exact and which are upper bounds. */
 export function percentileNote(merged: LoadTestResult): string {
@@ -45,7 +26,7 @@ export function percentileNote(merged: LoadTestResult): string {
 export async function mergeCommand(files: string[], raw: Record<string, unknown>, io: Io): Promise<number> {
   const v = readFlags(MERGE_FLAGS, raw);
   if (files.length === 0) throw new LoadhouseError('LH_INVALID_OPTION', 'merge needs result files: loadhouse merge results/*.json -o merged.json');
-  const results = await Promise.all(files.map(readResultFile));
+  const results = await Promise.all(files.map(readResult));
   await initHistograms();
   const merged = mergeResults(results, { names: files });
   const out = v.out as string;

@@ -42,7 +42,10 @@ describe('writeReport', () => {
   it('rejects files that are not loadhouse results with LH_RESULT_INVALID naming the file', async () => {
     const cases: Array<[string, string, string]> = [
       ['no-version.json', JSON.stringify({ series: [] }), 'schemaVersion'],
-      ['no-series.json', JSON.stringify({ schemaVersion: 1, series: {} }), 'series'],
+      ['no-series.json', JSON.stringify({ ...makeResult({ histograms: false }), series: {} }), 'its series is an object, not an array'],
+      ['bare.json', JSON.stringify({ schemaVersion: 1, series: [] }), 'its scenario is missing'],
+      ['empty-producer.json', JSON.stringify({ ...makeResult({ histograms: false }), producer: {} }), 'its producer has no latency section'],
+      ['future.json', JSON.stringify({ ...makeResult({ histograms: false }), schemaVersion: 999 }), 'schemaVersion 999, newer than this loadhouse reads'],
       ['array.json', '[1, 2]', 'JSON object'],
       ['broken.json', '{"schemaVersion": 1, "series": [', 'not valid JSON'],
     ];
@@ -51,6 +54,6 @@ describe('writeReport', () => {
       await writeFile(path, text);
       await expectInvalid(path, fragment);
     }
-    await expectInvalid(join(dir, 'missing.json'), 'ENOENT');
+    await expectInvalid(join(dir, 'missing.json'), 'no such file');
   });
 });
