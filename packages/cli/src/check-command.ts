@@ -11,7 +11,7 @@ const sameAsRun = (name: string): FlagSpec => RUN_FLAGS.find((f) => f.name === n
 
 export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'target', kind: 'string', value: '<host:port>', group: 'target', description: 'gRPC address of the StreamHouse server or agent', default: 'localhost:50051' },
-  { name: 'http-target', kind: 'string', value: '<url>', group: 'target', description: 'HTTP base address (/health, /ready, /metrics)', default: 'http://localhost:8080' },
+  { name: 'http-target', kind: 'string', value: '<url>', group: 'target', description: 'HTTP base address (/health, /ready, /metrics) (default: http://<host of --target>:8080)' },
   { name: 'org', kind: 'string', value: '<id>', group: 'target', description: 'Organization id sent as x-organization-id' },
   { name: 'connect-timeout', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'target', description: 'Seconds to wait for the gRPC connection', default: 5 },
   { name: 'ready-timeout', kind: 'number', value: '<seconds>', min: 0, group: 'target', description: 'Seconds to wait for /ready to answer 200', default: 30 },
@@ -43,6 +43,8 @@ export async function checkCommand(raw: Record<string, unknown>, io: Io): Promis
   const address = target.address;
   const topics = await checkGrpc(address, { organizationId: target.organizationId, tls: target.tls, metadata: target.metadata }, target.connectTimeoutMs!);
   io.stdout(`ok  gRPC ${address}: streamhouse.StreamHouse answers (${topics} topics)\n`);
-  await runPreflight((v.httpTarget as string).replace(/\/+$/, ''), (v.readyTimeout as number) * 1000, io);
+  // Without --http-target, the HTTP side of the same host, on StreamHouse's default port.
+  const host = address.slice(0, address.lastIndexOf(':'));
+  await runPreflight(target.httpAddress ?? `http://${host}:8080`, (v.readyTimeout as number) * 1000, io);
   return EXIT.OK;
 }

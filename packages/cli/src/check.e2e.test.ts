@@ -46,6 +46,15 @@ it('passes against the reference agent', async () => {
   expect(io.err).toMatch(/\/health 200, \/ready 200/);
 });
 
+it('takes --http-target as host:port too, and refuses what is no http(s) address', async () => {
+  const io = captureIo();
+  expect(await main(['check', '--target', agent.grpcAddress, '--http-target', agent.httpAddress.replace('http://', '')], io), io.err).toBe(0);
+  expect(io.err).toContain(`Pre-flight ${agent.httpAddress}: /health 200`);
+  const bad = captureIo();
+  expect(await main(['check', '--target', agent.grpcAddress, '--http-target', 'ftp://host:21'], bad)).toBe(2);
+  expect(bad.err).toContain('LH_INVALID_OPTION: --http-target must be an http(s) address like http://host:8080 (or host:8080), got "ftp://host:21"');
+});
+
 it('names a gRPC peer that is not StreamHouse', async () => {
   const io = captureIo();
   const code = await main(['check', '--target', `127.0.0.1:${notStreamHousePort}`, '--http-target', agent.httpAddress], io);

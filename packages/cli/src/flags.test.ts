@@ -32,6 +32,28 @@ describe('flag parsing', () => {
     expect(parseCommandLine(['run', 'high-throughput', '--target-rate', '1_000', '--warmup', '2.5']).values).toMatchObject({ targetRate: 1000, warmup: 2.5 });
   });
 
+  it('refuses flags the scenario does not read, and agent flags with --target, naming them', () => {
+    const err = (argv: string[]) => {
+      try {
+        parseCommandLine(argv);
+      } catch (e) {
+        return e as Error & { code: string };
+      }
+      throw new Error('expected a throw');
+    };
+    expect(err(['run', 'high-throughput', '--producer-count', '3'])).toMatchObject({
+      code: 'LH_INVALID_OPTION',
+      message: expect.stringMatching(/^--producer-count does not apply to high-throughput, which takes --duration, --target-rate, .*--consumers$/),
+    });
+    expect(err(['run', 'many-producers', '--duration', '3', '--consumers', '4']).message).toMatch(/^--duration, --consumers do not apply to many-producers/);
+    expect(err(['run', 'high-throughput', '--target', 'h:1', '--agent-drop-every', '5']).message).toBe(
+      '--agent-drop-every configures the embedded agent, which is not started when --target is given',
+    );
+    // What a scenario reads is accepted.
+    expect(parseCommandLine(['run', 'consumer-lag', '--produce-rate', '10', '--consumers', '2', '--batch-size', '10']).values.produceRate).toBe(10);
+    expect(parseCommandLine(['run', 'high-throughput', '--agent-drop-every', '5']).values.agentDropEvery).toBe(5);
+  });
+
   it('applies per-scenario defaults', () => {
     expect(parseCommandLine(['run', 'stability']).values.duration).toBe(604800);
     expect(parseCommandLine(['run', 'consumer-lag']).values.produceRate).toBe(1_000_000);

@@ -1,11 +1,11 @@
 // The `loadhouse` command: its sub-commands and flags (from flags.ts), error handling and exit codes.
 import { cac, type CAC, type Command } from 'cac';
 import { isLoadhouseError, LoadhouseError } from '@loadhouse/core';
-import { SCENARIOS } from './catalog.js';
+import { findScenario, SCENARIOS } from './catalog.js';
 import { EXIT } from './exit-codes.js';
 import { camel, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
-import { runCommand, scenarioFlagValues } from './run-command.js';
+import { refuseAgentFlags, refuseForeignFlags, runCommand, scenarioFlagValues } from './run-command.js';
 import { agentCommand, AGENT_FLAGS } from './agent-command.js';
 import { checkCommand, CHECK_FLAGS } from './check-command.js';
 import { suiteCommand, SUITE_FLAGS } from './suite-command.js';
@@ -164,8 +164,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (cli.options.help || cli.options.version) return EXIT.OK;
     restoreMatched(cli, args);
     if (!cli.matchedCommand) {
+      if (cli.args[0] === 'help') {
+        // `loadhouse help [command]`, as most CLIs take it.
+        const command = cli.args[1];
+        if (command !== undefined && commandDefinitions().some((d) => d.name === command)) return main([command, '--help'], io);
+        if (command !== undefined) throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(command)}. Run loadhouse --help for the commands.`);
+        cli.outputHelp();
+        return EXIT.OK;
+      }
       if (cli.args.length) {
         throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(cli.args[0])}. Run loadhouse --help for the commands.`);
+      }
+      const unknown = Object.keys(cli.options).filter((k) => k !== '--');
+      if (unknown.length > 0) {
+        const flag = args.find((a) => a.startsWith('-') && a !== '--') ?? `--${unknown[0]}`;
+        throw new LoadhouseError('LH_UNKNOWN_FLAG', `Unknown flag ${flag.split('=')[0]} before any command. Run loadhouse --help for the commands.`);
       }
       cli.outputHelp();
       return EXIT.USAGE;
@@ -212,6 +225,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): P
   const args = cli.args.map(String);
   if (cmd.name === 'run') {
     const values = scenarioFlagValues(args[0] ?? '', cli.options);
+    refuseForeignFlags(findScenario(args[0]!)!, cli.options);
+    if (typeof values.target === 'string') refuseAgentFlags(cli.options);
     return { command: 'run', args, values, shard: shardFromFlags(values, env) };
   }
   return { command: cmd.name, args, values: cli.options, shard: undefined };

@@ -12,8 +12,8 @@ import {
   type Scenario,
   type TargetOptions,
 } from '@loadhouse/core';
-import { findScenario, SCENARIOS, type FlagValues } from './catalog.js';
-import { readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags } from './flags.js';
+import { findScenario, SCENARIOS, type FlagValues, type ScenarioEntry } from './catalog.js';
+import { cacKey, camel, readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
 import { EXIT } from './exit-codes.js';
 import { agentFaultsFromFlags, agentS3FromFlags, startEmbeddedTarget, type EmbeddedTarget } from './embedded-target.js';
 import { buildPlugins, runPreflight } from './plugins.js';
@@ -30,6 +30,24 @@ export function parseHostPort(flag: string, value: string): string {
     throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be host:port (e.g. localhost:50051), got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** `--http-target`: an http(s) base URL; `host:port` alone means http://host:port. */
+export function httpBase(flag: string, value: string): string {
+  const text = value.trim().replace(/\/+$/, '');
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be an http(s) address like http://host:8080 (or host:8080), got ${JSON.stringify(value)}`, {
+      details: { flag },
+    });
+  }
+  return withScheme;
 }
 
 /** Flag values for a scenario: generic flags plus the scenario's own defaults. */
@@ -52,7 +70,7 @@ export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOp
     address: parseHostPort('target', v.target),
     connectTimeoutMs: (v.connectTimeout as number) * 1000,
   };
-  if (typeof v.httpTarget === 'string') target.httpAddress = v.httpTarget.replace(/\/+$/, '');
+  if (typeof v.httpTarget === 'string') target.httpAddress = httpBase('http-target', v.httpTarget);
   if (typeof v.org === 'string') target.organizationId = v.org;
   if (typeof v.targetPid === 'number') target.pid = v.targetPid;
   const token = (v.authToken as string | undefined) ?? env.LOADHOUSE_AUTH_TOKEN;
@@ -102,6 +120,45 @@ export function flagOverrides(values: FlagValues, raw: Record<string, unknown>, 
 export function embeddedWorkers(values: FlagValues, embedded: EmbeddedTarget | undefined): Partial<LoadTestOptions> {
   if (!embedded || typeof values.workers === 'number') return {};
   return { workers: Math.max(1, availableParallelism() - 1) };
+}
+
+const given = (raw: Record<string, unknown>, f: FlagSpec) => raw[camel(f.name)] !== undefined || raw[cacKey(f.name)] !== undefined;
+
+/** The flags a scenario's build reads (with its defaults), found by watching it read them. */
+function flagsRead(entry: ScenarioEntry): Set<string> {
+  const read = new Set<string>();
+  const values = scenarioFlagValues(entry.name, {});
+  entry.build(new Proxy(values, { get: (t, k) => (typeof k === 'string' && read.add(k), t[k as string]) }));
+  return read;
+}
+
+/**
+ * A scenario flag the chosen scenario does not read (`--producer-count` for high-throughput) would be
+ * silently ignored: refuse it, and say which flags the scenario does take.
+ */
+export function refuseForeignFlags(entry: ScenarioEntry, raw: Record<string, unknown>): void {
+  const reads = flagsRead(entry);
+  const scenarioSpecific = new Set(SCENARIOS.flatMap((e) => [...flagsRead(e)]));
+  const candidates = [...SCENARIO_FLAGS, ...RUN_FLAGS].filter((f) => scenarioSpecific.has(camel(f.name)));
+  const foreign = candidates.filter((f) => given(raw, f) && !reads.has(camel(f.name)));
+  if (foreign.length === 0) return;
+  const takes = candidates.filter((f) => reads.has(camel(f.name))).map((f) => `--${f.name}`);
+  throw new LoadhouseError(
+    'LH_INVALID_OPTION',
+    `${foreign.map((f) => `--${f.name}`).join(', ')} ${foreign.length > 1 ? 'do' : 'does'} not apply to ${entry.name}, which takes ${takes.join(', ')}`,
+    { details: { flags: foreign.map((f) => f.name) } },
+  );
+}
+
+/** `--agent-*` flags shape the embedded agent, which `--target` replaces: refuse them together. */
+export function refuseAgentFlags(raw: Record<string, unknown>): void {
+  const agentFlags = RUN_FLAGS.filter((f) => f.group === 'agent' && given(raw, f));
+  if (agentFlags.length === 0) return;
+  throw new LoadhouseError(
+    'LH_INVALID_OPTION',
+    `${agentFlags.map((f) => `--${f.name}`).join(', ')} ${agentFlags.length > 1 ? 'configure' : 'configures'} the embedded agent, which is not started when --target is given`,
+    { details: { flags: agentFlags.map((f) => f.name) } },
+  );
 }
 
 /** The config's target object with what the command line set: flags given override it, flag defaults do not. */
@@ -198,11 +255,12 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
     throw new LoadhouseError('LH_UNKNOWN_SCENARIO', `Name a scenario (${SCENARIOS.map((s) => s.name).join(', ')}) or give --config with a scenario.`);
   }
   const values = scenarioFlagValues(scenarioName ?? 'high-throughput', raw);
+  if (scenarioName) refuseForeignFlags(findScenario(scenarioName)!, raw);
   const scenario = scenarioName ? findScenario(scenarioName)!.build(values) : config!.scenario!;
   if (config?.target !== undefined && typeof values.target !== 'string') {
     values.target = typeof config.target === 'string' ? config.target : config.target.address;
   }
-  targetFromFlags(values, io.env);
+  if (targetFromFlags(values, io.env)) refuseAgentFlags(raw);
   shardFromFlags(values, io.env);
   agentFaultsFromFlags(values);
   agentS3FromFlags(values, io.env);

@@ -128,6 +128,11 @@ describe('sharded run and merge', () => {
     expect(fallback.producer.latency.response.p50).toBe(producePhase(high).producer.latency.response.p50);
     expect(fallback.producer.latency.response.p50).toBeGreaterThan(1490);
     expect(percentileNote(mergeResults([low, older]))).toContain('Phases produce: the worst shard');
+    // Two whole runs are not shards of one: the refusal says so.
+    const whole = { ...a!, shard: null };
+    expect(() => mergeResults([whole, { ...whole }], { names: ['x.json', 'y.json'] })).toThrow(
+      expect.objectContaining({ code: 'LH_MERGE_MISMATCH', message: expect.stringContaining('y.json and x.json are two whole runs, not shards of one') }),
+    );
   });
 
   it('refuses shards of different runs with LH_MERGE_MISMATCH', async () => {

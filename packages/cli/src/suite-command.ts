@@ -63,6 +63,9 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   const values = readFlags(SUITE_FLAGS, raw);
   const scale = values.scale as number;
   const only = typeof values.only === 'string' ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  if (only && only.length === 0) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `--only names no scenario: give a comma-separated list of ${PLAN_SUITE.map((s) => s.scenario).join(', ')}`);
+  }
   for (const name of only ?? []) {
     if (!PLAN_SUITE.some((s) => s.scenario === name)) {
       throw new LoadhouseError('LH_UNKNOWN_SCENARIO', `--only names ${JSON.stringify(name)}, not a suite scenario (${PLAN_SUITE.map((s) => s.scenario).join(', ')})`);

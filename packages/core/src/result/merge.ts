@@ -60,7 +60,15 @@ export function checkMergeable(results: readonly LoadTestResult[], names: readon
       throw mismatch(`${name(i)} is a shard of ${count}, ${name(0)} of ${first.shard?.count ?? 1}.`, { file: name(i) });
     }
     const index = r.shard?.index ?? 0;
-    if (seen.has(index)) throw mismatch(`${name(i)} and ${name(seen.get(index)!)} are both shard ${index}.`, { file: name(i) });
+    if (seen.has(index)) {
+      const other = name(seen.get(index)!);
+      throw mismatch(
+        r.shard === null || r.shard === undefined
+          ? `${name(i)} and ${other} are two whole runs, not shards of one (run them with --shard i/n or --shards n to merge).`
+          : `${name(i)} and ${other} are both shard ${index}.`,
+        { file: name(i) },
+      );
+    }
     seen.set(index, i);
   });
 }
