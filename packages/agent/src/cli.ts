@@ -102,7 +102,7 @@ function msOrRange(flag: string, v: string): number | [number, number] {
 
 function window(flag: string, v: string): [number, number] {
   const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(v.trim());
-  if (!m) throw bad(flag, 'a window FROM-TO in seconds such as 3-4', v);
+  if (!m || Number(m[1]) > Number(m[2])) throw bad(flag, 'a window FROM-TO in seconds such as 3-4, FROM <= TO', v);
   return [Number(m[1]), Number(m[2])];
 }
 

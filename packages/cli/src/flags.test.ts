@@ -49,6 +49,10 @@ describe('flag parsing', () => {
     expect(err(['run', 'high-throughput', '--target', 'h:1', '--agent-drop-every', '5']).message).toBe(
       '--agent-drop-every configures the embedded agent, which is not started when --target is given',
     );
+    expect(err(['run', 'high-throughput', '--partitions', '5', '--shard', '0/6']).message).toBe(
+      '--shard 0/6: 6 shards share only 5 producers, so 1 shard(s) would send nothing; use at most 5 shards or raise --producers',
+    );
+    expect(parseCommandLine(['run', 'high-throughput', '--partitions', '5', '--producers', '6', '--shard', '5/6']).shard).toEqual({ index: 5, count: 6 });
     // What a scenario reads is accepted.
     expect(parseCommandLine(['run', 'consumer-lag', '--produce-rate', '10', '--consumers', '2', '--batch-size', '10']).values.produceRate).toBe(10);
     expect(parseCommandLine(['run', 'high-throughput', '--agent-drop-every', '5']).values.agentDropEvery).toBe(5);

@@ -5,7 +5,7 @@ import { findScenario, SCENARIOS } from './catalog.js';
 import { EXIT } from './exit-codes.js';
 import { camel, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
-import { refuseAgentFlags, refuseForeignFlags, runCommand, scenarioFlagValues } from './run-command.js';
+import { refuseAgentFlags, refuseForeignFlags, refuseIdleShard, runCommand, scenarioFlagValues } from './run-command.js';
 import { agentCommand, AGENT_FLAGS } from './agent-command.js';
 import { checkCommand, CHECK_FLAGS } from './check-command.js';
 import { suiteCommand, SUITE_FLAGS } from './suite-command.js';
@@ -227,7 +227,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): P
     const values = scenarioFlagValues(args[0] ?? '', cli.options);
     refuseForeignFlags(findScenario(args[0]!)!, cli.options);
     if (typeof values.target === 'string') refuseAgentFlags(cli.options);
-    return { command: 'run', args, values, shard: shardFromFlags(values, env) };
+    const shard = shardFromFlags(values, env);
+    if (shard) refuseIdleShard(shard, values);
+    return { command: 'run', args, values, shard };
   }
   return { command: cmd.name, args, values: cli.options, shard: undefined };
 }

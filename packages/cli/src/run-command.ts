@@ -150,6 +150,20 @@ export function refuseForeignFlags(entry: ScenarioEntry, raw: Record<string, unk
   );
 }
 
+/**
+ * Producers are split over shards one by one: with more shards than producers some shard would send
+ * nothing while its result still counts in the merge. Refuse that before any load.
+ */
+export function refuseIdleShard(shard: { index: number; count: number }, values: FlagValues): void {
+  const producers = (values.producers ?? values.producerCount ?? values.partitions) as number | undefined;
+  if (producers === undefined || shard.count <= producers) return;
+  throw new LoadhouseError(
+    'LH_INVALID_OPTION',
+    `--shard ${shard.index}/${shard.count}: ${shard.count} shards share only ${producers} producers, so ${shard.count - producers} shard(s) would send nothing; use at most ${producers} shards or raise --producers`,
+    { details: { flag: 'shard' } },
+  );
+}
+
 /** `--agent-*` flags shape the embedded agent, which `--target` replaces: refuse them together. */
 export function refuseAgentFlags(raw: Record<string, unknown>): void {
   const agentFlags = RUN_FLAGS.filter((f) => f.group === 'agent' && given(raw, f));
@@ -261,7 +275,8 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
     values.target = typeof config.target === 'string' ? config.target : config.target.address;
   }
   if (targetFromFlags(values, io.env)) refuseAgentFlags(raw);
-  shardFromFlags(values, io.env);
+  const shard = shardFromFlags(values, io.env);
+  if (shard && scenarioName) refuseIdleShard(shard, values);
   agentFaultsFromFlags(values);
   agentS3FromFlags(values, io.env);
 

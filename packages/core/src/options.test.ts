@@ -163,6 +163,13 @@ describe('pre-flight', () => {
     expect((err as Error).message).toBe("options.warmupSeconds (5 s) must be shorter than the scenario's 5 s: nothing would be measured");
   });
 
+  it('a results folder that cannot be written is refused before connecting', async () => {
+    const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 100 }, resultsDir: '/dev/null/results' });
+    const err = await lt.run({ name: 'nowhere', criteria: [], run: async () => undefined }).catch((e: unknown) => e);
+    expect(isLoadhouseError(err, 'LH_INVALID_OPTION')).toBe(true);
+    expect((err as Error).message).toMatch(/^options\.resultsDir \/dev\/null\/results cannot be written \(ENOTDIR\)/);
+  });
+
   it('run() can be called once per load test', async () => {
     const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 100 }, resultsDir: false });
     await lt.run({ name: 'once', criteria: [], run: async () => undefined }).catch(() => undefined);

@@ -1,6 +1,8 @@
 // One run of a scenario: pre-flight (plugins, target, hooks), the controller the scenario drives, the
 // sampler that merges worker reports into samples, live criteria, checkpoints, and the ending that always
 // drains, evaluates and writes a result, whatever ended the run.
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evaluateCriteria, LiveCriteria } from './criteria.js';
@@ -265,6 +267,7 @@ export class Run {
   }
 
   private async preflight(): Promise<void> {
+    if (this.opts.resultsDir !== false) await checkResultsDir(this.opts.resultsDir);
     await this.plugins.setup(this.opts.plugins);
     // A test:before hook may refuse the run (a failed pre-flight): its error ends it here, before any load.
     await this.bus
@@ -970,6 +973,19 @@ export class Run {
       p99DriftPercent: stability.p99DriftPercent,
       warnings: stability.warnings,
     };
+  }
+}
+
+/** The results folder is made and tried before any load, so a run never ends with nowhere to write. */
+async function checkResultsDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, fsConstants.W_OK);
+  } catch (cause) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `options.resultsDir ${path.resolve(dir)} cannot be written (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): choose another folder (--results-dir)`, {
+      cause,
+      details: { option: 'options.resultsDir', value: dir },
+    });
   }
 }
 
