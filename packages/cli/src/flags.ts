@@ -190,7 +190,7 @@ export function shardFromFlags(v: Record<string, unknown>, env: NodeJS.ProcessEn
     if (!Number.isInteger(index) || index < 0 || index >= v.shards) {
       throw new LoadhouseError(
         'LH_INVALID_OPTION',
-        `--shards ${v.shards} needs a shard index 0..${v.shards - 1} in LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX, got ${JSON.stringify(raw)}`,
+        `--shards ${v.shards} needs a shard index 0..${v.shards - 1}: --shard i/${v.shards}, or LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX in the environment (got ${raw === undefined ? 'neither' : JSON.stringify(raw)})`,
         { details: { flag: 'shards' } },
       );
     }
