@@ -125,25 +125,21 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
 
   // Retention: segments stored longer than their topic's retention (or the agent's default) leave the index
   // at once and are deleted from storage; a failed delete is logged (a restart finds and expires them again).
-  let expiring = false;
-  const expireSegments = async (): Promise<void> => {
-    if (expiring) return;
-    expiring = true;
-    try {
-      const now = Date.now();
-      for (const t of registry.all()) {
-        const retention = t.retentionMs ?? o.retentionMs;
-        if (retention === undefined) continue;
-        const keys = t.partitions.flatMap((p) => p.expire(now - retention).map((s) => s.key));
-        if (keys.length === 0) continue;
-        for (const k of keys) cache.drop(k);
-        metrics.segmentsExpired.inc({ org_id: t.orgLabel, topic: t.name }, keys.length);
-        await store.delete(keys).catch((err: unknown) => o.log(`retention: could not delete ${keys.length} segments of '${t.name}': ${(err as Error).message}`));
-      }
-    } finally {
-      expiring = false;
+  let expiring: Promise<void> | undefined;
+  const expirePass = async (): Promise<void> => {
+    const now = Date.now();
+    for (const t of registry.all()) {
+      if (state.stopping) return;
+      const retention = t.retentionMs ?? o.retentionMs;
+      if (retention === undefined) continue;
+      const keys = t.partitions.flatMap((p) => p.expire(now - retention).map((s) => s.key));
+      if (keys.length === 0) continue;
+      for (const k of keys) cache.drop(k);
+      metrics.segmentsExpired.inc({ org_id: t.orgLabel, topic: t.name }, keys.length);
+      await store.delete(keys).catch((err: unknown) => o.log(`retention: could not delete ${keys.length} segments of '${t.name}': ${(err as Error).message}`));
     }
   };
+  const expireSegments = (): Promise<void> => (expiring ??= expirePass().finally(() => (expiring = undefined)));
   const retentionTimer = setInterval(() => void expireSegments(), RETENTION_CHECK_MS);
   retentionTimer.unref();
 
@@ -159,6 +155,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
       state.stopping = true;
       ready = false;
       clearInterval(retentionTimer);
+      await expiring; // a pass under way finishes its deletes before storage closes
       let timer: NodeJS.Timeout | undefined;
       const flushed = await Promise.race([
         flushAll().then(() => true),

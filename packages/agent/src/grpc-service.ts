@@ -329,9 +329,17 @@ export function createHandlers(state: ServiceState): Handlers {
       if (src === undefined) break;
       let seg: Segment;
       if (typeof src === 'number') {
-        const got = cache.get(log.stored[src]!.key, t.orgLabel);
-        seg = got instanceof Promise ? await got : got;
-        lastStored = src;
+        const key = log.stored[src]!.key;
+        const got = cache.get(key, t.orgLabel);
+        try {
+          seg = got instanceof Promise ? await got : got;
+        } catch (err) {
+          // Retention deleted it while it was being fetched: read on from the oldest record kept.
+          if (log.storedIndex(parseBaseOffset(key)) < 0) continue;
+          throw err;
+        }
+        // Indexes may have moved while fetching (retention): find the segment again by its offset.
+        lastStored = log.storedIndex(seg.baseOffset);
       } else {
         seg = src;
         lastStored = -1;
@@ -354,7 +362,7 @@ export function createHandlers(state: ServiceState): Handlers {
         at = seg.endOffset;
       } else {
         // Only a damaged index (a missing object) leaves a hole: skip to the next stored segment.
-        const next = typeof src === 'number' ? log.stored[src + 1] : undefined;
+        const next = lastStored >= 0 ? log.stored[lastStored + 1] : undefined;
         if (!next || next.baseOffset <= at) break;
         at = next.baseOffset;
       }
@@ -369,4 +377,9 @@ export function createHandlers(state: ServiceState): Handlers {
     const last = records.length > 0 ? records[records.length - 1]!.offset : -1;
     return { records, highWatermark: hw, hasMore: records.length > 0 && last + 1 < hw };
   }
+}
+
+/** The base offset in a segment key (`.../{base_offset:020}.seg`). */
+function parseBaseOffset(key: string): number {
+  return Number(key.slice(key.lastIndexOf('/') + 1, -'.seg'.length));
 }

@@ -226,12 +226,28 @@ export class PartitionLog {
 
   /**
    * Takes the stored segments stored before `cutoffMs` out of the index, oldest first, and returns them for
-   * deletion. Reads of their offsets then start at the oldest record still kept.
+   * deletion. Reads of their offsets then start at the oldest record kept. The newest segment stays while
+   * nothing newer is in memory, so a partition never empties and a consumer can always read to its end.
    */
   expire(cutoffMs: number): StoredSegment[] {
+    const keep = this.open === undefined && this.pending.length === 0 ? 1 : 0;
     let n = 0;
-    while (n < this.stored.length && this.stored[n]!.storedAtMs < cutoffMs) n++;
+    while (n < this.stored.length - keep && this.stored[n]!.storedAtMs < cutoffMs) n++;
     return n === 0 ? [] : this.stored.splice(0, n);
+  }
+
+  /** Index in `stored` of the stored segment starting at `baseOffset`, or -1 (not stored, or expired). */
+  storedIndex(baseOffset: number): number {
+    let lo = 0;
+    let hi = this.stored.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const b = this.stored[mid]!.baseOffset;
+      if (b === baseOffset) return mid;
+      if (b < baseOffset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   /** Segments not yet stored. */

@@ -6,6 +6,8 @@ import type { Segment } from './segment.js';
 export class SegmentCache {
   private readonly entries = new Map<string, Segment>();
   private readonly inflight = new Map<string, Promise<Segment>>();
+  /** Keys dropped while their fetch was under way: the fetched segment is handed out but not kept. */
+  private readonly droppedInflight = new Set<string>();
   private bytes = 0;
 
   constructor(
@@ -51,11 +53,12 @@ export class SegmentCache {
     const p = this.load(key).then(
       (seg) => {
         this.inflight.delete(key);
-        this.insert(key, seg);
+        if (!this.droppedInflight.delete(key)) this.insert(key, seg);
         return seg;
       },
       (err: unknown) => {
         this.inflight.delete(key);
+        this.droppedInflight.delete(key);
         throw err;
       },
     );
@@ -81,8 +84,9 @@ export class SegmentCache {
     this.metrics.cacheSize.set(this.bytes);
   }
 
-  /** Drops one segment (deleted by retention). */
+  /** Drops one segment (deleted by retention), also one still being fetched. */
   drop(key: string): void {
+    if (this.inflight.has(key)) this.droppedInflight.add(key);
     const s = this.entries.get(key);
     if (!s) return;
     this.entries.delete(key);

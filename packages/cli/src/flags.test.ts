@@ -29,6 +29,8 @@ describe('flag parsing', () => {
     };
     expect(err(['run', 'high-throughput', '--partitions', '0x10'])).toMatchObject({ code: 'LH_INVALID_OPTION', message: '--partitions must be a number, got "0x10"' });
     expect(err(['run', 'high-throughput', '--org', ''])).toMatchObject({ code: 'LH_INVALID_OPTION', message: '--org needs a value <id>' });
+    // A valued flag followed by another flag has no value; the next flag is not taken for one.
+    expect(err(['run', 'high-throughput', '--topic', '--json'])).toMatchObject({ code: 'LH_INVALID_OPTION', message: '--topic needs a value <name>' });
     expect(parseCommandLine(['run', 'high-throughput', '--target-rate', '1_000', '--warmup', '2.5']).values).toMatchObject({ targetRate: 1000, warmup: 2.5 });
   });
 
@@ -50,7 +52,7 @@ describe('flag parsing', () => {
       '--agent-drop-every configures the embedded agent, which is not started when --target is given',
     );
     expect(err(['run', 'high-throughput', '--partitions', '5', '--shard', '0/6']).message).toBe(
-      '--shard 0/6: 6 shards share only 5 producers, so 1 shard(s) would send nothing; use at most 5 shards or raise --producers',
+      '--shard 0/6: 6 shards share only 5 producers, so 1 shard(s) would send nothing; use at most 5 shards or raise --producers (or --partitions: one producer each by default)',
     );
     expect(parseCommandLine(['run', 'high-throughput', '--partitions', '5', '--producers', '6', '--shard', '5/6']).shard).toEqual({ index: 5, count: 6 });
     // What a scenario reads is accepted.

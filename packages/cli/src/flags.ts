@@ -145,14 +145,15 @@ function rawValue(argv: readonly string[], spec: FlagSpec): string | undefined {
 
 /**
  * cac (through mri) turns number-like values into numbers, so `--org 0123` would arrive as 123 and `--partitions
- * 0x10` as 16. Every valued flag given once takes its text from the command line instead: strings stay as
- * typed, and numbers are parsed by coerceFlag's rules.
+ * 0x10` as 16. A valued flag given once whose value became a number takes its text from the command line
+ * instead: strings stay as typed, and numbers are parsed by coerceFlag's rules.
  */
 export function restoreRawValues(options: Record<string, unknown>, specs: readonly FlagSpec[], argv: readonly string[]): void {
   for (const spec of specs) {
     if (spec.kind === 'boolean') continue;
     for (const key of new Set([camel(spec.name), cacKey(spec.name)])) {
-      if (options[key] === undefined || Array.isArray(options[key])) continue;
+      // Only values cac turned into numbers: `true` means the flag had no value, which coerceFlag reports.
+      if (typeof options[key] !== 'number') continue;
       const raw = rawValue(argv, spec);
       if (raw !== undefined) options[key] = raw;
     }

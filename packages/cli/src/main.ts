@@ -167,7 +167,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (cli.args[0] === 'help') {
         // `loadhouse help [command]`, as most CLIs take it.
         const command = cli.args[1];
-        if (command !== undefined && commandDefinitions().some((d) => d.name === command)) return main([command, '--help'], io);
+        if (command !== undefined && cli.commands.some((c) => c.name === command)) return main([command, '--help'], io);
         if (command !== undefined) throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(command)}. Run loadhouse --help for the commands.`);
         cli.outputHelp();
         return EXIT.OK;

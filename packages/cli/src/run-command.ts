@@ -157,9 +157,12 @@ export function refuseForeignFlags(entry: ScenarioEntry, raw: Record<string, unk
 export function refuseIdleShard(shard: { index: number; count: number }, values: FlagValues): void {
   const producers = (values.producers ?? values.producerCount ?? values.partitions) as number | undefined;
   if (producers === undefined || shard.count <= producers) return;
+  // The flag that sets the producer count for this scenario.
+  const raise =
+    values.producerCount !== undefined ? '--producer-count' : values.producers !== undefined ? '--producers' : '--producers (or --partitions: one producer each by default)';
   throw new LoadhouseError(
     'LH_INVALID_OPTION',
-    `--shard ${shard.index}/${shard.count}: ${shard.count} shards share only ${producers} producers, so ${shard.count - producers} shard(s) would send nothing; use at most ${producers} shards or raise --producers`,
+    `--shard ${shard.index}/${shard.count}: ${shard.count} shards share only ${producers} producers, so ${shard.count - producers} shard(s) would send nothing; use at most ${producers} shards or raise ${raise}`,
     { details: { flag: 'shard' } },
   );
 }

@@ -18,6 +18,7 @@ describe('command-line usage', () => {
     const spy = vi.spyOn(console, 'info').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
     try {
       expect(await main(['help', 'merge'], captureIo())).toBe(0);
+      expect(await main(['help', 'scenarios'], captureIo())).toBe(0);
     } finally {
       spy.mockRestore();
     }

@@ -995,7 +995,7 @@ async function checkResultsDir(dir: string): Promise<void> {
  */
 function refusalError(r: HookRefusal): LoadhouseError {
   const e = r.error as { code?: unknown; message?: unknown; details?: unknown } | null;
-  const code = typeof e?.code === 'string' && e.code in ERROR_CODES ? (e.code as ErrorCode) : 'LH_PLUGIN_FAILED';
+  const code = typeof e?.code === 'string' && Object.hasOwn(ERROR_CODES, e.code) ? (e.code as ErrorCode) : 'LH_PLUGIN_FAILED';
   const who = r.owner ? `Plugin "${r.owner}"` : 'A hook';
   const details = typeof e?.details === 'object' && e.details !== null ? { ...(e.details as Record<string, unknown>) } : {};
   return new LoadhouseError(code, `${who} refused the run in ${r.where}, before any load: ${r.message}`, {
