@@ -102,6 +102,7 @@ it('checks a TLS target with --tls-ca and a bearer token, the way `run` connects
     const plain = captureIo();
     expect(await main(args, plain)).toBe(2);
     expect(plain.err).toContain('LH_TARGET_UNREACHABLE');
+    expect(plain.err).toContain('it accepts TCP connections but no gRPC session came up: a TLS server (add --tls-ca)');
     const missing = captureIo();
     expect(await main([...args, '--tls-ca', join(dir, 'nope.pem')], missing)).toBe(2);
     expect(missing.err).toMatch(/LH_INVALID_OPTION.*--tls-ca cannot read/);

@@ -115,6 +115,8 @@ describe('pre-flight', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(isLoadhouseError(err, 'LH_TARGET_UNREACHABLE')).toBe(true);
     expect((err as Error).message).toContain(address);
+    // Why, from a plain TCP connection: nothing listens there.
+    expect((err as Error).message).toContain(`within 300 ms: connection refused: nothing listens on ${address}.`);
     expect(scenarioRan).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 // A typed StreamHouse client over @grpc/grpc-js: a pool of channels (one TCP connection each),
 // raised HTTP/2 windows, deadlines, tenant and auth metadata, optional TLS.
+import { connect as netConnect } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { LoadhouseError } from '../errors.js';
@@ -85,6 +86,38 @@ export function checkTls(tls: TlsOptions): void {
   }
 }
 
+/**
+ * Why a gRPC connection could not be set up, from one plain TCP connection to the same address: nothing
+ * listening, a name that does not resolve, no answer, or a port that accepts TCP but did not give a gRPC
+ * session (TLS on one side only, or not a gRPC port). '' when the address is not host:port.
+ */
+export function diagnoseConnection(address: string, tls: boolean, timeoutMs = 1_000): Promise<string> {
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:/\s]+)):(\d+)$/.exec(address);
+  if (!m) return Promise.resolve('');
+  const host = m[1] ?? m[2]!;
+  const port = Number(m[3]);
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port });
+    const done = (why: string) => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no answer from ${host}:${port} (host down, or a firewall drops the connection)`));
+    socket.once('connect', () =>
+      done(
+        tls
+          ? 'it accepts TCP connections but no TLS gRPC session came up: a plaintext server given TLS flags, a certificate the CA does not sign, or not a gRPC port'
+          : 'it accepts TCP connections but no gRPC session came up: a TLS server (add --tls-ca), or not a gRPC port (the HTTP port, say)',
+      ),
+    );
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNREFUSED') done(`connection refused: nothing listens on ${host}:${port}`);
+      else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') done(`the host name ${host} does not resolve`);
+      else done(`${e.code ?? 'error'}: ${e.message}`);
+    });
+  });
+}
+
 const ClientCtor = grpc.makeGenericClientConstructor(streamHouseServiceDefinition(), 'StreamHouse');
 
 /** Lower-case status name of a gRPC code (`UNAVAILABLE`), the key used in `errorsByCode`. */
@@ -99,8 +132,11 @@ export class StreamHouseClient {
   private readonly deadlineMs: number;
   private next = 0;
 
+  private readonly tls: boolean;
+
   constructor(address: string, options: ClientOptions = {}) {
     this.address = address;
+    this.tls = Boolean(options.tls);
     const connections = Math.max(1, Math.floor(options.connections ?? 1));
     const creds = credentialsFor(options.tls);
     const channelOptions: grpc.ChannelOptions = { ...defaultChannelOptions(), ...options.channelOptions };
@@ -187,18 +223,23 @@ export class StreamHouseClient {
    */
   async waitForReady(timeoutMs = 5_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let diagnosis: Promise<string> | undefined;
     await Promise.all(
       this.clients.map(
         (c) =>
           new Promise<void>((resolve, reject) => {
             c.waitForReady(deadline, (err) => {
               if (!err) return resolve();
-              reject(
-                new LoadhouseError(
-                  'LH_TARGET_UNREACHABLE',
-                  `Cannot connect to the StreamHouse target at ${this.address} within ${timeoutMs} ms. ` +
-                    'Check the address (--target host:port), that the server is running and that the port is the gRPC one (50051 by default).',
-                  { cause: err, details: { address: this.address } },
+              // grpc-js only says the deadline passed; a plain TCP connection says why.
+              diagnosis ??= diagnoseConnection(this.address, this.tls);
+              void diagnosis.then((why) =>
+                reject(
+                  new LoadhouseError(
+                    'LH_TARGET_UNREACHABLE',
+                    `Cannot connect to the StreamHouse target at ${this.address} within ${timeoutMs} ms${why ? `: ${why}` : ''}. ` +
+                      'Check the address (--target host:port), that the server is running and that the port is the gRPC one (50051 by default).',
+                    { cause: err, details: { address: this.address } },
+                  ),
                 ),
               );
             });
