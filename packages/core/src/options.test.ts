@@ -42,6 +42,9 @@ describe('load test options', () => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['target missing', {}, /options\.target is required/],
     ['empty address', { target: '' }, /options\.target\.address must be a gRPC address 'host:port', got ""/],
+    ['port out of range', { target: '127.0.0.1:70000' }, /options\.target\.address must be a gRPC address 'host:port' with a port 1-65535, got "127\.0\.0\.1:70000"/],
+    ['no port', { target: 'localhost' }, /with a port 1-65535, got "localhost"/],
+    ['an http URL', { target: 'http://127.0.0.1:1' }, /not a URL \(an http:\/\/ address belongs in target\.httpAddress\)/],
     ['workers', { workers: 0 }, /options\.workers must be a positive integer, got 0/],
     ['connections', { connections: 1.5 }, /options\.connections must be a positive integer, got 1.5/],
     ['intervalMs', { intervalMs: -1 }, /options\.intervalMs must be a positive number, got -1/],

@@ -112,6 +112,20 @@ const PRODUCE_KEYS = [
 const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
 
+/**
+ * `host:port` (port 1-65535, IPv6 in brackets), or a gRPC name URI grpc-js resolves itself (`dns:`, `unix:`,
+ * `ipv4:`, `ipv6:`). An http(s) URL is the HTTP side, not the gRPC one.
+ */
+function checkGrpcAddress(address: string): void {
+  if (/^(dns|unix|unix-abstract|ipv4|ipv6|vsock):/.test(address)) return;
+  if (/^https?:\/\//i.test(address)) {
+    throw invalid('options.target.address', "a gRPC address 'host:port', not a URL (an http:// address belongs in target.httpAddress)", address);
+  }
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d+)$/.exec(address);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 1 && port <= 65535)) throw invalid('options.target.address', "a gRPC address 'host:port' with a port 1-65535", address);
+}
+
 function resolveTarget(target: unknown): ResolvedTarget {
   const t = typeof target === 'string' ? { address: target } : target;
   if (typeof t !== 'object' || t === null) throw invalid('options.target', "an address 'host:port' or target options", target);
@@ -121,6 +135,7 @@ function resolveTarget(target: unknown): ResolvedTarget {
   if (typeof address !== 'string' || address.trim() === '' || /\s/.test(address)) {
     throw invalid('options.target.address', "a gRPC address 'host:port'", address);
   }
+  checkGrpcAddress(address);
   if (o.httpAddress !== undefined && (typeof o.httpAddress !== 'string' || !/^https?:\/\//.test(o.httpAddress))) {
     throw invalid('options.target.httpAddress', "an http(s) URL like 'http://host:8080'", o.httpAddress);
   }

@@ -96,8 +96,15 @@ export function diagnoseConnection(address: string, tls: boolean, timeoutMs = 1_
   if (!m) return Promise.resolve('');
   const host = m[1] ?? m[2]!;
   const port = Number(m[3]);
+  if (!(port >= 1 && port <= 65535)) return Promise.resolve(`${port} is not a TCP port`);
   return new Promise((resolve) => {
-    const socket = netConnect({ host, port });
+    let socket: ReturnType<typeof netConnect>;
+    try {
+      socket = netConnect({ host, port });
+    } catch (e) {
+      resolve((e as Error).message);
+      return;
+    }
     const done = (why: string) => {
       socket.destroy();
       resolve(why);
