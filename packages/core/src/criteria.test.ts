@@ -55,8 +55,8 @@ const result = {
     dropped: 3,
     latency: { response: lat(25.8), service: lat(12), scheduleLag: lat(2) },
   },
-  consumer: { msgsPerSec: 0, lag: { max: 10, final: 7 }, latency: { poll: lat(40), endToEnd: lat(0, 0) } },
-  integrity: { missing: 0 },
+  consumer: { msgsPerSec: 0, polls: 12, lag: { max: 10, final: 7 }, latency: { poll: lat(40), endToEnd: lat(0, 0) } },
+  integrity: { checked: true, missing: 0 },
   metrics: { 'target.cacheHitRate': 0.87, 's3.put.p99': 120 },
   scenarioResults: { timeToClearSeconds: 200, nested: { value: 3 } },
 };
@@ -176,6 +176,18 @@ describe('LiveCriteria', () => {
 });
 
 describe('derived criteria metrics', () => {
+  it('reads a status that never occurred as zero, and judges nothing that was not measured', () => {
+    const withCodes = { ...result, producer: { ...result.producer, errorsByCode: { DEADLINE_EXCEEDED: 2 } } };
+    expect(resolveMetric(withCodes, 'producer.errorsByCode.DEADLINE_EXCEEDED')).toBe(2);
+    expect(evaluateCriteria(withCodes, [{ metric: 'producer.errorsByCode.UNAVAILABLE', op: '==', value: 0 }])[0]).toMatchObject({ measured: 0, passed: true });
+    // A produce-only run: no integrity was checked and no consumer polled.
+    const produceOnly = { ...result, integrity: { checked: false, missing: 0 }, consumer: { ...result.consumer, polls: 0, lag: { max: 0, final: 0 } } };
+    expect(evaluateCriteria(produceOnly, [{ metric: 'integrity.missing', op: '==', value: 0 }])[0]).toMatchObject({ measured: null, passed: false });
+    expect(evaluateCriteria(produceOnly, [{ metric: 'consumer.lag', op: '<=', value: 0 }])[0]).toMatchObject({ measured: null, passed: false });
+    // The target's memory without a PID or a scrape says what it needs.
+    expect(evaluateCriteria(produceOnly, [{ metric: 'target.memoryBytes', op: '<', value: 1 }])[0]!.note).toMatch(/needs the target's PID .* or its \/metrics/);
+  });
+
   it('producer.connectionErrors sums timeouts, unavailability and exhaustion', async () => {
     const { resolveMetric } = await import('./criteria.js');
     const r = { producer: { errorsByCode: { DEADLINE_EXCEEDED: 2, UNAVAILABLE: 3, INVALID_ARGUMENT: 7 } }, metrics: {} };

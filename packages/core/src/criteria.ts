@@ -68,8 +68,21 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
     if (sample && path === 'target.memoryBytes') return num((o.target as { rssBytes?: unknown } | undefined)?.rssBytes);
   }
 
+  if (parts[0] === 'integrity' && !sample) {
+    // Without consumers nothing was checked: unknown, not "0 missing".
+    const integrity = o.integrity as { checked?: unknown } | undefined;
+    if (integrity && integrity.checked === false) return null;
+  }
+
   if (parts[0] === 'producer' || parts[0] === 'consumer') {
     const section = o[parts[0]] as Record<string, unknown> | undefined;
+    if (section && parts[1] === 'errorsByCode' && parts.length === 3) {
+      // A status that never occurred is absent from the map: zero of it.
+      return num((section.errorsByCode as Record<string, unknown> | undefined)?.[parts[2]!] ?? 0);
+    }
+    if (parts[0] === 'consumer' && !sample && section && parts[1] === 'lag' && !((section.polls as number) > 0)) {
+      return null; // no consumer ever polled: there is no lag to judge
+    }
     if (parts[1] === 'latency' && section) {
       const latency = section.latency as Record<string, unknown> | undefined;
       if (parts[0] === 'producer' && parts.length === 3 && PERCENTILES.has(parts[2]!)) {
@@ -128,7 +141,7 @@ export function compare(measured: number, op: CriterionOp, value: number): boole
 }
 
 const BUILTIN_METRIC =
-  /^(producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|duplicates|reordered|expectedMissing|consumedChecked))$/;
+  /^((producer|consumer)\.errorsByCode\.[A-Z_]+|producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|duplicates|reordered|expectedMissing|consumedChecked))$/;
 
 /** Whether the resolver knows the metric at all (it may still have no value on a given object). */
 function knownMetric(obj: Measurable, path: string): boolean {
@@ -149,9 +162,14 @@ export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]
   return criteria.map((c) => {
     const measured = resolveMetric(obj, c.metric);
     if (measured === null) {
-      const note = knownMetric(obj, c.metric)
-        ? `no value was measured for '${c.metric}'`
-        : `unknown metric '${c.metric}': not a loadhouse metric, a metric-source value or a scenario result`;
+      const note =
+        c.metric === 'target.memoryBytes' || c.metric === 'target.crashes'
+          ? `no value was measured for '${c.metric}': it needs the target's PID (target.pid, --target-pid) or its /metrics (the Prometheus plugin, --http-target)`
+          : knownMetric(obj, c.metric)
+            ? `no value was measured for '${c.metric}'`
+            : c.metric.startsWith('target.')
+              ? `unknown metric '${c.metric}': target.* values come from a metric source (the Prometheus plugin scraping the target's /metrics, --http-target), and none gave this one`
+              : `unknown metric '${c.metric}': not a loadhouse metric, a metric-source value or a scenario result`;
       return { ...c, measured: null, passed: false, note };
     }
     return { ...c, measured, passed: compare(measured, c.op, c.value) };
