@@ -56,6 +56,8 @@ describe('load test options', () => {
     ['connectTimeoutMs', { target: { address: 'x:1', connectTimeoutMs: 'soon' } }, /options\.target\.connectTimeoutMs must be a positive number, got "soon"/],
     ['unknown option', { rate: 5 }, /options\.rate is not an option loadhouse knows/],
     ['criteria', { criteria: [{ metric: 'producer.latency.p99', op: '~', value: 1 }] }, /options\.criteria\[0\]\.op must be one of/],
+    ['criterion key', { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, abortAfter: 5 }] }, /options\.criteria\[0\]\.abortAfter is not an option loadhouse knows/],
+    ['criterion live', { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, live: 'no' }] }, /options\.criteria\[0\]\.live must be true or false, got "no"/],
   ];
   it.each(cases)('%s fails with LH_INVALID_OPTION naming the option', (_name, over, message) => {
     const options = { target: '127.0.0.1:1', ...over } as LoadTestOptions;
@@ -173,6 +175,25 @@ describe('pre-flight', () => {
     const err = await lt.run({ name: 'nowhere', criteria: [], run: async () => undefined }).catch((e: unknown) => e);
     expect(isLoadhouseError(err, 'LH_INVALID_OPTION')).toBe(true);
     expect((err as Error).message).toMatch(/^options\.resultsDir \/dev\/null\/results cannot be written \(ENOTDIR\)/);
+  });
+
+  it('options.signal aborting during the connect ends the run at once with LH_RUN_ABORTED', async () => {
+    // A port nothing answers on would take the whole 5 s connect timeout.
+    const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 5000 }, resultsDir: false, signal: AbortSignal.timeout(200) });
+    const started = Date.now();
+    const err = await lt.run({ name: 'aborted', criteria: [], run: async () => undefined }).catch((e: unknown) => e);
+    expect(isLoadhouseError(err, 'LH_RUN_ABORTED')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('waitFor refuses a timeout that is not a number >= 0', async () => {
+    const lt = createLoadTest({ target: agent.grpcAddress, resultsDir: false, topic: 'wait-timeout' });
+    const result = await lt.run({ name: 'wait', criteria: [], run: async (c) => void (await c.waitFor(() => false, { timeoutSeconds: Number.NaN })) });
+    expect(result.state).toBe('failed');
+    expect((result as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'LH_INVALID_OPTION',
+      message: expect.stringContaining('timeoutSeconds must be a number >= 0, got NaN'),
+    });
   });
 
   it('run() can be called once per load test', async () => {

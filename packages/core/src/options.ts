@@ -111,6 +111,7 @@ const PRODUCE_KEYS = [
 ] as const;
 const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
+const CRITERION_KEYS = ['metric', 'op', 'value', 'unit', 'label', 'live', 'abortAfterSeconds'] as const;
 
 /**
  * `host:port` (port 1-65535, IPv6 in brackets), or a gRPC name URI grpc-js resolves itself (`dns:`, `unix:`,
@@ -244,6 +245,10 @@ export function validateCriterion(name: string, c: unknown): Criterion {
   if (typeof o.op !== 'string' || !OPS.includes(o.op)) throw invalid(`${name}.op`, `one of ${OPS.join(' ')}`, o.op);
   if (typeof o.value !== 'number' || !Number.isFinite(o.value)) throw invalid(`${name}.value`, 'a finite number', o.value);
   if (o.abortAfterSeconds !== undefined) nonNegative(`${name}.abortAfterSeconds`, o.abortAfterSeconds);
+  if (o.live !== undefined && typeof o.live !== 'boolean') throw invalid(`${name}.live`, 'true or false', o.live);
+  for (const k of ['unit', 'label'] as const) if (o[k] !== undefined && typeof o[k] !== 'string') throw invalid(`${name}.${k}`, 'a string', o[k]);
+  // A misspelled key (`abortAfter`) would silently turn its behaviour off.
+  checkKeys(name, o, CRITERION_KEYS);
   return c as Criterion;
 }
 

@@ -280,7 +280,7 @@ export class Run {
       .catch((err: unknown) => {
         throw err instanceof HookRefusal ? refusalError(err) : err;
       });
-    this.client = await connectTarget(this.opts.target);
+    this.client = await untilAborted(connectTarget(this.opts.target), this.abort.signal, (c) => c.close());
     if (this.opts.resultsDir !== false) {
       this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
@@ -725,6 +725,10 @@ export class Run {
     if (typeof condition !== 'function') {
       return Promise.reject(new LoadhouseError('LH_INVALID_OPTION', 'waitFor(condition): condition must be seconds or a predicate on a sample'));
     }
+    const t = options?.timeoutSeconds;
+    if (t !== undefined && !(typeof t === 'number' && Number.isFinite(t) && t >= 0)) {
+      return Promise.reject(new LoadhouseError('LH_INVALID_OPTION', `waitFor(predicate, { timeoutSeconds }): timeoutSeconds must be a number >= 0, got ${String(t)}`));
+    }
     return new Promise<boolean>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const done = (value: boolean | Error) => {
@@ -742,7 +746,6 @@ export class Run {
         }
       };
       this.waiters.add(waiter);
-      const t = options?.timeoutSeconds;
       if (t !== undefined) timer = setTimeout(() => done(false), t * 1000);
     });
   }
@@ -974,6 +977,35 @@ export class Run {
       warnings: stability.warnings,
     };
   }
+}
+
+/**
+ * `work`, or LH_RUN_ABORTED as soon as `signal` aborts (options.signal during the connect, which can take the
+ * whole connect timeout); what `work` yields after that is handed to `dispose`.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, dispose: (value: T) => void): Promise<T> {
+  if (signal.aborted) {
+    void work.then(dispose, () => undefined);
+    return Promise.reject(new LoadhouseError('LH_RUN_ABORTED', 'The run was aborted before it connected to the target.'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      void work.then(dispose, () => undefined);
+      reject(new LoadhouseError('LH_RUN_ABORTED', 'The run was aborted before it connected to the target.'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) dispose(v);
+        else resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** The results folder is made and tried before any load, so a run never ends with nowhere to write. */
