@@ -2,7 +2,7 @@
 // measure how fast consumers catch up (time to clear, catch-up rate, cache hit rate, poll P99).
 import type { Criterion, Scenario } from '@loadhouse/core';
 import type { ProducerTuning } from './tuning.js';
-import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
+import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
 export interface ConsumerLagOptions extends ProducerTuning {
   /** Phase 1 produce rate (plan: 1000000 msgs/s). */
@@ -20,6 +20,7 @@ export interface ConsumerLagOptions extends ProducerTuning {
 }
 
 export function consumerLag(options: ConsumerLagOptions): Scenario {
+  checkOptions('consumerLag', options, { produceRate: 'positive', consumeRate: 'positive', durationSeconds: 'positive', partitions: 'positiveInt', consumers: 'positiveInt', producers: 'positiveInt', cacheHitRatePercent: 'nonNegative', pollP99Ms: 'positive' }, ['produceRate', 'consumeRate', 'durationSeconds']);
   const o = { partitions: 10, messageSize: 1024, cacheHitRatePercent: 80, pollP99Ms: 50, ...defined(options) };
   checkPositive('produceRate', o.produceRate);
   checkMessageSize(o.messageSize);

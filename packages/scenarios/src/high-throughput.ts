@@ -1,7 +1,7 @@
 // Scenario 1 of the plan: one sustained produce rate, judged on rate accuracy, P99, errors and target memory.
 import type { Criterion, Scenario } from '@loadhouse/core';
 import type { ProducerTuning } from './tuning.js';
-import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
+import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
 export interface HighThroughputOptions extends ProducerTuning {
   /** How long to produce, in seconds (plan: 3600; quick validation: 30). */
@@ -22,6 +22,7 @@ export interface HighThroughputOptions extends ProducerTuning {
 }
 
 export function highThroughput(options: HighThroughputOptions): Scenario {
+  checkOptions('highThroughput', options, { durationSeconds: 'positive', targetRate: 'positive', partitions: 'positiveInt', producers: 'positiveInt', consumers: 'nonNegativeInt', p99Ms: 'positive', rateTolerancePercent: 'nonNegative', maxErrors: 'nonNegativeInt', targetMemoryBytes: 'positive' }, ['durationSeconds', 'targetRate', 'partitions']);
   const o = {
     messageSize: 1024,
     producers: options.partitions,

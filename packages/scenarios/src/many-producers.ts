@@ -1,7 +1,7 @@
 // Scenario 2 of the plan: many concurrent producers, each sending a fixed quota over a shared connection pool.
 import type { Criterion, Scenario } from '@loadhouse/core';
 import type { ProducerTuning } from './tuning.js';
-import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
+import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
 export interface ManyProducersOptions extends ProducerTuning {
   /** Concurrent producers (plan: 1000). */
@@ -20,6 +20,7 @@ export interface ManyProducersOptions extends ProducerTuning {
 }
 
 export function manyProducers(options: ManyProducersOptions): Scenario {
+  checkOptions('manyProducers', options, { producerCount: 'positiveInt', messagesPerProducer: 'positiveInt', partitions: 'positiveInt', targetRate: 'positive', minThroughput: 'nonNegative', p99Ms: 'positive', graceSeconds: 'nonNegative' }, ['producerCount', 'messagesPerProducer', 'partitions']);
   const o = { messageSize: 1024, targetRate: 120_000, minThroughput: 100_000, p99Ms: 200, graceSeconds: 60, batchSize: 100, ...defined(options) };
   checkPositiveInt('producerCount', o.producerCount);
   checkMessageSize(o.messageSize);

@@ -2,7 +2,7 @@
 // throughput variance and error rate. The result file is checkpointed so a run that dies keeps its data.
 import type { Criterion, Scenario } from '@loadhouse/core';
 import type { ProducerTuning } from './tuning.js';
-import { checkPositive, checkPositiveInt, checkMessageSize, defined } from './validate.js';
+import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
 export interface StabilityOptions extends ProducerTuning {
   /** Seconds to run (plan: 604800, seven days). */
@@ -19,6 +19,7 @@ export interface StabilityOptions extends ProducerTuning {
 }
 
 export function stability(options: StabilityOptions): Scenario {
+  checkOptions('stability', options, { durationSeconds: 'positive', targetRate: 'positive', partitions: 'positiveInt', consumers: 'nonNegativeInt', producers: 'positiveInt', memoryGrowthPercent: 'nonNegative', throughputVariancePercent: 'nonNegative', errorRatePercent: 'nonNegative' }, ['durationSeconds', 'targetRate', 'partitions']);
   const o = { messageSize: 1024, memoryGrowthPercent: 10, throughputVariancePercent: 5, errorRatePercent: 0.01, ...defined(options) };
   checkPositive('durationSeconds', o.durationSeconds);
   checkMessageSize(o.messageSize);

@@ -37,3 +37,42 @@ export function checkMessageSize(value: unknown): void {
     throw new LoadhouseError('LH_INVALID_OPTION', `options.messageSize must be at most ${MAX_REQUEST_BYTES} bytes (the request size limit), got ${String(value)}`);
   }
 }
+
+/** How an option of a scenario is checked. */
+export type OptionRule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'messageSize';
+
+const TUNING_RULES: Record<string, OptionRule> = { messageSize: 'messageSize', batchSize: 'positiveInt', lingerMs: 'nonNegative', maxInFlight: 'positiveInt' };
+
+function checkNonNegative(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `options.${name} must be a number >= 0, got ${String(value)}`);
+  }
+}
+
+/**
+ * Checks a scenario's options when the scenario is made, before anything connects: an object, no key the
+ * scenario does not know (a misspelling would be ignored), every required key present, every value of its kind.
+ */
+export function checkOptions(scenario: string, options: unknown, rules: Record<string, OptionRule>, required: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `${scenario}(options): options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  const all = { ...rules, ...TUNING_RULES };
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !(key in all)) {
+      throw new LoadhouseError('LH_INVALID_OPTION', `options.${key} is not an option of ${scenario} (known: ${Object.keys(all).join(', ')})`, {
+        details: { option: `options.${key}` },
+      });
+    }
+  }
+  const o = options as Record<string, unknown>;
+  for (const [key, rule] of Object.entries(all)) {
+    const value = o[key];
+    if (value === undefined && !required.includes(key)) continue;
+    if (rule === 'positive') checkPositive(key, value);
+    else if (rule === 'positiveInt') checkPositiveInt(key, value);
+    else if (rule === 'nonNegative') checkNonNegative(key, value);
+    else if (rule === 'nonNegativeInt') checkNonNegativeInt(key, value);
+    else checkMessageSize(value);
+  }
+}
