@@ -329,13 +329,13 @@ export function createHandlers(state: ServiceState): Handlers {
       if (src === undefined) break;
       let seg: Segment;
       if (typeof src === 'number') {
-        const key = log.stored[src]!.key;
+        const { key, baseOffset } = log.stored[src]!;
         const got = cache.get(key, t.orgLabel);
         try {
           seg = got instanceof Promise ? await got : got;
         } catch (err) {
           // Retention deleted it while it was being fetched: read on from the oldest record kept.
-          if (log.storedIndex(parseBaseOffset(key)) < 0) continue;
+          if (log.storedIndex(baseOffset) < 0) continue;
           throw err;
         }
         // Indexes may have moved while fetching (retention): find the segment again by its offset.
@@ -377,9 +377,4 @@ export function createHandlers(state: ServiceState): Handlers {
     const last = records.length > 0 ? records[records.length - 1]!.offset : -1;
     return { records, highWatermark: hw, hasMore: records.length > 0 && last + 1 < hw };
   }
-}
-
-/** The base offset in a segment key (`.../{base_offset:020}.seg`). */
-function parseBaseOffset(key: string): number {
-  return Number(key.slice(key.lastIndexOf('/') + 1, -'.seg'.length));
 }

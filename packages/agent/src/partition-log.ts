@@ -238,16 +238,20 @@ export class PartitionLog {
 
   /** Index in `stored` of the stored segment starting at `baseOffset`, or -1 (not stored, or expired). */
   storedIndex(baseOffset: number): number {
+    const i = this.storedFloor(baseOffset);
+    return i >= 0 && this.stored[i]!.baseOffset === baseOffset ? i : -1;
+  }
+
+  /** Index of the last stored segment with baseOffset <= `offset`, or -1 when the offset is older than all. */
+  private storedFloor(offset: number): number {
     let lo = 0;
     let hi = this.stored.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const b = this.stored[mid]!.baseOffset;
-      if (b === baseOffset) return mid;
-      if (b < baseOffset) lo = mid + 1;
+      if (this.stored[mid]!.baseOffset <= offset) lo = mid + 1;
       else hi = mid - 1;
     }
-    return -1;
+    return hi;
   }
 
   /** Segments not yet stored. */
@@ -270,14 +274,7 @@ export class PartitionLog {
     // Nothing stored (yet, or any more after retention): the oldest segment still in memory.
     if (stored.length === 0) return this.pending.length > 0 ? this.pending[0]!.segment : this.open;
     // Last stored segment with baseOffset <= offset (or the first one, when the offset is older than all).
-    let lo = 0;
-    let hi = stored.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (stored[mid]!.baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return Math.max(0, this.storedFloor(offset));
   }
 
   /** Stops timers and uploads; waiters of unstored segments are failed with `reason`. */
