@@ -6,7 +6,7 @@ import { validatePlugins } from './plugins/plugin-host.js';
 import { checkConsumerRate, type ResolvedConsumeOptions } from './pools/consumer-pool.js';
 import type { ResolvedProduceOptions } from './pools/producer-pool.js';
 import { AckMode } from './proto/messages.js';
-import { checkTls, type TlsOptions } from './proto/client.js';
+import { checkTls, splitHostPort, type TlsOptions } from './proto/client.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
 import type { AckModeName, ConsumeOptions, Criterion, LoadhousePlugin, LoadTestOptions, Logger, ProduceOptions, StartOffset } from './types.js';
 
@@ -122,9 +122,8 @@ function checkGrpcAddress(address: string): void {
   if (/^https?:\/\//i.test(address)) {
     throw invalid('options.target.address', "a gRPC address 'host:port', not a URL (an http:// address belongs in target.httpAddress)", address);
   }
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d+)$/.exec(address);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !(port >= 1 && port <= 65535)) throw invalid('options.target.address', "a gRPC address 'host:port' with a port 1-65535", address);
+  const port = splitHostPort(address)?.port ?? NaN;
+  if (!(port >= 1 && port <= 65535)) throw invalid('options.target.address', "a gRPC address 'host:port' with a port 1-65535", address);
 }
 
 function resolveTarget(target: unknown): ResolvedTarget {

@@ -86,16 +86,21 @@ export function checkTls(tls: TlsOptions): void {
   }
 }
 
+/** `host:port` (an IPv6 host in brackets) split into its parts, or undefined when the address has another form. */
+export function splitHostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:/\s[\]]+)):(\d+)$/.exec(address);
+  return m ? { host: m[1] ?? m[2]!, port: Number(m[3]) } : undefined;
+}
+
 /**
  * Why a gRPC connection could not be set up, from one plain TCP connection to the same address: nothing
  * listening, a name that does not resolve, no answer, or a port that accepts TCP but did not give a gRPC
  * session (TLS on one side only, or not a gRPC port). '' when the address is not host:port.
  */
 export function diagnoseConnection(address: string, tls: boolean, timeoutMs = 1_000): Promise<string> {
-  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:/\s]+)):(\d+)$/.exec(address);
-  if (!m) return Promise.resolve('');
-  const host = m[1] ?? m[2]!;
-  const port = Number(m[3]);
+  const hp = splitHostPort(address);
+  if (!hp) return Promise.resolve('');
+  const { host, port } = hp;
   if (!(port >= 1 && port <= 65535)) return Promise.resolve(`${port} is not a TCP port`);
   return new Promise((resolve) => {
     let socket: ReturnType<typeof netConnect>;
