@@ -6,7 +6,7 @@ import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evaluateCriteria, LiveCriteria } from './criteria.js';
-import { ERROR_CODES, LoadhouseError, type ErrorCode } from './errors.js';
+import { LoadhouseError, type ErrorCode } from './errors.js';
 import {
   Aggregator,
   consumerTotals,
@@ -32,7 +32,7 @@ import {
 } from './options.js';
 import { HookRefusal, type EventBus } from './plugins/event-bus.js';
 import { MetricSources } from './plugins/metric-sources.js';
-import { PluginHost } from './plugins/plugin-host.js';
+import { pluginError, PluginHost } from './plugins/plugin-host.js';
 import { ConsumerPool } from './pools/consumer-pool.js';
 import { ProducerPool } from './pools/producer-pool.js';
 import { WorkerPool } from './pools/worker-pool.js';
@@ -278,7 +278,7 @@ export class Run {
         target: Object.freeze({ ...this.opts.target, metadata: undefined, tls: undefined }),
       })
       .catch((err: unknown) => {
-        throw err instanceof HookRefusal ? refusalError(err) : err;
+        throw err instanceof HookRefusal ? pluginError(err.owner, `refused the run in ${err.where}, before any load`, err.error) : err;
       });
     this.client = await untilAborted(connectTarget(this.opts.target), this.abort.signal, (c) => c.close());
     if (this.opts.resultsDir !== false) {
@@ -1019,21 +1019,6 @@ async function checkResultsDir(dir: string): Promise<void> {
       details: { option: 'options.resultsDir', value: dir },
     });
   }
-}
-
-/**
- * The run-ending error of a refusing hook: the plugin's own code when it threw a loadhouse error (from any
- * copy of @loadhouse/core, so by shape), else LH_PLUGIN_FAILED; the message names the plugin.
- */
-function refusalError(r: HookRefusal): LoadhouseError {
-  const e = r.error as { code?: unknown; message?: unknown; details?: unknown } | null;
-  const code = typeof e?.code === 'string' && Object.hasOwn(ERROR_CODES, e.code) ? (e.code as ErrorCode) : 'LH_PLUGIN_FAILED';
-  const who = r.owner ? `Plugin "${r.owner}"` : 'A hook';
-  const details = typeof e?.details === 'object' && e.details !== null ? { ...(e.details as Record<string, unknown>) } : {};
-  return new LoadhouseError(code, `${who} refused the run in ${r.where}, before any load: ${r.message}`, {
-    cause: r.error,
-    details: { ...details, ...(r.owner ? { plugin: r.owner } : {}) },
-  });
 }
 
 function round3(x: number): number {

@@ -1,6 +1,6 @@
 // Registers plugins: checks their shape and API version up front, gives each a narrow context whose
 // listeners, hooks and logger are attributed to it, and runs teardowns in reverse order.
-import { LoadhouseError } from '../errors.js';
+import { ERROR_CODES, LoadhouseError, type ErrorCode } from '../errors.js';
 import type { Criterion, LoadhousePlugin, Logger, MetricSource, PluginContext, Teardown } from '../types.js';
 import { PLUGIN_API_VERSION } from '../types.js';
 import type { EventBus } from './event-bus.js';
@@ -61,6 +61,22 @@ export interface PluginHostDeps {
   onFailure(owner: string, where: string, error: unknown): void;
 }
 
+/**
+ * The run-ending error of a plugin that failed before any load (setup, a refusing test:before hook): the
+ * plugin's own code when it threw a loadhouse error (from any copy of @loadhouse/core, so by shape), else
+ * LH_PLUGIN_FAILED; the message and `details.plugin` name the plugin.
+ */
+export function pluginError(owner: string | undefined, what: string, err: unknown): LoadhouseError {
+  const e = err as { code?: unknown; message?: unknown; details?: unknown } | null;
+  const code = typeof e?.code === 'string' && Object.hasOwn(ERROR_CODES, e.code) ? (e.code as ErrorCode) : 'LH_PLUGIN_FAILED';
+  const details = typeof e?.details === 'object' && e.details !== null ? { ...(e.details as Record<string, unknown>) } : {};
+  const message = err instanceof Error ? err.message : String(err);
+  return new LoadhouseError(code, `${owner ? `Plugin "${owner}"` : 'A hook'} ${what}: ${message}`, {
+    cause: err,
+    details: { ...details, ...(owner ? { plugin: owner } : {}) },
+  });
+}
+
 export class PluginHost {
   private readonly teardowns: Array<{ name: string; fn: Teardown }> = [];
 
@@ -95,16 +111,7 @@ export class PluginHost {
         if (typeof teardown === 'function') this.teardowns.push({ name: plugin.name, fn: teardown });
       } catch (err) {
         await this.teardown();
-        if (err instanceof LoadhouseError) {
-          throw new LoadhouseError(err.code, `Plugin "${plugin.name}" failed in setup: ${err.message}`, {
-            cause: err,
-            details: { plugin: plugin.name, ...err.details },
-          });
-        }
-        throw new LoadhouseError('LH_PLUGIN_FAILED', `Plugin "${plugin.name}" failed in setup: ${(err as Error)?.message ?? String(err)}`, {
-          cause: err,
-          details: { plugin: plugin.name },
-        });
+        throw pluginError(plugin.name, 'failed in setup', err);
       }
     }
   }
