@@ -128,6 +128,11 @@ export function cacKey(name: string): string {
   return name.replace(/([a-z])-([a-z])/g, (_, a: string, b: string) => a + b.toUpperCase());
 }
 
+/** A flag's parsed value under either key cac may have used (undefined when the flag was not given). */
+export function rawFlag(raw: Record<string, unknown>, spec: FlagSpec): unknown {
+  return raw[camel(spec.name)] ?? raw[cacKey(spec.name)];
+}
+
 /** The text the command line gave a flag (`--name v`, `--name=v`, `-a v`, `-a=v`; the last one wins). */
 function rawValue(argv: readonly string[], spec: FlagSpec): string | undefined {
   const names = [`--${spec.name}`, ...(spec.alias ? [`-${spec.alias}`] : [])];
@@ -166,7 +171,7 @@ export function readFlags(specs: FlagSpec[], raw: Record<string, unknown>): Reco
   for (const spec of specs) {
     const key = camel(spec.name);
     // cac camel-cases only letter-dash-letter (`s3-endpoint` stays as is): accept both spellings.
-    out[key] = coerceFlag(spec, raw[key] ?? raw[cacKey(spec.name)]);
+    out[key] = coerceFlag(spec, rawFlag(raw, spec));
   }
   return out;
 }

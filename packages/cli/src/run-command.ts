@@ -13,7 +13,7 @@ import {
   type TargetOptions,
 } from '@loadhouse/core';
 import { findScenario, SCENARIOS, type FlagValues, type ScenarioEntry } from './catalog.js';
-import { cacKey, camel, readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
+import { camel, rawFlag, readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
 import { EXIT } from './exit-codes.js';
 import { agentFaultsFromFlags, agentS3FromFlags, startEmbeddedTarget, type EmbeddedTarget } from './embedded-target.js';
 import { buildPlugins, runPreflight } from './plugins.js';
@@ -122,7 +122,7 @@ export function embeddedWorkers(values: FlagValues, embedded: EmbeddedTarget | u
   return { workers: Math.max(1, availableParallelism() - 1) };
 }
 
-const given = (raw: Record<string, unknown>, f: FlagSpec) => raw[camel(f.name)] !== undefined || raw[cacKey(f.name)] !== undefined;
+const given = (raw: Record<string, unknown>, f: FlagSpec) => rawFlag(raw, f) !== undefined;
 
 /** The flags a scenario's build reads (with its defaults), found by watching it read them. */
 function flagsRead(entry: ScenarioEntry): Set<string> {
