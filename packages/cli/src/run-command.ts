@@ -12,6 +12,7 @@ import {
   type Scenario,
   type TargetOptions,
 } from '@loadhouse/core';
+import { normalizeHttpAddress } from '@loadhouse/plugin-prometheus';
 import { findScenario, SCENARIOS, type FlagValues, type ScenarioEntry } from './catalog.js';
 import { camel, rawFlag, readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
 import { EXIT } from './exit-codes.js';
@@ -32,22 +33,23 @@ export function parseHostPort(flag: string, value: string): string {
   return value;
 }
 
-/** `--http-target`: an http(s) base URL; `host:port` alone means http://host:port. */
+/**
+ * `--http-target`: an http(s) base URL, normalized as the Prometheus plugin does (`host:port` alone means
+ * http://host:port); errors name the flag.
+ */
 export function httpBase(flag: string, value: string): string {
-  const text = value.trim().replace(/\/+$/, '');
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
-  let url: URL | undefined;
+  let base: string | undefined;
   try {
-    url = new URL(withScheme);
+    base = normalizeHttpAddress(value.trim());
   } catch {
-    url = undefined;
+    base = undefined;
   }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+  if (!base || !/^https?:\/\/[^/]/.test(base)) {
     throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be an http(s) address like http://host:8080 (or host:8080), got ${JSON.stringify(value)}`, {
       details: { flag },
     });
   }
-  return withScheme;
+  return base;
 }
 
 /** Flag values for a scenario: generic flags plus the scenario's own defaults. */

@@ -3,7 +3,7 @@ export { prometheus } from './plugin.js';
 export type { PrometheusPlugin, PrometheusPluginOptions } from './plugin.js';
 export { createExporter, DEFAULT_PORT, DEFAULT_HOST } from './exporter.js';
 export type { Exporter, ExporterAddress, ExporterOptions } from './exporter.js';
-export { preflight } from './preflight.js';
+export { normalizeHttpAddress, preflight } from './preflight.js';
 export type { PreflightOptions, PreflightReport, CheckOutcome } from './preflight.js';
 export { TARGET_METRICS } from './target-scraper.js';
 export type { FetchLike } from './target-scraper.js';
