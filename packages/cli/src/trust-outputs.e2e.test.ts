@@ -72,6 +72,17 @@ describe('a result that cannot be written is a failed run', () => {
     expect(readdirSync(results)).toEqual([]);
   });
 
+  it.skipIf(!canMount)('suite on a nearly full disk: the unwritten result is coded, no stack trace, the suite exits 3', async () => {
+    const disk = tinyDisk('suite', 256, 8 * 1024)!;
+    const results = join(disk, 'results');
+    const io = captureIo();
+    const code = await main(['suite', '--scale', '0.001', '--only', 'high-throughput', '--results-dir', results, '--quiet'], io);
+    expect(io.err).toMatch(/LH_RESULT_WRITE_FAILED: The result could not be written .*ENOSPC/);
+    expect(io.err).not.toMatch(/\n\s+at /);
+    expect(io.out).toContain('Suite summary:');
+    expect(code, io.err).toBe(3);
+  });
+
   it.skipIf(!canMount)('a disk already full is refused before the target is started: exit 2', async () => {
     const disk = tinyDisk('full', 64, 0)!;
     const io = captureIo();

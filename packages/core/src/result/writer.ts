@@ -54,7 +54,8 @@ async function fileInTheWay(p: string): Promise<string | undefined> {
 /**
  * Checks, before any work, that files can be written into `dir`: it can be made, a file can be created in it
  * and its disk is not full. `option` names what the user set (`--results-dir`, `--out`); the error says what
- * to do. (A probe file, not access(W_OK): root passes access() on a read-only or full disk.)
+ * to do. A probe file rather than access(W_OK): it does what the writer will do, so whatever refuses the write
+ * (permissions, a read-only or root-squashed mount, no inodes left) refuses it here.
  */
 export async function checkOutputDir(dir: string, option: string): Promise<void> {
   const abs = path.resolve(dir);
@@ -64,6 +65,7 @@ export async function checkOutputDir(dir: string, option: string): Promise<void>
     await makeDir(abs);
   } catch (cause) {
     const file = await fileInTheWay(abs);
+    if (file === abs) throw refuse('is not a folder', cause);
     if (file) throw refuse(`cannot be created: ${file} is not a folder`, cause);
     throw refuse(`cannot be created (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, cause);
   }
@@ -76,7 +78,8 @@ export async function checkOutputDir(dir: string, option: string): Promise<void>
     await rm(probe, { force: true }).catch(() => undefined);
   }
   const fs = await statfs(abs).catch(() => undefined);
-  if (fs && fs.bavail === 0) throw refuse('is on a disk with no space left');
+  // root may also use the blocks reserved for it, which bavail leaves out.
+  if (fs && (process.getuid?.() === 0 ? fs.bfree : fs.bavail) === 0) throw refuse('is on a disk with no space left');
 }
 
 /** Checks an output file path (`-o`) before any work: its folder as checkOutputDir does, and it is not a folder. */
