@@ -10,6 +10,8 @@ import type { LoadTestResult } from '@loadhouse/core';
 import { main } from './main.js';
 import { captureIo } from './test-io.js';
 
+// A 2 s run takes 40 s end to end on a busy 2-core machine (agent start, workers, teardown): room to spare.
+const RUN_TIMEOUT = 150_000;
 let dir: string;
 const mounts: string[] = [];
 /** A real result whose P99 criterion failed (P99 < 1 µs cannot hold); every other criterion may pass. */
@@ -24,7 +26,7 @@ beforeAll(async () => {
   );
   expect(code, io.err).toBe(1);
   failedResult = join(dir, 'base', readdirSync(join(dir, 'base')).find((f) => f.endsWith('.json'))!);
-});
+}, RUN_TIMEOUT);
 afterAll(() => {
   for (const m of mounts) execFileSync('umount', [m]);
   rmSync(dir, { recursive: true, force: true });
@@ -70,7 +72,7 @@ describe('a result that cannot be written is a failed run', () => {
     expect(io.out).toMatch(/\(failed/);
     expect(code, io.err).toBe(3);
     expect(readdirSync(results)).toEqual([]);
-  });
+  }, RUN_TIMEOUT);
 
   it.skipIf(!canMount)('suite on a nearly full disk: the unwritten result is coded, no stack trace, the suite exits 3', async () => {
     const disk = tinyDisk('suite', 256, 8 * 1024)!;
@@ -81,7 +83,7 @@ describe('a result that cannot be written is a failed run', () => {
     expect(io.err).not.toMatch(/\n\s+at /);
     expect(io.out).toContain('Suite summary:');
     expect(code, io.err).toBe(3);
-  });
+  }, RUN_TIMEOUT);
 
   it.skipIf(!canMount)('a disk already full is refused before the target is started: exit 2', async () => {
     const disk = tinyDisk('full', 64, 0)!;
