@@ -196,7 +196,8 @@ function withConfigTarget(fromConfig: TargetOptions, fromFlags: TargetOptions, r
  */
 export async function checkResultsDir(values: FlagValues, raw: Record<string, unknown>, config?: LoadhouseConfig): Promise<void> {
   const dir = flagOverrides(values, raw, config !== undefined).resultsDir ?? config?.options?.resultsDir ?? 'results';
-  if (dir !== false) await checkOutputDir(dir, config?.options?.resultsDir !== undefined && raw.resultsDir === undefined ? 'options.resultsDir' : '--results-dir');
+  const fromConfig = config?.options?.resultsDir !== undefined && raw.resultsDir === undefined;
+  if (dir !== false) await checkOutputDir(dir, fromConfig ? 'options.resultsDir' : '--results-dir');
 }
 
 /** Starts the embedded agent when no --target was given. */

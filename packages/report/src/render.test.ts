@@ -61,7 +61,8 @@ describe('renderReport', () => {
     expect(headline(full)).toEqual(['failed', 'failed']);
     expect(headline({ ...full, state: 'aborted', partial: true, endReason: 'signal', criteria: allPass } as LoadTestResult)).toEqual(['partial', 'partial']);
     expect(headline({ ...full, state: 'aborted', partial: true, endReason: 'signal' } as LoadTestResult)).toEqual(['failed', 'failed']);
-    expect(headline({ ...full, state: 'failed', error: { code: 'LH_RESULT_WRITE_FAILED', message: 'ENOSPC' }, criteria: allPass } as LoadTestResult)).toEqual(['failed', 'failed']);
+    const unwritten = { ...full, state: 'failed', error: { code: 'LH_RESULT_WRITE_FAILED', message: 'ENOSPC' }, criteria: allPass } as LoadTestResult;
+    expect(headline(unwritten)).toEqual(['failed', 'failed']);
     expect(headline({ ...full, criteria: [] })).toEqual(['unjudged', 'no criteria']);
   });
 

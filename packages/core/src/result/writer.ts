@@ -60,7 +60,10 @@ async function fileInTheWay(p: string): Promise<string | undefined> {
 export async function checkOutputDir(dir: string, option: string): Promise<void> {
   const abs = path.resolve(dir);
   const refuse = (why: string, cause?: unknown) =>
-    new LoadhouseError('LH_INVALID_OPTION', `${option} ${abs} ${why}: choose another folder (${option})`, { cause, details: { option, value: dir } });
+    new LoadhouseError('LH_INVALID_OPTION', `${option} ${abs} ${why}: choose another folder (${option})`, {
+      cause,
+      details: { option, value: dir },
+    });
   try {
     await makeDir(abs);
   } catch (cause) {
@@ -124,9 +127,10 @@ export async function writeOutput(file: string, text: string, what: string): Pro
 }
 
 export function writeFailed(file: string, what: string, cause: unknown): LoadhouseError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
   return new LoadhouseError(
     'LH_RESULT_WRITE_FAILED',
-    `The ${what} could not be written to ${path.resolve(file)} (${cause instanceof Error ? cause.message : String(cause)}): free space or choose another path`,
+    `The ${what} could not be written to ${path.resolve(file)} (${reason}): free space or choose another path`,
     { cause, details: { path: path.resolve(file) } },
   );
 }
