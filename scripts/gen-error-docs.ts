@@ -36,6 +36,7 @@ export const ERROR_ADVICE = {
   LH_AGENT_STORAGE_FAILED: 'Make the data folder (`--agent-storage`) writable, or check the agent\'s S3 endpoint, bucket and credentials.',
   LH_CONFIG_INVALID: 'Fix the file the message names: it must exist and default-export `defineConfig({ ... })` from `loadhouse`.',
   LH_DATA_LOSS: 'A finding about the target, not a loadhouse failure: `result.integrity.examples` names producers, partitions and sequences that never arrived. Check the target\'s logs and storage (failed segment uploads, retention) for those partitions; the run itself completed.',
+  LH_RESULT_WRITE_FAILED: 'The message names the file and the system\'s reason (`ENOSPC`: the disk is full; `EACCES`: no permission). Free space or write elsewhere (`--results-dir`, `-o`). For a run, the result was not kept: the run counts as failed (exit 3, `state` `failed` in what `run()` resolves to), the summary is still printed, and `--json` prints the whole result to stdout.',
 } satisfies Record<ErrorCode, string>;
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

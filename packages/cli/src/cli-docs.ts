@@ -7,7 +7,9 @@ const EXIT_TEXT: Record<keyof typeof EXIT, string> = {
   OK: 'The run completed and every criterion passed.',
   CRITERIA_FAILED: 'The run ended and at least one criterion failed, or a live criterion aborted it (`--abort-on-fail`).',
   USAGE: 'Bad usage or set-up: unknown scenario or flag, invalid value, unreachable target, failed pre-flight. No load was sent.',
-  RUN_FAILED: 'The run failed while running (a worker crashed, the target went away). A partial result was written.',
+  RUN_FAILED:
+    'The run failed while running (a worker crashed, the target went away; a partial result was written), or its result file, ' +
+    'merged result or HTML report could not be written (`LH_RESULT_WRITE_FAILED`, e.g. a full disk; nothing was kept, the summary is still printed).',
   INTERRUPTED: 'Interrupted by SIGINT or SIGTERM (Ctrl-C). In-flight batches were drained and a partial result was written.',
 };
 

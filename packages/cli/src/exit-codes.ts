@@ -6,7 +6,10 @@ export const EXIT = {
   CRITERIA_FAILED: 1,
   /** Bad usage or set-up: unknown scenario or flag, invalid value, unreachable target, failed pre-flight. */
   USAGE: 2,
-  /** The run failed while running (a worker crashed, the target went away); a partial result was written. */
+  /**
+   * The run failed while running (a worker crashed, the target went away; a partial result was written), or its
+   * result, merged result or report could not be written (LH_RESULT_WRITE_FAILED).
+   */
   RUN_FAILED: 3,
   /** Interrupted by SIGINT/SIGTERM; a partial result was written. */
   INTERRUPTED: 130,

@@ -130,7 +130,8 @@ function report(err: unknown, io: Io): number {
   if (isLoadhouseError(err)) {
     io.stderr(`error ${err.code}: ${err.message}\n`);
     if (err.cause instanceof Error && !err.message.includes(err.cause.message)) io.stderr(`  cause: ${err.cause.message}\n`);
-    return err.code === 'LH_WORKER_CRASHED' ? EXIT.RUN_FAILED : EXIT.USAGE;
+    // Output that could not be kept (a full disk) is a failure, not a usage error: the work was done.
+    return err.code === 'LH_WORKER_CRASHED' || err.code === 'LH_RESULT_WRITE_FAILED' ? EXIT.RUN_FAILED : EXIT.USAGE;
   }
   const e = err as Error;
   io.stderr(`error: ${e?.stack ?? String(err)}\n`);

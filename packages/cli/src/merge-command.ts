@@ -1,7 +1,5 @@
 // `loadhouse merge shard-*.json -o merged.json`: the cluster-wide result of a sharded run, exact percentiles.
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { LoadhouseError, initHistograms, mergeResults, type LoadTestResult } from '@loadhouse/core';
+import { checkOutputFile, LoadhouseError, initHistograms, mergeResults, writeOutput, type LoadTestResult } from '@loadhouse/core';
 import { readResult } from '@loadhouse/report';
 import { EXIT } from './exit-codes.js';
 import { readFlags, type FlagSpec } from './flags.js';
@@ -26,12 +24,12 @@ export function percentileNote(merged: LoadTestResult): string {
 export async function mergeCommand(files: string[], raw: Record<string, unknown>, io: Io): Promise<number> {
   const v = readFlags(MERGE_FLAGS, raw);
   if (files.length === 0) throw new LoadhouseError('LH_INVALID_OPTION', 'merge needs result files: loadhouse merge results/*.json -o merged.json');
+  const out = v.out as string;
+  await checkOutputFile(out, '--out');
   const results = await Promise.all(files.map(readResult));
   await initHistograms();
   const merged = mergeResults(results, { names: files });
-  const out = v.out as string;
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify(merged, null, 2)}\n`);
+  await writeOutput(out, `${JSON.stringify(merged, null, 2)}\n`, 'merged result');
   if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
   else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${percentileNote(merged)}\n${formatSummary(merged, { color: io.isTTY })}\n`);
   return merged.criteria.some((c) => !c.passed) ? EXIT.CRITERIA_FAILED : EXIT.OK;

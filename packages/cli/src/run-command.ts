@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
+  checkOutputDir,
   createLoadTest,
   isLoadhouseError,
   LoadhouseError,
@@ -92,6 +93,8 @@ export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOp
 }
 
 export function exitCodeFor(result: LoadTestResult, interrupted: boolean): number {
+  // 130 promises a partial result on disk: without one, the run failed.
+  if (result.state === 'failed' && result.error.code === 'LH_RESULT_WRITE_FAILED') return EXIT.RUN_FAILED;
   if (interrupted) return EXIT.INTERRUPTED;
   if (result.state === 'failed') return EXIT.RUN_FAILED;
   if (result.criteria.some((c) => !c.passed)) return EXIT.CRITERIA_FAILED;
@@ -185,6 +188,16 @@ function withConfigTarget(fromConfig: TargetOptions, fromFlags: TargetOptions, r
   const flags = { ...fromFlags };
   if (raw.connectTimeout === undefined && fromConfig.connectTimeoutMs !== undefined) delete flags.connectTimeoutMs;
   return { ...fromConfig, ...flags };
+}
+
+/**
+ * The results folder the run will write to (--results-dir, else the config's resultsDir), checked before a
+ * target is started: creatable, writable, not on a full disk.
+ */
+export async function checkResultsDir(values: FlagValues, raw: Record<string, unknown>, config?: LoadhouseConfig): Promise<void> {
+  const dir = flagOverrides(values, raw, config !== undefined).resultsDir ?? config?.options?.resultsDir ?? 'results';
+  const fromConfig = config?.options?.resultsDir !== undefined && raw.resultsDir === undefined;
+  if (dir !== false) await checkOutputDir(dir, fromConfig ? 'options.resultsDir' : '--results-dir');
 }
 
 /** Starts the embedded agent when no --target was given. */
@@ -284,6 +297,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   if (shard && scenarioName) refuseIdleShard(shard, values);
   agentFaultsFromFlags(values);
   agentS3FromFlags(values, io.env);
+  await checkResultsDir(values, raw, config);
 
   let embedded: EmbeddedTarget | undefined;
   const run = interruptible(io, () => void embedded?.stop());

@@ -1,8 +1,8 @@
 // `loadhouse suite`: the plan's full test suite in order against one target, each scenario's log and result
 // in the results folder, `--scale` shrinking every duration, rate and count, then one table of all criteria.
-import { mkdirSync, appendFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LoadhouseError, type LoadTestResult } from '@loadhouse/core';
+import { checkOutputDir, LoadhouseError, type LoadTestResult } from '@loadhouse/core';
 import { findScenario, type FlagValues } from './catalog.js';
 import { EXIT } from './exit-codes.js';
 import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
@@ -80,7 +80,7 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   });
   targetFromFlags(values, io.env);
   const resultsDir = values.resultsDir as string;
-  mkdirSync(resultsDir, { recursive: true });
+  await checkOutputDir(resultsDir, '--results-dir');
 
   let embedded: EmbeddedTarget | undefined;
   const run = interruptible(io, () => void embedded?.stop());

@@ -85,4 +85,5 @@ export type { StreamHouseServiceDefinition } from './proto/service.js';
 export { StreamHouseClient, defaultChannelOptions, statusName, isServiceError, grpc } from './proto/client.js';
 export type { ClientOptions, TlsOptions, UnaryCallback } from './proto/client.js';
 export { mergeResults, checkMergeable } from './result/merge.js';
+export { checkOutputDir, checkOutputFile, makeDir, writeOutput } from './result/writer.js';
 export type { MergeOptions } from './result/merge.js';

@@ -174,7 +174,7 @@ describe('pre-flight', () => {
     const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 100 }, resultsDir: '/dev/null/results' });
     const err = await lt.run({ name: 'nowhere', criteria: [], run: async () => undefined }).catch((e: unknown) => e);
     expect(isLoadhouseError(err, 'LH_INVALID_OPTION')).toBe(true);
-    expect((err as Error).message).toMatch(/^options\.resultsDir \/dev\/null\/results cannot be written \(ENOTDIR\)/);
+    expect((err as Error).message).toMatch(/^options\.resultsDir \/dev\/null\/results cannot be created: \/dev\/null is not a folder/);
   });
 
   it('options.signal aborting during the connect ends the run at once with LH_RUN_ABORTED', async () => {

@@ -1,8 +1,6 @@
 // One run of a scenario: pre-flight (plugins, target, hooks), the controller the scenario drives, the
 // sampler that merges worker reports into samples, live criteria, checkpoints, and the ending that always
 // drains, evaluates and writes a result, whatever ended the run.
-import { constants as fsConstants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evaluateCriteria, LiveCriteria } from './criteria.js';
@@ -39,7 +37,7 @@ import { WorkerPool } from './pools/worker-pool.js';
 import type { StreamHouseClient } from './proto/client.js';
 import { emptyConsumerTotals, emptyIntegrity } from './result/empty.js';
 import { environment } from './result/environment.js';
-import { resultFileName, writeJsonAtomic } from './result/writer.js';
+import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic } from './result/writer.js';
 import { SeriesBuffer } from './result/series-buffer.js';
 import { connectTarget, ensureTopic } from './target.js';
 import { createTelemetry, type RunTelemetry } from './telemetry.js';
@@ -267,7 +265,7 @@ export class Run {
   }
 
   private async preflight(): Promise<void> {
-    if (this.opts.resultsDir !== false) await checkResultsDir(this.opts.resultsDir);
+    if (this.opts.resultsDir !== false) await checkOutputDir(this.opts.resultsDir, 'options.resultsDir');
     await this.plugins.setup(this.opts.plugins);
     // A test:before hook may refuse the run (a failed pre-flight): its error ends it here, before any load.
     await this.bus
@@ -341,9 +339,15 @@ export class Run {
     if (this.resultPath) {
       try {
         await writeJsonAtomic(this.resultPath, result);
-      } catch (err) {
-        this.logger.error(`could not write the result file ${this.resultPath}: ${(err as Error).message}`);
+      } catch (cause) {
+        // A result that was not kept fails the run, whatever its criteria said: nothing may read it as a success.
+        const failed = writeFailed(this.resultPath, 'result', cause);
+        const e: ErrorEvent = { code: failed.code, message: failed.message, cause };
+        this.recordError(e);
+        result.errors = [...this.errors];
         delete result.resultPath;
+        Object.assign(result, { state: 'failed', error: { code: failed.code, message: failed.message } });
+        this.bus.emit('error', e);
       }
     }
     this.telemetry?.close();
@@ -1006,19 +1010,6 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal, dispose: (value:
       },
     );
   });
-}
-
-/** The results folder is made and tried before any load, so a run never ends with nowhere to write. */
-async function checkResultsDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, fsConstants.W_OK);
-  } catch (cause) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `options.resultsDir ${path.resolve(dir)} cannot be written (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): choose another folder (--results-dir)`, {
-      cause,
-      details: { option: 'options.resultsDir', value: dir },
-    });
-  }
 }
 
 function round3(x: number): number {

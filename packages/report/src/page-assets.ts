@@ -31,9 +31,11 @@ h2 { font-size: 17px; margin: 0 0 10px; }
 h3 { font-size: 14px; margin: 16px 0 6px; }
 .badge { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600;
   text-transform: uppercase; letter-spacing: .03em; vertical-align: middle; }
-.badge.completed, .badge.pass { background: var(--pass-bg); color: var(--pass); }
+.badge.passed, .badge.pass { background: var(--pass-bg); color: var(--pass); }
 .badge.failed, .badge.fail { background: var(--fail-bg); color: var(--fail); }
-.badge.aborted, .badge.partial, .badge.unmeasured { background: var(--warn-bg); color: var(--warn); }
+.badge.partial, .badge.unjudged, .badge.unmeasured { background: var(--warn-bg); color: var(--warn); }
+.badge.verdict { font-size: 15px; padding: 2px 12px; }
+.run-end { color: var(--muted); font-size: 13px; font-weight: 400; }
 .meta { color: var(--muted); display: flex; flex-wrap: wrap; gap: 2px 18px; margin: 0; padding: 0; list-style: none; }
 .meta b { color: var(--fg); font-weight: 600; }
 .end-message { margin: 8px 0 0; }

@@ -31,7 +31,8 @@ describe('renderReport', () => {
   it('shows the header, the criteria outcomes and the tables as plain HTML', () => {
     const html = renderReport(full, { title: 'Nightly <lag> run' });
     expect(html).toContain('<title>Nightly &lt;lag&gt; run</title>');
-    expect(html).toContain('<span class="badge completed">completed</span>');
+    expect(html).toContain('<span class="badge verdict failed" title="Verdict">failed</span>');
+    expect(html).toContain('<span class="run-end" title="How the run ended">run completed</span>');
     expect(html).toContain('127.0.0.1:50051');
     expect(html.match(/<tr class="pass">/g)).toHaveLength(3);
     expect(html.match(/<tr class="fail">/g)).toHaveLength(1);
@@ -47,9 +48,22 @@ describe('renderReport', () => {
   it('says why an aborted or failed run ended', () => {
     const failed = { ...full, state: 'failed', partial: true, endReason: 'target-unreachable', endMessage: 'The target stopped answering.', error: { code: 'LH_TARGET_UNREACHABLE', message: 'connect ECONNREFUSED' } } as LoadTestResult;
     const html = renderReport(failed);
-    expect(html).toContain('<span class="badge failed">failed</span> <span class="badge partial">partial</span>');
+    expect(html).toContain('<span class="badge verdict failed" title="Verdict">failed</span> <span class="run-end" title="How the run ended">run failed, partial</span>');
     expect(html).toContain('The target stopped answering.');
     expect(html).toContain('LH_TARGET_UNREACHABLE: connect ECONNREFUSED');
+  });
+
+  it('heads the page with the verdict (passed / failed / partial), never with how the run ended', () => {
+    const headline = (r: LoadTestResult) => /<span class="badge verdict ([^"]+)"[^>]*>([^<]+)<\/span>/.exec(renderReport(r))!.slice(1);
+    const allPass = full.criteria.map((c) => ({ ...c, passed: true }));
+    expect(headline({ ...full, criteria: allPass })).toEqual(['passed', 'passed']);
+    // The fixture completed with one criterion failed: the green "completed" of before hid that.
+    expect(headline(full)).toEqual(['failed', 'failed']);
+    expect(headline({ ...full, state: 'aborted', partial: true, endReason: 'signal', criteria: allPass } as LoadTestResult)).toEqual(['partial', 'partial']);
+    expect(headline({ ...full, state: 'aborted', partial: true, endReason: 'signal' } as LoadTestResult)).toEqual(['failed', 'failed']);
+    const unwritten = { ...full, state: 'failed', error: { code: 'LH_RESULT_WRITE_FAILED', message: 'ENOSPC' }, criteria: allPass } as LoadTestResult;
+    expect(headline(unwritten)).toEqual(['failed', 'failed']);
+    expect(headline({ ...full, criteria: [] })).toEqual(['unjudged', 'no criteria']);
   });
 
   it('omits charts whose data is absent, with a note instead of an empty plot', () => {

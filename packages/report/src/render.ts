@@ -72,10 +72,28 @@ function targetOf(result: LoadTestResult): string | undefined {
   return undefined;
 }
 
+export type Verdict = 'passed' | 'failed' | 'partial' | 'no criteria';
+
+/**
+ * What the run proved, read as the exit code reads it: a failed run or any failed criterion is failed; a run
+ * that did not reach its end is partial; passed only for a whole run whose every criterion held. A run with
+ * no criteria proved nothing either way.
+ */
+export function verdictOf(result: LoadTestResult): Verdict {
+  const criteria = Array.isArray(result.criteria) ? result.criteria : [];
+  if (result.state === 'failed' || criteria.some((c) => !c.passed)) return 'failed';
+  if (result.partial || result.state !== 'completed') return 'partial';
+  return criteria.length > 0 ? 'passed' : 'no criteria';
+}
+
 function header(result: LoadTestResult, title: string): string {
   const state = result.state;
-  const badges = [`<span class="badge ${escapeHtml(state)}">${escapeHtml(state)}</span>`];
-  if (result.partial) badges.push('<span class="badge partial">partial</span>');
+  const verdict = verdictOf(result);
+  // The verdict is the headline (as in k6); how the run ended is secondary, beside it.
+  const badges = [
+    `<span class="badge verdict ${verdict === 'no criteria' ? 'unjudged' : verdict}" title="Verdict">${verdict}</span>`,
+    `<span class="run-end" title="How the run ended">run ${escapeHtml(state)}${result.partial ? ', partial' : ''}</span>`,
+  ];
   const target = targetOf(result);
   const meta: Array<[string, string]> = [
     ['Start', formatTime(result.startedAt)],

@@ -119,11 +119,23 @@ it('renders every chart with its data and phases in headless Chromium, without a
       });
     }, bands);
 
+    // The fixture completed with a criterion failed: the first badge of the headline is the red verdict.
+    const headline = await page.evaluate(() => {
+      const g = globalThis as unknown as {
+        document: { querySelector(selector: string): { textContent: string | null } | null };
+        getComputedStyle(element: unknown): { backgroundColor: string; color: string };
+      };
+      const badge = g.document.querySelector('h1 .badge')!;
+      const style = g.getComputedStyle(badge);
+      return { text: badge.textContent, background: style.backgroundColor, color: style.color };
+    });
+
     await mkdir(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'report.png'), fullPage: true });
 
     expect(errors).toEqual([]);
     expect(blocked).toEqual([]);
+    expect(headline).toEqual({ text: 'failed', background: 'rgb(255, 235, 233)', color: 'rgb(207, 34, 46)' });
     expect(checks.map((c) => c.name)).toEqual(FULL_FIXTURE_CHARTS);
     for (const c of checks) {
       expect(c.canvases, c.name).toBe(1);

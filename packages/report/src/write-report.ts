@@ -1,7 +1,7 @@
 // writeReport: result file in, HTML file out (what `loadhouse report results/x.json -o report.html` calls).
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
-import { LoadhouseError, RESULT_SCHEMA_VERSION, type LoadTestResult } from '@loadhouse/core';
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { LoadhouseError, RESULT_SCHEMA_VERSION, writeOutput, type LoadTestResult } from '@loadhouse/core';
 import { renderReport } from './render.js';
 
 function invalid(path: string, why: string, cause?: unknown): LoadhouseError {
@@ -76,12 +76,12 @@ export function defaultReportPath(resultPath: string): string {
 
 /**
  * Renders the result file at `resultPath` to `outPath` (default: the same name with `.html`), creating the
- * folder if needed. Resolves to the absolute path written.
+ * folder if needed. Resolves to the absolute path written. A page that cannot be written (a full disk) is
+ * LH_RESULT_WRITE_FAILED, and no truncated page is left behind.
  */
 export async function writeReport(resultPath: string, outPath?: string): Promise<string> {
   const result = await readResult(resultPath);
   const target = resolve(outPath ?? defaultReportPath(resultPath));
-  await mkdir(dirname(target), { recursive: true });
-  await writeFile(target, renderReport(result));
+  await writeOutput(target, renderReport(result), 'HTML report');
   return target;
 }
