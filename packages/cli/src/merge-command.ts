@@ -6,12 +6,32 @@ import { readResult } from '@loadhouse/report';
 import { EXIT } from './exit-codes.js';
 import { readFlags, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
+import { exitCodeFor } from './run-command.js';
 import { formatSummary } from './summary.js';
 
 export const MERGE_FLAGS: FlagSpec[] = [
   { name: 'out', alias: 'o', kind: 'string', value: '<file.json>', group: 'output', description: 'Where to write the merged result', default: 'merged.json' },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the merged result JSON to stdout instead of the summary' },
+  {
+    name: 'allow-partial',
+    kind: 'boolean',
+    group: 'output',
+    description: 'Merge even when shards are missing or did not run together: the result is marked partial, its criteria not judged',
+  },
 ];
+
+/** Which shards the merge holds and how well they ran together. */
+export function coverageNote(merged: LoadTestResult): string {
+  const m = merged.merge;
+  if (!m) return '';
+  const least = Math.min(...m.overlapPercent.map((o) => o.overlapPercent));
+  const lines = [
+    `Shards: ${m.shardCount - m.missing.length} of ${m.shardCount}; each ran during at least ${least}% of the merged ${m.windowSeconds} s window ` +
+      `(bound: ${m.minOverlapPercent}%, or at most ${m.outOfStepSlackSeconds} s short).`,
+  ];
+  for (const why of m.partialBecause) lines.push(`Partial: ${why}`);
+  return `${lines.join('\n')}\n`;
+}
 
 /** Which merged percentiles are exact and which are upper bounds. */
 export function percentileNote(merged: LoadTestResult): string {
@@ -28,11 +48,16 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
   if (files.length === 0) throw new LoadhouseError('LH_INVALID_OPTION', 'merge needs result files: loadhouse merge results/*.json -o merged.json');
   const results = await Promise.all(files.map(readResult));
   await initHistograms();
-  const merged = mergeResults(results, { names: files });
+  const merged = mergeResults(results, { names: files, allowPartial: v.allowPartial === true });
   const out = v.out as string;
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(merged, null, 2)}\n`);
   if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
-  else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${percentileNote(merged)}\n${formatSummary(merged, { color: io.isTTY })}\n`);
-  return merged.criteria.some((c) => !c.passed) ? EXIT.CRITERIA_FAILED : EXIT.OK;
+  else {
+    const notes = `${coverageNote(merged)}${percentileNote(merged)}`;
+    io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${notes}\n${formatSummary(merged, { color: io.isTTY })}\n`);
+  }
+  // Exit 0 only for the whole run, every shard to its end and every criterion passed.
+  const code = exitCodeFor(merged, false);
+  return code === EXIT.OK && merged.partial ? EXIT.CRITERIA_FAILED : code;
 }
