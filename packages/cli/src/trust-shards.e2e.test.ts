@@ -60,7 +60,7 @@ async function merge(files: string[], extra: string[] = []): Promise<{ code: num
 describe('--start-at: a synchronised start', () => {
   it('starts every shard on the same instant, and merge says how much each shard overlaps the merged window', async () => {
     const shardDir = join(dir, 'synced');
-    const startAt = Date.now() + 10_000; // set-up (connect, pre-flight) must fit before it, even on a busy machine
+    const startAt = Date.now() + 15_000; // set-up (connect, pre-flight) must fit before it, even on a busy machine
     const [a, b] = await Promise.all([0, 1].map((i) => runShard(i, shardDir, ['--start-at', iso(startAt)])));
     expect(a!.code, a!.err).toBeLessThan(2);
     expect(b!.code, b!.err).toBeLessThan(2);
