@@ -24,9 +24,9 @@ export const MERGE_FLAGS: FlagSpec[] = [
 export function coverageNote(merged: LoadTestResult): string {
   const m = merged.merge;
   if (!m) return '';
-  const least = Math.min(...m.overlapPercent.map((o) => o.overlapPercent));
+  const each = [...m.overlapPercent].sort((a, b) => a.index - b.index).map((o) => `shard ${o.index} ${o.overlapPercent}%`);
   const lines = [
-    `Shards: ${m.shardCount - m.missing.length} of ${m.shardCount}; each ran during at least ${least}% of the merged ${m.windowSeconds} s window ` +
+    `Shards: ${m.shardCount - m.missing.length} of ${m.shardCount}; share of the merged ${m.windowSeconds} s window each ran: ${each.join(', ')} ` +
       `(bound: ${m.minOverlapPercent}%, or at most ${m.outOfStepSlackSeconds} s short).`,
   ];
   for (const why of m.partialBecause) lines.push(`Partial: ${why}`);

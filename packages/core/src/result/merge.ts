@@ -98,7 +98,8 @@ export function checkCoverage(results: readonly LoadTestResult[], names: readonl
   const start = Math.min(...results.map((r) => epoch(r.startedAt)));
   const end = Math.max(...results.map((r) => epoch(r.endedAt)));
   const windowSeconds = Math.max(0, (end - start) / 1000);
-  const overlapPercent = results.map((r) => {
+  const byIndex = [...results].sort((a, b) => (a.shard?.index ?? 0) - (b.shard?.index ?? 0));
+  const overlapPercent = byIndex.map((r) => {
     const seconds = Math.max(0, (epoch(r.endedAt) - epoch(r.startedAt)) / 1000);
     return {
       index: r.shard?.index ?? 0,
@@ -428,7 +429,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       endReason: results.find((r) => r.endReason !== 'completed')?.endReason ?? first.endReason,
       endMessage:
         coverage.partialBecause.length > 0
-          ? `merged from ${results.length} of ${coverage.shardCount} shards, partial: ${coverage.partialBecause.join('; ')}`
+          ? `merged from ${results.length} of ${coverage.shardCount} shards: ${coverage.partialBecause.join('; ')}`
           : results.length === 1
             ? first.endMessage
             : `merged from ${results.length} shards`,
