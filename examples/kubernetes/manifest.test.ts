@@ -169,12 +169,12 @@ describe('examples/kubernetes/shard.mjs', () => {
     const result = JSON.parse(body) as LoadTestResult;
     expect(result.runId).toBe('verdict');
     expect(result.criteria.find((c) => c.metric === 'producer.latency.p99')?.passed).toBe(false);
-  });
+  }, 180_000);
 
   it('fails the pod, uploading nothing, when loadhouse refuses to start (exit 2)', async () => {
     const { code, err } = await shard('refused', ['--start-at', '2020-01-01T00:00:00Z']);
     expect(err).toContain('LH_INVALID_OPTION');
     expect(code).toBe(2);
     expect(await uploaded('refused')).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -101,7 +101,7 @@ describe('sharded run and merge', () => {
     expect(merged.series.length).toBeGreaterThan(0);
     expect(o.out).toContain('Merged 2 shard result(s)');
     expect(o.out).toContain('Percentiles: overall and per phase exact (merged histograms); per interval the worst shard');
-  });
+  }, 180_000);
 
   it('merges phase percentiles exactly, and falls back to the worst shard for phases stored without histograms', () => {
     // The shards of the first test, with known phase latencies: 1..1000 ms on one, 1001..2000 ms on the other.
@@ -139,5 +139,5 @@ describe('sharded run and merge', () => {
     const code = await main(['merge', ...files, '-o', join(dir, 'bad.json')], o);
     expect(code).toBe(2);
     expect(o.err).toContain('LH_MERGE_MISMATCH');
-  });
+  }, 180_000);
 });

@@ -82,7 +82,7 @@ describe('--start-at: a synchronised start', () => {
     expect(merged!.merge!.overlapPercent.map((o) => o.index).sort()).toEqual([0, 1]);
     for (const o of merged!.merge!.overlapPercent) expect(o.overlapPercent).toBeGreaterThan(50);
     expect(out).toMatch(/Shards: 2 of 2; share of the merged [\d.]+ s window each ran: shard 0 [\d.]+%, shard 1 [\d.]+% \(bound: 90%/);
-  });
+  }, 180_000);
 
   it('refuses a malformed, stale or far-off --start-at (exit 2) before starting anything', async () => {
     const now = Date.now();
@@ -131,7 +131,7 @@ describe('merge: only a whole run is called whole', () => {
       .map((f) => join(shardDir, f))
       .sort((a, b) => read(a).shard!.index - read(b).shard!.index);
     expect(shards).toHaveLength(2);
-  });
+  }, 180_000);
 
   it('refuses a set with a shard missing (exit 2); --allow-partial merges it as partial, criteria not judged', async () => {
     const only0 = variant(shards[0]!, 'only-shard-0.json');
