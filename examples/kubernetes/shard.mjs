@@ -71,7 +71,8 @@ async function main(args, env) {
   let uploaded = 0;
   for (const f of files) {
     const key = target.prefix ? `${target.prefix}/${f}` : f;
-    await s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: await readFile(path.join(dir, f)), ContentType: 'application/json' }));
+    const body = await readFile(path.join(dir, f));
+    await s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body, ContentType: 'application/json' }));
     console.error(`shard: uploaded s3://${target.bucket}/${key} (loadhouse exit ${code}: the verdict is in the result)`);
     uploaded++;
   }

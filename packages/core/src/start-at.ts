@@ -37,10 +37,12 @@ export function resolveStartAt(name: string, value: unknown, nowMs: number = Dat
   else throw fail(`must be an ISO 8601 time with a zone (Z or +hh:mm), got ${JSON.stringify(value)}`);
   if (!Number.isFinite(epoch)) throw fail(`is not a valid time, got ${value instanceof Date ? 'an Invalid Date' : JSON.stringify(value)}`);
   if (epoch < nowMs - START_AT_PAST_TOLERANCE_MS) {
-    throw fail(`${new Date(epoch).toISOString()} is ${formatWait(nowMs - epoch)} in the past (at most ${START_AT_PAST_TOLERANCE_MS / 1000} s is allowed)`);
+    const allowed = `at most ${START_AT_PAST_TOLERANCE_MS / 1000} s is allowed`;
+    throw fail(`${new Date(epoch).toISOString()} is ${formatWait(nowMs - epoch)} in the past (${allowed})`);
   }
   if (epoch > nowMs + START_AT_MAX_AHEAD_MS) {
-    throw fail(`${new Date(epoch).toISOString()} is ${formatWait(epoch - nowMs)} ahead (at most ${START_AT_MAX_AHEAD_MS / 3_600_000} h is allowed)`);
+    const allowed = `at most ${START_AT_MAX_AHEAD_MS / 3_600_000} h is allowed`;
+    throw fail(`${new Date(epoch).toISOString()} is ${formatWait(epoch - nowMs)} ahead (${allowed})`);
   }
   return epoch;
 }
@@ -49,11 +51,16 @@ export function resolveStartAt(name: string, value: unknown, nowMs: number = Dat
  * Waits until `epochMs` on the wall clock, in chunks (timers cannot be longer than 2^31-1 ms, and each
  * chunk logs that the wait goes on). Resolves early when `signal` aborts: the caller then ends the run.
  */
-export async function waitUntil(epochMs: number, signal: AbortSignal, log: (message: string) => void, now: () => number = Date.now): Promise<void> {
+export async function waitUntil(
+  epochMs: number,
+  signal: AbortSignal,
+  log: (message: string) => void,
+  now: () => number = Date.now,
+): Promise<void> {
   const at = new Date(epochMs).toISOString();
   const late = now() - epochMs;
   if (late > 0) {
-    log(`started ${formatWait(late)} after the synchronised start time ${at} (setting up took that long); other shards may have started earlier`);
+    log(`started ${formatWait(late)} after the synchronised start time ${at} (setting up took that long): other shards may have started sooner`);
     return;
   }
   log(`waiting ${formatWait(epochMs - now())} for the synchronised start time ${at}`);

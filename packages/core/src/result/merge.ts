@@ -140,7 +140,8 @@ export function checkCoverage(results: readonly LoadTestResult[], names: readonl
   }
   results.forEach((r, i) => {
     if (r.partial || r.state !== 'completed') {
-      partialBecause.push(`${name(i)} (shard ${r.shard?.index ?? 0}) is ${r.partial ? 'partial' : r.state}: ${r.state}, ${r.endReason}: ${r.endMessage}`);
+      const what = `${name(i)} (shard ${r.shard?.index ?? 0}) is ${r.partial ? 'partial' : r.state}`;
+      partialBecause.push(`${what}: ${r.state}, ${r.endReason}: ${r.endMessage}`);
     }
   });
   return {
