@@ -50,11 +50,19 @@ function variant(file: string, name: string, change: (r: LoadTestResult) => Load
   return out;
 }
 
-async function merge(files: string[], extra: string[] = []): Promise<{ code: number; out: string; err: string; merged: LoadTestResult | undefined; path: string }> {
+interface Merged {
+  code: number;
+  out: string;
+  err: string;
+  /** The written merged result; undefined when merge refused. */
+  merged: LoadTestResult | undefined;
+}
+
+async function merge(files: string[], extra: string[] = []): Promise<Merged> {
   const path = join(dir, `merged-${Math.random().toString(36).slice(2)}.json`);
   const io = captureIo();
   const code = await main(['merge', ...files, '-o', path, ...extra], io);
-  return { code, out: io.out, err: io.err, merged: existsSync(path) ? read(path) : undefined, path };
+  return { code, out: io.out, err: io.err, merged: existsSync(path) ? read(path) : undefined };
 }
 
 describe('--start-at: a synchronised start', () => {
