@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { createLoadTest } from '@loadhouse/core';
+import { createLoadTest, initHistograms, mergeResults, type LoadTestResult } from '@loadhouse/core';
 import { highThroughput } from '@loadhouse/scenarios';
 import { startAgent, type Agent } from '@loadhouse/agent';
 
@@ -68,6 +68,16 @@ describe('docs/result.schema.json', () => {
     expect(found).toContainEqual(expect.stringMatching(/^\/state must be equal to one of the allowed values/));
     expect(found).toContainEqual(expect.stringMatching(/^\/producer\/latency\/response\/p99 must be number/));
     expect(found).toContainEqual(expect.stringMatching(/^\/histograms\/producer\.response must be string/));
+  });
+
+  it('accepts a merged result, with what merge checked (result.merge), and rejects a malformed check', async () => {
+    await initHistograms();
+    type Merged = Record<string, unknown> & { merge: Record<string, unknown> };
+    const merged = mergeResults([written as unknown as LoadTestResult]) as unknown as Merged;
+    expect(merged.merge.shardCount).toBe(1);
+    expect(problems(merged)).toEqual([]);
+    const broken = { ...merged, merge: { ...merged.merge, missing: 'none' } };
+    expect(problems(broken)).toContainEqual(expect.stringMatching(/^\/merge\/missing must be array/));
   });
 
   it('requires the error of a failed run', () => {

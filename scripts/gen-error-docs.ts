@@ -37,6 +37,8 @@ export const ERROR_ADVICE = {
   LH_CONFIG_INVALID: 'Fix the file the message names: it must exist and default-export `defineConfig({ ... })` from `loadhouse`.',
   LH_DATA_LOSS: 'A finding about the target, not a loadhouse failure: `result.integrity.examples` names producers, partitions and sequences that never arrived. Check the target\'s logs and storage (failed segment uploads, retention) for those partitions; the run itself completed.',
   LH_RESULT_WRITE_FAILED: 'The message names the file and the system\'s reason (`ENOSPC`: the disk is full; `EACCES`: no permission). Free space or write elsewhere (`--results-dir`, `-o`). For a run, the result was not kept: the run counts as failed (exit 3, `state` `failed` in what `run()` resolves to), the summary is still printed, and `--json` prints the whole result to stdout.',
+  LH_MERGE_INCOMPLETE: 'Give `loadhouse merge` the result file of every shard 0..n-1 (the message lists the missing ones; a shard that died may have left a `checkpoint` file). To look at the shards you have, add `--allow-partial`: the merge is marked partial and its criteria are not judged.',
+  LH_MERGE_NOT_CONCURRENT: 'The message gives each shard\'s window and the share of the merged window it ran. Run the shards again with one `--start-at <ISO time>` so they start together, or add `--allow-partial` to merge them into a result marked partial.',
 } satisfies Record<ErrorCode, string>;
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -65,6 +65,15 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'shard', kind: 'string', value: '<i/n>', group: 'run', description: 'Run shard i of n (0-based): rate, producers, consumers and partitions are split deterministically' },
   { name: 'shards', kind: 'integer', value: '<n>', min: 1, group: 'run', description: 'Number of shards; the index comes from LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
   { name: 'run-id', kind: 'string', value: '<id>', group: 'run', description: 'Label stored in the result; shards of one run must share it for loadhouse merge' },
+  {
+    name: 'start-at',
+    kind: 'string',
+    value: '<ISO time>',
+    group: 'run',
+    description:
+      'Set up and connect, then wait until this instant (ISO 8601 with a zone, e.g. 2026-12-02T14:00:00Z; at most 5 s past, 24 h ahead) ' +
+      'to start: shards given the same time run the same window',
+  },
   { name: 'results-dir', kind: 'string', value: '<dir>', group: 'output', description: 'Folder for the result JSON', default: 'results' },
   { name: 'html', kind: 'boolean', group: 'output', description: 'Also write a single-file HTML report next to the result JSON' },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },

@@ -1,6 +1,6 @@
 // The `loadhouse` command: its sub-commands and flags (from flags.ts), error handling and exit codes.
 import { cac, type CAC, type Command } from 'cac';
-import { isLoadhouseError, LoadhouseError } from '@loadhouse/core';
+import { isLoadhouseError, LoadhouseError, MIN_SHARD_OVERLAP_PERCENT, OUT_OF_STEP_SLACK_SECONDS, resolveStartAt } from '@loadhouse/core';
 import { findScenario, SCENARIOS } from './catalog.js';
 import { EXIT } from './exit-codes.js';
 import { camel, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
@@ -74,7 +74,13 @@ export function commandDefinitions(): CommandDefinition[] {
     {
       name: 'merge',
       usage: 'merge <...results>',
-      description: 'Merge the results of the shards of one run: counters summed, histograms merged exactly, series aligned, criteria re-evaluated',
+      description:
+        'Merge the results of the shards of one run: counters summed, histograms merged exactly, series aligned, criteria re-evaluated. ' +
+        `Every shard 0..n-1 must be given once, and the shards must have run together: each during at least ${MIN_SHARD_OVERLAP_PERCENT}% ` +
+        `of the merged window (first start to last end), or at most ${OUT_OF_STEP_SLACK_SECONDS} s short of it; otherwise merge refuses ` +
+        '(exit 2, LH_MERGE_INCOMPLETE or LH_MERGE_NOT_CONCURRENT) unless --allow-partial. Exit 0 only when the shards make the whole run, ' +
+        'each completed, and every criterion passed; 1 when a criterion failed or the merge is partial (a shard aborted or partial, ' +
+        'or shards missing or out of step with --allow-partial); 3 when a shard failed',
       flags: MERGE_FLAGS,
       examples: ['loadhouse merge results/run-42/*.json -o results/run-42-merged.json'],
     },
@@ -230,6 +236,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): P
     if (typeof values.target === 'string') refuseAgentFlags(cli.options);
     const shard = shardFromFlags(values, env);
     if (shard) refuseIdleShard(shard, values);
+    if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
     return { command: 'run', args, values, shard };
   }
   return { command: cmd.name, args, values: cli.options, shard: undefined };

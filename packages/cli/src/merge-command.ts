@@ -4,12 +4,32 @@ import { readResult } from '@loadhouse/report';
 import { EXIT } from './exit-codes.js';
 import { readFlags, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
+import { exitCodeFor } from './run-command.js';
 import { formatSummary } from './summary.js';
 
 export const MERGE_FLAGS: FlagSpec[] = [
   { name: 'out', alias: 'o', kind: 'string', value: '<file.json>', group: 'output', description: 'Where to write the merged result', default: 'merged.json' },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the merged result JSON to stdout instead of the summary' },
+  {
+    name: 'allow-partial',
+    kind: 'boolean',
+    group: 'output',
+    description: 'Merge even when shards are missing or did not run together: the result is marked partial, its criteria not judged',
+  },
 ];
+
+/** Which shards the merge holds and how well they ran together. */
+export function coverageNote(merged: LoadTestResult): string {
+  const m = merged.merge;
+  if (!m) return '';
+  const each = [...m.overlapPercent].sort((a, b) => a.index - b.index).map((o) => `shard ${o.index} ${o.overlapPercent}%`);
+  const lines = [
+    `Shards: ${m.shardCount - m.missing.length} of ${m.shardCount}; share of the merged ${m.windowSeconds} s window each ran: ${each.join(', ')} ` +
+      `(bound: ${m.minOverlapPercent}%, or at most ${m.outOfStepSlackSeconds} s short).`,
+  ];
+  for (const why of m.partialBecause) lines.push(`Partial: ${why}`);
+  return `${lines.join('\n')}\n`;
+}
 
 /** Which merged percentiles are exact and which are upper bounds. */
 export function percentileNote(merged: LoadTestResult): string {
@@ -28,9 +48,15 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
   await checkOutputFile(out, '--out');
   const results = await Promise.all(files.map(readResult));
   await initHistograms();
-  const merged = mergeResults(results, { names: files });
-  await writeOutput(out, `${JSON.stringify(merged, null, 2)}\n`, 'merged result');
+  const merged = mergeResults(results, { names: files, allowPartial: v.allowPartial === true });
+  await writeOutput(out, `${JSON.stringify(merged, null, 2)}
+`, 'merged result');
   if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
-  else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${percentileNote(merged)}\n${formatSummary(merged, { color: io.isTTY })}\n`);
-  return merged.criteria.some((c) => !c.passed) ? EXIT.CRITERIA_FAILED : EXIT.OK;
+  else {
+    const notes = `${coverageNote(merged)}${percentileNote(merged)}`;
+    io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${notes}\n${formatSummary(merged, { color: io.isTTY })}\n`);
+  }
+  // Exit 0 only for the whole run, every shard to its end and every criterion passed.
+  const code = exitCodeFor(merged, false);
+  return code === EXIT.OK && merged.partial ? EXIT.CRITERIA_FAILED : code;
 }

@@ -7,6 +7,7 @@ import {
   createLoadTest,
   isLoadhouseError,
   LoadhouseError,
+  resolveStartAt,
   type LoadhousePlugin,
   type LoadTestOptions,
   type LoadTestResult,
@@ -238,6 +239,7 @@ export async function executeScenario(
     signal,
     ...(shard ? { shard } : {}),
     ...(typeof values.runId === 'string' ? { runId: values.runId } : {}),
+    ...(typeof values.startAt === 'string' ? { startAt: values.startAt } : {}),
   });
   if ((values.abortOnFail as number) > 0) {
     for (const c of scenario.criteria) c.abortAfterSeconds ??= values.abortOnFail as number;
@@ -295,6 +297,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   if (targetFromFlags(values, io.env)) refuseAgentFlags(raw);
   const shard = shardFromFlags(values, io.env);
   if (shard && scenarioName) refuseIdleShard(shard, values);
+  if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
   agentFaultsFromFlags(values);
   agentS3FromFlags(values, io.env);
   await checkResultsDir(values, raw, config);

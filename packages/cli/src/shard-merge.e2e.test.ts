@@ -1,9 +1,7 @@
-// Scale-out: two shards as two processes against one agent, then `loadhouse merge`.
-import { spawn } from 'node:child_process';
+// Scale-out: two shards side by side against one agent, then `loadhouse merge`.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { addEncoded, createHistogram, encodeHistogram, initHistograms, mergeResults, recordMs, summarizeHistogram, type LoadTestResult, type PhaseResult } from '@loadhouse/core';
@@ -11,7 +9,6 @@ import { main } from './main.js';
 import { percentileNote } from './merge-command.js';
 import { captureIo } from './test-io.js';
 
-const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
 let agent: Agent;
 let dir: string;
 
@@ -25,18 +22,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function runShard(index: number, runId: string, resultsDir: string): Promise<{ code: number | null; err: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', bin, 'run', 'high-throughput', '--target', agent.grpcAddress, '--http-target', agent.httpAddress,
-      '--duration', '3', '--target-rate', '1200', '--partitions', '4', '--shard', `${index}/2`, '--run-id', runId, '--results-dir', resultsDir, '--quiet'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, err })));
+/**
+ * One shard, run in this process as `loadhouse run` (two side by side share the machine like two pods a node).
+ * All shards of one run get the same --start-at so their windows line up for the merge.
+ */
+function runShard(index: number, runId: string, resultsDir: string, startAt: number): Promise<{ code: number; err: string }> {
+  const io = captureIo();
+  const argv = ['run', 'high-throughput', '--target', agent.grpcAddress, '--http-target', agent.httpAddress, '--duration', '3', '--target-rate', '1200',
+    '--partitions', '4', '--shard', `${index}/2`, '--run-id', runId, '--results-dir', resultsDir, '--quiet', '--start-at', new Date(startAt).toISOString()];
+  return main(argv, io).then((code) => ({ code, err: io.err }));
 }
-
 
 const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as LoadTestResult;
 const producePhase = (r: LoadTestResult) => r.phases.find((p) => p.name === 'produce')!;
@@ -58,7 +53,8 @@ function withPhaseLatencies(r: LoadTestResult, from: number, to: number): LoadTe
 describe('sharded run and merge', () => {
   it('two shards run side by side; the merge sums counters and merges histograms exactly', async () => {
     const shardDir = join(dir, 'run-a');
-    const [a, b] = await Promise.all([runShard(0, 'run-a', shardDir), runShard(1, 'run-a', shardDir)]);
+    const startAt = Date.now() + 8000;
+    const [a, b] = await Promise.all([runShard(0, 'run-a', shardDir, startAt), runShard(1, 'run-a', shardDir, startAt)]);
     expect(a.code, a.err).not.toBe(2);
     expect(b.code, b.err).not.toBe(2);
     const files = readdirSync(shardDir).filter((f) => f.endsWith('.json')).map((f) => join(shardDir, f));
@@ -105,7 +101,7 @@ describe('sharded run and merge', () => {
     expect(merged.series.length).toBeGreaterThan(0);
     expect(o.out).toContain('Merged 2 shard result(s)');
     expect(o.out).toContain('Percentiles: overall and per phase exact (merged histograms); per interval the worst shard');
-  });
+  }, 180_000);
 
   it('merges phase percentiles exactly, and falls back to the worst shard for phases stored without histograms', () => {
     // The shards of the first test, with known phase latencies: 1..1000 ms on one, 1001..2000 ms on the other.
@@ -137,11 +133,11 @@ describe('sharded run and merge', () => {
 
   it('refuses shards of different runs with LH_MERGE_MISMATCH', async () => {
     const shardDir = join(dir, 'run-b');
-    await runShard(0, 'run-b', shardDir);
+    await runShard(0, 'run-b', shardDir, Date.now() + 1000);
     const files = [...readdirSync(join(dir, 'run-a')).map((f) => join(dir, 'run-a', f)).slice(0, 1), ...readdirSync(shardDir).map((f) => join(shardDir, f))];
     const o = captureIo();
     const code = await main(['merge', ...files, '-o', join(dir, 'bad.json')], o);
     expect(code).toBe(2);
     expect(o.err).toContain('LH_MERGE_MISMATCH');
-  });
+  }, 180_000);
 });

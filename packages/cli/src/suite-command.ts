@@ -14,7 +14,7 @@ import type { EmbeddedTarget } from './embedded-target.js';
 export const SUITE_FLAGS: FlagSpec[] = [
   { name: 'scale', kind: 'number', value: '<factor>', min: 0, exclusiveMin: true, max: 1, group: 'run', description: 'Multiply every duration, rate and count of the plan by this factor (0.001 runs the suite in about 12 minutes)', default: 1 },
   { name: 'only', kind: 'string', value: '<names>', group: 'run', description: 'Comma-separated subset of the suite to run, in suite order' },
-  ...RUN_FLAGS.filter((f) => !['producers', 'consumers', 'topic', 'json', 'shard', 'shards'].includes(f.name)),
+  ...RUN_FLAGS.filter((f) => !['producers', 'consumers', 'topic', 'json', 'shard', 'shards', 'start-at'].includes(f.name)),
 ];
 
 interface SuiteStep {

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   LH_CONFIG_INVALID: 'The configuration file could not be loaded or is malformed.',
   LH_DATA_LOSS: 'Consumers read every partition to its end and found records missing that the target had acknowledged.',
   LH_RESULT_WRITE_FAILED: 'A result, merged result or HTML report could not be written (disk full, no permission...): nothing was kept.',
+  LH_MERGE_INCOMPLETE: 'The shard results given to merge do not hold every shard of the run.',
+  LH_MERGE_NOT_CONCURRENT: 'The shards given to merge did not run at the same time, so their rates cannot be added.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -60,6 +60,7 @@ export type {
   PhaseResult,
   ResultBase,
   LoadTestResult,
+  MergeCheck,
   LogEntry,
   Logger,
   ErrorEvent,
@@ -84,6 +85,7 @@ export { streamHouseServiceDefinition, STREAMHOUSE_SERVICE_NAME } from './proto/
 export type { StreamHouseServiceDefinition } from './proto/service.js';
 export { StreamHouseClient, defaultChannelOptions, statusName, isServiceError, grpc } from './proto/client.js';
 export type { ClientOptions, TlsOptions, UnaryCallback } from './proto/client.js';
-export { mergeResults, checkMergeable } from './result/merge.js';
 export { checkOutputDir, checkOutputFile, makeDir, writeOutput } from './result/writer.js';
+export { resolveStartAt, START_AT_MAX_AHEAD_MS, START_AT_PAST_TOLERANCE_MS } from './start-at.js';
+export { mergeResults, checkMergeable, checkCoverage, MIN_SHARD_OVERLAP_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge.js';
 export type { MergeOptions } from './result/merge.js';

@@ -8,6 +8,7 @@ import type { ResolvedProduceOptions } from './pools/producer-pool.js';
 import { AckMode } from './proto/messages.js';
 import { checkTls, splitHostPort, type TlsOptions } from './proto/client.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
+import { resolveStartAt } from './start-at.js';
 import type { AckModeName, ConsumeOptions, Criterion, LoadhousePlugin, LoadTestOptions, Logger, ProduceOptions, StartOffset } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -47,6 +48,8 @@ export interface ResolvedOptions {
   checkpointSeconds: number;
   shard: { index: number; count: number } | null;
   runId: string | undefined;
+  /** Epoch ms of the synchronised start, if any. */
+  startAt: number | undefined;
   instrument: boolean;
   logger: Logger | undefined;
   criteria: Criterion[];
@@ -101,7 +104,7 @@ function checkKeys(name: string, obj: object, allowed: readonly string[]): void 
 
 const LOAD_TEST_KEYS = [
   'target', 'plugins', 'topic', 'workers', 'connections', 'intervalMs', 'warmupSeconds', 'drainTimeoutMs', 'dropAfterMs',
-  'ackMode', 'signal', 'resultsDir', 'checkpointSeconds', 'shard', 'runId', 'instrument', 'logger', 'criteria',
+  'ackMode', 'signal', 'resultsDir', 'checkpointSeconds', 'shard', 'runId', 'startAt', 'instrument', 'logger', 'criteria',
 ] as const;
 const TARGET_KEYS = [
   'address', 'httpAddress', 'organizationId', 'tls', 'metadata', 'connectTimeoutMs', 'deadlineMs', 'pid', 'unreachableAfterMs',
@@ -223,6 +226,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     checkpointSeconds: optional(o.checkpointSeconds, (v) => nonNegative('options.checkpointSeconds', v), 60),
     shard,
     runId: o.runId,
+    startAt: o.startAt === undefined ? undefined : resolveStartAt('options.startAt', o.startAt),
     instrument: o.instrument ?? true,
     logger: o.logger,
     criteria,

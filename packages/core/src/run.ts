@@ -39,6 +39,7 @@ import { emptyConsumerTotals, emptyIntegrity } from './result/empty.js';
 import { environment } from './result/environment.js';
 import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic } from './result/writer.js';
 import { SeriesBuffer } from './result/series-buffer.js';
+import { waitUntil } from './start-at.js';
 import { connectTarget, ensureTopic } from './target.js';
 import { createTelemetry, type RunTelemetry } from './telemetry.js';
 import type {
@@ -230,6 +231,8 @@ export class Run {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.preflight();
+      // Set up and connected first, so that only the wait stands between the start instant and the load.
+      if (this.opts.startAt !== undefined) await waitUntil(this.opts.startAt, this.abort.signal, (m) => this.logger.info(m));
     } catch (err) {
       signal?.removeEventListener('abort', onAbort);
       this.abort.abort();
@@ -828,6 +831,7 @@ export class Run {
       resultsDir: o.resultsDir,
       checkpointSeconds: o.checkpointSeconds,
       shard: o.shard,
+      startAt: o.startAt === undefined ? null : new Date(o.startAt).toISOString(),
       instrument: o.instrument,
       plugins: o.plugins.map((p) => ({ name: p.name, apiVersion: p.apiVersion })),
       criteria: this.criteria.map((c) => ({ ...c })),

@@ -63,6 +63,12 @@ export interface LoadTestOptions {
   /** Free-form label stored in the result (e.g. a git sha). */
   runId?: string;
   /**
+   * Synchronised start (`--start-at`): the run connects and sets up, then waits until this wall-clock
+   * instant to start its schedule, so every shard given the same instant runs the same window. A Date or
+   * an ISO 8601 string with a zone; at most 5 s in the past and 24 h ahead.
+   */
+  startAt?: Date | string;
+  /**
    * Turns off per-record instrumentation (histograms, record header) for benchmarking the tool itself.
    * Default true. Never turn it off in a real test.
    */
@@ -495,6 +501,27 @@ export interface ResultBase {
   errors: Array<{ code: string; message: string; plugin?: string }>;
   /** Where the result file was written (absent when `resultsDir` is false). */
   resultPath?: string;
+  /** Only in a merged result (`loadhouse merge`): which shards it holds and how well they ran together. */
+  merge?: MergeCheck;
+}
+
+/** How complete and how concurrent the shards of a merged result were. */
+export interface MergeCheck {
+  /** Shards the run was split into (`--shard i/n`: n). */
+  shardCount: number;
+  /** Shard indexes with no result among the merged files. */
+  missing: number[];
+  /** The merged window, from the first shard's start to the last shard's end. */
+  windowSeconds: number;
+  /** Per shard: the share of the merged window during which it ran (100 = it ran the whole window). */
+  overlapPercent: Array<{ index: number; startedAt: string; endedAt: string; overlapPercent: number }>;
+  /** Shards that ran during less of the merged window than the bound below allows. */
+  outOfStep: number[];
+  /** The bound: a shard below it (and more than `outOfStepSlackSeconds` short) did not run with the others. */
+  minOverlapPercent: number;
+  outOfStepSlackSeconds: number;
+  /** Why the merge is partial (missing shards, shards out of step, partial or aborted shards); empty when whole. */
+  partialBecause: string[];
 }
 
 export type LoadTestResult =

@@ -10,6 +10,7 @@ import type {
   IntegrityReport,
   LatencySummary,
   LoadTestResult,
+  MergeCheck,
   PhaseResult,
   ProducerTotals,
   ResultBase,
@@ -17,7 +18,7 @@ import type {
 } from '../types.js';
 
 /** Config keys that legitimately differ between shards of one run. */
-const PER_SHARD_CONFIG = new Set(['shard', 'resultsDir', 'workers', 'maxWorkers', 'target', 'producerGroups', 'plugins']);
+const PER_SHARD_CONFIG = new Set(['shard', 'startAt', 'resultsDir', 'workers', 'maxWorkers', 'target', 'producerGroups', 'plugins']);
 
 function mismatch(message: string, details: Record<string, unknown>): LoadhouseError {
   return new LoadhouseError('LH_MERGE_MISMATCH', message, { details });
@@ -71,6 +72,88 @@ export function checkMergeable(results: readonly LoadTestResult[], names: readon
     }
     seen.set(index, i);
   });
+}
+
+/**
+ * Shards of one run must run side by side: their rates are added as if they had. A shard that ran during
+ * less than this share of the merged window (first start to last end) was out of step with the others...
+ */
+export const MIN_SHARD_OVERLAP_PERCENT = 90;
+/** ...unless it was short of the window by no more than this: process start-up and drain jitter. */
+export const OUT_OF_STEP_SLACK_SECONDS = 2;
+
+const epoch = (iso: string) => Date.parse(iso);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * Whether the shards make the whole run: every index 0..n-1 present, all running together, each run to its
+ * end. Missing and out-of-step shards throw (LH_MERGE_INCOMPLETE, LH_MERGE_NOT_CONCURRENT) unless
+ * `allowPartial`; then, like partial or aborted shards, they are listed in `partialBecause`.
+ */
+export function checkCoverage(results: readonly LoadTestResult[], names: readonly string[] = [], allowPartial = false): MergeCheck {
+  const name = (i: number) => names[i] ?? `result ${i + 1}`;
+  const shardCount = results[0]?.shard?.count ?? 1;
+  const present = new Set(results.map((r) => r.shard?.index ?? 0));
+  const missing = Array.from({ length: shardCount }, (_, i) => i).filter((i) => !present.has(i));
+  const start = Math.min(...results.map((r) => epoch(r.startedAt)));
+  const end = Math.max(...results.map((r) => epoch(r.endedAt)));
+  const windowSeconds = Math.max(0, (end - start) / 1000);
+  const byIndex = [...results].sort((a, b) => (a.shard?.index ?? 0) - (b.shard?.index ?? 0));
+  const overlapPercent = byIndex.map((r) => {
+    const seconds = Math.max(0, (epoch(r.endedAt) - epoch(r.startedAt)) / 1000);
+    return {
+      index: r.shard?.index ?? 0,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      overlapPercent: windowSeconds > 0 ? round1(Math.min(100, (seconds / windowSeconds) * 100)) : 100,
+      shortSeconds: windowSeconds - seconds,
+    };
+  });
+  const outOfStep = overlapPercent.filter((o) => o.overlapPercent < MIN_SHARD_OVERLAP_PERCENT && o.shortSeconds > OUT_OF_STEP_SLACK_SECONDS);
+  const partialBecause: string[] = [];
+  if (missing.length > 0) {
+    const what = `shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${shardCount} ${missing.length > 1 ? 'are' : 'is'} missing`;
+    if (!allowPartial) {
+      throw new LoadhouseError(
+        'LH_MERGE_INCOMPLETE',
+        `Cannot merge a whole run: ${what} (given: ${[...present].sort((a, b) => a - b).join(', ')}). Add the missing result files, ` +
+          'or pass --allow-partial (mergeResults: allowPartial) to merge these alone into a result marked partial.',
+        { details: { missing, shardCount } },
+      );
+    }
+    partialBecause.push(what);
+  }
+  if (outOfStep.length > 0) {
+    const list = overlapPercent.map((o) => `shard ${o.index} ${o.startedAt} to ${o.endedAt}, ${o.overlapPercent}%`).join('; ');
+    const what =
+      `the shards did not run together: ${outOfStep.map((o) => `shard ${o.index}`).join(', ')} ran during less than ` +
+      `${MIN_SHARD_OVERLAP_PERCENT}% of the merged ${round1(windowSeconds)} s window (${list})`;
+    if (!allowPartial) {
+      throw new LoadhouseError(
+        'LH_MERGE_NOT_CONCURRENT',
+        `Cannot merge a whole run: ${what}, so their rates cannot be added. Start the shards together (--start-at <ISO time>), ` +
+          'or pass --allow-partial (mergeResults: allowPartial) to merge them into a result marked partial.',
+        { details: { overlapPercent: overlapPercent.map(({ shortSeconds: _s, ...o }) => o) } },
+      );
+    }
+    partialBecause.push(what);
+  }
+  results.forEach((r, i) => {
+    if (r.partial || r.state !== 'completed') {
+      const what = `${name(i)} (shard ${r.shard?.index ?? 0}) is ${r.partial ? 'partial' : r.state}`;
+      partialBecause.push(`${what}: ${r.state}, ${r.endReason}: ${r.endMessage}`);
+    }
+  });
+  return {
+    shardCount,
+    missing,
+    windowSeconds: round1(windowSeconds),
+    overlapPercent: overlapPercent.map(({ shortSeconds: _s, ...o }) => o),
+    outOfStep: outOfStep.map((o) => o.index),
+    minOverlapPercent: MIN_SHARD_OVERLAP_PERCENT,
+    outOfStepSlackSeconds: OUT_OF_STEP_SLACK_SECONDS,
+    partialBecause,
+  };
 }
 
 type EncodedSet = Record<string, string> | undefined;
@@ -310,6 +393,11 @@ export interface MergeOptions {
   names?: string[];
   /** Criteria to evaluate; default: the criteria of the first result. */
   criteria?: Criterion[];
+  /**
+   * Merge even when shards are missing or did not run together (see checkCoverage): the result is then
+   * marked partial and its criteria are not judged. Default false: such a merge throws.
+   */
+  allowPartial?: boolean;
 }
 
 /**
@@ -319,6 +407,9 @@ export interface MergeOptions {
  */
 export function mergeResults(results: readonly LoadTestResult[], options: MergeOptions = {}): LoadTestResult {
   checkMergeable(results, options.names);
+  const coverage = checkCoverage(results, options.names, options.allowPartial);
+  // Missing or out-of-step shards make sums that describe no real run: the criteria cannot be judged on them.
+  const unjudged = coverage.missing.length > 0 || coverage.outOfStep.length > 0;
   const exact = mergeHistogramSets(results.map((r) => r.histograms));
   const histograms = exact.encoded;
   try {
@@ -335,9 +426,14 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     }
     const base: ResultBase = {
       ...first,
-      partial: results.some((r) => r.partial),
+      partial: coverage.partialBecause.length > 0,
       endReason: results.find((r) => r.endReason !== 'completed')?.endReason ?? first.endReason,
-      endMessage: results.length === 1 ? first.endMessage : `merged from ${results.length} shards`,
+      endMessage:
+        coverage.partialBecause.length > 0
+          ? `merged from ${results.length} of ${coverage.shardCount} shards: ${coverage.partialBecause.join('; ')}`
+          : results.length === 1
+            ? first.endMessage
+            : `merged from ${results.length} shards`,
       startedAt: results.map((r) => r.startedAt).sort()[0]!,
       endedAt: results.map((r) => r.endedAt).sort().at(-1)!,
       durationSeconds: max(results.map((r) => r.durationSeconds)),
@@ -361,6 +457,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       errors: results.flatMap((r) => r.errors),
     };
     delete (base as { resultPath?: string }).resultPath;
+    base.merge = coverage;
     (base as ResultBase & { mergedFrom: unknown[] }).mergedFrom = results.map((r, i) => ({
       name: options.names?.[i] ?? null,
       shard: r.shard,
@@ -371,6 +468,10 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     const criteria = options.criteria ?? first.criteria.map(({ metric, op, value, unit, label, live, abortAfterSeconds }) => ({ metric, op, value, unit, label, live, abortAfterSeconds }));
     const out = (state === 'failed' ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error } : { ...base, state }) as LoadTestResult;
     out.criteria = evaluateCriteria(out, criteria);
+    if (unjudged) {
+      const why = `not judged: the merge is partial (${coverage.partialBecause[0]})`;
+      out.criteria = out.criteria.map((c) => ({ ...c, passed: false, note: c.note ? `${c.note}; ${why}` : why }));
+    }
     return out;
   } finally {
     exact.destroy();
