@@ -51,8 +51,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
     add('s3-endpoint', o.s3.endpoint);
     add('bucket', o.s3.bucket ?? 'streamhouse-data');
     add('region', o.s3.region);
-    add('access-key-id', o.s3.accessKeyId);
-    add('secret-access-key', o.s3.secretAccessKey);
+    // Credentials go through agentEnv(): a command line is readable by every local user (ps, /proc/<pid>/cmdline).
   }
   add('segment-max-bytes', o.segmentMaxBytes);
   add('segment-max-age-ms', o.segmentMaxAgeMs);
@@ -69,6 +68,17 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   return args;
 }
 
+/**
+ * Environment variables carrying what must not appear on the child's command line: the S3 credentials, in the
+ * variables the AWS SDK's default credential chain reads in the child.
+ */
+export function agentEnv(o: SpawnAgentOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (o.s3?.accessKeyId !== undefined) env.AWS_ACCESS_KEY_ID = o.s3.accessKeyId;
+  if (o.s3?.secretAccessKey !== undefined) env.AWS_SECRET_ACCESS_KEY = o.s3.secretAccessKey;
+  return env;
+}
+
 export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<SpawnedAgent> {
   const { startTimeoutMs = 30_000, stopGraceMs = 15_000, onLog, env, ...agentOptions } = options;
   resolveOptions(agentOptions); // coded errors naming the option, before any process starts
@@ -79,7 +89,7 @@ export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<Spawn
   }
   const child = spawn(process.execPath, [...binCommand(), ...agentArgs(agentOptions)], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ...env, [EXIT_WITH_PARENT_ENV]: '1' },
+    env: { ...process.env, ...env, ...agentEnv(agentOptions), [EXIT_WITH_PARENT_ENV]: '1' },
   });
   let stderrTail = '';
   let stderrLine = '';

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
+  checkMetadataValue,
   createLoadTest,
   isLoadhouseError,
   LoadhouseError,
@@ -66,17 +67,36 @@ export function scenarioFlagValues(scenarioName: string, raw: Record<string, unk
   return values;
 }
 
+/**
+ * `--org` and the bearer token as call metadata, checked here so a value gRPC cannot send is a coded error
+ * before anything starts (never printed: it may be a secret). A token usually comes from a secret file or
+ * `$(cat file)`: its trailing line break is dropped, as other CLIs do; anything else not printable ASCII is refused.
+ */
+export function identityFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): Pick<TargetOptions, 'organizationId' | 'metadata'> {
+  const out: Pick<TargetOptions, 'organizationId' | 'metadata'> = {};
+  if (typeof v.org === 'string') {
+    checkMetadataValue('--org', v.org);
+    out.organizationId = v.org;
+  }
+  const fromFlag = typeof v.authToken === 'string';
+  const token = (fromFlag ? (v.authToken as string) : env.LOADHOUSE_AUTH_TOKEN)?.replace(/[\r\n]+$/, '');
+  if (token) {
+    checkMetadataValue(fromFlag ? '--auth-token' : 'LOADHOUSE_AUTH_TOKEN (the --auth-token default)', token);
+    out.metadata = { authorization: `Bearer ${token}` };
+  }
+  return out;
+}
+
 export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOptions | undefined {
+  const identity = identityFromFlags(v, env);
   if (typeof v.target !== 'string') return undefined;
   const target: TargetOptions = {
     address: parseHostPort('target', v.target),
     connectTimeoutMs: (v.connectTimeout as number) * 1000,
+    ...identity,
   };
   if (typeof v.httpTarget === 'string') target.httpAddress = httpBase('http-target', v.httpTarget);
-  if (typeof v.org === 'string') target.organizationId = v.org;
   if (typeof v.targetPid === 'number') target.pid = v.targetPid;
-  const token = (v.authToken as string | undefined) ?? env.LOADHOUSE_AUTH_TOKEN;
-  if (token) target.metadata = { authorization: `Bearer ${token}` };
   if (v.tlsCa || v.tlsCert || v.tlsKey) {
     const read = (flag: string, file: unknown) => {
       if (typeof file !== 'string') return undefined;
@@ -279,7 +299,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   if (config?.target !== undefined && typeof values.target !== 'string') {
     values.target = typeof config.target === 'string' ? config.target : config.target.address;
   }
-  if (targetFromFlags(values, io.env)) refuseAgentFlags(raw);
+  if (targetFromFlags(values, io.env)) refuseAgentFlags(raw); // also checks --org and the token with no --target
   const shard = shardFromFlags(values, io.env);
   if (shard && scenarioName) refuseIdleShard(shard, values);
   agentFaultsFromFlags(values);
