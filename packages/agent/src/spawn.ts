@@ -1,5 +1,5 @@
-// spawnAgent(): runs the agent bin as a child process (its own PID and CPU), waits for its "listening" line,
-// and stops it with SIGTERM (the agent flushes), then SIGKILL after a grace period.
+// spawnAgent(): runs the agent bin as a child process (its own PID, CPU and process group), waits for its
+// "listening" line, and stops it with SIGTERM (the agent flushes), then SIGKILL after a grace period.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -89,6 +89,9 @@ export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<Spawn
   }
   const child = spawn(process.execPath, [...binCommand(), ...agentArgs(agentOptions)], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    // A process group of its own: a terminal's Ctrl-C reaches only the parent, which stops the agent after its
+    // drain (stop()); a parent that dies closes the child's stdin, which stops it (EXIT_WITH_PARENT_ENV).
+    detached: true,
     env: { ...process.env, ...env, ...agentEnv(agentOptions), [EXIT_WITH_PARENT_ENV]: '1' },
   });
   let stderrTail = '';

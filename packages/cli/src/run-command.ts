@@ -8,6 +8,7 @@ import {
   isLoadhouseError,
   LoadhouseError,
   type LoadhousePlugin,
+  type LoadTest,
   type LoadTestOptions,
   type LoadTestResult,
   type Scenario,
@@ -224,11 +225,16 @@ export async function executeScenario(
   target: TargetOptions,
   io: Io,
   signal: AbortSignal,
-  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown> } = {},
+  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown>; onTest?: (test: LoadTest) => void } = {},
 ): Promise<LoadTestResult> {
   const { embedded, config } = extra;
   const plugins: LoadhousePlugin[] = [...(await buildPlugins(values, target, io, embedded)), ...(config?.plugins ?? [])];
-  if (target.httpAddress) await runPreflight(target.httpAddress, (values.readyTimeout as number) * 1000, io);
+  // Interrupted during set-up: no pre-flight; the run below ends at once with its partial result.
+  if (target.httpAddress && !signal.aborted) {
+    await runPreflight(target.httpAddress, (values.readyTimeout as number) * 1000, io, signal).catch((err: unknown) => {
+      if (!signal.aborted) throw err;
+    });
+  }
 
   const progress = new Progress({
     write: (t) => (values.quiet ? undefined : io.stderr(t)),
@@ -246,6 +252,7 @@ export async function executeScenario(
     ...(shard ? { shard } : {}),
     ...(typeof values.runId === 'string' ? { runId: values.runId } : {}),
   });
+  extra.onTest?.(test);
   if ((values.abortOnFail as number) > 0) {
     for (const c of scenario.criteria) c.abortAfterSeconds ??= values.abortOnFail as number;
   }
@@ -269,15 +276,33 @@ export async function executeScenario(
   return result;
 }
 
-/** SIGINT/SIGTERM handling shared by run and suite: the first aborts gracefully, the second exits. */
-export function interruptible(io: Io, onForce: () => void): { signal: AbortSignal; interrupted: () => boolean; dispose: () => void } {
+/** The end message a result written on a second signal carries. */
+export const FORCED_NOTE = 'A second signal cut the drain short: batches still in flight then are not counted.';
+
+/**
+ * SIGINT/SIGTERM handling shared by run and suite: the first aborts gracefully (drain, full partial result); the
+ * second writes what the run has (`onForce`, bounded) and exits 130; a third exits at once.
+ */
+export function interruptible(io: Io, onForce: () => Promise<void>): { signal: AbortSignal; interrupted: () => boolean; dispose: () => void } {
   const abort = new AbortController();
   let interrupted = false;
+  let forcing = false;
   const dispose = io.onSignal((signal) => {
-    if (interrupted) {
-      io.stderr(`\nSecond ${signal}: exiting now without waiting for the result.\n`);
-      onForce();
+    if (forcing) {
       io.exit(EXIT.INTERRUPTED);
+      return;
+    }
+    if (interrupted) {
+      forcing = true;
+      io.stderr(`\nSecond ${signal}: writing what the run has and exiting without waiting for the drain (again to exit at once)...\n`);
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, FORCE_WRITE_MS)));
+      void Promise.race([onForce(), bound])
+        .catch((err: unknown) => io.stderr(`could not write the partial result: ${(err as Error).message}\n`))
+        .finally(() => {
+          clearTimeout(timer);
+          io.exit(EXIT.INTERRUPTED);
+        });
       return;
     }
     interrupted = true;
@@ -285,6 +310,20 @@ export function interruptible(io: Io, onForce: () => void): { signal: AbortSigna
     abort.abort(new LoadhouseError('LH_RUN_ABORTED', `Interrupted by ${signal}`));
   });
   return { signal: abort.signal, interrupted: () => interrupted, dispose };
+}
+
+/** How long a second signal waits for the partial result to be written before exiting anyway. */
+const FORCE_WRITE_MS = 5000;
+
+/**
+ * On a second signal: the result as the run has it, written now; the embedded agent is told to stop (it also
+ * stops by itself once this process is gone and its stdin closes).
+ */
+export async function forceResult(test: LoadTest | undefined, embedded: EmbeddedTarget | undefined, io: Io): Promise<void> {
+  void embedded?.stop();
+  const path = await test?.writePartial(FORCED_NOTE);
+  if (path) io.stderr(`Result written to ${path}\n`);
+  else io.stderr('The run had not begun: there is no result to write.\n');
 }
 
 export async function runCommand(scenarioName: string | undefined, raw: Record<string, unknown>, io: Io): Promise<number> {
@@ -306,12 +345,14 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   agentS3FromFlags(values, io.env);
 
   let embedded: EmbeddedTarget | undefined;
-  const run = interruptible(io, () => void embedded?.stop());
+  let test: LoadTest | undefined;
+  const run = interruptible(io, () => forceResult(test, embedded, io));
   try {
     const prepared = await prepareTarget(values, io);
     embedded = prepared.embedded;
     const target = config?.target && typeof config.target === 'object' && raw.target === undefined ? withConfigTarget(config.target, prepared.target, raw) : prepared.target;
-    const result = await executeScenario(scenario, values, target, io, run.signal, { embedded, config, raw });
+    const onTest = (t: LoadTest) => (test = t);
+    const result = await executeScenario(scenario, values, target, io, run.signal, { embedded, config, raw, onTest });
     return exitCodeFor(result, run.interrupted());
   } finally {
     run.dispose();
