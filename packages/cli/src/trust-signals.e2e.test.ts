@@ -133,6 +133,7 @@ describe('Ctrl-C in a terminal', { timeout: 120_000 }, () => {
     expect(result.partial).toBe(true);
     expect(result.endReason).toBe('signal');
     expect(result.producer.scheduled).toBe(0);
+    expect(result.criteria.filter((c) => c.passed), 'no verdict passes on a run that sent nothing').toEqual([]);
     expect(at - sent).toBeLessThan(20_000);
     expect(await eventually(() => agentDirs(tmp).length === 0)).toBe(true);
   });
