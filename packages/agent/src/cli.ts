@@ -23,7 +23,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   { name: 'host', kind: 'string', value: '<host>', default: '127.0.0.1', description: 'Interface to listen on' },
   { name: 'grpc-port', kind: 'integer', value: '<port>', default: 50051, min: 0, max: 65535, description: 'gRPC port (0 picks a free one)' },
   { name: 'http-port', kind: 'integer', value: '<port>', default: 8080, min: 0, max: 65535, description: 'HTTP port of /health, /live, /ready, /metrics (0 picks a free one)' },
-  { name: 'data-dir', kind: 'string', value: '<dir>', description: 'Store segments and metadata in this folder (default: a temp folder, removed on exit)' },
+  { name: 'data-dir', kind: 'string', value: '<dir>', description: 'Store segments and metadata in this folder (default: a temp folder, removed on exit, or by the next agent to start if this one was killed)' },
   { name: 'keep-data', kind: 'boolean', description: 'Keep the temp data folder on exit' },
   { name: 's3-endpoint', kind: 'string', value: '<url>', description: 'Store in an S3-compatible bucket at this endpoint instead of a folder' },
   { name: 'bucket', kind: 'string', value: '<name>', description: 'S3 bucket (default streamhouse-data)' },

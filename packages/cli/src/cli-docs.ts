@@ -8,7 +8,9 @@ const EXIT_TEXT: Record<keyof typeof EXIT, string> = {
   CRITERIA_FAILED: 'The run ended and at least one criterion failed, or a live criterion aborted it (`--abort-on-fail`).',
   USAGE: 'Bad usage or set-up: unknown scenario or flag, invalid value, unreachable target, failed pre-flight. No load was sent.',
   RUN_FAILED: 'The run failed while running (a worker crashed, the target went away). A partial result was written.',
-  INTERRUPTED: 'Interrupted by SIGINT or SIGTERM (Ctrl-C). In-flight batches were drained and a partial result was written.',
+  INTERRUPTED:
+    'Interrupted by SIGINT or SIGTERM (Ctrl-C), wherever it landed (set-up included). In-flight batches were drained and a partial result was written; ' +
+    'a second Ctrl-C cuts the drain short and writes what the run has (only one before the run began has nothing to write, and says so).',
 };
 
 export function renderCliDocs(): string {
