@@ -138,6 +138,22 @@ describe('Ctrl-C in a terminal', { timeout: 120_000 }, () => {
     expect(await eventually(() => agentDirs(tmp).length === 0)).toBe(true);
   });
 
+  it('while the producers start: no guard timer holds the process after the result is written, exit 130', async () => {
+    const tmp = tempDir();
+    const results = join(tmp, 'results');
+    const cli = startCli(run(results), tmp);
+    // The first progress line comes a second into the run; on a busy machine the load workers are still starting.
+    await cli.waitFor('[1/60s]');
+    cli.ctrlC();
+    await cli.waitFor('Result written to');
+    const written = Date.now();
+    const { code, at } = await cli.exited;
+    expect(code, cli.err()).toBe(130);
+    // Before: a group stop sent to workers that had already ended waited out its 20 s guard.
+    expect(at - written, cli.err()).toBeLessThan(10_000);
+    expect(onlyResult(results).endReason).toBe('signal');
+  });
+
   it('while connecting: the connect does not hold the process after the result is written, exit 130', async () => {
     // A port that accepts TCP but never speaks HTTP/2: the gRPC connect waits for the whole --connect-timeout.
     const sockets = new Set<Socket>();
