@@ -122,6 +122,9 @@ describe('Ctrl-C in a terminal', { timeout: 120_000 }, () => {
     const results = join(tmp, 'results');
     const cli = startCli(run(results), tmp);
     await cli.waitFor('starting the embedded reference agent');
+    // Not in the instant of the fork itself, before the child has its own process group; the agent then
+    // takes over a second to start (checked below: the run ended during set-up).
+    await sleep(300);
     const sent = cli.ctrlC();
     const { code, at } = await cli.exited;
     expect(code, cli.err()).toBe(130);
@@ -132,6 +135,7 @@ describe('Ctrl-C in a terminal', { timeout: 120_000 }, () => {
     expect(result.state).toBe('aborted');
     expect(result.partial).toBe(true);
     expect(result.endReason).toBe('signal');
+    expect(result.endMessage).toContain('during set-up');
     expect(result.producer.scheduled).toBe(0);
     expect(result.criteria.filter((c) => c.passed), 'no verdict passes on a run that sent nothing').toEqual([]);
     expect(at - sent).toBeLessThan(20_000);
