@@ -1,5 +1,5 @@
 // startAgent(): wires storage, state loading, the gRPC and HTTP servers, and an orderly stop that flushes.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -46,6 +46,32 @@ const CHUNK_POOL_BYTES = 128 * 1024 * 1024;
 /** How often stored segments are checked against their topic's retention. */
 const RETENTION_CHECK_MS = 1_000;
 
+const TEMP_PREFIX = 'loadhouse-agent-';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // another user's live process
+  }
+}
+
+/**
+ * Temp data folders carry their agent's PID. One whose agent died without stopping (SIGKILL, a crash, power
+ * loss) is removed by the next agent that starts; a reused PID only keeps a folder longer, never removes a live one.
+ */
+async function sweepStaleTempDirs(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  await Promise.all(
+    names.map(async (name) => {
+      const pid = Number(new RegExp(`^${TEMP_PREFIX}(\\d+)-`).exec(name)?.[1]);
+      if (!pid || pid === process.pid || pidAlive(pid)) return;
+      await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => {});
+    }),
+  );
+}
+
 function storageFailed(store: ObjectStore, what: string, err: unknown): LoadhouseError {
   return new LoadhouseError(
     'LH_AGENT_STORAGE_FAILED',
@@ -68,7 +94,12 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     const { S3Store } = await import('./storage/s3-store.js');
     inner = new S3Store(o.s3);
   } else {
-    dataDir = o.dataDir ?? (tempDir = await mkdtemp(join(tmpdir(), 'loadhouse-agent-')));
+    if (o.dataDir === undefined) {
+      await sweepStaleTempDirs();
+      // A kept folder is the user's: no PID in its name, so no later sweep takes it.
+      tempDir = await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${o.keepData ? 'kept' : process.pid}-`));
+    }
+    dataDir = o.dataDir ?? tempDir!;
     inner = new LocalStore(dataDir);
   }
   const store = new InstrumentedStore(inner, metrics, faults);

@@ -10,6 +10,10 @@ process.on('unhandledRejection', (reason) => {
   process.stderr.write(`[loadhouse-agent] unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
 });
 
+// A parent that died closes our pipes: a log line then fails with EPIPE, which must not end the process before
+// it has flushed and removed its temporary data.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 async function main(): Promise<number> {
   const raw = parseBinArgs(process.argv.slice(2), (t) => process.stdout.write(t));
   if (!raw) return 0;

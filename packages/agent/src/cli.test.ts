@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agentOptionsFromFlags, parseBinArgs } from './cli.js';
-import { agentArgs } from './spawn.js';
+import { agentArgs, agentEnv } from './spawn.js';
 
 const parse = (argv: string[]) => {
   const raw = parseBinArgs(argv, () => {});
@@ -33,6 +33,15 @@ describe('loadhouse-agent flags', () => {
       dropEvery: 1000,
     };
     expect(parse(agentArgs(options))).toEqual(options);
+  });
+
+  it('spawnAgent passes S3 credentials in the environment, never as flags (argv is visible in ps)', () => {
+    const options = { s3: { endpoint: 'http://127.0.0.1:9000', bucket: 'b', region: 'r', accessKeyId: 'KEYID', secretAccessKey: 'SECRETKEY' } };
+    const argv = agentArgs(options).join(' ');
+    expect(argv).toContain('--s3-endpoint');
+    expect(argv).not.toMatch(/KEYID|SECRETKEY|access-key/);
+    expect(agentEnv(options)).toEqual({ AWS_ACCESS_KEY_ID: 'KEYID', AWS_SECRET_ACCESS_KEY: 'SECRETKEY' });
+    expect(agentEnv({})).toEqual({});
   });
 
   it('keeps S3 strings as typed (no number coercion)', () => {

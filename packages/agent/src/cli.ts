@@ -23,13 +23,13 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   { name: 'host', kind: 'string', value: '<host>', default: '127.0.0.1', description: 'Interface to listen on' },
   { name: 'grpc-port', kind: 'integer', value: '<port>', default: 50051, min: 0, max: 65535, description: 'gRPC port (0 picks a free one)' },
   { name: 'http-port', kind: 'integer', value: '<port>', default: 8080, min: 0, max: 65535, description: 'HTTP port of /health, /live, /ready, /metrics (0 picks a free one)' },
-  { name: 'data-dir', kind: 'string', value: '<dir>', description: 'Store segments and metadata in this folder (default: a temp folder, removed on exit)' },
+  { name: 'data-dir', kind: 'string', value: '<dir>', description: 'Store segments and metadata in this folder (default: a temp folder, removed on exit, or by the next agent to start if this one was killed)' },
   { name: 'keep-data', kind: 'boolean', description: 'Keep the temp data folder on exit' },
   { name: 's3-endpoint', kind: 'string', value: '<url>', description: 'Store in an S3-compatible bucket at this endpoint instead of a folder' },
   { name: 'bucket', kind: 'string', value: '<name>', description: 'S3 bucket (default streamhouse-data)' },
   { name: 'region', kind: 'string', value: '<region>', description: 'S3 region (default us-east-1)' },
-  { name: 'access-key-id', kind: 'string', value: '<id>', description: 'S3 access key id' },
-  { name: 'secret-access-key', kind: 'string', value: '<key>', description: 'S3 secret access key' },
+  { name: 'access-key-id', kind: 'string', value: '<id>', description: 'S3 access key id (default: AWS_ACCESS_KEY_ID; prefer it: a flag shows in ps to every local user)' },
+  { name: 'secret-access-key', kind: 'string', value: '<key>', description: 'S3 secret access key (default: AWS_SECRET_ACCESS_KEY; prefer it: a flag shows in ps to every local user)' },
   { name: 'segment-max-bytes', kind: 'integer', value: '<bytes>', min: 1024, description: `Roll a segment at this size (default ${8 * MiB})` },
   { name: 'segment-max-age-ms', kind: 'integer', value: '<ms>', min: 1, description: 'Roll a segment at this age (default 1000)' },
   { name: 'cache-max-bytes', kind: 'integer', value: '<bytes>', min: 0, description: `Segment cache bound (default ${256 * MiB})` },
@@ -200,7 +200,7 @@ export function parseBinArgs(argv: readonly string[], out: (text: string) => voi
     cli.option(shown, f.description, f.default === undefined ? undefined : { default: f.default });
   }
   cli.example('loadhouse-agent --grpc-port 50051 --http-port 8080 --data-dir ./data');
-  cli.example('loadhouse-agent --s3-endpoint http://127.0.0.1:9000 --bucket streamhouse-data --access-key-id K --secret-access-key S');
+  cli.example('AWS_ACCESS_KEY_ID=K AWS_SECRET_ACCESS_KEY=S loadhouse-agent --s3-endpoint http://127.0.0.1:9000 --bucket streamhouse-data');
   cli.example('loadhouse-agent --grpc-port 0 --http-port 0 --fault-produce-latency-ms 10-30 --fault-stall 3-4');
   cli.help();
   cli.version('0.1.0');

@@ -1,5 +1,5 @@
-// spawnAgent(): runs the agent bin as a child process (its own PID and CPU), waits for its "listening" line,
-// and stops it with SIGTERM (the agent flushes), then SIGKILL after a grace period.
+// spawnAgent(): runs the agent bin as a child process (its own PID, CPU and process group), waits for its
+// "listening" line, and stops it with SIGTERM (the agent flushes), then SIGKILL after a grace period.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -51,8 +51,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
     add('s3-endpoint', o.s3.endpoint);
     add('bucket', o.s3.bucket ?? 'streamhouse-data');
     add('region', o.s3.region);
-    add('access-key-id', o.s3.accessKeyId);
-    add('secret-access-key', o.s3.secretAccessKey);
+    // Credentials go through agentEnv(): a command line is readable by every local user (ps, /proc/<pid>/cmdline).
   }
   add('segment-max-bytes', o.segmentMaxBytes);
   add('segment-max-age-ms', o.segmentMaxAgeMs);
@@ -69,6 +68,17 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   return args;
 }
 
+/**
+ * Environment variables carrying what must not appear on the child's command line: the S3 credentials, in the
+ * variables the AWS SDK's default credential chain reads in the child.
+ */
+export function agentEnv(o: SpawnAgentOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (o.s3?.accessKeyId !== undefined) env.AWS_ACCESS_KEY_ID = o.s3.accessKeyId;
+  if (o.s3?.secretAccessKey !== undefined) env.AWS_SECRET_ACCESS_KEY = o.s3.secretAccessKey;
+  return env;
+}
+
 export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<SpawnedAgent> {
   const { startTimeoutMs = 30_000, stopGraceMs = 15_000, onLog, env, ...agentOptions } = options;
   resolveOptions(agentOptions); // coded errors naming the option, before any process starts
@@ -79,7 +89,10 @@ export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<Spawn
   }
   const child = spawn(process.execPath, [...binCommand(), ...agentArgs(agentOptions)], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ...env, [EXIT_WITH_PARENT_ENV]: '1' },
+    // A process group of its own: a terminal's Ctrl-C reaches only the parent, which stops the agent after its
+    // drain (stop()); a parent that dies closes the child's stdin, which stops it (EXIT_WITH_PARENT_ENV).
+    detached: true,
+    env: { ...process.env, ...env, ...agentEnv(agentOptions), [EXIT_WITH_PARENT_ENV]: '1' },
   });
   let stderrTail = '';
   let stderrLine = '';

@@ -10,7 +10,9 @@ const EXIT_TEXT: Record<keyof typeof EXIT, string> = {
   RUN_FAILED:
     'The run failed while running (a worker crashed, the target went away; a partial result was written), or its result file, ' +
     'merged result or HTML report could not be written (`LH_RESULT_WRITE_FAILED`, e.g. a full disk; nothing was kept, the summary is still printed).',
-  INTERRUPTED: 'Interrupted by SIGINT or SIGTERM (Ctrl-C). In-flight batches were drained and a partial result was written.',
+  INTERRUPTED:
+    'Interrupted by SIGINT or SIGTERM (Ctrl-C), wherever it landed (set-up included). In-flight batches were drained and a partial result was written; ' +
+    'a second Ctrl-C cuts the drain short and writes what the run has (only one before the run began has nothing to write, and says so).',
 };
 
 export function renderCliDocs(): string {

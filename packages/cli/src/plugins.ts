@@ -47,8 +47,8 @@ export async function buildPlugins(v: FlagValues, target: TargetOptions, io: Io,
 }
 
 /** /health, /ready (polled up to the timeout) and /metrics of the target; throws LH_HEALTH_CHECK_FAILED. */
-export async function runPreflight(httpAddress: string, readyTimeoutMs: number, io: Io): Promise<void> {
-  const report = await preflight({ httpAddress, readyTimeoutMs });
+export async function runPreflight(httpAddress: string, readyTimeoutMs: number, io: Io, signal?: AbortSignal): Promise<void> {
+  const report = await preflight({ httpAddress, readyTimeoutMs, ...(signal ? { signal } : {}) });
   io.stderr(`Pre-flight ${httpAddress}: /health ${report.health.status}, /ready ${report.ready.status} after ${report.ready.ms.toFixed(0)} ms, /metrics ${report.metrics.families} families\n`);
 }
 

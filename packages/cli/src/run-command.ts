@@ -3,12 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
+  checkMetadataValue,
   checkOutputDir,
   createLoadTest,
   isLoadhouseError,
   LoadhouseError,
   resolveStartAt,
   type LoadhousePlugin,
+  type LoadTest,
   type LoadTestOptions,
   type LoadTestResult,
   type Scenario,
@@ -68,17 +70,36 @@ export function scenarioFlagValues(scenarioName: string, raw: Record<string, unk
   return values;
 }
 
+/**
+ * `--org` and the bearer token as call metadata, checked here so a value gRPC cannot send is a coded error
+ * before anything starts (never printed: it may be a secret). A token usually comes from a secret file or
+ * `$(cat file)`: its trailing line break is dropped, as other CLIs do; anything else not printable ASCII is refused.
+ */
+export function identityFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): Pick<TargetOptions, 'organizationId' | 'metadata'> {
+  const out: Pick<TargetOptions, 'organizationId' | 'metadata'> = {};
+  if (typeof v.org === 'string') {
+    checkMetadataValue('--org', v.org);
+    out.organizationId = v.org;
+  }
+  const fromFlag = typeof v.authToken === 'string';
+  const token = (fromFlag ? (v.authToken as string) : env.LOADHOUSE_AUTH_TOKEN)?.replace(/[\r\n]+$/, '');
+  if (token) {
+    checkMetadataValue(fromFlag ? '--auth-token' : 'LOADHOUSE_AUTH_TOKEN (the --auth-token default)', token);
+    out.metadata = { authorization: `Bearer ${token}` };
+  }
+  return out;
+}
+
 export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOptions | undefined {
+  const identity = identityFromFlags(v, env);
   if (typeof v.target !== 'string') return undefined;
   const target: TargetOptions = {
     address: parseHostPort('target', v.target),
     connectTimeoutMs: (v.connectTimeout as number) * 1000,
+    ...identity,
   };
   if (typeof v.httpTarget === 'string') target.httpAddress = httpBase('http-target', v.httpTarget);
-  if (typeof v.org === 'string') target.organizationId = v.org;
   if (typeof v.targetPid === 'number') target.pid = v.targetPid;
-  const token = (v.authToken as string | undefined) ?? env.LOADHOUSE_AUTH_TOKEN;
-  if (token) target.metadata = { authorization: `Bearer ${token}` };
   if (v.tlsCa || v.tlsCert || v.tlsKey) {
     const read = (flag: string, file: unknown) => {
       if (typeof file !== 'string') return undefined;
@@ -218,11 +239,16 @@ export async function executeScenario(
   target: TargetOptions,
   io: Io,
   signal: AbortSignal,
-  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown> } = {},
+  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown>; onTest?: (test: LoadTest) => void } = {},
 ): Promise<LoadTestResult> {
   const { embedded, config } = extra;
   const plugins: LoadhousePlugin[] = [...(await buildPlugins(values, target, io, embedded)), ...(config?.plugins ?? [])];
-  if (target.httpAddress) await runPreflight(target.httpAddress, (values.readyTimeout as number) * 1000, io);
+  // Interrupted during set-up: no pre-flight; the run below ends at once with its partial result.
+  if (target.httpAddress && !signal.aborted) {
+    await runPreflight(target.httpAddress, (values.readyTimeout as number) * 1000, io, signal).catch((err: unknown) => {
+      if (!signal.aborted) throw err;
+    });
+  }
 
   const progress = new Progress({
     write: (t) => (values.quiet ? undefined : io.stderr(t)),
@@ -241,6 +267,7 @@ export async function executeScenario(
     ...(typeof values.runId === 'string' ? { runId: values.runId } : {}),
     ...(typeof values.startAt === 'string' ? { startAt: values.startAt } : {}),
   });
+  extra.onTest?.(test);
   if ((values.abortOnFail as number) > 0) {
     for (const c of scenario.criteria) c.abortAfterSeconds ??= values.abortOnFail as number;
   }
@@ -264,15 +291,33 @@ export async function executeScenario(
   return result;
 }
 
-/** SIGINT/SIGTERM handling shared by run and suite: the first aborts gracefully, the second exits. */
-export function interruptible(io: Io, onForce: () => void): { signal: AbortSignal; interrupted: () => boolean; dispose: () => void } {
+/** The end message a result written on a second signal carries. */
+export const FORCED_NOTE = 'A second signal cut the drain short: batches still in flight then are not counted.';
+
+/**
+ * SIGINT/SIGTERM handling shared by run and suite: the first aborts gracefully (drain, full partial result); the
+ * second writes what the run has (`onForce`, bounded) and exits 130; a third exits at once.
+ */
+export function interruptible(io: Io, onForce: () => Promise<void>): { signal: AbortSignal; interrupted: () => boolean; dispose: () => void } {
   const abort = new AbortController();
   let interrupted = false;
+  let forcing = false;
   const dispose = io.onSignal((signal) => {
-    if (interrupted) {
-      io.stderr(`\nSecond ${signal}: exiting now without waiting for the result.\n`);
-      onForce();
+    if (forcing) {
       io.exit(EXIT.INTERRUPTED);
+      return;
+    }
+    if (interrupted) {
+      forcing = true;
+      io.stderr(`\nSecond ${signal}: writing what the run has and exiting without waiting for the drain (again to exit at once)...\n`);
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, FORCE_WRITE_MS)));
+      void Promise.race([onForce(), bound])
+        .catch((err: unknown) => io.stderr(`could not write the partial result: ${(err as Error).message}\n`))
+        .finally(() => {
+          clearTimeout(timer);
+          io.exit(EXIT.INTERRUPTED);
+        });
       return;
     }
     interrupted = true;
@@ -280,6 +325,20 @@ export function interruptible(io: Io, onForce: () => void): { signal: AbortSigna
     abort.abort(new LoadhouseError('LH_RUN_ABORTED', `Interrupted by ${signal}`));
   });
   return { signal: abort.signal, interrupted: () => interrupted, dispose };
+}
+
+/** How long a second signal waits for the partial result to be written before exiting anyway. */
+const FORCE_WRITE_MS = 5000;
+
+/**
+ * On a second signal: the result as the run has it, written now; the embedded agent is told to stop (it also
+ * stops by itself once this process is gone and its stdin closes).
+ */
+export async function forceResult(test: LoadTest | undefined, embedded: EmbeddedTarget | undefined, io: Io): Promise<void> {
+  void embedded?.stop();
+  const path = await test?.writePartial(FORCED_NOTE);
+  if (path) io.stderr(`Result written to ${path}\n`);
+  else io.stderr('The run had not begun: there is no result to write.\n');
 }
 
 export async function runCommand(scenarioName: string | undefined, raw: Record<string, unknown>, io: Io): Promise<number> {
@@ -294,7 +353,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   if (config?.target !== undefined && typeof values.target !== 'string') {
     values.target = typeof config.target === 'string' ? config.target : config.target.address;
   }
-  if (targetFromFlags(values, io.env)) refuseAgentFlags(raw);
+  if (targetFromFlags(values, io.env)) refuseAgentFlags(raw); // also checks --org and the token with no --target
   const shard = shardFromFlags(values, io.env);
   if (shard && scenarioName) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
@@ -303,12 +362,14 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   await checkResultsDir(values, raw, config);
 
   let embedded: EmbeddedTarget | undefined;
-  const run = interruptible(io, () => void embedded?.stop());
+  let test: LoadTest | undefined;
+  const run = interruptible(io, () => forceResult(test, embedded, io));
   try {
     const prepared = await prepareTarget(values, io);
     embedded = prepared.embedded;
     const target = config?.target && typeof config.target === 'object' && raw.target === undefined ? withConfigTarget(config.target, prepared.target, raw) : prepared.target;
-    const result = await executeScenario(scenario, values, target, io, run.signal, { embedded, config, raw });
+    const onTest = (t: LoadTest) => (test = t);
+    const result = await executeScenario(scenario, values, target, io, run.signal, { embedded, config, raw, onTest });
     return exitCodeFor(result, run.interrupted());
   } finally {
     run.dispose();

@@ -2,12 +2,12 @@
 // in the results folder, `--scale` shrinking every duration, rate and count, then one table of all criteria.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkOutputDir, LoadhouseError, type LoadTestResult } from '@loadhouse/core';
+import { checkOutputDir, LoadhouseError, type LoadTest, type LoadTestResult } from '@loadhouse/core';
 import { findScenario, type FlagValues } from './catalog.js';
 import { EXIT } from './exit-codes.js';
 import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
-import { executeScenario, exitCodeFor, interruptible, prepareTarget, targetFromFlags } from './run-command.js';
+import { executeScenario, exitCodeFor, forceResult, interruptible, prepareTarget, targetFromFlags } from './run-command.js';
 import { criteriaTable } from './summary.js';
 import type { EmbeddedTarget } from './embedded-target.js';
 
@@ -83,17 +83,22 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   await checkOutputDir(resultsDir, '--results-dir');
 
   let embedded: EmbeddedTarget | undefined;
-  const run = interruptible(io, () => void embedded?.stop());
+  let test: LoadTest | undefined;
+  const run = interruptible(io, () => forceResult(test, embedded, io));
   const results: LoadTestResult[] = [];
   let worst: number = EXIT.OK;
   try {
     const prepared = await prepareTarget(values, io);
     embedded = prepared.embedded;
     for (const [i, p] of planned.entries()) {
-      if (run.signal.aborted) break;
+      // Interrupted during set-up, the first scenario still ends at once with its partial result.
+      if (run.signal.aborted && results.length > 0) break;
       io.stderr(`\n=== ${i + 1}/${planned.length} ${p.step.scenario} (scale ${scale}) ===\n`);
       const stepIo = teeIo(io, join(resultsDir, `${p.step.scenario}.log`));
-      const result = await executeScenario(p.scenario, { ...p.v, topic: `loadhouse-suite-${p.step.scenario}` }, prepared.target, stepIo, run.signal, { embedded });
+      const result = await executeScenario(p.scenario, { ...p.v, topic: `loadhouse-suite-${p.step.scenario}` }, prepared.target, stepIo, run.signal, {
+        embedded,
+        onTest: (t) => (test = t),
+      });
       results.push(result);
       worst = Math.max(worst, exitCodeFor(result, run.interrupted()));
     }

@@ -124,6 +124,14 @@ describe('resolveMetric', () => {
   });
 });
 
+describe('a result that scheduled nothing (interrupted during set-up)', () => {
+  it('has no errors or drops to judge: unmeasured, never "zero errors" passed', () => {
+    const nothing = { ...result, producer: { ...result.producer, scheduled: 0, errors: 0, errorRatePercent: 0, dropped: 0, targetRate: 0 } };
+    for (const metric of ['producer.errors', 'producer.errorRatePercent', 'producer.dropped']) expect(resolveMetric(nothing, metric)).toBeNull();
+    expect(evaluateCriteria(nothing, [{ metric: 'producer.errors', op: '==', value: 0 }])[0]).toMatchObject({ measured: null, passed: false });
+  });
+});
+
 describe('evaluateCriteria', () => {
   it('reports measured values and pass/fail per operator', () => {
     const out = evaluateCriteria(result, [

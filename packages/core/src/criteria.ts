@@ -107,6 +107,8 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
       }
       // A run that asked for nothing after warm-up has no rate error to judge: unknown, not 0 %.
       if (!sample && parts[1] === 'rateErrorPercent' && !((stats.targetRate ?? 0) > 0)) return null;
+      // Nor, when nothing was scheduled at all (interrupted during set-up), errors or drops: unknown, not "zero".
+      if (!sample && (parts[1] === 'errors' || parts[1] === 'errorRatePercent' || parts[1] === 'dropped') && stats.scheduled === 0) return null;
     }
     if (parts[0] === 'consumer' && parts[1] === 'lag' && section) {
       const lag = section.lag;

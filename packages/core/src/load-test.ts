@@ -28,6 +28,10 @@ class LoadTestHandle implements LoadTest {
     });
   }
 
+  writePartial(note = 'Written before the run finished stopping.'): Promise<string | undefined> {
+    return this.current?.writePartial(note) ?? Promise.resolve(undefined);
+  }
+
   samples(): AsyncIterableIterator<Sample> {
     const queue: Sample[] = [];
     let wake: ((r: IteratorResult<Sample>) => void) | undefined;

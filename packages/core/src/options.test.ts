@@ -177,13 +177,25 @@ describe('pre-flight', () => {
     expect((err as Error).message).toMatch(/^options\.resultsDir \/dev\/null\/results cannot be created: \/dev\/null is not a folder/);
   });
 
-  it('options.signal aborting during the connect ends the run at once with LH_RUN_ABORTED', async () => {
+  it('options.signal aborting during the connect ends the run at once, aborted and partial, nothing sent', async () => {
     // A port nothing answers on would take the whole 5 s connect timeout.
     const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 5000 }, resultsDir: false, signal: AbortSignal.timeout(200) });
     const started = Date.now();
-    const err = await lt.run({ name: 'aborted', criteria: [], run: async () => undefined }).catch((e: unknown) => e);
-    expect(isLoadhouseError(err, 'LH_RUN_ABORTED')).toBe(true);
+    const result = await lt.run({ name: 'aborted', criteria: [], run: async () => undefined });
+    expect(result).toMatchObject({ state: 'aborted', partial: true, endReason: 'signal' });
+    expect(result.endMessage).toContain('before any load was sent');
+    expect(result.producer.scheduled).toBe(0);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('an options.signal already aborted gives the aborted result without connecting', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 5000 }, resultsDir: false, signal: ac.signal });
+    let ran = false;
+    const result = await lt.run({ name: 'pre-aborted', criteria: [], run: async () => void (ran = true) });
+    expect(result).toMatchObject({ state: 'aborted', partial: true, endReason: 'signal' });
+    expect(ran).toBe(false);
   });
 
   it('waitFor refuses a timeout that is not a number >= 0', async () => {

@@ -75,6 +75,28 @@ function invalid(name: string, rule: string, v: unknown): LoadhouseError {
   return new LoadhouseError('LH_INVALID_OPTION', `${name} must be ${rule}, got ${fmt(v)}`, { details: { option: name, value: typeof v === 'object' ? undefined : v } });
 }
 
+/**
+ * gRPC sends metadata values as HTTP/2 header values: printable ASCII only (grpc-js throws, printing the value,
+ * at the first call otherwise). The value is often a credential, so the error names the position, never the value.
+ */
+export function checkMetadataValue(name: string, value: string): void {
+  const at = value.search(/[^\x20-\x7e]/);
+  if (at < 0) return;
+  const code = value.codePointAt(at)!;
+  const what = code === 0x0a || code === 0x0d ? 'a line break' : code < 0x20 || code === 0x7f ? 'a control character' : 'a non-ASCII character';
+  throw new LoadhouseError(
+    'LH_INVALID_OPTION',
+    `${name} has ${what} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at position ${at + 1} of ${value.length}: ` +
+      'gRPC metadata values must be printable ASCII. The value is not shown, as it may be a secret.',
+    { details: { option: name } },
+  );
+}
+
+/** Metadata keys as gRPC accepts them (lower-case letters, digits, `-`, `_`, `.`). */
+function checkMetadataKey(name: string, key: string): void {
+  if (!/^[0-9a-z_.-]+$/.test(key)) throw invalid(name, 'a metadata key of lower-case letters, digits, "-", "_" or "."', key);
+}
+
 function positiveNumber(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw invalid(name, 'a positive number', v);
   return v;
@@ -145,6 +167,7 @@ function resolveTarget(target: unknown): ResolvedTarget {
   if (o.organizationId !== undefined && (typeof o.organizationId !== 'string' || o.organizationId === '')) {
     throw invalid('options.target.organizationId', 'a non-empty string', o.organizationId);
   }
+  if (typeof o.organizationId === 'string') checkMetadataValue('options.target.organizationId', o.organizationId);
   if (o.tls !== undefined && typeof o.tls !== 'boolean' && (typeof o.tls !== 'object' || o.tls === null)) {
     throw invalid('options.target.tls', 'true or TLS options { ca, cert, key, serverName }', o.tls);
   }
@@ -152,7 +175,9 @@ function resolveTarget(target: unknown): ResolvedTarget {
   if (o.metadata !== undefined) {
     if (typeof o.metadata !== 'object' || o.metadata === null) throw invalid('options.target.metadata', 'an object of strings', o.metadata);
     for (const [k, v] of Object.entries(o.metadata)) {
+      checkMetadataKey('options.target.metadata', k);
       if (typeof v !== 'string') throw invalid(`options.target.metadata.${k}`, 'a string', v);
+      checkMetadataValue(`options.target.metadata.${k}`, v);
     }
   }
   return {

@@ -144,6 +144,9 @@ export class Run {
   private maxCpu = 0;
   private finalMetrics: Record<string, number> = {};
   private resultPath: string | undefined;
+  private loadStarted = false;
+  /** The final result's write, once finish() began it: writePartial() then leaves the file to it. */
+  private finalWrite: Promise<void> | undefined;
   private readonly environment = environment();
 
   constructor(
@@ -224,22 +227,32 @@ export class Run {
     await initHistograms();
     this.aggregator = new Aggregator();
     const signal = this.opts.signal;
-    if (signal?.aborted) {
-      throw new LoadhouseError('LH_RUN_ABORTED', 'options.signal was already aborted: the run was not started.');
-    }
-    const onAbort = () => this.end({ state: 'aborted', endReason: 'signal', message: 'The run was aborted by options.signal.' });
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // An abort during set-up (Ctrl-C while the target starts or connects) ends the run like one mid-run: an
+    // aborted, partial result, written, that says nothing was sent; set-up stops at once.
+    const onAbort = () =>
+      this.end({
+        state: 'aborted',
+        endReason: 'signal',
+        message: this.loadStarted ? 'The run was aborted by options.signal.' : 'The run was aborted by options.signal during set-up, before any load was sent.',
+      });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.preflight();
-      // Set up and connected first, so that only the wait stands between the start instant and the load.
-      if (this.opts.startAt !== undefined) await waitUntil(this.opts.startAt, this.abort.signal, (m) => this.logger.info(m));
+      if (this.ending && this.opts.resultsDir !== false) await checkOutputDir(this.opts.resultsDir, 'options.resultsDir');
+      else if (!this.ending) {
+        await this.preflight();
+        // Set up and connected first, so that only the wait stands between the start instant and the load.
+        if (this.opts.startAt !== undefined) await waitUntil(this.opts.startAt, this.abort.signal, (m) => this.logger.info(m));
+      }
     } catch (err) {
-      signal?.removeEventListener('abort', onAbort);
-      this.abort.abort();
-      await this.plugins.teardown();
-      this.client?.close();
-      this.aggregator.destroy();
-      throw err;
+      if (!(this.ending?.endReason === 'signal' && err instanceof LoadhouseError && err.code === 'LH_RUN_ABORTED')) {
+        signal?.removeEventListener('abort', onAbort);
+        this.abort.abort();
+        await this.plugins.teardown();
+        this.client?.close();
+        this.aggregator.destroy();
+        throw err;
+      }
     }
     this.start();
     if (!this.ending) {
@@ -281,13 +294,14 @@ export class Run {
       .catch((err: unknown) => {
         throw err instanceof HookRefusal ? pluginError(err.owner, `refused the run in ${err.where}, before any load`, err.error) : err;
       });
-    this.client = await untilAborted(connectTarget(this.opts.target), this.abort.signal, (c) => c.close());
+    this.client = await untilAborted(connectTarget(this.opts.target, this.abort.signal), this.abort.signal, (c) => c.close());
     if (this.opts.resultsDir !== false) {
       this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
   }
 
   private start(): void {
+    this.loadStarted = !this.ending;
     this.startedAt = new Date();
     this.startEpoch = now();
     this.lastCut = this.startEpoch;
@@ -303,6 +317,29 @@ export class Run {
         this.checkpointing = this.checkpointing.then(() => this.writeCheckpoint());
       }, this.opts.checkpointSeconds * 1000);
     }
+  }
+
+  /**
+   * The result as it stands, written at once without waiting for the drain and the rest of the ending (a process
+   * about to exit: a second Ctrl-C). `note` is added to the end message. Resolves with the file's path, or
+   * undefined when there is no file (resultsDir false, or set-up has not reached it).
+   */
+  async writePartial(note: string): Promise<string | undefined> {
+    if (this.finalWrite) {
+      await this.finalWrite;
+      return this.resultPath;
+    }
+    if (!this.resultPath) return undefined;
+    await this.sample('cut'); // what the workers counted since their last report
+    if (this.finalWrite) {
+      await this.finalWrite;
+      return this.resultPath;
+    }
+    const ending: Ending = this.ending ?? { state: 'aborted', endReason: 'signal', message: 'The run was interrupted.' };
+    const result = this.buildResult({ ...ending, message: `${ending.message} ${note}` }, true);
+    result.criteria = evaluateCriteria(result, this.criteria);
+    await writeJsonAtomic(this.resultPath, result);
+    return this.resultPath;
   }
 
   private async writeCheckpoint(): Promise<void> {
@@ -340,18 +377,18 @@ export class Run {
     result.errors = [...this.errors];
     await this.checkpointing;
     if (this.resultPath) {
-      try {
-        await writeJsonAtomic(this.resultPath, result);
-      } catch (cause) {
+      const resultPath = this.resultPath;
+      this.finalWrite = writeJsonAtomic(resultPath, result).catch((cause: unknown) => {
         // A result that was not kept fails the run, whatever its criteria said: nothing may read it as a success.
-        const failed = writeFailed(this.resultPath, 'result', cause);
+        const failed = writeFailed(resultPath, 'result', cause);
         const e: ErrorEvent = { code: failed.code, message: failed.message, cause };
         this.recordError(e);
         result.errors = [...this.errors];
         delete result.resultPath;
         Object.assign(result, { state: 'failed', error: { code: failed.code, message: failed.message } });
         this.bus.emit('error', e);
-      }
+      });
+      await this.finalWrite;
     }
     this.telemetry?.close();
     this.client?.close();

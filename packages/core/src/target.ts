@@ -12,9 +12,16 @@ export function clientOptions(t: ResolvedTarget, connections = 1): ClientOptions
   return o;
 }
 
-/** Connects and calls ListTopics: LH_TARGET_UNREACHABLE or LH_TARGET_NOT_STREAMHOUSE when that fails. */
-export async function connectTarget(t: ResolvedTarget): Promise<StreamHouseClient> {
+/**
+ * Connects and calls ListTopics: LH_TARGET_UNREACHABLE or LH_TARGET_NOT_STREAMHOUSE when that fails. An abort
+ * of `signal` closes the client at once: the connect's deadline timer would otherwise hold the process for the
+ * whole connect timeout.
+ */
+export async function connectTarget(t: ResolvedTarget, signal?: AbortSignal): Promise<StreamHouseClient> {
   const client = new StreamHouseClient(t.address, clientOptions(t));
+  const onAbort = (): void => client.close();
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.waitForReady(t.connectTimeoutMs);
     try {
@@ -46,6 +53,8 @@ export async function connectTarget(t: ResolvedTarget): Promise<StreamHouseClien
   } catch (err) {
     client.close();
     throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

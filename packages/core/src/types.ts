@@ -637,6 +637,12 @@ export interface LoadTest {
   run(scenario: Scenario): Promise<LoadTestResult>;
   /** Stops the running scenario; `run` resolves with a partial `aborted` result. */
   stop(reason?: string): void;
+  /**
+   * Writes the result as it stands to its file now, without waiting for the drain (for a process about to exit,
+   * as on a second Ctrl-C); `note` is added to its `endMessage`. Resolves with the file's path, or undefined when
+   * there is no file to write (`resultsDir: false`, or the run has not reached it).
+   */
+  writePartial(note?: string): Promise<string | undefined>;
   on<K extends keyof LoadhouseEvents>(event: K, listener: LoadhouseEvents[K]): Unregister;
   /** Live samples as an async iterator; ends when the run ends. */
   samples(): AsyncIterableIterator<Sample>;

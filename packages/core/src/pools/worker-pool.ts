@@ -189,6 +189,9 @@ export class WorkerPool {
       () => {
         slot.alive = false;
         closePort();
+        // A task that ended answers nothing more: a group stop sent as it ended (Ctrl-C while producers
+        // start) would otherwise wait for its guard timer, holding the process long after the result.
+        this.release(slot);
       },
       (err: unknown) => {
         const wasAlive = slot.alive;

@@ -145,6 +145,8 @@ export class StreamHouseClient {
   private next = 0;
 
   private readonly tls: boolean;
+  private closed = false;
+  private readonly closeWaiters = new Set<() => void>();
 
   constructor(address: string, options: ClientOptions = {}) {
     this.address = address;
@@ -231,36 +233,45 @@ export class StreamHouseClient {
   }
 
   /**
-   * Waits until every channel is connected, or throws LH_TARGET_UNREACHABLE naming the address.
+   * Waits until every channel is connected, or throws LH_TARGET_UNREACHABLE naming the address. close() ends
+   * the wait at once.
    */
   async waitForReady(timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let diagnosis: Promise<string> | undefined;
-    await Promise.all(
-      this.clients.map(
-        (c) =>
-          new Promise<void>((resolve, reject) => {
-            c.waitForReady(deadline, (err) => {
-              if (!err) return resolve();
-              // grpc-js only says the deadline passed; a plain TCP connection says why.
-              diagnosis ??= diagnoseConnection(this.address, this.tls);
-              void diagnosis.then((why) =>
-                reject(
-                  new LoadhouseError(
-                    'LH_TARGET_UNREACHABLE',
-                    `Cannot connect to the StreamHouse target at ${this.address} within ${timeoutMs} ms${why ? `: ${why}` : ''}. ` +
-                      'Check the address (--target host:port), that the server is running and that the port is the gRPC one (50051 by default).',
-                    { cause: err, details: { address: this.address } },
-                  ),
-                ),
-              );
-            });
-          }),
-      ),
-    );
+    let timer: NodeJS.Timeout | undefined;
+    let onClose: (() => void) | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // grpc-js's own deadline timer outlives close(): after an abort it would hold the process for the
+        // whole timeout. The deadline is kept here instead, where close() and the answer clear it.
+        timer = setTimeout(() => reject(new Error('Deadline passed without a connection')), timeoutMs);
+        onClose = () => reject(new Error('The client was closed before it connected'));
+        this.closeWaiters.add(onClose);
+        let pending = this.clients.length;
+        for (const c of this.clients) {
+          c.waitForReady(Infinity, (err) => {
+            if (err) reject(err);
+            else if (--pending === 0) resolve();
+          });
+        }
+      });
+    } catch (err) {
+      // grpc-js only says the deadline passed; a plain TCP connection says why.
+      const why = this.closed ? '' : await diagnoseConnection(this.address, this.tls);
+      throw new LoadhouseError(
+        'LH_TARGET_UNREACHABLE',
+        `Cannot connect to the StreamHouse target at ${this.address} within ${timeoutMs} ms${why ? `: ${why}` : ''}. ` +
+          'Check the address (--target host:port), that the server is running and that the port is the gRPC one (50051 by default).',
+        { cause: err, details: { address: this.address } },
+      );
+    } finally {
+      clearTimeout(timer);
+      if (onClose) this.closeWaiters.delete(onClose);
+    }
   }
 
   close(): void {
+    this.closed = true;
+    for (const onClose of [...this.closeWaiters]) onClose();
     for (const c of this.clients) c.close();
   }
 }
