@@ -4,13 +4,14 @@ import { dirname } from 'node:path';
 import { LoadhouseError, initHistograms, mergeResults, type LoadTestResult } from '@loadhouse/core';
 import { readResult } from '@loadhouse/report';
 import { EXIT } from './exit-codes.js';
-import { readFlags, type FlagSpec } from './flags.js';
-import type { Io } from './io.js';
+import { NO_COLOR_FLAG, readFlags, type FlagSpec } from './flags.js';
+import { colorFor, type Io } from './io.js';
 import { formatSummary } from './summary.js';
 
 export const MERGE_FLAGS: FlagSpec[] = [
   { name: 'out', alias: 'o', kind: 'string', value: '<file.json>', group: 'output', description: 'Where to write the merged result', default: 'merged.json' },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the merged result JSON to stdout instead of the summary' },
+  NO_COLOR_FLAG,
 ];
 
 /** Which merged percentiles are exact and which are upper bounds. */
@@ -33,6 +34,6 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(merged, null, 2)}\n`);
   if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
-  else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${percentileNote(merged)}\n${formatSummary(merged, { color: io.isTTY })}\n`);
+  else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${percentileNote(merged)}\n${formatSummary(merged, { color: colorFor(io, 'stdout', v.noColor === true) })}\n`);
   return merged.criteria.some((c) => !c.passed) ? EXIT.CRITERIA_FAILED : EXIT.OK;
 }
