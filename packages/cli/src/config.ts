@@ -2,7 +2,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createLoadTest, isLoadhouseError, LoadhouseError, type LoadhousePlugin, type LoadTestOptions, type Scenario, type TargetOptions } from '@loadhouse/core';
+import {
+  createLoadTest,
+  isLoadhouseError,
+  LoadhouseError,
+  type LoadhousePlugin,
+  type LoadTestOptions,
+  type Scenario,
+  type TargetOptions,
+} from '@loadhouse/core';
 
 export interface LoadhouseConfig {
   /** The target; omitted, the CLI starts the embedded reference agent. `--target` overrides it. */
@@ -79,7 +87,9 @@ export async function loadConfig(file: string, cwd: string): Promise<LoadhouseCo
  */
 function checkEngineOptions(path: string, c: LoadhouseConfig): void {
   if (c.options === undefined) return;
-  if (typeof c.options !== 'object' || c.options === null || Array.isArray(c.options)) throw invalid(path, 'options must be an object of engine options');
+  if (typeof c.options !== 'object' || c.options === null || Array.isArray(c.options)) {
+    throw invalid(path, 'options must be an object of engine options');
+  }
   try {
     createLoadTest({ ...c.options, target: c.target ?? '127.0.0.1:1', ...(c.plugins ? { plugins: c.plugins } : {}) });
   } catch (err) {

@@ -125,7 +125,10 @@ export function buildCli(io: Io, onResult: (code: Promise<number>) => void): CAC
   });
   cli.help((sections) => {
     const options = sections.findIndex((s) => s.title === 'Options');
-    if (options >= 0 && /<(duration|rate)>/.test(sections[options]!.body)) sections.splice(options + 1, 0, { title: 'Values', body: `  ${UNITS_HELP}` });
+    // How `<duration>` and `<rate>` are written, under the options of the commands that take them.
+    if (options >= 0 && /<(duration|rate)>/.test(sections[options]!.body)) {
+      sections.splice(options + 1, 0, { title: 'Values', body: `  ${UNITS_HELP}` });
+    }
     return sections;
   });
   cli.version(VERSION);
@@ -201,7 +204,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const e = err as Error;
     if (e?.name === 'CACError') {
       const unknown = /Unknown option `([^`]+)`/.exec(e.message);
-      const wrapped = unknown ? unknownFlagError(unknown[1]!, joinNegativeValues(argv), cli.matchedCommandName) : new LoadhouseError('LH_INVALID_OPTION', e.message);
+      const wrapped = unknown
+        ? unknownFlagError(unknown[1]!, joinNegativeValues(argv), cli.matchedCommandName)
+        : new LoadhouseError('LH_INVALID_OPTION', e.message);
       return report(wrapped, io);
     }
     return report(err, io);
@@ -218,7 +223,8 @@ function unknownFlagError(cacName: string, argv: readonly string[], command: str
     (end < 0 ? argv : argv.slice(0, end))
       .filter((a) => a.startsWith('-'))
       .map((a) => a.split('=')[0]!)
-      .find((a) => a === cacName || `--${cacKey(a.replace(/^--?/, ''))}` === cacName) ?? cacName;
+      // `--no-x` reaches cac as `x: false`.
+      .find((a) => a === cacName || `--${cacKey(a.replace(/^--?(no-)?/, ''))}` === cacName) ?? cacName;
   const flags = commandDefinitions().find((d) => d.name === command)?.flags ?? [];
   const guess = typed.startsWith('--') ? closestName(typed.slice(2), [...flags.map((f) => f.name), 'help']) : undefined;
   const hint = guess ? `Did you mean --${guess}?` : `Run loadhouse ${command ? `${command} ` : ''}--help for the flags.`;

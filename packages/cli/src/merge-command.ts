@@ -34,6 +34,9 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(merged, null, 2)}\n`);
   if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
-  else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${percentileNote(merged)}\n${formatSummary(merged, { color: colorFor(io, 'stdout', v.noColor === true) })}\n`);
+  else {
+    const summary = formatSummary(merged, { color: colorFor(io, 'stdout', v.noColor === true) });
+    io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${percentileNote(merged)}\n${summary}\n`);
+  }
   return merged.criteria.some((c) => !c.passed) ? EXIT.CRITERIA_FAILED : EXIT.OK;
 }

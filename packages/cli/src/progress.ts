@@ -49,7 +49,8 @@ function parts(s: Sample, plannedSeconds?: number): Part[] {
   if (p.dropped) out.push({ text: `dropped ${int(p.dropped)}`, compact: `drop ${short(p.dropped)}`, dropOrder: 4 });
   if (s.consumer.polls > 0) {
     // One item in the full line, two in the compact one: the lag outlives the consumed rate.
-    out.push({ text: `consumed ${int(s.consumer.msgsPerSec)} msgs/s, lag ${int(s.consumer.lag)}`, compact: `in ${short(s.consumer.msgsPerSec)}/s`, dropOrder: 2 });
+    const consumed = `consumed ${int(s.consumer.msgsPerSec)} msgs/s, lag ${int(s.consumer.lag)}`;
+    out.push({ text: consumed, compact: `in ${short(s.consumer.msgsPerSec)}/s`, dropOrder: 2 });
     out.push({ text: '', compact: `lag ${short(s.consumer.lag)}`, dropOrder: 5 });
   }
   if (s.warmup) out.push({ text: '(warm-up)', compact: '(warm-up)', dropOrder: 3 });
