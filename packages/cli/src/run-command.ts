@@ -213,6 +213,15 @@ export function refuseOversizedBatch(values: FlagValues, scenarioName: string): 
   const topic = typeof values.topic === 'string' ? values.topic : `loadhouse-${scenarioName}`;
   const bytes = batchRequestBytes(batchSize, messageSize, topic);
   if (bytes <= SERVER_DEFAULT_REQUEST_BYTES) return;
+  if (maxBatchSize(messageSize, topic, SERVER_DEFAULT_REQUEST_BYTES) < 1) {
+    const largest = SERVER_DEFAULT_REQUEST_BYTES - batchRequestBytes(1, 0, topic);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `--message-size ${messageSize} does not fit the 4 MiB request a StreamHouse server accepts (gRPC's default receive limit), ` +
+        `even one record per batch; use --message-size <= ${largest}`,
+      { details: { flag: 'message-size' } },
+    );
+  }
   throw new LoadhouseError(
     'LH_INVALID_OPTION',
     `--batch-size ${batchSize} x --message-size ${messageSize} makes ${bytes}-byte requests, more than the 4 MiB a StreamHouse server accepts ` +

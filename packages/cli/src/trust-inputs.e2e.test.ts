@@ -63,6 +63,7 @@ describe('bad values are refused before any load, with the limits of the wire co
     ['a path as topic', ['--topic', '../../etc/x'], /--topic must be 1-249 letters, digits, '\.', '_' or '-'/],
     ['a 5000-character topic', ['--topic', 'x'.repeat(5000)], /--topic must be 1-249 letters/],
     ['a batch bigger than a 4 MiB request', ['--batch-size', '10000000'], /--batch-size 10000000 x --message-size 1024 .* 4 MiB .*use --batch-size <= 4\d{3}/],
+    ['a record bigger than a 4 MiB request', ['--message-size', '5000000', '--batch-size', '1'], /--message-size 5000000 does not fit .*use --message-size <= 4194\d{3}/],
     ['a rate whose counts could not add up', ['--target-rate', '1e30'], /--target-rate must be <= 1000000000/],
     ['a consumer-lag rate beyond the bound', ['--produce-rate', '2e9'], /--produce-rate must be <= 1000000000/],
   ])('%s: exit 2, no result', async (_, flags, message) => {
