@@ -22,7 +22,10 @@ export function processIo(): Io {
     stderr: (t) => process.stderr.write(t),
     isTTY: Boolean(process.stderr.isTTY),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
-    columns: process.stderr.columns,
+    // Read at each refresh: the terminal may be resized during a long run.
+    get columns() {
+      return process.stderr.columns;
+    },
     env: process.env,
     cwd: process.cwd(),
     onSignal(handler) {

@@ -8,8 +8,8 @@ export interface ProgressOptions {
   plannedSeconds?: number;
   /** Seconds between lines when not a terminal (default 10). */
   plainEverySeconds?: number;
-  /** Width of the terminal: a live line that wraps leaves a new row at every refresh, so it is kept shorter. */
-  columns?: number;
+  /** Width of the terminal (read at each refresh): a live line that wraps leaves a new row at every refresh. */
+  columns?: number | (() => number | undefined);
   /** Colour the warnings of the live line (decided for stderr, where it goes). */
   color?: boolean;
 }
@@ -80,7 +80,7 @@ export class Progress {
   onSample(sample: Sample): void {
     if (this.options.isTTY) {
       // One column short of the width: writing the last column makes some terminals wrap already.
-      const columns = this.options.columns;
+      const columns = typeof this.options.columns === 'function' ? this.options.columns() : this.options.columns;
       let line = formatProgressLine(sample, this.options.plannedSeconds, columns && columns > 1 ? columns - 1 : undefined);
       if (this.options.color) line = line.replace(/! (generator )?saturated/, (w) => pc.createColors(true).yellow(w));
       this.options.write(`\r\u001b[2K${line}`);

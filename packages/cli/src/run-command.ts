@@ -276,7 +276,7 @@ export async function executeScenario(
     isTTY: io.isTTY,
     plannedSeconds: scenario.plannedSeconds,
     color: colorFor(io, 'stderr', values.noColor === true),
-    ...(io.columns ? { columns: io.columns } : {}),
+    columns: () => io.columns,
   });
   const shard = shardFromFlags(values, io.env);
   const test = createLoadTest({
