@@ -2,6 +2,7 @@
 import { EXIT } from './exit-codes.js';
 import { commandDefinitions, flagHelp } from './main.js';
 import { SCENARIOS } from './catalog.js';
+import { UNITS_HELP } from './flags.js';
 
 const EXIT_TEXT: Record<keyof typeof EXIT, string> = {
   OK: 'The run completed and every criterion passed.',
@@ -28,6 +29,10 @@ export function renderCliDocs(): string {
     '| Scenario | What it proves |',
     '|---|---|',
     ...SCENARIOS.map((s) => `| \`${s.name}\` | ${s.summary} |`),
+    '',
+    '## Values',
+    '',
+    UNITS_HELP.replace(/<(duration|rate)>/g, '`<$1>`'),
     '',
   ];
   for (const def of commandDefinitions()) {

@@ -2,7 +2,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LoadhouseError, type LoadhousePlugin, type LoadTestOptions, type Scenario, type TargetOptions } from '@loadhouse/core';
+import {
+  createLoadTest,
+  isLoadhouseError,
+  LoadhouseError,
+  type LoadhousePlugin,
+  type LoadTestOptions,
+  type Scenario,
+  type TargetOptions,
+} from '@loadhouse/core';
 
 export interface LoadhouseConfig {
   /** The target; omitted, the CLI starts the embedded reference agent. `--target` overrides it. */
@@ -68,5 +76,24 @@ export async function loadConfig(file: string, cwd: string): Promise<LoadhouseCo
   if (c.scenario !== undefined && (typeof c.scenario.name !== 'string' || typeof c.scenario.run !== 'function' || !Array.isArray(c.scenario.criteria))) {
     throw invalid(path, 'scenario must be a scenario object { name, criteria, run(controller) } (e.g. highThroughput({...}))');
   }
+  checkEngineOptions(path, c);
   return c;
+}
+
+/**
+ * The engine checks its options when a load test is made, which is after the target (perhaps the embedded
+ * agent) has started; make one now so a bad `options.workers` is refused at once. The target stands in when
+ * the configuration has none (the flags or the embedded agent give it later).
+ */
+function checkEngineOptions(path: string, c: LoadhouseConfig): void {
+  if (c.options === undefined) return;
+  if (typeof c.options !== 'object' || c.options === null || Array.isArray(c.options)) {
+    throw invalid(path, 'options must be an object of engine options');
+  }
+  try {
+    createLoadTest({ ...c.options, target: c.target ?? '127.0.0.1:1', ...(c.plugins ? { plugins: c.plugins } : {}) });
+  } catch (err) {
+    if (isLoadhouseError(err)) throw new LoadhouseError('LH_CONFIG_INVALID', `${path}: ${err.message}`, { cause: err, details: err.details });
+    throw err;
+  }
 }

@@ -3,9 +3,17 @@ import { cac, type CAC, type Command } from 'cac';
 import { isLoadhouseError, LoadhouseError, MIN_SHARD_OVERLAP_PERCENT, OUT_OF_STEP_SLACK_SECONDS, resolveStartAt } from '@loadhouse/core';
 import { findScenario, SCENARIOS } from './catalog.js';
 import { EXIT } from './exit-codes.js';
-import { camel, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
+import { cacKey, camel, closestName, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, UNITS_HELP, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
-import { refuseAgentFlags, refuseForeignFlags, refuseIdleShard, runCommand, scenarioFlagValues } from './run-command.js';
+import {
+  refuseAgentFlags,
+  refuseForeignFlags,
+  refuseIdleShard,
+  refuseOversizedBatch,
+  refuseTargetOnlyFlags,
+  runCommand,
+  scenarioFlagValues,
+} from './run-command.js';
 import { agentCommand, AGENT_FLAGS } from './agent-command.js';
 import { checkCommand, CHECK_FLAGS } from './check-command.js';
 import { suiteCommand, SUITE_FLAGS } from './suite-command.js';
@@ -121,7 +129,14 @@ export function buildCli(io: Io, onResult: (code: Promise<number>) => void): CAC
     for (const s of SCENARIOS) io.stdout(`${s.name.padEnd(16)} ${s.summary}\n`);
     onResult(Promise.resolve(EXIT.OK));
   });
-  cli.help();
+  cli.help((sections) => {
+    const options = sections.findIndex((s) => s.title === 'Options');
+    // How `<duration>` and `<rate>` are written, under the options of the commands that take them.
+    if (options >= 0 && /<(duration|rate)>/.test(sections[options]!.body)) {
+      sections.splice(options + 1, 0, { title: 'Values', body: `  ${UNITS_HELP}` });
+    }
+    return sections;
+  });
   cli.version(VERSION);
   return cli;
 }
@@ -197,12 +212,30 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e?.name === 'CACError') {
       const unknown = /Unknown option `([^`]+)`/.exec(e.message);
       const wrapped = unknown
-        ? new LoadhouseError('LH_UNKNOWN_FLAG', `Unknown flag ${unknown[1]}. Run loadhouse ${cli.matchedCommandName ?? ''} --help for the flags.`.replace('  ', ' '))
+        ? unknownFlagError(unknown[1]!, joinNegativeValues(argv), cli.matchedCommandName)
         : new LoadhouseError('LH_INVALID_OPTION', e.message);
       return report(wrapped, io);
     }
     return report(err, io);
   }
+}
+
+/**
+ * cac names an unknown flag by its camelCase key (`--targetRat` for `--target-rat`): name it as it was typed,
+ * and suggest the flag of the command it is closest to.
+ */
+function unknownFlagError(cacName: string, argv: readonly string[], command: string | undefined, cause?: unknown): LoadhouseError {
+  const end = argv.indexOf('--');
+  const typed =
+    (end < 0 ? argv : argv.slice(0, end))
+      .filter((a) => a.startsWith('-'))
+      .map((a) => a.split('=')[0]!)
+      // `--no-x` reaches cac as `x: false`.
+      .find((a) => a === cacName || `--${cacKey(a.replace(/^--?(no-)?/, ''))}` === cacName) ?? cacName;
+  const flags = commandDefinitions().find((d) => d.name === command)?.flags ?? [];
+  const guess = typed.startsWith('--') ? closestName(typed.slice(2), [...flags.map((f) => f.name), 'help']) : undefined;
+  const hint = guess ? `Did you mean --${guess}?` : `Run loadhouse ${command ? `${command} ` : ''}--help for the flags.`;
+  return new LoadhouseError('LH_UNKNOWN_FLAG', `Unknown flag ${typed}. ${hint}`, { details: { flag: typed }, ...(cause ? { cause } : {}) });
 }
 
 export interface ParsedCommandLine {
@@ -227,13 +260,15 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): P
     cmd.checkUnknownOptions();
   } catch (err) {
     const unknown = /Unknown option `([^`]+)`/.exec((err as Error).message);
-    throw new LoadhouseError('LH_UNKNOWN_FLAG', `Unknown flag ${unknown?.[1] ?? ''}`, { cause: err });
+    throw unknownFlagError(unknown?.[1] ?? '', joined, cmd.name, err);
   }
   const args = cli.args.map(String);
   if (cmd.name === 'run') {
     const values = scenarioFlagValues(args[0] ?? '', cli.options);
     refuseForeignFlags(findScenario(args[0]!)!, cli.options);
     if (typeof values.target === 'string') refuseAgentFlags(cli.options);
+    refuseTargetOnlyFlags(values);
+    refuseOversizedBatch(values, args[0]!);
     const shard = shardFromFlags(values, env);
     if (shard) refuseIdleShard(shard, values);
     if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);

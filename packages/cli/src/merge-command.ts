@@ -2,8 +2,8 @@
 import { checkOutputFile, LoadhouseError, initHistograms, mergeResults, writeOutput, type LoadTestResult } from '@loadhouse/core';
 import { readResult } from '@loadhouse/report';
 import { EXIT } from './exit-codes.js';
-import { readFlags, type FlagSpec } from './flags.js';
-import type { Io } from './io.js';
+import { NO_COLOR_FLAG, readFlags, type FlagSpec } from './flags.js';
+import { colorFor, type Io } from './io.js';
 import { exitCodeFor } from './run-command.js';
 import { formatSummary } from './summary.js';
 
@@ -16,6 +16,7 @@ export const MERGE_FLAGS: FlagSpec[] = [
     group: 'output',
     description: 'Merge even when shards are missing or did not run together: the result is marked partial, its criteria not judged',
   },
+  NO_COLOR_FLAG,
 ];
 
 /** Which shards the merge holds and how well they ran together. */
@@ -54,7 +55,8 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
   if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
   else {
     const notes = `${coverageNote(merged)}${percentileNote(merged)}`;
-    io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${notes}\n${formatSummary(merged, { color: io.isTTY })}\n`);
+    const summary = formatSummary(merged, { color: colorFor(io, 'stdout', v.noColor === true) });
+    io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${notes}\n${summary}\n`);
   }
   // Exit 0 only for the whole run, every shard to its end and every criterion passed.
   const code = exitCodeFor(merged, false);

@@ -3,12 +3,16 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
+  batchRequestBytes,
   checkMetadataValue,
   checkOutputDir,
   createLoadTest,
   isLoadhouseError,
   LoadhouseError,
+  maxBatchSize,
+  processExists,
   resolveStartAt,
+  SERVER_DEFAULT_REQUEST_BYTES,
   type LoadhousePlugin,
   type LoadTest,
   type LoadTestOptions,
@@ -24,7 +28,7 @@ import { agentFaultsFromFlags, agentS3FromFlags, startEmbeddedTarget, type Embed
 import { buildPlugins, runPreflight } from './plugins.js';
 import { Progress } from './progress.js';
 import { formatSummary } from './summary.js';
-import type { Io } from './io.js';
+import { colorFor, type Io } from './io.js';
 import { writeReport } from '@loadhouse/report';
 import { loadConfig, type LoadhouseConfig } from './config.js';
 
@@ -99,7 +103,14 @@ export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOp
     ...identity,
   };
   if (typeof v.httpTarget === 'string') target.httpAddress = httpBase('http-target', v.httpTarget);
-  if (typeof v.targetPid === 'number') target.pid = v.targetPid;
+  if (typeof v.targetPid === 'number') {
+    if (!processExists(v.targetPid)) {
+      throw new LoadhouseError('LH_INVALID_OPTION', `--target-pid must be the PID of a running process on this machine, got ${v.targetPid}`, {
+        details: { flag: 'target-pid' },
+      });
+    }
+    target.pid = v.targetPid;
+  }
   if (v.tlsCa || v.tlsCert || v.tlsKey) {
     const read = (flag: string, file: unknown) => {
       if (typeof file !== 'string') return undefined;
@@ -144,8 +155,8 @@ export function flagOverrides(values: FlagValues, raw: Record<string, unknown>, 
  * The embedded agent runs on this machine and needs a core of its own: without --workers, the generator
  * leaves it one (on 2 cores, 2 workers starve the agent and its P99 triples; measured in BENCHMARKS.md).
  */
-export function embeddedWorkers(values: FlagValues, embedded: EmbeddedTarget | undefined): Partial<LoadTestOptions> {
-  if (!embedded || typeof values.workers === 'number') return {};
+export function embeddedWorkers(values: FlagValues, embedded: EmbeddedTarget | undefined, config?: LoadhouseConfig): Partial<LoadTestOptions> {
+  if (!embedded || typeof values.workers === 'number' || config?.options?.workers !== undefined) return {};
   return { workers: Math.max(1, availableParallelism() - 1) };
 }
 
@@ -191,6 +202,56 @@ export function refuseIdleShard(shard: { index: number; count: number }, values:
     'LH_INVALID_OPTION',
     `--shard ${shard.index}/${shard.count}: ${shard.count} shards share only ${producers} producers, so ${shard.count - producers} shard(s) would send nothing; use at most ${producers} shards or raise ${raise}`,
     { details: { flag: 'shard' } },
+  );
+}
+
+/**
+ * Flags that describe the --target (its HTTP side, its process) mean nothing to the embedded agent, which
+ * serves its own HTTP and is measured by its own PID: refuse them without a target rather than ignore them.
+ */
+export function refuseTargetOnlyFlags(values: FlagValues): void {
+  if (typeof values.target === 'string') return;
+  if (typeof values.httpTarget === 'string') {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      '--http-target is the HTTP address of --target: give --target too, or leave both out to use the embedded agent (which serves its own HTTP)',
+      { details: { flag: 'http-target' } },
+    );
+  }
+  if (values.targetPid !== undefined) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      '--target-pid is the PID of the --target process: give --target too, or leave both out (the embedded agent is measured by its own PID)',
+      { details: { flag: 'target-pid' } },
+    );
+  }
+}
+
+/**
+ * A StreamHouse server keeps gRPC's default 4 MiB receive limit and refuses bigger ProduceBatch requests, so
+ * every batch of the run would fail: refuse such a batch size before any load.
+ */
+export function refuseOversizedBatch(values: FlagValues, scenarioName: string): void {
+  const batchSize = values.batchSize as number;
+  const messageSize = values.messageSize as number | undefined;
+  if (messageSize === undefined) return;
+  const topic = typeof values.topic === 'string' ? values.topic : `loadhouse-${scenarioName}`;
+  const bytes = batchRequestBytes(batchSize, messageSize, topic);
+  if (bytes <= SERVER_DEFAULT_REQUEST_BYTES) return;
+  if (maxBatchSize(messageSize, topic, SERVER_DEFAULT_REQUEST_BYTES) < 1) {
+    const largest = SERVER_DEFAULT_REQUEST_BYTES - batchRequestBytes(1, 0, topic);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `--message-size ${messageSize} does not fit the 4 MiB request a StreamHouse server accepts (gRPC's default receive limit), ` +
+        `even one record per batch; use --message-size <= ${largest}`,
+      { details: { flag: 'message-size' } },
+    );
+  }
+  throw new LoadhouseError(
+    'LH_INVALID_OPTION',
+    `--batch-size ${batchSize} x --message-size ${messageSize} makes ${bytes}-byte requests, more than the 4 MiB a StreamHouse server accepts ` +
+      `(gRPC's default receive limit); use --batch-size <= ${maxBatchSize(messageSize, topic, SERVER_DEFAULT_REQUEST_BYTES)}`,
+    { details: { flag: 'batch-size' } },
   );
 }
 
@@ -254,13 +315,15 @@ export async function executeScenario(
     write: (t) => (values.quiet ? undefined : io.stderr(t)),
     isTTY: io.isTTY,
     plannedSeconds: scenario.plannedSeconds,
+    color: colorFor(io, 'stderr', values.noColor === true),
+    columns: () => io.columns,
   });
   const shard = shardFromFlags(values, io.env);
   const test = createLoadTest({
     ...config?.options,
     target,
     plugins,
-    ...embeddedWorkers(values, embedded),
+    ...embeddedWorkers(values, embedded, config),
     ...flagOverrides(values, extra.raw ?? {}, config !== undefined),
     signal,
     ...(shard ? { shard } : {}),
@@ -282,10 +345,14 @@ export async function executeScenario(
       io.stderr(`${entry.plugin ? `[${entry.plugin}] ` : ''}${entry.level}: ${entry.message}\n`);
     }
   });
-  const result = await test.run(scenario);
-  progress.finish();
+  let result: LoadTestResult;
+  try {
+    result = await test.run(scenario);
+  } finally {
+    progress.finish();
+  }
   if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-  else io.stdout(`\n${formatSummary(result, { color: io.isTTY })}\n`);
+  else io.stdout(`\n${formatSummary(result, { color: colorFor(io, 'stdout', values.noColor === true) })}\n`);
   if (result.resultPath) io.stderr(`\nResult written to ${result.resultPath}\n`);
   if (values.html && result.resultPath) io.stderr(`HTML report written to ${await writeReport(result.resultPath)}\n`);
   return result;
@@ -354,6 +421,8 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
     values.target = typeof config.target === 'string' ? config.target : config.target.address;
   }
   if (targetFromFlags(values, io.env)) refuseAgentFlags(raw); // also checks --org and the token with no --target
+  refuseTargetOnlyFlags(values);
+  if (scenarioName) refuseOversizedBatch(values, scenarioName);
   const shard = shardFromFlags(values, io.env);
   if (shard && scenarioName) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);

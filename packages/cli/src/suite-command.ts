@@ -7,7 +7,16 @@ import { findScenario, type FlagValues } from './catalog.js';
 import { EXIT } from './exit-codes.js';
 import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
-import { executeScenario, exitCodeFor, forceResult, interruptible, prepareTarget, targetFromFlags } from './run-command.js';
+import {
+  executeScenario,
+  exitCodeFor,
+  forceResult,
+  interruptible,
+  prepareTarget,
+  refuseOversizedBatch,
+  refuseTargetOnlyFlags,
+  targetFromFlags,
+} from './run-command.js';
 import { criteriaTable } from './summary.js';
 import type { EmbeddedTarget } from './embedded-target.js';
 
@@ -45,7 +54,8 @@ export function scaledStep(step: SuiteStep, scale: number): FlagValues {
 }
 
 function teeIo(io: Io, logFile: string): Io {
-  const log = (t: string) => appendFileSync(logFile, t.replace(/\r\u001b\[2K/g, '\n'));
+  // A file is not a terminal: the live line's rewrites become lines, and colours are left out.
+  const log = (t: string) => appendFileSync(logFile, t.replace(/\r\u001b\[2K/g, '\n').replace(/\u001b\[[0-9;]*m/g, ''));
   return {
     ...io,
     stdout: (t) => {
@@ -75,10 +85,12 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   // Build every scenario first: bad input fails before any load.
   const planned = steps.map((step) => {
     const entry = findScenario(step.scenario)!;
-    const v: FlagValues = { ...entry.defaults, ...values, ...scaledStep(step, scale) };
+    const v: FlagValues = { ...entry.defaults, ...values, ...scaledStep(step, scale), topic: `loadhouse-suite-${step.scenario}` };
+    refuseOversizedBatch(v, step.scenario);
     return { step, v, scenario: entry.build(v) };
   });
   targetFromFlags(values, io.env);
+  refuseTargetOnlyFlags(values);
   const resultsDir = values.resultsDir as string;
   await checkOutputDir(resultsDir, '--results-dir');
 
@@ -95,7 +107,7 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
       if (run.signal.aborted && results.length > 0) break;
       io.stderr(`\n=== ${i + 1}/${planned.length} ${p.step.scenario} (scale ${scale}) ===\n`);
       const stepIo = teeIo(io, join(resultsDir, `${p.step.scenario}.log`));
-      const result = await executeScenario(p.scenario, { ...p.v, topic: `loadhouse-suite-${p.step.scenario}` }, prepared.target, stepIo, run.signal, {
+      const result = await executeScenario(p.scenario, p.v, prepared.target, stepIo, run.signal, {
         embedded,
         onTest: (t) => (test = t),
       });

@@ -1,5 +1,6 @@
 // Renders a result as the plan's summary: producer figures, latency percentiles, consumer figures, criteria table.
 import type { CriterionOutcome, LatencySummary, LoadTestResult } from '@loadhouse/core';
+import pc from 'picocolors';
 import { formatS3Summary } from '@loadhouse/plugin-s3-probe';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -45,11 +46,12 @@ export function formatMeasured(c: CriterionOutcome): string {
 }
 
 export function criteriaTable(criteria: CriterionOutcome[], color = false): string[] {
-  const ok = color ? '\u001b[32m✅\u001b[0m' : '✅';
-  const bad = color ? '\u001b[31m❌\u001b[0m' : '❌';
+  const c = pc.createColors(color);
+  const ok = c.green('✅');
+  const bad = c.red('❌');
   const width = Math.max(10, ...criteria.map((c) => (c.label ?? c.metric).length));
   return criteria.map(
-    (c) => `  ${c.passed ? ok : bad} ${(c.label ?? `${c.metric} ${c.op} ${c.value}`).padEnd(width)}  measured: ${formatMeasured(c)}${c.note ? `  (${c.note})` : ''}`,
+    (o) => `  ${o.passed ? ok : bad} ${(o.label ?? `${o.metric} ${o.op} ${o.value}`).padEnd(width)}  measured: ${formatMeasured(o)}${o.note ? `  (${o.note})` : ''}`,
   );
 }
 

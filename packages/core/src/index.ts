@@ -7,7 +7,17 @@ export { createLoadTest } from './load-test.js';
 export { definePlugin, SUPPORTED_PLUGIN_API_VERSIONS } from './plugins/plugin-host.js';
 export { evaluateCriteria, resolveMetric, isLiveByDefault } from './criteria.js';
 export { PLUGIN_API_VERSION, RESULT_SCHEMA_VERSION } from './types.js';
-export { checkMetadataValue, MAX_REQUEST_BYTES } from './options.js';
+export {
+  checkMetadataValue,
+  MAX_REQUEST_BYTES,
+  SERVER_DEFAULT_REQUEST_BYTES,
+  MAX_PRODUCE_RATE,
+  TOPIC_NAME_RULE,
+  isValidTopicName,
+  batchRequestBytes,
+  maxBatchSize,
+  processExists,
+} from './options.js';
 
 // Record header (consumers verify integrity and end-to-end latency from it)
 export { RECORD_HEADER_SIZE, RECORD_HEADER_VERSION, RECORD_MAGIC, encodeRecordHeader, decodeRecordHeader, writeRecordHeader } from './record-header.js';

@@ -1,5 +1,6 @@
 // Bad options fail before any load with a coded error naming the option; pre-flight failures (unreachable
 // target, a target that is not StreamHouse, a topic with another partition count) fail fast and clearly.
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,9 @@ async function topicExists(name: string): Promise<boolean> {
   }
 }
 
+/** A process that has just exited: its PID is not running, and not reused this soon. */
+const exitedPid = Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim());
+
 describe('load test options', () => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['target missing', {}, /options\.target is required/],
@@ -58,6 +62,10 @@ describe('load test options', () => {
     ['criteria', { criteria: [{ metric: 'producer.latency.p99', op: '~', value: 1 }] }, /options\.criteria\[0\]\.op must be one of/],
     ['criterion key', { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, abortAfter: 5 }] }, /options\.criteria\[0\]\.abortAfter is not an option loadhouse knows/],
     ['criterion live', { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, live: 'no' }] }, /options\.criteria\[0\]\.live must be true or false, got "no"/],
+    ['topic as a path', { topic: '../../etc/x' }, /options\.topic must be 1-249 letters, digits, '\.', '_' or '-' \(not '\.' or '\.\.'\), got "\.\.\/\.\.\/etc\/x"/],
+    ['topic too long', { topic: 'x'.repeat(5000) }, /options\.topic must be 1-249 letters.*, got "x{40}"\.\.\. \(5000 characters\)$/],
+    ['topic ..', { topic: '..' }, /options\.topic must be 1-249 letters/],
+    ['pid not running', { target: { address: 'x:1', pid: exitedPid } }, new RegExp(`options\\.target\\.pid must be the PID of a running process on this machine, got ${exitedPid}`)],
   ];
   it.each(cases)('%s fails with LH_INVALID_OPTION naming the option', (_name, over, message) => {
     const options = { target: '127.0.0.1:1', ...over } as LoadTestOptions;
@@ -73,6 +81,7 @@ describe('produce options', () => {
   const cases: Array<[Partial<ProduceOptions> & Record<string, unknown>, RegExp]> = [
     [{ rate: -5 }, /^options\.rate must be a positive number, got -5$/],
     [{ rate: 0 }, /options\.rate must be a positive number, got 0/],
+    [{ rate: 1e30 }, /options\.rate must be at most 1000000000 records per second \(beyond it counts lose precision\), got 1e\+30/],
     [{ rate: 100, producers: 0 }, /options\.producers must be a positive integer, got 0/],
     [{ rate: 100, partitions: 0 }, /options\.partitions must be a positive integer, got 0/],
     [{ rate: 100, messageSize: 16 }, /options\.messageSize must be at least 32 bytes \(the loadhouse record header\), got 16/],
@@ -149,17 +158,16 @@ describe('pre-flight', () => {
     expect(isLoadhouseError(err, 'LH_TOPIC_MISMATCH')).toBe(true);
     expect((err as Error).message).toMatch(/exists with 2 partitions, but the run asks for 3/);
 
+    // Found before any load, it is a set-up error: run() rejects with it, as for a failed pre-flight.
     const lt = createLoadTest({ target: agent.grpcAddress, resultsDir: false, topic: 'mismatch' });
-    const result = await lt.run({
+    const run = lt.run({
       name: 'mismatch',
       criteria: [],
       async run(c) {
         await c.produce({ rate: 100, partitions: 3 });
       },
     });
-    expect(result.state).toBe('failed');
-    if (result.state === 'failed') expect(result.error.code).toBe('LH_TOPIC_MISMATCH');
-    expect(result.producer.sent).toBe(0);
+    await expect(run).rejects.toMatchObject({ code: 'LH_TOPIC_MISMATCH' });
   });
 
   it('a warm-up as long as the planned run is refused before connecting: nothing would be measured', async () => {

@@ -18,6 +18,45 @@ export const MAX_REQUEST_BYTES = 64 * MiB;
 export const SERVER_DEFAULT_REQUEST_BYTES = 4 * MiB;
 /** Protobuf framing of one record inside a ProduceBatchRequest, at most (two tags and two length varints). */
 const RECORD_FRAMING_BYTES = 12;
+/**
+ * The highest produce rate, records per second. Counts are JavaScript numbers, exact up to 2^53: at this rate a
+ * run of 100 days stays exact, so scheduled = acked + failed + dropped still adds up. No generator comes near it.
+ */
+export const MAX_PRODUCE_RATE = 1e9;
+
+/**
+ * A topic name every door of StreamHouse takes: the Kafka door's rule (1-249 letters, digits, '.', '_', '-';
+ * not '.' or '..'), which also keeps the name one path segment of the S3 key data/{topic}/{partition}/...
+ */
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+export const TOPIC_NAME_RULE = "1-249 letters, digits, '.', '_' or '-' (not '.' or '..')";
+
+export function isValidTopicName(name: string): boolean {
+  return TOPIC_NAME.test(name) && name !== '.' && name !== '..';
+}
+
+/** Bytes of a full ProduceBatchRequest: what a server's receive limit is compared with. */
+export function batchRequestBytes(batchSize: number, messageSize: number, topic: string): number {
+  return batchSize * (messageSize + RECORD_FRAMING_BYTES) + topic.length + 32;
+}
+
+/** The largest batch of `messageSize` records that fits `limit` bytes. */
+export function maxBatchSize(messageSize: number, topic: string, limit: number): number {
+  return Math.floor((limit - topic.length - 32) / (messageSize + RECORD_FRAMING_BYTES));
+}
+
+/**
+ * True when `pid` is a process on this machine. Signal 0 checks without sending anything; EPERM means the
+ * process exists but belongs to another user, which is still measurable from /proc.
+ */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export interface ResolvedTarget {
   address: string;
@@ -64,7 +103,8 @@ export interface InternalLoadTestOptions extends LoadTestOptions {
 }
 
 function fmt(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  // A 5000-character value would bury the message: its start and its length say enough.
+  if (typeof v === 'string') return v.length > 80 ? `${JSON.stringify(v.slice(0, 40))}... (${v.length} characters)` : JSON.stringify(v);
   if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object' && v !== null) return 'an object';
@@ -109,6 +149,12 @@ function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): n
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw invalid(name, 'a positive integer', v);
   if (v > max) throw invalid(name, `an integer no greater than ${max}`, v);
   return v;
+}
+/** A target PID that is not running would leave the target's memory and CPU silently unmeasured. */
+function runningPid(name: string, v: unknown): number {
+  const pid = positiveInt(name, v);
+  if (!processExists(pid)) throw invalid(name, 'the PID of a running process on this machine', pid);
+  return pid;
 }
 function optional<T>(v: T | undefined, f: (v: T) => T, dflt: T): T {
   return v === undefined ? dflt : f(v);
@@ -188,7 +234,7 @@ function resolveTarget(target: unknown): ResolvedTarget {
     metadata: o.metadata as Record<string, string> | undefined,
     connectTimeoutMs: optional(o.connectTimeoutMs, (v) => positiveNumber('options.target.connectTimeoutMs', v), 5000) as number,
     deadlineMs: optional(o.deadlineMs, (v) => positiveNumber('options.target.deadlineMs', v), 30_000) as number,
-    pid: optional(o.pid, (v) => positiveInt('options.target.pid', v), undefined as unknown) as number | undefined,
+    pid: optional(o.pid, (v) => runningPid('options.target.pid', v), undefined as unknown) as number | undefined,
     unreachableAfterMs: optional(o.unreachableAfterMs, (v) => positiveNumber('options.target.unreachableAfterMs', v), 5000) as number,
   };
 }
@@ -203,7 +249,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
   }
   const target = resolveTarget(o.target);
   const plugins = validatePlugins(o.plugins);
-  if (o.topic !== undefined && (typeof o.topic !== 'string' || o.topic.trim() === '')) throw invalid('options.topic', 'a non-empty string', o.topic);
+  if (o.topic !== undefined && (typeof o.topic !== 'string' || !isValidTopicName(o.topic))) throw invalid('options.topic', TOPIC_NAME_RULE, o.topic);
   const workers = o.workers === undefined ? undefined : positiveInt('options.workers', o.workers, 1024);
   const ackModes: AckModeName[] = ['buffered', 'durable', 'none'];
   if (o.ackMode !== undefined && !ackModes.includes(o.ackMode)) throw invalid('options.ackMode', "'buffered', 'durable' or 'none'", o.ackMode);
@@ -292,6 +338,7 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
   checkKeys('options', options, PRODUCE_KEYS);
   const o = options;
   const rate = positiveNumber('options.rate', o.rate);
+  if (rate > MAX_PRODUCE_RATE) throw invalid('options.rate', `at most ${MAX_PRODUCE_RATE} records per second (beyond it counts lose precision)`, rate);
   const producers = optional(o.producers, (v) => positiveInt('options.producers', v, 1_000_000), 1);
   const partitions = o.partitions === undefined ? undefined : positiveInt('options.partitions', o.partitions, 1_000_000);
   const messageSize = optional(o.messageSize, (v) => positiveInt('options.messageSize', v), 1024);
@@ -302,20 +349,19 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
       { details: { option: 'options.messageSize', value: messageSize } },
     );
   }
-  const requestOverhead = ctx.topic.length + 32;
-  const maxMessage = MAX_REQUEST_BYTES - requestOverhead - RECORD_FRAMING_BYTES;
+  const maxMessage = MAX_REQUEST_BYTES - batchRequestBytes(0, 0, ctx.topic) - RECORD_FRAMING_BYTES;
   if (messageSize > maxMessage) {
     throw new LoadhouseError('LH_INVALID_OPTION', `options.messageSize must be at most ${maxMessage} bytes (a 64 MiB request), got ${messageSize}`, {
       details: { option: 'options.messageSize', value: messageSize },
     });
   }
   const batchSize = optional(o.batchSize, (v) => positiveInt('options.batchSize', v), 100);
-  const batchBytes = batchSize * (messageSize + RECORD_FRAMING_BYTES) + requestOverhead;
+  const batchBytes = batchRequestBytes(batchSize, messageSize, ctx.topic);
   if (batchBytes > MAX_REQUEST_BYTES) {
     throw new LoadhouseError(
       'LH_INVALID_OPTION',
       `options.batchSize x options.messageSize must fit a 64 MiB request: ${batchSize} x ${messageSize} B is ${batchBytes} B. ` +
-        `Use batchSize <= ${Math.floor((MAX_REQUEST_BYTES - requestOverhead) / (messageSize + RECORD_FRAMING_BYTES))}.`,
+        `Use batchSize <= ${maxBatchSize(messageSize, ctx.topic, MAX_REQUEST_BYTES)}.`,
       { details: { option: 'options.batchSize', value: batchSize } },
     );
   }

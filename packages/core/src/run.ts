@@ -69,6 +69,8 @@ const now = (): number => performance.timeOrigin + performance.now();
 const MAX_ERRORS = 200;
 /** How much earlier than this shard's start another shard of the same run may have stamped records. */
 const SHARD_CLOCK_SLACK_MS = 10 * 60_000;
+/** The topic's set-up on the target: failing before any load, it rejects run() instead of ending it as failed. */
+const SETUP_CODES: ReadonlySet<ErrorCode> = new Set(['LH_TOPIC_MISMATCH', 'LH_TOPIC_SETUP_FAILED']);
 
 interface Ending {
   state: LoadTestResult['state'];
@@ -121,6 +123,8 @@ export class Run {
   private producers: ProducerPool | undefined;
   private consumers: ConsumerPool | undefined;
   private topicCount: Promise<number> | undefined;
+  /** Set when the run's set-up failed before any load: run() rejects with it and writes no result. */
+  private setupFailure: LoadhouseError | undefined;
   private startedAt = new Date();
   private startEpoch = now();
   private warmupEndEpoch: number | undefined;
@@ -263,6 +267,13 @@ export class Run {
           (err: unknown) => {
             const code: ErrorCode = err instanceof LoadhouseError ? err.code : 'LH_SCENARIO_FAILED';
             const message = err instanceof Error ? err.message : String(err);
+            // The topic refused before any producer or consumer started: nothing was measured, so this is a
+            // set-up error like a failed pre-flight (run() rejects, no result file), not a run that failed.
+            if (err instanceof LoadhouseError && SETUP_CODES.has(err.code) && !this.ending && !this.producers && !this.consumers) {
+              this.setupFailure = err;
+              this.end({ state: 'failed', endReason: 'error', message: `The set-up failed before any load: ${message}` });
+              return;
+            }
             this.end({
               state: 'failed',
               endReason: 'error',
@@ -274,7 +285,9 @@ export class Run {
     }
     await this.ended;
     try {
-      return await this.finish();
+      const result = await this.finish();
+      if (this.setupFailure) throw this.setupFailure;
+      return result;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -376,7 +389,7 @@ export class Run {
     await this.plugins.teardown();
     result.errors = [...this.errors];
     await this.checkpointing;
-    if (this.resultPath) {
+    if (this.resultPath && !this.setupFailure) {
       const resultPath = this.resultPath;
       this.finalWrite = writeJsonAtomic(resultPath, result).catch((cause: unknown) => {
         // A result that was not kept fails the run, whatever its criteria said: nothing may read it as a success.

@@ -4,6 +4,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { ResolvedS3ProbeOptions } from './options.js';
 
 export function createS3Client(options: ResolvedS3ProbeOptions): S3Client {
+  // The SDK warns once per process that its releases after January 2027 need Node 22. loadhouse pins the SDK
+  // version, which supports the Node 20 it runs on, so the warning asks nothing of the user: silence it,
+  // unless the user set the SDK's own switch.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     region: options.region,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint, forcePathStyle: true } : {}),

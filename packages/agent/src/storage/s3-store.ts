@@ -36,6 +36,10 @@ export class S3Store implements ObjectStore {
   constructor(options: S3Options & { bucket: string; region: string }) {
     this.bucket = options.bucket;
     this.location = `s3://${options.bucket}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
+    // The SDK warns once per process that its releases after January 2027 need Node 22. loadhouse pins the SDK
+    // version, which supports the Node 20 it runs on, so the warning asks nothing of the user: silence it,
+    // unless the user set the SDK's own switch.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),

@@ -2,6 +2,7 @@
 // shard), spreads its producers over the workers, and turns setRate/stop into control messages. A group's
 // stop resolves only after every worker sent its final report for it.
 import { LoadhouseError } from '../errors.js';
+import { MAX_PRODUCE_RATE } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
 import type { PayloadKind, ProducerGroup, ProducerMemberStats } from '../types.js';
 import type { ProducerGroupSpec, ProducerTotalsReport } from '../worker/protocol.js';
@@ -69,8 +70,8 @@ class RunningGroup implements ProducerGroup {
   }
 
   setRate(rate: number): void {
-    if (!Number.isFinite(rate) || rate < 0) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `setRate(rate): rate must be a number >= 0 (0 pauses the group), got ${rate}`);
+    if (!Number.isFinite(rate) || rate < 0 || rate > MAX_PRODUCE_RATE) {
+      throw new LoadhouseError('LH_INVALID_OPTION', `setRate(rate): rate must be a number from 0 (pauses the group) to ${MAX_PRODUCE_RATE}, got ${rate}`);
     }
     if (this.stopping) return;
     const shares = splitRate(rate, this.totalProducers);

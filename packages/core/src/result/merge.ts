@@ -39,6 +39,12 @@ function runConfig(r: LoadTestResult): Record<string, unknown> {
   return Object.fromEntries(Object.entries(r.config ?? {}).filter(([k]) => !PER_SHARD_CONFIG.has(k)));
 }
 
+/** How a result's run id reads in a message: a result with none is usually a whole run, not a shard. */
+function runIdText(r: LoadTestResult): string {
+  const shard = r.shard ? '' : ' (not a shard: it was run without --shard or --shards)';
+  return r.runId === undefined || r.runId === null ? `no run id${shard}` : `run id ${JSON.stringify(r.runId)}${shard}`;
+}
+
 /** Throws LH_MERGE_MISMATCH unless the results are distinct shards of one run with one configuration. */
 export function checkMergeable(results: readonly LoadTestResult[], names: readonly string[] = []): void {
   const name = (i: number) => names[i] ?? `result ${i + 1}`;
@@ -50,7 +56,7 @@ export function checkMergeable(results: readonly LoadTestResult[], names: readon
       throw mismatch(`${name(i)} ran scenario ${r.scenario}, ${name(0)} ran ${first.scenario}: these are different runs.`, { file: name(i) });
     }
     if ((r.runId ?? null) !== (first.runId ?? null)) {
-      throw mismatch(`${name(i)} has run id ${String(r.runId)}, ${name(0)} has ${String(first.runId)}: shards of one run share --run-id.`, { file: name(i) });
+      throw mismatch(`${name(i)} has ${runIdText(r)}, ${name(0)} has ${runIdText(first)}: shards of one run share --run-id.`, { file: name(i) });
     }
     if (stable(runConfig(r)) !== stable(runConfig(first))) {
       const diff = Object.keys({ ...runConfig(r), ...runConfig(first) }).filter((k) => stable(runConfig(r)[k]) !== stable(runConfig(first)[k]));
