@@ -1,7 +1,7 @@
 // `loadhouse merge shard-*.json -o merged.json`: the cluster-wide result of a sharded run, exact percentiles.
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { LoadhouseError, initHistograms, mergeResults, type LoadTestResult } from '@loadhouse/core';
+import { criterionFailed, LoadhouseError, initHistograms, mergeResults, type LoadTestResult } from '@loadhouse/core';
 import { readResult } from '@loadhouse/report';
 import { EXIT } from './exit-codes.js';
 import { readFlags, type FlagSpec } from './flags.js';
@@ -34,5 +34,5 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
   await writeFile(out, `${JSON.stringify(merged, null, 2)}\n`);
   if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
   else io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${percentileNote(merged)}\n${formatSummary(merged, { color: io.isTTY })}\n`);
-  return merged.criteria.some((c) => !c.passed) ? EXIT.CRITERIA_FAILED : EXIT.OK;
+  return merged.criteria.some(criterionFailed) ? EXIT.CRITERIA_FAILED : EXIT.OK;
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
   createLoadTest,
+  criterionFailed,
   isLoadhouseError,
   LoadhouseError,
   type LoadhousePlugin,
@@ -94,7 +95,7 @@ export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOp
 export function exitCodeFor(result: LoadTestResult, interrupted: boolean): number {
   if (interrupted) return EXIT.INTERRUPTED;
   if (result.state === 'failed') return EXIT.RUN_FAILED;
-  if (result.criteria.some((c) => !c.passed)) return EXIT.CRITERIA_FAILED;
+  if (result.criteria.some(criterionFailed)) return EXIT.CRITERIA_FAILED;
   if (result.state === 'aborted') return EXIT.CRITERIA_FAILED;
   return EXIT.OK;
 }

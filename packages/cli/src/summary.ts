@@ -47,9 +47,12 @@ export function formatMeasured(c: CriterionOutcome): string {
 export function criteriaTable(criteria: CriterionOutcome[], color = false): string[] {
   const ok = color ? '\u001b[32m✅\u001b[0m' : '✅';
   const bad = color ? '\u001b[31m❌\u001b[0m' : '❌';
+  // Not applicable: neither a pass nor a fail, and says why (the note starts with "N/A:").
+  const na = 'N/A';
   const width = Math.max(10, ...criteria.map((c) => (c.label ?? c.metric).length));
   return criteria.map(
-    (c) => `  ${c.passed ? ok : bad} ${(c.label ?? `${c.metric} ${c.op} ${c.value}`).padEnd(width)}  measured: ${formatMeasured(c)}${c.note ? `  (${c.note})` : ''}`,
+    (c) =>
+      `  ${c.notApplicable !== undefined ? na : c.passed ? ok : bad} ${(c.label ?? `${c.metric} ${c.op} ${c.value}`).padEnd(width)}  measured: ${formatMeasured(c)}${c.note ? `  (${c.note})` : ''}`,
   );
 }
 
