@@ -36,6 +36,7 @@ export const ERROR_ADVICE = {
   LH_AGENT_STORAGE_FAILED: 'Make the data folder (`--agent-storage`) writable, or check the agent\'s S3 endpoint, bucket and credentials.',
   LH_CONFIG_INVALID: 'Fix the file the message names: it must exist and default-export `defineConfig({ ... })` from `loadhouse`.',
   LH_DATA_LOSS: 'A finding about the target, not a loadhouse failure: `result.integrity.examples` names producers, partitions and sequences that never arrived. Check the target\'s logs and storage (failed segment uploads, retention) for those partitions; the run itself completed.',
+  LH_DISK_SPACE: 'The message gives the bytes the run would store and the free space. Shorten `--duration` or lower the rate, give `--agent-retention-ms` so the agent deletes old segments (not for consumer-lag, whose catch-up reads them), or point `--agent-storage` at a larger disk or `--agent-s3-endpoint` at a bucket.',
 } satisfies Record<ErrorCode, string>;
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -8,6 +8,8 @@ const pad = (s: string, w: number) => s.padStart(w);
 
 export interface SummaryOptions {
   color?: boolean;
+  /** The warm-up is the CLI's default, not one the user chose: say so, and how to count every record. */
+  defaultWarmup?: boolean;
 }
 
 function latencyRows(cols: Array<[string, LatencySummary]>): string[] {
@@ -68,7 +70,8 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   const p = result.producer;
   const lines: string[] = [];
   const stateText = result.partial ? `${result.state}, partial: ${result.endMessage}` : result.state;
-  const warmup = result.warmupSeconds > 0 ? `, the first ${result.warmupSeconds} s warm-up not counted` : '';
+  const why = options.defaultWarmup ? ' (the default, for the cold start; --warmup 0 counts every record)' : '';
+  const warmup = result.warmupSeconds > 0 ? `, the first ${result.warmupSeconds} s warm-up not counted${why}` : '';
   lines.push(`Scenario: ${result.scenario}  (${stateText}; ran ${result.durationSeconds.toFixed(1)} s${warmup})`);
   lines.push('');
   lines.push('Producer:');

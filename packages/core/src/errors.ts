@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   LH_AGENT_STORAGE_FAILED: 'The reference agent could not use its storage (data folder or S3 bucket).',
   LH_CONFIG_INVALID: 'The configuration file could not be loaded or is malformed.',
   LH_DATA_LOSS: 'Consumers read every partition to its end and found records missing that the target had acknowledged.',
+  LH_DISK_SPACE: 'The embedded agent would store more than the free space of its storage folder; nothing was sent.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
