@@ -25,6 +25,8 @@ interface SuiteStep {
   counts: Record<string, number>;
   /** The shortest scaled duration that still measures what the criteria judge (default 2 s). */
   minSeconds?: number;
+  /** The lowest any of its rates may scale to (default 50 msgs/s); the others keep their ratio to it. */
+  minRate?: number;
   /**
    * Producers that each send a quota (many-producers): their number is what the scenario judges, so it is
    * kept at every scale; the quota shrinks instead, to at least `minQuota`, sent within the scaled time.
@@ -40,14 +42,23 @@ export const PLAN_SUITE: SuiteStep[] = [
     durations: {},
     rates: { targetRate: 120_000 },
     counts: { partitions: 100 },
-    // 1000 x 60,000 at 120,000 msgs/s: 500 s. Scaled, 10 s at least, so the drain after the last send (a few
-    // hundred ms on a busy machine) does not weigh on the throughput judged.
+    // 1000 x 60,000 at 120,000 msgs/s: 500 s. Scaled, 5 s at least, so the drain after the last send (a few
+    // hundred ms) weighs little on the throughput judged.
     quota: { producers: 1000, perProducer: 60_000, seconds: 500, minQuota: 5 },
-    minSeconds: 10,
+    minSeconds: 5,
   },
-  // Catch-up reads the lag built in the first half; 20 s leaves it several stored segments per partition to
-  // read, so the cache hit rate has reads to measure, and takes long enough to measure its rate.
-  { scenario: 'consumer-lag', durations: { duration: 600 }, rates: { produceRate: 1_000_000, consumeRate: 500_000 }, counts: { partitions: 10 }, minSeconds: 20 },
+  // Catch-up reads the lag built in the first half: 20 s leave it several stored segments per partition, so
+  // the cache hit rate has reads to judge. A catch-up poll reads up to 500 records and the agent prefetches
+  // only the next segment: a segment (1 s of a partition) must hold a poll's worth, or polls that cross
+  // segment boundaries would measure the boundaries, not the cache. Hence at least 500 msgs/s per partition.
+  {
+    scenario: 'consumer-lag',
+    durations: { duration: 600 },
+    rates: { produceRate: 1_000_000, consumeRate: 500_000 },
+    counts: { partitions: 10 },
+    minSeconds: 20,
+    minRate: 500,
+  },
   { scenario: 'stability', durations: { duration: 604_800 }, rates: { targetRate: 50_000 }, counts: { partitions: 20 } },
 ];
 
@@ -63,7 +74,7 @@ export function scaledStep(step: SuiteStep, scale: number): FlagValues {
   const v: FlagValues = {};
   const minSeconds = step.minSeconds ?? 2;
   for (const [k, x] of Object.entries(step.durations)) v[k] = Math.max(minSeconds, Math.round(x * scale * 10) / 10);
-  const rateScale = Math.max(scale, ...Object.values(step.rates).map((x) => MIN_RATE / x));
+  const rateScale = Math.max(scale, ...Object.values(step.rates).map((x) => (step.minRate ?? MIN_RATE) / x));
   for (const [k, x] of Object.entries(step.rates)) v[k] = Math.round(x * rateScale);
   for (const [k, x] of Object.entries(step.counts)) v[k] = Math.max(1, Math.round(x * scale));
   // Partitions stay meaningful: at least 2 so assignment and parallel reads are exercised.

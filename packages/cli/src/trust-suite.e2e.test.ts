@@ -1,6 +1,7 @@
 // Trust in the defaults and in the quick suite: what a user types first must judge the target, not the tool.
-// The suite runs at a CI scale (0.00001) against the embedded agent; latency bounds are speed asserts on a
-// shared machine, so they must be measured but may fail, and then only they may set the exit code.
+// The suite runs at a CI scale (0.00001) against the embedded agent. Speed bounds (latency, rates) would be
+// speed asserts on a shared machine: they must be measured with scaled thresholds, may fail, and then only
+// they may set the exit code; every other criterion must pass or be N/A with its reason.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,21 +20,15 @@ const results = (sub: string): LoadTestResult[] =>
     .filter((f) => f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(join(dir, sub, f), 'utf8')) as LoadTestResult);
 
-const isLatency = (c: CriterionOutcome) => c.metric.includes('latency');
+/** Bounds on speed (latency, rates, times): a loaded machine may miss them, so they must be measured, not met. */
+const isSpeed = (c: CriterionOutcome) => /latency|msgsPerSec|rateErrorPercent|catchUpRate|timeToClear/.test(c.metric);
 
 describe('defaults that judge the target', () => {
-  it('leaves the cold start out by default, and the summary says so', async () => {
+  it('defaults the warm-up to the measured cold start, at most a fifth of the run', () => {
     expect(defaultWarmupSeconds(15)).toBe(3);
     expect(defaultWarmupSeconds(604_800)).toBe(3);
     expect(defaultWarmupSeconds(2)).toBe(0.4);
-    const io = captureIo();
-    const code = await main(['run', 'high-throughput', '--duration', '5', '--target-rate', '200', '--partitions', '2', '--results-dir', join(dir, 'warm'), '--quiet'], io);
-    expect(code, io.err).not.toBe(2);
-    const [r] = results('warm');
-    expect(r!.warmupSeconds).toBe(1);
-    expect(io.out).toContain('the first 1 s warm-up not counted (the default, for the cold start; --warmup 0 counts every record)');
-    // The warm-up's records are out of the totals: about 4 s of 200 msgs/s are counted, not 5.
-    expect(r!.producer.acked).toBeLessThan(950);
+    expect(defaultWarmupSeconds(undefined)).toBe(0);
   });
 
   it('refuses a run the embedded agent could not store, with the figure, before it starts', async () => {
@@ -52,15 +47,17 @@ describe('the quick suite against a healthy embedded agent', () => {
     expect(ht).toMatchObject({ duration: 3.6, targetRate: 100, partitions: 2 });
     expect(scaledStep(PLAN_SUITE[0]!, 0.5)).toMatchObject({ duration: 1800, targetRate: 50_000, partitions: 5 });
     // Many-producers keeps its 1000 producers: fewer records each, sent within its (floored) time.
-    expect(mp).toMatchObject({ producerCount: 1000, messagesPerProducer: 5, targetRate: 500, partitions: 2 });
+    expect(mp).toMatchObject({ producerCount: 1000, messagesPerProducer: 5, targetRate: 1000, partitions: 2 });
     expect(scaledStep(PLAN_SUITE[1]!, 1)).toMatchObject({ producerCount: 1000, messagesPerProducer: 60_000, targetRate: 120_000 });
     // Consumer-lag builds enough lag for its catch-up to read stored segments; its rates keep their ratio.
     expect(cl).toMatchObject({ duration: 20, produceRate: 1000, consumeRate: 500 });
-    expect(scaledStep(PLAN_SUITE[2]!, 0.00001)).toMatchObject({ produceRate: 100, consumeRate: 50 });
+    expect(scaledStep(PLAN_SUITE[2]!, 0.00001)).toMatchObject({ duration: 20, produceRate: 1000, consumeRate: 500, partitions: 2 });
+    expect(scaledStep(PLAN_SUITE[2]!, 0.01)).toMatchObject({ duration: 20, produceRate: 10_000, consumeRate: 5000 });
     expect(st).toMatchObject({ duration: 604.8, targetRate: 50 });
   });
 
-  it('passes every criterion that applies at the scale, shows the others as N/A with why', async () => {
+  // Well under 2 minutes on a busy 2-core machine: about 35 s of load plus each scenario's start-up.
+  it('passes every criterion that applies at the scale, shows the others as N/A with why', { timeout: 110_000 }, async () => {
     const io = captureIo();
     const code = await main(['suite', '--scale', '0.00001', '--results-dir', join(dir, 'suite'), '--quiet'], io);
     const files = readdirSync(join(dir, 'suite'));
@@ -78,16 +75,16 @@ describe('the quick suite against a healthy embedded agent', () => {
 
     const all = Object.values(byName).flatMap((r) => r.criteria.map((c) => ({ scenario: r.scenario, ...c })));
     for (const r of Object.values(byName)) expect(r.state, `${r.scenario}: ${r.endMessage}`).toBe('completed');
-    // Every criterion that is not a speed bound passes; speed bounds are measured (a busy machine may miss them).
-    for (const c of all.filter((c) => c.notApplicable === undefined && !isLatency(c))) expect(c, table).toMatchObject({ passed: true });
-    for (const c of all.filter(isLatency)) expect(c.measured, `${c.scenario} ${c.metric}`).not.toBeNull();
-    expect(code, table).toBe(all.some((c) => isLatency(c) && !c.passed) ? 1 : 0);
+    // Every criterion that is not a speed bound passes; speed bounds are measured (a busy machine may miss them)
+    // and only they may fail the suite. Nothing is left unmeasured unless it is N/A.
+    for (const c of all.filter((c) => c.notApplicable === undefined && !isSpeed(c))) expect(c, table).toMatchObject({ passed: true });
+    for (const c of all.filter((c) => c.notApplicable === undefined)) expect(c.measured, `${c.scenario} ${c.metric}`).not.toBeNull();
+    expect(code, table).toBe(all.some((c) => isSpeed(c) && !c.passed) ? 1 : 0);
 
     // 1000 producers, each completing its quota, judged against a floor that follows the asked rate.
     const mp = byName['many-producers']!;
     expect(mp.scenarioResults).toMatchObject({ producersCompleted: 1000, producersIncomplete: 0 });
-    expect(mp.producer.acked).toBe(5000);
-    expect(mp.criteria.find((c) => c.metric === 'producer.msgsPerSec')).toMatchObject({ value: 500 * (100 / 120), label: 'Total throughput > 417 msgs/s' });
+    expect(mp.criteria.find((c) => c.metric === 'producer.msgsPerSec')).toMatchObject({ value: 1000 * (100 / 120), label: 'Total throughput > 833 msgs/s' });
     // The catch-up read stored segments: the cache hit rate is measured.
     const cl = byName['consumer-lag']!;
     expect(cl.criteria.find((c) => c.metric === 'catchUpCacheHitRate')!.measured).toEqual(expect.any(Number));
@@ -97,7 +94,11 @@ describe('the quick suite against a healthy embedded agent', () => {
     for (const c of na) expect(c).toMatchObject({ passed: false, note: 'N/A: a 6 s run is too short to judge it (needs >= 60 s)' });
     expect(table).toMatch(/stability: completed, 2\/2 criteria passed \(2 N\/A at this scale\)/);
     expect(table).toMatch(/N\/A Memory growth < 10% \(after start-up, 95% upper bound\) +measured: .*\(N\/A: a 6 s run is too short/);
-    // The default warm-up applies to each step, a fifth of a 2 s step.
+    // The default warm-up applies to each step (a fifth of the 2 s high-throughput step), and the summary says so.
     expect(byName['high-throughput']!.warmupSeconds).toBe(0.4);
+    expect(readFileSync(join(dir, 'suite', 'high-throughput.log'), 'utf8')).toContain(
+      'the first 0.4 s warm-up not counted (the default, for the cold start; --warmup 0 counts every record)',
+    );
+    expect(byName['consumer-lag']!.warmupSeconds).toBe(3);
   });
 });
