@@ -85,14 +85,17 @@ export function checkAgentDisk(v: FlagValues, scenarios: readonly Scenario[]): v
     const messageSize = typeof s.options?.messageSize === 'number' && s.options.messageSize > 0 ? s.options.messageSize : 1024;
     let stored = bytes * (1 + RECORD_OVERHEAD_BYTES / messageSize);
     // Segments older than the retention are deleted (checked every second): about retention + 2 s is kept.
-    if (typeof v.agentRetentionMs === 'number' && s.plannedSeconds) stored *= Math.min(1, (v.agentRetentionMs / 1000 + 2) / s.plannedSeconds);
+    if (typeof v.agentRetentionMs === 'number' && s.plannedSeconds) {
+      stored *= Math.min(1, (v.agentRetentionMs / 1000 + 2) / s.plannedSeconds);
+    }
     return { name: s.name, stored };
   });
   const needed = parts.reduce((a, p) => a + p.stored, 0);
   const dir = typeof v.agentStorage === 'string' ? v.agentStorage : tmpdir();
   const free = freeBytes(dir);
   if (free === undefined || needed <= free) return;
-  const each = parts.length > 1 ? ` (${parts.map((p) => `${p.name} ${size(p.stored)}`).join(', ')})` : ` (${parts[0]!.name}: rate x message size x duration)`;
+  const each =
+    parts.length > 1 ? ` (${parts.map((p) => `${p.name} ${size(p.stored)}`).join(', ')})` : ` (${parts[0]!.name}: rate x message size x duration)`;
   throw new LoadhouseError(
     'LH_DISK_SPACE',
     `The embedded agent would store about ${size(needed)}${each} in ${dir}, which has ${size(free)} free. ` +

@@ -52,10 +52,11 @@ export function criteriaTable(criteria: CriterionOutcome[], color = false): stri
   // Not applicable: neither a pass nor a fail, and says why (the note starts with "N/A:").
   const na = 'N/A';
   const width = Math.max(10, ...criteria.map((c) => (c.label ?? c.metric).length));
-  return criteria.map(
-    (c) =>
-      `  ${c.notApplicable !== undefined ? na : c.passed ? ok : bad} ${(c.label ?? `${c.metric} ${c.op} ${c.value}`).padEnd(width)}  measured: ${formatMeasured(c)}${c.note ? `  (${c.note})` : ''}`,
-  );
+  return criteria.map((c) => {
+    const mark = c.notApplicable !== undefined ? na : c.passed ? ok : bad;
+    const label = (c.label ?? `${c.metric} ${c.op} ${c.value}`).padEnd(width);
+    return `  ${mark} ${label}  measured: ${formatMeasured(c)}${c.note ? `  (${c.note})` : ''}`;
+  });
 }
 
 /** The resource monitor's warnings: the plan's red flags, and a slow start; per shard in a merged result. */
