@@ -1,5 +1,6 @@
 // `loadhouse suite`: the plan's full test suite in order against one target, each scenario's log and result
-// in the results folder, `--scale` shrinking every duration, rate and count, then one table of all criteria.
+// in the results folder, `--scale` shrinking the load but not what the criteria judge, then one table of all
+// criteria (N/A where a criterion cannot judge the scaled run).
 import { mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoadhouseError, type LoadTestResult } from '@loadhouse/core';
@@ -12,7 +13,7 @@ import { criteriaTable } from './summary.js';
 import { checkAgentDisk, type EmbeddedTarget } from './embedded-target.js';
 
 export const SUITE_FLAGS: FlagSpec[] = [
-  { name: 'scale', kind: 'number', value: '<factor>', min: 0, exclusiveMin: true, max: 1, group: 'run', description: 'Multiply every duration, rate and count of the plan by this factor (0.001 runs the suite in about 12 minutes)', default: 1 },
+  { name: 'scale', kind: 'number', value: '<factor>', min: 0, exclusiveMin: true, max: 1, group: 'run', description: "Multiply the plan's load (durations, rates, counts) by this factor, each criterion scaled with what it judges (0.001: about 12 minutes)", default: 1 },
   { name: 'only', kind: 'string', value: '<names>', group: 'run', description: 'Comma-separated subset of the suite to run, in suite order' },
   ...RUN_FLAGS.filter((f) => !['producers', 'consumers', 'topic', 'json', 'shard', 'shards'].includes(f.name)),
 ];
