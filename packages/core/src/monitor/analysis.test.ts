@@ -13,9 +13,9 @@ describe('stability analysis', () => {
     expect(f.memorySlopeMbPerHour).toBeGreaterThan(149);
     expect(f.memorySlopeMbPerHour).toBeLessThan(151);
     expect(f.warnings.some((w) => w.includes('MB/hour'))).toBe(true);
-    // The steady part (after the first 30 minutes) grows 225 MB from about 575 MB: 39%, tightly known.
-    expect(f.memoryGrowthPercent!).toBeGreaterThan(36);
-    expect(f.memoryGrowthPercent!).toBeLessThan(42);
+    // The steady part (after the first 30 minutes) starts at about 575 MB; its slope over the 2 hours: 300 MB, 52%.
+    expect(f.memoryGrowthPercent!).toBeGreaterThan(49);
+    expect(f.memoryGrowthPercent!).toBeLessThan(55);
     expect(f.memoryGrowth!.plusMinusPercent).toBeLessThan(2);
     expect(f.memoryGrowthUpperPercent).toBeCloseTo(f.memoryGrowthPercent! + f.memoryGrowth!.plusMinusPercent, 9);
   });
@@ -28,7 +28,7 @@ describe('stability analysis', () => {
     const f = analyzeStability({ targetRss: pts, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 });
     expect(Math.abs(f.memoryGrowthPercent!)).toBeLessThan(2);
     expect(f.memoryGrowthUpperPercent!).toBeLessThan(3);
-    expect(f.memoryGrowth).toMatchObject({ fromSeconds: 152, seconds: 453 });
+    expect(f.memoryGrowth).toMatchObject({ fromSeconds: 303, seconds: 302 });
     // A real leak in the steady part still shows: +10 MB/minute after the same start-up.
     const leak = pts.map((p) => ({ t: p.t, v: p.v + (p.t > 60 ? ((p.t - 60) * 10 * MB) / 60 : 0) }));
     expect(analyzeStability({ targetRss: leak, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 }).memoryGrowthPercent!).toBeGreaterThan(30);

@@ -39,7 +39,10 @@ export function growthPercent(points: readonly Point[]): number | null {
 }
 
 export interface SteadyGrowth {
-  /** Growth over the steady part by its least-squares line, percent of the line's value where the part starts. */
+  /**
+   * Growth over the whole run at the steady part's least-squares slope, percent of the line's value where the
+   * steady part starts: what the run would have grown had it been steady from the start.
+   */
   percent: number;
   /** Half-width of the ~95% interval of `percent` (two standard errors of the slope). */
   plusMinusPercent: number;
@@ -49,17 +52,22 @@ export interface SteadyGrowth {
   seconds: number;
 }
 
-/** Share of a series left out as start-up before the steady part, and the most time it may take. */
-const SETTLE_FRACTION = 0.25;
+/**
+ * Share of a series left out as start-up before the steady part, and the most time it may take. Measured: a
+ * 605 s stability run at 50 msgs/s against the embedded agent grew from 108 to 143 MB in steps over its first
+ * 300 s (heaps and caches sizing up) and by 1.5 MB in the 300 s after.
+ */
+const SETTLE_FRACTION = 0.5;
 const MAX_SETTLE_SECONDS = 1800;
 /** A line through fewer points says nothing about a trend. */
 const MIN_STEADY_POINTS = 10;
 
 /**
- * Growth of a resource over the steady part of a run: the first quarter (at most 30 minutes) is left out,
+ * Growth of a resource judged after start-up: the first half of the run (at most 30 minutes) is left out,
  * where caches, heaps and compiled code fill and a process grows without leaking, and the rest is fitted
- * with a least-squares line. Its slope over the part's length, as percent of where the line starts, is
- * the growth; two standard errors of the slope give its uncertainty. Null with fewer than 10 steady points.
+ * with a least-squares line. Its slope over the whole run's length, as percent of where the line starts, is
+ * the growth (a leak's rate projected over the run, comparable to a first-to-last figure); two standard
+ * errors of the slope give its uncertainty. Null with fewer than 10 steady points.
  */
 export function steadyGrowth(points: readonly Point[]): SteadyGrowth | null {
   if (points.length < 2) return null;
@@ -73,6 +81,7 @@ export function steadyGrowth(points: readonly Point[]): SteadyGrowth | null {
   const mv = mean(steady.map((p) => p.v));
   const start = steady[0]!.t;
   const seconds = steady[n - 1]!.t - start;
+  const runSeconds = points[points.length - 1]!.t - t0;
   const level = mv - slope * (mt - start);
   if (!(level > 0) || !(seconds > 0)) return null;
   let residuals = 0;
@@ -83,8 +92,8 @@ export function steadyGrowth(points: readonly Point[]): SteadyGrowth | null {
   }
   const slopeError = Math.sqrt(residuals / (n - 2) / stt);
   return {
-    percent: ((slope * seconds) / level) * 100,
-    plusMinusPercent: ((2 * slopeError * seconds) / level) * 100,
+    percent: ((slope * runSeconds) / level) * 100,
+    plusMinusPercent: ((2 * slopeError * runSeconds) / level) * 100,
     fromSeconds: start,
     seconds,
   };
