@@ -30,7 +30,7 @@ export function stability(options: StabilityOptions): Scenario {
   checkPositiveInt('partitions', o.partitions);
   const consumers = o.consumers ?? o.partitions;
 
-  // Both figures need time: growth is fitted after the first quarter of the run (start-up) over >= 10 samples,
+  // Both figures need time: growth is fitted after the first half of the run (start-up) over >= 10 samples,
   // and variance compares ten windows; below a minute either would judge noise or start-up.
   const tooShort =
     o.durationSeconds < MIN_JUDGED_SECONDS ? { notApplicable: `a ${o.durationSeconds} s run is too short to judge it (needs >= ${MIN_JUDGED_SECONDS} s)` } : {};
