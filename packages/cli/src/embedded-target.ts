@@ -78,7 +78,7 @@ function freeBytes(dir: string): number | undefined {
  * scenarios that would write more than its storage folder has free, with the figure, instead of filling the
  * disk hours into a run. Retention bounds what is kept to about its period's worth of each scenario.
  */
-export function checkAgentDisk(v: FlagValues, scenarios: readonly Scenario[]): void {
+export function checkAgentDisk(v: FlagValues, scenarios: readonly Scenario[], shrink = 'Shorten --duration or lower the rate'): void {
   if (typeof v.agentS3Endpoint === 'string') return;
   const parts = scenarios.map((s) => {
     const bytes = s.plannedBytes ?? 0;
@@ -99,7 +99,7 @@ export function checkAgentDisk(v: FlagValues, scenarios: readonly Scenario[]): v
   throw new LoadhouseError(
     'LH_DISK_SPACE',
     `The embedded agent would store about ${size(needed)}${each} in ${dir}, which has ${size(free)} free. ` +
-      'Shorten --duration or lower the rate, let it delete old segments with --agent-retention-ms, ' +
+      `${shrink}, let it delete old segments with --agent-retention-ms, ` +
       'or give it --agent-storage on a larger disk or --agent-s3-endpoint.',
     { details: { neededBytes: Math.round(needed), freeBytes: free, dir } },
   );

@@ -125,7 +125,7 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
     const v: FlagValues = { ...entry.defaults, ...values, ...scaledStep(step, scale) };
     return { step, v, scenario: entry.build(v) };
   });
-  if (!targetFromFlags(values, io.env)) checkAgentDisk(values, planned.map((p) => p.scenario));
+  if (!targetFromFlags(values, io.env)) checkAgentDisk(values, planned.map((p) => p.scenario), 'Lower --scale');
   const resultsDir = values.resultsDir as string;
   mkdirSync(resultsDir, { recursive: true });
 
