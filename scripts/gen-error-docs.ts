@@ -39,6 +39,7 @@ export const ERROR_ADVICE = {
   LH_RESULT_WRITE_FAILED: 'The message names the file and the system\'s reason (`ENOSPC`: the disk is full; `EACCES`: no permission). Free space or write elsewhere (`--results-dir`, `-o`). For a run, the result was not kept: the run counts as failed (exit 3, `state` `failed` in what `run()` resolves to), the summary is still printed, and `--json` prints the whole result to stdout.',
   LH_MERGE_INCOMPLETE: 'Give `loadhouse merge` the result file of every shard 0..n-1 (the message lists the missing ones; a shard that died may have left a `checkpoint` file). To look at the shards you have, add `--allow-partial`: the merge is marked partial and its criteria are not judged.',
   LH_MERGE_NOT_CONCURRENT: 'The message gives each shard\'s window and the share of the merged window it ran. Run the shards again with one `--start-at <ISO time>` so they start together, or add `--allow-partial` to merge them into a result marked partial.',
+  LH_DISK_SPACE: 'The message gives the bytes the run would store and the free space. Shorten `--duration` or lower the rate, give `--agent-retention-ms` so the agent deletes old segments (not for consumer-lag, whose catch-up reads them), or point `--agent-storage` at a larger disk or `--agent-s3-endpoint` at a bucket.',
 } satisfies Record<ErrorCode, string>;
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

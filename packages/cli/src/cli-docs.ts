@@ -5,7 +5,9 @@ import { SCENARIOS } from './catalog.js';
 import { UNITS_HELP } from './flags.js';
 
 const EXIT_TEXT: Record<keyof typeof EXIT, string> = {
-  OK: 'The run completed and every criterion passed.',
+  OK:
+    'The run completed and every criterion passed, except those shown as N/A: not applicable to the run ' +
+    '(too short or too small to judge), listed with why.',
   CRITERIA_FAILED: 'The run ended and at least one criterion failed, or a live criterion aborted it (`--abort-on-fail`).',
   USAGE: 'Bad usage or set-up: unknown scenario or flag, invalid value, unreachable target, failed pre-flight. No load was sent.',
   RUN_FAILED:

@@ -1,6 +1,9 @@
 // The embedded target: the reference agent started as a child process on ephemeral ports, so its memory and
 // CPU are its own (not the generator's), stopped when the run ends, also on Ctrl-C.
-import { LoadhouseError, type TargetOptions } from '@loadhouse/core';
+import { statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { LoadhouseError, type Scenario, type TargetOptions } from '@loadhouse/core';
 import { spawnAgent, type AgentFaults, type S3Options } from '@loadhouse/agent';
 import type { FlagValues } from './catalog.js';
 
@@ -46,6 +49,60 @@ export function agentS3FromFlags(v: FlagValues, env: NodeJS.ProcessEnv): S3Optio
   if (env.AWS_ACCESS_KEY_ID) s3.accessKeyId = env.AWS_ACCESS_KEY_ID;
   if (env.AWS_SECRET_ACCESS_KEY) s3.secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   return s3;
+}
+
+/** What the agent stores per record beyond its value (segment-format.md: offset delta, timestamp, key and value lengths). */
+const RECORD_OVERHEAD_BYTES = 20;
+
+const size = (bytes: number): string => {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  while (bytes >= 1000 && i < units.length - 1) (bytes /= 1000), i++;
+  return `${bytes.toFixed(i ? 1 : 0)} ${units[i]}`;
+};
+
+/** Free bytes for an unprivileged writer on the file system holding `dir` (or its nearest existing parent). */
+function freeBytes(dir: string): number | undefined {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      const s = statfsSync(d);
+      return s.bavail * s.bsize;
+    } catch {
+      if (dirname(d) === d) return undefined;
+    }
+  }
+}
+
+/**
+ * The embedded agent keeps every record it is sent (unless --agent-retention-ms): refuse, before it starts,
+ * scenarios that would write more than its storage folder has free, with the figure, instead of filling the
+ * disk hours into a run. Retention bounds what is kept to about its period's worth of each scenario.
+ */
+export function checkAgentDisk(v: FlagValues, scenarios: readonly Scenario[], shrink = 'Shorten --duration or lower the rate'): void {
+  if (typeof v.agentS3Endpoint === 'string') return;
+  const parts = scenarios.map((s) => {
+    const bytes = s.plannedBytes ?? 0;
+    const messageSize = typeof s.options?.messageSize === 'number' && s.options.messageSize > 0 ? s.options.messageSize : 1024;
+    let stored = bytes * (1 + RECORD_OVERHEAD_BYTES / messageSize);
+    // Segments older than the retention are deleted (checked every second): about retention + 2 s is kept.
+    if (typeof v.agentRetentionMs === 'number' && s.plannedSeconds) {
+      stored *= Math.min(1, (v.agentRetentionMs / 1000 + 2) / s.plannedSeconds);
+    }
+    return { name: s.name, stored };
+  });
+  const needed = parts.reduce((a, p) => a + p.stored, 0);
+  const dir = typeof v.agentStorage === 'string' ? v.agentStorage : tmpdir();
+  const free = freeBytes(dir);
+  if (free === undefined || needed <= free) return;
+  const each =
+    parts.length > 1 ? ` (${parts.map((p) => `${p.name} ${size(p.stored)}`).join(', ')})` : ` (${parts[0]!.name}: rate x message size x duration)`;
+  throw new LoadhouseError(
+    'LH_DISK_SPACE',
+    `The embedded agent would store about ${size(needed)}${each} in ${dir}, which has ${size(free)} free. ` +
+      `${shrink}, let it delete old segments with --agent-retention-ms, ` +
+      'or give it --agent-storage on a larger disk or --agent-s3-endpoint.',
+    { details: { neededBytes: Math.round(needed), freeBytes: free, dir } },
+  );
 }
 
 export async function startEmbeddedTarget(v: FlagValues, env: NodeJS.ProcessEnv = process.env): Promise<EmbeddedTarget> {

@@ -1,6 +1,6 @@
 // Exit codes of the `loadhouse` command (documented in docs/cli.md).
 export const EXIT = {
-  /** The run completed and every criterion passed. */
+  /** The run completed and every criterion passed (criteria marked not applicable are shown as N/A and not counted). */
   OK: 0,
   /** The run ended and at least one criterion failed (or a live criterion aborted it). */
   CRITERIA_FAILED: 1,

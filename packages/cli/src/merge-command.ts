@@ -58,7 +58,7 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
     const summary = formatSummary(merged, { color: colorFor(io, 'stdout', v.noColor === true) });
     io.stdout(`Merged ${files.length} shard result(s) into ${out}\n${notes}\n${summary}\n`);
   }
-  // Exit 0 only for the whole run, every shard to its end and every criterion passed.
+  // Exit 0 only for the whole run, every shard to its end and every criterion that applies passed.
   const code = exitCodeFor(merged, false);
   return code === EXIT.OK && merged.partial ? EXIT.CRITERIA_FAILED : code;
 }

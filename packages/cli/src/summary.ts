@@ -9,6 +9,8 @@ const pad = (s: string, w: number) => s.padStart(w);
 
 export interface SummaryOptions {
   color?: boolean;
+  /** The warm-up is the CLI's default, not one the user chose: say so, and how to count every record. */
+  defaultWarmup?: boolean;
 }
 
 function latencyRows(cols: Array<[string, LatencySummary]>): string[] {
@@ -49,10 +51,14 @@ export function criteriaTable(criteria: CriterionOutcome[], color = false): stri
   const c = pc.createColors(color);
   const ok = c.green('✅');
   const bad = c.red('❌');
+  // Not applicable: neither a pass nor a fail, and says why (the note starts with "N/A:").
+  const na = 'N/A';
   const width = Math.max(10, ...criteria.map((c) => (c.label ?? c.metric).length));
-  return criteria.map(
-    (o) => `  ${o.passed ? ok : bad} ${(o.label ?? `${o.metric} ${o.op} ${o.value}`).padEnd(width)}  measured: ${formatMeasured(o)}${o.note ? `  (${o.note})` : ''}`,
-  );
+  return criteria.map((o) => {
+    const mark = o.notApplicable !== undefined ? na : o.passed ? ok : bad;
+    const label = (o.label ?? `${o.metric} ${o.op} ${o.value}`).padEnd(width);
+    return `  ${mark} ${label}  measured: ${formatMeasured(o)}${o.note ? `  (${o.note})` : ''}`;
+  });
 }
 
 /** The resource monitor's warnings: the plan's red flags, and a slow start; per shard in a merged result. */
@@ -67,7 +73,8 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   const p = result.producer;
   const lines: string[] = [];
   const stateText = result.partial ? `${result.state}, partial: ${result.endMessage}` : result.state;
-  const warmup = result.warmupSeconds > 0 ? `, the first ${result.warmupSeconds} s warm-up not counted` : '';
+  const why = options.defaultWarmup ? ' (the default, for the cold start; --warmup 0 counts every record)' : '';
+  const warmup = result.warmupSeconds > 0 ? `, the first ${result.warmupSeconds} s warm-up not counted${why}` : '';
   lines.push(`Scenario: ${result.scenario}  (${stateText}; ran ${result.durationSeconds.toFixed(1)} s${warmup})`);
   lines.push('');
   lines.push('Producer:');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCriteria, LiveCriteria, resolveMetric } from './criteria.js';
+import { criterionFailed, evaluateCriteria, LiveCriteria, resolveMetric } from './criteria.js';
 import { emptyConsumerStats } from './result/empty.js';
 import type { LatencySummary, Sample } from './types.js';
 
@@ -158,6 +158,19 @@ describe('evaluateCriteria', () => {
     expect(unknown!.note).toMatch(/unknown metric 'target.nope'/);
     expect(unmeasured).toMatchObject({ measured: null, passed: false });
     expect(unmeasured!.note).toMatch(/no value was measured/);
+  });
+
+  it('shows a not-applicable criterion with its figure and reason: never passed, never failing the run', () => {
+    const [na, met] = evaluateCriteria(result, [
+      { metric: 'producer.errors', op: '==', value: 0, notApplicable: 'too short to judge' },
+      { metric: 'producer.errors', op: '==', value: 0 },
+    ]);
+    expect(na).toMatchObject({ measured: 0, passed: false, note: 'N/A: too short to judge' });
+    expect([criterionFailed(na!), criterionFailed(met!)]).toEqual([false, false]);
+    expect(criterionFailed({ ...met!, passed: false })).toBe(true);
+    // Nor is it judged live: it could otherwise abort the run it does not apply to.
+    const live = new LiveCriteria(() => [{ metric: 'producer.latency.p99', op: '<', value: 1, abortAfterSeconds: 0, notApplicable: 'n/a here' }]);
+    expect(live.evaluate(sample({ p99: 80, elapsed: 1 }))).toEqual({ outcomes: [], abort: undefined });
   });
 });
 

@@ -159,10 +159,22 @@ function knownMetric(obj: Measurable, path: string): boolean {
   return walk(obj, path.split('.')) !== undefined;
 }
 
-/** Evaluates criteria on a result (or a sample); an unknown or unmeasured metric fails with a note. */
+/**
+ * Whether an outcome fails its run: not passed, and not marked not applicable. A not-applicable criterion
+ * never reads as passed (`passed` is false) but cannot fail a run it was declared unable to judge.
+ */
+export function criterionFailed(c: CriterionOutcome): boolean {
+  return !c.passed && c.notApplicable === undefined;
+}
+
+/**
+ * Evaluates criteria on a result (or a sample); an unknown or unmeasured metric fails with a note. A criterion
+ * marked notApplicable keeps its measured value for information, with `passed: false` and its reason as note.
+ */
 export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]): CriterionOutcome[] {
   return criteria.map((c) => {
     const measured = resolveMetric(obj, c.metric);
+    if (c.notApplicable !== undefined) return { ...c, measured, passed: false, note: `N/A: ${c.notApplicable}` };
     if (measured === null) {
       const note =
         c.metric === 'target.memoryBytes' || c.metric === 'target.crashes'
@@ -190,7 +202,7 @@ export class LiveCriteria {
   constructor(private readonly criteria: () => readonly Criterion[]) {}
 
   evaluate(sample: Sample): { outcomes: CriterionOutcome[]; abort: CriterionOutcome | undefined } {
-    const live = this.criteria().filter((c) => c.live ?? isLiveByDefault(c.metric));
+    const live = this.criteria().filter((c) => c.notApplicable === undefined && (c.live ?? isLiveByDefault(c.metric)));
     const outcomes: CriterionOutcome[] = [];
     let abort: CriterionOutcome | undefined;
     const start = sample.elapsedSeconds - sample.intervalSeconds;

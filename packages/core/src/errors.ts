@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   LH_RESULT_WRITE_FAILED: 'A result, merged result or HTML report could not be written (disk full, no permission...): nothing was kept.',
   LH_MERGE_INCOMPLETE: 'The shard results given to merge do not hold every shard of the run.',
   LH_MERGE_NOT_CONCURRENT: 'The shards given to merge did not run at the same time, so their rates cannot be added.',
+  LH_DISK_SPACE: 'The embedded agent would store more than the free space of its storage folder; nothing was sent.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,7 +5,7 @@ export type { ErrorCode } from './errors.js';
 // Engine
 export { createLoadTest } from './load-test.js';
 export { definePlugin, SUPPORTED_PLUGIN_API_VERSIONS } from './plugins/plugin-host.js';
-export { evaluateCriteria, resolveMetric, isLiveByDefault } from './criteria.js';
+export { criterionFailed, evaluateCriteria, resolveMetric, isLiveByDefault } from './criteria.js';
 export { PLUGIN_API_VERSION, RESULT_SCHEMA_VERSION } from './types.js';
 export {
   checkMetadataValue,

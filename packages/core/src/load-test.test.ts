@@ -146,7 +146,9 @@ describe('a load test against the reference agent', () => {
     expect(result.generator.totalWindows).toBeGreaterThanOrEqual(3);
     expect(result.generator.totalWindows).toBeLessThanOrEqual(events.length);
     expect(events.at(-1)!.target.rssBytes).toBeGreaterThan(0);
-    expect(result.resources).toMatchObject({ target: { pid: agent.pid, peakRssBytes: expect.any(Number) }, memoryGrowthPercent: expect.any(Number) });
+    expect(result.resources).toMatchObject({ target: { pid: agent.pid, peakRssBytes: expect.any(Number) } });
+    // Growth is judged after start-up, over at least 10 samples: a run this short may have none.
+    expect(result.resources).toHaveProperty('memoryGrowthPercent');
   });
 
   it('measures the target truthfully: service p50 within [20, 30] ms under a fixed 20 ms produce delay', async () => {

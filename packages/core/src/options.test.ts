@@ -61,6 +61,7 @@ describe('load test options', () => {
     ['unknown option', { rate: 5 }, /options\.rate is not an option loadhouse knows/],
     ['criteria', { criteria: [{ metric: 'producer.latency.p99', op: '~', value: 1 }] }, /options\.criteria\[0\]\.op must be one of/],
     ['criterion key', { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, abortAfter: 5 }] }, /options\.criteria\[0\]\.abortAfter is not an option loadhouse knows/],
+    ['empty N/A reason', { criteria: [{ metric: 'producer.errors', op: '==', value: 0, notApplicable: ' ' }] }, /options\.criteria\[0\]\.notApplicable must be the reason/],
     ['criterion live', { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, live: 'no' }] }, /options\.criteria\[0\]\.live must be true or false, got "no"/],
     ['topic as a path', { topic: '../../etc/x' }, /options\.topic must be 1-249 letters, digits, '\.', '_' or '-' \(not '\.' or '\.\.'\), got "\.\.\/\.\.\/etc\/x"/],
     ['topic too long', { topic: 'x'.repeat(5000) }, /options\.topic must be 1-249 letters.*, got "x{40}"\.\.\. \(5000 characters\)$/],

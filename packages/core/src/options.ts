@@ -182,7 +182,7 @@ const PRODUCE_KEYS = [
 ] as const;
 const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
-const CRITERION_KEYS = ['metric', 'op', 'value', 'unit', 'label', 'live', 'abortAfterSeconds'] as const;
+const CRITERION_KEYS = ['metric', 'op', 'value', 'unit', 'label', 'live', 'abortAfterSeconds', 'notApplicable'] as const;
 
 /**
  * `host:port` (port 1-65535, IPv6 in brackets), or a gRPC name URI grpc-js resolves itself (`dns:`, `unix:`,
@@ -321,6 +321,10 @@ export function validateCriterion(name: string, c: unknown): Criterion {
   if (o.abortAfterSeconds !== undefined) nonNegative(`${name}.abortAfterSeconds`, o.abortAfterSeconds);
   if (o.live !== undefined && typeof o.live !== 'boolean') throw invalid(`${name}.live`, 'true or false', o.live);
   for (const k of ['unit', 'label'] as const) if (o[k] !== undefined && typeof o[k] !== 'string') throw invalid(`${name}.${k}`, 'a string', o[k]);
+  // The reason is what the summary shows in place of a verdict: it must say something.
+  if (o.notApplicable !== undefined && (typeof o.notApplicable !== 'string' || o.notApplicable.trim() === '')) {
+    throw invalid(`${name}.notApplicable`, 'the reason the criterion cannot judge this run', o.notApplicable);
+  }
   // A misspelled key (`abortAfter`) would silently turn its behaviour off.
   checkKeys(name, o, CRITERION_KEYS);
   return c as Criterion;

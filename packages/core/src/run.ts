@@ -1029,6 +1029,8 @@ export class Run {
             }
           : null,
       memoryGrowthPercent: stability.memoryGrowthPercent,
+      memoryGrowthUpperPercent: stability.memoryGrowthUpperPercent,
+      memoryGrowth: stability.memoryGrowth,
       memorySlopeMbPerHour: stability.memorySlopeMbPerHour,
       throughputVariancePercent: stability.throughputVariancePercent,
       p99DriftPercent: stability.p99DriftPercent,

@@ -215,6 +215,8 @@ export interface Scenario {
   criteria: Criterion[];
   /** Planned duration, for progress display (seconds). */
   plannedSeconds?: number;
+  /** Record bytes (values) the scenario plans to produce at most: what a target keeping every record stores. */
+  plannedBytes?: number;
   /** The scenario's own options, stored in the result's config. */
   options?: Record<string, unknown>;
   run(controller: Controller): Promise<void>;
@@ -349,6 +351,11 @@ export interface Criterion {
   live?: boolean;
   /** Abort the run when a live violation lasts this many seconds. */
   abortAfterSeconds?: number;
+  /**
+   * Why this criterion cannot judge this run (a run too short or too small for what it measures). It is shown
+   * as N/A with this reason, never passes, and does not fail the run (see criterionFailed).
+   */
+  notApplicable?: string;
 }
 
 export interface CriterionOutcome extends Criterion {

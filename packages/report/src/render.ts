@@ -144,7 +144,8 @@ function kpis(result: LoadTestResult): string {
   const criteria = Array.isArray(result.criteria) ? result.criteria : [];
   if (criteria.length > 0) {
     const passed = criteria.filter((x) => x.passed).length;
-    out.push(kpi('Criteria', `${passed}/${criteria.length} passed`));
+    const na = criteria.filter((x) => x.notApplicable !== undefined).length;
+    out.push(kpi('Criteria', `${passed}/${criteria.length - na} passed`, na ? `${na} not applicable` : undefined));
   }
   if (result.integrity?.checked) {
     const i = result.integrity;
@@ -159,6 +160,11 @@ function criterionLabel(c: CriterionOutcome): string {
   return c.label ?? c.metric;
 }
 
+/** A not-applicable criterion is neither a pass nor a fail (docs/scenarios.md, "Scaled criteria"). */
+function verdict(c: CriterionOutcome): 'pass' | 'fail' | 'na' {
+  return c.notApplicable !== undefined ? 'na' : c.passed ? 'pass' : 'fail';
+}
+
 function criteriaSection(result: LoadTestResult): string {
   const criteria = Array.isArray(result.criteria) ? result.criteria : [];
   if (criteria.length === 0) return section('criteria', 'Success criteria', '<p class="note">This scenario declares no success criteria.</p>');
@@ -167,11 +173,11 @@ function criteriaSection(result: LoadTestResult): string {
     { html: `<code>${escapeHtml(c.metric)}</code>` },
     num(`${OP_TEXT[c.op] ?? c.op} ${formatWithUnit(c.value, c.unit)}`),
     num(c.measured === null ? 'not measured' : formatWithUnit(c.measured, c.unit)),
-    { html: `<span class="badge ${c.passed ? 'pass' : 'fail'}">${c.passed ? 'pass' : 'fail'}</span>` },
+    { html: `<span class="badge ${verdict(c)}">${verdict(c) === 'na' ? 'n/a' : verdict(c)}</span>` },
     c.note ?? '',
   ]);
   const head: Cell[] = ['Criterion', 'Metric', { html: 'Target', className: 'num' }, { html: 'Measured', className: 'num' }, 'Result', 'Note'];
-  return section('criteria', 'Success criteria', table(head, rows, 'criteria', (i) => (criteria[i]!.passed ? 'pass' : 'fail')));
+  return section('criteria', 'Success criteria', table(head, rows, 'criteria', (i) => verdict(criteria[i]!)));
 }
 
 function latencyRow(name: string, s: LatencySummary | undefined): Cell[] | undefined {

@@ -42,6 +42,7 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
   return {
     name: 'consumer-lag',
     plannedSeconds: o.durationSeconds,
+    plannedBytes: o.produceRate * produceSeconds * o.messageSize,
     options: { ...o, consumers },
     criteria,
     async run(c) {

@@ -61,6 +61,7 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
   return {
     name: 'high-throughput',
     plannedSeconds: o.durationSeconds,
+    plannedBytes: o.targetRate * o.durationSeconds * o.messageSize,
     options: { ...o },
     criteria,
     async run(c) {

@@ -38,6 +38,67 @@ export function growthPercent(points: readonly Point[]): number | null {
   return first > 0 ? ((last - first) / first) * 100 : null;
 }
 
+export interface SteadyGrowth {
+  /**
+   * Growth over the whole run at the steady part's least-squares slope, percent of the line's value where the
+   * steady part starts: what the run would have grown had it been steady from the start.
+   */
+  percent: number;
+  /** Half-width of the ~95% interval of `percent` (two standard errors of the slope). */
+  plusMinusPercent: number;
+  /** Where the steady part starts, in the points' time (after the settling start-up). */
+  fromSeconds: number;
+  /** Its length in the points' time. */
+  seconds: number;
+}
+
+/**
+ * Share of a series left out as start-up before the steady part, and the most time it may take. Measured: a
+ * 605 s stability run at 50 msgs/s against the embedded agent grew from 108 to 143 MB in steps over its first
+ * 300 s (heaps and caches sizing up) and by 1.5 MB in the 300 s after.
+ */
+const SETTLE_FRACTION = 0.5;
+const MAX_SETTLE_SECONDS = 1800;
+/** A line through fewer points says nothing about a trend. */
+const MIN_STEADY_POINTS = 10;
+
+/**
+ * Growth of a resource judged after start-up: the first half of the run (at most 30 minutes) is left out,
+ * where caches, heaps and compiled code fill and a process grows without leaking, and the rest is fitted
+ * with a least-squares line. Its slope over the whole run's length, as percent of where the line starts, is
+ * the growth (a leak's rate projected over the run, comparable to a first-to-last figure); two standard
+ * errors of the slope give its uncertainty. Null with fewer than 10 steady points.
+ */
+export function steadyGrowth(points: readonly Point[]): SteadyGrowth | null {
+  if (points.length < 2) return null;
+  const t0 = points[0]!.t;
+  const from = t0 + Math.min((points[points.length - 1]!.t - t0) * SETTLE_FRACTION, MAX_SETTLE_SECONDS);
+  const steady = points.filter((p) => p.t >= from);
+  const n = steady.length;
+  if (n < MIN_STEADY_POINTS) return null;
+  const slope = linearSlope(steady);
+  const mt = mean(steady.map((p) => p.t));
+  const mv = mean(steady.map((p) => p.v));
+  const start = steady[0]!.t;
+  const seconds = steady[n - 1]!.t - start;
+  const runSeconds = points[points.length - 1]!.t - t0;
+  const level = mv - slope * (mt - start);
+  if (!(level > 0) || !(seconds > 0)) return null;
+  let residuals = 0;
+  let stt = 0;
+  for (const p of steady) {
+    residuals += (p.v - (mv + slope * (p.t - mt))) ** 2;
+    stt += (p.t - mt) ** 2;
+  }
+  const slopeError = Math.sqrt(residuals / (n - 2) / stt);
+  return {
+    percent: ((slope * runSeconds) / level) * 100,
+    plusMinusPercent: ((2 * slopeError * runSeconds) / level) * 100,
+    fromSeconds: start,
+    seconds,
+  };
+}
+
 /**
  * Coefficient of variation (percent) of throughput over windows: 1-minute windows when the run has at least
  * ten of them, otherwise ten equal windows. Points are per-interval rates; windows average them.
@@ -144,7 +205,10 @@ export interface StabilityInputs {
 }
 
 export interface StabilityFigures {
+  /** Target RSS growth over the steady part (steadyGrowth), and the upper end of its ~95% interval. */
   memoryGrowthPercent: number | null;
+  memoryGrowthUpperPercent: number | null;
+  memoryGrowth: SteadyGrowth | null;
   memorySlopeMbPerHour: number | null;
   generatorMemoryGrowthPercent: number | null;
   generatorMemorySlopeMbPerHour: number | null;
@@ -168,10 +232,13 @@ const span = (pts: readonly Point[]) => (pts.length ? pts[pts.length - 1]!.t - p
 
 export function analyzeStability(input: StabilityInputs): StabilityFigures {
   const slope = (pts: readonly Point[]) => (pts.length >= 2 ? (linearSlope(pts) * 3600) / MB : null);
+  const growth = steadyGrowth(input.targetRss);
   const figures: StabilityFigures = {
-    memoryGrowthPercent: growthPercent(input.targetRss),
+    memoryGrowthPercent: growth?.percent ?? null,
+    memoryGrowthUpperPercent: growth ? growth.percent + growth.plusMinusPercent : null,
+    memoryGrowth: growth,
     memorySlopeMbPerHour: slope(input.targetRss),
-    generatorMemoryGrowthPercent: growthPercent(input.generatorRss),
+    generatorMemoryGrowthPercent: steadyGrowth(input.generatorRss)?.percent ?? null,
     generatorMemorySlopeMbPerHour: slope(input.generatorRss),
     throughputVariancePercent: throughputVariancePercent(input.throughput),
     p99DriftPercent: driftPercent(input.p99),

@@ -471,7 +471,9 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       startedAt: r.startedAt,
       acked: r.producer.acked,
     }));
-    const criteria = options.criteria ?? first.criteria.map(({ metric, op, value, unit, label, live, abortAfterSeconds }) => ({ metric, op, value, unit, label, live, abortAfterSeconds }));
+    const criteria = options.criteria ?? first.criteria.map(({ metric, op, value, unit, label, live, abortAfterSeconds, notApplicable }) => ({
+        metric, op, value, unit, label, live, abortAfterSeconds, ...(notApplicable !== undefined ? { notApplicable } : {}),
+      }));
     const out = (state === 'failed' ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error } : { ...base, state }) as LoadTestResult;
     out.criteria = evaluateCriteria(out, criteria);
     if (unjudged) {
