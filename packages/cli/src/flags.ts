@@ -1,5 +1,5 @@
 // The CLI's flags as data: parsed, validated and documented (help text and docs/cli.md) from this one table.
-import { LoadhouseError } from '@loadhouse/core';
+import { LoadhouseError, MAX_TIMEOUT_SECONDS } from '@loadhouse/core';
 
 export type FlagKind = 'number' | 'integer' | 'string' | 'boolean';
 
@@ -45,8 +45,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'http-target', kind: 'string', value: '<url>', group: 'target', description: 'HTTP base address of the target (/health, /ready, /metrics), e.g. http://host:8080' },
   { name: 'org', kind: 'string', value: '<id>', group: 'target', description: 'Organization id sent as x-organization-id' },
   { name: 'target-pid', kind: 'integer', value: '<pid>', min: 1, group: 'target', description: 'PID of a target on this machine, for its RSS and CPU (automatic for the embedded agent)' },
-  { name: 'connect-timeout', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'target', description: 'Seconds to wait for the target to accept a connection', default: 5 },
-  { name: 'ready-timeout', kind: 'number', value: '<seconds>', min: 0, group: 'target', description: 'Seconds to wait for /ready to answer 200 before the run', default: 30 },
+  { name: 'connect-timeout', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, max: MAX_TIMEOUT_SECONDS, group: 'target', description: 'Seconds to wait for the target to accept a connection', default: 5 },
+  { name: 'ready-timeout', kind: 'number', value: '<seconds>', min: 0, max: MAX_TIMEOUT_SECONDS, group: 'target', description: 'Seconds to wait for /ready to answer 200 before the run', default: 30 },
   { name: 'tls-ca', kind: 'string', value: '<file>', group: 'target', description: 'PEM CA file: connect with TLS' },
   { name: 'tls-cert', kind: 'string', value: '<file>', group: 'target', description: 'PEM client certificate for mutual TLS' },
   { name: 'tls-key', kind: 'string', value: '<file>', group: 'target', description: 'PEM client key for mutual TLS' },
@@ -75,7 +75,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 's3-bucket', kind: 'string', value: '<name>', group: 'plugins', description: 'Bucket the target writes segments to', default: 'streamhouse' },
   { name: 's3-prefix', kind: 'string', value: '<prefix>', group: 'plugins', description: 'Segment key prefix (default data/, or org-<id>/data/)' },
   { name: 's3-region', kind: 'string', value: '<region>', group: 'plugins', description: 'S3 region', default: 'us-east-1' },
-  { name: 's3-probe-interval', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'plugins', description: 'Seconds between S3 probes', default: 5 },
+  { name: 's3-probe-interval', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, max: MAX_TIMEOUT_SECONDS, group: 'plugins', description: 'Seconds between S3 probes', default: 5 },
   { name: 'agent-storage', kind: 'string', value: '<dir>', group: 'agent', description: 'Embedded agent: keep segments in this folder (default: a temporary one, removed after the run)' },
   { name: 'agent-s3-endpoint', kind: 'string', value: '<url>', group: 'agent', description: 'Embedded agent: store segments in this S3-compatible endpoint (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); the S3 probe follows it' },
   { name: 'agent-s3-bucket', kind: 'string', value: '<name>', group: 'agent', description: 'Embedded agent: bucket for --agent-s3-endpoint', default: 'streamhouse-data' },

@@ -8,6 +8,7 @@ export { definePlugin, SUPPORTED_PLUGIN_API_VERSIONS } from './plugins/plugin-ho
 export { evaluateCriteria, resolveMetric, isLiveByDefault } from './criteria.js';
 export { PLUGIN_API_VERSION, RESULT_SCHEMA_VERSION } from './types.js';
 export { MAX_REQUEST_BYTES } from './options.js';
+export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, longTimeout, longInterval } from './timers.js';
 
 // Record header (consumers verify integrity and end-to-end latency from it)
 export { RECORD_HEADER_SIZE, RECORD_HEADER_VERSION, RECORD_MAGIC, encodeRecordHeader, decodeRecordHeader, writeRecordHeader } from './record-header.js';

@@ -43,6 +43,7 @@ import { resultFileName, writeJsonAtomic } from './result/writer.js';
 import { SeriesBuffer } from './result/series-buffer.js';
 import { connectTarget, ensureTopic } from './target.js';
 import { createTelemetry, type RunTelemetry } from './telemetry.js';
+import { longInterval, longTimeout } from './timers.js';
 import type {
   ConsumeOptions,
   ConsumerGroup,
@@ -129,8 +130,8 @@ export class Run {
   private sampling: Promise<void> = Promise.resolve();
   private sampleTimer: NodeJS.Timeout | undefined;
   private sampleIndex = 0;
-  private warmupTimer: NodeJS.Timeout | undefined;
-  private checkpointTimer: NodeJS.Timeout | undefined;
+  private cancelWarmupTimer: (() => void) | undefined;
+  private cancelCheckpoints: (() => void) | undefined;
   private checkpointing: Promise<void> = Promise.resolve();
   private lastAckOrStart: number | undefined;
   private lingerMax = 0;
@@ -298,7 +299,7 @@ export class Run {
     this.telemetry = createTelemetry({ scenario: this.scenario.name, topic: this.topic });
     this.scheduleSample();
     if (this.opts.checkpointSeconds > 0 && this.resultPath) {
-      this.checkpointTimer = setInterval(() => {
+      this.cancelCheckpoints = longInterval(() => {
         this.checkpointing = this.checkpointing.then(() => this.writeCheckpoint());
       }, this.opts.checkpointSeconds * 1000);
     }
@@ -318,8 +319,8 @@ export class Run {
   private async finish(): Promise<LoadTestResult> {
     const ending = this.ending!;
     if (this.sampleTimer) clearTimeout(this.sampleTimer);
-    if (this.warmupTimer) clearTimeout(this.warmupTimer);
-    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.cancelWarmupTimer?.();
+    this.cancelCheckpoints?.();
     for (const w of this.waiters) w(undefined as unknown as Sample);
     await this.producers?.stopAll().catch((err: unknown) => this.logger.error(`stopping producers: ${(err as Error).message}`));
     await this.consumers?.stopAll().catch((err: unknown) => this.logger.error(`stopping consumers: ${(err as Error).message}`));
@@ -640,7 +641,7 @@ export class Run {
       this.warmupEndEpoch = t + this.opts.warmupSeconds * 1000;
       this.lastAckOrStart = t;
       if (this.opts.warmupSeconds > 0) {
-        this.warmupTimer = setTimeout(() => {
+        this.cancelWarmupTimer = longTimeout(() => {
           if (!this.ending) void this.sample('cut');
         }, this.opts.warmupSeconds * 1000);
       }
@@ -712,10 +713,10 @@ export class Run {
       }
       return new Promise<boolean>((resolve) => {
         const onAbort = () => {
-          clearTimeout(timer);
+          cancel();
           resolve(false);
         };
-        const timer = setTimeout(() => {
+        const cancel = longTimeout(() => {
           this.abort.signal.removeEventListener('abort', onAbort);
           resolve(true);
         }, condition * 1000);
@@ -730,10 +731,10 @@ export class Run {
       return Promise.reject(new LoadhouseError('LH_INVALID_OPTION', `waitFor(predicate, { timeoutSeconds }): timeoutSeconds must be a number >= 0, got ${String(t)}`));
     }
     return new Promise<boolean>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      let cancel: (() => void) | undefined;
       const done = (value: boolean | Error) => {
         this.waiters.delete(waiter);
-        if (timer) clearTimeout(timer);
+        cancel?.();
         if (value instanceof Error) reject(value);
         else resolve(value);
       };
@@ -746,7 +747,7 @@ export class Run {
         }
       };
       this.waiters.add(waiter);
-      if (t !== undefined) timer = setTimeout(() => done(false), t * 1000);
+      if (t !== undefined) cancel = longTimeout(() => done(false), t * 1000);
     });
   }
 

@@ -1,0 +1,77 @@
+// Verdicts that must be true of the whole run: long durations do not end a run at once, data loss fails
+// it, outages are named as such, and a stalled generator is flagged. Real agent, real sockets.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startAgent } from '@loadhouse/agent';
+import { createLoadTest, type LoadTestResult } from '@loadhouse/core';
+import { stability } from '@loadhouse/scenarios';
+import { main } from './main.js';
+import { captureIo } from './test-io.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'lh-verdicts-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function onlyResult(dir: string): LoadTestResult {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  expect(files).toHaveLength(1);
+  return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoadTestResult;
+}
+
+describe('durations longer than a timer can hold', () => {
+  it('a 30-day stability run is still running after 3 s; stopped, it is partial, not completed', async () => {
+    const agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+    try {
+      const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1 });
+      // Stopped after three windows of acknowledged load: an overflowing timer ends the run within the first.
+      let loadedWindows = 0;
+      test.on('sample', (s) => {
+        if (s.producer.acked > 0 && ++loadedWindows === 3) test.stop('the test has seen enough');
+      });
+      const result = await test.run(stability({ durationSeconds: 30 * 86400, targetRate: 200, partitions: 1 }));
+      expect(loadedWindows).toBeGreaterThanOrEqual(3);
+      expect(result.endReason, result.endMessage).toBe('stopped');
+      expect(result.state).toBe('aborted');
+      expect(result.partial).toBe(true);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('refuses a connect timeout no timer can hold with a coded error, exit 2, before any load', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    const code = await main(['run', 'high-throughput', '--duration', '2', '--target-rate', '100', '--partitions', '1', '--connect-timeout', '3000000', '--results-dir', dir], io);
+    expect(code, io.err).toBe(2);
+    expect(io.err).toMatch(/LH_INVALID_OPTION/);
+    expect(io.err).toMatch(/connect-timeout/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.json'))).toHaveLength(0);
+  });
+});
+
+describe('data loss fails the run', () => {
+  it('consumer-lag with a dropping agent exits 1 with the integrity criterion failed in the table', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    const code = await main(
+      ['run', 'consumer-lag', '--produce-rate', '2000', '--consume-rate', '1000', '--duration', '4', '--partitions', '1', '--agent-drop-every', '1000', '--results-dir', dir],
+      io,
+    );
+    const result = onlyResult(dir);
+    expect(result.integrity.dataLoss, io.err).toBe(true);
+    const missing = result.criteria.find((c) => c.metric === 'integrity.missing');
+    expect(missing?.passed).toBe(false);
+    expect(missing!.measured).toBeGreaterThan(0);
+    expect(result.criteria.find((c) => c.metric === 'integrity.duplicates')?.passed).toBe(true);
+    expect(io.out).toMatch(/❌ No records lost/);
+    expect(code, io.out + io.err).toBe(1);
+  });
+});
