@@ -67,7 +67,7 @@ describe('data loss fails the run', () => {
     );
     const result = onlyResult(dir);
     expect(result.integrity.dataLoss, io.err).toBe(true);
-    const missing = result.criteria.find((c) => c.metric === 'integrity.missing');
+    const missing = result.criteria.find((c) => c.metric === 'integrity.lost');
     expect(missing?.passed).toBe(false);
     expect(missing!.measured).toBeGreaterThan(0);
     expect(result.criteria.find((c) => c.metric === 'integrity.duplicates')?.passed).toBe(true);

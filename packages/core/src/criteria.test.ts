@@ -204,3 +204,20 @@ describe('derived criteria metrics', () => {
     expect(resolveMetric({ metrics: {}, resources: {} }, 'target.memoryBytes')).toBeNull();
   });
 });
+
+describe('integrity.lost', () => {
+  const lost = (integrity: Record<string, unknown>) => evaluateCriteria({ integrity }, [{ metric: 'integrity.lost', op: '==', value: 0 }])[0]!;
+
+  it('counts missing records failed batches do not explain, once consumers read to the end', () => {
+    expect(lost({ checked: true, missing: 7, expectedMissing: 2, dataLoss: true })).toMatchObject({ measured: 5, passed: false });
+    expect(lost({ checked: true, missing: 2, expectedMissing: 2, dataLoss: false })).toMatchObject({ measured: 0, passed: true });
+    expect(lost({ checked: true, missing: 0, expectedMissing: 0, dataLoss: false })).toMatchObject({ measured: 0, passed: true });
+  });
+
+  it('is unknown, never a pass, when gaps remain but consumers stopped with lag, or nothing was checked', () => {
+    const unknown = lost({ checked: true, missing: 3, expectedMissing: 0, dataLoss: false });
+    expect(unknown).toMatchObject({ measured: null, passed: false });
+    expect(unknown.note).toMatch(/did not read every partition to its end/);
+    expect(lost({ checked: false, missing: 0 })).toMatchObject({ measured: null, passed: false });
+  });
+});

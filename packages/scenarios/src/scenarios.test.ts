@@ -93,7 +93,10 @@ describe('the plan scenarios against the reference agent', () => {
       'resources.memoryGrowthPercent',
       'resources.throughputVariancePercent',
       'producer.errorRatePercent',
+      'integrity.lost',
+      'integrity.duplicates',
     ]);
+    expect(result.criteria.find((c) => c.metric === 'integrity.lost')).toMatchObject({ measured: 0, passed: true });
     expect(result.resources).toMatchObject({
       memoryGrowthPercent: expect.any(Number),
       throughputVariancePercent: expect.any(Number),

@@ -1,6 +1,7 @@
 // Scenario 4 of the plan: a long steady produce-and-consume run judged on crashes, memory growth,
 // throughput variance and error rate. The result file is checkpointed so a run that dies keeps its data.
 import type { Criterion, Scenario } from '@loadhouse/core';
+import { integrityCriteria } from './integrity.js';
 import type { ProducerTuning } from './tuning.js';
 import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
@@ -32,6 +33,7 @@ export function stability(options: StabilityOptions): Scenario {
     { metric: 'resources.memoryGrowthPercent', op: '<', value: o.memoryGrowthPercent, unit: '%', label: `Memory growth < ${o.memoryGrowthPercent}%` },
     { metric: 'resources.throughputVariancePercent', op: '<', value: o.throughputVariancePercent, unit: '%', label: `Throughput variance < ${o.throughputVariancePercent}%` },
     { metric: 'producer.errorRatePercent', op: '<', value: o.errorRatePercent, unit: '%', label: `Error rate < ${o.errorRatePercent}%` },
+    ...(consumers > 0 ? integrityCriteria({ ordered: o.maxInFlight === 1 }) : []),
   ];
 
   return {
