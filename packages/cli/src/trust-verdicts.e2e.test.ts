@@ -75,3 +75,25 @@ describe('data loss fails the run', () => {
     expect(code, io.out + io.err).toBe(1);
   });
 });
+
+describe('target outages', () => {
+  it('a 4 s stall of the target is an outage: named in the summary, rate criterion failed, generator not blamed', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    // Latency is not what this test judges: its bound is wide so only the outage can fail the run.
+    const code = await main(
+      ['run', 'high-throughput', '--duration', '12', '--target-rate', '1000', '--partitions', '1', '--p99-ms', '600000', '--agent-stall', '2-6', '--results-dir', dir],
+      io,
+    );
+    const result = onlyResult(dir);
+    expect(result.producer.acked, io.err).toBeGreaterThan(0);
+    expect(result.outages?.windows).toBeGreaterThanOrEqual(1);
+    expect(result.series.some((s) => s.outage)).toBe(true);
+    const rate = result.criteria.find((c) => c.metric === 'producer.rateErrorPercent')!;
+    expect(rate.passed).toBe(false);
+    expect(rate.note).toMatch(/outage/);
+    expect(result.generator.warnings.join('\n')).not.toMatch(/target was fast/);
+    expect(io.out).toMatch(/Target outage: no record acknowledged/);
+    expect(code, io.out + io.err).toBe(1);
+  });
+});

@@ -58,6 +58,7 @@ export type {
   ConsumerTotals,
   IntegrityExample,
   IntegrityReport,
+  OutageReport,
   PhaseResult,
   ResultBase,
   LoadTestResult,

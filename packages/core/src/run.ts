@@ -16,7 +16,8 @@ import {
   producerTotals,
   type PhaseAccumulator,
 } from './metrics/aggregator.js';
-import { GeneratorMonitor, saturationReasons } from './metrics/generator-monitor.js';
+import { GeneratorMonitor, SATURATION_LOOP_DELAY_MS, saturationReasons } from './metrics/generator-monitor.js';
+import { isOutageWindow, OutageLog } from './metrics/outages.js';
 import { analyzeStability } from './monitor/analysis.js';
 import { ProcessMonitor } from './monitor/process-stats.js';
 import { initHistograms } from './metrics/histogram.js';
@@ -137,6 +138,11 @@ export class Run {
   private lingerMax = 0;
   private latest: Sample | undefined;
   private readonly waiters = new Set<(s: Sample) => void>();
+  /** When the first load started (warm-up included): an outage needs the load running for the whole window. */
+  private loadStartEpoch: number | undefined;
+  private readonly outages = new OutageLog();
+  /** Since an outage window, until a window is on schedule again: the producers' lateness is the target's. */
+  private catchingUp = false;
   private saturatedWindows = 0;
   private totalWindows = 0;
   /** Saturation reasons by kind (numbers stripped): the worst example seen and how many windows had it. */
@@ -309,7 +315,7 @@ export class Run {
     if (this.ending || !this.resultPath) return;
     try {
       const result = this.buildResult({ state: 'aborted', endReason: 'checkpoint', message: 'Checkpoint written while the run was going on.' }, true);
-      result.criteria = evaluateCriteria(result, this.criteria);
+      result.criteria = this.live.judgeOutages(evaluateCriteria(result, this.criteria));
       await writeJsonAtomic(this.resultPath, result);
     } catch (err) {
       this.logger.warn(`could not write the checkpoint ${this.resultPath}: ${(err as Error).message}`);
@@ -331,7 +337,7 @@ export class Run {
     this.monitor.stop();
     this.finalMetrics = await this.metricSources.summarize(Math.min(2000, this.opts.intervalMs));
     const result = this.buildResult(ending, ending.state !== 'completed');
-    result.criteria = evaluateCriteria(result, this.criteria);
+    result.criteria = this.live.judgeOutages(evaluateCriteria(result, this.criteria));
     for (const outcome of result.criteria) {
       this.bus.emit('criterion', { ...outcome, live: false, elapsedSeconds: result.durationSeconds });
     }
@@ -380,7 +386,8 @@ export class Run {
 
   private async takeSample(kind: 'interval' | 'cut' | 'final'): Promise<void> {
     const interval = this.opts.intervalMs;
-    const collect = this.workerPool ? this.workerPool.collect(kind === 'final' ? 5000 : Math.min(500, interval / 2)) : Promise.resolve();
+    const collectMs = kind === 'final' ? 5000 : Math.min(500, interval / 2);
+    const collect = this.workerPool ? this.workerPool.collect(collectMs) : Promise.resolve();
     const sources =
       kind === 'interval' && this.metricSources.size > 0
         ? this.metricSources.collect(Math.min(1000, interval / 2))
@@ -398,8 +405,16 @@ export class Run {
     if (kind !== 'interval' && !active && seconds < 0.25) return; // an empty sliver at a phase boundary
     const main = this.monitor.window();
     const warmup = this.opts.warmupSeconds > 0 && (this.warmupEndEpoch === undefined || t <= this.warmupEndEpoch + 1);
+    const loadRunning = this.loadStartEpoch !== undefined && this.loadStartEpoch <= windowStart;
+    const outage = !warmup && isOutageWindow(producer, { seconds, intervalMs: interval, loadRunning });
+    const lag = producer.latency.scheduleLag;
+    const onSchedule = lag.count > 0 && lag.p99 <= this.lingerMax + SATURATION_LOOP_DELAY_MS;
+    this.catchingUp = outage || (this.catchingUp && !onSchedule);
     const reasons = saturationReasons({
       mainLoopDelayP99Ms: main.mainLoopDelayP99Ms,
+      mainLoopDelayMaxMs: main.mainLoopDelayMaxMs,
+      window: kind === 'interval' ? { seconds, intervalMs: interval, collectMs } : undefined,
+      catchingUp: this.catchingUp,
       workerLoopDelayMaxMs: health.workerLoopDelayMaxMs,
       workerUtilizationMax: health.workerUtilizationMax,
       cpuPercent: main.cpuPercent,
@@ -408,7 +423,7 @@ export class Run {
       lingerMs: this.lingerMax,
     });
     const generator: GeneratorHealth = {
-      eventLoopDelayMs: { main: main.mainLoopDelayP99Ms, workersMax: round3(health.workerLoopDelayMaxMs) },
+      eventLoopDelayMs: { main: main.mainLoopDelayP99Ms, workersMax: round3(health.workerLoopDelayMaxMs), mainMax: main.mainLoopDelayMaxMs },
       workerUtilizationMax: round3(health.workerUtilizationMax),
       workers: this.workerPool?.aliveCount ?? 0,
       cpuPercent: main.cpuPercent,
@@ -434,6 +449,11 @@ export class Run {
       metrics,
       totals: { scheduled: m.scheduled, sent: m.sent, acked: m.acked, failed: m.failed, dropped: m.dropped, consumed: cm.consumed },
     };
+    if (outage) {
+      sample.outage = true;
+      this.outages.add(round3((windowStart - this.startEpoch) / 1000), sample.elapsedSeconds);
+      this.live.noteOutage(sample);
+    }
     if (this.aggregator.hasConsumers) {
       const i = this.aggregator.integritySums();
       sample.integrity = { checked: true, missing: i.missing, duplicates: i.duplicates, reordered: i.reordered };
@@ -640,6 +660,7 @@ export class Run {
       const t = now();
       this.warmupEndEpoch = t + this.opts.warmupSeconds * 1000;
       this.lastAckOrStart = t;
+      this.loadStartEpoch = t;
       if (this.opts.warmupSeconds > 0) {
         this.cancelWarmupTimer = longTimeout(() => {
           if (!this.ending) void this.sample('cut');
@@ -871,6 +892,7 @@ export class Run {
         maxCpuPercent: this.maxCpu,
       },
       errors: [...this.errors],
+      outages: this.outages.report(),
     };
     base.resources = this.resources(base);
     if (this.opts.runId !== undefined) base.runId = this.opts.runId;
