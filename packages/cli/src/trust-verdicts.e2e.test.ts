@@ -97,3 +97,37 @@ describe('target outages', () => {
     expect(code, io.out + io.err).toBe(1);
   });
 });
+
+describe('generator stalls', () => {
+  it('a listener blocking the main thread for 2 s flags the window it stretched, though the p99 does not move', async () => {
+    const agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+    try {
+      const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1 });
+      let blocked = false;
+      test.on('sample', (s) => {
+        if (blocked || s.producer.acked === 0) return;
+        blocked = true;
+        const until = Date.now() + 2000;
+        while (Date.now() < until) {
+          // a plugin doing synchronous work on the main thread
+        }
+      });
+      const result = await test.run({
+        name: 'steady',
+        criteria: [],
+        async run(c) {
+          const p = await c.produce({ rate: 200, partitions: 1 });
+          await c.waitFor(5);
+          await p.stop();
+        },
+      });
+      expect(blocked).toBe(true);
+      const stalled = result.series.filter((s) => s.generator.reasons.some((r) => /stalled|held up/.test(r)));
+      expect(stalled.length, JSON.stringify(result.series.map((s) => [s.intervalSeconds, s.generator.reasons]))).toBeGreaterThanOrEqual(1);
+      expect(stalled.every((s) => s.generator.saturated)).toBe(true);
+      expect(result.generator.warnings.join('\n'), JSON.stringify(result.series.map((s) => [s.intervalSeconds, s.generator]))).toMatch(/the main thread stalled: one event-loop delay of \d+ ms/);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
