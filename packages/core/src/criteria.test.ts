@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCriteria, LiveCriteria, resolveMetric } from './criteria.js';
+import { isOutageWindow, OutageLog } from './metrics/outages.js';
 import { emptyConsumerStats } from './result/empty.js';
-import type { LatencySummary, Sample } from './types.js';
+import type { Criterion, LatencySummary, Sample } from './types.js';
 
 const lat = (p99: number, count = 100): LatencySummary => ({ p50: p99 / 2, p95: p99 * 0.9, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 2, count });
 
@@ -219,5 +220,37 @@ describe('integrity.lost', () => {
     expect(unknown).toMatchObject({ measured: null, passed: false });
     expect(unknown.note).toMatch(/did not read every partition to its end/);
     expect(lost({ checked: false, missing: 0 })).toMatchObject({ measured: null, passed: false });
+  });
+});
+
+describe('target-outage windows', () => {
+  it('fail a windowed rate or error criterion the whole-run figure passes, and leave others alone', () => {
+    const criteria: Criterion[] = [
+      { metric: 'producer.rateErrorPercent', op: '<=', value: 5, live: false },
+      { metric: 'producer.latency.p99', op: '<', value: 100 },
+      { metric: 'target.memoryBytes', op: '<', value: 1e9 },
+    ];
+    const live = new LiveCriteria(() => criteria);
+    live.noteOutage(sample({ msgsPerSec: 0, targetRate: 1000, elapsed: 9 }));
+    const whole = evaluateCriteria({ producer: { rateErrorPercent: 0.1, targetRate: 1000, latency: { response: lat(10) } }, metrics: { 'target.memoryBytes': 1 } }, criteria);
+    expect(whole.every((o) => o.passed)).toBe(true);
+    const judged = live.judgeOutages(whole);
+    expect(judged[0]).toMatchObject({ passed: false, measured: 0.1 });
+    expect(judged[0]!.note).toMatch(/violated in 1 target-outage window .*100 in the window ending at 9 s/);
+    expect(judged.slice(1).every((o) => o.passed && o.note === undefined)).toBe(true);
+  });
+
+  it('a window is an outage when records were due, none was acked, and the load ran the whole window', () => {
+    const w = { seconds: 1, intervalMs: 1000, loadRunning: true };
+    expect(isOutageWindow({ scheduled: 1000, acked: 0 }, w)).toBe(true);
+    expect(isOutageWindow({ scheduled: 1000, acked: 1 }, w)).toBe(false);
+    expect(isOutageWindow({ scheduled: 0, acked: 0 }, w)).toBe(false);
+    expect(isOutageWindow({ scheduled: 1000, acked: 0 }, { ...w, loadRunning: false })).toBe(false);
+    expect(isOutageWindow({ scheduled: 10, acked: 0 }, { ...w, seconds: 0.2 })).toBe(false);
+    const log = new OutageLog();
+    log.add(2, 3);
+    log.add(3, 4);
+    log.add(7, 8);
+    expect(log.report()).toEqual({ windows: 3, seconds: 3, spans: [{ fromSeconds: 2, toSeconds: 4 }, { fromSeconds: 7, toSeconds: 8 }] });
   });
 });
