@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startAgent } from '@loadhouse/agent';
-import { createLoadTest, type LoadTestResult } from '@loadhouse/core';
+import { createLoadTest, StreamHouseClient, type LoadTestResult } from '@loadhouse/core';
 import { stability } from '@loadhouse/scenarios';
 import { main } from './main.js';
+import { formatSummary } from './summary.js';
 import { captureIo } from './test-io.js';
 
 const dirs: string[] = [];
@@ -95,6 +96,46 @@ describe('target outages', () => {
     expect(result.generator.warnings.join('\n')).not.toMatch(/target was fast/);
     expect(io.out).toMatch(/Target outage: no record acknowledged/);
     expect(code, io.out + io.err).toBe(1);
+  });
+});
+
+describe('target outages (NOT_FOUND)', () => {
+  it('a target that lost its topic answers NOT_FOUND for 3 s: an outage in the result and the summary', async () => {
+    const agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+    const admin = new StreamHouseClient(agent.grpcAddress);
+    try {
+      const topic = 'verdicts-not-found';
+      const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1, topic });
+      let loaded = 0;
+      let gone: Promise<unknown> | undefined;
+      test.on('sample', (s) => {
+        // Like a restart with fresh data: the topic disappears, then comes back empty 3 s later.
+        if (s.producer.acked > 0 && ++loaded === 2) {
+          gone = admin
+            .call('DeleteTopic', { name: topic })
+            .then(() => new Promise((r) => setTimeout(r, 3000)))
+            .then(() => admin.call('CreateTopic', { name: topic, partitionCount: 1 }));
+        }
+      });
+      const result = await test.run({
+        name: 'steady',
+        criteria: [{ metric: 'producer.rateErrorPercent', op: '<=', value: 100 }],
+        async run(c) {
+          const p = await c.produce({ rate: 300, partitions: 1 });
+          await c.waitFor(() => gone !== undefined, { timeoutSeconds: 20 });
+          await gone;
+          await c.waitFor(3);
+          await p.stop();
+        },
+      });
+      expect(result.producer.errorsByCode.NOT_FOUND, JSON.stringify(result.errors)).toBeGreaterThan(0);
+      expect(result.outages!.windows).toBeGreaterThanOrEqual(1);
+      expect(result.series.filter((s) => s.outage).every((s) => s.producer.acked === 0 && s.producer.scheduled > 0)).toBe(true);
+      expect(formatSummary(result)).toMatch(/Target outage: no record acknowledged while records were due for [\d.]+ s/);
+    } finally {
+      admin.close();
+      await agent.stop();
+    }
   });
 });
 
