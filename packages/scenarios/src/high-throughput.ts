@@ -1,6 +1,6 @@
 // Scenario 1 of the plan: one sustained produce rate, judged on rate accuracy, P99, errors and target memory.
 import type { Criterion, Scenario } from '@loadhouse/core';
-import { integrityCriteria } from './integrity.js';
+import { integrityCriteria, readToEnd } from './integrity.js';
 import type { ProducerTuning } from './tuning.js';
 import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
@@ -80,7 +80,10 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
         });
         await c.waitFor(o.durationSeconds);
         await producers.stop();
-        await consumers?.stop();
+        if (consumers) {
+          await readToEnd(c);
+          await consumers.stop();
+        }
       });
     },
   };

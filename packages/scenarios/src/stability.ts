@@ -1,7 +1,7 @@
 // Scenario 4 of the plan: a long steady produce-and-consume run judged on crashes, memory growth,
 // throughput variance and error rate. The result file is checkpointed so a run that dies keeps its data.
 import type { Criterion, Scenario } from '@loadhouse/core';
-import { integrityCriteria } from './integrity.js';
+import { integrityCriteria, readToEnd } from './integrity.js';
 import type { ProducerTuning } from './tuning.js';
 import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
@@ -55,7 +55,10 @@ export function stability(options: StabilityOptions): Scenario {
         });
         await c.waitFor(o.durationSeconds);
         await producers.stop();
-        await readers?.stop();
+        if (readers) {
+          await readToEnd(c);
+          await readers.stop();
+        }
       });
     },
   };
