@@ -28,7 +28,7 @@ function onlyResult(dir: string): LoadTestResult {
 }
 
 describe('durations longer than a timer can hold', () => {
-  it('a 30-day stability run is still running after 3 s; stopped, it is partial, not completed', async () => {
+  it('a 30-day stability run is still running after three windows of load; stopped, it is partial, not completed', async () => {
     const agent = await startAgent({ grpcPort: 0, httpPort: 0 });
     try {
       const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1 });
@@ -63,7 +63,8 @@ describe('data loss fails the run', () => {
     const dir = tempDir();
     const io = captureIo();
     const code = await main(
-      ['run', 'consumer-lag', '--produce-rate', '2000', '--consume-rate', '1000', '--duration', '4', '--partitions', '1', '--agent-drop-every', '1000', '--results-dir', dir],
+      // 3 s at 1000 msgs/s loses 6 records; the catch-up has 6 s to read the 1500 left, so loss is judged.
+      ['run', 'consumer-lag', '--produce-rate', '1000', '--consume-rate', '500', '--duration', '6', '--partitions', '1', '--agent-drop-every', '500', '--results-dir', dir],
       io,
     );
     const result = onlyResult(dir);
@@ -93,7 +94,10 @@ describe('target outages', () => {
     const rate = result.criteria.find((c) => c.metric === 'producer.rateErrorPercent')!;
     expect(rate.passed).toBe(false);
     expect(rate.note).toMatch(/outage/);
-    expect(result.generator.warnings.join('\n')).not.toMatch(/target was fast/);
+    // The outage windows and the catch-up right after them are the target's doing, not the generator's.
+    const last = result.series.findLastIndex((s) => s.outage);
+    const suspects = result.series.slice(0, last + 2).filter((s, i) => s.outage || i === last + 1);
+    expect(suspects.flatMap((s) => s.generator.reasons).join('\n')).not.toMatch(/fell behind schedule/);
     expect(io.out).toMatch(/Target outage: no record acknowledged/);
     expect(code, io.out + io.err).toBe(1);
   });
@@ -108,13 +112,25 @@ describe('target outages (NOT_FOUND)', () => {
       const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1, topic });
       let loaded = 0;
       let gone: Promise<unknown> | undefined;
+      // The agent may still be deleting the old topic (UNAVAILABLE): try again.
+      const recreate = async (): Promise<void> => {
+        for (let i = 0; ; i++) {
+          try {
+            await admin.call('CreateTopic', { name: topic, partitionCount: 1 });
+            return;
+          } catch (err) {
+            if (i >= 20) throw err;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
+      };
       test.on('sample', (s) => {
         // Like a restart with fresh data: the topic disappears, then comes back empty 3 s later.
         if (s.producer.acked > 0 && ++loaded === 2) {
           gone = admin
             .call('DeleteTopic', { name: topic })
             .then(() => new Promise((r) => setTimeout(r, 3000)))
-            .then(() => admin.call('CreateTopic', { name: topic, partitionCount: 1 }));
+            .then(() => recreate());
         }
       });
       const result = await test.run({
