@@ -75,7 +75,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 's3-bucket', kind: 'string', value: '<name>', group: 'plugins', description: 'Bucket the target writes segments to', default: 'streamhouse' },
   { name: 's3-prefix', kind: 'string', value: '<prefix>', group: 'plugins', description: 'Segment key prefix (default data/, or org-<id>/data/)' },
   { name: 's3-region', kind: 'string', value: '<region>', group: 'plugins', description: 'S3 region', default: 'us-east-1' },
-  { name: 's3-probe-interval', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, max: MAX_TIMEOUT_SECONDS, group: 'plugins', description: 'Seconds between S3 probes', default: 5 },
+  { name: 's3-probe-interval', kind: 'number', value: '<seconds>', min: 0, exclusiveMin: true, group: 'plugins', description: 'Seconds between S3 probes', default: 5 },
   { name: 'agent-storage', kind: 'string', value: '<dir>', group: 'agent', description: 'Embedded agent: keep segments in this folder (default: a temporary one, removed after the run)' },
   { name: 'agent-s3-endpoint', kind: 'string', value: '<url>', group: 'agent', description: 'Embedded agent: store segments in this S3-compatible endpoint (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); the S3 probe follows it' },
   { name: 'agent-s3-bucket', kind: 'string', value: '<name>', group: 'agent', description: 'Embedded agent: bucket for --agent-s3-endpoint', default: 'streamhouse-data' },
