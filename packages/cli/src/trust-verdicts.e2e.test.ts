@@ -50,7 +50,10 @@ describe('durations longer than a timer can hold', () => {
   it('refuses a connect timeout no timer can hold with a coded error, exit 2, before any load', async () => {
     const dir = tempDir();
     const io = captureIo();
-    const code = await main(['run', 'high-throughput', '--duration', '2', '--target-rate', '100', '--partitions', '1', '--connect-timeout', '3000000', '--results-dir', dir], io);
+    const code = await main(
+      ['run', 'high-throughput', '--duration', '2', '--target-rate', '100', '--partitions', '1', '--connect-timeout', '3000000', '--results-dir', dir],
+      io,
+    );
     expect(code, io.err).toBe(2);
     expect(io.err).toMatch(/LH_INVALID_OPTION/);
     expect(io.err).toMatch(/connect-timeout/);
@@ -64,7 +67,8 @@ describe('data loss fails the run', () => {
     const io = captureIo();
     const code = await main(
       // 3 s at 1000 msgs/s loses 6 records; the catch-up has 6 s to read the 1500 left, so loss is judged.
-      ['run', 'consumer-lag', '--produce-rate', '1000', '--consume-rate', '500', '--duration', '6', '--partitions', '1', '--agent-drop-every', '500', '--results-dir', dir],
+      ['run', 'consumer-lag', '--produce-rate', '1000', '--consume-rate', '500', '--duration', '6', '--partitions', '1',
+        '--agent-drop-every', '500', '--results-dir', dir],
       io,
     );
     const result = onlyResult(dir);
@@ -84,7 +88,8 @@ describe('target outages', () => {
     const io = captureIo();
     // Latency is not what this test judges: its bound is wide so only the outage can fail the run.
     const code = await main(
-      ['run', 'high-throughput', '--duration', '12', '--target-rate', '1000', '--partitions', '1', '--p99-ms', '600000', '--agent-stall', '2-6', '--results-dir', dir],
+      ['run', 'high-throughput', '--duration', '12', '--target-rate', '1000', '--partitions', '1', '--p99-ms', '600000',
+        '--agent-stall', '2-6', '--results-dir', dir],
       io,
     );
     const result = onlyResult(dir);
@@ -182,7 +187,8 @@ describe('generator stalls', () => {
       const stalled = result.series.filter((s) => s.generator.reasons.some((r) => /stalled|held up/.test(r)));
       expect(stalled.length, JSON.stringify(result.series.map((s) => [s.intervalSeconds, s.generator.reasons]))).toBeGreaterThanOrEqual(1);
       expect(stalled.every((s) => s.generator.saturated)).toBe(true);
-      expect(result.generator.warnings.join('\n'), JSON.stringify(result.series.map((s) => [s.intervalSeconds, s.generator]))).toMatch(/the main thread stalled: one event-loop delay of \d+ ms/);
+      const seen = JSON.stringify(result.series.map((s) => [s.intervalSeconds, s.generator]));
+      expect(result.generator.warnings.join('\n'), seen).toMatch(/the main thread stalled: one event-loop delay of \d+ ms/);
     } finally {
       await agent.stop();
     }

@@ -232,7 +232,8 @@ describe('target-outage windows', () => {
     ];
     const live = new LiveCriteria(() => criteria);
     live.noteOutage(sample({ msgsPerSec: 0, targetRate: 1000, elapsed: 9 }));
-    const whole = evaluateCriteria({ producer: { rateErrorPercent: 0.1, targetRate: 1000, latency: { response: lat(10) } }, metrics: { 'target.memoryBytes': 1 } }, criteria);
+    const result = { producer: { rateErrorPercent: 0.1, targetRate: 1000, latency: { response: lat(10) } }, metrics: { 'target.memoryBytes': 1 } };
+    const whole = evaluateCriteria(result, criteria);
     expect(whole.every((o) => o.passed)).toBe(true);
     const judged = live.judgeOutages(whole);
     expect(judged[0]).toMatchObject({ passed: false, measured: 0.1 });

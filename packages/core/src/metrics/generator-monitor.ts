@@ -136,7 +136,8 @@ export function saturationReasons(s: SaturationInput): string[] {
   }
   const w = s.window;
   if (w && w.seconds * 1000 > STALL_WINDOW_FACTOR * w.intervalMs + w.collectMs) {
-    reasons.push(`the window lasted ${w.seconds.toFixed(1)} s for a ${(w.intervalMs / 1000).toFixed(1)} s interval: the main thread was held up`);
+    const interval = (w.intervalMs / 1000).toFixed(1);
+    reasons.push(`the window lasted ${w.seconds.toFixed(1)} s for a ${interval} s interval: the main thread was held up`);
   }
   if (s.workerLoopDelayMaxMs > SATURATION_LOOP_DELAY_MS) {
     reasons.push(`worker event-loop delay p99 ${s.workerLoopDelayMaxMs.toFixed(1)} ms > ${SATURATION_LOOP_DELAY_MS} ms`);

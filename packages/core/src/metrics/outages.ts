@@ -11,7 +11,10 @@ const MAX_SPANS = 100;
  * Whether a window is an outage: records were due, none was acknowledged, the load was already running when
  * the window began (a first ack still in flight is no outage), and the window is not a sliver at a phase cut.
  */
-export function isOutageWindow(p: Pick<ProducerStats, 'scheduled' | 'acked'>, w: { seconds: number; intervalMs: number; loadRunning: boolean }): boolean {
+export function isOutageWindow(
+  p: Pick<ProducerStats, 'scheduled' | 'acked'>,
+  w: { seconds: number; intervalMs: number; loadRunning: boolean },
+): boolean {
   return w.loadRunning && p.scheduled > 0 && p.acked === 0 && w.seconds * 1000 >= w.intervalMs / 2;
 }
 
