@@ -108,6 +108,21 @@ describe('target outages', () => {
   });
 });
 
+describe('a slow target is not an outage', () => {
+  it('1.5 s per produce call: a slow first answer and acks in bursts are no outage', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    await main(
+      ['run', 'high-throughput', '--duration', '5', '--target-rate', '200', '--partitions', '1', '--agent-produce-latency-ms', '1500', '--results-dir', dir],
+      io,
+    );
+    const result = onlyResult(dir);
+    expect(result.producer.acked, io.err).toBeGreaterThan(0);
+    expect(result.outages).toEqual({ windows: 0, seconds: 0, spans: [] });
+    expect(io.out).not.toMatch(/Target outage/);
+  });
+});
+
 describe('target outages (NOT_FOUND)', () => {
   it('a target that lost its topic answers NOT_FOUND for 3 s: an outage in the result and the summary', async () => {
     const agent = await startAgent({ grpcPort: 0, httpPort: 0 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCriteria, LiveCriteria, resolveMetric } from './criteria.js';
-import { isOutageWindow, OutageLog } from './metrics/outages.js';
+import { OutageDetector, OutageLog } from './metrics/outages.js';
 import { emptyConsumerStats } from './result/empty.js';
 import type { Criterion, LatencySummary, Sample } from './types.js';
 
@@ -241,13 +241,24 @@ describe('target-outage windows', () => {
     expect(judged.slice(1).every((o) => o.passed && o.note === undefined)).toBe(true);
   });
 
-  it('a window is an outage when records were due, none was acked, and the load ran the whole window', () => {
-    const w = { seconds: 1, intervalMs: 1000, loadRunning: true };
-    expect(isOutageWindow({ scheduled: 1000, acked: 0 }, w)).toBe(true);
-    expect(isOutageWindow({ scheduled: 1000, acked: 1 }, w)).toBe(false);
-    expect(isOutageWindow({ scheduled: 0, acked: 0 }, w)).toBe(false);
-    expect(isOutageWindow({ scheduled: 1000, acked: 0 }, { ...w, loadRunning: false })).toBe(false);
-    expect(isOutageWindow({ scheduled: 10, acked: 0 }, { ...w, seconds: 0.2 })).toBe(false);
+  it('a window is an outage when records were due, none was acked, and the silence is longer than the answers explain', () => {
+    const win = (scheduled: number, acked: number, serviceP99 = 5) =>
+      ({ scheduled, acked, latency: { response: lat(serviceP99), service: lat(serviceP99, serviceP99), scheduleLag: lat(1) } });
+    const fast = new OutageDetector();
+    fast.loadStarted(0);
+    // Before the first ack: a slow start, not an outage.
+    expect(fast.window({ producer: win(100, 0), start: 0, end: 1000, intervalMs: 1000 })).toBe(false);
+    expect(fast.window({ producer: win(100, 100), start: 1000, end: 2000, intervalMs: 1000 })).toBe(false);
+    expect(fast.window({ producer: win(100, 0), start: 2000, end: 3000, intervalMs: 1000 })).toBe(true);
+    expect(fast.window({ producer: win(0, 0), start: 3000, end: 4000, intervalMs: 1000 })).toBe(false); // nothing due
+    expect(fast.window({ producer: win(10, 0), start: 4000, end: 4200, intervalMs: 1000 })).toBe(false); // a sliver
+    // A target answering in 1.5 s acks in bursts: a window between two bursts is no outage; 3 s of silence is.
+    const slow = new OutageDetector();
+    slow.loadStarted(0);
+    expect(slow.window({ producer: win(200, 100, 1500), start: 1000, end: 2000, intervalMs: 1000 })).toBe(false);
+    expect(slow.window({ producer: win(200, 0), start: 2000, end: 3000, intervalMs: 1000 })).toBe(false);
+    expect(slow.window({ producer: win(200, 0), start: 3000, end: 4000, intervalMs: 1000 })).toBe(false);
+    expect(slow.window({ producer: win(200, 0), start: 4000, end: 5000, intervalMs: 1000 })).toBe(true);
     const log = new OutageLog();
     log.add(2, 3);
     log.add(3, 4);

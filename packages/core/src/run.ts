@@ -17,7 +17,7 @@ import {
   type PhaseAccumulator,
 } from './metrics/aggregator.js';
 import { GeneratorMonitor, SATURATION_LOOP_DELAY_MS, saturationReasons } from './metrics/generator-monitor.js';
-import { isOutageWindow, OutageLog } from './metrics/outages.js';
+import { OutageDetector, OutageLog } from './metrics/outages.js';
 import { analyzeStability } from './monitor/analysis.js';
 import { ProcessMonitor } from './monitor/process-stats.js';
 import { initHistograms } from './metrics/histogram.js';
@@ -138,8 +138,7 @@ export class Run {
   private lingerMax = 0;
   private latest: Sample | undefined;
   private readonly waiters = new Set<(s: Sample) => void>();
-  /** When the first load started (warm-up included): an outage needs the load running for the whole window. */
-  private loadStartEpoch: number | undefined;
+  private readonly outageDetector = new OutageDetector();
   private readonly outages = new OutageLog();
   /** Since an outage window, until a window is on schedule again: the producers' lateness is the target's. */
   private catchingUp = false;
@@ -405,8 +404,7 @@ export class Run {
     if (kind !== 'interval' && !active && seconds < 0.25) return; // an empty sliver at a phase boundary
     const main = this.monitor.window();
     const warmup = this.opts.warmupSeconds > 0 && (this.warmupEndEpoch === undefined || t <= this.warmupEndEpoch + 1);
-    const loadRunning = this.loadStartEpoch !== undefined && this.loadStartEpoch <= windowStart;
-    const outage = !warmup && isOutageWindow(producer, { seconds, intervalMs: interval, loadRunning });
+    const outage = this.outageDetector.window({ producer, start: windowStart, end: t, intervalMs: interval }) && !warmup;
     const lag = producer.latency.scheduleLag;
     const onSchedule = lag.count > 0 && lag.p99 <= this.lingerMax + SATURATION_LOOP_DELAY_MS;
     this.catchingUp = outage || (this.catchingUp && !onSchedule);
@@ -660,7 +658,7 @@ export class Run {
       const t = now();
       this.warmupEndEpoch = t + this.opts.warmupSeconds * 1000;
       this.lastAckOrStart = t;
-      this.loadStartEpoch = t;
+      this.outageDetector.loadStarted(t);
       if (this.opts.warmupSeconds > 0) {
         this.cancelWarmupTimer = longTimeout(() => {
           if (!this.ending) void this.sample('cut');
