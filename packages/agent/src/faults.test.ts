@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AckMode, StreamHouseClient, grpc, isServiceError } from '@loadhouse/core';
+import { after } from './faults.js';
 import { startAgent, type Agent } from './index.js';
 
 let agent: Agent | undefined;
@@ -135,5 +136,19 @@ describe('agent: storage faults', () => {
       const r = await c.consume({ topic: 't', partition: p, offset: 0, maxRecords: 100 });
       expect(r.records.map((x) => x.value[0])).toEqual(Array.from({ length: 10 }, (_, k) => k * 2 + p));
     }
+  });
+});
+
+describe('held calls longer than a timer holds', () => {
+  it('a 30-day hold waits in chunks: no timer overflow, nothing fires early', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    let fired = false;
+    after(30 * 86_400_000, () => (fired = true));
+    await new Promise((r) => setTimeout(r, 200));
+    process.off('warning', onWarning);
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+    expect(fired).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 // Runtime fault state: produce latency, the stall window, storage errors and latency, record drops.
 import { performance } from 'node:perf_hooks';
+import { MAX_TIMER_MS } from '@loadhouse/core';
 import { resolveFaults, type AgentFaults, type ResolvedFaults } from './options.js';
 
 export class Faults {
@@ -37,16 +38,19 @@ export class Faults {
   }
 }
 
-/** Calls `fn` no earlier than `ms` from now: setTimeout may fire up to a millisecond early against the monotonic clock. */
+/**
+ * Calls `fn` no earlier than `ms` from now: setTimeout may fire up to a millisecond early against the monotonic
+ * clock, and holds at most MAX_TIMER_MS (a longer delay fires at once), so long waits go in chunks.
+ */
 export function after(ms: number, fn: () => void): void {
   const until = performance.now() + ms;
   const tick = (): void => {
     const left = until - performance.now();
-    if (left > 0) setTimeout(tick, Math.max(1, Math.ceil(left))).unref();
+    if (left > 0) setTimeout(tick, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(left)))).unref();
     else fn();
   };
   // Unref'd: a held call must not keep a stopped agent's process alive (the servers keep a running one alive).
-  setTimeout(tick, Math.ceil(ms)).unref();
+  setTimeout(tick, Math.min(MAX_TIMER_MS, Math.ceil(ms))).unref();
 }
 
 export function sleep(ms: number): Promise<void> {

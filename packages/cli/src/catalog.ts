@@ -74,7 +74,7 @@ export const SCENARIOS: ScenarioEntry[] = [
   },
   {
     name: 'stability',
-    summary: 'Long steady produce and consume: no crash, memory growth < 10%, throughput variance < 5%, errors < 0.01%',
+    summary: 'Long steady produce and consume: no crash, memory growth < 10%, throughput variance < 5%, errors < 0.01%, no records lost',
     defaults: { duration: 604800, targetRate: 50000, partitions: 20, messageSize: 1024 },
     build: (v) =>
       stability({

@@ -1,5 +1,5 @@
 // The CLI's flags as data: parsed, validated and documented (help text and docs/cli.md) from this one table.
-import { isValidTopicName, LoadhouseError, MAX_PRODUCE_RATE, TOPIC_NAME_RULE } from '@loadhouse/core';
+import { isValidTopicName, LoadhouseError, MAX_PRODUCE_RATE, MAX_TIMEOUT_SECONDS, TOPIC_NAME_RULE } from '@loadhouse/core';
 
 export type FlagKind = 'number' | 'integer' | 'string' | 'boolean';
 
@@ -57,8 +57,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'http-target', kind: 'string', value: '<url>', group: 'target', description: 'HTTP base address of the --target (/health, /ready, /metrics), e.g. http://host:8080; the embedded agent serves its own' },
   { name: 'org', kind: 'string', value: '<id>', group: 'target', description: 'Organization id sent as x-organization-id (printable ASCII)' },
   { name: 'target-pid', kind: 'integer', value: '<pid>', min: 1, group: 'target', description: 'PID of the --target process on this machine, for its RSS and CPU (automatic for the embedded agent)' },
-  { name: 'connect-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, exclusiveMin: true, group: 'target', description: 'Seconds to wait for the target to accept a connection', default: 5 },
-  { name: 'ready-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, group: 'target', description: 'Seconds to wait for /ready to answer 200 before the run', default: 30 },
+  { name: 'connect-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, exclusiveMin: true, max: MAX_TIMEOUT_SECONDS, group: 'target', description: 'Seconds to wait for the target to accept a connection', default: 5 },
+  { name: 'ready-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, max: MAX_TIMEOUT_SECONDS, group: 'target', description: 'Seconds to wait for /ready to answer 200 before the run', default: 30 },
   { name: 'tls-ca', kind: 'string', value: '<file>', group: 'target', description: 'PEM CA file: connect with TLS' },
   { name: 'tls-cert', kind: 'string', value: '<file>', group: 'target', description: 'PEM client certificate for mutual TLS' },
   { name: 'tls-key', kind: 'string', value: '<file>', group: 'target', description: 'PEM client key for mutual TLS' },

@@ -131,6 +131,24 @@ describe('sharded run and merge', () => {
     );
   });
 
+  it("keeps a shard's target outage: summed in the merge, and its outage-failed rate criterion stays failed", () => {
+    const files = readdirSync(join(dir, 'run-a')).filter((f) => f.endsWith('.json')).map((f) => join(dir, 'run-a', f));
+    const [a, b] = files.map(read);
+    const note = 'violated in 2 target-outage windows (no record acknowledged while records were due; 100 in the window ending at 3 s)';
+    // A bound the merged rate surely meets: only the shard's outage can fail it.
+    const criterion = { metric: 'producer.rateErrorPercent', op: '<=' as const, value: 100 };
+    const down: LoadTestResult = {
+      ...b!,
+      outages: { windows: 2, seconds: 2, spans: [{ fromSeconds: 1, toSeconds: 3 }] },
+      criteria: [{ ...criterion, measured: 1, passed: false, note }],
+    };
+    const merged = mergeResults([{ ...a!, outages: { windows: 0, seconds: 0, spans: [] } }, down], { criteria: [criterion] });
+    expect(merged.outages).toEqual({ windows: 2, seconds: 2, spans: [{ fromSeconds: 1, toSeconds: 3 }] });
+    const rate = merged.criteria.find((c) => c.metric === 'producer.rateErrorPercent')!;
+    expect(rate.passed).toBe(false);
+    expect(rate.note).toBe(`shard ${down.shard!.index}: ${note}`);
+  });
+
   it('refuses shards of different runs with LH_MERGE_MISMATCH', async () => {
     const shardDir = join(dir, 'run-b');
     await runShard(0, 'run-b', shardDir, Date.now() + 1000);

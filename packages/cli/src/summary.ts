@@ -69,6 +69,20 @@ function redFlags(result: LoadTestResult): string[] {
   return list(r.warnings);
 }
 
+/** Target outages: windows with records due and none acknowledged, which whole-run averages smooth over. */
+function outageLines(result: LoadTestResult): string[] {
+  const o = result.outages;
+  if (!o || o.windows === 0) return [];
+  const spans = o.spans.map((s) => `${s.fromSeconds.toFixed(1)}-${s.toSeconds.toFixed(1)} s`).join(', ');
+  return [
+    '',
+    `Target outage: no record acknowledged while records were due for ${o.seconds.toFixed(1)} s ` +
+      `(${o.windows} window${o.windows === 1 ? '' : 's'}: ${spans}${o.spans.length < o.windows && o.spans.length >= 100 ? ', ...' : ''}).`,
+    '  Rate and error criteria are judged on those windows; the late records of the catch-up after them',
+    '  are the target\'s doing, not the generator\'s.',
+  ];
+}
+
 export function formatSummary(result: LoadTestResult, options: SummaryOptions = {}): string {
   const p = result.producer;
   const lines: string[] = [];
@@ -130,6 +144,7 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     lines.push('Target and plugin metrics:');
     for (const [k, v] of metrics) lines.push(`  ${k}: ${Number.isInteger(v) ? int(v) : v.toFixed(2)}`);
   }
+  lines.push(...outageLines(result));
   if (result.generator.saturatedWindows > 0 || result.generator.warnings.length) {
     lines.push('');
     lines.push(`Generator: saturated in ${result.generator.saturatedWindows} of ${result.generator.totalWindows} windows`);

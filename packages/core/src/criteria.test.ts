@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { criterionFailed, evaluateCriteria, LiveCriteria, resolveMetric } from './criteria.js';
+import { OutageDetector, OutageLog } from './metrics/outages.js';
 import { emptyConsumerStats } from './result/empty.js';
-import type { LatencySummary, Sample } from './types.js';
+import type { Criterion, LatencySummary, Sample } from './types.js';
 
 const lat = (p99: number, count = 100): LatencySummary => ({ p50: p99 / 2, p95: p99 * 0.9, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 2, count });
 
@@ -223,5 +224,66 @@ describe('derived criteria metrics', () => {
     expect(resolveMetric(r, 'target.crashes')).toBe(1);
     expect(resolveMetric({ metrics: { 'target.memoryBytes': 9 }, resources: { target: { peakRssBytes: 123 } } }, 'target.memoryBytes')).toBe(9);
     expect(resolveMetric({ metrics: {}, resources: {} }, 'target.memoryBytes')).toBeNull();
+  });
+});
+
+describe('integrity.lost', () => {
+  const lost = (integrity: Record<string, unknown>) => evaluateCriteria({ integrity }, [{ metric: 'integrity.lost', op: '==', value: 0 }])[0]!;
+
+  it('counts missing records failed batches do not explain, once consumers read to the end', () => {
+    expect(lost({ checked: true, missing: 7, expectedMissing: 2, dataLoss: true })).toMatchObject({ measured: 5, passed: false });
+    expect(lost({ checked: true, missing: 2, expectedMissing: 2, dataLoss: false })).toMatchObject({ measured: 0, passed: true });
+    expect(lost({ checked: true, missing: 0, expectedMissing: 0, dataLoss: false })).toMatchObject({ measured: 0, passed: true });
+  });
+
+  it('is unknown, never a pass, when gaps remain but consumers stopped with lag, or nothing was checked', () => {
+    const unknown = lost({ checked: true, missing: 3, expectedMissing: 0, dataLoss: false });
+    expect(unknown).toMatchObject({ measured: null, passed: false });
+    expect(unknown.note).toMatch(/did not read every partition to its end/);
+    expect(lost({ checked: false, missing: 0 })).toMatchObject({ measured: null, passed: false });
+  });
+});
+
+describe('target-outage windows', () => {
+  it('fail a windowed rate or error criterion the whole-run figure passes, and leave others alone', () => {
+    const criteria: Criterion[] = [
+      { metric: 'producer.rateErrorPercent', op: '<=', value: 5, live: false },
+      { metric: 'producer.latency.p99', op: '<', value: 100 },
+      { metric: 'target.memoryBytes', op: '<', value: 1e9 },
+    ];
+    const live = new LiveCriteria(() => criteria);
+    live.noteOutage(sample({ msgsPerSec: 0, targetRate: 1000, elapsed: 9 }));
+    const result = { producer: { rateErrorPercent: 0.1, targetRate: 1000, latency: { response: lat(10) } }, metrics: { 'target.memoryBytes': 1 } };
+    const whole = evaluateCriteria(result, criteria);
+    expect(whole.every((o) => o.passed)).toBe(true);
+    const judged = live.judgeOutages(whole);
+    expect(judged[0]).toMatchObject({ passed: false, measured: 0.1 });
+    expect(judged[0]!.note).toMatch(/violated in 1 target-outage window .*100 in the window ending at 9 s/);
+    expect(judged.slice(1).every((o) => o.passed && o.note === undefined)).toBe(true);
+  });
+
+  it('a window is an outage when records were due, none was acked, and the silence is longer than the answers explain', () => {
+    const win = (scheduled: number, acked: number, serviceP99 = 5) =>
+      ({ scheduled, acked, latency: { response: lat(serviceP99), service: lat(serviceP99, serviceP99), scheduleLag: lat(1) } });
+    const fast = new OutageDetector();
+    fast.loadStarted(0);
+    // Before the first ack: a slow start, not an outage.
+    expect(fast.window({ producer: win(100, 0), start: 0, end: 1000, intervalMs: 1000 })).toBe(false);
+    expect(fast.window({ producer: win(100, 100), start: 1000, end: 2000, intervalMs: 1000 })).toBe(false);
+    expect(fast.window({ producer: win(100, 0), start: 2000, end: 3000, intervalMs: 1000 })).toBe(true);
+    expect(fast.window({ producer: win(0, 0), start: 3000, end: 4000, intervalMs: 1000 })).toBe(false); // nothing due
+    expect(fast.window({ producer: win(10, 0), start: 4000, end: 4200, intervalMs: 1000 })).toBe(false); // a sliver
+    // A target answering in 1.5 s acks in bursts: a window between two bursts is no outage; 3 s of silence is.
+    const slow = new OutageDetector();
+    slow.loadStarted(0);
+    expect(slow.window({ producer: win(200, 100, 1500), start: 1000, end: 2000, intervalMs: 1000 })).toBe(false);
+    expect(slow.window({ producer: win(200, 0), start: 2000, end: 3000, intervalMs: 1000 })).toBe(false);
+    expect(slow.window({ producer: win(200, 0), start: 3000, end: 4000, intervalMs: 1000 })).toBe(false);
+    expect(slow.window({ producer: win(200, 0), start: 4000, end: 5000, intervalMs: 1000 })).toBe(true);
+    const log = new OutageLog();
+    log.add(2, 3);
+    log.add(3, 4);
+    log.add(7, 8);
+    expect(log.report()).toEqual({ windows: 3, seconds: 3, spans: [{ fromSeconds: 2, toSeconds: 4 }, { fromSeconds: 7, toSeconds: 8 }] });
   });
 });

@@ -42,6 +42,7 @@ function num(v: unknown): number | null {
  * - `consumer.latency.poll.p99`, `consumer.latency.endToEnd.p99` (p50, p95, p99, p999, max, mean), `consumer.msgsPerSec`
  * - `consumer.lag` (a result's final lag, a sample's lag), `consumer.lag.max` (a sample's lag on a sample)
  * - `integrity.missing`, `integrity.duplicates`, `integrity.reordered` (on samples: the counts so far)
+ * - `integrity.lost`: records the target acknowledged and did not keep (see integrityLost)
  * - any key of `metrics` (`target.cacheHitRate`), any key of `scenarioResults` (`scenarioResults.x` or bare `x`)
  * - any other dotted path to a number.
  */
@@ -68,6 +69,7 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
     if (sample && path === 'target.memoryBytes') return num((o.target as { rssBytes?: unknown } | undefined)?.rssBytes);
   }
 
+  if (path === 'integrity.lost') return integrityLost(o.integrity);
   if (parts[0] === 'integrity' && !sample) {
     // Without consumers nothing was checked: unknown, not "0 missing".
     const integrity = o.integrity as { checked?: unknown } | undefined;
@@ -127,6 +129,20 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
   return num(walk(obj, parts));
 }
 
+/**
+ * Missing records that failed batches do not explain, when they are known to be lost: consumers read to the
+ * end (`dataLoss` judged) or nothing is missing. Gaps left while consumers stopped with lag may still fill,
+ * so the loss is unknown (null), not 0.
+ */
+function integrityLost(integrity: unknown): number | null {
+  if (typeof integrity !== 'object' || integrity === null) return null;
+  const i = integrity as { checked?: unknown; missing?: unknown; expectedMissing?: unknown; dataLoss?: unknown };
+  if (i.checked !== true || typeof i.missing !== 'number') return null;
+  const unexplained = Math.max(0, i.missing - (typeof i.expectedMissing === 'number' ? i.expectedMissing : 0));
+  if (i.dataLoss === true) return unexplained;
+  return unexplained === 0 ? 0 : null;
+}
+
 export function compare(measured: number, op: CriterionOp, value: number): boolean {
   switch (op) {
     case '<':
@@ -143,7 +159,7 @@ export function compare(measured: number, op: CriterionOp, value: number): boole
 }
 
 const BUILTIN_METRIC =
-  /^((producer|consumer)\.errorsByCode\.[A-Z_]+|producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|duplicates|reordered|expectedMissing|consumedChecked))$/;
+  /^((producer|consumer)\.errorsByCode\.[A-Z_]+|producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|lost|duplicates|reordered|expectedMissing|consumedChecked))$/;
 
 /** Whether the resolver knows the metric at all (it may still have no value on a given object). */
 function knownMetric(obj: Measurable, path: string): boolean {
@@ -179,6 +195,8 @@ export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]
       const note =
         c.metric === 'target.memoryBytes' || c.metric === 'target.crashes'
           ? `no value was measured for '${c.metric}': it needs the target's PID (target.pid, --target-pid) or its /metrics (the Prometheus plugin, --http-target)`
+          : c.metric === 'integrity.lost' && (obj as { integrity?: { checked?: unknown } }).integrity?.checked === true
+            ? 'records are missing, but the consumers did not read every partition to its end: whether they were lost is unknown'
           : knownMetric(obj, c.metric)
             ? `no value was measured for '${c.metric}'`
             : c.metric.startsWith('target.')
@@ -195,11 +213,52 @@ export function isLiveByDefault(metric: string): boolean {
   return /latency|error|dropped|failed/i.test(metric);
 }
 
-/** Tracks live violations across samples; reports when one has lasted its criterion's abortAfterSeconds. */
+/** Rate figures a whole-run average smooths over an outage (the backlog is caught up afterwards). */
+const WINDOWED_RATE_METRICS = new Set(['producer.msgsPerSec', 'producer.mbPerSec', 'producer.rateErrorPercent']);
+
+/** Whether a criterion is judged on each window as well: live ones, and the producer rate. */
+function judgedPerWindow(c: Criterion): boolean {
+  return (c.live ?? isLiveByDefault(c.metric)) || WINDOWED_RATE_METRICS.has(c.metric);
+}
+
+/**
+ * Tracks live violations across samples; reports when one has lasted its criterion's abortAfterSeconds.
+ * Also keeps the worst violation of each windowed criterion in target-outage windows, which fail the
+ * criterion at the end even when the whole-run figure passes.
+ */
 export class LiveCriteria {
   private readonly violatingSince = new Map<Criterion, number>();
+  private readonly outageViolations = new Map<Criterion, { measured: number; elapsedSeconds: number; windows: number }>();
 
   constructor(private readonly criteria: () => readonly Criterion[]) {}
+
+  /** A target-outage window (records due, none acknowledged): note the windowed criteria it violates. */
+  noteOutage(sample: Sample): void {
+    for (const c of this.criteria()) {
+      if (!judgedPerWindow(c)) continue;
+      const measured = resolveMetric(sample, c.metric);
+      if (measured === null || compare(measured, c.op, c.value)) continue;
+      const seen = this.outageViolations.get(c);
+      if (seen) seen.windows++;
+      else this.outageViolations.set(c, { measured, elapsedSeconds: sample.elapsedSeconds, windows: 1 });
+    }
+  }
+
+  /** End-of-run outcomes (in the order of the criteria) with those violated during an outage failed. */
+  judgeOutages(outcomes: CriterionOutcome[]): CriterionOutcome[] {
+    const criteria = this.criteria();
+    return outcomes.map((o, i) => {
+      const v = criteria[i] && this.outageViolations.get(criteria[i]!);
+      if (!v) return o;
+      const round = (x: number) => Math.round(x * 1000) / 1000;
+      const note =
+        `violated in ${v.windows} target-outage window${v.windows === 1 ? '' : 's'} (no record acknowledged while records were due; ` +
+        `${round(v.measured)} in the window ending at ${v.elapsedSeconds} s)`;
+      // A whole-run figure that fails anyway keeps its own note; the outage is said too.
+      if (!o.passed) return { ...o, note: o.note ? `${o.note}; ${note}` : note };
+      return { ...o, passed: false, note: `${note}: the whole-run figure averages over the outage` };
+    });
+  }
 
   evaluate(sample: Sample): { outcomes: CriterionOutcome[]; abort: CriterionOutcome | undefined } {
     const live = this.criteria().filter((c) => c.notApplicable === undefined && (c.live ?? isLiveByDefault(c.metric)));

@@ -9,6 +9,7 @@ import { AckMode } from './proto/messages.js';
 import { checkTls, splitHostPort, type TlsOptions } from './proto/client.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
 import { resolveStartAt } from './start-at.js';
+import { MAX_TIMEOUT_SECONDS, MAX_TIMER_MS } from './timers.js';
 import type { AckModeName, ConsumeOptions, Criterion, LoadhousePlugin, LoadTestOptions, Logger, ProduceOptions, StartOffset } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -156,6 +157,20 @@ function runningPid(name: string, v: unknown): number {
   if (!processExists(pid)) throw invalid(name, 'the PID of a running process on this machine', pid);
   return pid;
 }
+/**
+ * A timeout or period in ms that a single timer holds: weeks-long timeouts are mistakes (seconds given as
+ * ms, a unit slip), and a longer setTimeout would fire at once.
+ */
+function timerMs(name: string, v: unknown, allowZero = false): number {
+  const ms = allowZero ? nonNegative(name, v) : positiveNumber(name, v);
+  if (ms > MAX_TIMER_MS) throw invalid(name, `at most ${MAX_TIMER_MS} ms (24.8 days; a timer cannot wait longer)`, v);
+  return ms;
+}
+function timerSeconds(name: string, v: unknown): number {
+  const seconds = positiveNumber(name, v);
+  if (seconds > MAX_TIMEOUT_SECONDS) throw invalid(name, `at most ${MAX_TIMEOUT_SECONDS} s (24.8 days; a timer cannot wait longer)`, v);
+  return seconds;
+}
 function optional<T>(v: T | undefined, f: (v: T) => T, dflt: T): T {
   return v === undefined ? dflt : f(v);
 }
@@ -232,10 +247,10 @@ function resolveTarget(target: unknown): ResolvedTarget {
     organizationId: o.organizationId as string | undefined,
     tls: o.tls as TlsOptions | boolean | undefined,
     metadata: o.metadata as Record<string, string> | undefined,
-    connectTimeoutMs: optional(o.connectTimeoutMs, (v) => positiveNumber('options.target.connectTimeoutMs', v), 5000) as number,
-    deadlineMs: optional(o.deadlineMs, (v) => positiveNumber('options.target.deadlineMs', v), 30_000) as number,
+    connectTimeoutMs: optional(o.connectTimeoutMs, (v) => timerMs('options.target.connectTimeoutMs', v), 5000) as number,
+    deadlineMs: optional(o.deadlineMs, (v) => timerMs('options.target.deadlineMs', v), 30_000) as number,
     pid: optional(o.pid, (v) => runningPid('options.target.pid', v), undefined as unknown) as number | undefined,
-    unreachableAfterMs: optional(o.unreachableAfterMs, (v) => positiveNumber('options.target.unreachableAfterMs', v), 5000) as number,
+    unreachableAfterMs: optional(o.unreachableAfterMs, (v) => timerMs('options.target.unreachableAfterMs', v), 5000) as number,
   };
 }
 
@@ -276,7 +291,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     }
   }
   const criteria = o.criteria === undefined ? [] : validateCriteria('options.criteria', o.criteria);
-  const intervalMs = optional(o.intervalMs, (v) => positiveNumber('options.intervalMs', v), 1000);
+  const intervalMs = optional(o.intervalMs, (v) => timerMs('options.intervalMs', v), 1000);
   if (intervalMs < 50) throw invalid('options.intervalMs', 'at least 50 (ms)', intervalMs);
   let crash: ResolvedOptions['crash'];
   if (o.__crashWorkerAfterMs !== undefined) crash = { afterMs: o.__crashWorkerAfterMs, mode: o.__crashWorkerMode ?? 'throw' };
@@ -289,8 +304,8 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     connections: optional(o.connections, (v) => positiveInt('options.connections', v, 256), 2),
     intervalMs,
     warmupSeconds: optional(o.warmupSeconds, (v) => nonNegative('options.warmupSeconds', v), 0),
-    drainTimeoutMs: optional(o.drainTimeoutMs, (v) => nonNegative('options.drainTimeoutMs', v), 10_000),
-    dropAfterMs: optional(o.dropAfterMs, (v) => positiveNumber('options.dropAfterMs', v), 10_000),
+    drainTimeoutMs: optional(o.drainTimeoutMs, (v) => timerMs('options.drainTimeoutMs', v, true), 10_000),
+    dropAfterMs: optional(o.dropAfterMs, (v) => timerMs('options.dropAfterMs', v), 10_000),
     ackMode: o.ackMode ?? 'buffered',
     signal: o.signal,
     resultsDir: o.resultsDir === undefined ? 'results' : o.resultsDir,
@@ -401,7 +416,7 @@ export function resolveConsumeOptions(options: ConsumeOptions, ctx: { topic: str
   if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) throw invalid('options.group', 'a non-empty string', o.group);
   const maxRecords = optional(o.maxRecords, (v) => positiveInt('options.maxRecords', v, 100_000), 500);
   const maxInFlight = optional(o.maxInFlight, (v) => positiveInt('options.maxInFlight', v, 10_000), 4);
-  const commitEverySeconds = o.commitEverySeconds === undefined ? 0 : positiveNumber('options.commitEverySeconds', o.commitEverySeconds);
+  const commitEverySeconds = o.commitEverySeconds === undefined ? 0 : timerSeconds('options.commitEverySeconds', o.commitEverySeconds);
   return {
     rate,
     consumers,

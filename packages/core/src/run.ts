@@ -14,7 +14,8 @@ import {
   producerTotals,
   type PhaseAccumulator,
 } from './metrics/aggregator.js';
-import { GeneratorMonitor, saturationReasons } from './metrics/generator-monitor.js';
+import { GeneratorMonitor, SATURATION_LOOP_DELAY_MS, saturationReasons } from './metrics/generator-monitor.js';
+import { OutageDetector, OutageLog } from './metrics/outages.js';
 import { analyzeStability } from './monitor/analysis.js';
 import { ProcessMonitor } from './monitor/process-stats.js';
 import { initHistograms } from './metrics/histogram.js';
@@ -42,6 +43,7 @@ import { SeriesBuffer } from './result/series-buffer.js';
 import { waitUntil } from './start-at.js';
 import { connectTarget, ensureTopic } from './target.js';
 import { createTelemetry, type RunTelemetry } from './telemetry.js';
+import { longInterval, longTimeout } from './timers.js';
 import type {
   ConsumeOptions,
   ConsumerGroup,
@@ -132,13 +134,17 @@ export class Run {
   private sampling: Promise<void> = Promise.resolve();
   private sampleTimer: NodeJS.Timeout | undefined;
   private sampleIndex = 0;
-  private warmupTimer: NodeJS.Timeout | undefined;
-  private checkpointTimer: NodeJS.Timeout | undefined;
+  private cancelWarmupTimer: (() => void) | undefined;
+  private cancelCheckpoints: (() => void) | undefined;
   private checkpointing: Promise<void> = Promise.resolve();
   private lastAckOrStart: number | undefined;
   private lingerMax = 0;
   private latest: Sample | undefined;
   private readonly waiters = new Set<(s: Sample) => void>();
+  private readonly outageDetector = new OutageDetector();
+  private readonly outages = new OutageLog();
+  /** Since an outage window, until a window is on schedule again: the producers' lateness is the target's. */
+  private catchingUp = false;
   private saturatedWindows = 0;
   private totalWindows = 0;
   /** Saturation reasons by kind (numbers stripped): the worst example seen and how many windows had it. */
@@ -326,7 +332,7 @@ export class Run {
     this.telemetry = createTelemetry({ scenario: this.scenario.name, topic: this.topic });
     this.scheduleSample();
     if (this.opts.checkpointSeconds > 0 && this.resultPath) {
-      this.checkpointTimer = setInterval(() => {
+      this.cancelCheckpoints = longInterval(() => {
         this.checkpointing = this.checkpointing.then(() => this.writeCheckpoint());
       }, this.opts.checkpointSeconds * 1000);
     }
@@ -359,7 +365,7 @@ export class Run {
     if (this.ending || !this.resultPath) return;
     try {
       const result = this.buildResult({ state: 'aborted', endReason: 'checkpoint', message: 'Checkpoint written while the run was going on.' }, true);
-      result.criteria = evaluateCriteria(result, this.criteria);
+      result.criteria = this.live.judgeOutages(evaluateCriteria(result, this.criteria));
       await writeJsonAtomic(this.resultPath, result);
     } catch (err) {
       this.logger.warn(`could not write the checkpoint ${this.resultPath}: ${(err as Error).message}`);
@@ -369,8 +375,8 @@ export class Run {
   private async finish(): Promise<LoadTestResult> {
     const ending = this.ending!;
     if (this.sampleTimer) clearTimeout(this.sampleTimer);
-    if (this.warmupTimer) clearTimeout(this.warmupTimer);
-    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.cancelWarmupTimer?.();
+    this.cancelCheckpoints?.();
     for (const w of this.waiters) w(undefined as unknown as Sample);
     await this.producers?.stopAll().catch((err: unknown) => this.logger.error(`stopping producers: ${(err as Error).message}`));
     await this.consumers?.stopAll().catch((err: unknown) => this.logger.error(`stopping consumers: ${(err as Error).message}`));
@@ -381,7 +387,7 @@ export class Run {
     this.monitor.stop();
     this.finalMetrics = await this.metricSources.summarize(Math.min(2000, this.opts.intervalMs));
     const result = this.buildResult(ending, ending.state !== 'completed');
-    result.criteria = evaluateCriteria(result, this.criteria);
+    result.criteria = this.live.judgeOutages(evaluateCriteria(result, this.criteria));
     for (const outcome of result.criteria) {
       this.bus.emit('criterion', { ...outcome, live: false, elapsedSeconds: result.durationSeconds });
     }
@@ -436,7 +442,8 @@ export class Run {
 
   private async takeSample(kind: 'interval' | 'cut' | 'final'): Promise<void> {
     const interval = this.opts.intervalMs;
-    const collect = this.workerPool ? this.workerPool.collect(kind === 'final' ? 5000 : Math.min(500, interval / 2)) : Promise.resolve();
+    const collectMs = kind === 'final' ? 5000 : Math.min(500, interval / 2);
+    const collect = this.workerPool ? this.workerPool.collect(collectMs) : Promise.resolve();
     const sources =
       kind === 'interval' && this.metricSources.size > 0
         ? this.metricSources.collect(Math.min(1000, interval / 2))
@@ -454,8 +461,15 @@ export class Run {
     if (kind !== 'interval' && !active && seconds < 0.25) return; // an empty sliver at a phase boundary
     const main = this.monitor.window();
     const warmup = this.opts.warmupSeconds > 0 && (this.warmupEndEpoch === undefined || t <= this.warmupEndEpoch + 1);
+    const outage = this.outageDetector.window({ producer, start: windowStart, end: t, intervalMs: interval }) && !warmup;
+    const lag = producer.latency.scheduleLag;
+    const onSchedule = lag.count > 0 && lag.p99 <= this.lingerMax + SATURATION_LOOP_DELAY_MS;
+    this.catchingUp = outage || (this.catchingUp && !onSchedule);
     const reasons = saturationReasons({
       mainLoopDelayP99Ms: main.mainLoopDelayP99Ms,
+      mainLoopDelayMaxMs: main.mainLoopDelayMaxMs,
+      window: kind === 'interval' ? { seconds, intervalMs: interval, collectMs } : undefined,
+      catchingUp: this.catchingUp,
       workerLoopDelayMaxMs: health.workerLoopDelayMaxMs,
       workerUtilizationMax: health.workerUtilizationMax,
       cpuPercent: main.cpuPercent,
@@ -464,7 +478,7 @@ export class Run {
       lingerMs: this.lingerMax,
     });
     const generator: GeneratorHealth = {
-      eventLoopDelayMs: { main: main.mainLoopDelayP99Ms, workersMax: round3(health.workerLoopDelayMaxMs) },
+      eventLoopDelayMs: { main: main.mainLoopDelayP99Ms, workersMax: round3(health.workerLoopDelayMaxMs), mainMax: main.mainLoopDelayMaxMs },
       workerUtilizationMax: round3(health.workerUtilizationMax),
       workers: this.workerPool?.aliveCount ?? 0,
       cpuPercent: main.cpuPercent,
@@ -490,6 +504,11 @@ export class Run {
       metrics,
       totals: { scheduled: m.scheduled, sent: m.sent, acked: m.acked, failed: m.failed, dropped: m.dropped, consumed: cm.consumed },
     };
+    if (outage) {
+      sample.outage = true;
+      this.outages.add(round3((windowStart - this.startEpoch) / 1000), sample.elapsedSeconds);
+      this.live.noteOutage(sample);
+    }
     if (this.aggregator.hasConsumers) {
       const i = this.aggregator.integritySums();
       sample.integrity = { checked: true, missing: i.missing, duplicates: i.duplicates, reordered: i.reordered };
@@ -696,8 +715,9 @@ export class Run {
       const t = now();
       this.warmupEndEpoch = t + this.opts.warmupSeconds * 1000;
       this.lastAckOrStart = t;
+      this.outageDetector.loadStarted(t);
       if (this.opts.warmupSeconds > 0) {
-        this.warmupTimer = setTimeout(() => {
+        this.cancelWarmupTimer = longTimeout(() => {
           if (!this.ending) void this.sample('cut');
         }, this.opts.warmupSeconds * 1000);
       }
@@ -769,10 +789,10 @@ export class Run {
       }
       return new Promise<boolean>((resolve) => {
         const onAbort = () => {
-          clearTimeout(timer);
+          cancel();
           resolve(false);
         };
-        const timer = setTimeout(() => {
+        const cancel = longTimeout(() => {
           this.abort.signal.removeEventListener('abort', onAbort);
           resolve(true);
         }, condition * 1000);
@@ -787,10 +807,10 @@ export class Run {
       return Promise.reject(new LoadhouseError('LH_INVALID_OPTION', `waitFor(predicate, { timeoutSeconds }): timeoutSeconds must be a number >= 0, got ${String(t)}`));
     }
     return new Promise<boolean>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      let cancel: (() => void) | undefined;
       const done = (value: boolean | Error) => {
         this.waiters.delete(waiter);
-        if (timer) clearTimeout(timer);
+        cancel?.();
         if (value instanceof Error) reject(value);
         else resolve(value);
       };
@@ -803,7 +823,7 @@ export class Run {
         }
       };
       this.waiters.add(waiter);
-      if (t !== undefined) timer = setTimeout(() => done(false), t * 1000);
+      if (t !== undefined) cancel = longTimeout(() => done(false), t * 1000);
     });
   }
 
@@ -928,6 +948,7 @@ export class Run {
         maxCpuPercent: this.maxCpu,
       },
       errors: [...this.errors],
+      outages: this.outages.report(),
     };
     base.resources = this.resources(base);
     if (this.opts.runId !== undefined) base.runId = this.opts.runId;

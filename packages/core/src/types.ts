@@ -287,8 +287,11 @@ export interface ConsumerStats {
 }
 
 export interface GeneratorHealth {
-  /** Event-loop delay p99 of the main thread and the worst worker, milliseconds. */
-  eventLoopDelayMs: { main: number; workersMax: number };
+  /**
+   * Event-loop delay p99 of the main thread and the worst worker, milliseconds; `mainMax`: the longest
+   * single delay of the main thread in the window (a stall p99 does not show).
+   */
+  eventLoopDelayMs: { main: number; workersMax: number; mainMax?: number };
   /** Event-loop utilization (0..1) of the busiest worker thread. */
   workerUtilizationMax: number;
   /** Worker threads running. */
@@ -323,6 +326,8 @@ export interface Sample {
   totals: { scheduled: number; sent: number; acked: number; failed: number; dropped: number; consumed: number };
   /** Integrity counts so far (whole run, warm-up included), present once a consumer group started. */
   integrity?: { checked: boolean; missing: number; duplicates: number; reordered: number };
+  /** True when records were due in this window and the target acknowledged none of them (see OutageReport). */
+  outage?: boolean;
   /**
    * The window's latency histograms, encoded (compressed base64, microseconds), keyed like
    * `result.histograms`. On live samples only: `result.series` does not keep them.
@@ -466,6 +471,18 @@ export interface PhaseResult {
   histograms?: Record<string, string>;
 }
 
+/**
+ * Windows after warm-up in which records were due and the target acknowledged none: the target stalled,
+ * stopped or lost its data. Rate and error criteria are judged on these windows too.
+ */
+export interface OutageReport {
+  windows: number;
+  /** Their total length. */
+  seconds: number;
+  /** Runs of adjacent outage windows, in elapsed seconds (the first 100). */
+  spans: Array<{ fromSeconds: number; toSeconds: number }>;
+}
+
 export interface ResultBase {
   schemaVersion: number;
   partial: boolean;
@@ -506,6 +523,8 @@ export interface ResultBase {
     maxCpuPercent: number;
   };
   errors: Array<{ code: string; message: string; plugin?: string }>;
+  /** Target outages after warm-up (absent in results of older versions). */
+  outages?: OutageReport;
   /** Where the result file was written (absent when `resultsDir` is false). */
   resultPath?: string;
   /** Only in a merged result (`loadhouse merge`): which shards it holds and how well they ran together. */

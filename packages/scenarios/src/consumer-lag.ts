@@ -1,6 +1,7 @@
 // Scenario 3 of the plan: build consumer lag by producing faster than consuming, then stop producing and
 // measure how fast consumers catch up (time to clear, catch-up rate, cache hit rate, poll P99).
 import type { Criterion, Scenario } from '@loadhouse/core';
+import { integrityCriteria } from './integrity.js';
 import type { ProducerTuning } from './tuning.js';
 import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
@@ -37,6 +38,7 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
     { metric: 'catchUpRate', op: '>', value: o.consumeRate, unit: 'msgs/s', label: `Catch-up rate > ${o.consumeRate.toLocaleString('en-US')} msgs/s` },
     { metric: 'catchUpCacheHitRate', op: '>', value: o.cacheHitRatePercent, unit: '%', label: `Cache hit rate > ${o.cacheHitRatePercent}% during catch-up` },
     { metric: 'consumer.latency.poll.p99', op: '<', value: o.pollP99Ms, unit: 'ms', label: `P99 consumer poll latency < ${o.pollP99Ms} ms` },
+    ...integrityCriteria({ ordered: o.maxInFlight === 1 }),
   ];
 
   return {

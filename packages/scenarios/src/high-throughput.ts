@@ -1,5 +1,6 @@
 // Scenario 1 of the plan: one sustained produce rate, judged on rate accuracy, P99, errors and target memory.
 import type { Criterion, Scenario } from '@loadhouse/core';
+import { integrityCriteria, readToEnd } from './integrity.js';
 import type { ProducerTuning } from './tuning.js';
 import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
@@ -56,6 +57,7 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
       unit: 'bytes',
       label: `Target memory < ${(o.targetMemoryBytes / 1024 ** 3).toFixed(1)} GB`,
     },
+    ...(o.consumers > 0 ? integrityCriteria({ ordered: o.maxInFlight === 1 }) : []),
   ];
 
   return {
@@ -79,7 +81,10 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
         });
         await c.waitFor(o.durationSeconds);
         await producers.stop();
-        await consumers?.stop();
+        if (consumers) {
+          await readToEnd(c);
+          await consumers.stop();
+        }
       });
     },
   };

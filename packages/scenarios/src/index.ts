@@ -8,3 +8,4 @@ export type { ConsumerLagOptions } from './consumer-lag.js';
 export { stability } from './stability.js';
 export type { StabilityOptions } from './stability.js';
 export type { ProducerTuning } from './tuning.js';
+export { integrityCriteria } from './integrity.js';

@@ -34,8 +34,17 @@ describe('the plan scenarios against the reference agent', () => {
     expect(result.consumer.latency.endToEnd.count).toBe(result.consumer.consumed);
     expect(result.consumer.latency.poll.count).toBeGreaterThan(0);
     expect(result.integrity).toMatchObject({ checked: true, duplicates: 0, dataLoss: false });
-    expect(result.criteria.map((c) => c.metric)).toEqual(['producer.rateErrorPercent', 'producer.latency.p99', 'producer.errors', 'target.memoryBytes']);
+    expect(result.criteria.map((c) => c.metric)).toEqual([
+      'producer.rateErrorPercent',
+      'producer.latency.p99',
+      'producer.errors',
+      'target.memoryBytes',
+      'integrity.lost',
+      'integrity.duplicates',
+    ]);
     expect(result.criteria.find((c) => c.metric === 'producer.errors')).toMatchObject({ measured: 0, passed: true });
+    const lost = result.criteria.find((c) => c.metric === 'integrity.lost');
+    expect(lost, JSON.stringify([result.integrity, result.consumer.lag])).toMatchObject({ measured: 0, passed: true });
   });
 
   it('many-producers: 20 producers x 200 records complete, with fairness figures', async () => {
@@ -93,14 +102,33 @@ describe('the plan scenarios against the reference agent', () => {
       'resources.memoryGrowthUpperPercent',
       'resources.throughputVariancePercent',
       'producer.errorRatePercent',
+      'integrity.lost',
+      'integrity.duplicates',
     ]);
     // 6 s is too short to judge growth and variance: N/A, with their figures kept where there are any.
     expect(result.criteria.filter((c) => c.notApplicable).map((c) => c.metric)).toEqual(['resources.memoryGrowthUpperPercent', 'resources.throughputVariancePercent']);
     expect(result.resources).toHaveProperty('memoryGrowthPercent');
+    expect(result.criteria.find((c) => c.metric === 'integrity.lost')).toMatchObject({ measured: 0, passed: true });
     expect(result.resources).toMatchObject({
       throughputVariancePercent: expect.any(Number),
       target: { pid: agent.pid, peakRssBytes: expect.any(Number), crashes: 0 },
     });
     expect(result.criteria.find((c) => c.metric === 'producer.errorRatePercent')).toMatchObject({ measured: 0, passed: true });
+  });
+});
+
+describe('integrity criteria of the built-in scenarios', () => {
+  const metrics = (s: { criteria: Array<{ metric: string }> }) => s.criteria.map((c) => c.metric).filter((m) => m.startsWith('integrity.'));
+
+  it('every scenario that consumes carries lost and duplicates; reordered only with one batch in flight', () => {
+    expect(metrics(consumerLag({ produceRate: 10, consumeRate: 5, durationSeconds: 4 }))).toEqual(['integrity.lost', 'integrity.duplicates']);
+    expect(metrics(stability({ durationSeconds: 4, targetRate: 10, partitions: 1 }))).toEqual(['integrity.lost', 'integrity.duplicates']);
+    expect(metrics(stability({ durationSeconds: 4, targetRate: 10, partitions: 1, consumers: 0 }))).toEqual([]);
+    expect(metrics(highThroughput({ durationSeconds: 4, targetRate: 10, partitions: 1 }))).toEqual([]);
+    expect(metrics(highThroughput({ durationSeconds: 4, targetRate: 10, partitions: 1, consumers: 1, maxInFlight: 1 }))).toEqual([
+      'integrity.lost',
+      'integrity.duplicates',
+      'integrity.reordered',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 // Scenario 4 of the plan: a long steady produce-and-consume run judged on crashes, memory growth,
 // throughput variance and error rate. The result file is checkpointed so a run that dies keeps its data.
 import type { Criterion, Scenario } from '@loadhouse/core';
+import { integrityCriteria, readToEnd } from './integrity.js';
 import type { ProducerTuning } from './tuning.js';
 import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
 
@@ -53,6 +54,7 @@ export function stability(options: StabilityOptions): Scenario {
       ...tooShort,
     },
     { metric: 'producer.errorRatePercent', op: '<', value: o.errorRatePercent, unit: '%', label: `Error rate < ${o.errorRatePercent}%` },
+    ...(consumers > 0 ? integrityCriteria({ ordered: o.maxInFlight === 1 }) : []),
   ];
 
   return {
@@ -75,7 +77,10 @@ export function stability(options: StabilityOptions): Scenario {
         });
         await c.waitFor(o.durationSeconds);
         await producers.stop();
-        await readers?.stop();
+        if (readers) {
+          await readToEnd(c);
+          await readers.stop();
+        }
       });
     },
   };

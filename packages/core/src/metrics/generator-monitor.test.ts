@@ -1,6 +1,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { expect, it } from 'vitest';
-import { LOOP_DELAY_RESOLUTION_MS, loopDelayP99Ms } from './generator-monitor.js';
+import { emptyLatencySummary } from './histogram.js';
+import { GeneratorMonitor, LOOP_DELAY_RESOLUTION_MS, loopDelayP99Ms, saturationReasons, type SaturationInput } from './generator-monitor.js';
+import type { ProducerStats } from '../types.js';
 
 const fake = (count: number, p99Ms: number) => ({ count, percentile: () => p99Ms * 1e6 });
 
@@ -23,4 +25,50 @@ it('a blocked loop shows its delay through the real monitor', async () => {
   }
   expect(loopDelayP99Ms(h)).toBeGreaterThan(80);
   h.disable();
+});
+
+const lat = (p99: number, max = p99) => ({ ...emptyLatencySummary(), count: 100, p50: p99 / 2, p95: p99, p99, p999: max, max, mean: p99 / 2 });
+function healthy(over: Partial<SaturationInput> = {}, producer: Partial<ProducerStats> = {}): SaturationInput {
+  return {
+    mainLoopDelayP99Ms: 1,
+    mainLoopDelayMaxMs: 5,
+    window: { seconds: 1, intervalMs: 1000, collectMs: 500 },
+    workerLoopDelayMaxMs: 1,
+    workerUtilizationMax: 0.2,
+    cpuPercent: 10,
+    cores: 2,
+    lingerMs: 5,
+    catchingUp: false,
+    producer: { latency: { response: lat(5), service: lat(2), scheduleLag: lat(1) }, ...producer } as ProducerStats,
+    ...over,
+  };
+}
+
+it('flags a window the main thread stalled in, by its longest delay or its length, though the p99 stays low', () => {
+  expect(saturationReasons(healthy())).toEqual([]);
+  expect(saturationReasons(healthy({ mainLoopDelayMaxMs: 2000 }))).toEqual(['the main thread stalled: one event-loop delay of 2000 ms > 500 ms']);
+  expect(saturationReasons(healthy({ window: { seconds: 3, intervalMs: 1000, collectMs: 500 } }))).toEqual([
+    'the window lasted 3.0 s for a 1.0 s interval: the main thread was held up',
+  ]);
+  // Collecting the workers' reports may take up to collectMs: that alone is no stall.
+  expect(saturationReasons(healthy({ window: { seconds: 1.9, intervalMs: 1000, collectMs: 500 } }))).toEqual([]);
+});
+
+it('does not blame the generator for the late records of a catch-up after a target outage', () => {
+  const behind = { latency: { response: lat(3000), service: lat(3, 10), scheduleLag: lat(3000) } };
+  expect(saturationReasons(healthy({}, behind)).join()).toMatch(/fell behind schedule .* while the target was fast/);
+  expect(saturationReasons(healthy({ catchingUp: true }, behind))).toEqual([]);
+});
+
+it('times a stall that spans the window boundary (which Node\'s delay monitor loses on reset)', async () => {
+  const m = new GeneratorMonitor();
+  m.start();
+  await new Promise((r) => setTimeout(r, 50));
+  m.window();
+  const until = Date.now() + 600;
+  while (Date.now() < until);
+  await new Promise((r) => setTimeout(r, 50));
+  const w = m.window();
+  m.stop();
+  expect(w.mainLoopDelayMaxMs).toBeGreaterThan(500);
 });

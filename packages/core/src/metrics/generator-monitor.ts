@@ -16,35 +16,80 @@ export function loopDelayP99Ms(h: { count: number; percentile(p: number): number
 }
 
 export const SATURATION_LOOP_DELAY_MS = 50;
+/** One main-thread delay this long is a stall (a blocking listener, a GC pause): p99 over a window hides it. */
+export const STALL_LOOP_DELAY_MS = 500;
+/** A window this much longer than the interval (beyond the time allowed to collect reports) was held up. */
+export const STALL_WINDOW_FACTOR = 1.5;
 export const SATURATION_CPU_FRACTION = 0.9;
 export const SATURATION_WORKER_UTILIZATION = 0.97;
 
 export interface MainWindowHealth {
   mainLoopDelayP99Ms: number;
+  /** The longest single main-thread delay in the window. */
+  mainLoopDelayMaxMs: number;
   cpuPercent: number;
   rssBytes: number;
   heapUsedBytes: number;
 }
 
+/**
+ * The longest gap between ticks of a timer, beyond its period. Node's delay monitor loses a delay that spans
+ * its reset (the sample listeners run right after it, so a blocking listener would go unseen); this one
+ * charges a gap to the window in which it ends.
+ */
+class StallTicks {
+  private timer: NodeJS.Timeout | undefined;
+  private last = 0;
+  private max = 0;
+
+  start(): void {
+    this.last = performance.now();
+    this.timer ??= setInterval(() => {
+      const t = performance.now();
+      this.max = Math.max(this.max, t - this.last - STALL_TICK_MS);
+      this.last = t;
+    }, STALL_TICK_MS).unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The longest gap since the previous call, including the one still open. */
+  takeMax(): number {
+    const open = performance.now() - this.last - STALL_TICK_MS;
+    const max = Math.max(this.max, open, 0);
+    this.max = 0;
+    return max;
+  }
+}
+
+const STALL_TICK_MS = 20;
+
 export class GeneratorMonitor {
   private readonly loop = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  private readonly stallTicks = new StallTicks();
   private cpu = process.cpuUsage();
   private wall = performance.now();
   readonly cores = availableParallelism();
 
   start(): void {
     this.loop.enable();
+    this.stallTicks.start();
     this.cpu = process.cpuUsage();
     this.wall = performance.now();
   }
 
   stop(): void {
     this.loop.disable();
+    this.stallTicks.stop();
   }
 
   /** Health since the previous call. */
   window(): MainWindowHealth {
     const delay = loopDelayP99Ms(this.loop);
+    const max = Math.max(this.stallTicks.takeMax(), this.loop.count > 0 ? this.loop.max / 1e6 - LOOP_DELAY_RESOLUTION_MS : 0);
     this.loop.reset();
     const cpu = process.cpuUsage(this.cpu);
     const wall = performance.now();
@@ -54,6 +99,7 @@ export class GeneratorMonitor {
     const mem = process.memoryUsage();
     return {
       mainLoopDelayP99Ms: round(delay),
+      mainLoopDelayMaxMs: round(max),
       cpuPercent: elapsedUs > 0 ? round(((cpu.user + cpu.system) / elapsedUs) * 100) : 0,
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
@@ -65,6 +111,9 @@ const round = (x: number) => Math.round(x * 100) / 100;
 
 export interface SaturationInput {
   mainLoopDelayP99Ms: number;
+  mainLoopDelayMaxMs: number;
+  /** The window's length and the interval it was meant to last; `collectMs`: time allowed to gather reports. */
+  window: { seconds: number; intervalMs: number; collectMs: number } | undefined;
   workerLoopDelayMaxMs: number;
   workerUtilizationMax: number;
   cpuPercent: number;
@@ -72,6 +121,8 @@ export interface SaturationInput {
   producer: ProducerStats;
   /** Longest linger of the running groups: the schedule lag a healthy producer shows anyway. */
   lingerMs: number;
+  /** Producers are working off a backlog built while the target was down: their lateness is the target's. */
+  catchingUp: boolean;
 }
 
 /** Why the generator was the bottleneck in a window (empty when it was not). */
@@ -79,6 +130,14 @@ export function saturationReasons(s: SaturationInput): string[] {
   const reasons: string[] = [];
   if (s.mainLoopDelayP99Ms > SATURATION_LOOP_DELAY_MS) {
     reasons.push(`main-thread event-loop delay p99 ${s.mainLoopDelayP99Ms.toFixed(1)} ms > ${SATURATION_LOOP_DELAY_MS} ms`);
+  }
+  if (s.mainLoopDelayMaxMs > STALL_LOOP_DELAY_MS) {
+    reasons.push(`the main thread stalled: one event-loop delay of ${s.mainLoopDelayMaxMs.toFixed(0)} ms > ${STALL_LOOP_DELAY_MS} ms`);
+  }
+  const w = s.window;
+  if (w && w.seconds * 1000 > STALL_WINDOW_FACTOR * w.intervalMs + w.collectMs) {
+    const interval = (w.intervalMs / 1000).toFixed(1);
+    reasons.push(`the window lasted ${w.seconds.toFixed(1)} s for a ${interval} s interval: the main thread was held up`);
   }
   if (s.workerLoopDelayMaxMs > SATURATION_LOOP_DELAY_MS) {
     reasons.push(`worker event-loop delay p99 ${s.workerLoopDelayMaxMs.toFixed(1)} ms > ${SATURATION_LOOP_DELAY_MS} ms`);
@@ -90,10 +149,10 @@ export function saturationReasons(s: SaturationInput): string[] {
     reasons.push(`a worker thread was busy ${(s.workerUtilizationMax * 100).toFixed(0)}% of the window`);
   }
   // Behind schedule while the target answered fast: records were late although no call was slow,
-  // so the delay was spent in the generator.
+  // so the delay was spent in the generator. Not so while a backlog left by a target outage is worked off.
   const lag = s.producer.latency.scheduleLag;
   const service = s.producer.latency.service;
-  if (lag.count > 0 && service.count > 0 && lag.p99 > s.lingerMs + SATURATION_LOOP_DELAY_MS && service.max < lag.p99 / 2) {
+  if (!s.catchingUp && lag.count > 0 && service.count > 0 && lag.p99 > s.lingerMs + SATURATION_LOOP_DELAY_MS && service.max < lag.p99 / 2) {
     reasons.push(
       `producers fell behind schedule (schedule lag p99 ${lag.p99.toFixed(1)} ms) while the target was fast (service max ${service.max.toFixed(1)} ms)`,
     );

@@ -7,10 +7,12 @@ import { evaluateCriteria } from '../criteria.js';
 import type {
   ConsumerTotals,
   Criterion,
+  CriterionOutcome,
   IntegrityReport,
   LatencySummary,
   LoadTestResult,
   MergeCheck,
+  OutageReport,
   PhaseResult,
   ProducerTotals,
   ResultBase,
@@ -357,6 +359,7 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
           latency: { poll: worstSummary(c.map((x) => x.latency.poll)), endToEnd: worstSummary(c.map((x) => x.latency.endToEnd)) },
         },
         generator: { ...s0.generator, saturated: samples.some((s) => s.generator.saturated) },
+        ...(samples.some((s) => s.outage) ? { outage: true } : {}),
         totals: {
           scheduled: sum(samples.map((s) => s.totals.scheduled)),
           acked: sum(samples.map((s) => s.totals.acked)),
@@ -367,6 +370,10 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
         },
       } as Sample;
     });
+}
+
+function sameOutageFailure(c: CriterionOutcome, o: CriterionOutcome): boolean {
+  return !c.passed && c.metric === o.metric && c.op === o.op && c.value === o.value && /target-outage window/.test(c.note ?? '');
 }
 
 function mergePhases(results: readonly LoadTestResult[]): PhaseResult[] {
@@ -462,6 +469,14 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       },
       errors: results.flatMap((r) => r.errors),
     };
+    const outages = results.map((r) => r.outages).filter((o): o is OutageReport => o !== undefined);
+    if (outages.length > 0) {
+      base.outages = {
+        windows: sum(outages.map((o) => o.windows)),
+        seconds: sum(outages.map((o) => o.seconds)),
+        spans: outages.flatMap((o) => o.spans).slice(0, 100),
+      };
+    }
     delete (base as { resultPath?: string }).resultPath;
     base.merge = coverage;
     (base as ResultBase & { mergedFrom: unknown[] }).mergedFrom = results.map((r, i) => ({
@@ -475,7 +490,14 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
         metric, op, value, unit, label, live, abortAfterSeconds, ...(notApplicable !== undefined ? { notApplicable } : {}),
       }));
     const out = (state === 'failed' ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error } : { ...base, state }) as LoadTestResult;
-    out.criteria = evaluateCriteria(out, criteria);
+    out.criteria = evaluateCriteria(out, criteria).map((o) => {
+      // A shard's windowed criterion failed by its target outage stays failed: the merged averages hide it too.
+      if (!o.passed) return o;
+      const i = results.findIndex((r) => r.criteria.some((c) => sameOutageFailure(c, o)));
+      if (i < 0) return o;
+      const shardNote = results[i]!.criteria.find((c) => sameOutageFailure(c, o))!.note!;
+      return { ...o, passed: false, note: `shard ${results[i]!.shard?.index ?? i}: ${shardNote}` };
+    });
     if (unjudged) {
       const why = `not judged: the merge is partial (${coverage.partialBecause[0]})`;
       out.criteria = out.criteria.map((c) => ({ ...c, passed: false, note: c.note ? `${c.note}; ${why}` : why }));

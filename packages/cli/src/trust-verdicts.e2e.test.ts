@@ -1,0 +1,211 @@
+// Verdicts that must be true of the whole run: long durations do not end a run at once, data loss fails
+// it, outages are named as such, and a stalled generator is flagged. Real agent, real sockets.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startAgent } from '@loadhouse/agent';
+import { createLoadTest, StreamHouseClient, type LoadTestResult } from '@loadhouse/core';
+import { stability } from '@loadhouse/scenarios';
+import { main } from './main.js';
+import { formatSummary } from './summary.js';
+import { captureIo } from './test-io.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'lh-verdicts-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function onlyResult(dir: string): LoadTestResult {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  expect(files).toHaveLength(1);
+  return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoadTestResult;
+}
+
+describe('durations longer than a timer can hold', () => {
+  it('a 30-day stability run is still running after three windows of load; stopped, it is partial, not completed', async () => {
+    const agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+    try {
+      const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1 });
+      // Stopped after three windows of acknowledged load: an overflowing timer ends the run within the first.
+      let loadedWindows = 0;
+      test.on('sample', (s) => {
+        if (s.producer.acked > 0 && ++loadedWindows === 3) test.stop('the test has seen enough');
+      });
+      const result = await test.run(stability({ durationSeconds: 30 * 86400, targetRate: 200, partitions: 1 }));
+      expect(loadedWindows).toBeGreaterThanOrEqual(3);
+      expect(result.endReason, result.endMessage).toBe('stopped');
+      expect(result.state).toBe('aborted');
+      expect(result.partial).toBe(true);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('refuses a connect timeout no timer can hold with a coded error, exit 2, before any load', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    const code = await main(
+      ['run', 'high-throughput', '--duration', '2', '--target-rate', '100', '--partitions', '1', '--connect-timeout', '3000000', '--results-dir', dir],
+      io,
+    );
+    expect(code, io.err).toBe(2);
+    expect(io.err).toMatch(/LH_INVALID_OPTION/);
+    expect(io.err).toMatch(/connect-timeout/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.json'))).toHaveLength(0);
+  });
+});
+
+describe('data loss fails the run', () => {
+  it('consumer-lag with a dropping agent exits 1 with the integrity criterion failed in the table', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    const code = await main(
+      // 3 s at 1000 msgs/s loses 6 records; the catch-up has 6 s to read the 1500 left, so loss is judged.
+      ['run', 'consumer-lag', '--produce-rate', '1000', '--consume-rate', '500', '--duration', '6', '--partitions', '1',
+        '--agent-drop-every', '500', '--results-dir', dir],
+      io,
+    );
+    const result = onlyResult(dir);
+    expect(result.integrity.dataLoss, io.err).toBe(true);
+    const missing = result.criteria.find((c) => c.metric === 'integrity.lost');
+    expect(missing?.passed).toBe(false);
+    expect(missing!.measured).toBeGreaterThan(0);
+    expect(result.criteria.find((c) => c.metric === 'integrity.duplicates')?.passed).toBe(true);
+    expect(io.out).toMatch(/❌ No records lost/);
+    expect(code, io.out + io.err).toBe(1);
+  });
+});
+
+describe('target outages', () => {
+  it('a 4 s stall of the target is an outage: named in the summary, rate criterion failed, generator not blamed', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    // Latency is not what this test judges: its bound is wide so only the outage can fail the run.
+    const code = await main(
+      ['run', 'high-throughput', '--duration', '12', '--target-rate', '1000', '--partitions', '1', '--p99-ms', '600000',
+        '--agent-stall', '2-6', '--results-dir', dir],
+      io,
+    );
+    const result = onlyResult(dir);
+    expect(result.producer.acked, io.err).toBeGreaterThan(0);
+    expect(result.outages?.windows).toBeGreaterThanOrEqual(1);
+    expect(result.series.some((s) => s.outage)).toBe(true);
+    const rate = result.criteria.find((c) => c.metric === 'producer.rateErrorPercent')!;
+    expect(rate.passed).toBe(false);
+    expect(rate.note).toMatch(/outage/);
+    // The outage windows and the catch-up right after them are the target's doing, not the generator's.
+    const last = result.series.findLastIndex((s) => s.outage);
+    const suspects = result.series.slice(0, last + 2).filter((s, i) => s.outage || i === last + 1);
+    expect(suspects.flatMap((s) => s.generator.reasons).join('\n')).not.toMatch(/fell behind schedule/);
+    expect(io.out).toMatch(/Target outage: no record acknowledged/);
+    expect(code, io.out + io.err).toBe(1);
+  });
+});
+
+describe('a slow target is not an outage', () => {
+  it('1.5 s per produce call: a slow first answer and acks in bursts are no outage', async () => {
+    const dir = tempDir();
+    const io = captureIo();
+    await main(
+      ['run', 'high-throughput', '--duration', '5', '--target-rate', '200', '--partitions', '1', '--agent-produce-latency-ms', '1500', '--results-dir', dir],
+      io,
+    );
+    const result = onlyResult(dir);
+    expect(result.producer.acked, io.err).toBeGreaterThan(0);
+    expect(result.outages).toEqual({ windows: 0, seconds: 0, spans: [] });
+    expect(io.out).not.toMatch(/Target outage/);
+  });
+});
+
+describe('target outages (NOT_FOUND)', () => {
+  it('a target that lost its topic answers NOT_FOUND for 3 s: an outage in the result and the summary', async () => {
+    const agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+    const admin = new StreamHouseClient(agent.grpcAddress);
+    try {
+      const topic = 'verdicts-not-found';
+      const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1, topic });
+      let loaded = 0;
+      let gone: Promise<unknown> | undefined;
+      // The agent may still be deleting the old topic (UNAVAILABLE): try again.
+      const recreate = async (): Promise<void> => {
+        for (let i = 0; ; i++) {
+          try {
+            await admin.call('CreateTopic', { name: topic, partitionCount: 1 });
+            return;
+          } catch (err) {
+            if (i >= 20) throw err;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
+      };
+      test.on('sample', (s) => {
+        // Like a restart with fresh data: the topic disappears, then comes back empty 3 s later.
+        if (s.producer.acked > 0 && ++loaded === 2) {
+          gone = admin
+            .call('DeleteTopic', { name: topic })
+            .then(() => new Promise((r) => setTimeout(r, 3000)))
+            .then(() => recreate());
+        }
+      });
+      const result = await test.run({
+        name: 'steady',
+        criteria: [{ metric: 'producer.rateErrorPercent', op: '<=', value: 100 }],
+        async run(c) {
+          const p = await c.produce({ rate: 300, partitions: 1 });
+          await c.waitFor(() => gone !== undefined, { timeoutSeconds: 20 });
+          await gone;
+          await c.waitFor(3);
+          await p.stop();
+        },
+      });
+      expect(result.producer.errorsByCode.NOT_FOUND, JSON.stringify(result.errors)).toBeGreaterThan(0);
+      expect(result.outages!.windows).toBeGreaterThanOrEqual(1);
+      expect(result.series.filter((s) => s.outage).every((s) => s.producer.acked === 0 && s.producer.scheduled > 0)).toBe(true);
+      expect(formatSummary(result)).toMatch(/Target outage: no record acknowledged while records were due for [\d.]+ s/);
+    } finally {
+      admin.close();
+      await agent.stop();
+    }
+  });
+});
+
+describe('generator stalls', () => {
+  it('a listener blocking the main thread for 2 s flags the window it stretched, though the p99 does not move', async () => {
+    const agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+    try {
+      const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1 });
+      let blocked = false;
+      test.on('sample', (s) => {
+        if (blocked || s.producer.acked === 0) return;
+        blocked = true;
+        const until = Date.now() + 2000;
+        while (Date.now() < until) {
+          // a plugin doing synchronous work on the main thread
+        }
+      });
+      const result = await test.run({
+        name: 'steady',
+        criteria: [],
+        async run(c) {
+          const p = await c.produce({ rate: 200, partitions: 1 });
+          await c.waitFor(5);
+          await p.stop();
+        },
+      });
+      expect(blocked).toBe(true);
+      const stalled = result.series.filter((s) => s.generator.reasons.some((r) => /stalled|held up/.test(r)));
+      expect(stalled.length, JSON.stringify(result.series.map((s) => [s.intervalSeconds, s.generator.reasons]))).toBeGreaterThanOrEqual(1);
+      expect(stalled.every((s) => s.generator.saturated)).toBe(true);
+      const seen = JSON.stringify(result.series.map((s) => [s.intervalSeconds, s.generator]));
+      expect(result.generator.warnings.join('\n'), seen).toMatch(/the main thread stalled: one event-loop delay of \d+ ms/);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
