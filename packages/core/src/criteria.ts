@@ -157,10 +157,27 @@ function knownMetric(obj: Measurable, path: string): boolean {
   return walk(obj, path.split('.')) !== undefined;
 }
 
-/** Evaluates criteria on a result (or a sample); an unknown or unmeasured metric fails with a note. */
+/** A metric source's note on why a final value does not cover the whole run (`result.metricNotes`). */
+function metricNote(obj: Measurable, metric: string): string | undefined {
+  const notes = (obj as { metricNotes?: unknown }).metricNotes;
+  if (typeof notes !== 'object' || notes === null) return undefined;
+  const note = (notes as Record<string, unknown>)[metric];
+  return typeof note === 'string' && note !== '' ? note : undefined;
+}
+
+/**
+ * Evaluates criteria on a result (or a sample); an unknown or unmeasured metric fails with a note. A value a
+ * metric source noted as not covering the run (failed scrapes) is shown but never passes: what was not seen
+ * may have violated the criterion.
+ */
 export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]): CriterionOutcome[] {
   return criteria.map((c) => {
     const measured = resolveMetric(obj, c.metric);
+    const stale = metricNote(obj, c.metric);
+    if (stale !== undefined) {
+      const note = measured === null ? `not measured: ${stale}` : `not judged on partial data: ${stale}`;
+      return { ...c, measured, passed: false, note };
+    }
     if (measured === null) {
       const note =
         c.metric === 'target.memoryBytes' || c.metric === 'target.crashes'

@@ -144,6 +144,7 @@ export class Run {
   private maxLoopWorkers = 0;
   private maxCpu = 0;
   private finalMetrics: Record<string, number> = {};
+  private finalNotes: Record<string, string> = {};
   private resultPath: string | undefined;
   private readonly environment = environment();
 
@@ -329,6 +330,7 @@ export class Run {
     for (const ph of [...this.openPhases].reverse()) await this.closePhase(ph);
     this.monitor.stop();
     this.finalMetrics = await this.metricSources.summarize(Math.min(2000, this.opts.intervalMs));
+    this.finalNotes = this.metricSources.notes();
     const result = this.buildResult(ending, ending.state !== 'completed');
     result.criteria = evaluateCriteria(result, this.criteria);
     for (const outcome of result.criteria) {
@@ -872,6 +874,7 @@ export class Run {
       errors: [...this.errors],
     };
     base.resources = this.resources(base);
+    if (Object.keys(this.finalNotes).length) base.metricNotes = { ...this.finalNotes };
     if (this.opts.runId !== undefined) base.runId = this.opts.runId;
     if (this.resultPath) base.resultPath = this.resultPath;
     if (ending.state === 'failed') {

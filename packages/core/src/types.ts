@@ -474,6 +474,8 @@ export interface ResultBase {
   phases: PhaseResult[];
   resources: Record<string, unknown>;
   metrics: Record<string, number>;
+  /** Why a value of `metrics` does not cover the whole run (stale or partly unreadable), by metric name; absent when none. */
+  metricNotes?: Record<string, string>;
   criteria: CriterionOutcome[];
   scenarioResults: Record<string, unknown>;
   series: Sample[];
@@ -579,6 +581,11 @@ export interface MetricSource {
   collect(): Record<string, number> | Promise<Record<string, number>>;
   /** Final values for `result.metrics` (default: the last collected values). */
   summarize?(): Record<string, number> | Promise<Record<string, number>>;
+  /**
+   * Called after summarize(): why some final values do not cover the whole run (e.g. failed scrapes), by
+   * metric name. They land in `result.metricNotes`; a criterion on a noted metric does not pass.
+   */
+  notes?(): Record<string, string>;
   /** How long one collect() may take before it is skipped for the interval (default: half the interval, at most 1000 ms). */
   timeoutMs?: number;
 }

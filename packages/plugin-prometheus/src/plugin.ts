@@ -37,6 +37,8 @@ export interface PrometheusPluginOptions {
   readyTimeoutMs?: number;
   /** Timeout of one scrape of the target (default 2000 ms). */
   scrapeTimeoutMs?: number;
+  /** Largest /metrics body of the target read; a larger one is a failed scrape (default 8 MiB). */
+  scrapeMaxBytes?: number;
   /** Called once the endpoint listens, with its bound address (useful with `port: 0`). */
   onListening?: (address: ExporterAddress) => void;
   /** Keep serving this long after the run ends so a scraping Prometheus picks up the last interval (default 0). */
@@ -81,7 +83,7 @@ function validate(options: PrometheusPluginOptions): void {
     }
   }
   if (options.httpAddress !== undefined) normalizeHttpAddress(options.httpAddress);
-  for (const key of ['readyTimeoutMs', 'scrapeTimeoutMs', 'closeDelayMs'] as const) {
+  for (const key of ['readyTimeoutMs', 'scrapeTimeoutMs', 'scrapeMaxBytes', 'closeDelayMs'] as const) {
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
       throw invalid(`prometheus options.${key} must be a number >= 0, got ${String(v)}`);
@@ -147,7 +149,7 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
         let scraper: TargetScraper | undefined;
         let scrapeFailing = false;
         const makeScraper = (url: string): TargetScraper =>
-          new TargetScraper({ url, timeoutMs: options.scrapeTimeoutMs, fetchImpl: options.fetchImpl });
+          new TargetScraper({ url, timeoutMs: options.scrapeTimeoutMs, maxBytes: options.scrapeMaxBytes, fetchImpl: options.fetchImpl });
         if (typeof options.scrape === 'string') scraper = makeScraper(options.scrape);
         if (options.scrape !== false) {
           ctx.addMetricSource({
@@ -163,6 +165,7 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
               return values;
             },
             summarize: async () => (scraper ? scraper.summarize() : {}),
+            notes: () => scraper?.notes() ?? {},
           });
         }
 
