@@ -3,9 +3,10 @@ import { cac, type CAC, type Command } from 'cac';
 import { isLoadhouseError, LoadhouseError } from '@loadhouse/core';
 import { findScenario, SCENARIOS } from './catalog.js';
 import { EXIT } from './exit-codes.js';
-import { camel, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
+import { camel, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec, type FlagValue } from './flags.js';
 import type { Io } from './io.js';
 import { refuseAgentFlags, refuseForeignFlags, refuseIdleShard, runCommand, scenarioFlagValues } from './run-command.js';
+import { prometheusFromFlags } from './plugins.js';
 import { agentCommand, AGENT_FLAGS } from './agent-command.js';
 import { checkCommand, CHECK_FLAGS } from './check-command.js';
 import { suiteCommand, SUITE_FLAGS } from './suite-command.js';
@@ -201,7 +202,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 export interface ParsedCommandLine {
   command: string;
   args: string[];
-  values: Record<string, string | number | boolean | undefined>;
+  values: Record<string, FlagValue>;
   shard: { index: number; count: number } | undefined;
 }
 
@@ -229,6 +230,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): P
     if (typeof values.target === 'string') refuseAgentFlags(cli.options);
     const shard = shardFromFlags(values, env);
     if (shard) refuseIdleShard(shard, values);
+    prometheusFromFlags(values, cli.options);
     return { command: 'run', args, values, shard };
   }
   return { command: cmd.name, args, values: cli.options, shard: undefined };

@@ -12,12 +12,12 @@ import {
   type Scenario,
   type TargetOptions,
 } from '@loadhouse/core';
-import { normalizeHttpAddress } from '@loadhouse/plugin-prometheus';
+import { normalizeHttpAddress, type Exporter } from '@loadhouse/plugin-prometheus';
 import { findScenario, SCENARIOS, type FlagValues, type ScenarioEntry } from './catalog.js';
 import { camel, rawFlag, readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
 import { EXIT } from './exit-codes.js';
 import { agentFaultsFromFlags, agentS3FromFlags, startEmbeddedTarget, type EmbeddedTarget } from './embedded-target.js';
-import { buildPlugins, runPreflight } from './plugins.js';
+import { buildPlugins, lingerThenClose, prometheusFromFlags, runPreflight, startExporter } from './plugins.js';
 import { Progress } from './progress.js';
 import { formatSummary } from './summary.js';
 import type { Io } from './io.js';
@@ -204,11 +204,35 @@ export async function executeScenario(
   target: TargetOptions,
   io: Io,
   signal: AbortSignal,
-  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown> } = {},
+  /** `exporter`: a Prometheus endpoint the caller owns (a suite's, shared by its runs); otherwise the run owns one. */
+  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown>; exporter?: Exporter } = {},
 ): Promise<LoadTestResult> {
   const { embedded, config } = extra;
-  const plugins: LoadhousePlugin[] = [...(await buildPlugins(values, target, io, embedded)), ...(config?.plugins ?? [])];
+  const prom = prometheusFromFlags(values, extra.raw ?? {}, config?.plugins);
+  const owned = !extra.exporter && prom.expose ? await startExporter(prom.expose, io) : undefined;
+  try {
+    const result = await runWithPlugins(scenario, values, target, io, signal, { ...extra, exporter: extra.exporter ?? owned, labels: prom.labels });
+    if (owned) await lingerThenClose(owned, prom.expose!.lingerSeconds, signal, io);
+    return result;
+  } finally {
+    await owned?.close();
+  }
+}
+
+async function runWithPlugins(
+  scenario: Scenario,
+  values: FlagValues,
+  target: TargetOptions,
+  io: Io,
+  signal: AbortSignal,
+  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown>; exporter?: Exporter; labels: Record<string, string> },
+): Promise<LoadTestResult> {
+  const { embedded, config } = extra;
+  const configPlugins = config?.plugins ?? [];
+  const plugins: LoadhousePlugin[] = [...(await buildPlugins(values, target, io, embedded, { exporter: extra.exporter, configPlugins })), ...configPlugins];
   if (target.httpAddress) await runPreflight(target.httpAddress, (values.readyTimeout as number) * 1000, io);
+  // --label adds to (and overrides by name) the config's labels.
+  const labels = { ...config?.options?.labels, ...extra.labels };
 
   const progress = new Progress({
     write: (t) => (values.quiet ? undefined : io.stderr(t)),
@@ -225,6 +249,7 @@ export async function executeScenario(
     signal,
     ...(shard ? { shard } : {}),
     ...(typeof values.runId === 'string' ? { runId: values.runId } : {}),
+    ...(Object.keys(labels).length ? { labels } : {}),
   });
   if ((values.abortOnFail as number) > 0) {
     for (const c of scenario.criteria) c.abortAfterSeconds ??= values.abortOnFail as number;
@@ -284,6 +309,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   if (shard && scenarioName) refuseIdleShard(shard, values);
   agentFaultsFromFlags(values);
   agentS3FromFlags(values, io.env);
+  prometheusFromFlags(values, raw, config?.plugins);
 
   let embedded: EmbeddedTarget | undefined;
   const run = interruptible(io, () => void embedded?.stop());

@@ -3,11 +3,13 @@
 import { mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoadhouseError, type LoadTestResult } from '@loadhouse/core';
+import type { Exporter } from '@loadhouse/plugin-prometheus';
 import { findScenario, type FlagValues } from './catalog.js';
 import { EXIT } from './exit-codes.js';
 import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
 import { executeScenario, exitCodeFor, interruptible, prepareTarget, targetFromFlags } from './run-command.js';
+import { lingerThenClose, prometheusFromFlags, startExporter } from './plugins.js';
 import { criteriaTable } from './summary.js';
 import type { EmbeddedTarget } from './embedded-target.js';
 
@@ -79,6 +81,7 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
     return { step, v, scenario: entry.build(v) };
   });
   targetFromFlags(values, io.env);
+  const prom = prometheusFromFlags(values, raw);
   const resultsDir = values.resultsDir as string;
   mkdirSync(resultsDir, { recursive: true });
 
@@ -86,22 +89,27 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   const run = interruptible(io, () => void embedded?.stop());
   const results: LoadTestResult[] = [];
   let worst: number = EXIT.OK;
+  // One endpoint for the whole suite: its runs' series stay apart by their scenario label.
+  let exporter: Exporter | undefined;
   try {
+    exporter = prom.expose ? await startExporter(prom.expose, io) : undefined;
     const prepared = await prepareTarget(values, io);
     embedded = prepared.embedded;
     for (const [i, p] of planned.entries()) {
       if (run.signal.aborted) break;
       io.stderr(`\n=== ${i + 1}/${planned.length} ${p.step.scenario} (scale ${scale}) ===\n`);
       const stepIo = teeIo(io, join(resultsDir, `${p.step.scenario}.log`));
-      const result = await executeScenario(p.scenario, { ...p.v, topic: `loadhouse-suite-${p.step.scenario}` }, prepared.target, stepIo, run.signal, { embedded });
+      const result = await executeScenario(p.scenario, { ...p.v, topic: `loadhouse-suite-${p.step.scenario}` }, prepared.target, stepIo, run.signal, { embedded, raw, exporter });
       results.push(result);
       worst = Math.max(worst, exitCodeFor(result, run.interrupted()));
     }
+    io.stdout(`\n${formatSuiteTable(results)}\n`);
+    if (exporter) await lingerThenClose(exporter, prom.expose!.lingerSeconds, run.signal, io);
   } finally {
     run.dispose();
+    await exporter?.close();
     await embedded?.stop();
   }
-  io.stdout(`\n${formatSuiteTable(results)}\n`);
   return worst;
 }
 

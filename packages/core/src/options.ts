@@ -47,6 +47,7 @@ export interface ResolvedOptions {
   checkpointSeconds: number;
   shard: { index: number; count: number } | null;
   runId: string | undefined;
+  labels: Record<string, string>;
   instrument: boolean;
   logger: Logger | undefined;
   criteria: Criterion[];
@@ -101,7 +102,7 @@ function checkKeys(name: string, obj: object, allowed: readonly string[]): void 
 
 const LOAD_TEST_KEYS = [
   'target', 'plugins', 'topic', 'workers', 'connections', 'intervalMs', 'warmupSeconds', 'drainTimeoutMs', 'dropAfterMs',
-  'ackMode', 'signal', 'resultsDir', 'checkpointSeconds', 'shard', 'runId', 'instrument', 'logger', 'criteria',
+  'ackMode', 'signal', 'resultsDir', 'checkpointSeconds', 'shard', 'runId', 'labels', 'instrument', 'logger', 'criteria',
 ] as const;
 const TARGET_KEYS = [
   'address', 'httpAddress', 'organizationId', 'tls', 'metadata', 'connectTimeoutMs', 'deadlineMs', 'pid', 'unreachableAfterMs',
@@ -194,6 +195,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     shard = { index, count };
   }
   if (o.runId !== undefined && typeof o.runId !== 'string') throw invalid('options.runId', 'a string', o.runId);
+  const labels = validateLabels('options.labels', o.labels);
   if (o.instrument !== undefined && typeof o.instrument !== 'boolean') throw invalid('options.instrument', 'a boolean', o.instrument);
   if (o.logger !== undefined) {
     const l = o.logger as unknown as Record<string, unknown>;
@@ -223,11 +225,27 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     checkpointSeconds: optional(o.checkpointSeconds, (v) => nonNegative('options.checkpointSeconds', v), 60),
     shard,
     runId: o.runId,
+    labels,
     instrument: o.instrument ?? true,
     logger: o.logger,
     criteria,
     crash,
   };
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Run labels: an object of string values whose names Prometheus accepts (not `__`-prefixed, which it reserves). */
+export function validateLabels(name: string, labels: unknown): Record<string, string> {
+  if (labels === undefined) return {};
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw invalid(name, 'an object of string values', labels);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) {
+    if (!LABEL_NAME.test(k) || k.startsWith('__')) throw invalid(`${name}: "${k}"`, 'a label name (letters, digits, _; not starting with a digit or __)', k);
+    if (typeof v !== 'string') throw invalid(`${name}.${k}`, 'a string', v);
+    out[k] = v;
+  }
+  return out;
 }
 
 const OPS = ['<', '<=', '>', '>=', '=='];

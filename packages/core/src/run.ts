@@ -826,6 +826,7 @@ export class Run {
       resultsDir: o.resultsDir,
       checkpointSeconds: o.checkpointSeconds,
       shard: o.shard,
+      labels: { ...o.labels },
       instrument: o.instrument,
       plugins: o.plugins.map((p) => ({ name: p.name, apiVersion: p.apiVersion })),
       criteria: this.criteria.map((c) => ({ ...c })),
@@ -876,6 +877,7 @@ export class Run {
     base.resources = this.resources(base);
     if (Object.keys(this.finalNotes).length) base.metricNotes = { ...this.finalNotes };
     if (this.opts.runId !== undefined) base.runId = this.opts.runId;
+    if (Object.keys(this.opts.labels).length) base.labels = { ...this.opts.labels };
     if (this.resultPath) base.resultPath = this.resultPath;
     if (ending.state === 'failed') {
       return { ...base, state: 'failed', error: ending.error ?? { code: 'LH_RUN_ABORTED', message: ending.message } };

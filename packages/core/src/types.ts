@@ -63,6 +63,11 @@ export interface LoadTestOptions {
   /** Free-form label stored in the result (e.g. a git sha). */
   runId?: string;
   /**
+   * Labels of the run (`{ env: 'staging', team: 'perf' }`): stored in `result.labels` and in the resolved config,
+   * where plugins read them (the Prometheus plugin puts them on every series). Names as Prometheus accepts them.
+   */
+  labels?: Record<string, string>;
+  /**
    * Turns off per-record instrumentation (histograms, record header) for benchmarking the tool itself.
    * Default true. Never turn it off in a real test.
    */
@@ -461,6 +466,8 @@ export interface ResultBase {
   endMessage: string;
   scenario: string;
   runId?: string;
+  /** The run's labels (`options.labels`, `--label k=v`), when any were given. */
+  labels?: Record<string, string>;
   startedAt: string;
   endedAt: string;
   durationSeconds: number;

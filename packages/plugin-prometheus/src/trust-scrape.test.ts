@@ -1,14 +1,16 @@
 // Trust in what the target's /metrics says: a scrape that breaks mid-run (HTTP 500, an unparseable value, a body
 // too large to read) must never let a criterion pass on the data from before the break, and is counted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLoadTest, evaluateCriteria, type LoadTestResult, type Scenario } from '@loadhouse/core';
 import { startAgent, type Agent } from '@loadhouse/agent';
-import { prometheus } from './index.js';
+import { parseMetricsText, prometheus, selectSamples } from './index.js';
+import { FakeContext, makeSample } from './test-support/sample.js';
 import { SCRAPE_MAX_BYTES, TargetScraper, TARGET_METRICS as T } from './target-scraper.js';
 
-type Mode = 'ok' | 'http500' | 'garbage' | 'huge';
+type Mode = 'ok' | 'http500' | 'garbage' | 'huge' | 'hugeStreamed';
 
 const GOOD = '# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 136376320\n';
 // Valid exposition lines, only more of them than a scrape reads.
@@ -31,6 +33,11 @@ function breakingTarget() {
         return;
       case 'huge':
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(HUGE);
+        return;
+      case 'hugeStreamed': // no content-length: the size shows only while reading
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        for (let i = 0; i < 16; i++) res.write(HUGE.subarray(0, 64 * 1024));
+        res.end();
         return;
     }
   });
@@ -65,7 +72,8 @@ describe('a target /metrics that breaks mid-run', () => {
     target.state.mode = 'ok';
     const test = createLoadTest({
       target: { address: agent.grpcAddress },
-      plugins: [prometheus({ expose: false, preflight: false, scrape: url })],
+      // A generous timeout: on a busy machine a slow scrape would fail for another reason than the one under test.
+      plugins: [prometheus({ expose: false, preflight: false, scrape: url, scrapeTimeoutMs: 15_000 })],
       topic: `trust-scrape-${mode}`,
       resultsDir: false,
     });
@@ -145,6 +153,15 @@ describe('TargetScraper failure accounting', () => {
     expect(Object.keys(notes).sort()).toEqual([T.memoryBytes, T.memoryBytesMax, T.cacheSizeBytes].sort());
   });
 
+  it('a body that grows past the limit while streaming is not read to its end', async () => {
+    const scraper = new TargetScraper({ url, maxBytes: 256 * 1024 });
+    target.state.mode = 'hugeStreamed';
+    expect(await scraper.collect()).toEqual({});
+    expect(scraper.stats.lastError).toMatch(/larger than 262144 bytes \(0\.25 MiB\), the scrape limit/);
+    target.state.mode = 'ok';
+    expect((await scraper.collect())[T.memoryBytes]).toBe(136376320);
+  });
+
   it('an unreadable memory value is not read as 0', async () => {
     const scraper = new TargetScraper({ url });
     target.state.mode = 'garbage';
@@ -159,5 +176,44 @@ describe('TargetScraper failure accounting', () => {
     const [outcome] = evaluateCriteria(result, [MEMORY_CRITERION]);
     expect(outcome).toMatchObject({ passed: false, measured: 1e8 });
     expect(outcome!.note).toMatch(/2 of 9 scrapes failed/);
+  });
+});
+
+describe('series a dashboard reads exist from the start', () => {
+  it('the agent exports its cache counters at 0 before the first read; the plugin its error counters before the first error', async () => {
+    const agent = await startAgent({});
+    try {
+      const text = await (await fetch(`${agent.httpAddress}/metrics`)).text();
+      const parsed = parseMetricsText(text);
+      expect(selectSamples(parsed, 'streamhouse_cache_hits_total').map((s) => s.value)).toEqual([0]);
+      expect(selectSamples(parsed, 'streamhouse_cache_misses_total').map((s) => s.value)).toEqual([0]);
+    } finally {
+      await agent.stop();
+    }
+    const plugin = prometheus({ port: 0, scrape: false });
+    const fake = new FakeContext({ workers: 1, connections: 2 });
+    const teardown = (await plugin.setup(fake.ctx))!;
+    try {
+      await fake.testBefore({ scenario: 'high-throughput', topic: 't' });
+      fake.emitSample(makeSample({ acked: 100 }));
+      const parsed = parseMetricsText(await (await fetch(plugin.address()!.url)).text());
+      for (const name of ['streamhouse_producer_errors_total', 'streamhouse_consumer_errors_total']) {
+        const zeros = selectSamples(parsed, name, { scenario: 'high-throughput', phase: 'main' });
+        expect(zeros.map((s) => s.labels['code']).sort(), name).toEqual(['DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED', 'UNAVAILABLE']);
+        expect(zeros.every((s) => s.value === 0)).toBe(true);
+      }
+    } finally {
+      await teardown();
+    }
+  });
+
+  it('the dashboard: every __inputs entry is used, and "All" matches only series that carry the label', async () => {
+    const raw = await readFile(new URL('../dashboards/loadhouse.json', import.meta.url), 'utf8');
+    const dash = JSON.parse(raw) as { __inputs?: Array<{ name: string }>; templating: { list: Array<{ name: string; includeAll?: boolean; allValue?: string }> } };
+    for (const input of dash.__inputs ?? []) expect(raw.split(`\${${input.name}}`).length - 1, `__inputs ${input.name} is never used`).toBeGreaterThan(0);
+    for (const v of dash.templating.list.filter((x) => x.includeAll)) {
+      // `.*` also matches the empty value, i.e. series without the label (another tool's, another job's).
+      expect(new RegExp(`^(?:${v.allValue ?? '.*'})$`).test(''), `variable ${v.name}: allValue ${v.allValue}`).toBe(false);
+    }
   });
 });
