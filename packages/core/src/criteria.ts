@@ -174,7 +174,10 @@ export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]
   return criteria.map((c) => {
     const measured = resolveMetric(obj, c.metric);
     const stale = metricNote(obj, c.metric);
-    if (stale !== undefined) {
+    // The note is on the metric source's value; a value from elsewhere (the target's PID) stands on its own.
+    const metrics = (obj as { metrics?: Record<string, unknown> }).metrics;
+    const fromSource = measured === null || (typeof metrics === 'object' && metrics !== null && c.metric in metrics);
+    if (stale !== undefined && fromSource) {
       const note = measured === null ? `not measured: ${stale}` : `not judged on partial data: ${stale}`;
       return { ...c, measured, passed: false, note };
     }

@@ -176,6 +176,9 @@ describe('TargetScraper failure accounting', () => {
     const [outcome] = evaluateCriteria(result, [MEMORY_CRITERION]);
     expect(outcome).toMatchObject({ passed: false, measured: 1e8 });
     expect(outcome!.note).toMatch(/2 of 9 scrapes failed/);
+    // No scraped value at all but the target's PID was watched: that value is whole and is judged.
+    const byPid = { metrics: {}, metricNotes: result.metricNotes, resources: { target: { peakRssBytes: 2e8 } } };
+    expect(evaluateCriteria(byPid, [MEMORY_CRITERION])[0]).toMatchObject({ passed: true, measured: 2e8 });
   });
 });
 
