@@ -27,14 +27,22 @@ function refuse(flag: string, message: string): never {
  * and linger without a port, and any Prometheus flag beside a config's own prometheus() plugin (which alone
  * decides what is served and scraped; two would register twice).
  */
-export function prometheusFromFlags(v: FlagValues, raw: Record<string, unknown>, configPlugins: readonly LoadhousePlugin[] = []): PrometheusFlags {
+export function prometheusFromFlags(
+  v: FlagValues,
+  raw: Record<string, unknown>,
+  configPlugins: readonly LoadhousePlugin[] = [],
+): PrometheusFlags {
   const given = (name: string) => rawFlag(raw, RUN_FLAGS.find((f) => f.name === name)!) !== undefined;
   if (configPlugins.some((p) => p.name === 'prometheus')) {
     const clash = PROMETHEUS_FLAGS.find(given);
-    if (clash) refuse(clash, "would be ignored: the config's prometheus() plugin serves and scrapes; set port, host, scrape or closeDelayMs in its options");
+    if (clash) {
+      refuse(clash, "would be ignored: the config's prometheus() plugin serves and scrapes; set port, host, scrape or closeDelayMs in its options");
+    }
   }
   const port = typeof v.prometheusPort === 'number' ? v.prometheusPort : undefined;
-  for (const flag of ['prometheus-host', 'prometheus-linger']) if (port === undefined && given(flag)) refuse(flag, 'needs --prometheus-port: nothing is served without it');
+  for (const flag of ['prometheus-host', 'prometheus-linger']) {
+    if (port === undefined && given(flag)) refuse(flag, 'needs --prometheus-port: nothing is served without it');
+  }
   const host = String(v.prometheusHost).trim();
   if (host === '') refuse('prometheus-host', 'needs an interface address such as 127.0.0.1 or 0.0.0.0');
   const labels: Record<string, string> = {};
@@ -42,7 +50,9 @@ export function prometheusFromFlags(v: FlagValues, raw: Record<string, unknown>,
     const eq = text.indexOf('=');
     if (eq <= 0) refuse('label', `must be name=value (e.g. env=ci), got ${JSON.stringify(text)}`);
     const name = text.slice(0, eq);
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) refuse('label', `${name}: not a valid label name (letters, digits and _, not starting with a digit or __)`);
+    if (!LABEL_NAME.test(name) || name.startsWith('__')) {
+      refuse('label', `${name}: not a valid label name (letters, digits and _, not starting with a digit or __)`);
+    }
     if (name in labels) refuse('label', `${name} given twice (${JSON.stringify(labels[name])} and ${JSON.stringify(text.slice(eq + 1))})`);
     if (RESERVED_LABELS.has(name)) refuse('label', `${name}: loadhouse sets "${name}" itself on its Prometheus series; choose another name`);
     labels[name] = text.slice(eq + 1);
@@ -63,7 +73,8 @@ export async function startExporter(expose: NonNullable<PrometheusFlags['expose'
  */
 export async function lingerThenClose(exporter: Exporter, seconds: number, signal: AbortSignal, io: Io): Promise<void> {
   if (seconds > 0 && !signal.aborted) {
-    io.stderr(`Prometheus metrics stay at ${exporter.address.url} for ${seconds} s (--prometheus-linger) so a scrape takes the last interval...\n`);
+    const url = exporter.address.url;
+    io.stderr(`Prometheus metrics stay at ${url} for ${seconds} s (--prometheus-linger) so a scrape takes the last interval...\n`);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, seconds * 1000);
       signal.addEventListener('abort', done, { once: true });

@@ -211,7 +211,8 @@ export async function executeScenario(
   const prom = prometheusFromFlags(values, extra.raw ?? {}, config?.plugins);
   const owned = !extra.exporter && prom.expose ? await startExporter(prom.expose, io) : undefined;
   try {
-    const result = await runWithPlugins(scenario, values, target, io, signal, { ...extra, exporter: extra.exporter ?? owned, labels: prom.labels });
+    const exporter = extra.exporter ?? owned;
+    const result = await runWithPlugins(scenario, values, target, io, signal, { ...extra, exporter, labels: prom.labels });
     if (owned) await lingerThenClose(owned, prom.expose!.lingerSeconds, signal, io);
     return result;
   } finally {
@@ -229,7 +230,8 @@ async function runWithPlugins(
 ): Promise<LoadTestResult> {
   const { embedded, config } = extra;
   const configPlugins = config?.plugins ?? [];
-  const plugins: LoadhousePlugin[] = [...(await buildPlugins(values, target, io, embedded, { exporter: extra.exporter, configPlugins })), ...configPlugins];
+  const own = await buildPlugins(values, target, io, embedded, { exporter: extra.exporter, configPlugins });
+  const plugins: LoadhousePlugin[] = [...own, ...configPlugins];
   if (target.httpAddress) await runPreflight(target.httpAddress, (values.readyTimeout as number) * 1000, io);
   // --label adds to (and overrides by name) the config's labels.
   const labels = { ...config?.options?.labels, ...extra.labels };

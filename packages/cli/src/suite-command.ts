@@ -99,7 +99,8 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
       if (run.signal.aborted) break;
       io.stderr(`\n=== ${i + 1}/${planned.length} ${p.step.scenario} (scale ${scale}) ===\n`);
       const stepIo = teeIo(io, join(resultsDir, `${p.step.scenario}.log`));
-      const result = await executeScenario(p.scenario, { ...p.v, topic: `loadhouse-suite-${p.step.scenario}` }, prepared.target, stepIo, run.signal, { embedded, raw, exporter });
+      const v = { ...p.v, topic: `loadhouse-suite-${p.step.scenario}` };
+      const result = await executeScenario(p.scenario, v, prepared.target, stepIo, run.signal, { embedded, raw, exporter });
       results.push(result);
       worst = Math.max(worst, exitCodeFor(result, run.interrupted()));
     }

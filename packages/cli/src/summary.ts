@@ -56,7 +56,10 @@ export function criteriaTable(criteria: CriterionOutcome[], color = false): stri
 /** Reordering is no loss, but a bare count reads like one: say what it counts. */
 function reorderedNote(reordered: number): string {
   if (!(reordered > 0)) return '';
-  return ' (reordered: arrived after a later sequence of the same producer and partition, so not lost; batches in flight on several connections can be appended out of order)';
+  return (
+    ' (reordered: arrived after a later sequence of the same producer and partition, so not lost;' +
+    ' batches in flight on several connections can be appended out of order)'
+  );
 }
 
 /** The resource monitor's warnings: the plan's red flags, and a slow start; per shard in a merged result. */
@@ -104,7 +107,8 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   if (result.integrity?.checked) {
     const i = result.integrity;
     lines.push('');
-    lines.push(`Integrity: missing ${int(i.missing)}, duplicates ${int(i.duplicates)}, reordered ${int(i.reordered)}${reorderedNote(i.reordered)}`);
+    const counts = `missing ${int(i.missing)}, duplicates ${int(i.duplicates)}, reordered ${int(i.reordered)}`;
+    lines.push(`Integrity: ${counts}${reorderedNote(i.reordered)}`);
     for (const e of i.examples.slice(0, 5)) {
       lines.push(`  ${e.kind}: producer ${e.producer} partition ${e.partition} sequence ${e.sequence}${e.offset !== undefined ? ` offset ${e.offset}` : ''}`);
     }

@@ -241,7 +241,9 @@ export function validateLabels(name: string, labels: unknown): Record<string, st
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw invalid(name, 'an object of string values', labels);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) {
-    if (!LABEL_NAME.test(k) || k.startsWith('__')) throw invalid(`${name}: "${k}"`, 'a label name (letters, digits, _; not starting with a digit or __)', k);
+    if (!LABEL_NAME.test(k) || k.startsWith('__')) {
+      throw invalid(`${name}: "${k}"`, 'a label name (letters, digits, _; not starting with a digit or __)', k);
+    }
     if (typeof v !== 'string') throw invalid(`${name}.${k}`, 'a string', v);
     out[k] = v;
   }

@@ -330,7 +330,9 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     // A value noted as partial on any shard is partial in the merge: its criterion must not pass there either.
     const notes = new Map<string, string[]>();
     results.forEach((r, i) => {
-      for (const [k, v] of Object.entries(r.metricNotes ?? {})) notes.set(k, [...(notes.get(k) ?? []), results.length > 1 ? `shard ${r.shard?.index ?? i}: ${v}` : v]);
+      for (const [k, v] of Object.entries(r.metricNotes ?? {})) {
+        notes.set(k, [...(notes.get(k) ?? []), results.length > 1 ? `shard ${r.shard?.index ?? i}: ${v}` : v]);
+      }
     });
     const scenarioResults: Record<string, unknown> = { byShard: results.map((r) => ({ shard: r.shard, ...r.scenarioResults })) };
     for (const k of new Set(results.flatMap((r) => Object.keys(r.scenarioResults ?? {})))) {
