@@ -38,6 +38,8 @@ export class AgentMetrics {
     this.producerLatency = new Histogram({ name: 'streamhouse_producer_latency_seconds', help: 'Time from a produce request to its ack', labelNames: ['org_id', 'topic'], buckets: LATENCY_BUCKETS, registers });
     this.consumerRecords = new Counter({ name: 'streamhouse_consumer_records_total', help: 'Records returned to consumers', labelNames: ['org_id', 'topic', 'consumer_group'], registers });
     this.segmentsExpired = new Counter({ name: 'loadhouse_agent_segments_expired_total', help: 'Stored segments deleted because they outlived the retention', labelNames: ['org_id', 'topic'], registers });
+    // Counters a dashboard divides or plots exist from the start at 0 (no "No data" before the first read).
+    for (const c of [this.cacheHits, this.cacheMisses]) c.inc({ org_id: DEFAULT_ORG_LABEL }, 0);
     collectDefaultMetrics({ register: this.registry });
   }
 

@@ -2,7 +2,7 @@
 import type { Scenario } from '@loadhouse/core';
 import { consumerLag, highThroughput, manyProducers, stability } from '@loadhouse/scenarios';
 
-export type FlagValues = Record<string, string | number | boolean | undefined>;
+export type FlagValues = Record<string, string | number | boolean | readonly string[] | undefined>;
 
 export interface ScenarioEntry {
   name: string;
@@ -27,7 +27,7 @@ function producerTuning(v: FlagValues) {
 export const SCENARIOS: ScenarioEntry[] = [
   {
     name: 'high-throughput',
-    summary: 'Sustained produce rate: within 5% of target, P99 < 100 ms, zero errors, target memory < 2 GB',
+    summary: 'Sustained produce rate: within 5% of target, P99 < 100 ms, zero errors, target memory < 2 GiB',
     defaults: { duration: 30, targetRate: 50000, partitions: 5, messageSize: 1024, p99Ms: 100 },
     build: (v) =>
       highThroughput({

@@ -25,6 +25,8 @@ export interface FlagSpec {
   rule?: { valid: (value: string) => boolean; text: string };
   /** Numbers that take units: durations (`30s`, `5m`, `1h`, `7d`; plain = seconds) or rates (`10k`, `1.5M`). */
   unit?: 'duration' | 'rate';
+  /** May be given several times; the value is then the list of texts given (strings only). */
+  repeatable?: boolean;
   /** Help section. */
   group: 'scenario' | 'target' | 'producer' | 'consumer' | 'run' | 'output' | 'plugins' | 'agent';
 }
@@ -106,7 +108,10 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },
   { name: 'quiet', kind: 'boolean', group: 'output', description: 'No progress lines' },
   NO_COLOR_FLAG,
-  { name: 'prometheus-port', kind: 'integer', value: '<port>', min: 0, max: 65535, group: 'plugins', description: "Expose loadhouse's metrics for Prometheus on this port (127.0.0.1)" },
+  { name: 'prometheus-port', kind: 'integer', value: '<port>', min: 0, max: 65535, group: 'plugins', description: "Expose loadhouse's metrics for Prometheus on this port (0 = a free one)" },
+  { name: 'prometheus-host', kind: 'string', value: '<host>', group: 'plugins', description: 'Interface the Prometheus endpoint binds (0.0.0.0 lets a remote Prometheus scrape; needs --prometheus-port)', default: '127.0.0.1' },
+  { name: 'prometheus-linger', kind: 'number', value: '<duration>', unit: 'duration', min: 0, group: 'plugins', description: 'Keep the Prometheus endpoint open this long after the summary, so a scrape takes the last interval (needs --prometheus-port)', default: 15 },
+  { name: 'label', kind: 'string', value: '<name=value>', repeatable: true, group: 'run', description: 'Label of the run, stored in the result and put on every Prometheus series (repeatable: --label env=ci --label team=perf)' },
   { name: 'skip-scrape', kind: 'boolean', group: 'plugins', description: "Do not scrape the target's /metrics (cache hit rate, S3 latency, memory)" },
   { name: 's3-endpoint', kind: 'string', value: '<url>', group: 'plugins', description: 'Probe this S3 endpoint (PUT/GET/LIST latency, throttling, segment growth)' },
   { name: 's3-bucket', kind: 'string', value: '<name>', group: 'plugins', description: 'Bucket the target writes segments to', default: 'streamhouse' },
@@ -159,8 +164,10 @@ function fail(flag: string, message: string): never {
   throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} ${message}`, { details: { flag } });
 }
 
+export type FlagValue = string | number | boolean | readonly string[] | undefined;
+
 /** Converts one raw flag value to its typed form, or throws LH_INVALID_OPTION naming the flag. */
-export function coerceFlag(spec: FlagSpec, raw: unknown): string | number | boolean | undefined {
+export function coerceFlag(spec: FlagSpec, raw: unknown): FlagValue {
   if (raw === undefined) return spec.default;
   if (spec.kind === 'boolean') {
     if (typeof raw === 'boolean') return raw;
@@ -168,6 +175,7 @@ export function coerceFlag(spec: FlagSpec, raw: unknown): string | number | bool
     if (raw === 'false') return false;
     fail(spec.name, `takes no value, got ${JSON.stringify(raw)}`);
   }
+  if (spec.repeatable && spec.kind === 'string') return (Array.isArray(raw) ? raw : [raw]).map((r) => coerceFlag({ ...spec, repeatable: false }, r) as string);
   if (Array.isArray(raw)) fail(spec.name, 'was given more than once');
   if (raw === true || raw === '') fail(spec.name, `needs a value ${spec.value ?? ''}`.trim());
   if (spec.kind === 'string') {
@@ -237,8 +245,8 @@ export function restoreRawValues(options: Record<string, unknown>, specs: readon
 }
 
 /** Typed values of every flag in `specs`, keyed by camelCase name, defaults applied. */
-export function readFlags(specs: FlagSpec[], raw: Record<string, unknown>): Record<string, string | number | boolean | undefined> {
-  const out: Record<string, string | number | boolean | undefined> = {};
+export function readFlags(specs: FlagSpec[], raw: Record<string, unknown>): Record<string, FlagValue> {
+  const out: Record<string, FlagValue> = {};
   for (const spec of specs) {
     const key = camel(spec.name);
     // cac camel-cases only letter-dash-letter (`s3-endpoint` stays as is): accept both spellings.

@@ -3,7 +3,7 @@ import { cac, type CAC, type Command } from 'cac';
 import { isLoadhouseError, LoadhouseError, MIN_SHARD_OVERLAP_PERCENT, OUT_OF_STEP_SLACK_SECONDS, resolveStartAt } from '@loadhouse/core';
 import { findScenario, SCENARIOS } from './catalog.js';
 import { EXIT } from './exit-codes.js';
-import { cacKey, camel, closestName, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, UNITS_HELP, type FlagSpec } from './flags.js';
+import { cacKey, camel, closestName, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, UNITS_HELP, type FlagSpec, type FlagValue } from './flags.js';
 import type { Io } from './io.js';
 import {
   refuseAgentFlags,
@@ -14,6 +14,7 @@ import {
   runCommand,
   scenarioFlagValues,
 } from './run-command.js';
+import { prometheusFromFlags } from './plugins.js';
 import { agentCommand, AGENT_FLAGS } from './agent-command.js';
 import { checkCommand, CHECK_FLAGS } from './check-command.js';
 import { suiteCommand, SUITE_FLAGS } from './suite-command.js';
@@ -241,7 +242,7 @@ function unknownFlagError(cacName: string, argv: readonly string[], command: str
 export interface ParsedCommandLine {
   command: string;
   args: string[];
-  values: Record<string, string | number | boolean | undefined>;
+  values: Record<string, FlagValue>;
   shard: { index: number; count: number } | undefined;
 }
 
@@ -272,6 +273,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): P
     const shard = shardFromFlags(values, env);
     if (shard) refuseIdleShard(shard, values);
     if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
+    prometheusFromFlags(values, cli.options);
     return { command: 'run', args, values, shard };
   }
   return { command: cmd.name, args, values: cli.options, shard: undefined };

@@ -1,25 +1,113 @@
 // Plugins the CLI wires from flags: Prometheus exposition and target scraping, the S3 probe; and the pre-flight.
-import type { LoadhousePlugin, TargetOptions } from '@loadhouse/core';
-import { preflight, prometheus } from '@loadhouse/plugin-prometheus';
+import { LoadhouseError, type LoadhousePlugin, type TargetOptions } from '@loadhouse/core';
+import { createExporter, preflight, prometheus, RESERVED_LABELS, type Exporter } from '@loadhouse/plugin-prometheus';
 import { s3Probe } from '@loadhouse/plugin-s3-probe';
 import type { FlagValues } from './catalog.js';
 import type { EmbeddedTarget } from './embedded-target.js';
+import { rawFlag, RUN_FLAGS } from './flags.js';
 import type { Io } from './io.js';
 
-export async function buildPlugins(v: FlagValues, target: TargetOptions, io: Io, embedded?: EmbeddedTarget): Promise<LoadhousePlugin[]> {
+/** What the Prometheus and label flags ask for, checked before anything starts. */
+export interface PrometheusFlags {
+  /** The endpoint to serve (--prometheus-port given). */
+  expose?: { port: number; host: string; lingerSeconds: number };
+  /** --label name=value, in the order given. */
+  labels: Record<string, string>;
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const PROMETHEUS_FLAGS = ['prometheus-port', 'prometheus-host', 'prometheus-linger', 'skip-scrape'];
+
+function refuse(flag: string, message: string): never {
+  throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} ${message}`, { details: { flag } });
+}
+
+/**
+ * Reads --prometheus-port/-host/-linger and --label. Flags that would be silently ignored are refused: host
+ * and linger without a port, and any Prometheus flag beside a config's own prometheus() plugin (which alone
+ * decides what is served and scraped; two would register twice).
+ */
+export function prometheusFromFlags(
+  v: FlagValues,
+  raw: Record<string, unknown>,
+  configPlugins: readonly LoadhousePlugin[] = [],
+): PrometheusFlags {
+  const given = (name: string) => rawFlag(raw, RUN_FLAGS.find((f) => f.name === name)!) !== undefined;
+  if (configPlugins.some((p) => p.name === 'prometheus')) {
+    const clash = PROMETHEUS_FLAGS.find(given);
+    if (clash) {
+      refuse(clash, "would be ignored: the config's prometheus() plugin serves and scrapes; set port, host, scrape or closeDelayMs in its options");
+    }
+  }
+  const port = typeof v.prometheusPort === 'number' ? v.prometheusPort : undefined;
+  for (const flag of ['prometheus-host', 'prometheus-linger']) {
+    if (port === undefined && given(flag)) refuse(flag, 'needs --prometheus-port: nothing is served without it');
+  }
+  const host = String(v.prometheusHost).trim();
+  if (host === '') refuse('prometheus-host', 'needs an interface address such as 127.0.0.1 or 0.0.0.0');
+  const labels: Record<string, string> = {};
+  for (const text of (v.label as readonly string[] | undefined) ?? []) {
+    const eq = text.indexOf('=');
+    if (eq <= 0) refuse('label', `must be name=value (e.g. env=ci), got ${JSON.stringify(text)}`);
+    const name = text.slice(0, eq);
+    if (!LABEL_NAME.test(name) || name.startsWith('__')) {
+      refuse('label', `${name}: not a valid label name (letters, digits and _, not starting with a digit or __)`);
+    }
+    if (name in labels) refuse('label', `${name} given twice (${JSON.stringify(labels[name])} and ${JSON.stringify(text.slice(eq + 1))})`);
+    if (RESERVED_LABELS.has(name)) refuse('label', `${name}: loadhouse sets "${name}" itself on its Prometheus series; choose another name`);
+    labels[name] = text.slice(eq + 1);
+  }
+  return { labels, ...(port !== undefined ? { expose: { port, host, lingerSeconds: v.prometheusLinger as number } } : {}) };
+}
+
+/** The endpoint the CLI owns for a whole command (a suite's runs share it), announced on stderr. */
+export async function startExporter(expose: NonNullable<PrometheusFlags['expose']>, io: Io): Promise<Exporter> {
+  const exporter = await createExporter({ port: expose.port, host: expose.host });
+  io.stderr(`Prometheus metrics at ${exporter.address.url}\n`);
+  return exporter;
+}
+
+/**
+ * Keeps the endpoint up for the linger so a Prometheus scraping every few seconds takes the last interval,
+ * then closes it. An interrupt (the run's signal) cuts the wait short.
+ */
+export async function lingerThenClose(exporter: Exporter, seconds: number, signal: AbortSignal, io: Io): Promise<void> {
+  if (seconds > 0 && !signal.aborted) {
+    const url = exporter.address.url;
+    io.stderr(`Prometheus metrics stay at ${url} for ${seconds} s (--prometheus-linger) so a scrape takes the last interval...\n`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, seconds * 1000);
+      signal.addEventListener('abort', done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+  await exporter.close();
+}
+
+export async function buildPlugins(
+  v: FlagValues,
+  target: TargetOptions,
+  io: Io,
+  embedded?: EmbeddedTarget,
+  prom: { exporter?: Exporter; configPlugins?: readonly LoadhousePlugin[] } = {},
+): Promise<LoadhousePlugin[]> {
   const plugins: LoadhousePlugin[] = [];
   if (embedded) plugins.push(embeddedAgentWatch(embedded));
-  const scrape = Boolean(target.httpAddress) && v.skipScrape !== true;
-  const expose = typeof v.prometheusPort === 'number';
-  if (scrape || expose) {
+  // A config's own prometheus() plugin scrapes the run's target.httpAddress itself (--http-target lands there).
+  const own = !(prom.configPlugins ?? []).some((p) => p.name === 'prometheus');
+  const scrape = own && Boolean(target.httpAddress) && v.skipScrape !== true;
+  const exporter = own ? prom.exporter : undefined;
+  if (scrape || exporter) {
     plugins.push(
       prometheus({
-        expose,
-        ...(expose ? { port: v.prometheusPort as number } : {}),
+        ...(exporter ? { exporter } : { expose: false }),
         scrape: scrape ? `${target.httpAddress}/metrics` : false,
         // The CLI runs its own pre-flight before the run, with its own messages.
         preflight: false,
-        onListening: (a) => io.stderr(`Prometheus metrics at ${a.url}\n`),
       }),
     );
   }

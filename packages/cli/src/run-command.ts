@@ -21,12 +21,12 @@ import {
   type Scenario,
   type TargetOptions,
 } from '@loadhouse/core';
-import { normalizeHttpAddress } from '@loadhouse/plugin-prometheus';
+import { normalizeHttpAddress, type Exporter } from '@loadhouse/plugin-prometheus';
 import { findScenario, SCENARIOS, type FlagValues, type ScenarioEntry } from './catalog.js';
 import { camel, rawFlag, readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
 import { EXIT } from './exit-codes.js';
 import { agentFaultsFromFlags, agentS3FromFlags, checkAgentDisk, startEmbeddedTarget, type EmbeddedTarget } from './embedded-target.js';
-import { buildPlugins, runPreflight } from './plugins.js';
+import { buildPlugins, lingerThenClose, prometheusFromFlags, runPreflight, startExporter } from './plugins.js';
 import { Progress } from './progress.js';
 import { formatSummary } from './summary.js';
 import { colorFor, type Io } from './io.js';
@@ -319,16 +319,49 @@ export async function executeScenario(
   target: TargetOptions,
   io: Io,
   signal: AbortSignal,
-  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown>; onTest?: (test: LoadTest) => void } = {},
+  /** `exporter`: a Prometheus endpoint the caller owns (a suite's, shared by its runs); otherwise the run owns one. */
+  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown>; exporter?: Exporter; onTest?: (test: LoadTest) => void } = {},
+): Promise<LoadTestResult> {
+  const { config } = extra;
+  const prom = prometheusFromFlags(values, extra.raw ?? {}, config?.plugins);
+  const owned = !extra.exporter && prom.expose ? await startExporter(prom.expose, io) : undefined;
+  try {
+    const exporter = extra.exporter ?? owned;
+    const result = await runWithPlugins(scenario, values, target, io, signal, { ...extra, exporter, labels: prom.labels });
+    if (owned) await lingerThenClose(owned, prom.expose!.lingerSeconds, signal, io);
+    return result;
+  } finally {
+    await owned?.close();
+  }
+}
+
+async function runWithPlugins(
+  scenario: Scenario,
+  values: FlagValues,
+  target: TargetOptions,
+  io: Io,
+  signal: AbortSignal,
+  extra: {
+    embedded?: EmbeddedTarget;
+    config?: LoadhouseConfig;
+    raw?: Record<string, unknown>;
+    exporter?: Exporter;
+    labels: Record<string, string>;
+    onTest?: (test: LoadTest) => void;
+  },
 ): Promise<LoadTestResult> {
   const { embedded, config } = extra;
-  const plugins: LoadhousePlugin[] = [...(await buildPlugins(values, target, io, embedded)), ...(config?.plugins ?? [])];
+  const configPlugins = config?.plugins ?? [];
+  const own = await buildPlugins(values, target, io, embedded, { exporter: extra.exporter, configPlugins });
+  const plugins: LoadhousePlugin[] = [...own, ...configPlugins];
   // Interrupted during set-up: no pre-flight; the run below ends at once with its partial result.
   if (target.httpAddress && !signal.aborted) {
     await runPreflight(target.httpAddress, (values.readyTimeout as number) * 1000, io, signal).catch((err: unknown) => {
       if (!signal.aborted) throw err;
     });
   }
+  // --label adds to (and overrides by name) the config's labels.
+  const labels = { ...config?.options?.labels, ...extra.labels };
 
   const progress = new Progress({
     write: (t) => (values.quiet ? undefined : io.stderr(t)),
@@ -350,6 +383,7 @@ export async function executeScenario(
     ...(shard ? { shard } : {}),
     ...(typeof values.runId === 'string' ? { runId: values.runId } : {}),
     ...(typeof values.startAt === 'string' ? { startAt: values.startAt } : {}),
+    ...(Object.keys(labels).length ? { labels } : {}),
   });
   extra.onTest?.(test);
   if ((values.abortOnFail as number) > 0) {
@@ -451,6 +485,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   agentS3FromFlags(values, io.env);
   await checkResultsDir(values, raw, config);
   if (!targetFromFlags(values, io.env)) checkAgentDisk(values, [scenario]);
+  prometheusFromFlags(values, raw, config?.plugins);
 
   let embedded: EmbeddedTarget | undefined;
   let test: LoadTest | undefined;

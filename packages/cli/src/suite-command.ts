@@ -4,6 +4,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkOutputDir, LoadhouseError, type LoadTest, type LoadTestResult } from '@loadhouse/core';
+import type { Exporter } from '@loadhouse/plugin-prometheus';
 import { findScenario, type FlagValues } from './catalog.js';
 import { EXIT } from './exit-codes.js';
 import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
@@ -18,6 +19,7 @@ import {
   refuseTargetOnlyFlags,
   targetFromFlags,
 } from './run-command.js';
+import { lingerThenClose, prometheusFromFlags, startExporter } from './plugins.js';
 import { criteriaTable } from './summary.js';
 import { checkAgentDisk, type EmbeddedTarget } from './embedded-target.js';
 
@@ -139,6 +141,7 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   const suiteTarget = targetFromFlags(values, io.env);
   refuseTargetOnlyFlags(values);
   if (!suiteTarget) checkAgentDisk(values, planned.map((p) => p.scenario), 'Lower --scale');
+  const prom = prometheusFromFlags(values, raw);
   const resultsDir = values.resultsDir as string;
   await checkOutputDir(resultsDir, '--results-dir');
 
@@ -147,7 +150,10 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   const run = interruptible(io, () => forceResult(test, embedded, io));
   const results: LoadTestResult[] = [];
   let worst: number = EXIT.OK;
+  // One endpoint for the whole suite: its runs' series stay apart by their scenario label.
+  let exporter: Exporter | undefined;
   try {
+    exporter = prom.expose ? await startExporter(prom.expose, io) : undefined;
     const prepared = await prepareTarget(values, io);
     embedded = prepared.embedded;
     for (const [i, p] of planned.entries()) {
@@ -157,16 +163,20 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
       const stepIo = teeIo(io, join(resultsDir, `${p.step.scenario}.log`));
       const result = await executeScenario(p.scenario, p.v, prepared.target, stepIo, run.signal, {
         embedded,
+        raw,
+        exporter,
         onTest: (t) => (test = t),
       });
       results.push(result);
       worst = Math.max(worst, exitCodeFor(result, run.interrupted()));
     }
+    io.stdout(`\n${formatSuiteTable(results)}\n`);
+    if (exporter) await lingerThenClose(exporter, prom.expose!.lingerSeconds, run.signal, io);
   } finally {
     run.dispose();
+    await exporter?.close();
     await embedded?.stop();
   }
-  io.stdout(`\n${formatSuiteTable(results)}\n`);
   return worst;
 }
 

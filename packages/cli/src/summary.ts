@@ -1,5 +1,5 @@
 // Renders a result as the plan's summary: producer figures, latency percentiles, consumer figures, criteria table.
-import type { CriterionOutcome, LatencySummary, LoadTestResult } from '@loadhouse/core';
+import { formatBytes, formatMetric, type CriterionOutcome, type LatencySummary, type LoadTestResult } from '@loadhouse/core';
 import pc from 'picocolors';
 import { formatS3Summary } from '@loadhouse/plugin-s3-probe';
 
@@ -35,7 +35,7 @@ export function formatMeasured(c: CriterionOutcome): string {
     case 'ms':
       return `${ms(v)} ms`;
     case 'bytes':
-      return v >= 1024 ** 3 ? `${(v / 1024 ** 3).toFixed(2)} GB` : `${(v / 1024 ** 2).toFixed(1)} MB`;
+      return formatBytes(v);
     case '%':
       return `${v.toFixed(v < 1 ? 3 : 2)}%`;
     case 'msgs/s':
@@ -59,6 +59,15 @@ export function criteriaTable(criteria: CriterionOutcome[], color = false): stri
     const label = (o.label ?? `${o.metric} ${o.op} ${o.value}`).padEnd(width);
     return `  ${mark} ${label}  measured: ${formatMeasured(o)}${o.note ? `  (${o.note})` : ''}`;
   });
+}
+
+/** Reordering is no loss, but a bare count reads like one: say what it counts. */
+function reorderedNote(reordered: number): string {
+  if (!(reordered > 0)) return '';
+  return (
+    ' (reordered: arrived after a later sequence of the same producer and partition, so not lost;' +
+    ' batches in flight on several connections can be appended out of order)'
+  );
 }
 
 /** The resource monitor's warnings: the plan's red flags, and a slow start; per shard in a merged result. */
@@ -94,7 +103,7 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   lines.push('Producer:');
   lines.push(`  Messages sent: ${int(p.acked)}  (scheduled ${int(p.scheduled)}, failed ${int(p.failed)}, dropped ${int(p.dropped)})`);
   lines.push(`  Throughput: ${int(p.msgsPerSec)} msgs/sec  (target ${int(p.targetRate)}, off by ${p.rateErrorPercent.toFixed(2)}%)`);
-  lines.push(`  Throughput: ${p.mbPerSec.toFixed(2)} MB/sec`);
+  lines.push(`  Throughput: ${p.mbPerSec.toFixed(2)} MiB/sec`);
   const codes = Object.entries(p.errorsByCode)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
@@ -111,7 +120,7 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     lines.push('');
     lines.push('Consumer:');
     lines.push(`  Messages consumed: ${int(c.consumed)}`);
-    lines.push(`  Throughput: ${int(c.msgsPerSec)} msgs/sec  (${c.mbPerSec.toFixed(2)} MB/sec)`);
+    lines.push(`  Throughput: ${int(c.msgsPerSec)} msgs/sec  (${c.mbPerSec.toFixed(2)} MiB/sec)`);
     lines.push(`  Lag: max ${int(c.lag.max)}, final ${int(c.lag.final)}`);
     lines.push(...latencyRows([
       ['poll', c.latency.poll],
@@ -121,7 +130,8 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   if (result.integrity?.checked) {
     const i = result.integrity;
     lines.push('');
-    lines.push(`Integrity: missing ${int(i.missing)}, duplicates ${int(i.duplicates)}, reordered ${int(i.reordered)}`);
+    const counts = `missing ${int(i.missing)}, duplicates ${int(i.duplicates)}, reordered ${int(i.reordered)}`;
+    lines.push(`Integrity: ${counts}${reorderedNote(i.reordered)}`);
     for (const e of i.examples.slice(0, 5)) {
       lines.push(`  ${e.kind}: producer ${e.producer} partition ${e.partition} sequence ${e.sequence}${e.offset !== undefined ? ` offset ${e.offset}` : ''}`);
     }
@@ -142,7 +152,8 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   if (metrics.length) {
     lines.push('');
     lines.push('Target and plugin metrics:');
-    for (const [k, v] of metrics) lines.push(`  ${k}: ${Number.isInteger(v) ? int(v) : v.toFixed(2)}`);
+    const notes = result.metricNotes ?? {};
+    for (const [k, v] of metrics) lines.push(`  ${k}: ${formatMetric(k, v)}${notes[k] ? `  (${notes[k]})` : ''}`);
   }
   lines.push(...outageLines(result));
   if (result.generator.saturatedWindows > 0 || result.generator.warnings.length) {

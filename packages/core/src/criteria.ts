@@ -183,14 +183,32 @@ export function criterionFailed(c: CriterionOutcome): boolean {
   return !c.passed && c.notApplicable === undefined;
 }
 
+/** A metric source's note on why a final value does not cover the whole run (`result.metricNotes`). */
+function metricNote(obj: Measurable, metric: string): string | undefined {
+  const notes = (obj as { metricNotes?: unknown }).metricNotes;
+  if (typeof notes !== 'object' || notes === null) return undefined;
+  const note = (notes as Record<string, unknown>)[metric];
+  return typeof note === 'string' && note !== '' ? note : undefined;
+}
+
 /**
- * Evaluates criteria on a result (or a sample); an unknown or unmeasured metric fails with a note. A criterion
- * marked notApplicable keeps its measured value for information, with `passed: false` and its reason as note.
+ * Evaluates criteria on a result (or a sample); an unknown or unmeasured metric fails with a note. A value a
+ * metric source noted as not covering the run (failed scrapes) is shown but never passes: what was not seen
+ * may have violated the criterion. A criterion marked notApplicable keeps its measured value for information,
+ * with `passed: false` and its reason as note.
  */
 export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]): CriterionOutcome[] {
   return criteria.map((c) => {
     const measured = resolveMetric(obj, c.metric);
     if (c.notApplicable !== undefined) return { ...c, measured, passed: false, note: `N/A: ${c.notApplicable}` };
+    const stale = metricNote(obj, c.metric);
+    // The note is on the metric source's value; a value from elsewhere (the target's PID) stands on its own.
+    const metrics = (obj as { metrics?: Record<string, unknown> }).metrics;
+    const fromSource = measured === null || (typeof metrics === 'object' && metrics !== null && c.metric in metrics);
+    if (stale !== undefined && fromSource) {
+      const note = measured === null ? `not measured: ${stale}` : `not judged on partial data: ${stale}`;
+      return { ...c, measured, passed: false, note };
+    }
     if (measured === null) {
       const note =
         c.metric === 'target.memoryBytes' || c.metric === 'target.crashes'

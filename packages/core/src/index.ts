@@ -5,7 +5,8 @@ export type { ErrorCode } from './errors.js';
 // Engine
 export { createLoadTest } from './load-test.js';
 export { definePlugin, SUPPORTED_PLUGIN_API_VERSIONS } from './plugins/plugin-host.js';
-export { criterionFailed, evaluateCriteria, resolveMetric, isLiveByDefault } from './criteria.js';
+export { criterionFailed, evaluateCriteria, resolveMetric, isLiveByDefault, CONNECTION_ERROR_CODES } from './criteria.js';
+export { formatInt, formatNumber, formatMs, formatBytes, formatSeconds, formatWithUnit, metricUnit, formatMetric } from './format.js';
 export { PLUGIN_API_VERSION, RESULT_SCHEMA_VERSION } from './types.js';
 export {
   checkMetadataValue,

@@ -90,6 +90,7 @@ export interface ResolvedOptions {
   runId: string | undefined;
   /** Epoch ms of the synchronised start, if any. */
   startAt: number | undefined;
+  labels: Record<string, string>;
   instrument: boolean;
   logger: Logger | undefined;
   criteria: Criterion[];
@@ -187,7 +188,7 @@ function checkKeys(name: string, obj: object, allowed: readonly string[]): void 
 
 const LOAD_TEST_KEYS = [
   'target', 'plugins', 'topic', 'workers', 'connections', 'intervalMs', 'warmupSeconds', 'drainTimeoutMs', 'dropAfterMs',
-  'ackMode', 'signal', 'resultsDir', 'checkpointSeconds', 'shard', 'runId', 'startAt', 'instrument', 'logger', 'criteria',
+  'ackMode', 'signal', 'resultsDir', 'checkpointSeconds', 'shard', 'runId', 'startAt', 'labels', 'instrument', 'logger', 'criteria',
 ] as const;
 const TARGET_KEYS = [
   'address', 'httpAddress', 'organizationId', 'tls', 'metadata', 'connectTimeoutMs', 'deadlineMs', 'pid', 'unreachableAfterMs',
@@ -283,6 +284,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     shard = { index, count };
   }
   if (o.runId !== undefined && typeof o.runId !== 'string') throw invalid('options.runId', 'a string', o.runId);
+  const labels = validateLabels('options.labels', o.labels);
   if (o.instrument !== undefined && typeof o.instrument !== 'boolean') throw invalid('options.instrument', 'a boolean', o.instrument);
   if (o.logger !== undefined) {
     const l = o.logger as unknown as Record<string, unknown>;
@@ -313,11 +315,29 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     shard,
     runId: o.runId,
     startAt: o.startAt === undefined ? undefined : resolveStartAt('options.startAt', o.startAt),
+    labels,
     instrument: o.instrument ?? true,
     logger: o.logger,
     criteria,
     crash,
   };
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Run labels: an object of string values whose names Prometheus accepts (not `__`-prefixed, which it reserves). */
+export function validateLabels(name: string, labels: unknown): Record<string, string> {
+  if (labels === undefined) return {};
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw invalid(name, 'an object of string values', labels);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) {
+    if (!LABEL_NAME.test(k) || k.startsWith('__')) {
+      throw invalid(`${name}: "${k}"`, 'a label name (letters, digits, _; not starting with a digit or __)', k);
+    }
+    if (typeof v !== 'string') throw invalid(`${name}.${k}`, 'a string', v);
+    out[k] = v;
+  }
+  return out;
 }
 
 const OPS = ['<', '<=', '>', '>=', '=='];

@@ -153,6 +153,7 @@ export class Run {
   private maxLoopWorkers = 0;
   private maxCpu = 0;
   private finalMetrics: Record<string, number> = {};
+  private finalNotes: Record<string, string> = {};
   private resultPath: string | undefined;
   private loadStarted = false;
   /** The final result's write, once finish() began it: writePartial() then leaves the file to it. */
@@ -386,6 +387,7 @@ export class Run {
     for (const ph of [...this.openPhases].reverse()) await this.closePhase(ph);
     this.monitor.stop();
     this.finalMetrics = await this.metricSources.summarize(Math.min(2000, this.opts.intervalMs));
+    this.finalNotes = this.metricSources.notes();
     const result = this.buildResult(ending, ending.state !== 'completed');
     result.criteria = this.live.judgeOutages(evaluateCriteria(result, this.criteria));
     for (const outcome of result.criteria) {
@@ -902,6 +904,7 @@ export class Run {
       checkpointSeconds: o.checkpointSeconds,
       shard: o.shard,
       startAt: o.startAt === undefined ? null : new Date(o.startAt).toISOString(),
+      labels: { ...o.labels },
       instrument: o.instrument,
       plugins: o.plugins.map((p) => ({ name: p.name, apiVersion: p.apiVersion })),
       criteria: this.criteria.map((c) => ({ ...c })),
@@ -951,7 +954,9 @@ export class Run {
       outages: this.outages.report(),
     };
     base.resources = this.resources(base);
+    if (Object.keys(this.finalNotes).length) base.metricNotes = { ...this.finalNotes };
     if (this.opts.runId !== undefined) base.runId = this.opts.runId;
+    if (Object.keys(this.opts.labels).length) base.labels = { ...this.opts.labels };
     if (this.resultPath) base.resultPath = this.resultPath;
     if (ending.state === 'failed') {
       return { ...base, state: 'failed', error: ending.error ?? { code: 'LH_RUN_ABORTED', message: ending.message } };

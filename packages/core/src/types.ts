@@ -69,6 +69,11 @@ export interface LoadTestOptions {
    */
   startAt?: Date | string;
   /**
+   * Labels of the run (`{ env: 'staging', team: 'perf' }`): stored in `result.labels` and in the resolved config,
+   * where plugins read them (the Prometheus plugin puts them on every series). Names as Prometheus accepts them.
+   */
+  labels?: Record<string, string>;
+  /**
    * Turns off per-record instrumentation (histograms, record header) for benchmarking the tool itself.
    * Default true. Never turn it off in a real test.
    */
@@ -491,6 +496,8 @@ export interface ResultBase {
   endMessage: string;
   scenario: string;
   runId?: string;
+  /** The run's labels (`options.labels`, `--label k=v`), when any were given. */
+  labels?: Record<string, string>;
   startedAt: string;
   endedAt: string;
   durationSeconds: number;
@@ -504,6 +511,8 @@ export interface ResultBase {
   phases: PhaseResult[];
   resources: Record<string, unknown>;
   metrics: Record<string, number>;
+  /** Why a value of `metrics` does not cover the whole run (stale or partly unreadable), by metric name; absent when none. */
+  metricNotes?: Record<string, string>;
   criteria: CriterionOutcome[];
   scenarioResults: Record<string, unknown>;
   series: Sample[];
@@ -632,6 +641,11 @@ export interface MetricSource {
   collect(): Record<string, number> | Promise<Record<string, number>>;
   /** Final values for `result.metrics` (default: the last collected values). */
   summarize?(): Record<string, number> | Promise<Record<string, number>>;
+  /**
+   * Called after summarize(): why some final values do not cover the whole run (e.g. failed scrapes), by
+   * metric name. They land in `result.metricNotes`; a criterion on a noted metric does not pass.
+   */
+  notes?(): Record<string, string>;
   /** How long one collect() may take before it is skipped for the interval (default: half the interval, at most 1000 ms). */
   timeoutMs?: number;
 }

@@ -2,7 +2,7 @@
 // once per interval from the engine's merged Sample: counters advance by the interval's counts, histograms
 // take the interval's bucket counts in bulk, gauges take the interval's last value. Nothing here runs per record.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { LatencySummary, Sample } from '@loadhouse/core';
+import { CONNECTION_ERROR_CODES, type LatencySummary, type Sample } from '@loadhouse/core';
 import { BulkHistogram } from './bulk-histogram.js';
 import {
   BATCH_SIZE_BUCKETS,
@@ -213,6 +213,8 @@ export class SampleRecorder {
     const labels = { ...this.base(), phase };
     this.touched.add(phase);
     for (const c of [m.recordsSent, m.bytesSent, m.dropped, m.recordsConsumed, m.bytesConsumed, m.saturatedIntervals]) c.inc(labels, 0);
+    // Error counters too, for the codes that mean the target or the pool gave out: a panel of them reads 0, not "No data".
+    for (const code of CONNECTION_ERROR_CODES) for (const c of [m.producerErrors, m.consumerErrors]) c.inc({ ...labels, code }, 0);
     for (const h of [m.sendDuration, m.pollDuration, m.endToEnd, m.batchSize]) {
       h.add(labels, { counts: new Array<number>(h.buckets.length + 1).fill(0), sum: 0, count: 0 });
     }
@@ -224,6 +226,7 @@ export class SampleRecorder {
     const m = this.metrics;
     const labels = { ...this.base(), phase };
     for (const c of [m.recordsSent, m.bytesSent, m.dropped, m.recordsConsumed, m.bytesConsumed, m.saturatedIntervals]) c.remove(labels);
+    for (const code of CONNECTION_ERROR_CODES) for (const c of [m.producerErrors, m.consumerErrors]) c.remove({ ...labels, code });
     for (const h of [m.sendDuration, m.pollDuration, m.endToEnd, m.batchSize]) h.remove(labels);
   }
 

@@ -1,11 +1,11 @@
 // Public API of @loadhouse/plugin-prometheus.
-export { prometheus } from './plugin.js';
+export { prometheus, RESERVED_LABELS } from './plugin.js';
 export type { PrometheusPlugin, PrometheusPluginOptions } from './plugin.js';
 export { createExporter, DEFAULT_PORT, DEFAULT_HOST } from './exporter.js';
 export type { Exporter, ExporterAddress, ExporterOptions } from './exporter.js';
 export { normalizeHttpAddress, preflight } from './preflight.js';
 export type { PreflightOptions, PreflightReport, CheckOutcome } from './preflight.js';
-export { TARGET_METRICS } from './target-scraper.js';
+export { TARGET_METRICS, SCRAPE_MAX_BYTES } from './target-scraper.js';
 export type { FetchLike } from './target-scraper.js';
 export { parseMetricsText, selectSamples } from './parse.js';
 export type { ParsedMetrics, MetricFamily, PromSample, MetricType, ParseError, ParseOptions } from './parse.js';

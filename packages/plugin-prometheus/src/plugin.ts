@@ -4,7 +4,7 @@ import { LoadhouseError, type LoadhousePlugin, type PluginContext, type Teardown
 import { clientMetricsFor, SampleRecorder } from './client-metrics.js';
 import { createExporter, validateListenOptions, type Exporter, type ExporterAddress } from './exporter.js';
 import { normalizeHttpAddress, preflight, type PreflightReport } from './preflight.js';
-import { TargetScraper, type FetchLike } from './target-scraper.js';
+import { TARGET_METRICS, TargetScraper, type FetchLike } from './target-scraper.js';
 
 export interface PrometheusPluginOptions {
   /** Port of the /metrics endpoint (default 9464; 0 = a free port, see `onListening` / `address()`). */
@@ -37,6 +37,8 @@ export interface PrometheusPluginOptions {
   readyTimeoutMs?: number;
   /** Timeout of one scrape of the target (default 2000 ms). */
   scrapeTimeoutMs?: number;
+  /** Largest /metrics body of the target read; a larger one is a failed scrape (default 8 MiB). */
+  scrapeMaxBytes?: number;
   /** Called once the endpoint listens, with its bound address (useful with `port: 0`). */
   onListening?: (address: ExporterAddress) => void;
   /** Keep serving this long after the run ends so a scraping Prometheus picks up the last interval (default 0). */
@@ -53,7 +55,8 @@ export interface PrometheusPlugin extends LoadhousePlugin {
 }
 
 const DEFAULT_PHASE = 'main';
-const RESERVED_LABELS = new Set(['scenario', 'phase', 'topic', 'code', 'thread', 'le', 'quantile']);
+/** Label names the plugin sets itself: a static or run label of the same name would clash. */
+export const RESERVED_LABELS: ReadonlySet<string> = new Set(['scenario', 'phase', 'topic', 'code', 'thread', 'le', 'quantile', 'job', 'instance']);
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -81,7 +84,7 @@ function validate(options: PrometheusPluginOptions): void {
     }
   }
   if (options.httpAddress !== undefined) normalizeHttpAddress(options.httpAddress);
-  for (const key of ['readyTimeoutMs', 'scrapeTimeoutMs', 'closeDelayMs'] as const) {
+  for (const key of ['readyTimeoutMs', 'scrapeTimeoutMs', 'scrapeMaxBytes', 'closeDelayMs'] as const) {
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
       throw invalid(`prometheus options.${key} must be a number >= 0, got ${String(v)}`);
@@ -93,7 +96,6 @@ function validate(options: PrometheusPluginOptions): void {
 export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlugin {
   validate(options);
   const prefix = options.prefix ?? 'streamhouse_';
-  const staticLabels = { ...(options.labels ?? {}) };
   let bound: ExporterAddress | undefined;
   let lastReport: PreflightReport | undefined;
 
@@ -105,6 +107,8 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
 
     async setup(ctx: PluginContext): Promise<Teardown> {
       const run = { scenario: '', topic: typeof ctx.config['topic'] === 'string' ? (ctx.config['topic'] as string) : '' };
+      // The run's labels (options.labels, --label) first; the plugin's own win on a shared name.
+      const staticLabels = { ...runLabels(ctx.config), ...(options.labels ?? {}) };
       const unregister: Array<() => void> = [];
 
       // 1. Exposition.
@@ -147,7 +151,7 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
         let scraper: TargetScraper | undefined;
         let scrapeFailing = false;
         const makeScraper = (url: string): TargetScraper =>
-          new TargetScraper({ url, timeoutMs: options.scrapeTimeoutMs, fetchImpl: options.fetchImpl });
+          new TargetScraper({ url, timeoutMs: options.scrapeTimeoutMs, maxBytes: options.scrapeMaxBytes, fetchImpl: options.fetchImpl });
         if (typeof options.scrape === 'string') scraper = makeScraper(options.scrape);
         if (options.scrape !== false) {
           ctx.addMetricSource({
@@ -160,9 +164,11 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
               if (failed && !scrapeFailing) ctx.logger.warn(`prometheus: scraping ${scraper.url} failed: ${scraper.stats.lastError}`);
               if (!failed && scrapeFailing) ctx.logger.info(`prometheus: scraping ${scraper.url} works again`);
               scrapeFailing = failed;
-              return values;
+              // The counts ride on every interval: a final summarize() that times out must not lose them.
+              return { ...values, [TARGET_METRICS.scrapes]: scraper.stats.scrapes, [TARGET_METRICS.scrapeFailures]: scraper.stats.failures };
             },
             summarize: async () => (scraper ? scraper.summarize() : {}),
+            notes: () => scraper?.notes() ?? {},
           });
         }
 
@@ -202,6 +208,18 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
       }
     },
   };
+}
+
+/** The run's labels from the resolved config; one the plugin sets itself is refused rather than dropped. */
+function runLabels(config: Readonly<Record<string, unknown>>): Record<string, string> {
+  const labels = config['labels'];
+  if (typeof labels !== 'object' || labels === null) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+    if (RESERVED_LABELS.has(k)) throw invalid(`the run label "${k}" is set by the prometheus plugin itself; choose another name`);
+    if (typeof v === 'string') out[k] = v;
+  }
+  return out;
 }
 
 /** gRPC channels per worker from the resolved config (`connections`), when present. */

@@ -17,7 +17,20 @@ export const TARGET_METRICS = {
   cacheSizeBytes: 'target.cacheSizeBytes',
   /** Restarts seen since the baseline (process_start_time_seconds moved, or counters went down); cumulative. */
   restarts: 'target.restarts',
+  /** Scrapes of the target's /metrics attempted since the baseline (the baseline included). */
+  scrapes: 'target.scrapes',
+  /** Of those, scrapes that gave nothing usable: a network error, a non-200 answer, a body over the limit, an unreadable value. */
+  scrapeFailures: 'target.scrapeFailures',
 } as const;
+
+/**
+ * Largest /metrics body read (8 MiB). Reading and parsing more would stall the generator's main thread
+ * once per interval; a target exporting that much has a cardinality problem worth reporting anyway.
+ */
+export const SCRAPE_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Values sampled at scrape time: an interval whose scrape failed is simply not seen, unlike a counter's increase. */
+const GAUGE_METRICS: readonly string[] = [TARGET_METRICS.memoryBytes, TARGET_METRICS.memoryBytesMax, TARGET_METRICS.cacheSizeBytes];
 
 // StreamHouse's real names first, then the names the load-testing plan uses for the same thing.
 const NAMES = {
@@ -42,6 +55,8 @@ export interface TargetScraperOptions {
   url: string;
   /** Per-request timeout (default 2000 ms). */
   timeoutMs?: number;
+  /** Largest body read; a larger one is a failed scrape (default SCRAPE_MAX_BYTES, 8 MiB). */
+  maxBytes?: number;
   fetchImpl?: FetchLike;
   /** Clock in milliseconds (tests). */
   now?: () => number;
@@ -85,6 +100,11 @@ export class TargetScraper {
   readonly url: string;
   readonly stats: ScrapeStats = { scrapes: 0, failures: 0, malformedLines: 0 };
   private readonly timeoutMs: number;
+  private readonly maxBytes: number;
+  /** The latest scrape failed: every value stops at the last scrape that worked. */
+  private lastFailed = false;
+  /** A scrape failed before any worked: counter increases before the first good scrape are unknown. */
+  private failedWithoutBaseline = false;
   private readonly fetchImpl: FetchLike;
   private readonly now: () => number;
   private previous: Snapshot | undefined;
@@ -93,16 +113,23 @@ export class TargetScraper {
   constructor(options: TargetScraperOptions) {
     this.url = options.url;
     this.timeoutMs = options.timeoutMs ?? 2000;
+    this.maxBytes = options.maxBytes ?? SCRAPE_MAX_BYTES;
     this.fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** Fetches and parses the endpoint once. Throws on a network error or a non-200 answer. */
+  /**
+   * Fetches and parses the endpoint once. Throws on a network error, a non-200 answer, a body over the size
+   * limit, or a value of a metric the scraper reads that is not a finite non-negative number.
+   */
   async fetchMetrics(): Promise<ParsedMetrics> {
     const res = await this.fetchImpl(this.url, { headers: { accept: SCRAPE_ACCEPT }, signal: AbortSignal.timeout(this.timeoutMs) });
-    const body = await res.text();
+    const body = await readLimited(res, this.maxBytes, this.url);
     if (res.status !== 200) throw new Error(`GET ${this.url} answered ${res.status}: ${excerpt(body)}`);
-    return parseMetricsText(body, { contentType: res.headers.get('content-type') });
+    const parsed = parseMetricsText(body, { contentType: res.headers.get('content-type') });
+    const bad = unreadableValue(parsed);
+    if (bad) throw new Error(`GET ${this.url}: ${bad.name} is ${formatValue(bad.value)}, not a finite non-negative number`);
+    return parsed;
   }
 
   /** Takes the reference scrape that the first interval's deltas are measured from. */
@@ -173,7 +200,7 @@ export class TargetScraper {
   async summarize(): Promise<Record<string, number>> {
     await this.collect().catch(() => undefined);
     const t = this.totals;
-    const out: Record<string, number> = {};
+    const out: Record<string, number> = { [TARGET_METRICS.scrapes]: this.stats.scrapes, [TARGET_METRICS.scrapeFailures]: this.stats.failures };
     if (t.hits + t.misses > 0) out[TARGET_METRICS.cacheHitRate] = (100 * t.hits) / (t.hits + t.misses);
     if (t.seconds > 0) {
       out[TARGET_METRICS.restarts] = t.restarts;
@@ -194,6 +221,25 @@ export class TargetScraper {
     return out;
   }
 
+  /**
+   * Why run-level values from `summarize()` do not cover the whole run, by metric name: after failed scrapes
+   * a gauge missed those intervals, and when the last scrapes (or those before the first good one) failed,
+   * every value misses part of the run. Empty when every scrape worked.
+   */
+  notes(): Record<string, string> {
+    const { scrapes, failures, lastError } = this.stats;
+    if (failures === 0) return {};
+    const reason = `${failures} of ${scrapes} scrapes of ${this.url} failed (last: ${lastError ?? 'unknown'})`;
+    const all = this.lastFailed || this.failedWithoutBaseline;
+    const out: Record<string, string> = {};
+    for (const key of Object.values(TARGET_METRICS)) {
+      if (key === TARGET_METRICS.scrapes || key === TARGET_METRICS.scrapeFailures) continue;
+      if (all) out[key] = `${reason}: the value misses ${this.lastFailed ? 'the end' : 'the start'} of the run`;
+      else if (GAUGE_METRICS.includes(key)) out[key] = `${reason}: the value was not sampled in those intervals`;
+    }
+    return out;
+  }
+
   private async scrapeOnce(): Promise<{ current: Snapshot; previous: Snapshot | undefined } | undefined> {
     this.stats.scrapes++;
     let parsed: ParsedMetrics;
@@ -202,8 +248,11 @@ export class TargetScraper {
     } catch (err) {
       this.stats.failures++;
       this.stats.lastError = err instanceof Error ? err.message : String(err);
+      this.lastFailed = true;
+      if (!this.previous) this.failedWithoutBaseline = true;
       return undefined;
     }
+    this.lastFailed = false;
     this.stats.malformedLines += parsed.malformed;
     const current: Snapshot = { at: this.now(), parsed };
     const previous = this.previous;
@@ -260,6 +309,55 @@ function restarted(previous: ParsedMetrics, current: ParsedMetrics): boolean {
     }
   }
   return false;
+}
+
+/** The body as text, refusing one over `maxBytes` (announced or streamed) without reading the rest of it. */
+async function readLimited(res: Response, maxBytes: number, url: string): Promise<string> {
+  const tooLarge = (): Error => new Error(`GET ${url}: the body is larger than ${maxBytes} bytes (${formatMiB(maxBytes)}), the scrape limit; not read`);
+  const announced = Number(res.headers.get('content-length') ?? NaN);
+  if (announced > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+function formatMiB(bytes: number): string {
+  return `${+(bytes / 1024 ** 2).toFixed(2)} MiB`;
+}
+
+const READ_NAMES = new Set([
+  ...Object.values(NAMES).flat(),
+  ...NAMES.s3Latency.flatMap((b) => [`${b}_bucket`, `${b}_count`, `${b}_sum`]),
+]);
+
+/**
+ * The first sample of a metric the scraper reads whose value cannot be a count, a size or a duration:
+ * read as 0 (or skipped) it would pass a criterion on nothing. A summary quantile may be NaN (no observations).
+ */
+function unreadableValue(parsed: ParsedMetrics): PromSample | undefined {
+  return parsed.samples.find(
+    (s) => READ_NAMES.has(s.name) && !(Number.isFinite(s.value) && s.value >= 0) && !(Number.isNaN(s.value) && s.labels['quantile'] !== undefined),
+  );
+}
+
+function formatValue(v: number): string {
+  return Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v);
 }
 
 function excerpt(body: string, max = 200): string {

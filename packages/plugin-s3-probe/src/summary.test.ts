@@ -33,7 +33,7 @@ describe('formatS3Summary', () => {
       '  GET    p50 3.20 ms    p99 8.01 ms    max 9.00 ms  (11 requests)',
       '  Errors 2 of 48 probe operations (4.17 %): throttle 1, corrupt 1',
       '  Throttled 1 request (503 SlowDown / 429): S3 is rate-limiting',
-      '  Segments 1500 (3.0 GB) in 5 partitions, +300 during the run (1.25 segments/s, 12.50 MB/s)',
+      '  Segments 1500 (3.00 GiB) in 5 partitions, +300 during the run (1.25 segments/s, 12.50 MiB/s)',
       '  Listing stopped at maxKeysPerListing: segment counts are lower bounds',
     ]);
   });

@@ -1,4 +1,5 @@
 // Lines for the CLI's summary section, from the `s3.*` values of a result's `metrics` (pure).
+import { formatBytes } from '@loadhouse/core';
 
 const OPS = [
   ['put', 'PUT'],
@@ -13,17 +14,6 @@ const KINDS = ['throttle', 'server', 'client', 'timeout', 'network', 'corrupt'] 
 function ms(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '-';
   return v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`;
-}
-
-function bytes(v: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let x = v;
-  let i = 0;
-  while (x >= 1024 && i < units.length - 1) {
-    x /= 1024;
-    i++;
-  }
-  return i === 0 ? `${x} B` : `${x.toFixed(1)} ${units[i]}`;
 }
 
 function num(v: number, digits = 2): string {
@@ -71,12 +61,12 @@ export function formatS3Summary(metrics: Readonly<Record<string, number>>): stri
   if (hasInventory) {
     const segments = get('s3.segments') ?? 0;
     const partitions = get('s3.partitions');
-    let line = `  Segments ${segments} (${bytes(get('s3.segmentBytes') ?? 0)})`;
+    let line = `  Segments ${segments} (${formatBytes(get('s3.segmentBytes') ?? 0)})`;
     if (partitions !== undefined) line += ` in ${partitions} partition${partitions === 1 ? '' : 's'}`;
     const added = get('s3.segmentsAdded');
     const perSec = get('s3.segmentsPerSecond');
     if (added !== undefined) line += `, ${added >= 0 ? '+' : ''}${added} during the run`;
-    if (perSec !== undefined) line += ` (${num(perSec)} segments/s, ${num(get('s3.segmentMBPerSecond') ?? 0)} MB/s)`;
+    if (perSec !== undefined) line += ` (${num(perSec)} segments/s, ${num(get('s3.segmentMBPerSecond') ?? 0)} MiB/s)`;
     lines.push(line);
     if (get('s3.listingCapped') === 1) {
       lines.push('  Listing stopped at maxKeysPerListing: segment counts are lower bounds');

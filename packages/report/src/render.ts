@@ -130,7 +130,7 @@ function kpis(result: LoadTestResult): string {
   if (p && producerRan(result)) {
     out.push(kpi('Produced (acked)', formatInt(p.acked), `${formatInt(p.scheduled)} scheduled`));
     out.push(kpi('Achieved rate', `${formatInt(p.msgsPerSec)}/s`, isNum(p.targetRate) ? `target ${formatInt(p.targetRate)}/s` : undefined));
-    out.push(kpi('Throughput', `${formatNumber(p.mbPerSec)} MB/s`));
+    out.push(kpi('Throughput', `${formatNumber(p.mbPerSec)} MiB/s`));
     if (p.latency?.response?.count) out.push(kpi('P99 response', formatMs(p.latency.response.p99), `P999 ${formatMs(p.latency.response.p999)}`));
     if (p.latency?.service?.count) out.push(kpi('P99 service', formatMs(p.latency.service.p99), `P999 ${formatMs(p.latency.service.p999)}`));
     const errors = (p.failed ?? 0) + (p.dropped ?? 0);

@@ -55,7 +55,7 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
       op: '<',
       value: o.targetMemoryBytes,
       unit: 'bytes',
-      label: `Target memory < ${(o.targetMemoryBytes / 1024 ** 3).toFixed(1)} GB`,
+      label: `Target memory < ${(o.targetMemoryBytes / 1024 ** 3).toFixed(1)} GiB`,
     },
     ...(o.consumers > 0 ? integrityCriteria({ ordered: o.maxInFlight === 1 }) : []),
   ];

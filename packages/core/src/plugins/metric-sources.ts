@@ -97,4 +97,18 @@ export class MetricSources {
     }
     return out;
   }
+
+  /** Each source's notes on its final values (call after summarize); a failing notes() only loses the notes. */
+  notes(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of this.entries) {
+      if (typeof e.source.notes !== 'function') continue;
+      try {
+        for (const [k, v] of Object.entries(e.source.notes() ?? {})) if (typeof v === 'string' && v !== '') out[k] = v;
+      } catch (err) {
+        this.onFailure(e.owner, `metric source '${e.source.name}' notes`, err);
+      }
+    }
+    return out;
+  }
 }

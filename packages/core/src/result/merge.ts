@@ -431,6 +431,13 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     const state = states.includes('failed') ? 'failed' : states.includes('aborted') ? 'aborted' : 'completed';
     const metrics: Record<string, number> = {};
     for (const r of results) for (const [k, v] of Object.entries(r.metrics ?? {})) metrics[k] = k in metrics ? Math.max(metrics[k]!, v) : v;
+    // A value noted as partial on any shard is partial in the merge: its criterion must not pass there either.
+    const notes = new Map<string, string[]>();
+    results.forEach((r, i) => {
+      for (const [k, v] of Object.entries(r.metricNotes ?? {})) {
+        notes.set(k, [...(notes.get(k) ?? []), results.length > 1 ? `shard ${r.shard?.index ?? i}: ${v}` : v]);
+      }
+    });
     const scenarioResults: Record<string, unknown> = { byShard: results.map((r) => ({ shard: r.shard, ...r.scenarioResults })) };
     for (const k of new Set(results.flatMap((r) => Object.keys(r.scenarioResults ?? {})))) {
       const values = results.map((r) => r.scenarioResults?.[k]);
@@ -479,6 +486,8 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     }
     delete (base as { resultPath?: string }).resultPath;
     base.merge = coverage;
+    delete base.metricNotes;
+    if (notes.size) base.metricNotes = Object.fromEntries([...notes].map(([k, v]) => [k, v.join('; ')]));
     (base as ResultBase & { mergedFrom: unknown[] }).mergedFrom = results.map((r, i) => ({
       name: options.names?.[i] ?? null,
       shard: r.shard,
