@@ -25,7 +25,7 @@ interface SuiteStep {
   counts: Record<string, number>;
 }
 
-/** The plan's Full Test Suite (load-testing-plan.md, "Running Load Tests"). */
+/** The plan's whole suite, in its order (docs/plan.md, "The whole suite"). */
 export const PLAN_SUITE: SuiteStep[] = [
   { scenario: 'high-throughput', durations: { duration: 3600 }, rates: { targetRate: 100_000 }, counts: { partitions: 10 } },
   { scenario: 'many-producers', durations: {}, rates: { targetRate: 120_000 }, counts: { producerCount: 1000, messagesPerProducer: 60_000, partitions: 100 } },
