@@ -50,6 +50,13 @@ function pnpm(args: string[], cwd: string, timeoutMs?: number) {
   return run('npx', ['--yes', 'pnpm@12.4.2', ...args], cwd, timeoutMs);
 }
 
+/** The code of the README's "In a script" section. */
+function readmeScript(): string {
+  const block = /## In a script[\s\S]*?```ts\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
+  if (!block) throw new Error('README.md has no ts block under "## In a script"');
+  return block;
+}
+
 function markdownFiles(): string[] {
   const out = ['README.md', 'BENCHMARKS.md'];
   for (const f of readdirSync(join(ROOT, 'docs'))) if (f.endsWith('.md')) out.push(join('docs', f));
@@ -199,11 +206,8 @@ describe('packed, installed with npm outside the workspace', { timeout: 900_000 
   });
 
   it("runs the README's \"In a script\" example against an agent from the installed @loadhouse/agent", async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const block = /## In a script[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toBeDefined();
     // The README's own addresses and figures, swapped for the agent's ports and a short light run.
-    let script = block!;
+    let script = readmeScript();
     for (const [from, to] of [
       ["'localhost:50051'", 'agent.grpcAddress'],
       ["'http://localhost:8080'", 'agent.httpAddress'],
@@ -227,6 +231,22 @@ describe('packed, installed with npm outside the workspace', { timeout: 900_000 
     expect(criteria.map((l) => l.replace(/^(pass|FAIL) /, '').split(' ')[0])).toEqual(
       expect.arrayContaining(['Sustained', 'P99', 'Zero', 'Target']),
     );
+  });
+
+  it("the README's script type-checks against the .d.ts files of the installed packages", async () => {
+    writeFileSync(join(app, 'example.ts'), readmeScript());
+    const compilerOptions = {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ['node'],
+      typeRoots: [join(ROOT, 'node_modules', '@types')],
+    };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['example.ts'] }));
+    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
   });
 
   it('require() gives CommonJS code the same single module as import', async () => {
