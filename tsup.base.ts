@@ -7,7 +7,9 @@ export function packageBuild(entry: string[]) {
     entry,
     format: ['esm'],
     target: 'node20',
-    dts: { compilerOptions: { composite: false } },
+    // Without the `source` condition the .d.ts step reads sibling packages' built .d.ts instead of type-checking
+    // their sources again (about twice as fast); `pnpm build` builds the packages in dependency order.
+    dts: { compilerOptions: { composite: false, customConditions: [] } },
     clean: true,
     sourcemap: true,
     splitting: true,

@@ -24,7 +24,9 @@ export function renderCliDocs(): string {
     '',
     '<!-- Generated from packages/cli/src (flags.ts, main.ts) by `pnpm docs:cli`; a test fails when it is stale. -->',
     '',
-    'Run it from this repository as `pnpm loadhouse <command>`, or as `loadhouse <command>` once the `loadhouse` package is installed.',
+    'Run it from this repository as `pnpm loadhouse <command>` (from the TypeScript sources), or build it first with `pnpm build` ' +
+      'and run `node packages/cli/dist/bin.js <command>`; the packed packages installed with npm give a `loadhouse` command ' +
+      '([README](../README.md#a-loadhouse-command)). Scenario defaults and criteria follow the [load-testing plan](plan.md).',
     '',
     '## Scenarios',
     '',

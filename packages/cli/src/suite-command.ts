@@ -46,7 +46,7 @@ interface SuiteStep {
   quota?: { producers: number; perProducer: number; seconds: number; minQuota: number };
 }
 
-/** The plan's Full Test Suite (load-testing-plan.md, "Running Load Tests"). */
+/** The plan's whole suite, in its order (docs/plan.md, "The whole suite"). */
 export const PLAN_SUITE: SuiteStep[] = [
   { scenario: 'high-throughput', durations: { duration: 3600 }, rates: { targetRate: 100_000 }, counts: { partitions: 10 } },
   {

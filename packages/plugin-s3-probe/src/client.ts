@@ -13,7 +13,7 @@ export function createS3Client(options: ResolvedS3ProbeOptions): S3Client {
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
     ...(options.credentials !== undefined ? { credentials: { ...options.credentials } } : {}),
     // Without these two, a streamed upload to a non-AWS server is stored with its aws-chunked framing
-    // as data and nothing fails (TOOLCHAIN.md). AWS itself accepts them too.
+    // as data and nothing fails (seen with s3rver). AWS itself accepts them too.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     // One attempt per request: the probe measures S3, so a throttle must be seen, not retried away.
