@@ -1,30 +1,13 @@
 // The CLI end to end against the embedded agent (started by the CLI itself as a child process).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { LoadTestResult } from '@loadhouse/core';
+import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
 import { captureIo } from './test-io.js';
+import { onlyResult, tempDirs } from './test-files.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'lh-cli-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-
-function onlyResult(dir: string): LoadTestResult {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  expect(files).toHaveLength(1);
-  return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoadTestResult;
-}
+const tempDir = tempDirs('lh-cli-');
 
 describe('loadhouse run (embedded agent)', () => {
   it('exit 0: a short high-throughput run meets its criteria, rate within 2%, complete result file', async () => {
@@ -127,7 +110,7 @@ describe('loadhouse run (embedded agent)', () => {
     const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
     const child = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', bin, 'run', 'high-throughput', '--duration', '60', '--target-rate', '1000', '--partitions', '1', '--results-dir', dir],
+      ['--conditions=source', '--import', 'tsx', bin, 'run', 'high-throughput', '--duration', '60', '--warmup', '0', '--target-rate', '1000', '--partitions', '1', '--results-dir', dir],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let err = '';

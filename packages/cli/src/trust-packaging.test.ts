@@ -42,11 +42,11 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs = 300_000): Pro
   });
 }
 
-/** pnpm as the user runs it: the one running this test when there is one, else the pinned version through npx. */
+/**
+ * The pinned pnpm through npx, as the README runs it. Not the pnpm running the test: what npm_execpath names
+ * depends on how it was started (a native pnpm executable from npx, npm's own script under `pnpm exec`).
+ */
 function pnpm(args: string[], cwd: string, timeoutMs?: number) {
-  const agent = process.env.npm_config_user_agent ?? '';
-  const execpath = process.env.npm_execpath;
-  if (agent.startsWith('pnpm/') && execpath) return run(process.execPath, [execpath, ...args], cwd, timeoutMs);
   return run('npx', ['--yes', 'pnpm@12.4.2', ...args], cwd, timeoutMs);
 }
 

@@ -1,8 +1,7 @@
 // Trust in what the CLI exposes and prints about the target: the Prometheus endpoint outlives the run long
 // enough to be scraped, binds where asked, carries the run's labels (also in the result); a config's own
 // prometheus() plugin works with --http-target; byte figures are binary units, labelled so.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,22 +11,9 @@ import { parseMetricsText, selectSamples } from '@loadhouse/plugin-prometheus';
 import { main } from './main.js';
 import { captureIo } from './test-io.js';
 import { formatSummary } from './summary.js';
+import { onlyResult, tempDirs } from './test-files.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'lh-trust-prom-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function onlyResult(dir: string): LoadTestResult {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  expect(files).toHaveLength(1);
-  return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoadTestResult;
-}
+const tempDir = tempDirs('lh-trust-prom-');
 
 const until = async (what: () => boolean, ms: number): Promise<void> => {
   const deadline = Date.now() + ms;
@@ -40,7 +26,8 @@ describe('loadhouse run --prometheus-port with --prometheus-host, --prometheus-l
     const io = captureIo();
     const argv = [
       'run', 'high-throughput', '--duration', '3', '--target-rate', '400', '--partitions', '1', '--consumers', '1',
-      '--p99-ms', '5000', '--results-dir', dir,
+      // No warm-up: the endpoint's counters count every record, the result leaves the warm-up out.
+      '--p99-ms', '5000', '--warmup', '0', '--results-dir', dir,
       '--prometheus-port', '0', '--prometheus-host', '0.0.0.0', '--prometheus-linger', '6', '--label', 'env=ci', '--label', 'team=perf',
     ];
     let done = false;

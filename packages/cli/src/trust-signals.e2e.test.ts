@@ -93,7 +93,7 @@ function onlyResult(dir: string): LoadTestResult {
   return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoadTestResult;
 }
 
-const run = (results: string, ...extra: string[]) => ['run', 'high-throughput', '--duration', '60', '--target-rate', '1000', '--partitions', '1', '--results-dir', results, ...extra];
+const run = (results: string, ...extra: string[]) => ['run', 'high-throughput', '--duration', '60', '--warmup', '0', '--target-rate', '1000', '--partitions', '1', '--results-dir', results, ...extra];
 
 // Each test starts the CLI and its agent as processes: minutes on a busy 2-core machine.
 describe('Ctrl-C in a terminal', { timeout: 120_000 }, () => {

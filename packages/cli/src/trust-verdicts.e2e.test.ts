@@ -1,31 +1,17 @@
 // Verdicts that must be true of the whole run: long durations do not end a run at once, data loss fails
 // it, outages are named as such, and a stalled generator is flagged. Real agent, real sockets.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAgent } from '@loadhouse/agent';
-import { createLoadTest, StreamHouseClient, type LoadTestResult } from '@loadhouse/core';
+import { createLoadTest, StreamHouseClient } from '@loadhouse/core';
 import { stability } from '@loadhouse/scenarios';
 import { main } from './main.js';
 import { formatSummary } from './summary.js';
 import { captureIo } from './test-io.js';
+import { onlyResult, tempDirs } from './test-files.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'lh-verdicts-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function onlyResult(dir: string): LoadTestResult {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  expect(files).toHaveLength(1);
-  return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoadTestResult;
-}
+const tempDir = tempDirs('lh-verdicts-');
 
 describe('durations longer than a timer can hold', () => {
   it('a 30-day stability run is still running after three windows of load; stopped, it is partial, not completed', async () => {
