@@ -64,6 +64,10 @@ describe('renderReport', () => {
     const unwritten = { ...full, state: 'failed', error: { code: 'LH_RESULT_WRITE_FAILED', message: 'ENOSPC' }, criteria: allPass } as LoadTestResult;
     expect(headline(unwritten)).toEqual(['failed', 'failed']);
     expect(headline({ ...full, criteria: [] })).toEqual(['unjudged', 'no criteria']);
+    // A not-applicable criterion (N/A at this run's length) neither passes nor fails, as in the exit code.
+    const na = { ...allPass[0]!, passed: false, notApplicable: 'a 6 s run is too short to judge it', note: 'N/A: a 6 s run is too short to judge it' };
+    expect(headline({ ...full, criteria: [...allPass, na] })).toEqual(['passed', 'passed']);
+    expect(headline({ ...full, criteria: [na] })).toEqual(['unjudged', 'no criteria']);
   });
 
   it('omits charts whose data is absent, with a note instead of an empty plot', () => {

@@ -1,6 +1,6 @@
 // renderReport: one self-contained HTML page for a result. Tables are plain HTML (readable without
 // JavaScript); charts are uPlot, inlined with the data, so the file opens anywhere without a network.
-import type { ConsumerTotals, CriterionOutcome, LatencySummary, LoadTestResult, ProducerTotals } from '@loadhouse/core';
+import { criterionFailed, type ConsumerTotals, type CriterionOutcome, type LatencySummary, type LoadTestResult, type ProducerTotals } from '@loadhouse/core';
 import {
   COLORS,
   consumerCharts,
@@ -77,13 +77,13 @@ export type Verdict = 'passed' | 'failed' | 'partial' | 'no criteria';
 /**
  * What the run proved, read as the exit code reads it: a failed run or any failed criterion is failed; a run
  * that did not reach its end is partial; passed only for a whole run whose every criterion held. A run with
- * no criteria proved nothing either way.
+ * no criteria, or only not-applicable ones (N/A: they neither pass nor fail), proved nothing either way.
  */
 export function verdictOf(result: LoadTestResult): Verdict {
   const criteria = Array.isArray(result.criteria) ? result.criteria : [];
-  if (result.state === 'failed' || criteria.some((c) => !c.passed)) return 'failed';
+  if (result.state === 'failed' || criteria.some(criterionFailed)) return 'failed';
   if (result.partial || result.state !== 'completed') return 'partial';
-  return criteria.length > 0 ? 'passed' : 'no criteria';
+  return criteria.some((c) => c.notApplicable === undefined) ? 'passed' : 'no criteria';
 }
 
 function header(result: LoadTestResult, title: string): string {
