@@ -289,7 +289,8 @@ function mergeConsumer(parts: ConsumerTotals[], exact?: { poll: Histogram | null
   return merged;
 }
 
-function mergeIntegrity(parts: IntegrityReport[]): IntegrityReport {
+/** Integrity of the shards together (exported for its tests). */
+export function mergeIntegrity(parts: IntegrityReport[]): IntegrityReport {
   const out: IntegrityReport & Record<string, unknown> = {
     ...parts[0]!,
     checked: parts.some((p) => p.checked),
@@ -302,6 +303,11 @@ function mergeIntegrity(parts: IntegrityReport[]): IntegrityReport {
     const values = parts.map((p) => (p as unknown as Record<string, unknown>)[key]);
     if (values.every((v) => typeof v === 'number') && !['missing', 'duplicates', 'reordered'].includes(key)) out[key] = sum(values as number[]);
     if (values.every((v) => typeof v === 'boolean') && key !== 'checked') out[key] = (values as boolean[]).some(Boolean);
+  }
+  // Each shard's failed batches explain only its own gaps: summed as they are, one shard's failures would hide
+  // another shard's lost records from integrity.lost (missing - expectedMissing).
+  if (parts.some((p) => typeof p.expectedMissing === 'number')) {
+    out.expectedMissing = sum(parts.map((p) => Math.min(p.expectedMissing ?? 0, p.missing)));
   }
   return out;
 }
