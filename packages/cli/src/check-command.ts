@@ -1,5 +1,5 @@
 // `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
-import { LoadhouseError, StreamHouseClient, isServiceError, grpc, type ClientOptions } from '@loadhouse/core';
+import { LoadhouseError, MAX_TIMEOUT_SECONDS, StreamHouseClient, isServiceError, grpc, type ClientOptions } from '@loadhouse/core';
 import { EXIT } from './exit-codes.js';
 import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
@@ -13,8 +13,8 @@ export const CHECK_FLAGS: FlagSpec[] = [
   { name: 'target', kind: 'string', value: '<host:port>', group: 'target', description: 'gRPC address of the StreamHouse server or agent', default: 'localhost:50051' },
   { name: 'http-target', kind: 'string', value: '<url>', group: 'target', description: 'HTTP base address (/health, /ready, /metrics) (default: http://<host of --target>:8080)' },
   { name: 'org', kind: 'string', value: '<id>', group: 'target', description: 'Organization id sent as x-organization-id (printable ASCII)' },
-  { name: 'connect-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, exclusiveMin: true, group: 'target', description: 'Seconds to wait for the gRPC connection', default: 5 },
-  { name: 'ready-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, group: 'target', description: 'Seconds to wait for /ready to answer 200', default: 30 },
+  { name: 'connect-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, exclusiveMin: true, max: MAX_TIMEOUT_SECONDS, group: 'target', description: 'Seconds to wait for the gRPC connection', default: 5 },
+  { name: 'ready-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, max: MAX_TIMEOUT_SECONDS, group: 'target', description: 'Seconds to wait for /ready to answer 200', default: 30 },
   ...['tls-ca', 'tls-cert', 'tls-key', 'auth-token'].map(sameAsRun),
 ];
 

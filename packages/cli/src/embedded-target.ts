@@ -3,7 +3,7 @@
 import { statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { LoadhouseError, type Scenario, type TargetOptions } from '@loadhouse/core';
+import { formatBytes, LoadhouseError, type Scenario, type TargetOptions } from '@loadhouse/core';
 import { spawnAgent, type AgentFaults, type S3Options } from '@loadhouse/agent';
 import type { FlagValues } from './catalog.js';
 
@@ -54,13 +54,6 @@ export function agentS3FromFlags(v: FlagValues, env: NodeJS.ProcessEnv): S3Optio
 /** What the agent stores per record beyond its value (segment-format.md: offset delta, timestamp, key and value lengths). */
 const RECORD_OVERHEAD_BYTES = 20;
 
-const size = (bytes: number): string => {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  while (bytes >= 1000 && i < units.length - 1) (bytes /= 1000), i++;
-  return `${bytes.toFixed(i ? 1 : 0)} ${units[i]}`;
-};
-
 /** Free bytes for an unprivileged writer on the file system holding `dir` (or its nearest existing parent). */
 function freeBytes(dir: string): number | undefined {
   for (let d = resolve(dir); ; d = dirname(d)) {
@@ -95,10 +88,10 @@ export function checkAgentDisk(v: FlagValues, scenarios: readonly Scenario[], sh
   const free = freeBytes(dir);
   if (free === undefined || needed <= free) return;
   const each =
-    parts.length > 1 ? ` (${parts.map((p) => `${p.name} ${size(p.stored)}`).join(', ')})` : ` (${parts[0]!.name}: rate x message size x duration)`;
+    parts.length > 1 ? ` (${parts.map((p) => `${p.name} ${formatBytes(p.stored)}`).join(', ')})` : ` (${parts[0]!.name}: rate x message size x duration)`;
   throw new LoadhouseError(
     'LH_DISK_SPACE',
-    `The embedded agent would store about ${size(needed)}${each} in ${dir}, which has ${size(free)} free. ` +
+    `The embedded agent would store about ${formatBytes(needed)}${each} in ${dir}, which has ${formatBytes(free)} free. ` +
       `${shrink}, let it delete old segments with --agent-retention-ms, ` +
       'or give it --agent-storage on a larger disk or --agent-s3-endpoint.',
     { details: { neededBytes: Math.round(needed), freeBytes: free, dir } },

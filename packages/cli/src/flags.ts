@@ -110,7 +110,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   NO_COLOR_FLAG,
   { name: 'prometheus-port', kind: 'integer', value: '<port>', min: 0, max: 65535, group: 'plugins', description: "Expose loadhouse's metrics for Prometheus on this port (0 = a free one)" },
   { name: 'prometheus-host', kind: 'string', value: '<host>', group: 'plugins', description: 'Interface the Prometheus endpoint binds (0.0.0.0 lets a remote Prometheus scrape; needs --prometheus-port)', default: '127.0.0.1' },
-  { name: 'prometheus-linger', kind: 'number', value: '<duration>', unit: 'duration', min: 0, group: 'plugins', description: 'Keep the Prometheus endpoint open this long after the summary, so a scrape takes the last interval (needs --prometheus-port)', default: 15 },
+  { name: 'prometheus-linger', kind: 'number', value: '<duration>', unit: 'duration', min: 0, max: MAX_TIMEOUT_SECONDS, group: 'plugins', description: 'Keep the Prometheus endpoint open this long after the summary, so a scrape takes the last interval (needs --prometheus-port)', default: 15 },
   { name: 'label', kind: 'string', value: '<name=value>', repeatable: true, group: 'run', description: 'Label of the run, stored in the result and put on every Prometheus series (repeatable: --label env=ci --label team=perf)' },
   { name: 'skip-scrape', kind: 'boolean', group: 'plugins', description: "Do not scrape the target's /metrics (cache hit rate, S3 latency, memory)" },
   { name: 's3-endpoint', kind: 'string', value: '<url>', group: 'plugins', description: 'Probe this S3 endpoint (PUT/GET/LIST latency, throttling, segment growth)' },

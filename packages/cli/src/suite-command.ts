@@ -107,6 +107,10 @@ function teeIo(io: Io, logFile: string): Io {
   const log = (t: string) => appendFileSync(logFile, t.replace(/\r\u001b\[2K/g, '\n').replace(/\u001b\[[0-9;]*m/g, ''));
   return {
     ...io,
+    // A getter in processIo (the terminal may be resized during a long step): spreading would freeze it.
+    get columns() {
+      return io.columns;
+    },
     stdout: (t) => {
       io.stdout(t);
       log(t);
