@@ -81,6 +81,9 @@ describe('auth token and --org are checked before connecting, and never printed'
       expect((err as Error).message).not.toContain(SECRET);
       expect(JSON.stringify(err)).not.toContain(SECRET);
     }
+    // Keys in any case are accepted, as grpc-js takes them (it lower-cases them); a key gRPC cannot send is not.
+    expect(() => createLoadTest({ target: { address: agent.grpcAddress, metadata: { Authorization: 'Bearer x' } }, resultsDir: false })).not.toThrow();
+    expect(() => createLoadTest({ target: { address: agent.grpcAddress, metadata: { 'bad key': 'x' } }, resultsDir: false })).toThrow(/metadata key/);
   });
 });
 

@@ -134,9 +134,9 @@ export function checkMetadataValue(name: string, value: string): void {
   );
 }
 
-/** Metadata keys as gRPC accepts them (lower-case letters, digits, `-`, `_`, `.`). */
+/** Metadata keys as gRPC accepts them (letters, digits, `-`, `_`, `.`; grpc-js lower-cases them before sending). */
 function checkMetadataKey(name: string, key: string): void {
-  if (!/^[0-9a-z_.-]+$/.test(key)) throw invalid(name, 'a metadata key of lower-case letters, digits, "-", "_" or "."', key);
+  if (!/^[0-9a-z_.-]+$/.test(key.toLowerCase())) throw invalid(name, 'a metadata key of letters, digits, "-", "_" or "."', key);
 }
 
 function positiveNumber(name: string, v: unknown): number {
