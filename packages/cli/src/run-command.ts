@@ -432,14 +432,21 @@ export function interruptible(io: Io, onForce: () => Promise<void>): { signal: A
     if (interrupted) {
       forcing = true;
       io.stderr(`\nSecond ${signal}: writing what the run has and exiting without waiting for the drain (again to exit at once)...\n`);
+      // 130 promises a partial result on disk (or a run that had not begun): without one, the run failed (3).
       let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, FORCE_WRITE_MS)));
-      void Promise.race([onForce(), bound])
-        .catch((err: unknown) => io.stderr(`could not write the partial result: ${(err as Error).message}\n`))
-        .finally(() => {
-          clearTimeout(timer);
-          io.exit(EXIT.INTERRUPTED);
-        });
+      const bound = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(EXIT.RUN_FAILED), FORCE_WRITE_MS)));
+      const written = onForce().then(
+        () => EXIT.INTERRUPTED,
+        (err: unknown) => {
+          io.stderr(`could not write the partial result: ${(err as Error).message}\n`);
+          return EXIT.RUN_FAILED;
+        },
+      );
+      void Promise.race([written, bound]).then((code) => {
+        clearTimeout(timer);
+        if (code === EXIT.RUN_FAILED) io.stderr('Exiting without a result file: the run counts as failed (exit 3).\n');
+        io.exit(code);
+      });
       return;
     }
     interrupted = true;
@@ -496,7 +503,8 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
     const target = config?.target && typeof config.target === 'object' && raw.target === undefined ? withConfigTarget(config.target, prepared.target, raw) : prepared.target;
     const onTest = (t: LoadTest) => (test = t);
     const result = await executeScenario(scenario, values, target, io, run.signal, { embedded, config, raw, onTest });
-    return exitCodeFor(result, run.interrupted());
+    // A signal after the run ended (during the Prometheus linger) does not make a whole run an interrupted one.
+    return exitCodeFor(result, run.interrupted() && result.endReason === 'signal');
   } finally {
     run.dispose();
     await embedded?.stop();

@@ -38,7 +38,7 @@ import { WorkerPool } from './pools/worker-pool.js';
 import type { StreamHouseClient } from './proto/client.js';
 import { emptyConsumerTotals, emptyIntegrity } from './result/empty.js';
 import { environment } from './result/environment.js';
-import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic } from './result/writer.js';
+import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic, writeOutput } from './result/writer.js';
 import { SeriesBuffer } from './result/series-buffer.js';
 import { waitUntil } from './start-at.js';
 import { connectTarget, ensureTopic } from './target.js';
@@ -158,6 +158,8 @@ export class Run {
   private loadStarted = false;
   /** The final result's write, once finish() began it: writePartial() then leaves the file to it. */
   private finalWrite: Promise<void> | undefined;
+  /** Why the final write failed, if it did: writePartial() must not report that file as written. */
+  private finalWriteError: LoadhouseError | undefined;
   private readonly environment = environment();
 
   constructor(
@@ -342,23 +344,23 @@ export class Run {
   /**
    * The result as it stands, written at once without waiting for the drain and the rest of the ending (a process
    * about to exit: a second Ctrl-C). `note` is added to the end message. Resolves with the file's path, or
-   * undefined when there is no file (resultsDir false, or set-up has not reached it).
+   * undefined when there is no file (resultsDir false, or set-up has not reached it); rejects with
+   * LH_RESULT_WRITE_FAILED when the file could not be written.
    */
   async writePartial(note: string): Promise<string | undefined> {
-    if (this.finalWrite) {
+    const finalOutcome = async () => {
       await this.finalWrite;
+      if (this.finalWriteError) throw this.finalWriteError;
       return this.resultPath;
-    }
+    };
+    if (this.finalWrite) return finalOutcome();
     if (!this.resultPath) return undefined;
     await this.sample('cut'); // what the workers counted since their last report
-    if (this.finalWrite) {
-      await this.finalWrite;
-      return this.resultPath;
-    }
+    if (this.finalWrite) return finalOutcome();
     const ending: Ending = this.ending ?? { state: 'aborted', endReason: 'signal', message: 'The run was interrupted.' };
     const result = this.buildResult({ ...ending, message: `${ending.message} ${note}` }, true);
-    result.criteria = evaluateCriteria(result, this.criteria);
-    await writeJsonAtomic(this.resultPath, result);
+    result.criteria = this.live.judgeOutages(evaluateCriteria(result, this.criteria));
+    await writeOutput(this.resultPath, JSON.stringify(result, null, 2) + '\n', 'partial result');
     return this.resultPath;
   }
 
@@ -402,6 +404,7 @@ export class Run {
       this.finalWrite = writeJsonAtomic(resultPath, result).catch((cause: unknown) => {
         // A result that was not kept fails the run, whatever its criteria said: nothing may read it as a success.
         const failed = writeFailed(resultPath, 'result', cause);
+        this.finalWriteError = failed;
         const e: ErrorEvent = { code: failed.code, message: failed.message, cause };
         this.recordError(e);
         result.errors = [...this.errors];
