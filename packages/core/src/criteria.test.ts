@@ -280,6 +280,15 @@ describe('target-outage windows', () => {
     expect(slow.window({ producer: win(200, 0), start: 2000, end: 3000, intervalMs: 1000 })).toBe(false);
     expect(slow.window({ producer: win(200, 0), start: 3000, end: 4000, intervalMs: 1000 })).toBe(false);
     expect(slow.window({ producer: win(200, 0), start: 4000, end: 5000, intervalMs: 1000 })).toBe(true);
+    // 10 msgs/s with a 2 s linger: one batch every 2 s leaves every other window without an ack; no outage.
+    const lingering = new OutageDetector();
+    lingering.loadStarted(0);
+    expect(lingering.window({ producer: win(10, 20), start: 1000, end: 2000, intervalMs: 1000, lingerMs: 2000 })).toBe(false);
+    expect(lingering.window({ producer: win(10, 0), start: 2000, end: 3000, intervalMs: 1000, lingerMs: 2000 })).toBe(false);
+    expect(lingering.window({ producer: win(10, 20), start: 3000, end: 4000, intervalMs: 1000, lingerMs: 2000 })).toBe(false);
+    expect(lingering.window({ producer: win(10, 0), start: 4000, end: 5000, intervalMs: 1000, lingerMs: 2000 })).toBe(false);
+    expect(lingering.window({ producer: win(10, 0), start: 5000, end: 6000, intervalMs: 1000, lingerMs: 2000 })).toBe(false);
+    expect(lingering.window({ producer: win(10, 0), start: 6000, end: 7000, intervalMs: 1000, lingerMs: 2000 })).toBe(true);
     const log = new OutageLog();
     log.add(2, 3);
     log.add(3, 4);

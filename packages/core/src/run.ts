@@ -466,7 +466,7 @@ export class Run {
     if (kind !== 'interval' && !active && seconds < 0.25) return; // an empty sliver at a phase boundary
     const main = this.monitor.window();
     const warmup = this.opts.warmupSeconds > 0 && (this.warmupEndEpoch === undefined || t <= this.warmupEndEpoch + 1);
-    const outage = this.outageDetector.window({ producer, start: windowStart, end: t, intervalMs: interval }) && !warmup;
+    const outage = this.outageDetector.window({ producer, start: windowStart, end: t, intervalMs: interval, lingerMs: this.lingerMax }) && !warmup;
     const lag = producer.latency.scheduleLag;
     const onSchedule = lag.count > 0 && lag.p99 <= this.lingerMax + SATURATION_LOOP_DELAY_MS;
     this.catchingUp = outage || (this.catchingUp && !onSchedule);

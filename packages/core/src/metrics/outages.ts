@@ -15,13 +15,16 @@ interface WindowFacts {
   start: number;
   end: number;
   intervalMs: number;
+  /** The longest linger of the producers: a record may wait that long for its batch before it is even sent. */
+  lingerMs?: number;
 }
 
 /**
  * Decides, window by window, whether the target was down. A window is an outage when records were due, none
  * was acknowledged, it is not a sliver at a phase cut, and the silence is longer than the target's answers
  * explain: since the last window with acks (the target had answered before: a slow first answer is a slow
- * start), at least half an interval and twice the usual service p99. A slow target whose acks come in bursts
+ * start), at least half an interval, and the producers' linger plus twice the usual service p99 (at a low rate
+ * a long linger leaves whole windows between batches). A slow target whose acks come in bursts
  * (every 1.5 s, say) leaves windows without acks that are no outage.
  */
 export class OutageDetector {
@@ -40,7 +43,7 @@ export class OutageDetector {
     let outage = false;
     if (running && p.scheduled > 0 && p.acked === 0 && w.end - w.start >= w.intervalMs / 2) {
       const silenceMs = w.end - this.lastAckEnd!;
-      outage = silenceMs >= Math.max(w.intervalMs / 2, 2 * this.usualServiceMs());
+      outage = silenceMs >= Math.max(w.intervalMs / 2, (w.lingerMs ?? 0) + 2 * this.usualServiceMs());
     }
     if (p.acked > 0) {
       this.lastAckEnd = w.end;
