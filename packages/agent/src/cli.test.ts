@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agentOptionsFromFlags, parseBinArgs } from './cli.js';
-import { agentArgs, agentEnv } from './spawn.js';
+import { agentArgs, agentEnv, childEnv, spawnAgent } from './spawn.js';
 
 const parse = (argv: string[]) => {
   const raw = parseBinArgs(argv, () => {});
@@ -42,6 +42,16 @@ describe('loadhouse-agent flags', () => {
     expect(argv).not.toMatch(/KEYID|SECRETKEY|access-key/);
     expect(agentEnv(options)).toEqual({ AWS_ACCESS_KEY_ID: 'KEYID', AWS_SECRET_ACCESS_KEY: 'SECRETKEY' });
     expect(agentEnv({})).toEqual({});
+    // A session token the parent holds belongs to the parent's keys: with other keys given, the child gets none.
+    const parent = { AWS_ACCESS_KEY_ID: 'PARENT', AWS_SECRET_ACCESS_KEY: 'P', AWS_SESSION_TOKEN: 'STS', PATH: '/bin' };
+    expect(childEnv(parent, options)).toMatchObject({ AWS_ACCESS_KEY_ID: 'KEYID', AWS_SECRET_ACCESS_KEY: 'SECRETKEY', PATH: '/bin' });
+    expect(childEnv(parent, options)).not.toHaveProperty('AWS_SESSION_TOKEN');
+    expect(childEnv(parent, {})).toMatchObject({ AWS_ACCESS_KEY_ID: 'PARENT', AWS_SESSION_TOKEN: 'STS' });
+  });
+
+  it('spawnAgent refuses start and stop timeouts a timer cannot hold, before any process starts', async () => {
+    await expect(spawnAgent({ stopGraceMs: 3e9 })).rejects.toThrow(/options\.stopGraceMs must be a positive number of milliseconds up to/);
+    await expect(spawnAgent({ startTimeoutMs: 2 ** 31 })).rejects.toThrow(/options\.startTimeoutMs/);
   });
 
   it('keeps S3 strings as typed (no number coercion)', () => {

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LoadhouseError } from '@loadhouse/core';
+import { LoadhouseError, MAX_TIMER_MS } from '@loadhouse/core';
 import { resolveOptions, type AgentOptions } from './options.js';
 
 export interface SpawnAgentOptions extends Omit<AgentOptions, 'log'> {
@@ -79,12 +79,24 @@ export function agentEnv(o: SpawnAgentOptions): Record<string, string> {
   return env;
 }
 
+/**
+ * The child's environment: the parent's, with the given S3 keys in place of any the parent had. A session token
+ * inherited from the parent belongs to the parent's (temporary) keys, not to the keys given: it goes.
+ */
+export function childEnv(base: NodeJS.ProcessEnv, o: SpawnAgentOptions): NodeJS.ProcessEnv {
+  const keys = agentEnv(o);
+  const out: NodeJS.ProcessEnv = { ...base, ...keys, [EXIT_WITH_PARENT_ENV]: '1' };
+  if (keys.AWS_ACCESS_KEY_ID !== undefined) delete out.AWS_SESSION_TOKEN;
+  return out;
+}
+
 export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<SpawnedAgent> {
   const { startTimeoutMs = 30_000, stopGraceMs = 15_000, onLog, env, ...agentOptions } = options;
   resolveOptions(agentOptions); // coded errors naming the option, before any process starts
   for (const [name, v] of [['startTimeoutMs', startTimeoutMs], ['stopGraceMs', stopGraceMs]] as const) {
-    if (typeof v !== 'number' || !(v > 0)) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `options.${name} must be a positive number of milliseconds, got ${String(v)}`);
+    // A timer longer than MAX_TIMER_MS fires at once: the agent would be killed or given up on immediately.
+    if (typeof v !== 'number' || !(v > 0) || v > MAX_TIMER_MS) {
+      throw new LoadhouseError('LH_INVALID_OPTION', `options.${name} must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(v)}`);
     }
   }
   const child = spawn(process.execPath, [...binCommand(), ...agentArgs(agentOptions)], {
@@ -92,7 +104,7 @@ export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<Spawn
     // A process group of its own: a terminal's Ctrl-C reaches only the parent, which stops the agent after its
     // drain (stop()); a parent that dies closes the child's stdin, which stops it (EXIT_WITH_PARENT_ENV).
     detached: true,
-    env: { ...process.env, ...env, ...agentEnv(agentOptions), [EXIT_WITH_PARENT_ENV]: '1' },
+    env: childEnv({ ...process.env, ...env }, agentOptions),
   });
   let stderrTail = '';
   let stderrLine = '';

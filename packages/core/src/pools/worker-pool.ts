@@ -7,6 +7,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { LoadhouseError, type ErrorCode } from '../errors.js';
+import { MAX_TIMER_MS } from '../timers.js';
 import type { ControlMessage, ProducerTotalsReport, WorkerInit, WorkerMessage, WorkerReport, WorkerTarget } from '../worker/protocol.js';
 
 export interface WorkerPoolConfig {
@@ -244,7 +245,7 @@ export class WorkerPool {
       slot.port.postMessage({ type: 'stop-group', groupId, drainTimeoutMs, atEpochMs } satisfies ControlMessage);
     }
     // The workers enforce the drain timeout themselves; the extra margin only guards against a hung thread.
-    return withTimeout(Promise.all(waits).then(() => undefined), drainTimeoutMs + 10_000);
+    return withTimeout(Promise.all(waits).then(() => undefined), Math.min(drainTimeoutMs + 10_000, MAX_TIMER_MS));
   }
 
   /** Asks each live worker for its last report, ends the tasks and destroys the pool. */
