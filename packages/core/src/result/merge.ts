@@ -20,7 +20,8 @@ import type {
 } from '../types.js';
 
 /** Config keys that legitimately differ between shards of one run. */
-const PER_SHARD_CONFIG = new Set(['shard', 'startAt', 'resultsDir', 'workers', 'maxWorkers', 'target', 'producerGroups', 'plugins']);
+// Labels may name the pod or node a shard ran on (--label pod=$HOSTNAME); the merged result keeps the first shard's.
+const PER_SHARD_CONFIG = new Set(['shard', 'startAt', 'resultsDir', 'workers', 'maxWorkers', 'target', 'producerGroups', 'plugins', 'labels']);
 
 function mismatch(message: string, details: Record<string, unknown>): LoadhouseError {
   return new LoadhouseError('LH_MERGE_MISMATCH', message, { details });
