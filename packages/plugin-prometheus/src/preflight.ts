@@ -96,13 +96,16 @@ function failed(message: string, details: Record<string, unknown>, cause?: unkno
   return new LoadhouseError('LH_HEALTH_CHECK_FAILED', message, { details, cause });
 }
 
+// The listener goes with the timer: a poll every 250 ms must not pile listeners on the run's signal.
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /**
