@@ -12,7 +12,7 @@ const EXIT_TEXT: Record<keyof typeof EXIT, string> = {
   USAGE: 'Bad usage or set-up: unknown scenario or flag, invalid value, unreachable target, failed pre-flight. No load was sent.',
   RUN_FAILED:
     'The run failed while running (a worker crashed, the target went away; a partial result was written), or its result file, ' +
-    'merged result or HTML report could not be written (`LH_RESULT_WRITE_FAILED`, e.g. a full disk; nothing was kept, the summary is still printed).',
+    'merged result or HTML report could not be written (`LH_RESULT_WRITE_FAILED`, e.g. a full disk; nothing was kept; a run still prints its summary).',
   INTERRUPTED:
     'Interrupted by SIGINT or SIGTERM (Ctrl-C), wherever it landed (set-up included). In-flight batches were drained and a partial result was written; ' +
     'a second Ctrl-C cuts the drain short and writes what the run has (only one before the run began has nothing to write, and says so).',
