@@ -22,6 +22,9 @@ export function formatMs(n: number): string {
 
 export function formatBytes(n: number): string {
   const abs = Math.abs(n);
+  // A week of storage is TiBs: printed in GiB it is a five-digit figure nobody reads at a glance.
+  if (abs >= 1024 ** 5) return `${(n / 1024 ** 5).toFixed(2)} PiB`;
+  if (abs >= 1024 ** 4) return `${(n / 1024 ** 4).toFixed(2)} TiB`;
   if (abs >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
   if (abs >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   if (abs >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
