@@ -1,6 +1,6 @@
 // The `loadhouse` command: its sub-commands and flags (from flags.ts), error handling and exit codes.
 import { cac, type CAC, type Command } from 'cac';
-import { isLoadhouseError, LoadhouseError, MIN_SHARD_OVERLAP_PERCENT, OUT_OF_STEP_SLACK_SECONDS, resolveStartAt } from '@loadhouse/core';
+import { isLoadhouseError, LoadhouseError, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS, resolveStartAt } from '@loadhouse/core';
 import { findScenario, SCENARIOS } from './catalog.js';
 import { EXIT } from './exit-codes.js';
 import { cacKey, camel, closestName, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, UNITS_HELP, type FlagSpec, type FlagValue } from './flags.js';
@@ -85,8 +85,8 @@ export function commandDefinitions(): CommandDefinition[] {
       usage: 'merge <...results>',
       description:
         'Merge the results of the shards of one run: counters summed, histograms merged exactly, series aligned, criteria re-evaluated. ' +
-        `Every shard 0..n-1 must be given once, and the shards must have run together: each during at least ${MIN_SHARD_OVERLAP_PERCENT}% ` +
-        `of the merged window (first start to last end), or at most ${OUT_OF_STEP_SLACK_SECONDS} s short of it; otherwise merge refuses ` +
+        `Every shard 0..n-1 must be given once, and the shards must have run together: each started within ${MAX_START_SKEW_PERCENT}% ` +
+        `of the merged window (first start to last end), or ${OUT_OF_STEP_SLACK_SECONDS} s, of the first, and none ended before the last began; otherwise merge refuses ` +
         '(exit 2, LH_MERGE_INCOMPLETE or LH_MERGE_NOT_CONCURRENT) unless --allow-partial. Exit 0 only when the shards make the whole run, ' +
         'each completed, and every criterion passed; 1 when a criterion failed or the merge is partial (a shard aborted or partial, ' +
         'or shards missing or out of step with --allow-partial); 3 when a shard failed',

@@ -26,7 +26,7 @@ export function coverageNote(merged: LoadTestResult): string {
   const each = [...m.overlapPercent].sort((a, b) => a.index - b.index).map((o) => `shard ${o.index} ${o.overlapPercent}%`);
   const lines = [
     `Shards: ${m.shardCount - m.missing.length} of ${m.shardCount}; share of the merged ${m.windowSeconds} s window each ran: ${each.join(', ')} ` +
-      `(bound: ${m.minOverlapPercent}%, or at most ${m.outOfStepSlackSeconds} s short).`,
+      `(together: each started within ${m.maxStartSkewPercent}% of the window, or ${m.outOfStepSlackSeconds} s, of the first).`,
   ];
   for (const why of m.partialBecause) lines.push(`Partial: ${why}`);
   return `${lines.join('\n')}\n`;

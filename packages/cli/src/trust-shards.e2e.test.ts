@@ -89,7 +89,7 @@ describe('--start-at: a synchronised start', () => {
     expect(merged!.merge!.outOfStep).toEqual([]);
     expect(merged!.merge!.overlapPercent.map((o) => o.index).sort()).toEqual([0, 1]);
     for (const o of merged!.merge!.overlapPercent) expect(o.overlapPercent).toBeGreaterThan(50);
-    expect(out).toMatch(/Shards: 2 of 2; share of the merged [\d.]+ s window each ran: shard 0 [\d.]+%, shard 1 [\d.]+% \(bound: 90%/);
+    expect(out).toMatch(/Shards: 2 of 2; share of the merged [\d.]+ s window each ran: shard 0 [\d.]+%, shard 1 [\d.]+% \(together: each started within 10% of the window, or 2 s, of the first\)/);
   }, 180_000);
 
   it('refuses a malformed, stale or far-off --start-at (exit 2) before starting anything', async () => {
@@ -187,7 +187,7 @@ describe('merge: only a whole run is called whole', () => {
     const refused = await merge([whole, later]);
     expect(refused.code).toBe(2);
     expect(refused.err).toContain('LH_MERGE_NOT_CONCURRENT');
-    expect(refused.err).toMatch(/shard 0, shard 1 ran during less than 90% of the merged [\d.]+ s window/);
+    expect(refused.err).toMatch(/shard 0, shard 1 started more than [\d.]+ s \(10% of the merged [\d.]+ s window, at least 2 s\) after the first, or ended before the last one started/);
     expect(refused.err).toContain('--start-at');
     expect(refused.merged).toBeUndefined();
 
@@ -211,5 +211,15 @@ describe('merge: only a whole run is called whole', () => {
     expect(code, err).toBe(0);
     expect(merged!.partial).toBe(false);
     expect(merged!.merge!.outOfStep).toEqual([]);
+  });
+
+  it('shards that started together but ended apart (a consumer reading on for 8 s) are one run, not out of step', async () => {
+    const whole = variant(shards[0]!, 'whole-0.json');
+    const longer = variant(shards[1]!, 'longer-1.json', (r) => ({ ...r, endedAt: iso(Date.parse(r.endedAt) + 8000) }));
+    const { code, merged, err } = await merge([whole, longer]);
+    expect(code, err).not.toBe(2);
+    expect(merged!.partial).toBe(false);
+    expect(merged!.merge!.outOfStep).toEqual([]);
+    expect(merged!.merge!.overlapPercent.find((o) => o.index === 0)!.overlapPercent).toBeLessThan(90);
   });
 });

@@ -548,12 +548,16 @@ export interface MergeCheck {
   missing: number[];
   /** The merged window, from the first shard's start to the last shard's end. */
   windowSeconds: number;
-  /** Per shard: the share of the merged window during which it ran (100 = it ran the whole window). */
-  overlapPercent: Array<{ index: number; startedAt: string; endedAt: string; overlapPercent: number }>;
-  /** Shards that ran during less of the merged window than the bound below allows. */
+  /**
+   * Per shard: the share of the merged window during which it ran (100 = it ran the whole window) and how long
+   * after the first shard it started.
+   */
+  overlapPercent: Array<{ index: number; startedAt: string; endedAt: string; overlapPercent: number; startSkewSeconds: number }>;
+  /** Shards that did not run with the others: started too late (the bound below) or ended before the last began. */
   outOfStep: number[];
-  /** The bound: a shard below it (and more than `outOfStepSlackSeconds` short) did not run with the others. */
-  minOverlapPercent: number;
+  /** The bound: a shard starting later than the first by more than this share of the window (and more than
+   * `outOfStepSlackSeconds`) did not run with the others. */
+  maxStartSkewPercent: number;
   outOfStepSlackSeconds: number;
   /** Why the merge is partial (missing shards, shards out of step, partial or aborted shards); empty when whole. */
   partialBecause: string[];

@@ -84,11 +84,16 @@ export function checkMergeable(results: readonly LoadTestResult[], names: readon
 }
 
 /**
- * Shards of one run must run side by side: their rates are added as if they had. A shard that ran during
- * less than this share of the merged window (first start to last end) was out of step with the others...
+ * Shards of one run must run side by side: their rates are added as if they had. What makes them one run is a
+ * common start: a shard that started later than the first one by more than this share of the merged window
+ * (first start to last end)...
  */
-export const MIN_SHARD_OVERLAP_PERCENT = 90;
-/** ...unless it was short of the window by no more than this: process start-up and drain jitter. */
+export const MAX_START_SKEW_PERCENT = 10;
+/**
+ * ...and by more than this (process start-up jitter), or that ended before the last shard started, was out of
+ * step. Ends are not compared: shards that start together may end seconds apart (consumers reading to the end,
+ * a catch-up that clears sooner on one shard) and still be one run.
+ */
 export const OUT_OF_STEP_SLACK_SECONDS = 2;
 
 const epoch = (iso: string) => Date.parse(iso);
@@ -108,17 +113,21 @@ export function checkCoverage(results: readonly LoadTestResult[], names: readonl
   const end = Math.max(...results.map((r) => epoch(r.endedAt)));
   const windowSeconds = Math.max(0, (end - start) / 1000);
   const byIndex = [...results].sort((a, b) => (a.shard?.index ?? 0) - (b.shard?.index ?? 0));
+  const lastStart = Math.max(...results.map((r) => epoch(r.startedAt)));
+  const maxSkewSeconds = Math.max(OUT_OF_STEP_SLACK_SECONDS, (windowSeconds * MAX_START_SKEW_PERCENT) / 100);
   const overlapPercent = byIndex.map((r) => {
     const seconds = Math.max(0, (epoch(r.endedAt) - epoch(r.startedAt)) / 1000);
+    const startSkewSeconds = (epoch(r.startedAt) - start) / 1000;
     return {
       index: r.shard?.index ?? 0,
       startedAt: r.startedAt,
       endedAt: r.endedAt,
       overlapPercent: windowSeconds > 0 ? round1(Math.min(100, (seconds / windowSeconds) * 100)) : 100,
-      shortSeconds: windowSeconds - seconds,
+      startSkewSeconds: round1(startSkewSeconds),
+      out: startSkewSeconds > maxSkewSeconds || epoch(r.endedAt) < lastStart,
     };
   });
-  const outOfStep = overlapPercent.filter((o) => o.overlapPercent < MIN_SHARD_OVERLAP_PERCENT && o.shortSeconds > OUT_OF_STEP_SLACK_SECONDS);
+  const outOfStep = overlapPercent.filter((o) => o.out);
   const partialBecause: string[] = [];
   if (missing.length > 0) {
     const what = `shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${shardCount} ${missing.length > 1 ? 'are' : 'is'} missing`;
@@ -135,14 +144,15 @@ export function checkCoverage(results: readonly LoadTestResult[], names: readonl
   if (outOfStep.length > 0) {
     const list = overlapPercent.map((o) => `shard ${o.index} ${o.startedAt} to ${o.endedAt}, ${o.overlapPercent}%`).join('; ');
     const what =
-      `the shards did not run together: ${outOfStep.map((o) => `shard ${o.index}`).join(', ')} ran during less than ` +
-      `${MIN_SHARD_OVERLAP_PERCENT}% of the merged ${round1(windowSeconds)} s window (${list})`;
+      `the shards did not run together: ${outOfStep.map((o) => `shard ${o.index}`).join(', ')} started more than ` +
+      `${round1(maxSkewSeconds)} s (${MAX_START_SKEW_PERCENT}% of the merged ${round1(windowSeconds)} s window, at least ` +
+      `${OUT_OF_STEP_SLACK_SECONDS} s) after the first, or ended before the last one started (${list})`;
     if (!allowPartial) {
       throw new LoadhouseError(
         'LH_MERGE_NOT_CONCURRENT',
         `Cannot merge a whole run: ${what}, so their rates cannot be added. Start the shards together (--start-at <ISO time>), ` +
           'or pass --allow-partial (mergeResults: allowPartial) to merge them into a result marked partial.',
-        { details: { overlapPercent: overlapPercent.map(({ shortSeconds: _s, ...o }) => o) } },
+        { details: { overlapPercent: overlapPercent.map(({ out: _o, ...o }) => o) } },
       );
     }
     partialBecause.push(what);
@@ -157,9 +167,9 @@ export function checkCoverage(results: readonly LoadTestResult[], names: readonl
     shardCount,
     missing,
     windowSeconds: round1(windowSeconds),
-    overlapPercent: overlapPercent.map(({ shortSeconds: _s, ...o }) => o),
+    overlapPercent: overlapPercent.map(({ out: _o, ...o }) => o),
     outOfStep: outOfStep.map((o) => o.index),
-    minOverlapPercent: MIN_SHARD_OVERLAP_PERCENT,
+    maxStartSkewPercent: MAX_START_SKEW_PERCENT,
     outOfStepSlackSeconds: OUT_OF_STEP_SLACK_SECONDS,
     partialBecause,
   };
