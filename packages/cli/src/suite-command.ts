@@ -3,7 +3,7 @@
 // criteria (N/A where a criterion cannot judge the scaled run).
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkOutputDir, LoadhouseError, type LoadTest, type LoadTestResult } from '@loadhouse/core';
+import { checkOutputDir, isLoadhouseError, LoadhouseError, type LoadTest, type LoadTestResult } from '@loadhouse/core';
 import type { Exporter } from '@loadhouse/plugin-prometheus';
 import { findScenario, type FlagValues } from './catalog.js';
 import { EXIT } from './exit-codes.js';
@@ -153,6 +153,8 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   let test: LoadTest | undefined;
   const run = interruptible(io, () => forceResult(test, embedded, io));
   const results: LoadTestResult[] = [];
+  /** Steps refused at their own set-up (a leftover topic) after earlier steps sent load. */
+  const notRun: NotRun[] = [];
   let worst: number = EXIT.OK;
   // One endpoint for the whole suite: its runs' series stay apart by their scenario label.
   let exporter: Exporter | undefined;
@@ -165,16 +167,26 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
       if (run.signal.aborted && results.length > 0) break;
       io.stderr(`\n=== ${i + 1}/${planned.length} ${p.step.scenario} (scale ${scale}) ===\n`);
       const stepIo = teeIo(io, join(resultsDir, `${p.step.scenario}.log`));
-      const result = await executeScenario(p.scenario, p.v, prepared.target, stepIo, run.signal, {
-        embedded,
-        raw,
-        exporter,
-        onTest: (t) => (test = t),
-      });
+      let result: LoadTestResult;
+      try {
+        result = await executeScenario(p.scenario, p.v, prepared.target, stepIo, run.signal, {
+          embedded,
+          raw,
+          exporter,
+          onTest: (t) => (test = t),
+        });
+      } catch (err) {
+        // Exit 2 promises that nothing was sent: true of the first step, not once earlier steps sent load. A step
+        // refused at its set-up is then a step the suite could not run (exit 3), and the others still count.
+        if (!isLoadhouseError(err) || !STEP_SETUP_CODES.has(err.code) || (results.length === 0 && notRun.length === 0)) throw err;
+        notRun.push({ scenario: p.step.scenario, code: err.code, message: err.message });
+        worst = Math.max(worst, EXIT.RUN_FAILED);
+        continue;
+      }
       results.push(result);
       worst = Math.max(worst, exitCodeFor(result, run.interrupted()));
     }
-    io.stdout(`\n${formatSuiteTable(results)}\n`);
+    io.stdout(`\n${formatSuiteTable(results, notRun)}\n`);
     if (exporter) await lingerThenClose(exporter, prom.expose!.lingerSeconds, run.signal, io);
   } finally {
     run.dispose();
@@ -184,7 +196,16 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   return worst;
 }
 
-export function formatSuiteTable(results: LoadTestResult[]): string {
+interface NotRun {
+  scenario: string;
+  code: string;
+  message: string;
+}
+
+/** Set-up errors of one step (its topic), found before that step sent anything. */
+const STEP_SETUP_CODES: ReadonlySet<string> = new Set(['LH_TOPIC_MISMATCH', 'LH_TOPIC_SETUP_FAILED']);
+
+export function formatSuiteTable(results: LoadTestResult[], notRun: readonly NotRun[] = []): string {
   const lines = ['Suite summary:'];
   for (const r of results) {
     const passed = r.criteria.filter((c) => c.passed).length;
@@ -193,5 +214,6 @@ export function formatSuiteTable(results: LoadTestResult[]): string {
     lines.push('', `${r.scenario}: ${r.state}${r.partial ? ' (partial)' : ''}, ${counts}, ${r.durationSeconds.toFixed(1)} s`);
     lines.push(...criteriaTable(r.criteria));
   }
+  for (const n of notRun) lines.push('', `${n.scenario}: not run (${n.code}: ${n.message})`);
   return lines.join('\n');
 }

@@ -6,7 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CriterionOutcome, LoadTestResult } from '@loadhouse/core';
+import { startAgent } from '@loadhouse/agent';
+import { StreamHouseClient, type CriterionOutcome, type LoadTestResult } from '@loadhouse/core';
 import { main } from './main.js';
 import { captureIo } from './test-io.js';
 import { defaultWarmupSeconds } from './run-command.js';
@@ -100,5 +101,26 @@ describe('the quick suite against a healthy embedded agent', () => {
       'the first 0.4 s warm-up not counted (the default, for the cold start; --warmup 0 counts every record)',
     );
     expect(byName['consumer-lag']!.warmupSeconds).toBe(3);
+  });
+});
+
+describe('a suite step that cannot be set up after others sent load', () => {
+  it('is reported as not run; the suite still prints its table and exits 3, not 2 (load was sent)', { timeout: 110_000 }, async () => {
+    const agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+    const admin = new StreamHouseClient(agent.grpcAddress);
+    try {
+      // Left over from a run at another scale: stability's topic exists with 1 partition, the step asks for 2.
+      await admin.call('CreateTopic', { name: 'loadhouse-suite-stability', partitionCount: 1 });
+      const io = captureIo();
+      const args = ['suite', '--scale', '0.00001', '--only', 'high-throughput,stability', '--target', agent.grpcAddress];
+      const code = await main([...args, '--http-target', agent.httpAddress, '--results-dir', join(dir, 'setup'), '--quiet'], io);
+      expect(code, io.err).toBe(3);
+      expect(io.out).toMatch(/high-throughput: completed/);
+      expect(io.out).toMatch(/stability: not run \(LH_TOPIC_MISMATCH: /);
+      expect(results('setup').map((r) => r.scenario)).toEqual(['high-throughput']);
+    } finally {
+      admin.close();
+      await agent.stop();
+    }
   });
 });
