@@ -244,6 +244,17 @@ export function refuseTargetOnlyFlags(values: FlagValues): void {
       { details: { flag: 'target-pid' } },
     );
   }
+  // The embedded agent speaks plain gRPC with no auth: TLS material and a token would be dropped unseen.
+  const unused = (['tlsCa', 'tlsCert', 'tlsKey', 'authToken'] as const).filter((k) => values[k] !== undefined);
+  if (unused.length > 0) {
+    const flags = unused.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `${flags.join(', ')} ${flags.length > 1 ? 'are' : 'is'} for connecting to --target: give --target too, or leave ${flags.length > 1 ? 'them' : 'it'} out ` +
+        'to use the embedded agent (plain gRPC, no auth)',
+      { details: { flags: unused } },
+    );
+  }
 }
 
 /**

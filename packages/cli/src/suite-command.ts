@@ -15,6 +15,7 @@ import {
   forceResult,
   interruptible,
   prepareTarget,
+  refuseAgentFlags,
   refuseOversizedBatch,
   refuseTargetOnlyFlags,
   targetFromFlags,
@@ -26,7 +27,8 @@ import { checkAgentDisk, type EmbeddedTarget } from './embedded-target.js';
 export const SUITE_FLAGS: FlagSpec[] = [
   { name: 'scale', kind: 'number', value: '<factor>', min: 0, exclusiveMin: true, max: 1, group: 'run', description: "Multiply the plan's load (durations, rates, counts) by this factor, each criterion scaled with what it judges (0.001: about 12 minutes)", default: 1 },
   { name: 'only', kind: 'string', value: '<names>', group: 'run', description: 'Comma-separated subset of the suite to run, in suite order' },
-  ...RUN_FLAGS.filter((f) => !['producers', 'consumers', 'topic', 'json', 'shard', 'shards', 'start-at'].includes(f.name)),
+  // No --config: a config holds one scenario and its plugins, the suite runs the plan's four.
+  ...RUN_FLAGS.filter((f) => !['producers', 'consumers', 'topic', 'json', 'shard', 'shards', 'start-at', 'config'].includes(f.name)),
 ];
 
 interface SuiteStep {
@@ -143,6 +145,7 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
     return { step, v, scenario: entry.build(v) };
   });
   const suiteTarget = targetFromFlags(values, io.env);
+  if (suiteTarget) refuseAgentFlags(raw);
   refuseTargetOnlyFlags(values);
   if (!suiteTarget) checkAgentDisk(values, planned.map((p) => p.scenario), 'Lower --scale');
   const prom = prometheusFromFlags(values, raw);

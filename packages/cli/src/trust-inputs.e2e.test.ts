@@ -126,6 +126,19 @@ describe('nothing given is silently ignored (item 15)', () => {
     const r = await run(['run', 'high-throughput', '--target-pid', String(process.pid), '--duration', '1']);
     expectRefusedBeforeLoad(r, 'LH_INVALID_OPTION', /--target-pid is the PID of the --target process/);
   });
+
+  it('TLS files and a token without --target are refused: the embedded agent would never see them', async () => {
+    const r = await run(['run', 'high-throughput', '--auth-token', 'abc', '--tls-ca', '/etc/hostname', '--duration', '1']);
+    expectRefusedBeforeLoad(r, 'LH_INVALID_OPTION', /--tls-ca, --auth-token are for connecting to --target/);
+  });
+
+  it('suite refuses --config (one scenario) and --agent-* flags beside --target, instead of ignoring them', async () => {
+    const config = await run(['suite', '--scale', '0.00001', '--config', 'loadhouse.config.ts']);
+    expect(config.code).toBe(2);
+    expect(config.io.err).toContain('Unknown flag --config');
+    const agentFlag = await run(['suite', '--scale', '0.00001', '--target', agent.grpcAddress, '--agent-drop-every', '10']);
+    expectRefusedBeforeLoad(agentFlag, 'LH_INVALID_OPTION', /--agent-drop-every configures the embedded agent, which is not started when --target is given/);
+  });
 });
 
 describe('messages say what the user typed (item 16)', () => {
