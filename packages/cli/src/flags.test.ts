@@ -12,7 +12,8 @@ describe('flag parsing', () => {
   });
 
   it('keeps text values as typed: a number-like org, token, topic or run id is not turned into a number', () => {
-    const p = parseCommandLine(['run', 'high-throughput', '--run-id', '007', '--org', '0123', '--topic', '1e3', '--auth-token', '0x1F']);
+    // A token is for a --target (refused without one, which the embedded agent would ignore).
+    const p = parseCommandLine(['run', 'high-throughput', '--target', 'localhost:50051', '--run-id', '007', '--org', '0123', '--topic', '1e3', '--auth-token', '0x1F']);
     expect(p.values).toMatchObject({ runId: '007', org: '0123', topic: '1e3', authToken: '0x1F' });
     expect(parseCommandLine(['run', 'high-throughput', '--org=0042']).values.org).toBe('0042');
     expect(parseCommandLine(['merge', 'a.json', '-o', '007.json']).values.out).toBe('007.json');
