@@ -1,0 +1,25 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type Agent } from '@loadhouse/agent';
+import { runLeanClient } from './lean-client.js';
+
+describe('lean client (open-model ceiling on raw http2)', () => {
+  let agent: Agent;
+  beforeAll(async () => {
+    agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+  });
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  it('acks exactly the scheduled records, counts nothing failed, and response latency covers service latency', async () => {
+    const rate = 2_000;
+    const seconds = 2;
+    const r = await runLeanClient({ address: agent.grpcAddress, topic: 'lean-test', partitions: 2, rate, seconds, batch: 50, messageSize: 256, sessions: 2, maxInFlight: 16 });
+    expect(r.acked).toBe(rate * seconds);
+    expect(r.failed).toBe(0);
+    expect(r.msgsPerSec).toBeGreaterThan(0);
+    expect(r.seconds).toBeGreaterThan(0);
+    expect(r.response.p99).toBeGreaterThanOrEqual(r.service.p99);
+    expect(r.response.max).toBeGreaterThanOrEqual(r.response.p99);
+  });
+});
