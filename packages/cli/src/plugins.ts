@@ -1,5 +1,5 @@
 // Plugins the CLI wires from flags: Prometheus exposition and target scraping, the S3 probe; and the pre-flight.
-import { LoadhouseError, type LoadhousePlugin, type TargetOptions } from '@loadhouse/core';
+import { LoadhouseError, sleep, type LoadhousePlugin, type TargetOptions } from '@loadhouse/core';
 import { createExporter, preflight, prometheus, RESERVED_LABELS, type Exporter } from '@loadhouse/plugin-prometheus';
 import { s3Probe } from '@loadhouse/plugin-s3-probe';
 import type { FlagValues } from './catalog.js';
@@ -75,15 +75,7 @@ export async function lingerThenClose(exporter: Exporter, seconds: number, signa
   if (seconds > 0 && !signal.aborted) {
     const url = exporter.address.url;
     io.stderr(`Prometheus metrics stay at ${url} for ${seconds} s (--prometheus-linger) so a scrape takes the last interval...\n`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, seconds * 1000);
-      signal.addEventListener('abort', done, { once: true });
-      function done(): void {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-    });
+    await sleep(seconds * 1000, signal);
   }
   await exporter.close();
 }

@@ -19,7 +19,7 @@ export {
   maxBatchSize,
   processExists,
 } from './options.js';
-export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, longTimeout, longInterval } from './timers.js';
+export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, longTimeout, longInterval, sleep } from './timers.js';
 
 // Record header (consumers verify integrity and end-to-end latency from it)
 export { RECORD_HEADER_SIZE, RECORD_HEADER_VERSION, RECORD_MAGIC, encodeRecordHeader, decodeRecordHeader, writeRecordHeader } from './record-header.js';

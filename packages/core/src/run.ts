@@ -43,7 +43,7 @@ import { SeriesBuffer } from './result/series-buffer.js';
 import { waitUntil } from './start-at.js';
 import { connectTarget, ensureTopic } from './target.js';
 import { createTelemetry, type RunTelemetry } from './telemetry.js';
-import { longInterval, longTimeout } from './timers.js';
+import { longInterval, longTimeout, sleep } from './timers.js';
 import type {
   ConsumeOptions,
   ConsumerGroup,
@@ -792,17 +792,7 @@ export class Run {
       if (!Number.isFinite(condition) || condition < 0) {
         return Promise.reject(new LoadhouseError('LH_INVALID_OPTION', `waitFor(seconds): seconds must be a number >= 0, got ${condition}`));
       }
-      return new Promise<boolean>((resolve) => {
-        const onAbort = () => {
-          cancel();
-          resolve(false);
-        };
-        const cancel = longTimeout(() => {
-          this.abort.signal.removeEventListener('abort', onAbort);
-          resolve(true);
-        }, condition * 1000);
-        this.abort.signal.addEventListener('abort', onAbort, { once: true });
-      });
+      return sleep(condition * 1000, this.abort.signal);
     }
     if (typeof condition !== 'function') {
       return Promise.reject(new LoadhouseError('LH_INVALID_OPTION', 'waitFor(condition): condition must be seconds or a predicate on a sample'));

@@ -1,7 +1,8 @@
 // Waits longer than one Node timer holds (2^31-1 ms) are chunked, never fired at once; timeouts are bounded.
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createLoadTest } from './load-test.js';
-import { longInterval, longTimeout, MAX_TIMER_MS } from './timers.js';
+import { longInterval, longTimeout, MAX_TIMER_MS, sleep } from './timers.js';
 
 describe('long timers', () => {
   it('a 30-day timeout does not fire at once (a plain setTimeout fires after 1 ms), and a short one fires', async () => {
@@ -35,4 +36,19 @@ describe('long timers', () => {
     expect(() => createLoadTest({ target: 'localhost:50051', drainTimeoutMs: 3e9 })).toThrow(/options\.drainTimeoutMs must be at most/);
     expect(() => createLoadTest({ target: { address: 'localhost:50051', connectTimeoutMs: MAX_TIMER_MS } })).not.toThrow();
   });
+
+  it('sleep: true when the time passed, false at once when the signal aborts, and no listener left behind', async () => {
+    const abort = new AbortController();
+    const listeners = () => getEventListeners(abort.signal, 'abort').length;
+    expect(await sleep(5, abort.signal)).toBe(true);
+    for (let i = 0; i < 50; i++) await sleep(0, abort.signal); // a poll loop leaves no listener on the signal
+    expect(listeners()).toBe(0);
+    const pending = sleep(30 * 86_400_000, abort.signal);
+    expect(listeners()).toBe(1);
+    abort.abort();
+    expect(await pending).toBe(false);
+    expect(await sleep(10, abort.signal)).toBe(false); // already aborted
+    expect(listeners()).toBe(0);
+  });
 });
+

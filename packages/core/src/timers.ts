@@ -11,9 +11,9 @@ export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 /**
  * Calls `fn` once `ms` have passed, however long that is (a chain of timers of at most MAX_TIMER_MS);
- * returns a function that cancels it.
+ * returns a function that cancels it. `unref`: the wait does not keep the process alive.
  */
-export function longTimeout(fn: () => void, ms: number): () => void {
+export function longTimeout(fn: () => void, ms: number, unref = false): () => void {
   const until = performance.now() + ms;
   let timer: NodeJS.Timeout;
   const arm = (left: number): void => {
@@ -22,6 +22,7 @@ export function longTimeout(fn: () => void, ms: number): () => void {
       if (rest > 0) arm(rest);
       else fn();
     }, Math.min(Math.max(0, left), MAX_TIMER_MS));
+    if (unref) timer.unref();
   };
   arm(ms);
   return () => clearTimeout(timer);
@@ -38,4 +39,27 @@ export function longInterval(fn: () => void, ms: number): () => void {
   };
   next();
   return () => cancel();
+}
+
+/**
+ * Waits `ms` (any length), or less when `signal` aborts: resolves true when the time passed, false when the
+ * signal ended the wait. The abort listener goes with the timer, so repeated waits pile nothing on the signal.
+ */
+export function sleep(ms: number, signal?: AbortSignal, options: { unref?: boolean } = {}): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const onAbort = () => {
+      cancel();
+      resolve(false);
+    };
+    const cancel = longTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(true);
+      },
+      ms,
+      options.unref,
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -1,6 +1,6 @@
 // The plan's "Verify Health" step as code: /health answers 200, /ready answers 200 within a timeout,
 // /metrics parses. Each failure is an LH_HEALTH_CHECK_FAILED that names the URL and what came back.
-import { LoadhouseError } from '@loadhouse/core';
+import { LoadhouseError, sleep } from '@loadhouse/core';
 import { parseMetricsText } from './parse.js';
 import { SCRAPE_ACCEPT, type FetchLike } from './target-scraper.js';
 
@@ -95,18 +95,6 @@ async function get(url: string, options: PreflightOptions, accept?: string): Pro
 function failed(message: string, details: Record<string, unknown>, cause?: unknown): LoadhouseError {
   return new LoadhouseError('LH_HEALTH_CHECK_FAILED', message, { details, cause });
 }
-
-// The listener goes with the timer: a poll every 250 ms must not pile listeners on the run's signal.
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Checks a target before load is sent. Resolves with what each endpoint answered; rejects with

@@ -2,7 +2,7 @@
 // errors and inventories segments on timers, contributing `s3.*` metrics to samples and the result.
 import { performance } from 'node:perf_hooks';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { LoadhousePlugin, PluginContext, Teardown } from '@loadhouse/core';
+import { sleep, type LoadhousePlugin, type PluginContext, type Teardown } from '@loadhouse/core';
 import type { ClassifiedError } from './classify.js';
 import { classifyS3Error, describeAnswer, trimPeriod } from './classify.js';
 import { createS3Client, StoppedError } from './client.js';
@@ -89,20 +89,6 @@ function newState(): MetricState {
   };
 }
 
-/** Waits `ms`, or less when `signal` aborts; never keeps the process alive. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
 
 /** Runs `fn` now and then every `periodMs` (fixed rate; a run that overruns delays the next, never overlaps). */
 async function every(periodMs: number, signal: AbortSignal, fn: () => Promise<void>): Promise<void> {
@@ -112,7 +98,7 @@ async function every(periodMs: number, signal: AbortSignal, fn: () => Promise<vo
     next += periodMs;
     const now = performance.now();
     if (next < now) next = now;
-    await sleep(next - now, signal);
+    await sleep(next - now, signal, { unref: true }); // never keeps the process alive
   }
 }
 
