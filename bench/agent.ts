@@ -16,10 +16,14 @@ try {
   coreModule = await import('@loadhouse/core');
 } catch (err) {
   if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || process.env.LH_BENCH_REEXEC) throw err;
-  const r = spawnSync(process.execPath, [...process.execArgv, '--conditions=source', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, LH_BENCH_REEXEC: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, '--conditions=source', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, LH_BENCH_REEXEC: '1' },
+    },
+  );
   process.exit(r.status ?? 1);
 }
 const { spawnAgent } = agentModule;
@@ -74,7 +78,12 @@ async function runMode(mode: 'local-folder' | 'sink'): Promise<ModeResult> {
     await client.waitForReady();
     await client.createTopic({ name: 'bench', partitionCount: PARTITIONS });
     const records: ProduceRecord[] = Array.from({ length: BATCH }, (_, i) => ({ value: Buffer.alloc(RECORD_BYTES, i) }));
-    const requests = Array.from({ length: PARTITIONS }, (_, p) => ({ topic: 'bench', partition: p, records, ackMode: AckMode.ACK_BUFFERED }));
+    const requests = Array.from({ length: PARTITIONS }, (_, p) => ({
+      topic: 'bench',
+      partition: p,
+      records,
+      ackMode: AckMode.ACK_BUFFERED,
+    }));
 
     let measuring = false;
     let stopping = false;
@@ -148,7 +157,9 @@ function round(v: number, digits: number): number {
 
 const results: ModeResult[] = [];
 for (const mode of ['local-folder', 'sink'] as const) {
-  process.stderr.write(`bench agent: ${mode}, ${SECONDS} s (+${WARMUP_SECONDS} s warm-up), ${IN_FLIGHT} batches in flight over ${CONNECTIONS} connections...\n`);
+  process.stderr.write(
+    `bench agent: ${mode}, ${SECONDS} s (+${WARMUP_SECONDS} s warm-up), ${IN_FLIGHT} batches in flight over ${CONNECTIONS} connections...\n`,
+  );
   results.push(await runMode(mode));
 }
 
@@ -172,7 +183,16 @@ const out = {
   bench: 'agent',
   date: new Date().toISOString(),
   node: process.version,
-  config: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, inFlight: IN_FLIGHT, connections: CONNECTIONS, batch: BATCH, recordBytes: RECORD_BYTES, partitions: PARTITIONS, ackMode: 'ACK_BUFFERED' },
+  config: {
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    inFlight: IN_FLIGHT,
+    connections: CONNECTIONS,
+    batch: BATCH,
+    recordBytes: RECORD_BYTES,
+    partitions: PARTITIONS,
+    ackMode: 'ACK_BUFFERED',
+  },
   results,
 };
 const dir = fileURLToPath(new URL('./results/', import.meta.url));

@@ -36,12 +36,16 @@ export async function runBaseline(o: BaselineOptions): Promise<{ records: number
         return;
       }
       active++;
-      client.unary('ProduceBatch', { topic: o.topic, partition: partition++ % o.partitions, records, ackMode: AckMode.ACK_BUFFERED }, (err, res) => {
-        active--;
-        if (err) return reject(err);
-        acked += res!.count;
-        send();
-      });
+      client.unary(
+        'ProduceBatch',
+        { topic: o.topic, partition: partition++ % o.partitions, records, ackMode: AckMode.ACK_BUFFERED },
+        (err, res) => {
+          active--;
+          if (err) return reject(err);
+          acked += res!.count;
+          send();
+        },
+      );
     };
     for (let i = 0; i < o.inFlight; i++) send();
   });

@@ -25,7 +25,13 @@ const fill = (topic: string): Scenario => ({
   criteria: [],
   async run(c) {
     // Far above what the machine sends: the open-model backlog keeps every producer busy until the quota is met.
-    const g = await c.produce({ rate: 400_000, producers: PARTITIONS, partitions: PARTITIONS, messagesPerProducer: Math.ceil(RECORDS / PARTITIONS), maxInFlight: 8 });
+    const g = await c.produce({
+      rate: 400_000,
+      producers: PARTITIONS,
+      partitions: PARTITIONS,
+      messagesPerProducer: Math.ceil(RECORDS / PARTITIONS),
+      maxInFlight: 8,
+    });
     await g.done;
     await g.stop();
     void topic;
@@ -45,14 +51,23 @@ const readAll = (consumers: number): Scenario => ({
 const agent = await spawnAgent({ grpcPort: 0, httpPort: 0 });
 const rows: Array<Record<string, unknown>> = [];
 try {
-  console.log(`consumer benchmark: ${RECORDS.toLocaleString('en-US')} records of 1 KiB over ${PARTITIONS} partitions, agent PID ${agent.pid}\n`);
-  const produced: LoadTestResult = await createLoadTest({ target: agent.grpcAddress, topic: 'bench-consume', resultsDir: false, dropAfterMs: 120_000 }).run(fill('bench-consume'));
+  console.log(
+    `consumer benchmark: ${RECORDS.toLocaleString('en-US')} records of 1 KiB over ${PARTITIONS} partitions, agent PID ${agent.pid}\n`,
+  );
+  const produced: LoadTestResult = await createLoadTest({
+    target: agent.grpcAddress,
+    topic: 'bench-consume',
+    resultsDir: false,
+    dropAfterMs: 120_000,
+  }).run(fill('bench-consume'));
   console.log(`producer side: ${Math.round(produced.producer.msgsPerSec).toLocaleString('en-US')} msgs/s (all workers, flood)`);
   // Let the last segments roll (age 1 s) so reads come from stored segments through the cache.
   await new Promise((r) => setTimeout(r, 2500));
   for (const workers of [1, 2]) {
     const before = await cacheCounters(agent.httpAddress);
-    const r = await createLoadTest({ target: agent.grpcAddress, topic: 'bench-consume', workers, resultsDir: false }).run(readAll(PARTITIONS));
+    const r = await createLoadTest({ target: agent.grpcAddress, topic: 'bench-consume', workers, resultsDir: false }).run(
+      readAll(PARTITIONS),
+    );
     const after = await cacheCounters(agent.httpAddress);
     const hits = after.hits - before.hits;
     const misses = after.misses - before.misses;

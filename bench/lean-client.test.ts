@@ -14,7 +14,17 @@ describe('lean client (open-model ceiling on raw http2)', () => {
   it('acks exactly the scheduled records, counts nothing failed, and response latency covers service latency', async () => {
     const rate = 2_000;
     const seconds = 2;
-    const r = await runLeanClient({ address: agent.grpcAddress, topic: 'lean-test', partitions: 2, rate, seconds, batch: 50, messageSize: 256, sessions: 2, maxInFlight: 16 });
+    const r = await runLeanClient({
+      address: agent.grpcAddress,
+      topic: 'lean-test',
+      partitions: 2,
+      rate,
+      seconds,
+      batch: 50,
+      messageSize: 256,
+      sessions: 2,
+      maxInFlight: 16,
+    });
     expect(r.acked).toBe(rate * seconds);
     expect(r.failed).toBe(0);
     expect(r.msgsPerSec).toBeGreaterThan(0);

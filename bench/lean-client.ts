@@ -103,7 +103,8 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
   const size = o.messageSize ?? 1024;
   const nSessions = o.sessions ?? 2;
   const cap = o.maxInFlight ?? 64;
-  if (!(o.rate > 0) || !(o.seconds > 0) || batch < 1 || o.partitions < 1 || nSessions < 1 || cap < 1) throw new Error('lean client: rate, seconds, batch, partitions, sessions, maxInFlight must be positive');
+  if (!(o.rate > 0) || !(o.seconds > 0) || batch < 1 || o.partitions < 1 || nSessions < 1 || cap < 1)
+    throw new Error('lean client: rate, seconds, batch, partitions, sessions, maxInFlight must be positive');
   if (size < RECORD_HEADER_SIZE) throw new Error(`lean client: messageSize must be at least ${RECORD_HEADER_SIZE}`);
 
   await ensureTopic(o.address, o.topic, o.partitions);
@@ -201,10 +202,13 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
           return;
         }
         if (inFlight >= cap) return; // the next completion pumps again; the schedule does not move
-        timer = setTimeout(() => {
-          timer = undefined;
-          pump();
-        }, Math.max(0, dueOf(next) - now));
+        timer = setTimeout(
+          () => {
+            timer = undefined;
+            pump();
+          },
+          Math.max(0, dueOf(next) - now),
+        );
       };
       pump();
     });

@@ -15,7 +15,11 @@ for (const name of names) {
 let failed = 0;
 for (const name of names) {
   console.log(`\n### bench ${name}\n`);
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) {
     failed++;
     console.error(`bench ${name} exited with ${r.status}`);

@@ -13,7 +13,10 @@ try {
   console.log(`soak: ${RATE} msgs/s for ${SECONDS} s against the agent (sink mode, PID ${agent.pid})`);
   const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false });
   test.on('sample', (s) => {
-    if (Math.round(s.elapsedSeconds) % 60 === 0) console.log(`  ${Math.round(s.elapsedSeconds)} s: rss ${(s.generator.rssBytes / 1024 / 1024).toFixed(1)} MB, ${Math.round(s.producer.msgsPerSec)} msgs/s`);
+    if (Math.round(s.elapsedSeconds) % 60 === 0)
+      console.log(
+        `  ${Math.round(s.elapsedSeconds)} s: rss ${(s.generator.rssBytes / 1024 / 1024).toFixed(1)} MB, ${Math.round(s.producer.msgsPerSec)} msgs/s`,
+      );
   });
   const r = await test.run(highThroughput({ durationSeconds: SECONDS, targetRate: RATE, partitions: 8 }));
   const gen = r.resources.generator as { peakRssBytes: number; memoryGrowthPercent: number | null; memorySlopeMbPerHour: number | null };
@@ -32,7 +35,9 @@ try {
     growthPercent: gen.memoryGrowthPercent,
     slopeMbPerHour: gen.memorySlopeMbPerHour,
   };
-  console.log(`\nachieved ${Math.round(out.achieved)} msgs/s; RSS first 10% ${out.firstTenthRssMb.toFixed(1)} MB, last 10% ${out.lastTenthRssMb.toFixed(1)} MB, peak ${out.peakRssMb.toFixed(1)} MB (goal < 250), growth ${out.growthPercent?.toFixed(2)}% (goal < 5%), slope ${out.slopeMbPerHour?.toFixed(1)} MB/h`);
+  console.log(
+    `\nachieved ${Math.round(out.achieved)} msgs/s; RSS first 10% ${out.firstTenthRssMb.toFixed(1)} MB, last 10% ${out.lastTenthRssMb.toFixed(1)} MB, peak ${out.peakRssMb.toFixed(1)} MB (goal < 250), growth ${out.growthPercent?.toFixed(2)}% (goal < 5%), slope ${out.slopeMbPerHour?.toFixed(1)} MB/h`,
+  );
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/soak.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
 } finally {

@@ -7,7 +7,13 @@
 import { createLoadTest, type Scenario } from '@loadhouse/core';
 import { startAgent } from '@loadhouse/agent';
 
-export function rampBurstCatchUp(options: { steps: number[]; stepSeconds: number; burstRate: number; burstSeconds: number; partitions: number }): Scenario {
+export function rampBurstCatchUp(options: {
+  steps: number[];
+  stepSeconds: number;
+  burstRate: number;
+  burstSeconds: number;
+  partitions: number;
+}): Scenario {
   return {
     name: 'ramp-burst-catch-up',
     plannedSeconds: options.steps.length * options.stepSeconds + options.burstSeconds + 10,
@@ -34,7 +40,9 @@ export function rampBurstCatchUp(options: { steps: number[]; stepSeconds: number
       await c.phase('catch-up', async () => {
         const started = c.elapsedSeconds();
         const readers = await c.consume({ rate: 'max', consumers: 2, startAt: 'earliest' });
-        const caughtUp = await c.waitFor((s) => s.consumer.lag === 0 && s.consumer.consumed === 0 && s.totals.consumed > 0, { timeoutSeconds: 30 });
+        const caughtUp = await c.waitFor((s) => s.consumer.lag === 0 && s.consumer.consumed === 0 && s.totals.consumed > 0, {
+          timeoutSeconds: 30,
+        });
         c.record('caughtUpSeconds', caughtUp ? c.elapsedSeconds() - started : null);
         await readers.stop();
       });
@@ -53,7 +61,9 @@ async function main() {
     ),
   );
   try {
-    const result = await test.run(rampBurstCatchUp({ steps: [500, 1000, 2000], stepSeconds: 2, burstRate: 4000, burstSeconds: 2, partitions: 4 }));
+    const result = await test.run(
+      rampBurstCatchUp({ steps: [500, 1000, 2000], stepSeconds: 2, burstRate: 4000, burstSeconds: 2, partitions: 4 }),
+    );
     for (const c of result.criteria) console.log(`${c.passed ? 'PASS' : 'FAIL'} ${c.label}: ${c.measured}`);
     console.log(`phases: ${result.phases.map((p) => `${p.name} ${Math.round(p.producer.msgsPerSec)}/s`).join(', ')}`);
     process.exitCode = result.state === 'completed' && result.criteria.every((c) => c.passed) ? 0 : 1;

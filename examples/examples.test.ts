@@ -31,7 +31,10 @@ describe('examples', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lh-config-'));
     dirs.push(dir);
     const io = captureIo();
-    const code = await main(['run', '--config', fileURLToPath(new URL('./config/loadhouse.config.ts', import.meta.url)), '--results-dir', dir], io);
+    const code = await main(
+      ['run', '--config', fileURLToPath(new URL('./config/loadhouse.config.ts', import.meta.url)), '--results-dir', dir],
+      io,
+    );
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(1);
     const result = JSON.parse(readFileSync(join(dir, files[0]!), 'utf8'));

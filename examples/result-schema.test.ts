@@ -11,11 +11,18 @@ import { startAgent, type Agent } from '@loadhouse/agent';
 
 const schema = JSON.parse(await readFile(new URL('../docs/result.schema.json', import.meta.url), 'utf8')) as object;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, formats: { 'date-time': (s: string) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)) } });
+const ajv = new Ajv2020({
+  allErrors: true,
+  strict: true,
+  strictRequired: false,
+  formats: { 'date-time': (s: string) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)) },
+});
 const validate = ajv.compile(schema);
 
 function problems(doc: unknown): string[] {
-  return validate(doc) ? [] : (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+  return validate(doc)
+    ? []
+    : (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
 }
 
 let agent: Agent;

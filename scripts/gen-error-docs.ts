@@ -11,35 +11,57 @@ export const ERROR_DOCS_PATH = fileURLToPath(new URL('../docs/errors.md', import
 
 /** What to do about each code. A new code in ERROR_CODES fails the type-check here until it has advice. */
 export const ERROR_ADVICE = {
-  LH_INVALID_OPTION: 'Fix the option or flag the message names; it says what is accepted and what it got. `loadhouse <command> --help` lists every flag.',
-  LH_UNKNOWN_SCENARIO: 'Use `high-throughput`, `many-producers`, `consumer-lag` or `stability`, or run a scenario of your own from a config file (`--config`) or a script.',
+  LH_INVALID_OPTION:
+    'Fix the option or flag the message names; it says what is accepted and what it got. `loadhouse <command> --help` lists every flag.',
+  LH_UNKNOWN_SCENARIO:
+    'Use `high-throughput`, `many-producers`, `consumer-lag` or `stability`, or run a scenario of your own from a config file (`--config`) or a script.',
   LH_UNKNOWN_FLAG: 'Check the spelling against `loadhouse <command> --help`; flags are kebab-case (`--target-rate`).',
-  LH_TARGET_UNREACHABLE: 'Check that `--target` is the gRPC `host:port` (50051 by default, not the HTTP port), that the server runs and this machine can reach it (firewall, TLS flags); raise `--connect-timeout` on slow networks. Mid-run, the target stopped answering: see its logs; the partial result was written.',
-  LH_TARGET_NOT_STREAMHOUSE: 'Point `--target` at the StreamHouse gRPC port, not another gRPC service; check `--org`. (A port that does not speak gRPC at all, such as the HTTP port, ends in `LH_TARGET_UNREACHABLE` instead.)',
-  LH_TOPIC_MISMATCH: 'Pass the topic\'s own partition count with `--partitions`, use another `--topic`, or delete the topic on the target.',
-  LH_TOPIC_SETUP_FAILED: 'Read the target\'s answer in the message; check the organization (`--org`) may create and describe topics, and the target\'s logs.',
-  LH_PLUGIN_VERSION_MISMATCH: 'Install a release of the plugin built for this `@loadhouse/core` (its peer dependency says which), or upgrade `@loadhouse/core`.',
-  LH_PLUGIN_INVALID: 'Pass what the plugin factory returns (`prometheus()`, not `prometheus`): an object with a non-empty `name`, an `apiVersion` and `setup(ctx)`; register each plugin once.',
-  LH_PLUGIN_FAILED: 'The message names the plugin and where it threw (setup, hook, listener, metric source, teardown). In setup the run does not start; elsewhere the run goes on and the error is kept in `result.errors`. Fix or remove that plugin.',
-  LH_WORKER_CRASHED: 'Read the cause in the message (often memory: fewer producers or smaller messages per worker, more `--workers`, or a larger heap with `NODE_OPTIONS=--max-old-space-size=<MiB>`). The partial result was written.',
-  LH_RUN_ABORTED: 'Expected after Ctrl-C, `stop()`, an aborted `options.signal` or a criterion with `abortAfterSeconds`; `endReason` and `endMessage` in the partial result say which.',
-  LH_RUN_STATE: 'Create a new load test with `createLoadTest()` for each run, and call the controller (`produce`, `phase`, ...) only while the scenario runs.',
-  LH_SCENARIO_FAILED: 'The scenario\'s own code threw: the message carries its error. Fix the scenario; the partial result was written with state `failed`.',
-  LH_HEALTH_CHECK_FAILED: 'The message names the URL and its answer. Check `--http-target` (the HTTP port, 8080 by default) and the target\'s health; raise `--ready-timeout` when it starts slowly.',
+  LH_TARGET_UNREACHABLE:
+    'Check that `--target` is the gRPC `host:port` (50051 by default, not the HTTP port), that the server runs and this machine can reach it (firewall, TLS flags); raise `--connect-timeout` on slow networks. Mid-run, the target stopped answering: see its logs; the partial result was written.',
+  LH_TARGET_NOT_STREAMHOUSE:
+    'Point `--target` at the StreamHouse gRPC port, not another gRPC service; check `--org`. (A port that does not speak gRPC at all, such as the HTTP port, ends in `LH_TARGET_UNREACHABLE` instead.)',
+  LH_TOPIC_MISMATCH: "Pass the topic's own partition count with `--partitions`, use another `--topic`, or delete the topic on the target.",
+  LH_TOPIC_SETUP_FAILED:
+    "Read the target's answer in the message; check the organization (`--org`) may create and describe topics, and the target's logs.",
+  LH_PLUGIN_VERSION_MISMATCH:
+    'Install a release of the plugin built for this `@loadhouse/core` (its peer dependency says which), or upgrade `@loadhouse/core`.',
+  LH_PLUGIN_INVALID:
+    'Pass what the plugin factory returns (`prometheus()`, not `prometheus`): an object with a non-empty `name`, an `apiVersion` and `setup(ctx)`; register each plugin once.',
+  LH_PLUGIN_FAILED:
+    'The message names the plugin and where it threw (setup, hook, listener, metric source, teardown). In setup the run does not start; elsewhere the run goes on and the error is kept in `result.errors`. Fix or remove that plugin.',
+  LH_WORKER_CRASHED:
+    'Read the cause in the message (often memory: fewer producers or smaller messages per worker, more `--workers`, or a larger heap with `NODE_OPTIONS=--max-old-space-size=<MiB>`). The partial result was written.',
+  LH_RUN_ABORTED:
+    'Expected after Ctrl-C, `stop()`, an aborted `options.signal` or a criterion with `abortAfterSeconds`; `endReason` and `endMessage` in the partial result say which.',
+  LH_RUN_STATE:
+    'Create a new load test with `createLoadTest()` for each run, and call the controller (`produce`, `phase`, ...) only while the scenario runs.',
+  LH_SCENARIO_FAILED:
+    "The scenario's own code threw: the message carries its error. Fix the scenario; the partial result was written with state `failed`.",
+  LH_HEALTH_CHECK_FAILED:
+    "The message names the URL and its answer. Check `--http-target` (the HTTP port, 8080 by default) and the target's health; raise `--ready-timeout` when it starts slowly.",
   LH_S3_UNREACHABLE: 'Check `--s3-endpoint` (scheme, host, port) and that this machine can reach it.',
   LH_S3_BUCKET_MISSING: 'Check `--s3-bucket` (the bucket the target writes segments to) and `--s3-region`.',
-  LH_S3_ACCESS_DENIED: 'Give the credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`) list, get, put and delete rights on the bucket and segment prefix.',
-  LH_S3_PREFLIGHT_FAILED: 'The endpoint answered with a server error or throttling (status and code in the message): check the S3 service, then retry.',
-  LH_RESULT_INVALID: 'Pass a result file written by loadhouse (`results/<scenario>-<timestamp>.json`), complete and unedited; it validates against `docs/result.schema.json`.',
+  LH_S3_ACCESS_DENIED:
+    'Give the credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`) list, get, put and delete rights on the bucket and segment prefix.',
+  LH_S3_PREFLIGHT_FAILED:
+    'The endpoint answered with a server error or throttling (status and code in the message): check the S3 service, then retry.',
+  LH_RESULT_INVALID:
+    'Pass a result file written by loadhouse (`results/<scenario>-<timestamp>.json`), complete and unedited; it validates against `docs/result.schema.json`.',
   LH_MERGE_MISMATCH: 'Merge only the shards of one run: the same `--run-id`, scenario and options, each shard index once.',
-  LH_AGENT_START_FAILED: 'Read the agent\'s output in the message; a port in use: pick another or 0. Pass `--target` to test a running StreamHouse instead.',
-  LH_AGENT_STORAGE_FAILED: 'Make the data folder (`--agent-storage`) writable, or check the agent\'s S3 endpoint, bucket and credentials.',
+  LH_AGENT_START_FAILED:
+    "Read the agent's output in the message; a port in use: pick another or 0. Pass `--target` to test a running StreamHouse instead.",
+  LH_AGENT_STORAGE_FAILED: "Make the data folder (`--agent-storage`) writable, or check the agent's S3 endpoint, bucket and credentials.",
   LH_CONFIG_INVALID: 'Fix the file the message names: it must exist and default-export `defineConfig({ ... })` from `loadhouse`.',
-  LH_DATA_LOSS: 'A finding about the target, not a loadhouse failure: `result.integrity.examples` names producers, partitions and sequences that never arrived. Check the target\'s logs and storage (failed segment uploads, retention) for those partitions; the run itself completed.',
-  LH_RESULT_WRITE_FAILED: 'The message names the file and the system\'s reason (`ENOSPC`: the disk is full; `EACCES`: no permission). Free space or write elsewhere (`--results-dir`, `-o`). For a run, the result was not kept: the run counts as failed (exit 3, `state` `failed` in what `run()` resolves to), the summary is still printed, and `--json` prints the whole result to stdout.',
-  LH_MERGE_INCOMPLETE: 'Give `loadhouse merge` the result file of every shard 0..n-1 (the message lists the missing ones; a shard that died may have left a `checkpoint` file). To look at the shards you have, add `--allow-partial`: the merge is marked partial and its criteria are not judged.',
-  LH_MERGE_NOT_CONCURRENT: 'The message gives each shard\'s window and the share of the merged window it ran. Run the shards again with one `--start-at <ISO time>` so they start together, or add `--allow-partial` to merge them into a result marked partial.',
-  LH_DISK_SPACE: 'The message gives the bytes the run would store and the free space. Shorten `--duration` or lower the rate, give `--agent-retention-ms` so the agent deletes old segments (not for consumer-lag, whose catch-up reads them), or point `--agent-storage` at a larger disk or `--agent-s3-endpoint` at a bucket.',
+  LH_DATA_LOSS:
+    "A finding about the target, not a loadhouse failure: `result.integrity.examples` names producers, partitions and sequences that never arrived. Check the target's logs and storage (failed segment uploads, retention) for those partitions; the run itself completed.",
+  LH_RESULT_WRITE_FAILED:
+    "The message names the file and the system's reason (`ENOSPC`: the disk is full; `EACCES`: no permission). Free space or write elsewhere (`--results-dir`, `-o`). For a run, the result was not kept: the run counts as failed (exit 3, `state` `failed` in what `run()` resolves to), the summary is still printed, and `--json` prints the whole result to stdout.",
+  LH_MERGE_INCOMPLETE:
+    'Give `loadhouse merge` the result file of every shard 0..n-1 (the message lists the missing ones; a shard that died may have left a `checkpoint` file). To look at the shards you have, add `--allow-partial`: the merge is marked partial and its criteria are not judged.',
+  LH_MERGE_NOT_CONCURRENT:
+    "The message gives each shard's window and the share of the merged window it ran. Run the shards again with one `--start-at <ISO time>` so they start together, or add `--allow-partial` to merge them into a result marked partial.",
+  LH_DISK_SPACE:
+    'The message gives the bytes the run would store and the free space. Shorten `--duration` or lower the rate, give `--agent-retention-ms` so the agent deletes old segments (not for consumer-lag, whose catch-up reads them), or point `--agent-storage` at a larger disk or `--agent-s3-endpoint` at a bucket.',
 } satisfies Record<ErrorCode, string>;
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -58,7 +80,7 @@ export function renderErrorDocs(): string {
     '',
     'Every error loadhouse raises is a `LoadhouseError` with one of these codes (`err.code`), a message that says',
     'what was wrong, and the underlying error as `err.cause`. Codes are stable; a retired code is never reused.',
-    'Test for one with `isLoadhouseError(err, \'LH_TARGET_UNREACHABLE\')`. The CLI prints `error <code>: <message>`;',
+    "Test for one with `isLoadhouseError(err, 'LH_TARGET_UNREACHABLE')`. The CLI prints `error <code>: <message>`;",
     'its exit codes are in [cli.md](cli.md).',
     '',
     '| Code | Meaning | What to do |',

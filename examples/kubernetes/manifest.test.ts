@@ -70,14 +70,23 @@ describe('examples/kubernetes/job.yaml', () => {
       expect(parsed.values.runId).toBe(values.RUN_ID);
     }
     // A start time already gone is refused, as a real run would refuse it.
-    expect(() => parseCommandLine(expand({ ...values, START_AT: '2020-01-01T00:00:00Z' }), { JOB_COMPLETION_INDEX: '0' })).toThrow(/--start-at/);
+    expect(() => parseCommandLine(expand({ ...values, START_AT: '2020-01-01T00:00:00Z' }), { JOB_COMPLETION_INDEX: '0' })).toThrow(
+      /--start-at/,
+    );
   });
 });
 
 describe('examples/kubernetes/Dockerfile', () => {
   const text = readFileSync(here('./Dockerfile'), 'utf8');
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const stages = lines.reduce<string[][]>((acc, l) => (l.startsWith('FROM ') ? [...acc, [l]] : (acc.at(-1)?.push(l), acc)), []);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const stages: string[][] = [];
+  for (const l of lines) {
+    if (l.startsWith('FROM ')) stages.push([l]);
+    else stages.at(-1)?.push(l);
+  }
   const runtime = stages.at(-1)!;
 
   it('builds in one stage and runs from another holding production dependencies only', () => {
@@ -95,7 +104,9 @@ describe('examples/kubernetes/Dockerfile', () => {
   });
 
   it('keeps node_modules, .git, build output and results out of the build context', () => {
-    const ignored = readFileSync(here('./Dockerfile.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(here('./Dockerfile.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const p of ['**/node_modules', '.git', '**/dist', '**/results']) expect(ignored).toContain(p);
   });
 });
@@ -108,7 +119,13 @@ describe('examples/kubernetes/shard.mjs', () => {
   let endpoint: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lh-shard-'));
-    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'results', configs: [] }] });
+    server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: join(dir, 's3'),
+      configureBuckets: [{ name: 'results', configs: [] }],
+    });
     const { port } = await server.run();
     endpoint = `http://127.0.0.1:${port}`;
     s3 = new S3Client({
@@ -132,8 +149,29 @@ describe('examples/kubernetes/shard.mjs', () => {
   function shard(runId: string, extra: string[]): Promise<{ code: number | null; err: string }> {
     const child = spawn(
       process.execPath,
-      [here('./shard.mjs'), 'run', 'high-throughput', '--target', agent.grpcAddress, '--http-target', agent.httpAddress, '--duration', '1',
-        '--target-rate', '200', '--partitions', '1', '--workers', '1', '--run-id', runId, '--results-dir', join(dir, runId), '--quiet', ...extra],
+      [
+        here('./shard.mjs'),
+        'run',
+        'high-throughput',
+        '--target',
+        agent.grpcAddress,
+        '--http-target',
+        agent.httpAddress,
+        '--duration',
+        '1',
+        '--target-rate',
+        '200',
+        '--partitions',
+        '1',
+        '--workers',
+        '1',
+        '--run-id',
+        runId,
+        '--results-dir',
+        join(dir, runId),
+        '--quiet',
+        ...extra,
+      ],
       {
         cwd: here('../..'),
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -161,7 +199,9 @@ describe('examples/kubernetes/shard.mjs', () => {
 
   it('uploads the result and exits 0 when a criterion failed: the verdict is in the result, not in the pod', async () => {
     const { code, err } = await shard('verdict', ['--p99-ms', '0.001']);
-    expect(err).toMatch(/shard: uploaded s3:\/\/results\/verdict\/high-throughput-.*\.json \(loadhouse exit 1: the verdict is in the result\)/);
+    expect(err).toMatch(
+      /shard: uploaded s3:\/\/results\/verdict\/high-throughput-.*\.json \(loadhouse exit 1: the verdict is in the result\)/,
+    );
     expect(code, err).toBe(0);
     const keys = await uploaded('verdict');
     expect(keys).toHaveLength(1);

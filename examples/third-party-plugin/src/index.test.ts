@@ -92,7 +92,9 @@ function fakeContext() {
     logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
     signal: new AbortController().signal,
   } as unknown as PluginContext;
-  const push = (s: Sample) => listeners.forEach((l) => l(s));
+  const push = (s: Sample) => {
+    for (const l of listeners) l(s);
+  };
   return { ctx, push, listeners, sources, criteria, burns, warnings };
 }
 
@@ -136,12 +138,31 @@ describe('sloBudget windows', () => {
 
     f.push(window(5, 80)); // 1 bad of 3, budget 25%: 1/3 / 0.25 = 133.333 %
     expect(f.burns).toEqual([
-      { elapsedSeconds: 5, phase: 'produce', reasons: ['response P99 80.0 ms > 50 ms'], p99Ms: 80, badWindows: 1, windows: 3, budgetBurnPercent: 133.333, exhausted: true },
+      {
+        elapsedSeconds: 5,
+        phase: 'produce',
+        reasons: ['response P99 80.0 ms > 50 ms'],
+        p99Ms: 80,
+        badWindows: 1,
+        windows: 3,
+        budgetBurnPercent: 133.333,
+        exhausted: true,
+      },
     ]);
     f.push(window(6, 10, { failed: 3 })); // fast, but records failed
-    expect(f.burns[1]).toMatchObject({ reasons: ['3 records failed'], badWindows: 2, windows: 4, budgetBurnPercent: 200, exhausted: false });
+    expect(f.burns[1]).toMatchObject({
+      reasons: ['3 records failed'],
+      badWindows: 2,
+      windows: 4,
+      budgetBurnPercent: 200,
+      exhausted: false,
+    });
     f.push(window(7, 10));
-    expect(await source.summarize!()).toEqual({ [SLO_METRICS.budgetBurnPercent]: 160, [SLO_METRICS.badWindows]: 2, [SLO_METRICS.windows]: 5 });
+    expect(await source.summarize!()).toEqual({
+      [SLO_METRICS.budgetBurnPercent]: 160,
+      [SLO_METRICS.badWindows]: 2,
+      [SLO_METRICS.windows]: 5,
+    });
 
     expect(typeof teardown).toBe('function');
     (teardown as () => void)();
@@ -154,7 +175,11 @@ describe('sloBudget windows', () => {
     await sloBudget({ p99Ms: 50, errorBudgetPercent: 10 }).setup(f.ctx);
     expect(f.warnings).toEqual([expect.stringMatching(/slo:burn events are not emitted/)]);
     f.push(window(1, 80));
-    expect(await f.sources[0]!.collect()).toEqual({ [SLO_METRICS.budgetBurnPercent]: 1000, [SLO_METRICS.badWindows]: 1, [SLO_METRICS.windows]: 1 });
+    expect(await f.sources[0]!.collect()).toEqual({
+      [SLO_METRICS.budgetBurnPercent]: 1000,
+      [SLO_METRICS.badWindows]: 1,
+      [SLO_METRICS.windows]: 1,
+    });
   });
 });
 
@@ -177,7 +202,12 @@ describe('sloBudget in a real load test', () => {
 
   it('adds its metric to samples and the result, its criterion with a measured value, and slo:burn events', async () => {
     // An objective of 1 µs no real window meets: every judged window is bad, so the burn is exactly 1/0.1 = 1000 %.
-    const test = createLoadTest({ target: agent.grpcAddress, resultsDir: false, workers: 1, plugins: [sloBudget({ p99Ms: 0.001, errorBudgetPercent: 10 })] });
+    const test = createLoadTest({
+      target: agent.grpcAddress,
+      resultsDir: false,
+      workers: 1,
+      plugins: [sloBudget({ p99Ms: 0.001, errorBudgetPercent: 10 })],
+    });
     const samples: Sample[] = [];
     const burns: SloBurnEvent[] = [];
     const logs: LogEntry[] = [];

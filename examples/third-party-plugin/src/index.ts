@@ -49,11 +49,17 @@ type Emit = <K extends keyof LoadhouseEvents>(event: K, ...args: Parameters<Load
 
 function checkOptions(options: SloBudgetOptions): void {
   if (typeof options !== 'object' || options === null) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `sloBudget(options): options must be an object { p99Ms, errorBudgetPercent }, got ${String(options)}`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `sloBudget(options): options must be an object { p99Ms, errorBudgetPercent }, got ${String(options)}`,
+    );
   }
   const { p99Ms, errorBudgetPercent } = options;
   if (typeof p99Ms !== 'number' || !Number.isFinite(p99Ms) || p99Ms <= 0) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `sloBudget: options.p99Ms must be a positive number of milliseconds, got ${String(p99Ms)}`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `sloBudget: options.p99Ms must be a positive number of milliseconds, got ${String(p99Ms)}`,
+    );
   }
   if (typeof errorBudgetPercent !== 'number' || !(errorBudgetPercent > 0 && errorBudgetPercent <= 100)) {
     throw new LoadhouseError(

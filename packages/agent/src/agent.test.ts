@@ -157,8 +157,18 @@ describe('agent: bad input', () => {
     ['unknown topic (Produce)', () => client.produceBatch({ topic: 'nope', partition: 0, records: batch(0, 0, 1) }), NOT_FOUND, 'nope'],
     ['unknown topic (Consume)', () => client.consume({ topic: 'nope', partition: 0, offset: 0, maxRecords: 1 }), NOT_FOUND, 'nope'],
     ['empty topic (Produce)', () => client.produceBatch({ topic: '', partition: 0, records: batch(0, 0, 1) }), INVALID_ARGUMENT, 'topic'],
-    ['partition out of range (ProduceBatch)', () => client.produceBatch({ topic: 'bad', partition: 2, records: batch(0, 0, 1) }), INVALID_ARGUMENT, 'partition'],
-    ['partition out of range (Consume)', () => client.consume({ topic: 'bad', partition: 7, offset: 0, maxRecords: 1 }), INVALID_ARGUMENT, 'partition'],
+    [
+      'partition out of range (ProduceBatch)',
+      () => client.produceBatch({ topic: 'bad', partition: 2, records: batch(0, 0, 1) }),
+      INVALID_ARGUMENT,
+      'partition',
+    ],
+    [
+      'partition out of range (Consume)',
+      () => client.consume({ topic: 'bad', partition: 7, offset: 0, maxRecords: 1 }),
+      INVALID_ARGUMENT,
+      'partition',
+    ],
     ['empty batch', () => client.produceBatch({ topic: 'bad', partition: 0, records: [] }), INVALID_ARGUMENT, 'records'],
     [
       'request over the size limit',
@@ -166,7 +176,12 @@ describe('agent: bad input', () => {
       RESOURCE_EXHAUSTED,
       'records',
     ],
-    ['empty consumer group', () => client.commitOffset({ consumerGroup: '', topic: 'bad', partition: 0, offset: 1 }), INVALID_ARGUMENT, 'consumer_group'],
+    [
+      'empty consumer group',
+      () => client.commitOffset({ consumerGroup: '', topic: 'bad', partition: 0, offset: 1 }),
+      INVALID_ARGUMENT,
+      'consumer_group',
+    ],
   ];
 
   it.each(cases)('%s', async (_name, call, expected, field) => {
@@ -181,9 +196,18 @@ describe('agent: bad input', () => {
   });
 
   it('rejects invalid options with a coded error naming the option', async () => {
-    await expect(startAgent({ segmentMaxBytes: -1 })).rejects.toMatchObject({ code: 'LH_INVALID_OPTION', message: expect.stringContaining('options.segmentMaxBytes') });
-    await expect(startAgent({ produceLatencyMs: [30, 10] })).rejects.toMatchObject({ code: 'LH_INVALID_OPTION', message: expect.stringContaining('options.produceLatencyMs') });
-    await expect(startAgent({ grpcPort: 70000 })).rejects.toMatchObject({ code: 'LH_INVALID_OPTION', message: expect.stringContaining('options.grpcPort') });
+    await expect(startAgent({ segmentMaxBytes: -1 })).rejects.toMatchObject({
+      code: 'LH_INVALID_OPTION',
+      message: expect.stringContaining('options.segmentMaxBytes'),
+    });
+    await expect(startAgent({ produceLatencyMs: [30, 10] })).rejects.toMatchObject({
+      code: 'LH_INVALID_OPTION',
+      message: expect.stringContaining('options.produceLatencyMs'),
+    });
+    await expect(startAgent({ grpcPort: 70000 })).rejects.toMatchObject({
+      code: 'LH_INVALID_OPTION',
+      message: expect.stringContaining('options.grpcPort'),
+    });
     expect(() => agent.setFaults({ s3ErrorRate: 2 })).toThrow(/options\.s3ErrorRate/);
   });
 });

@@ -143,14 +143,22 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     grpcServer = await startGrpcServer(createHandlers(state), o.host, o.grpcPort, o.maxRequestBytes);
   } catch (err) {
     await cleanup();
-    throw new LoadhouseError('LH_AGENT_START_FAILED', `The agent could not listen for gRPC on ${hostPort(o.host, o.grpcPort)}: ${(err as Error).message}. Choose another --grpc-port (0 picks a free one).`, { cause: err });
+    throw new LoadhouseError(
+      'LH_AGENT_START_FAILED',
+      `The agent could not listen for gRPC on ${hostPort(o.host, o.grpcPort)}: ${(err as Error).message}. Choose another --grpc-port (0 picks a free one).`,
+      { cause: err },
+    );
   }
   try {
     httpServer = await startHttpServer(o.host, o.httpPort, metrics, () => ready);
   } catch (err) {
     grpcServer.server.forceShutdown();
     await cleanup();
-    throw new LoadhouseError('LH_AGENT_START_FAILED', `The agent could not listen for HTTP on ${hostPort(o.host, o.httpPort)}: ${(err as Error).message}. Choose another --http-port (0 picks a free one).`, { cause: err });
+    throw new LoadhouseError(
+      'LH_AGENT_START_FAILED',
+      `The agent could not listen for HTTP on ${hostPort(o.host, o.httpPort)}: ${(err as Error).message}. Choose another --http-port (0 picks a free one).`,
+      { cause: err },
+    );
   }
   ready = true;
 
@@ -167,7 +175,9 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
       if (keys.length === 0) continue;
       for (const k of keys) cache.drop(k);
       metrics.segmentsExpired.inc({ org_id: t.orgLabel, topic: t.name }, keys.length);
-      await store.delete(keys).catch((err: unknown) => o.log(`retention: could not delete ${keys.length} segments of '${t.name}': ${(err as Error).message}`));
+      await store
+        .delete(keys)
+        .catch((err: unknown) => o.log(`retention: could not delete ${keys.length} segments of '${t.name}': ${(err as Error).message}`));
     }
   };
   const expireSegments = (): Promise<void> => (expiring ??= expirePass().finally(() => (expiring = undefined)));

@@ -7,7 +7,9 @@ import { EXIT_WITH_PARENT_ENV } from './spawn.js';
 
 // Nothing a client sends should end the process; an unexpected rejection is logged, not fatal.
 process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`[loadhouse-agent] unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+  process.stderr.write(
+    `[loadhouse-agent] unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
+  );
 });
 
 // A parent that died closes our pipes: a log line then fails with EPIPE, which must not end the process before

@@ -15,28 +15,77 @@ describe('loadhouse-agent flags', () => {
   it('maps every flag to an option', () => {
     expect(
       parse([
-        '--grpc-port', '0', '--http-port', '0', '--data-dir', '/tmp/x', '--segment-max-bytes', '4096', '--segment-max-age-ms', '50',
-        '--cache-max-bytes', '0', '--retention-ms', '60000', '--sink', '--fault-s3-error-rate', '0.1', '--fault-s3-latency-ms', '50',
-        '--fault-produce-latency-ms', '10-30', '--fault-stall', '3-4', '--fault-drop-every', '1000',
+        '--grpc-port',
+        '0',
+        '--http-port',
+        '0',
+        '--data-dir',
+        '/tmp/x',
+        '--segment-max-bytes',
+        '4096',
+        '--segment-max-age-ms',
+        '50',
+        '--cache-max-bytes',
+        '0',
+        '--retention-ms',
+        '60000',
+        '--sink',
+        '--fault-s3-error-rate',
+        '0.1',
+        '--fault-s3-latency-ms',
+        '50',
+        '--fault-produce-latency-ms',
+        '10-30',
+        '--fault-stall',
+        '3-4',
+        '--fault-drop-every',
+        '1000',
       ]),
     ).toEqual({
-      host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: '/tmp/x', segmentMaxBytes: 4096, segmentMaxAgeMs: 50, cacheMaxBytes: 0, retentionMs: 60000, sink: true,
-      s3ErrorRate: 0.1, s3LatencyMs: 50, produceLatencyMs: [10, 30], stall: [3, 4], dropEvery: 1000,
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      dataDir: '/tmp/x',
+      segmentMaxBytes: 4096,
+      segmentMaxAgeMs: 50,
+      cacheMaxBytes: 0,
+      retentionMs: 60000,
+      sink: true,
+      s3ErrorRate: 0.1,
+      s3LatencyMs: 50,
+      produceLatencyMs: [10, 30],
+      stall: [3, 4],
+      dropEvery: 1000,
     });
     expect(parse(['--fault-produce-latency-ms', '20']).produceLatencyMs).toBe(20);
   });
 
   it('spawnAgent passes every option to the child as the flag that maps back to it', () => {
     const options = {
-      host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: '/tmp/x', keepData: true, segmentMaxBytes: 4096, segmentMaxAgeMs: 50, cacheMaxBytes: 0,
-      retentionMs: 60000, maxRequestBytes: 2048, sink: true, s3ErrorRate: 0.1, s3LatencyMs: 50, produceLatencyMs: [10, 30] as const, stall: [3, 4] as const,
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      dataDir: '/tmp/x',
+      keepData: true,
+      segmentMaxBytes: 4096,
+      segmentMaxAgeMs: 50,
+      cacheMaxBytes: 0,
+      retentionMs: 60000,
+      maxRequestBytes: 2048,
+      sink: true,
+      s3ErrorRate: 0.1,
+      s3LatencyMs: 50,
+      produceLatencyMs: [10, 30] as const,
+      stall: [3, 4] as const,
       dropEvery: 1000,
     };
     expect(parse(agentArgs(options))).toEqual(options);
   });
 
   it('spawnAgent passes S3 credentials in the environment, never as flags (argv is visible in ps)', () => {
-    const options = { s3: { endpoint: 'http://127.0.0.1:9000', bucket: 'b', region: 'r', accessKeyId: 'KEYID', secretAccessKey: 'SECRETKEY' } };
+    const options = {
+      s3: { endpoint: 'http://127.0.0.1:9000', bucket: 'b', region: 'r', accessKeyId: 'KEYID', secretAccessKey: 'SECRETKEY' },
+    };
     const argv = agentArgs(options).join(' ');
     expect(argv).toContain('--s3-endpoint');
     expect(argv).not.toMatch(/KEYID|SECRETKEY|access-key/);
@@ -60,7 +109,9 @@ describe('loadhouse-agent flags', () => {
   });
 
   it('rejects bad values with coded errors naming the flag', () => {
-    expect(() => parse(['--fault-stall', '3'])).toThrow(expect.objectContaining({ code: 'LH_INVALID_OPTION', message: expect.stringContaining('--fault-stall') }));
+    expect(() => parse(['--fault-stall', '3'])).toThrow(
+      expect.objectContaining({ code: 'LH_INVALID_OPTION', message: expect.stringContaining('--fault-stall') }),
+    );
     expect(() => parse(['--grpc-port=-1'])).toThrow(/--grpc-port/);
     expect(() => parse(['--fault-s3-error-rate', '2'])).toThrow(/--fault-s3-error-rate/);
     expect(() => parse(['--data-dir', 'x', '--bucket', 'b'])).toThrow(/--data-dir/);

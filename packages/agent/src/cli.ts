@@ -21,26 +21,105 @@ export interface AgentFlagSpec {
 
 export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   { name: 'host', kind: 'string', value: '<host>', default: '127.0.0.1', description: 'Interface to listen on' },
-  { name: 'grpc-port', kind: 'integer', value: '<port>', default: 50051, min: 0, max: 65535, description: 'gRPC port (0 picks a free one)' },
-  { name: 'http-port', kind: 'integer', value: '<port>', default: 8080, min: 0, max: 65535, description: 'HTTP port of /health, /live, /ready, /metrics (0 picks a free one)' },
-  { name: 'data-dir', kind: 'string', value: '<dir>', description: 'Store segments and metadata in this folder (default: a temp folder, removed on exit, or by the next agent to start if this one was killed)' },
+  {
+    name: 'grpc-port',
+    kind: 'integer',
+    value: '<port>',
+    default: 50051,
+    min: 0,
+    max: 65535,
+    description: 'gRPC port (0 picks a free one)',
+  },
+  {
+    name: 'http-port',
+    kind: 'integer',
+    value: '<port>',
+    default: 8080,
+    min: 0,
+    max: 65535,
+    description: 'HTTP port of /health, /live, /ready, /metrics (0 picks a free one)',
+  },
+  {
+    name: 'data-dir',
+    kind: 'string',
+    value: '<dir>',
+    description:
+      'Store segments and metadata in this folder (default: a temp folder, removed on exit, or by the next agent to start if this one was killed)',
+  },
   { name: 'keep-data', kind: 'boolean', description: 'Keep the temp data folder on exit' },
-  { name: 's3-endpoint', kind: 'string', value: '<url>', description: 'Store in an S3-compatible bucket at this endpoint instead of a folder' },
+  {
+    name: 's3-endpoint',
+    kind: 'string',
+    value: '<url>',
+    description: 'Store in an S3-compatible bucket at this endpoint instead of a folder',
+  },
   { name: 'bucket', kind: 'string', value: '<name>', description: 'S3 bucket (default streamhouse-data)' },
   { name: 'region', kind: 'string', value: '<region>', description: 'S3 region (default us-east-1)' },
-  { name: 'access-key-id', kind: 'string', value: '<id>', description: 'S3 access key id (default: AWS_ACCESS_KEY_ID; prefer it: a flag shows in ps to every local user)' },
-  { name: 'secret-access-key', kind: 'string', value: '<key>', description: 'S3 secret access key (default: AWS_SECRET_ACCESS_KEY; prefer it: a flag shows in ps to every local user)' },
-  { name: 'segment-max-bytes', kind: 'integer', value: '<bytes>', min: 1024, description: `Roll a segment at this size (default ${8 * MiB})` },
+  {
+    name: 'access-key-id',
+    kind: 'string',
+    value: '<id>',
+    description: 'S3 access key id (default: AWS_ACCESS_KEY_ID; prefer it: a flag shows in ps to every local user)',
+  },
+  {
+    name: 'secret-access-key',
+    kind: 'string',
+    value: '<key>',
+    description: 'S3 secret access key (default: AWS_SECRET_ACCESS_KEY; prefer it: a flag shows in ps to every local user)',
+  },
+  {
+    name: 'segment-max-bytes',
+    kind: 'integer',
+    value: '<bytes>',
+    min: 1024,
+    description: `Roll a segment at this size (default ${8 * MiB})`,
+  },
   { name: 'segment-max-age-ms', kind: 'integer', value: '<ms>', min: 1, description: 'Roll a segment at this age (default 1000)' },
   { name: 'cache-max-bytes', kind: 'integer', value: '<bytes>', min: 0, description: `Segment cache bound (default ${256 * MiB})` },
-  { name: 'retention-ms', kind: 'integer', value: '<ms>', min: 1, description: 'Delete stored segments this long after they were stored, for topics created without retention_ms (default: keep everything)' },
-  { name: 'max-request-bytes', kind: 'integer', value: '<bytes>', min: 1024, description: `Largest accepted produce request (default ${64 * MiB})` },
+  {
+    name: 'retention-ms',
+    kind: 'integer',
+    value: '<ms>',
+    min: 1,
+    description:
+      'Delete stored segments this long after they were stored, for topics created without retention_ms (default: keep everything)',
+  },
+  {
+    name: 'max-request-bytes',
+    kind: 'integer',
+    value: '<bytes>',
+    min: 1024,
+    description: `Largest accepted produce request (default ${64 * MiB})`,
+  },
   { name: 'sink', kind: 'boolean', description: 'Ack ProduceBatch without storing anything (offsets advance, Consume returns nothing)' },
-  { name: 'fault-s3-error-rate', kind: 'number', value: '<rate>', min: 0, max: 1, description: 'Fault: fraction 0..1 of storage requests answered 503 SlowDown' },
+  {
+    name: 'fault-s3-error-rate',
+    kind: 'number',
+    value: '<rate>',
+    min: 0,
+    max: 1,
+    description: 'Fault: fraction 0..1 of storage requests answered 503 SlowDown',
+  },
   { name: 'fault-s3-latency-ms', kind: 'number', value: '<ms>', min: 0, description: 'Fault: latency added to every storage request' },
-  { name: 'fault-produce-latency-ms', kind: 'string', value: '<ms|min-max>', description: 'Fault: latency added per produce call, e.g. 20 or 10-30' },
-  { name: 'fault-stall', kind: 'string', value: '<from-to>', description: 'Fault: hold every produce call from FROM to TO seconds after the first produce request, e.g. 3-4' },
-  { name: 'fault-drop-every', kind: 'integer', value: '<n>', min: 1, description: 'Fault: ack but do not store the Nth, 2Nth, ... record appended to each partition' },
+  {
+    name: 'fault-produce-latency-ms',
+    kind: 'string',
+    value: '<ms|min-max>',
+    description: 'Fault: latency added per produce call, e.g. 20 or 10-30',
+  },
+  {
+    name: 'fault-stall',
+    kind: 'string',
+    value: '<from-to>',
+    description: 'Fault: hold every produce call from FROM to TO seconds after the first produce request, e.g. 3-4',
+  },
+  {
+    name: 'fault-drop-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    description: 'Fault: ack but do not store the Nth, 2Nth, ... record appended to each partition',
+  },
   { name: 'quiet', kind: 'boolean', description: 'No log lines on stderr' },
 ];
 
@@ -57,7 +136,9 @@ function lookup(raw: Record<string, unknown>, name: string): unknown {
 }
 
 function bad(flag: string, expected: string, got: unknown): LoadhouseError {
-  return new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be ${expected}, got ${JSON.stringify(got)}`, { details: { flag, value: got } });
+  return new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be ${expected}, got ${JSON.stringify(got)}`, {
+    details: { flag, value: got },
+  });
 }
 
 /**
@@ -110,7 +191,10 @@ function window(flag: string, v: string): [number, number] {
  * AgentOptions from parsed flags, keyed by camelCase or kebab name (as cac gives them). Unknown keys are ignored;
  * `argv` recovers string values mri turned into numbers.
  */
-export function agentOptionsFromFlags(raw: Record<string, unknown>, argv: readonly string[] = process.argv): { options: AgentOptions; quiet: boolean } {
+export function agentOptionsFromFlags(
+  raw: Record<string, unknown>,
+  argv: readonly string[] = process.argv,
+): { options: AgentOptions; quiet: boolean } {
   const v: Record<string, string | number | boolean | undefined> = {};
   for (const spec of AGENT_FLAG_SPECS) v[camel(spec.name)] = convert(spec, lookup(raw, spec.name), argv);
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -124,12 +208,14 @@ export function agentOptionsFromFlags(raw: Record<string, unknown>, argv: readon
   }
   if (v.faultS3ErrorRate !== undefined) options.s3ErrorRate = int('faultS3ErrorRate');
   if (v.faultS3LatencyMs !== undefined) options.s3LatencyMs = int('faultS3LatencyMs');
-  if (v.faultProduceLatencyMs !== undefined) options.produceLatencyMs = msOrRange('fault-produce-latency-ms', str('faultProduceLatencyMs')!);
+  if (v.faultProduceLatencyMs !== undefined)
+    options.produceLatencyMs = msOrRange('fault-produce-latency-ms', str('faultProduceLatencyMs')!);
   if (v.faultStall !== undefined) options.stall = window('fault-stall', str('faultStall')!);
   if (v.faultDropEvery !== undefined) options.dropEvery = int('faultDropEvery');
   const s3Flags = ['s3Endpoint', 'bucket', 'region', 'accessKeyId', 'secretAccessKey'] as const;
   if (v.s3Endpoint !== undefined || v.bucket !== undefined) {
-    if (options.dataDir !== undefined) throw bad('data-dir', 'absent when --s3-endpoint or --bucket is given (choose a folder or a bucket)', options.dataDir);
+    if (options.dataDir !== undefined)
+      throw bad('data-dir', 'absent when --s3-endpoint or --bucket is given (choose a folder or a bucket)', options.dataDir);
     const s3: NonNullable<AgentOptions['s3']> = {};
     if (v.s3Endpoint !== undefined) s3.endpoint = str('s3Endpoint');
     if (v.bucket !== undefined) s3.bucket = str('bucket');
@@ -139,7 +225,12 @@ export function agentOptionsFromFlags(raw: Record<string, unknown>, argv: readon
     options.s3 = s3;
   } else {
     for (const k of s3Flags) {
-      if (v[k] !== undefined) throw bad(k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), 'used with --s3-endpoint or --bucket', v[k]);
+      if (v[k] !== undefined)
+        throw bad(
+          k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+          'used with --s3-endpoint or --bucket',
+          v[k],
+        );
     }
   }
   return { options, quiet: v.quiet === true };
@@ -182,7 +273,9 @@ export async function runAgentCli(raw: Record<string, unknown>, io: AgentCliIo, 
         },
       );
     });
-    io.stdout(`${JSON.stringify({ event: 'listening', grpcAddress: agent.grpcAddress, httpAddress: agent.httpAddress, pid: agent.pid })}\n`);
+    io.stdout(
+      `${JSON.stringify({ event: 'listening', grpcAddress: agent.grpcAddress, httpAddress: agent.httpAddress, pid: agent.pid })}\n`,
+    );
     log(`listening: gRPC ${agent.grpcAddress}, HTTP ${agent.httpAddress}, storage ${agent.storage}`);
   });
 }

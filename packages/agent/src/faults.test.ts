@@ -127,7 +127,8 @@ describe('agent: storage faults', () => {
     await agent!.flush();
     const text = await (await fetch(`${agent!.httpAddress}/metrics`)).text();
     let flushed = 0;
-    for (const m of text.matchAll(/^streamhouse_segment_flushes_total\{org_id="default",topic="t",partition="\d"\} (\d+)$/gm)) flushed += Number(m[1]);
+    for (const m of text.matchAll(/^streamhouse_segment_flushes_total\{org_id="default",topic="t",partition="\d"\} (\d+)$/gm))
+      flushed += Number(m[1]);
     expect(flushed).toBe(20);
     const throttles = /streamhouse_s3_errors_total\{org_id="default",operation="PUT",error_type="throttle"\} (\d+)/.exec(text);
     expect(Number(throttles?.[1] ?? 0)).toBeGreaterThan(0);

@@ -66,7 +66,10 @@ function orgOf(call: { metadata: grpc.Metadata }): string {
   if (v.length === 0) return '';
   const org = String(v[0]);
   if (!ORG_ID.test(org)) {
-    throw new RpcError(Status.INVALID_ARGUMENT, `x-organization-id metadata must be 1-128 letters, digits, '.', '_' or '-', got ${JSON.stringify(org)}`);
+    throw new RpcError(
+      Status.INVALID_ARGUMENT,
+      `x-organization-id metadata must be 1-128 letters, digits, '.', '_' or '-', got ${JSON.stringify(org)}`,
+    );
   }
   return org;
 }
@@ -92,10 +95,7 @@ export function createHandlers(state: ServiceState): Handlers {
   }
 
   /** The topic of a CommitOffset/GetOffset request, after checking the group, the topic and the partition. */
-  function groupTopicOf(
-    call: { metadata: grpc.Metadata },
-    req: { consumerGroup: string; topic: string; partition: number },
-  ): TopicState {
+  function groupTopicOf(call: { metadata: grpc.Metadata }, req: { consumerGroup: string; topic: string; partition: number }): TopicState {
     const org = orgOf(call);
     if (!req.consumerGroup) throw new RpcError(Status.INVALID_ARGUMENT, 'consumer_group must not be empty');
     const t = topicOf(org, req.topic);
@@ -147,7 +147,8 @@ export function createHandlers(state: ServiceState): Handlers {
     checkRunning();
     const t = topicOf(orgOf(call), topicName);
     const log = partitionOf(t, partition);
-    if (!records || records.length === 0) throw new RpcError(Status.INVALID_ARGUMENT, 'records must not be empty: a ProduceBatch needs at least one record');
+    if (!records || records.length === 0)
+      throw new RpcError(Status.INVALID_ARGUMENT, 'records must not be empty: a ProduceBatch needs at least one record');
     let bytes = 0;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
@@ -167,7 +168,14 @@ export function createHandlers(state: ServiceState): Handlers {
     if (ackMode === AckMode.ACK_DURABLE) {
       log.durable().then(done, (err: unknown) => {
         const s = toStatus(err);
-        ack({ code: s.code, details: `ACK_DURABLE not satisfied, records ${first}..${first + records.length - 1} stay buffered and are retried: ${s.details}` }, first, now);
+        ack(
+          {
+            code: s.code,
+            details: `ACK_DURABLE not satisfied, records ${first}..${first + records.length - 1} stay buffered and are retried: ${s.details}`,
+          },
+          first,
+          now,
+        );
       });
     } else {
       done();
@@ -191,7 +199,9 @@ export function createHandlers(state: ServiceState): Handlers {
           throw new RpcError(Status.ALREADY_EXISTS, `topic '${name}' already exists with ${existing.partitionCount} partitions`);
         }
         const retention = call.request.retentionMs;
-        const { topic, persisted } = registry.create(org, name, partitionCount, retention ? retention : undefined, { ...(call.request.config ?? {}) });
+        const { topic, persisted } = registry.create(org, name, partitionCount, retention ? retention : undefined, {
+          ...(call.request.config ?? {}),
+        });
         // Answer once the metadata is stored, or after 2 s of storage trouble (it keeps being retried).
         let answered = false;
         const answer = (): void => {
@@ -350,7 +360,13 @@ export function createHandlers(state: ServiceState): Handlers {
         const size = seg.sizeAt(i);
         if (records.length > 0 && bytes + size > CONSUME_BUDGET_BYTES) break;
         bytes += size;
-        records.push({ offset: seg.offsetAt(i), timestamp: seg.timestampAt(i), key: seg.keyAt(i), value: seg.valueAt(i), headers: EMPTY_HEADERS });
+        records.push({
+          offset: seg.offsetAt(i),
+          timestamp: seg.timestampAt(i),
+          key: seg.keyAt(i),
+          value: seg.valueAt(i),
+          headers: EMPTY_HEADERS,
+        });
         i++;
       }
       reachedEnd = i >= count;

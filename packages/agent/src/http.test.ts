@@ -45,7 +45,12 @@ describe('agent HTTP endpoints', () => {
 
   it('serves every contract metric in Prometheus text with counters matching the traffic', async () => {
     await c.createTopic({ name: 'm', partitionCount: 2 });
-    for (let i = 0; i < 3; i++) await c.produceBatch({ topic: 'm', partition: i % 2, records: [{ value: Buffer.alloc(100) }, { value: Buffer.alloc(50), key: Buffer.from('k') }] });
+    for (let i = 0; i < 3; i++)
+      await c.produceBatch({
+        topic: 'm',
+        partition: i % 2,
+        records: [{ value: Buffer.alloc(100) }, { value: Buffer.alloc(50), key: Buffer.from('k') }],
+      });
     await c.consume({ topic: 'm', partition: 0, offset: 0, maxRecords: 10, consumerGroup: 'g' });
     await agent.flush();
     const res = await fetch(`${agent.httpAddress}/metrics`);

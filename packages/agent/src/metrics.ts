@@ -25,19 +25,81 @@ export class AgentMetrics {
 
   constructor() {
     const registers = [this.registry];
-    this.cacheHits = new Counter({ name: 'streamhouse_cache_hits_total', help: 'Segment reads served from the segment cache', labelNames: ['org_id'], registers });
-    this.cacheMisses = new Counter({ name: 'streamhouse_cache_misses_total', help: 'Segment reads that had to fetch the segment from storage', labelNames: ['org_id'], registers });
+    this.cacheHits = new Counter({
+      name: 'streamhouse_cache_hits_total',
+      help: 'Segment reads served from the segment cache',
+      labelNames: ['org_id'],
+      registers,
+    });
+    this.cacheMisses = new Counter({
+      name: 'streamhouse_cache_misses_total',
+      help: 'Segment reads that had to fetch the segment from storage',
+      labelNames: ['org_id'],
+      registers,
+    });
     this.cacheSize = new Gauge({ name: 'streamhouse_cache_size_bytes', help: 'Bytes held by the segment cache', registers });
-    this.s3Requests = new Counter({ name: 'streamhouse_s3_requests_total', help: 'Storage requests (local folder operations are counted under the same names)', labelNames: ['org_id', 'operation'], registers });
-    this.s3Errors = new Counter({ name: 'streamhouse_s3_errors_total', help: 'Failed storage requests by error type', labelNames: ['org_id', 'operation', 'error_type'], registers });
-    this.s3Latency = new Histogram({ name: 'streamhouse_s3_latency_seconds', help: 'Storage request latency', labelNames: ['org_id', 'operation'], buckets: LATENCY_BUCKETS, registers });
-    this.segmentWrites = new Counter({ name: 'streamhouse_segment_writes_total', help: 'Record batches appended to a segment', labelNames: ['org_id', 'topic', 'partition'], registers });
-    this.segmentFlushes = new Counter({ name: 'streamhouse_segment_flushes_total', help: 'Segments stored', labelNames: ['org_id', 'topic', 'partition'], registers });
-    this.producerRecords = new Counter({ name: 'streamhouse_producer_records_total', help: 'Records acked to producers', labelNames: ['org_id', 'topic'], registers });
-    this.producerBytes = new Counter({ name: 'streamhouse_producer_bytes_total', help: 'Key and value bytes acked to producers', labelNames: ['org_id', 'topic'], registers });
-    this.producerLatency = new Histogram({ name: 'streamhouse_producer_latency_seconds', help: 'Time from a produce request to its ack', labelNames: ['org_id', 'topic'], buckets: LATENCY_BUCKETS, registers });
-    this.consumerRecords = new Counter({ name: 'streamhouse_consumer_records_total', help: 'Records returned to consumers', labelNames: ['org_id', 'topic', 'consumer_group'], registers });
-    this.segmentsExpired = new Counter({ name: 'loadhouse_agent_segments_expired_total', help: 'Stored segments deleted because they outlived the retention', labelNames: ['org_id', 'topic'], registers });
+    this.s3Requests = new Counter({
+      name: 'streamhouse_s3_requests_total',
+      help: 'Storage requests (local folder operations are counted under the same names)',
+      labelNames: ['org_id', 'operation'],
+      registers,
+    });
+    this.s3Errors = new Counter({
+      name: 'streamhouse_s3_errors_total',
+      help: 'Failed storage requests by error type',
+      labelNames: ['org_id', 'operation', 'error_type'],
+      registers,
+    });
+    this.s3Latency = new Histogram({
+      name: 'streamhouse_s3_latency_seconds',
+      help: 'Storage request latency',
+      labelNames: ['org_id', 'operation'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.segmentWrites = new Counter({
+      name: 'streamhouse_segment_writes_total',
+      help: 'Record batches appended to a segment',
+      labelNames: ['org_id', 'topic', 'partition'],
+      registers,
+    });
+    this.segmentFlushes = new Counter({
+      name: 'streamhouse_segment_flushes_total',
+      help: 'Segments stored',
+      labelNames: ['org_id', 'topic', 'partition'],
+      registers,
+    });
+    this.producerRecords = new Counter({
+      name: 'streamhouse_producer_records_total',
+      help: 'Records acked to producers',
+      labelNames: ['org_id', 'topic'],
+      registers,
+    });
+    this.producerBytes = new Counter({
+      name: 'streamhouse_producer_bytes_total',
+      help: 'Key and value bytes acked to producers',
+      labelNames: ['org_id', 'topic'],
+      registers,
+    });
+    this.producerLatency = new Histogram({
+      name: 'streamhouse_producer_latency_seconds',
+      help: 'Time from a produce request to its ack',
+      labelNames: ['org_id', 'topic'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.consumerRecords = new Counter({
+      name: 'streamhouse_consumer_records_total',
+      help: 'Records returned to consumers',
+      labelNames: ['org_id', 'topic', 'consumer_group'],
+      registers,
+    });
+    this.segmentsExpired = new Counter({
+      name: 'loadhouse_agent_segments_expired_total',
+      help: 'Stored segments deleted because they outlived the retention',
+      labelNames: ['org_id', 'topic'],
+      registers,
+    });
     // Counters a dashboard divides or plots exist from the start at 0 (no "No data" before the first read).
     for (const c of [this.cacheHits, this.cacheMisses]) c.inc({ org_id: DEFAULT_ORG_LABEL }, 0);
     collectDefaultMetrics({ register: this.registry });

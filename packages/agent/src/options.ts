@@ -68,7 +68,7 @@ export interface ResolvedOptions {
   httpPort: number;
   dataDir: string | undefined;
   keepData: boolean;
-  s3: Required<Pick<S3Options, 'bucket' | 'region'>> & S3Options | undefined;
+  s3: (Required<Pick<S3Options, 'bucket' | 'region'>> & S3Options) | undefined;
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
   cacheMaxBytes: number;
@@ -96,7 +96,8 @@ function invalid(option: string, expected: string, got: unknown): LoadhouseError
 
 function port(name: string, v: unknown): number {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw invalid(name, 'an integer port 0..65535 (0 = any free port)', v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535)
+    throw invalid(name, 'an integer port 0..65535 (0 = any free port)', v);
   return v;
 }
 
@@ -144,7 +145,8 @@ export function resolveOptions(o: AgentOptions = {}): ResolvedOptions {
   if (typeof o !== 'object' || o === null) throw invalid('', 'an object', o);
   const host = o.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host.length === 0) throw invalid('host', 'a host name or IP address', host);
-  if (o.dataDir !== undefined && (typeof o.dataDir !== 'string' || o.dataDir.length === 0)) throw invalid('dataDir', 'a folder path', o.dataDir);
+  if (o.dataDir !== undefined && (typeof o.dataDir !== 'string' || o.dataDir.length === 0))
+    throw invalid('dataDir', 'a folder path', o.dataDir);
   let s3: ResolvedOptions['s3'];
   if (o.s3 !== undefined) {
     if (o.dataDir !== undefined) throw invalid('s3', 'absent when options.dataDir is set (choose a folder or a bucket)', 'both');
@@ -160,7 +162,11 @@ export function resolveOptions(o: AgentOptions = {}): ResolvedOptions {
     const bucket = s.bucket ?? 'streamhouse-data';
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw invalid('s3.bucket', 'a valid S3 bucket name', bucket);
     if ((s.accessKeyId === undefined) !== (s.secretAccessKey === undefined)) {
-      throw invalid('s3.secretAccessKey', 'given together with s3.accessKeyId', s.secretAccessKey === undefined ? 'nothing' : 'a key without an id');
+      throw invalid(
+        's3.secretAccessKey',
+        'given together with s3.accessKeyId',
+        s.secretAccessKey === undefined ? 'nothing' : 'a key without an id',
+      );
     }
     s3 = { ...s, bucket, region: s.region ?? 'us-east-1' };
   }

@@ -193,7 +193,8 @@ export class PartitionLog {
         // Durable producers hear about the failure now; the buffered records stay in memory and are retried.
         p.settle(failed);
         attempt++;
-        if (attempt === 1 || attempt % 20 === 0) this.ctx.log(`segment ${p.key}: store failed (attempt ${attempt}), retrying: ${(failed as Error).message}`);
+        if (attempt === 1 || attempt % 20 === 0)
+          this.ctx.log(`segment ${p.key}: store failed (attempt ${attempt}), retrying: ${(failed as Error).message}`);
         await sleep(Math.min(MAX_BACKOFF_MS, 25 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2));
         continue;
       }

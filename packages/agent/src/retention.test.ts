@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckMode, StreamHouseClient, type ProduceRecord } from '@loadhouse/core';
 import { startAgent, type Agent } from './index.js';
 
-const records = (from: number, n: number): ProduceRecord[] => Array.from({ length: n }, (_, k) => ({ value: Buffer.from(`r${from + k}`.padEnd(100, '.')) }));
+const records = (from: number, n: number): ProduceRecord[] =>
+  Array.from({ length: n }, (_, k) => ({ value: Buffer.from(`r${from + k}`.padEnd(100, '.')) }));
 const segments = (agent: Agent, topic: string) => {
   const dir = join(agent.dataDir!, 'data', topic, '0');
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.seg')) : [];

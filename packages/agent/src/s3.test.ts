@@ -19,9 +19,21 @@ async function keys(prefix: string): Promise<string[]> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lh-s3rver-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'streamhouse-data', configs: [] }] });
+  server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: dir,
+    configureBuckets: [{ name: 'streamhouse-data', configs: [] }],
+  });
   const { port } = await server.run();
-  s3 = { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', bucket: 'streamhouse-data', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  s3 = {
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    bucket: 'streamhouse-data',
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+  };
   s3client = new S3Client({
     endpoint: s3.endpoint,
     region: 'us-east-1',

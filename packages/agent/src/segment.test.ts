@@ -25,7 +25,13 @@ describe('segment format', () => {
     const seg = build(pool);
     const bytes = Buffer.concat(seg.seal());
     const h = readHeader(bytes, 'test');
-    expect(h).toEqual({ baseOffset: 1000, endOffset: 4005, count: seg.count, bodyBytes: bytes.length - HEADER_BYTES, bodyCrc: crc32(bytes.subarray(HEADER_BYTES)) });
+    expect(h).toEqual({
+      baseOffset: 1000,
+      endOffset: 4005,
+      count: seg.count,
+      bodyBytes: bytes.length - HEADER_BYTES,
+      bodyCrc: crc32(bytes.subarray(HEADER_BYTES)),
+    });
     expect(bytes.readUInt32BE(0)).toBe(0x4c485347);
     const back = decodeSegment(bytes, 'test');
     expect(back.count).toBe(seg.count);

@@ -32,7 +32,7 @@ export class ChunkPool {
   give(chunk: Buffer): void {
     const list = chunk.length === SMALL_CHUNK ? this.small : chunk.length === LARGE_CHUNK ? this.large : undefined;
     if (!list) return;
-    if ((this.small.length * SMALL_CHUNK + this.large.length * LARGE_CHUNK) + chunk.length > this.maxFreeBytes) return;
+    if (this.small.length * SMALL_CHUNK + this.large.length * LARGE_CHUNK + chunk.length > this.maxFreeBytes) return;
     list.push(chunk);
   }
 }

@@ -53,6 +53,9 @@ describe('spawnAgent', () => {
   });
 
   it('validates options before starting a process', async () => {
-    await expect(spawnAgent({ dropEvery: -1 })).rejects.toMatchObject({ code: 'LH_INVALID_OPTION', message: expect.stringContaining('options.dropEvery') });
+    await expect(spawnAgent({ dropEvery: -1 })).rejects.toMatchObject({
+      code: 'LH_INVALID_OPTION',
+      message: expect.stringContaining('options.dropEvery'),
+    });
   });
 });

@@ -93,10 +93,16 @@ export function childEnv(base: NodeJS.ProcessEnv, o: SpawnAgentOptions): NodeJS.
 export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<SpawnedAgent> {
   const { startTimeoutMs = 30_000, stopGraceMs = 15_000, onLog, env, ...agentOptions } = options;
   resolveOptions(agentOptions); // coded errors naming the option, before any process starts
-  for (const [name, v] of [['startTimeoutMs', startTimeoutMs], ['stopGraceMs', stopGraceMs]] as const) {
+  for (const [name, v] of [
+    ['startTimeoutMs', startTimeoutMs],
+    ['stopGraceMs', stopGraceMs],
+  ] as const) {
     // A timer longer than MAX_TIMER_MS fires at once: the agent would be killed or given up on immediately.
     if (typeof v !== 'number' || !(v > 0) || v > MAX_TIMER_MS) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `options.${name} must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(v)}`);
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `options.${name} must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(v)}`,
+      );
     }
   }
   const child = spawn(process.execPath, [...binCommand(), ...agentArgs(agentOptions)], {
@@ -130,10 +136,14 @@ export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<Spawn
       cleanup();
       child.kill('SIGKILL');
       reject(
-        new LoadhouseError('LH_AGENT_START_FAILED', `The agent child process ${why}.${stderrTail ? ` Its stderr:\n${stderrTail.trim()}` : ''}`, {
-          cause,
-          details: { stderr: stderrTail },
-        }),
+        new LoadhouseError(
+          'LH_AGENT_START_FAILED',
+          `The agent child process ${why}.${stderrTail ? ` Its stderr:\n${stderrTail.trim()}` : ''}`,
+          {
+            cause,
+            details: { stderr: stderrTail },
+          },
+        ),
       );
     };
     const onData = (chunk: string): void => {
@@ -142,7 +152,8 @@ export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<Spawn
       if (nl < 0) return;
       try {
         const line = JSON.parse(stdout.slice(0, nl)) as { event?: string; grpcAddress?: string; httpAddress?: string; pid?: number };
-        if (line.event !== 'listening' || !line.grpcAddress || !line.httpAddress) throw new Error(`unexpected first line ${stdout.slice(0, nl)}`);
+        if (line.event !== 'listening' || !line.grpcAddress || !line.httpAddress)
+          throw new Error(`unexpected first line ${stdout.slice(0, nl)}`);
         cleanup();
         resolve({ grpcAddress: line.grpcAddress, httpAddress: line.httpAddress, pid: line.pid ?? child.pid! });
       } catch (err) {

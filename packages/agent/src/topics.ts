@@ -122,14 +122,27 @@ export class TopicRegistry {
     for (let p = 0; p < t.partitionCount; p++) {
       const labels = { org_id: t.orgLabel, topic: t.name, partition: String(p) };
       t.partitions.push(
-        new PartitionLog(t.orgPrefix, t.name, p, this.ctx, this.metrics.segmentWrites.labels(labels), this.metrics.segmentFlushes.labels(labels)),
+        new PartitionLog(
+          t.orgPrefix,
+          t.name,
+          p,
+          this.ctx,
+          this.metrics.segmentWrites.labels(labels),
+          this.metrics.segmentFlushes.labels(labels),
+        ),
       );
     }
     this.topics.set(TopicRegistry.key(t.org, t.name), t);
     return t;
   }
 
-  create(org: string, name: string, partitionCount: number, retentionMs: number | undefined, config: Record<string, string>): {
+  create(
+    org: string,
+    name: string,
+    partitionCount: number,
+    retentionMs: number | undefined,
+    config: Record<string, string>,
+  ): {
     topic: TopicState;
     persisted: Promise<void>;
   } {
@@ -150,7 +163,10 @@ export class TopicRegistry {
     const reason = new RpcError(grpc.status.NOT_FOUND, `topic '${t.name}' was deleted before the segment was stored`);
     try {
       await Promise.all(t.partitions.map((p) => p.shutdown(reason)));
-      await Promise.all([this.meta.write(topicMetaKey(t.org, t.name), undefined), this.meta.write(offsetsMetaKey(t.org, t.name), undefined)]);
+      await Promise.all([
+        this.meta.write(topicMetaKey(t.org, t.name), undefined),
+        this.meta.write(offsetsMetaKey(t.org, t.name), undefined),
+      ]);
       const prefix = `${t.orgPrefix}data/${t.name}/`;
       for (let attempt = 1; ; attempt++) {
         try {

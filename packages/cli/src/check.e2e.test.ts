@@ -48,11 +48,15 @@ it('passes against the reference agent', async () => {
 
 it('takes --http-target as host:port too, and refuses what is no http(s) address', async () => {
   const io = captureIo();
-  expect(await main(['check', '--target', agent.grpcAddress, '--http-target', agent.httpAddress.replace('http://', '')], io), io.err).toBe(0);
+  expect(await main(['check', '--target', agent.grpcAddress, '--http-target', agent.httpAddress.replace('http://', '')], io), io.err).toBe(
+    0,
+  );
   expect(io.err).toContain(`Pre-flight ${agent.httpAddress}: /health 200`);
   const bad = captureIo();
   expect(await main(['check', '--target', agent.grpcAddress, '--http-target', 'ftp://host:21'], bad)).toBe(2);
-  expect(bad.err).toContain('LH_INVALID_OPTION: --http-target must be an http(s) address like http://host:8080 (or host:8080), got "ftp://host:21"');
+  expect(bad.err).toContain(
+    'LH_INVALID_OPTION: --http-target must be an http(s) address like http://host:8080 (or host:8080), got "ftp://host:21"',
+  );
 });
 
 it('names a gRPC peer that is not StreamHouse', async () => {
@@ -91,7 +95,9 @@ it('checks a TLS target with --tls-ca and a bearer token, the way `run` connects
   } as unknown as grpc.UntypedServiceImplementation);
   const read = (f: string) => readFileSync(join(dir, f));
   const creds = grpc.ServerCredentials.createSsl(null, [{ private_key: read('server.key'), cert_chain: read('server.pem') }]);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))),
+  );
   try {
     const args = ['check', '--target', `127.0.0.1:${port}`, '--http-target', agent.httpAddress, '--connect-timeout', '3'];
     const ok = captureIo();

@@ -40,7 +40,7 @@ export function renderCliDocs(): string {
     '',
   ];
   for (const def of commandDefinitions()) {
-    out.push(`## \`loadhouse ${def.usage}\``, '', def.description + '.', '');
+    out.push(`## \`loadhouse ${def.usage}\``, '', `${def.description}.`, '');
     if (def.flags.length) {
       out.push('| Flag | Meaning |', '|---|---|');
       for (const f of def.flags) {

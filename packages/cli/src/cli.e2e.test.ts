@@ -1,6 +1,5 @@
 // The CLI end to end against the embedded agent (started by the CLI itself as a child process).
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
@@ -43,7 +42,20 @@ describe('loadhouse run (embedded agent)', () => {
     const dir = tempDir();
     const io = captureIo();
     const code = await main(
-      ['run', 'high-throughput', '--duration', '3', '--target-rate', '500', '--partitions', '1', '--results-dir', dir, '--agent-produce-latency-ms', '600'],
+      [
+        'run',
+        'high-throughput',
+        '--duration',
+        '3',
+        '--target-rate',
+        '500',
+        '--partitions',
+        '1',
+        '--results-dir',
+        dir,
+        '--agent-produce-latency-ms',
+        '600',
+      ],
       io,
     );
     const result = onlyResult(dir);
@@ -52,7 +64,9 @@ describe('loadhouse run (embedded agent)', () => {
     expect(p99.measured!).toBeGreaterThanOrEqual(600);
     expect(io.out).toMatch(/❌ P99 latency < 100 ms/);
     // The plan's red flag, from the resource monitor, in the result and in the summary.
-    expect((result.resources as { warnings: string[] }).warnings.join('\n')).toMatch(/^P99 [\d.]+ ms > 500 ms: investigate slow S3 uploads/m);
+    expect((result.resources as { warnings: string[] }).warnings.join('\n')).toMatch(
+      /^P99 [\d.]+ ms > 500 ms: investigate slow S3 uploads/m,
+    );
     expect(io.out).toMatch(/Red flags:\n {2}! P99 [\d.]+ ms > 500 ms: investigate slow S3 uploads or connection issues/);
     expect(code).toBe(1);
   });
@@ -60,7 +74,23 @@ describe('loadhouse run (embedded agent)', () => {
   it('consumer-lag builds lag, clears it, and reports the cache hit rate scraped from the embedded agent', async () => {
     const dir = tempDir();
     const io = captureIo();
-    await main(['run', 'consumer-lag', '--produce-rate', '3000', '--consume-rate', '1000', '--duration', '6', '--partitions', '2', '--results-dir', dir], io);
+    await main(
+      [
+        'run',
+        'consumer-lag',
+        '--produce-rate',
+        '3000',
+        '--consume-rate',
+        '1000',
+        '--duration',
+        '6',
+        '--partitions',
+        '2',
+        '--results-dir',
+        dir,
+      ],
+      io,
+    );
     const result = onlyResult(dir);
     expect(result.state, io.err).toBe('completed');
     const r = result.scenarioResults as Record<string, number | null>;
@@ -98,7 +128,10 @@ describe('loadhouse run (embedded agent)', () => {
   it('exit 2: an unreachable target is named within the connect timeout', async () => {
     const io = captureIo();
     const started = Date.now();
-    const exit = await main(['run', 'high-throughput', '--target', '127.0.0.1:1', '--connect-timeout', '1', '--results-dir', tempDir()], io);
+    const exit = await main(
+      ['run', 'high-throughput', '--target', '127.0.0.1:1', '--connect-timeout', '1', '--results-dir', tempDir()],
+      io,
+    );
     expect(exit).toBe(2);
     expect(io.err).toContain('LH_TARGET_UNREACHABLE');
     expect(io.err).toContain('127.0.0.1:1');
@@ -110,7 +143,24 @@ describe('loadhouse run (embedded agent)', () => {
     const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
     const child = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', bin, 'run', 'high-throughput', '--duration', '60', '--warmup', '0', '--target-rate', '1000', '--partitions', '1', '--results-dir', dir],
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        bin,
+        'run',
+        'high-throughput',
+        '--duration',
+        '60',
+        '--warmup',
+        '0',
+        '--target-rate',
+        '1000',
+        '--partitions',
+        '1',
+        '--results-dir',
+        dir,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let err = '';

@@ -16,7 +16,10 @@ const file = (name: string, text: string) => {
 
 describe('loadConfig', () => {
   it('reads the default export of a .ts file outside an ESM package', async () => {
-    const c = await loadConfig(file('cjs.ts', "export default { target: { address: '127.0.0.1:1', connectTimeoutMs: 500 }, options: { warmupSeconds: 2 } };"), dir);
+    const c = await loadConfig(
+      file('cjs.ts', "export default { target: { address: '127.0.0.1:1', connectTimeoutMs: 500 }, options: { warmupSeconds: 2 } };"),
+      dir,
+    );
     expect(c).toEqual({ target: { address: '127.0.0.1:1', connectTimeoutMs: 500 }, options: { warmupSeconds: 2 } });
   });
 
@@ -27,10 +30,18 @@ describe('loadConfig', () => {
 
   it.each([
     ['a number', 'num.ts', 'export default 42;', /the default export must be an object/],
-    ['a misspelled key', 'typo.ts', "export default { target: 'a:1', option: {} };", /unknown key "option": a configuration has target, plugins, scenario, options/],
+    [
+      'a misspelled key',
+      'typo.ts',
+      "export default { target: 'a:1', option: {} };",
+      /unknown key "option": a configuration has target, plugins, scenario, options/,
+    ],
     ['no default export', 'named.ts', "export const target = 'a:1';", /no default export/],
     ['a target without an address', 'target.ts', 'export default { target: 123 };', /target must be "host:port"/],
   ])('refuses %s with LH_CONFIG_INVALID', async (_, name, text, message) => {
-    await expect(loadConfig(file(name, text), dir)).rejects.toMatchObject({ code: 'LH_CONFIG_INVALID', message: expect.stringMatching(message) });
+    await expect(loadConfig(file(name, text), dir)).rejects.toMatchObject({
+      code: 'LH_CONFIG_INVALID',
+      message: expect.stringMatching(message),
+    });
   });
 });

@@ -64,16 +64,23 @@ export async function loadConfig(file: string, cwd: string): Promise<LoadhouseCo
   }
   const c = unwrapDefault(mod.default) as LoadhouseConfig | undefined;
   if (c === undefined) throw invalid(path, 'no default export: export default defineConfig({...})');
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw invalid(path, 'the default export must be an object (use defineConfig({...}))');
+  if (typeof c !== 'object' || c === null || Array.isArray(c))
+    throw invalid(path, 'the default export must be an object (use defineConfig({...}))');
   const unknown = Object.keys(c).filter((k) => !CONFIG_KEYS.includes(k));
   if (unknown.length > 0) {
-    throw invalid(path, `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}: a configuration has ${CONFIG_KEYS.join(', ')}`);
+    throw invalid(
+      path,
+      `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}: a configuration has ${CONFIG_KEYS.join(', ')}`,
+    );
   }
   if (c.target !== undefined && typeof c.target !== 'string' && typeof (c.target as TargetOptions).address !== 'string') {
     throw invalid(path, 'target must be "host:port" or { address: "host:port", ... }');
   }
   if (c.plugins !== undefined && !Array.isArray(c.plugins)) throw invalid(path, 'plugins must be an array of plugin objects');
-  if (c.scenario !== undefined && (typeof c.scenario.name !== 'string' || typeof c.scenario.run !== 'function' || !Array.isArray(c.scenario.criteria))) {
+  if (
+    c.scenario !== undefined &&
+    (typeof c.scenario.name !== 'string' || typeof c.scenario.run !== 'function' || !Array.isArray(c.scenario.criteria))
+  ) {
     throw invalid(path, 'scenario must be a scenario object { name, criteria, run(controller) } (e.g. highThroughput({...}))');
   }
   checkEngineOptions(path, c);
@@ -93,7 +100,8 @@ function checkEngineOptions(path: string, c: LoadhouseConfig): void {
   try {
     createLoadTest({ ...c.options, target: c.target ?? '127.0.0.1:1', ...(c.plugins ? { plugins: c.plugins } : {}) });
   } catch (err) {
-    if (isLoadhouseError(err)) throw new LoadhouseError('LH_CONFIG_INVALID', `${path}: ${err.message}`, { cause: err, details: err.details });
+    if (isLoadhouseError(err))
+      throw new LoadhouseError('LH_CONFIG_INVALID', `${path}: ${err.message}`, { cause: err, details: err.details });
     throw err;
   }
 }

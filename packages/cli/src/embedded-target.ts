@@ -43,7 +43,10 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
 export function agentS3FromFlags(v: FlagValues, env: NodeJS.ProcessEnv): S3Options | undefined {
   if (typeof v.agentS3Endpoint !== 'string') return undefined;
   if (typeof v.agentStorage === 'string') {
-    throw new LoadhouseError('LH_INVALID_OPTION', '--agent-storage and --agent-s3-endpoint exclude each other: the agent stores in a folder or in a bucket');
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      '--agent-storage and --agent-s3-endpoint exclude each other: the agent stores in a folder or in a bucket',
+    );
   }
   const s3: S3Options = { endpoint: v.agentS3Endpoint, bucket: v.agentS3Bucket as string, region: env.AWS_REGION ?? 'us-east-1' };
   if (env.AWS_ACCESS_KEY_ID) s3.accessKeyId = env.AWS_ACCESS_KEY_ID;
@@ -88,7 +91,9 @@ export function checkAgentDisk(v: FlagValues, scenarios: readonly Scenario[], sh
   const free = freeBytes(dir);
   if (free === undefined || needed <= free) return;
   const each =
-    parts.length > 1 ? ` (${parts.map((p) => `${p.name} ${formatBytes(p.stored)}`).join(', ')})` : ` (${parts[0]!.name}: rate x message size x duration)`;
+    parts.length > 1
+      ? ` (${parts.map((p) => `${p.name} ${formatBytes(p.stored)}`).join(', ')})`
+      : ` (${parts[0]!.name}: rate x message size x duration)`;
   throw new LoadhouseError(
     'LH_DISK_SPACE',
     `The embedded agent would store about ${formatBytes(needed)}${each} in ${dir}, which has ${formatBytes(free)} free. ` +

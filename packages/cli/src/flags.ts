@@ -42,29 +42,155 @@ export const NO_COLOR_FLAG: FlagSpec = {
 };
 
 export const SCENARIO_FLAGS: FlagSpec[] = [
-  { name: 'duration', kind: 'number', value: '<duration>', unit: 'duration', min: 0, exclusiveMin: true, group: 'scenario', description: 'How long the scenario runs (consumer-lag: both phases together)' },
-  { name: 'target-rate', kind: 'number', value: '<rate>', unit: 'rate', min: 0, exclusiveMin: true, max: MAX_PRODUCE_RATE, group: 'scenario', description: 'Records per second to produce, across all producers (at most 1G: beyond it counts lose precision)' },
+  {
+    name: 'duration',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    exclusiveMin: true,
+    group: 'scenario',
+    description: 'How long the scenario runs (consumer-lag: both phases together)',
+  },
+  {
+    name: 'target-rate',
+    kind: 'number',
+    value: '<rate>',
+    unit: 'rate',
+    min: 0,
+    exclusiveMin: true,
+    max: MAX_PRODUCE_RATE,
+    group: 'scenario',
+    description: 'Records per second to produce, across all producers (at most 1G: beyond it counts lose precision)',
+  },
   { name: 'partitions', kind: 'integer', value: '<n>', min: 1, max: 10000, group: 'scenario', description: 'Partitions of the test topic' },
-  { name: 'message-size', kind: 'integer', value: '<bytes>', min: 1, max: 64 * MiB, group: 'scenario', description: 'Size of each record value in bytes, the loadhouse record header included' },
-  { name: 'producer-count', kind: 'integer', value: '<n>', min: 1, group: 'scenario', description: 'many-producers: number of concurrent producers' },
-  { name: 'messages-per-producer', kind: 'integer', value: '<n>', min: 1, group: 'scenario', description: 'many-producers: records each producer sends before it completes' },
-  { name: 'p99-ms', kind: 'number', value: '<ms>', min: 0, exclusiveMin: true, group: 'scenario', description: 'P99 latency criterion, your SLO in place of the plan\'s' },
-  { name: 'produce-rate', kind: 'number', value: '<rate>', unit: 'rate', min: 0, exclusiveMin: true, max: MAX_PRODUCE_RATE, group: 'scenario', description: 'consumer-lag: produce rate of phase 1, records per second' },
-  { name: 'consume-rate', kind: 'number', value: '<rate>', unit: 'rate', min: 0, exclusiveMin: true, group: 'scenario', description: 'consumer-lag: consume rate of phase 1, records per second' },
+  {
+    name: 'message-size',
+    kind: 'integer',
+    value: '<bytes>',
+    min: 1,
+    max: 64 * MiB,
+    group: 'scenario',
+    description: 'Size of each record value in bytes, the loadhouse record header included',
+  },
+  {
+    name: 'producer-count',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'scenario',
+    description: 'many-producers: number of concurrent producers',
+  },
+  {
+    name: 'messages-per-producer',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'scenario',
+    description: 'many-producers: records each producer sends before it completes',
+  },
+  {
+    name: 'p99-ms',
+    kind: 'number',
+    value: '<ms>',
+    min: 0,
+    exclusiveMin: true,
+    group: 'scenario',
+    description: "P99 latency criterion, your SLO in place of the plan's",
+  },
+  {
+    name: 'produce-rate',
+    kind: 'number',
+    value: '<rate>',
+    unit: 'rate',
+    min: 0,
+    exclusiveMin: true,
+    max: MAX_PRODUCE_RATE,
+    group: 'scenario',
+    description: 'consumer-lag: produce rate of phase 1, records per second',
+  },
+  {
+    name: 'consume-rate',
+    kind: 'number',
+    value: '<rate>',
+    unit: 'rate',
+    min: 0,
+    exclusiveMin: true,
+    group: 'scenario',
+    description: 'consumer-lag: consume rate of phase 1, records per second',
+  },
 ];
 
 export const RUN_FLAGS: FlagSpec[] = [
-  { name: 'config', kind: 'string', value: '<file>', group: 'run', description: 'A loadhouse.config.ts (defineConfig): target, plugins, scenario and engine options; flags override it' },
-  { name: 'target', kind: 'string', value: '<host:port>', group: 'target', description: 'gRPC address of the StreamHouse server or agent; without it loadhouse starts the embedded reference agent' },
-  { name: 'http-target', kind: 'string', value: '<url>', group: 'target', description: 'HTTP base address of the --target (/health, /ready, /metrics), e.g. http://host:8080; the embedded agent serves its own' },
-  { name: 'org', kind: 'string', value: '<id>', group: 'target', description: 'Organization id sent as x-organization-id (printable ASCII)' },
-  { name: 'target-pid', kind: 'integer', value: '<pid>', min: 1, group: 'target', description: 'PID of the --target process on this machine, for its RSS and CPU (automatic for the embedded agent)' },
-  { name: 'connect-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, exclusiveMin: true, max: MAX_TIMEOUT_SECONDS, group: 'target', description: 'Seconds to wait for the target to accept a connection', default: 5 },
-  { name: 'ready-timeout', kind: 'number', value: '<duration>', unit: 'duration', min: 0, max: MAX_TIMEOUT_SECONDS, group: 'target', description: 'Seconds to wait for /ready to answer 200 before the run', default: 30 },
+  {
+    name: 'config',
+    kind: 'string',
+    value: '<file>',
+    group: 'run',
+    description: 'A loadhouse.config.ts (defineConfig): target, plugins, scenario and engine options; flags override it',
+  },
+  {
+    name: 'target',
+    kind: 'string',
+    value: '<host:port>',
+    group: 'target',
+    description: 'gRPC address of the StreamHouse server or agent; without it loadhouse starts the embedded reference agent',
+  },
+  {
+    name: 'http-target',
+    kind: 'string',
+    value: '<url>',
+    group: 'target',
+    description: 'HTTP base address of the --target (/health, /ready, /metrics), e.g. http://host:8080; the embedded agent serves its own',
+  },
+  {
+    name: 'org',
+    kind: 'string',
+    value: '<id>',
+    group: 'target',
+    description: 'Organization id sent as x-organization-id (printable ASCII)',
+  },
+  {
+    name: 'target-pid',
+    kind: 'integer',
+    value: '<pid>',
+    min: 1,
+    group: 'target',
+    description: 'PID of the --target process on this machine, for its RSS and CPU (automatic for the embedded agent)',
+  },
+  {
+    name: 'connect-timeout',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    exclusiveMin: true,
+    max: MAX_TIMEOUT_SECONDS,
+    group: 'target',
+    description: 'Seconds to wait for the target to accept a connection',
+    default: 5,
+  },
+  {
+    name: 'ready-timeout',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    max: MAX_TIMEOUT_SECONDS,
+    group: 'target',
+    description: 'Seconds to wait for /ready to answer 200 before the run',
+    default: 30,
+  },
   { name: 'tls-ca', kind: 'string', value: '<file>', group: 'target', description: 'PEM CA file: connect with TLS' },
   { name: 'tls-cert', kind: 'string', value: '<file>', group: 'target', description: 'PEM client certificate for mutual TLS' },
   { name: 'tls-key', kind: 'string', value: '<file>', group: 'target', description: 'PEM client key for mutual TLS' },
-  { name: 'auth-token', kind: 'string', value: '<token>', group: 'target', description: 'Bearer token sent as authorization metadata (or LOADHOUSE_AUTH_TOKEN): printable ASCII, a trailing line break is dropped' },
+  {
+    name: 'auth-token',
+    kind: 'string',
+    value: '<token>',
+    group: 'target',
+    description: 'Bearer token sent as authorization metadata (or LOADHOUSE_AUTH_TOKEN): printable ASCII, a trailing line break is dropped',
+  },
   {
     name: 'topic',
     kind: 'string',
@@ -73,14 +199,77 @@ export const RUN_FLAGS: FlagSpec[] = [
     group: 'run',
     description: `Topic to use, ${TOPIC_NAME_RULE} (default loadhouse-<scenario>)`,
   },
-  { name: 'ack-mode', kind: 'string', value: '<mode>', choices: ['buffered', 'durable', 'none'], group: 'producer', description: 'ProduceBatch ack mode', default: 'buffered' },
-  { name: 'batch-size', kind: 'integer', value: '<n>', min: 1, group: 'producer', description: 'Records per ProduceBatch call; a full batch must fit the 4 MiB request a StreamHouse server accepts', default: 100 },
-  { name: 'linger-ms', kind: 'number', value: '<ms>', min: 0, group: 'producer', description: 'Longest a record waits for its batch to fill', default: 5 },
-  { name: 'max-in-flight', kind: 'integer', value: '<n>', min: 1, group: 'producer', description: 'Batches in flight per producer', default: 16 },
-  { name: 'producers', kind: 'integer', value: '<n>', min: 1, group: 'producer', description: 'Producers sharing the rate (default: one per partition)' },
-  { name: 'consumers', kind: 'integer', value: '<n>', min: 0, group: 'consumer', description: 'Consumers (high-throughput: 0; consumer-lag and stability: one per partition)' },
-  { name: 'workers', kind: 'integer', value: '<n>', min: 1, group: 'run', description: 'Worker threads generating load (default: one per core, at most the producer count; one core fewer with the embedded agent, which needs its own)' },
-  { name: 'connections', kind: 'integer', value: '<n>', min: 1, max: 64, group: 'run', description: 'gRPC connections per worker (max_connections_per_agent)', default: 2 },
+  {
+    name: 'ack-mode',
+    kind: 'string',
+    value: '<mode>',
+    choices: ['buffered', 'durable', 'none'],
+    group: 'producer',
+    description: 'ProduceBatch ack mode',
+    default: 'buffered',
+  },
+  {
+    name: 'batch-size',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'producer',
+    description: 'Records per ProduceBatch call; a full batch must fit the 4 MiB request a StreamHouse server accepts',
+    default: 100,
+  },
+  {
+    name: 'linger-ms',
+    kind: 'number',
+    value: '<ms>',
+    min: 0,
+    group: 'producer',
+    description: 'Longest a record waits for its batch to fill',
+    default: 5,
+  },
+  {
+    name: 'max-in-flight',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'producer',
+    description: 'Batches in flight per producer',
+    default: 16,
+  },
+  {
+    name: 'producers',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'producer',
+    description: 'Producers sharing the rate (default: one per partition)',
+  },
+  {
+    name: 'consumers',
+    kind: 'integer',
+    value: '<n>',
+    min: 0,
+    group: 'consumer',
+    description: 'Consumers (high-throughput: 0; consumer-lag and stability: one per partition)',
+  },
+  {
+    name: 'workers',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'run',
+    description:
+      'Worker threads generating load (default: one per core, at most the producer count; one core fewer with the embedded agent, which needs its own)',
+  },
+  {
+    name: 'connections',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    max: 64,
+    group: 'run',
+    description: 'gRPC connections per worker (max_connections_per_agent)',
+    default: 2,
+  },
   {
     name: 'warmup',
     kind: 'number',
@@ -88,12 +277,41 @@ export const RUN_FLAGS: FlagSpec[] = [
     unit: 'duration',
     min: 0,
     group: 'run',
-    description: 'Seconds at the start excluded from the results (default: 3, at most a fifth of the run: the cold start measured in docs/measuring.md; 0 counts every record)',
+    description:
+      'Seconds at the start excluded from the results (default: 3, at most a fifth of the run: the cold start measured in docs/measuring.md; 0 counts every record)',
   },
-  { name: 'abort-on-fail', kind: 'number', value: '<duration>', unit: 'duration', min: 0, group: 'run', description: 'Abort when a live criterion fails for this many seconds (0 = never)', default: 0 },
-  { name: 'shard', kind: 'string', value: '<i/n>', group: 'run', description: 'Run shard i of n (0-based): rate, producers, consumers and partitions are split deterministically' },
-  { name: 'shards', kind: 'integer', value: '<n>', min: 1, group: 'run', description: 'Number of shards; the index comes from LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
-  { name: 'run-id', kind: 'string', value: '<id>', group: 'run', description: 'Label stored in the result; shards of one run must share it for loadhouse merge' },
+  {
+    name: 'abort-on-fail',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    group: 'run',
+    description: 'Abort when a live criterion fails for this many seconds (0 = never)',
+    default: 0,
+  },
+  {
+    name: 'shard',
+    kind: 'string',
+    value: '<i/n>',
+    group: 'run',
+    description: 'Run shard i of n (0-based): rate, producers, consumers and partitions are split deterministically',
+  },
+  {
+    name: 'shards',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'run',
+    description: 'Number of shards; the index comes from LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Job)',
+  },
+  {
+    name: 'run-id',
+    kind: 'string',
+    value: '<id>',
+    group: 'run',
+    description: 'Label stored in the result; shards of one run must share it for loadhouse merge',
+  },
   {
     name: 'start-at',
     kind: 'string',
@@ -108,23 +326,137 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },
   { name: 'quiet', kind: 'boolean', group: 'output', description: 'No progress lines' },
   NO_COLOR_FLAG,
-  { name: 'prometheus-port', kind: 'integer', value: '<port>', min: 0, max: 65535, group: 'plugins', description: "Expose loadhouse's metrics for Prometheus on this port (0 = a free one)" },
-  { name: 'prometheus-host', kind: 'string', value: '<host>', group: 'plugins', description: 'Interface the Prometheus endpoint binds (0.0.0.0 lets a remote Prometheus scrape; needs --prometheus-port)', default: '127.0.0.1' },
-  { name: 'prometheus-linger', kind: 'number', value: '<duration>', unit: 'duration', min: 0, max: MAX_TIMEOUT_SECONDS, group: 'plugins', description: 'Keep the Prometheus endpoint open this long after the summary, so a scrape takes the last interval (needs --prometheus-port)', default: 15 },
-  { name: 'label', kind: 'string', value: '<name=value>', repeatable: true, group: 'run', description: 'Label of the run, stored in the result and put on every Prometheus series (repeatable: --label env=ci --label team=perf)' },
-  { name: 'skip-scrape', kind: 'boolean', group: 'plugins', description: "Do not scrape the target's /metrics (cache hit rate, S3 latency, memory)" },
-  { name: 's3-endpoint', kind: 'string', value: '<url>', group: 'plugins', description: 'Probe this S3 endpoint (PUT/GET/LIST latency, throttling, segment growth)' },
-  { name: 's3-bucket', kind: 'string', value: '<name>', group: 'plugins', description: 'Bucket the target writes segments to', default: 'streamhouse' },
-  { name: 's3-prefix', kind: 'string', value: '<prefix>', group: 'plugins', description: 'Segment key prefix (default data/, or org-<id>/data/)' },
+  {
+    name: 'prometheus-port',
+    kind: 'integer',
+    value: '<port>',
+    min: 0,
+    max: 65535,
+    group: 'plugins',
+    description: "Expose loadhouse's metrics for Prometheus on this port (0 = a free one)",
+  },
+  {
+    name: 'prometheus-host',
+    kind: 'string',
+    value: '<host>',
+    group: 'plugins',
+    description: 'Interface the Prometheus endpoint binds (0.0.0.0 lets a remote Prometheus scrape; needs --prometheus-port)',
+    default: '127.0.0.1',
+  },
+  {
+    name: 'prometheus-linger',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    max: MAX_TIMEOUT_SECONDS,
+    group: 'plugins',
+    description:
+      'Keep the Prometheus endpoint open this long after the summary, so a scrape takes the last interval (needs --prometheus-port)',
+    default: 15,
+  },
+  {
+    name: 'label',
+    kind: 'string',
+    value: '<name=value>',
+    repeatable: true,
+    group: 'run',
+    description: 'Label of the run, stored in the result and put on every Prometheus series (repeatable: --label env=ci --label team=perf)',
+  },
+  {
+    name: 'skip-scrape',
+    kind: 'boolean',
+    group: 'plugins',
+    description: "Do not scrape the target's /metrics (cache hit rate, S3 latency, memory)",
+  },
+  {
+    name: 's3-endpoint',
+    kind: 'string',
+    value: '<url>',
+    group: 'plugins',
+    description: 'Probe this S3 endpoint (PUT/GET/LIST latency, throttling, segment growth)',
+  },
+  {
+    name: 's3-bucket',
+    kind: 'string',
+    value: '<name>',
+    group: 'plugins',
+    description: 'Bucket the target writes segments to',
+    default: 'streamhouse',
+  },
+  {
+    name: 's3-prefix',
+    kind: 'string',
+    value: '<prefix>',
+    group: 'plugins',
+    description: 'Segment key prefix (default data/, or org-<id>/data/)',
+  },
   { name: 's3-region', kind: 'string', value: '<region>', group: 'plugins', description: 'S3 region', default: 'us-east-1' },
-  { name: 's3-probe-interval', kind: 'number', value: '<duration>', unit: 'duration', min: 0, exclusiveMin: true, group: 'plugins', description: 'Seconds between S3 probes', default: 5 },
-  { name: 'agent-storage', kind: 'string', value: '<dir>', group: 'agent', description: 'Embedded agent: keep segments in this folder (default: a temporary one, removed after the run)' },
-  { name: 'agent-s3-endpoint', kind: 'string', value: '<url>', group: 'agent', description: 'Embedded agent: store segments in this S3-compatible endpoint (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); the S3 probe follows it' },
-  { name: 'agent-s3-bucket', kind: 'string', value: '<name>', group: 'agent', description: 'Embedded agent: bucket for --agent-s3-endpoint', default: 'streamhouse-data' },
-  { name: 'agent-retention-ms', kind: 'integer', value: '<ms>', min: 1, group: 'agent', description: 'Embedded agent: delete stored segments this long after they were stored (default: keep everything; a long run writes target rate x message size to disk)' },
-  { name: 'agent-produce-latency-ms', kind: 'string', value: '<ms|min-max>', group: 'agent', description: 'Embedded agent fault: added latency per ProduceBatch' },
-  { name: 'agent-stall', kind: 'string', value: '<from-to>', group: 'agent', description: 'Embedded agent fault: hold produce calls between these seconds (from the first produce)' },
-  { name: 'agent-drop-every', kind: 'integer', value: '<n>', min: 1, group: 'agent', description: 'Embedded agent fault: silently lose every Nth record per partition' },
+  {
+    name: 's3-probe-interval',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    exclusiveMin: true,
+    group: 'plugins',
+    description: 'Seconds between S3 probes',
+    default: 5,
+  },
+  {
+    name: 'agent-storage',
+    kind: 'string',
+    value: '<dir>',
+    group: 'agent',
+    description: 'Embedded agent: keep segments in this folder (default: a temporary one, removed after the run)',
+  },
+  {
+    name: 'agent-s3-endpoint',
+    kind: 'string',
+    value: '<url>',
+    group: 'agent',
+    description:
+      'Embedded agent: store segments in this S3-compatible endpoint (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); the S3 probe follows it',
+  },
+  {
+    name: 'agent-s3-bucket',
+    kind: 'string',
+    value: '<name>',
+    group: 'agent',
+    description: 'Embedded agent: bucket for --agent-s3-endpoint',
+    default: 'streamhouse-data',
+  },
+  {
+    name: 'agent-retention-ms',
+    kind: 'integer',
+    value: '<ms>',
+    min: 1,
+    group: 'agent',
+    description:
+      'Embedded agent: delete stored segments this long after they were stored (default: keep everything; a long run writes target rate x message size to disk)',
+  },
+  {
+    name: 'agent-produce-latency-ms',
+    kind: 'string',
+    value: '<ms|min-max>',
+    group: 'agent',
+    description: 'Embedded agent fault: added latency per ProduceBatch',
+  },
+  {
+    name: 'agent-stall',
+    kind: 'string',
+    value: '<from-to>',
+    group: 'agent',
+    description: 'Embedded agent fault: hold produce calls between these seconds (from the first produce)',
+  },
+  {
+    name: 'agent-drop-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description: 'Embedded agent fault: silently lose every Nth record per partition',
+  },
 ];
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -175,7 +507,8 @@ export function coerceFlag(spec: FlagSpec, raw: unknown): FlagValue {
     if (raw === 'false') return false;
     fail(spec.name, `takes no value, got ${JSON.stringify(raw)}`);
   }
-  if (spec.repeatable && spec.kind === 'string') return (Array.isArray(raw) ? raw : [raw]).map((r) => coerceFlag({ ...spec, repeatable: false }, r) as string);
+  if (spec.repeatable && spec.kind === 'string')
+    return (Array.isArray(raw) ? raw : [raw]).map((r) => coerceFlag({ ...spec, repeatable: false }, r) as string);
   if (Array.isArray(raw)) fail(spec.name, 'was given more than once');
   if (raw === true || raw === '') fail(spec.name, `needs a value ${spec.value ?? ''}`.trim());
   if (spec.kind === 'string') {
@@ -190,7 +523,8 @@ export function coerceFlag(spec: FlagSpec, raw: unknown): FlagValue {
   if (!Number.isFinite(n)) fail(spec.name, `must be ${UNIT_TEXT[spec.unit ?? 'none']}, got ${JSON.stringify(raw)}`);
   if (spec.kind === 'integer' && !Number.isInteger(n)) fail(spec.name, `must be a whole number, got ${n}`);
   if (spec.min !== undefined) {
-    if (spec.exclusiveMin ? n <= spec.min : n < spec.min) fail(spec.name, `must be ${spec.exclusiveMin ? '>' : '>='} ${spec.min}, got ${n}`);
+    if (spec.exclusiveMin ? n <= spec.min : n < spec.min)
+      fail(spec.name, `must be ${spec.exclusiveMin ? '>' : '>='} ${spec.min}, got ${n}`);
   }
   if (spec.max !== undefined && n > spec.max) fail(spec.name, `must be <= ${spec.max}, got ${n}`);
   return n;
@@ -262,10 +596,14 @@ export function shardFromFlags(v: Record<string, unknown>, env: NodeJS.ProcessEn
     const index = m ? Number(m[1]) : NaN;
     const count = m ? Number(m[2]) : NaN;
     if (!m || count < 1 || index >= count) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `--shard must be i/n with 0 <= i < n (e.g. 0/4), got ${JSON.stringify(v.shard)}`, { details: { flag: 'shard' } });
+      throw new LoadhouseError('LH_INVALID_OPTION', `--shard must be i/n with 0 <= i < n (e.g. 0/4), got ${JSON.stringify(v.shard)}`, {
+        details: { flag: 'shard' },
+      });
     }
     if (typeof v.shards === 'number' && v.shards !== count) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `--shards ${v.shards} disagrees with --shard ${v.shard}`, { details: { flag: 'shards' } });
+      throw new LoadhouseError('LH_INVALID_OPTION', `--shards ${v.shards} disagrees with --shard ${v.shard}`, {
+        details: { flag: 'shards' },
+      });
     }
     return { index, count };
   }

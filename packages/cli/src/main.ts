@@ -3,7 +3,18 @@ import { cac, type CAC, type Command } from 'cac';
 import { isLoadhouseError, LoadhouseError, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS, resolveStartAt } from '@loadhouse/core';
 import { findScenario, SCENARIOS } from './catalog.js';
 import { EXIT } from './exit-codes.js';
-import { cacKey, camel, closestName, restoreRawValues, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, UNITS_HELP, type FlagSpec, type FlagValue } from './flags.js';
+import {
+  cacKey,
+  camel,
+  closestName,
+  restoreRawValues,
+  RUN_FLAGS,
+  SCENARIO_FLAGS,
+  shardFromFlags,
+  UNITS_HELP,
+  type FlagSpec,
+  type FlagValue,
+} from './flags.js';
 import type { Io } from './io.js';
 import {
   refuseAgentFlags,
@@ -69,9 +80,13 @@ export function commandDefinitions(): CommandDefinition[] {
     {
       name: 'suite',
       usage: 'suite',
-      description: "Run the plan's full test suite in order (high-throughput, many-producers, consumer-lag, stability), each scenario's log and result in the results folder, then one table of every criterion",
+      description:
+        "Run the plan's full test suite in order (high-throughput, many-producers, consumer-lag, stability), each scenario's log and result in the results folder, then one table of every criterion",
       flags: SUITE_FLAGS,
-      examples: ['loadhouse suite --scale 0.001', 'loadhouse suite --target streamhouse:50051 --http-target http://streamhouse:8080 --only high-throughput,consumer-lag'],
+      examples: [
+        'loadhouse suite --scale 0.001',
+        'loadhouse suite --target streamhouse:50051 --http-target http://streamhouse:8080 --only high-throughput,consumer-lag',
+      ],
     },
     {
       name: 'report',
@@ -96,7 +111,8 @@ export function commandDefinitions(): CommandDefinition[] {
     {
       name: 'check',
       usage: 'check',
-      description: 'Pre-flight a target: gRPC reachable and speaking StreamHouse, /health 200, /ready 200 within --ready-timeout, /metrics parses',
+      description:
+        'Pre-flight a target: gRPC reachable and speaking StreamHouse, /health 200, /ready 200 within --ready-timeout, /metrics parses',
       flags: CHECK_FLAGS,
       examples: ['loadhouse check --target localhost:50051 --http-target http://localhost:8080'],
     },
@@ -191,17 +207,27 @@ export async function main(argv: string[], io: Io): Promise<number> {
         // `loadhouse help [command]`, as most CLIs take it.
         const command = cli.args[1];
         if (command !== undefined && cli.commands.some((c) => c.name === command)) return main([command, '--help'], io);
-        if (command !== undefined) throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(command)}. Run loadhouse --help for the commands.`);
+        if (command !== undefined)
+          throw new LoadhouseError(
+            'LH_INVALID_OPTION',
+            `Unknown command ${JSON.stringify(command)}. Run loadhouse --help for the commands.`,
+          );
         cli.outputHelp();
         return EXIT.OK;
       }
       if (cli.args.length) {
-        throw new LoadhouseError('LH_INVALID_OPTION', `Unknown command ${JSON.stringify(cli.args[0])}. Run loadhouse --help for the commands.`);
+        throw new LoadhouseError(
+          'LH_INVALID_OPTION',
+          `Unknown command ${JSON.stringify(cli.args[0])}. Run loadhouse --help for the commands.`,
+        );
       }
       const unknown = Object.keys(cli.options).filter((k) => k !== '--');
       if (unknown.length > 0) {
         const flag = args.find((a) => a.startsWith('-') && a !== '--') ?? `--${unknown[0]}`;
-        throw new LoadhouseError('LH_UNKNOWN_FLAG', `Unknown flag ${flag.split('=')[0]} before any command. Run loadhouse --help for the commands.`);
+        throw new LoadhouseError(
+          'LH_UNKNOWN_FLAG',
+          `Unknown flag ${flag.split('=')[0]} before any command. Run loadhouse --help for the commands.`,
+        );
       }
       cli.outputHelp();
       return EXIT.USAGE;
@@ -280,5 +306,13 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): P
 }
 
 function silentIo(env: NodeJS.ProcessEnv): Io {
-  return { stdout: () => undefined, stderr: () => undefined, isTTY: false, env, cwd: process.cwd(), onSignal: () => () => undefined, exit: () => undefined };
+  return {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    isTTY: false,
+    env,
+    cwd: process.cwd(),
+    onSignal: () => () => undefined,
+    exit: () => undefined,
+  };
 }

@@ -8,7 +8,15 @@ import { exitCodeFor } from './run-command.js';
 import { formatSummary } from './summary.js';
 
 export const MERGE_FLAGS: FlagSpec[] = [
-  { name: 'out', alias: 'o', kind: 'string', value: '<file.json>', group: 'output', description: 'Where to write the merged result', default: 'merged.json' },
+  {
+    name: 'out',
+    alias: 'o',
+    kind: 'string',
+    value: '<file.json>',
+    group: 'output',
+    description: 'Where to write the merged result',
+    default: 'merged.json',
+  },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the merged result JSON to stdout instead of the summary' },
   {
     name: 'allow-partial',
@@ -38,20 +46,26 @@ export function percentileNote(merged: LoadTestResult): string {
   const lines = [
     `Percentiles: overall${bounded.length < merged.phases.length ? ' and per phase' : ''} exact (merged histograms); per interval the worst shard's (an upper bound).`,
   ];
-  if (bounded.length > 0) lines.push(`Phases ${bounded.join(', ')}: the worst shard's percentiles (a shard stored no histograms for them).`);
+  if (bounded.length > 0)
+    lines.push(`Phases ${bounded.join(', ')}: the worst shard's percentiles (a shard stored no histograms for them).`);
   return `${lines.join('\n')}\n`;
 }
 
 export async function mergeCommand(files: string[], raw: Record<string, unknown>, io: Io): Promise<number> {
   const v = readFlags(MERGE_FLAGS, raw);
-  if (files.length === 0) throw new LoadhouseError('LH_INVALID_OPTION', 'merge needs result files: loadhouse merge results/*.json -o merged.json');
+  if (files.length === 0)
+    throw new LoadhouseError('LH_INVALID_OPTION', 'merge needs result files: loadhouse merge results/*.json -o merged.json');
   const out = v.out as string;
   await checkOutputFile(out, '--out');
   const results = await Promise.all(files.map(readResult));
   await initHistograms();
   const merged = mergeResults(results, { names: files, allowPartial: v.allowPartial === true });
-  await writeOutput(out, `${JSON.stringify(merged, null, 2)}
-`, 'merged result');
+  await writeOutput(
+    out,
+    `${JSON.stringify(merged, null, 2)}
+`,
+    'merged result',
+  );
   if (v.json) io.stdout(`${JSON.stringify(merged, null, 2)}\n`);
   else {
     const notes = `${coverageNote(merged)}${percentileNote(merged)}`;

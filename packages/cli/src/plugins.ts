@@ -36,7 +36,10 @@ export function prometheusFromFlags(
   if (configPlugins.some((p) => p.name === 'prometheus')) {
     const clash = PROMETHEUS_FLAGS.find(given);
     if (clash) {
-      refuse(clash, "would be ignored: the config's prometheus() plugin serves and scrapes; set port, host, scrape or closeDelayMs in its options");
+      refuse(
+        clash,
+        "would be ignored: the config's prometheus() plugin serves and scrapes; set port, host, scrape or closeDelayMs in its options",
+      );
     }
   }
   const port = typeof v.prometheusPort === 'number' ? v.prometheusPort : undefined;
@@ -54,7 +57,8 @@ export function prometheusFromFlags(
       refuse('label', `${name}: not a valid label name (letters, digits and _, not starting with a digit or __)`);
     }
     if (name in labels) refuse('label', `${name} given twice (${JSON.stringify(labels[name])} and ${JSON.stringify(text.slice(eq + 1))})`);
-    if (RESERVED_LABELS.has(name)) refuse('label', `${name}: loadhouse sets "${name}" itself on its Prometheus series; choose another name`);
+    if (RESERVED_LABELS.has(name))
+      refuse('label', `${name}: loadhouse sets "${name}" itself on its Prometheus series; choose another name`);
     labels[name] = text.slice(eq + 1);
   }
   return { labels, ...(port !== undefined ? { expose: { port, host, lingerSeconds: v.prometheusLinger as number } } : {}) };
@@ -129,7 +133,9 @@ export async function buildPlugins(
 /** /health, /ready (polled up to the timeout) and /metrics of the target; throws LH_HEALTH_CHECK_FAILED. */
 export async function runPreflight(httpAddress: string, readyTimeoutMs: number, io: Io, signal?: AbortSignal): Promise<void> {
   const report = await preflight({ httpAddress, readyTimeoutMs, ...(signal ? { signal } : {}) });
-  io.stderr(`Pre-flight ${httpAddress}: /health ${report.health.status}, /ready ${report.ready.status} after ${report.ready.ms.toFixed(0)} ms, /metrics ${report.metrics.families} families\n`);
+  io.stderr(
+    `Pre-flight ${httpAddress}: /health ${report.health.status}, /ready ${report.ready.status} after ${report.ready.ms.toFixed(0)} ms, /metrics ${report.metrics.families} families\n`,
+  );
 }
 
 /** Watches the embedded agent's process: `target.crashes` for the stability criterion, an error when it dies. */

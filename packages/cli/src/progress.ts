@@ -18,7 +18,11 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 /** 1234567 -> 1.23M: three significant digits where a terminal line is short. */
 function short(n: number): string {
   const a = Math.abs(n);
-  for (const [unit, size] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+  for (const [unit, size] of [
+    ['G', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const) {
     if (a >= size) return `${Number((n / size).toPrecision(3))}${unit}`;
   }
   return int(n);
@@ -42,7 +46,11 @@ function parts(s: Sample, plannedSeconds?: number): Part[] {
   const out: Part[] = [
     { text: time, compact: time, dropOrder: 0 },
     { text: s.phase, compact: s.phase, dropOrder: 1 },
-    { text: `${int(p.msgsPerSec)} msgs/s (target ${int(p.targetRate)})`, compact: `${short(p.msgsPerSec)}/s of ${short(p.targetRate)}`, dropOrder: 0 },
+    {
+      text: `${int(p.msgsPerSec)} msgs/s (target ${int(p.targetRate)})`,
+      compact: `${short(p.msgsPerSec)}/s of ${short(p.targetRate)}`,
+      dropOrder: 0,
+    },
     { text: `p99 ${p99} ms`, compact: `p99 ${p99}ms`, dropOrder: 8 },
     { text: `errors ${int(p.failed)}`, compact: `err ${short(p.failed)}`, dropOrder: 7 },
   ];
@@ -61,7 +69,10 @@ function parts(s: Sample, plannedSeconds?: number): Part[] {
 /** The progress line; with `width`, at most that many characters (compact, then without its least useful items). */
 export function formatProgressLine(s: Sample, plannedSeconds?: number, width?: number): string {
   const all = parts(s, plannedSeconds);
-  const full = all.map((p) => p.text).filter((t) => t !== '').join('  ');
+  const full = all
+    .map((p) => p.text)
+    .filter((t) => t !== '')
+    .join('  ');
   if (width === undefined || full.length <= width) return full;
   const kept = [...all];
   const line = () => kept.map((p) => p.compact).join(' ');

@@ -6,7 +6,14 @@ import { readFlags, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
 
 export const REPORT_FLAGS: FlagSpec[] = [
-  { name: 'out', alias: 'o', kind: 'string', value: '<file.html>', group: 'output', description: 'Where to write the page (default: the result path with .html)' },
+  {
+    name: 'out',
+    alias: 'o',
+    kind: 'string',
+    value: '<file.html>',
+    group: 'output',
+    description: 'Where to write the page (default: the result path with .html)',
+  },
 ];
 
 export async function reportCommand(resultPath: string, raw: Record<string, unknown>, io: Io): Promise<number> {

@@ -8,7 +8,6 @@ import {
   checkOutputDir,
   createLoadTest,
   criterionFailed,
-  isLoadhouseError,
   LoadhouseError,
   maxBatchSize,
   processExists,
@@ -54,9 +53,13 @@ export function httpBase(flag: string, value: string): string {
     base = undefined;
   }
   if (!base || !/^https?:\/\/[^/]/.test(base)) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be an http(s) address like http://host:8080 (or host:8080), got ${JSON.stringify(value)}`, {
-      details: { flag },
-    });
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `--${flag} must be an http(s) address like http://host:8080 (or host:8080), got ${JSON.stringify(value)}`,
+      {
+        details: { flag },
+      },
+    );
   }
   return base;
 }
@@ -106,9 +109,13 @@ export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOp
   if (typeof v.httpTarget === 'string') target.httpAddress = httpBase('http-target', v.httpTarget);
   if (typeof v.targetPid === 'number') {
     if (!processExists(v.targetPid)) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `--target-pid must be the PID of a running process on this machine, got ${v.targetPid}`, {
-        details: { flag: 'target-pid' },
-      });
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `--target-pid must be the PID of a running process on this machine, got ${v.targetPid}`,
+        {
+          details: { flag: 'target-pid' },
+        },
+      );
     }
     target.pid = v.targetPid;
   }
@@ -174,7 +181,11 @@ function warmupDefault(values: FlagValues, scenario: Scenario, config: Loadhouse
  * The embedded agent runs on this machine and needs a core of its own: without --workers, the generator
  * leaves it one (on 2 cores, 2 workers starve the agent and its P99 triples; measured in BENCHMARKS.md).
  */
-export function embeddedWorkers(values: FlagValues, embedded: EmbeddedTarget | undefined, config?: LoadhouseConfig): Partial<LoadTestOptions> {
+export function embeddedWorkers(
+  values: FlagValues,
+  embedded: EmbeddedTarget | undefined,
+  config?: LoadhouseConfig,
+): Partial<LoadTestOptions> {
   if (!embedded || typeof values.workers === 'number' || config?.options?.workers !== undefined) return {};
   return { workers: Math.max(1, availableParallelism() - 1) };
 }
@@ -185,7 +196,14 @@ const given = (raw: Record<string, unknown>, f: FlagSpec) => rawFlag(raw, f) !==
 function flagsRead(entry: ScenarioEntry): Set<string> {
   const read = new Set<string>();
   const values = scenarioFlagValues(entry.name, {});
-  entry.build(new Proxy(values, { get: (t, k) => (typeof k === 'string' && read.add(k), t[k as string]) }));
+  entry.build(
+    new Proxy(values, {
+      get: (t, k) => {
+        if (typeof k === 'string') read.add(k);
+        return t[k as string];
+      },
+    }),
+  );
   return read;
 }
 
@@ -216,7 +234,11 @@ export function refuseIdleShard(shard: { index: number; count: number }, values:
   if (producers === undefined || shard.count <= producers) return;
   // The flag that sets the producer count for this scenario.
   const raise =
-    values.producerCount !== undefined ? '--producer-count' : values.producers !== undefined ? '--producers' : '--producers (or --partitions: one producer each by default)';
+    values.producerCount !== undefined
+      ? '--producer-count'
+      : values.producers !== undefined
+        ? '--producers'
+        : '--producers (or --partitions: one producer each by default)';
   throw new LoadhouseError(
     'LH_INVALID_OPTION',
     `--shard ${shard.index}/${shard.count}: ${shard.count} shards share only ${producers} producers, so ${shard.count - producers} shard(s) would send nothing; use at most ${producers} shards or raise ${raise}`,
@@ -331,7 +353,13 @@ export async function executeScenario(
   io: Io,
   signal: AbortSignal,
   /** `exporter`: a Prometheus endpoint the caller owns (a suite's, shared by its runs); otherwise the run owns one. */
-  extra: { embedded?: EmbeddedTarget; config?: LoadhouseConfig; raw?: Record<string, unknown>; exporter?: Exporter; onTest?: (test: LoadTest) => void } = {},
+  extra: {
+    embedded?: EmbeddedTarget;
+    config?: LoadhouseConfig;
+    raw?: Record<string, unknown>;
+    exporter?: Exporter;
+    onTest?: (test: LoadTest) => void;
+  } = {},
 ): Promise<LoadTestResult> {
   const { config } = extra;
   const prom = prometheusFromFlags(values, extra.raw ?? {}, config?.plugins);
@@ -418,7 +446,10 @@ async function runWithPlugins(
     progress.finish();
   }
   if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-  else io.stdout(`\n${formatSummary(result, { color: colorFor(io, 'stdout', values.noColor === true), defaultWarmup: warmup.warmupSeconds !== undefined })}\n`);
+  else
+    io.stdout(
+      `\n${formatSummary(result, { color: colorFor(io, 'stdout', values.noColor === true), defaultWarmup: warmup.warmupSeconds !== undefined })}\n`,
+    );
   if (result.resultPath) io.stderr(`\nResult written to ${result.resultPath}\n`);
   if (values.html && result.resultPath) io.stderr(`HTML report written to ${await writeReport(result.resultPath)}\n`);
   return result;
@@ -431,7 +462,10 @@ export const FORCED_NOTE = 'A second signal cut the drain short: batches still i
  * SIGINT/SIGTERM handling shared by run and suite: the first aborts gracefully (drain, full partial result); the
  * second writes what the run has (`onForce`, bounded) and exits 130; a third exits at once.
  */
-export function interruptible(io: Io, onForce: () => Promise<void>): { signal: AbortSignal; interrupted: () => boolean; dispose: () => void } {
+export function interruptible(
+  io: Io,
+  onForce: () => Promise<void>,
+): { signal: AbortSignal; interrupted: () => boolean; dispose: () => void } {
   const abort = new AbortController();
   let interrupted = false;
   let forcing = false;
@@ -485,7 +519,10 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   // Everything that can be wrong with the input is checked here, before a target is started or load sent.
   const config = typeof raw.config === 'string' ? await loadConfig(raw.config, io.cwd) : undefined;
   if (!scenarioName && !config?.scenario) {
-    throw new LoadhouseError('LH_UNKNOWN_SCENARIO', `Name a scenario (${SCENARIOS.map((s) => s.name).join(', ')}) or give --config with a scenario.`);
+    throw new LoadhouseError(
+      'LH_UNKNOWN_SCENARIO',
+      `Name a scenario (${SCENARIOS.map((s) => s.name).join(', ')}) or give --config with a scenario.`,
+    );
   }
   const values = scenarioFlagValues(scenarioName ?? 'high-throughput', raw);
   if (scenarioName) refuseForeignFlags(findScenario(scenarioName)!, raw);
@@ -511,7 +548,10 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   try {
     const prepared = await prepareTarget(values, io);
     embedded = prepared.embedded;
-    const target = config?.target && typeof config.target === 'object' && raw.target === undefined ? withConfigTarget(config.target, prepared.target, raw) : prepared.target;
+    const target =
+      config?.target && typeof config.target === 'object' && raw.target === undefined
+        ? withConfigTarget(config.target, prepared.target, raw)
+        : prepared.target;
     const onTest = (t: LoadTest) => (test = t);
     const result = await executeScenario(scenario, values, target, io, run.signal, { embedded, config, raw, onTest });
     // A signal after the run ended (during the Prometheus linger) does not make a whole run an interrupted one.

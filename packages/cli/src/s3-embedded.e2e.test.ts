@@ -13,7 +13,13 @@ let endpoint: string;
 const dir = mkdtempSync(join(tmpdir(), 'lh-s3cli-'));
 
 beforeAll(async () => {
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'streamhouse-data', configs: [] }] });
+  server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: join(dir, 's3'),
+    configureBuckets: [{ name: 'streamhouse-data', configs: [] }],
+  });
   const addr = (await server.run()) as unknown as { address: string; port: number };
   endpoint = `http://127.0.0.1:${addr.port}`;
 });
@@ -26,7 +32,22 @@ it('probes the bucket the embedded agent writes to and prints the S3 section', a
   const results = join(dir, 'results');
   const io = captureIo({ AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
   const code = await main(
-    ['run', 'high-throughput', '--duration', '4', '--target-rate', '500', '--partitions', '2', '--agent-s3-endpoint', endpoint, '--s3-probe-interval', '1', '--results-dir', results],
+    [
+      'run',
+      'high-throughput',
+      '--duration',
+      '4',
+      '--target-rate',
+      '500',
+      '--partitions',
+      '2',
+      '--agent-s3-endpoint',
+      endpoint,
+      '--s3-probe-interval',
+      '1',
+      '--results-dir',
+      results,
+    ],
     io,
   );
   expect(code, io.err).toBeLessThan(2);

@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@loadhouse/agent';
-import { addEncoded, createHistogram, encodeHistogram, initHistograms, mergeResults, recordMs, summarizeHistogram, type LoadTestResult, type PhaseResult } from '@loadhouse/core';
+import {
+  addEncoded,
+  createHistogram,
+  encodeHistogram,
+  initHistograms,
+  mergeResults,
+  recordMs,
+  summarizeHistogram,
+  type LoadTestResult,
+  type PhaseResult,
+} from '@loadhouse/core';
 import { main } from './main.js';
 import { percentileNote } from './merge-command.js';
 import { captureIo } from './test-io.js';
@@ -28,8 +38,29 @@ afterAll(async () => {
  */
 function runShard(index: number, runId: string, resultsDir: string, startAt: number): Promise<{ code: number; err: string }> {
   const io = captureIo();
-  const argv = ['run', 'high-throughput', '--target', agent.grpcAddress, '--http-target', agent.httpAddress, '--duration', '3', '--target-rate', '1200',
-    '--partitions', '4', '--shard', `${index}/2`, '--run-id', runId, '--results-dir', resultsDir, '--quiet', '--start-at', new Date(startAt).toISOString()];
+  const argv = [
+    'run',
+    'high-throughput',
+    '--target',
+    agent.grpcAddress,
+    '--http-target',
+    agent.httpAddress,
+    '--duration',
+    '3',
+    '--target-rate',
+    '1200',
+    '--partitions',
+    '4',
+    '--shard',
+    `${index}/2`,
+    '--run-id',
+    runId,
+    '--results-dir',
+    resultsDir,
+    '--quiet',
+    '--start-at',
+    new Date(startAt).toISOString(),
+  ];
   return main(argv, io).then((code) => ({ code, err: io.err }));
 }
 
@@ -57,12 +88,17 @@ describe('sharded run and merge', () => {
     const [a, b] = await Promise.all([runShard(0, 'run-a', shardDir, startAt), runShard(1, 'run-a', shardDir, startAt)]);
     expect(a.code, a.err).not.toBe(2);
     expect(b.code, b.err).not.toBe(2);
-    const files = readdirSync(shardDir).filter((f) => f.endsWith('.json')).map((f) => join(shardDir, f));
+    const files = readdirSync(shardDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(shardDir, f));
     expect(files).toHaveLength(2);
     const shards = files.map(read);
     expect(shards.map((s) => s.shard!.index).sort()).toEqual([0, 1]);
     // Each shard ran half the rate.
-    for (const s of shards) expect(s.producer.targetRate).toBeGreaterThan(500), expect(s.producer.targetRate).toBeLessThan(700);
+    for (const s of shards) {
+      expect(s.producer.targetRate).toBeGreaterThan(500);
+      expect(s.producer.targetRate).toBeLessThan(700);
+    }
 
     const out = join(dir, 'merged.json');
     const o = captureIo();
@@ -105,7 +141,9 @@ describe('sharded run and merge', () => {
 
   it('merges phase percentiles exactly, and falls back to the worst shard for phases stored without histograms', () => {
     // The shards of the first test, with known phase latencies: 1..1000 ms on one, 1001..2000 ms on the other.
-    const files = readdirSync(join(dir, 'run-a')).filter((f) => f.endsWith('.json')).map((f) => join(dir, 'run-a', f));
+    const files = readdirSync(join(dir, 'run-a'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dir, 'run-a', f));
     const [a, b] = files.map(read);
     const low = withPhaseLatencies(a!, 1, 1000);
     const high = withPhaseLatencies(b!, 1001, 2000);
@@ -127,12 +165,17 @@ describe('sharded run and merge', () => {
     // Two whole runs are not shards of one: the refusal says so.
     const whole = { ...a!, shard: null };
     expect(() => mergeResults([whole, { ...whole }], { names: ['x.json', 'y.json'] })).toThrow(
-      expect.objectContaining({ code: 'LH_MERGE_MISMATCH', message: expect.stringContaining('y.json and x.json are two whole runs, not shards of one') }),
+      expect.objectContaining({
+        code: 'LH_MERGE_MISMATCH',
+        message: expect.stringContaining('y.json and x.json are two whole runs, not shards of one'),
+      }),
     );
   });
 
   it("keeps a shard's target outage: summed in the merge, and its outage-failed rate criterion stays failed", () => {
-    const files = readdirSync(join(dir, 'run-a')).filter((f) => f.endsWith('.json')).map((f) => join(dir, 'run-a', f));
+    const files = readdirSync(join(dir, 'run-a'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dir, 'run-a', f));
     const [a, b] = files.map(read);
     const note = 'violated in 2 target-outage windows (no record acknowledged while records were due; 100 in the window ending at 3 s)';
     // A bound the merged rate surely meets: only the shard's outage can fail it.
@@ -152,7 +195,12 @@ describe('sharded run and merge', () => {
   it('refuses shards of different runs with LH_MERGE_MISMATCH', async () => {
     const shardDir = join(dir, 'run-b');
     await runShard(0, 'run-b', shardDir, Date.now() + 1000);
-    const files = [...readdirSync(join(dir, 'run-a')).map((f) => join(dir, 'run-a', f)).slice(0, 1), ...readdirSync(shardDir).map((f) => join(shardDir, f))];
+    const files = [
+      ...readdirSync(join(dir, 'run-a'))
+        .map((f) => join(dir, 'run-a', f))
+        .slice(0, 1),
+      ...readdirSync(shardDir).map((f) => join(shardDir, f)),
+    ];
     const o = captureIo();
     const code = await main(['merge', ...files, '-o', join(dir, 'bad.json')], o);
     expect(code).toBe(2);

@@ -25,8 +25,25 @@ import { criteriaTable } from './summary.js';
 import { checkAgentDisk, type EmbeddedTarget } from './embedded-target.js';
 
 export const SUITE_FLAGS: FlagSpec[] = [
-  { name: 'scale', kind: 'number', value: '<factor>', min: 0, exclusiveMin: true, max: 1, group: 'run', description: "Multiply the plan's load (durations, rates, counts) by this factor, each criterion scaled with what it judges (0.001: about 12 minutes)", default: 1 },
-  { name: 'only', kind: 'string', value: '<names>', group: 'run', description: 'Comma-separated subset of the suite to run, in suite order' },
+  {
+    name: 'scale',
+    kind: 'number',
+    value: '<factor>',
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    group: 'run',
+    description:
+      "Multiply the plan's load (durations, rates, counts) by this factor, each criterion scaled with what it judges (0.001: about 12 minutes)",
+    default: 1,
+  },
+  {
+    name: 'only',
+    kind: 'string',
+    value: '<names>',
+    group: 'run',
+    description: 'Comma-separated subset of the suite to run, in suite order',
+  },
   // No --config: a config holds one scenario and its plugins, the suite runs the plan's four.
   ...RUN_FLAGS.filter((f) => !['producers', 'consumers', 'topic', 'json', 'shard', 'shards', 'start-at', 'config'].includes(f.name)),
 ];
@@ -106,6 +123,7 @@ export function scaledStep(step: SuiteStep, scale: number): FlagValues {
 
 function teeIo(io: Io, logFile: string): Io {
   // A file is not a terminal: the live line's rewrites become lines, and colours are left out.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is being removed
   const log = (t: string) => appendFileSync(logFile, t.replace(/\r\u001b\[2K/g, '\n').replace(/\u001b\[[0-9;]*m/g, ''));
   return {
     ...io,
@@ -127,13 +145,25 @@ function teeIo(io: Io, logFile: string): Io {
 export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promise<number> {
   const values = readFlags(SUITE_FLAGS, raw);
   const scale = values.scale as number;
-  const only = typeof values.only === 'string' ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const only =
+    typeof values.only === 'string'
+      ? values.only
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
   if (only && only.length === 0) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `--only names no scenario: give a comma-separated list of ${PLAN_SUITE.map((s) => s.scenario).join(', ')}`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `--only names no scenario: give a comma-separated list of ${PLAN_SUITE.map((s) => s.scenario).join(', ')}`,
+    );
   }
   for (const name of only ?? []) {
     if (!PLAN_SUITE.some((s) => s.scenario === name)) {
-      throw new LoadhouseError('LH_UNKNOWN_SCENARIO', `--only names ${JSON.stringify(name)}, not a suite scenario (${PLAN_SUITE.map((s) => s.scenario).join(', ')})`);
+      throw new LoadhouseError(
+        'LH_UNKNOWN_SCENARIO',
+        `--only names ${JSON.stringify(name)}, not a suite scenario (${PLAN_SUITE.map((s) => s.scenario).join(', ')})`,
+      );
     }
   }
   const steps = PLAN_SUITE.filter((s) => !only || only.includes(s.scenario));
@@ -147,7 +177,12 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
   const suiteTarget = targetFromFlags(values, io.env);
   if (suiteTarget) refuseAgentFlags(raw);
   refuseTargetOnlyFlags(values);
-  if (!suiteTarget) checkAgentDisk(values, planned.map((p) => p.scenario), 'Lower --scale');
+  if (!suiteTarget)
+    checkAgentDisk(
+      values,
+      planned.map((p) => p.scenario),
+      'Lower --scale',
+    );
   const prom = prometheusFromFlags(values, raw);
   const resultsDir = values.resultsDir as string;
   await checkOutputDir(resultsDir, '--results-dir');

@@ -23,7 +23,7 @@ function latencyRows(cols: Array<[string, LatencySummary]>): string[] {
   ];
   const lines = [`    ${''.padEnd(6)}${cols.map(([name]) => pad(name, 12)).join('')}`];
   for (const [label, key] of keys) {
-    lines.push(`    ${(label + ':').padEnd(6)}${cols.map(([, s]) => pad(s.count ? `${ms(s[key])} ms` : '-', 12)).join('')}`);
+    lines.push(`    ${(`${label}:`).padEnd(6)}${cols.map(([, s]) => pad(s.count ? `${ms(s[key])} ms` : '-', 12)).join('')}`);
   }
   return lines;
 }
@@ -88,7 +88,7 @@ function outageLines(result: LoadTestResult): string[] {
     `Target outage: no record acknowledged while records were due for ${o.seconds.toFixed(1)} s ` +
       `(${o.windows} window${o.windows === 1 ? '' : 's'}: ${spans}${o.spans.length < o.windows && o.spans.length >= 100 ? ', ...' : ''}).`,
     '  Rate and error criteria are judged on those windows; the late records of the catch-up after them',
-    '  are the target\'s doing, not the generator\'s.',
+    "  are the target's doing, not the generator's.",
   ];
 }
 
@@ -110,11 +110,13 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   lines.push(`  Errors: ${int(p.errors)}${codes ? `  (${codes})` : ''}`);
   lines.push('');
   lines.push('  Latency (every record; response = ack - intended send, service = ack - actual send):');
-  lines.push(...latencyRows([
-    ['response', p.latency.response],
-    ['service', p.latency.service],
-    ['sched. lag', p.latency.scheduleLag],
-  ]));
+  lines.push(
+    ...latencyRows([
+      ['response', p.latency.response],
+      ['service', p.latency.service],
+      ['sched. lag', p.latency.scheduleLag],
+    ]),
+  );
   const c = result.consumer;
   if (c && (c.consumed > 0 || c.polls > 0)) {
     lines.push('');
@@ -122,10 +124,12 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     lines.push(`  Messages consumed: ${int(c.consumed)}`);
     lines.push(`  Throughput: ${int(c.msgsPerSec)} msgs/sec  (${c.mbPerSec.toFixed(2)} MiB/sec)`);
     lines.push(`  Lag: max ${int(c.lag.max)}, final ${int(c.lag.final)}`);
-    lines.push(...latencyRows([
-      ['poll', c.latency.poll],
-      ['end-to-end', c.latency.endToEnd],
-    ]));
+    lines.push(
+      ...latencyRows([
+        ['poll', c.latency.poll],
+        ['end-to-end', c.latency.endToEnd],
+      ]),
+    );
   }
   if (result.integrity?.checked) {
     const i = result.integrity;
@@ -133,7 +137,9 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     const counts = `missing ${int(i.missing)}, duplicates ${int(i.duplicates)}, reordered ${int(i.reordered)}`;
     lines.push(`Integrity: ${counts}${reorderedNote(i.reordered)}`);
     for (const e of i.examples.slice(0, 5)) {
-      lines.push(`  ${e.kind}: producer ${e.producer} partition ${e.partition} sequence ${e.sequence}${e.offset !== undefined ? ` offset ${e.offset}` : ''}`);
+      lines.push(
+        `  ${e.kind}: producer ${e.producer} partition ${e.partition} sequence ${e.sequence}${e.offset !== undefined ? ` offset ${e.offset}` : ''}`,
+      );
     }
   }
   const sr = Object.entries(result.scenarioResults ?? {}).filter(([, v]) => typeof v === 'number' || typeof v === 'string');

@@ -30,7 +30,22 @@ beforeAll(async () => {
   const io = captureIo();
   io.isTTY = true; // stderr is a terminal, stdout is redirected: `loadhouse run ... > out.txt`
   const code = await main(
-    ['run', 'high-throughput', '--target', agent.grpcAddress, '--duration', '2', '--target-rate', '200', '--partitions', '1', '--p99-ms', '5000', '--results-dir', dir],
+    [
+      'run',
+      'high-throughput',
+      '--target',
+      agent.grpcAddress,
+      '--duration',
+      '2',
+      '--target-rate',
+      '200',
+      '--partitions',
+      '1',
+      '--p99-ms',
+      '5000',
+      '--results-dir',
+      dir,
+    ],
     io,
   );
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -62,8 +77,16 @@ describe('bad values are refused before any load, with the limits of the wire co
   it.each([
     ['a path as topic', ['--topic', '../../etc/x'], /--topic must be 1-249 letters, digits, '\.', '_' or '-'/],
     ['a 5000-character topic', ['--topic', 'x'.repeat(5000)], /--topic must be 1-249 letters/],
-    ['a batch bigger than a 4 MiB request', ['--batch-size', '10000000'], /--batch-size 10000000 x --message-size 1024 .* 4 MiB .*use --batch-size <= 4\d{3}/],
-    ['a record bigger than a 4 MiB request', ['--message-size', '5000000', '--batch-size', '1'], /--message-size 5000000 does not fit .*use --message-size <= 4194\d{3}/],
+    [
+      'a batch bigger than a 4 MiB request',
+      ['--batch-size', '10000000'],
+      /--batch-size 10000000 x --message-size 1024 .* 4 MiB .*use --batch-size <= 4\d{3}/,
+    ],
+    [
+      'a record bigger than a 4 MiB request',
+      ['--message-size', '5000000', '--batch-size', '1'],
+      /--message-size 5000000 does not fit .*use --message-size <= 4194\d{3}/,
+    ],
     ['a rate whose counts could not add up', ['--target-rate', '1e30'], /--target-rate must be <= 1000000000/],
     ['a consumer-lag rate beyond the bound', ['--produce-rate', '2e9'], /--produce-rate must be <= 1000000000/],
   ])('%s: exit 2, no result', async (_, flags, message) => {
@@ -78,7 +101,10 @@ describe('bad values are refused before any load, with the limits of the wire co
     expect(() => createLoadTest({ target: agent.grpcAddress, topic: '..' })).toThrow(/options\.topic must be 1-249 letters/);
     const lt = createLoadTest({ target: agent.grpcAddress, resultsDir: false, topic: 'lh-trust-rate' });
     const result = await lt.run({ name: 'rate', criteria: [], run: async (c) => void (await c.produce({ rate: 1e30 })) });
-    expect(result).toMatchObject({ state: 'failed', error: { code: 'LH_INVALID_OPTION', message: expect.stringMatching(/options\.rate must be at most 1000000000/) } });
+    expect(result).toMatchObject({
+      state: 'failed',
+      error: { code: 'LH_INVALID_OPTION', message: expect.stringMatching(/options\.rate must be at most 1000000000/) },
+    });
     expect(result.producer.scheduled).toBe(0);
   });
 });
@@ -102,7 +128,19 @@ describe('nothing given is silently ignored (item 15)', () => {
   it("a config's options.workers is honoured with the embedded agent", async () => {
     const workers = availableParallelism() + 1; // never the embedded default (one core fewer than the machine)
     const file = config(`export default { options: { workers: ${workers} } };`);
-    const r = await run(['run', 'high-throughput', '--config', file, '--duration', '1', '--target-rate', '100', '--partitions', '1', '--quiet']);
+    const r = await run([
+      'run',
+      'high-throughput',
+      '--config',
+      file,
+      '--duration',
+      '1',
+      '--target-rate',
+      '100',
+      '--partitions',
+      '1',
+      '--quiet',
+    ]);
     const files = existsSync(r.results) ? readdirSync(r.results) : [];
     expect(files, r.io.err).toHaveLength(1);
     const result = JSON.parse(readFileSync(join(r.results, files[0]!), 'utf8')) as LoadTestResult;
@@ -118,8 +156,23 @@ describe('nothing given is silently ignored (item 15)', () => {
     // The PID of a process that has just exited: not running, and not reused this soon.
     const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
     const pid = Number(gone.stdout.trim());
-    const r = await run(['run', 'high-throughput', '--target', agent.grpcAddress, '--target-pid', String(pid), '--topic', 'lh-trust-pid', '--duration', '1']);
-    expectRefusedBeforeLoad(r, 'LH_INVALID_OPTION', new RegExp(`--target-pid must be the PID of a running process on this machine, got ${pid}`));
+    const r = await run([
+      'run',
+      'high-throughput',
+      '--target',
+      agent.grpcAddress,
+      '--target-pid',
+      String(pid),
+      '--topic',
+      'lh-trust-pid',
+      '--duration',
+      '1',
+    ]);
+    expectRefusedBeforeLoad(
+      r,
+      'LH_INVALID_OPTION',
+      new RegExp(`--target-pid must be the PID of a running process on this machine, got ${pid}`),
+    );
   });
 
   it('--target-pid without --target is refused: the embedded agent is measured by its own PID', async () => {
@@ -137,7 +190,11 @@ describe('nothing given is silently ignored (item 15)', () => {
     expect(config.code).toBe(2);
     expect(config.io.err).toContain('Unknown flag --config');
     const agentFlag = await run(['suite', '--scale', '0.00001', '--target', agent.grpcAddress, '--agent-drop-every', '10']);
-    expectRefusedBeforeLoad(agentFlag, 'LH_INVALID_OPTION', /--agent-drop-every configures the embedded agent, which is not started when --target is given/);
+    expectRefusedBeforeLoad(
+      agentFlag,
+      'LH_INVALID_OPTION',
+      /--agent-drop-every configures the embedded agent, which is not started when --target is given/,
+    );
   });
 });
 
@@ -176,7 +233,10 @@ describe('messages say what the user typed (item 16)', () => {
       "console.log('made');";
     const env = { ...process.env };
     delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
-    const child = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env });
+    const child = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env,
+    });
     expect(child.stdout, child.stderr).toContain('made');
     expect(child.stderr).not.toContain('NodeVersionSupportWarning');
   }, 60_000);
@@ -217,6 +277,7 @@ describe('the terminal (item 19)', () => {
     } as unknown as Sample;
     progress.onSample(sample);
     progress.onSample(sample);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the live line's ANSI rewrite is what is removed
     const lines = written.map((w) => w.replace(/^\r\u001b\[2K/, ''));
     for (const line of lines) expect(line.length, line).toBeLessThan(80);
     // The essentials survive the squeeze.
@@ -224,13 +285,19 @@ describe('the terminal (item 19)', () => {
     // A line that fits is left as it was.
     const wide = new Progress({ write: (t) => written.push(t), isTTY: true, columns: 300 });
     wide.onSample(sample);
-    expect(written.at(-1)).toContain('1,234,567 msgs/s (target 1,250,000)  p99 123.4 ms  errors 12,345  dropped 6,789  consumed 1,234,567 msgs/s, lag 123,456,789');
+    expect(written.at(-1)).toContain(
+      '1,234,567 msgs/s (target 1,250,000)  p99 123.4 ms  errors 12,345  dropped 6,789  consumed 1,234,567 msgs/s, lag 123,456,789',
+    );
   });
 
   it('durations and rates take units', () => {
     const v = (args: string[]) => parseCommandLine(['run', 'high-throughput', ...args]).values;
     expect(v(['--duration', '5m', '--target-rate', '10k'])).toMatchObject({ duration: 300, targetRate: 10_000 });
-    expect(v(['--duration', '1h', '--target-rate', '1.5M', '--warmup', '30s'])).toMatchObject({ duration: 3600, targetRate: 1_500_000, warmup: 30 });
+    expect(v(['--duration', '1h', '--target-rate', '1.5M', '--warmup', '30s'])).toMatchObject({
+      duration: 3600,
+      targetRate: 1_500_000,
+      warmup: 30,
+    });
     expect(v(['--duration', '7d', '--connect-timeout', '500ms'])).toMatchObject({ duration: 604_800, connectTimeout: 0.5 });
     expect(v(['--duration', '1h30m', '--target-rate', '2500'])).toMatchObject({ duration: 5400, targetRate: 2500 });
     expect(parseCommandLine(['run', 'consumer-lag', '--produce-rate', '1M', '--consume-rate', '500k']).values).toMatchObject({
@@ -251,7 +318,20 @@ describe('set-up errors found before any load (item 21)', () => {
     } finally {
       client.close();
     }
-    const r = await run(['run', 'high-throughput', '--target', agent.grpcAddress, '--topic', 'lh-trust-mismatch', '--partitions', '3', '--duration', '2', '--target-rate', '100']);
+    const r = await run([
+      'run',
+      'high-throughput',
+      '--target',
+      agent.grpcAddress,
+      '--topic',
+      'lh-trust-mismatch',
+      '--partitions',
+      '3',
+      '--duration',
+      '2',
+      '--target-rate',
+      '100',
+    ]);
     expect(r.io.err).toMatch(/error LH_TOPIC_MISMATCH: Topic "lh-trust-mismatch" exists with 2 partitions, but the run asks for 3/);
     expect(r.code).toBe(2);
     expect(existsSync(r.results) ? readdirSync(r.results) : []).toEqual([]);

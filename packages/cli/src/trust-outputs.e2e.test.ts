@@ -21,7 +21,21 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lh-outputs-'));
   const io = captureIo();
   const code = await main(
-    ['run', 'high-throughput', '--duration', '2', '--target-rate', '300', '--partitions', '1', '--p99-ms', '0.001', '--results-dir', join(dir, 'base'), '--quiet'],
+    [
+      'run',
+      'high-throughput',
+      '--duration',
+      '2',
+      '--target-rate',
+      '300',
+      '--partitions',
+      '1',
+      '--p99-ms',
+      '0.001',
+      '--results-dir',
+      join(dir, 'base'),
+      '--quiet',
+    ],
     io,
   );
   expect(code, io.err).toBe(1);
@@ -55,40 +69,65 @@ const canMount = (() => {
 })();
 
 describe('a result that cannot be written is a failed run', () => {
-  it.skipIf(!canMount)('the disk fills up under the run: LH_RESULT_WRITE_FAILED, exit 3, the summary still printed, no half file', async () => {
-    // 8 KiB free: enough for the pre-flight checks, far too little for a result document.
-    const disk = tinyDisk('nearly-full', 256, 8 * 1024)!;
-    const results = join(disk, 'results');
-    const io = captureIo();
-    const code = await main(
-      ['run', 'high-throughput', '--duration', '2', '--target-rate', '300', '--partitions', '1', '--p99-ms', '5000', '--results-dir', results, '--quiet'],
-      io,
-    );
-    expect(io.err).toMatch(/LH_RESULT_WRITE_FAILED: .*ENOSPC/);
-    expect(io.err).toContain(results);
-    expect(io.err).not.toContain('Result written to');
-    // The measurements are not lost silently: the summary is on stdout, saying the run failed.
-    expect(io.out).toContain('Messages sent:');
-    expect(io.out).toMatch(/\(failed/);
-    expect(code, io.err).toBe(3);
-    expect(readdirSync(results)).toEqual([]);
-  }, RUN_TIMEOUT);
+  it.skipIf(!canMount)(
+    'the disk fills up under the run: LH_RESULT_WRITE_FAILED, exit 3, the summary still printed, no half file',
+    async () => {
+      // 8 KiB free: enough for the pre-flight checks, far too little for a result document.
+      const disk = tinyDisk('nearly-full', 256, 8 * 1024)!;
+      const results = join(disk, 'results');
+      const io = captureIo();
+      const code = await main(
+        [
+          'run',
+          'high-throughput',
+          '--duration',
+          '2',
+          '--target-rate',
+          '300',
+          '--partitions',
+          '1',
+          '--p99-ms',
+          '5000',
+          '--results-dir',
+          results,
+          '--quiet',
+        ],
+        io,
+      );
+      expect(io.err).toMatch(/LH_RESULT_WRITE_FAILED: .*ENOSPC/);
+      expect(io.err).toContain(results);
+      expect(io.err).not.toContain('Result written to');
+      // The measurements are not lost silently: the summary is on stdout, saying the run failed.
+      expect(io.out).toContain('Messages sent:');
+      expect(io.out).toMatch(/\(failed/);
+      expect(code, io.err).toBe(3);
+      expect(readdirSync(results)).toEqual([]);
+    },
+    RUN_TIMEOUT,
+  );
 
-  it.skipIf(!canMount)('suite on a nearly full disk: the unwritten result is coded, no stack trace, the suite exits 3', async () => {
-    const disk = tinyDisk('suite', 256, 8 * 1024)!;
-    const results = join(disk, 'results');
-    const io = captureIo();
-    const code = await main(['suite', '--scale', '0.001', '--only', 'high-throughput', '--results-dir', results, '--quiet'], io);
-    expect(io.err).toMatch(/LH_RESULT_WRITE_FAILED: The result could not be written .*ENOSPC/);
-    expect(io.err).not.toMatch(/\n\s+at /);
-    expect(io.out).toContain('Suite summary:');
-    expect(code, io.err).toBe(3);
-  }, RUN_TIMEOUT);
+  it.skipIf(!canMount)(
+    'suite on a nearly full disk: the unwritten result is coded, no stack trace, the suite exits 3',
+    async () => {
+      const disk = tinyDisk('suite', 256, 8 * 1024)!;
+      const results = join(disk, 'results');
+      const io = captureIo();
+      const code = await main(['suite', '--scale', '0.001', '--only', 'high-throughput', '--results-dir', results, '--quiet'], io);
+      expect(io.err).toMatch(/LH_RESULT_WRITE_FAILED: The result could not be written .*ENOSPC/);
+      expect(io.err).not.toMatch(/\n\s+at /);
+      expect(io.out).toContain('Suite summary:');
+      expect(code, io.err).toBe(3);
+    },
+    RUN_TIMEOUT,
+  );
 
   it.skipIf(!canMount)('a disk already full is refused before the target is started: exit 2', async () => {
     const disk = tinyDisk('full', 64, 0)!;
     const io = captureIo();
-    const code = await main(['run', 'high-throughput', '--duration', '2', '--target-rate', '300', '--results-dir', join(disk, 'results')], io);
+    const code = await main(
+      ['run', 'high-throughput', '--duration', '2', '--target-rate', '300', '--results-dir', join(disk, 'results')],
+      io,
+    );
     expect(io.err).toMatch(/error LH_INVALID_OPTION: --results-dir .* no space left/);
     expect(io.err).not.toContain('Embedded agent');
     expect(code).toBe(2);

@@ -160,7 +160,9 @@ describe('packed, installed with npm outside the workspace', { timeout: 900_000 
       packed.set(dir, { manifest: JSON.parse(pkg) as Manifest, files: info.files.map((f) => f.path) });
     }
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'loadhouse-packaging-check', private: true, type: 'module' }));
-    const tarballs = readdirSync(packs).filter((f) => f.endsWith('.tgz')).map((f) => join(packs, f));
+    const tarballs = readdirSync(packs)
+      .filter((f) => f.endsWith('.tgz'))
+      .map((f) => join(packs, f));
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], app, 600_000);
   }, 900_000);
 
@@ -205,7 +207,7 @@ describe('packed, installed with npm outside the workspace', { timeout: 900_000 
     expect(copies).toEqual([join('node_modules', '@loadhouse', 'core')]);
   });
 
-  it("runs the README's \"In a script\" example against an agent from the installed @loadhouse/agent", async () => {
+  it('runs the README\'s "In a script" example against an agent from the installed @loadhouse/agent', async () => {
     // The README's own addresses and figures, swapped for the agent's ports and a short light run.
     let script = readmeScript();
     for (const [from, to] of [
@@ -220,8 +222,9 @@ describe('packed, installed with npm outside the workspace', { timeout: 900_000 
     script = script.replace(options![1], '{ durationSeconds: 2, targetRate: 300, partitions: 1 }');
     writeFileSync(
       join(app, 'example.mjs'),
-      ["import { startAgent } from '@loadhouse/agent';", 'const agent = await startAgent({});', script, 'await agent.stop();', '']
-        .join('\n'),
+      ["import { startAgent } from '@loadhouse/agent';", 'const agent = await startAgent({});', script, 'await agent.stop();', ''].join(
+        '\n',
+      ),
     );
     const { stdout } = await run(process.execPath, ['example.mjs'], app, 120_000);
     const lines = stdout.trim().split('\n');

@@ -25,10 +25,33 @@ describe('loadhouse run --prometheus-port with --prometheus-host, --prometheus-l
     const dir = tempDir();
     const io = captureIo();
     const argv = [
-      'run', 'high-throughput', '--duration', '3', '--target-rate', '400', '--partitions', '1', '--consumers', '1',
+      'run',
+      'high-throughput',
+      '--duration',
+      '3',
+      '--target-rate',
+      '400',
+      '--partitions',
+      '1',
+      '--consumers',
+      '1',
       // No warm-up: the endpoint's counters count every record, the result leaves the warm-up out.
-      '--p99-ms', '5000', '--warmup', '0', '--results-dir', dir,
-      '--prometheus-port', '0', '--prometheus-host', '0.0.0.0', '--prometheus-linger', '6', '--label', 'env=ci', '--label', 'team=perf',
+      '--p99-ms',
+      '5000',
+      '--warmup',
+      '0',
+      '--results-dir',
+      dir,
+      '--prometheus-port',
+      '0',
+      '--prometheus-host',
+      '0.0.0.0',
+      '--prometheus-linger',
+      '6',
+      '--label',
+      'env=ci',
+      '--label',
+      'team=perf',
     ];
     let done = false;
     const exit = main(argv, io).finally(() => (done = true));
@@ -61,7 +84,9 @@ describe('loadhouse run --prometheus-port with --prometheus-host, --prometheus-l
     expect(io.out).not.toMatch(/memoryBytes(Max)?: [\d,]+\n/);
     expect(io.out).not.toMatch(/\d (GB|MB)\b/);
     // A count of reordered records says what it counts (the unit test below has one for sure).
-    expect(io.out).toMatch(result.integrity.reordered > 0 ? /reordered [\d,]+ \(reordered: arrived after a later sequence/ : /reordered 0\n/);
+    expect(io.out).toMatch(
+      result.integrity.reordered > 0 ? /reordered [\d,]+ \(reordered: arrived after a later sequence/ : /reordered 0\n/,
+    );
   }, 90_000);
 
   it.each([
@@ -92,7 +117,10 @@ describe('a config with its own prometheus() plugin', () => {
   const pluginModule = fileURLToPath(new URL('../../plugin-prometheus/src/index.ts', import.meta.url));
   const config = (dir: string, options: string) => {
     const file = join(dir, 'loadhouse.config.ts');
-    writeFileSync(file, `import { prometheus } from ${JSON.stringify(pluginModule)};\nexport default { plugins: [prometheus(${options})] };\n`);
+    writeFileSync(
+      file,
+      `import { prometheus } from ${JSON.stringify(pluginModule)};\nexport default { plugins: [prometheus(${options})] };\n`,
+    );
     return file;
   };
 
@@ -101,8 +129,24 @@ describe('a config with its own prometheus() plugin', () => {
     const io = captureIo();
     const exit = await main(
       [
-        'run', 'high-throughput', '--config', config(dir, '{ port: 0 }'), '--target', agent.grpcAddress, '--http-target', agent.httpAddress,
-        '--duration', '2', '--target-rate', '300', '--partitions', '1', '--p99-ms', '5000', '--results-dir', dir,
+        'run',
+        'high-throughput',
+        '--config',
+        config(dir, '{ port: 0 }'),
+        '--target',
+        agent.grpcAddress,
+        '--http-target',
+        agent.httpAddress,
+        '--duration',
+        '2',
+        '--target-rate',
+        '300',
+        '--partitions',
+        '1',
+        '--p99-ms',
+        '5000',
+        '--results-dir',
+        dir,
       ],
       io,
     );
@@ -118,7 +162,18 @@ describe('a config with its own prometheus() plugin', () => {
     const dir = tempDir();
     const io = captureIo();
     const exit = await main(
-      ['run', 'high-throughput', '--config', config(dir, '{ port: 0 }'), '--target', agent.grpcAddress, '--prometheus-port', '0', '--results-dir', dir],
+      [
+        'run',
+        'high-throughput',
+        '--config',
+        config(dir, '{ port: 0 }'),
+        '--target',
+        agent.grpcAddress,
+        '--prometheus-port',
+        '0',
+        '--results-dir',
+        dir,
+      ],
       io,
     );
     expect(io.err).toContain('LH_INVALID_OPTION');
@@ -131,14 +186,41 @@ describe('summary units', () => {
   /** A result as the engine writes it, with the fields the summary reads. */
   function result(over: Partial<LoadTestResult>): LoadTestResult {
     const producer = {
-      scheduled: 10, sent: 10, acked: 10, failed: 0, dropped: 0, bytes: 10240, batches: 1, meanBatchSize: 10, msgsPerSec: 10, mbPerSec: 0.01,
-      targetRate: 10, rateErrorPercent: 0, errors: 0, errorRatePercent: 0, errorsByCode: {},
+      scheduled: 10,
+      sent: 10,
+      acked: 10,
+      failed: 0,
+      dropped: 0,
+      bytes: 10240,
+      batches: 1,
+      meanBatchSize: 10,
+      msgsPerSec: 10,
+      mbPerSec: 0.01,
+      targetRate: 10,
+      rateErrorPercent: 0,
+      errors: 0,
+      errorRatePercent: 0,
+      errorsByCode: {},
       latency: { response: emptyLatencySummary(), service: emptyLatencySummary(), scheduleLag: emptyLatencySummary() },
     };
     return {
-      state: 'completed', partial: false, endReason: 'completed', endMessage: 'done', scenario: 's', startedAt: '', endedAt: '', durationSeconds: 3,
-      warmupSeconds: 0, producer, consumer: { consumed: 0, polls: 0 }, integrity: { checked: false }, metrics: {}, criteria: [], scenarioResults: {},
-      generator: { saturatedWindows: 0, totalWindows: 3, warnings: [] }, resources: {},
+      state: 'completed',
+      partial: false,
+      endReason: 'completed',
+      endMessage: 'done',
+      scenario: 's',
+      startedAt: '',
+      endedAt: '',
+      durationSeconds: 3,
+      warmupSeconds: 0,
+      producer,
+      consumer: { consumed: 0, polls: 0 },
+      integrity: { checked: false },
+      metrics: {},
+      criteria: [],
+      scenarioResults: {},
+      generator: { saturatedWindows: 0, totalWindows: 3, warnings: [] },
+      resources: {},
       ...over,
     } as unknown as LoadTestResult;
   }
@@ -146,9 +228,24 @@ describe('summary units', () => {
   it('formats target byte metrics with units and prints the scrape failures with what they left stale', () => {
     const text = formatSummary(
       result({
-        metrics: { 'target.memoryBytes': 136376320, 'target.memoryBytesMax': 3 * 1024 ** 3, 'target.scrapes': 9, 'target.scrapeFailures': 2 },
+        metrics: {
+          'target.memoryBytes': 136376320,
+          'target.memoryBytesMax': 3 * 1024 ** 3,
+          'target.scrapes': 9,
+          'target.scrapeFailures': 2,
+        },
         metricNotes: { 'target.memoryBytes': '2 of 9 scrapes of http://h/metrics failed (last: answered 500)' },
-        criteria: [{ metric: 'target.memoryBytes', op: '<', value: 2 * 1024 ** 3, unit: 'bytes', label: 'Target memory < 2.0 GiB', measured: 136376320, passed: false }],
+        criteria: [
+          {
+            metric: 'target.memoryBytes',
+            op: '<',
+            value: 2 * 1024 ** 3,
+            unit: 'bytes',
+            label: 'Target memory < 2.0 GiB',
+            measured: 136376320,
+            passed: false,
+          },
+        ],
       }),
     );
     expect(text).toContain('target.memoryBytes: 130.1 MiB  (2 of 9 scrapes of http://h/metrics failed (last: answered 500))');
@@ -158,7 +255,16 @@ describe('summary units', () => {
   });
 
   it('explains "reordered" on a healthy run: not lost, only out of order', () => {
-    const integrity = { checked: true, missing: 0, duplicates: 0, reordered: 1088, examples: [], consumedChecked: 5000, expectedMissing: 0, dataLoss: false };
+    const integrity = {
+      checked: true,
+      missing: 0,
+      duplicates: 0,
+      reordered: 1088,
+      examples: [],
+      consumedChecked: 5000,
+      expectedMissing: 0,
+      dataLoss: false,
+    };
     const text = formatSummary(result({ integrity } as unknown as Partial<LoadTestResult>));
     expect(text).toMatch(/Integrity: missing 0, duplicates 0, reordered 1,088 \(reordered: arrived after a later sequence .*not lost/);
   });

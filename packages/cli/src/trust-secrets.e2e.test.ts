@@ -32,7 +32,10 @@ describe('auth token and --org are checked before connecting, and never printed'
   ])('exit 2 for %s with --target', async (_what, env, flags, flag) => {
     const results = join(dir, `r-${Math.random().toString(36).slice(2)}`);
     const io = captureIo(env);
-    const code = await main(['run', 'high-throughput', '--target', agent.grpcAddress, '--duration', '2', '--results-dir', results, ...flags], io);
+    const code = await main(
+      ['run', 'high-throughput', '--target', agent.grpcAddress, '--duration', '2', '--results-dir', results, ...flags],
+      io,
+    );
     expect(code, io.err).toBe(2);
     expect(io.err).toContain('LH_INVALID_OPTION');
     expect(io.err).toContain(flag);
@@ -43,7 +46,10 @@ describe('auth token and --org are checked before connecting, and never printed'
 
   it('exit 2 for a bad --org before the embedded agent is started', async () => {
     const io = captureIo();
-    const code = await main(['run', 'high-throughput', '--org', `${SECRET}\r\n`, '--duration', '2', '--results-dir', join(dir, 'embedded')], io);
+    const code = await main(
+      ['run', 'high-throughput', '--org', `${SECRET}\r\n`, '--duration', '2', '--results-dir', join(dir, 'embedded')],
+      io,
+    );
     expect(code, io.err).toBe(2);
     expect(io.err).toContain('--org');
     expect(io.err).not.toContain('starting the embedded reference agent');
@@ -60,7 +66,10 @@ describe('auth token and --org are checked before connecting, and never printed'
 
   it('a token read from a secret file keeps working: its trailing line break is dropped', async () => {
     const io = captureIo({ LOADHOUSE_AUTH_TOKEN: `${SECRET}\n` });
-    const code = await main(['check', '--target', agent.grpcAddress, '--http-target', agent.httpAddress, '--auth-token', `${SECRET}\r\n`], io);
+    const code = await main(
+      ['check', '--target', agent.grpcAddress, '--http-target', agent.httpAddress, '--auth-token', `${SECRET}\r\n`],
+      io,
+    );
     expect(code, io.err).toBe(0);
     expect(io.out).toContain('streamhouse.StreamHouse answers');
   });
@@ -82,8 +91,12 @@ describe('auth token and --org are checked before connecting, and never printed'
       expect(JSON.stringify(err)).not.toContain(SECRET);
     }
     // Keys in any case are accepted, as grpc-js takes them (it lower-cases them); a key gRPC cannot send is not.
-    expect(() => createLoadTest({ target: { address: agent.grpcAddress, metadata: { Authorization: 'Bearer x' } }, resultsDir: false })).not.toThrow();
-    expect(() => createLoadTest({ target: { address: agent.grpcAddress, metadata: { 'bad key': 'x' } }, resultsDir: false })).toThrow(/metadata key/);
+    expect(() =>
+      createLoadTest({ target: { address: agent.grpcAddress, metadata: { Authorization: 'Bearer x' } }, resultsDir: false }),
+    ).not.toThrow();
+    expect(() => createLoadTest({ target: { address: agent.grpcAddress, metadata: { 'bad key': 'x' } }, resultsDir: false })).toThrow(
+      /metadata key/,
+    );
   });
 });
 
@@ -94,7 +107,13 @@ describe('the embedded agent gets its S3 credentials through the environment', (
   const SECRET_KEY = 'S3RVER';
 
   beforeAll(async () => {
-    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'streamhouse-data', configs: [] }] });
+    server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: join(dir, 's3'),
+      configureBuckets: [{ name: 'streamhouse-data', configs: [] }],
+    });
     const addr = (await server.run()) as unknown as { port: number };
     endpoint = `http://127.0.0.1:${addr.port}`;
   });
@@ -107,7 +126,20 @@ describe('the embedded agent gets its S3 credentials through the environment', (
     const io = captureIo({ AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET_KEY });
     let cmdline: string | undefined;
     const running = main(
-      ['run', 'high-throughput', '--duration', '3', '--target-rate', '300', '--partitions', '1', '--agent-s3-endpoint', endpoint, '--results-dir', results],
+      [
+        'run',
+        'high-throughput',
+        '--duration',
+        '3',
+        '--target-rate',
+        '300',
+        '--partitions',
+        '1',
+        '--agent-s3-endpoint',
+        endpoint,
+        '--results-dir',
+        results,
+      ],
       io,
     );
     // Read the agent's argv while it runs, as `ps` would.

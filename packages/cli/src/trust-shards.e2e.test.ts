@@ -30,9 +30,30 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 function runShard(index: number, resultsDir: string, extra: string[]): Promise<{ code: number; err: string }> {
   const io = captureIo();
-  const argv = ['run', 'high-throughput', '--target', agent.grpcAddress, '--http-target', agent.httpAddress, '--duration', '3',
-    '--target-rate', '800', '--partitions', '2', '--workers', '1', '--shard', `${index}/2`, '--run-id', 'trust', '--results-dir', resultsDir,
-    '--quiet', ...extra];
+  const argv = [
+    'run',
+    'high-throughput',
+    '--target',
+    agent.grpcAddress,
+    '--http-target',
+    agent.httpAddress,
+    '--duration',
+    '3',
+    '--target-rate',
+    '800',
+    '--partitions',
+    '2',
+    '--workers',
+    '1',
+    '--shard',
+    `${index}/2`,
+    '--run-id',
+    'trust',
+    '--results-dir',
+    resultsDir,
+    '--quiet',
+    ...extra,
+  ];
   return main(argv, io).then((code) => ({ code, err: io.err }));
 }
 
@@ -89,7 +110,9 @@ describe('--start-at: a synchronised start', () => {
     expect(merged!.merge!.outOfStep).toEqual([]);
     expect(merged!.merge!.overlapPercent.map((o) => o.index).sort()).toEqual([0, 1]);
     for (const o of merged!.merge!.overlapPercent) expect(o.overlapPercent).toBeGreaterThan(50);
-    expect(out).toMatch(/Shards: 2 of 2; share of the merged [\d.]+ s window each ran: shard 0 [\d.]+%, shard 1 [\d.]+% \(together: each started within 10% of the window, or 2 s, of the first\)/);
+    expect(out).toMatch(
+      /Shards: 2 of 2; share of the merged [\d.]+ s window each ran: shard 0 [\d.]+%, shard 1 [\d.]+% \(together: each started within 10% of the window, or 2 s, of the first\)/,
+    );
   }, 180_000);
 
   it('refuses a malformed, stale or far-off --start-at (exit 2) before starting anything', async () => {
@@ -114,7 +137,13 @@ describe('--start-at: a synchronised start', () => {
   it('a run stopped while it waits for its start still writes its (partial) result', async () => {
     const resultsDir = join(dir, 'interrupted');
     const abort = new AbortController();
-    const test = createLoadTest({ target: agent.grpcAddress, resultsDir, workers: 1, startAt: new Date(Date.now() + 60_000), signal: abort.signal });
+    const test = createLoadTest({
+      target: agent.grpcAddress,
+      resultsDir,
+      workers: 1,
+      startAt: new Date(Date.now() + 60_000),
+      signal: abort.signal,
+    });
     const logs: string[] = [];
     test.on('log', (e) => logs.push(e.message));
     const began = Date.now();
@@ -187,7 +216,9 @@ describe('merge: only a whole run is called whole', () => {
     const refused = await merge([whole, later]);
     expect(refused.code).toBe(2);
     expect(refused.err).toContain('LH_MERGE_NOT_CONCURRENT');
-    expect(refused.err).toMatch(/shard 0, shard 1 started more than [\d.]+ s \(10% of the merged [\d.]+ s window, at least 2 s\) after the first, or ended before the last one started/);
+    expect(refused.err).toMatch(
+      /shard 0, shard 1 started more than [\d.]+ s \(10% of the merged [\d.]+ s window, at least 2 s\) after the first, or ended before the last one started/,
+    );
     expect(refused.err).toContain('--start-at');
     expect(refused.merged).toBeUndefined();
 

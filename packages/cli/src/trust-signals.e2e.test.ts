@@ -93,7 +93,21 @@ function onlyResult(dir: string): LoadTestResult {
   return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoadTestResult;
 }
 
-const run = (results: string, ...extra: string[]) => ['run', 'high-throughput', '--duration', '60', '--warmup', '0', '--target-rate', '1000', '--partitions', '1', '--results-dir', results, ...extra];
+const run = (results: string, ...extra: string[]) => [
+  'run',
+  'high-throughput',
+  '--duration',
+  '60',
+  '--warmup',
+  '0',
+  '--target-rate',
+  '1000',
+  '--partitions',
+  '1',
+  '--results-dir',
+  results,
+  ...extra,
+];
 
 // Each test starts the CLI and its agent as processes: minutes on a busy 2-core machine.
 describe('Ctrl-C in a terminal', { timeout: 120_000 }, () => {
@@ -137,7 +151,10 @@ describe('Ctrl-C in a terminal', { timeout: 120_000 }, () => {
     expect(result.endReason).toBe('signal');
     expect(result.endMessage).toContain('during set-up');
     expect(result.producer.scheduled).toBe(0);
-    expect(result.criteria.filter((c) => c.passed), 'no verdict passes on a run that sent nothing').toEqual([]);
+    expect(
+      result.criteria.filter((c) => c.passed),
+      'no verdict passes on a run that sent nothing',
+    ).toEqual([]);
     expect(at - sent).toBeLessThan(20_000);
     expect(await eventually(() => agentDirs(tmp).length === 0)).toBe(true);
   });
@@ -238,7 +255,10 @@ describe('the embedded agent does not outlive its parent', { timeout: 120_000 },
     const live = join(tmp, `loadhouse-agent-${process.pid}-XyZ789`);
     for (const d of [stale, live]) mkdirSync(join(d, 'data'), { recursive: true });
     const results = join(tmp, 'results');
-    const cli = startCli(['run', 'high-throughput', '--duration', '1', '--target-rate', '100', '--partitions', '1', '--results-dir', results], tmp);
+    const cli = startCli(
+      ['run', 'high-throughput', '--duration', '1', '--target-rate', '100', '--partitions', '1', '--results-dir', results],
+      tmp,
+    );
     const { code } = await cli.exited;
     expect(code, cli.err()).toBeLessThan(2);
     expect(await eventually(() => agentDirs(tmp).join() === `loadhouse-agent-${process.pid}-XyZ789`)).toBe(true);

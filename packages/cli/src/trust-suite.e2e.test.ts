@@ -37,7 +37,9 @@ describe('defaults that judge the target', () => {
     // The plan's week at 50,000 msgs/s of 1 KiB: about 28.7 TiB (31.6 TB), which no test machine has free.
     const code = await main(['run', 'stability', '--results-dir', join(dir, 'disk')], io);
     expect(code).toBe(2);
-    expect(io.err).toMatch(/LH_DISK_SPACE: The embedded agent would store about 28\.\d\d TiB \(stability: rate x message size x duration\) in .+, which has .+ free/);
+    expect(io.err).toMatch(
+      /LH_DISK_SPACE: The embedded agent would store about 28\.\d\d TiB \(stability: rate x message size x duration\) in .+, which has .+ free/,
+    );
     expect(io.err).not.toContain('starting the embedded reference agent');
   });
 });
@@ -85,7 +87,10 @@ describe('the quick suite against a healthy embedded agent', () => {
     // 1000 producers, each completing its quota, judged against a floor that follows the asked rate.
     const mp = byName['many-producers']!;
     expect(mp.scenarioResults).toMatchObject({ producersCompleted: 1000, producersIncomplete: 0 });
-    expect(mp.criteria.find((c) => c.metric === 'producer.msgsPerSec')).toMatchObject({ value: 1000 * (100 / 120), label: 'Total throughput > 833 msgs/s' });
+    expect(mp.criteria.find((c) => c.metric === 'producer.msgsPerSec')).toMatchObject({
+      value: 1000 * (100 / 120),
+      label: 'Total throughput > 833 msgs/s',
+    });
     // The catch-up read stored segments: the cache hit rate is measured.
     const cl = byName['consumer-lag']!;
     expect(cl.criteria.find((c) => c.metric === 'catchUpCacheHitRate')!.measured).toEqual(expect.any(Number));

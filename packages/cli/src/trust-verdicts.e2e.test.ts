@@ -1,7 +1,6 @@
 // Verdicts that must be true of the whole run: long durations do not end a run at once, data loss fails
 // it, outages are named as such, and a stalled generator is flagged. Real agent, real sockets.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAgent } from '@loadhouse/agent';
 import { createLoadTest, StreamHouseClient } from '@loadhouse/core';
@@ -37,7 +36,20 @@ describe('durations longer than a timer can hold', () => {
     const dir = tempDir();
     const io = captureIo();
     const code = await main(
-      ['run', 'high-throughput', '--duration', '2', '--target-rate', '100', '--partitions', '1', '--connect-timeout', '3000000', '--results-dir', dir],
+      [
+        'run',
+        'high-throughput',
+        '--duration',
+        '2',
+        '--target-rate',
+        '100',
+        '--partitions',
+        '1',
+        '--connect-timeout',
+        '3000000',
+        '--results-dir',
+        dir,
+      ],
       io,
     );
     expect(code, io.err).toBe(2);
@@ -53,8 +65,22 @@ describe('data loss fails the run', () => {
     const io = captureIo();
     const code = await main(
       // 3 s at 1000 msgs/s loses 6 records; the catch-up has 6 s to read the 1500 left, so loss is judged.
-      ['run', 'consumer-lag', '--produce-rate', '1000', '--consume-rate', '500', '--duration', '6', '--partitions', '1',
-        '--agent-drop-every', '500', '--results-dir', dir],
+      [
+        'run',
+        'consumer-lag',
+        '--produce-rate',
+        '1000',
+        '--consume-rate',
+        '500',
+        '--duration',
+        '6',
+        '--partitions',
+        '1',
+        '--agent-drop-every',
+        '500',
+        '--results-dir',
+        dir,
+      ],
       io,
     );
     const result = onlyResult(dir);
@@ -74,8 +100,22 @@ describe('target outages', () => {
     const io = captureIo();
     // Latency is not what this test judges: its bound is wide so only the outage can fail the run.
     const code = await main(
-      ['run', 'high-throughput', '--duration', '12', '--target-rate', '1000', '--partitions', '1', '--p99-ms', '600000',
-        '--agent-stall', '2-6', '--results-dir', dir],
+      [
+        'run',
+        'high-throughput',
+        '--duration',
+        '12',
+        '--target-rate',
+        '1000',
+        '--partitions',
+        '1',
+        '--p99-ms',
+        '600000',
+        '--agent-stall',
+        '2-6',
+        '--results-dir',
+        dir,
+      ],
       io,
     );
     const result = onlyResult(dir);
@@ -99,7 +139,20 @@ describe('a slow target is not an outage', () => {
     const dir = tempDir();
     const io = captureIo();
     await main(
-      ['run', 'high-throughput', '--duration', '5', '--target-rate', '200', '--partitions', '1', '--agent-produce-latency-ms', '1500', '--results-dir', dir],
+      [
+        'run',
+        'high-throughput',
+        '--duration',
+        '5',
+        '--target-rate',
+        '200',
+        '--partitions',
+        '1',
+        '--agent-produce-latency-ms',
+        '1500',
+        '--results-dir',
+        dir,
+      ],
       io,
     );
     const result = onlyResult(dir);

@@ -59,7 +59,14 @@ describe('consumers', () => {
     expect(c.idleConsumers).toBe(0);
     expect(summarizeEncoded(result.histograms['consumer.poll'])).toEqual(c.latency.poll);
     expect(summarizeEncoded(result.histograms['consumer.endToEnd'])).toEqual(c.latency.endToEnd);
-    expect(result.integrity).toMatchObject({ checked: true, missing: 0, duplicates: 0, consumedChecked: p.acked, expectedMissing: 0, dataLoss: false });
+    expect(result.integrity).toMatchObject({
+      checked: true,
+      missing: 0,
+      duplicates: 0,
+      consumedChecked: p.acked,
+      expectedMissing: 0,
+      dataLoss: false,
+    });
     expect(result.phases[0]!.consumer.consumed).toBe(c.consumed);
     // Samples add up to the totals; lag appears per partition.
     expect(samples.reduce((a, s) => a + s.consumer.consumed, 0)).toBe(c.consumed);
@@ -67,7 +74,9 @@ describe('consumers', () => {
     expect(samples.some((s) => Object.keys(s.consumer.lagByPartition).length === 3)).toBe(true);
     expect(samples.at(-1)!.integrity).toEqual({ checked: true, missing: 0, duplicates: 0, reordered: result.integrity.reordered });
     expect(result.criteria.every((o) => o.passed)).toBe(true);
-    expect(result.config).toMatchObject({ consumerGroups: [expect.objectContaining({ consumers: 2, rate: 'max', startAt: 'earliest', partitions: 3 })] });
+    expect(result.config).toMatchObject({
+      consumerGroups: [expect.objectContaining({ consumers: 2, rate: 'max', startAt: 'earliest', partitions: 3 })],
+    });
   });
 
   it('find the records the target acked but dropped: exactly every 1000th sequence, judged as data loss', async () => {
@@ -94,8 +103,18 @@ describe('consumers', () => {
       expect(result.producer.acked).toBe(5500);
       expect(result.consumer.consumed).toBe(5495);
       const i = result.integrity;
-      expect(i).toMatchObject({ checked: true, missing: 5, duplicates: 0, reordered: 0, consumedChecked: 5495, expectedMissing: 0, dataLoss: true });
-      expect(i.examples).toEqual([999, 1999, 2999, 3999, 4999].map((sequence) => ({ kind: 'missing', producer: 0, partition: 0, sequence })));
+      expect(i).toMatchObject({
+        checked: true,
+        missing: 5,
+        duplicates: 0,
+        reordered: 0,
+        consumedChecked: 5495,
+        expectedMissing: 0,
+        dataLoss: true,
+      });
+      expect(i.examples).toEqual(
+        [999, 1999, 2999, 3999, 4999].map((sequence) => ({ kind: 'missing', producer: 0, partition: 0, sequence })),
+      );
       expect(result.errors).toContainEqual(expect.objectContaining({ code: 'LH_DATA_LOSS' }));
       expect(logs.some((l) => l.level === 'warn' && /Data loss/.test(l.message))).toBe(true);
       expect(result.criteria[0]).toMatchObject({ measured: 5, passed: false });
@@ -275,7 +294,13 @@ describe('consumers', () => {
       name: 'bad',
       criteria: [],
       async run(c) {
-        for (const o of [{ rate: -1 }, { rate: 'fast' }, { rate: 'max', consumers: 0 }, { rate: 'max', startAt: 'middle' }, { rate: 'max', speed: 1 }]) {
+        for (const o of [
+          { rate: -1 },
+          { rate: 'fast' },
+          { rate: 'max', consumers: 0 },
+          { rate: 'max', startAt: 'middle' },
+          { rate: 'max', speed: 1 },
+        ]) {
           await c.consume(o as never).catch((err: Error) => errors.push(err.message));
         }
       },

@@ -4,9 +4,27 @@ import { OutageDetector, OutageLog } from './metrics/outages.js';
 import { emptyConsumerStats } from './result/empty.js';
 import type { Criterion, LatencySummary, Sample } from './types.js';
 
-const lat = (p99: number, count = 100): LatencySummary => ({ p50: p99 / 2, p95: p99 * 0.9, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 2, count });
+const lat = (p99: number, count = 100): LatencySummary => ({
+  p50: p99 / 2,
+  p95: p99 * 0.9,
+  p99,
+  p999: p99 * 1.5,
+  max: p99 * 2,
+  mean: p99 / 2,
+  count,
+});
 
-function sample(over: { p99?: number; failed?: number; scheduled?: number; msgsPerSec?: number; targetRate?: number; elapsed?: number; metrics?: Record<string, number> } = {}): Sample {
+function sample(
+  over: {
+    p99?: number;
+    failed?: number;
+    scheduled?: number;
+    msgsPerSec?: number;
+    targetRate?: number;
+    elapsed?: number;
+    metrics?: Record<string, number>;
+  } = {},
+): Sample {
   return {
     elapsedSeconds: over.elapsed ?? 1,
     intervalSeconds: 1,
@@ -111,7 +129,10 @@ describe('resolveMetric', () => {
   it('has no rate error for a run that asked for nothing after warm-up (unknown, so its criterion fails)', () => {
     const idle = { ...result, producer: { ...result.producer, targetRate: 0, acked: 0, msgsPerSec: 0, rateErrorPercent: 0 } };
     expect(resolveMetric(idle, 'producer.rateErrorPercent')).toBeNull();
-    expect(evaluateCriteria(idle, [{ metric: 'producer.rateErrorPercent', op: '<=', value: 5 }])[0]).toMatchObject({ measured: null, passed: false });
+    expect(evaluateCriteria(idle, [{ metric: 'producer.rateErrorPercent', op: '<=', value: 5 }])[0]).toMatchObject({
+      measured: null,
+      passed: false,
+    });
   });
 
   it('derives per-window figures on a sample', () => {
@@ -127,9 +148,16 @@ describe('resolveMetric', () => {
 
 describe('a result that scheduled nothing (interrupted during set-up)', () => {
   it('has no errors or drops to judge: unmeasured, never "zero errors" passed', () => {
-    const nothing = { ...result, producer: { ...result.producer, scheduled: 0, errors: 0, errorRatePercent: 0, dropped: 0, targetRate: 0 } };
-    for (const metric of ['producer.errors', 'producer.errorRatePercent', 'producer.dropped']) expect(resolveMetric(nothing, metric)).toBeNull();
-    expect(evaluateCriteria(nothing, [{ metric: 'producer.errors', op: '==', value: 0 }])[0]).toMatchObject({ measured: null, passed: false });
+    const nothing = {
+      ...result,
+      producer: { ...result.producer, scheduled: 0, errors: 0, errorRatePercent: 0, dropped: 0, targetRate: 0 },
+    };
+    for (const metric of ['producer.errors', 'producer.errorRatePercent', 'producer.dropped'])
+      expect(resolveMetric(nothing, metric)).toBeNull();
+    expect(evaluateCriteria(nothing, [{ metric: 'producer.errors', op: '==', value: 0 }])[0]).toMatchObject({
+      measured: null,
+      passed: false,
+    });
   });
 });
 
@@ -170,7 +198,9 @@ describe('evaluateCriteria', () => {
     expect([criterionFailed(na!), criterionFailed(met!)]).toEqual([false, false]);
     expect(criterionFailed({ ...met!, passed: false })).toBe(true);
     // Nor is it judged live: it could otherwise abort the run it does not apply to.
-    const live = new LiveCriteria(() => [{ metric: 'producer.latency.p99', op: '<', value: 1, abortAfterSeconds: 0, notApplicable: 'n/a here' }]);
+    const live = new LiveCriteria(() => [
+      { metric: 'producer.latency.p99', op: '<', value: 1, abortAfterSeconds: 0, notApplicable: 'n/a here' },
+    ]);
     expect(live.evaluate(sample({ p99: 80, elapsed: 1 }))).toEqual({ outcomes: [], abort: undefined });
   });
 });
@@ -201,13 +231,28 @@ describe('derived criteria metrics', () => {
   it('reads a status that never occurred as zero, and judges nothing that was not measured', () => {
     const withCodes = { ...result, producer: { ...result.producer, errorsByCode: { DEADLINE_EXCEEDED: 2 } } };
     expect(resolveMetric(withCodes, 'producer.errorsByCode.DEADLINE_EXCEEDED')).toBe(2);
-    expect(evaluateCriteria(withCodes, [{ metric: 'producer.errorsByCode.UNAVAILABLE', op: '==', value: 0 }])[0]).toMatchObject({ measured: 0, passed: true });
+    expect(evaluateCriteria(withCodes, [{ metric: 'producer.errorsByCode.UNAVAILABLE', op: '==', value: 0 }])[0]).toMatchObject({
+      measured: 0,
+      passed: true,
+    });
     // A produce-only run: no integrity was checked and no consumer polled.
-    const produceOnly = { ...result, integrity: { checked: false, missing: 0 }, consumer: { ...result.consumer, polls: 0, lag: { max: 0, final: 0 } } };
-    expect(evaluateCriteria(produceOnly, [{ metric: 'integrity.missing', op: '==', value: 0 }])[0]).toMatchObject({ measured: null, passed: false });
-    expect(evaluateCriteria(produceOnly, [{ metric: 'consumer.lag', op: '<=', value: 0 }])[0]).toMatchObject({ measured: null, passed: false });
+    const produceOnly = {
+      ...result,
+      integrity: { checked: false, missing: 0 },
+      consumer: { ...result.consumer, polls: 0, lag: { max: 0, final: 0 } },
+    };
+    expect(evaluateCriteria(produceOnly, [{ metric: 'integrity.missing', op: '==', value: 0 }])[0]).toMatchObject({
+      measured: null,
+      passed: false,
+    });
+    expect(evaluateCriteria(produceOnly, [{ metric: 'consumer.lag', op: '<=', value: 0 }])[0]).toMatchObject({
+      measured: null,
+      passed: false,
+    });
     // The target's memory without a PID or a scrape says what it needs.
-    expect(evaluateCriteria(produceOnly, [{ metric: 'target.memoryBytes', op: '<', value: 1 }])[0]!.note).toMatch(/needs the target's PID .* or its \/metrics/);
+    expect(evaluateCriteria(produceOnly, [{ metric: 'target.memoryBytes', op: '<', value: 1 }])[0]!.note).toMatch(
+      /needs the target's PID .* or its \/metrics/,
+    );
   });
 
   it('producer.connectionErrors sums timeouts, unavailability and exhaustion', async () => {
@@ -222,13 +267,16 @@ describe('derived criteria metrics', () => {
     const r = { metrics: {}, resources: { target: { peakRssBytes: 123, crashes: 1 } } };
     expect(resolveMetric(r, 'target.memoryBytes')).toBe(123);
     expect(resolveMetric(r, 'target.crashes')).toBe(1);
-    expect(resolveMetric({ metrics: { 'target.memoryBytes': 9 }, resources: { target: { peakRssBytes: 123 } } }, 'target.memoryBytes')).toBe(9);
+    expect(
+      resolveMetric({ metrics: { 'target.memoryBytes': 9 }, resources: { target: { peakRssBytes: 123 } } }, 'target.memoryBytes'),
+    ).toBe(9);
     expect(resolveMetric({ metrics: {}, resources: {} }, 'target.memoryBytes')).toBeNull();
   });
 });
 
 describe('integrity.lost', () => {
-  const lost = (integrity: Record<string, unknown>) => evaluateCriteria({ integrity }, [{ metric: 'integrity.lost', op: '==', value: 0 }])[0]!;
+  const lost = (integrity: Record<string, unknown>) =>
+    evaluateCriteria({ integrity }, [{ metric: 'integrity.lost', op: '==', value: 0 }])[0]!;
 
   it('counts missing records failed batches do not explain, once consumers read to the end', () => {
     expect(lost({ checked: true, missing: 7, expectedMissing: 2, dataLoss: true })).toMatchObject({ measured: 5, passed: false });
@@ -253,7 +301,10 @@ describe('target-outage windows', () => {
     ];
     const live = new LiveCriteria(() => criteria);
     live.noteOutage(sample({ msgsPerSec: 0, targetRate: 1000, elapsed: 9 }));
-    const result = { producer: { rateErrorPercent: 0.1, targetRate: 1000, latency: { response: lat(10) } }, metrics: { 'target.memoryBytes': 1 } };
+    const result = {
+      producer: { rateErrorPercent: 0.1, targetRate: 1000, latency: { response: lat(10) } },
+      metrics: { 'target.memoryBytes': 1 },
+    };
     const whole = evaluateCriteria(result, criteria);
     expect(whole.every((o) => o.passed)).toBe(true);
     const judged = live.judgeOutages(whole);
@@ -263,8 +314,11 @@ describe('target-outage windows', () => {
   });
 
   it('a window is an outage when records were due, none was acked, and the silence is longer than the answers explain', () => {
-    const win = (scheduled: number, acked: number, serviceP99 = 5) =>
-      ({ scheduled, acked, latency: { response: lat(serviceP99), service: lat(serviceP99, serviceP99), scheduleLag: lat(1) } });
+    const win = (scheduled: number, acked: number, serviceP99 = 5) => ({
+      scheduled,
+      acked,
+      latency: { response: lat(serviceP99), service: lat(serviceP99, serviceP99), scheduleLag: lat(1) },
+    });
     const fast = new OutageDetector();
     fast.loadStarted(0);
     // Before the first ack: a slow start, not an outage.
@@ -293,6 +347,13 @@ describe('target-outage windows', () => {
     log.add(2, 3);
     log.add(3, 4);
     log.add(7, 8);
-    expect(log.report()).toEqual({ windows: 3, seconds: 3, spans: [{ fromSeconds: 2, toSeconds: 4 }, { fromSeconds: 7, toSeconds: 8 }] });
+    expect(log.report()).toEqual({
+      windows: 3,
+      seconds: 3,
+      spans: [
+        { fromSeconds: 2, toSeconds: 4 },
+        { fromSeconds: 7, toSeconds: 8 },
+      ],
+    });
   });
 });

@@ -110,12 +110,14 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
       // A run that asked for nothing after warm-up has no rate error to judge: unknown, not 0 %.
       if (!sample && parts[1] === 'rateErrorPercent' && !((stats.targetRate ?? 0) > 0)) return null;
       // Nor, when nothing was scheduled at all (interrupted during set-up), errors or drops: unknown, not "zero".
-      if (!sample && (parts[1] === 'errors' || parts[1] === 'errorRatePercent' || parts[1] === 'dropped') && stats.scheduled === 0) return null;
+      if (!sample && (parts[1] === 'errors' || parts[1] === 'errorRatePercent' || parts[1] === 'dropped') && stats.scheduled === 0)
+        return null;
     }
     if (parts[0] === 'consumer' && parts[1] === 'lag' && section) {
       const lag = section.lag;
       // A sample's lag is one gauge: it is its own max and final.
-      if (typeof lag === 'number') return parts.length === 2 || (parts.length === 3 && (parts[2] === 'max' || parts[2] === 'final')) ? num(lag) : null;
+      if (typeof lag === 'number')
+        return parts.length === 2 || (parts.length === 3 && (parts[2] === 'max' || parts[2] === 'final')) ? num(lag) : null;
       if (parts.length === 2) return num((lag as { final?: unknown } | undefined)?.final);
     }
   }
@@ -215,11 +217,11 @@ export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]
           ? `no value was measured for '${c.metric}': it needs the target's PID (target.pid, --target-pid) or its /metrics (the Prometheus plugin, --http-target)`
           : c.metric === 'integrity.lost' && (obj as { integrity?: { checked?: unknown } }).integrity?.checked === true
             ? 'records are missing, but the consumers did not read every partition to its end: whether they were lost is unknown'
-          : knownMetric(obj, c.metric)
-            ? `no value was measured for '${c.metric}'`
-            : c.metric.startsWith('target.')
-              ? `unknown metric '${c.metric}': target.* values come from a metric source (the Prometheus plugin scraping the target's /metrics, --http-target), and none gave this one`
-              : `unknown metric '${c.metric}': not a loadhouse metric, a metric-source value or a scenario result`;
+            : knownMetric(obj, c.metric)
+              ? `no value was measured for '${c.metric}'`
+              : c.metric.startsWith('target.')
+                ? `unknown metric '${c.metric}': target.* values come from a metric source (the Prometheus plugin scraping the target's /metrics, --http-target), and none gave this one`
+                : `unknown metric '${c.metric}': not a loadhouse metric, a metric-source value or a scenario result`;
       return { ...c, measured: null, passed: false, note };
     }
     return { ...c, measured, passed: compare(measured, c.op, c.value) };

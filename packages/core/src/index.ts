@@ -22,7 +22,14 @@ export {
 export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, longTimeout, longInterval, sleep } from './timers.js';
 
 // Record header (consumers verify integrity and end-to-end latency from it)
-export { RECORD_HEADER_SIZE, RECORD_HEADER_VERSION, RECORD_MAGIC, encodeRecordHeader, decodeRecordHeader, writeRecordHeader } from './record-header.js';
+export {
+  RECORD_HEADER_SIZE,
+  RECORD_HEADER_VERSION,
+  RECORD_MAGIC,
+  encodeRecordHeader,
+  decodeRecordHeader,
+  writeRecordHeader,
+} from './record-header.js';
 export type { RecordHeader } from './record-header.js';
 
 // Histograms (exact merges, used by `loadhouse merge`)

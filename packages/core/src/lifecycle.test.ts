@@ -129,7 +129,11 @@ describe('run lifecycle', () => {
   it('a target that goes away mid-run ends it as failed (target-unreachable) with the partial result written', async () => {
     const doomed = await startAgent({ grpcPort: 0, httpPort: 0 });
     let stopping: Promise<void> | undefined;
-    const lt = createLoadTest({ target: { address: doomed.grpcAddress, unreachableAfterMs: 1500, deadlineMs: 2000 }, resultsDir: dir, topic: 'lost' });
+    const lt = createLoadTest({
+      target: { address: doomed.grpcAddress, unreachableAfterMs: 1500, deadlineMs: 2000 },
+      resultsDir: dir,
+      topic: 'lost',
+    });
     lt.on('sample', (s) => {
       if (s.producer.acked > 0 && !stopping) stopping = doomed.stop();
     });

@@ -30,7 +30,14 @@ function expectBooksBalance(r: LoadTestResult): void {
 /** Every record the target stored, decoded from its value header. */
 async function storedRecords(topic: string, partitions: number) {
   const client = new StreamHouseClient(agent.grpcAddress);
-  const out: Array<{ partition: number; producerId: number; sequence: number; headerPartition: number; length: number; valueLength: number }> = [];
+  const out: Array<{
+    partition: number;
+    producerId: number;
+    sequence: number;
+    headerPartition: number;
+    length: number;
+    valueLength: number;
+  }> = [];
   try {
     for (let partition = 0; partition < partitions; partition++) {
       let offset = 0;
@@ -39,7 +46,14 @@ async function storedRecords(topic: string, partitions: number) {
         for (const rec of res.records) {
           const h = decodeRecordHeader(rec.value);
           expect(h).not.toBeNull();
-          out.push({ partition, producerId: h!.producerId, sequence: h!.sequence, headerPartition: h!.partition, length: h!.length, valueLength: rec.value.byteLength });
+          out.push({
+            partition,
+            producerId: h!.producerId,
+            sequence: h!.sequence,
+            headerPartition: h!.partition,
+            length: h!.length,
+            valueLength: rec.value.byteLength,
+          });
           offset = rec.offset + 1;
         }
         if (!res.hasMore) break;
@@ -54,7 +68,12 @@ async function storedRecords(topic: string, partitions: number) {
 describe('a load test against the reference agent', () => {
   it('runs a short open-model test: balanced books, the requested rate, stored records intact, result files', async () => {
     // The agent runs in this process: its PID gives the target's resource series.
-    const lt = createLoadTest({ target: { address: agent.grpcAddress, pid: agent.pid }, resultsDir: dir, checkpointSeconds: 1, topic: 'short-run' });
+    const lt = createLoadTest({
+      target: { address: agent.grpcAddress, pid: agent.pid },
+      resultsDir: dir,
+      checkpointSeconds: 1,
+      topic: 'short-run',
+    });
     const events: Sample[] = [];
     const iterated: Sample[] = [];
     let checkpoint: LoadTestResult | undefined;
@@ -122,7 +141,10 @@ describe('a load test against the reference agent', () => {
     const stored = await storedRecords('short-run', 2);
     expect(stored).toHaveLength(p.acked);
     for (const producerId of [0, 1]) {
-      const seqs = stored.filter((r) => r.producerId === producerId).map((r) => r.sequence).sort((a, b) => a - b);
+      const seqs = stored
+        .filter((r) => r.producerId === producerId)
+        .map((r) => r.sequence)
+        .sort((a, b) => a - b);
       expect(seqs.length).toBeGreaterThan(0);
       expect(seqs[0]).toBe(0);
       expect(seqs.at(-1)).toBe(seqs.length - 1);
@@ -141,7 +163,10 @@ describe('a load test against the reference agent', () => {
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
     expect(result.environment).toMatchObject({ node: process.version, loadhouseVersion: expect.any(String) });
-    expect(result.config).toMatchObject({ topic: 'short-run', producerGroups: [expect.objectContaining({ rate: 2000, producers: 2, partitions: 2 })] });
+    expect(result.config).toMatchObject({
+      topic: 'short-run',
+      producerGroups: [expect.objectContaining({ rate: 2000, producers: 2, partitions: 2 })],
+    });
     // Saturation is judged over the windows that carried load (not the worker start-up before it).
     expect(result.generator.totalWindows).toBeGreaterThanOrEqual(3);
     expect(result.generator.totalWindows).toBeLessThanOrEqual(events.length);

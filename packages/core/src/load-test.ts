@@ -75,7 +75,10 @@ class LoadTestHandle implements LoadTest {
 
   async run(scenario: Scenario): Promise<LoadTestResult> {
     if (this.state !== 'idle') {
-      throw new LoadhouseError('LH_RUN_STATE', 'run() was already called on this load test; create a new one with createLoadTest() for another run.');
+      throw new LoadhouseError(
+        'LH_RUN_STATE',
+        'run() was already called on this load test; create a new one with createLoadTest() for another run.',
+      );
     }
     validateScenario(scenario);
     const planned = scenario.plannedSeconds;
@@ -99,14 +102,19 @@ class LoadTestHandle implements LoadTest {
 
 function validateScenario(scenario: unknown): asserts scenario is Scenario {
   if (typeof scenario !== 'object' || scenario === null) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `run(scenario): scenario must be an object { name, criteria, run(controller) }, got ${scenario === null ? 'null' : typeof scenario}`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `run(scenario): scenario must be an object { name, criteria, run(controller) }, got ${scenario === null ? 'null' : typeof scenario}`,
+    );
   }
   const s = scenario as Partial<Scenario>;
   if (typeof s.name !== 'string' || s.name === '') {
     throw new LoadhouseError('LH_INVALID_OPTION', 'scenario.name must be a non-empty string');
   }
-  if (typeof s.run !== 'function') throw new LoadhouseError('LH_INVALID_OPTION', `scenario.run must be a function (controller) => Promise<void>, got ${typeof s.run}`);
-  if (s.criteria !== undefined && !Array.isArray(s.criteria)) throw new LoadhouseError('LH_INVALID_OPTION', 'scenario.criteria must be an array of criteria');
+  if (typeof s.run !== 'function')
+    throw new LoadhouseError('LH_INVALID_OPTION', `scenario.run must be a function (controller) => Promise<void>, got ${typeof s.run}`);
+  if (s.criteria !== undefined && !Array.isArray(s.criteria))
+    throw new LoadhouseError('LH_INVALID_OPTION', 'scenario.criteria must be an array of criteria');
 }
 
 /**

@@ -4,7 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoadTest, grpc, isLoadhouseError, isServiceError, StreamHouseClient, type LoadTestOptions, type ProduceOptions } from './index.js';
+import {
+  createLoadTest,
+  grpc,
+  isLoadhouseError,
+  isServiceError,
+  StreamHouseClient,
+  type LoadTestOptions,
+  type ProduceOptions,
+} from './index.js';
 import { ensureTopic } from './target.js';
 
 let agent: Agent;
@@ -46,7 +54,11 @@ describe('load test options', () => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['target missing', {}, /options\.target is required/],
     ['empty address', { target: '' }, /options\.target\.address must be a gRPC address 'host:port', got ""/],
-    ['port out of range', { target: '127.0.0.1:70000' }, /options\.target\.address must be a gRPC address 'host:port' with a port 1-65535, got "127\.0\.0\.1:70000"/],
+    [
+      'port out of range',
+      { target: '127.0.0.1:70000' },
+      /options\.target\.address must be a gRPC address 'host:port' with a port 1-65535, got "127\.0\.0\.1:70000"/,
+    ],
     ['no port', { target: 'localhost' }, /with a port 1-65535, got "localhost"/],
     ['an http URL', { target: 'http://127.0.0.1:1' }, /not a URL \(an http:\/\/ address belongs in target\.httpAddress\)/],
     ['workers', { workers: 0 }, /options\.workers must be a positive integer, got 0/],
@@ -57,19 +69,43 @@ describe('load test options', () => {
     ['ackMode', { ackMode: 'sometimes' }, /options\.ackMode must be 'buffered', 'durable' or 'none', got "sometimes"/],
     ['resultsDir', { resultsDir: 3 }, /options\.resultsDir must be a folder path or false, got 3/],
     ['shard', { shard: { index: 2, count: 2 } }, /options\.shard\.index must be an integer from 0 to 1, got 2/],
-    ['connectTimeoutMs', { target: { address: 'x:1', connectTimeoutMs: 'soon' } }, /options\.target\.connectTimeoutMs must be a positive number, got "soon"/],
+    [
+      'connectTimeoutMs',
+      { target: { address: 'x:1', connectTimeoutMs: 'soon' } },
+      /options\.target\.connectTimeoutMs must be a positive number, got "soon"/,
+    ],
     ['unknown option', { rate: 5 }, /options\.rate is not an option loadhouse knows/],
     ['labels', { labels: ['env=ci'] }, /options\.labels must be an object of string values/],
     ['label name', { labels: { '1env': 'ci' } }, /options\.labels: "1env" must be a label name/],
     ['label value', { labels: { env: 1 } }, /options\.labels\.env must be a string, got 1/],
     ['criteria', { criteria: [{ metric: 'producer.latency.p99', op: '~', value: 1 }] }, /options\.criteria\[0\]\.op must be one of/],
-    ['criterion key', { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, abortAfter: 5 }] }, /options\.criteria\[0\]\.abortAfter is not an option loadhouse knows/],
-    ['empty N/A reason', { criteria: [{ metric: 'producer.errors', op: '==', value: 0, notApplicable: ' ' }] }, /options\.criteria\[0\]\.notApplicable must be the reason/],
-    ['criterion live', { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, live: 'no' }] }, /options\.criteria\[0\]\.live must be true or false, got "no"/],
-    ['topic as a path', { topic: '../../etc/x' }, /options\.topic must be 1-249 letters, digits, '\.', '_' or '-' \(not '\.' or '\.\.'\), got "\.\.\/\.\.\/etc\/x"/],
+    [
+      'criterion key',
+      { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, abortAfter: 5 }] },
+      /options\.criteria\[0\]\.abortAfter is not an option loadhouse knows/,
+    ],
+    [
+      'empty N/A reason',
+      { criteria: [{ metric: 'producer.errors', op: '==', value: 0, notApplicable: ' ' }] },
+      /options\.criteria\[0\]\.notApplicable must be the reason/,
+    ],
+    [
+      'criterion live',
+      { criteria: [{ metric: 'producer.latency.p99', op: '<', value: 1, live: 'no' }] },
+      /options\.criteria\[0\]\.live must be true or false, got "no"/,
+    ],
+    [
+      'topic as a path',
+      { topic: '../../etc/x' },
+      /options\.topic must be 1-249 letters, digits, '\.', '_' or '-' \(not '\.' or '\.\.'\), got "\.\.\/\.\.\/etc\/x"/,
+    ],
     ['topic too long', { topic: 'x'.repeat(5000) }, /options\.topic must be 1-249 letters.*, got "x{40}"\.\.\. \(5000 characters\)$/],
     ['topic ..', { topic: '..' }, /options\.topic must be 1-249 letters/],
-    ['pid not running', { target: { address: 'x:1', pid: exitedPid } }, new RegExp(`options\\.target\\.pid must be the PID of a running process on this machine, got ${exitedPid}`)],
+    [
+      'pid not running',
+      { target: { address: 'x:1', pid: exitedPid } },
+      new RegExp(`options\\.target\\.pid must be the PID of a running process on this machine, got ${exitedPid}`),
+    ],
   ];
   it.each(cases)('%s fails with LH_INVALID_OPTION naming the option', (_name, over, message) => {
     const options = { target: '127.0.0.1:1', ...over } as LoadTestOptions;
@@ -191,7 +227,11 @@ describe('pre-flight', () => {
 
   it('options.signal aborting during the connect ends the run at once, aborted and partial, nothing sent', async () => {
     // A port nothing answers on would take the whole 5 s connect timeout.
-    const lt = createLoadTest({ target: { address: '127.0.0.1:1', connectTimeoutMs: 5000 }, resultsDir: false, signal: AbortSignal.timeout(200) });
+    const lt = createLoadTest({
+      target: { address: '127.0.0.1:1', connectTimeoutMs: 5000 },
+      resultsDir: false,
+      signal: AbortSignal.timeout(200),
+    });
     const started = Date.now();
     const result = await lt.run({ name: 'aborted', criteria: [], run: async () => undefined });
     expect(result).toMatchObject({ state: 'aborted', partial: true, endReason: 'signal' });
@@ -212,7 +252,11 @@ describe('pre-flight', () => {
 
   it('waitFor refuses a timeout that is not a number >= 0', async () => {
     const lt = createLoadTest({ target: agent.grpcAddress, resultsDir: false, topic: 'wait-timeout' });
-    const result = await lt.run({ name: 'wait', criteria: [], run: async (c) => void (await c.waitFor(() => false, { timeoutSeconds: Number.NaN })) });
+    const result = await lt.run({
+      name: 'wait',
+      criteria: [],
+      run: async (c) => void (await c.waitFor(() => false, { timeoutSeconds: Number.NaN })),
+    });
     expect(result.state).toBe('failed');
     expect((result as { error: { code: string; message: string } }).error).toMatchObject({
       code: 'LH_INVALID_OPTION',

@@ -10,7 +10,16 @@ import { checkTls, splitHostPort, type TlsOptions } from './proto/client.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
 import { resolveStartAt } from './start-at.js';
 import { MAX_TIMEOUT_SECONDS, MAX_TIMER_MS } from './timers.js';
-import type { AckModeName, ConsumeOptions, Criterion, LoadhousePlugin, LoadTestOptions, Logger, ProduceOptions, StartOffset } from './types.js';
+import type {
+  AckModeName,
+  ConsumeOptions,
+  Criterion,
+  LoadhousePlugin,
+  LoadTestOptions,
+  Logger,
+  ProduceOptions,
+  StartOffset,
+} from './types.js';
 
 const MiB = 1024 * 1024;
 /** The client's request limit (grpc max send message length). */
@@ -114,7 +123,9 @@ function fmt(v: unknown): string {
 }
 
 function invalid(name: string, rule: string, v: unknown): LoadhouseError {
-  return new LoadhouseError('LH_INVALID_OPTION', `${name} must be ${rule}, got ${fmt(v)}`, { details: { option: name, value: typeof v === 'object' ? undefined : v } });
+  return new LoadhouseError('LH_INVALID_OPTION', `${name} must be ${rule}, got ${fmt(v)}`, {
+    details: { option: name, value: typeof v === 'object' ? undefined : v },
+  });
 }
 
 /**
@@ -125,7 +136,8 @@ export function checkMetadataValue(name: string, value: string): void {
   const at = value.search(/[^\x20-\x7e]/);
   if (at < 0) return;
   const code = value.codePointAt(at)!;
-  const what = code === 0x0a || code === 0x0d ? 'a line break' : code < 0x20 || code === 0x7f ? 'a control character' : 'a non-ASCII character';
+  const what =
+    code === 0x0a || code === 0x0d ? 'a line break' : code < 0x20 || code === 0x7f ? 'a control character' : 'a non-ASCII character';
   throw new LoadhouseError(
     'LH_INVALID_OPTION',
     `${name} has ${what} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at position ${at + 1} of ${value.length}: ` +
@@ -187,14 +199,48 @@ function checkKeys(name: string, obj: object, allowed: readonly string[]): void 
 }
 
 const LOAD_TEST_KEYS = [
-  'target', 'plugins', 'topic', 'workers', 'connections', 'intervalMs', 'warmupSeconds', 'drainTimeoutMs', 'dropAfterMs',
-  'ackMode', 'signal', 'resultsDir', 'checkpointSeconds', 'shard', 'runId', 'startAt', 'labels', 'instrument', 'logger', 'criteria',
+  'target',
+  'plugins',
+  'topic',
+  'workers',
+  'connections',
+  'intervalMs',
+  'warmupSeconds',
+  'drainTimeoutMs',
+  'dropAfterMs',
+  'ackMode',
+  'signal',
+  'resultsDir',
+  'checkpointSeconds',
+  'shard',
+  'runId',
+  'startAt',
+  'labels',
+  'instrument',
+  'logger',
+  'criteria',
 ] as const;
 const TARGET_KEYS = [
-  'address', 'httpAddress', 'organizationId', 'tls', 'metadata', 'connectTimeoutMs', 'deadlineMs', 'pid', 'unreachableAfterMs',
+  'address',
+  'httpAddress',
+  'organizationId',
+  'tls',
+  'metadata',
+  'connectTimeoutMs',
+  'deadlineMs',
+  'pid',
+  'unreachableAfterMs',
 ] as const;
 const PRODUCE_KEYS = [
-  'rate', 'producers', 'partitions', 'messageSize', 'batchSize', 'lingerMs', 'maxInFlight', 'messagesPerProducer', 'payload',
+  'rate',
+  'producers',
+  'partitions',
+  'messageSize',
+  'batchSize',
+  'lingerMs',
+  'maxInFlight',
+  'messagesPerProducer',
+  'payload',
 ] as const;
 const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
@@ -207,7 +253,11 @@ const CRITERION_KEYS = ['metric', 'op', 'value', 'unit', 'label', 'live', 'abort
 function checkGrpcAddress(address: string): void {
   if (/^(dns|unix|unix-abstract|ipv4|ipv6|vsock):/.test(address)) return;
   if (/^https?:\/\//i.test(address)) {
-    throw invalid('options.target.address', "a gRPC address 'host:port', not a URL (an http:// address belongs in target.httpAddress)", address);
+    throw invalid(
+      'options.target.address',
+      "a gRPC address 'host:port', not a URL (an http:// address belongs in target.httpAddress)",
+      address,
+    );
   }
   const port = splitHostPort(address)?.port ?? NaN;
   if (!(port >= 1 && port <= 65535)) throw invalid('options.target.address', "a gRPC address 'host:port' with a port 1-65535", address);
@@ -261,14 +311,19 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
   checkKeys('options', options, LOAD_TEST_KEYS);
   const o = options as InternalLoadTestOptions;
   if (o.target === undefined) {
-    throw new LoadhouseError('LH_INVALID_OPTION', "options.target is required: the gRPC address 'host:port' of a StreamHouse server or agent");
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      "options.target is required: the gRPC address 'host:port' of a StreamHouse server or agent",
+    );
   }
   const target = resolveTarget(o.target);
   const plugins = validatePlugins(o.plugins);
-  if (o.topic !== undefined && (typeof o.topic !== 'string' || !isValidTopicName(o.topic))) throw invalid('options.topic', TOPIC_NAME_RULE, o.topic);
+  if (o.topic !== undefined && (typeof o.topic !== 'string' || !isValidTopicName(o.topic)))
+    throw invalid('options.topic', TOPIC_NAME_RULE, o.topic);
   const workers = o.workers === undefined ? undefined : positiveInt('options.workers', o.workers, 1024);
   const ackModes: AckModeName[] = ['buffered', 'durable', 'none'];
-  if (o.ackMode !== undefined && !ackModes.includes(o.ackMode)) throw invalid('options.ackMode', "'buffered', 'durable' or 'none'", o.ackMode);
+  if (o.ackMode !== undefined && !ackModes.includes(o.ackMode))
+    throw invalid('options.ackMode', "'buffered', 'durable' or 'none'", o.ackMode);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalid('options.signal', 'an AbortSignal', o.signal);
   if (o.resultsDir !== undefined && o.resultsDir !== false && (typeof o.resultsDir !== 'string' || o.resultsDir === '')) {
     throw invalid('options.resultsDir', 'a folder path or false', o.resultsDir);
@@ -350,12 +405,14 @@ export function validateCriteria(name: string, criteria: unknown): Criterion[] {
 export function validateCriterion(name: string, c: unknown): Criterion {
   if (typeof c !== 'object' || c === null) throw invalid(name, 'a criterion { metric, op, value }', c);
   const o = c as Record<string, unknown>;
-  if (typeof o.metric !== 'string' || o.metric === '') throw invalid(`${name}.metric`, "a metric path like 'producer.latency.p99'", o.metric);
+  if (typeof o.metric !== 'string' || o.metric === '')
+    throw invalid(`${name}.metric`, "a metric path like 'producer.latency.p99'", o.metric);
   if (typeof o.op !== 'string' || !OPS.includes(o.op)) throw invalid(`${name}.op`, `one of ${OPS.join(' ')}`, o.op);
   if (typeof o.value !== 'number' || !Number.isFinite(o.value)) throw invalid(`${name}.value`, 'a finite number', o.value);
   if (o.abortAfterSeconds !== undefined) nonNegative(`${name}.abortAfterSeconds`, o.abortAfterSeconds);
   if (o.live !== undefined && typeof o.live !== 'boolean') throw invalid(`${name}.live`, 'true or false', o.live);
-  for (const k of ['unit', 'label'] as const) if (o[k] !== undefined && typeof o[k] !== 'string') throw invalid(`${name}.${k}`, 'a string', o[k]);
+  for (const k of ['unit', 'label'] as const)
+    if (o[k] !== undefined && typeof o[k] !== 'string') throw invalid(`${name}.${k}`, 'a string', o[k]);
   // The reason is what the summary shows in place of a verdict: it must say something.
   if (o.notApplicable !== undefined && (typeof o.notApplicable !== 'string' || o.notApplicable.trim() === '')) {
     throw invalid(`${name}.notApplicable`, 'the reason the criterion cannot judge this run', o.notApplicable);
@@ -377,7 +434,8 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
   checkKeys('options', options, PRODUCE_KEYS);
   const o = options;
   const rate = positiveNumber('options.rate', o.rate);
-  if (rate > MAX_PRODUCE_RATE) throw invalid('options.rate', `at most ${MAX_PRODUCE_RATE} records per second (beyond it counts lose precision)`, rate);
+  if (rate > MAX_PRODUCE_RATE)
+    throw invalid('options.rate', `at most ${MAX_PRODUCE_RATE} records per second (beyond it counts lose precision)`, rate);
   const producers = optional(o.producers, (v) => positiveInt('options.producers', v, 1_000_000), 1);
   const partitions = o.partitions === undefined ? undefined : positiveInt('options.partitions', o.partitions, 1_000_000);
   const messageSize = optional(o.messageSize, (v) => positiveInt('options.messageSize', v), 1024);
@@ -390,9 +448,13 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
   }
   const maxMessage = MAX_REQUEST_BYTES - batchRequestBytes(0, 0, ctx.topic) - RECORD_FRAMING_BYTES;
   if (messageSize > maxMessage) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `options.messageSize must be at most ${maxMessage} bytes (a 64 MiB request), got ${messageSize}`, {
-      details: { option: 'options.messageSize', value: messageSize },
-    });
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `options.messageSize must be at most ${maxMessage} bytes (a 64 MiB request), got ${messageSize}`,
+      {
+        details: { option: 'options.messageSize', value: messageSize },
+      },
+    );
   }
   const batchSize = optional(o.batchSize, (v) => positiveInt('options.batchSize', v), 100);
   const batchBytes = batchRequestBytes(batchSize, messageSize, ctx.topic);
@@ -406,7 +468,8 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
   }
   const lingerMs = optional(o.lingerMs, (v) => nonNegative('options.lingerMs', v), 5);
   const maxInFlight = optional(o.maxInFlight, (v) => positiveInt('options.maxInFlight', v, 100_000), 16);
-  const messagesPerProducer = o.messagesPerProducer === undefined ? undefined : positiveInt('options.messagesPerProducer', o.messagesPerProducer);
+  const messagesPerProducer =
+    o.messagesPerProducer === undefined ? undefined : positiveInt('options.messagesPerProducer', o.messagesPerProducer);
   if (o.payload !== undefined && o.payload !== 'random' && o.payload !== 'compressible') {
     throw invalid('options.payload', "'random' or 'compressible'", o.payload);
   }
@@ -432,8 +495,10 @@ export function resolveConsumeOptions(options: ConsumeOptions, ctx: { topic: str
   const rate = checkConsumerRate('options.rate', o.rate, false);
   const consumers = optional(o.consumers, (v) => positiveInt('options.consumers', v, 1_000_000), 1);
   const partitions = o.partitions === undefined ? undefined : positiveInt('options.partitions', o.partitions, 1_000_000);
-  if (o.startAt !== undefined && !START_OFFSETS.includes(o.startAt)) throw invalid('options.startAt', "'earliest', 'latest' or 'committed'", o.startAt);
-  if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) throw invalid('options.group', 'a non-empty string', o.group);
+  if (o.startAt !== undefined && !START_OFFSETS.includes(o.startAt))
+    throw invalid('options.startAt', "'earliest', 'latest' or 'committed'", o.startAt);
+  if (o.group !== undefined && (typeof o.group !== 'string' || o.group === ''))
+    throw invalid('options.group', 'a non-empty string', o.group);
   const maxRecords = optional(o.maxRecords, (v) => positiveInt('options.maxRecords', v, 100_000), 500);
   const maxInFlight = optional(o.maxInFlight, (v) => positiveInt('options.maxInFlight', v, 10_000), 4);
   const commitEverySeconds = o.commitEverySeconds === undefined ? 0 : timerSeconds('options.commitEverySeconds', o.commitEverySeconds);

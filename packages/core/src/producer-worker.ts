@@ -177,7 +177,10 @@ class WorkerHost {
       instrument: this.init.instrument,
       onCommitError: (partition: number, code: string) => {
         if (group.commitErrors++ === 0) {
-          this.log('warn', `CommitOffset failed for group "${spec.group}" partition ${partition} (${code}); later failures of this group are not logged`);
+          this.log(
+            'warn',
+            `CommitOffset failed for group "${spec.group}" partition ${partition} (${code}); later failures of this group are not logged`,
+          );
         }
       },
     };

@@ -13,7 +13,13 @@ import {
 
 describe('record header', () => {
   it('round-trips every field, including sequences above 2^32 and fractional intended times', () => {
-    const header = { producerId: 4_000_000_001, sequence: 2 ** 40 + 12345, intendedTimeMs: 1_790_000_000_123.456, partition: 99, length: 1024 };
+    const header = {
+      producerId: 4_000_000_001,
+      sequence: 2 ** 40 + 12345,
+      intendedTimeMs: 1_790_000_000_123.456,
+      partition: 99,
+      length: 1024,
+    };
     const bytes = encodeRecordHeader(header);
     expect(bytes.byteLength).toBe(RECORD_HEADER_SIZE);
     expect(decodeRecordHeader(bytes)).toEqual({ ...header, version: 1 });
@@ -35,7 +41,9 @@ describe('record header', () => {
   });
 
   it('refuses to encode into too small a target', () => {
-    expect(() => encodeRecordHeader({ producerId: 1, sequence: 1, intendedTimeMs: 1, partition: 0, length: 32 }, new Uint8Array(16))).toThrow(RangeError);
+    expect(() =>
+      encodeRecordHeader({ producerId: 1, sequence: 1, intendedTimeMs: 1, partition: 0, length: 32 }, new Uint8Array(16)),
+    ).toThrow(RangeError);
   });
 
   it('reads fields in place, as the per-record loop of consumers does', () => {

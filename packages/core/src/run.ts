@@ -246,7 +246,9 @@ export class Run {
       this.end({
         state: 'aborted',
         endReason: 'signal',
-        message: this.loadStarted ? 'The run was aborted by options.signal.' : 'The run was aborted by options.signal during set-up, before any load was sent.',
+        message: this.loadStarted
+          ? 'The run was aborted by options.signal.'
+          : 'The run was aborted by options.signal during set-up, before any load was sent.',
       });
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
@@ -360,14 +362,17 @@ export class Run {
     const ending: Ending = this.ending ?? { state: 'aborted', endReason: 'signal', message: 'The run was interrupted.' };
     const result = this.buildResult({ ...ending, message: `${ending.message} ${note}` }, true);
     result.criteria = this.live.judgeOutages(evaluateCriteria(result, this.criteria));
-    await writeOutput(this.resultPath, JSON.stringify(result, null, 2) + '\n', 'partial result');
+    await writeOutput(this.resultPath, `${JSON.stringify(result, null, 2)}\n`, 'partial result');
     return this.resultPath;
   }
 
   private async writeCheckpoint(): Promise<void> {
     if (this.ending || !this.resultPath) return;
     try {
-      const result = this.buildResult({ state: 'aborted', endReason: 'checkpoint', message: 'Checkpoint written while the run was going on.' }, true);
+      const result = this.buildResult(
+        { state: 'aborted', endReason: 'checkpoint', message: 'Checkpoint written while the run was going on.' },
+        true,
+      );
       result.criteria = this.live.judgeOutages(evaluateCriteria(result, this.criteria));
       await writeJsonAtomic(this.resultPath, result);
     } catch (err) {
@@ -429,19 +434,24 @@ export class Run {
     const interval = this.opts.intervalMs;
     this.sampleIndex = Math.max(this.sampleIndex + 1, Math.floor((now() - this.startEpoch) / interval) + 1);
     const due = this.startEpoch + this.sampleIndex * interval;
-    this.sampleTimer = setTimeout(() => {
-      if (this.ending) return;
-      void this.sample('interval').then(() => {
-        if (!this.ending) this.scheduleSample();
-      });
-    }, Math.max(0, due - now()));
+    this.sampleTimer = setTimeout(
+      () => {
+        if (this.ending) return;
+        void this.sample('interval').then(() => {
+          if (!this.ending) this.scheduleSample();
+        });
+      },
+      Math.max(0, due - now()),
+    );
   }
 
   /** Closes the current window into a sample; calls are serialized. */
   private sample(kind: 'interval' | 'cut' | 'final'): Promise<void> {
-    this.sampling = this.sampling.then(() => this.takeSample(kind)).catch((err: unknown) => {
-      this.logger.error(`sampling failed: ${(err as Error).stack ?? String(err)}`);
-    });
+    this.sampling = this.sampling
+      .then(() => this.takeSample(kind))
+      .catch((err: unknown) => {
+        this.logger.error(`sampling failed: ${(err as Error).stack ?? String(err)}`);
+      });
     return this.sampling;
   }
 
@@ -466,7 +476,8 @@ export class Run {
     if (kind !== 'interval' && !active && seconds < 0.25) return; // an empty sliver at a phase boundary
     const main = this.monitor.window();
     const warmup = this.opts.warmupSeconds > 0 && (this.warmupEndEpoch === undefined || t <= this.warmupEndEpoch + 1);
-    const outage = this.outageDetector.window({ producer, start: windowStart, end: t, intervalMs: interval, lingerMs: this.lingerMax }) && !warmup;
+    const outage =
+      this.outageDetector.window({ producer, start: windowStart, end: t, intervalMs: interval, lingerMs: this.lingerMax }) && !warmup;
     const lag = producer.latency.scheduleLag;
     const onSchedule = lag.count > 0 && lag.p99 <= this.lingerMax + SATURATION_LOOP_DELAY_MS;
     this.catchingUp = outage || (this.catchingUp && !onSchedule);
@@ -483,7 +494,11 @@ export class Run {
       lingerMs: this.lingerMax,
     });
     const generator: GeneratorHealth = {
-      eventLoopDelayMs: { main: main.mainLoopDelayP99Ms, workersMax: round3(health.workerLoopDelayMaxMs), mainMax: main.mainLoopDelayMaxMs },
+      eventLoopDelayMs: {
+        main: main.mainLoopDelayP99Ms,
+        workersMax: round3(health.workerLoopDelayMaxMs),
+        mainMax: main.mainLoopDelayMaxMs,
+      },
       workerUtilizationMax: round3(health.workerUtilizationMax),
       workers: this.workerPool?.aliveCount ?? 0,
       cpuPercent: main.cpuPercent,
@@ -545,7 +560,11 @@ export class Run {
     this.telemetry?.onSample(sample);
     if (!warmup && kind !== 'final') this.checkLive(sample);
     if (kind !== 'final') {
-      this.checkUnreachable((producer.errorsByCode.UNAVAILABLE ?? 0) + (consumer.errorsByCode.UNAVAILABLE ?? 0), producer.acked + consumer.polls, t);
+      this.checkUnreachable(
+        (producer.errorsByCode.UNAVAILABLE ?? 0) + (consumer.errorsByCode.UNAVAILABLE ?? 0),
+        producer.acked + consumer.polls,
+        t,
+      );
     }
     this.bus.emit('sample', sample);
     for (const sink of this.sinks) sink.push(sample);
@@ -606,7 +625,8 @@ export class Run {
       },
       elapsedSeconds: () => (now() - run.startEpoch) / 1000,
       record: (name, value) => {
-        if (typeof name !== 'string' || name === '') throw new LoadhouseError('LH_INVALID_OPTION', `record(name, value): name must be a non-empty string, got ${String(name)}`);
+        if (typeof name !== 'string' || name === '')
+          throw new LoadhouseError('LH_INVALID_OPTION', `record(name, value): name must be a non-empty string, got ${String(name)}`);
         run.scenarioResults[name] = value;
       },
       get topic() {
@@ -747,7 +767,13 @@ export class Run {
     }
     this.lingerMax = Math.max(this.lingerMax, resolved.lingerMs);
     const { batchBytes: _b, ...recorded } = resolved;
-    this.producerGroups.push({ id: group.id, ...recorded, partitions, topic: this.topic, startedAtSeconds: round3((now() - this.startEpoch) / 1000) });
+    this.producerGroups.push({
+      id: group.id,
+      ...recorded,
+      partitions,
+      topic: this.topic,
+      startedAtSeconds: round3((now() - this.startEpoch) / 1000),
+    });
     return group;
   }
 
@@ -795,11 +821,18 @@ export class Run {
       return sleep(condition * 1000, this.abort.signal);
     }
     if (typeof condition !== 'function') {
-      return Promise.reject(new LoadhouseError('LH_INVALID_OPTION', 'waitFor(condition): condition must be seconds or a predicate on a sample'));
+      return Promise.reject(
+        new LoadhouseError('LH_INVALID_OPTION', 'waitFor(condition): condition must be seconds or a predicate on a sample'),
+      );
     }
     const t = options?.timeoutSeconds;
     if (t !== undefined && !(typeof t === 'number' && Number.isFinite(t) && t >= 0)) {
-      return Promise.reject(new LoadhouseError('LH_INVALID_OPTION', `waitFor(predicate, { timeoutSeconds }): timeoutSeconds must be a number >= 0, got ${String(t)}`));
+      return Promise.reject(
+        new LoadhouseError(
+          'LH_INVALID_OPTION',
+          `waitFor(predicate, { timeoutSeconds }): timeoutSeconds must be a number >= 0, got ${String(t)}`,
+        ),
+      );
     }
     return new Promise<boolean>((resolve, reject) => {
       let cancel: (() => void) | undefined;
@@ -824,7 +857,8 @@ export class Run {
 
   private async phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
     this.ensureRunning('phase()');
-    if (typeof name !== 'string' || name === '') throw new LoadhouseError('LH_INVALID_OPTION', `phase(name, fn): name must be a non-empty string, got ${String(name)}`);
+    if (typeof name !== 'string' || name === '')
+      throw new LoadhouseError('LH_INVALID_OPTION', `phase(name, fn): name must be a non-empty string, got ${String(name)}`);
     await this.sample('cut');
     const t = now();
     const entry = { acc: this.aggregator.openPhase(name, t), closed: false, elapsed: (t - this.startEpoch) / 1000 };
@@ -851,7 +885,13 @@ export class Run {
       startedAt: new Date(acc.startMs).toISOString(),
       elapsedSeconds: round3(entry.elapsed),
       durationSeconds: round3(duration),
-      producer: producerTotals(acc.counters, acc.histograms, this.rates.activeSeconds(acc.startMs, t), this.rates.integral(acc.startMs, t), this.rates.busySeconds(acc.startMs, t)),
+      producer: producerTotals(
+        acc.counters,
+        acc.histograms,
+        this.rates.activeSeconds(acc.startMs, t),
+        this.rates.integral(acc.startMs, t),
+        this.rates.busySeconds(acc.startMs, t),
+      ),
       consumer: consumerTotals(acc.consumer, acc.consumerHistograms, round3(this.consumeActivity.activeSeconds(acc.startMs, t)), {
         max: acc.lagMax,
         final: acc.lagFinal,
@@ -925,7 +965,13 @@ export class Run {
       config: structuredClone(config),
       environment: this.environment,
       shard: this.opts.shard,
-      producer: producerTotals(this.aggregator.measured, this.aggregator.cumulativeHistograms(), round3(active), requested, this.rates.busySeconds(warmupEnd, t)),
+      producer: producerTotals(
+        this.aggregator.measured,
+        this.aggregator.cumulativeHistograms(),
+        round3(active),
+        requested,
+        this.rates.busySeconds(warmupEnd, t),
+      ),
       consumer: this.consumerResult(warmupEnd, t),
       integrity: this.integrityResult(),
       phases: [...this.phases],
@@ -939,7 +985,9 @@ export class Run {
       generator: {
         saturatedWindows: this.saturatedWindows,
         totalWindows: this.totalWindows,
-        warnings: [...this.warnings.values()].slice(0, 20).map((w) => `${w.text} (worst of ${w.windows} window${w.windows === 1 ? '' : 's'})`),
+        warnings: [...this.warnings.values()]
+          .slice(0, 20)
+          .map((w) => `${w.text} (worst of ${w.windows} window${w.windows === 1 ? '' : 's'})`),
         maxEventLoopDelayMs: { main: this.maxLoopMain, workers: this.maxLoopWorkers },
         maxCpuPercent: this.maxCpu,
       },
@@ -961,7 +1009,10 @@ export class Run {
     if (!this.aggregator.hasConsumers) return { ...emptyConsumerTotals(), idleConsumers: this.idleConsumers };
     const lag = { max: this.lagMaxMeasured, final: this.latest?.consumer.lag ?? 0 };
     const active = round3(this.consumeActivity.activeSeconds(warmupEnd, t));
-    return { ...consumerTotals(this.aggregator.consumerMeasured, this.aggregator.cumulativeConsumerHistograms(), active, lag), idleConsumers: this.idleConsumers };
+    return {
+      ...consumerTotals(this.aggregator.consumerMeasured, this.aggregator.cumulativeConsumerHistograms(), active, lag),
+      idleConsumers: this.idleConsumers,
+    };
   }
 
   /**
@@ -1017,13 +1068,17 @@ export class Run {
   private resources(result: Pick<ResultBase, 'producer'>): Record<string, unknown> {
     const gen = this.series.map((s) => s.generator);
     const measured = this.series.filter((s) => !s.warmup);
-    const targetRss = this.series.filter((s) => s.target.rssBytes !== undefined).map((s) => ({ t: s.elapsedSeconds, v: s.target.rssBytes! }));
+    const targetRss = this.series
+      .filter((s) => s.target.rssBytes !== undefined)
+      .map((s) => ({ t: s.elapsedSeconds, v: s.target.rssBytes! }));
     const targetCpu = this.series.map((s) => s.target.cpuPercent).filter((x): x is number => x !== undefined);
     const stability = analyzeStability({
       targetRss,
       generatorRss: this.series.map((s) => ({ t: s.elapsedSeconds, v: s.generator.rssBytes })),
       throughput: measured.filter((s) => s.producer.targetRate > 0).map((s) => ({ t: s.elapsedSeconds, v: s.producer.msgsPerSec })),
-      p99: measured.filter((s) => s.producer.latency.response.count > 0).map((s) => ({ t: s.elapsedSeconds, v: s.producer.latency.response.p99 })),
+      p99: measured
+        .filter((s) => s.producer.latency.response.count > 0)
+        .map((s) => ({ t: s.elapsedSeconds, v: s.producer.latency.response.p99 })),
       p99Total: result.producer.latency.response.p99,
       p999Total: result.producer.latency.response.p999,
       warmupSeconds: this.opts.warmupSeconds,
@@ -1038,15 +1093,14 @@ export class Run {
         memoryGrowthPercent: stability.generatorMemoryGrowthPercent,
         memorySlopeMbPerHour: stability.generatorMemorySlopeMbPerHour,
       },
-      target:
-        this.targetMonitor
-          ? {
-              pid: this.opts.target.pid,
-              peakRssBytes: targetRss.length ? Math.max(...targetRss.map((p) => p.v)) : null,
-              maxCpuPercent: targetCpu.length ? Math.max(...targetCpu) : null,
-              crashes: this.targetMonitor.crashes,
-            }
-          : null,
+      target: this.targetMonitor
+        ? {
+            pid: this.opts.target.pid,
+            peakRssBytes: targetRss.length ? Math.max(...targetRss.map((p) => p.v)) : null,
+            maxCpuPercent: targetCpu.length ? Math.max(...targetCpu) : null,
+            crashes: this.targetMonitor.crashes,
+          }
+        : null,
       memoryGrowthPercent: stability.memoryGrowthPercent,
       memoryGrowthUpperPercent: stability.memoryGrowthUpperPercent,
       memoryGrowth: stability.memoryGrowth,

@@ -30,8 +30,17 @@ describe('resolveStartAt', () => {
     expect(resolveStartAt('x', new Date(now - 4000), now)).toBe(now - 4000);
   });
   it('refuses a time without a zone, an impossible one, a stale one and one more than a day ahead', () => {
-    for (const v of ['2026-12-02T14:05:00', '2026-13-45T99:00:00Z', new Date(NaN), '2026-12-02T13:59:50Z', '2026-12-03T14:00:01Z', 1700000000000]) {
-      expect(() => resolveStartAt('options.startAt', v, now)).toThrow(expect.objectContaining({ code: 'LH_INVALID_OPTION', message: expect.stringContaining('options.startAt ') }));
+    for (const v of [
+      '2026-12-02T14:05:00',
+      '2026-13-45T99:00:00Z',
+      new Date(NaN),
+      '2026-12-02T13:59:50Z',
+      '2026-12-03T14:00:01Z',
+      1700000000000,
+    ]) {
+      expect(() => resolveStartAt('options.startAt', v, now)).toThrow(
+        expect.objectContaining({ code: 'LH_INVALID_OPTION', message: expect.stringContaining('options.startAt ') }),
+      );
     }
   });
 });

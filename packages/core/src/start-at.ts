@@ -60,7 +60,9 @@ export async function waitUntil(
   const at = new Date(epochMs).toISOString();
   const late = now() - epochMs;
   if (late > 0) {
-    log(`started ${formatWait(late)} after the synchronised start time ${at} (setting up took that long): other shards may have started sooner`);
+    log(
+      `started ${formatWait(late)} after the synchronised start time ${at} (setting up took that long): other shards may have started sooner`,
+    );
     return;
   }
   log(`waiting ${formatWait(epochMs - now())} for the synchronised start time ${at}`);

@@ -36,10 +36,14 @@ export async function connectTarget(t: ResolvedTarget, signal?: AbortSignal): Pr
         );
       }
       if (isServiceError(err) && (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED)) {
-        throw new LoadhouseError('LH_TARGET_UNREACHABLE', `The target at ${t.address} did not answer ListTopics: ${err.details || err.message}`, {
-          cause: err,
-          details: { address: t.address },
-        });
+        throw new LoadhouseError(
+          'LH_TARGET_UNREACHABLE',
+          `The target at ${t.address} did not answer ListTopics: ${err.details || err.message}`,
+          {
+            cause: err,
+            details: { address: t.address },
+          },
+        );
       }
       // Other statuses (an auth failure, say) mean a StreamHouse that refuses us: say so with the status.
       throw new LoadhouseError(
@@ -76,10 +80,14 @@ export async function ensureTopic(client: StreamHouseClient, topic: string, part
     await client.call('CreateTopic', { name: topic, partitionCount: wanted });
   } catch (err) {
     if (!alreadyExists(err)) {
-      throw new LoadhouseError('LH_TOPIC_SETUP_FAILED', `Could not create topic "${topic}" with ${wanted} partitions on ${client.address}: ${(err as Error).message}`, {
-        cause: err,
-        details: { topic, partitions: wanted },
-      });
+      throw new LoadhouseError(
+        'LH_TOPIC_SETUP_FAILED',
+        `Could not create topic "${topic}" with ${wanted} partitions on ${client.address}: ${(err as Error).message}`,
+        {
+          cause: err,
+          details: { topic, partitions: wanted },
+        },
+      );
     }
   }
   const count = await getPartitionCount(client, topic);
@@ -96,7 +104,9 @@ function checkCount(topic: string, actual: number, wanted: number | undefined): 
     throw new LoadhouseError(
       'LH_TOPIC_MISMATCH',
       `Topic "${topic}" exists with ${actual} partitions, but the run asks for ${wanted}. ` +
-        'Use --partitions ' + actual + ', another topic name (options.topic), or delete the topic first.',
+        'Use --partitions ' +
+        actual +
+        ', another topic name (options.topic), or delete the topic first.',
       { details: { topic, actual, wanted } },
     );
   }

@@ -36,7 +36,9 @@ it('exports record counters equal to the result and latency gauges of the latest
   });
   await reader.forceFlush();
   // Cumulative temporality: the last export holds the totals; the first one (mid-run) the gauges.
-  const exports = exporter.getMetrics().map((rm) => rm.scopeMetrics.filter((sm) => sm.scope.name === 'loadhouse').flatMap((sm) => sm.metrics));
+  const exports = exporter
+    .getMetrics()
+    .map((rm) => rm.scopeMetrics.filter((sm) => sm.scope.name === 'loadhouse').flatMap((sm) => sm.metrics));
   expect(exports.length).toBeGreaterThanOrEqual(2);
   const exported = exports.at(-1)!;
   const sum = (name: string) =>
@@ -55,6 +57,8 @@ it('exports record counters equal to the result and latency gauges of the latest
   const latency = exports[0]!
     .filter((m) => m.descriptor.name === 'loadhouse.producer.latency')
     .flatMap((m) => m.dataPoints as Array<{ value: unknown; attributes: Record<string, unknown> }>);
-  expect(latency.some((dp) => dp.attributes.kind === 'response' && dp.attributes.percentile === 'p99' && (dp.value as number) > 0)).toBe(true);
+  expect(latency.some((dp) => dp.attributes.kind === 'response' && dp.attributes.percentile === 'p99' && (dp.value as number) > 0)).toBe(
+    true,
+  );
   await provider.shutdown();
 });

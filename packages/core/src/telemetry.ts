@@ -23,7 +23,10 @@ export function createTelemetry(attributes: Attributes): RunTelemetry {
     description: 'Latency percentiles of the latest sample window (attributes kind, percentile)',
     unit: 'ms',
   });
-  const rate = meter.createObservableGauge('loadhouse.producer.rate', { description: 'Acknowledged records per second in the latest window', unit: '{record}/s' });
+  const rate = meter.createObservableGauge('loadhouse.producer.rate', {
+    description: 'Acknowledged records per second in the latest window',
+    unit: '{record}/s',
+  });
 
   let latest: Sample | undefined;
   const observe = (result: ObservableResult) => {

@@ -51,4 +51,3 @@ describe('long timers', () => {
     expect(listeners()).toBe(0);
   });
 });
-

@@ -17,11 +17,14 @@ export function longTimeout(fn: () => void, ms: number, unref = false): () => vo
   const until = performance.now() + ms;
   let timer: NodeJS.Timeout;
   const arm = (left: number): void => {
-    timer = setTimeout(() => {
-      const rest = until - performance.now();
-      if (rest > 0) arm(rest);
-      else fn();
-    }, Math.min(Math.max(0, left), MAX_TIMER_MS));
+    timer = setTimeout(
+      () => {
+        const rest = until - performance.now();
+        if (rest > 0) arm(rest);
+        else fn();
+      },
+      Math.min(Math.max(0, left), MAX_TIMER_MS),
+    );
     if (unref) timer.unref();
   };
   arm(ms);

@@ -391,8 +391,7 @@ export type EndReason =
   /** A checkpoint written while the run was going on; if it is the last file, the process died before the end. */
   | 'checkpoint';
 
-export interface ProducerTotals
-  extends Omit<ProducerStats, 'targetRate' | 'meanBatchSize' | 'inFlightBatches' | 'backlog'> {
+export interface ProducerTotals extends Omit<ProducerStats, 'targetRate' | 'meanBatchSize' | 'inFlightBatches' | 'backlog'> {
   /** The mean requested rate over the measured time (while any producer was asked to send). */
   targetRate: number;
   /** Seconds after warm-up during which producers were asked to send (targetRate = requested / activeSeconds); msgsPerSec also counts the drain after each stop (docs/measuring.md, Rates). */
@@ -673,6 +672,7 @@ export const PLUGIN_API_VERSION = 1;
 export interface LoadhousePlugin {
   name: string;
   apiVersion: number;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a plugin's setup may return nothing, sync or async
   setup(ctx: PluginContext): void | Teardown | Promise<void | Teardown>;
 }
 

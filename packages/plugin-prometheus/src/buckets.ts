@@ -9,8 +9,8 @@ import type { LatencySummary } from '@loadhouse/core';
  * bucket of the true value where load-test latencies live (1 ms - 1 s).
  */
 export const LATENCY_BUCKETS_SECONDS: readonly number[] = [
-  0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15,
-  0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10,
+  0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5,
+  0.75, 1, 1.5, 2, 3, 5, 7.5, 10,
 ];
 
 /** Records per ProduceBatch: 1 … 10000. */

@@ -105,19 +105,43 @@ export class ClientMetrics {
       buckets: BATCH_SIZE_BUCKETS,
       registers,
     });
-    this.producerErrors = new Counter({ name: n.producerErrors!, help: 'Failed produce records by gRPC status', labelNames: [...labelNames, 'code'], registers });
-    this.dropped = new Counter({ name: n.dropped!, help: 'Records whose send could not start within dropAfterMs of its intended time', labelNames, registers });
+    this.producerErrors = new Counter({
+      name: n.producerErrors!,
+      help: 'Failed produce records by gRPC status',
+      labelNames: [...labelNames, 'code'],
+      registers,
+    });
+    this.dropped = new Counter({
+      name: n.dropped!,
+      help: 'Records whose send could not start within dropAfterMs of its intended time',
+      labelNames,
+      registers,
+    });
     this.recordsConsumed = new Counter({ name: n.recordsConsumed!, help: 'Records returned by Consume', labelNames, registers });
     this.bytesConsumed = new Counter({ name: n.bytesConsumed!, help: 'Record value bytes returned by Consume', labelNames, registers });
-    this.consumerErrors = new Counter({ name: n.consumerErrors!, help: 'Failed consume calls by gRPC status', labelNames: [...labelNames, 'code'], registers });
+    this.consumerErrors = new Counter({
+      name: n.consumerErrors!,
+      help: 'Failed consume calls by gRPC status',
+      labelNames: [...labelNames, 'code'],
+      registers,
+    });
     this.lag = new Gauge({ name: n.lag!, help: 'Records behind the high watermark, summed over partitions', labelNames, registers });
     this.pollDuration = new BulkHistogram({ name: n.pollDuration!, help: 'Duration of one Consume call', ...latency });
-    this.endToEnd = new BulkHistogram({ name: n.endToEnd!, help: 'Consume time minus the intended send time carried in the record', ...latency });
+    this.endToEnd = new BulkHistogram({
+      name: n.endToEnd!,
+      help: 'Consume time minus the intended send time carried in the record',
+      ...latency,
+    });
     this.poolTotal = new Gauge({ name: n.poolTotal!, help: 'gRPC channels of the load generator', labelNames, registers });
     this.poolHealthy = new Gauge({ name: n.poolHealthy!, help: 'gRPC channels able to carry calls', labelNames, registers });
     this.targetRate = new Gauge({ name: n.targetRate!, help: 'Records per second the scenario asks for', labelNames, registers });
     this.backlog = new Gauge({ name: n.backlog!, help: 'Records due but not yet sent at the end of the interval', labelNames, registers });
-    this.inFlight = new Gauge({ name: n.inFlight!, help: 'Produce batches awaiting their ack at the end of the interval', labelNames, registers });
+    this.inFlight = new Gauge({
+      name: n.inFlight!,
+      help: 'Produce batches awaiting their ack at the end of the interval',
+      labelNames,
+      registers,
+    });
     this.eventLoopDelay = new Gauge({
       name: n.eventLoopDelay!,
       help: 'Event-loop delay p99 of the generator (thread="main" or the worst worker)',
@@ -125,8 +149,18 @@ export class ClientMetrics {
       registers,
     });
     this.cpu = new Gauge({ name: n.cpu!, help: 'CPU of the generator process, percent of one core', labelNames, registers });
-    this.saturated = new Gauge({ name: n.saturated!, help: '1 when the generator itself was the bottleneck in the last interval', labelNames, registers });
-    this.saturatedIntervals = new Counter({ name: n.saturatedIntervals!, help: 'Intervals in which the generator was saturated', labelNames, registers });
+    this.saturated = new Gauge({
+      name: n.saturated!,
+      help: '1 when the generator itself was the bottleneck in the last interval',
+      labelNames,
+      registers,
+    });
+    this.saturatedIntervals = new Counter({
+      name: n.saturatedIntervals!,
+      help: 'Intervals in which the generator was saturated',
+      labelNames,
+      registers,
+    });
   }
 }
 

@@ -45,7 +45,8 @@ describe('Grafana dashboard', () => {
       for (const { expr } of panel.targets!) {
         const used = metricNames(expr);
         expect(used.length, `${panel.title}: ${expr}`).toBeGreaterThan(0);
-        for (const name of used) expect(names.has(name), `${panel.title}: ${name} is exported by neither the plugin nor the agent`).toBe(true);
+        for (const name of used)
+          expect(names.has(name), `${panel.title}: ${name} is exported by neither the plugin nor the agent`).toBe(true);
       }
     }
     for (const v of dash.templating.list) {
@@ -56,7 +57,10 @@ describe('Grafana dashboard', () => {
   });
 
   it('has the plan’s panels', async () => {
-    const exprs = (await loadDashboard()).panels.flatMap((p) => p.targets ?? []).map((t) => t.expr).join('\n');
+    const exprs = (await loadDashboard()).panels
+      .flatMap((p) => p.targets ?? [])
+      .map((t) => t.expr)
+      .join('\n');
     for (const metric of [
       'streamhouse_producer_records_sent_total',
       'streamhouse_producer_send_duration_seconds_bucket',
@@ -80,6 +84,9 @@ describe('Grafana dashboard', () => {
 
   it('the name extraction sees through PromQL syntax', () => {
     expect(metricNames('histogram_quantile(0.99, sum by (le, operation) (rate(x_bucket{a="b{c}"}[1m])))')).toEqual(['x_bucket']);
-    expect(metricNames('sum(rate(a_total[$__rate_interval])) / (sum(rate(a_total[5m])) + sum(rate(b_total[5m])))')).toEqual(['a_total', 'b_total']);
+    expect(metricNames('sum(rate(a_total[$__rate_interval])) / (sum(rate(a_total[5m])) + sum(rate(b_total[5m])))')).toEqual([
+      'a_total',
+      'b_total',
+    ]);
   });
 });

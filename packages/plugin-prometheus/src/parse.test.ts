@@ -7,14 +7,26 @@ async function promClientText(contentType: RegistryContentType) {
   const registry = new Registry<RegistryContentType>();
   registry.setContentType(contentType);
   const registers = [registry];
-  const hits = new Counter({ name: 'streamhouse_cache_hits_total', help: 'Cache hits\nsecond line \\ backslash', labelNames: ['org_id'], registers });
+  const hits = new Counter({
+    name: 'streamhouse_cache_hits_total',
+    help: 'Cache hits\nsecond line \\ backslash',
+    labelNames: ['org_id'],
+    registers,
+  });
   hits.inc({ org_id: 'a"b\\c\nd' }, 3);
   hits.inc({ org_id: 'plain' }, 2);
   const g = new Gauge({ name: 'weird_gauge', help: 'g', labelNames: ['kind'], registers });
   g.set({ kind: 'nan' }, Number.NaN);
   g.set({ kind: 'inf' }, Number.POSITIVE_INFINITY);
   g.set({ kind: 'ninf' }, Number.NEGATIVE_INFINITY);
-  const h = new Histogram({ name: 'streamhouse_s3_latency_seconds', help: 'h', labelNames: ['operation'], buckets: [0.01, 0.1, 1], registers, enableExemplars: contentType === Registry.OPENMETRICS_CONTENT_TYPE });
+  const h = new Histogram({
+    name: 'streamhouse_s3_latency_seconds',
+    help: 'h',
+    labelNames: ['operation'],
+    buckets: [0.01, 0.1, 1],
+    registers,
+    enableExemplars: contentType === Registry.OPENMETRICS_CONTENT_TYPE,
+  });
   for (const value of [0.05, 0.5, 5]) {
     if (contentType === Registry.OPENMETRICS_CONTENT_TYPE) {
       const exemplarLabels: Record<string, string> = { trace_id: `t${value}` };
@@ -140,7 +152,7 @@ describe('parseMetricsText', () => {
 
   it('never throws on arbitrary input', () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const alphabet = 'ab_{}="\\\n #,1.+-eInfNa\t';
     for (let i = 0; i < 200; i++) {
       let s = '';

@@ -1,16 +1,7 @@
 // Parser for the Prometheus text exposition format (0.0.4) and OpenMetrics 1.0 text, as scraped from a target's /metrics.
 // Written here because the npm parsers are unmaintained and do not read OpenMetrics; a malformed line is skipped and counted, never thrown.
 
-export type MetricType =
-  | 'counter'
-  | 'gauge'
-  | 'histogram'
-  | 'summary'
-  | 'untyped'
-  | 'unknown'
-  | 'gaugehistogram'
-  | 'stateset'
-  | 'info';
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped' | 'unknown' | 'gaugehistogram' | 'stateset' | 'info';
 
 const METRIC_TYPES = new Set<string>([
   'counter',
@@ -259,7 +250,7 @@ function readSample(line: string): PromSample {
         if (line[pos] !== '=') throw new LineError(`expected "=" after label ${key}`);
         pos++;
         skipSpace();
-        if (Object.prototype.hasOwnProperty.call(labels, key)) throw new LineError(`duplicate label ${key}`);
+        if (Object.hasOwn(labels, key)) throw new LineError(`duplicate label ${key}`);
         labels[key] = readQuoted();
         skipSpace();
       }

@@ -78,7 +78,10 @@ describe('prometheus() exposition', () => {
     expect(selectSamples(m, 'streamhouse_consumer_lag_records').map((s) => [s.labels['phase'], s.value])).toEqual([['recover', 10]]);
     // `main` (the engine's phase outside any phase) was created at zero in test:before and removed at the first phase.
     expect(selectSamples(m, 'streamhouse_producer_records_sent_total').map((s) => s.labels['phase'])).toEqual(['build-lag', 'recover']);
-    expect(selectSamples(m, 'streamhouse_producer_send_duration_seconds_count').map((s) => s.labels['phase'])).toEqual(['build-lag', 'recover']);
+    expect(selectSamples(m, 'streamhouse_producer_send_duration_seconds_count').map((s) => s.labels['phase'])).toEqual([
+      'build-lag',
+      'recover',
+    ]);
   });
 
   it('creates a phase’s counter and histogram series at zero before its first sample', async () => {
@@ -166,7 +169,15 @@ describe('prometheus() exposition', () => {
   });
 
   it('validates options when the plugin is created', () => {
-    const bad = [{ port: -1 }, { port: 1.5 }, { prefix: '1x' }, { labels: { phase: 'x' } }, { labels: { 'bad-name': 'x' } }, { scrape: 'ftp://x' }, { readyTimeoutMs: -1 }];
+    const bad = [
+      { port: -1 },
+      { port: 1.5 },
+      { prefix: '1x' },
+      { labels: { phase: 'x' } },
+      { labels: { 'bad-name': 'x' } },
+      { scrape: 'ftp://x' },
+      { readyTimeoutMs: -1 },
+    ];
     for (const options of bad) {
       let err: unknown;
       try {

@@ -56,7 +56,17 @@ export interface PrometheusPlugin extends LoadhousePlugin {
 
 const DEFAULT_PHASE = 'main';
 /** Label names the plugin sets itself: a static or run label of the same name would clash. */
-export const RESERVED_LABELS: ReadonlySet<string> = new Set(['scenario', 'phase', 'topic', 'code', 'thread', 'le', 'quantile', 'job', 'instance']);
+export const RESERVED_LABELS: ReadonlySet<string> = new Set([
+  'scenario',
+  'phase',
+  'topic',
+  'code',
+  'thread',
+  'le',
+  'quantile',
+  'job',
+  'instance',
+]);
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -71,7 +81,8 @@ function validate(options: PrometheusPluginOptions): void {
     throw invalid(`prometheus options.prefix must be a metric-name prefix like "loadhouse_", got ${JSON.stringify(options.prefix)}`);
   }
   if (options.labels !== undefined) {
-    if (options.labels === null || typeof options.labels !== 'object') throw invalid('prometheus options.labels must be an object of strings');
+    if (options.labels === null || typeof options.labels !== 'object')
+      throw invalid('prometheus options.labels must be an object of strings');
     for (const [k, v] of Object.entries(options.labels)) {
       if (!LABEL_NAME.test(k) || k.startsWith('__')) throw invalid(`prometheus options.labels: "${k}" is not a valid label name`);
       if (RESERVED_LABELS.has(k)) throw invalid(`prometheus options.labels: "${k}" is set by the plugin itself; choose another name`);
@@ -80,7 +91,9 @@ function validate(options: PrometheusPluginOptions): void {
   }
   if (options.scrape !== undefined && typeof options.scrape !== 'boolean') {
     if (typeof options.scrape !== 'string' || !/^https?:\/\/[^/]+/i.test(options.scrape)) {
-      throw invalid(`prometheus options.scrape must be an http(s) URL like http://127.0.0.1:8080/metrics, or a boolean; got ${JSON.stringify(options.scrape)}`);
+      throw invalid(
+        `prometheus options.scrape must be an http(s) URL like http://127.0.0.1:8080/metrics, or a boolean; got ${JSON.stringify(options.scrape)}`,
+      );
     }
   }
   if (options.httpAddress !== undefined) normalizeHttpAddress(options.httpAddress);
@@ -132,7 +145,9 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
             r.record(sample);
             if (!told && r.lastHistogramSource === 'summary') {
               told = true;
-              ctx.logger.debug('prometheus: samples carry no interval histograms; latency buckets are approximated from each interval\'s percentiles');
+              ctx.logger.debug(
+                "prometheus: samples carry no interval histograms; latency buckets are approximated from each interval's percentiles",
+              );
             }
           }),
         );
@@ -165,7 +180,11 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
               if (!failed && scrapeFailing) ctx.logger.info(`prometheus: scraping ${scraper.url} works again`);
               scrapeFailing = failed;
               // The counts ride on every interval: a final summarize() that times out must not lose them.
-              return { ...values, [TARGET_METRICS.scrapes]: scraper.stats.scrapes, [TARGET_METRICS.scrapeFailures]: scraper.stats.failures };
+              return {
+                ...values,
+                [TARGET_METRICS.scrapes]: scraper.stats.scrapes,
+                [TARGET_METRICS.scrapeFailures]: scraper.stats.failures,
+              };
             },
             summarize: async () => (scraper ? scraper.summarize() : {}),
             notes: () => scraper?.notes() ?? {},
@@ -177,10 +196,17 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
             run.scenario = info.scenario;
             run.topic = info.topic;
             const httpAddress =
-              options.httpAddress ?? info.target.httpAddress ?? (typeof options.scrape === 'string' ? new URL(options.scrape).origin : undefined);
+              options.httpAddress ??
+              info.target.httpAddress ??
+              (typeof options.scrape === 'string' ? new URL(options.scrape).origin : undefined);
             if (!scraper && options.scrape !== false && httpAddress) scraper = makeScraper(`${normalizeHttpAddress(httpAddress)}/metrics`);
             if (options.preflight !== false && httpAddress) {
-              lastReport = await preflight({ httpAddress, readyTimeoutMs: options.readyTimeoutMs, fetchImpl: options.fetchImpl, signal: ctx.signal });
+              lastReport = await preflight({
+                httpAddress,
+                readyTimeoutMs: options.readyTimeoutMs,
+                fetchImpl: options.fetchImpl,
+                signal: ctx.signal,
+              });
               for (const w of lastReport.warnings) ctx.logger.warn(`prometheus: ${w}`);
             }
             if (scraper) await scraper.baseline();

@@ -14,20 +14,31 @@ afterEach(async () => {
 async function serve(handler: Handler): Promise<string> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  servers.push(() => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }));
+  servers.push(
+    () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  );
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 async function failure(p: Promise<unknown>): Promise<LoadhouseError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(isLoadhouseError(err, 'LH_HEALTH_CHECK_FAILED'), String(err)).toBe(true);
   return err as LoadhouseError;
 }
 
-const route = (routes: Record<string, [number, string]>): Handler => (req, res) => {
-  const [status, body] = routes[req.url ?? ''] ?? [404, 'nope'];
-  res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
-};
+const route =
+  (routes: Record<string, [number, string]>): Handler =>
+  (req, res) => {
+    const [status, body] = routes[req.url ?? ''] ?? [404, 'nope'];
+    res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+  };
 
 describe('preflight against the reference agent', () => {
   let agent: Agent;
@@ -94,7 +105,9 @@ describe('preflight failures name the URL and what came back', () => {
   });
 
   it('/metrics that does not parse', async () => {
-    const url = await serve(route({ '/health': [200, 'ok'], '/ready': [200, 'ok'], '/metrics': [200, '<html><body>Login required</body></html>'] }));
+    const url = await serve(
+      route({ '/health': [200, 'ok'], '/ready': [200, 'ok'], '/metrics': [200, '<html><body>Login required</body></html>'] }),
+    );
     const err = await failure(preflight({ httpAddress: url }));
     expect(err.message).toContain(`${url}/metrics answered 200 but no Prometheus sample could be read`);
     expect(err.message).toContain('Login required');

@@ -47,7 +47,10 @@ const EXCERPT = 200;
 /** `http://host:8080` from `host:8080`, `http://host:8080/`, or `http://host:8080/metrics`. */
 export function normalizeHttpAddress(httpAddress: string): string {
   if (typeof httpAddress !== 'string' || httpAddress.trim() === '') {
-    throw new LoadhouseError('LH_INVALID_OPTION', `options.httpAddress must be a URL like http://127.0.0.1:8080, got ${JSON.stringify(httpAddress)}`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `options.httpAddress must be a URL like http://127.0.0.1:8080, got ${JSON.stringify(httpAddress)}`,
+    );
   }
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(httpAddress) ? httpAddress : `http://${httpAddress}`;
   let url: URL;
@@ -78,7 +81,11 @@ function describeError(err: unknown): string {
   return String(err);
 }
 
-async function get(url: string, options: PreflightOptions, accept?: string): Promise<{ outcome: CheckOutcome; text: string; contentType: string | null }> {
+async function get(
+  url: string,
+  options: PreflightOptions,
+  accept?: string,
+): Promise<{ outcome: CheckOutcome; text: string; contentType: string | null }> {
   const fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
   const timeout = AbortSignal.timeout(options.requestTimeoutMs ?? 2000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -122,10 +129,11 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
     );
   }
   if (health.status !== 200) {
-    throw failed(
-      `Health check failed: GET ${healthUrl} answered ${health.status} (expected 200): ${JSON.stringify(health.body)}.`,
-      { url: healthUrl, status: health.status, body: health.body },
-    );
+    throw failed(`Health check failed: GET ${healthUrl} answered ${health.status} (expected 200): ${JSON.stringify(health.body)}.`, {
+      url: healthUrl,
+      status: health.status,
+      body: health.body,
+    });
   }
 
   // 2. /ready: poll until 200 (an agent turns ready once it holds a partition lease).
@@ -150,7 +158,13 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
       throw failed(
         `Readiness check failed: GET ${readyUrl} did not answer 200 within ${readyTimeoutMs} ms (${attempts} attempts; ${what}). ` +
           'A StreamHouse agent is ready once it holds a partition lease and its metadata store answers; raise readyTimeoutMs if it is slow to start.',
-        { url: readyUrl, attempts, status: last.outcome?.status, body: last.outcome?.body, error: last.error === undefined ? undefined : describeError(last.error) },
+        {
+          url: readyUrl,
+          attempts,
+          status: last.outcome?.status,
+          body: last.outcome?.body,
+          error: last.error === undefined ? undefined : describeError(last.error),
+        },
         last.error,
       );
     }
@@ -164,7 +178,11 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   try {
     response = await get(metricsUrl, options, SCRAPE_ACCEPT);
   } catch (err) {
-    throw failed(`Metrics check failed: GET ${metricsUrl} got no answer: ${describeError(err)}.`, { url: metricsUrl, error: describeError(err) }, err);
+    throw failed(
+      `Metrics check failed: GET ${metricsUrl} got no answer: ${describeError(err)}.`,
+      { url: metricsUrl, error: describeError(err) },
+      err,
+    );
   }
   const { outcome, text, contentType } = response;
   if (outcome.status !== 200) {

@@ -79,7 +79,8 @@ describe('real Prometheus scraping the plugin and the agent', () => {
       const end = Number(res.lastOffset) + 1;
       await agent.flush();
       for (let pass = 0; pass < 2; pass++) {
-        for (let at = offset, guard = 0; at < end && guard < 10; guard++) at += (await client.consume({ topic, partition: 0, offset: at, maxRecords: 1000 })).records.length;
+        for (let at = offset, guard = 0; at < end && guard < 10; guard++)
+          at += (await client.consume({ topic, partition: 0, offset: at, maxRecords: 1000 })).records.length;
       }
       offset = end;
     };
@@ -144,10 +145,14 @@ describe('real Prometheus scraping the plugin and the agent', () => {
     const dash = await loadDashboard();
     const empty: string[] = [];
     // Each variable as its "All" sends it, so the queries run as a default dashboard runs them.
-    const all = (name: string) => (dash.templating.list.find((v) => v.name === name) as { allValue?: string } | undefined)?.allValue ?? '.*';
+    const all = (name: string) =>
+      (dash.templating.list.find((v) => v.name === name) as { allValue?: string } | undefined)?.allValue ?? '.*';
     for (const panel of dash.panels) {
       for (const { expr } of panel.targets ?? []) {
-        const q = expr.replaceAll('$__rate_interval', '30s').replaceAll('$scenario', all('scenario')).replaceAll('$target_job', all('target_job'));
+        const q = expr
+          .replaceAll('$__rate_interval', '30s')
+          .replaceAll('$scenario', all('scenario'))
+          .replaceAll('$target_job', all('target_job'));
         const result = await prom.query(q, syntheticDoneAt); // throws on a PromQL error
         if (result.length === 0) empty.push(`${panel.title}: ${q}`);
       }
@@ -194,18 +199,25 @@ describe('real Prometheus scraping the plugin and the agent', () => {
     const regular = emitted.filter((e) => e.sample.intervalSeconds > 0.9);
     const evalAtMs = regular.at(-1)!.at - 500;
     const inWindow = regular.filter((e) => e.at > evalAtMs - WINDOW * 1000 && e.at <= evalAtMs);
-    const ownWindowRate = inWindow.reduce((a, e) => a + e.sample.producer.acked, 0) / inWindow.reduce((a, e) => a + e.sample.intervalSeconds, 0);
+    const ownWindowRate =
+      inWindow.reduce((a, e) => a + e.sample.producer.acked, 0) / inWindow.reduce((a, e) => a + e.sample.intervalSeconds, 0);
     // One interval more or fewer inside the scrape span: the largest interval's share, plus 5 % jitter.
     const largest = Math.max(...inWindow.map((e) => e.sample.producer.acked));
     const tolerance = largest / ((WINDOW - 1) * ownWindowRate) + 0.05;
-    const [sent] = await prom.query(`sum(rate(streamhouse_producer_records_sent_total{scenario="prometheus-agreement"}[${WINDOW}s]))`, evalAtMs / 1000);
+    const [sent] = await prom.query(
+      `sum(rate(streamhouse_producer_records_sent_total{scenario="prometheus-agreement"}[${WINDOW}s]))`,
+      evalAtMs / 1000,
+    );
     // P99 over the whole run: the same records loadhouse's result merges (scaling by extrapolation cancels in a quantile).
     const range = Math.ceil((scrapedAt - t0) / 1000) + 2;
     const [p99] = await prom.query(
       `histogram_quantile(0.99, sum by (le) (increase(streamhouse_producer_send_duration_seconds_bucket{scenario="prometheus-agreement"}[${range}s])))`,
       scrapedAt / 1000,
     );
-    const [total] = await prom.query(`sum(max_over_time(streamhouse_producer_records_sent_total{scenario="prometheus-agreement"}[${range}s]))`, scrapedAt / 1000);
+    const [total] = await prom.query(
+      `sum(max_over_time(streamhouse_producer_records_sent_total{scenario="prometheus-agreement"}[${range}s]))`,
+      scrapedAt / 1000,
+    );
     const [poll] = await prom.query(
       `histogram_quantile(0.99, sum by (le) (increase(streamhouse_consumer_poll_duration_seconds_bucket{scenario="prometheus-agreement"}[${range}s])))`,
       scrapedAt / 1000,
@@ -220,7 +232,12 @@ describe('real Prometheus scraping the plugin and the agent', () => {
     const promHitRate = hit!.value * 100;
     const promRate = sent!.value;
     const promP99Ms = p99!.value * 1000;
-    const own = { rate: ownWindowRate, runRate: result.producer.msgsPerSec, p99Ms: result.producer.latency.response.p99, acked: result.producer.acked };
+    const own = {
+      rate: ownWindowRate,
+      runRate: result.producer.msgsPerSec,
+      p99Ms: result.producer.latency.response.p99,
+      acked: result.producer.acked,
+    };
     console.log(
       `[real-prometheus engine] throughput (${WINDOW} s window, tolerance ${(tolerance * 100).toFixed(0)} %) prometheus=${promRate.toFixed(1)} ` +
         `loadhouse=${own.rate.toFixed(1)} (run mean ${own.runRate.toFixed(1)}); ` +

@@ -17,9 +17,20 @@ function fakeTarget(contentType: RegistryContentType) {
       hits: new Counter({ name: 'streamhouse_cache_hits_total', help: 'h', labelNames: ['org_id'], registers }),
       misses: new Counter({ name: 'streamhouse_cache_misses_total', help: 'm', labelNames: ['org_id'], registers }),
       s3: new Counter({ name: 'streamhouse_s3_requests_total', help: 'r', labelNames: ['org_id', 'operation'], registers }),
-      s3Errors: new Counter({ name: 'streamhouse_s3_errors_total', help: 'e', labelNames: ['org_id', 'operation', 'error_type'], registers }),
+      s3Errors: new Counter({
+        name: 'streamhouse_s3_errors_total',
+        help: 'e',
+        labelNames: ['org_id', 'operation', 'error_type'],
+        registers,
+      }),
       // The plan's spellings: streamhouse_s3_latency (no unit suffix), streamhouse_segments_created_total.
-      latency: new Histogram({ name: 'streamhouse_s3_latency', help: 'l', labelNames: ['org_id', 'operation'], buckets: [0.01, 0.05, 0.1, 0.5], registers }),
+      latency: new Histogram({
+        name: 'streamhouse_s3_latency',
+        help: 'l',
+        labelNames: ['org_id', 'operation'],
+        buckets: [0.01, 0.05, 0.1, 0.5],
+        registers,
+      }),
       segments: new Counter({ name: 'streamhouse_segments_created_total', help: 's', registers }),
       rss: new Gauge({ name: 'process_resident_memory_bytes', help: 'rss', registers }),
     };
@@ -31,8 +42,15 @@ function fakeTarget(contentType: RegistryContentType) {
   return {
     state,
     restart: () => (state.m = make()),
-    listen: () => new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`))),
-    close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }),
+    listen: () =>
+      new Promise<string>((r) =>
+        server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)),
+      ),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -119,7 +137,8 @@ describe('TargetScraper failure handling', () => {
     let hits = 0;
     let clock = 0;
     const fetchImpl = async (): Promise<Response> => {
-      if (mode === 'down') throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+      if (mode === 'down')
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
       const junk = mode === 'junk' ? 'this is { not a metric\n' : '';
       return new Response(`${junk}streamhouse_cache_hits_total ${hits}\nstreamhouse_cache_misses_total 0\n`, { status: 200 });
     };

@@ -200,7 +200,10 @@ export class TargetScraper {
   async summarize(): Promise<Record<string, number>> {
     await this.collect().catch(() => undefined);
     const t = this.totals;
-    const out: Record<string, number> = { [TARGET_METRICS.scrapes]: this.stats.scrapes, [TARGET_METRICS.scrapeFailures]: this.stats.failures };
+    const out: Record<string, number> = {
+      [TARGET_METRICS.scrapes]: this.stats.scrapes,
+      [TARGET_METRICS.scrapeFailures]: this.stats.failures,
+    };
     if (t.hits + t.misses > 0) out[TARGET_METRICS.cacheHitRate] = (100 * t.hits) / (t.hits + t.misses);
     if (t.seconds > 0) {
       out[TARGET_METRICS.restarts] = t.restarts;
@@ -290,7 +293,18 @@ export class TargetScraper {
 }
 
 function emptyTotals(): Totals {
-  return { seconds: 0, hits: 0, misses: 0, s3Requests: 0, s3Errors: 0, s3Throttles: 0, flushes: 0, restarts: 0, put: new Map(), get: new Map() };
+  return {
+    seconds: 0,
+    hits: 0,
+    misses: 0,
+    s3Requests: 0,
+    s3Errors: 0,
+    s3Throttles: 0,
+    flushes: 0,
+    restarts: 0,
+    put: new Map(),
+    get: new Map(),
+  };
 }
 
 /** A restart between two scrapes: the process start time moved, or (without it) a counter series went down. */
@@ -313,7 +327,8 @@ function restarted(previous: ParsedMetrics, current: ParsedMetrics): boolean {
 
 /** The body as text, refusing one over `maxBytes` (announced or streamed) without reading the rest of it. */
 async function readLimited(res: Response, maxBytes: number, url: string): Promise<string> {
-  const tooLarge = (): Error => new Error(`GET ${url}: the body is larger than ${maxBytes} bytes (${formatMiB(maxBytes)}), the scrape limit; not read`);
+  const tooLarge = (): Error =>
+    new Error(`GET ${url}: the body is larger than ${maxBytes} bytes (${formatMiB(maxBytes)}), the scrape limit; not read`);
   const announced = Number(res.headers.get('content-length') ?? NaN);
   if (announced > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
@@ -341,10 +356,7 @@ function formatMiB(bytes: number): string {
   return `${+(bytes / 1024 ** 2).toFixed(2)} MiB`;
 }
 
-const READ_NAMES = new Set([
-  ...Object.values(NAMES).flat(),
-  ...NAMES.s3Latency.flatMap((b) => [`${b}_bucket`, `${b}_count`, `${b}_sum`]),
-]);
+const READ_NAMES = new Set([...Object.values(NAMES).flat(), ...NAMES.s3Latency.flatMap((b) => [`${b}_bucket`, `${b}_count`, `${b}_sum`])]);
 
 /**
  * The first sample of a metric the scraper reads whose value cannot be a count, a size or a duration:
@@ -352,7 +364,10 @@ const READ_NAMES = new Set([
  */
 function unreadableValue(parsed: ParsedMetrics): PromSample | undefined {
   return parsed.samples.find(
-    (s) => READ_NAMES.has(s.name) && !(Number.isFinite(s.value) && s.value >= 0) && !(Number.isNaN(s.value) && s.labels['quantile'] !== undefined),
+    (s) =>
+      READ_NAMES.has(s.name) &&
+      !(Number.isFinite(s.value) && s.value >= 0) &&
+      !(Number.isNaN(s.value) && s.labels['quantile'] !== undefined),
   );
 }
 

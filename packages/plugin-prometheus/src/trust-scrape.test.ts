@@ -43,7 +43,10 @@ function breakingTarget() {
   });
   return {
     state,
-    listen: () => new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`))),
+    listen: () =>
+      new Promise<string>((r) =>
+        server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)),
+      ),
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
@@ -52,7 +55,13 @@ function breakingTarget() {
   };
 }
 
-const MEMORY_CRITERION = { metric: 'target.memoryBytes', op: '<' as const, value: 2 * 1024 ** 3, unit: 'bytes', label: 'Target memory < 2 GiB' };
+const MEMORY_CRITERION = {
+  metric: 'target.memoryBytes',
+  op: '<' as const,
+  value: 2 * 1024 ** 3,
+  unit: 'bytes',
+  label: 'Target memory < 2 GiB',
+};
 
 describe('a target /metrics that breaks mid-run', () => {
   let agent: Agent;
@@ -212,8 +221,12 @@ describe('series a dashboard reads exist from the start', () => {
 
   it('the dashboard: every __inputs entry is used, and "All" matches only series that carry the label', async () => {
     const raw = await readFile(new URL('../dashboards/loadhouse.json', import.meta.url), 'utf8');
-    const dash = JSON.parse(raw) as { __inputs?: Array<{ name: string }>; templating: { list: Array<{ name: string; includeAll?: boolean; allValue?: string }> } };
-    for (const input of dash.__inputs ?? []) expect(raw.split(`\${${input.name}}`).length - 1, `__inputs ${input.name} is never used`).toBeGreaterThan(0);
+    const dash = JSON.parse(raw) as {
+      __inputs?: Array<{ name: string }>;
+      templating: { list: Array<{ name: string; includeAll?: boolean; allValue?: string }> };
+    };
+    for (const input of dash.__inputs ?? [])
+      expect(raw.split(`\${${input.name}}`).length - 1, `__inputs ${input.name} is never used`).toBeGreaterThan(0);
     for (const v of dash.templating.list.filter((x) => x.includeAll)) {
       // `.*` also matches the empty value, i.e. series without the label (another tool's, another job's).
       expect(new RegExp(`^(?:${v.allValue ?? '.*'})$`).test(''), `variable ${v.name}: allValue ${v.allValue}`).toBe(false);

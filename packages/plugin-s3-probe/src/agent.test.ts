@@ -86,9 +86,7 @@ describe('inventory of segments written by the reference agent', () => {
         const first = plugin.report().inventory.latest!;
         expect(first.segments).toBe(before.total);
         expect(first.segmentBytes).toBe(before.bytes);
-        expect(Object.fromEntries(first.partitions.map((p) => [`${p.topic}/${p.partition}`, p.segments]))).toEqual(
-          before.perPartition,
-        );
+        expect(Object.fromEntries(first.partitions.map((p) => [`${p.topic}/${p.partition}`, p.segments]))).toEqual(before.perPartition);
 
         await produceRounds(client, 'orders', 3, 2);
         const after = await directCount('data/');
@@ -113,7 +111,7 @@ describe('inventory of segments written by the reference agent', () => {
     }
   });
 
-  it('counts only an organization\'s segments under org-{id}/data/', async () => {
+  it("counts only an organization's segments under org-{id}/data/", async () => {
     const client = new StreamHouseClient(agent.grpcAddress, { organizationId: 'acme' });
     try {
       await client.waitForReady();

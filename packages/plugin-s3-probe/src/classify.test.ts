@@ -39,7 +39,12 @@ describe('classifyS3Error', () => {
       $response: { headers: { 'x-amz-security-token': 'leak-me' }, body: { req: { headers: { authorization: 'leak-me' } } } },
     });
     const cause = sanitizedCause(err);
-    expect(cause).toMatchObject({ name: 'AccessDenied', Code: 'AccessDenied', message: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(cause).toMatchObject({
+      name: 'AccessDenied',
+      Code: 'AccessDenied',
+      message: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
     expect(JSON.stringify(cause)).not.toContain('leak-me');
     expect(Object.keys(cause)).not.toContain('$response');
   });

@@ -23,9 +23,7 @@ async function put(keys: string[], size = 100): Promise<void> {
   const body = Buffer.alloc(size, 7);
   // A few at a time: s3rver writes files, and the machine has two cores.
   for (let i = 0; i < keys.length; i += 8) {
-    await Promise.all(
-      keys.slice(i, i + 8).map((Key) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: body }))),
-    );
+    await Promise.all(keys.slice(i, i + 8).map((Key) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: body }))));
   }
 }
 
@@ -124,7 +122,10 @@ describe('segment inventory against s3rver', () => {
 
   it('measures growth between listings, and the plugin reports it with a warning when capped', async () => {
     const a = (await list({ prefix: 'grow/' })).inv;
-    await put([0, 1, 2, 3, 4].map((i) => `grow/t/0/${seg(i)}`), 1000);
+    await put(
+      [0, 1, 2, 3, 4].map((i) => `grow/t/0/${seg(i)}`),
+      1000,
+    );
     const b = (await list({ prefix: 'grow/' })).inv;
     const g = growthBetween(a, b);
     expect(g.segments).toBe(5);
@@ -132,15 +133,16 @@ describe('segment inventory against s3rver', () => {
     expect(g.segmentsPerSecond).toBeGreaterThan(0);
     expect(g.mbPerSecond).toBeGreaterThan(0);
 
-    const plugin = s3Probe(
-      options({ prefix: 'grow/', intervalSeconds: 0, listEverySeconds: 0.2, maxKeysPerListing: 7, pageSize: 3 }),
-    );
+    const plugin = s3Probe(options({ prefix: 'grow/', intervalSeconds: 0, listEverySeconds: 0.2, maxKeysPerListing: 7, pageSize: 3 }));
     const host = fakeHost();
     try {
       await host.setup(plugin);
       await host.fire('test:before', testInfo());
       expect(await until(() => plugin.report().inventory.listings >= 1)).toBe(true);
-      await put([5, 6, 7].map((i) => `grow/t/1/${seg(i)}`), 1000);
+      await put(
+        [5, 6, 7].map((i) => `grow/t/1/${seg(i)}`),
+        1000,
+      );
       expect(await until(() => (plugin.report().inventory.latest?.segments ?? 0) >= 7)).toBe(true);
       const m = await host.collect();
       expect(m['s3.segments']).toBe(7);

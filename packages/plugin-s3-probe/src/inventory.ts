@@ -1,7 +1,7 @@
 // Segment inventory: a paginated ListObjectsV2 under the segment prefix, counted per topic and
 // partition, with a cap on keys so one listing's cost is bounded; and growth between two listings.
 import { performance } from 'node:perf_hooks';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { classifyS3Error } from './classify.js';
 import { StoppedError, withDeadline } from './client.js';
 import type { LatencyRecorder } from './latency.js';
@@ -90,7 +90,7 @@ export async function listSegments(ctx: ListContext): Promise<Inventory> {
   do {
     const remaining = options.maxKeysPerListing - keysSeen;
     const t0 = performance.now();
-    let page;
+    let page: ListObjectsV2CommandOutput | undefined;
     try {
       page = await withDeadline(options.timeoutMs, ctx.stop, (signal) =>
         client.send(

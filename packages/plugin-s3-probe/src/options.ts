@@ -150,8 +150,7 @@ export function resolveOptions(options: S3ProbeOptions): ResolvedS3ProbeOptions 
     endpoint = endpoint.replace(/\/+$/, '');
   }
 
-  const region =
-    optionalString(options.region, 'region') ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const region = optionalString(options.region, 'region') ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
 
   const organizationId = optionalString(options.organizationId, 'organizationId');
   if (organizationId !== undefined && /[/\s]/.test(organizationId)) {

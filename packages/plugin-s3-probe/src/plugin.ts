@@ -9,13 +9,7 @@ import { createS3Client, StoppedError } from './client.js';
 import { growthBetween, listSegments, type Growth, type Inventory, type PartitionInventory } from './inventory.js';
 import { LatencyRecorder, OPERATIONS, type OperationLatency, type S3Operation } from './latency.js';
 import { collectMetrics, summarizeMetrics, type MetricState } from './metrics.js';
-import {
-  endpointLabel,
-  redactedConfig,
-  resolveOptions,
-  type S3ProbeConfig,
-  type S3ProbeOptions,
-} from './options.js';
+import { endpointLabel, redactedConfig, resolveOptions, type S3ProbeConfig, type S3ProbeOptions } from './options.js';
 import { checkBucketWith, type BucketCheck } from './preflight.js';
 import { ActiveProbe } from './probe.js';
 import { RequestTally, type ErrorCounts } from './tally.js';
@@ -88,7 +82,6 @@ function newState(): MetricState {
     runGrowth: undefined,
   };
 }
-
 
 /** Runs `fn` now and then every `periodMs` (fixed rate; a run that overruns delays the next, never overlaps). */
 async function every(periodMs: number, signal: AbortSignal, fn: () => Promise<void>): Promise<void> {

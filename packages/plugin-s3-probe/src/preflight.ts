@@ -3,23 +3,11 @@
 // that name the endpoint and the bucket, and never the credentials.
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LoadhouseError } from '@loadhouse/core';
 import { classifyS3Error, describeAnswer, sanitizedCause, trimPeriod } from './classify.js';
 import { createS3Client, withDeadline } from './client.js';
-import {
-  endpointLabel,
-  PROBE_PREFIX,
-  resolveOptions,
-  type ResolvedS3ProbeOptions,
-  type S3ProbeOptions,
-} from './options.js';
+import { endpointLabel, PROBE_PREFIX, resolveOptions, type ResolvedS3ProbeOptions, type S3ProbeOptions } from './options.js';
 
 export interface BucketCheck {
   endpoint: string;
@@ -98,11 +86,7 @@ function preflightError(err: unknown, step: Step, options: ResolvedS3ProbeOption
 }
 
 /** Runs the pre-flight with an existing client. */
-export async function checkBucketWith(
-  client: S3Client,
-  options: ResolvedS3ProbeOptions,
-  signal?: AbortSignal,
-): Promise<BucketCheck> {
+export async function checkBucketWith(client: S3Client, options: ResolvedS3ProbeOptions, signal?: AbortSignal): Promise<BucketCheck> {
   const t0 = performance.now();
   const run = async (step: Step, fn: (signal: AbortSignal) => Promise<unknown>) => {
     try {

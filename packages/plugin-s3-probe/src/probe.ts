@@ -2,13 +2,7 @@
 // and compares the bytes, HEADs it and DELETEs it, timing each request.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { classifyS3Error, type ClassifiedError } from './classify.js';
 import { StoppedError, withDeadline } from './client.js';
 import type { LatencyRecorder, S3Operation } from './latency.js';
@@ -105,11 +99,7 @@ export class ActiveProbe {
   }
 
   /** Runs one timed request: records latency on success, the classified error on failure. */
-  private async step(
-    op: ProbeStep['op'],
-    steps: ProbeStep[],
-    fn: (signal: AbortSignal) => Promise<unknown>,
-  ): Promise<boolean> {
+  private async step(op: ProbeStep['op'], steps: ProbeStep[], fn: (signal: AbortSignal) => Promise<unknown>): Promise<boolean> {
     const t0 = performance.now();
     try {
       await withDeadline(this.options.timeoutMs, this.stop, fn);

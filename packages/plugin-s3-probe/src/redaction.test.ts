@@ -40,7 +40,7 @@ function shown(value: unknown): string {
   } catch {
     // Some SDK objects are circular; inspect below still sees them.
   }
-  return json + '\n' + inspect(value, { depth: Infinity, showHidden: true, getters: true });
+  return `${json}\n${inspect(value, { depth: Infinity, showHidden: true, getters: true })}`;
 }
 
 it('never shows the secret key or session token in anything the plugin emits, returns or throws', async () => {

@@ -55,7 +55,8 @@ export function formatS3Summary(metrics: Readonly<Record<string, number>>): stri
     const kinds = byKind.length ? `: ${byKind.map(([k, n]) => `${k} ${n}`).join(', ')}` : '';
     lines.push(`  Errors ${failed} of ${ops} probe operations (${rate.toFixed(2)} %)${kinds}`);
     const throttles = get('s3.throttles') ?? 0;
-    if (throttles > 0) lines.push(`  Throttled ${throttles} request${throttles === 1 ? '' : 's'} (503 SlowDown / 429): S3 is rate-limiting`);
+    if (throttles > 0)
+      lines.push(`  Throttled ${throttles} request${throttles === 1 ? '' : 's'} (503 SlowDown / 429): S3 is rate-limiting`);
   }
 
   if (hasInventory) {

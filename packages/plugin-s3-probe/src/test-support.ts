@@ -7,15 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type {
-  LoadhouseHooks,
-  LoadhousePlugin,
-  LogEntry,
-  MetricSource,
-  PluginContext,
-  Teardown,
-  TestInfo,
-} from '@loadhouse/core';
+import type { LoadhouseHooks, LoadhousePlugin, LogEntry, MetricSource, PluginContext, Teardown, TestInfo } from '@loadhouse/core';
 
 /** s3rver checks the key id (not the V4 signature): any secret works with this id. */
 export const S3RVER_KEY_ID = 'S3RVER';
@@ -101,23 +93,20 @@ export async function startFaultProxy(upstream: string): Promise<ProxyFixture> {
     const action = fixture.decide({ method, path });
     if (action === 'pass' || action === 'corrupt') {
       fixture.seen.push({ method, path, answered: 'pass' });
-      const up = http.request(
-        { host: target.hostname, port: target.port, method, path, headers: req.headers },
-        (upRes) => {
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          if (action === 'pass') return void upRes.pipe(res);
-          // Same length, one bit flipped in the first byte: only a byte comparison can tell.
-          let first = true;
-          upRes.on('data', (chunk: Buffer) => {
-            if (first && chunk.length > 0) {
-              chunk[0] = chunk[0]! ^ 0x01;
-              first = false;
-            }
-            res.write(chunk);
-          });
-          upRes.on('end', () => res.end());
-        },
-      );
+      const up = http.request({ host: target.hostname, port: target.port, method, path, headers: req.headers }, (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        if (action === 'pass') return void upRes.pipe(res);
+        // Same length, one bit flipped in the first byte: only a byte comparison can tell.
+        let first = true;
+        upRes.on('data', (chunk: Buffer) => {
+          if (first && chunk.length > 0) {
+            chunk[0] = chunk[0]! ^ 0x01;
+            first = false;
+          }
+          res.write(chunk);
+        });
+        upRes.on('end', () => res.end());
+      });
       up.on('error', () => res.destroy());
       req.pipe(up);
       return;

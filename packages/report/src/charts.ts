@@ -147,7 +147,15 @@ function timeChart(
   }
   if (series.length === 0 || samples.length === 0) return undefined;
   const used = new Set(series.map((s) => s.scale));
-  return { name, title, kind: 'time', height, axes: axes.filter((a) => used.has(a.scale)), series, data: decimate(data).map((column) => column.map(round)) };
+  return {
+    name,
+    title,
+    kind: 'time',
+    height,
+    axes: axes.filter((a) => used.has(a.scale)),
+    series,
+    data: decimate(data).map((column) => column.map(round)),
+  };
 }
 
 const latency = (summary: LatencySummary | undefined, key: keyof LatencySummary): number | null =>
@@ -214,7 +222,9 @@ export function throughputCharts(result: LoadTestResult): ChartGroup {
   if (consumers) defs.push({ label: 'consumed', color: COLORS.green, unit: 'msgs/s', get: (s) => s.consumer.msgsPerSec });
   else notes.push({ name: 'throughput', note: 'No consumer ran: the chart shows the producer side only.' });
   const chart = timeChart('throughput', 'Throughput: achieved vs target', result.series, [axis('y', 'records/s', 'msgs/s')], defs);
-  return chart ? { charts: [chart], notes } : { charts: [], notes: [{ name: 'throughput', note: 'The samples hold no throughput values.' }] };
+  return chart
+    ? { charts: [chart], notes }
+    : { charts: [], notes: [{ name: 'throughput', note: 'The samples hold no throughput values.' }] };
 }
 
 function axis(scale: string, label: string, unit: ChartUnit, side: 'left' | 'right' = 'left'): ChartAxis {
@@ -305,11 +315,17 @@ export function consumerCharts(result: LoadTestResult): ChartGroup {
   );
   if (lag) group.charts.push(lag);
   else group.notes.push({ name: 'consumer-lag', note: 'The samples hold no consumer lag values.' });
-  const lat = timeChart('consumer-latency', 'Consumer latency over time', result.series, [axis('y', 'latency', 'ms')], [
-    { label: 'end-to-end P50', color: COLORS.blue, unit: 'ms', get: (s) => latency(s.consumer?.latency?.endToEnd, 'p50') },
-    { label: 'end-to-end P99', color: COLORS.orange, unit: 'ms', get: (s) => latency(s.consumer?.latency?.endToEnd, 'p99') },
-    { label: 'poll P99', color: COLORS.brown, unit: 'ms', dash: [6, 4], get: (s) => latency(s.consumer?.latency?.poll, 'p99') },
-  ]);
+  const lat = timeChart(
+    'consumer-latency',
+    'Consumer latency over time',
+    result.series,
+    [axis('y', 'latency', 'ms')],
+    [
+      { label: 'end-to-end P50', color: COLORS.blue, unit: 'ms', get: (s) => latency(s.consumer?.latency?.endToEnd, 'p50') },
+      { label: 'end-to-end P99', color: COLORS.orange, unit: 'ms', get: (s) => latency(s.consumer?.latency?.endToEnd, 'p99') },
+      { label: 'poll P99', color: COLORS.brown, unit: 'ms', dash: [6, 4], get: (s) => latency(s.consumer?.latency?.poll, 'p99') },
+    ],
+  );
   if (lat) group.charts.push(lat);
   else group.notes.push({ name: 'consumer-latency', note: 'No consumer latencies were recorded.' });
   return group;
@@ -317,15 +333,27 @@ export function consumerCharts(result: LoadTestResult): ChartGroup {
 
 export function resourceCharts(result: LoadTestResult): ChartGroup {
   const group: ChartGroup = { charts: [], notes: [] };
-  const memory = timeChart('memory', 'Memory (RSS)', result.series, [axis('y', 'memory', 'bytes')], [
-    { label: 'target RSS', color: COLORS.red, unit: 'bytes', get: (s) => s.target?.rssBytes },
-    { label: 'generator RSS', color: COLORS.blue, unit: 'bytes', get: (s) => s.generator?.rssBytes },
-    { label: 'generator heap', color: COLORS.cyan, unit: 'bytes', dash: [6, 4], get: (s) => s.generator?.heapUsedBytes },
-  ]);
-  const cpu = timeChart('cpu', 'CPU (percent of one core)', result.series, [axis('y', 'CPU', '%')], [
-    { label: 'target CPU', color: COLORS.red, unit: '%', get: (s) => s.target?.cpuPercent },
-    { label: 'generator CPU', color: COLORS.blue, unit: '%', get: (s) => s.generator?.cpuPercent },
-  ]);
+  const memory = timeChart(
+    'memory',
+    'Memory (RSS)',
+    result.series,
+    [axis('y', 'memory', 'bytes')],
+    [
+      { label: 'target RSS', color: COLORS.red, unit: 'bytes', get: (s) => s.target?.rssBytes },
+      { label: 'generator RSS', color: COLORS.blue, unit: 'bytes', get: (s) => s.generator?.rssBytes },
+      { label: 'generator heap', color: COLORS.cyan, unit: 'bytes', dash: [6, 4], get: (s) => s.generator?.heapUsedBytes },
+    ],
+  );
+  const cpu = timeChart(
+    'cpu',
+    'CPU (percent of one core)',
+    result.series,
+    [axis('y', 'CPU', '%')],
+    [
+      { label: 'target CPU', color: COLORS.red, unit: '%', get: (s) => s.target?.cpuPercent },
+      { label: 'generator CPU', color: COLORS.blue, unit: '%', get: (s) => s.generator?.cpuPercent },
+    ],
+  );
   for (const [name, chart, what] of [
     ['memory', memory, 'memory'],
     ['cpu', cpu, 'CPU'],
@@ -386,7 +414,10 @@ export function metricCharts(result: LoadTestResult): ChartGroup {
     );
     if (chart) group.charts.push(chart);
     if (members.length > shown.length) {
-      group.notes.push({ name: cls.name, note: `Not drawn (more than ${MAX_SERIES_PER_CHART} series): ${members.slice(shown.length).join(', ')}.` });
+      group.notes.push({
+        name: cls.name,
+        note: `Not drawn (more than ${MAX_SERIES_PER_CHART} series): ${members.slice(shown.length).join(', ')}.`,
+      });
     }
   }
   if (constant.length > 0) group.notes.push({ name: 'metrics', note: `Constant over the run, not drawn: ${constant.join(', ')}.` });

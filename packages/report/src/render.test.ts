@@ -38,7 +38,8 @@ describe('renderReport', () => {
     expect(html.match(/<tr class="fail">/g)).toHaveLength(1);
     expect(html).toContain('Cache hit rate');
     expect(html).toContain('78.4%');
-    for (const heading of ['Phases', 'Integrity', 'Scenario results', 'Configuration', 'Environment']) expect(html).toContain(`>${heading}</h`);
+    for (const heading of ['Phases', 'Integrity', 'Scenario results', 'Configuration', 'Environment'])
+      expect(html).toContain(`>${heading}</h`);
     expect(html).toContain('timeToClearLagSeconds');
     // No external resource: everything is inlined.
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
@@ -46,9 +47,18 @@ describe('renderReport', () => {
   });
 
   it('says why an aborted or failed run ended', () => {
-    const failed = { ...full, state: 'failed', partial: true, endReason: 'target-unreachable', endMessage: 'The target stopped answering.', error: { code: 'LH_TARGET_UNREACHABLE', message: 'connect ECONNREFUSED' } } as LoadTestResult;
+    const failed = {
+      ...full,
+      state: 'failed',
+      partial: true,
+      endReason: 'target-unreachable',
+      endMessage: 'The target stopped answering.',
+      error: { code: 'LH_TARGET_UNREACHABLE', message: 'connect ECONNREFUSED' },
+    } as LoadTestResult;
     const html = renderReport(failed);
-    expect(html).toContain('<span class="badge verdict failed" title="Verdict">failed</span> <span class="run-end" title="How the run ended">run failed, partial</span>');
+    expect(html).toContain(
+      '<span class="badge verdict failed" title="Verdict">failed</span> <span class="run-end" title="How the run ended">run failed, partial</span>',
+    );
     expect(html).toContain('The target stopped answering.');
     expect(html).toContain('LH_TARGET_UNREACHABLE: connect ECONNREFUSED');
   });
@@ -59,13 +69,26 @@ describe('renderReport', () => {
     expect(headline({ ...full, criteria: allPass })).toEqual(['passed', 'passed']);
     // The fixture completed with one criterion failed: the green "completed" of before hid that.
     expect(headline(full)).toEqual(['failed', 'failed']);
-    expect(headline({ ...full, state: 'aborted', partial: true, endReason: 'signal', criteria: allPass } as LoadTestResult)).toEqual(['partial', 'partial']);
+    expect(headline({ ...full, state: 'aborted', partial: true, endReason: 'signal', criteria: allPass } as LoadTestResult)).toEqual([
+      'partial',
+      'partial',
+    ]);
     expect(headline({ ...full, state: 'aborted', partial: true, endReason: 'signal' } as LoadTestResult)).toEqual(['failed', 'failed']);
-    const unwritten = { ...full, state: 'failed', error: { code: 'LH_RESULT_WRITE_FAILED', message: 'ENOSPC' }, criteria: allPass } as LoadTestResult;
+    const unwritten = {
+      ...full,
+      state: 'failed',
+      error: { code: 'LH_RESULT_WRITE_FAILED', message: 'ENOSPC' },
+      criteria: allPass,
+    } as LoadTestResult;
     expect(headline(unwritten)).toEqual(['failed', 'failed']);
     expect(headline({ ...full, criteria: [] })).toEqual(['unjudged', 'no criteria']);
     // A not-applicable criterion (N/A at this run's length) neither passes nor fails, as in the exit code.
-    const na = { ...allPass[0]!, passed: false, notApplicable: 'a 6 s run is too short to judge it', note: 'N/A: a 6 s run is too short to judge it' };
+    const na = {
+      ...allPass[0]!,
+      passed: false,
+      notApplicable: 'a 6 s run is too short to judge it',
+      note: 'N/A: a 6 s run is too short to judge it',
+    };
     expect(headline({ ...full, criteria: [...allPass, na] })).toEqual(['passed', 'passed']);
     expect(headline({ ...full, criteria: [na] })).toEqual(['unjudged', 'no criteria']);
   });

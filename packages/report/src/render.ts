@@ -1,6 +1,13 @@
 // renderReport: one self-contained HTML page for a result. Tables are plain HTML (readable without
 // JavaScript); charts are uPlot, inlined with the data, so the file opens anywhere without a network.
-import { criterionFailed, type ConsumerTotals, type CriterionOutcome, type LatencySummary, type LoadTestResult, type ProducerTotals } from '@loadhouse/core';
+import {
+  criterionFailed,
+  type ConsumerTotals,
+  type CriterionOutcome,
+  type LatencySummary,
+  type LoadTestResult,
+  type ProducerTotals,
+} from '@loadhouse/core';
 import {
   COLORS,
   consumerCharts,
@@ -17,15 +24,7 @@ import {
   type DistributionChart,
   type OmittedChart,
 } from './charts.js';
-import {
-  formatInt,
-  formatMetric,
-  formatMs,
-  formatNumber,
-  formatSeconds,
-  formatTime,
-  formatWithUnit,
-} from './format.js';
+import { formatInt, formatMetric, formatMs, formatNumber, formatSeconds, formatTime, formatWithUnit } from './format.js';
 import { escapeHtml, flatten, inlineScript, inlineStyle, jsonForScript, plainValue, table, type Cell } from './html.js';
 import { REPORT_CSS, REPORT_SCRIPT, uplotAssets } from './page-assets.js';
 import { decadeLabel } from './spectrum.js';
@@ -131,10 +130,14 @@ function kpis(result: LoadTestResult): string {
     out.push(kpi('Produced (acked)', formatInt(p.acked), `${formatInt(p.scheduled)} scheduled`));
     out.push(kpi('Achieved rate', `${formatInt(p.msgsPerSec)}/s`, isNum(p.targetRate) ? `target ${formatInt(p.targetRate)}/s` : undefined));
     out.push(kpi('Throughput', `${formatNumber(p.mbPerSec)} MiB/s`));
-    if (p.latency?.response?.count) out.push(kpi('P99 response', formatMs(p.latency.response.p99), `P999 ${formatMs(p.latency.response.p999)}`));
-    if (p.latency?.service?.count) out.push(kpi('P99 service', formatMs(p.latency.service.p99), `P999 ${formatMs(p.latency.service.p999)}`));
+    if (p.latency?.response?.count)
+      out.push(kpi('P99 response', formatMs(p.latency.response.p99), `P999 ${formatMs(p.latency.response.p999)}`));
+    if (p.latency?.service?.count)
+      out.push(kpi('P99 service', formatMs(p.latency.service.p99), `P999 ${formatMs(p.latency.service.p999)}`));
     const errors = (p.failed ?? 0) + (p.dropped ?? 0);
-    out.push(kpi('Failed + dropped', formatInt(errors), isNum(p.errorRatePercent) ? `${formatNumber(p.errorRatePercent)}% error rate` : undefined));
+    out.push(
+      kpi('Failed + dropped', formatInt(errors), isNum(p.errorRatePercent) ? `${formatNumber(p.errorRatePercent)}% error rate` : undefined),
+    );
   }
   const c = result.consumer;
   if (c && consumersRan(result)) {
@@ -149,7 +152,13 @@ function kpis(result: LoadTestResult): string {
   }
   if (result.integrity?.checked) {
     const i = result.integrity;
-    out.push(kpi('Integrity', i.missing + i.duplicates + i.reordered === 0 ? 'clean' : `${formatInt(i.missing)} missing`, `${formatInt(i.duplicates)} dup, ${formatInt(i.reordered)} reordered`));
+    out.push(
+      kpi(
+        'Integrity',
+        i.missing + i.duplicates + i.reordered === 0 ? 'clean' : `${formatInt(i.missing)} missing`,
+        `${formatInt(i.duplicates)} dup, ${formatInt(i.reordered)} reordered`,
+      ),
+    );
   }
   return out.length ? `<div class="kpis">${out.join('')}</div>` : '';
 }
@@ -167,7 +176,8 @@ function verdict(c: CriterionOutcome): 'pass' | 'fail' | 'na' {
 
 function criteriaSection(result: LoadTestResult): string {
   const criteria = Array.isArray(result.criteria) ? result.criteria : [];
-  if (criteria.length === 0) return section('criteria', 'Success criteria', '<p class="note">This scenario declares no success criteria.</p>');
+  if (criteria.length === 0)
+    return section('criteria', 'Success criteria', '<p class="note">This scenario declares no success criteria.</p>');
   const rows = criteria.map((c) => [
     criterionLabel(c),
     { html: `<code>${escapeHtml(c.metric)}</code>` },
@@ -176,13 +186,33 @@ function criteriaSection(result: LoadTestResult): string {
     { html: `<span class="badge ${verdict(c)}">${verdict(c) === 'na' ? 'n/a' : verdict(c)}</span>` },
     c.note ?? '',
   ]);
-  const head: Cell[] = ['Criterion', 'Metric', { html: 'Target', className: 'num' }, { html: 'Measured', className: 'num' }, 'Result', 'Note'];
-  return section('criteria', 'Success criteria', table(head, rows, 'criteria', (i) => verdict(criteria[i]!)));
+  const head: Cell[] = [
+    'Criterion',
+    'Metric',
+    { html: 'Target', className: 'num' },
+    { html: 'Measured', className: 'num' },
+    'Result',
+    'Note',
+  ];
+  return section(
+    'criteria',
+    'Success criteria',
+    table(head, rows, 'criteria', (i) => verdict(criteria[i]!)),
+  );
 }
 
 function latencyRow(name: string, s: LatencySummary | undefined): Cell[] | undefined {
-  if (!s || !s.count) return undefined;
-  return [name, num(formatMs(s.p50)), num(formatMs(s.p95)), num(formatMs(s.p99)), num(formatMs(s.p999)), num(formatMs(s.max)), num(formatMs(s.mean)), num(formatInt(s.count))];
+  if (!s?.count) return undefined;
+  return [
+    name,
+    num(formatMs(s.p50)),
+    num(formatMs(s.p95)),
+    num(formatMs(s.p99)),
+    num(formatMs(s.p999)),
+    num(formatMs(s.max)),
+    num(formatMs(s.mean)),
+    num(formatInt(s.count)),
+  ];
 }
 
 function latencyTable(result: LoadTestResult): string {
@@ -243,11 +273,29 @@ function phasesSection(result: LoadTestResult): string {
   const phases = Array.isArray(result.phases) ? result.phases : [];
   if (phases.length === 0) return '';
   const h = (t: string): Cell => ({ html: t, className: 'num' });
-  const rows = phases.map((ph) => [ph.name, num(formatSeconds(ph.elapsedSeconds)), num(formatSeconds(ph.durationSeconds)), ...phaseCells(ph.producer, ph.consumer)]);
+  const rows = phases.map((ph) => [
+    ph.name,
+    num(formatSeconds(ph.elapsedSeconds)),
+    num(formatSeconds(ph.durationSeconds)),
+    ...phaseCells(ph.producer, ph.consumer),
+  ]);
   return section(
     'phases',
     'Phases',
-    table(['Phase', h('Starts at'), h('Duration'), h('Produced'), h('Target'), h('P99 response'), h('Failed + dropped'), h('Consumed'), h('Max lag')], rows),
+    table(
+      [
+        'Phase',
+        h('Starts at'),
+        h('Duration'),
+        h('Produced'),
+        h('Target'),
+        h('P99 response'),
+        h('Failed + dropped'),
+        h('Consumed'),
+        h('Max lag'),
+      ],
+      rows,
+    ),
   );
 }
 
@@ -259,7 +307,11 @@ function kvTable(value: unknown, empty: string, measured = false): string {
   const rows = flatten(value);
   if (rows.length === 0 || (rows.length === 1 && rows[0]![1] === undefined)) return `<p class="note">${escapeHtml(empty)}</p>`;
   const show = (k: string, v: unknown) => (measured && isNum(v) ? formatMetric(k, v) : measured && v === null ? '-' : plainValue(v));
-  return table([], rows.map(([k, v]) => [k, show(k, v)]), 'kv');
+  return table(
+    [],
+    rows.map(([k, v]) => [k, show(k, v)]),
+    'kv',
+  );
 }
 
 function metricsTable(metrics: Record<string, number> | undefined): string {
@@ -267,13 +319,21 @@ function metricsTable(metrics: Record<string, number> | undefined): string {
   if (entries.length === 0) return '';
   const rank = (k: string) => (k.startsWith('target.') ? 0 : k.startsWith('s3.') ? 1 : 2);
   entries.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
-  return `<h3>Final values</h3>${table(['Metric', { html: 'Value', className: 'num' }], entries.map(([k, v]) => [{ html: `<code>${escapeHtml(k)}</code>` }, num(formatMetric(k, v))]))}`;
+  return `<h3>Final values</h3>${table(
+    ['Metric', { html: 'Value', className: 'num' }],
+    entries.map(([k, v]) => [{ html: `<code>${escapeHtml(k)}</code>` }, num(formatMetric(k, v))]),
+  )}`;
 }
 
 function integritySection(result: LoadTestResult): string {
   const i = result.integrity;
   if (!i) return '';
-  if (!i.checked) return section('integrity', 'Integrity', '<p class="note">Integrity was not checked in this run (no consumer read the produced records back).</p>');
+  if (!i.checked)
+    return section(
+      'integrity',
+      'Integrity',
+      '<p class="note">Integrity was not checked in this run (no consumer read the produced records back).</p>',
+    );
   const counts = table(
     ['Missing', 'Duplicates', 'Reordered'].map((t) => ({ html: t, className: 'num' })),
     [[num(formatInt(i.missing)), num(formatInt(i.duplicates)), num(formatInt(i.reordered))]],
@@ -281,9 +341,24 @@ function integritySection(result: LoadTestResult): string {
   const examples = (i.examples ?? []).slice(0, 50);
   const ex = examples.length
     ? `<h3>Examples</h3>${table(
-        ['Kind', { html: 'Producer', className: 'num' }, { html: 'Partition', className: 'num' }, { html: 'Sequence', className: 'num' }, { html: 'Offset', className: 'num' }],
-        examples.map((e) => [e.kind, num(String(e.producer)), num(String(e.partition)), num(String(e.sequence)), num(e.offset === undefined ? '-' : String(e.offset))]),
-      )}` + (i.examples.length > examples.length ? `<p class="note">${formatInt(i.examples.length - examples.length)} more examples in the result file.</p>` : '')
+        [
+          'Kind',
+          { html: 'Producer', className: 'num' },
+          { html: 'Partition', className: 'num' },
+          { html: 'Sequence', className: 'num' },
+          { html: 'Offset', className: 'num' },
+        ],
+        examples.map((e) => [
+          e.kind,
+          num(String(e.producer)),
+          num(String(e.partition)),
+          num(String(e.sequence)),
+          num(e.offset === undefined ? '-' : String(e.offset)),
+        ]),
+      )}` +
+      (i.examples.length > examples.length
+        ? `<p class="note">${formatInt(i.examples.length - examples.length)} more examples in the result file.</p>`
+        : '')
     : '';
   return section('integrity', 'Integrity', counts + ex);
 }
@@ -297,9 +372,21 @@ function errorsSection(result: LoadTestResult): string {
   ] as const) {
     for (const [code, n] of Object.entries(codes ?? {})) byCode.push([side, code, n]);
   }
-  if (byCode.length) parts.push(table(['Side', 'gRPC status', { html: 'Count', className: 'num' }], byCode.map(([s, c, n]) => [s, c, num(formatInt(n))])));
+  if (byCode.length)
+    parts.push(
+      table(
+        ['Side', 'gRPC status', { html: 'Count', className: 'num' }],
+        byCode.map(([s, c, n]) => [s, c, num(formatInt(n))]),
+      ),
+    );
   const errors = Array.isArray(result.errors) ? result.errors : [];
-  if (errors.length) parts.push(`<h3>Errors raised during the run</h3>${table(['Code', 'Message', 'Plugin'], errors.map((e) => [e.code, e.message, e.plugin ?? '']))}`);
+  if (errors.length)
+    parts.push(
+      `<h3>Errors raised during the run</h3>${table(
+        ['Code', 'Message', 'Plugin'],
+        errors.map((e) => [e.code, e.message, e.plugin ?? '']),
+      )}`,
+    );
   const g = result.generator;
   if (g && (g.saturatedWindows > 0 || g.warnings?.length)) {
     parts.push(
@@ -320,7 +407,8 @@ export function renderReport(result: LoadTestResult, options: { title?: string }
   const charts = new Charts();
   const body: string[] = [header(result, title), criteriaSection(result)];
 
-  const noSamples = result.series.length === 0 ? '<p class="note" data-omitted="series">The result holds no samples: no charts over time.</p>' : '';
+  const noSamples =
+    result.series.length === 0 ? '<p class="note" data-omitted="series">The result holds no samples: no charts over time.</p>' : '';
   body.push(section('throughput', 'Throughput', noSamples || charts.group(throughputCharts(result))));
 
   const lat = noSamples || charts.group(latencyCharts(result));
@@ -335,7 +423,7 @@ export function renderReport(result: LoadTestResult, options: { title?: string }
     ],
     'The result has no producer.response or producer.service histogram: no latency distribution.',
   );
-  body.push(section('latency', 'Producer latency', lat + dist + `<h3>Whole run</h3>${latencyTable(result)}`));
+  body.push(section('latency', 'Producer latency', `${lat + dist}<h3>Whole run</h3>${latencyTable(result)}`));
 
   if (consumersRan(result)) {
     const cons = noSamples || charts.group(consumerCharts(result));

@@ -56,7 +56,9 @@ interface ChartCheck {
 
 it('renders every chart with its data and phases in headless Chromium, without any network', async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` to run the report's browser test.`);
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` to run the report's browser test.`,
+    );
   }
   const resultPath = join(dir, 'consumer-lag.json');
   await writeFile(resultPath, JSON.stringify(makeResult()));
@@ -64,7 +66,15 @@ it('renders every chart with its data and phases in headless Chromium, without a
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
@@ -99,7 +109,14 @@ it('renders every chart with its data and phases in headless Chromium, without a
         const spec = payload.charts.find((c) => c.name === name)!;
         const canvases = figure.querySelectorAll('canvas');
         const canvas = canvases[0];
-        const out = { name, kind: spec.kind, canvases: canvases.length, painted: 0, seriesPixels: spec.series.map(() => 0), bandPixels: [0, 0] };
+        const out = {
+          name,
+          kind: spec.kind,
+          canvases: canvases.length,
+          painted: 0,
+          seriesPixels: spec.series.map(() => 0),
+          bandPixels: [0, 0],
+        };
         if (!canvas) return out;
         const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         const colors = spec.series.map((s) => rgb(s.color));
@@ -110,7 +127,12 @@ it('renders every chart with its data and phases in headless Chromium, without a
           });
           // Bands are translucent: their pixels keep the band's alpha where nothing else is drawn over them.
           bandColors.forEach((c, k) => {
-            if (Math.abs(data[i + 3]! - c[3]!) <= 2 && Math.abs(data[i]! - c[0]!) <= 20 && Math.abs(data[i + 1]! - c[1]!) <= 20 && Math.abs(data[i + 2]! - c[2]!) <= 20) {
+            if (
+              Math.abs(data[i + 3]! - c[3]!) <= 2 &&
+              Math.abs(data[i]! - c[0]!) <= 20 &&
+              Math.abs(data[i + 1]! - c[1]!) <= 20 &&
+              Math.abs(data[i + 2]! - c[2]!) <= 20
+            ) {
               out.bandPixels[k]!++;
             }
           });

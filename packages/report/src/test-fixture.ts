@@ -116,7 +116,7 @@ export function makeResult(options: FixtureOptions = {}): LoadTestResult {
     for (const key of Object.keys(cumulative) as Array<keyof Cumulative>) cumulative[key].add(win[key]);
 
     const targetRate = RATE;
-    const produced = Math.round(RATE * (0.985 + 0.03 * random()) / (draining ? 1.02 : 1));
+    const produced = Math.round((RATE * (0.985 + 0.03 * random())) / (draining ? 1.02 : 1));
     const failed = i === 17 ? 12 : 0;
     let consumed = 0;
     if (withConsumers && phase === 'drain') consumed = draining ? Math.min(lag + produced, Math.round(12000 + 800 * gaussian())) : produced;
@@ -236,7 +236,14 @@ export function makeResult(options: FixtureOptions = {}): LoadTestResult {
   const consumer = consumerTotals(0, SAMPLES, withConsumers ? cumulative : undefined);
   const started = Date.parse('2025-06-02T09:30:00.000Z');
   const phases: PhaseResult[] = [
-    { name: 'backlog', startedAt: new Date(started).toISOString(), elapsedSeconds: 0, durationSeconds: BACKLOG_END, producer: producerTotals(0, BACKLOG_END, cumulative), consumer: consumerTotals(0, BACKLOG_END) },
+    {
+      name: 'backlog',
+      startedAt: new Date(started).toISOString(),
+      elapsedSeconds: 0,
+      durationSeconds: BACKLOG_END,
+      producer: producerTotals(0, BACKLOG_END, cumulative),
+      consumer: consumerTotals(0, BACKLOG_END),
+    },
     {
       name: 'drain',
       startedAt: new Date(started + BACKLOG_END * 1000).toISOString(),
@@ -315,11 +322,35 @@ export function makeResult(options: FixtureOptions = {}): LoadTestResult {
     },
     metrics: finalMetrics,
     criteria: [
-      { metric: 'producer.latency.p99', op: '<', value: 50, unit: 'ms', label: 'Producer P99 latency', measured: producer.latency.response.p99, passed: producer.latency.response.p99 < 50 },
-      { metric: 'producer.rateErrorPercent', op: '<', value: 5, unit: '%', label: 'Achieved rate within 5% of target', measured: producer.rateErrorPercent, passed: producer.rateErrorPercent < 5 },
+      {
+        metric: 'producer.latency.p99',
+        op: '<',
+        value: 50,
+        unit: 'ms',
+        label: 'Producer P99 latency',
+        measured: producer.latency.response.p99,
+        passed: producer.latency.response.p99 < 50,
+      },
+      {
+        metric: 'producer.rateErrorPercent',
+        op: '<',
+        value: 5,
+        unit: '%',
+        label: 'Achieved rate within 5% of target',
+        measured: producer.rateErrorPercent,
+        passed: producer.rateErrorPercent < 5,
+      },
       ...(withConsumers
         ? [
-            { metric: 'timeToClearLagSeconds', op: '<=' as const, value: 15, unit: 's', label: 'Backlog cleared within 15 s', measured: clearedAt === undefined ? null : clearedAt - BACKLOG_END, passed: clearedAt !== undefined && clearedAt - BACKLOG_END <= 15 },
+            {
+              metric: 'timeToClearLagSeconds',
+              op: '<=' as const,
+              value: 15,
+              unit: 's',
+              label: 'Backlog cleared within 15 s',
+              measured: clearedAt === undefined ? null : clearedAt - BACKLOG_END,
+              passed: clearedAt !== undefined && clearedAt - BACKLOG_END <= 15,
+            },
           ]
         : []),
       { metric: 'target.cacheHitRate', op: '>=', value: 80, unit: '%', label: 'Cache hit rate', measured: 78.4, passed: false },
@@ -333,7 +364,10 @@ export function makeResult(options: FixtureOptions = {}): LoadTestResult {
       saturatedWindows: 0,
       totalWindows: SAMPLES,
       warnings: [],
-      maxEventLoopDelayMs: { main: Math.max(...series.map((s) => s.generator.eventLoopDelayMs.main)), workers: Math.max(...series.map((s) => s.generator.eventLoopDelayMs.workersMax)) },
+      maxEventLoopDelayMs: {
+        main: Math.max(...series.map((s) => s.generator.eventLoopDelayMs.main)),
+        workers: Math.max(...series.map((s) => s.generator.eventLoopDelayMs.workersMax)),
+      },
       maxCpuPercent: Math.max(...series.map((s) => s.generator.cpuPercent)),
     },
     errors: [],

@@ -44,8 +44,16 @@ describe('writeReport', () => {
       ['no-version.json', JSON.stringify({ series: [] }), 'schemaVersion'],
       ['no-series.json', JSON.stringify({ ...makeResult({ histograms: false }), series: {} }), 'its series is an object, not an array'],
       ['bare.json', JSON.stringify({ schemaVersion: 1, series: [] }), 'its scenario is missing'],
-      ['empty-producer.json', JSON.stringify({ ...makeResult({ histograms: false }), producer: {} }), 'its producer has no latency section'],
-      ['future.json', JSON.stringify({ ...makeResult({ histograms: false }), schemaVersion: 999 }), 'schemaVersion 999, newer than this loadhouse reads'],
+      [
+        'empty-producer.json',
+        JSON.stringify({ ...makeResult({ histograms: false }), producer: {} }),
+        'its producer has no latency section',
+      ],
+      [
+        'future.json',
+        JSON.stringify({ ...makeResult({ histograms: false }), schemaVersion: 999 }),
+        'schemaVersion 999, newer than this loadhouse reads',
+      ],
       ['array.json', '[1, 2]', 'JSON object'],
       ['broken.json', '{"schemaVersion": 1, "series": [', 'not valid JSON'],
     ];

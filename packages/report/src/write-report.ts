@@ -40,10 +40,14 @@ export async function readResult(resultPath: string): Promise<LoadTestResult> {
     text = await readFile(resultPath, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new LoadhouseError('LH_RESULT_INVALID', `Cannot read ${resultPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message}`, {
-      cause: err,
-      details: { path: resultPath },
-    });
+    throw new LoadhouseError(
+      'LH_RESULT_INVALID',
+      `Cannot read ${resultPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message}`,
+      {
+        cause: err,
+        details: { path: resultPath },
+      },
+    );
   }
   let value: unknown;
   try {
@@ -55,12 +59,17 @@ export async function readResult(resultPath: string): Promise<LoadTestResult> {
   const doc = value as Record<string, unknown>;
   if (typeof doc.schemaVersion !== 'number') throw invalid(resultPath, 'it has no numeric schemaVersion');
   if (doc.schemaVersion > RESULT_SCHEMA_VERSION) {
-    throw new LoadhouseError('LH_RESULT_INVALID', `${resultPath} has schemaVersion ${doc.schemaVersion}, newer than this loadhouse reads (${RESULT_SCHEMA_VERSION}): update loadhouse`, {
-      details: { path: resultPath },
-    });
+    throw new LoadhouseError(
+      'LH_RESULT_INVALID',
+      `${resultPath} has schemaVersion ${doc.schemaVersion}, newer than this loadhouse reads (${RESULT_SCHEMA_VERSION}): update loadhouse`,
+      {
+        details: { path: resultPath },
+      },
+    );
   }
   for (const [key, kind] of SECTIONS) {
-    if (kindOf(doc[key]) !== kind) throw invalid(resultPath, `its ${key} is ${doc[key] === undefined ? 'missing' : a(kindOf(doc[key]))}, not ${a(kind)}`);
+    if (kindOf(doc[key]) !== kind)
+      throw invalid(resultPath, `its ${key} is ${doc[key] === undefined ? 'missing' : a(kindOf(doc[key]))}, not ${a(kind)}`);
   }
   for (const side of ['producer', 'consumer'] as const) {
     if (kindOf((doc[side] as { latency?: unknown }).latency) !== 'object') throw invalid(resultPath, `its ${side} has no latency section`);

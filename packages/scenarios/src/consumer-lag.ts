@@ -21,7 +21,21 @@ export interface ConsumerLagOptions extends ProducerTuning {
 }
 
 export function consumerLag(options: ConsumerLagOptions): Scenario {
-  checkOptions('consumerLag', options, { produceRate: 'positive', consumeRate: 'positive', durationSeconds: 'positive', partitions: 'positiveInt', consumers: 'positiveInt', producers: 'positiveInt', cacheHitRatePercent: 'nonNegative', pollP99Ms: 'positive' }, ['produceRate', 'consumeRate', 'durationSeconds']);
+  checkOptions(
+    'consumerLag',
+    options,
+    {
+      produceRate: 'positive',
+      consumeRate: 'positive',
+      durationSeconds: 'positive',
+      partitions: 'positiveInt',
+      consumers: 'positiveInt',
+      producers: 'positiveInt',
+      cacheHitRatePercent: 'nonNegative',
+      pollP99Ms: 'positive',
+    },
+    ['produceRate', 'consumeRate', 'durationSeconds'],
+  );
   const o = { partitions: 10, messageSize: 1024, cacheHitRatePercent: 80, pollP99Ms: 50, ...defined(options) };
   checkPositive('produceRate', o.produceRate);
   checkMessageSize(o.messageSize);
@@ -34,10 +48,34 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
   const clearBound = 2 * produceSeconds;
 
   const criteria: Criterion[] = [
-    { metric: 'timeToClearSeconds', op: '<=', value: clearBound, unit: 's', label: `Lag clears within 2x the produce time (${clearBound} s)` },
-    { metric: 'catchUpRate', op: '>', value: o.consumeRate, unit: 'msgs/s', label: `Catch-up rate > ${o.consumeRate.toLocaleString('en-US')} msgs/s` },
-    { metric: 'catchUpCacheHitRate', op: '>', value: o.cacheHitRatePercent, unit: '%', label: `Cache hit rate > ${o.cacheHitRatePercent}% during catch-up` },
-    { metric: 'consumer.latency.poll.p99', op: '<', value: o.pollP99Ms, unit: 'ms', label: `P99 consumer poll latency < ${o.pollP99Ms} ms` },
+    {
+      metric: 'timeToClearSeconds',
+      op: '<=',
+      value: clearBound,
+      unit: 's',
+      label: `Lag clears within 2x the produce time (${clearBound} s)`,
+    },
+    {
+      metric: 'catchUpRate',
+      op: '>',
+      value: o.consumeRate,
+      unit: 'msgs/s',
+      label: `Catch-up rate > ${o.consumeRate.toLocaleString('en-US')} msgs/s`,
+    },
+    {
+      metric: 'catchUpCacheHitRate',
+      op: '>',
+      value: o.cacheHitRatePercent,
+      unit: '%',
+      label: `Cache hit rate > ${o.cacheHitRatePercent}% during catch-up`,
+    },
+    {
+      metric: 'consumer.latency.poll.p99',
+      op: '<',
+      value: o.pollP99Ms,
+      unit: 'ms',
+      label: `P99 consumer poll latency < ${o.pollP99Ms} ms`,
+    },
     ...integrityCriteria({ ordered: o.maxInFlight === 1 }),
   ];
 
@@ -61,11 +99,14 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
           lingerMs: o.lingerMs,
           maxInFlight: o.maxInFlight,
         });
-        await c.waitFor((s) => {
-          phase1Consumed += s.consumer.consumed;
-          phase1Seconds += s.intervalSeconds;
-          return false;
-        }, { timeoutSeconds: produceSeconds });
+        await c.waitFor(
+          (s) => {
+            phase1Consumed += s.consumer.consumed;
+            phase1Seconds += s.intervalSeconds;
+            return false;
+          },
+          { timeoutSeconds: produceSeconds },
+        );
         await producers.stop();
       });
       const lagBuilt = c.latest?.consumer.lag ?? 0;

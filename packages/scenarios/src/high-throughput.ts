@@ -23,7 +23,22 @@ export interface HighThroughputOptions extends ProducerTuning {
 }
 
 export function highThroughput(options: HighThroughputOptions): Scenario {
-  checkOptions('highThroughput', options, { durationSeconds: 'positive', targetRate: 'positive', partitions: 'positiveInt', producers: 'positiveInt', consumers: 'nonNegativeInt', p99Ms: 'positive', rateTolerancePercent: 'nonNegative', maxErrors: 'nonNegativeInt', targetMemoryBytes: 'positive' }, ['durationSeconds', 'targetRate', 'partitions']);
+  checkOptions(
+    'highThroughput',
+    options,
+    {
+      durationSeconds: 'positive',
+      targetRate: 'positive',
+      partitions: 'positiveInt',
+      producers: 'positiveInt',
+      consumers: 'nonNegativeInt',
+      p99Ms: 'positive',
+      rateTolerancePercent: 'nonNegative',
+      maxErrors: 'nonNegativeInt',
+      targetMemoryBytes: 'positive',
+    },
+    ['durationSeconds', 'targetRate', 'partitions'],
+  );
   const o = {
     messageSize: 1024,
     producers: options.partitions,
@@ -69,7 +84,9 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
     async run(c) {
       await c.phase('produce', async () => {
         const consumers =
-          o.consumers > 0 ? await c.consume({ rate: 'max', consumers: o.consumers, partitions: o.partitions, startAt: 'latest' }) : undefined;
+          o.consumers > 0
+            ? await c.consume({ rate: 'max', consumers: o.consumers, partitions: o.partitions, startAt: 'latest' })
+            : undefined;
         const producers = await c.produce({
           rate: o.targetRate,
           producers: o.producers,

@@ -11,7 +11,8 @@ export function integrityCriteria(options: { ordered: boolean }): Criterion[] {
     { metric: 'integrity.lost', op: '==', value: 0, label: 'No records lost' },
     { metric: 'integrity.duplicates', op: '==', value: 0, label: 'No duplicate records' },
   ];
-  if (options.ordered) criteria.push({ metric: 'integrity.reordered', op: '==', value: 0, label: 'Records in order (one batch in flight)' });
+  if (options.ordered)
+    criteria.push({ metric: 'integrity.reordered', op: '==', value: 0, label: 'Records in order (one batch in flight)' });
   return criteria;
 }
 

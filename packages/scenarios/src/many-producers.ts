@@ -26,7 +26,20 @@ export interface ManyProducersOptions extends ProducerTuning {
 const PLAN_THROUGHPUT_SHARE = 100_000 / 120_000;
 
 export function manyProducers(options: ManyProducersOptions): Scenario {
-  checkOptions('manyProducers', options, { producerCount: 'positiveInt', messagesPerProducer: 'positiveInt', partitions: 'positiveInt', targetRate: 'positive', minThroughput: 'nonNegative', p99Ms: 'positive', graceSeconds: 'nonNegative' }, ['producerCount', 'messagesPerProducer', 'partitions']);
+  checkOptions(
+    'manyProducers',
+    options,
+    {
+      producerCount: 'positiveInt',
+      messagesPerProducer: 'positiveInt',
+      partitions: 'positiveInt',
+      targetRate: 'positive',
+      minThroughput: 'nonNegative',
+      p99Ms: 'positive',
+      graceSeconds: 'nonNegative',
+    },
+    ['producerCount', 'messagesPerProducer', 'partitions'],
+  );
   const d = { messageSize: 1024, targetRate: 120_000, p99Ms: 200, graceSeconds: 60, batchSize: 100, ...defined(options) };
   // The floor follows the rate asked, as the plan's does (100K of 120K): a fixed 100K would fail any smaller run.
   const o = { minThroughput: d.targetRate * PLAN_THROUGHPUT_SHARE, ...d };
@@ -40,7 +53,13 @@ export function manyProducers(options: ManyProducersOptions): Scenario {
 
   const criteria: Criterion[] = [
     { metric: 'producersIncomplete', op: '==', value: 0, label: `All ${o.producerCount} producers complete successfully` },
-    { metric: 'producer.msgsPerSec', op: '>', value: o.minThroughput, unit: 'msgs/s', label: `Total throughput > ${Math.round(o.minThroughput).toLocaleString('en-US')} msgs/s` },
+    {
+      metric: 'producer.msgsPerSec',
+      op: '>',
+      value: o.minThroughput,
+      unit: 'msgs/s',
+      label: `Total throughput > ${Math.round(o.minThroughput).toLocaleString('en-US')} msgs/s`,
+    },
     { metric: 'producer.connectionErrors', op: '==', value: 0, label: 'No connection timeouts or pool exhaustion' },
     { metric: 'producer.latency.p99', op: '<', value: o.p99Ms, unit: 'ms', label: `P99 latency < ${o.p99Ms} ms` },
   ];
@@ -64,10 +83,7 @@ export function manyProducers(options: ManyProducersOptions): Scenario {
           lingerMs: o.lingerMs,
           maxInFlight: o.maxInFlight,
         });
-        const finished = await Promise.race([
-          group.done.then(() => true),
-          c.waitFor(plannedSeconds + o.graceSeconds).then(() => false),
-        ]);
+        const finished = await Promise.race([group.done.then(() => true), c.waitFor(plannedSeconds + o.graceSeconds).then(() => false)]);
         await group.stop();
         const perProducer = group.stats();
         const completed = perProducer.filter((p) => p.completed).length;

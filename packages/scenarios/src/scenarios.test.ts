@@ -49,7 +49,9 @@ describe('the plan scenarios against the reference agent', () => {
 
   it('many-producers: 20 producers x 200 records complete, with fairness figures', async () => {
     const lt = createLoadTest({ target: agent.grpcAddress, resultsDir: false });
-    const result = await lt.run(manyProducers({ producerCount: 20, messagesPerProducer: 200, partitions: 4, targetRate: 4000, messageSize: 256 }));
+    const result = await lt.run(
+      manyProducers({ producerCount: 20, messagesPerProducer: 200, partitions: 4, targetRate: 4000, messageSize: 256 }),
+    );
     expect(result.state, JSON.stringify(result.errors)).toBe('completed');
     expectBooksBalance(result);
     expect(result.producer.acked).toBe(4000);
@@ -106,7 +108,10 @@ describe('the plan scenarios against the reference agent', () => {
       'integrity.duplicates',
     ]);
     // 6 s is too short to judge growth and variance: N/A, with their figures kept where there are any.
-    expect(result.criteria.filter((c) => c.notApplicable).map((c) => c.metric)).toEqual(['resources.memoryGrowthUpperPercent', 'resources.throughputVariancePercent']);
+    expect(result.criteria.filter((c) => c.notApplicable).map((c) => c.metric)).toEqual([
+      'resources.memoryGrowthUpperPercent',
+      'resources.throughputVariancePercent',
+    ]);
     expect(result.resources).toHaveProperty('memoryGrowthPercent');
     expect(result.criteria.find((c) => c.metric === 'integrity.lost')).toMatchObject({ measured: 0, passed: true });
     expect(result.resources).toMatchObject({
@@ -121,7 +126,10 @@ describe('integrity criteria of the built-in scenarios', () => {
   const metrics = (s: { criteria: Array<{ metric: string }> }) => s.criteria.map((c) => c.metric).filter((m) => m.startsWith('integrity.'));
 
   it('every scenario that consumes carries lost and duplicates; reordered only with one batch in flight', () => {
-    expect(metrics(consumerLag({ produceRate: 10, consumeRate: 5, durationSeconds: 4 }))).toEqual(['integrity.lost', 'integrity.duplicates']);
+    expect(metrics(consumerLag({ produceRate: 10, consumeRate: 5, durationSeconds: 4 }))).toEqual([
+      'integrity.lost',
+      'integrity.duplicates',
+    ]);
     expect(metrics(stability({ durationSeconds: 4, targetRate: 10, partitions: 1 }))).toEqual(['integrity.lost', 'integrity.duplicates']);
     expect(metrics(stability({ durationSeconds: 4, targetRate: 10, partitions: 1, consumers: 0 }))).toEqual([]);
     expect(metrics(highThroughput({ durationSeconds: 4, targetRate: 10, partitions: 1 }))).toEqual([]);

@@ -23,7 +23,21 @@ export interface StabilityOptions extends ProducerTuning {
 export const MIN_JUDGED_SECONDS = 60;
 
 export function stability(options: StabilityOptions): Scenario {
-  checkOptions('stability', options, { durationSeconds: 'positive', targetRate: 'positive', partitions: 'positiveInt', consumers: 'nonNegativeInt', producers: 'positiveInt', memoryGrowthPercent: 'nonNegative', throughputVariancePercent: 'nonNegative', errorRatePercent: 'nonNegative' }, ['durationSeconds', 'targetRate', 'partitions']);
+  checkOptions(
+    'stability',
+    options,
+    {
+      durationSeconds: 'positive',
+      targetRate: 'positive',
+      partitions: 'positiveInt',
+      consumers: 'nonNegativeInt',
+      producers: 'positiveInt',
+      memoryGrowthPercent: 'nonNegative',
+      throughputVariancePercent: 'nonNegative',
+      errorRatePercent: 'nonNegative',
+    },
+    ['durationSeconds', 'targetRate', 'partitions'],
+  );
   const o = { messageSize: 1024, memoryGrowthPercent: 10, throughputVariancePercent: 5, errorRatePercent: 0.01, ...defined(options) };
   checkPositive('durationSeconds', o.durationSeconds);
   checkMessageSize(o.messageSize);
@@ -34,7 +48,9 @@ export function stability(options: StabilityOptions): Scenario {
   // Both figures need time: growth is fitted after the first half of the run (start-up) over >= 10 samples,
   // and variance compares ten windows; below a minute either would judge noise or start-up.
   const tooShort =
-    o.durationSeconds < MIN_JUDGED_SECONDS ? { notApplicable: `a ${o.durationSeconds} s run is too short to judge it (needs >= ${MIN_JUDGED_SECONDS} s)` } : {};
+    o.durationSeconds < MIN_JUDGED_SECONDS
+      ? { notApplicable: `a ${o.durationSeconds} s run is too short to judge it (needs >= ${MIN_JUDGED_SECONDS} s)` }
+      : {};
   const criteria: Criterion[] = [
     { metric: 'target.crashes', op: '==', value: 0, label: 'Zero crashes' },
     {
@@ -65,7 +81,8 @@ export function stability(options: StabilityOptions): Scenario {
     criteria,
     async run(c) {
       await c.phase('steady', async () => {
-        const readers = consumers > 0 ? await c.consume({ rate: 'max', consumers, partitions: o.partitions, startAt: 'latest' }) : undefined;
+        const readers =
+          consumers > 0 ? await c.consume({ rate: 'max', consumers, partitions: o.partitions, startAt: 'latest' }) : undefined;
         const producers = await c.produce({
           rate: o.targetRate,
           producers: o.producers ?? o.partitions,

@@ -13,15 +13,47 @@ const refused = (make: () => unknown): { code: string; message: string } => {
 
 describe('scenario options', () => {
   it.each([
-    ['a negative batch size', () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, batchSize: -1 }), 'options.batchSize must be a positive integer, got -1'],
-    ['fractional consumers', () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, consumers: 1.5 }), 'options.consumers must be a whole number >= 0, got 1.5'],
-    ['negative maxErrors', () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, maxErrors: -1 }), 'options.maxErrors must be a whole number >= 0, got -1'],
-    ['a NaN P99 bound', () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, p99Ms: Number.NaN }), 'options.p99Ms must be a positive number, got NaN'],
-    ['a misspelled key', () => highThroughput({ durationSeconds: 1, targetrate: 100, partitions: 1 } as never), 'options.targetrate is not an option of highThroughput'],
+    [
+      'a negative batch size',
+      () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, batchSize: -1 }),
+      'options.batchSize must be a positive integer, got -1',
+    ],
+    [
+      'fractional consumers',
+      () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, consumers: 1.5 }),
+      'options.consumers must be a whole number >= 0, got 1.5',
+    ],
+    [
+      'negative maxErrors',
+      () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, maxErrors: -1 }),
+      'options.maxErrors must be a whole number >= 0, got -1',
+    ],
+    [
+      'a NaN P99 bound',
+      () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, p99Ms: Number.NaN }),
+      'options.p99Ms must be a positive number, got NaN',
+    ],
+    [
+      'a misspelled key',
+      () => highThroughput({ durationSeconds: 1, targetrate: 100, partitions: 1 } as never),
+      'options.targetrate is not an option of highThroughput',
+    ],
     ['no options at all', () => highThroughput(undefined as never), 'highThroughput(options): options must be an object, got undefined'],
-    ['a missing required key', () => manyProducers({ producerCount: 2, partitions: 1 } as never), 'options.messagesPerProducer must be a positive integer, got undefined'],
-    ['a negative linger', () => consumerLag({ produceRate: 10, consumeRate: 5, durationSeconds: 2, lingerMs: -1 }), 'options.lingerMs must be a number >= 0, got -1'],
-    ['a negative growth bound', () => stability({ durationSeconds: 2, targetRate: 10, partitions: 1, memoryGrowthPercent: -5 }), 'options.memoryGrowthPercent must be a number >= 0, got -5'],
+    [
+      'a missing required key',
+      () => manyProducers({ producerCount: 2, partitions: 1 } as never),
+      'options.messagesPerProducer must be a positive integer, got undefined',
+    ],
+    [
+      'a negative linger',
+      () => consumerLag({ produceRate: 10, consumeRate: 5, durationSeconds: 2, lingerMs: -1 }),
+      'options.lingerMs must be a number >= 0, got -1',
+    ],
+    [
+      'a negative growth bound',
+      () => stability({ durationSeconds: 2, targetRate: 10, partitions: 1, memoryGrowthPercent: -5 }),
+      'options.memoryGrowthPercent must be a number >= 0, got -5',
+    ],
   ])('refuses %s with LH_INVALID_OPTION', (_, make, message) => {
     const err = refused(make);
     expect(err.code).toBe('LH_INVALID_OPTION');
@@ -29,7 +61,9 @@ describe('scenario options', () => {
   });
 
   it('accepts what the plan uses, and optional keys left undefined', () => {
-    expect(highThroughput({ durationSeconds: 30, targetRate: 50_000, partitions: 5, consumers: undefined, batchSize: 100 }).name).toBe('high-throughput');
+    expect(highThroughput({ durationSeconds: 30, targetRate: 50_000, partitions: 5, consumers: undefined, batchSize: 100 }).name).toBe(
+      'high-throughput',
+    );
     expect(stability({ durationSeconds: 60, targetRate: 100, partitions: 2, consumers: 0 }).name).toBe('stability');
   });
 });

@@ -34,14 +34,22 @@ export function checkMessageSize(value: unknown): void {
     );
   }
   if ((value as number) > MAX_REQUEST_BYTES) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `options.messageSize must be at most ${MAX_REQUEST_BYTES} bytes (the request size limit), got ${String(value)}`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `options.messageSize must be at most ${MAX_REQUEST_BYTES} bytes (the request size limit), got ${String(value)}`,
+    );
   }
 }
 
 /** How an option of a scenario is checked. */
 export type OptionRule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'messageSize';
 
-const TUNING_RULES: Record<string, OptionRule> = { messageSize: 'messageSize', batchSize: 'positiveInt', lingerMs: 'nonNegative', maxInFlight: 'positiveInt' };
+const TUNING_RULES: Record<string, OptionRule> = {
+  messageSize: 'messageSize',
+  batchSize: 'positiveInt',
+  lingerMs: 'nonNegative',
+  maxInFlight: 'positiveInt',
+};
 
 function checkNonNegative(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -55,14 +63,21 @@ function checkNonNegative(name: string, value: unknown): void {
  */
 export function checkOptions(scenario: string, options: unknown, rules: Record<string, OptionRule>, required: readonly string[]): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `${scenario}(options): options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `${scenario}(options): options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+    );
   }
   const all = { ...rules, ...TUNING_RULES };
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined && !(key in all)) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `options.${key} is not an option of ${scenario} (known: ${Object.keys(all).join(', ')})`, {
-        details: { option: `options.${key}` },
-      });
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `options.${key} is not an option of ${scenario} (known: ${Object.keys(all).join(', ')})`,
+        {
+          details: { option: `options.${key}` },
+        },
+      );
     }
   }
   const o = options as Record<string, unknown>;

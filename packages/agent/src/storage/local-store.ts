@@ -100,7 +100,6 @@ export class LocalStore implements ObjectStore {
     return keys.filter((k) => /\.(seg|json)$/.test(k)).sort();
   }
 
-
   async delete(keys: readonly string[]): Promise<void> {
     try {
       await Promise.all(keys.map((k) => rm(this.path(k), { force: true })));

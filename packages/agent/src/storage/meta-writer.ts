@@ -52,7 +52,8 @@ export class MetaWriter {
           break;
         } catch (err) {
           attempt++;
-          if (attempt === 1 || attempt % 20 === 0) this.log(`metadata ${key}: store failed (attempt ${attempt}), retrying: ${(err as Error).message}`);
+          if (attempt === 1 || attempt % 20 === 0)
+            this.log(`metadata ${key}: store failed (attempt ${attempt}), retrying: ${(err as Error).message}`);
           if (this.closed) {
             for (const w of entry.waiters) w.reject(err);
             return;

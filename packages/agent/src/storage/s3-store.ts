@@ -23,7 +23,8 @@ function classify(err: unknown): StorageErrorType {
     return 'other';
   }
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE' || code === 'ENOTFOUND') return 'network';
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE' || code === 'ENOTFOUND')
+    return 'network';
   if ((err as Error)?.name === 'TimeoutError') return 'network';
   return 'other';
 }
@@ -56,7 +57,8 @@ export class S3Store implements ObjectStore {
 
   private fail(err: unknown, what: string): StorageError {
     const type = classify(err);
-    const detail = err instanceof S3ServiceException ? `${err.$metadata?.httpStatusCode ?? ''} ${err.name}: ${err.message}` : (err as Error)?.message;
+    const detail =
+      err instanceof S3ServiceException ? `${err.$metadata?.httpStatusCode ?? ''} ${err.name}: ${err.message}` : (err as Error)?.message;
     return new StorageError(type, `${what} in ${this.location}: ${detail}`, { cause: err });
   }
 
@@ -65,7 +67,8 @@ export class S3Store implements ObjectStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
       const e = this.fail(err, `bucket ${this.bucket}`);
-      if (e.errorType === 'not_found') throw new StorageError('no_bucket', `bucket ${this.bucket} does not exist at ${this.location}`, { cause: err });
+      if (e.errorType === 'not_found')
+        throw new StorageError('no_bucket', `bucket ${this.bucket} does not exist at ${this.location}`, { cause: err });
       throw e;
     }
   }
@@ -106,9 +109,7 @@ export class S3Store implements ObjectStore {
     let token: string | undefined;
     try {
       do {
-        const res = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-        );
+        const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
         for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key);
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (token);

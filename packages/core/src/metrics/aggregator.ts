@@ -312,7 +312,10 @@ export class Aggregator {
   }
 
   /** Closes the window: its producer and consumer stats and the health seen in it; the window's data joins open phases. */
-  cut(seconds: number, targetRate: number): { producer: ProducerStats; consumer: ConsumerStats; health: WindowHealth; histograms: Record<string, string> } {
+  cut(
+    seconds: number,
+    targetRate: number,
+  ): { producer: ProducerStats; consumer: ConsumerStats; health: WindowHealth; histograms: Record<string, string> } {
     let inFlightBatches = 0;
     let backlog = 0;
     for (const g of this.gauges.values()) {

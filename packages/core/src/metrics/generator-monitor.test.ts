@@ -1,7 +1,13 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { expect, it } from 'vitest';
 import { emptyLatencySummary } from './histogram.js';
-import { GeneratorMonitor, LOOP_DELAY_RESOLUTION_MS, loopDelayP99Ms, saturationReasons, type SaturationInput } from './generator-monitor.js';
+import {
+  GeneratorMonitor,
+  LOOP_DELAY_RESOLUTION_MS,
+  loopDelayP99Ms,
+  saturationReasons,
+  type SaturationInput,
+} from './generator-monitor.js';
 import type { ProducerStats } from '../types.js';
 
 const fake = (count: number, p99Ms: number) => ({ count, percentile: () => p99Ms * 1e6 });
@@ -27,7 +33,16 @@ it('a blocked loop shows its delay through the real monitor', async () => {
   h.disable();
 });
 
-const lat = (p99: number, max = p99) => ({ ...emptyLatencySummary(), count: 100, p50: p99 / 2, p95: p99, p99, p999: max, max, mean: p99 / 2 });
+const lat = (p99: number, max = p99) => ({
+  ...emptyLatencySummary(),
+  count: 100,
+  p50: p99 / 2,
+  p95: p99,
+  p99,
+  p999: max,
+  max,
+  mean: p99 / 2,
+});
 function healthy(over: Partial<SaturationInput> = {}, producer: Partial<ProducerStats> = {}): SaturationInput {
   return {
     mainLoopDelayP99Ms: 1,
@@ -46,7 +61,9 @@ function healthy(over: Partial<SaturationInput> = {}, producer: Partial<Producer
 
 it('flags a window the main thread stalled in, by its longest delay or its length, though the p99 stays low', () => {
   expect(saturationReasons(healthy())).toEqual([]);
-  expect(saturationReasons(healthy({ mainLoopDelayMaxMs: 2000 }))).toEqual(['the main thread stalled: one event-loop delay of 2000 ms > 500 ms']);
+  expect(saturationReasons(healthy({ mainLoopDelayMaxMs: 2000 }))).toEqual([
+    'the main thread stalled: one event-loop delay of 2000 ms > 500 ms',
+  ]);
   expect(saturationReasons(healthy({ window: { seconds: 3, intervalMs: 1000, collectMs: 500 } }))).toEqual([
     'the window lasted 3.0 s for a 1.0 s interval: the main thread was held up',
   ]);
@@ -60,7 +77,7 @@ it('does not blame the generator for the late records of a catch-up after a targ
   expect(saturationReasons(healthy({ catchingUp: true }, behind))).toEqual([]);
 });
 
-it('times a stall that spans the window boundary (which Node\'s delay monitor loses on reset)', async () => {
+it("times a stall that spans the window boundary (which Node's delay monitor loses on reset)", async () => {
   const m = new GeneratorMonitor();
   m.start();
   await new Promise((r) => setTimeout(r, 50));

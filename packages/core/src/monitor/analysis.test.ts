@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeStability, coldStart, growthPercent, linearSlope, sawtoothCycles, throughputVariancePercent, type Point } from './analysis.js';
+import {
+  analyzeStability,
+  coldStart,
+  growthPercent,
+  linearSlope,
+  sawtoothCycles,
+  throughputVariancePercent,
+  type Point,
+} from './analysis.js';
 import { ProcessMonitor, readProcess } from './process-stats.js';
 
 const MB = 1024 * 1024;
@@ -24,16 +32,21 @@ describe('stability analysis', () => {
     // The shape of a 605 s run at 50 msgs/s: RSS fills from 90 to 120 MB in the first minute (caches,
     // heaps, compiled code), then stays level with +-3 MB of noise. First vs last 10% called that 31% growth.
     const pts: Point[] = [];
-    for (let t = 0; t <= 605; t++) pts.push({ t, v: (t < 60 ? 90 + t / 2 : 120) * MB + ((t * 7919) % 13 - 6) * 0.5 * MB });
+    for (let t = 0; t <= 605; t++) pts.push({ t, v: (t < 60 ? 90 + t / 2 : 120) * MB + (((t * 7919) % 13) - 6) * 0.5 * MB });
     const f = analyzeStability({ targetRss: pts, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 });
     expect(Math.abs(f.memoryGrowthPercent!)).toBeLessThan(2);
     expect(f.memoryGrowthUpperPercent!).toBeLessThan(3);
     expect(f.memoryGrowth).toMatchObject({ fromSeconds: 303, seconds: 302 });
     // A real leak in the steady part still shows: +10 MB/minute after the same start-up.
     const leak = pts.map((p) => ({ t: p.t, v: p.v + (p.t > 60 ? ((p.t - 60) * 10 * MB) / 60 : 0) }));
-    expect(analyzeStability({ targetRss: leak, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 }).memoryGrowthPercent!).toBeGreaterThan(30);
+    expect(
+      analyzeStability({ targetRss: leak, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 }).memoryGrowthPercent!,
+    ).toBeGreaterThan(30);
     // Too few points after start-up: no figure rather than a guess.
-    expect(analyzeStability({ targetRss: pts.slice(0, 12), generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 }).memoryGrowthPercent).toBeNull();
+    expect(
+      analyzeStability({ targetRss: pts.slice(0, 12), generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 })
+        .memoryGrowthPercent,
+    ).toBeNull();
   });
 
   it('reports the slope of a short run but raises the flag only over 10 minutes or more', () => {
@@ -43,7 +56,9 @@ describe('stability analysis', () => {
     expect(short.memorySlopeMbPerHour).toBeGreaterThan(70_000);
     expect(short.warnings).toEqual([]);
     const long = start.map((p, i) => ({ t: i * 80, v: p.v }));
-    expect(analyzeStability({ targetRss: long, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 }).warnings.join('\n')).toMatch(/MB\/hour/);
+    expect(
+      analyzeStability({ targetRss: long, generatorRss: [], throughput: [], p99: [], p99Total: 10, p999Total: 20 }).warnings.join('\n'),
+    ).toMatch(/MB\/hour/);
   });
 
   it('slope of a flat series is zero and raises no flag', () => {
@@ -96,7 +111,9 @@ describe('sawtooth and slow start', () => {
     const p99 = [218, 93, 121, 34, 25, 57, 49, 40, 50, 36, 44, 55, 77, 28, 53].map((v, i) => ({ t: i + 1, v }));
     expect(coldStart(p99)).toEqual({ seconds: 3, startP99: 218, laterMedianP99: 50 });
     const f = analyzeStability({ ...none, targetRss: [], p99, warmupSeconds: 2 });
-    expect(f.warnings.join('\n')).toMatch(/Slow start: window P99 up to 218.0 ms in the first 3 s, median 50.0 ms after: .* a warm-up of 5 s/);
+    expect(f.warnings.join('\n')).toMatch(
+      /Slow start: window P99 up to 218.0 ms in the first 3 s, median 50.0 ms after: .* a warm-up of 5 s/,
+    );
     // A steady run, and a run with a single slow window late, have no slow start.
     const steady = Array.from({ length: 15 }, (_, i) => ({ t: i + 1, v: 40 + (i % 3) * 5 }));
     expect(coldStart(steady)).toBeNull();

@@ -173,7 +173,10 @@ export interface ColdStart {
 export function coldStart(p99: readonly Point[]): ColdStart | null {
   if (p99.length < 10) return null;
   const k = Math.max(1, Math.floor(p99.length / 10));
-  const later = p99.slice(k).map((p) => p.v).sort((a, b) => a - b);
+  const later = p99
+    .slice(k)
+    .map((p) => p.v)
+    .sort((a, b) => a - b);
   const median = later[Math.floor(later.length / 2)]!;
   const slow = (v: number) => v > 2 * median && v - median >= 20;
   if (!p99.slice(0, k).some((p) => slow(p.v))) return null;
@@ -247,12 +250,20 @@ export function analyzeStability(input: StabilityInputs): StabilityFigures {
     warnings: [],
   };
   // The plan's red flags ("Analyzing Results" and "Troubleshooting").
-  if (input.p99Total > 500) figures.warnings.push(`P99 ${input.p99Total.toFixed(1)} ms > 500 ms: investigate slow S3 uploads or connection issues`);
+  if (input.p99Total > 500)
+    figures.warnings.push(`P99 ${input.p99Total.toFixed(1)} ms > 500 ms: investigate slow S3 uploads or connection issues`);
   if (input.p999Total > 5000) figures.warnings.push(`P999 ${input.p999Total.toFixed(0)} ms > 5 s: retry storms or lock contention`);
   if (figures.p99DriftPercent !== null && figures.p99DriftPercent > 50 && input.p99.length >= MIN_DRIFT_WINDOWS) {
-    figures.warnings.push(`Latency rising over time: P99 up ${figures.p99DriftPercent.toFixed(0)}% from the first to the last window (memory leak or resource exhaustion?)`);
+    figures.warnings.push(
+      `Latency rising over time: P99 up ${figures.p99DriftPercent.toFixed(0)}% from the first to the last window (memory leak or resource exhaustion?)`,
+    );
   }
-  if (figures.memorySlopeMbPerHour !== null && figures.memorySlopeMbPerHour > 100 && input.targetRss.length >= 10 && span(input.targetRss) >= MIN_SLOPE_SPAN_SECONDS) {
+  if (
+    figures.memorySlopeMbPerHour !== null &&
+    figures.memorySlopeMbPerHour > 100 &&
+    input.targetRss.length >= 10 &&
+    span(input.targetRss) >= MIN_SLOPE_SPAN_SECONDS
+  ) {
     figures.warnings.push(`Target memory grows ${figures.memorySlopeMbPerHour.toFixed(0)} MB/hour (> 100 MB/hour): memory leak?`);
   }
   if (figures.targetMemorySawtoothCycles >= 3) {

@@ -6,12 +6,20 @@ describe('EventBus', () => {
     const failures: GuardedFailure[] = [];
     const bus = new EventBus((f) => failures.push(f));
     const got: string[] = [];
-    bus.on('log', () => {
-      throw new Error('sync boom');
-    }, 'bad-plugin');
-    bus.on('log', async () => {
-      throw new Error('async boom');
-    }, 'worse-plugin');
+    bus.on(
+      'log',
+      () => {
+        throw new Error('sync boom');
+      },
+      'bad-plugin',
+    );
+    bus.on(
+      'log',
+      async () => {
+        throw new Error('async boom');
+      },
+      'worse-plugin',
+    );
     bus.on('log', (e) => got.push(e.message));
     bus.emit('log', { level: 'info', message: 'hello', time: 'now' });
     await new Promise((r) => setTimeout(r, 0));
@@ -26,13 +34,21 @@ describe('EventBus', () => {
     const failures: GuardedFailure[] = [];
     const bus = new EventBus((f) => failures.push(f));
     const order: string[] = [];
-    bus.hook('phase:start', async () => {
-      await new Promise((r) => setTimeout(r, 20));
-      order.push('a');
-    }, 'a');
-    bus.hook('phase:start', () => {
-      throw new Error('b failed');
-    }, 'b');
+    bus.hook(
+      'phase:start',
+      async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        order.push('a');
+      },
+      'a',
+    );
+    bus.hook(
+      'phase:start',
+      () => {
+        throw new Error('b failed');
+      },
+      'b',
+    );
     const offC = bus.hook('phase:start', () => void order.push('c'), 'c');
     bus.hook('phase:start', async () => void order.push('d'), 'd');
     await bus.callHook('phase:start', { name: 'x', elapsedSeconds: 0 });

@@ -87,7 +87,10 @@ export class MetricSources {
       let values = e.last;
       if (typeof e.source.summarize === 'function') {
         try {
-          const r = await timeout(Promise.resolve().then(() => e.source.summarize!()), timeoutMs);
+          const r = await timeout(
+            Promise.resolve().then(() => e.source.summarize!()),
+            timeoutMs,
+          );
           if (r !== TIMED_OUT) values = finiteOnly(r);
         } catch (err) {
           this.onFailure(e.owner, `metric source '${e.source.name}' summarize`, err);

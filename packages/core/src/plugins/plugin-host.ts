@@ -90,7 +90,10 @@ export class PluginHost {
         on: (event, listener) => d.bus.on(event, listener, name),
         emit: (event, ...args) => {
           if ((ENGINE_EVENTS as readonly string[]).includes(event as string)) {
-            throw new LoadhouseError('LH_PLUGIN_FAILED', `plugin ${name} cannot emit the engine's own event ${String(event)}; declare an event of its own`);
+            throw new LoadhouseError(
+              'LH_PLUGIN_FAILED',
+              `plugin ${name} cannot emit the engine's own event ${String(event)}; declare an event of its own`,
+            );
           }
           (d.bus.emit as (e: string, ...a: unknown[]) => void).call(d.bus, event as string, ...(args as unknown[]));
         },

@@ -2,7 +2,16 @@
 // sources in samples and criteria, and a live criterion that aborts the run.
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoadTest, definePlugin, isLoadhouseError, LoadhouseError, PLUGIN_API_VERSION, StreamHouseClient, type LoadhousePlugin, type Sample } from '../index.js';
+import {
+  createLoadTest,
+  definePlugin,
+  isLoadhouseError,
+  LoadhouseError,
+  PLUGIN_API_VERSION,
+  StreamHouseClient,
+  type LoadhousePlugin,
+  type Sample,
+} from '../index.js';
 
 let agent: Agent;
 
@@ -138,7 +147,14 @@ describe('plugins during a run', () => {
       'teardown metrics',
       'teardown first',
     ]);
-    expect(hookOrder).toEqual(['first test:before', 'metrics test:before', 'last test:before', 'first test:after', 'metrics test:after', 'last test:after']);
+    expect(hookOrder).toEqual([
+      'first test:before',
+      'metrics test:before',
+      'last test:before',
+      'first test:after',
+      'metrics test:after',
+      'last test:after',
+    ]);
     expect(logs).toContain('[first] hello from first');
 
     // Failures: attributed, coded, in the result and as events; the run went on.
@@ -162,7 +178,12 @@ describe('plugins during a run', () => {
   });
 
   it.each([
-    ['a loadhouse error keeps its code', () => new LoadhouseError('LH_HEALTH_CHECK_FAILED', '/ready answered 503 for 5 s'), 'LH_HEALTH_CHECK_FAILED', '/ready answered 503 for 5 s'],
+    [
+      'a loadhouse error keeps its code',
+      () => new LoadhouseError('LH_HEALTH_CHECK_FAILED', '/ready answered 503 for 5 s'),
+      'LH_HEALTH_CHECK_FAILED',
+      '/ready answered 503 for 5 s',
+    ],
     ['another error is LH_PLUGIN_FAILED', () => new TypeError('no bucket configured'), 'LH_PLUGIN_FAILED', 'no bucket configured'],
   ] as const)('a test:before hook that throws refuses the run before any load (%s)', async (_, error, code, reason) => {
     const order: string[] = [];
@@ -194,7 +215,10 @@ describe('plugins during a run', () => {
         await c.produce({ rate: 100 });
       },
     });
-    const err = await run.then(() => null, (e: unknown) => e);
+    const err = await run.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isLoadhouseError(err, code)).toBe(true);
     expect((err as Error).message).toBe(`Plugin "gate" refused the run in hook 'test:before', before any load: ${reason}`);
     expect((err as LoadhouseError).details).toMatchObject({ plugin: 'gate' });

@@ -18,15 +18,24 @@ describe('producer plan', () => {
   });
 
   it('assigns partitions round-robin both ways', () => {
-    expect([0, 1, 2].map((k) => partitionsFor(k, 3, 8))).toEqual([[0, 3, 6], [1, 4, 7], [2, 5]]);
+    expect([0, 1, 2].map((k) => partitionsFor(k, 3, 8))).toEqual([
+      [0, 3, 6],
+      [1, 4, 7],
+      [2, 5],
+    ]);
     expect([0, 1, 2, 3, 4].map((k) => partitionsFor(k, 5, 2))).toEqual([[0], [1], [0], [1], [0]]);
     const covered = new Set([0, 1, 2].flatMap((k) => partitionsFor(k, 3, 8)));
     expect(covered.size).toBe(8);
   });
 
   it('shards keep disjoint producers whose rates add up to the whole', () => {
-    const shards = [0, 1, 2].map((index) => planProducers({ rate: 10_000, producers: 7, partitions: 4, firstId: 100, shard: { index, count: 3 } }));
-    const ids = shards.flat().map((p) => p.id).sort((a, b) => a - b);
+    const shards = [0, 1, 2].map((index) =>
+      planProducers({ rate: 10_000, producers: 7, partitions: 4, firstId: 100, shard: { index, count: 3 } }),
+    );
+    const ids = shards
+      .flat()
+      .map((p) => p.id)
+      .sort((a, b) => a - b);
     expect(ids).toEqual([100, 101, 102, 103, 104, 105, 106]);
     expect(shards.flat().reduce((a, p) => a + p.rate, 0)).toBe(10_000);
     const all = planProducers({ rate: 10_000, producers: 7, partitions: 4, firstId: 100, shard: null });
@@ -36,9 +45,18 @@ describe('producer plan', () => {
 
 describe('consumer partition assignment', () => {
   it('is round-robin: deterministic, every partition exactly once, counts within one of each other', () => {
-    expect(assignPartitions(3, 8)).toEqual([[0, 3, 6], [1, 4, 7], [2, 5]]);
+    expect(assignPartitions(3, 8)).toEqual([
+      [0, 3, 6],
+      [1, 4, 7],
+      [2, 5],
+    ]);
     expect(assignPartitions(3, 8)).toEqual(assignPartitions(3, 8));
-    for (const [consumers, partitions] of [[1, 5], [4, 4], [7, 100], [10, 3]] as const) {
+    for (const [consumers, partitions] of [
+      [1, 5],
+      [4, 4],
+      [7, 100],
+      [10, 3],
+    ] as const) {
       const a = assignPartitions(consumers, partitions);
       expect(a).toHaveLength(consumers);
       expect(a.flat().sort((x, y) => x - y)).toEqual([...Array(partitions).keys()]);

@@ -71,7 +71,10 @@ class RunningGroup implements ProducerGroup {
 
   setRate(rate: number): void {
     if (!Number.isFinite(rate) || rate < 0 || rate > MAX_PRODUCE_RATE) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `setRate(rate): rate must be a number from 0 (pauses the group) to ${MAX_PRODUCE_RATE}, got ${rate}`);
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `setRate(rate): rate must be a number from 0 (pauses the group) to ${MAX_PRODUCE_RATE}, got ${rate}`,
+      );
     }
     if (this.stopping) return;
     const shares = splitRate(rate, this.totalProducers);

@@ -200,7 +200,8 @@ export class WorkerPool {
         const error = err instanceof Error ? err : new Error(String(err));
         closePort();
         this.release(slot);
-        if (!isReady) readyReject(new LoadhouseError('LH_WORKER_CRASHED', `Load worker ${index} failed to start: ${error.message}`, { cause: error }));
+        if (!isReady)
+          readyReject(new LoadhouseError('LH_WORKER_CRASHED', `Load worker ${index} failed to start: ${error.message}`, { cause: error }));
         else if (wasAlive && !this.closed) this.handlers.onCrash(index, error);
       },
     );
@@ -230,7 +231,10 @@ export class WorkerPool {
       waits.push(new Promise<void>((resolve) => slot.collectWaiters.set(collectId, resolve)));
       slot.port.postMessage({ type: 'collect', collectId } satisfies ControlMessage);
     }
-    return withTimeout(Promise.all(waits).then(() => undefined), timeoutMs).finally(() => {
+    return withTimeout(
+      Promise.all(waits).then(() => undefined),
+      timeoutMs,
+    ).finally(() => {
       for (const slot of this.slots) slot.collectWaiters.delete(collectId);
     });
   }
@@ -245,7 +249,10 @@ export class WorkerPool {
       slot.port.postMessage({ type: 'stop-group', groupId, drainTimeoutMs, atEpochMs } satisfies ControlMessage);
     }
     // The workers enforce the drain timeout themselves; the extra margin only guards against a hung thread.
-    return withTimeout(Promise.all(waits).then(() => undefined), Math.min(drainTimeoutMs + 10_000, MAX_TIMER_MS));
+    return withTimeout(
+      Promise.all(waits).then(() => undefined),
+      Math.min(drainTimeoutMs + 10_000, MAX_TIMER_MS),
+    );
   }
 
   /** Asks each live worker for its last report, ends the tasks and destroys the pool. */
@@ -258,8 +265,14 @@ export class WorkerPool {
       waits.push(new Promise<void>((resolve) => (slot.shutdownWaiter = resolve)));
       slot.port.postMessage({ type: 'shutdown' } satisfies ControlMessage);
     }
-    await withTimeout(Promise.all(waits).then(() => undefined), 5_000);
-    await withTimeout(Promise.all(this.slots.map((s) => s.task)).then(() => undefined), 5_000);
+    await withTimeout(
+      Promise.all(waits).then(() => undefined),
+      5_000,
+    );
+    await withTimeout(
+      Promise.all(this.slots.map((s) => s.task)).then(() => undefined),
+      5_000,
+    );
     await this.piscina?.destroy().catch(() => undefined);
   }
 }

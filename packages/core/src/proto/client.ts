@@ -72,17 +72,25 @@ export function checkTls(tls: TlsOptions): void {
   }
   // Node ignores a CA without any certificate block in it; a connection would then fail its handshake.
   if (tls.ca !== undefined && !String(tls.ca).includes('-----BEGIN CERTIFICATE-----')) {
-    throw new LoadhouseError('LH_INVALID_OPTION', 'options.target.tls: the CA holds no PEM certificate (-----BEGIN CERTIFICATE-----); check --tls-ca', {
-      details: { option: 'options.target.tls' },
-    });
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      'options.target.tls: the CA holds no PEM certificate (-----BEGIN CERTIFICATE-----); check --tls-ca',
+      {
+        details: { option: 'options.target.tls' },
+      },
+    );
   }
   try {
     createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
   } catch (cause) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `options.target.tls: the CA, certificate or key is not usable PEM (${(cause as Error).message}); check --tls-ca, --tls-cert, --tls-key`, {
-      cause,
-      details: { option: 'options.target.tls' },
-    });
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `options.target.tls: the CA, certificate or key is not usable PEM (${(cause as Error).message}); check --tls-ca, --tls-cert, --tls-key`,
+      {
+        cause,
+        details: { option: 'options.target.tls' },
+      },
+    );
   }
 }
 

@@ -4,7 +4,14 @@ import { resolveMetric } from '../criteria.js';
 import type { IntegrityReport } from '../types.js';
 import { mergeIntegrity } from './merge.js';
 
-const shard = (o: Partial<IntegrityReport>): IntegrityReport => ({ checked: true, missing: 0, duplicates: 0, reordered: 0, examples: [], ...o });
+const shard = (o: Partial<IntegrityReport>): IntegrityReport => ({
+  checked: true,
+  missing: 0,
+  duplicates: 0,
+  reordered: 0,
+  examples: [],
+  ...o,
+});
 const lost = (integrity: IntegrityReport) => resolveMetric({ integrity }, 'integrity.lost');
 
 describe('mergeIntegrity', () => {
@@ -20,7 +27,10 @@ describe('mergeIntegrity', () => {
   });
 
   it('sums what each shard explains when nothing was lost', () => {
-    const merged = mergeIntegrity([shard({ missing: 30, expectedMissing: 30, dataLoss: false }), shard({ missing: 0, expectedMissing: 70, dataLoss: false })]);
+    const merged = mergeIntegrity([
+      shard({ missing: 30, expectedMissing: 30, dataLoss: false }),
+      shard({ missing: 0, expectedMissing: 70, dataLoss: false }),
+    ]);
     expect(merged).toMatchObject({ missing: 30, expectedMissing: 30, dataLoss: false });
     expect(lost(merged)).toBe(0);
   });

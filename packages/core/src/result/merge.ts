@@ -21,7 +21,17 @@ import type {
 
 /** Config keys that legitimately differ between shards of one run. */
 // Labels may name the pod or node a shard ran on (--label pod=$HOSTNAME); the merged result keeps the first shard's.
-const PER_SHARD_CONFIG = new Set(['shard', 'startAt', 'resultsDir', 'workers', 'maxWorkers', 'target', 'producerGroups', 'plugins', 'labels']);
+const PER_SHARD_CONFIG = new Set([
+  'shard',
+  'startAt',
+  'resultsDir',
+  'workers',
+  'maxWorkers',
+  'target',
+  'producerGroups',
+  'plugins',
+  'labels',
+]);
 
 function mismatch(message: string, details: Record<string, unknown>): LoadhouseError {
   return new LoadhouseError('LH_MERGE_MISMATCH', message, { details });
@@ -56,14 +66,23 @@ export function checkMergeable(results: readonly LoadTestResult[], names: readon
   const seen = new Map<number, number>();
   results.forEach((r, i) => {
     if (r.scenario !== first.scenario) {
-      throw mismatch(`${name(i)} ran scenario ${r.scenario}, ${name(0)} ran ${first.scenario}: these are different runs.`, { file: name(i) });
+      throw mismatch(`${name(i)} ran scenario ${r.scenario}, ${name(0)} ran ${first.scenario}: these are different runs.`, {
+        file: name(i),
+      });
     }
     if ((r.runId ?? null) !== (first.runId ?? null)) {
-      throw mismatch(`${name(i)} has ${runIdText(r)}, ${name(0)} has ${runIdText(first)}: shards of one run share --run-id.`, { file: name(i) });
+      throw mismatch(`${name(i)} has ${runIdText(r)}, ${name(0)} has ${runIdText(first)}: shards of one run share --run-id.`, {
+        file: name(i),
+      });
     }
     if (stable(runConfig(r)) !== stable(runConfig(first))) {
-      const diff = Object.keys({ ...runConfig(r), ...runConfig(first) }).filter((k) => stable(runConfig(r)[k]) !== stable(runConfig(first)[k]));
-      throw mismatch(`${name(i)} and ${name(0)} were run with different configurations (${diff.join(', ')}).`, { file: name(i), keys: diff });
+      const diff = Object.keys({ ...runConfig(r), ...runConfig(first) }).filter(
+        (k) => stable(runConfig(r)[k]) !== stable(runConfig(first)[k]),
+      );
+      throw mismatch(`${name(i)} and ${name(0)} were run with different configurations (${diff.join(', ')}).`, {
+        file: name(i),
+        keys: diff,
+      });
     }
     const count = r.shard?.count ?? 1;
     if (count !== (first.shard?.count ?? 1)) {
@@ -238,7 +257,10 @@ function worstSummary(xs: LatencySummary[]): LatencySummary {
   };
 }
 
-function mergeProducer(parts: ProducerTotals[], exact?: { response: Histogram | null; service: Histogram | null; scheduleLag: Histogram | null }): ProducerTotals {
+function mergeProducer(
+  parts: ProducerTotals[],
+  exact?: { response: Histogram | null; service: Histogram | null; scheduleLag: Histogram | null },
+): ProducerTotals {
   const acked = sum(parts.map((p) => p.acked));
   const scheduled = sum(parts.map((p) => p.scheduled));
   const failed = sum(parts.map((p) => p.failed));
@@ -312,7 +334,8 @@ export function mergeIntegrity(parts: IntegrityReport[]): IntegrityReport {
   };
   for (const key of Object.keys(parts[0]!)) {
     const values = parts.map((p) => (p as unknown as Record<string, unknown>)[key]);
-    if (values.every((v) => typeof v === 'number') && !['missing', 'duplicates', 'reordered'].includes(key)) out[key] = sum(values as number[]);
+    if (values.every((v) => typeof v === 'number') && !['missing', 'duplicates', 'reordered'].includes(key))
+      out[key] = sum(values as number[]);
     if (values.every((v) => typeof v === 'boolean') && key !== 'checked') out[key] = (values as boolean[]).some(Boolean);
   }
   // Each shard's failed batches explain only its own gaps: summed as they are, one shard's failures would hide
@@ -408,8 +431,14 @@ function mergePhases(results: readonly LoadTestResult[]): PhaseResult[] {
     try {
       return {
         ...base,
-        producer: mergeProducer(parts.map((p) => p.producer), exact.producer),
-        consumer: mergeConsumer(parts.map((p) => p.consumer), exact.consumer),
+        producer: mergeProducer(
+          parts.map((p) => p.producer),
+          exact.producer,
+        ),
+        consumer: mergeConsumer(
+          parts.map((p) => p.consumer),
+          exact.consumer,
+        ),
         histograms: exact.encoded,
       };
     } finally {
@@ -472,11 +501,20 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
             ? first.endMessage
             : `merged from ${results.length} shards`,
       startedAt: results.map((r) => r.startedAt).sort()[0]!,
-      endedAt: results.map((r) => r.endedAt).sort().at(-1)!,
+      endedAt: results
+        .map((r) => r.endedAt)
+        .sort()
+        .at(-1)!,
       durationSeconds: max(results.map((r) => r.durationSeconds)),
       shard: null,
-      producer: mergeProducer(results.map((r) => r.producer), exact.producer),
-      consumer: mergeConsumer(results.map((r) => r.consumer), exact.consumer),
+      producer: mergeProducer(
+        results.map((r) => r.producer),
+        exact.producer,
+      ),
+      consumer: mergeConsumer(
+        results.map((r) => r.consumer),
+        exact.consumer,
+      ),
       integrity: mergeIntegrity(results.map((r) => r.integrity)),
       phases: mergePhases(results),
       resources: { byShard: results.map((r) => ({ shard: r.shard, ...r.resources })) },
@@ -512,10 +550,23 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       startedAt: r.startedAt,
       acked: r.producer.acked,
     }));
-    const criteria = options.criteria ?? first.criteria.map(({ metric, op, value, unit, label, live, abortAfterSeconds, notApplicable }) => ({
-        metric, op, value, unit, label, live, abortAfterSeconds, ...(notApplicable !== undefined ? { notApplicable } : {}),
+    const criteria =
+      options.criteria ??
+      first.criteria.map(({ metric, op, value, unit, label, live, abortAfterSeconds, notApplicable }) => ({
+        metric,
+        op,
+        value,
+        unit,
+        label,
+        live,
+        abortAfterSeconds,
+        ...(notApplicable !== undefined ? { notApplicable } : {}),
       }));
-    const out = (state === 'failed' ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error } : { ...base, state }) as LoadTestResult;
+    const out = (
+      state === 'failed'
+        ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error }
+        : { ...base, state }
+    ) as LoadTestResult;
     out.criteria = evaluateCriteria(out, criteria).map((o) => {
       // A shard's windowed criterion failed by its target outage stays failed: the merged averages hide it too.
       if (!o.passed) return o;
@@ -533,4 +584,3 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     exact.destroy();
   }
 }
-

@@ -111,7 +111,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
 }
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /**

@@ -184,7 +184,7 @@ export class Consumer {
         if (this.rate !== 'max') r.tokens -= n;
       }
       const lag = res.highWatermark - r.offset;
-      r.lag = lag > 0 ? lag : 0;
+      r.lag = Math.max(lag, 0);
     }
     if (this.stopping) {
       if (this.inFlight === 0) this.idle?.();

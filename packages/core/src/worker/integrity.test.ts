@@ -4,7 +4,7 @@ import { IntegrityCounter, MAX_OPEN_GAPS, SequenceStream } from './integrity.js'
 function run(sequences: number[], fromStart = true): IntegrityCounter {
   const counter = new IntegrityCounter();
   const s = new SequenceStream(7, 3, fromStart, counter);
-  sequences.forEach((seq, offset) => s.check(seq, offset));
+  for (const [offset, seq] of sequences.entries()) s.check(seq, offset);
   return counter;
 }
 
@@ -17,7 +17,12 @@ describe('sequence checks of one (producer, partition) stream', () => {
   it('counts a gap as missing, with examples, and a stream that does not start at 0 when read from the start', () => {
     const t = run([2, 3, 6, 7]).tally;
     expect(t.missing).toBe(4); // 0, 1, 4, 5
-    expect(t.examples.map((e) => [e.kind, e.sequence])).toEqual([['missing', 0], ['missing', 1], ['missing', 4], ['missing', 5]]);
+    expect(t.examples.map((e) => [e.kind, e.sequence])).toEqual([
+      ['missing', 0],
+      ['missing', 1],
+      ['missing', 4],
+      ['missing', 5],
+    ]);
     expect(t.examples[0]).toEqual({ kind: 'missing', producer: 7, partition: 3, sequence: 0 });
   });
 
@@ -27,7 +32,13 @@ describe('sequence checks of one (producer, partition) stream', () => {
     expect(t.reordered).toBe(4); // 2, 1, 4, 3 filled the gap 1..4
     expect(t.duplicates).toBe(3); // the second 2, then 5 and 0
     expect(t.examples.filter((e) => e.kind === 'missing')).toEqual([]); // filled gaps leave no missing example
-    expect(t.examples.find((e) => e.kind === 'duplicate')).toEqual({ kind: 'duplicate', producer: 7, partition: 3, sequence: 2, offset: 3 });
+    expect(t.examples.find((e) => e.kind === 'duplicate')).toEqual({
+      kind: 'duplicate',
+      producer: 7,
+      partition: 3,
+      sequence: 2,
+      offset: 3,
+    });
   });
 
   it('does not count the unread tail: only gaps below the highest sequence seen are missing', () => {

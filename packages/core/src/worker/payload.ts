@@ -8,8 +8,7 @@ const BASE_POOL_BYTES = 4 * 1024 * 1024;
 // A prime stride keeps successive slices from lining up with any record size.
 const STRIDE = 7919;
 
-const TEXT =
-  'StreamHouse loadhouse record payload: the quick brown fox jumps over the lazy dog while segments roll to S3. ';
+const TEXT = 'StreamHouse loadhouse record payload: the quick brown fox jumps over the lazy dog while segments roll to S3. ';
 
 export class PayloadPool {
   private bytes: Buffer;

@@ -29,4 +29,3 @@ export function metricNames(expr: string): string[] {
   const names = stripped.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
   return [...new Set(names.filter((n) => !PROMQL_WORDS.has(n) && !/^\d/.test(n)))];
 }
-

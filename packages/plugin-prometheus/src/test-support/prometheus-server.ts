@@ -45,7 +45,13 @@ async function freePort(): Promise<number> {
 }
 
 function configYaml(targets: ScrapeTarget[], intervalSeconds: number): string {
-  const lines = ['global:', `  scrape_interval: ${intervalSeconds}s`, `  scrape_timeout: ${intervalSeconds}s`, `  evaluation_interval: ${intervalSeconds}s`, 'scrape_configs:'];
+  const lines = [
+    'global:',
+    `  scrape_interval: ${intervalSeconds}s`,
+    `  scrape_timeout: ${intervalSeconds}s`,
+    `  evaluation_interval: ${intervalSeconds}s`,
+    'scrape_configs:',
+  ];
   for (const t of targets) {
     const u = new URL(t.url);
     lines.push(
@@ -88,7 +94,12 @@ export async function startPrometheus(options: { targets: ScrapeTarget[]; scrape
   );
   closeSync(logFd);
   let exited: number | string | null | undefined;
-  const exit = new Promise<void>((resolve) => child.once('exit', (code, signal) => ((exited = code ?? signal), resolve())));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = code ?? signal;
+      resolve();
+    }),
+  );
   const log = async (): Promise<string> => readFile(logFile, 'utf8').catch(() => '');
 
   const stop = async (): Promise<void> => {
@@ -111,7 +122,10 @@ export async function startPrometheus(options: { targets: ScrapeTarget[]; scrape
       await stop();
       throw new Error(`prometheus exited (${exited}) before it was ready:\n${text.slice(-2000)}`);
     }
-    const ok = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       const text = await log();
@@ -144,9 +158,9 @@ export async function startPrometheus(options: { targets: ScrapeTarget[]; scrape
     async waitForScrape(job, afterMs, timeoutMs = 10_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {
-        const data = await api<{ activeTargets: Array<{ labels: Record<string, string>; lastScrape: string; health: string; lastError: string }> }>(
-          '/api/v1/targets?state=active',
-        );
+        const data = await api<{
+          activeTargets: Array<{ labels: Record<string, string>; lastScrape: string; health: string; lastError: string }>;
+        }>('/api/v1/targets?state=active');
         const mine = data.activeTargets.filter((t) => t.labels['job'] === job);
         const times = mine.map((t) => (t.health === 'up' ? Date.parse(t.lastScrape) : 0));
         if (mine.length > 0 && times.every((t) => t > afterMs)) return Math.min(...times);

@@ -144,7 +144,8 @@ export class FakeContext {
   }
 
   async phaseStart(name: string, elapsedSeconds = 0): Promise<void> {
-    for (const fn of this.hooks.get('phase:start') ?? []) await (fn as (p: { name: string; elapsedSeconds: number }) => unknown)({ name, elapsedSeconds });
+    for (const fn of this.hooks.get('phase:start') ?? [])
+      await (fn as (p: { name: string; elapsedSeconds: number }) => unknown)({ name, elapsedSeconds });
   }
 
   emitSample(sample: Sample): void {
