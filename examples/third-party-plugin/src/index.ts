@@ -99,13 +99,15 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export function checkBudgetFits(config: Readonly<Record<string, unknown>>, errorBudgetPercent: number): void {
   const { plannedSeconds, intervalMs, warmupSeconds } = config;
   if (typeof plannedSeconds !== 'number' || typeof intervalMs !== 'number' || intervalMs <= 0) return;
-  const judgedSeconds = plannedSeconds - (typeof warmupSeconds === 'number' ? warmupSeconds : 0);
+  const warmup = typeof warmupSeconds === 'number' ? warmupSeconds : 0;
+  const judgedSeconds = plannedSeconds - warmup;
   const windows = Math.max(0, Math.floor((judgedSeconds * 1000) / intervalMs));
   const allowed = round3((windows * errorBudgetPercent) / 100);
   if (allowed >= 1) return;
   throw new LoadhouseError(
     'LH_SLO_BUDGET_TOO_SMALL',
-    `sloBudget: the run plans ${windows} judged windows of ${intervalMs} ms, so an error budget of ${errorBudgetPercent}% allows ` +
+    `sloBudget: the run plans ${windows} judged windows of ${intervalMs} ms${warmup > 0 ? ` (${plannedSeconds} s less ${warmup} s of warm-up)` : ''}, ` +
+      `so an error budget of ${errorBudgetPercent}% allows ` +
       `${allowed} missed windows and one miss fails it. Run at least ${Math.ceil(100 / errorBudgetPercent)} windows ` +
       '(a longer duration or a shorter intervalMs) or raise errorBudgetPercent.',
     { details: { windows, intervalMs, errorBudgetPercent, allowedMissedWindows: allowed } },
