@@ -8,7 +8,9 @@ const TEST_CODES = {
   LH_TEST_QUOTA_SPENT: 'A test plugin spent its quota.',
 } as const;
 
-declare module './errors.js' {
+// Through the package entry, as a plugin does: an augmentation of ./errors.js beside those of
+// @loadhouse/core would hide theirs.
+declare module './index.js' {
   interface ErrorCodes extends Record<keyof typeof TEST_CODES, true> {}
 }
 

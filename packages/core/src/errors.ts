@@ -29,9 +29,9 @@ const CORE_ERROR_CODES = {
 } as const;
 
 /**
- * Every declared error code, as keys. A package or plugin adds its own by declaration merging:
- * `declare module '@loadhouse/core' { interface ErrorCodes { LH_MY_CODE: true } }`, then registers their
- * descriptions with `registerErrorCodes()`.
+ * Every declared error code, as keys. A package or plugin adds its own by declaration merging into the package
+ * entry, `declare module '@loadhouse/core' { interface ErrorCodes { LH_MY_CODE: true } }` (never a deep path:
+ * TypeScript then drops the entry's augmentations), and registers their descriptions with `registerErrorCodes()`.
  */
 export interface ErrorCodes extends Record<keyof typeof CORE_ERROR_CODES, true> {}
 
