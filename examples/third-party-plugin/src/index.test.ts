@@ -4,6 +4,7 @@ import {
   emptyLatencySummary,
   isLoadhouseError,
   type Criterion,
+  type LoadhouseError,
   type LogEntry,
   type MetricSource,
   type PluginContext,
@@ -11,7 +12,7 @@ import {
   type Scenario,
 } from '@loadhouse/core';
 import { startAgent, type Agent } from '@loadhouse/agent';
-import { sloBudget, SLO_METRICS, type SloBurnEvent } from './index.js';
+import { checkBudgetFits, sloBudget, SLO_METRICS, type SloBurnEvent } from './index.js';
 
 /** A sample window with `count` acked records at the given response P99 (and optional failures). */
 function window(elapsedSeconds: number, p99: number, extra: { failed?: number; warmup?: boolean; idle?: boolean } = {}): Sample {
@@ -119,6 +120,32 @@ describe('sloBudget options', () => {
   });
 });
 
+describe('sloBudget budget check', () => {
+  it.each([
+    ['30 windows at 1% (0.3 allowed)', { plannedSeconds: 30, intervalMs: 1000, warmupSeconds: 0 }, 1, 30, 0.3],
+    ['19 windows after warm-up at 5% (0.95 allowed)', { plannedSeconds: 29, intervalMs: 1000, warmupSeconds: 10 }, 5, 19, 0.95],
+    ['4 half-second windows at 10%', { plannedSeconds: 2, intervalMs: 500, warmupSeconds: 0 }, 10, 4, 0.4],
+  ])('refuses %s with its own code', (_, config, budget, windows, allowed) => {
+    let error: unknown;
+    try {
+      checkBudgetFits(config, budget);
+    } catch (err) {
+      error = err;
+    }
+    expect(isLoadhouseError(error, 'LH_SLO_BUDGET_TOO_SMALL'), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(new RegExp(`plans ${windows} judged windows .* allows ${allowed} missed windows`));
+    expect((error as LoadhouseError).details).toMatchObject({ windows, allowedMissedWindows: allowed });
+  });
+
+  it.each([
+    ['a budget of exactly one window', { plannedSeconds: 20, intervalMs: 1000, warmupSeconds: 10 }, 10],
+    ['a long run', { plannedSeconds: 600, intervalMs: 1000, warmupSeconds: 5 }, 1],
+    ['a run of unknown length', { plannedSeconds: null, intervalMs: 1000, warmupSeconds: 0 }, 1],
+  ])('lets %s run', (_, config, budget) => {
+    expect(() => checkBudgetFits(config, budget)).not.toThrow();
+  });
+});
+
 describe('sloBudget windows', () => {
   it('judges each window and reports the burn as a metric source, a criterion and slo:burn events', async () => {
     const f = fakeContext();
@@ -199,6 +226,33 @@ describe('sloBudget in a real load test', () => {
       await producers.stop();
     },
   };
+
+  it('refuses a run too short for its budget before any load, with its own code', async () => {
+    const test = createLoadTest({
+      target: agent.grpcAddress,
+      resultsDir: false,
+      plugins: [sloBudget({ p99Ms: 100, errorBudgetPercent: 10 })],
+    });
+    let ran = false;
+    const short: Scenario = {
+      name: 'slo-budget-short',
+      plannedSeconds: 3,
+      criteria: [],
+      async run() {
+        ran = true;
+      },
+    };
+    const error = await test.run(short).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(isLoadhouseError(error, 'LH_SLO_BUDGET_TOO_SMALL'), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(
+      /^Plugin "slo-budget" refused the run in hook 'test:before', before any load: sloBudget: the run plans 3 judged/,
+    );
+    expect((error as LoadhouseError).details).toMatchObject({ plugin: 'slo-budget', windows: 3 });
+    expect(ran).toBe(false);
+  });
 
   it('adds its metric to samples and the result, its criterion with a measured value, and slo:burn events', async () => {
     // An objective of 1 µs no real window meets: every judged window is bad, so the burn is exactly 1/0.1 = 1000 %.

@@ -1,6 +1,6 @@
 // loadhouse-plugin-slo-budget: judges every sample window against a latency-and-failure objective and tracks
 // how much of the run's error budget the missed windows spent, as metric-source values, a criterion and an event.
-import { LoadhouseError, type LoadhouseEvents, type LoadhousePlugin, type Sample } from '@loadhouse/core';
+import { LoadhouseError, registerErrorCodes, type LoadhouseEvents, type LoadhousePlugin, type Sample } from '@loadhouse/core';
 
 export interface SloBudgetOptions {
   /** Objective of a window: its producer response-latency P99 (ack - intended send) is at most this, in milliseconds. */
@@ -37,11 +37,19 @@ export interface SloBurnEvent {
   exhausted: boolean;
 }
 
+/** The plugin's own error codes: its errors keep them on their way to `run()`'s rejection, `result.errors` and the CLI. */
+export const SLO_BUDGET_ERROR_CODES = {
+  LH_SLO_BUDGET_TOO_SMALL: 'The run plans too few sample windows for its error budget to allow even one missed window.',
+} as const;
+
 declare module '@loadhouse/core' {
   interface LoadhouseEvents {
     'slo:burn': (event: SloBurnEvent) => void;
   }
+  interface ErrorCodes extends Record<keyof typeof SLO_BUDGET_ERROR_CODES, true> {}
 }
+
+registerErrorCodes('loadhouse-plugin-slo-budget', SLO_BUDGET_ERROR_CODES);
 
 export const PLUGIN_NAME = 'slo-budget';
 
@@ -85,6 +93,28 @@ export function judgeWindow(sample: Sample, p99Ms: number): string[] | null {
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
+ * Refuses a run whose planned windows (after warm-up) let the budget absorb less than one missed window: its
+ * verdict would hang on a single window. Runs of unknown length (a scenario without `plannedSeconds`) pass.
+ */
+export function checkBudgetFits(config: Readonly<Record<string, unknown>>, errorBudgetPercent: number): void {
+  const { plannedSeconds, intervalMs, warmupSeconds } = config;
+  if (typeof plannedSeconds !== 'number' || typeof intervalMs !== 'number' || intervalMs <= 0) return;
+  const warmup = typeof warmupSeconds === 'number' ? warmupSeconds : 0;
+  const judgedSeconds = plannedSeconds - warmup;
+  const windows = Math.max(0, Math.floor((judgedSeconds * 1000) / intervalMs));
+  const allowed = round3((windows * errorBudgetPercent) / 100);
+  if (allowed >= 1) return;
+  throw new LoadhouseError(
+    'LH_SLO_BUDGET_TOO_SMALL',
+    `sloBudget: the run plans ${windows} judged windows of ${intervalMs} ms${warmup > 0 ? ` (${plannedSeconds} s less ${warmup} s of warm-up)` : ''}, ` +
+      `so an error budget of ${errorBudgetPercent}% allows ` +
+      `${allowed} missed windows and one miss fails it. Run at least ${Math.ceil(100 / errorBudgetPercent)} windows ` +
+      '(a longer duration or a shorter intervalMs) or raise errorBudgetPercent.',
+    { details: { windows, intervalMs, errorBudgetPercent, allowedMissedWindows: allowed } },
+  );
+}
+
+/**
  * An error-budget SLO for a load test. A window (one sample) meets the objective when its response P99 is at
  * most `p99Ms` and no record failed or was dropped in it; `errorBudgetPercent` of the windows may miss it.
  */
@@ -109,6 +139,8 @@ export function sloBudget(options: SloBudgetOptions): LoadhousePlugin {
       if (typeof events.emit !== 'function') {
         ctx.logger.warn('this @loadhouse/core gives plugins no events.emit: slo:burn events are not emitted (metrics and criterion work)');
       }
+
+      ctx.hooks.hook('test:before', (info) => checkBudgetFits(info.config, errorBudgetPercent));
 
       const off = ctx.events.on('sample', (sample) => {
         const reasons = judgeWindow(sample, p99Ms);

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { LoadhouseError } from '@loadhouse/core';
+// Registers the codes thrown here wherever this module is loaded, not only through the package entry.
+import './errors.js';
 import { Faults } from './faults.js';
 import { RpcError, createHandlers, type ServiceState } from './grpc-service.js';
 import { hostPort, startGrpcServer, stopGrpcServer } from './grpc-server.js';

@@ -1,4 +1,5 @@
 // Public API of @loadhouse/agent: a compact StreamHouse-compatible agent, in-process or as a child process.
+export { AGENT_ERROR_CODES } from './errors.js';
 export { startAgent } from './agent.js';
 export type { Agent } from './agent.js';
 export type { AgentOptions, AgentFaults, S3Options } from './options.js';

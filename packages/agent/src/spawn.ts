@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoadhouseError, MAX_TIMER_MS } from '@loadhouse/core';
+// Registers the codes thrown here wherever this module is loaded, not only through the package entry.
+import './errors.js';
 import { resolveOptions, type AgentOptions } from './options.js';
 
 export interface SpawnAgentOptions extends Omit<AgentOptions, 'log'> {

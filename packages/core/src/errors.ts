@@ -1,6 +1,8 @@
-// Every error a user can meet carries a stable code from this table. A retired code is never reused.
+// Every error a user can meet carries a stable code. Codes live in one registry that each package extends with
+// its own: the type by declaration merging into `ErrorCodes`, the description by `registerErrorCodes()` when the
+// package is loaded. A retired code is never reused.
 
-export const ERROR_CODES = {
+const CORE_ERROR_CODES = {
   LH_INVALID_OPTION: 'An option or flag has a value loadhouse cannot use.',
   LH_UNKNOWN_SCENARIO: 'The scenario name is not one loadhouse knows.',
   LH_UNKNOWN_FLAG: 'A command-line flag is not one the command accepts.',
@@ -9,21 +11,15 @@ export const ERROR_CODES = {
   LH_TOPIC_MISMATCH: 'The topic exists with a different partition count than the run asks for.',
   LH_TOPIC_SETUP_FAILED: 'The topic could not be created or read on the target.',
   LH_PLUGIN_VERSION_MISMATCH: 'A plugin declares a plugin API version this core does not support.',
-  LH_PLUGIN_INVALID: 'A plugin object is malformed (missing name or setup).',
+  LH_PLUGIN_INVALID: 'A plugin object is malformed (missing name or setup), or a package declares an error code it cannot own.',
   LH_PLUGIN_FAILED: 'A plugin threw in a hook, a listener or its setup.',
   LH_WORKER_CRASHED: 'A load-generating worker thread died.',
   LH_RUN_ABORTED: 'The run was stopped before its end (signal, stop(), or a criterion).',
   LH_RUN_STATE: 'A load test handle was used in a state that does not allow the call.',
   LH_SCENARIO_FAILED: 'The scenario threw an error that is not a loadhouse error.',
   LH_HEALTH_CHECK_FAILED: 'A target health, readiness or metrics pre-flight check failed.',
-  LH_S3_UNREACHABLE: 'The S3 endpoint did not answer.',
-  LH_S3_BUCKET_MISSING: 'The S3 bucket does not exist.',
-  LH_S3_ACCESS_DENIED: 'The S3 credentials are not allowed to use the bucket.',
-  LH_S3_PREFLIGHT_FAILED: 'The S3 endpoint answered the pre-flight check with an unexpected error (5xx, throttling, ...).',
   LH_RESULT_INVALID: 'A result file is not a loadhouse result or cannot be read.',
   LH_MERGE_MISMATCH: 'Shard results come from different runs or configurations.',
-  LH_AGENT_START_FAILED: 'The embedded reference agent could not start.',
-  LH_AGENT_STORAGE_FAILED: 'The reference agent could not use its storage (data folder or S3 bucket).',
   LH_CONFIG_INVALID: 'The configuration file could not be loaded or is malformed.',
   LH_DATA_LOSS: 'Consumers read every partition to its end and found records missing that the target had acknowledged.',
   LH_RESULT_WRITE_FAILED: 'A result, merged result or HTML report could not be written (disk full, no permission...): nothing was kept.',
@@ -32,7 +28,79 @@ export const ERROR_CODES = {
   LH_DISK_SPACE: 'The embedded agent would store more than the free space of its storage folder; nothing was sent.',
 } as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/**
+ * Every declared error code, as keys. A package or plugin adds its own by declaration merging into the package
+ * entry, `declare module '@loadhouse/core' { interface ErrorCodes { LH_MY_CODE: true } }` (never a deep path:
+ * TypeScript then drops the entry's augmentations), and registers their descriptions with `registerErrorCodes()`.
+ */
+export interface ErrorCodes extends Record<keyof typeof CORE_ERROR_CODES, true> {}
+
+export type ErrorCode = keyof ErrorCodes & string;
+
+/** A registered code: the package that owns it and what happened. */
+export interface ErrorCodeInfo {
+  code: ErrorCode;
+  owner: string;
+  description: string;
+}
+
+interface Registry {
+  descriptions: Record<string, string>;
+  owners: Record<string, string>;
+}
+
+// Kept on the global object so that a plugin built against another copy of @loadhouse/core registers where the
+// run's copy looks.
+const REGISTRY_KEY = Symbol.for('@loadhouse/core.errorCodes');
+const registry: Registry = ((globalThis as { [REGISTRY_KEY]?: Registry })[REGISTRY_KEY] ??= { descriptions: {}, owners: {} });
+
+/** Every registered code and its description: core's own and those of each package loaded so far, in registration order. */
+export const ERROR_CODES: { readonly [K in ErrorCode]?: string } = registry.descriptions;
+
+const CODE_SHAPE = /^LH_[A-Z0-9]+(_[A-Z0-9]+)*$/;
+
+/**
+ * Registers the descriptions of a package's own error codes (declared in `ErrorCodes`), once, when the package
+ * is loaded; a plugin's error carrying a registered code keeps it on its way to the run's errors and the CLI.
+ * Registering again from the same owner replaces the descriptions; a code another owner holds is refused.
+ */
+export function registerErrorCodes(owner: string, descriptions: { readonly [K in ErrorCode]?: string }): void {
+  const entries = Object.entries(descriptions);
+  // Checked whole before any is kept: a refused table leaves the registry as it was.
+  for (const [code, description] of entries) {
+    const problem = !CODE_SHAPE.test(code)
+      ? 'is not an upper-case code starting with LH_'
+      : typeof description !== 'string' || description.trim() === ''
+        ? 'has no description'
+        : registry.owners[code] !== undefined && registry.owners[code] !== owner
+          ? `is already owned by ${registry.owners[code]}`
+          : undefined;
+    if (problem) {
+      throw new LoadhouseError(
+        'LH_PLUGIN_INVALID',
+        `${owner} declares the error code ${JSON.stringify(code)}, which ${problem}; choose another code.`,
+        {
+          details: { owner, code },
+        },
+      );
+    }
+  }
+  for (const [code, description] of entries) {
+    registry.owners[code] = owner;
+    registry.descriptions[code] = description as string;
+  }
+}
+
+/** The registered code's owner and description; undefined for a code no loaded package declares. */
+export function errorCodeInfo(code: string): ErrorCodeInfo | undefined {
+  const owner = registry.owners[code];
+  return owner === undefined ? undefined : { code: code as ErrorCode, owner, description: registry.descriptions[code]! };
+}
+
+/** Every registered code with its owner, in registration order (a package's codes together). */
+export function registeredErrorCodes(): ErrorCodeInfo[] {
+  return Object.keys(registry.descriptions).map((code) => errorCodeInfo(code)!);
+}
 
 /** The one error class loadhouse throws at users: a stable code, a message that says what to do, the cause kept. */
 export class LoadhouseError extends Error {
@@ -60,3 +128,5 @@ export class LoadhouseError extends Error {
 export function isLoadhouseError(err: unknown, code?: ErrorCode): err is LoadhouseError {
   return err instanceof LoadhouseError && (code === undefined || err.code === code);
 }
+
+registerErrorCodes('@loadhouse/core', CORE_ERROR_CODES);

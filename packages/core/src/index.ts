@@ -1,6 +1,5 @@
 // Public API of @loadhouse/core.
-export { ERROR_CODES, LoadhouseError, isLoadhouseError } from './errors.js';
-export type { ErrorCode } from './errors.js';
+export { ERROR_CODES, LoadhouseError, isLoadhouseError, registerErrorCodes, type ErrorCode, type ErrorCodes } from './errors.js';
 
 // Engine
 export { createLoadTest } from './load-test.js';

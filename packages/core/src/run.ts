@@ -31,7 +31,7 @@ import {
 } from './options.js';
 import { HookRefusal, type EventBus } from './plugins/event-bus.js';
 import { MetricSources } from './plugins/metric-sources.js';
-import { pluginError, PluginHost } from './plugins/plugin-host.js';
+import { pluginError, pluginErrorCode, PluginHost } from './plugins/plugin-host.js';
 import { ConsumerPool } from './pools/consumer-pool.js';
 import { ProducerPool } from './pools/producer-pool.js';
 import { WorkerPool } from './pools/worker-pool.js';
@@ -203,7 +203,7 @@ export class Run {
   pluginFailure(owner: string | undefined, where: string, error: unknown, event?: string): void {
     const reason = error instanceof Error ? error.message : String(error);
     const message = owner ? `Plugin "${owner}" threw in ${where}: ${reason}` : `A listener threw in ${where}: ${reason}`;
-    const e: ErrorEvent = { code: 'LH_PLUGIN_FAILED', message, cause: error };
+    const e: ErrorEvent = { code: pluginErrorCode(error), message, cause: error };
     if (owner) e.plugin = owner;
     this.recordError(e);
     if (event !== 'error') this.bus.emit('error', e);
@@ -309,7 +309,7 @@ export class Run {
     await this.plugins.setup(this.opts.plugins);
     // A test:before hook may refuse the run (a failed pre-flight): its error ends it here, before any load.
     await this.bus
-      .callGate('test:before', {
+      .callHook('test:before', 'refuse', {
         scenario: this.scenario.name,
         topic: this.topic,
         config: deepFreeze(structuredClone(this.config)),
@@ -400,7 +400,7 @@ export class Run {
     for (const outcome of result.criteria) {
       this.bus.emit('criterion', { ...outcome, live: false, elapsedSeconds: result.durationSeconds });
     }
-    await this.bus.callHook('test:after', result);
+    await this.bus.callHook('test:after', 'report', result);
     await this.plugins.teardown();
     result.errors = [...this.errors];
     await this.checkpointing;
@@ -863,7 +863,7 @@ export class Run {
     const t = now();
     const entry = { acc: this.aggregator.openPhase(name, t), closed: false, elapsed: (t - this.startEpoch) / 1000 };
     this.openPhases.push(entry);
-    await this.bus.callHook('phase:start', { name, elapsedSeconds: round3(entry.elapsed) });
+    await this.bus.callHook('phase:start', 'report', { name, elapsedSeconds: round3(entry.elapsed) });
     try {
       return await fn();
     } finally {
@@ -901,7 +901,7 @@ export class Run {
     destroyLatencyHistograms(acc.histograms);
     destroyConsumerHistograms(acc.consumerHistograms);
     this.phases.push(result);
-    await this.bus.callHook('phase:end', result);
+    await this.bus.callHook('phase:end', 'report', result);
   }
 
   // -------------------------------------------------------------------------------------------

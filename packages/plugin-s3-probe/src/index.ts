@@ -1,4 +1,5 @@
 // Public API of @loadhouse/plugin-s3-probe.
+export { S3_PROBE_ERROR_CODES } from './errors.js';
 export { s3Probe } from './plugin.js';
 export type { S3ProbePlugin, S3ProbeReport } from './plugin.js';
 export { checkBucket } from './preflight.js';

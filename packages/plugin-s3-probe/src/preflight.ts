@@ -5,6 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LoadhouseError } from '@loadhouse/core';
+// Registers the codes thrown here wherever this module is loaded, not only through the package entry.
+import './errors.js';
 import { classifyS3Error, describeAnswer, sanitizedCause, trimPeriod } from './classify.js';
 import { createS3Client, withDeadline } from './client.js';
 import { endpointLabel, PROBE_PREFIX, resolveOptions, type ResolvedS3ProbeOptions, type S3ProbeOptions } from './options.js';

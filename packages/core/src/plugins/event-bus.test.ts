@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventBus, type GuardedFailure } from './event-bus.js';
+import { EventBus, HookRefusal, type GuardedFailure } from './event-bus.js';
 
 describe('EventBus', () => {
   it('keeps delivering to other listeners when one throws or rejects, and attributes the failure', async () => {
@@ -51,14 +51,38 @@ describe('EventBus', () => {
     );
     const offC = bus.hook('phase:start', () => void order.push('c'), 'c');
     bus.hook('phase:start', async () => void order.push('d'), 'd');
-    await bus.callHook('phase:start', { name: 'x', elapsedSeconds: 0 });
+    await bus.callHook('phase:start', 'report', { name: 'x', elapsedSeconds: 0 });
     expect(order).toEqual(['a', 'c', 'd']);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ owner: 'b', where: "hook 'phase:start'" });
     offC();
     order.length = 0;
-    await bus.callHook('phase:start', { name: 'y', elapsedSeconds: 1 });
+    await bus.callHook('phase:start', 'report', { name: 'y', elapsedSeconds: 1 });
     expect(order).toEqual(['a', 'd']);
+  });
+
+  it("stops at the first hook that throws under the 'refuse' policy and rethrows it with its owner", async () => {
+    const failures: GuardedFailure[] = [];
+    const bus = new EventBus((f) => failures.push(f));
+    const order: string[] = [];
+    const refusal = new Error('not ready');
+    bus.hook('phase:start', async () => void order.push('a'), 'a');
+    bus.hook(
+      'phase:start',
+      () => {
+        throw refusal;
+      },
+      'b',
+    );
+    bus.hook('phase:start', () => void order.push('c'), 'c');
+    const err = await bus.callHook('phase:start', 'refuse', { name: 'x', elapsedSeconds: 0 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(HookRefusal);
+    expect(err).toMatchObject({ owner: 'b', where: "hook 'phase:start'", error: refusal, message: 'not ready' });
+    expect(order).toEqual(['a']);
+    expect(failures).toEqual([]);
   });
 
   it('unregisters listeners', () => {

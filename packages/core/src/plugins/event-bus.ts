@@ -26,7 +26,10 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
-/** A gate hook threw: who, where, and what. */
+/** What callHook does when a hook throws: report it and go on, or stop and refuse. */
+export type HookErrorPolicy = 'report' | 'refuse';
+
+/** A hook run with the 'refuse' policy threw: who, where, and what. */
 export class HookRefusal extends Error {
   constructor(
     readonly owner: string | undefined,
@@ -87,29 +90,19 @@ export class EventBus {
     };
   }
 
-  /** Runs the hooks of `name` one after the other, awaiting each; a failing hook is reported and skipped. */
-  async callHook<K extends keyof LoadhouseHooks>(name: K, ...args: Args<LoadhouseHooks[K]>): Promise<void> {
-    const list = [...(this.hooks.get(name as string) ?? [])];
-    for (const entry of list) {
-      try {
-        await (entry.fn as unknown as (...a: unknown[]) => unknown)(...(args as unknown[]));
-      } catch (error) {
-        this.onFailure({ owner: entry.owner, where: `hook '${String(name)}'`, error });
-      }
-    }
-  }
-
   /**
-   * Runs the hooks of `name` one after the other and stops at the first that throws: for hooks that may
-   * refuse the run (test:before). The error is rethrown with the hook's owner.
+   * Runs the hooks of `name` one after the other, awaiting each. A hook that throws is, by `onError`: 'report',
+   * handed to onFailure and the next runs; 'refuse', rethrown as a HookRefusal and the rest skipped (test:before
+   * may refuse the run).
    */
-  async callGate<K extends keyof LoadhouseHooks>(name: K, ...args: Args<LoadhouseHooks[K]>): Promise<void> {
-    const list = [...(this.hooks.get(name as string) ?? [])];
-    for (const entry of list) {
+  async callHook<K extends keyof LoadhouseHooks>(name: K, onError: HookErrorPolicy, ...args: Args<LoadhouseHooks[K]>): Promise<void> {
+    const where = `hook '${String(name)}'`;
+    for (const entry of [...(this.hooks.get(name as string) ?? [])]) {
       try {
         await (entry.fn as unknown as (...a: unknown[]) => unknown)(...(args as unknown[]));
       } catch (error) {
-        throw new HookRefusal(entry.owner, `hook '${String(name)}'`, error);
+        if (onError === 'refuse') throw new HookRefusal(entry.owner, where, error);
+        this.onFailure({ owner: entry.owner, where, error });
       }
     }
   }

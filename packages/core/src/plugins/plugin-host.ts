@@ -1,6 +1,6 @@
 // Registers plugins: checks their shape and API version up front, gives each a narrow context whose
 // listeners, hooks and logger are attributed to it, and runs teardowns in reverse order.
-import { ERROR_CODES, LoadhouseError, type ErrorCode } from '../errors.js';
+import { errorCodeInfo, LoadhouseError, type ErrorCode } from '../errors.js';
 import type { Criterion, LoadhousePlugin, Logger, MetricSource, PluginContext, Teardown } from '../types.js';
 import { PLUGIN_API_VERSION } from '../types.js';
 import type { EventBus } from './event-bus.js';
@@ -62,16 +62,23 @@ export interface PluginHostDeps {
 }
 
 /**
- * The run-ending error of a plugin that failed before any load (setup, a refusing test:before hook): the
- * plugin's own code when it threw a loadhouse error (from any copy of @loadhouse/core, so by shape), else
- * LH_PLUGIN_FAILED; the message and `details.plugin` name the plugin.
+ * The code a plugin's error keeps: its own when a loaded package registered it (read by shape, since the error
+ * may come from another copy of @loadhouse/core), else LH_PLUGIN_FAILED.
+ */
+export function pluginErrorCode(err: unknown): ErrorCode {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && errorCodeInfo(code) ? (code as ErrorCode) : 'LH_PLUGIN_FAILED';
+}
+
+/**
+ * The run-ending error of a plugin that failed before any load (setup, a refusing test:before hook), coded by
+ * pluginErrorCode(); the message and `details.plugin` name the plugin, and the original is its cause.
  */
 export function pluginError(owner: string | undefined, what: string, err: unknown): LoadhouseError {
-  const e = err as { code?: unknown; message?: unknown; details?: unknown } | null;
-  const code = typeof e?.code === 'string' && Object.hasOwn(ERROR_CODES, e.code) ? (e.code as ErrorCode) : 'LH_PLUGIN_FAILED';
+  const e = err as { details?: unknown } | null;
   const details = typeof e?.details === 'object' && e.details !== null ? { ...(e.details as Record<string, unknown>) } : {};
   const message = err instanceof Error ? err.message : String(err);
-  return new LoadhouseError(code, `${owner ? `Plugin "${owner}"` : 'A hook'} ${what}: ${message}`, {
+  return new LoadhouseError(pluginErrorCode(err), `${owner ? `Plugin "${owner}"` : 'A hook'} ${what}: ${message}`, {
     cause: err,
     details: { ...details, ...(owner ? { plugin: owner } : {}) },
   });
@@ -106,7 +113,7 @@ export class PluginHost {
     };
   }
 
-  /** Sets plugins up in order. A failing setup tears down those already set up and throws LH_PLUGIN_FAILED. */
+  /** Sets plugins up in order. A failing setup tears down those already set up and throws pluginError(). */
   async setup(plugins: readonly LoadhousePlugin[]): Promise<void> {
     for (const plugin of plugins) {
       try {

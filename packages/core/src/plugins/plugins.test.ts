@@ -8,10 +8,18 @@ import {
   isLoadhouseError,
   LoadhouseError,
   PLUGIN_API_VERSION,
+  registerErrorCodes,
   StreamHouseClient,
   type LoadhousePlugin,
   type Sample,
 } from '../index.js';
+
+// A plugin's own codes, declared as a third party does.
+const QUOTA_CODES = { LH_TEST_QUOTA_SPENT: 'A test plugin spent its quota.' } as const;
+declare module '../index.js' {
+  interface ErrorCodes extends Record<keyof typeof QUOTA_CODES, true> {}
+}
+registerErrorCodes('test-quota-plugin', QUOTA_CODES);
 
 let agent: Agent;
 
@@ -231,6 +239,66 @@ describe('plugins during a run', () => {
     } finally {
       client.close();
     }
+  });
+
+  it("keeps a plugin's own registered code in the run's errors, its error events and a refusal; wraps an undeclared one", async () => {
+    const undeclared = Object.assign(new Error('quota service answered 418'), { code: 'LH_TEST_NOT_DECLARED' });
+    const quota = definePlugin({
+      name: 'quota',
+      apiVersion: 1,
+      setup(ctx) {
+        ctx.events.on('sample', () => {
+          throw new LoadhouseError('LH_TEST_QUOTA_SPENT', 'quota spent in a window');
+        });
+        ctx.hooks.hook('test:after', () => {
+          throw undeclared;
+        });
+      },
+    });
+    const lt = createLoadTest({ target: agent.grpcAddress, resultsDir: false, topic: 'plugin-codes', plugins: [quota], intervalMs: 500 });
+    const errorEvents: Array<{ code: string; plugin?: string; message: string; cause?: unknown }> = [];
+    lt.on('error', (e) => void errorEvents.push(e));
+    const result = await lt.run({
+      name: 'plugin-codes',
+      criteria: [],
+      async run(c) {
+        await c.produce({ rate: 100, messageSize: 64 });
+        await c.waitFor(1.5);
+      },
+    });
+    expect(result.state).toBe('completed');
+    const own = result.errors.filter((e) => e.code === 'LH_TEST_QUOTA_SPENT');
+    expect(own.length).toBeGreaterThanOrEqual(1);
+    expect(own[0]).toEqual({
+      code: 'LH_TEST_QUOTA_SPENT',
+      plugin: 'quota',
+      message: `Plugin "quota" threw in event 'sample': quota spent in a window`,
+    });
+    expect(result.errors.filter((e) => e.code === 'LH_PLUGIN_FAILED')).toEqual([
+      { code: 'LH_PLUGIN_FAILED', plugin: 'quota', message: `Plugin "quota" threw in hook 'test:after': quota service answered 418` },
+    ]);
+    expect(errorEvents.some((e) => e.code === 'LH_TEST_QUOTA_SPENT' && e.plugin === 'quota')).toBe(true);
+    expect(errorEvents.find((e) => e.code === 'LH_PLUGIN_FAILED')?.cause).toBe(undeclared);
+
+    const refusing = definePlugin({
+      name: 'quota-gate',
+      apiVersion: 1,
+      setup(ctx) {
+        ctx.hooks.hook('test:before', () => {
+          throw new LoadhouseError('LH_TEST_QUOTA_SPENT', 'no quota left for this run');
+        });
+      },
+    });
+    const refused = createLoadTest({ target: agent.grpcAddress, resultsDir: false, topic: 'plugin-codes-refused', plugins: [refusing] });
+    const err = await refused.run({ name: 'refused', criteria: [], run: async () => undefined }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isLoadhouseError(err, 'LH_TEST_QUOTA_SPENT')).toBe(true);
+    expect((err as LoadhouseError).message).toBe(
+      `Plugin "quota-gate" refused the run in hook 'test:before', before any load: no quota left for this run`,
+    );
+    expect((err as LoadhouseError).details).toMatchObject({ plugin: 'quota-gate' });
   });
 
   it('a live criterion violated for abortAfterSeconds aborts the run', async () => {
