@@ -8,10 +8,10 @@ import {
   isLoadhouseError,
   LoadhouseError,
   PLUGIN_API_VERSION,
-  StreamHouseClient,
   type LoadhousePlugin,
   type Sample,
 } from '../index.js';
+import { StreamHouseClient } from '../wire.js';
 
 let agent: Agent;
 
