@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@loadhouse/agent';
-import { type LoadTestResult, type Sample } from '@loadhouse/core';
+import type { LoadTestResult, Sample } from '@loadhouse/core';
 import { StreamHouseClient } from '@loadhouse/core/wire';
 import { main, parseCommandLine } from './main.js';
 import { Progress } from './progress.js';

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoadTestResult } from '@loadhouse/core';
+import type { LoadTestResult } from '@loadhouse/core';
 import { emptyLatencySummary } from '@loadhouse/core/histogram';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { parseMetricsText, selectSamples } from '@loadhouse/plugin-prometheus';

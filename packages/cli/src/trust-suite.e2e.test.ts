@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startAgent } from '@loadhouse/agent';
-import { type CriterionOutcome, type LoadTestResult } from '@loadhouse/core';
+import type { CriterionOutcome, LoadTestResult } from '@loadhouse/core';
 import { StreamHouseClient } from '@loadhouse/core/wire';
 import { main } from './main.js';
 import { captureIo } from './test-io.js';
