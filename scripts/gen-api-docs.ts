@@ -148,7 +148,8 @@ export function renderApiDocs(api: ApiEntry[] = readApi()): string {
     '',
     'Every entry point of `@loadhouse/core` and every name it exports. Import only from these specifiers; other',
     'files of the package are internal and change without notice. The types are described in full where they are',
-    'declared (the `.d.ts` files of the package, and [results.md](results.md) for result files).',
+    'declared (the `.d.ts` files of the package, and [results.md](results.md) for result files). Descriptions cite',
+    '[the plan](plan.md) the criteria come from and the [StreamHouse wire contract](streamhouse-contract.md).',
     '',
   ];
   for (const entry of api) {
