@@ -6,14 +6,14 @@ import { execSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { ProduceRecord } from '@loadhouse/core';
+import type { ProduceRecord } from '@loadhouse/core/wire';
 
 // Unbuilt workspace packages resolve only under the `source` export condition: re-run this file with it.
 let agentModule: typeof import('@loadhouse/agent');
-let coreModule: typeof import('@loadhouse/core');
+let coreModule: typeof import('@loadhouse/core/wire');
 try {
   agentModule = await import('@loadhouse/agent');
-  coreModule = await import('@loadhouse/core');
+  coreModule = await import('@loadhouse/core/wire');
 } catch (err) {
   if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || process.env.LH_BENCH_REEXEC) throw err;
   const r = spawnSync(

@@ -1,7 +1,7 @@
 // What a user would write instead of loadhouse: one @grpc/grpc-js client, a fixed number of ProduceBatch
 // calls in flight, the same proto, no measurement beyond a count. The yardstick of the generator benchmark.
 import { randomBytes } from 'node:crypto';
-import { AckMode, StreamHouseClient, type ProduceRecord } from '@loadhouse/core';
+import { AckMode, StreamHouseClient, type ProduceRecord } from '@loadhouse/core/wire';
 
 export interface BaselineOptions {
   address: string;

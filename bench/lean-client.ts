@@ -19,13 +19,10 @@ import {
   RECORD_HEADER_SIZE,
   STREAMHOUSE_SERVICE_NAME,
   StreamHouseClient,
-  createHistogram,
-  initHistograms,
-  recordMs,
   requestCodec,
-  summarizeHistogram,
   writeRecordHeader,
-} from '@loadhouse/core';
+} from '@loadhouse/core/wire';
+import { createHistogram, initHistograms, recordMs, summarizeHistogram } from '@loadhouse/core/histogram';
 
 export interface LeanClientOptions {
   /** host:port of the gRPC server (plaintext). */

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { captureIo, main } from 'loadhouse';
+import { main } from 'loadhouse';
+// The CLI's in-memory Io is a test helper of its own, not part of what the package exports.
+import { captureIo } from '../packages/cli/src/test-io.js';
 
 const dirs: string[] = [];
 afterAll(() => {

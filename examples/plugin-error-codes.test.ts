@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@loadhouse/agent';
-import { captureIo, main } from 'loadhouse';
+import { main } from 'loadhouse';
+import { captureIo } from '../packages/cli/src/test-io.js';
 
 const dirs: string[] = [];
 const tempDir = () => {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { createLoadTest, initHistograms, mergeResults, type LoadTestResult } from '@loadhouse/core';
+import { createLoadTest, mergeResults, type LoadTestResult } from '@loadhouse/core';
+import { initHistograms } from '@loadhouse/core/histogram';
 import { highThroughput } from '@loadhouse/scenarios';
 import { startAgent, type Agent } from '@loadhouse/agent';
 

@@ -1,102 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLoadTest,
-  emptyLatencySummary,
-  isLoadhouseError,
-  type Criterion,
-  type LoadhouseError,
-  type LogEntry,
-  type MetricSource,
-  type PluginContext,
-  type Sample,
-  type Scenario,
-} from '@loadhouse/core';
+import { createLoadTest, isLoadhouseError, type LoadhouseError, type LogEntry, type Sample, type Scenario } from '@loadhouse/core';
+import { makeSample, PluginHarness } from '@loadhouse/core/testing';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { checkBudgetFits, sloBudget, SLO_METRICS, type SloBurnEvent } from './index.js';
 
 /** A sample window with `count` acked records at the given response P99 (and optional failures). */
 function window(elapsedSeconds: number, p99: number, extra: { failed?: number; warmup?: boolean; idle?: boolean } = {}): Sample {
-  const count = extra.idle ? 0 : 1000;
-  const response = { ...emptyLatencySummary(), p50: p99 / 2, p95: p99, p99, p999: p99, max: p99, mean: p99 / 2, count };
-  const latency = { response, service: response, scheduleLag: emptyLatencySummary() };
-  return {
+  return makeSample({
     elapsedSeconds,
-    intervalSeconds: 1,
     phase: 'produce',
     warmup: extra.warmup ?? false,
-    producer: {
-      scheduled: count + (extra.failed ?? 0),
-      sent: count,
-      acked: count,
-      failed: extra.failed ?? 0,
-      dropped: 0,
-      bytes: count * 1024,
-      batches: count / 100,
-      msgsPerSec: count,
-      mbPerSec: 1,
-      targetRate: 1000,
-      errorsByCode: extra.failed ? { UNAVAILABLE: extra.failed } : {},
-      latency,
-      meanBatchSize: 100,
-      inFlightBatches: 0,
-      backlog: 0,
-    },
-    consumer: {
-      consumed: 0,
-      bytes: 0,
-      msgsPerSec: 0,
-      mbPerSec: 0,
-      polls: 0,
-      emptyPolls: 0,
-      errorsByCode: {},
-      lag: 0,
-      lagByPartition: {},
-      latency: { poll: emptyLatencySummary(), endToEnd: emptyLatencySummary() },
-    },
-    generator: {
-      eventLoopDelayMs: { main: 1, workersMax: 1 },
-      workerUtilizationMax: 0.1,
-      workers: 1,
-      cpuPercent: 10,
-      rssBytes: 1,
-      heapUsedBytes: 1,
-      saturated: false,
-      reasons: [],
-    },
-    target: {},
-    metrics: {},
-    totals: { scheduled: 0, sent: 0, acked: 0, failed: 0, dropped: 0, consumed: 0 },
-  };
+    acked: extra.idle ? 0 : 1000,
+    p50Ms: p99 / 2,
+    p99Ms: p99,
+    errorsByCode: extra.failed ? { UNAVAILABLE: extra.failed } : {},
+  });
 }
 
-/** The narrow context the core gives a plugin, with an `emit` as a core that carries plugin events offers it. */
+/** The narrow context the core gives a plugin (with the `emit` of a core that carries plugin events), and what the plugin did. */
 function fakeContext() {
-  const listeners: Array<(s: Sample) => void> = [];
-  const sources: MetricSource[] = [];
-  const criteria: Criterion[] = [];
-  const burns: SloBurnEvent[] = [];
-  const warnings: string[] = [];
-  const ctx = {
-    hooks: { hook: () => () => undefined },
-    events: {
-      on: (event: string, listener: (s: Sample) => void) => {
-        if (event === 'sample') listeners.push(listener);
-        return () => listeners.splice(listeners.indexOf(listener), 1);
-      },
-      emit: (event: string, payload: SloBurnEvent) => {
-        if (event === 'slo:burn') burns.push(payload);
-      },
+  const harness = new PluginHarness();
+  return {
+    ctx: harness.ctx,
+    push: (s: Sample) => harness.emitSample(s),
+    listeners: harness.listenersOf('sample'),
+    sources: harness.sources,
+    criteria: harness.criteria,
+    burns: harness.emitted('slo:burn'),
+    get warnings() {
+      return harness.logs.filter((l) => l.level === 'warn').map((l) => l.message);
     },
-    config: {},
-    addCriterion: (c: Criterion) => criteria.push(c),
-    addMetricSource: (s: MetricSource) => sources.push(s),
-    logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
-    signal: new AbortController().signal,
-  } as unknown as PluginContext;
-  const push = (s: Sample) => {
-    for (const l of listeners) l(s);
   };
-  return { ctx, push, listeners, sources, criteria, burns, warnings };
 }
 
 describe('sloBudget options', () => {

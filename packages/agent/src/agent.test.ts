@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AckMode, StreamHouseClient, grpc, isServiceError, type ProduceRecord } from '@loadhouse/core';
+import { AckMode, StreamHouseClient, grpc, isServiceError, type ProduceRecord } from '@loadhouse/core/wire';
 import { startAgent, type Agent } from './index.js';
 
 const value = (p: number, i: number): Buffer => Buffer.from(`p${p}-r${i}-`.padEnd(64, 'x'));

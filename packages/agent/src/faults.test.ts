@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AckMode, StreamHouseClient, grpc, isServiceError } from '@loadhouse/core';
+import { AckMode, StreamHouseClient, grpc, isServiceError } from '@loadhouse/core/wire';
 import { after } from './faults.js';
 import { startAgent, type Agent } from './index.js';
 

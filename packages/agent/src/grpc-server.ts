@@ -1,7 +1,7 @@
 // The grpc-js server: the StreamHouse service, 64 MiB messages, and HTTP/2 flow-control windows raised to 4 MiB.
 import * as grpc from '@grpc/grpc-js';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
-import { streamHouseServiceDefinition } from '@loadhouse/core';
+import { streamHouseServiceDefinition } from '@loadhouse/core/wire';
 import type { Handlers } from './grpc-service.js';
 
 const MiB = 1024 * 1024;

@@ -8,7 +8,7 @@ import {
   type ProduceRecord,
   type StreamHouseMethod,
   type StreamHouseMethods,
-} from '@loadhouse/core';
+} from '@loadhouse/core/wire';
 import { after, type Faults } from './faults.js';
 import type { PartitionLog } from './partition-log.js';
 import { RECORD_HEADER_BYTES, SegmentCorruptError, type Segment } from './segment.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamHouseClient } from '@loadhouse/core';
+import { StreamHouseClient } from '@loadhouse/core/wire';
 import { startAgent, type Agent } from './index.js';
 
 const CONTRACT_METRICS = [

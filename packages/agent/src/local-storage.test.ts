@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AckMode, StreamHouseClient, grpc, isServiceError, type ProduceRecord } from '@loadhouse/core';
+import { AckMode, StreamHouseClient, grpc, isServiceError, type ProduceRecord } from '@loadhouse/core/wire';
 import { startAgent, type Agent } from './index.js';
 
 /** Value of one sample in Prometheus text, e.g. sample(text, 'streamhouse_cache_hits_total', { org_id: 'default' }). */

@@ -1,7 +1,7 @@
 // One partition's log: dense offsets, the open segment (rolled by size or age), sealed segments waiting to be
 // stored (still served from memory), and the index of stored segments. Uploads run in order, retried with backoff.
 import type { Counter } from 'prom-client';
-import type { ProduceRecord } from '@loadhouse/core';
+import type { ProduceRecord } from '@loadhouse/core/wire';
 import { sleep } from './faults.js';
 import type { Faults } from './faults.js';
 import { Segment, segmentKey, type ChunkPool } from './segment.js';

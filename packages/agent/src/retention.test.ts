@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AckMode, StreamHouseClient, type ProduceRecord } from '@loadhouse/core';
+import { AckMode, StreamHouseClient, type ProduceRecord } from '@loadhouse/core/wire';
 import { startAgent, type Agent } from './index.js';
 
 const records = (from: number, n: number): ProduceRecord[] =>

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AckMode, StreamHouseClient, grpc, isServiceError } from '@loadhouse/core';
+import { AckMode, StreamHouseClient, grpc, isServiceError } from '@loadhouse/core/wire';
 import { startAgent, type Agent, type S3Options } from './index.js';
 
 let server: S3rver;

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StreamHouseClient } from '@loadhouse/core';
+import { StreamHouseClient } from '@loadhouse/core/wire';
 import { spawnAgent } from './index.js';
 
 const exited = (pid: number): boolean => {

@@ -1,7 +1,7 @@
 // Topics and committed offsets, namespaced per organization, persisted as JSON under `[org-{id}/]meta/` and
 // reloaded on start together with the index of stored segments.
 import { randomUUID } from 'node:crypto';
-import type { Topic } from '@loadhouse/core';
+import type { Topic } from '@loadhouse/core/wire';
 import type { Counter, Histogram } from 'prom-client';
 import * as grpc from '@grpc/grpc-js';
 import { sleep } from './faults.js';

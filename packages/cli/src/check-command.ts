@@ -1,5 +1,6 @@
 // `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
-import { LoadhouseError, MAX_TIMEOUT_SECONDS, StreamHouseClient, isServiceError, grpc, type ClientOptions } from '@loadhouse/core';
+import { LoadhouseError, MAX_TIMEOUT_SECONDS } from '@loadhouse/core';
+import { StreamHouseClient, isServiceError, grpc, type ClientOptions } from '@loadhouse/core/wire';
 import { EXIT } from './exit-codes.js';
 import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';

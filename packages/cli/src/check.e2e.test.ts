@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { grpc, streamHouseServiceDefinition } from '@loadhouse/core';
+import { grpc, streamHouseServiceDefinition } from '@loadhouse/core/wire';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { main } from './main.js';
 import { captureIo } from './test-io.js';

@@ -7,5 +7,3 @@ export { processIo } from './io.js';
 export type { Io } from './io.js';
 export { defineConfig, loadConfig } from './config.js';
 export type { LoadhouseConfig } from './config.js';
-export { captureIo } from './test-io.js';
-export type { CapturedIo } from './test-io.js';

@@ -1,5 +1,6 @@
 // `loadhouse merge shard-*.json -o merged.json`: the cluster-wide result of a sharded run, exact percentiles.
-import { checkOutputFile, LoadhouseError, initHistograms, mergeResults, writeOutput, type LoadTestResult } from '@loadhouse/core';
+import { checkOutputFile, LoadhouseError, mergeResults, writeOutput, type LoadTestResult } from '@loadhouse/core';
+import { initHistograms } from '@loadhouse/core/histogram';
 import { readResult } from '@loadhouse/report';
 import { EXIT } from './exit-codes.js';
 import { NO_COLOR_FLAG, readFlags, type FlagSpec } from './flags.js';

@@ -4,17 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@loadhouse/agent';
-import {
-  addEncoded,
-  createHistogram,
-  encodeHistogram,
-  initHistograms,
-  mergeResults,
-  recordMs,
-  summarizeHistogram,
-  type LoadTestResult,
-  type PhaseResult,
-} from '@loadhouse/core';
+import { mergeResults, type LoadTestResult, type PhaseResult } from '@loadhouse/core';
+import { addEncoded, createHistogram, encodeHistogram, initHistograms, recordMs, summarizeHistogram } from '@loadhouse/core/histogram';
 import { main } from './main.js';
 import { percentileNote } from './merge-command.js';
 import { captureIo } from './test-io.js';

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readApi } from '../../../scripts/gen-api-docs.js';
 import { renderCliDocs } from './cli-docs.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -141,6 +142,24 @@ describe('package manifests', () => {
   });
 });
 
+describe('the entry points of @loadhouse/core', () => {
+  it('every subpath of exports is published, built by tsup and has its own .d.ts; the CLI exports no test helper', async () => {
+    const core = manifest(join(ROOT, 'packages/core'));
+    const subpaths = Object.keys(core.exports ?? {});
+    expect(subpaths).toEqual(['.', './wire', './histogram', './testing']);
+    expect(Object.keys(core.publishConfig?.exports ?? {})).toEqual(subpaths);
+    const tsup = readFileSync(join(ROOT, 'packages/core/tsup.config.ts'), 'utf8');
+    for (const sub of subpaths) {
+      const name = sub === '.' ? 'index' : sub.slice(2);
+      expect(core.exports?.[sub], sub).toEqual({ source: `./src/${name}.ts`, types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
+      expect(core.publishConfig?.exports?.[sub], sub).toEqual({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
+      expect(tsup, sub).toContain(`'src/${name}.ts'`);
+    }
+    const cli = await import('./index.js');
+    expect(Object.keys(cli)).not.toContain('captureIo');
+  });
+});
+
 // Slow by nature: a full build (with .d.ts), seven tarballs, an npm install from the registry (npm's cache
 // makes it quick after the first time) and two short runs.
 describe('packed, installed with npm outside the workspace', { timeout: 900_000 }, () => {
@@ -268,6 +287,44 @@ describe('packed, installed with npm outside the workspace', { timeout: 900_000 
     const out = JSON.parse(stdout) as { loaded: Array<[string, number]>; same: boolean; run: string };
     for (const [name, count] of out.loaded) expect(count, name).toBeGreaterThan(0);
     expect(out).toMatchObject({ same: true, run: 'function' });
+  });
+
+  it('every subpath of the installed @loadhouse/core resolves, holding exactly the values docs/api.md lists', async () => {
+    const api = readApi();
+    const script = `const out = {};\nfor (const s of ${JSON.stringify(api.map((e) => e.specifier))}) out[s] = Object.keys(await import(s));\nconsole.log(JSON.stringify(out));\n`;
+    writeFileSync(join(app, 'subpaths.mjs'), script);
+    const { stdout } = await run(process.execPath, ['subpaths.mjs'], app);
+    const loaded = JSON.parse(stdout) as Record<string, string[]>;
+    for (const entry of api) {
+      const values = entry.exports.filter((e) => e.value).map((e) => e.name);
+      expect([...(loaded[entry.specifier] ?? [])].sort(), entry.specifier).toEqual(values.sort());
+    }
+  });
+
+  it('every name docs/api.md lists resolves through the installed .d.ts files of its subpath', async () => {
+    const api = readApi();
+    // Re-exported rather than used: an import of a name a .d.ts does not have fails the check either way.
+    const lines = api.flatMap((entry) => {
+      const types = entry.exports.filter((e) => !e.value).map((e) => e.name);
+      const values = entry.exports.filter((e) => e.value).map((e) => e.name);
+      return [
+        `export type { ${types.join(', ')} } from '${entry.specifier}';`,
+        `export { ${values.join(', ')} } from '${entry.specifier}';`,
+      ];
+    });
+    writeFileSync(join(app, 'subpaths.ts'), `${lines.join('\n')}\n`);
+    const compilerOptions = {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [join(ROOT, 'node_modules', '@types')],
+    };
+    writeFileSync(join(app, 'tsconfig.subpaths.json'), JSON.stringify({ compilerOptions, files: ['subpaths.ts'] }));
+    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.subpaths.json'], app);
   });
 
   it('the installed loadhouse command runs a scenario against its embedded agent and writes the result', async () => {

@@ -3,7 +3,8 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startAgent } from '@loadhouse/agent';
-import { createLoadTest, StreamHouseClient } from '@loadhouse/core';
+import { createLoadTest } from '@loadhouse/core';
+import { StreamHouseClient } from '@loadhouse/core/wire';
 import { stability } from '@loadhouse/scenarios';
 import { main } from './main.js';
 import { formatSummary } from './summary.js';

@@ -2,7 +2,8 @@
 // integrity), data loss found by sequence checks, lag that builds and clears, and where groups start.
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoadTest, summarizeEncoded, type LogEntry, type Sample } from './index.js';
+import { createLoadTest, type LogEntry, type Sample } from './index.js';
+import { summarizeEncoded } from './histogram.js';
 
 let agent: Agent;
 

@@ -1,10 +1,12 @@
-// Public API of @loadhouse/core.
+// The SDK a load test, a plugin or the CLI is written against: createLoadTest, the result and plugin types,
+// errors, criteria, formatting and timers. The wire contract, the histogram primitives and the test fixtures
+// have entry points of their own; docs/api.md lists all four (`pnpm docs:api`).
 export { ERROR_CODES, LoadhouseError, isLoadhouseError, registerErrorCodes, type ErrorCode, type ErrorCodes } from './errors.js';
 
 // Engine
 export { createLoadTest } from './load-test.js';
 export { definePlugin, SUPPORTED_PLUGIN_API_VERSIONS } from './plugins/plugin-host.js';
-export { criterionFailed, evaluateCriteria, resolveMetric, isLiveByDefault, CONNECTION_ERROR_CODES } from './criteria.js';
+export { criterionFailed, evaluateCriteria, resolveMetric, CONNECTION_ERROR_CODES } from './criteria.js';
 export { formatInt, formatNumber, formatMs, formatBytes, formatSeconds, formatWithUnit, metricUnit, formatMetric } from './format.js';
 export { PLUGIN_API_VERSION, RESULT_SCHEMA_VERSION } from './types.js';
 export {
@@ -18,33 +20,7 @@ export {
   maxBatchSize,
   processExists,
 } from './options.js';
-export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, longTimeout, longInterval, sleep } from './timers.js';
-
-// Record header (consumers verify integrity and end-to-end latency from it)
-export {
-  RECORD_HEADER_SIZE,
-  RECORD_HEADER_VERSION,
-  RECORD_MAGIC,
-  encodeRecordHeader,
-  decodeRecordHeader,
-  writeRecordHeader,
-} from './record-header.js';
-export type { RecordHeader } from './record-header.js';
-
-// Histograms (exact merges, used by `loadhouse merge`)
-export {
-  initHistograms,
-  createHistogram,
-  recordMs,
-  encodeHistogram,
-  decodeHistogram,
-  addEncoded,
-  mergeEncodedHistograms,
-  summarizeHistogram,
-  summarizeEncoded,
-  emptyLatencySummary,
-} from './metrics/histogram.js';
-export type { Histogram } from './metrics/histogram.js';
+export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, sleep } from './timers.js';
 
 // Public types
 export type {
@@ -89,6 +65,7 @@ export type {
   Unregister,
   HookRegistry,
   EventSubscriber,
+  PluginEvents,
   MetricSource,
   PluginContext,
   Teardown,
@@ -96,15 +73,8 @@ export type {
   LoadTest,
 } from './types.js';
 
-// StreamHouse wire contract and client
-export * from './proto/messages.js';
-export { codec, requestCodec, responseCodec, messageType, protoPath } from './proto/codec.js';
-export type { MessageCodec, RequestOf, ResponseOf } from './proto/codec.js';
-export { streamHouseServiceDefinition, STREAMHOUSE_SERVICE_NAME } from './proto/service.js';
-export type { StreamHouseServiceDefinition } from './proto/service.js';
-export { StreamHouseClient, defaultChannelOptions, statusName, isServiceError, grpc } from './proto/client.js';
-export type { ClientOptions, TlsOptions, UnaryCallback } from './proto/client.js';
-export { checkOutputDir, checkOutputFile, makeDir, writeOutput } from './result/writer.js';
-export { resolveStartAt, START_AT_MAX_AHEAD_MS, START_AT_PAST_TOLERANCE_MS } from './start-at.js';
-export { mergeResults, checkMergeable, checkCoverage, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge.js';
+// Result files and shards
+export { checkOutputDir, checkOutputFile, writeOutput } from './result/writer.js';
+export { resolveStartAt } from './start-at.js';
+export { mergeResults, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge.js';
 export type { MergeOptions } from './result/merge.js';

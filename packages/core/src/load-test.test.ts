@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoadTest, decodeRecordHeader, StreamHouseClient, summarizeEncoded, type LoadTestResult, type Sample } from './index.js';
+import { createLoadTest, type LoadTestResult, type Sample } from './index.js';
+import { decodeRecordHeader, StreamHouseClient } from './wire.js';
+import { summarizeEncoded } from './histogram.js';
 import { initHistograms } from './metrics/histogram.js';
 
 let agent: Agent;

@@ -4,15 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLoadTest,
-  grpc,
-  isLoadhouseError,
-  isServiceError,
-  StreamHouseClient,
-  type LoadTestOptions,
-  type ProduceOptions,
-} from './index.js';
+import { createLoadTest, isLoadhouseError, type LoadTestOptions, type ProduceOptions } from './index.js';
+import { grpc, isServiceError, StreamHouseClient } from './wire.js';
 import { ensureTopic } from './target.js';
 
 let agent: Agent;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { prometheus } from './index.js';
 import { parseMetricsText, type ParsedMetrics } from './parse.js';
-import { FakeContext, makeSample } from './test-support/sample.js';
+import { makeSample, PluginHarness } from '@loadhouse/core/testing';
 import { loadDashboard, metricNames } from './test-support/dashboard.js';
 
 /** Sample names a document can hold, from its families (so series not yet incremented still count). */
@@ -26,7 +26,7 @@ describe('Grafana dashboard', () => {
     const agentText = await (await fetch(`${agent.httpAddress}/metrics`)).text();
     for (const n of exported(parseMetricsText(agentText))) names.add(n);
     const plugin = prometheus({ port: 0, scrape: false });
-    const fake = new FakeContext({ workers: 1, connections: 2 });
+    const fake = new PluginHarness({ workers: 1, connections: 2 });
     const teardown = (await plugin.setup(fake.ctx))!;
     await fake.testBefore();
     fake.emitSample(makeSample({ consumed: 10 }));

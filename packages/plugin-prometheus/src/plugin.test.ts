@@ -4,7 +4,7 @@ import { Gauge } from 'prom-client';
 import { isLoadhouseError } from '@loadhouse/core';
 import { createExporter, prometheus, type Exporter } from './index.js';
 import { parseMetricsText, selectSamples } from './parse.js';
-import { FakeContext, makeSample } from './test-support/sample.js';
+import { makeSample, PluginHarness } from '@loadhouse/core/testing';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -24,7 +24,7 @@ describe('prometheus() exposition', () => {
   it('serves per-interval samples under the plan names, with scenario/phase/topic labels', async () => {
     let announced: string | undefined;
     const plugin = prometheus({ port: 0, labels: { env: 'test' }, scrape: false, onListening: (a) => (announced = a.url) });
-    const fake = new FakeContext({ workers: 2, connections: 3 });
+    const fake = new PluginHarness({ workers: 2, connections: 3 });
     const teardown = (await plugin.setup(fake.ctx))!;
     cleanups.push(teardown);
     const url = plugin.address()!.url;
@@ -67,7 +67,7 @@ describe('prometheus() exposition', () => {
 
   it('retires gauge series of a finished phase and counts phases apart', async () => {
     const plugin = prometheus({ port: 0, scrape: false });
-    const fake = new FakeContext();
+    const fake = new PluginHarness();
     cleanups.push((await plugin.setup(fake.ctx))!);
     await fake.testBefore({ scenario: 'consumer-lag', topic: 't' });
     await fake.phaseStart('build-lag');
@@ -86,7 +86,7 @@ describe('prometheus() exposition', () => {
 
   it('creates a phase’s counter and histogram series at zero before its first sample', async () => {
     const plugin = prometheus({ port: 0, scrape: false });
-    const fake = new FakeContext();
+    const fake = new PluginHarness();
     cleanups.push((await plugin.setup(fake.ctx))!);
     await fake.testBefore({ scenario: 's', topic: 't' });
     let m = await scrape(plugin.address()!.url);
@@ -103,7 +103,7 @@ describe('prometheus() exposition', () => {
 
   it('renames client-side metrics with prefix', async () => {
     const plugin = prometheus({ port: 0, prefix: 'loadhouse_', scrape: false });
-    const fake = new FakeContext();
+    const fake = new PluginHarness();
     cleanups.push((await plugin.setup(fake.ctx))!);
     await fake.testBefore();
     fake.emitSample(makeSample({ acked: 10 }));
@@ -119,7 +119,7 @@ describe('prometheus() exposition', () => {
     h.recordValueWithCount(3_000, 99); // 3 ms
     h.recordValueWithCount(900_000, 1); // 900 ms
     const plugin = prometheus({ port: 0, scrape: false });
-    const fake = new FakeContext();
+    const fake = new PluginHarness();
     cleanups.push((await plugin.setup(fake.ctx))!);
     await fake.testBefore();
     fake.emitSample({ ...makeSample({ acked: 100 }), histograms: { 'producer.response': hdr.encodeIntoCompressedBase64(h) } } as never);
@@ -133,7 +133,7 @@ describe('prometheus() exposition', () => {
   it('shares one endpoint across runs and closes open connections on close()', async () => {
     const exporter: Exporter = await createExporter({ port: 0 });
     for (const scenario of ['a', 'b']) {
-      const fake = new FakeContext();
+      const fake = new PluginHarness();
       const teardown = (await prometheus({ exporter, scrape: false }).setup(fake.ctx))!;
       await fake.testBefore({ scenario });
       fake.emitSample(makeSample({ acked: 5, lag: 9 }));
@@ -198,7 +198,7 @@ describe('prometheus() scraping and pre-flight', () => {
     const agent = await startAgent();
     cleanups.push(() => agent.stop());
     const plugin = prometheus({ expose: false });
-    const fake = new FakeContext();
+    const fake = new PluginHarness();
     cleanups.push((await plugin.setup(fake.ctx))!);
     expect(plugin.address()).toBeUndefined();
     expect(fake.sources.map((s) => s.name)).toEqual(['prometheus.target']);
@@ -213,7 +213,7 @@ describe('prometheus() scraping and pre-flight', () => {
 
   it('a failing pre-flight fails test:before with LH_HEALTH_CHECK_FAILED', async () => {
     const plugin = prometheus({ expose: false, httpAddress: 'http://127.0.0.1:1', readyTimeoutMs: 0 });
-    const fake = new FakeContext();
+    const fake = new PluginHarness();
     cleanups.push((await plugin.setup(fake.ctx))!);
     const err = await fake.testBefore().catch((e: unknown) => e);
     expect(isLoadhouseError(err, 'LH_HEALTH_CHECK_FAILED')).toBe(true);
@@ -222,7 +222,7 @@ describe('prometheus() scraping and pre-flight', () => {
 
   it('without a known HTTP address the metric source stays empty and nothing is checked', async () => {
     const plugin = prometheus({ expose: false });
-    const fake = new FakeContext();
+    const fake = new PluginHarness();
     cleanups.push((await plugin.setup(fake.ctx))!);
     await fake.testBefore();
     expect(plugin.preflightReport()).toBeUndefined();

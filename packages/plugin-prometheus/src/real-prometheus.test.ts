@@ -18,11 +18,12 @@
 // - Cache hit rate: a ratio of two counters scraped at the same instants, so the window edges cancel; the only
 //   difference is traffic between the last scrape and the plugin's final scrape. Allowed: 5 percentage points.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamHouseClient, createLoadTest, type Sample, type Scenario } from '@loadhouse/core';
+import { createLoadTest, type Sample, type Scenario } from '@loadhouse/core';
+import { StreamHouseClient } from '@loadhouse/core/wire';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { createExporter, prometheus, type Exporter } from './index.js';
 import { LATENCY_BUCKETS_SECONDS, bucketIndex } from './buckets.js';
-import { FakeContext, makeSample } from './test-support/sample.js';
+import { makeSample, PluginHarness } from '@loadhouse/core/testing';
 import { startPrometheus, type PrometheusServer } from './test-support/prometheus-server.js';
 import { loadDashboard } from './test-support/dashboard.js';
 
@@ -87,7 +88,7 @@ describe('real Prometheus scraping the plugin and the agent', () => {
     await traffic(); // the agent's cache counters exist before Prometheus's first scrape of the run
 
     const plugin = prometheus({ exporter, httpAddress: agent.httpAddress });
-    const fake = new FakeContext({ workers: 2, connections: 2 });
+    const fake = new PluginHarness({ workers: 2, connections: 2 });
     const teardown = (await plugin.setup(fake.ctx))!;
     const source = fake.sources[0]!;
     await fake.testBefore({ scenario: 'synthetic', topic: 't', httpAddress: agent.httpAddress });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
-import { StreamHouseClient } from '@loadhouse/core';
+import { StreamHouseClient } from '@loadhouse/core/wire';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { TargetScraper, TARGET_METRICS as T } from './target-scraper.js';
 

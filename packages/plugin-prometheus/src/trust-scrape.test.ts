@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createLoadTest, evaluateCriteria, type LoadTestResult, type Scenario } from '@loadhouse/core';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { parseMetricsText, prometheus, selectSamples } from './index.js';
-import { FakeContext, makeSample } from './test-support/sample.js';
+import { makeSample, PluginHarness } from '@loadhouse/core/testing';
 import { SCRAPE_MAX_BYTES, TargetScraper, TARGET_METRICS as T } from './target-scraper.js';
 
 type Mode = 'ok' | 'http500' | 'garbage' | 'huge' | 'hugeStreamed';
@@ -203,7 +203,7 @@ describe('series a dashboard reads exist from the start', () => {
       await agent.stop();
     }
     const plugin = prometheus({ port: 0, scrape: false });
-    const fake = new FakeContext({ workers: 1, connections: 2 });
+    const fake = new PluginHarness({ workers: 1, connections: 2 });
     const teardown = (await plugin.setup(fake.ctx))!;
     try {
       await fake.testBefore({ scenario: 'high-throughput', topic: 't' });

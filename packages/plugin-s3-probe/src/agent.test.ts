@@ -2,11 +2,12 @@
 // the probe counts them, and a direct listing is the referee.
 import { paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { startAgent, type Agent } from '@loadhouse/agent';
-import { StreamHouseClient } from '@loadhouse/core';
+import { StreamHouseClient } from '@loadhouse/core/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSegmentKey } from './inventory.js';
 import { s3Probe } from './plugin.js';
-import { fakeHost, S3RVER_KEY_ID, startS3rver, testInfo, until, type S3Fixture } from './test-support.js';
+import { S3RVER_KEY_ID, startS3rver, until, type S3Fixture } from './test-support.js';
+import { PluginHarness, testInfo } from '@loadhouse/core/testing';
 
 const BUCKET = 'streamhouse-data';
 const credentials = { accessKeyId: S3RVER_KEY_ID, secretAccessKey: 'agent-test-secret' };
@@ -78,7 +79,7 @@ describe('inventory of segments written by the reference agent', () => {
         listEverySeconds: 0.3,
         pageSize: 4, // several pages even for a handful of segments
       });
-      const host = fakeHost();
+      const host = new PluginHarness();
       await host.setup(plugin);
       try {
         await host.fire('test:before', testInfo());
@@ -129,7 +130,7 @@ describe('inventory of segments written by the reference agent', () => {
         intervalSeconds: 0,
         listEverySeconds: 60,
       });
-      const host = fakeHost();
+      const host = new PluginHarness();
       await host.setup(plugin);
       try {
         await host.fire('test:before', testInfo());

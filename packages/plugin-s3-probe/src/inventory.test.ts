@@ -6,7 +6,8 @@ import { LatencyRecorder } from './latency.js';
 import { resolveOptions, type S3ProbeOptions } from './options.js';
 import { s3Probe } from './plugin.js';
 import { RequestTally } from './tally.js';
-import { fakeHost, S3RVER_KEY_ID, startS3rver, testInfo, until, type S3Fixture } from './test-support.js';
+import { S3RVER_KEY_ID, startS3rver, until, type S3Fixture } from './test-support.js';
+import { PluginHarness, testInfo } from '@loadhouse/core/testing';
 
 const BUCKET = 'streamhouse-data';
 const credentials = { accessKeyId: S3RVER_KEY_ID, secretAccessKey: 'inventory-test-secret' };
@@ -134,7 +135,7 @@ describe('segment inventory against s3rver', () => {
     expect(g.mbPerSecond).toBeGreaterThan(0);
 
     const plugin = s3Probe(options({ prefix: 'grow/', intervalSeconds: 0, listEverySeconds: 0.2, maxKeysPerListing: 7, pageSize: 3 }));
-    const host = fakeHost();
+    const host = new PluginHarness();
     try {
       await host.setup(plugin);
       await host.fire('test:before', testInfo());

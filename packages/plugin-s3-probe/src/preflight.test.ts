@@ -4,16 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3ProbeOptions } from './options.js';
 import { s3Probe } from './plugin.js';
 import { checkBucket } from './preflight.js';
-import {
-  closedPort,
-  fakeHost,
-  S3RVER_KEY_ID,
-  startFaultProxy,
-  startS3rver,
-  testInfo,
-  type ProxyFixture,
-  type S3Fixture,
-} from './test-support.js';
+import { closedPort, S3RVER_KEY_ID, startFaultProxy, startS3rver, type ProxyFixture, type S3Fixture } from './test-support.js';
+import { PluginHarness, testInfo } from '@loadhouse/core/testing';
 
 const BUCKET = 'streamhouse-data';
 const SECRET = 'preflight-secret-5f3a9c';
@@ -120,7 +112,7 @@ describe('checkBucket', () => {
 
   it('runs in the test:before hook, so a bad bucket fails the run before any load', async () => {
     const plugin = s3Probe(options({ bucket: 'missing-bucket', intervalSeconds: 0.1 }));
-    const host = fakeHost();
+    const host = new PluginHarness();
     await host.setup(plugin);
     await expect(host.fire('test:before', testInfo())).rejects.toMatchObject({ code: 'LH_S3_BUCKET_MISSING' });
     await new Promise((r) => setTimeout(r, 250));

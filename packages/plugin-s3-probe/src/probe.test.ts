@@ -6,17 +6,8 @@ import { PROBE_PREFIX, resolveOptions, type S3ProbeOptions } from './options.js'
 import { s3Probe } from './plugin.js';
 import { ActiveProbe } from './probe.js';
 import { RequestTally } from './tally.js';
-import {
-  closedPort,
-  fakeHost,
-  S3RVER_KEY_ID,
-  startFaultProxy,
-  startS3rver,
-  testInfo,
-  until,
-  type ProxyFixture,
-  type S3Fixture,
-} from './test-support.js';
+import { closedPort, S3RVER_KEY_ID, startFaultProxy, startS3rver, until, type ProxyFixture, type S3Fixture } from './test-support.js';
+import { PluginHarness, testInfo } from '@loadhouse/core/testing';
 
 const BUCKET = 'streamhouse-data';
 const credentials = { accessKeyId: S3RVER_KEY_ID, secretAccessKey: 'probe-test-secret' };
@@ -66,7 +57,7 @@ function directProbe(extra: Partial<S3ProbeOptions> = {}) {
 describe('active probe against s3rver', () => {
   it('runs PUT, GET, HEAD, DELETE each interval, verifies the bytes, records latency and leaves no object', async () => {
     const plugin = s3Probe(options({ intervalSeconds: 0.2, objectSize: 64 * 1024, listEverySeconds: 0 }));
-    const host = fakeHost();
+    const host = new PluginHarness();
     await host.setup(plugin);
     await host.fire('test:before', testInfo());
     expect(await until(() => plugin.report().probe.cycles >= 4, 20_000)).toBe(true);
@@ -211,7 +202,7 @@ describe('active probe against s3rver', () => {
     proxy.decide = ({ method, path }) =>
       method === 'PUT' && path.includes(PROBE_PREFIX) && !path.includes('preflight-') ? { status: 503, code: 'SlowDown' } : 'pass';
     const plugin = s3Probe(options({ endpoint: proxy.endpoint, intervalSeconds: 0.2, listEverySeconds: 0 }));
-    const host = fakeHost();
+    const host = new PluginHarness();
     try {
       await host.setup(plugin);
       await host.fire('test:before', testInfo());
@@ -237,7 +228,7 @@ describe('active probe against s3rver', () => {
 
   it('stops its timers and requests when the run ends', async () => {
     const plugin = s3Probe(options({ intervalSeconds: 0.1, listEverySeconds: 0.1 }));
-    const host = fakeHost();
+    const host = new PluginHarness();
     await host.setup(plugin);
     await host.fire('test:before', testInfo());
     await until(() => plugin.report().probe.cycles >= 1);

@@ -4,16 +4,8 @@ import { PROBE_PREFIX } from './options.js';
 import { s3Probe } from './plugin.js';
 import { checkBucket } from './preflight.js';
 import { formatS3Summary } from './summary.js';
-import {
-  fakeHost,
-  S3RVER_KEY_ID,
-  startFaultProxy,
-  startS3rver,
-  testInfo,
-  until,
-  type ProxyFixture,
-  type S3Fixture,
-} from './test-support.js';
+import { S3RVER_KEY_ID, startFaultProxy, startS3rver, until, type ProxyFixture, type S3Fixture } from './test-support.js';
+import { PluginHarness, testInfo } from '@loadhouse/core/testing';
 
 const BUCKET = 'streamhouse-data';
 const SECRET = 'wJalrXUtnFEMI-redaction-secret-7d1e';
@@ -63,7 +55,7 @@ it('never shows the secret key or session token in anything the plugin emits, re
     listEverySeconds: 0.2,
   });
   texts.push(shown(plugin), shown(plugin.config), String(plugin));
-  const host = fakeHost();
+  const host = new PluginHarness();
   try {
     await host.setup(plugin);
     await host.fire('test:before', testInfo());
@@ -84,7 +76,7 @@ it('never shows the secret key or session token in anything the plugin emits, re
     const errors: unknown[] = [];
     await checkBucket({ endpoint: proxy.endpoint, bucket: BUCKET, credentials }).catch((e: unknown) => errors.push(e));
     const failing = s3Probe({ endpoint: proxy.endpoint, bucket: BUCKET, credentials });
-    const h2 = fakeHost();
+    const h2 = new PluginHarness();
     await h2.setup(failing);
     await h2.fire('test:before', testInfo()).catch((e: unknown) => errors.push(e));
     await h2.end();

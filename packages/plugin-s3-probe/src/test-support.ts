@@ -1,5 +1,5 @@
-// Test fixtures (not exported by the package): a real s3rver in a temp folder, a fault-injecting HTTP
-// proxy in front of it, and a minimal PluginContext that fires hooks and calls metric sources.
+// Test fixtures (not exported by the package): a real s3rver in a temp folder and a fault-injecting HTTP proxy
+// in front of it. The plugin runs in @loadhouse/core/testing's PluginHarness.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadhouseHooks, LoadhousePlugin, LogEntry, MetricSource, PluginContext, Teardown, TestInfo } from '@loadhouse/core';
 
 /** s3rver checks the key id (not the V4 signature): any secret works with this id. */
 export const S3RVER_KEY_ID = 'S3RVER';
@@ -151,88 +150,6 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-type HookFns = { [K in keyof LoadhouseHooks]: LoadhouseHooks[K][] };
-
-export interface FakeHost {
-  ctx: PluginContext;
-  logs: LogEntry[];
-  sources: MetricSource[];
-  setup(plugin: LoadhousePlugin): Promise<void>;
-  fire<K extends keyof LoadhouseHooks>(name: K, ...args: Parameters<LoadhouseHooks[K]>): Promise<void>;
-  /** Calls every metric source's collect() and merges the values, as the engine does for a sample. */
-  collect(): Promise<Record<string, number>>;
-  summarize(): Promise<Record<string, number>>;
-  /** What the engine does at the end of a run: abort the run signal, summarize, run teardowns. */
-  finish(): Promise<Record<string, number>>;
-  /** Aborts the run signal, then runs teardowns in reverse order. */
-  end(): Promise<void>;
-}
-
-/** The smallest host a plugin can run in: the PluginContext contract, and nothing of the engine. */
-export function fakeHost(): FakeHost {
-  const hooks: HookFns = { 'test:before': [], 'phase:start': [], 'phase:end': [], 'test:after': [] };
-  const logs: LogEntry[] = [];
-  const sources: MetricSource[] = [];
-  const teardowns: Teardown[] = [];
-  const controller = new AbortController();
-  const log = (level: LogEntry['level']) => (message: string) => logs.push({ level, message, time: new Date().toISOString() });
-  const ctx: PluginContext = {
-    hooks: {
-      hook(name, fn) {
-        const list = hooks[name] as unknown[];
-        list.push(fn);
-        return () => {
-          const i = list.indexOf(fn);
-          if (i >= 0) list.splice(i, 1);
-        };
-      },
-    },
-    events: { on: () => () => {}, emit: () => {} },
-    config: Object.freeze({}),
-    addCriterion: () => {},
-    addMetricSource: (s) => sources.push(s),
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    signal: controller.signal,
-  };
-  return {
-    ctx,
-    logs,
-    sources,
-    async setup(plugin) {
-      const td = await plugin.setup(ctx);
-      if (td) teardowns.push(td);
-    },
-    async fire(name, ...args) {
-      for (const fn of [...hooks[name]]) await (fn as (...a: unknown[]) => unknown)(...args);
-    },
-    async collect() {
-      const out: Record<string, number> = {};
-      for (const s of sources) Object.assign(out, await s.collect());
-      return out;
-    },
-    async summarize() {
-      const out: Record<string, number> = {};
-      for (const s of sources) Object.assign(out, await (s.summarize ? s.summarize() : s.collect()));
-      return out;
-    },
-    async finish() {
-      controller.abort();
-      const out = await this.summarize();
-      await this.end();
-      return out;
-    },
-    async end() {
-      controller.abort();
-      for (const td of teardowns.reverse()) await td();
-      teardowns.length = 0;
-    },
-  };
-}
-
-export function testInfo(): TestInfo {
-  return { scenario: 'test', topic: 'test', config: {}, target: { address: '127.0.0.1:0' } };
 }
 
 /** Polls `fn` until it returns true or `timeoutMs` passes. */

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LoadTestResult } from '@loadhouse/core';
 import { inlineScript, jsonForScript } from './html.js';
 import { renderReport } from './render.js';
-import { FULL_FIXTURE_CHARTS, makeResult } from './test-fixture.js';
+import { makeResult } from '@loadhouse/core/testing';
+import { FULL_FIXTURE_CHARTS } from './test-charts.js';
 
 const chartNames = (html: string) => [...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]);
 const omitted = (html: string) => [...html.matchAll(/data-omitted="([^"]+)"/g)].map((m) => m[1]);

@@ -9,7 +9,8 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeReport } from './index.js';
 import { PHASE_BANDS } from './page-assets.js';
-import { FULL_FIXTURE_CHARTS, makeResult } from './test-fixture.js';
+import { makeResult } from '@loadhouse/core/testing';
+import { FULL_FIXTURE_CHARTS } from './test-charts.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = fileURLToPath(new URL('../../../test-output/report/', import.meta.url));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { distributionChart } from './charts.js';
 import { KEY_PERCENTILES, decadeLabel, decodeHistogram, percentileSpectrum } from './spectrum.js';
-import { makeResult } from './test-fixture.js';
+import { makeResult } from '@loadhouse/core/testing';
 
 function encoded(values: number[]): string {
   const h = build();

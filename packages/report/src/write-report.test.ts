@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoadhouseError } from '@loadhouse/core';
 import { writeReport } from './index.js';
-import { makeResult } from './test-fixture.js';
+import { makeResult } from '@loadhouse/core/testing';
 
 let dir: string;
 beforeAll(async () => {

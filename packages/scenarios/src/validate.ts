@@ -1,5 +1,6 @@
 // Scenario option checks: coded errors that name the option, raised before any load is sent.
-import { LoadhouseError, MAX_REQUEST_BYTES, RECORD_HEADER_SIZE } from '@loadhouse/core';
+import { LoadhouseError, MAX_REQUEST_BYTES } from '@loadhouse/core';
+import { RECORD_HEADER_SIZE } from '@loadhouse/core/wire';
 
 export function checkPositive(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {

@@ -9,10 +9,10 @@ import {
   LoadhouseError,
   PLUGIN_API_VERSION,
   registerErrorCodes,
-  StreamHouseClient,
   type LoadhousePlugin,
   type Sample,
 } from '../index.js';
+import { StreamHouseClient } from '../wire.js';
 
 // A plugin's own codes, declared as a third party does.
 const QUOTA_CODES = { LH_TEST_QUOTA_SPENT: 'A test plugin spent its quota.' } as const;

@@ -1,7 +1,8 @@
-// Test helper: a realistic consumer-lag result (30 one-second samples, two phases, consumers, S3 and cache
-// metrics, real encoded HDR histograms). Deterministic: a seeded generator drives every value.
+// A realistic consumer-lag result (30 one-second samples, two phases, consumers, S3 and cache metrics, real
+// encoded HDR histograms) for tests of reports, summaries and merges. Deterministic: a seeded generator drives
+// every value, so every call returns the same result.
 import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
-import type { ConsumerTotals, LatencySummary, LoadTestResult, PhaseResult, ProducerTotals, Sample } from '@loadhouse/core';
+import type { ConsumerTotals, LatencySummary, LoadTestResult, PhaseResult, ProducerTotals, Sample } from '../types.js';
 
 /** mulberry32: small, seeded, good enough for test data. */
 function rng(seed: number): () => number {
@@ -58,25 +59,8 @@ const BACKLOG_END = 12;
 /** Records recorded into the histograms per sample (a sample of the 5000/s, to keep the helper fast). */
 const RECORDED_PER_SAMPLE = 1500;
 
-/** Every chart the full fixture has data for, in page order. */
-export const FULL_FIXTURE_CHARTS = [
-  'throughput',
-  'latency-response',
-  'latency-service',
-  'latency-distribution',
-  'consumer-lag',
-  'consumer-latency',
-  'consumer-latency-distribution',
-  'memory',
-  'cpu',
-  'metrics-latency',
-  'metrics-percent',
-  'metrics-rate',
-  'metrics-bytes',
-  'metrics-count',
-];
-
-export interface FixtureOptions {
+/** Which parts of the full result to leave out. */
+export interface ResultFixtureOptions {
   /** Leave out consumers (a producer-only run). */
   consumers?: boolean;
   /** Leave out metric sources. */
@@ -85,7 +69,8 @@ export interface FixtureOptions {
   histograms?: boolean;
 }
 
-export function makeResult(options: FixtureOptions = {}): LoadTestResult {
+/** A full consumer-lag result as a run writes it, the same on every call; `options` leave parts out. */
+export function makeResult(options: ResultFixtureOptions = {}): LoadTestResult {
   random = rng(42); // the same result on every call
   const withConsumers = options.consumers ?? true;
   const withMetrics = options.metrics ?? true;
