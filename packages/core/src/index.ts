@@ -9,7 +9,6 @@ export { criterionFailed, evaluateCriteria, resolveMetric, isLiveByDefault, CONN
 export { formatInt, formatNumber, formatMs, formatBytes, formatSeconds, formatWithUnit, metricUnit, formatMetric } from './format.js';
 export { PLUGIN_API_VERSION, RESULT_SCHEMA_VERSION } from './types.js';
 export {
-  checkMetadataValue,
   MAX_REQUEST_BYTES,
   SERVER_DEFAULT_REQUEST_BYTES,
   MAX_PRODUCE_RATE,
@@ -17,8 +16,8 @@ export {
   isValidTopicName,
   batchRequestBytes,
   maxBatchSize,
-  processExists,
 } from './options.js';
+export { checkMetadataValue, processExists } from './options-rules.js';
 export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, longTimeout, longInterval, sleep } from './timers.js';
 
 // Record header (consumers verify integrity and end-to-end latency from it)

@@ -96,9 +96,11 @@ class WorkerHost {
     return { workerIndex };
   }
 
+  /** Test seam, outside the options: LOADHOUSE_TEST_CRASH_WORKER=<ms>[:exit] makes this worker die that long after it started. */
   private armCrash(): void {
-    const crash = this.init.crash;
-    if (!crash) return;
+    const m = /^(\d+)(?::(throw|exit))?$/.exec(process.env.LOADHOUSE_TEST_CRASH_WORKER ?? '');
+    if (!m) return;
+    const crash = { afterMs: Number(m[1]), mode: m[2] ?? 'throw' };
     setTimeout(() => {
       if (crash.mode === 'exit') process.exit(1);
       throw new Error(`test-only crash of worker ${this.init.workerIndex} after ${crash.afterMs} ms`);

@@ -2,24 +2,12 @@
 // consumers idle), resolves each partition's start offset, spreads the consumers over the workers, and turns
 // setRate/stop into control messages. A group's stop resolves only after every worker sent its final report.
 import { LoadhouseError } from '../errors.js';
+import { checkConsumerRate, type ResolvedConsumeOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
-import type { ConsumerGroup, StartOffset } from '../types.js';
+import type { ConsumerGroup } from '../types.js';
 import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from '../worker/protocol.js';
 import { assignPartitions } from './plan.js';
 import type { WorkerPool } from './worker-pool.js';
-
-export interface ResolvedConsumeOptions {
-  rate: number | 'max';
-  consumers: number;
-  partitions: number | undefined;
-  startAt: StartOffset;
-  /** Consumer group name (given, or `loadhouse-<topic>`). */
-  group: string;
-  maxRecords: number;
-  maxInFlight: number;
-  /** 0 = never. */
-  commitEverySeconds: number;
-}
 
 export interface ConsumerPoolSettings {
   /** Worker threads to use for a group of n local consumers (the pool may already run more). */
@@ -42,17 +30,6 @@ const epochNow = (): number => performance.timeOrigin + performance.now();
 
 function perPartition(rate: number | 'max', partitions: number): PartitionRate {
   return rate === 'max' ? 'max' : rate / partitions;
-}
-
-export function checkConsumerRate(name: string, rate: unknown, allowZero: boolean): number | 'max' {
-  if (rate === 'max') return rate;
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || (!allowZero && rate === 0)) {
-    throw new LoadhouseError(
-      'LH_INVALID_OPTION',
-      `${name} must be ${allowZero ? 'a number >= 0 (0 pauses the group)' : 'a positive number'} of records per second or 'max', got ${typeof rate === 'string' ? JSON.stringify(rate) : String(rate)}`,
-    );
-  }
-  return rate;
 }
 
 class RunningConsumerGroup implements ConsumerGroup {

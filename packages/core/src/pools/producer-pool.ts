@@ -2,26 +2,12 @@
 // shard), spreads its producers over the workers, and turns setRate/stop into control messages. A group's
 // stop resolves only after every worker sent its final report for it.
 import { LoadhouseError } from '../errors.js';
-import { MAX_PRODUCE_RATE } from '../options.js';
+import { MAX_PRODUCE_RATE, type ResolvedProduceOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
-import type { PayloadKind, ProducerGroup, ProducerMemberStats } from '../types.js';
+import type { ProducerGroup, ProducerMemberStats } from '../types.js';
 import type { ProducerGroupSpec, ProducerTotalsReport } from '../worker/protocol.js';
 import { planProducers, splitRate, type PlannedProducer } from './plan.js';
 import type { WorkerPool } from './worker-pool.js';
-
-export interface ResolvedProduceOptions {
-  rate: number;
-  producers: number;
-  partitions: number | undefined;
-  messageSize: number;
-  batchSize: number;
-  lingerMs: number;
-  maxInFlight: number;
-  messagesPerProducer: number | undefined;
-  payload: PayloadKind;
-  /** Bytes of a full ProduceBatch request. */
-  batchBytes: number;
-}
 
 export interface ProducerPoolSettings {
   /** Worker threads to use for a group of n local producers (the pool may already run more). */

@@ -15,7 +15,6 @@ export interface WorkerPoolConfig {
   target: WorkerTarget;
   connections: number;
   instrument: boolean;
-  crash?: WorkerInit['crash'];
 }
 
 export interface WorkerPoolHandlers {
@@ -130,7 +129,6 @@ export class WorkerPool {
       connections: this.config.connections,
       instrument: this.config.instrument,
       port: port2,
-      ...(this.config.crash ? { crash: this.config.crash } : {}),
     };
     let readyResolve!: () => void;
     let readyReject!: (err: Error) => void;
