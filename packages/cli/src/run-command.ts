@@ -13,6 +13,8 @@ import {
   processExists,
   resolveStartAt,
   SERVER_DEFAULT_REQUEST_BYTES,
+  orTimeout,
+  splitHostPort,
   type LoadhousePlugin,
   type LoadTest,
   type LoadTestOptions,
@@ -33,9 +35,8 @@ import { writeReport } from '@loadhouse/report';
 import { loadConfig, type LoadhouseConfig } from './config.js';
 
 export function parseHostPort(flag: string, value: string): string {
-  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) {
+  const port = splitHostPort(value)?.port ?? NaN;
+  if (!(port >= 1 && port <= 65535)) {
     throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be host:port (e.g. localhost:50051), got ${JSON.stringify(value)}`);
   }
   return value;
@@ -478,8 +479,6 @@ export function interruptible(
       forcing = true;
       io.stderr(`\nSecond ${signal}: writing what the run has and exiting without waiting for the drain (again to exit at once)...\n`);
       // 130 promises a partial result on disk (or a run that had not begun): without one, the run failed (3).
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(EXIT.RUN_FAILED), FORCE_WRITE_MS)));
       const written = onForce().then(
         () => EXIT.INTERRUPTED,
         (err: unknown) => {
@@ -487,8 +486,7 @@ export function interruptible(
           return EXIT.RUN_FAILED;
         },
       );
-      void Promise.race([written, bound]).then((code) => {
-        clearTimeout(timer);
+      void orTimeout(written, FORCE_WRITE_MS, EXIT.RUN_FAILED).then((code) => {
         if (code === EXIT.RUN_FAILED) io.stderr('Exiting without a result file: the run counts as failed (exit 3).\n');
         io.exit(code);
       });

@@ -19,6 +19,7 @@ export {
 } from './options.js';
 export { checkMetadataValue, processExists } from './options-rules.js';
 export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, longTimeout, longInterval, sleep } from './timers.js';
+export { orTimeout, splitHostPort } from './util.js';
 
 // Record header (consumers verify integrity and end-to-end latency from it)
 export {

@@ -1,6 +1,7 @@
 // The target's options: its gRPC address (host:port or a grpc-js name URI), HTTP side, identity, TLS,
 // metadata and timeouts, validated and with defaults.
-import { checkTls, splitHostPort, type TlsOptions } from './proto/client.js';
+import { checkTls, type TlsOptions } from './proto/client.js';
+import { splitHostPort } from './util.js';
 import {
   checkKeys,
   checkMetadataKey,

@@ -11,7 +11,8 @@ import { Consumer } from './worker/consumer.js';
 import { ConsumerMetrics } from './worker/consumer-metrics.js';
 import { IntegrityCounter } from './worker/integrity.js';
 import { PayloadPool } from './worker/payload.js';
-import { Producer, nowMs } from './worker/producer.js';
+import { Producer } from './worker/producer.js';
+import { epochNow as nowMs, orTimeout } from './util.js';
 import { ProducerMetrics } from './worker/producer-metrics.js';
 import type {
   ConsumerGroupSpec,
@@ -333,21 +334,16 @@ class WorkerHost {
   }
 }
 
-/** True when `p` settled within `ms`. */
+/** True when `p` settled (either way) within `ms`. */
 function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
+  return orTimeout(
     p.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
+      () => true,
+      () => true,
+    ),
+    ms,
+    false,
+  );
 }
 
 export default async function loadWorker(init: WorkerInit): Promise<{ workerIndex: number }> {
