@@ -9,6 +9,17 @@ import { TARGET_FLAGS } from './target-flags.js';
 
 const MiB = 1024 * 1024;
 
+/** A scenario's produce rate: records per second, with units, at most what counts hold exactly. */
+const PRODUCE_RATE = {
+  kind: 'number',
+  value: '<rate>',
+  unit: 'rate',
+  min: 0,
+  exclusiveMin: true,
+  max: MAX_PRODUCE_RATE,
+  group: 'scenario',
+} as const;
+
 export const SCENARIO_FLAGS = defineFlags([
   {
     name: 'duration',
@@ -22,13 +33,7 @@ export const SCENARIO_FLAGS = defineFlags([
   },
   {
     name: 'target-rate',
-    kind: 'number',
-    value: '<rate>',
-    unit: 'rate',
-    min: 0,
-    exclusiveMin: true,
-    max: MAX_PRODUCE_RATE,
-    group: 'scenario',
+    ...PRODUCE_RATE,
     description: 'Records per second to produce, across all producers (at most 1G: beyond it counts lose precision)',
   },
   { name: 'partitions', kind: 'integer', value: '<n>', min: 1, max: 10000, group: 'scenario', description: 'Partitions of the test topic' },
@@ -66,17 +71,7 @@ export const SCENARIO_FLAGS = defineFlags([
     group: 'scenario',
     description: "P99 latency criterion, your SLO in place of the plan's",
   },
-  {
-    name: 'produce-rate',
-    kind: 'number',
-    value: '<rate>',
-    unit: 'rate',
-    min: 0,
-    exclusiveMin: true,
-    max: MAX_PRODUCE_RATE,
-    group: 'scenario',
-    description: 'consumer-lag: produce rate of phase 1, records per second',
-  },
+  { name: 'produce-rate', ...PRODUCE_RATE, description: 'consumer-lag: produce rate of phase 1, records per second' },
   {
     name: 'consume-rate',
     kind: 'number',
