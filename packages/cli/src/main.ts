@@ -1,4 +1,5 @@
-// The `loadhouse` command: its sub-commands and flags (from flags.ts), error handling and exit codes.
+// The `loadhouse` command: every command module's definition (usage, flags, action) registered with cac,
+// then error handling and exit codes.
 import { cac, type CAC, type Command } from 'cac';
 import { isLoadhouseError, LoadhouseError } from '@loadhouse/core';
 import type { CommandDefinition } from './command.js';
