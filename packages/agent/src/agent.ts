@@ -3,11 +3,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { LoadhouseError } from '@loadhouse/core';
+import { LoadhouseError, orTimeout } from '@loadhouse/core';
 // Registers the codes thrown here wherever this module is loaded, not only through the package entry.
 import './errors.js';
 import { Faults } from './faults.js';
-import { RpcError, createHandlers, type ServiceState } from './grpc-service.js';
+import { createHandlers, type ServiceState } from './grpc-service.js';
+import { RpcError } from './rpc-error.js';
 import { hostPort, startGrpcServer, stopGrpcServer } from './grpc-server.js';
 import { startHttpServer, stopHttpServer } from './http-server.js';
 import { AgentMetrics } from './metrics.js';
@@ -199,12 +200,11 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
       ready = false;
       clearInterval(retentionTimer);
       await expiring; // a pass under way finishes its deletes before storage closes
-      let timer: NodeJS.Timeout | undefined;
-      const flushed = await Promise.race([
+      const flushed = await orTimeout(
         flushAll().then(() => true),
-        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_FLUSH_MS))),
-      ]);
-      clearTimeout(timer);
+        STOP_FLUSH_MS,
+        false,
+      );
       if (!flushed) {
         const unstored = [...registry.all()].reduce((n, t) => n + t.partitions.reduce((m, p) => m + p.unstoredSegments, 0), 0);
         o.log(`stop: ${unstored} segments could not be stored within ${STOP_FLUSH_MS} ms and are lost`);

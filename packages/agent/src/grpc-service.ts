@@ -11,9 +11,9 @@ import {
 } from '@loadhouse/core/wire';
 import { after, type Faults } from './faults.js';
 import type { PartitionLog } from './partition-log.js';
-import { RECORD_HEADER_BYTES, SegmentCorruptError, type Segment } from './segment.js';
+import { RECORD_HEADER_BYTES, type Segment } from './segment.js';
+import { RpcError, toStatus } from './rpc-error.js';
 import type { SegmentCache } from './segment-cache.js';
-import { StorageError } from './storage/object-store.js';
 import type { TopicRegistry, TopicState } from './topics.js';
 
 const Status = grpc.status;
@@ -25,16 +25,6 @@ const CONSUME_BUDGET_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 const ORG_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const EMPTY_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-
-/** An error with the gRPC status it should be answered with. */
-export class RpcError extends Error {
-  constructor(
-    readonly code: grpc.status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface ServiceState {
   registry: TopicRegistry;
@@ -48,18 +38,6 @@ export interface ServiceState {
 type Call<M extends StreamHouseMethod> = grpc.ServerUnaryCall<StreamHouseMethods[M][0], StreamHouseMethods[M][1]>;
 type Callback<M extends StreamHouseMethod> = grpc.sendUnaryData<StreamHouseMethods[M][1]>;
 export type Handlers = { [M in StreamHouseMethod]: (call: Call<M>, callback: Callback<M>) => void };
-
-export function toStatus(err: unknown): Partial<grpc.StatusObject> {
-  if (err instanceof RpcError) return { code: err.code, details: err.message };
-  if (err instanceof StorageError) {
-    return {
-      code: err.errorType === 'throttle' ? Status.RESOURCE_EXHAUSTED : Status.UNAVAILABLE,
-      details: `storage request failed: ${err.message}`,
-    };
-  }
-  if (err instanceof SegmentCorruptError) return { code: Status.DATA_LOSS, details: err.message };
-  return { code: Status.INTERNAL, details: `agent error: ${err instanceof Error ? err.message : String(err)}` };
-}
 
 function orgOf(call: { metadata: grpc.Metadata }): string {
   const v = call.metadata.get('x-organization-id');
@@ -82,6 +60,21 @@ function checkTopicName(name: string, field: string): void {
       `${field} ${JSON.stringify(name.length > 300 ? `${name.slice(0, 300)}…` : name)} is invalid: use 1-249 letters, digits, '.', '_' or '-'`,
     );
   }
+}
+
+/**
+ * Answers once the metadata change is stored, or after 2 s of storage trouble (storing keeps being retried):
+ * a slow store delays the call, it does not fail it.
+ */
+function answerWhenStored(stored: Promise<unknown>, answer: () => void): void {
+  let answered = false;
+  const once = (): void => {
+    if (answered) return;
+    answered = true;
+    answer();
+  };
+  stored.then(once, once);
+  setTimeout(once, 2_000).unref();
 }
 
 export function createHandlers(state: ServiceState): Handlers {
@@ -202,15 +195,7 @@ export function createHandlers(state: ServiceState): Handlers {
         const { topic, persisted } = registry.create(org, name, partitionCount, retention ? retention : undefined, {
           ...(call.request.config ?? {}),
         });
-        // Answer once the metadata is stored, or after 2 s of storage trouble (it keeps being retried).
-        let answered = false;
-        const answer = (): void => {
-          if (answered) return;
-          answered = true;
-          cb(null, { topicId: topic.id, partitionCount: topic.partitionCount });
-        };
-        persisted.then(answer, answer);
-        setTimeout(answer, 2_000).unref();
+        answerWhenStored(persisted, () => cb(null, { topicId: topic.id, partitionCount: topic.partitionCount }));
       } catch (err) {
         cb(toStatus(err));
       }
@@ -235,14 +220,7 @@ export function createHandlers(state: ServiceState): Handlers {
     DeleteTopic(call, cb) {
       try {
         const t = topicOf(orgOf(call), call.request.name, 'name');
-        let answered = false;
-        const answer = (): void => {
-          if (answered) return;
-          answered = true;
-          cb(null, { success: true });
-        };
-        registry.remove(t).then(answer, answer);
-        setTimeout(answer, 2_000).unref();
+        answerWhenStored(registry.remove(t), () => cb(null, { success: true }));
       } catch (err) {
         cb(toStatus(err));
       }

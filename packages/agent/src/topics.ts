@@ -5,7 +5,7 @@ import type { Topic } from '@loadhouse/core/wire';
 import type { Counter, Histogram } from 'prom-client';
 import * as grpc from '@grpc/grpc-js';
 import { sleep } from './faults.js';
-import { RpcError } from './grpc-service.js';
+import { RpcError } from './rpc-error.js';
 import { DEFAULT_ORG_LABEL, type AgentMetrics } from './metrics.js';
 import { PartitionLog, type LogContext } from './partition-log.js';
 import { HEADER_BYTES, readHeader } from './segment.js';

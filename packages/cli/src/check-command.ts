@@ -1,16 +1,15 @@
 // `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
 import { LoadhouseError, MAX_TIMEOUT_SECONDS } from '@loadhouse/core';
 import { StreamHouseClient, isServiceError, grpc, type ClientOptions } from '@loadhouse/core/wire';
+import type { CommandDefinition } from './command.js';
 import { EXIT } from './exit-codes.js';
-import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
+import { defineFlags, flagNamed, pickFlags, readFlags } from './flags.js';
 import type { Io } from './io.js';
 import { runPreflight } from './plugins.js';
-import { targetFromFlags } from './run-command.js';
+import { TARGET_FLAGS, targetFromFlags } from './target-flags.js';
 
-/** The connection flags `run` has, for a check of the same target the same way. */
-const sameAsRun = (name: string): FlagSpec => RUN_FLAGS.find((f) => f.name === name)!;
-
-export const CHECK_FLAGS: FlagSpec[] = [
+/** The connection flags `run` has, for a check of the same target the same way (a check's own wording where it differs). */
+export const CHECK_FLAGS = defineFlags([
   {
     name: 'target',
     kind: 'string',
@@ -26,38 +25,11 @@ export const CHECK_FLAGS: FlagSpec[] = [
     group: 'target',
     description: 'HTTP base address (/health, /ready, /metrics) (default: http://<host of --target>:8080)',
   },
-  {
-    name: 'org',
-    kind: 'string',
-    value: '<id>',
-    group: 'target',
-    description: 'Organization id sent as x-organization-id (printable ASCII)',
-  },
-  {
-    name: 'connect-timeout',
-    kind: 'number',
-    value: '<duration>',
-    unit: 'duration',
-    min: 0,
-    exclusiveMin: true,
-    max: MAX_TIMEOUT_SECONDS,
-    group: 'target',
-    description: 'Seconds to wait for the gRPC connection',
-    default: 5,
-  },
-  {
-    name: 'ready-timeout',
-    kind: 'number',
-    value: '<duration>',
-    unit: 'duration',
-    min: 0,
-    max: MAX_TIMEOUT_SECONDS,
-    group: 'target',
-    description: 'Seconds to wait for /ready to answer 200',
-    default: 30,
-  },
-  ...['tls-ca', 'tls-cert', 'tls-key', 'auth-token'].map(sameAsRun),
-];
+  flagNamed(TARGET_FLAGS, 'org'),
+  { ...flagNamed(TARGET_FLAGS, 'connect-timeout'), description: 'Seconds to wait for the gRPC connection' },
+  { ...flagNamed(TARGET_FLAGS, 'ready-timeout'), description: 'Seconds to wait for /ready to answer 200' },
+  ...pickFlags(TARGET_FLAGS, ['tls-ca', 'tls-cert', 'tls-key', 'auth-token']),
+]);
 
 /** Connects, and checks that the peer speaks streamhouse.StreamHouse (ListTopics answers). */
 export async function checkGrpc(address: string, options: ClientOptions, timeoutMs: number): Promise<number> {
@@ -96,6 +68,16 @@ export async function checkCommand(raw: Record<string, unknown>, io: Io): Promis
   io.stdout(`ok  gRPC ${address}: streamhouse.StreamHouse answers (${topics} topics)\n`);
   // Without --http-target, the HTTP side of the same host, on StreamHouse's default port.
   const host = address.slice(0, address.lastIndexOf(':'));
-  await runPreflight(target.httpAddress ?? `http://${host}:8080`, (v.readyTimeout as number) * 1000, io);
+  await runPreflight(target.httpAddress ?? `http://${host}:8080`, v.readyTimeout * 1000, io);
   return EXIT.OK;
 }
+
+export const CHECK_COMMAND: CommandDefinition = {
+  name: 'check',
+  usage: 'check',
+  description:
+    'Pre-flight a target: gRPC reachable and speaking StreamHouse, /health 200, /ready 200 within --ready-timeout, /metrics parses',
+  flags: CHECK_FLAGS,
+  examples: ['loadhouse check --target localhost:50051 --http-target http://localhost:8080'],
+  action: (_args, raw, io) => checkCommand(raw, io),
+};

@@ -1,6 +1,7 @@
 // Renders docs/cli.md from the command definitions, so the reference cannot drift from the CLI (a test checks it).
 import { EXIT } from './exit-codes.js';
-import { commandDefinitions, flagHelp } from './main.js';
+import { flagHelp } from './command.js';
+import { commandDefinitions } from './main.js';
 import { SCENARIOS } from './catalog.js';
 import { UNITS_HELP } from './flags.js';
 
@@ -40,7 +41,7 @@ export function renderCliDocs(): string {
     '',
   ];
   for (const def of commandDefinitions()) {
-    out.push(`## \`loadhouse ${def.usage}\``, '', `${def.description}.`, '');
+    out.push(`## \`loadhouse ${def.usage}\``, '', def.reference ?? `${def.description}.`, '');
     if (def.flags.length) {
       out.push('| Flag | Meaning |', '|---|---|');
       for (const f of def.flags) {
@@ -54,7 +55,6 @@ export function renderCliDocs(): string {
       out.push('Examples:', '', '```bash', ...def.examples, '```', '');
     }
   }
-  out.push('## `loadhouse scenarios`', '', 'Lists the built-in scenarios, one line each (the table at the top of this page).', '');
   out.push('## Exit codes', '', '| Code | Meaning |', '|---|---|');
   for (const [k, code] of Object.entries(EXIT)) out.push(`| ${code} | ${EXIT_TEXT[k as keyof typeof EXIT]} |`);
   out.push('');

@@ -6,6 +6,65 @@ import { dirname, resolve } from 'node:path';
 import { formatBytes, LoadhouseError, type Scenario, type TargetOptions } from '@loadhouse/core';
 import { spawnAgent, type AgentFaults, type S3Options } from '@loadhouse/agent';
 import type { FlagValues } from './catalog.js';
+import { defineFlags } from './flags.js';
+
+/** `--agent-*`: how the embedded agent stores segments and which faults it injects (refused beside --target). */
+export const EMBEDDED_AGENT_FLAGS = defineFlags([
+  {
+    name: 'agent-storage',
+    kind: 'string',
+    value: '<dir>',
+    group: 'agent',
+    description: 'Embedded agent: keep segments in this folder (default: a temporary one, removed after the run)',
+  },
+  {
+    name: 'agent-s3-endpoint',
+    kind: 'string',
+    value: '<url>',
+    group: 'agent',
+    description:
+      'Embedded agent: store segments in this S3-compatible endpoint (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); the S3 probe follows it',
+  },
+  {
+    name: 'agent-s3-bucket',
+    kind: 'string',
+    value: '<name>',
+    group: 'agent',
+    description: 'Embedded agent: bucket for --agent-s3-endpoint',
+    default: 'streamhouse-data',
+  },
+  {
+    name: 'agent-retention-ms',
+    kind: 'integer',
+    value: '<ms>',
+    min: 1,
+    group: 'agent',
+    description:
+      'Embedded agent: delete stored segments this long after they were stored (default: keep everything; a long run writes target rate x message size to disk)',
+  },
+  {
+    name: 'agent-produce-latency-ms',
+    kind: 'string',
+    value: '<ms|min-max>',
+    group: 'agent',
+    description: 'Embedded agent fault: added latency per ProduceBatch',
+  },
+  {
+    name: 'agent-stall',
+    kind: 'string',
+    value: '<from-to>',
+    group: 'agent',
+    description: 'Embedded agent fault: hold produce calls between these seconds (from the first produce)',
+  },
+  {
+    name: 'agent-drop-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description: 'Embedded agent fault: silently lose every Nth record per partition',
+  },
+]);
 
 export interface EmbeddedTarget {
   target: TargetOptions;

@@ -1,5 +1,6 @@
-// The CLI's flags as data: parsed, validated and documented (help text and docs/cli.md) from this one table.
-import { isValidTopicName, LoadhouseError, MAX_PRODUCE_RATE, MAX_TIMEOUT_SECONDS, TOPIC_NAME_RULE } from '@loadhouse/core';
+// The CLI's flags as data: each command's table (in its own module) is parsed, validated and documented (help
+// text and docs/cli.md) by the functions here, and its values are typed from the table itself.
+import { LoadhouseError } from '@loadhouse/core';
 
 export type FlagKind = 'number' | 'integer' | 'string' | 'boolean';
 
@@ -31,433 +32,58 @@ export interface FlagSpec {
   group: 'scenario' | 'target' | 'producer' | 'consumer' | 'run' | 'output' | 'plugins' | 'agent';
 }
 
-const MiB = 1024 * 1024;
+/** A flag table with its literal names and kinds kept, so that readFlags can type its values. */
+export function defineFlags<const F extends readonly FlagSpec[]>(flags: F): F {
+  return flags;
+}
+
+/** The flags of `flags` named in `names`, in table order, their types kept. */
+export function pickFlags<const F extends readonly FlagSpec[], const N extends F[number]['name']>(
+  flags: F,
+  names: readonly N[],
+): Array<Extract<F[number], { name: N }>> {
+  return flags.filter((f): f is Extract<F[number], { name: N }> => (names as readonly string[]).includes(f.name));
+}
+
+/** The flags of `flags` not named in `names`, in table order, their types kept. */
+export function omitFlags<const F extends readonly FlagSpec[], const N extends F[number]['name']>(
+  flags: F,
+  names: readonly N[],
+): Array<Exclude<F[number], { name: N }>> {
+  return flags.filter((f): f is Exclude<F[number], { name: N }> => !(names as readonly string[]).includes(f.name));
+}
+
+/** The one flag of `flags` called `name`. */
+export function flagNamed<const F extends readonly FlagSpec[], const N extends F[number]['name']>(
+  flags: F,
+  name: N,
+): Extract<F[number], { name: N }> {
+  return pickFlags(flags, [name])[0]!;
+}
 
 /** `--no-color`: cac reads it as `color: false` (see rawFlag). */
-export const NO_COLOR_FLAG: FlagSpec = {
+export const NO_COLOR_FLAG = {
   name: 'no-color',
   kind: 'boolean',
   group: 'output',
   description: 'No colour in the output (also NO_COLOR=1; FORCE_COLOR=1 forces it where there is no terminal)',
+} as const satisfies FlagSpec;
+
+/** `target-rate` -> `targetRate`, as camel() does at run time. */
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+type KindValue<K, Repeatable> = K extends 'boolean'
+  ? boolean
+  : K extends 'string'
+    ? Repeatable extends true
+      ? readonly string[]
+      : string
+    : number;
+type SpecValue<S> = S extends { kind: infer K } ? KindValue<K, S extends { repeatable: true } ? true : false> : never;
+
+/** The values readFlags gives for a table: camelCase keys, typed by kind, undefined where a flag has no default. */
+export type FlagValuesOf<F extends readonly FlagSpec[]> = {
+  [S in F[number] as Camel<S['name']>]: S extends { default: string | number | boolean } ? SpecValue<S> : SpecValue<S> | undefined;
 };
-
-export const SCENARIO_FLAGS: FlagSpec[] = [
-  {
-    name: 'duration',
-    kind: 'number',
-    value: '<duration>',
-    unit: 'duration',
-    min: 0,
-    exclusiveMin: true,
-    group: 'scenario',
-    description: 'How long the scenario runs (consumer-lag: both phases together)',
-  },
-  {
-    name: 'target-rate',
-    kind: 'number',
-    value: '<rate>',
-    unit: 'rate',
-    min: 0,
-    exclusiveMin: true,
-    max: MAX_PRODUCE_RATE,
-    group: 'scenario',
-    description: 'Records per second to produce, across all producers (at most 1G: beyond it counts lose precision)',
-  },
-  { name: 'partitions', kind: 'integer', value: '<n>', min: 1, max: 10000, group: 'scenario', description: 'Partitions of the test topic' },
-  {
-    name: 'message-size',
-    kind: 'integer',
-    value: '<bytes>',
-    min: 1,
-    max: 64 * MiB,
-    group: 'scenario',
-    description: 'Size of each record value in bytes, the loadhouse record header included',
-  },
-  {
-    name: 'producer-count',
-    kind: 'integer',
-    value: '<n>',
-    min: 1,
-    group: 'scenario',
-    description: 'many-producers: number of concurrent producers',
-  },
-  {
-    name: 'messages-per-producer',
-    kind: 'integer',
-    value: '<n>',
-    min: 1,
-    group: 'scenario',
-    description: 'many-producers: records each producer sends before it completes',
-  },
-  {
-    name: 'p99-ms',
-    kind: 'number',
-    value: '<ms>',
-    min: 0,
-    exclusiveMin: true,
-    group: 'scenario',
-    description: "P99 latency criterion, your SLO in place of the plan's",
-  },
-  {
-    name: 'produce-rate',
-    kind: 'number',
-    value: '<rate>',
-    unit: 'rate',
-    min: 0,
-    exclusiveMin: true,
-    max: MAX_PRODUCE_RATE,
-    group: 'scenario',
-    description: 'consumer-lag: produce rate of phase 1, records per second',
-  },
-  {
-    name: 'consume-rate',
-    kind: 'number',
-    value: '<rate>',
-    unit: 'rate',
-    min: 0,
-    exclusiveMin: true,
-    group: 'scenario',
-    description: 'consumer-lag: consume rate of phase 1, records per second',
-  },
-];
-
-export const RUN_FLAGS: FlagSpec[] = [
-  {
-    name: 'config',
-    kind: 'string',
-    value: '<file>',
-    group: 'run',
-    description: 'A loadhouse.config.ts (defineConfig): target, plugins, scenario and engine options; flags override it',
-  },
-  {
-    name: 'target',
-    kind: 'string',
-    value: '<host:port>',
-    group: 'target',
-    description: 'gRPC address of the StreamHouse server or agent; without it loadhouse starts the embedded reference agent',
-  },
-  {
-    name: 'http-target',
-    kind: 'string',
-    value: '<url>',
-    group: 'target',
-    description: 'HTTP base address of the --target (/health, /ready, /metrics), e.g. http://host:8080; the embedded agent serves its own',
-  },
-  {
-    name: 'org',
-    kind: 'string',
-    value: '<id>',
-    group: 'target',
-    description: 'Organization id sent as x-organization-id (printable ASCII)',
-  },
-  {
-    name: 'target-pid',
-    kind: 'integer',
-    value: '<pid>',
-    min: 1,
-    group: 'target',
-    description: 'PID of the --target process on this machine, for its RSS and CPU (automatic for the embedded agent)',
-  },
-  {
-    name: 'connect-timeout',
-    kind: 'number',
-    value: '<duration>',
-    unit: 'duration',
-    min: 0,
-    exclusiveMin: true,
-    max: MAX_TIMEOUT_SECONDS,
-    group: 'target',
-    description: 'Seconds to wait for the target to accept a connection',
-    default: 5,
-  },
-  {
-    name: 'ready-timeout',
-    kind: 'number',
-    value: '<duration>',
-    unit: 'duration',
-    min: 0,
-    max: MAX_TIMEOUT_SECONDS,
-    group: 'target',
-    description: 'Seconds to wait for /ready to answer 200 before the run',
-    default: 30,
-  },
-  { name: 'tls-ca', kind: 'string', value: '<file>', group: 'target', description: 'PEM CA file: connect with TLS' },
-  { name: 'tls-cert', kind: 'string', value: '<file>', group: 'target', description: 'PEM client certificate for mutual TLS' },
-  { name: 'tls-key', kind: 'string', value: '<file>', group: 'target', description: 'PEM client key for mutual TLS' },
-  {
-    name: 'auth-token',
-    kind: 'string',
-    value: '<token>',
-    group: 'target',
-    description: 'Bearer token sent as authorization metadata (or LOADHOUSE_AUTH_TOKEN): printable ASCII, a trailing line break is dropped',
-  },
-  {
-    name: 'topic',
-    kind: 'string',
-    value: '<name>',
-    rule: { valid: isValidTopicName, text: TOPIC_NAME_RULE },
-    group: 'run',
-    description: `Topic to use, ${TOPIC_NAME_RULE} (default loadhouse-<scenario>)`,
-  },
-  {
-    name: 'ack-mode',
-    kind: 'string',
-    value: '<mode>',
-    choices: ['buffered', 'durable', 'none'],
-    group: 'producer',
-    description: 'ProduceBatch ack mode',
-    default: 'buffered',
-  },
-  {
-    name: 'batch-size',
-    kind: 'integer',
-    value: '<n>',
-    min: 1,
-    group: 'producer',
-    description: 'Records per ProduceBatch call; a full batch must fit the 4 MiB request a StreamHouse server accepts',
-    default: 100,
-  },
-  {
-    name: 'linger-ms',
-    kind: 'number',
-    value: '<ms>',
-    min: 0,
-    group: 'producer',
-    description: 'Longest a record waits for its batch to fill',
-    default: 5,
-  },
-  {
-    name: 'max-in-flight',
-    kind: 'integer',
-    value: '<n>',
-    min: 1,
-    group: 'producer',
-    description: 'Batches in flight per producer',
-    default: 16,
-  },
-  {
-    name: 'producers',
-    kind: 'integer',
-    value: '<n>',
-    min: 1,
-    group: 'producer',
-    description: 'Producers sharing the rate (default: one per partition)',
-  },
-  {
-    name: 'consumers',
-    kind: 'integer',
-    value: '<n>',
-    min: 0,
-    group: 'consumer',
-    description: 'Consumers (high-throughput: 0; consumer-lag and stability: one per partition)',
-  },
-  {
-    name: 'workers',
-    kind: 'integer',
-    value: '<n>',
-    min: 1,
-    group: 'run',
-    description:
-      'Worker threads generating load (default: one per core, at most the producer count; one core fewer with the embedded agent, which needs its own)',
-  },
-  {
-    name: 'connections',
-    kind: 'integer',
-    value: '<n>',
-    min: 1,
-    max: 64,
-    group: 'run',
-    description: 'gRPC connections per worker (max_connections_per_agent)',
-    default: 2,
-  },
-  {
-    name: 'warmup',
-    kind: 'number',
-    value: '<duration>',
-    unit: 'duration',
-    min: 0,
-    group: 'run',
-    description:
-      'Seconds at the start excluded from the results (default: 3, at most a fifth of the run: the cold start measured in docs/measuring.md; 0 counts every record)',
-  },
-  {
-    name: 'abort-on-fail',
-    kind: 'number',
-    value: '<duration>',
-    unit: 'duration',
-    min: 0,
-    group: 'run',
-    description: 'Abort when a live criterion fails for this many seconds (0 = never)',
-    default: 0,
-  },
-  {
-    name: 'shard',
-    kind: 'string',
-    value: '<i/n>',
-    group: 'run',
-    description: 'Run shard i of n (0-based): rate, producers, consumers and partitions are split deterministically',
-  },
-  {
-    name: 'shards',
-    kind: 'integer',
-    value: '<n>',
-    min: 1,
-    group: 'run',
-    description: 'Number of shards; the index comes from LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Job)',
-  },
-  {
-    name: 'run-id',
-    kind: 'string',
-    value: '<id>',
-    group: 'run',
-    description: 'Label stored in the result; shards of one run must share it for loadhouse merge',
-  },
-  {
-    name: 'start-at',
-    kind: 'string',
-    value: '<ISO time>',
-    group: 'run',
-    description:
-      'Set up and connect, then wait until this instant (ISO 8601 with a zone, e.g. 2026-12-02T14:00:00Z; at most 5 s past, 24 h ahead) ' +
-      'to start: shards given the same time run the same window',
-  },
-  { name: 'results-dir', kind: 'string', value: '<dir>', group: 'output', description: 'Folder for the result JSON', default: 'results' },
-  { name: 'html', kind: 'boolean', group: 'output', description: 'Also write a single-file HTML report next to the result JSON' },
-  { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },
-  { name: 'quiet', kind: 'boolean', group: 'output', description: 'No progress lines' },
-  NO_COLOR_FLAG,
-  {
-    name: 'prometheus-port',
-    kind: 'integer',
-    value: '<port>',
-    min: 0,
-    max: 65535,
-    group: 'plugins',
-    description: "Expose loadhouse's metrics for Prometheus on this port (0 = a free one)",
-  },
-  {
-    name: 'prometheus-host',
-    kind: 'string',
-    value: '<host>',
-    group: 'plugins',
-    description: 'Interface the Prometheus endpoint binds (0.0.0.0 lets a remote Prometheus scrape; needs --prometheus-port)',
-    default: '127.0.0.1',
-  },
-  {
-    name: 'prometheus-linger',
-    kind: 'number',
-    value: '<duration>',
-    unit: 'duration',
-    min: 0,
-    max: MAX_TIMEOUT_SECONDS,
-    group: 'plugins',
-    description:
-      'Keep the Prometheus endpoint open this long after the summary, so a scrape takes the last interval (needs --prometheus-port)',
-    default: 15,
-  },
-  {
-    name: 'label',
-    kind: 'string',
-    value: '<name=value>',
-    repeatable: true,
-    group: 'run',
-    description: 'Label of the run, stored in the result and put on every Prometheus series (repeatable: --label env=ci --label team=perf)',
-  },
-  {
-    name: 'skip-scrape',
-    kind: 'boolean',
-    group: 'plugins',
-    description: "Do not scrape the target's /metrics (cache hit rate, S3 latency, memory)",
-  },
-  {
-    name: 's3-endpoint',
-    kind: 'string',
-    value: '<url>',
-    group: 'plugins',
-    description: 'Probe this S3 endpoint (PUT/GET/LIST latency, throttling, segment growth)',
-  },
-  {
-    name: 's3-bucket',
-    kind: 'string',
-    value: '<name>',
-    group: 'plugins',
-    description: 'Bucket the target writes segments to',
-    default: 'streamhouse',
-  },
-  {
-    name: 's3-prefix',
-    kind: 'string',
-    value: '<prefix>',
-    group: 'plugins',
-    description: 'Segment key prefix (default data/, or org-<id>/data/)',
-  },
-  { name: 's3-region', kind: 'string', value: '<region>', group: 'plugins', description: 'S3 region', default: 'us-east-1' },
-  {
-    name: 's3-probe-interval',
-    kind: 'number',
-    value: '<duration>',
-    unit: 'duration',
-    min: 0,
-    exclusiveMin: true,
-    group: 'plugins',
-    description: 'Seconds between S3 probes',
-    default: 5,
-  },
-  {
-    name: 'agent-storage',
-    kind: 'string',
-    value: '<dir>',
-    group: 'agent',
-    description: 'Embedded agent: keep segments in this folder (default: a temporary one, removed after the run)',
-  },
-  {
-    name: 'agent-s3-endpoint',
-    kind: 'string',
-    value: '<url>',
-    group: 'agent',
-    description:
-      'Embedded agent: store segments in this S3-compatible endpoint (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); the S3 probe follows it',
-  },
-  {
-    name: 'agent-s3-bucket',
-    kind: 'string',
-    value: '<name>',
-    group: 'agent',
-    description: 'Embedded agent: bucket for --agent-s3-endpoint',
-    default: 'streamhouse-data',
-  },
-  {
-    name: 'agent-retention-ms',
-    kind: 'integer',
-    value: '<ms>',
-    min: 1,
-    group: 'agent',
-    description:
-      'Embedded agent: delete stored segments this long after they were stored (default: keep everything; a long run writes target rate x message size to disk)',
-  },
-  {
-    name: 'agent-produce-latency-ms',
-    kind: 'string',
-    value: '<ms|min-max>',
-    group: 'agent',
-    description: 'Embedded agent fault: added latency per ProduceBatch',
-  },
-  {
-    name: 'agent-stall',
-    kind: 'string',
-    value: '<from-to>',
-    group: 'agent',
-    description: 'Embedded agent fault: hold produce calls between these seconds (from the first produce)',
-  },
-  {
-    name: 'agent-drop-every',
-    kind: 'integer',
-    value: '<n>',
-    min: 1,
-    group: 'agent',
-    description: 'Embedded agent fault: silently lose every Nth record per partition',
-  },
-];
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -579,14 +205,14 @@ export function restoreRawValues(options: Record<string, unknown>, specs: readon
 }
 
 /** Typed values of every flag in `specs`, keyed by camelCase name, defaults applied. */
-export function readFlags(specs: FlagSpec[], raw: Record<string, unknown>): Record<string, FlagValue> {
+export function readFlags<const F extends readonly FlagSpec[]>(specs: F, raw: Record<string, unknown>): FlagValuesOf<F> {
   const out: Record<string, FlagValue> = {};
   for (const spec of specs) {
     const key = camel(spec.name);
     // cac camel-cases only letter-dash-letter (`s3-endpoint` stays as is): accept both spellings.
     out[key] = coerceFlag(spec, rawFlag(raw, spec));
   }
-  return out;
+  return out as FlagValuesOf<F>;
 }
 
 /** The shard this process runs, from `--shard i/n`, or `--shards n` plus the index from the environment. */

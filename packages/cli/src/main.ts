@@ -1,50 +1,23 @@
-// The `loadhouse` command: its sub-commands and flags (from flags.ts), error handling and exit codes.
+// The `loadhouse` command: every command module's definition (usage, flags, action) registered with cac,
+// then error handling and exit codes.
 import { cac, type CAC, type Command } from 'cac';
-import { isLoadhouseError, LoadhouseError, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS, resolveStartAt } from '@loadhouse/core';
-import { findScenario, SCENARIOS } from './catalog.js';
+import { isLoadhouseError, LoadhouseError } from '@loadhouse/core';
+import type { CommandDefinition } from './command.js';
 import { EXIT } from './exit-codes.js';
-import {
-  cacKey,
-  camel,
-  closestName,
-  restoreRawValues,
-  RUN_FLAGS,
-  SCENARIO_FLAGS,
-  shardFromFlags,
-  UNITS_HELP,
-  type FlagSpec,
-  type FlagValue,
-} from './flags.js';
+import { cacKey, closestName, restoreRawValues, UNITS_HELP, type FlagSpec, type FlagValue } from './flags.js';
 import type { Io } from './io.js';
-import {
-  refuseAgentFlags,
-  refuseForeignFlags,
-  refuseIdleShard,
-  refuseOversizedBatch,
-  refuseTargetOnlyFlags,
-  runCommand,
-  scenarioFlagValues,
-} from './run-command.js';
-import { prometheusFromFlags } from './plugins.js';
-import { agentCommand, AGENT_FLAGS } from './agent-command.js';
-import { checkCommand, CHECK_FLAGS } from './check-command.js';
-import { suiteCommand, SUITE_FLAGS } from './suite-command.js';
-import { reportCommand, REPORT_FLAGS } from './report-command.js';
-import { mergeCommand, MERGE_FLAGS } from './merge-command.js';
+import { AGENT_COMMAND } from './agent-command.js';
+import { CHECK_COMMAND } from './check-command.js';
+import { MERGE_COMMAND } from './merge-command.js';
+import { REPORT_COMMAND } from './report-command.js';
+import { checkRunLine, RUN_COMMAND } from './run-command.js';
+import { SCENARIOS_COMMAND } from './scenarios-command.js';
+import { SUITE_COMMAND } from './suite-command.js';
+import { flagHelp } from './command.js';
 
 export const VERSION = '0.1.0';
 
-/** Help text of a flag: its description and default (per scenario for scenario flags). */
-export function flagHelp(spec: FlagSpec): string {
-  const description = spec.choices ? `${spec.description}: ${spec.choices.join(', ')}` : spec.description;
-  if (spec.default !== undefined && spec.kind !== 'boolean') return `${description} (default: ${spec.default})`;
-  const key = camel(spec.name);
-  // Plain numbers, so a default pasted back is accepted.
-  const per = SCENARIOS.filter((s) => s.defaults[key] !== undefined).map((s) => `${s.name} ${s.defaults[key]}`);
-  return per.length ? `${description} (default: ${per.join(', ')})` : description;
-}
-
-function addFlags(cmd: Command, specs: FlagSpec[]): void {
+function addFlags(cmd: Command, specs: readonly FlagSpec[]): void {
   for (const spec of specs) {
     const names = spec.alias ? `-${spec.alias}, --${spec.name}` : `--${spec.name}`;
     const raw = spec.kind === 'boolean' ? names : `${names} ${spec.value ?? '<value>'}`;
@@ -52,78 +25,11 @@ function addFlags(cmd: Command, specs: FlagSpec[]): void {
   }
 }
 
-export interface CommandDefinition {
-  name: string;
-  usage: string;
-  description: string;
-  flags: FlagSpec[];
-  examples: string[];
-}
+export type { CommandDefinition } from './command.js';
 
-/** Every command and its flags: the single source of --help and docs/cli.md. */
+/** Every command, in the order of --help and docs/cli.md. */
 export function commandDefinitions(): CommandDefinition[] {
-  return [
-    {
-      name: 'run',
-      usage: 'run [scenario]',
-      description: `Run a scenario (${SCENARIOS.map((s) => s.name).join(', ')}) against --target, or against the embedded reference agent when no target is given`,
-      flags: [...SCENARIO_FLAGS, ...RUN_FLAGS],
-      examples: [
-        'loadhouse run high-throughput --duration 30 --target-rate 50000 --partitions 5',
-        'loadhouse run high-throughput --target streamhouse:50051 --http-target http://streamhouse:8080 --duration 3600 --target-rate 100000 --partitions 10',
-        'loadhouse run many-producers --producer-count 1000 --messages-per-producer 10000 --partitions 100',
-        'loadhouse run consumer-lag --produce-rate 1000000 --consume-rate 500000 --duration 600',
-        'loadhouse run stability --duration 604800 --target-rate 50000 --partitions 20',
-        'loadhouse run --config examples/config/loadhouse.config.ts',
-      ],
-    },
-    {
-      name: 'suite',
-      usage: 'suite',
-      description:
-        "Run the plan's full test suite in order (high-throughput, many-producers, consumer-lag, stability), each scenario's log and result in the results folder, then one table of every criterion",
-      flags: SUITE_FLAGS,
-      examples: [
-        'loadhouse suite --scale 0.001',
-        'loadhouse suite --target streamhouse:50051 --http-target http://streamhouse:8080 --only high-throughput,consumer-lag',
-      ],
-    },
-    {
-      name: 'report',
-      usage: 'report <result.json>',
-      description: 'Render a result file as one self-contained HTML page with charts (no network needed to open it)',
-      flags: REPORT_FLAGS,
-      examples: ['loadhouse report results/high-throughput-2026-11-28T10-00-00-000Z.json -o report.html'],
-    },
-    {
-      name: 'merge',
-      usage: 'merge <...results>',
-      description:
-        'Merge the results of the shards of one run: counters summed, histograms merged exactly, series aligned, criteria re-evaluated. ' +
-        `Every shard 0..n-1 must be given once, and the shards must have run together: each started within ${MAX_START_SKEW_PERCENT}% ` +
-        `of the merged window (first start to last end), or ${OUT_OF_STEP_SLACK_SECONDS} s, of the first, and none ended before the last began; otherwise merge refuses ` +
-        '(exit 2, LH_MERGE_INCOMPLETE or LH_MERGE_NOT_CONCURRENT) unless --allow-partial. Exit 0 only when the shards make the whole run, ' +
-        'each completed, and every criterion passed; 1 when a criterion failed or the merge is partial (a shard aborted or partial, ' +
-        'or shards missing or out of step with --allow-partial); 3 when a shard failed',
-      flags: MERGE_FLAGS,
-      examples: ['loadhouse merge results/run-42/*.json -o results/run-42-merged.json'],
-    },
-    {
-      name: 'check',
-      usage: 'check',
-      description:
-        'Pre-flight a target: gRPC reachable and speaking StreamHouse, /health 200, /ready 200 within --ready-timeout, /metrics parses',
-      flags: CHECK_FLAGS,
-      examples: ['loadhouse check --target localhost:50051 --http-target http://localhost:8080'],
-    },
-    {
-      name: 'agent',
-      usage: 'agent',
-      description: 'Start the reference StreamHouse-compatible agent (gRPC + /health /ready /metrics) in the foreground',
-      flags: AGENT_FLAGS,
-      examples: ['loadhouse agent --grpc-port 50051 --http-port 8080 --data-dir ./data'],
-    },
-  ];
+  return [RUN_COMMAND, SUITE_COMMAND, REPORT_COMMAND, MERGE_COMMAND, CHECK_COMMAND, AGENT_COMMAND, SCENARIOS_COMMAND];
 }
 
 export function buildCli(io: Io, onResult: (code: Promise<number>) => void): CAC {
@@ -133,19 +39,16 @@ export function buildCli(io: Io, onResult: (code: Promise<number>) => void): CAC
     addFlags(cmd, def.flags);
     for (const ex of def.examples) cmd.example(ex);
     cmd.action((...args: unknown[]) => {
+      // cac passes the positional arguments (a variadic one as an array, a missing optional one as undefined), then the options.
       const options = args[args.length - 1] as Record<string, unknown>;
-      if (def.name === 'run') onResult(runCommand(args.length > 1 && args[0] !== undefined ? String(args[0]) : undefined, options, io));
-      else if (def.name === 'check') onResult(checkCommand(options, io));
-      else if (def.name === 'agent') onResult(agentCommand(options, io));
-      else if (def.name === 'suite') onResult(suiteCommand(options, io));
-      else if (def.name === 'report') onResult(reportCommand(String(args[0]), options, io));
-      else if (def.name === 'merge') onResult(mergeCommand((args[0] as string[]).map(String), options, io));
+      const positional = args
+        .slice(0, -1)
+        .flat()
+        .filter((a) => a !== undefined)
+        .map(String);
+      onResult(def.action(positional, options, io));
     });
   }
-  cli.command('scenarios', 'List the built-in scenarios').action(() => {
-    for (const s of SCENARIOS) io.stdout(`${s.name.padEnd(16)} ${s.summary}\n`);
-    onResult(Promise.resolve(EXIT.OK));
-  });
   cli.help((sections) => {
     const options = sections.findIndex((s) => s.title === 'Options');
     // How `<duration>` and `<rate>` are written, under the options of the commands that take them.
@@ -290,18 +193,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): P
     throw unknownFlagError(unknown?.[1] ?? '', joined, cmd.name, err);
   }
   const args = cli.args.map(String);
-  if (cmd.name === 'run') {
-    const values = scenarioFlagValues(args[0] ?? '', cli.options);
-    refuseForeignFlags(findScenario(args[0]!)!, cli.options);
-    if (typeof values.target === 'string') refuseAgentFlags(cli.options);
-    refuseTargetOnlyFlags(values);
-    refuseOversizedBatch(values, args[0]!);
-    const shard = shardFromFlags(values, env);
-    if (shard) refuseIdleShard(shard, values);
-    if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
-    prometheusFromFlags(values, cli.options);
-    return { command: 'run', args, values, shard };
-  }
+  if (cmd.name === 'run') return { command: 'run', args, ...checkRunLine(args[0] ?? '', cli.options, env) };
   return { command: cmd.name, args, values: cli.options, shard: undefined };
 }
 

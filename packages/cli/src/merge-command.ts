@@ -1,14 +1,23 @@
 // `loadhouse merge shard-*.json -o merged.json`: the cluster-wide result of a sharded run, exact percentiles.
-import { checkOutputFile, LoadhouseError, mergeResults, writeOutput, type LoadTestResult } from '@loadhouse/core';
+import {
+  checkOutputFile,
+  LoadhouseError,
+  MAX_START_SKEW_PERCENT,
+  mergeResults,
+  OUT_OF_STEP_SLACK_SECONDS,
+  writeOutput,
+  type LoadTestResult,
+} from '@loadhouse/core';
 import { initHistograms } from '@loadhouse/core/histogram';
 import { readResult } from '@loadhouse/report';
 import { EXIT } from './exit-codes.js';
-import { NO_COLOR_FLAG, readFlags, type FlagSpec } from './flags.js';
+import type { CommandDefinition } from './command.js';
+import { defineFlags, NO_COLOR_FLAG, readFlags } from './flags.js';
 import { colorFor, type Io } from './io.js';
 import { exitCodeFor } from './run-command.js';
 import { formatSummary } from './summary.js';
 
-export const MERGE_FLAGS: FlagSpec[] = [
+export const MERGE_FLAGS = defineFlags([
   {
     name: 'out',
     alias: 'o',
@@ -26,7 +35,7 @@ export const MERGE_FLAGS: FlagSpec[] = [
     description: 'Merge even when shards are missing or did not run together: the result is marked partial, its criteria not judged',
   },
   NO_COLOR_FLAG,
-];
+]);
 
 /** Which shards the merge holds and how well they ran together. */
 export function coverageNote(merged: LoadTestResult): string {
@@ -56,7 +65,7 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
   const v = readFlags(MERGE_FLAGS, raw);
   if (files.length === 0)
     throw new LoadhouseError('LH_INVALID_OPTION', 'merge needs result files: loadhouse merge results/*.json -o merged.json');
-  const out = v.out as string;
+  const out = v.out;
   await checkOutputFile(out, '--out');
   const results = await Promise.all(files.map(readResult));
   await initHistograms();
@@ -77,3 +86,18 @@ export async function mergeCommand(files: string[], raw: Record<string, unknown>
   const code = exitCodeFor(merged, false);
   return code === EXIT.OK && merged.partial ? EXIT.CRITERIA_FAILED : code;
 }
+
+export const MERGE_COMMAND: CommandDefinition = {
+  name: 'merge',
+  usage: 'merge <...results>',
+  description:
+    'Merge the results of the shards of one run: counters summed, histograms merged exactly, series aligned, criteria re-evaluated. ' +
+    `Every shard 0..n-1 must be given once, and the shards must have run together: each started within ${MAX_START_SKEW_PERCENT}% ` +
+    `of the merged window (first start to last end), or ${OUT_OF_STEP_SLACK_SECONDS} s, of the first, and none ended before the last began; otherwise merge refuses ` +
+    '(exit 2, LH_MERGE_INCOMPLETE or LH_MERGE_NOT_CONCURRENT) unless --allow-partial. Exit 0 only when the shards make the whole run, ' +
+    'each completed, and every criterion passed; 1 when a criterion failed or the merge is partial (a shard aborted or partial, ' +
+    'or shards missing or out of step with --allow-partial); 3 when a shard failed',
+  flags: MERGE_FLAGS,
+  examples: ['loadhouse merge results/run-42/*.json -o results/run-42-merged.json'],
+  action: (files, raw, io) => mergeCommand([...files], raw, io),
+};

@@ -1,10 +1,10 @@
 // Plugins the CLI wires from flags: Prometheus exposition and target scraping, the S3 probe; and the pre-flight.
-import { LoadhouseError, sleep, type LoadhousePlugin, type TargetOptions } from '@loadhouse/core';
+import { LoadhouseError, MAX_TIMEOUT_SECONDS, sleep, type LoadhousePlugin, type TargetOptions } from '@loadhouse/core';
 import { createExporter, preflight, prometheus, RESERVED_LABELS, type Exporter } from '@loadhouse/plugin-prometheus';
 import { s3Probe } from '@loadhouse/plugin-s3-probe';
 import type { FlagValues } from './catalog.js';
 import type { EmbeddedTarget } from './embedded-target.js';
-import { rawFlag, RUN_FLAGS } from './flags.js';
+import { defineFlags, flagNamed, rawFlag } from './flags.js';
 import type { Io } from './io.js';
 
 /** What the Prometheus and label flags ask for, checked before anything starts. */
@@ -15,8 +15,89 @@ export interface PrometheusFlags {
   labels: Record<string, string>;
 }
 
+/** The flags of the plugins the CLI wires (and --label, which Prometheus series carry). */
+export const PLUGIN_FLAGS = defineFlags([
+  {
+    name: 'prometheus-port',
+    kind: 'integer',
+    value: '<port>',
+    min: 0,
+    max: 65535,
+    group: 'plugins',
+    description: "Expose loadhouse's metrics for Prometheus on this port (0 = a free one)",
+  },
+  {
+    name: 'prometheus-host',
+    kind: 'string',
+    value: '<host>',
+    group: 'plugins',
+    description: 'Interface the Prometheus endpoint binds (0.0.0.0 lets a remote Prometheus scrape; needs --prometheus-port)',
+    default: '127.0.0.1',
+  },
+  {
+    name: 'prometheus-linger',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    max: MAX_TIMEOUT_SECONDS,
+    group: 'plugins',
+    description:
+      'Keep the Prometheus endpoint open this long after the summary, so a scrape takes the last interval (needs --prometheus-port)',
+    default: 15,
+  },
+  {
+    name: 'label',
+    kind: 'string',
+    value: '<name=value>',
+    repeatable: true,
+    group: 'run',
+    description: 'Label of the run, stored in the result and put on every Prometheus series (repeatable: --label env=ci --label team=perf)',
+  },
+  {
+    name: 'skip-scrape',
+    kind: 'boolean',
+    group: 'plugins',
+    description: "Do not scrape the target's /metrics (cache hit rate, S3 latency, memory)",
+  },
+  {
+    name: 's3-endpoint',
+    kind: 'string',
+    value: '<url>',
+    group: 'plugins',
+    description: 'Probe this S3 endpoint (PUT/GET/LIST latency, throttling, segment growth)',
+  },
+  {
+    name: 's3-bucket',
+    kind: 'string',
+    value: '<name>',
+    group: 'plugins',
+    description: 'Bucket the target writes segments to',
+    default: 'streamhouse',
+  },
+  {
+    name: 's3-prefix',
+    kind: 'string',
+    value: '<prefix>',
+    group: 'plugins',
+    description: 'Segment key prefix (default data/, or org-<id>/data/)',
+  },
+  { name: 's3-region', kind: 'string', value: '<region>', group: 'plugins', description: 'S3 region', default: 'us-east-1' },
+  {
+    name: 's3-probe-interval',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    exclusiveMin: true,
+    group: 'plugins',
+    description: 'Seconds between S3 probes',
+    default: 5,
+  },
+]);
+
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const PROMETHEUS_FLAGS = ['prometheus-port', 'prometheus-host', 'prometheus-linger', 'skip-scrape'];
+const PROMETHEUS_FLAGS = ['prometheus-port', 'prometheus-host', 'prometheus-linger', 'skip-scrape'] as const;
 
 function refuse(flag: string, message: string): never {
   throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} ${message}`, { details: { flag } });
@@ -32,7 +113,7 @@ export function prometheusFromFlags(
   raw: Record<string, unknown>,
   configPlugins: readonly LoadhousePlugin[] = [],
 ): PrometheusFlags {
-  const given = (name: string) => rawFlag(raw, RUN_FLAGS.find((f) => f.name === name)!) !== undefined;
+  const given = (name: (typeof PLUGIN_FLAGS)[number]['name']) => rawFlag(raw, flagNamed(PLUGIN_FLAGS, name)) !== undefined;
   if (configPlugins.some((p) => p.name === 'prometheus')) {
     const clash = PROMETHEUS_FLAGS.find(given);
     if (clash) {
@@ -43,7 +124,7 @@ export function prometheusFromFlags(
     }
   }
   const port = typeof v.prometheusPort === 'number' ? v.prometheusPort : undefined;
-  for (const flag of ['prometheus-host', 'prometheus-linger']) {
+  for (const flag of ['prometheus-host', 'prometheus-linger'] as const) {
     if (port === undefined && given(flag)) refuse(flag, 'needs --prometheus-port: nothing is served without it');
   }
   const host = String(v.prometheusHost).trim();

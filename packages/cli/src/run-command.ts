@@ -1,18 +1,12 @@
 // `loadhouse run <scenario>`: flags -> scenario, target (embedded agent when none), plugins, pre-flight,
 // the run itself with live progress, then the summary, the result file and the exit code.
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
-  batchRequestBytes,
-  checkMetadataValue,
   checkOutputDir,
   createLoadTest,
   criterionFailed,
   LoadhouseError,
-  maxBatchSize,
-  processExists,
   resolveStartAt,
-  SERVER_DEFAULT_REQUEST_BYTES,
   type LoadhousePlugin,
   type LoadTest,
   type LoadTestOptions,
@@ -20,118 +14,22 @@ import {
   type Scenario,
   type TargetOptions,
 } from '@loadhouse/core';
-import { normalizeHttpAddress, type Exporter } from '@loadhouse/plugin-prometheus';
-import { findScenario, SCENARIOS, type FlagValues, type ScenarioEntry } from './catalog.js';
-import { camel, rawFlag, readFlags, RUN_FLAGS, SCENARIO_FLAGS, shardFromFlags, type FlagSpec } from './flags.js';
-import { EXIT } from './exit-codes.js';
+import type { Exporter } from '@loadhouse/plugin-prometheus';
+import { writeReport } from '@loadhouse/report';
+import { findScenario, SCENARIOS, type FlagValues } from './catalog.js';
+import type { CommandDefinition } from './command.js';
+import { loadConfig, type LoadhouseConfig } from './config.js';
 import { agentFaultsFromFlags, agentS3FromFlags, checkAgentDisk, startEmbeddedTarget, type EmbeddedTarget } from './embedded-target.js';
+import { EXIT } from './exit-codes.js';
+import { shardFromFlags } from './flags.js';
+import { forceResult, interruptible } from './interrupt.js';
+import { colorFor, type Io } from './io.js';
 import { buildPlugins, lingerThenClose, prometheusFromFlags, runPreflight, startExporter } from './plugins.js';
 import { Progress } from './progress.js';
+import { refuseAgentFlags, refuseForeignFlags, refuseIdleShard, refuseOversizedBatch, refuseTargetOnlyFlags } from './run-checks.js';
+import { RUN_FLAGS, SCENARIO_FLAGS, scenarioFlagValues } from './run-flags.js';
 import { formatSummary } from './summary.js';
-import { colorFor, type Io } from './io.js';
-import { writeReport } from '@loadhouse/report';
-import { loadConfig, type LoadhouseConfig } from './config.js';
-
-export function parseHostPort(flag: string, value: string): string {
-  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be host:port (e.g. localhost:50051), got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-/**
- * `--http-target`: an http(s) base URL, normalized as the Prometheus plugin does (`host:port` alone means
- * http://host:port); errors name the flag.
- */
-export function httpBase(flag: string, value: string): string {
-  let base: string | undefined;
-  try {
-    base = normalizeHttpAddress(value.trim());
-  } catch {
-    base = undefined;
-  }
-  if (!base || !/^https?:\/\/[^/]/.test(base)) {
-    throw new LoadhouseError(
-      'LH_INVALID_OPTION',
-      `--${flag} must be an http(s) address like http://host:8080 (or host:8080), got ${JSON.stringify(value)}`,
-      {
-        details: { flag },
-      },
-    );
-  }
-  return base;
-}
-
-/** Flag values for a scenario: generic flags plus the scenario's own defaults. */
-export function scenarioFlagValues(scenarioName: string, raw: Record<string, unknown>): FlagValues {
-  const entry = findScenario(scenarioName);
-  if (!entry) {
-    throw new LoadhouseError(
-      'LH_UNKNOWN_SCENARIO',
-      `Unknown scenario ${JSON.stringify(scenarioName)}. Known scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}.`,
-    );
-  }
-  const values = readFlags([...SCENARIO_FLAGS, ...RUN_FLAGS], raw);
-  for (const [key, def] of Object.entries(entry.defaults)) if (values[key] === undefined) values[key] = def;
-  return values;
-}
-
-/**
- * `--org` and the bearer token as call metadata, checked here so a value gRPC cannot send is a coded error
- * before anything starts (never printed: it may be a secret). A token usually comes from a secret file or
- * `$(cat file)`: its trailing line break is dropped, as other CLIs do; anything else not printable ASCII is refused.
- */
-export function identityFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): Pick<TargetOptions, 'organizationId' | 'metadata'> {
-  const out: Pick<TargetOptions, 'organizationId' | 'metadata'> = {};
-  if (typeof v.org === 'string') {
-    checkMetadataValue('--org', v.org);
-    out.organizationId = v.org;
-  }
-  const fromFlag = typeof v.authToken === 'string';
-  const token = (fromFlag ? (v.authToken as string) : env.LOADHOUSE_AUTH_TOKEN)?.replace(/[\r\n]+$/, '');
-  if (token) {
-    checkMetadataValue(fromFlag ? '--auth-token' : 'LOADHOUSE_AUTH_TOKEN (the --auth-token default)', token);
-    out.metadata = { authorization: `Bearer ${token}` };
-  }
-  return out;
-}
-
-export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOptions | undefined {
-  const identity = identityFromFlags(v, env);
-  if (typeof v.target !== 'string') return undefined;
-  const target: TargetOptions = {
-    address: parseHostPort('target', v.target),
-    connectTimeoutMs: (v.connectTimeout as number) * 1000,
-    ...identity,
-  };
-  if (typeof v.httpTarget === 'string') target.httpAddress = httpBase('http-target', v.httpTarget);
-  if (typeof v.targetPid === 'number') {
-    if (!processExists(v.targetPid)) {
-      throw new LoadhouseError(
-        'LH_INVALID_OPTION',
-        `--target-pid must be the PID of a running process on this machine, got ${v.targetPid}`,
-        {
-          details: { flag: 'target-pid' },
-        },
-      );
-    }
-    target.pid = v.targetPid;
-  }
-  if (v.tlsCa || v.tlsCert || v.tlsKey) {
-    const read = (flag: string, file: unknown) => {
-      if (typeof file !== 'string') return undefined;
-      try {
-        return readFileSync(file);
-      } catch (cause) {
-        throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} cannot read ${file}`, { cause });
-      }
-    };
-    target.tls = { ca: read('tls-ca', v.tlsCa), cert: read('tls-cert', v.tlsCert), key: read('tls-key', v.tlsKey) };
-  }
-  return target;
-}
+import { targetFromFlags } from './target-flags.js';
 
 export function exitCodeFor(result: LoadTestResult, interrupted: boolean): number {
   // 130 promises a partial result on disk: without one, the run failed.
@@ -190,134 +88,6 @@ export function embeddedWorkers(
   return { workers: Math.max(1, availableParallelism() - 1) };
 }
 
-const given = (raw: Record<string, unknown>, f: FlagSpec) => rawFlag(raw, f) !== undefined;
-
-/** The flags a scenario's build reads (with its defaults), found by watching it read them. */
-function flagsRead(entry: ScenarioEntry): Set<string> {
-  const read = new Set<string>();
-  const values = scenarioFlagValues(entry.name, {});
-  entry.build(
-    new Proxy(values, {
-      get: (t, k) => {
-        if (typeof k === 'string') read.add(k);
-        return t[k as string];
-      },
-    }),
-  );
-  return read;
-}
-
-/**
- * A scenario flag the chosen scenario does not read (`--producer-count` for high-throughput) would be
- * silently ignored: refuse it, and say which flags the scenario does take.
- */
-export function refuseForeignFlags(entry: ScenarioEntry, raw: Record<string, unknown>): void {
-  const reads = flagsRead(entry);
-  const scenarioSpecific = new Set(SCENARIOS.flatMap((e) => [...flagsRead(e)]));
-  const candidates = [...SCENARIO_FLAGS, ...RUN_FLAGS].filter((f) => scenarioSpecific.has(camel(f.name)));
-  const foreign = candidates.filter((f) => given(raw, f) && !reads.has(camel(f.name)));
-  if (foreign.length === 0) return;
-  const takes = candidates.filter((f) => reads.has(camel(f.name))).map((f) => `--${f.name}`);
-  throw new LoadhouseError(
-    'LH_INVALID_OPTION',
-    `${foreign.map((f) => `--${f.name}`).join(', ')} ${foreign.length > 1 ? 'do' : 'does'} not apply to ${entry.name}, which takes ${takes.join(', ')}`,
-    { details: { flags: foreign.map((f) => f.name) } },
-  );
-}
-
-/**
- * Producers are split over shards one by one: with more shards than producers some shard would send
- * nothing while its result still counts in the merge. Refuse that before any load.
- */
-export function refuseIdleShard(shard: { index: number; count: number }, values: FlagValues): void {
-  const producers = (values.producers ?? values.producerCount ?? values.partitions) as number | undefined;
-  if (producers === undefined || shard.count <= producers) return;
-  // The flag that sets the producer count for this scenario.
-  const raise =
-    values.producerCount !== undefined
-      ? '--producer-count'
-      : values.producers !== undefined
-        ? '--producers'
-        : '--producers (or --partitions: one producer each by default)';
-  throw new LoadhouseError(
-    'LH_INVALID_OPTION',
-    `--shard ${shard.index}/${shard.count}: ${shard.count} shards share only ${producers} producers, so ${shard.count - producers} shard(s) would send nothing; use at most ${producers} shards or raise ${raise}`,
-    { details: { flag: 'shard' } },
-  );
-}
-
-/**
- * Flags that describe the --target (its HTTP side, its process) mean nothing to the embedded agent, which
- * serves its own HTTP and is measured by its own PID: refuse them without a target rather than ignore them.
- */
-export function refuseTargetOnlyFlags(values: FlagValues): void {
-  if (typeof values.target === 'string') return;
-  if (typeof values.httpTarget === 'string') {
-    throw new LoadhouseError(
-      'LH_INVALID_OPTION',
-      '--http-target is the HTTP address of --target: give --target too, or leave both out to use the embedded agent (which serves its own HTTP)',
-      { details: { flag: 'http-target' } },
-    );
-  }
-  if (values.targetPid !== undefined) {
-    throw new LoadhouseError(
-      'LH_INVALID_OPTION',
-      '--target-pid is the PID of the --target process: give --target too, or leave both out (the embedded agent is measured by its own PID)',
-      { details: { flag: 'target-pid' } },
-    );
-  }
-  // The embedded agent speaks plain gRPC with no auth: TLS material and a token would be dropped unseen.
-  const unused = (['tlsCa', 'tlsCert', 'tlsKey', 'authToken'] as const).filter((k) => values[k] !== undefined);
-  if (unused.length > 0) {
-    const flags = unused.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    throw new LoadhouseError(
-      'LH_INVALID_OPTION',
-      `${flags.join(', ')} ${flags.length > 1 ? 'are' : 'is'} for connecting to --target: give --target too, or leave ${flags.length > 1 ? 'them' : 'it'} out ` +
-        'to use the embedded agent (plain gRPC, no auth)',
-      { details: { flags: unused } },
-    );
-  }
-}
-
-/**
- * A StreamHouse server keeps gRPC's default 4 MiB receive limit and refuses bigger ProduceBatch requests, so
- * every batch of the run would fail: refuse such a batch size before any load.
- */
-export function refuseOversizedBatch(values: FlagValues, scenarioName: string): void {
-  const batchSize = values.batchSize as number;
-  const messageSize = values.messageSize as number | undefined;
-  if (messageSize === undefined) return;
-  const topic = typeof values.topic === 'string' ? values.topic : `loadhouse-${scenarioName}`;
-  const bytes = batchRequestBytes(batchSize, messageSize, topic);
-  if (bytes <= SERVER_DEFAULT_REQUEST_BYTES) return;
-  if (maxBatchSize(messageSize, topic, SERVER_DEFAULT_REQUEST_BYTES) < 1) {
-    const largest = SERVER_DEFAULT_REQUEST_BYTES - batchRequestBytes(1, 0, topic);
-    throw new LoadhouseError(
-      'LH_INVALID_OPTION',
-      `--message-size ${messageSize} does not fit the 4 MiB request a StreamHouse server accepts (gRPC's default receive limit), ` +
-        `even one record per batch; use --message-size <= ${largest}`,
-      { details: { flag: 'message-size' } },
-    );
-  }
-  throw new LoadhouseError(
-    'LH_INVALID_OPTION',
-    `--batch-size ${batchSize} x --message-size ${messageSize} makes ${bytes}-byte requests, more than the 4 MiB a StreamHouse server accepts ` +
-      `(gRPC's default receive limit); use --batch-size <= ${maxBatchSize(messageSize, topic, SERVER_DEFAULT_REQUEST_BYTES)}`,
-    { details: { flag: 'batch-size' } },
-  );
-}
-
-/** `--agent-*` flags shape the embedded agent, which `--target` replaces: refuse them together. */
-export function refuseAgentFlags(raw: Record<string, unknown>): void {
-  const agentFlags = RUN_FLAGS.filter((f) => f.group === 'agent' && given(raw, f));
-  if (agentFlags.length === 0) return;
-  throw new LoadhouseError(
-    'LH_INVALID_OPTION',
-    `${agentFlags.map((f) => `--${f.name}`).join(', ')} ${agentFlags.length > 1 ? 'configure' : 'configures'} the embedded agent, which is not started when --target is given`,
-    { details: { flags: agentFlags.map((f) => f.name) } },
-  );
-}
-
 /** The config's target object with what the command line set: flags given override it, flag defaults do not. */
 function withConfigTarget(fromConfig: TargetOptions, fromFlags: TargetOptions, raw: Record<string, unknown>): TargetOptions {
   const flags = { ...fromFlags };
@@ -345,6 +115,17 @@ export async function prepareTarget(values: FlagValues, io: Io): Promise<{ targe
   return { target: embedded.target, embedded };
 }
 
+/** What a scenario runs with beside its flags and target. */
+export interface ScenarioExtras {
+  embedded?: EmbeddedTarget;
+  config?: LoadhouseConfig;
+  /** cac's options: which flags were given (a config's values give way only to those). */
+  raw?: Record<string, unknown>;
+  /** A Prometheus endpoint the caller owns (a suite's, shared by its runs); otherwise the run owns one. */
+  exporter?: Exporter;
+  onTest?: (test: LoadTest) => void;
+}
+
 /** Runs one scenario against a prepared target with progress, summary and result file. */
 export async function executeScenario(
   scenario: Scenario,
@@ -352,14 +133,7 @@ export async function executeScenario(
   target: TargetOptions,
   io: Io,
   signal: AbortSignal,
-  /** `exporter`: a Prometheus endpoint the caller owns (a suite's, shared by its runs); otherwise the run owns one. */
-  extra: {
-    embedded?: EmbeddedTarget;
-    config?: LoadhouseConfig;
-    raw?: Record<string, unknown>;
-    exporter?: Exporter;
-    onTest?: (test: LoadTest) => void;
-  } = {},
+  extra: ScenarioExtras = {},
 ): Promise<LoadTestResult> {
   const { config } = extra;
   const prom = prometheusFromFlags(values, extra.raw ?? {}, config?.plugins);
@@ -380,14 +154,7 @@ async function runWithPlugins(
   target: TargetOptions,
   io: Io,
   signal: AbortSignal,
-  extra: {
-    embedded?: EmbeddedTarget;
-    config?: LoadhouseConfig;
-    raw?: Record<string, unknown>;
-    exporter?: Exporter;
-    labels: Record<string, string>;
-    onTest?: (test: LoadTest) => void;
-  },
+  extra: ScenarioExtras & { labels: Record<string, string> },
 ): Promise<LoadTestResult> {
   const { embedded, config } = extra;
   const configPlugins = config?.plugins ?? [];
@@ -455,66 +222,6 @@ async function runWithPlugins(
   return result;
 }
 
-/** The end message a result written on a second signal carries. */
-export const FORCED_NOTE = 'A second signal cut the drain short: batches still in flight then are not counted.';
-
-/**
- * SIGINT/SIGTERM handling shared by run and suite: the first aborts gracefully (drain, full partial result); the
- * second writes what the run has (`onForce`, bounded) and exits 130; a third exits at once.
- */
-export function interruptible(
-  io: Io,
-  onForce: () => Promise<void>,
-): { signal: AbortSignal; interrupted: () => boolean; dispose: () => void } {
-  const abort = new AbortController();
-  let interrupted = false;
-  let forcing = false;
-  const dispose = io.onSignal((signal) => {
-    if (forcing) {
-      io.exit(EXIT.INTERRUPTED);
-      return;
-    }
-    if (interrupted) {
-      forcing = true;
-      io.stderr(`\nSecond ${signal}: writing what the run has and exiting without waiting for the drain (again to exit at once)...\n`);
-      // 130 promises a partial result on disk (or a run that had not begun): without one, the run failed (3).
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(EXIT.RUN_FAILED), FORCE_WRITE_MS)));
-      const written = onForce().then(
-        () => EXIT.INTERRUPTED,
-        (err: unknown) => {
-          io.stderr(`could not write the partial result: ${(err as Error).message}\n`);
-          return EXIT.RUN_FAILED;
-        },
-      );
-      void Promise.race([written, bound]).then((code) => {
-        clearTimeout(timer);
-        if (code === EXIT.RUN_FAILED) io.stderr('Exiting without a result file: the run counts as failed (exit 3).\n');
-        io.exit(code);
-      });
-      return;
-    }
-    interrupted = true;
-    io.stderr(`\n${signal}: stopping the run, draining in-flight batches and writing the partial result (again to force)...\n`);
-    abort.abort(new LoadhouseError('LH_RUN_ABORTED', `Interrupted by ${signal}`));
-  });
-  return { signal: abort.signal, interrupted: () => interrupted, dispose };
-}
-
-/** How long a second signal waits for the partial result to be written before exiting anyway. */
-const FORCE_WRITE_MS = 5000;
-
-/**
- * On a second signal: the result as the run has it, written now; the embedded agent is told to stop (it also
- * stops by itself once this process is gone and its stdin closes).
- */
-export async function forceResult(test: LoadTest | undefined, embedded: EmbeddedTarget | undefined, io: Io): Promise<void> {
-  void embedded?.stop();
-  const path = await test?.writePartial(FORCED_NOTE);
-  if (path) io.stderr(`Result written to ${path}\n`);
-  else io.stderr('The run had not begun: there is no result to write.\n');
-}
-
 export async function runCommand(scenarioName: string | undefined, raw: Record<string, unknown>, io: Io): Promise<number> {
   // Everything that can be wrong with the input is checked here, before a target is started or load sent.
   const config = typeof raw.config === 'string' ? await loadConfig(raw.config, io.cwd) : undefined;
@@ -561,3 +268,40 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
     await embedded?.stop();
   }
 }
+
+/**
+ * Checks a `run` command line as runCommand would before any load (without a config file): unknown scenario,
+ * foreign or target-less flags, oversized batches, idle shards, the start time and the Prometheus flags.
+ */
+export function checkRunLine(
+  scenarioName: string,
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): { values: FlagValues; shard: { index: number; count: number } | undefined } {
+  const values = scenarioFlagValues(scenarioName, raw);
+  refuseForeignFlags(findScenario(scenarioName)!, raw);
+  if (typeof values.target === 'string') refuseAgentFlags(raw);
+  refuseTargetOnlyFlags(values);
+  refuseOversizedBatch(values, scenarioName);
+  const shard = shardFromFlags(values, env);
+  if (shard) refuseIdleShard(shard, values);
+  if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
+  prometheusFromFlags(values, raw);
+  return { values, shard };
+}
+
+export const RUN_COMMAND: CommandDefinition = {
+  name: 'run',
+  usage: 'run [scenario]',
+  description: `Run a scenario (${SCENARIOS.map((s) => s.name).join(', ')}) against --target, or against the embedded reference agent when no target is given`,
+  flags: [...SCENARIO_FLAGS, ...RUN_FLAGS],
+  examples: [
+    'loadhouse run high-throughput --duration 30 --target-rate 50000 --partitions 5',
+    'loadhouse run high-throughput --target streamhouse:50051 --http-target http://streamhouse:8080 --duration 3600 --target-rate 100000 --partitions 10',
+    'loadhouse run many-producers --producer-count 1000 --messages-per-producer 10000 --partitions 100',
+    'loadhouse run consumer-lag --produce-rate 1000000 --consume-rate 500000 --duration 600',
+    'loadhouse run stability --duration 604800 --target-rate 50000 --partitions 20',
+    'loadhouse run --config examples/config/loadhouse.config.ts',
+  ],
+  action: (args, raw, io) => runCommand(args[0], raw, io),
+};

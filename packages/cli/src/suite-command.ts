@@ -7,24 +7,19 @@ import { checkOutputDir, isLoadhouseError, LoadhouseError, type LoadTest, type L
 import type { Exporter } from '@loadhouse/plugin-prometheus';
 import { findScenario, type FlagValues } from './catalog.js';
 import { EXIT } from './exit-codes.js';
-import { readFlags, RUN_FLAGS, type FlagSpec } from './flags.js';
+import type { CommandDefinition } from './command.js';
+import { defineFlags, omitFlags, readFlags } from './flags.js';
+import { forceResult, interruptible } from './interrupt.js';
 import type { Io } from './io.js';
-import {
-  executeScenario,
-  exitCodeFor,
-  forceResult,
-  interruptible,
-  prepareTarget,
-  refuseAgentFlags,
-  refuseOversizedBatch,
-  refuseTargetOnlyFlags,
-  targetFromFlags,
-} from './run-command.js';
+import { refuseAgentFlags, refuseOversizedBatch, refuseTargetOnlyFlags } from './run-checks.js';
+import { executeScenario, exitCodeFor, prepareTarget } from './run-command.js';
+import { RUN_FLAGS } from './run-flags.js';
+import { targetFromFlags } from './target-flags.js';
 import { lingerThenClose, prometheusFromFlags, startExporter } from './plugins.js';
 import { criteriaTable } from './summary.js';
 import { checkAgentDisk, type EmbeddedTarget } from './embedded-target.js';
 
-export const SUITE_FLAGS: FlagSpec[] = [
+export const SUITE_FLAGS = defineFlags([
   {
     name: 'scale',
     kind: 'number',
@@ -45,8 +40,8 @@ export const SUITE_FLAGS: FlagSpec[] = [
     description: 'Comma-separated subset of the suite to run, in suite order',
   },
   // No --config: a config holds one scenario and its plugins, the suite runs the plan's four.
-  ...RUN_FLAGS.filter((f) => !['producers', 'consumers', 'topic', 'json', 'shard', 'shards', 'start-at', 'config'].includes(f.name)),
-];
+  ...omitFlags(RUN_FLAGS, ['producers', 'consumers', 'topic', 'json', 'shard', 'shards', 'start-at', 'config']),
+]);
 
 interface SuiteStep {
   scenario: string;
@@ -144,7 +139,7 @@ function teeIo(io: Io, logFile: string): Io {
 
 export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promise<number> {
   const values = readFlags(SUITE_FLAGS, raw);
-  const scale = values.scale as number;
+  const scale = values.scale;
   const only =
     typeof values.only === 'string'
       ? values.only
@@ -184,7 +179,7 @@ export async function suiteCommand(raw: Record<string, unknown>, io: Io): Promis
       'Lower --scale',
     );
   const prom = prometheusFromFlags(values, raw);
-  const resultsDir = values.resultsDir as string;
+  const resultsDir = values.resultsDir;
   await checkOutputDir(resultsDir, '--results-dir');
 
   let embedded: EmbeddedTarget | undefined;
@@ -255,3 +250,16 @@ export function formatSuiteTable(results: LoadTestResult[], notRun: readonly Not
   for (const n of notRun) lines.push('', `${n.scenario}: not run (${n.code}: ${n.message})`);
   return lines.join('\n');
 }
+
+export const SUITE_COMMAND: CommandDefinition = {
+  name: 'suite',
+  usage: 'suite',
+  description:
+    "Run the plan's full test suite in order (high-throughput, many-producers, consumer-lag, stability), each scenario's log and result in the results folder, then one table of every criterion",
+  flags: SUITE_FLAGS,
+  examples: [
+    'loadhouse suite --scale 0.001',
+    'loadhouse suite --target streamhouse:50051 --http-target http://streamhouse:8080 --only high-throughput,consumer-lag',
+  ],
+  action: (_args, raw, io) => suiteCommand(raw, io),
+};

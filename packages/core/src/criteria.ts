@@ -1,6 +1,7 @@
 // Success criteria as data: a resolver from metric paths to numbers on a result or a sample, the end-of-run
 // evaluation, and the live evaluation on samples that can abort a run after a lasting violation.
 import type { Criterion, CriterionOp, CriterionOutcome, LoadTestResult, Sample } from './types.js';
+import { round3 } from './util.js';
 
 const PERCENTILES = new Set(['p50', 'p95', 'p99', 'p999', 'max', 'mean']);
 const LATENCY_KINDS = new Set(['response', 'service', 'scheduleLag']);
@@ -270,10 +271,9 @@ export class LiveCriteria {
     return outcomes.map((o, i) => {
       const v = criteria[i] && this.outageViolations.get(criteria[i]!);
       if (!v) return o;
-      const round = (x: number) => Math.round(x * 1000) / 1000;
       const note =
         `violated in ${v.windows} target-outage window${v.windows === 1 ? '' : 's'} (no record acknowledged while records were due; ` +
-        `${round(v.measured)} in the window ending at ${v.elapsedSeconds} s)`;
+        `${round3(v.measured)} in the window ending at ${v.elapsedSeconds} s)`;
       // A whole-run figure that fails anyway keeps its own note; the outage is said too.
       if (!o.passed) return { ...o, note: o.note ? `${o.note}; ${note}` : note };
       return { ...o, passed: false, note: `${note}: the whole-run figure averages over the outage` };

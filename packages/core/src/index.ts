@@ -10,7 +10,6 @@ export { criterionFailed, evaluateCriteria, resolveMetric, CONNECTION_ERROR_CODE
 export { formatInt, formatNumber, formatMs, formatBytes, formatSeconds, formatWithUnit, metricUnit, formatMetric } from './format.js';
 export { PLUGIN_API_VERSION, RESULT_SCHEMA_VERSION } from './types.js';
 export {
-  checkMetadataValue,
   MAX_REQUEST_BYTES,
   SERVER_DEFAULT_REQUEST_BYTES,
   MAX_PRODUCE_RATE,
@@ -18,9 +17,10 @@ export {
   isValidTopicName,
   batchRequestBytes,
   maxBatchSize,
-  processExists,
 } from './options.js';
 export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, sleep } from './timers.js';
+export { checkMetadataValue, processExists } from './options-rules.js';
+export { orTimeout, splitHostPort } from './util.js';
 
 // Public types
 export type {

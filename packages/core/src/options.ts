@@ -2,14 +2,12 @@
 // naming the option, before any connection is opened or any record sent.
 import { availableParallelism } from 'node:os';
 import { LoadhouseError } from './errors.js';
+import { checkKeys, invalid, nonNegative, optional, positiveInt, positiveNumber, timerMs, timerSeconds } from './options-rules.js';
+import { resolveTarget, type ResolvedTarget } from './options-target.js';
 import { validatePlugins } from './plugins/plugin-host.js';
-import { checkConsumerRate, type ResolvedConsumeOptions } from './pools/consumer-pool.js';
-import type { ResolvedProduceOptions } from './pools/producer-pool.js';
 import { AckMode } from './proto/messages.js';
-import { checkTls, splitHostPort, type TlsOptions } from './proto/client.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
 import { resolveStartAt } from './start-at.js';
-import { MAX_TIMEOUT_SECONDS, MAX_TIMER_MS } from './timers.js';
 import type {
   AckModeName,
   ConsumeOptions,
@@ -17,6 +15,7 @@ import type {
   LoadhousePlugin,
   LoadTestOptions,
   Logger,
+  PayloadKind,
   ProduceOptions,
   StartOffset,
 } from './types.js';
@@ -55,31 +54,6 @@ export function maxBatchSize(messageSize: number, topic: string, limit: number):
   return Math.floor((limit - topic.length - 32) / (messageSize + RECORD_FRAMING_BYTES));
 }
 
-/**
- * True when `pid` is a process on this machine. Signal 0 checks without sending anything; EPERM means the
- * process exists but belongs to another user, which is still measurable from /proc.
- */
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-export interface ResolvedTarget {
-  address: string;
-  httpAddress: string | undefined;
-  organizationId: string | undefined;
-  tls: TlsOptions | boolean | undefined;
-  metadata: Record<string, string> | undefined;
-  connectTimeoutMs: number;
-  deadlineMs: number;
-  pid: number | undefined;
-  unreachableAfterMs: number;
-}
-
 export interface ResolvedOptions {
   target: ResolvedTarget;
   plugins: LoadhousePlugin[];
@@ -103,99 +77,35 @@ export interface ResolvedOptions {
   instrument: boolean;
   logger: Logger | undefined;
   criteria: Criterion[];
-  /** Test-only: makes a worker die (see WorkerInit.crash). */
-  crash: { afterMs: number; mode: 'throw' | 'exit' } | undefined;
 }
 
-/** Options only the engine's own tests use; not part of the public types. */
-export interface InternalLoadTestOptions extends LoadTestOptions {
-  __crashWorkerAfterMs?: number;
-  __crashWorkerMode?: 'throw' | 'exit';
+/** `controller.produce()` options, validated, with defaults. */
+export interface ResolvedProduceOptions {
+  rate: number;
+  producers: number;
+  partitions: number | undefined;
+  messageSize: number;
+  batchSize: number;
+  lingerMs: number;
+  maxInFlight: number;
+  messagesPerProducer: number | undefined;
+  payload: PayloadKind;
+  /** Bytes of a full ProduceBatch request. */
+  batchBytes: number;
 }
 
-function fmt(v: unknown): string {
-  // A 5000-character value would bury the message: its start and its length say enough.
-  if (typeof v === 'string') return v.length > 80 ? `${JSON.stringify(v.slice(0, 40))}... (${v.length} characters)` : JSON.stringify(v);
-  if (typeof v === 'function') return 'a function';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object' && v !== null) return 'an object';
-  return String(v);
-}
-
-function invalid(name: string, rule: string, v: unknown): LoadhouseError {
-  return new LoadhouseError('LH_INVALID_OPTION', `${name} must be ${rule}, got ${fmt(v)}`, {
-    details: { option: name, value: typeof v === 'object' ? undefined : v },
-  });
-}
-
-/**
- * gRPC sends metadata values as HTTP/2 header values: printable ASCII only (grpc-js throws, printing the value,
- * at the first call otherwise). The value is often a credential, so the error names the position, never the value.
- */
-export function checkMetadataValue(name: string, value: string): void {
-  const at = value.search(/[^\x20-\x7e]/);
-  if (at < 0) return;
-  const code = value.codePointAt(at)!;
-  const what =
-    code === 0x0a || code === 0x0d ? 'a line break' : code < 0x20 || code === 0x7f ? 'a control character' : 'a non-ASCII character';
-  throw new LoadhouseError(
-    'LH_INVALID_OPTION',
-    `${name} has ${what} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at position ${at + 1} of ${value.length}: ` +
-      'gRPC metadata values must be printable ASCII. The value is not shown, as it may be a secret.',
-    { details: { option: name } },
-  );
-}
-
-/** Metadata keys as gRPC accepts them (letters, digits, `-`, `_`, `.`; grpc-js lower-cases them before sending). */
-function checkMetadataKey(name: string, key: string): void {
-  if (!/^[0-9a-z_.-]+$/.test(key.toLowerCase())) throw invalid(name, 'a metadata key of letters, digits, "-", "_" or "."', key);
-}
-
-function positiveNumber(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw invalid(name, 'a positive number', v);
-  return v;
-}
-function nonNegative(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalid(name, 'a number >= 0', v);
-  return v;
-}
-function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw invalid(name, 'a positive integer', v);
-  if (v > max) throw invalid(name, `an integer no greater than ${max}`, v);
-  return v;
-}
-/** A target PID that is not running would leave the target's memory and CPU silently unmeasured. */
-function runningPid(name: string, v: unknown): number {
-  const pid = positiveInt(name, v);
-  if (!processExists(pid)) throw invalid(name, 'the PID of a running process on this machine', pid);
-  return pid;
-}
-/**
- * A timeout or period in ms that a single timer holds: weeks-long timeouts are mistakes (seconds given as
- * ms, a unit slip), and a longer setTimeout would fire at once.
- */
-function timerMs(name: string, v: unknown, allowZero = false): number {
-  const ms = allowZero ? nonNegative(name, v) : positiveNumber(name, v);
-  if (ms > MAX_TIMER_MS) throw invalid(name, `at most ${MAX_TIMER_MS} ms (24.8 days; a timer cannot wait longer)`, v);
-  return ms;
-}
-function timerSeconds(name: string, v: unknown): number {
-  const seconds = positiveNumber(name, v);
-  if (seconds > MAX_TIMEOUT_SECONDS) throw invalid(name, `at most ${MAX_TIMEOUT_SECONDS} s (24.8 days; a timer cannot wait longer)`, v);
-  return seconds;
-}
-function optional<T>(v: T | undefined, f: (v: T) => T, dflt: T): T {
-  return v === undefined ? dflt : f(v);
-}
-
-function checkKeys(name: string, obj: object, allowed: readonly string[]): void {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k) && !k.startsWith('__')) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `${name}.${k} is not an option loadhouse knows (known: ${allowed.join(', ')})`, {
-        details: { option: `${name}.${k}` },
-      });
-    }
-  }
+/** `controller.consume()` options, validated, with defaults. */
+export interface ResolvedConsumeOptions {
+  rate: number | 'max';
+  consumers: number;
+  partitions: number | undefined;
+  startAt: StartOffset;
+  /** Consumer group name (given, or `loadhouse-<topic>`). */
+  group: string;
+  maxRecords: number;
+  maxInFlight: number;
+  /** 0 = never. */
+  commitEverySeconds: number;
 }
 
 const LOAD_TEST_KEYS = [
@@ -220,17 +130,6 @@ const LOAD_TEST_KEYS = [
   'logger',
   'criteria',
 ] as const;
-const TARGET_KEYS = [
-  'address',
-  'httpAddress',
-  'organizationId',
-  'tls',
-  'metadata',
-  'connectTimeoutMs',
-  'deadlineMs',
-  'pid',
-  'unreachableAfterMs',
-] as const;
 const PRODUCE_KEYS = [
   'rate',
   'producers',
@@ -246,70 +145,11 @@ const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'ma
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
 const CRITERION_KEYS = ['metric', 'op', 'value', 'unit', 'label', 'live', 'abortAfterSeconds', 'notApplicable'] as const;
 
-/**
- * `host:port` (port 1-65535, IPv6 in brackets), or a gRPC name URI grpc-js resolves itself (`dns:`, `unix:`,
- * `ipv4:`, `ipv6:`). An http(s) URL is the HTTP side, not the gRPC one.
- */
-function checkGrpcAddress(address: string): void {
-  if (/^(dns|unix|unix-abstract|ipv4|ipv6|vsock):/.test(address)) return;
-  if (/^https?:\/\//i.test(address)) {
-    throw invalid(
-      'options.target.address',
-      "a gRPC address 'host:port', not a URL (an http:// address belongs in target.httpAddress)",
-      address,
-    );
-  }
-  const port = splitHostPort(address)?.port ?? NaN;
-  if (!(port >= 1 && port <= 65535)) throw invalid('options.target.address', "a gRPC address 'host:port' with a port 1-65535", address);
-}
-
-function resolveTarget(target: unknown): ResolvedTarget {
-  const t = typeof target === 'string' ? { address: target } : target;
-  if (typeof t !== 'object' || t === null) throw invalid('options.target', "an address 'host:port' or target options", target);
-  checkKeys('options.target', t, TARGET_KEYS);
-  const o = t as Record<string, unknown>;
-  const address = o.address;
-  if (typeof address !== 'string' || address.trim() === '' || /\s/.test(address)) {
-    throw invalid('options.target.address', "a gRPC address 'host:port'", address);
-  }
-  checkGrpcAddress(address);
-  if (o.httpAddress !== undefined && (typeof o.httpAddress !== 'string' || !/^https?:\/\//.test(o.httpAddress))) {
-    throw invalid('options.target.httpAddress', "an http(s) URL like 'http://host:8080'", o.httpAddress);
-  }
-  if (o.organizationId !== undefined && (typeof o.organizationId !== 'string' || o.organizationId === '')) {
-    throw invalid('options.target.organizationId', 'a non-empty string', o.organizationId);
-  }
-  if (typeof o.organizationId === 'string') checkMetadataValue('options.target.organizationId', o.organizationId);
-  if (o.tls !== undefined && typeof o.tls !== 'boolean' && (typeof o.tls !== 'object' || o.tls === null)) {
-    throw invalid('options.target.tls', 'true or TLS options { ca, cert, key, serverName }', o.tls);
-  }
-  if (typeof o.tls === 'object' && o.tls !== null) checkTls(o.tls as TlsOptions);
-  if (o.metadata !== undefined) {
-    if (typeof o.metadata !== 'object' || o.metadata === null) throw invalid('options.target.metadata', 'an object of strings', o.metadata);
-    for (const [k, v] of Object.entries(o.metadata)) {
-      checkMetadataKey('options.target.metadata', k);
-      if (typeof v !== 'string') throw invalid(`options.target.metadata.${k}`, 'a string', v);
-      checkMetadataValue(`options.target.metadata.${k}`, v);
-    }
-  }
-  return {
-    address,
-    httpAddress: o.httpAddress as string | undefined,
-    organizationId: o.organizationId as string | undefined,
-    tls: o.tls as TlsOptions | boolean | undefined,
-    metadata: o.metadata as Record<string, string> | undefined,
-    connectTimeoutMs: optional(o.connectTimeoutMs, (v) => timerMs('options.target.connectTimeoutMs', v), 5000) as number,
-    deadlineMs: optional(o.deadlineMs, (v) => timerMs('options.target.deadlineMs', v), 30_000) as number,
-    pid: optional(o.pid, (v) => runningPid('options.target.pid', v), undefined as unknown) as number | undefined,
-    unreachableAfterMs: optional(o.unreachableAfterMs, (v) => timerMs('options.target.unreachableAfterMs', v), 5000) as number,
-  };
-}
-
 /** Validates LoadTestOptions and fills in defaults. Throws LH_INVALID_OPTION, LH_PLUGIN_INVALID or LH_PLUGIN_VERSION_MISMATCH. */
 export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', options);
   checkKeys('options', options, LOAD_TEST_KEYS);
-  const o = options as InternalLoadTestOptions;
+  const o = options;
   if (o.target === undefined) {
     throw new LoadhouseError(
       'LH_INVALID_OPTION',
@@ -350,8 +190,6 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
   const criteria = o.criteria === undefined ? [] : validateCriteria('options.criteria', o.criteria);
   const intervalMs = optional(o.intervalMs, (v) => timerMs('options.intervalMs', v), 1000);
   if (intervalMs < 50) throw invalid('options.intervalMs', 'at least 50 (ms)', intervalMs);
-  let crash: ResolvedOptions['crash'];
-  if (o.__crashWorkerAfterMs !== undefined) crash = { afterMs: o.__crashWorkerAfterMs, mode: o.__crashWorkerMode ?? 'throw' };
   return {
     target,
     plugins,
@@ -374,7 +212,6 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     instrument: o.instrument ?? true,
     logger: o.logger,
     criteria,
-    crash,
   };
 }
 
@@ -485,6 +322,18 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     payload: o.payload ?? 'random',
     batchBytes,
   };
+}
+
+/** A consumer group's rate: records per second or 'max' (0, pausing the group, only where `allowZero`). */
+export function checkConsumerRate(name: string, rate: unknown, allowZero: boolean): number | 'max' {
+  if (rate === 'max') return rate;
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || (!allowZero && rate === 0)) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `${name} must be ${allowZero ? 'a number >= 0 (0 pauses the group)' : 'a positive number'} of records per second or 'max', got ${typeof rate === 'string' ? JSON.stringify(rate) : String(rate)}`,
+    );
+  }
+  return rate;
 }
 
 /** Validates `controller.consume()` options; messages name the option. */

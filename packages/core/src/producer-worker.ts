@@ -11,7 +11,8 @@ import { Consumer } from './worker/consumer.js';
 import { ConsumerMetrics } from './worker/consumer-metrics.js';
 import { IntegrityCounter } from './worker/integrity.js';
 import { PayloadPool } from './worker/payload.js';
-import { Producer, nowMs } from './worker/producer.js';
+import { Producer } from './worker/producer.js';
+import { epochNow as nowMs, orTimeout } from './util.js';
 import { ProducerMetrics } from './worker/producer-metrics.js';
 import type {
   ConsumerGroupSpec,
@@ -96,9 +97,11 @@ class WorkerHost {
     return { workerIndex };
   }
 
+  /** Test seam, outside the options: LOADHOUSE_TEST_CRASH_WORKER=<ms>[:exit] makes this worker die that long after it started. */
   private armCrash(): void {
-    const crash = this.init.crash;
-    if (!crash) return;
+    const m = /^(\d+)(?::(throw|exit))?$/.exec(process.env.LOADHOUSE_TEST_CRASH_WORKER ?? '');
+    if (!m) return;
+    const crash = { afterMs: Number(m[1]), mode: m[2] ?? 'throw' };
     setTimeout(() => {
       if (crash.mode === 'exit') process.exit(1);
       throw new Error(`test-only crash of worker ${this.init.workerIndex} after ${crash.afterMs} ms`);
@@ -331,21 +334,16 @@ class WorkerHost {
   }
 }
 
-/** True when `p` settled within `ms`. */
+/** True when `p` settled (either way) within `ms`. */
 function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
+  return orTimeout(
     p.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
+      () => true,
+      () => true,
+    ),
+    ms,
+    false,
+  );
 }
 
 export default async function loadWorker(init: WorkerInit): Promise<{ workerIndex: number }> {

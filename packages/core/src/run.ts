@@ -672,7 +672,6 @@ export class Run {
           },
           connections: o.connections,
           instrument: o.instrument,
-          ...(o.crash ? { crash: o.crash } : {}),
         },
         {
           onReport: (i, report) => {

@@ -2,7 +2,7 @@
 // StreamHouse, and create or verify the topic before any load is sent.
 import { LoadhouseError } from './errors.js';
 import { grpc, isServiceError, StreamHouseClient, type ClientOptions } from './proto/client.js';
-import type { ResolvedTarget } from './options.js';
+import type { ResolvedTarget } from './options-target.js';
 
 export function clientOptions(t: ResolvedTarget, connections = 1): ClientOptions {
   const o: ClientOptions = { deadlineMs: t.deadlineMs, connections };

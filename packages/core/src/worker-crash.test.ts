@@ -3,9 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAgent, type Agent } from '@loadhouse/agent';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createLoadTest, type LoadTestOptions, type LoadTestResult } from './index.js';
-import type { InternalLoadTestOptions } from './options.js';
 
 let agent: Agent;
 let dir: string;
@@ -22,16 +21,18 @@ afterAll(async () => {
 
 describe('a crashed worker', () => {
   it.each(['throw', 'exit'] as const)('ends the run as failed with a partial result (worker %s)', async (mode) => {
-    // Test-only options (not in the public types): the worker dies 1.5 s after it started.
-    const options: InternalLoadTestOptions = {
+    // The worker host's test seam (not an option): the worker dies 1.5 s after it started.
+    process.env.LOADHOUSE_TEST_CRASH_WORKER = `1500:${mode}`;
+    onTestFinished(() => {
+      delete process.env.LOADHOUSE_TEST_CRASH_WORKER;
+    });
+    const options: LoadTestOptions = {
       target: agent.grpcAddress,
       resultsDir: dir,
       topic: `crash-${mode}`,
-      __crashWorkerAfterMs: 1500,
-      __crashWorkerMode: mode,
     };
     const errors: string[] = [];
-    const lt = createLoadTest(options as LoadTestOptions);
+    const lt = createLoadTest(options);
     lt.on('error', (e) => void errors.push(e.code));
     const started = Date.now();
     const result = await lt.run({

@@ -6,7 +6,7 @@ export type { Exporter, ExporterAddress, ExporterOptions } from './exporter.js';
 export { normalizeHttpAddress, preflight } from './preflight.js';
 export type { PreflightOptions, PreflightReport, CheckOutcome } from './preflight.js';
 export { TARGET_METRICS, SCRAPE_MAX_BYTES } from './target-scraper.js';
-export type { FetchLike } from './target-scraper.js';
+export type { FetchLike } from './scrape-fetch.js';
 export { parseMetricsText, selectSamples } from './parse.js';
 export type { ParsedMetrics, MetricFamily, PromSample, MetricType, ParseError, ParseOptions } from './parse.js';
 export { clientMetricNames } from './client-metrics.js';

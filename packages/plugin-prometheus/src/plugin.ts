@@ -4,7 +4,8 @@ import { LoadhouseError, type LoadhousePlugin, type PluginContext, type Teardown
 import { clientMetricsFor, SampleRecorder } from './client-metrics.js';
 import { createExporter, validateListenOptions, type Exporter, type ExporterAddress } from './exporter.js';
 import { normalizeHttpAddress, preflight, type PreflightReport } from './preflight.js';
-import { TARGET_METRICS, TargetScraper, type FetchLike } from './target-scraper.js';
+import type { FetchLike } from './scrape-fetch.js';
+import { TARGET_METRICS, TargetScraper } from './target-scraper.js';
 
 export interface PrometheusPluginOptions {
   /** Port of the /metrics endpoint (default 9464; 0 = a free port, see `onListening` / `address()`). */

@@ -2,7 +2,7 @@
 // /metrics parses. Each failure is an LH_HEALTH_CHECK_FAILED that names the URL and what came back.
 import { LoadhouseError, sleep } from '@loadhouse/core';
 import { parseMetricsText } from './parse.js';
-import { SCRAPE_ACCEPT, type FetchLike } from './target-scraper.js';
+import { SCRAPE_ACCEPT, type FetchLike } from './scrape-fetch.js';
 
 export interface PreflightOptions {
   /** Base HTTP address of the target: `http://host:8080` (or `host:8080`). */

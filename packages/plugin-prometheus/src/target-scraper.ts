@@ -1,7 +1,19 @@
 // Scrapes a StreamHouse target's /metrics once per interval and turns counter and histogram deltas into
 // `target.*` metric-source values (cache hit rate, S3 rate/errors/latency, segment flushes, memory).
 import { parseMetricsText, type ParsedMetrics, type PromSample } from './parse.js';
-import { histogramQuantile } from './buckets.js';
+import {
+  counterDelta,
+  hasAny,
+  histogramDelta,
+  mergeBuckets,
+  pickName,
+  quantileOf,
+  sameOp,
+  seriesKey,
+  sumOf,
+  type BucketMap,
+} from './scrape-deltas.js';
+import { excerpt, formatValue, readLimited, SCRAPE_ACCEPT, type FetchLike } from './scrape-fetch.js';
 
 /** The metric-source names this scraper contributes to samples, criteria and `result.metrics`. */
 export const TARGET_METRICS = {
@@ -45,11 +57,6 @@ const NAMES = {
   startTime: ['process_start_time_seconds'],
 };
 
-export const SCRAPE_ACCEPT =
-  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
-
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
-
 export interface TargetScraperOptions {
   /** Full URL of the target's metrics endpoint, e.g. `http://127.0.0.1:8080/metrics`. */
   url: string;
@@ -66,9 +73,6 @@ interface Snapshot {
   at: number;
   parsed: ParsedMetrics;
 }
-
-/** Latency buckets accumulated as `le` (seconds) -> count, summed over series. */
-type BucketMap = Map<number, number>;
 
 interface Totals {
   seconds: number;
@@ -325,37 +329,6 @@ function restarted(previous: ParsedMetrics, current: ParsedMetrics): boolean {
   return false;
 }
 
-/** The body as text, refusing one over `maxBytes` (announced or streamed) without reading the rest of it. */
-async function readLimited(res: Response, maxBytes: number, url: string): Promise<string> {
-  const tooLarge = (): Error =>
-    new Error(`GET ${url}: the body is larger than ${maxBytes} bytes (${formatMiB(maxBytes)}), the scrape limit; not read`);
-  const announced = Number(res.headers.get('content-length') ?? NaN);
-  if (announced > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let size = 0;
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
-}
-
-function formatMiB(bytes: number): string {
-  return `${+(bytes / 1024 ** 2).toFixed(2)} MiB`;
-}
-
 const READ_NAMES = new Set([...Object.values(NAMES).flat(), ...NAMES.s3Latency.flatMap((b) => [`${b}_bucket`, `${b}_count`, `${b}_sum`])]);
 
 /**
@@ -368,119 +341,5 @@ function unreadableValue(parsed: ParsedMetrics): PromSample | undefined {
       READ_NAMES.has(s.name) &&
       !(Number.isFinite(s.value) && s.value >= 0) &&
       !(Number.isNaN(s.value) && s.labels['quantile'] !== undefined),
-  );
-}
-
-function formatValue(v: number): string {
-  return Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v);
-}
-
-function excerpt(body: string, max = 200): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);
-}
-
-function seriesKey(s: PromSample, omit?: string): string {
-  return `${s.name}{${Object.keys(s.labels)
-    .filter((k) => k !== omit)
-    .sort()
-    .map((k) => `${k}=${JSON.stringify(s.labels[k])}`)
-    .join(',')}}`;
-}
-
-function hasAny(parsed: ParsedMetrics, names: readonly string[]): boolean {
-  return parsed.samples.some((s) => names.includes(s.name));
-}
-
-/** The first name of `names` the document has, so a target exporting both spellings is not counted twice. */
-function pickName(parsed: ParsedMetrics, names: readonly string[], suffix = ''): string | undefined {
-  return names.map((n) => n + suffix).find((n) => parsed.samples.some((s) => s.name === n));
-}
-
-function sumOf(parsed: ParsedMetrics, names: readonly string[]): number | undefined {
-  const name = pickName(parsed, names);
-  if (!name) return undefined;
-  let sum = 0;
-  for (const s of parsed.samples) if (s.name === name && Number.isFinite(s.value)) sum += s.value;
-  return sum;
-}
-
-/**
- * Sum over series of the counter increase between two scrapes. A series that went down was reset (the
- * target restarted): its new value is the increase. A series that is new since the previous scrape started
- * from zero after it.
- */
-function counterDelta(
-  previous: ParsedMetrics,
-  current: ParsedMetrics,
-  names: readonly string[],
-  filter: (s: PromSample) => boolean = () => true,
-): number {
-  const name = pickName(current, names);
-  if (!name) return 0;
-  const before = new Map<string, number>();
-  for (const s of previous.samples) if (s.name === name && filter(s)) before.set(seriesKey(s), s.value);
-  let delta = 0;
-  for (const s of current.samples) {
-    if (s.name !== name || !filter(s) || !Number.isFinite(s.value)) continue;
-    const prev = before.get(seriesKey(s));
-    delta += prev === undefined || !Number.isFinite(prev) ? s.value : s.value >= prev ? s.value - prev : s.value;
-  }
-  return delta;
-}
-
-function sameOp(s: PromSample, op: string): boolean {
-  return (s.labels['operation'] ?? '').toUpperCase() === op;
-}
-
-/**
- * Bucket increases of one histogram between two scrapes, summed over the series whose `operation` is `op`.
- * A series whose `_count` went down was reset, and its current buckets are the increase.
- */
-function histogramDelta(previous: ParsedMetrics, current: ParsedMetrics, bases: readonly string[], op: string): BucketMap | undefined {
-  const base = bases.find((b) => current.samples.some((s) => s.name === `${b}_bucket`));
-  if (!base) return undefined;
-  const bucket = `${base}_bucket`;
-  const countName = `${base}_count`;
-  const prevCounts = new Map<string, number>();
-  const prevBuckets = new Map<string, number>();
-  for (const s of previous.samples) {
-    if (!sameOp(s, op)) continue;
-    if (s.name === countName) prevCounts.set(seriesKey({ ...s, name: base }), s.value);
-    else if (s.name === bucket) prevBuckets.set(seriesKey(s), s.value);
-  }
-  const reset = new Set<string>();
-  for (const s of current.samples) {
-    if (s.name !== countName || !sameOp(s, op)) continue;
-    const key = seriesKey({ ...s, name: base });
-    const prev = prevCounts.get(key);
-    if (prev !== undefined && s.value < prev) reset.add(key);
-  }
-  const out: BucketMap = new Map();
-  for (const s of current.samples) {
-    if (s.name !== bucket || !sameOp(s, op)) continue;
-    const le = s.labels['le'] === undefined ? Number.NaN : Number(s.labels['le'] === '+Inf' ? Infinity : s.labels['le']);
-    if (Number.isNaN(le) || !Number.isFinite(s.value)) continue;
-    const prev = prevBuckets.get(seriesKey(s));
-    const wasReset = reset.has(seriesKey({ ...s, name: base }, 'le'));
-    const d = prev === undefined || wasReset ? s.value : Math.max(0, s.value - prev);
-    out.set(le, (out.get(le) ?? 0) + d);
-  }
-  return out;
-}
-
-function mergeBuckets(into: BucketMap, from: BucketMap): void {
-  for (const [le, n] of from) into.set(le, (into.get(le) ?? 0) + n);
-}
-
-function quantileOf(q: number, buckets: BucketMap): number {
-  const les = [...buckets.keys()].sort((a, b) => a - b);
-  const finite = les.filter((le) => Number.isFinite(le));
-  const total = buckets.get(Number.POSITIVE_INFINITY) ?? (les.length ? buckets.get(les[les.length - 1]!)! : 0);
-  return histogramQuantile(
-    q,
-    finite,
-    finite.map((le) => buckets.get(le)!),
-    total,
   );
 }

@@ -2,7 +2,7 @@
 // errors and inventories segments on timers, contributing `s3.*` metrics to samples and the result.
 import { performance } from 'node:perf_hooks';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { sleep, type LoadhousePlugin, type PluginContext, type Teardown } from '@loadhouse/core';
+import { orTimeout, sleep, type LoadhousePlugin, type PluginContext, type Teardown } from '@loadhouse/core';
 import type { ClassifiedError } from './classify.js';
 import { classifyS3Error, describeAnswer, trimPeriod } from './classify.js';
 import { createS3Client, StoppedError } from './client.js';
@@ -18,18 +18,6 @@ export const PLUGIN_NAME = 's3-probe';
 
 /** The final listing (started when the run ends) gives up after this long. */
 const FINAL_LISTING_BUDGET_MS = 5000;
-
-/** Resolves when `p` settles or `ms` passes, whichever comes first. */
-function within(p: Promise<void>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    const done = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    p.then(done, done);
-  });
-}
 
 /** How long summarize() may wait for the final listing: well inside the host's min(2000, intervalMs) timeout. */
 function summarizeWaitMs(config: Readonly<Record<string, unknown>>): number {
@@ -224,7 +212,12 @@ export function s3Probe(options: S3ProbeOptions): S3ProbePlugin {
       summarize: async () => {
         // Wait for the final listing only briefly: past the host's summarize timeout, the result would get
         // the last per-sample values instead of these run-level ones.
-        if (finalListing) await within(finalListing, summarizeWaitMs(ctx.config));
+        if (finalListing)
+          await orTimeout(
+            finalListing.catch(() => undefined),
+            summarizeWaitMs(ctx.config),
+            undefined,
+          );
         return summarizeMetrics(state);
       },
     });

@@ -2,6 +2,7 @@
 // 3 significant digits, WASM when initialised in the thread. Encoded histograms merge exactly.
 import * as hdr from 'hdr-histogram-js';
 import type { LatencySummary } from '../types.js';
+import { round3 } from '../util.js';
 
 export type Histogram = hdr.Histogram;
 
@@ -66,8 +67,6 @@ export function mergeEncodedHistograms(encoded: readonly string[]): string {
     total.destroy();
   }
 }
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export function emptyLatencySummary(): LatencySummary {
   return { p50: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 };

@@ -3,6 +3,7 @@
 // afterwards), so they are named in the result, judged by the windowed criteria, and never taken for the
 // generator falling behind.
 import type { OutageReport, ProducerStats } from '../types.js';
+import { round3 } from '../util.js';
 
 /** Spans kept in the result; beyond them only the counts grow. */
 const MAX_SPANS = 100;
@@ -78,6 +79,6 @@ export class OutageLog {
   }
 
   report(): OutageReport {
-    return { windows: this.windows, seconds: Math.round(this.seconds * 1000) / 1000, spans: this.spans.map((s) => ({ ...s })) };
+    return { windows: this.windows, seconds: round3(this.seconds), spans: this.spans.map((s) => ({ ...s })) };
   }
 }

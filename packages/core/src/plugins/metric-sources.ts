@@ -1,6 +1,7 @@
 // Metric sources contributed by plugins: collected concurrently once per interval with a timeout, so a
 // slow or failing source costs one interval's values, never the sampling itself.
 import type { MetricSource } from '../types.js';
+import { orTimeout } from '../util.js';
 
 interface Entry {
   source: MetricSource;
@@ -16,21 +17,6 @@ function finiteOnly(values: unknown): Record<string, number> {
   return out;
 }
 
-function timeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => resolve(TIMED_OUT), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
 const TIMED_OUT = Symbol('timed out');
 
 export class MetricSources {
@@ -66,7 +52,7 @@ export class MetricSources {
           .finally(() => {
             e.pending = false;
           });
-        const r = await timeout(run, e.source.timeoutMs ?? defaultTimeoutMs);
+        const r = await orTimeout(run, e.source.timeoutMs ?? defaultTimeoutMs, TIMED_OUT);
         if (r === TIMED_OUT) e.last = {};
       }),
     );
@@ -87,9 +73,10 @@ export class MetricSources {
       let values = e.last;
       if (typeof e.source.summarize === 'function') {
         try {
-          const r = await timeout(
+          const r = await orTimeout(
             Promise.resolve().then(() => e.source.summarize!()),
             timeoutMs,
+            TIMED_OUT,
           );
           if (r !== TIMED_OUT) values = finiteOnly(r);
         } catch (err) {

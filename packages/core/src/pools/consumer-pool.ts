@@ -1,33 +1,15 @@
 // Consumer groups on the shared load workers: the main thread assigns partitions (round-robin, extra
 // consumers idle), resolves each partition's start offset, spreads the consumers over the workers, and turns
 // setRate/stop into control messages. A group's stop resolves only after every worker sent its final report.
-import { LoadhouseError } from '../errors.js';
+import { checkConsumerRate, type ResolvedConsumeOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
-import type { ConsumerGroup, StartOffset } from '../types.js';
+import type { ConsumerGroup } from '../types.js';
 import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from '../worker/protocol.js';
 import { assignPartitions } from './plan.js';
+import { byWorker, GroupPool, WorkerGroup, type GroupPoolSettings } from './group-pool.js';
 import type { WorkerPool } from './worker-pool.js';
 
-export interface ResolvedConsumeOptions {
-  rate: number | 'max';
-  consumers: number;
-  partitions: number | undefined;
-  startAt: StartOffset;
-  /** Consumer group name (given, or `loadhouse-<topic>`). */
-  group: string;
-  maxRecords: number;
-  maxInFlight: number;
-  /** 0 = never. */
-  commitEverySeconds: number;
-}
-
-export interface ConsumerPoolSettings {
-  /** Worker threads to use for a group of n local consumers (the pool may already run more). */
-  workersFor(localConsumers: number): number;
-  drainTimeoutMs: number;
-  shard: { index: number; count: number } | null;
-  /** Epoch ms at which warm-up ends, fixed when the first group (of either kind) starts. */
-  warmupEnd(): number;
+export interface ConsumerPoolSettings extends GroupPoolSettings {
   /** Epoch ms of the run's start: records stamped earlier come from another run. */
   runStartEpochMs: number;
   /** The high watermark of a partition now. */
@@ -38,56 +20,41 @@ export interface ConsumerPoolSettings {
   producing(): boolean;
 }
 
-const epochNow = (): number => performance.timeOrigin + performance.now();
-
 function perPartition(rate: number | 'max', partitions: number): PartitionRate {
   return rate === 'max' ? 'max' : rate / partitions;
 }
 
-export function checkConsumerRate(name: string, rate: unknown, allowZero: boolean): number | 'max' {
-  if (rate === 'max') return rate;
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || (!allowZero && rate === 0)) {
-    throw new LoadhouseError(
-      'LH_INVALID_OPTION',
-      `${name} must be ${allowZero ? 'a number >= 0 (0 pauses the group)' : 'a positive number'} of records per second or 'max', got ${typeof rate === 'string' ? JSON.stringify(rate) : String(rate)}`,
-    );
-  }
-  return rate;
-}
-
-class RunningConsumerGroup implements ConsumerGroup {
-  private stopping: Promise<void> | undefined;
-
+class RunningConsumerGroup extends WorkerGroup implements ConsumerGroup {
   constructor(
-    readonly id: number,
+    id: number,
     readonly consumers: number,
     readonly partitions: number,
     readonly idleConsumers: number,
     readonly startOffsets: Readonly<Record<number, number>>,
-    private readonly workers: number[],
+    workers: number[],
     private readonly owner: ConsumerPool,
-  ) {}
+  ) {
+    super(id, workers, owner.pool, owner.settings.drainTimeoutMs);
+  }
 
   setRate(rate: number | 'max'): void {
     const checked = checkConsumerRate('setRate(rate)', rate, true);
-    if (this.stopping) return;
+    if (this.stopped) return;
     const ratePerPartition = perPartition(checked, this.partitions);
     for (const w of this.workers) this.owner.pool.send(w, { type: 'set-consumer-rate', groupId: this.id, ratePerPartition });
   }
 
-  stop(): Promise<void> {
-    if (!this.stopping && this.owner.settings.producing()) this.owner.stoppedWhileProducing = true;
-    this.stopping ??= this.owner.pool.stopGroup(this.id, this.workers, this.owner.settings.drainTimeoutMs, epochNow()).finally(() => {
-      this.owner.activity.set(this.id, 0);
-      this.owner.forget(this.id);
-    });
-    return this.stopping;
+  protected beforeStop(): void {
+    if (this.owner.settings.producing()) this.owner.stoppedWhileProducing = true;
+  }
+
+  protected afterStop(): void {
+    this.owner.activity.set(this.id, 0);
+    this.owner.forget(this.id);
   }
 }
 
-export class ConsumerPool {
-  private workerCursor = 0;
-  private readonly groups = new Map<number, RunningConsumerGroup>();
+export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
   /**
    * A group stopped while producers still ran: batches appended after its last poll may fill the gaps it
    * saw, so its missing count is not final.
@@ -95,14 +62,12 @@ export class ConsumerPool {
   stoppedWhileProducing = false;
 
   constructor(
-    readonly pool: WorkerPool,
+    pool: WorkerPool,
     /** 1 while a group of this process consumes: consumer msgsPerSec is over this active time. */
     readonly activity: RateTracker,
     readonly settings: ConsumerPoolSettings,
-  ) {}
-
-  get running(): number {
-    return this.groups.size;
+  ) {
+    super(pool);
   }
 
   async start(options: ResolvedConsumeOptions, topic: string, partitionCount: number): Promise<RunningConsumerGroup> {
@@ -120,20 +85,14 @@ export class ConsumerPool {
         }),
       ),
     );
-    await this.pool.ensure(this.settings.workersFor(Math.max(1, local.length)));
-    const alive: number[] = [];
-    for (let i = 0; i < this.pool.size; i++) if (this.pool.isAlive(i)) alive.push(i);
-    if (alive.length === 0) throw new LoadhouseError('LH_WORKER_CRASHED', 'No load worker is running.');
+    const withWorkers = await this.assignWorkers(local, this.settings.workersFor);
     const groupId = this.pool.allocateGroupId();
-    const byWorker = new Map<number, ConsumerSpec[]>();
-    for (const c of local) {
-      const worker = alive[this.workerCursor++ % alive.length]!;
-      let list = byWorker.get(worker);
-      if (!list) byWorker.set(worker, (list = []));
-      list.push({ k: c.k, partitions: c.partitions.map((partition) => ({ partition, startOffset: offsets.get(partition)! })) });
-    }
+    const specs = byWorker(
+      withWorkers,
+      (c): ConsumerSpec => ({ k: c.k, partitions: c.partitions.map((partition) => ({ partition, startOffset: offsets.get(partition)! })) }),
+    );
     const warmupEndEpochMs = this.settings.warmupEnd();
-    for (const [worker, consumers] of byWorker) {
+    for (const [worker, consumers] of specs) {
       const spec: ConsumerGroupSpec = {
         groupId,
         topic,
@@ -150,8 +109,8 @@ export class ConsumerPool {
     }
     const startOffsets: Record<number, number> = {};
     for (const [p, o] of [...offsets].sort((a, b) => a[0] - b[0])) startOffsets[p] = o;
-    const group = new RunningConsumerGroup(groupId, local.length, partitionCount, idleConsumers, startOffsets, [...byWorker.keys()], this);
-    this.groups.set(groupId, group);
+    const group = new RunningConsumerGroup(groupId, local.length, partitionCount, idleConsumers, startOffsets, [...specs.keys()], this);
+    this.add(group);
     if (local.length > 0) this.activity.set(groupId, 1);
     return group;
   }
@@ -165,14 +124,5 @@ export class ConsumerPool {
       case 'committed':
         return this.settings.committedOffset(options.group, topic, partition);
     }
-  }
-
-  forget(groupId: number): void {
-    this.groups.delete(groupId);
-  }
-
-  /** Stops every running group. */
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.groups.values()].map((g) => g.stop()));
   }
 }

@@ -2,60 +2,38 @@
 // shard), spreads its producers over the workers, and turns setRate/stop into control messages. A group's
 // stop resolves only after every worker sent its final report for it.
 import { LoadhouseError } from '../errors.js';
-import { MAX_PRODUCE_RATE } from '../options.js';
+import { MAX_PRODUCE_RATE, type ResolvedProduceOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
-import type { PayloadKind, ProducerGroup, ProducerMemberStats } from '../types.js';
+import type { ProducerGroup, ProducerMemberStats } from '../types.js';
 import type { ProducerGroupSpec, ProducerTotalsReport } from '../worker/protocol.js';
 import { planProducers, splitRate, type PlannedProducer } from './plan.js';
+import { byWorker, GroupPool, WorkerGroup, type GroupPoolSettings } from './group-pool.js';
 import type { WorkerPool } from './worker-pool.js';
+import { epochNow, round3 } from '../util.js';
 
-export interface ResolvedProduceOptions {
-  rate: number;
-  producers: number;
-  partitions: number | undefined;
-  messageSize: number;
-  batchSize: number;
-  lingerMs: number;
-  maxInFlight: number;
-  messagesPerProducer: number | undefined;
-  payload: PayloadKind;
-  /** Bytes of a full ProduceBatch request. */
-  batchBytes: number;
-}
-
-export interface ProducerPoolSettings {
-  /** Worker threads to use for a group of n local producers (the pool may already run more). */
-  workersFor(localProducers: number): number;
+export interface ProducerPoolSettings extends GroupPoolSettings {
   /** gRPC channels per worker. */
   connections: number;
-  drainTimeoutMs: number;
   dropAfterMs: number;
   ackMode: number;
-  shard: { index: number; count: number } | null;
-  /** Epoch ms at which warm-up ends, fixed when the first group starts. */
-  warmupEnd(): number;
 }
 
-const epochNow = (): number => performance.timeOrigin + performance.now();
-
-class RunningGroup implements ProducerGroup {
+class RunningGroup extends WorkerGroup implements ProducerGroup {
   readonly done: Promise<void>;
   private resolveDone!: () => void;
-  private stopping: Promise<void> | undefined;
   private readonly remaining = new Set<number>();
-  private readonly workers: number[];
   private readonly members = new Map<number, ProducerTotalsReport>();
 
   constructor(
-    readonly id: number,
+    id: number,
     private readonly planned: Array<PlannedProducer & { worker: number }>,
     private readonly totalProducers: number,
     readonly partitions: number,
     private readonly owner: ProducerPool,
   ) {
+    super(id, [...new Set(planned.map((p) => p.worker))], owner.pool, owner.settings.drainTimeoutMs);
     this.done = new Promise<void>((r) => (this.resolveDone = r));
     for (const p of planned) this.remaining.add(p.id);
-    this.workers = [...new Set(planned.map((p) => p.worker))];
     if (planned.length === 0) this.resolveDone();
   }
 
@@ -76,36 +54,30 @@ class RunningGroup implements ProducerGroup {
         `setRate(rate): rate must be a number from 0 (pauses the group) to ${MAX_PRODUCE_RATE}, got ${rate}`,
       );
     }
-    if (this.stopping) return;
+    if (this.stopped) return;
     const shares = splitRate(rate, this.totalProducers);
-    const byWorker = new Map<number, Record<number, number>>();
-    for (const p of this.planned) {
-      p.rate = shares[p.k]!;
-      let rates = byWorker.get(p.worker);
-      if (!rates) byWorker.set(p.worker, (rates = {}));
-      rates[p.id] = p.rate;
-    }
+    for (const p of this.planned) p.rate = shares[p.k]!;
     const atEpochMs = epochNow();
-    for (const [worker, rates] of byWorker) this.owner.pool.send(worker, { type: 'set-rate', groupId: this.id, rates, atEpochMs });
+    for (const [worker, producers] of byWorker(this.planned, (p) => [p.id, p.rate] as const)) {
+      this.owner.pool.send(worker, { type: 'set-rate', groupId: this.id, rates: Object.fromEntries(producers), atEpochMs });
+    }
     this.owner.rates.set(this.id, this.localRate);
   }
 
-  stop(): Promise<void> {
+  protected beforeStop(): void {
     // Scheduling stops now; the drain that follows is not time the producers were asked to send, but it
     // is time the acked records took (RateTracker.busySeconds).
-    if (!this.stopping) {
-      this.owner.rates.startDrain(this.id);
-      this.owner.rates.set(this.id, 0);
-    }
-    this.stopping ??= this.owner.pool.stopGroup(this.id, this.workers, this.owner.settings.drainTimeoutMs, epochNow()).finally(() => {
-      this.remaining.clear();
-      this.owner.rates.set(this.id, 0);
-      const finished = [...this.members.values()].map((m) => m.finishedEpochMs);
-      this.owner.rates.endDrain(this.id, finished.length ? Math.min(Math.max(...finished), epochNow()) : undefined);
-      this.owner.forget(this.id);
-      this.resolveDone();
-    });
-    return this.stopping;
+    this.owner.rates.startDrain(this.id);
+    this.owner.rates.set(this.id, 0);
+  }
+
+  protected afterStop(): void {
+    this.remaining.clear();
+    this.owner.rates.set(this.id, 0);
+    const finished = [...this.members.values()].map((m) => m.finishedEpochMs);
+    this.owner.rates.endDrain(this.id, finished.length ? Math.min(Math.max(...finished), epochNow()) : undefined);
+    this.owner.forget(this.id);
+    this.resolveDone();
   }
 
   stats(): ProducerMemberStats[] {
@@ -122,7 +94,7 @@ class RunningGroup implements ProducerGroup {
         dropped: m.dropped,
         msgsPerSec: seconds > 0 ? m.acked / seconds : 0,
       };
-      if (m.completed) out.completionSeconds = Math.round(seconds * 1000) / 1000;
+      if (m.completed) out.completionSeconds = round3(seconds);
       return out;
     });
   }
@@ -144,21 +116,17 @@ class RunningGroup implements ProducerGroup {
   }
 }
 
-export class ProducerPool {
+export class ProducerPool extends GroupPool<RunningGroup> {
   private nextProducerId = 0;
-  private workerCursor = 0;
-  private readonly groups = new Map<number, RunningGroup>();
   /** Every group ever started, for late per-producer reports. */
   private readonly all = new Map<number, RunningGroup>();
 
   constructor(
-    readonly pool: WorkerPool,
+    pool: WorkerPool,
     readonly rates: RateTracker,
     readonly settings: ProducerPoolSettings,
-  ) {}
-
-  get running(): number {
-    return this.groups.size;
+  ) {
+    super(pool);
   }
 
   async start(options: ResolvedProduceOptions, topic: string, partitionCount: number): Promise<ProducerGroup> {
@@ -173,23 +141,17 @@ export class ProducerPool {
       firstId,
       shard: this.settings.shard,
     });
-    await this.pool.ensure(this.settings.workersFor(Math.max(1, planned.length)));
-    const alive: number[] = [];
-    for (let i = 0; i < this.pool.size; i++) if (this.pool.isAlive(i)) alive.push(i);
-    if (alive.length === 0) throw new LoadhouseError('LH_WORKER_CRASHED', 'No load worker is running.');
-    const withWorkers = planned.map((p) => ({ ...p, worker: alive[this.workerCursor++ % alive.length]! }));
+    const withWorkers = await this.assignWorkers(planned, this.settings.workersFor);
     const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, this);
-    this.groups.set(groupId, group);
+    this.add(group);
     this.all.set(groupId, group);
     const warmupEndEpochMs = this.settings.warmupEnd();
     const startEpochMs = epochNow();
-    const byWorker = new Map<number, PlannedProducer[]>();
-    for (const p of withWorkers) {
-      let list = byWorker.get(p.worker);
-      if (!list) byWorker.set(p.worker, (list = []));
-      list.push({ k: p.k, id: p.id, rate: p.rate, partitions: p.partitions, phase: p.phase });
-    }
-    for (const [worker, producers] of byWorker) {
+    const specs = byWorker(
+      withWorkers,
+      (p): PlannedProducer => ({ k: p.k, id: p.id, rate: p.rate, partitions: p.partitions, phase: p.phase }),
+    );
+    for (const [worker, producers] of specs) {
       const spec: ProducerGroupSpec = {
         groupId,
         topic,
@@ -212,20 +174,11 @@ export class ProducerPool {
   }
 
   producerDone(groupId: number, producer: ProducerTotalsReport): void {
-    this.groups.get(groupId)?.producerDone(producer);
+    this.get(groupId)?.producerDone(producer);
   }
 
   groupStopped(groupId: number, producers: ProducerTotalsReport[]): void {
     const g = this.all.get(groupId);
     if (g) for (const p of producers) g.memberTotals(p);
-  }
-
-  forget(groupId: number): void {
-    this.groups.delete(groupId);
-  }
-
-  /** Stops every running group (drain included). */
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.groups.values()].map((g) => g.stop()));
   }
 }

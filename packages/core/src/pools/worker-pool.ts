@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { LoadhouseError, type ErrorCode } from '../errors.js';
 import { MAX_TIMER_MS } from '../timers.js';
+import { orTimeout } from '../util.js';
 import type { ControlMessage, ProducerTotalsReport, WorkerInit, WorkerMessage, WorkerReport, WorkerTarget } from '../worker/protocol.js';
 
 export interface WorkerPoolConfig {
@@ -15,7 +16,6 @@ export interface WorkerPoolConfig {
   target: WorkerTarget;
   connections: number;
   instrument: boolean;
-  crash?: WorkerInit['crash'];
 }
 
 export interface WorkerPoolHandlers {
@@ -130,7 +130,6 @@ export class WorkerPool {
       connections: this.config.connections,
       instrument: this.config.instrument,
       port: port2,
-      ...(this.config.crash ? { crash: this.config.crash } : {}),
     };
     let readyResolve!: () => void;
     let readyReject!: (err: Error) => void;
@@ -231,9 +230,10 @@ export class WorkerPool {
       waits.push(new Promise<void>((resolve) => slot.collectWaiters.set(collectId, resolve)));
       slot.port.postMessage({ type: 'collect', collectId } satisfies ControlMessage);
     }
-    return withTimeout(
+    return orTimeout(
       Promise.all(waits).then(() => undefined),
       timeoutMs,
+      undefined,
     ).finally(() => {
       for (const slot of this.slots) slot.collectWaiters.delete(collectId);
     });
@@ -249,9 +249,10 @@ export class WorkerPool {
       slot.port.postMessage({ type: 'stop-group', groupId, drainTimeoutMs, atEpochMs } satisfies ControlMessage);
     }
     // The workers enforce the drain timeout themselves; the extra margin only guards against a hung thread.
-    return withTimeout(
+    return orTimeout(
       Promise.all(waits).then(() => undefined),
       Math.min(drainTimeoutMs + 10_000, MAX_TIMER_MS),
+      undefined,
     );
   }
 
@@ -265,30 +266,16 @@ export class WorkerPool {
       waits.push(new Promise<void>((resolve) => (slot.shutdownWaiter = resolve)));
       slot.port.postMessage({ type: 'shutdown' } satisfies ControlMessage);
     }
-    await withTimeout(
+    await orTimeout(
       Promise.all(waits).then(() => undefined),
       5_000,
+      undefined,
     );
-    await withTimeout(
+    await orTimeout(
       Promise.all(this.slots.map((s) => s.task)).then(() => undefined),
       5_000,
+      undefined,
     );
     await this.piscina?.destroy().catch(() => undefined);
   }
-}
-
-function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    p.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      (err) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }

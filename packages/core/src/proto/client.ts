@@ -4,6 +4,7 @@ import { connect as netConnect } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { LoadhouseError } from '../errors.js';
+import { splitHostPort } from '../util.js';
 import type { StreamHouseMethod, StreamHouseMethods } from './messages.js';
 import { streamHouseServiceDefinition } from './service.js';
 
@@ -92,12 +93,6 @@ export function checkTls(tls: TlsOptions): void {
       },
     );
   }
-}
-
-/** `host:port` (an IPv6 host in brackets) split into its parts, or undefined when the address has another form. */
-export function splitHostPort(address: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:/\s[\]]+)):(\d+)$/.exec(address);
-  return m ? { host: m[1] ?? m[2]!, port: Number(m[3]) } : undefined;
 }
 
 /**

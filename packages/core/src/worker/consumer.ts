@@ -9,7 +9,7 @@ import type { ConsumeRequest, ConsumeResponse } from '../proto/messages.js';
 import { hasRecordHeader, readIntendedTime, readProducerId, readSequence } from '../record-header.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { SequenceStream, type IntegrityCounter } from './integrity.js';
-import { nowMs } from './producer.js';
+import { epochNow as nowMs } from '../util.js';
 import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from './protocol.js';
 
 /** Back-off after a poll that returned nothing: short enough for fresh records, long enough not to spin. */

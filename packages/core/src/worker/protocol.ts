@@ -20,8 +20,6 @@ export interface WorkerInit {
   connections: number;
   instrument: boolean;
   port: MessagePort;
-  /** Test-only: make the worker die after this many ms (`throw` an uncaught error or `exit` the thread). */
-  crash?: { afterMs: number; mode: 'throw' | 'exit' };
 }
 
 export interface ProducerSpec {

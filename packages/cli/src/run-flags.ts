@@ -1,0 +1,252 @@
+// The flags of `loadhouse run`: the scenario's own (each scenario reads some, with its defaults), then the
+// engine's, the target's, the output's, the plugins' and the embedded agent's.
+import { isValidTopicName, LoadhouseError, MAX_PRODUCE_RATE, TOPIC_NAME_RULE } from '@loadhouse/core';
+import { findScenario, SCENARIOS, type FlagValues } from './catalog.js';
+import { EMBEDDED_AGENT_FLAGS } from './embedded-target.js';
+import { defineFlags, NO_COLOR_FLAG, readFlags, type FlagValuesOf } from './flags.js';
+import { PLUGIN_FLAGS } from './plugins.js';
+import { TARGET_FLAGS } from './target-flags.js';
+
+const MiB = 1024 * 1024;
+
+/** A scenario's produce rate: records per second, with units, at most what counts hold exactly. */
+const PRODUCE_RATE = {
+  kind: 'number',
+  value: '<rate>',
+  unit: 'rate',
+  min: 0,
+  exclusiveMin: true,
+  max: MAX_PRODUCE_RATE,
+  group: 'scenario',
+} as const;
+
+export const SCENARIO_FLAGS = defineFlags([
+  {
+    name: 'duration',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    exclusiveMin: true,
+    group: 'scenario',
+    description: 'How long the scenario runs (consumer-lag: both phases together)',
+  },
+  {
+    name: 'target-rate',
+    ...PRODUCE_RATE,
+    description: 'Records per second to produce, across all producers (at most 1G: beyond it counts lose precision)',
+  },
+  { name: 'partitions', kind: 'integer', value: '<n>', min: 1, max: 10000, group: 'scenario', description: 'Partitions of the test topic' },
+  {
+    name: 'message-size',
+    kind: 'integer',
+    value: '<bytes>',
+    min: 1,
+    max: 64 * MiB,
+    group: 'scenario',
+    description: 'Size of each record value in bytes, the loadhouse record header included',
+  },
+  {
+    name: 'producer-count',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'scenario',
+    description: 'many-producers: number of concurrent producers',
+  },
+  {
+    name: 'messages-per-producer',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'scenario',
+    description: 'many-producers: records each producer sends before it completes',
+  },
+  {
+    name: 'p99-ms',
+    kind: 'number',
+    value: '<ms>',
+    min: 0,
+    exclusiveMin: true,
+    group: 'scenario',
+    description: "P99 latency criterion, your SLO in place of the plan's",
+  },
+  { name: 'produce-rate', ...PRODUCE_RATE, description: 'consumer-lag: produce rate of phase 1, records per second' },
+  {
+    name: 'consume-rate',
+    kind: 'number',
+    value: '<rate>',
+    unit: 'rate',
+    min: 0,
+    exclusiveMin: true,
+    group: 'scenario',
+    description: 'consumer-lag: consume rate of phase 1, records per second',
+  },
+]);
+
+export const RUN_FLAGS = defineFlags([
+  {
+    name: 'config',
+    kind: 'string',
+    value: '<file>',
+    group: 'run',
+    description: 'A loadhouse.config.ts (defineConfig): target, plugins, scenario and engine options; flags override it',
+  },
+  ...TARGET_FLAGS,
+  {
+    name: 'topic',
+    kind: 'string',
+    value: '<name>',
+    rule: { valid: isValidTopicName, text: TOPIC_NAME_RULE },
+    group: 'run',
+    description: `Topic to use, ${TOPIC_NAME_RULE} (default loadhouse-<scenario>)`,
+  },
+  {
+    name: 'ack-mode',
+    kind: 'string',
+    value: '<mode>',
+    choices: ['buffered', 'durable', 'none'],
+    group: 'producer',
+    description: 'ProduceBatch ack mode',
+    default: 'buffered',
+  },
+  {
+    name: 'batch-size',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'producer',
+    description: 'Records per ProduceBatch call; a full batch must fit the 4 MiB request a StreamHouse server accepts',
+    default: 100,
+  },
+  {
+    name: 'linger-ms',
+    kind: 'number',
+    value: '<ms>',
+    min: 0,
+    group: 'producer',
+    description: 'Longest a record waits for its batch to fill',
+    default: 5,
+  },
+  {
+    name: 'max-in-flight',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'producer',
+    description: 'Batches in flight per producer',
+    default: 16,
+  },
+  {
+    name: 'producers',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'producer',
+    description: 'Producers sharing the rate (default: one per partition)',
+  },
+  {
+    name: 'consumers',
+    kind: 'integer',
+    value: '<n>',
+    min: 0,
+    group: 'consumer',
+    description: 'Consumers (high-throughput: 0; consumer-lag and stability: one per partition)',
+  },
+  {
+    name: 'workers',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'run',
+    description:
+      'Worker threads generating load (default: one per core, at most the producer count; one core fewer with the embedded agent, which needs its own)',
+  },
+  {
+    name: 'connections',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    max: 64,
+    group: 'run',
+    description: 'gRPC connections per worker (max_connections_per_agent)',
+    default: 2,
+  },
+  {
+    name: 'warmup',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    group: 'run',
+    description:
+      'Seconds at the start excluded from the results (default: 3, at most a fifth of the run: the cold start measured in docs/measuring.md; 0 counts every record)',
+  },
+  {
+    name: 'abort-on-fail',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    group: 'run',
+    description: 'Abort when a live criterion fails for this many seconds (0 = never)',
+    default: 0,
+  },
+  {
+    name: 'shard',
+    kind: 'string',
+    value: '<i/n>',
+    group: 'run',
+    description: 'Run shard i of n (0-based): rate, producers, consumers and partitions are split deterministically',
+  },
+  {
+    name: 'shards',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'run',
+    description: 'Number of shards; the index comes from LOADHOUSE_SHARD_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Job)',
+  },
+  {
+    name: 'run-id',
+    kind: 'string',
+    value: '<id>',
+    group: 'run',
+    description: 'Label stored in the result; shards of one run must share it for loadhouse merge',
+  },
+  {
+    name: 'start-at',
+    kind: 'string',
+    value: '<ISO time>',
+    group: 'run',
+    description:
+      'Set up and connect, then wait until this instant (ISO 8601 with a zone, e.g. 2026-12-02T14:00:00Z; at most 5 s past, 24 h ahead) ' +
+      'to start: shards given the same time run the same window',
+  },
+  { name: 'results-dir', kind: 'string', value: '<dir>', group: 'output', description: 'Folder for the result JSON', default: 'results' },
+  { name: 'html', kind: 'boolean', group: 'output', description: 'Also write a single-file HTML report next to the result JSON' },
+  { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },
+  { name: 'quiet', kind: 'boolean', group: 'output', description: 'No progress lines' },
+  NO_COLOR_FLAG,
+  ...PLUGIN_FLAGS,
+  ...EMBEDDED_AGENT_FLAGS,
+]);
+
+/** The values of `run`'s flags. */
+export type RunFlagValues = FlagValuesOf<typeof SCENARIO_FLAGS> & FlagValuesOf<typeof RUN_FLAGS>;
+
+/** Flag values for a scenario: generic flags plus the scenario's own defaults. */
+export function scenarioFlagValues(scenarioName: string, raw: Record<string, unknown>): RunFlagValues {
+  const entry = findScenario(scenarioName);
+  if (!entry) {
+    throw new LoadhouseError(
+      'LH_UNKNOWN_SCENARIO',
+      `Unknown scenario ${JSON.stringify(scenarioName)}. Known scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}.`,
+    );
+  }
+  const values = readFlags([...SCENARIO_FLAGS, ...RUN_FLAGS], raw);
+  // A scenario's defaults fill its own flags by key.
+  const byKey: FlagValues = values;
+  for (const [key, def] of Object.entries(entry.defaults)) if (byKey[key] === undefined) byKey[key] = def;
+  return values;
+}

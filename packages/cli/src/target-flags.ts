@@ -1,0 +1,158 @@
+// How `run`, `suite` and `check` reach a target: the flags that name it (address, HTTP side, identity, TLS,
+// timeouts) and the TargetOptions they make, checked before anything starts.
+import { readFileSync } from 'node:fs';
+import { checkMetadataValue, LoadhouseError, MAX_TIMEOUT_SECONDS, processExists, splitHostPort, type TargetOptions } from '@loadhouse/core';
+import { normalizeHttpAddress } from '@loadhouse/plugin-prometheus';
+import type { FlagValues } from './catalog.js';
+import { defineFlags } from './flags.js';
+
+export const TARGET_FLAGS = defineFlags([
+  {
+    name: 'target',
+    kind: 'string',
+    value: '<host:port>',
+    group: 'target',
+    description: 'gRPC address of the StreamHouse server or agent; without it loadhouse starts the embedded reference agent',
+  },
+  {
+    name: 'http-target',
+    kind: 'string',
+    value: '<url>',
+    group: 'target',
+    description: 'HTTP base address of the --target (/health, /ready, /metrics), e.g. http://host:8080; the embedded agent serves its own',
+  },
+  {
+    name: 'org',
+    kind: 'string',
+    value: '<id>',
+    group: 'target',
+    description: 'Organization id sent as x-organization-id (printable ASCII)',
+  },
+  {
+    name: 'target-pid',
+    kind: 'integer',
+    value: '<pid>',
+    min: 1,
+    group: 'target',
+    description: 'PID of the --target process on this machine, for its RSS and CPU (automatic for the embedded agent)',
+  },
+  {
+    name: 'connect-timeout',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    exclusiveMin: true,
+    max: MAX_TIMEOUT_SECONDS,
+    group: 'target',
+    description: 'Seconds to wait for the target to accept a connection',
+    default: 5,
+  },
+  {
+    name: 'ready-timeout',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    max: MAX_TIMEOUT_SECONDS,
+    group: 'target',
+    description: 'Seconds to wait for /ready to answer 200 before the run',
+    default: 30,
+  },
+  { name: 'tls-ca', kind: 'string', value: '<file>', group: 'target', description: 'PEM CA file: connect with TLS' },
+  { name: 'tls-cert', kind: 'string', value: '<file>', group: 'target', description: 'PEM client certificate for mutual TLS' },
+  { name: 'tls-key', kind: 'string', value: '<file>', group: 'target', description: 'PEM client key for mutual TLS' },
+  {
+    name: 'auth-token',
+    kind: 'string',
+    value: '<token>',
+    group: 'target',
+    description: 'Bearer token sent as authorization metadata (or LOADHOUSE_AUTH_TOKEN): printable ASCII, a trailing line break is dropped',
+  },
+]);
+
+export function parseHostPort(flag: string, value: string): string {
+  const port = splitHostPort(value)?.port ?? NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} must be host:port (e.g. localhost:50051), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * `--http-target`: an http(s) base URL, normalized as the Prometheus plugin does (`host:port` alone means
+ * http://host:port); errors name the flag.
+ */
+export function httpBase(flag: string, value: string): string {
+  let base: string | undefined;
+  try {
+    base = normalizeHttpAddress(value.trim());
+  } catch {
+    base = undefined;
+  }
+  if (!base || !/^https?:\/\/[^/]/.test(base)) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `--${flag} must be an http(s) address like http://host:8080 (or host:8080), got ${JSON.stringify(value)}`,
+      {
+        details: { flag },
+      },
+    );
+  }
+  return base;
+}
+
+/**
+ * `--org` and the bearer token as call metadata, checked here so a value gRPC cannot send is a coded error
+ * before anything starts (never printed: it may be a secret). A token usually comes from a secret file or
+ * `$(cat file)`: its trailing line break is dropped, as other CLIs do; anything else not printable ASCII is refused.
+ */
+export function identityFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): Pick<TargetOptions, 'organizationId' | 'metadata'> {
+  const out: Pick<TargetOptions, 'organizationId' | 'metadata'> = {};
+  if (typeof v.org === 'string') {
+    checkMetadataValue('--org', v.org);
+    out.organizationId = v.org;
+  }
+  const fromFlag = typeof v.authToken === 'string';
+  const token = (fromFlag ? (v.authToken as string) : env.LOADHOUSE_AUTH_TOKEN)?.replace(/[\r\n]+$/, '');
+  if (token) {
+    checkMetadataValue(fromFlag ? '--auth-token' : 'LOADHOUSE_AUTH_TOKEN (the --auth-token default)', token);
+    out.metadata = { authorization: `Bearer ${token}` };
+  }
+  return out;
+}
+
+export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOptions | undefined {
+  const identity = identityFromFlags(v, env);
+  if (typeof v.target !== 'string') return undefined;
+  const target: TargetOptions = {
+    address: parseHostPort('target', v.target),
+    connectTimeoutMs: (v.connectTimeout as number) * 1000,
+    ...identity,
+  };
+  if (typeof v.httpTarget === 'string') target.httpAddress = httpBase('http-target', v.httpTarget);
+  if (typeof v.targetPid === 'number') {
+    if (!processExists(v.targetPid)) {
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `--target-pid must be the PID of a running process on this machine, got ${v.targetPid}`,
+        {
+          details: { flag: 'target-pid' },
+        },
+      );
+    }
+    target.pid = v.targetPid;
+  }
+  if (v.tlsCa || v.tlsCert || v.tlsKey) {
+    const read = (flag: string, file: unknown) => {
+      if (typeof file !== 'string') return undefined;
+      try {
+        return readFileSync(file);
+      } catch (cause) {
+        throw new LoadhouseError('LH_INVALID_OPTION', `--${flag} cannot read ${file}`, { cause });
+      }
+    };
+    target.tls = { ca: read('tls-ca', v.tlsCa), cert: read('tls-cert', v.tlsCert), key: read('tls-key', v.tlsKey) };
+  }
+  return target;
+}

@@ -1,0 +1,102 @@
+// The target's options: its gRPC address (host:port or a grpc-js name URI), HTTP side, identity, TLS,
+// metadata and timeouts, validated and with defaults.
+import { checkTls, type TlsOptions } from './proto/client.js';
+import { splitHostPort } from './util.js';
+import {
+  checkKeys,
+  checkMetadataKey,
+  checkMetadataValue,
+  invalid,
+  optional,
+  positiveInt,
+  processExists,
+  timerMs,
+} from './options-rules.js';
+
+export interface ResolvedTarget {
+  address: string;
+  httpAddress: string | undefined;
+  organizationId: string | undefined;
+  tls: TlsOptions | boolean | undefined;
+  metadata: Record<string, string> | undefined;
+  connectTimeoutMs: number;
+  deadlineMs: number;
+  pid: number | undefined;
+  unreachableAfterMs: number;
+}
+
+const TARGET_KEYS = [
+  'address',
+  'httpAddress',
+  'organizationId',
+  'tls',
+  'metadata',
+  'connectTimeoutMs',
+  'deadlineMs',
+  'pid',
+  'unreachableAfterMs',
+] as const;
+/** A target PID that is not running would leave the target's memory and CPU silently unmeasured. */
+function runningPid(name: string, v: unknown): number {
+  const pid = positiveInt(name, v);
+  if (!processExists(pid)) throw invalid(name, 'the PID of a running process on this machine', pid);
+  return pid;
+}
+/**
+ * `host:port` (port 1-65535, IPv6 in brackets), or a gRPC name URI grpc-js resolves itself (`dns:`, `unix:`,
+ * `ipv4:`, `ipv6:`). An http(s) URL is the HTTP side, not the gRPC one.
+ */
+function checkGrpcAddress(address: string): void {
+  if (/^(dns|unix|unix-abstract|ipv4|ipv6|vsock):/.test(address)) return;
+  if (/^https?:\/\//i.test(address)) {
+    throw invalid(
+      'options.target.address',
+      "a gRPC address 'host:port', not a URL (an http:// address belongs in target.httpAddress)",
+      address,
+    );
+  }
+  const port = splitHostPort(address)?.port ?? NaN;
+  if (!(port >= 1 && port <= 65535)) throw invalid('options.target.address', "a gRPC address 'host:port' with a port 1-65535", address);
+}
+
+export function resolveTarget(target: unknown): ResolvedTarget {
+  const t = typeof target === 'string' ? { address: target } : target;
+  if (typeof t !== 'object' || t === null) throw invalid('options.target', "an address 'host:port' or target options", target);
+  checkKeys('options.target', t, TARGET_KEYS);
+  const o = t as Record<string, unknown>;
+  const address = o.address;
+  if (typeof address !== 'string' || address.trim() === '' || /\s/.test(address)) {
+    throw invalid('options.target.address', "a gRPC address 'host:port'", address);
+  }
+  checkGrpcAddress(address);
+  if (o.httpAddress !== undefined && (typeof o.httpAddress !== 'string' || !/^https?:\/\//.test(o.httpAddress))) {
+    throw invalid('options.target.httpAddress', "an http(s) URL like 'http://host:8080'", o.httpAddress);
+  }
+  if (o.organizationId !== undefined && (typeof o.organizationId !== 'string' || o.organizationId === '')) {
+    throw invalid('options.target.organizationId', 'a non-empty string', o.organizationId);
+  }
+  if (typeof o.organizationId === 'string') checkMetadataValue('options.target.organizationId', o.organizationId);
+  if (o.tls !== undefined && typeof o.tls !== 'boolean' && (typeof o.tls !== 'object' || o.tls === null)) {
+    throw invalid('options.target.tls', 'true or TLS options { ca, cert, key, serverName }', o.tls);
+  }
+  if (typeof o.tls === 'object' && o.tls !== null) checkTls(o.tls as TlsOptions);
+  if (o.metadata !== undefined) {
+    if (typeof o.metadata !== 'object' || o.metadata === null) throw invalid('options.target.metadata', 'an object of strings', o.metadata);
+    for (const [k, v] of Object.entries(o.metadata)) {
+      checkMetadataKey('options.target.metadata', k);
+      if (typeof v !== 'string') throw invalid(`options.target.metadata.${k}`, 'a string', v);
+      checkMetadataValue(`options.target.metadata.${k}`, v);
+    }
+  }
+  return {
+    address,
+    httpAddress: o.httpAddress as string | undefined,
+    organizationId: o.organizationId as string | undefined,
+    tls: o.tls as TlsOptions | boolean | undefined,
+    metadata: o.metadata as Record<string, string> | undefined,
+    connectTimeoutMs: optional(o.connectTimeoutMs, (v) => timerMs('options.target.connectTimeoutMs', v), 5000) as number,
+    deadlineMs: optional(o.deadlineMs, (v) => timerMs('options.target.deadlineMs', v), 30_000) as number,
+    pid: optional(o.pid, (v) => runningPid('options.target.pid', v), undefined as unknown) as number | undefined,
+    unreachableAfterMs: optional(o.unreachableAfterMs, (v) => timerMs('options.target.unreachableAfterMs', v), 5000) as number,
+  };
+}

@@ -1,0 +1,43 @@
+// The engine's small shared helpers, one copy each: the epoch clock workers and the main thread agree on, a
+// promise raced against a timer, rounding for reported figures, and `host:port` parsing. Long waits and
+// abortable sleeps are timers.ts.
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Epoch milliseconds with sub-millisecond precision, steady within a process (the monotonic clock offset by
+ * its origin): what workers stamp and the main thread compares, so both must read this one.
+ */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * What `p` resolves to, or `onTimeout` when `ms` pass first; a rejection of `p` within `ms` passes through.
+ * The timer is cleared as soon as `p` settles, so a settled race keeps nothing alive.
+ */
+export function orTimeout<T, F>(p: Promise<T>, ms: number, onTimeout: F): Promise<T | F> {
+  return new Promise<T | F>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(onTimeout), ms);
+    p.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Rounded to 3 decimals: the precision figures (seconds, milliseconds, percentages) are reported with. */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** `host:port` (an IPv6 host in brackets) split into its parts, or undefined when the address has another form. */
+export function splitHostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:/\s[\]]+)):(\d+)$/.exec(address);
+  return m ? { host: m[1] ?? m[2]!, port: Number(m[3]) } : undefined;
+}
