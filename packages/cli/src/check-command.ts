@@ -1,5 +1,5 @@
 // `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
-import { LoadhouseError, MAX_TIMEOUT_SECONDS } from '@loadhouse/core';
+import { LoadhouseError } from '@loadhouse/core';
 import { StreamHouseClient, isServiceError, grpc, type ClientOptions } from '@loadhouse/core/wire';
 import type { CommandDefinition } from './command.js';
 import { EXIT } from './exit-codes.js';
