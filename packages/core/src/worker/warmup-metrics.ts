@@ -46,7 +46,8 @@ export class WarmupMetrics<C, K extends string> {
     const measured = this.measured;
     let histograms: EncodedHistograms<K>;
     let measuredHistograms: EncodedHistograms<K> | 'window';
-    if (!this.sawWarmup) {
+    // A warm-up latency comes with a warm-up count, but the histograms are checked too: nothing recorded is lost.
+    if (!this.sawWarmup && !this.w.keys.some((k) => this.w.has(k))) {
       histograms = this.m.encode();
       measuredHistograms = 'window';
     } else {
