@@ -1,5 +1,5 @@
 // Scale-out: two shards side by side against one agent, then `loadhouse merge`.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +181,20 @@ describe('sharded run and merge', () => {
     const rate = merged.criteria.find((c) => c.metric === 'producer.rateErrorPercent')!;
     expect(rate.passed).toBe(false);
     expect(rate.note).toBe(`shard ${down.shard!.index}: ${note}`);
+  });
+
+  it('refuses a histogram name it does not know (LH_RESULT_INVALID, exit 2) rather than drop it', async () => {
+    const [first, second] = readdirSync(join(dir, 'run-a'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dir, 'run-a', f));
+    const b = read(second!);
+    const edited = join(dir, 'edited-shard.json');
+    writeFileSync(edited, JSON.stringify({ ...b, histograms: { ...b.histograms, 'producer.future': Object.values(b.histograms)[0] } }));
+    const o = captureIo();
+    const code = await main(['merge', first!, edited, '-o', join(dir, 'unknown-histogram.json')], o);
+    expect(code).toBe(2);
+    expect(o.err).toContain('LH_RESULT_INVALID');
+    expect(o.err).toContain('producer.future');
   });
 
   it('refuses shards of different runs with LH_MERGE_MISMATCH', async () => {

@@ -1,10 +1,11 @@
 // Success criteria as data: a resolver from metric paths to numbers on a result or a sample, the end-of-run
 // evaluation, and the live evaluation on samples that can abort a run after a lasting violation.
+import { latencyName, PRODUCER_HISTOGRAMS } from './metrics/histogram-set.js';
 import type { Criterion, CriterionOp, CriterionOutcome, LoadTestResult, Sample } from './types.js';
 import { round3 } from './util.js';
 
 const PERCENTILES = new Set(['p50', 'p95', 'p99', 'p999', 'max', 'mean']);
-const LATENCY_KINDS = new Set(['response', 'service', 'scheduleLag']);
+const LATENCY_KINDS = new Set<string>(PRODUCER_HISTOGRAMS.map(latencyName));
 
 type Measurable = LoadTestResult | Sample | Record<string, unknown>;
 

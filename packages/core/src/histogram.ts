@@ -13,3 +13,20 @@ export {
   emptyLatencySummary,
 } from './metrics/histogram.js';
 export type { Histogram } from './metrics/histogram.js';
+export {
+  HistogramSet,
+  HISTOGRAMS,
+  PRODUCER_HISTOGRAMS,
+  CONSUMER_HISTOGRAMS,
+  RESULT_HISTOGRAMS,
+  latencyName,
+  emptySummaries,
+} from './metrics/histogram-set.js';
+export type {
+  ProducerHistogram,
+  ConsumerHistogram,
+  ResultHistogram,
+  LatencyName,
+  LatencySummaries,
+  EncodedHistograms,
+} from './metrics/histogram-set.js';

@@ -5,15 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evaluateCriteria, LiveCriteria } from './criteria.js';
 import { LoadhouseError, type ErrorCode } from './errors.js';
-import {
-  Aggregator,
-  consumerTotals,
-  destroyConsumerHistograms,
-  destroyLatencyHistograms,
-  encodeNonEmpty,
-  producerTotals,
-  type PhaseAccumulator,
-} from './metrics/aggregator.js';
+import { Aggregator, consumerTotals, producerTotals, type PhaseAccumulator } from './metrics/aggregator.js';
 import { GeneratorMonitor, SATURATION_LOOP_DELAY_MS, saturationReasons } from './metrics/generator-monitor.js';
 import { OutageDetector, OutageLog } from './metrics/outages.js';
 import { analyzeStability } from './monitor/analysis.js';
@@ -895,10 +887,10 @@ export class Run {
         max: acc.lagMax,
         final: acc.lagFinal,
       }),
-      histograms: encodeNonEmpty(acc.histograms, acc.consumerHistograms),
+      histograms: { ...acc.histograms.encode(), ...acc.consumerHistograms.encode() },
     };
-    destroyLatencyHistograms(acc.histograms);
-    destroyConsumerHistograms(acc.consumerHistograms);
+    acc.histograms.destroy();
+    acc.consumerHistograms.destroy();
     this.phases.push(result);
     await this.bus.callHook('phase:end', 'report', result);
   }

@@ -3,6 +3,7 @@
 // take the interval's bucket counts in bulk, gauges take the interval's last value. Nothing here runs per record.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { CONNECTION_ERROR_CODES, type LatencySummary, type Sample } from '@loadhouse/core';
+import { HISTOGRAMS, type EncodedHistograms, type ResultHistogram } from '@loadhouse/core/histogram';
 import { BulkHistogram } from './bulk-histogram.js';
 import {
   BATCH_SIZE_BUCKETS,
@@ -18,7 +19,7 @@ import {
  * microseconds) keyed like `result.histograms`, and the connection pool's state. Read when present.
  */
 export interface SampleExtensions {
-  histograms?: Record<string, string>;
+  histograms?: EncodedHistograms<ResultHistogram>;
   connections?: { total: number; healthy: number };
 }
 
@@ -212,9 +213,9 @@ export class SampleRecorder {
     m.bytesConsumed.inc(labels, nonNegative(c.bytes));
     for (const [code, count] of Object.entries(c.errorsByCode)) m.consumerErrors.inc({ ...labels, code }, nonNegative(count));
 
-    m.sendDuration.add(labels, this.latencyBuckets(ext, 'producer.response', p.latency.response));
-    m.pollDuration.add(labels, this.latencyBuckets(ext, 'consumer.poll', c.latency.poll));
-    m.endToEnd.add(labels, this.latencyBuckets(ext, 'consumer.endToEnd', c.latency.endToEnd));
+    m.sendDuration.add(labels, this.latencyBuckets(ext, HISTOGRAMS.producer.response, p.latency.response));
+    m.pollDuration.add(labels, this.latencyBuckets(ext, HISTOGRAMS.consumer.poll, c.latency.poll));
+    m.endToEnd.add(labels, this.latencyBuckets(ext, HISTOGRAMS.consumer.endToEnd, c.latency.endToEnd));
     m.batchSize.add(labels, bucketsFromConstant(BATCH_SIZE_BUCKETS, p.meanBatchSize, nonNegative(p.batches)));
 
     // Gauges hold one series per run: when the phase changes the previous phase's series is retired,
@@ -277,7 +278,7 @@ export class SampleRecorder {
     m.eventLoopDelay.remove({ ...labels, thread: 'workers_max' });
   }
 
-  private latencyBuckets(ext: SampleExtensions, key: string, summary: LatencySummary): BucketDelta {
+  private latencyBuckets(ext: SampleExtensions, key: ResultHistogram, summary: LatencySummary): BucketDelta {
     const encoded = ext.histograms?.[key];
     if (typeof encoded === 'string' && encoded !== '') {
       try {

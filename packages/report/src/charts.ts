@@ -2,7 +2,6 @@
 // is absent becomes a short note instead, so the page never shows an empty plot.
 import type { LatencySummary, LoadTestResult, Sample } from '@loadhouse/core';
 import { metricUnit } from './format.js';
-import { decodeHistogram, ninesFor, percentileSpectrum, type Spectrum } from './spectrum.js';
 
 export type ChartUnit = 'msgs/s' | 'ms' | 'bytes' | '%' | 'records' | '/s' | '';
 
@@ -78,7 +77,7 @@ interface SeriesDef extends Omit<ChartSeries, 'scale'> {
 }
 
 /** Six significant digits are plenty for a plot and keep a day-long run's page small. */
-function round(v: number | null | undefined): number | null {
+export function round(v: number | null | undefined): number | null {
   if (v === null || v === undefined || !Number.isFinite(v)) return null;
   return Number(v.toPrecision(6));
 }
@@ -227,7 +226,7 @@ export function throughputCharts(result: LoadTestResult): ChartGroup {
     : { charts: [], notes: [{ name: 'throughput', note: 'The samples hold no throughput values.' }] };
 }
 
-function axis(scale: string, label: string, unit: ChartUnit, side: 'left' | 'right' = 'left'): ChartAxis {
+export function axis(scale: string, label: string, unit: ChartUnit, side: 'left' | 'right' = 'left'): ChartAxis {
   return { scale, label, unit, side };
 }
 
@@ -261,41 +260,6 @@ export function latencyCharts(result: LoadTestResult): ChartGroup {
     else group.notes.push({ name: spec.name, note: spec.missing });
   }
   return group;
-}
-
-export interface DistributionChart {
-  chart: ChartSpec;
-  spectra: Array<{ label: string; spectrum: Spectrum }>;
-}
-
-/**
- * The percentile spectrum of one or more cumulative histograms (`histograms[key]`), on a shared x grid.
- * Undefined when none of them decodes to a non-empty histogram.
- */
-export function distributionChart(
-  result: LoadTestResult,
-  name: string,
-  title: string,
-  lines: Array<{ key: string; label: string; color: string }>,
-): DistributionChart | undefined {
-  const decoded = lines
-    .map((l) => ({ ...l, histogram: decodeHistogram(result.histograms?.[l.key]) }))
-    .filter((l) => l.histogram !== undefined && l.histogram.totalCount > 0);
-  if (decoded.length === 0) return undefined;
-  const nines = Math.max(...decoded.map((l) => ninesFor(l.histogram!.totalCount)));
-  const spectra = decoded.map((l) => ({ ...l, spectrum: percentileSpectrum(l.histogram!, nines)! }));
-  const first = spectra[0]!.spectrum;
-  const chart: ChartSpec = {
-    name,
-    title,
-    kind: 'spectrum',
-    height: 300,
-    axes: [axis('y', 'latency', 'ms')],
-    series: spectra.map((s) => ({ label: s.label, color: s.color, unit: 'ms' as const, scale: 'y' })),
-    data: [first.points.map((p) => round(p.x)), ...spectra.map((s) => s.spectrum.points.map((p) => round(p.valueMs)))],
-    decades: first.decades,
-  };
-  return { chart, spectra: spectra.map((s) => ({ label: s.label, spectrum: s.spectrum })) };
 }
 
 export function consumerCharts(result: LoadTestResult): ChartGroup {

@@ -9,3 +9,6 @@ export function formatTime(iso: string | undefined): string {
   if (Number.isNaN(d.getTime())) return iso;
   return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
+
+/** A finite number (a result's optional figures may be absent or null). */
+export const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

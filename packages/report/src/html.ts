@@ -28,6 +28,9 @@ export function inlineStyle(source: string): string {
 
 export type Cell = string | { html: string; className?: string };
 
+/** A right-aligned cell of escaped text (figures). */
+export const num = (text: string): Cell => ({ html: escapeHtml(text), className: 'num' });
+
 function cell(tag: 'td' | 'th', c: Cell): string {
   if (typeof c === 'string') return `<${tag}>${escapeHtml(c)}</${tag}>`;
   return `<${tag}${c.className ? ` class="${escapeHtml(c.className)}"` : ''}>${c.html}</${tag}>`;

@@ -1,4 +1,6 @@
 // Public API of @loadhouse/report: a result rendered as one self-contained HTML page.
-export { renderReport, verdictOf } from './render.js';
-export type { ReportOptions, Verdict } from './render.js';
+export { renderReport } from './render.js';
+export type { ReportOptions } from './render.js';
+export { verdictOf } from './header.js';
+export type { Verdict } from './header.js';
 export { writeReport, readResult, defaultReportPath } from './write-report.js';

@@ -1,31 +1,22 @@
 // renderReport: one self-contained HTML page for a result. Tables are plain HTML (readable without
 // JavaScript); charts are uPlot, inlined with the data, so the file opens anywhere without a network.
+import type { ConsumerTotals, CriterionOutcome, LatencySummary, LoadTestResult, ProducerTotals } from '@loadhouse/core';
 import {
-  criterionFailed,
-  type ConsumerTotals,
-  type CriterionOutcome,
-  type LatencySummary,
-  type LoadTestResult,
-  type ProducerTotals,
-} from '@loadhouse/core';
-import {
-  COLORS,
   consumerCharts,
   consumersRan,
-  distributionChart,
   latencyCharts,
   metricCharts,
   phaseBands,
-  producerRan,
   resourceCharts,
   throughputCharts,
   type ChartGroup,
   type ChartSpec,
-  type DistributionChart,
   type OmittedChart,
 } from './charts.js';
-import { formatInt, formatMetric, formatMs, formatNumber, formatSeconds, formatTime, formatWithUnit } from './format.js';
-import { escapeHtml, flatten, inlineScript, inlineStyle, jsonForScript, plainValue, table, type Cell } from './html.js';
+import { CONSUMER_DISTRIBUTION, PRODUCER_DISTRIBUTION, distributionChart, spectrumTable, type Distribution } from './distribution.js';
+import { formatInt, formatMetric, formatMs, formatSeconds, formatWithUnit, isNum } from './format.js';
+import { header } from './header.js';
+import { escapeHtml, flatten, inlineScript, inlineStyle, jsonForScript, num, plainValue, table, type Cell } from './html.js';
 import { REPORT_CSS, REPORT_SCRIPT, uplotAssets } from './page-assets.js';
 import { decadeLabel } from './spectrum.js';
 
@@ -33,9 +24,6 @@ export interface ReportOptions {
   /** The page title (default: `loadhouse: <scenario>`). */
   title?: string;
 }
-
-const num = (html: string): Cell => ({ html: escapeHtml(html), className: 'num' });
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Collects the charts drawn on the page, in page order, for the embedded JSON. */
 class Charts {
@@ -61,106 +49,6 @@ function notes(list: OmittedChart[]): string {
 
 function section(id: string, title: string, body: string): string {
   return `<section id="${id}"><h2>${escapeHtml(title)}</h2>${body}</section>`;
-}
-
-/** The run's target address, wherever the engine stored it in the config. */
-function targetOf(result: LoadTestResult): string | undefined {
-  const t = result.config?.target ?? result.environment?.target;
-  if (typeof t === 'string') return t;
-  if (t && typeof t === 'object' && typeof (t as { address?: unknown }).address === 'string') return (t as { address: string }).address;
-  return undefined;
-}
-
-export type Verdict = 'passed' | 'failed' | 'partial' | 'no criteria';
-
-/**
- * What the run proved, read as the exit code reads it: a failed run or any failed criterion is failed; a run
- * that did not reach its end is partial; passed only for a whole run whose every criterion held. A run with
- * no criteria, or only not-applicable ones (N/A: they neither pass nor fail), proved nothing either way.
- */
-export function verdictOf(result: LoadTestResult): Verdict {
-  const criteria = Array.isArray(result.criteria) ? result.criteria : [];
-  if (result.state === 'failed' || criteria.some(criterionFailed)) return 'failed';
-  if (result.partial || result.state !== 'completed') return 'partial';
-  return criteria.some((c) => c.notApplicable === undefined) ? 'passed' : 'no criteria';
-}
-
-function header(result: LoadTestResult, title: string): string {
-  const state = result.state;
-  const verdict = verdictOf(result);
-  // The verdict is the headline (as in k6); how the run ended is secondary, beside it.
-  const badges = [
-    `<span class="badge verdict ${verdict === 'no criteria' ? 'unjudged' : verdict}" title="Verdict">${verdict}</span>`,
-    `<span class="run-end" title="How the run ended">run ${escapeHtml(state)}${result.partial ? ', partial' : ''}</span>`,
-  ];
-  const target = targetOf(result);
-  const meta: Array<[string, string]> = [
-    ['Start', formatTime(result.startedAt)],
-    ['End', formatTime(result.endedAt)],
-    ['Duration', formatSeconds(result.durationSeconds)],
-  ];
-  if (result.warmupSeconds > 0) meta.push(['Warm-up', formatSeconds(result.warmupSeconds)]);
-  if (target) meta.push(['Target', target]);
-  if (result.runId) meta.push(['Run', result.runId]);
-  if (result.shard) meta.push(['Shard', `${result.shard.index + 1}/${result.shard.count}`]);
-  meta.push(['End reason', result.endReason]);
-  const failure = result.state === 'failed' && result.error ? `${result.error.code}: ${result.error.message}` : undefined;
-  return (
-    `<header class="report"><h1>${escapeHtml(title)} ${badges.join(' ')}</h1>` +
-    `<ul class="meta">${meta.map(([k, v]) => `<li>${escapeHtml(k)}: <b>${escapeHtml(v)}</b></li>`).join('')}</ul>` +
-    (result.endMessage ? `<p class="end-message ${escapeHtml(state)}">${escapeHtml(result.endMessage)}</p>` : '') +
-    (failure ? `<p class="end-message failed">${escapeHtml(failure)}</p>` : '') +
-    kpis(result) +
-    '</header>'
-  );
-}
-
-function kpi(label: string, value: string, sub?: string): string {
-  return (
-    `<div class="kpi"><div class="k">${escapeHtml(label)}</div><div class="v">${escapeHtml(value)}</div>` +
-    (sub ? `<div class="s">${escapeHtml(sub)}</div>` : '') +
-    '</div>'
-  );
-}
-
-function kpis(result: LoadTestResult): string {
-  const out: string[] = [];
-  const p = result.producer;
-  if (p && producerRan(result)) {
-    out.push(kpi('Produced (acked)', formatInt(p.acked), `${formatInt(p.scheduled)} scheduled`));
-    out.push(kpi('Achieved rate', `${formatInt(p.msgsPerSec)}/s`, isNum(p.targetRate) ? `target ${formatInt(p.targetRate)}/s` : undefined));
-    out.push(kpi('Throughput', `${formatNumber(p.mbPerSec)} MiB/s`));
-    if (p.latency?.response?.count)
-      out.push(kpi('P99 response', formatMs(p.latency.response.p99), `P999 ${formatMs(p.latency.response.p999)}`));
-    if (p.latency?.service?.count)
-      out.push(kpi('P99 service', formatMs(p.latency.service.p99), `P999 ${formatMs(p.latency.service.p999)}`));
-    const errors = (p.failed ?? 0) + (p.dropped ?? 0);
-    out.push(
-      kpi('Failed + dropped', formatInt(errors), isNum(p.errorRatePercent) ? `${formatNumber(p.errorRatePercent)}% error rate` : undefined),
-    );
-  }
-  const c = result.consumer;
-  if (c && consumersRan(result)) {
-    out.push(kpi('Consumed', formatInt(c.consumed), `${formatInt(c.msgsPerSec)}/s`));
-    if (c.lag) out.push(kpi('Consumer lag', `${formatInt(c.lag.final)} final`, `${formatInt(c.lag.max)} max`));
-  }
-  const criteria = Array.isArray(result.criteria) ? result.criteria : [];
-  if (criteria.length > 0) {
-    const passed = criteria.filter((x) => x.passed).length;
-    const na = criteria.filter((x) => x.notApplicable !== undefined).length;
-    out.push(kpi('Criteria', `${passed}/${criteria.length - na} passed`, na ? `${na} not applicable` : undefined));
-  }
-  if (result.integrity?.checked) {
-    const i = result.integrity;
-    out.push(
-      kpi(
-        'Integrity',
-        i.missing + i.duplicates + i.reordered === 0 ? 'clean' : `${formatInt(i.missing)} missing`,
-        `${formatInt(i.duplicates)} dup, ${formatInt(i.reordered)} reordered`,
-      ),
-    );
-  }
-  return out.length ? `<div class="kpis">${out.join('')}</div>` : '';
 }
 
 const OP_TEXT: Record<string, string> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥', '==': '=' };
@@ -230,26 +118,9 @@ function latencyTable(result: LoadTestResult): string {
   return table(['Latency (whole run, after warm-up)', h('P50'), h('P95'), h('P99'), h('P999'), h('Max'), h('Mean'), h('Count')], rows);
 }
 
-function spectrumTable(d: DistributionChart): string {
-  const head: Cell[] = ['Percentile', ...d.spectra.map((s) => ({ html: escapeHtml(s.label), className: 'num' }))];
-  const first = d.spectra[0]!.spectrum;
-  const rows = first.keyPoints.map((p, i) => [
-    p.percentile === 100 ? '100% (max)' : `${p.percentile}%`,
-    ...d.spectra.map((s) => num(s.spectrum.keyPoints[i] ? formatMs(s.spectrum.keyPoints[i]!.valueMs) : '-')),
-  ]);
-  return table(head, rows, 'spectrum');
-}
-
-function distribution(
-  charts: Charts,
-  result: LoadTestResult,
-  name: string,
-  title: string,
-  lines: Array<{ key: string; label: string; color: string }>,
-  missing: string,
-): string {
-  const d = distributionChart(result, name, title, lines);
-  if (!d) return notes([{ name, note: missing }]);
+function distribution(charts: Charts, result: LoadTestResult, dist: Distribution): string {
+  const d = distributionChart(result, dist.name, dist.title, dist.lines);
+  if (!d) return notes([{ name: dist.name, note: dist.missing }]);
   const axis = Array.from({ length: d.chart.decades! + 1 }, (_, k) => decadeLabel(k, d.chart.decades!)).join(', ');
   return (
     `<div class="two-col">${charts.figure(d.chart)}<div><h3>Percentiles from the cumulative histograms</h3>${spectrumTable(d)}` +
@@ -412,32 +283,12 @@ export function renderReport(result: LoadTestResult, options: { title?: string }
   body.push(section('throughput', 'Throughput', noSamples || charts.group(throughputCharts(result))));
 
   const lat = noSamples || charts.group(latencyCharts(result));
-  const dist = distribution(
-    charts,
-    result,
-    'latency-distribution',
-    'Producer latency distribution (percentile spectrum)',
-    [
-      { key: 'producer.response', label: 'response', color: COLORS.blue },
-      { key: 'producer.service', label: 'service', color: COLORS.orange },
-    ],
-    'The result has no producer.response or producer.service histogram: no latency distribution.',
-  );
+  const dist = distribution(charts, result, PRODUCER_DISTRIBUTION);
   body.push(section('latency', 'Producer latency', `${lat + dist}<h3>Whole run</h3>${latencyTable(result)}`));
 
   if (consumersRan(result)) {
     const cons = noSamples || charts.group(consumerCharts(result));
-    const cdist = distribution(
-      charts,
-      result,
-      'consumer-latency-distribution',
-      'Consumer latency distribution (percentile spectrum)',
-      [
-        { key: 'consumer.endToEnd', label: 'end-to-end', color: COLORS.green },
-        { key: 'consumer.poll', label: 'poll', color: COLORS.brown },
-      ],
-      'The result has no consumer histograms: no consumer latency distribution.',
-    );
+    const cdist = distribution(charts, result, CONSUMER_DISTRIBUTION);
     body.push(section('consumer', 'Consumer', cons + cdist));
   } else {
     body.push(section('consumer', 'Consumer', notes(consumerCharts(result).notes)));

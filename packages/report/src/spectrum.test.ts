@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import { distributionChart } from './charts.js';
+import { distributionChart } from './distribution.js';
 import { KEY_PERCENTILES, decadeLabel, decodeHistogram, percentileSpectrum } from './spectrum.js';
 import { makeResult } from '@loadhouse/core/testing';
 

@@ -3,7 +3,7 @@
 // turns the window into producer and consumer stats, so a late report lands in the next window instead of
 // being lost. Lag is a gauge (each partition's latest value); integrity counts are cumulative per worker and
 // group, so the latest report of each simply replaces the previous one.
-import type { ConsumerStats, ConsumerTotals, IntegrityExample, LatencySummary, ProducerStats, ProducerTotals } from '../types.js';
+import type { ConsumerStats, ConsumerTotals, IntegrityExample, ProducerStats, ProducerTotals } from '../types.js';
 import {
   addConsumerCounters,
   addCounters,
@@ -11,67 +11,17 @@ import {
   emptyCounters,
   type ConsumerCounterSet,
   type CounterSet,
-  type EncodedConsumerLatencies,
-  type EncodedLatencies,
   type IntegrityTally,
   type WorkerReport,
 } from '../worker/protocol.js';
-import { addEncoded, createHistogram, encodeHistogram, summarizeHistogram, type Histogram } from './histogram.js';
-
-export interface LatencyHistograms {
-  response: Histogram;
-  service: Histogram;
-  scheduleLag: Histogram;
-}
-
-function latencyHistograms(): LatencyHistograms {
-  return { response: createHistogram(), service: createHistogram(), scheduleLag: createHistogram() };
-}
-
-function addAll(into: LatencyHistograms, from: LatencyHistograms): void {
-  into.response.add(from.response);
-  into.service.add(from.service);
-  into.scheduleLag.add(from.scheduleLag);
-}
-
-function addEncodedSet(into: LatencyHistograms, enc: EncodedLatencies): void {
-  if (enc.response) addEncoded(into.response, enc.response);
-  if (enc.service) addEncoded(into.service, enc.service);
-  if (enc.scheduleLag) addEncoded(into.scheduleLag, enc.scheduleLag);
-}
-
-function destroyAll(h: LatencyHistograms): void {
-  h.response.destroy();
-  h.service.destroy();
-  h.scheduleLag.destroy();
-}
-
-function summaries(h: LatencyHistograms): { response: LatencySummary; service: LatencySummary; scheduleLag: LatencySummary } {
-  return {
-    response: summarizeHistogram(h.response),
-    service: summarizeHistogram(h.service),
-    scheduleLag: summarizeHistogram(h.scheduleLag),
-  };
-}
-
-export interface ConsumerHistograms {
-  poll: Histogram;
-  endToEnd: Histogram;
-}
-
-export function consumerHistograms(): ConsumerHistograms {
-  return { poll: createHistogram(), endToEnd: createHistogram() };
-}
-
-function addConsumerEncoded(into: ConsumerHistograms, enc: EncodedConsumerLatencies): void {
-  if (enc.poll) addEncoded(into.poll, enc.poll);
-  if (enc.endToEnd) addEncoded(into.endToEnd, enc.endToEnd);
-}
-
-export function destroyConsumerHistograms(h: ConsumerHistograms): void {
-  h.poll.destroy();
-  h.endToEnd.destroy();
-}
+import {
+  CONSUMER_HISTOGRAMS,
+  emptySummaries,
+  HistogramSet,
+  PRODUCER_HISTOGRAMS,
+  type ConsumerHistogram,
+  type ProducerHistogram,
+} from './histogram-set.js';
 
 const MiB = 1024 * 1024;
 
@@ -91,7 +41,7 @@ function consumerCounts(c: ConsumerCounterSet, seconds: number) {
 /** Consumer stats of a window. */
 export function consumerStats(
   c: ConsumerCounterSet,
-  h: ConsumerHistograms,
+  h: HistogramSet<ConsumerHistogram>,
   seconds: number,
   lag: { total: number; byPartition: Record<string, number> },
 ): ConsumerStats {
@@ -99,7 +49,7 @@ export function consumerStats(
     ...consumerCounts(c, seconds),
     lag: lag.total,
     lagByPartition: lag.byPartition,
-    latency: { poll: summarizeHistogram(h.poll), endToEnd: summarizeHistogram(h.endToEnd) },
+    latency: h.summarize(),
     foreign: c.foreign,
   };
 }
@@ -107,14 +57,14 @@ export function consumerStats(
 /** Consumer totals of a span: rates over the time a consumer group ran in it. */
 export function consumerTotals(
   c: ConsumerCounterSet,
-  h: ConsumerHistograms | null,
+  h: HistogramSet<ConsumerHistogram> | null,
   activeSeconds: number,
   lag: { max: number; final: number },
 ): ConsumerTotals {
   return {
     ...consumerCounts(c, activeSeconds),
     lag: { ...lag },
-    latency: { poll: summarizeHistogram(h?.poll), endToEnd: summarizeHistogram(h?.endToEnd) },
+    latency: h ? h.summarize() : emptySummaries(CONSUMER_HISTOGRAMS),
     activeSeconds,
     foreign: c.foreign,
   };
@@ -138,7 +88,7 @@ export interface WindowHealth {
 /** Producer stats of a span, from counters and histograms. */
 export function producerStats(
   c: CounterSet,
-  h: LatencyHistograms,
+  h: HistogramSet<ProducerHistogram>,
   seconds: number,
   targetRate: number,
   gauges: { inFlightBatches: number; backlog: number },
@@ -155,7 +105,7 @@ export function producerStats(
     mbPerSec: seconds > 0 ? c.bytes / MiB / seconds : 0,
     targetRate,
     errorsByCode: { ...c.errorsByCode },
-    latency: summaries(h),
+    latency: h.summarize(),
     meanBatchSize: c.batches > 0 ? c.sent / c.batches : 0,
     inFlightBatches: gauges.inFlightBatches,
     backlog: gauges.backlog,
@@ -169,7 +119,7 @@ export function producerStats(
  */
 export function producerTotals(
   c: CounterSet,
-  h: LatencyHistograms | null,
+  h: HistogramSet<ProducerHistogram> | null,
   activeSeconds: number,
   requested: number,
   busySeconds: number = activeSeconds,
@@ -193,37 +143,18 @@ export function producerTotals(
     errorRatePercent: c.scheduled > 0 ? (c.failed / c.scheduled) * 100 : 0,
     errors: c.failed,
     errorsByCode: { ...c.errorsByCode },
-    latency: h
-      ? summaries(h)
-      : { response: summarizeHistogram(null), service: summarizeHistogram(null), scheduleLag: summarizeHistogram(null) },
+    latency: h ? h.summarize() : emptySummaries(PRODUCER_HISTOGRAMS),
     meanBatchSize: c.batches > 0 ? c.sent / c.batches : 0,
   };
-}
-
-/**
- * Histograms that recorded anything, encoded and keyed like `result.histograms` (producer.response, ...):
- * a window's for live samples, a phase's for its result, so shard merges of phases stay exact.
- */
-export function encodeNonEmpty(latency: LatencyHistograms, consumer: ConsumerHistograms): Record<string, string> {
-  const out: Record<string, string> = {};
-  const encodeIf = (key: string, h: Histogram) => {
-    if (h.totalCount > 0) out[key] = encodeHistogram(h);
-  };
-  encodeIf('producer.response', latency.response);
-  encodeIf('producer.service', latency.service);
-  encodeIf('producer.scheduleLag', latency.scheduleLag);
-  encodeIf('consumer.poll', consumer.poll);
-  encodeIf('consumer.endToEnd', consumer.endToEnd);
-  return out;
 }
 
 export interface PhaseAccumulator {
   name: string;
   startMs: number;
   counters: CounterSet;
-  histograms: LatencyHistograms;
+  histograms: HistogramSet<ProducerHistogram>;
   consumer: ConsumerCounterSet;
-  consumerHistograms: ConsumerHistograms;
+  consumerHistograms: HistogramSet<ConsumerHistogram>;
   /** Total lag: the largest and the last of the phase's windows. */
   lagMax: number;
   lagFinal: number;
@@ -232,17 +163,17 @@ export interface PhaseAccumulator {
 export class Aggregator {
   /** Everything reported since the last cut. */
   private window = emptyCounters();
-  private readonly windowHist = latencyHistograms();
+  private readonly windowHist = new HistogramSet(PRODUCER_HISTOGRAMS);
   /** Post-warm-up records since the start: the totals. */
   readonly measured = emptyCounters();
   /** Every producer event since the start, warm-up included (failed batches: integrity's expected missing). */
   readonly all = emptyCounters();
-  private readonly cumulative = latencyHistograms();
+  private readonly cumulative = new HistogramSet(PRODUCER_HISTOGRAMS);
   private consumerWindow = emptyConsumerCounters();
-  private readonly consumerWindowHist = consumerHistograms();
+  private readonly consumerWindowHist = new HistogramSet(CONSUMER_HISTOGRAMS);
   /** Post-warm-up consumer events since the start. */
   readonly consumerMeasured = emptyConsumerCounters();
-  private readonly consumerCumulative = consumerHistograms();
+  private readonly consumerCumulative = new HistogramSet(CONSUMER_HISTOGRAMS);
   /** True once any worker reported a consumer section. */
   private consumersSeen = false;
   /** Latest lag of each (group, partition). A stopped group keeps its last value. */
@@ -259,8 +190,8 @@ export class Aggregator {
       addCounters(this.window, p.window);
       addCounters(this.measured, p.measured);
       addCounters(this.all, p.window);
-      addEncodedSet(this.windowHist, p.histograms);
-      addEncodedSet(this.cumulative, p.measuredHistograms === 'window' ? p.histograms : p.measuredHistograms);
+      this.windowHist.addEncoded(p.histograms);
+      this.cumulative.addEncoded(p.measuredHistograms === 'window' ? p.histograms : p.measuredHistograms);
       this.gauges.set(workerIndex, { inFlightBatches: p.inFlightBatches, backlog: p.backlog });
     }
     const c = report.consumer;
@@ -268,8 +199,8 @@ export class Aggregator {
       this.consumersSeen = true;
       addConsumerCounters(this.consumerWindow, c.window);
       addConsumerCounters(this.consumerMeasured, c.measured);
-      addConsumerEncoded(this.consumerWindowHist, c.histograms);
-      addConsumerEncoded(this.consumerCumulative, c.measuredHistograms === 'window' ? c.histograms : c.measuredHistograms);
+      this.consumerWindowHist.addEncoded(c.histograms);
+      this.consumerCumulative.addEncoded(c.measuredHistograms === 'window' ? c.histograms : c.measuredHistograms);
       for (const l of c.lag) this.lag.set(`${l.groupId}:${l.partition}`, { partition: l.partition, lag: l.lag });
       for (const t of c.integrity) this.integrity.set(`${workerIndex}:${t.groupId}`, t.tally);
     }
@@ -327,22 +258,18 @@ export class Aggregator {
     const consumer = consumerStats(this.consumerWindow, this.consumerWindowHist, seconds, lag);
     for (const ph of this.phases) {
       addCounters(ph.counters, this.window);
-      addAll(ph.histograms, this.windowHist);
+      ph.histograms.add(this.windowHist);
       addConsumerCounters(ph.consumer, this.consumerWindow);
-      ph.consumerHistograms.poll.add(this.consumerWindowHist.poll);
-      ph.consumerHistograms.endToEnd.add(this.consumerWindowHist.endToEnd);
+      ph.consumerHistograms.add(this.consumerWindowHist);
       ph.lagMax = Math.max(ph.lagMax, lag.total);
       ph.lagFinal = lag.total;
     }
     // The window's histograms, encoded, for listeners that need the distribution (exact Prometheus buckets).
-    const histograms = encodeNonEmpty(this.windowHist, this.consumerWindowHist);
+    const histograms = { ...this.windowHist.encode(), ...this.consumerWindowHist.encode() };
     this.window = emptyCounters();
-    this.windowHist.response.reset();
-    this.windowHist.service.reset();
-    this.windowHist.scheduleLag.reset();
+    this.windowHist.reset();
     this.consumerWindow = emptyConsumerCounters();
-    this.consumerWindowHist.poll.reset();
-    this.consumerWindowHist.endToEnd.reset();
+    this.consumerWindowHist.reset();
     const health = this.health;
     this.health = { workerLoopDelayMaxMs: 0, workerUtilizationMax: 0 };
     return { producer, consumer, health, histograms };
@@ -353,9 +280,9 @@ export class Aggregator {
       name,
       startMs,
       counters: emptyCounters(),
-      histograms: latencyHistograms(),
+      histograms: new HistogramSet(PRODUCER_HISTOGRAMS),
       consumer: emptyConsumerCounters(),
-      consumerHistograms: consumerHistograms(),
+      consumerHistograms: new HistogramSet(CONSUMER_HISTOGRAMS),
       lagMax: 0,
       lagFinal: 0,
     };
@@ -374,38 +301,23 @@ export class Aggregator {
     return this.phases;
   }
 
-  cumulativeHistograms(): LatencyHistograms {
+  cumulativeHistograms(): HistogramSet<ProducerHistogram> {
     return this.cumulative;
   }
 
-  cumulativeConsumerHistograms(): ConsumerHistograms {
+  cumulativeConsumerHistograms(): HistogramSet<ConsumerHistogram> {
     return this.consumerCumulative;
   }
 
+  /** The totals' histograms, encoded: the producer's always (empty or not), the consumer's once any reported. */
   encodedCumulative(): Record<string, string> {
-    const out: Record<string, string> = {
-      'producer.response': encodeHistogram(this.cumulative.response),
-      'producer.service': encodeHistogram(this.cumulative.service),
-      'producer.scheduleLag': encodeHistogram(this.cumulative.scheduleLag),
-    };
-    if (this.consumersSeen) {
-      out['consumer.poll'] = encodeHistogram(this.consumerCumulative.poll);
-      out['consumer.endToEnd'] = encodeHistogram(this.consumerCumulative.endToEnd);
-    }
-    return out;
+    const consumer = this.consumersSeen ? this.consumerCumulative.encode(CONSUMER_HISTOGRAMS) : {};
+    return { ...this.cumulative.encode(PRODUCER_HISTOGRAMS), ...consumer };
   }
 
   destroy(): void {
-    destroyAll(this.windowHist);
-    destroyAll(this.cumulative);
-    destroyConsumerHistograms(this.consumerWindowHist);
-    destroyConsumerHistograms(this.consumerCumulative);
-    for (const ph of this.phases) {
-      destroyAll(ph.histograms);
-      destroyConsumerHistograms(ph.consumerHistograms);
-    }
+    for (const set of [this.windowHist, this.cumulative, ...this.phases.map((ph) => ph.histograms)]) set.destroy();
+    for (const set of [this.consumerWindowHist, this.consumerCumulative, ...this.phases.map((ph) => ph.consumerHistograms)]) set.destroy();
     this.phases.length = 0;
   }
 }
-
-export { destroyAll as destroyLatencyHistograms };

@@ -1,6 +1,6 @@
 // Empty sections of samples and results for what a run did not measure (consumers, until the consumer pool
 // exists, and integrity, which consumers check).
-import { emptyLatencySummary } from '../metrics/histogram.js';
+import { CONSUMER_HISTOGRAMS, emptySummaries } from '../metrics/histogram-set.js';
 import type { ConsumerStats, ConsumerTotals, IntegrityReport } from '../types.js';
 
 export function emptyConsumerStats(): ConsumerStats {
@@ -14,7 +14,7 @@ export function emptyConsumerStats(): ConsumerStats {
     errorsByCode: {},
     lag: 0,
     lagByPartition: {},
-    latency: { poll: emptyLatencySummary(), endToEnd: emptyLatencySummary() },
+    latency: emptySummaries(CONSUMER_HISTOGRAMS),
   };
 }
 
@@ -28,7 +28,7 @@ export function emptyConsumerTotals(): ConsumerTotals {
     emptyPolls: 0,
     errorsByCode: {},
     lag: { max: 0, final: 0 },
-    latency: { poll: emptyLatencySummary(), endToEnd: emptyLatencySummary() },
+    latency: emptySummaries(CONSUMER_HISTOGRAMS),
   };
 }
 

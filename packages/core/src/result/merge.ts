@@ -2,7 +2,15 @@
 // histograms are merged exactly (so merged percentiles equal those of one histogram fed every record),
 // series are aligned by elapsed time, and the criteria are re-evaluated on the merged data.
 import { LoadhouseError } from '../errors.js';
-import { createHistogram, addEncoded, encodeHistogram, summarizeHistogram, type Histogram } from '../metrics/histogram.js';
+import {
+  CONSUMER_HISTOGRAMS,
+  HistogramSet,
+  PRODUCER_HISTOGRAMS,
+  RESULT_HISTOGRAMS,
+  type LatencySummaries,
+  type ConsumerHistogram,
+  type ProducerHistogram,
+} from '../metrics/histogram-set.js';
 import { evaluateCriteria } from '../criteria.js';
 import type {
   ConsumerTotals,
@@ -196,39 +204,23 @@ export function checkCoverage(results: readonly LoadTestResult[], names: readonl
 
 type EncodedSet = Record<string, string> | undefined;
 
-function mergedHistogram(sets: readonly EncodedSet[], key: string): Histogram | null {
-  const present = sets.map((m) => m?.[key]).filter((e): e is string => typeof e === 'string' && e.length > 0);
-  if (present.length === 0) return null;
-  const h = createHistogram();
-  for (const e of present) addEncoded(h, e);
-  return h;
-}
-
 interface ExactHistograms {
-  producer: { response: Histogram | null; service: Histogram | null; scheduleLag: Histogram | null };
-  consumer: { poll: Histogram | null; endToEnd: Histogram | null };
-  /** Every merged histogram, encoded, by key. */
+  producer: LatencySummaries<ProducerHistogram>;
+  consumer: LatencySummaries<ConsumerHistogram>;
+  /** Every histogram a shard stored, merged and encoded, by key. */
   encoded: Record<string, string>;
   destroy(): void;
 }
 
 /** Merges the encoded histogram sets of the shards key by key: exact, as if one histogram saw every record. */
 function mergeHistogramSets(sets: readonly EncodedSet[]): ExactHistograms {
-  const merged = new Map<string, Histogram>();
-  for (const key of new Set(sets.flatMap((m) => Object.keys(m ?? {})))) {
-    const h = mergedHistogram(sets, key);
-    if (h) merged.set(key, h);
-  }
-  const get = (key: string) => merged.get(key) ?? null;
-  const encoded: Record<string, string> = {};
-  for (const [key, h] of merged) encoded[key] = encodeHistogram(h);
+  const merged = HistogramSet.decode(RESULT_HISTOGRAMS, sets);
+  const stored = RESULT_HISTOGRAMS.filter((k) => sets.some((m) => typeof m?.[k] === 'string' && m[k].length > 0));
   return {
-    producer: { response: get('producer.response'), service: get('producer.service'), scheduleLag: get('producer.scheduleLag') },
-    consumer: { poll: get('consumer.poll'), endToEnd: get('consumer.endToEnd') },
-    encoded,
-    destroy: () => {
-      for (const h of merged.values()) h.destroy();
-    },
+    producer: merged.summarize(PRODUCER_HISTOGRAMS),
+    consumer: merged.summarize(CONSUMER_HISTOGRAMS),
+    encoded: merged.encode(stored),
+    destroy: () => merged.destroy(),
   };
 }
 
@@ -257,10 +249,7 @@ function worstSummary(xs: LatencySummary[]): LatencySummary {
   };
 }
 
-function mergeProducer(
-  parts: ProducerTotals[],
-  exact?: { response: Histogram | null; service: Histogram | null; scheduleLag: Histogram | null },
-): ProducerTotals {
+function mergeProducer(parts: ProducerTotals[], exact?: LatencySummaries<ProducerHistogram>): ProducerTotals {
   const acked = sum(parts.map((p) => p.acked));
   const scheduled = sum(parts.map((p) => p.scheduled));
   const failed = sum(parts.map((p) => p.failed));
@@ -270,17 +259,11 @@ function mergeProducer(
   // Shards run side by side: rates add; the requested volume is each shard's rate over its own active time.
   const requested = sum(parts.map((p) => p.targetRate * (p.activeSeconds ?? 0)));
   const msgsPerSec = sum(parts.map((p) => p.msgsPerSec));
-  const latency = exact
-    ? {
-        response: summarizeHistogram(exact.response),
-        service: summarizeHistogram(exact.service),
-        scheduleLag: summarizeHistogram(exact.scheduleLag),
-      }
-    : {
-        response: worstSummary(parts.map((p) => p.latency.response)),
-        service: worstSummary(parts.map((p) => p.latency.service)),
-        scheduleLag: worstSummary(parts.map((p) => p.latency.scheduleLag)),
-      };
+  const latency = exact ?? {
+    response: worstSummary(parts.map((p) => p.latency.response)),
+    service: worstSummary(parts.map((p) => p.latency.service)),
+    scheduleLag: worstSummary(parts.map((p) => p.latency.scheduleLag)),
+  };
   return {
     scheduled,
     sent,
@@ -302,7 +285,7 @@ function mergeProducer(
   } as ProducerTotals;
 }
 
-function mergeConsumer(parts: ConsumerTotals[], exact?: { poll: Histogram | null; endToEnd: Histogram | null }): ConsumerTotals {
+function mergeConsumer(parts: ConsumerTotals[], exact?: LatencySummaries<ConsumerHistogram>): ConsumerTotals {
   const merged = {
     ...parts[0]!,
     consumed: sum(parts.map((p) => p.consumed)),
@@ -315,9 +298,10 @@ function mergeConsumer(parts: ConsumerTotals[], exact?: { poll: Histogram | null
     lag: { max: sum(parts.map((p) => p.lag.max)), final: sum(parts.map((p) => p.lag.final)) },
     ...(parts.some((p) => p.foreign !== undefined) ? { foreign: sum(parts.map((p) => p.foreign ?? 0)) } : {}),
     ...(parts.some((p) => p.activeSeconds !== undefined) ? { activeSeconds: max(parts.map((p) => p.activeSeconds ?? 0)) } : {}),
-    latency: exact
-      ? { poll: summarizeHistogram(exact.poll), endToEnd: summarizeHistogram(exact.endToEnd) }
-      : { poll: worstSummary(parts.map((p) => p.latency.poll)), endToEnd: worstSummary(parts.map((p) => p.latency.endToEnd)) },
+    latency: exact ?? {
+      poll: worstSummary(parts.map((p) => p.latency.poll)),
+      endToEnd: worstSummary(parts.map((p) => p.latency.endToEnd)),
+    },
   };
   return merged;
 }

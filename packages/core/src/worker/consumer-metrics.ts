@@ -1,40 +1,25 @@
 // Counters and HDR histograms (poll latency, end-to-end latency) of the consumers of one worker, split by
 // warm-up like the producers': a record belongs to warm-up when its intended send time is before the
 // warm-up end, a poll when it started before it.
-import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
-import {
-  addConsumerCounters,
-  emptyConsumerCounters,
-  type ConsumerCounterSet,
-  type ConsumerReport,
-  type EncodedConsumerLatencies,
-} from './protocol.js';
+import { HISTOGRAMS, CONSUMER_HISTOGRAMS, type ConsumerHistogram } from '../metrics/histogram-set.js';
+import { recordMs, type Histogram } from '../metrics/histogram.js';
+import { addConsumerCounters, emptyConsumerCounters, type ConsumerCounterSet, type ConsumerReport } from './protocol.js';
+import { WarmupMetrics } from './warmup-metrics.js';
 
-interface LatencySet {
-  poll: Histogram;
-  endToEnd: Histogram;
-}
-
-function latencySet(): LatencySet {
-  return { poll: createHistogram(), endToEnd: createHistogram() };
-}
-
-export class ConsumerMetrics {
-  measured: ConsumerCounterSet = emptyConsumerCounters();
-  warmup: ConsumerCounterSet = emptyConsumerCounters();
-  private readonly m: LatencySet;
-  private readonly w: LatencySet;
-  private sawWarmup = false;
+export class ConsumerMetrics extends WarmupMetrics<ConsumerCounterSet, ConsumerHistogram> {
+  // Direct references for the per-record calls: no key lookup per value.
+  private readonly mPoll: Histogram;
+  private readonly wPoll: Histogram;
+  private readonly mEndToEnd: Histogram;
+  private readonly wEndToEnd: Histogram;
 
   constructor() {
-    this.m = latencySet();
-    this.w = latencySet();
-  }
-
-  counters(isMeasured: boolean): ConsumerCounterSet {
-    if (isMeasured) return this.measured;
-    this.sawWarmup = true;
-    return this.warmup;
+    super(CONSUMER_HISTOGRAMS, emptyConsumerCounters, addConsumerCounters);
+    const { poll, endToEnd } = HISTOGRAMS.consumer;
+    this.mPoll = this.m.get(poll);
+    this.wPoll = this.w.get(poll);
+    this.mEndToEnd = this.m.get(endToEnd);
+    this.wEndToEnd = this.w.get(endToEnd);
   }
 
   error(isMeasured: boolean, code: string): void {
@@ -43,51 +28,15 @@ export class ConsumerMetrics {
   }
 
   poll(isMeasured: boolean, ms: number): void {
-    recordMs(isMeasured ? this.m.poll : this.w.poll, ms);
+    recordMs(isMeasured ? this.mPoll : this.wPoll, ms);
   }
 
   endToEnd(isMeasured: boolean, ms: number): void {
-    recordMs(isMeasured ? this.m.endToEnd : this.w.endToEnd, ms);
+    recordMs(isMeasured ? this.mEndToEnd : this.wEndToEnd, ms);
   }
 
   /** Encodes and resets everything recorded since the previous report. */
   report(lag: ConsumerReport['lag'], integrity: ConsumerReport['integrity']): ConsumerReport {
-    const window = emptyConsumerCounters();
-    addConsumerCounters(window, this.measured);
-    addConsumerCounters(window, this.warmup);
-    const measured = this.measured;
-    let histograms: EncodedConsumerLatencies;
-    let measuredHistograms: ConsumerReport['measuredHistograms'];
-    if (!this.sawWarmup) {
-      histograms = encodeSet(this.m);
-      measuredHistograms = 'window';
-    } else {
-      measuredHistograms = encodeSet(this.m);
-      this.m.poll.add(this.w.poll);
-      this.m.endToEnd.add(this.w.endToEnd);
-      histograms = encodeSet(this.m);
-    }
-    for (const s of [this.m, this.w]) {
-      s.poll.reset();
-      s.endToEnd.reset();
-    }
-    this.measured = emptyConsumerCounters();
-    this.warmup = emptyConsumerCounters();
-    this.sawWarmup = false;
-    return { window, measured, histograms, measuredHistograms, lag, integrity };
+    return { ...this.take(), lag, integrity };
   }
-
-  destroy(): void {
-    for (const s of [this.m, this.w]) {
-      s.poll.destroy();
-      s.endToEnd.destroy();
-    }
-  }
-}
-
-function encodeSet(s: LatencySet): EncodedConsumerLatencies {
-  return {
-    poll: s.poll.totalCount > 0 ? encodeHistogram(s.poll) : null,
-    endToEnd: s.endToEnd.totalCount > 0 ? encodeHistogram(s.endToEnd) : null,
-  };
 }

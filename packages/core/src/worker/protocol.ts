@@ -2,6 +2,7 @@
 // A worker hosts groups of both kinds (producers and consumers) on one set of threads; group ids are
 // unique across kinds, so `stop-group` and `group-stopped` serve both, and one report carries both sections.
 import type { MessagePort } from 'node:worker_threads';
+import type { ConsumerHistogram, EncodedHistograms, ProducerHistogram } from '../metrics/histogram-set.js';
 import type { TlsOptions } from '../proto/client.js';
 
 export interface WorkerTarget {
@@ -108,20 +109,15 @@ export interface CounterSet {
   errorsByCode: Record<string, number>;
 }
 
-export interface EncodedLatencies {
-  response: string | null;
-  service: string | null;
-  scheduleLag: string | null;
-}
-
 export interface ProducerReport {
   /** Everything that happened since the previous report. */
   window: CounterSet;
   /** The part of `window` about records intended after warm-up: what totals count. */
   measured: CounterSet;
-  histograms: EncodedLatencies;
+  /** Histograms that recorded anything in the window. */
+  histograms: EncodedHistograms<ProducerHistogram>;
   /** Histograms of the measured records; 'window' when every record in the window was measured. */
-  measuredHistograms: EncodedLatencies | 'window';
+  measuredHistograms: EncodedHistograms<ProducerHistogram> | 'window';
   inFlightBatches: number;
   backlog: number;
 }
@@ -147,11 +143,6 @@ export interface ConsumerCounterSet {
   foreign: number;
 }
 
-export interface EncodedConsumerLatencies {
-  poll: string | null;
-  endToEnd: string | null;
-}
-
 /** Integrity counts of one consumer group on one worker since the group started (cumulative, not deltas). */
 export interface IntegrityTally {
   /** Records whose header was checked. */
@@ -170,8 +161,8 @@ export interface ConsumerReport {
   window: ConsumerCounterSet;
   /** The part of `window` after warm-up (records by intended time, polls by start time). */
   measured: ConsumerCounterSet;
-  histograms: EncodedConsumerLatencies;
-  measuredHistograms: EncodedConsumerLatencies | 'window';
+  histograms: EncodedHistograms<ConsumerHistogram>;
+  measuredHistograms: EncodedHistograms<ConsumerHistogram> | 'window';
   /** Lag (high watermark - next offset) of each partition this worker read, from its latest poll. */
   lag: Array<{ groupId: number; partition: number; lag: number }>;
   /** Integrity of the groups whose counts changed since the previous report. */

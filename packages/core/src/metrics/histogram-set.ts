@@ -1,0 +1,144 @@
+// Named sets of HDR histograms: the producer's response, service and schedule-lag latencies, the consumer's
+// poll and end-to-end latencies. A set records, encodes, decodes, merges, summarizes and resets all its keys
+// at once, so workers, the aggregator, merge, the report and plugins never handle them one field at a time.
+// The keys are those of `result.histograms` (and of phases and live samples); this module is the only place
+// they are spelled.
+import { LoadhouseError } from '../errors.js';
+import type { LatencySummary } from '../types.js';
+import {
+  addEncoded,
+  createHistogram,
+  emptyLatencySummary,
+  encodeHistogram,
+  recordMs,
+  summarizeHistogram,
+  type Histogram,
+} from './histogram.js';
+
+/** Every histogram key, by side and latency: `HISTOGRAMS.producer.response` is `'producer.response'`. */
+export const HISTOGRAMS = {
+  producer: { response: 'producer.response', service: 'producer.service', scheduleLag: 'producer.scheduleLag' },
+  consumer: { poll: 'consumer.poll', endToEnd: 'consumer.endToEnd' },
+} as const;
+
+export const PRODUCER_HISTOGRAMS = [HISTOGRAMS.producer.response, HISTOGRAMS.producer.service, HISTOGRAMS.producer.scheduleLag] as const;
+export const CONSUMER_HISTOGRAMS = [HISTOGRAMS.consumer.poll, HISTOGRAMS.consumer.endToEnd] as const;
+/** The keys a result, a phase or a sample may carry in `histograms`. */
+export const RESULT_HISTOGRAMS = [...PRODUCER_HISTOGRAMS, ...CONSUMER_HISTOGRAMS] as const;
+
+export type ProducerHistogram = (typeof PRODUCER_HISTOGRAMS)[number];
+export type ConsumerHistogram = (typeof CONSUMER_HISTOGRAMS)[number];
+export type ResultHistogram = (typeof RESULT_HISTOGRAMS)[number];
+
+/** The latency a key names in a summary (`'producer.response'` → `'response'`, as in `ProducerTotals.latency`). */
+export type LatencyName<K extends string> = K extends `${string}.${infer N}` ? N : K;
+
+/** Percentile summaries keyed by latency name: `{ response, service, scheduleLag }` for the producer's keys. */
+export type LatencySummaries<K extends string> = { [P in K as LatencyName<P>]: LatencySummary };
+
+/** Compressed base64 histograms keyed like `result.histograms`; a key that recorded nothing may be absent. */
+export type EncodedHistograms<K extends string> = { [P in K]?: string };
+
+export function latencyName<K extends string>(key: K): LatencyName<K> {
+  return key.slice(key.indexOf('.') + 1) as LatencyName<K>;
+}
+
+/** Summaries of nothing measured, for the given keys. */
+export function emptySummaries<K extends string>(keys: readonly K[]): LatencySummaries<K> {
+  const out: Record<string, LatencySummary> = {};
+  for (const k of keys) out[latencyName(k)] = emptyLatencySummary();
+  return out as LatencySummaries<K>;
+}
+
+/** One HDR histogram per key (microsecond values, WASM when initialised). Call `destroy()` when done. */
+export class HistogramSet<K extends string> {
+  private readonly byKey = new Map<K, Histogram>();
+
+  constructor(readonly keys: readonly K[]) {
+    for (const k of keys) this.byKey.set(k, createHistogram());
+  }
+
+  /** A set holding the exact union of encoded sets (shards, phases, worker reports); absent sets are skipped. */
+  static decode<K extends string>(
+    keys: readonly K[],
+    encoded: ReadonlyArray<Readonly<Record<string, string>> | undefined>,
+  ): HistogramSet<K> {
+    const set = new HistogramSet(keys);
+    try {
+      for (const e of encoded) set.addEncoded(e);
+    } catch (err) {
+      set.destroy();
+      throw err;
+    }
+    return set;
+  }
+
+  /** The histogram of one key: hot paths keep this reference instead of looking the key up per value. */
+  get(key: K): Histogram {
+    const h = this.byKey.get(key);
+    if (!h) throw unknownKey(key, this.keys);
+    return h;
+  }
+
+  /** Records a duration in milliseconds under one key. */
+  record(key: K, ms: number, count = 1): void {
+    recordMs(this.get(key), ms, count);
+  }
+
+  /** Whether a key recorded anything. */
+  has(key: K): boolean {
+    return this.get(key).totalCount > 0;
+  }
+
+  /** Adds another set of the same keys, key by key, exactly. */
+  add(other: HistogramSet<K>): void {
+    for (const [k, h] of this.byKey) h.add(other.get(k));
+  }
+
+  /**
+   * Adds encoded histograms exactly (a worker's report, a result's `histograms`). A key outside the set is
+   * refused: it would otherwise be dropped without a word, and a result holding one was not written by this
+   * version of loadhouse.
+   */
+  addEncoded(encoded: Readonly<Record<string, string>> | undefined): void {
+    if (!encoded) return;
+    for (const key of Object.keys(encoded)) if (!this.byKey.has(key as K)) throw unknownKey(key, this.keys);
+    for (const [k, h] of this.byKey) {
+      const e = encoded[k];
+      if (typeof e === 'string' && e.length > 0) addEncoded(h, e);
+    }
+  }
+
+  /** Encodes the given keys (default: those that recorded anything), keyed like `result.histograms`. */
+  encode(keys: readonly K[] = this.keys.filter((k) => this.has(k))): EncodedHistograms<K> {
+    const out: EncodedHistograms<K> = {};
+    for (const k of keys) out[k] = encodeHistogram(this.get(k));
+    return out;
+  }
+
+  /** Percentiles of the given keys (default: all), keyed by latency name. */
+  summarize<S extends K = K>(keys: readonly S[] = this.keys as readonly S[]): LatencySummaries<S> {
+    const out: Record<string, LatencySummary> = {};
+    for (const k of keys) out[latencyName(k)] = summarizeHistogram(this.get(k));
+    return out as LatencySummaries<S>;
+  }
+
+  reset(): void {
+    for (const h of this.byKey.values()) h.reset();
+  }
+
+  /** Frees the histograms (WASM memory is not garbage-collected). */
+  destroy(): void {
+    for (const h of this.byKey.values()) h.destroy();
+    this.byKey.clear();
+  }
+}
+
+function unknownKey(key: string, keys: readonly string[]): LoadhouseError {
+  return new LoadhouseError(
+    'LH_RESULT_INVALID',
+    `The histograms hold "${key}", which is not one of ${keys.join(', ')}: they were not written by this version of loadhouse ` +
+      'or were edited. Use results written by this version, with their histograms as written.',
+    { details: { key, known: [...keys] } },
+  );
+}
