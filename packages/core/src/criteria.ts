@@ -1,5 +1,6 @@
 // Success criteria as data: a resolver from metric paths to numbers on a result or a sample, the end-of-run
 // evaluation, and the live evaluation on samples that can abort a run after a lasting violation.
+import { errorRatePercent, rateErrorPercent } from './result/figures.js';
 import type { Criterion, CriterionOp, CriterionOutcome, LoadTestResult, Sample } from './types.js';
 
 const PERCENTILES = new Set(['p50', 'p95', 'p99', 'p999', 'max', 'mean']);
@@ -100,11 +101,11 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
         if (parts[1] === 'errors') return num(stats.failed);
         if (parts[1] === 'errorRatePercent') {
           const scheduled = stats.scheduled ?? 0;
-          return scheduled > 0 ? ((stats.failed ?? 0) / scheduled) * 100 : null;
+          return scheduled > 0 ? errorRatePercent(stats.failed ?? 0, scheduled) : null;
         }
         if (parts[1] === 'rateErrorPercent') {
           const target = stats.targetRate ?? 0;
-          return target > 0 ? Math.abs((stats.msgsPerSec ?? 0) / target - 1) * 100 : null;
+          return target > 0 ? rateErrorPercent(stats.msgsPerSec ?? 0, target) : null;
         }
       }
       // A run that asked for nothing after warm-up has no rate error to judge: unknown, not 0 %.
@@ -241,6 +242,17 @@ function judgedPerWindow(c: Criterion): boolean {
   return (c.live ?? isLiveByDefault(c.metric)) || WINDOWED_RATE_METRICS.has(c.metric);
 }
 
+/** What an outage noted against a criterion makes of its end-of-run outcome (`note`: LiveCriteria.outageNote). */
+export function failedByOutage(o: CriterionOutcome, note: string | undefined): CriterionOutcome {
+  if (note === undefined) return o;
+  // A whole-run figure that fails anyway keeps its own note; the outage is said too.
+  if (!o.passed) return { ...o, note: o.note ? `${o.note}; ${note}` : note };
+  return { ...o, passed: false, note: `${note}: the whole-run figure averages over the outage` };
+}
+
+/** The outage part of a note failedByOutage wrote (a shard's, seen again by `merge`). */
+export const OUTAGE_NOTE = /violated in \d+ target-outage windows? \([^)]*\)/;
+
 /**
  * Tracks live violations across samples; reports when one has lasted its criterion's abortAfterSeconds.
  * Also keeps the worst violation of each windowed criterion in target-outage windows, which fail the
@@ -264,20 +276,21 @@ export class LiveCriteria {
     }
   }
 
+  /** How target-outage windows violated a criterion, or undefined when none did. */
+  outageNote(c: Criterion): string | undefined {
+    const v = this.outageViolations.get(c);
+    if (!v) return undefined;
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    return (
+      `violated in ${v.windows} target-outage window${v.windows === 1 ? '' : 's'} (no record acknowledged while records were due; ` +
+      `${round(v.measured)} in the window ending at ${v.elapsedSeconds} s)`
+    );
+  }
+
   /** End-of-run outcomes (in the order of the criteria) with those violated during an outage failed. */
   judgeOutages(outcomes: CriterionOutcome[]): CriterionOutcome[] {
     const criteria = this.criteria();
-    return outcomes.map((o, i) => {
-      const v = criteria[i] && this.outageViolations.get(criteria[i]!);
-      if (!v) return o;
-      const round = (x: number) => Math.round(x * 1000) / 1000;
-      const note =
-        `violated in ${v.windows} target-outage window${v.windows === 1 ? '' : 's'} (no record acknowledged while records were due; ` +
-        `${round(v.measured)} in the window ending at ${v.elapsedSeconds} s)`;
-      // A whole-run figure that fails anyway keeps its own note; the outage is said too.
-      if (!o.passed) return { ...o, note: o.note ? `${o.note}; ${note}` : note };
-      return { ...o, passed: false, note: `${note}: the whole-run figure averages over the outage` };
-    });
+    return outcomes.map((o, i) => failedByOutage(o, criteria[i] && this.outageNote(criteria[i]!)));
   }
 
   evaluate(sample: Sample): { outcomes: CriterionOutcome[]; abort: CriterionOutcome | undefined } {

@@ -16,6 +16,15 @@ import {
   type IntegrityTally,
   type WorkerReport,
 } from '../worker/protocol.js';
+import {
+  achievedSeconds,
+  errorRatePercent,
+  mbPerSecond,
+  meanBatchSize,
+  perSecond,
+  rateErrorPercent,
+  targetRate as meanTargetRate,
+} from '../result/figures.js';
 import { addEncoded, createHistogram, encodeHistogram, summarizeHistogram, type Histogram } from './histogram.js';
 
 export interface LatencyHistograms {
@@ -73,15 +82,13 @@ export function destroyConsumerHistograms(h: ConsumerHistograms): void {
   h.endToEnd.destroy();
 }
 
-const MiB = 1024 * 1024;
-
 /** The counters a consumer window and a consumer span share, with rates over `seconds`. */
 function consumerCounts(c: ConsumerCounterSet, seconds: number) {
   return {
     consumed: c.consumed,
     bytes: c.bytes,
-    msgsPerSec: seconds > 0 ? c.consumed / seconds : 0,
-    mbPerSec: seconds > 0 ? c.bytes / MiB / seconds : 0,
+    msgsPerSec: perSecond(c.consumed, seconds),
+    mbPerSec: mbPerSecond(c.bytes, seconds),
     polls: c.polls,
     emptyPolls: c.emptyPolls,
     errorsByCode: { ...c.errorsByCode },
@@ -151,12 +158,12 @@ export function producerStats(
     dropped: c.dropped,
     bytes: c.bytes,
     batches: c.batches,
-    msgsPerSec: seconds > 0 ? c.acked / seconds : 0,
-    mbPerSec: seconds > 0 ? c.bytes / MiB / seconds : 0,
+    msgsPerSec: perSecond(c.acked, seconds),
+    mbPerSec: mbPerSecond(c.bytes, seconds),
     targetRate,
     errorsByCode: { ...c.errorsByCode },
     latency: summaries(h),
-    meanBatchSize: c.batches > 0 ? c.sent / c.batches : 0,
+    meanBatchSize: meanBatchSize(c.sent, c.batches),
     inFlightBatches: gauges.inFlightBatches,
     backlog: gauges.backlog,
   };
@@ -174,9 +181,9 @@ export function producerTotals(
   requested: number,
   busySeconds: number = activeSeconds,
 ): ProducerTotals {
-  const seconds = Math.max(activeSeconds, busySeconds);
-  const msgsPerSec = seconds > 0 ? c.acked / seconds : 0;
-  const targetRate = activeSeconds > 0 ? requested / activeSeconds : 0;
+  const seconds = achievedSeconds(activeSeconds, busySeconds);
+  const msgsPerSec = perSecond(c.acked, seconds);
+  const targetRate = meanTargetRate(requested, activeSeconds);
   return {
     scheduled: c.scheduled,
     sent: c.sent,
@@ -186,17 +193,17 @@ export function producerTotals(
     bytes: c.bytes,
     batches: c.batches,
     msgsPerSec,
-    mbPerSec: seconds > 0 ? c.bytes / MiB / seconds : 0,
+    mbPerSec: mbPerSecond(c.bytes, seconds),
     targetRate,
     activeSeconds,
-    rateErrorPercent: targetRate > 0 ? Math.abs(msgsPerSec / targetRate - 1) * 100 : 0,
-    errorRatePercent: c.scheduled > 0 ? (c.failed / c.scheduled) * 100 : 0,
+    rateErrorPercent: rateErrorPercent(msgsPerSec, targetRate),
+    errorRatePercent: errorRatePercent(c.failed, c.scheduled),
     errors: c.failed,
     errorsByCode: { ...c.errorsByCode },
     latency: h
       ? summaries(h)
       : { response: summarizeHistogram(null), service: summarizeHistogram(null), scheduleLag: summarizeHistogram(null) },
-    meanBatchSize: c.batches > 0 ? c.sent / c.batches : 0,
+    meanBatchSize: meanBatchSize(c.sent, c.batches),
   };
 }
 

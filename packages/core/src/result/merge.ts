@@ -3,11 +3,12 @@
 // series are aligned by elapsed time, and the criteria are re-evaluated on the merged data.
 import { LoadhouseError } from '../errors.js';
 import { createHistogram, addEncoded, encodeHistogram, summarizeHistogram, type Histogram } from '../metrics/histogram.js';
-import { evaluateCriteria } from '../criteria.js';
+import { OUTAGE_NOTE } from '../criteria.js';
+import { judge } from './build.js';
+import { errorRatePercent, meanBatchSize, rateErrorPercent, sideBySide } from './figures.js';
 import type {
   ConsumerTotals,
   Criterion,
-  CriterionOutcome,
   IntegrityReport,
   LatencySummary,
   LoadTestResult,
@@ -267,9 +268,8 @@ function mergeProducer(
   const sent = sum(parts.map((p) => p.sent));
   const batches = sum(parts.map((p) => p.batches));
   const bytes = sum(parts.map((p) => p.bytes));
-  // Shards run side by side: rates add; the requested volume is each shard's rate over its own active time.
-  const requested = sum(parts.map((p) => p.targetRate * (p.activeSeconds ?? 0)));
-  const msgsPerSec = sum(parts.map((p) => p.msgsPerSec));
+  const msgsPerSec = sideBySide(parts.map((p) => p.msgsPerSec));
+  const targetRate = sideBySide(parts.map((p) => p.targetRate));
   const latency = exact
     ? {
         response: summarizeHistogram(exact.response),
@@ -290,15 +290,15 @@ function mergeProducer(
     bytes,
     batches,
     msgsPerSec,
-    mbPerSec: sum(parts.map((p) => p.mbPerSec)),
-    targetRate: sum(parts.map((p) => p.targetRate)),
+    mbPerSec: sideBySide(parts.map((p) => p.mbPerSec)),
+    targetRate,
     activeSeconds: max(parts.map((p) => p.activeSeconds ?? 0)),
-    rateErrorPercent: requested > 0 ? Math.abs(acked / requested - 1) * 100 : 0,
-    errorRatePercent: scheduled > 0 ? (failed / scheduled) * 100 : 0,
+    rateErrorPercent: rateErrorPercent(msgsPerSec, targetRate),
+    errorRatePercent: errorRatePercent(failed, scheduled),
     errors: failed,
     errorsByCode: sumCodes(parts.map((p) => p.errorsByCode)),
     latency,
-    meanBatchSize: batches > 0 ? sent / batches : 0,
+    meanBatchSize: meanBatchSize(sent, batches),
   } as ProducerTotals;
 }
 
@@ -307,8 +307,8 @@ function mergeConsumer(parts: ConsumerTotals[], exact?: { poll: Histogram | null
     ...parts[0]!,
     consumed: sum(parts.map((p) => p.consumed)),
     bytes: sum(parts.map((p) => p.bytes)),
-    msgsPerSec: sum(parts.map((p) => p.msgsPerSec)),
-    mbPerSec: sum(parts.map((p) => p.mbPerSec)),
+    msgsPerSec: sideBySide(parts.map((p) => p.msgsPerSec)),
+    mbPerSec: sideBySide(parts.map((p) => p.mbPerSec)),
     polls: sum(parts.map((p) => p.polls)),
     emptyPolls: sum(parts.map((p) => p.emptyPolls)),
     errorsByCode: sumCodes(parts.map((p) => p.errorsByCode)),
@@ -375,9 +375,9 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
           dropped: sum(p.map((x) => x.dropped)),
           bytes: sum(p.map((x) => x.bytes)),
           batches: sum(p.map((x) => x.batches)),
-          msgsPerSec: sum(p.map((x) => x.msgsPerSec)),
-          mbPerSec: sum(p.map((x) => x.mbPerSec)),
-          targetRate: sum(p.map((x) => x.targetRate)),
+          msgsPerSec: sideBySide(p.map((x) => x.msgsPerSec)),
+          mbPerSec: sideBySide(p.map((x) => x.mbPerSec)),
+          targetRate: sideBySide(p.map((x) => x.targetRate)),
           errorsByCode: sumCodes(p.map((x) => x.errorsByCode)),
           latency: {
             response: worstSummary(p.map((x) => x.latency.response)),
@@ -389,8 +389,8 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
           ...s0.consumer,
           consumed: sum(c.map((x) => x.consumed)),
           bytes: sum(c.map((x) => x.bytes)),
-          msgsPerSec: sum(c.map((x) => x.msgsPerSec)),
-          mbPerSec: sum(c.map((x) => x.mbPerSec)),
+          msgsPerSec: sideBySide(c.map((x) => x.msgsPerSec)),
+          mbPerSec: sideBySide(c.map((x) => x.mbPerSec)),
           polls: sum(c.map((x) => x.polls)),
           emptyPolls: sum(c.map((x) => x.emptyPolls)),
           lag: sum(c.map((x) => x.lag)),
@@ -412,8 +412,18 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
     });
 }
 
-function sameOutageFailure(c: CriterionOutcome, o: CriterionOutcome): boolean {
-  return !c.passed && c.metric === o.metric && c.op === o.op && c.value === o.value && /target-outage window/.test(c.note ?? '');
+/**
+ * A shard's windowed criterion failed by its target outage stays failed: the merged averages hide the outage
+ * too. The note names the shard when there are several.
+ */
+function shardOutageNote(results: readonly LoadTestResult[], c: Criterion): string | undefined {
+  for (const [i, r] of results.entries()) {
+    for (const o of r.criteria) {
+      const note = !o.passed && o.metric === c.metric && o.op === c.op && o.value === c.value ? OUTAGE_NOTE.exec(o.note ?? '') : null;
+      if (note) return results.length > 1 ? `shard ${r.shard?.index ?? i}: ${note[0]}` : note[0];
+    }
+  }
+  return undefined;
 }
 
 function mergePhases(results: readonly LoadTestResult[]): PhaseResult[] {
@@ -567,14 +577,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
         ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error }
         : { ...base, state }
     ) as LoadTestResult;
-    out.criteria = evaluateCriteria(out, criteria).map((o) => {
-      // A shard's windowed criterion failed by its target outage stays failed: the merged averages hide it too.
-      if (!o.passed) return o;
-      const i = results.findIndex((r) => r.criteria.some((c) => sameOutageFailure(c, o)));
-      if (i < 0) return o;
-      const shardNote = results[i]!.criteria.find((c) => sameOutageFailure(c, o))!.note!;
-      return { ...o, passed: false, note: `shard ${results[i]!.shard?.index ?? i}: ${shardNote}` };
-    });
+    out.criteria = judge(out, criteria, (c) => shardOutageNote(results, c));
     if (unjudged) {
       const why = `not judged: the merge is partial (${coverage.partialBecause[0]})`;
       out.criteria = out.criteria.map((c) => ({ ...c, passed: false, note: c.note ? `${c.note}; ${why}` : why }));
