@@ -5,10 +5,8 @@
 import path from 'node:path';
 import { LiveCriteria } from '../criteria.js';
 import { type ErrorCode, LoadhouseError } from '../errors.js';
-import { Aggregator } from '../metrics/aggregator.js';
 import { GeneratorMonitor } from '../metrics/generator-monitor.js';
 import { initHistograms } from '../metrics/histogram.js';
-import { RateTracker } from '../metrics/rate-tracker.js';
 import { ProcessMonitor } from '../monitor/process-stats.js';
 import { type ResolvedOptions, validateCriteria, validateCriterion } from '../options.js';
 import { type EventBus, HookRefusal } from '../plugins/event-bus.js';
@@ -22,29 +20,14 @@ import { waitUntil } from '../start-at.js';
 import { connectTarget } from '../target.js';
 import { createTelemetry, type RunTelemetry } from '../telemetry.js';
 import { longInterval } from '../timers.js';
-import type { Criterion, ErrorEvent, LoadTestResult, Logger, Sample, Scenario } from '../types.js';
+import type { Criterion, ErrorEvent, LoadTestResult, Logger, Scenario } from '../types.js';
 import { systemClock } from './clock.js';
-import { RunController } from './controller.js';
 import { deepFreeze, round3, untilAborted } from './helpers.js';
 import { RunLog } from './log.js';
-import { RunPools } from './pools.js';
-import { Sampler } from './sampler.js';
+import { makeParts, type Parts, type SampleSink } from './parts.js';
 
 /** The topic's set-up on the target: failing before any load, it rejects run() instead of ending it as failed. */
 const SETUP_CODES: ReadonlySet<ErrorCode> = new Set(['LH_TOPIC_MISMATCH', 'LH_TOPIC_SETUP_FAILED']);
-
-export interface SampleSink {
-  push(sample: Sample): void;
-  end(): void;
-}
-
-/** The parts that need the run's histograms (made once WASM histograms are initialised in this thread). */
-interface Parts {
-  aggregator: Aggregator;
-  sampler: Sampler;
-  pools: RunPools;
-  controller: RunController;
-}
 
 export class Run {
   private readonly clock = systemClock;
@@ -56,9 +39,6 @@ export class Run {
   private readonly criteria: Criterion[];
   private readonly log: RunLog;
   private readonly logger: Logger;
-  private readonly rates = new RateTracker(this.clock.now);
-  /** 1 per running consumer group: the time consumers ran, for consumer msgsPerSec. */
-  private readonly consumeActivity = new RateTracker(this.clock.now);
   private readonly monitor = new GeneratorMonitor();
   private readonly targetMonitor: ProcessMonitor | undefined;
   private readonly metricSources: MetricSources;
@@ -132,71 +112,26 @@ export class Run {
     return this.ending !== undefined;
   }
 
-  private makeParts(): Parts {
-    const aggregator = new Aggregator();
-    const end = (e: Ending) => this.end(e);
-    const isEnding = () => this.ending !== undefined;
-    // The controller is made last, but the sampler tags samples with its open phase.
-    let controller: RunController | undefined;
-    let pools: RunPools | undefined;
-    const sampler = new Sampler({
-      clock: this.clock,
-      intervalMs: this.opts.intervalMs,
-      warmupSeconds: this.opts.warmupSeconds,
-      unreachableAfterMs: this.opts.target.unreachableAfterMs,
-      targetAddress: this.opts.target.address,
-      aggregator,
-      rates: this.rates,
-      monitor: this.monitor,
-      targetMonitor: this.targetMonitor,
-      metricSources: this.metricSources,
-      workers: () => pools?.workers,
-      live: this.live,
-      phaseName: () => controller?.phaseName() ?? 'main',
-      isEnding,
-      end,
-      onCriterion: (o, elapsedSeconds) => this.bus.emit('criterion', { ...o, live: true, elapsedSeconds }),
-      observe: (s) => this.telemetry?.onSample(s),
-      publish: (s) => {
-        this.bus.emit('sample', s);
-        for (const sink of this.sinks) sink.push(s);
-      },
-      logError: (m) => this.logger.error(m),
-    });
-    pools = new RunPools({
-      opts: this.opts,
-      topic: this.topic,
-      client: () => this.client!,
-      aggregator,
-      rates: this.rates,
-      consumeActivity: this.consumeActivity,
-      warmupEnd: () => sampler.loadStarted(),
-      startEpoch: () => this.startEpoch,
-      end,
-      logger: this.logger,
-    });
-    controller = new RunController({
+  async execute(): Promise<LoadTestResult> {
+    await initHistograms();
+    this.parts = makeParts({
       opts: this.opts,
       topic: this.topic,
       clock: this.clock,
       signal: this.abort.signal,
+      bus: this.bus,
+      sinks: this.sinks,
       logger: this.logger,
-      hooks: this.bus,
-      aggregator,
-      sampler,
-      pools,
-      rates: this.rates,
-      consumeActivity: this.consumeActivity,
+      monitor: this.monitor,
+      targetMonitor: this.targetMonitor,
+      metricSources: this.metricSources,
+      live: this.live,
+      client: () => this.client!,
+      telemetry: () => this.telemetry,
       startEpoch: () => this.startEpoch,
       ending: () => this.ending,
-      end,
+      end: (e) => this.end(e),
     });
-    return { aggregator, sampler, pools, controller };
-  }
-
-  async execute(): Promise<LoadTestResult> {
-    await initHistograms();
-    this.parts = this.makeParts();
     const signal = this.opts.signal;
     // An abort during set-up (Ctrl-C while the target starts or connects) ends the run like one mid-run: an
     // aborted, partial result, written, that says nothing was sent; set-up stops at once.
@@ -394,7 +329,7 @@ export class Run {
 
   /** The result as the run has it now, its criteria judged. */
   private judged(ending: Ending, partial: boolean): LoadTestResult {
-    const { aggregator: agg, sampler, controller } = this.parts;
+    const { aggregator: agg, sampler, controller, rates, consumeActivity } = this.parts;
     const t = this.clock.now();
     const warmupEnd = sampler.warmupEnd ?? t;
     const result = buildResult({
@@ -416,14 +351,14 @@ export class Run {
       producer: {
         counters: agg.measured,
         histograms: agg.cumulativeHistograms(),
-        activeSeconds: round3(this.rates.activeSeconds(warmupEnd, t)),
-        busySeconds: this.rates.busySeconds(warmupEnd, t),
-        requested: this.rates.integral(warmupEnd, t),
+        activeSeconds: round3(rates.activeSeconds(warmupEnd, t)),
+        busySeconds: rates.busySeconds(warmupEnd, t),
+        requested: rates.integral(warmupEnd, t),
       },
       consumer: {
         counters: agg.hasConsumers ? agg.consumerMeasured : undefined,
         histograms: agg.cumulativeConsumerHistograms(),
-        activeSeconds: this.consumeActivity.activeSeconds(warmupEnd, t),
+        activeSeconds: consumeActivity.activeSeconds(warmupEnd, t),
         lag: sampler.lag,
         idleConsumers: controller.idleConsumers,
       },
