@@ -107,5 +107,6 @@ export { StreamHouseClient, defaultChannelOptions, statusName, isServiceError, g
 export type { ClientOptions, TlsOptions, UnaryCallback } from './proto/client.js';
 export { checkOutputDir, checkOutputFile, makeDir, writeOutput } from './result/writer.js';
 export { resolveStartAt, START_AT_MAX_AHEAD_MS, START_AT_PAST_TOLERANCE_MS } from './start-at.js';
-export { mergeResults, checkMergeable, checkCoverage, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge.js';
+export { mergeResults } from './result/merge.js';
+export { checkMergeable, checkCoverage, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge-check.js';
 export type { MergeOptions } from './result/merge.js';
