@@ -242,12 +242,20 @@ function judgedPerWindow(c: Criterion): boolean {
   return (c.live ?? isLiveByDefault(c.metric)) || WINDOWED_RATE_METRICS.has(c.metric);
 }
 
-/** What an outage noted against a criterion makes of its end-of-run outcome (`note`: LiveCriteria.outageNote). */
-export function failedByOutage(o: CriterionOutcome, note: string | undefined): CriterionOutcome {
-  if (note === undefined) return o;
+/** Target-outage windows that violated a criterion: how (LiveCriteria.outageNote), and the note of a pass they fail. */
+export interface OutageFailure {
+  note: string;
+  /** Default: the note, then that the whole-run figure averages over the outage. */
+  passedNote?: string;
+}
+
+/** What an outage noted against a criterion makes of its end-of-run outcome. */
+export function failedByOutage(o: CriterionOutcome, outage: OutageFailure | undefined): CriterionOutcome {
+  if (outage === undefined) return o;
+  const { note } = outage;
   // A whole-run figure that fails anyway keeps its own note; the outage is said too.
   if (!o.passed) return { ...o, note: o.note ? `${o.note}; ${note}` : note };
-  return { ...o, passed: false, note: `${note}: the whole-run figure averages over the outage` };
+  return { ...o, passed: false, note: outage.passedNote ?? `${note}: the whole-run figure averages over the outage` };
 }
 
 /** The outage part of a note failedByOutage wrote (a shard's, seen again by `merge`). */
@@ -277,20 +285,20 @@ export class LiveCriteria {
   }
 
   /** How target-outage windows violated a criterion, or undefined when none did. */
-  outageNote(c: Criterion): string | undefined {
-    const v = this.outageViolations.get(c);
+  outageFailure(c: Criterion | undefined): OutageFailure | undefined {
+    const v = c && this.outageViolations.get(c);
     if (!v) return undefined;
     const round = (x: number) => Math.round(x * 1000) / 1000;
-    return (
+    const note =
       `violated in ${v.windows} target-outage window${v.windows === 1 ? '' : 's'} (no record acknowledged while records were due; ` +
-      `${round(v.measured)} in the window ending at ${v.elapsedSeconds} s)`
-    );
+      `${round(v.measured)} in the window ending at ${v.elapsedSeconds} s)`;
+    return { note };
   }
 
   /** End-of-run outcomes (in the order of the criteria) with those violated during an outage failed. */
   judgeOutages(outcomes: CriterionOutcome[]): CriterionOutcome[] {
     const criteria = this.criteria();
-    return outcomes.map((o, i) => failedByOutage(o, criteria[i] && this.outageNote(criteria[i]!)));
+    return outcomes.map((o, i) => failedByOutage(o, this.outageFailure(criteria[i])));
   }
 
   evaluate(sample: Sample): { outcomes: CriterionOutcome[]; abort: CriterionOutcome | undefined } {

@@ -1,7 +1,7 @@
 // The result of a run, built from what the run measured: pure functions of their inputs (no clock, no I/O),
 // so a checkpoint, a partial write and the final result are built alike, and `merge` judges its criteria the
 // same way a run does.
-import { evaluateCriteria, failedByOutage } from '../criteria.js';
+import { evaluateCriteria, failedByOutage, type OutageFailure } from '../criteria.js';
 import {
   type ConsumerHistograms,
   consumerTotals,
@@ -41,14 +41,14 @@ export interface Ending {
 
 /**
  * The end-of-run verdicts: each criterion judged on the result, then failed where a target-outage window
- * violated it (`outageNote`: a run's LiveCriteria, or the shards' own verdicts in a merge).
+ * violated it (`outage`: a run's LiveCriteria, or the shards' own verdicts in a merge).
  */
 export function judge(
   result: LoadTestResult,
   criteria: readonly Criterion[],
-  outageNote: (c: Criterion) => string | undefined,
+  outage: (c: Criterion) => OutageFailure | undefined,
 ): CriterionOutcome[] {
-  return evaluateCriteria(result, criteria).map((o, i) => failedByOutage(o, outageNote(criteria[i]!)));
+  return evaluateCriteria(result, criteria).map((o, i) => failedByOutage(o, outage(criteria[i]!)));
 }
 
 export interface ConfigInput {

@@ -130,7 +130,7 @@ function shardResult(): LoadTestResult {
       outages: { windows: 1, seconds: 1, spans: [{ fromSeconds: 5, toSeconds: 6 }] },
       resultPath: undefined,
     });
-    result.criteria = judge(result, CRITERIA, (c) => live.outageNote(c));
+    result.criteria = judge(result, CRITERIA, (c) => live.outageFailure(c));
     // As `loadhouse merge` reads it: from a file.
     return JSON.parse(JSON.stringify(result)) as LoadTestResult;
   } finally {

@@ -2,7 +2,7 @@
 // histograms are merged exactly (so merged percentiles equal those of one histogram fed every record),
 // series are aligned by elapsed time, and the criteria are re-evaluated on the merged data.
 import { createHistogram, addEncoded, encodeHistogram, type Histogram } from '../metrics/histogram.js';
-import { OUTAGE_NOTE } from '../criteria.js';
+import { OUTAGE_NOTE, type OutageFailure } from '../criteria.js';
 import { judge } from './build.js';
 import { checkCoverage, checkMergeable } from './merge-check.js';
 import { sideBySide } from './figures.js';
@@ -115,13 +115,15 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
 
 /**
  * A shard's windowed criterion failed by its target outage stays failed: the merged averages hide the outage
- * too. The note names the shard when there are several.
+ * too. A merged pass it fails takes the shard's note; the note names the shard when there are several.
  */
-function shardOutageNote(results: readonly LoadTestResult[], c: Criterion): string | undefined {
+function shardOutage(results: readonly LoadTestResult[], c: Criterion): OutageFailure | undefined {
   for (const [i, r] of results.entries()) {
     for (const o of r.criteria) {
-      const note = !o.passed && o.metric === c.metric && o.op === c.op && o.value === c.value ? OUTAGE_NOTE.exec(o.note ?? '') : null;
-      if (note) return results.length > 1 ? `shard ${r.shard?.index ?? i}: ${note[0]}` : note[0];
+      const outage = !o.passed && o.metric === c.metric && o.op === c.op && o.value === c.value ? OUTAGE_NOTE.exec(o.note ?? '') : null;
+      if (!outage) continue;
+      const shard = results.length > 1 ? `shard ${r.shard?.index ?? i}: ` : '';
+      return { note: `${shard}${outage[0]}`, passedNote: `${shard}${o.note}` };
     }
   }
   return undefined;
@@ -278,7 +280,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
         ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error }
         : { ...base, state }
     ) as LoadTestResult;
-    out.criteria = judge(out, criteria, (c) => shardOutageNote(results, c));
+    out.criteria = judge(out, criteria, (c) => shardOutage(results, c));
     if (unjudged) {
       const why = `not judged: the merge is partial (${coverage.partialBecause[0]})`;
       out.criteria = out.criteria.map((c) => ({ ...c, passed: false, note: c.note ? `${c.note}; ${why}` : why }));

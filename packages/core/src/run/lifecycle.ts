@@ -382,7 +382,7 @@ export class Run {
       outages: sampler.outages,
       resultPath: this.resultPath,
     });
-    result.criteria = judge(result, this.criteria, (c) => this.live.outageNote(c));
+    result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     return result;
   }
 }
