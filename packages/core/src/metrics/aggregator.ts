@@ -16,15 +16,7 @@ import {
   type IntegrityTally,
   type WorkerReport,
 } from '../worker/protocol.js';
-import {
-  achievedSeconds,
-  errorRatePercent,
-  mbPerSecond,
-  meanBatchSize,
-  perSecond,
-  rateErrorPercent,
-  targetRate as meanTargetRate,
-} from '../result/figures.js';
+import * as figures from '../result/figures.js';
 import { addEncoded, createHistogram, encodeHistogram, summarizeHistogram, type Histogram } from './histogram.js';
 
 export interface LatencyHistograms {
@@ -87,8 +79,8 @@ function consumerCounts(c: ConsumerCounterSet, seconds: number) {
   return {
     consumed: c.consumed,
     bytes: c.bytes,
-    msgsPerSec: perSecond(c.consumed, seconds),
-    mbPerSec: mbPerSecond(c.bytes, seconds),
+    msgsPerSec: figures.perSecond(c.consumed, seconds),
+    mbPerSec: figures.mbPerSecond(c.bytes, seconds),
     polls: c.polls,
     emptyPolls: c.emptyPolls,
     errorsByCode: { ...c.errorsByCode },
@@ -158,12 +150,12 @@ export function producerStats(
     dropped: c.dropped,
     bytes: c.bytes,
     batches: c.batches,
-    msgsPerSec: perSecond(c.acked, seconds),
-    mbPerSec: mbPerSecond(c.bytes, seconds),
+    msgsPerSec: figures.perSecond(c.acked, seconds),
+    mbPerSec: figures.mbPerSecond(c.bytes, seconds),
     targetRate,
     errorsByCode: { ...c.errorsByCode },
     latency: summaries(h),
-    meanBatchSize: meanBatchSize(c.sent, c.batches),
+    meanBatchSize: figures.meanBatchSize(c.sent, c.batches),
     inFlightBatches: gauges.inFlightBatches,
     backlog: gauges.backlog,
   };
@@ -181,9 +173,9 @@ export function producerTotals(
   requested: number,
   busySeconds: number = activeSeconds,
 ): ProducerTotals {
-  const seconds = achievedSeconds(activeSeconds, busySeconds);
-  const msgsPerSec = perSecond(c.acked, seconds);
-  const targetRate = meanTargetRate(requested, activeSeconds);
+  const seconds = figures.achievedSeconds(activeSeconds, busySeconds);
+  const msgsPerSec = figures.perSecond(c.acked, seconds);
+  const targetRate = figures.targetRate(requested, activeSeconds);
   return {
     scheduled: c.scheduled,
     sent: c.sent,
@@ -193,17 +185,17 @@ export function producerTotals(
     bytes: c.bytes,
     batches: c.batches,
     msgsPerSec,
-    mbPerSec: mbPerSecond(c.bytes, seconds),
+    mbPerSec: figures.mbPerSecond(c.bytes, seconds),
     targetRate,
     activeSeconds,
-    rateErrorPercent: rateErrorPercent(msgsPerSec, targetRate),
-    errorRatePercent: errorRatePercent(c.failed, c.scheduled),
+    rateErrorPercent: figures.rateErrorPercent(msgsPerSec, targetRate),
+    errorRatePercent: figures.errorRatePercent(c.failed, c.scheduled),
     errors: c.failed,
     errorsByCode: { ...c.errorsByCode },
     latency: h
       ? summaries(h)
       : { response: summarizeHistogram(null), service: summarizeHistogram(null), scheduleLag: summarizeHistogram(null) },
-    meanBatchSize: meanBatchSize(c.sent, c.batches),
+    meanBatchSize: figures.meanBatchSize(c.sent, c.batches),
   };
 }
 
