@@ -27,6 +27,10 @@ class FakeClock implements Clock {
       this.timers = this.timers.filter((x) => x !== timer);
     };
   };
+  /** Moves time on by `ms` without running any timer: the event loop was held up. */
+  stall(ms: number): void {
+    this.t += ms;
+  }
   /** Moves time on by `ms`, running each timer due on the way (and letting what it started settle). */
   async advance(ms: number): Promise<void> {
     const until = this.t + ms;
@@ -34,7 +38,7 @@ class FakeClock implements Clock {
       const next = this.timers.filter((x) => x.at <= until).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!next) break;
       this.timers = this.timers.filter((x) => x !== next);
-      this.t = next.at;
+      this.t = Math.max(this.t, next.at);
       next.fn();
       await settle();
     }
@@ -137,9 +141,17 @@ describe('Sampler', () => {
       [3, 0.6],
     ]);
     expect(h.sampler.series).toHaveLength(4);
+    // Held up 2.5 s past the 4 s point: one 3.5 s window, then the next grid point still ahead (7 s), no burst.
+    h.clock.stall(3500);
+    await h.clock.advance(0);
+    await h.clock.advance(500);
+    expect(h.samples.slice(4).map((s) => [s.elapsedSeconds, s.intervalSeconds])).toEqual([
+      [6.5, 3.5],
+      [7, 0.5],
+    ]);
     h.sampler.stop();
     await h.clock.advance(5000);
-    expect(h.samples).toHaveLength(4);
+    expect(h.samples).toHaveLength(6);
   });
 
   it('flags warm-up windows from the first load on, and cuts a window at the end of warm-up', async () => {
