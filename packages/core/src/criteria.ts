@@ -1,6 +1,7 @@
 // Success criteria as data: a resolver from metric paths to numbers on a result or a sample, the end-of-run
 // evaluation, and the live evaluation on samples that can abort a run after a lasting violation.
 import { latencyName, PRODUCER_HISTOGRAMS } from './metrics/histogram-set.js';
+import { errorRatePercent, rateErrorPercent } from './result/figures.js';
 import type { Criterion, CriterionOp, CriterionOutcome, LoadTestResult, Sample } from './types.js';
 import { round3 } from './util.js';
 
@@ -102,11 +103,11 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
         if (parts[1] === 'errors') return num(stats.failed);
         if (parts[1] === 'errorRatePercent') {
           const scheduled = stats.scheduled ?? 0;
-          return scheduled > 0 ? ((stats.failed ?? 0) / scheduled) * 100 : null;
+          return scheduled > 0 ? errorRatePercent(stats.failed ?? 0, scheduled) : null;
         }
         if (parts[1] === 'rateErrorPercent') {
           const target = stats.targetRate ?? 0;
-          return target > 0 ? Math.abs((stats.msgsPerSec ?? 0) / target - 1) * 100 : null;
+          return target > 0 ? rateErrorPercent(stats.msgsPerSec ?? 0, target) : null;
         }
       }
       // A run that asked for nothing after warm-up has no rate error to judge: unknown, not 0 %.
@@ -243,6 +244,25 @@ function judgedPerWindow(c: Criterion): boolean {
   return (c.live ?? isLiveByDefault(c.metric)) || WINDOWED_RATE_METRICS.has(c.metric);
 }
 
+/** Target-outage windows that violated a criterion: how (LiveCriteria.outageNote), and the note of a pass they fail. */
+export interface OutageFailure {
+  note: string;
+  /** Default: the note, then that the whole-run figure averages over the outage. */
+  passedNote?: string;
+}
+
+/** What an outage noted against a criterion makes of its end-of-run outcome. */
+export function failedByOutage(o: CriterionOutcome, outage: OutageFailure | undefined): CriterionOutcome {
+  if (outage === undefined) return o;
+  const { note } = outage;
+  // A whole-run figure that fails anyway keeps its own note; the outage is said too.
+  if (!o.passed) return { ...o, note: o.note ? `${o.note}; ${note}` : note };
+  return { ...o, passed: false, note: outage.passedNote ?? `${note}: the whole-run figure averages over the outage` };
+}
+
+/** The outage part of a note failedByOutage wrote (a shard's, seen again by `merge`). */
+export const OUTAGE_NOTE = /violated in \d+ target-outage windows? \([^)]*\)/;
+
 /**
  * Tracks live violations across samples; reports when one has lasted its criterion's abortAfterSeconds.
  * Also keeps the worst violation of each windowed criterion in target-outage windows, which fail the
@@ -266,19 +286,20 @@ export class LiveCriteria {
     }
   }
 
+  /** How target-outage windows violated a criterion, or undefined when none did. */
+  outageFailure(c: Criterion | undefined): OutageFailure | undefined {
+    const v = c && this.outageViolations.get(c);
+    if (!v) return undefined;
+    const note =
+      `violated in ${v.windows} target-outage window${v.windows === 1 ? '' : 's'} (no record acknowledged while records were due; ` +
+      `${round3(v.measured)} in the window ending at ${v.elapsedSeconds} s)`;
+    return { note };
+  }
+
   /** End-of-run outcomes (in the order of the criteria) with those violated during an outage failed. */
   judgeOutages(outcomes: CriterionOutcome[]): CriterionOutcome[] {
     const criteria = this.criteria();
-    return outcomes.map((o, i) => {
-      const v = criteria[i] && this.outageViolations.get(criteria[i]!);
-      if (!v) return o;
-      const note =
-        `violated in ${v.windows} target-outage window${v.windows === 1 ? '' : 's'} (no record acknowledged while records were due; ` +
-        `${round3(v.measured)} in the window ending at ${v.elapsedSeconds} s)`;
-      // A whole-run figure that fails anyway keeps its own note; the outage is said too.
-      if (!o.passed) return { ...o, note: o.note ? `${o.note}; ${note}` : note };
-      return { ...o, passed: false, note: `${note}: the whole-run figure averages over the outage` };
-    });
+    return outcomes.map((o, i) => failedByOutage(o, this.outageFailure(criteria[i])));
   }
 
   evaluate(sample: Sample): { outcomes: CriterionOutcome[]; abort: CriterionOutcome | undefined } {

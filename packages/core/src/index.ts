@@ -76,5 +76,6 @@ export type {
 // Result files and shards
 export { checkOutputDir, checkOutputFile, writeOutput } from './result/writer.js';
 export { resolveStartAt } from './start-at.js';
-export { mergeResults, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge.js';
+export { mergeResults } from './result/merge.js';
+export { MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge-check.js';
 export type { MergeOptions } from './result/merge.js';

@@ -3,7 +3,8 @@
 import { LoadhouseError } from './errors.js';
 import { resolveOptions } from './options.js';
 import { EventBus } from './plugins/event-bus.js';
-import { Run, type SampleSink } from './run.js';
+import { Run } from './run/lifecycle.js';
+import type { SampleSink } from './run/parts.js';
 import type { LoadhouseEvents, LoadTest, LoadTestOptions, LoadTestResult, Sample, Scenario, Unregister } from './types.js';
 
 class LoadTestHandle implements LoadTest {

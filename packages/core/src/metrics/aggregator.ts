@@ -22,16 +22,15 @@ import {
   type ConsumerHistogram,
   type ProducerHistogram,
 } from './histogram-set.js';
-
-const MiB = 1024 * 1024;
+import * as figures from '../result/figures.js';
 
 /** The counters a consumer window and a consumer span share, with rates over `seconds`. */
 function consumerCounts(c: ConsumerCounterSet, seconds: number) {
   return {
     consumed: c.consumed,
     bytes: c.bytes,
-    msgsPerSec: seconds > 0 ? c.consumed / seconds : 0,
-    mbPerSec: seconds > 0 ? c.bytes / MiB / seconds : 0,
+    msgsPerSec: figures.perSecond(c.consumed, seconds),
+    mbPerSec: figures.mbPerSecond(c.bytes, seconds),
     polls: c.polls,
     emptyPolls: c.emptyPolls,
     errorsByCode: { ...c.errorsByCode },
@@ -101,12 +100,12 @@ export function producerStats(
     dropped: c.dropped,
     bytes: c.bytes,
     batches: c.batches,
-    msgsPerSec: seconds > 0 ? c.acked / seconds : 0,
-    mbPerSec: seconds > 0 ? c.bytes / MiB / seconds : 0,
+    msgsPerSec: figures.perSecond(c.acked, seconds),
+    mbPerSec: figures.mbPerSecond(c.bytes, seconds),
     targetRate,
     errorsByCode: { ...c.errorsByCode },
     latency: h.summarize(),
-    meanBatchSize: c.batches > 0 ? c.sent / c.batches : 0,
+    meanBatchSize: figures.meanBatchSize(c.sent, c.batches),
     inFlightBatches: gauges.inFlightBatches,
     backlog: gauges.backlog,
   };
@@ -124,9 +123,9 @@ export function producerTotals(
   requested: number,
   busySeconds: number = activeSeconds,
 ): ProducerTotals {
-  const seconds = Math.max(activeSeconds, busySeconds);
-  const msgsPerSec = seconds > 0 ? c.acked / seconds : 0;
-  const targetRate = activeSeconds > 0 ? requested / activeSeconds : 0;
+  const seconds = figures.achievedSeconds(activeSeconds, busySeconds);
+  const msgsPerSec = figures.perSecond(c.acked, seconds);
+  const targetRate = figures.targetRate(requested, activeSeconds);
   return {
     scheduled: c.scheduled,
     sent: c.sent,
@@ -136,15 +135,15 @@ export function producerTotals(
     bytes: c.bytes,
     batches: c.batches,
     msgsPerSec,
-    mbPerSec: seconds > 0 ? c.bytes / MiB / seconds : 0,
+    mbPerSec: figures.mbPerSecond(c.bytes, seconds),
     targetRate,
     activeSeconds,
-    rateErrorPercent: targetRate > 0 ? Math.abs(msgsPerSec / targetRate - 1) * 100 : 0,
-    errorRatePercent: c.scheduled > 0 ? (c.failed / c.scheduled) * 100 : 0,
+    rateErrorPercent: figures.rateErrorPercent(msgsPerSec, targetRate),
+    errorRatePercent: figures.errorRatePercent(c.failed, c.scheduled),
     errors: c.failed,
     errorsByCode: { ...c.errorsByCode },
     latency: h ? h.summarize() : emptySummaries(PRODUCER_HISTOGRAMS),
-    meanBatchSize: c.batches > 0 ? c.sent / c.batches : 0,
+    meanBatchSize: figures.meanBatchSize(c.sent, c.batches),
   };
 }
 

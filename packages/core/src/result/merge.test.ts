@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveMetric } from '../criteria.js';
 import type { IntegrityReport } from '../types.js';
-import { mergeIntegrity } from './merge.js';
+import { mergeIntegrity } from './merge-totals.js';
 
 const shard = (o: Partial<IntegrityReport>): IntegrityReport => ({
   checked: true,

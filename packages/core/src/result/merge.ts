@@ -1,206 +1,21 @@
 // Merges the results of the shards of one run (`loadhouse merge`): counters are summed, the encoded HDR
 // histograms are merged exactly (so merged percentiles equal those of one histogram fed every record),
 // series are aligned by elapsed time, and the criteria are re-evaluated on the merged data.
-import { LoadhouseError } from '../errors.js';
 import {
   CONSUMER_HISTOGRAMS,
   HistogramSet,
   PRODUCER_HISTOGRAMS,
   RESULT_HISTOGRAMS,
-  type LatencySummaries,
   type ConsumerHistogram,
+  type LatencySummaries,
   type ProducerHistogram,
 } from '../metrics/histogram-set.js';
-import { evaluateCriteria } from '../criteria.js';
-import type {
-  ConsumerTotals,
-  Criterion,
-  CriterionOutcome,
-  IntegrityReport,
-  LatencySummary,
-  LoadTestResult,
-  MergeCheck,
-  OutageReport,
-  PhaseResult,
-  ProducerTotals,
-  ResultBase,
-  Sample,
-} from '../types.js';
-
-/** Config keys that legitimately differ between shards of one run. */
-// Labels may name the pod or node a shard ran on (--label pod=$HOSTNAME); the merged result keeps the first shard's.
-const PER_SHARD_CONFIG = new Set([
-  'shard',
-  'startAt',
-  'resultsDir',
-  'workers',
-  'maxWorkers',
-  'target',
-  'producerGroups',
-  'plugins',
-  'labels',
-]);
-
-function mismatch(message: string, details: Record<string, unknown>): LoadhouseError {
-  return new LoadhouseError('LH_MERGE_MISMATCH', message, { details });
-}
-
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function runConfig(r: LoadTestResult): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(r.config ?? {}).filter(([k]) => !PER_SHARD_CONFIG.has(k)));
-}
-
-/** How a result's run id reads in a message: a result with none is usually a whole run, not a shard. */
-function runIdText(r: LoadTestResult): string {
-  const shard = r.shard ? '' : ' (not a shard: it was run without --shard or --shards)';
-  return r.runId === undefined || r.runId === null ? `no run id${shard}` : `run id ${JSON.stringify(r.runId)}${shard}`;
-}
-
-/** Throws LH_MERGE_MISMATCH unless the results are distinct shards of one run with one configuration. */
-export function checkMergeable(results: readonly LoadTestResult[], names: readonly string[] = []): void {
-  const name = (i: number) => names[i] ?? `result ${i + 1}`;
-  if (results.length === 0) throw mismatch('Nothing to merge: give at least one result file.', {});
-  const first = results[0]!;
-  const seen = new Map<number, number>();
-  results.forEach((r, i) => {
-    if (r.scenario !== first.scenario) {
-      throw mismatch(`${name(i)} ran scenario ${r.scenario}, ${name(0)} ran ${first.scenario}: these are different runs.`, {
-        file: name(i),
-      });
-    }
-    if ((r.runId ?? null) !== (first.runId ?? null)) {
-      throw mismatch(`${name(i)} has ${runIdText(r)}, ${name(0)} has ${runIdText(first)}: shards of one run share --run-id.`, {
-        file: name(i),
-      });
-    }
-    if (stable(runConfig(r)) !== stable(runConfig(first))) {
-      const diff = Object.keys({ ...runConfig(r), ...runConfig(first) }).filter(
-        (k) => stable(runConfig(r)[k]) !== stable(runConfig(first)[k]),
-      );
-      throw mismatch(`${name(i)} and ${name(0)} were run with different configurations (${diff.join(', ')}).`, {
-        file: name(i),
-        keys: diff,
-      });
-    }
-    const count = r.shard?.count ?? 1;
-    if (count !== (first.shard?.count ?? 1)) {
-      throw mismatch(`${name(i)} is a shard of ${count}, ${name(0)} of ${first.shard?.count ?? 1}.`, { file: name(i) });
-    }
-    const index = r.shard?.index ?? 0;
-    if (seen.has(index)) {
-      const other = name(seen.get(index)!);
-      throw mismatch(
-        r.shard === null || r.shard === undefined
-          ? `${name(i)} and ${other} are two whole runs, not shards of one (run them with --shard i/n or --shards n to merge).`
-          : `${name(i)} and ${other} are both shard ${index}.`,
-        { file: name(i) },
-      );
-    }
-    seen.set(index, i);
-  });
-}
-
-/**
- * Shards of one run must run side by side: their rates are added as if they had. What makes them one run is a
- * common start: a shard that started later than the first one by more than this share of the merged window
- * (first start to last end)...
- */
-export const MAX_START_SKEW_PERCENT = 10;
-/**
- * ...and by more than this (process start-up jitter), or that ended before the last shard started, was out of
- * step. Ends are not compared: shards that start together may end seconds apart (consumers reading to the end,
- * a catch-up that clears sooner on one shard) and still be one run.
- */
-export const OUT_OF_STEP_SLACK_SECONDS = 2;
-
-const epoch = (iso: string) => Date.parse(iso);
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/**
- * Whether the shards make the whole run: every index 0..n-1 present, all running together, each run to its
- * end. Missing and out-of-step shards throw (LH_MERGE_INCOMPLETE, LH_MERGE_NOT_CONCURRENT) unless
- * `allowPartial`; then, like partial or aborted shards, they are listed in `partialBecause`.
- */
-export function checkCoverage(results: readonly LoadTestResult[], names: readonly string[] = [], allowPartial = false): MergeCheck {
-  const name = (i: number) => names[i] ?? `result ${i + 1}`;
-  const shardCount = results[0]?.shard?.count ?? 1;
-  const present = new Set(results.map((r) => r.shard?.index ?? 0));
-  const missing = Array.from({ length: shardCount }, (_, i) => i).filter((i) => !present.has(i));
-  const start = Math.min(...results.map((r) => epoch(r.startedAt)));
-  const end = Math.max(...results.map((r) => epoch(r.endedAt)));
-  const windowSeconds = Math.max(0, (end - start) / 1000);
-  const byIndex = [...results].sort((a, b) => (a.shard?.index ?? 0) - (b.shard?.index ?? 0));
-  const lastStart = Math.max(...results.map((r) => epoch(r.startedAt)));
-  const maxSkewSeconds = Math.max(OUT_OF_STEP_SLACK_SECONDS, (windowSeconds * MAX_START_SKEW_PERCENT) / 100);
-  const overlapPercent = byIndex.map((r) => {
-    const seconds = Math.max(0, (epoch(r.endedAt) - epoch(r.startedAt)) / 1000);
-    const startSkewSeconds = (epoch(r.startedAt) - start) / 1000;
-    return {
-      index: r.shard?.index ?? 0,
-      startedAt: r.startedAt,
-      endedAt: r.endedAt,
-      overlapPercent: windowSeconds > 0 ? round1(Math.min(100, (seconds / windowSeconds) * 100)) : 100,
-      startSkewSeconds: round1(startSkewSeconds),
-      out: startSkewSeconds > maxSkewSeconds || epoch(r.endedAt) < lastStart,
-    };
-  });
-  const outOfStep = overlapPercent.filter((o) => o.out);
-  const partialBecause: string[] = [];
-  if (missing.length > 0) {
-    const what = `shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${shardCount} ${missing.length > 1 ? 'are' : 'is'} missing`;
-    if (!allowPartial) {
-      throw new LoadhouseError(
-        'LH_MERGE_INCOMPLETE',
-        `Cannot merge a whole run: ${what} (given: ${[...present].sort((a, b) => a - b).join(', ')}). Add the missing result files, ` +
-          'or pass --allow-partial (mergeResults: allowPartial) to merge these alone into a result marked partial.',
-        { details: { missing, shardCount } },
-      );
-    }
-    partialBecause.push(what);
-  }
-  if (outOfStep.length > 0) {
-    const list = overlapPercent.map((o) => `shard ${o.index} ${o.startedAt} to ${o.endedAt}, ${o.overlapPercent}%`).join('; ');
-    const what =
-      `the shards did not run together: ${outOfStep.map((o) => `shard ${o.index}`).join(', ')} started more than ` +
-      `${round1(maxSkewSeconds)} s (${MAX_START_SKEW_PERCENT}% of the merged ${round1(windowSeconds)} s window, at least ` +
-      `${OUT_OF_STEP_SLACK_SECONDS} s) after the first, or ended before the last one started (${list})`;
-    if (!allowPartial) {
-      throw new LoadhouseError(
-        'LH_MERGE_NOT_CONCURRENT',
-        `Cannot merge a whole run: ${what}, so their rates cannot be added. Start the shards together (--start-at <ISO time>), ` +
-          'or pass --allow-partial (mergeResults: allowPartial) to merge them into a result marked partial.',
-        { details: { overlapPercent: overlapPercent.map(({ out: _o, ...o }) => o) } },
-      );
-    }
-    partialBecause.push(what);
-  }
-  results.forEach((r, i) => {
-    if (r.partial || r.state !== 'completed') {
-      const what = `${name(i)} (shard ${r.shard?.index ?? 0}) is ${r.partial ? 'partial' : r.state}`;
-      partialBecause.push(`${what}: ${r.state}, ${r.endReason}: ${r.endMessage}`);
-    }
-  });
-  return {
-    shardCount,
-    missing,
-    windowSeconds: round1(windowSeconds),
-    overlapPercent: overlapPercent.map(({ out: _o, ...o }) => o),
-    outOfStep: outOfStep.map((o) => o.index),
-    maxStartSkewPercent: MAX_START_SKEW_PERCENT,
-    outOfStepSlackSeconds: OUT_OF_STEP_SLACK_SECONDS,
-    partialBecause,
-  };
-}
+import { OUTAGE_NOTE, type OutageFailure } from '../criteria.js';
+import { judge } from './build.js';
+import { checkCoverage, checkMergeable } from './merge-check.js';
+import { sideBySide } from './figures.js';
+import { max, mergeConsumer, mergeIntegrity, mergeProducer, sum, sumCodes, worstSummary } from './merge-totals.js';
+import type { Criterion, LoadTestResult, OutageReport, PhaseResult, ResultBase, Sample } from '../types.js';
 
 type EncodedSet = Record<string, string> | undefined;
 
@@ -222,112 +37,6 @@ function mergeHistogramSets(sets: readonly EncodedSet[]): ExactHistograms {
     encoded: merged.encode(stored),
     destroy: () => merged.destroy(),
   };
-}
-
-function sumCodes(maps: Array<Record<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const m of maps) for (const [k, v] of Object.entries(m ?? {})) out[k] = (out[k] ?? 0) + v;
-  return out;
-}
-
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const max = (xs: number[]) => (xs.length ? Math.max(...xs) : 0);
-
-/** Percentiles where no histogram is stored (intervals, phases of older results): the worst shard's, an upper bound. */
-function worstSummary(xs: LatencySummary[]): LatencySummary {
-  const counted = xs.filter((s) => s.count > 0);
-  if (counted.length === 0) return xs[0] ?? { p50: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 };
-  const count = sum(counted.map((s) => s.count));
-  return {
-    p50: max(counted.map((s) => s.p50)),
-    p95: max(counted.map((s) => s.p95)),
-    p99: max(counted.map((s) => s.p99)),
-    p999: max(counted.map((s) => s.p999)),
-    max: max(counted.map((s) => s.max)),
-    mean: sum(counted.map((s) => s.mean * s.count)) / count,
-    count,
-  };
-}
-
-function mergeProducer(parts: ProducerTotals[], exact?: LatencySummaries<ProducerHistogram>): ProducerTotals {
-  const acked = sum(parts.map((p) => p.acked));
-  const scheduled = sum(parts.map((p) => p.scheduled));
-  const failed = sum(parts.map((p) => p.failed));
-  const sent = sum(parts.map((p) => p.sent));
-  const batches = sum(parts.map((p) => p.batches));
-  const bytes = sum(parts.map((p) => p.bytes));
-  // Shards run side by side: rates add; the requested volume is each shard's rate over its own active time.
-  const requested = sum(parts.map((p) => p.targetRate * (p.activeSeconds ?? 0)));
-  const msgsPerSec = sum(parts.map((p) => p.msgsPerSec));
-  const latency = exact ?? {
-    response: worstSummary(parts.map((p) => p.latency.response)),
-    service: worstSummary(parts.map((p) => p.latency.service)),
-    scheduleLag: worstSummary(parts.map((p) => p.latency.scheduleLag)),
-  };
-  return {
-    scheduled,
-    sent,
-    acked,
-    failed,
-    dropped: sum(parts.map((p) => p.dropped)),
-    bytes,
-    batches,
-    msgsPerSec,
-    mbPerSec: sum(parts.map((p) => p.mbPerSec)),
-    targetRate: sum(parts.map((p) => p.targetRate)),
-    activeSeconds: max(parts.map((p) => p.activeSeconds ?? 0)),
-    rateErrorPercent: requested > 0 ? Math.abs(acked / requested - 1) * 100 : 0,
-    errorRatePercent: scheduled > 0 ? (failed / scheduled) * 100 : 0,
-    errors: failed,
-    errorsByCode: sumCodes(parts.map((p) => p.errorsByCode)),
-    latency,
-    meanBatchSize: batches > 0 ? sent / batches : 0,
-  } as ProducerTotals;
-}
-
-function mergeConsumer(parts: ConsumerTotals[], exact?: LatencySummaries<ConsumerHistogram>): ConsumerTotals {
-  const merged = {
-    ...parts[0]!,
-    consumed: sum(parts.map((p) => p.consumed)),
-    bytes: sum(parts.map((p) => p.bytes)),
-    msgsPerSec: sum(parts.map((p) => p.msgsPerSec)),
-    mbPerSec: sum(parts.map((p) => p.mbPerSec)),
-    polls: sum(parts.map((p) => p.polls)),
-    emptyPolls: sum(parts.map((p) => p.emptyPolls)),
-    errorsByCode: sumCodes(parts.map((p) => p.errorsByCode)),
-    lag: { max: sum(parts.map((p) => p.lag.max)), final: sum(parts.map((p) => p.lag.final)) },
-    ...(parts.some((p) => p.foreign !== undefined) ? { foreign: sum(parts.map((p) => p.foreign ?? 0)) } : {}),
-    ...(parts.some((p) => p.activeSeconds !== undefined) ? { activeSeconds: max(parts.map((p) => p.activeSeconds ?? 0)) } : {}),
-    latency: exact ?? {
-      poll: worstSummary(parts.map((p) => p.latency.poll)),
-      endToEnd: worstSummary(parts.map((p) => p.latency.endToEnd)),
-    },
-  };
-  return merged;
-}
-
-/** Integrity of the shards together (exported for its tests). */
-export function mergeIntegrity(parts: IntegrityReport[]): IntegrityReport {
-  const out: IntegrityReport & Record<string, unknown> = {
-    ...parts[0]!,
-    checked: parts.some((p) => p.checked),
-    missing: sum(parts.map((p) => p.missing)),
-    duplicates: sum(parts.map((p) => p.duplicates)),
-    reordered: sum(parts.map((p) => p.reordered)),
-    examples: parts.flatMap((p) => p.examples).slice(0, 20),
-  };
-  for (const key of Object.keys(parts[0]!)) {
-    const values = parts.map((p) => (p as unknown as Record<string, unknown>)[key]);
-    if (values.every((v) => typeof v === 'number') && !['missing', 'duplicates', 'reordered'].includes(key))
-      out[key] = sum(values as number[]);
-    if (values.every((v) => typeof v === 'boolean') && key !== 'checked') out[key] = (values as boolean[]).some(Boolean);
-  }
-  // Each shard's failed batches explain only its own gaps: summed as they are, one shard's failures would hide
-  // another shard's lost records from integrity.lost (missing - expectedMissing).
-  if (parts.some((p) => typeof p.expectedMissing === 'number')) {
-    out.expectedMissing = sum(parts.map((p) => Math.min(p.expectedMissing ?? 0, p.missing)));
-  }
-  return out;
 }
 
 /** Sums the producer and consumer figures of samples falling in the same interval of each shard. */
@@ -359,9 +68,9 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
           dropped: sum(p.map((x) => x.dropped)),
           bytes: sum(p.map((x) => x.bytes)),
           batches: sum(p.map((x) => x.batches)),
-          msgsPerSec: sum(p.map((x) => x.msgsPerSec)),
-          mbPerSec: sum(p.map((x) => x.mbPerSec)),
-          targetRate: sum(p.map((x) => x.targetRate)),
+          msgsPerSec: sideBySide(p.map((x) => x.msgsPerSec)),
+          mbPerSec: sideBySide(p.map((x) => x.mbPerSec)),
+          targetRate: sideBySide(p.map((x) => x.targetRate)),
           errorsByCode: sumCodes(p.map((x) => x.errorsByCode)),
           latency: {
             response: worstSummary(p.map((x) => x.latency.response)),
@@ -373,8 +82,8 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
           ...s0.consumer,
           consumed: sum(c.map((x) => x.consumed)),
           bytes: sum(c.map((x) => x.bytes)),
-          msgsPerSec: sum(c.map((x) => x.msgsPerSec)),
-          mbPerSec: sum(c.map((x) => x.mbPerSec)),
+          msgsPerSec: sideBySide(c.map((x) => x.msgsPerSec)),
+          mbPerSec: sideBySide(c.map((x) => x.mbPerSec)),
           polls: sum(c.map((x) => x.polls)),
           emptyPolls: sum(c.map((x) => x.emptyPolls)),
           lag: sum(c.map((x) => x.lag)),
@@ -396,8 +105,20 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
     });
 }
 
-function sameOutageFailure(c: CriterionOutcome, o: CriterionOutcome): boolean {
-  return !c.passed && c.metric === o.metric && c.op === o.op && c.value === o.value && /target-outage window/.test(c.note ?? '');
+/**
+ * A shard's windowed criterion failed by its target outage stays failed: the merged averages hide the outage
+ * too. A merged pass it fails takes the shard's note; the note names the shard when there are several.
+ */
+function shardOutage(results: readonly LoadTestResult[], c: Criterion): OutageFailure | undefined {
+  for (const [i, r] of results.entries()) {
+    for (const o of r.criteria) {
+      const outage = !o.passed && o.metric === c.metric && o.op === c.op && o.value === c.value ? OUTAGE_NOTE.exec(o.note ?? '') : null;
+      if (!outage) continue;
+      const shard = results.length > 1 ? `shard ${r.shard?.index ?? i}: ` : '';
+      return { note: `${shard}${outage[0]}`, passedNote: `${shard}${o.note}` };
+    }
+  }
+  return undefined;
 }
 
 function mergePhases(results: readonly LoadTestResult[]): PhaseResult[] {
@@ -551,14 +272,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
         ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error }
         : { ...base, state }
     ) as LoadTestResult;
-    out.criteria = evaluateCriteria(out, criteria).map((o) => {
-      // A shard's windowed criterion failed by its target outage stays failed: the merged averages hide it too.
-      if (!o.passed) return o;
-      const i = results.findIndex((r) => r.criteria.some((c) => sameOutageFailure(c, o)));
-      if (i < 0) return o;
-      const shardNote = results[i]!.criteria.find((c) => sameOutageFailure(c, o))!.note!;
-      return { ...o, passed: false, note: `shard ${results[i]!.shard?.index ?? i}: ${shardNote}` };
-    });
+    out.criteria = judge(out, criteria, (c) => shardOutage(results, c));
     if (unjudged) {
       const why = `not judged: the merge is partial (${coverage.partialBecause[0]})`;
       out.criteria = out.criteria.map((c) => ({ ...c, passed: false, note: c.note ? `${c.note}; ${why}` : why }));

@@ -1,0 +1,254 @@
+// What a scenario drives: produce() and consume() start groups on the run's pools (their handles carry
+// setRate() and stop()), waitFor() waits on time or on samples, phase() tags a stretch of the run and gives
+// it its own totals, record() keeps a scenario figure. Everything a scenario started is listed for the result.
+import { LoadhouseError } from '../errors.js';
+import type { Aggregator, PhaseAccumulator } from '../metrics/aggregator.js';
+import type { RateTracker } from '../metrics/rate-tracker.js';
+import { resolveConsumeOptions, resolveProduceOptions, SERVER_DEFAULT_REQUEST_BYTES, type ResolvedOptions } from '../options.js';
+import type { EventBus } from '../plugins/event-bus.js';
+import { type Ending, phaseResult } from '../result/build.js';
+import { sleep } from '../timers.js';
+import type {
+  ConsumeOptions,
+  ConsumerGroup,
+  Controller,
+  Logger,
+  PhaseResult,
+  ProduceOptions,
+  ProducerGroup,
+  WaitCondition,
+} from '../types.js';
+import type { Clock } from './clock.js';
+import { round3 } from '../util.js';
+import type { RunPools } from './pools.js';
+import type { Sampler } from './sampler.js';
+
+interface OpenPhase {
+  acc: PhaseAccumulator;
+  closed: boolean;
+  /** Seconds from the start of the run to the phase's start. */
+  elapsed: number;
+}
+
+export interface ControllerDeps {
+  opts: Pick<ResolvedOptions, 'instrument'>;
+  topic: string;
+  clock: Clock;
+  /** Aborted when the run must end. */
+  signal: AbortSignal;
+  logger: Logger;
+  hooks: Pick<EventBus, 'callHook'>;
+  aggregator: Aggregator;
+  sampler: Pick<Sampler, 'sample' | 'subscribe' | 'noteLinger' | 'latest'>;
+  pools: RunPools;
+  rates: Pick<RateTracker, 'activeSeconds' | 'integral' | 'busySeconds'>;
+  consumeActivity: Pick<RateTracker, 'activeSeconds'>;
+  /** When the run's load started (epoch ms). */
+  startEpoch: () => number;
+  ending: () => Ending | undefined;
+  end: (ending: Ending) => void;
+}
+
+export class RunController {
+  readonly phases: PhaseResult[] = [];
+  private readonly openPhases: OpenPhase[] = [];
+  readonly scenarioResults: Record<string, unknown> = {};
+  readonly producerGroups: Array<Record<string, unknown>> = [];
+  readonly consumerGroups: Array<Record<string, unknown>> = [];
+  /** Consumers left without a partition, over every consumer group. */
+  idleConsumers = 0;
+
+  constructor(private readonly d: ControllerDeps) {}
+
+  /** The object the scenario's run() receives. */
+  api(): Controller {
+    const { d } = this;
+    return {
+      produce: (options) => this.produce(options),
+      consume: (options) => this.consume(options),
+      waitFor: (condition, options) => this.waitFor(condition, options),
+      phase: (name, fn) => this.phase(name, fn),
+      stop: () => d.end({ state: 'completed', endReason: 'stopped', message: 'The scenario called stop().' }),
+      get signal() {
+        return d.signal;
+      },
+      get latest() {
+        return d.sampler.latest;
+      },
+      elapsedSeconds: () => this.elapsed(),
+      record: (name, value) => {
+        if (typeof name !== 'string' || name === '')
+          throw new LoadhouseError('LH_INVALID_OPTION', `record(name, value): name must be a non-empty string, got ${String(name)}`);
+        this.scenarioResults[name] = value;
+      },
+      get topic() {
+        return d.topic;
+      },
+      get logger() {
+        return d.logger;
+      },
+    };
+  }
+
+  /** The innermost open phase, which samples are tagged with. */
+  phaseName(): string {
+    return this.openPhases.length > 0 ? this.openPhases[this.openPhases.length - 1]!.acc.name : 'main';
+  }
+
+  /** At the end of the run, innermost first: phases the scenario left open get their results too. */
+  async closeOpenPhases(): Promise<void> {
+    for (const ph of [...this.openPhases].reverse()) await this.closePhase(ph);
+  }
+
+  private elapsed(): number {
+    return (this.d.clock.now() - this.d.startEpoch()) / 1000;
+  }
+
+  private ensureRunning(what: string): void {
+    const ending = this.d.ending();
+    if (ending) throw new LoadhouseError('LH_RUN_STATE', `${what} was called after the run ended (${ending.endReason}): ${ending.message}`);
+  }
+
+  private async produce(options: ProduceOptions): Promise<ProducerGroup> {
+    const { d } = this;
+    this.ensureRunning('produce()');
+    const resolved = resolveProduceOptions(options, { topic: d.topic, instrument: d.opts.instrument });
+    if (resolved.batchBytes > SERVER_DEFAULT_REQUEST_BYTES) {
+      d.logger.warn(
+        `a full batch is ${resolved.batchBytes} bytes: a StreamHouse server with gRPC's default 4 MiB receive limit refuses requests that large`,
+      );
+    }
+    const partitions = await d.pools.partitionsFor(resolved.partitions);
+    this.ensureRunning('produce()');
+    const group = await d.pools.producers().start(resolved, d.topic, partitions);
+    if (d.ending()) {
+      await group.stop();
+      this.ensureRunning('produce()');
+    }
+    d.sampler.noteLinger(resolved.lingerMs);
+    const { batchBytes: _b, ...recorded } = resolved;
+    this.producerGroups.push({ id: group.id, ...recorded, partitions, topic: d.topic, startedAtSeconds: round3(this.elapsed()) });
+    return group;
+  }
+
+  private async consume(options: ConsumeOptions): Promise<ConsumerGroup> {
+    const { d } = this;
+    this.ensureRunning('consume()');
+    const resolved = resolveConsumeOptions(options, { topic: d.topic });
+    const partitions = await d.pools.partitionsFor(resolved.partitions);
+    this.ensureRunning('consume()');
+    let group: ConsumerGroup;
+    try {
+      group = await d.pools.consumers().start(resolved, d.topic, partitions);
+    } catch (err) {
+      if (err instanceof LoadhouseError) throw err;
+      const message = `Could not find where the consumers start (startAt '${resolved.startAt}') on topic "${d.topic}": ${(err as Error).message}`;
+      throw new LoadhouseError('LH_TOPIC_SETUP_FAILED', message, { cause: err, details: { topic: d.topic } });
+    }
+    if (d.ending()) {
+      await group.stop();
+      this.ensureRunning('consume()');
+    }
+    if (group.idleConsumers > 0) {
+      d.logger.warn(
+        `consume(): ${resolved.consumers} consumers for ${partitions} partitions leaves ${group.idleConsumers} idle ` +
+          '(every partition has exactly one consumer); use at most as many consumers as partitions',
+      );
+    }
+    this.idleConsumers += group.idleConsumers;
+    this.consumerGroups.push({
+      id: group.id,
+      ...resolved,
+      partitions,
+      idleConsumers: group.idleConsumers,
+      topic: d.topic,
+      startedAtSeconds: round3(this.elapsed()),
+    });
+    return group;
+  }
+
+  private waitFor(condition: WaitCondition, options?: { timeoutSeconds?: number }): Promise<boolean> {
+    const { d } = this;
+    if (d.ending()) return Promise.resolve(false);
+    if (typeof condition === 'number') {
+      if (!Number.isFinite(condition) || condition < 0) {
+        return Promise.reject(new LoadhouseError('LH_INVALID_OPTION', `waitFor(seconds): seconds must be a number >= 0, got ${condition}`));
+      }
+      return sleep(condition * 1000, d.signal);
+    }
+    if (typeof condition !== 'function') {
+      return Promise.reject(
+        new LoadhouseError('LH_INVALID_OPTION', 'waitFor(condition): condition must be seconds or a predicate on a sample'),
+      );
+    }
+    const t = options?.timeoutSeconds;
+    if (t !== undefined && !(typeof t === 'number' && Number.isFinite(t) && t >= 0)) {
+      return Promise.reject(
+        new LoadhouseError(
+          'LH_INVALID_OPTION',
+          `waitFor(predicate, { timeoutSeconds }): timeoutSeconds must be a number >= 0, got ${String(t)}`,
+        ),
+      );
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      let cancel: (() => void) | undefined;
+      const done = (value: boolean | Error) => {
+        unsubscribe();
+        cancel?.();
+        if (value instanceof Error) reject(value);
+        else resolve(value);
+      };
+      const unsubscribe = d.sampler.subscribe((sample) => {
+        if (!sample || d.ending()) return done(false);
+        try {
+          if (condition(sample)) done(true);
+        } catch (err) {
+          done(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      if (t !== undefined) cancel = d.clock.setTimeout(() => done(false), t * 1000);
+    });
+  }
+
+  private async phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.ensureRunning('phase()');
+    if (typeof name !== 'string' || name === '')
+      throw new LoadhouseError('LH_INVALID_OPTION', `phase(name, fn): name must be a non-empty string, got ${String(name)}`);
+    await this.d.sampler.sample('cut');
+    const t = this.d.clock.now();
+    const entry: OpenPhase = { acc: this.d.aggregator.openPhase(name, t), closed: false, elapsed: (t - this.d.startEpoch()) / 1000 };
+    this.openPhases.push(entry);
+    await this.d.hooks.callHook('phase:start', 'report', { name, elapsedSeconds: round3(entry.elapsed) });
+    try {
+      return await fn();
+    } finally {
+      await this.closePhase(entry);
+    }
+  }
+
+  private async closePhase(entry: OpenPhase): Promise<void> {
+    const { d } = this;
+    if (entry.closed) return;
+    entry.closed = true;
+    if (!d.ending()) await d.sampler.sample('cut');
+    const acc = d.aggregator.closePhase(entry.acc);
+    const i = this.openPhases.indexOf(entry);
+    if (i >= 0) this.openPhases.splice(i, 1);
+    const t = d.clock.now();
+    const result = phaseResult({
+      acc,
+      elapsedSeconds: entry.elapsed,
+      durationSeconds: (t - acc.startMs) / 1000,
+      producer: {
+        activeSeconds: d.rates.activeSeconds(acc.startMs, t),
+        requested: d.rates.integral(acc.startMs, t),
+        busySeconds: d.rates.busySeconds(acc.startMs, t),
+      },
+      consumerActiveSeconds: d.consumeActivity.activeSeconds(acc.startMs, t),
+    });
+    acc.histograms.destroy();
+    acc.consumerHistograms.destroy();
+    this.phases.push(result);
+    await d.hooks.callHook('phase:end', 'report', result);
+  }
+}
