@@ -105,6 +105,24 @@ export { streamHouseServiceDefinition, STREAMHOUSE_SERVICE_NAME } from './proto/
 export type { StreamHouseServiceDefinition } from './proto/service.js';
 export { StreamHouseClient, defaultChannelOptions, statusName, isServiceError, grpc } from './proto/client.js';
 export type { ClientOptions, TlsOptions, UnaryCallback } from './proto/client.js';
+// Target drivers (docs/drivers.md)
+export { defineDriver, DRIVER_API_VERSION } from './driver/types.js';
+export type {
+  ConnectOptions,
+  Driver,
+  DriverDefinition,
+  DriverFailure,
+  DriverTarget,
+  FetchCallback,
+  FetchedBatch,
+  FetchedRecord,
+  FetchRequest,
+  OffsetCommit,
+  PendingCall,
+  ProduceBatch,
+  ProduceCallback,
+} from './driver/types.js';
+export type { DriverOption } from './driver/load.js';
 export { checkOutputDir, checkOutputFile, makeDir, writeOutput } from './result/writer.js';
 export { resolveStartAt, START_AT_MAX_AHEAD_MS, START_AT_PAST_TOLERANCE_MS } from './start-at.js';
 export { mergeResults, checkMergeable, checkCoverage, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge.js';

@@ -6,6 +6,7 @@ import { validatePlugins } from './plugins/plugin-host.js';
 import { checkConsumerRate, type ResolvedConsumeOptions } from './pools/consumer-pool.js';
 import type { ResolvedProduceOptions } from './pools/producer-pool.js';
 import { AckMode } from './proto/messages.js';
+import { resolveDriverOption, type ResolvedDriver } from './driver/load.js';
 import { checkTls, splitHostPort, type TlsOptions } from './proto/client.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
 import { resolveStartAt } from './start-at.js';
@@ -78,6 +79,8 @@ export interface ResolvedTarget {
   deadlineMs: number;
   pid: number | undefined;
   unreachableAfterMs: number;
+  /** A third-party driver module; undefined for the built-in gRPC one. */
+  driver: ResolvedDriver | undefined;
 }
 
 export interface ResolvedOptions {
@@ -230,6 +233,7 @@ const TARGET_KEYS = [
   'deadlineMs',
   'pid',
   'unreachableAfterMs',
+  'driver',
 ] as const;
 const PRODUCE_KEYS = [
   'rate',
@@ -272,7 +276,8 @@ function resolveTarget(target: unknown): ResolvedTarget {
   if (typeof address !== 'string' || address.trim() === '' || /\s/.test(address)) {
     throw invalid('options.target.address', "a gRPC address 'host:port'", address);
   }
-  checkGrpcAddress(address);
+  // Another protocol's driver reads its own address form.
+  if (o.driver === undefined) checkGrpcAddress(address);
   if (o.httpAddress !== undefined && (typeof o.httpAddress !== 'string' || !/^https?:\/\//.test(o.httpAddress))) {
     throw invalid('options.target.httpAddress', "an http(s) URL like 'http://host:8080'", o.httpAddress);
   }
@@ -302,6 +307,7 @@ function resolveTarget(target: unknown): ResolvedTarget {
     deadlineMs: optional(o.deadlineMs, (v) => timerMs('options.target.deadlineMs', v), 30_000) as number,
     pid: optional(o.pid, (v) => runningPid('options.target.pid', v), undefined as unknown) as number | undefined,
     unreachableAfterMs: optional(o.unreachableAfterMs, (v) => timerMs('options.target.unreachableAfterMs', v), 5000) as number,
+    driver: resolveDriverOption(o.driver),
   };
 }
 

@@ -35,7 +35,7 @@ import { pluginError, PluginHost } from './plugins/plugin-host.js';
 import { ConsumerPool } from './pools/consumer-pool.js';
 import { ProducerPool } from './pools/producer-pool.js';
 import { WorkerPool } from './pools/worker-pool.js';
-import type { StreamHouseClient } from './proto/client.js';
+import type { Driver } from './driver/types.js';
 import { emptyConsumerTotals, emptyIntegrity } from './result/empty.js';
 import { environment } from './result/environment.js';
 import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic, writeOutput } from './result/writer.js';
@@ -120,7 +120,7 @@ export class Run {
   private readonly config: Record<string, unknown>;
   private readonly logger: Logger;
   private telemetry: RunTelemetry | undefined;
-  private client: StreamHouseClient | undefined;
+  private client: Driver | undefined;
   private workerPool: WorkerPool | undefined;
   private producers: ProducerPool | undefined;
   private consumers: ConsumerPool | undefined;
@@ -669,6 +669,7 @@ export class Run {
             ...(o.target.organizationId !== undefined ? { organizationId: o.target.organizationId } : {}),
             ...(o.target.tls !== undefined ? { tls: o.target.tls } : {}),
             ...(o.target.metadata !== undefined ? { metadata: o.target.metadata } : {}),
+            ...(o.target.driver !== undefined ? { driver: o.target.driver } : {}),
           },
           connections: o.connections,
           instrument: o.instrument,
@@ -725,9 +726,8 @@ export class Run {
         // Shards of one run start at different times on different machines: only records stamped well
         // before this shard started are taken for another run's.
         runStartEpochMs: this.startEpoch - (o.shard ? SHARD_CLOCK_SLACK_MS : 0),
-        // One record from offset 0 answers with the high watermark without reading a whole batch.
-        latestOffset: async (topic, partition) => (await client.consume({ topic, partition, offset: 0, maxRecords: 1 })).highWatermark,
-        committedOffset: async (group, topic, partition) => (await client.getOffset({ consumerGroup: group, topic, partition })).offset,
+        latestOffset: (topic, partition) => client.latestOffset(topic, partition),
+        committedOffset: (group, topic, partition) => client.committedOffset(group, topic, partition),
         producing: () => (this.producers?.running ?? 0) > 0,
       });
     }

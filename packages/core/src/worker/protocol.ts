@@ -2,6 +2,7 @@
 // A worker hosts groups of both kinds (producers and consumers) on one set of threads; group ids are
 // unique across kinds, so `stop-group` and `group-stopped` serve both, and one report carries both sections.
 import type { MessagePort } from 'node:worker_threads';
+import type { ResolvedDriver } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
 
 export interface WorkerTarget {
@@ -11,6 +12,8 @@ export interface WorkerTarget {
   metadata?: Record<string, string>;
   deadlineMs: number;
   connectTimeoutMs: number;
+  /** A third-party driver module (resolved on the main thread); the built-in gRPC driver when absent. */
+  driver?: ResolvedDriver;
 }
 
 /** The task a worker runs for the whole test: the argument of the worker module's default export. */
