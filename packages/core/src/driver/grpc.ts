@@ -28,7 +28,8 @@ const RETRIABLE = new Set<number>([
 
 /** A gRPC error in the engine's terms; an answer without a body counts as UNKNOWN. */
 export function grpcFailure(err: unknown): DriverFailure {
-  const code = isServiceError(err) ? err.code : grpc.status.UNKNOWN;
+  const raw = (err as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'number' ? raw : grpc.status.UNKNOWN;
   return { status: statusName(code), retriable: RETRIABLE.has(code), message: err instanceof Error ? err.message : String(err) };
 }
 
@@ -120,7 +121,7 @@ export class GrpcDriver implements Driver {
   produce(batch: ProduceBatch, callback: ProduceCallback): PendingCall {
     // ProduceBatch has the request's shape; its records carry only values, as the engine sends them.
     return this.client.unary('ProduceBatch', batch as ProduceBatchRequest & { records: ProduceRecord[] }, (err, res) =>
-      err || !res ? callback(grpcFailure(err), -1) : callback(null, res.firstOffset),
+      err ? callback(grpcFailure(err), -1) : callback(null, res ? res.firstOffset : -1),
     );
   }
 
