@@ -26,6 +26,8 @@ const CORE_ERROR_CODES = {
   LH_MERGE_INCOMPLETE: 'The shard results given to merge do not hold every shard of the run.',
   LH_MERGE_NOT_CONCURRENT: 'The shards given to merge did not run at the same time, so their rates cannot be added.',
   LH_DISK_SPACE: 'The embedded agent would store more than the free space of its storage folder; nothing was sent.',
+  LH_DRIVER_INVALID:
+    'The target driver module (target.driver) is missing, could not be imported or does not export a driver of this API version.',
 } as const;
 
 /**

@@ -73,6 +73,24 @@ export type {
   LoadTest,
 } from './types.js';
 
+// Target drivers (docs/drivers.md)
+export { defineDriver, DRIVER_API_VERSION } from './driver/types.js';
+export type {
+  ConnectOptions,
+  Driver,
+  DriverDefinition,
+  DriverFailure,
+  DriverTarget,
+  FetchCallback,
+  FetchedBatch,
+  FetchedRecord,
+  FetchRequest,
+  OffsetCommit,
+  PendingCall,
+  ProduceBatch,
+  ProduceCallback,
+} from './driver/types.js';
+export type { DriverOption } from './driver/load.js';
 // Result files and shards
 export { checkOutputDir, checkOutputFile, writeOutput } from './result/writer.js';
 export { resolveStartAt } from './start-at.js';

@@ -1,5 +1,6 @@
 // The target's options: its gRPC address (host:port or a grpc-js name URI), HTTP side, identity, TLS,
 // metadata and timeouts, validated and with defaults.
+import { resolveDriverOption, type ResolvedDriver } from './driver/load.js';
 import { checkTls, type TlsOptions } from './proto/client.js';
 import { splitHostPort } from './util.js';
 import {
@@ -23,6 +24,8 @@ export interface ResolvedTarget {
   deadlineMs: number;
   pid: number | undefined;
   unreachableAfterMs: number;
+  /** A third-party driver module; undefined for the built-in gRPC one. */
+  driver: ResolvedDriver | undefined;
 }
 
 const TARGET_KEYS = [
@@ -35,6 +38,7 @@ const TARGET_KEYS = [
   'deadlineMs',
   'pid',
   'unreachableAfterMs',
+  'driver',
 ] as const;
 /** A target PID that is not running would leave the target's memory and CPU silently unmeasured. */
 function runningPid(name: string, v: unknown): number {
@@ -68,7 +72,8 @@ export function resolveTarget(target: unknown): ResolvedTarget {
   if (typeof address !== 'string' || address.trim() === '' || /\s/.test(address)) {
     throw invalid('options.target.address', "a gRPC address 'host:port'", address);
   }
-  checkGrpcAddress(address);
+  // Another protocol's driver reads its own address form.
+  if (o.driver === undefined) checkGrpcAddress(address);
   if (o.httpAddress !== undefined && (typeof o.httpAddress !== 'string' || !/^https?:\/\//.test(o.httpAddress))) {
     throw invalid('options.target.httpAddress', "an http(s) URL like 'http://host:8080'", o.httpAddress);
   }
@@ -98,5 +103,6 @@ export function resolveTarget(target: unknown): ResolvedTarget {
     deadlineMs: optional(o.deadlineMs, (v) => timerMs('options.target.deadlineMs', v), 30_000) as number,
     pid: optional(o.pid, (v) => runningPid('options.target.pid', v), undefined as unknown) as number | undefined,
     unreachableAfterMs: optional(o.unreachableAfterMs, (v) => timerMs('options.target.unreachableAfterMs', v), 5000) as number,
+    driver: resolveDriverOption(o.driver),
   };
 }

@@ -6,18 +6,22 @@ import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoadTest, isLoadhouseError, type LoadTestOptions, type ProduceOptions } from './index.js';
 import { grpc, isServiceError, StreamHouseClient } from './wire.js';
+import { GrpcDriver } from './driver/grpc.js';
 import { ensureTopic } from './target.js';
 
 let agent: Agent;
 let client: StreamHouseClient;
+let driver: GrpcDriver;
 
 beforeAll(async () => {
   agent = await startAgent({ grpcPort: 0, httpPort: 0 });
   client = new StreamHouseClient(agent.grpcAddress);
+  driver = new GrpcDriver({ address: agent.grpcAddress, deadlineMs: 30_000, connections: 1, options: {} });
 });
 
 afterAll(async () => {
   client?.close();
+  driver?.close();
   await agent?.stop();
 });
 
@@ -183,11 +187,11 @@ describe('pre-flight', () => {
   });
 
   it('accepts an existing topic with the same partition count and refuses another count with LH_TOPIC_MISMATCH', async () => {
-    expect(await ensureTopic(client, 'mismatch', 2)).toBe(2); // created
-    expect(await ensureTopic(client, 'mismatch', 2)).toBe(2); // exists, same count
-    expect(await ensureTopic(client, 'mismatch', undefined)).toBe(2); // exists, any count accepted
-    expect(await ensureTopic(client, 'defaults-to-one', undefined)).toBe(1);
-    const err = await ensureTopic(client, 'mismatch', 3).catch((e: unknown) => e);
+    expect(await ensureTopic(driver, 'mismatch', 2)).toBe(2); // created
+    expect(await ensureTopic(driver, 'mismatch', 2)).toBe(2); // exists, same count
+    expect(await ensureTopic(driver, 'mismatch', undefined)).toBe(2); // exists, any count accepted
+    expect(await ensureTopic(driver, 'defaults-to-one', undefined)).toBe(1);
+    const err = await ensureTopic(driver, 'mismatch', 3).catch((e: unknown) => e);
     expect(isLoadhouseError(err, 'LH_TOPIC_MISMATCH')).toBe(true);
     expect((err as Error).message).toMatch(/exists with 2 partitions, but the run asks for 3/);
 

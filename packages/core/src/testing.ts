@@ -5,3 +5,5 @@ export type { SampleInput } from './testing/sample.js';
 export { makeResult } from './testing/result.js';
 export type { ResultFixtureOptions } from './testing/result.js';
 export { PluginHarness, testInfo } from './testing/plugin-harness.js';
+export { FakeClock } from './clock.js';
+export type { Clock } from './clock.js';

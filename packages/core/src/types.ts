@@ -1,5 +1,6 @@
 // The public types of the engine: options, controller vocabulary, samples, results, plugins, hooks and events.
 // They are the documentation of the API: the engine, the scenarios, the plugins and the CLI all meet here.
+import type { DriverOption } from './driver/load.js';
 import type { TlsOptions } from './proto/client.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -28,6 +29,11 @@ export interface TargetOptions {
    * succeeds for this long in the middle of a run (default 5000 ms).
    */
   unreachableAfterMs?: number;
+  /**
+   * The driver that speaks to the target: a module specifier (a package, a path or a file: URL) whose default
+   * export is defineDriver(...), or `{ module, options }`. Default: the built-in gRPC StreamHouse driver.
+   */
+  driver?: DriverOption;
 }
 
 export interface LoadTestOptions {

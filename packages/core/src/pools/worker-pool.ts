@@ -41,18 +41,18 @@ interface WorkerSlot {
 
 /** Where the worker module lives: the TypeScript source next to this file, or the built JavaScript. */
 export function workerModule(): { filename: string; source: boolean } {
-  // Sources: src/pools/ -> src/producer-worker.ts. Built (tsup, one entry per file): dist/index.js or a
-  // chunk next to it -> dist/producer-worker.js.
+  // Sources: src/pools/ -> src/worker/host.ts. Built (tsup keeps the entry's folder under src/): dist/index.js
+  // or a chunk next to it -> dist/worker/host.js.
   const candidates: Array<[string, boolean]> = [
-    ['../producer-worker.ts', true],
-    ['./producer-worker.js', false],
-    ['../producer-worker.js', false],
+    ['../worker/host.ts', true],
+    ['./worker/host.js', false],
+    ['../worker/host.js', false],
   ];
   for (const [rel, source] of candidates) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if ((source ? import.meta.url.endsWith('.ts') : true) && existsSync(p)) return { filename: p, source };
   }
-  throw new Error('loadhouse worker module (producer-worker) not found next to @loadhouse/core');
+  throw new Error('loadhouse worker module (worker/host) not found next to @loadhouse/core');
 }
 
 function tsxImport(): string {

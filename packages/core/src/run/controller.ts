@@ -18,7 +18,7 @@ import type {
   ProducerGroup,
   WaitCondition,
 } from '../types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { round3 } from '../util.js';
 import type { RunPools } from './pools.js';
 import type { Sampler } from './sampler.js';

@@ -12,7 +12,7 @@ import { type ResolvedOptions, validateCriteria, validateCriterion } from '../op
 import { type EventBus, HookRefusal } from '../plugins/event-bus.js';
 import { MetricSources } from '../plugins/metric-sources.js';
 import { PluginHost, pluginError } from '../plugins/plugin-host.js';
-import type { StreamHouseClient } from '../proto/client.js';
+import type { Driver } from '../driver/types.js';
 import { buildResult, type Ending, integrityReport, integrityWarning, judge, runConfig } from '../result/build.js';
 import { environment } from '../result/environment.js';
 import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic, writeOutput } from '../result/writer.js';
@@ -21,7 +21,7 @@ import { connectTarget } from '../target.js';
 import { createTelemetry, type RunTelemetry } from '../telemetry.js';
 import { longInterval } from '../timers.js';
 import type { Criterion, ErrorEvent, LoadTestResult, Logger, Scenario } from '../types.js';
-import { systemClock } from './clock.js';
+import { systemClock } from '../clock.js';
 import { round3 } from '../util.js';
 import { deepFreeze, untilAborted } from './helpers.js';
 import { RunLog } from './log.js';
@@ -50,7 +50,7 @@ export class Run {
   private readonly environment = environment();
   private parts!: Parts;
   private telemetry: RunTelemetry | undefined;
-  private client: StreamHouseClient | undefined;
+  private client: Driver | undefined;
   /** Set when the run's set-up failed before any load: run() rejects with it and writes no result. */
   private setupFailure: LoadhouseError | undefined;
   private startedAt = new Date();

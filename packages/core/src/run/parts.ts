@@ -9,11 +9,11 @@ import type { ProcessMonitor } from '../monitor/process-stats.js';
 import type { ResolvedOptions } from '../options.js';
 import type { EventBus } from '../plugins/event-bus.js';
 import type { MetricSources } from '../plugins/metric-sources.js';
-import type { StreamHouseClient } from '../proto/client.js';
+import type { Driver } from '../driver/types.js';
 import type { Ending } from '../result/build.js';
 import type { RunTelemetry } from '../telemetry.js';
 import type { Logger, Sample } from '../types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { RunController } from './controller.js';
 import { RunPools } from './pools.js';
 import { Sampler } from './sampler.js';
@@ -49,7 +49,7 @@ export interface PartsDeps {
   metricSources: MetricSources;
   live: LiveCriteria;
   /** The connected target (after pre-flight). */
-  client: () => StreamHouseClient;
+  client: () => Driver;
   telemetry: () => RunTelemetry | undefined;
   /** When the load started (epoch ms). */
   startEpoch: () => number;

@@ -7,7 +7,7 @@ import { ACK_MODES, type ResolvedOptions } from '../options.js';
 import { ConsumerPool } from '../pools/consumer-pool.js';
 import { ProducerPool } from '../pools/producer-pool.js';
 import { WorkerPool } from '../pools/worker-pool.js';
-import type { StreamHouseClient } from '../proto/client.js';
+import type { Driver } from '../driver/types.js';
 import type { Ending } from '../result/build.js';
 import { LoadhouseError } from '../errors.js';
 import { ensureTopic } from '../target.js';
@@ -20,7 +20,7 @@ export interface PoolDeps {
   opts: ResolvedOptions;
   topic: string;
   /** The connected target (set up before any load). */
-  client: () => StreamHouseClient;
+  client: () => Driver;
   aggregator: Aggregator;
   /** Requested producer rates; consumer groups running (1 each), for consumer rates. */
   rates: RateTracker;
@@ -89,6 +89,7 @@ export class RunPools {
             deadlineMs: o.target.deadlineMs,
             connectTimeoutMs: o.target.connectTimeoutMs,
             ...(o.target.organizationId !== undefined ? { organizationId: o.target.organizationId } : {}),
+            ...(o.target.driver !== undefined ? { driver: o.target.driver } : {}),
             ...(o.target.tls !== undefined ? { tls: o.target.tls } : {}),
             ...(o.target.metadata !== undefined ? { metadata: o.target.metadata } : {}),
           },
@@ -146,9 +147,8 @@ export class RunPools {
         // Shards of one run start at different times on different machines: only records stamped well
         // before this shard started are taken for another run's.
         runStartEpochMs: this.d.startEpoch() - (o.shard ? SHARD_CLOCK_SLACK_MS : 0),
-        // One record from offset 0 answers with the high watermark without reading a whole batch.
-        latestOffset: async (topic, partition) => (await client.consume({ topic, partition, offset: 0, maxRecords: 1 })).highWatermark,
-        committedOffset: async (group, topic, partition) => (await client.getOffset({ consumerGroup: group, topic, partition })).offset,
+        latestOffset: (topic, partition) => client.latestOffset(topic, partition),
+        committedOffset: (group, topic, partition) => client.committedOffset(group, topic, partition),
         producing: () => this.producersRunning > 0,
       });
     }

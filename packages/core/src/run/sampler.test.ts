@@ -9,47 +9,10 @@ import { RateTracker } from '../metrics/rate-tracker.js';
 import type { Ending } from '../result/build.js';
 import type { Criterion, Sample } from '../types.js';
 import { type CounterSet, emptyCounters } from '../worker/protocol.js';
-import type { Clock } from './clock.js';
+import { FakeClock } from '../clock.js';
 import { Sampler, type SamplerDeps } from './sampler.js';
 
 beforeAll(() => initHistograms());
-
-/** A clock moved by hand: due timers run in order of due time, then of arming. */
-class FakeClock implements Clock {
-  private t = 1_700_000_000_000;
-  private seq = 0;
-  private timers: Array<{ at: number; seq: number; fn: () => void }> = [];
-  now = (): number => this.t;
-  setTimeout = (fn: () => void, ms: number): (() => void) => {
-    const timer = { at: this.t + ms, seq: this.seq++, fn };
-    this.timers.push(timer);
-    return () => {
-      this.timers = this.timers.filter((x) => x !== timer);
-    };
-  };
-  /** Moves time on by `ms` without running any timer: the event loop was held up. */
-  stall(ms: number): void {
-    this.t += ms;
-  }
-  /** Moves time on by `ms`, running each timer due on the way (and letting what it started settle). */
-  async advance(ms: number): Promise<void> {
-    const until = this.t + ms;
-    for (;;) {
-      const next = this.timers.filter((x) => x.at <= until).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((x) => x !== next);
-      this.t = Math.max(this.t, next.at);
-      next.fn();
-      await settle();
-    }
-    this.t = until;
-  }
-}
-
-/** Lets every promise chain a timer started run to its end (setImmediate runs after the microtask queue). */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 const healthy: MainWindowHealth = { mainLoopDelayP99Ms: 2, mainLoopDelayMaxMs: 5, cpuPercent: 10, rssBytes: 1e8, heapUsedBytes: 5e7 };
 
@@ -122,9 +85,9 @@ describe('Sampler', () => {
     h.sampler.start(h.clock.now());
     h.rates.set(1, 1000);
     h.report({ scheduled: 1000, sent: 1000, acked: 1000 });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     h.report({ scheduled: 500, sent: 500, acked: 500 });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     expect(h.samples.map((s) => [s.elapsedSeconds, s.intervalSeconds, s.producer.acked, s.producer.msgsPerSec])).toEqual([
       [1, 1, 1000, 1000],
       [2, 1, 500, 500],
@@ -132,10 +95,10 @@ describe('Sampler', () => {
     expect(h.samples[1]!.totals).toMatchObject({ scheduled: 1500, acked: 1500 });
     expect(h.samples[0]!.producer.targetRate).toBe(1000);
     // A cut between grid points makes its own window; the grid stays where it was.
-    await h.clock.advance(400);
+    await h.clock.advanceSettling(400);
     h.report({ scheduled: 10, sent: 10, acked: 10 });
     await h.sampler.sample('cut');
-    await h.clock.advance(600);
+    await h.clock.advanceSettling(600);
     expect(h.samples.slice(2).map((s) => [s.elapsedSeconds, s.intervalSeconds])).toEqual([
       [2.4, 0.4],
       [3, 0.6],
@@ -143,25 +106,25 @@ describe('Sampler', () => {
     expect(h.sampler.series).toHaveLength(4);
     // Held up 2.5 s past the 4 s point: one 3.5 s window, then the next grid point still ahead (7 s), no burst.
     h.clock.stall(3500);
-    await h.clock.advance(0);
-    await h.clock.advance(500);
+    await h.clock.advanceSettling(0);
+    await h.clock.advanceSettling(500);
     expect(h.samples.slice(4).map((s) => [s.elapsedSeconds, s.intervalSeconds])).toEqual([
       [6.5, 3.5],
       [7, 0.5],
     ]);
     h.sampler.stop();
-    await h.clock.advance(5000);
+    await h.clock.advanceSettling(5000);
     expect(h.samples).toHaveLength(6);
   });
 
   it('flags warm-up windows from the first load on, and cuts a window at the end of warm-up', async () => {
     const h = harness({ warmupSeconds: 1.5 });
     h.sampler.start(h.clock.now());
-    await h.clock.advance(1000); // before any load: warm-up has not begun
+    await h.clock.advanceSettling(1000); // before any load: warm-up has not begun
     expect(h.sampler.loadStarted()).toBe(h.clock.now() + 1500);
     expect(h.sampler.loadStarted()).toBe(h.clock.now() + 1500);
     h.rates.set(1, 100);
-    await h.clock.advance(3000);
+    await h.clock.advanceSettling(3000);
     expect(h.samples.map((s) => [s.elapsedSeconds, s.warmup])).toEqual([
       [1, true],
       [2, true],
@@ -179,11 +142,11 @@ describe('Sampler', () => {
     h.sampler.loadStarted();
     h.rates.set(1, 100);
     h.main.health = { ...healthy, mainLoopDelayP99Ms: 80, mainLoopDelayMaxMs: 90 };
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     h.main.health = { ...healthy, mainLoopDelayP99Ms: 120, mainLoopDelayMaxMs: 130 };
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     h.main.health = healthy;
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     expect(h.samples.map((s) => s.generator.saturated)).toEqual([true, true, false]);
     const summary = h.sampler.saturation.summary();
     expect(summary).toMatchObject({ totalWindows: 3, saturatedWindows: 2, maxEventLoopDelayMs: { main: 120 } });
@@ -197,11 +160,11 @@ describe('Sampler', () => {
     h.sampler.loadStarted();
     h.rates.set(1, 1000);
     h.report({ scheduled: 1000, sent: 1000, acked: 1000 });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     h.report({ scheduled: 1000 });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     h.report({ scheduled: 1000, sent: 2000, acked: 2000 });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     expect(h.samples.map((s) => s.outage ?? false)).toEqual([false, true, false]);
     expect(h.sampler.outages).toEqual({ windows: 1, seconds: 1, spans: [{ fromSeconds: 1, toSeconds: 2 }] });
   });
@@ -212,12 +175,12 @@ describe('Sampler', () => {
     h.sampler.loadStarted();
     h.rates.set(1, 100);
     h.report({ scheduled: 100, sent: 100, acked: 100 });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     h.report({ scheduled: 100, sent: 100, acked: 90, failed: 10, errorsByCode: { INTERNAL: 10 } });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     expect(h.endings).toEqual([]);
     h.report({ scheduled: 100, sent: 100, acked: 90, failed: 10, errorsByCode: { INTERNAL: 10 } });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     expect(h.endings).toHaveLength(1);
     expect(h.endings[0]).toMatchObject({ state: 'aborted', endReason: 'criterion' });
     expect(h.endings[0]!.message).toContain('producer.errorRatePercent < 1');
@@ -229,19 +192,19 @@ describe('Sampler', () => {
     h.sampler.loadStarted();
     h.rates.set(1, 100);
     h.report({ scheduled: 100, sent: 100, acked: 100 });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     for (let i = 0; i < 2; i++) {
       h.report({ scheduled: 100, sent: 100, failed: 100, errorsByCode: { UNAVAILABLE: 100 } });
-      await h.clock.advance(1000);
+      await h.clock.advanceSettling(1000);
     }
     expect(h.endings).toEqual([]);
     h.report({ scheduled: 100, sent: 100, failed: 100, errorsByCode: { UNAVAILABLE: 100 } });
-    await h.clock.advance(1000);
+    await h.clock.advanceSettling(1000);
     expect(h.endings).toHaveLength(1);
     expect(h.endings[0]).toMatchObject({ state: 'failed', endReason: 'target-unreachable', error: { code: 'LH_TARGET_UNREACHABLE' } });
     expect(h.endings[0]!.message).toContain('for 3.0 s');
     // The run is ending: the grid stops.
-    await h.clock.advance(3000);
+    await h.clock.advanceSettling(3000);
     expect(h.samples).toHaveLength(4);
   });
 
@@ -250,7 +213,7 @@ describe('Sampler', () => {
     const seen: Array<number | undefined> = [];
     h.sampler.subscribe((s) => seen.push(s?.elapsedSeconds));
     h.sampler.start(h.clock.now());
-    await h.clock.advance(2000);
+    await h.clock.advanceSettling(2000);
     h.sampler.stop();
     expect(seen).toEqual([1, 2, undefined]);
     expect(h.sampler.latest?.elapsedSeconds).toBe(2);

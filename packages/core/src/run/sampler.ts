@@ -10,7 +10,7 @@ import type { RateTracker } from '../metrics/rate-tracker.js';
 import type { Ending } from '../result/build.js';
 import { SeriesBuffer } from '../result/series-buffer.js';
 import type { CriterionOutcome, GeneratorHealth, OutageReport, Sample, TargetResources } from '../types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { round3 } from '../util.js';
 import { SaturationLog } from './saturation.js';
 

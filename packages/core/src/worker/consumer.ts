@@ -3,13 +3,11 @@
 // (the group's rate split over the topic's partitions); 'max' polls again as soon as an answer arrives. An
 // empty answer backs off briefly so an idle consumer does not spin. Per record it reads the header in place
 // (no object per record): end-to-end latency, and the sequence check of its (producer, partition) stream.
-import type { ClientUnaryCall } from '@grpc/grpc-js';
-import { statusName, type StreamHouseClient, type UnaryCallback } from '../proto/client.js';
-import type { ConsumeRequest, ConsumeResponse } from '../proto/messages.js';
+import type { Driver, DriverFailure, FetchCallback, FetchedBatch, FetchRequest, PendingCall } from '../driver/types.js';
 import { hasRecordHeader, readIntendedTime, readProducerId, readSequence } from '../record-header.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { SequenceStream, type IntegrityCounter } from './integrity.js';
-import { epochNow as nowMs } from '../util.js';
+import type { Clock } from '../clock.js';
 import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from './protocol.js';
 
 /** Back-off after a poll that returned nothing: short enough for fresh records, long enough not to spin. */
@@ -24,11 +22,11 @@ const RATE_BURST_SECONDS = 0.2;
 export const DRAIN_TIMEOUT = 'DRAIN_TIMEOUT';
 
 export interface ConsumerContext {
-  client: StreamHouseClient;
+  driver: Driver;
   metrics: ConsumerMetrics;
   integrity: IntegrityCounter;
-  deadlineMs: number;
   instrument: boolean;
+  clock: Clock;
   /** Called once per failed CommitOffset (the host logs the first of each group). */
   onCommitError(partition: number, code: string): void;
 }
@@ -40,17 +38,17 @@ class PartitionReader {
   lag = -1;
   tokens = 0;
   notBefore = 0;
-  call: ClientUnaryCall | null = null;
+  call: PendingCall | null = null;
   pollStart = 0;
   committed: number;
   /** The CommitOffset in flight, if any. */
   committing: Promise<void> | null = null;
-  readonly request: ConsumeRequest;
+  readonly request: FetchRequest;
   readonly streams = new Map<number, SequenceStream>();
   /** The stream of the previous record: records of one producer come in runs (its batches). */
   lastStream: SequenceStream | undefined;
   readonly fromStart: boolean;
-  callback!: UnaryCallback<'Consume'>;
+  callback!: FetchCallback;
 
   constructor(
     readonly partition: number,
@@ -61,7 +59,7 @@ class PartitionReader {
     this.offset = startOffset;
     this.committed = startOffset;
     this.fromStart = startOffset === 0;
-    this.request = { topic, partition, offset: startOffset, maxRecords: 0, consumerGroup: group };
+    this.request = { topic, partition, offset: startOffset, maxRecords: 0, group };
   }
 }
 
@@ -99,7 +97,7 @@ export class Consumer {
     this.lastRefill = now;
     this.readers = spec.partitions.map((p) => {
       const r = new PartitionReader(p.partition, p.startOffset, group.topic, group.group);
-      r.callback = (err, res) => this.complete(r, err, res);
+      r.callback = (failure, batch) => this.complete(r, failure, batch);
       return r;
     });
     this.setRate(group.ratePerPartition, now);
@@ -156,19 +154,19 @@ export class Consumer {
     r.request.maxRecords = max;
     r.pollStart = now;
     this.inFlight++;
-    // grpc-js serializes the request inside unary(), and a partition has one poll at a time: reuse it.
-    r.call = this.ctx.client.unary('Consume', r.request, r.callback, this.ctx.deadlineMs);
+    // A driver reads the request inside fetch(), and a partition has one poll at a time: reuse it.
+    r.call = this.ctx.driver.fetch(r.request, r.callback);
   }
 
-  private complete(r: PartitionReader, err: { code: number } | null, res: ConsumeResponse | undefined): void {
+  private complete(r: PartitionReader, failure: DriverFailure | null, res: FetchedBatch | undefined): void {
     if (r.call === null) return; // abandoned at the drain timeout, already counted
     r.call = null;
     this.inFlight--;
-    const now = nowMs();
+    const now = this.ctx.clock.now();
     const m = this.ctx.metrics;
     const pollMeasured = r.pollStart >= this.warmupEnd;
-    if (err || !res) {
-      m.error(pollMeasured, statusName(err ? err.code : 2));
+    if (failure || !res) {
+      m.error(pollMeasured, failure ? failure.status : 'UNKNOWN');
       r.notBefore = now + ERROR_BACKOFF_MS;
     } else {
       m.counters(pollMeasured).polls++;
@@ -194,7 +192,7 @@ export class Consumer {
   }
 
   /** The per-record loop: counts, end-to-end latency and sequence checks straight from the value bytes. */
-  private take(r: PartitionReader, res: ConsumeResponse, now: number, pollMeasured: boolean): void {
+  private take(r: PartitionReader, res: FetchedBatch, now: number, pollMeasured: boolean): void {
     const m = this.ctx.metrics;
     const records = res.records;
     const instrument = this.ctx.instrument;
@@ -252,17 +250,12 @@ export class Consumer {
     if (r.offset === r.committed) return Promise.resolve();
     const offset = r.offset;
     r.committing = new Promise<void>((resolve) => {
-      this.ctx.client.unary(
-        'CommitOffset',
-        { consumerGroup: this.group, topic: this.topic, partition: r.partition, offset },
-        (err) => {
-          r.committing = null;
-          if (err) this.ctx.onCommitError(r.partition, statusName(err.code));
-          else r.committed = Math.max(r.committed, offset);
-          resolve();
-        },
-        this.ctx.deadlineMs,
-      );
+      this.ctx.driver.commitOffset({ group: this.group, topic: this.topic, partition: r.partition, offset }, (failure) => {
+        r.committing = null;
+        if (failure) this.ctx.onCommitError(r.partition, failure.status);
+        else r.committed = Math.max(r.committed, offset);
+        resolve();
+      });
     });
     return r.committing;
   }

@@ -3,18 +3,12 @@
 // batches are cut by size or linger, at most maxInFlight are in flight, and records that cannot start
 // within dropAfterMs of their intended time are counted as dropped. Every scheduled record ends as
 // acked, failed or dropped.
-import type { ClientUnaryCall } from '@grpc/grpc-js';
-import { statusName, type StreamHouseClient, type UnaryCallback } from '../proto/client.js';
-import type { ProduceBatchRequest, ProduceRecord } from '../proto/messages.js';
+import type { Driver, DriverFailure, PendingCall, ProduceBatch, ProduceCallback } from '../driver/types.js';
 import { RECORD_HEADER_SIZE, writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
-
-/** Epoch milliseconds with microsecond precision, monotonic within the thread. */
-export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
+import type { Clock } from '../clock.js';
 
 interface Segment {
   /** First schedule position of the segment. */
@@ -29,15 +23,15 @@ interface Slot {
   count: number;
   sendTime: number;
   intended: Float64Array;
-  call: ClientUnaryCall | null;
-  callback: UnaryCallback<'ProduceBatch'>;
+  call: PendingCall | null;
+  callback: ProduceCallback;
 }
 
 export interface ProducerContext {
-  client: StreamHouseClient;
+  driver: Driver;
   metrics: ProducerMetrics;
   payload: PayloadPool;
-  deadlineMs: number;
+  clock: Clock;
 }
 
 export const DRAIN_TIMEOUT = 'DRAIN_TIMEOUT';
@@ -63,7 +57,7 @@ export class Producer {
   private flushing = false;
   private draining = false;
   private finished = false;
-  private drainTimer: NodeJS.Timeout | undefined;
+  private cancelDrainTimer: (() => void) | undefined;
   private readonly startMs: number;
   private finishedMs = 0;
   private completedQuota = false;
@@ -71,8 +65,8 @@ export class Producer {
   private failed = 0;
   private dropped = 0;
   private readonly batch: Buffer;
-  private readonly records: ProduceRecord[];
-  private readonly request: ProduceBatchRequest;
+  private readonly records: Array<{ value: Buffer }>;
+  private readonly request: ProduceBatch;
   private readonly messageSize: number;
   private readonly batchSize: number;
   private readonly lingerMs: number;
@@ -104,8 +98,8 @@ export class Producer {
     const interval = spec.rate > 0 ? 1000 / spec.rate : Infinity;
     this.segments.push({ index: 0, time: startMs + (Number.isFinite(interval) ? spec.phase * interval : 0), interval });
 
-    // One batch buffer per producer, reused for every batch: grpc-js serializes the request synchronously
-    // inside unary(), so the bytes may be overwritten as soon as the call has been started.
+    // One batch buffer per producer, reused for every batch: a driver serializes or copies the records inside
+    // produce(), so the bytes may be overwritten as soon as the call has been started.
     this.batch = Buffer.allocUnsafeSlow(this.batchSize * this.messageSize);
     this.records = [];
     for (let j = 0; j < this.batchSize; j++) {
@@ -119,7 +113,7 @@ export class Producer {
         sendTime: 0,
         intended: new Float64Array(this.batchSize),
         call: null,
-        callback: (err, _res) => this.complete(slot, err),
+        callback: (failure) => this.complete(slot, failure),
       };
       this.freeSlots.push(slot);
     }
@@ -140,7 +134,7 @@ export class Producer {
       id: this.id,
       completed: this.completedQuota,
       startEpochMs: this.startMs,
-      finishedEpochMs: this.finished ? this.finishedMs : nowMs(),
+      finishedEpochMs: this.finished ? this.finishedMs : this.ctx.clock.now(),
       scheduled: this.next,
       acked: this.acked,
       failed: this.failed,
@@ -183,12 +177,12 @@ export class Producer {
   /** Stops scheduling; the backlog is sent at once and in-flight batches are awaited up to drainTimeoutMs. */
   stop(drainTimeoutMs: number, atMs: number): void {
     if (this.finished || this.draining) return;
-    const now = nowMs();
+    const now = this.ctx.clock.now();
     this.advance(Math.min(now, atMs));
     this.draining = true;
     this.flushing = true;
     this.quota = this.next;
-    this.drainTimer = setTimeout(() => this.abandon(), drainTimeoutMs);
+    this.cancelDrainTimer = this.ctx.clock.setTimeout(() => this.abandon(), drainTimeoutMs);
     this.service(now);
   }
 
@@ -282,19 +276,19 @@ export class Producer {
     this.busySlots.add(slot);
     this.request.partition = partition;
     this.request.records = n === this.batchSize ? this.records : this.records.slice(0, n);
-    slot.call = this.ctx.client.unary('ProduceBatch', this.request, slot.callback, this.ctx.deadlineMs);
+    slot.call = this.ctx.driver.produce(this.request, slot.callback);
   }
 
-  private complete(slot: Slot, err: { code: number } | null): void {
+  private complete(slot: Slot, failure: DriverFailure | null): void {
     if (slot.call === null) return; // already accounted as DRAIN_TIMEOUT
     slot.call = null;
     this.busySlots.delete(slot);
     this.inFlight--;
-    const now = nowMs();
+    const now = this.ctx.clock.now();
     const m = this.ctx.metrics;
     const n = slot.count;
-    if (err) {
-      const code = statusName(err.code);
+    if (failure) {
+      const code = failure.status;
       let measuredCount = 0;
       for (let j = 0; j < n; j++) if (slot.intended[j]! >= this.warmupEnd) measuredCount++;
       if (measuredCount > 0) m.fail(true, code, measuredCount);
@@ -358,9 +352,9 @@ export class Producer {
 
   private finish(): void {
     this.finished = true;
-    this.finishedMs = nowMs();
-    if (this.drainTimer) clearTimeout(this.drainTimer);
-    this.drainTimer = undefined;
+    this.finishedMs = this.ctx.clock.now();
+    this.cancelDrainTimer?.();
+    this.cancelDrainTimer = undefined;
     this.onFinished?.();
   }
 }

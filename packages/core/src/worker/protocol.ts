@@ -3,6 +3,7 @@
 // unique across kinds, so `stop-group` and `group-stopped` serve both, and one report carries both sections.
 import type { MessagePort } from 'node:worker_threads';
 import type { ConsumerHistogram, EncodedHistograms, ProducerHistogram } from '../metrics/histogram-set.js';
+import type { ResolvedDriver } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
 
 export interface WorkerTarget {
@@ -12,6 +13,8 @@ export interface WorkerTarget {
   metadata?: Record<string, string>;
   deadlineMs: number;
   connectTimeoutMs: number;
+  /** A third-party driver module (resolved on the main thread); the built-in gRPC driver when absent. */
+  driver?: ResolvedDriver;
 }
 
 /** The task a worker runs for the whole test: the argument of the worker module's default export. */

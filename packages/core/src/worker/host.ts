@@ -3,17 +3,21 @@
 // encoded HDR histograms, lag gauges, integrity counts) when the main thread collects, and never per record.
 // No top-level await here: Piscina may load this file through require().
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { LoadhouseError } from './errors.js';
-import { initHistograms } from './metrics/histogram.js';
-import { LOOP_DELAY_RESOLUTION_MS, loopDelayP99Ms } from './metrics/generator-monitor.js';
-import { StreamHouseClient } from './proto/client.js';
-import { Consumer } from './worker/consumer.js';
-import { ConsumerMetrics } from './worker/consumer-metrics.js';
-import { IntegrityCounter } from './worker/integrity.js';
-import { PayloadPool } from './worker/payload.js';
-import { Producer } from './worker/producer.js';
-import { epochNow as nowMs, orTimeout } from './util.js';
-import { ProducerMetrics } from './worker/producer-metrics.js';
+import { createDriver, loadDriver } from '../driver/load.js';
+import type { Driver } from '../driver/types.js';
+import { LoadhouseError } from '../errors.js';
+import { initHistograms } from '../metrics/histogram.js';
+import { LOOP_DELAY_RESOLUTION_MS, loopDelayP99Ms } from '../metrics/generator-monitor.js';
+import { connectDriver } from '../target.js';
+import { systemClock } from '../clock.js';
+import { epochNow as nowMs } from '../util.js';
+import { Consumer } from './consumer.js';
+import { ConsumerMetrics } from './consumer-metrics.js';
+import { IntegrityCounter } from './integrity.js';
+import { PayloadPool } from './payload.js';
+import { Producer } from './producer.js';
+import { ProducerMetrics } from './producer-metrics.js';
+import { orTimeout } from '../util.js';
 import type {
   ConsumerGroupSpec,
   ConsumerReport,
@@ -22,7 +26,7 @@ import type {
   WorkerInit,
   WorkerMessage,
   WorkerReport,
-} from './worker/protocol.js';
+} from './protocol.js';
 
 /** How often producers look at their schedules: accurate to a few ms at any rate, never a timer per record. */
 const TICK_MS = 2;
@@ -44,7 +48,7 @@ interface HostedConsumerGroup {
 }
 
 class WorkerHost {
-  private readonly client: StreamHouseClient;
+  private driver: Driver | undefined;
   private readonly metrics: ProducerMetrics;
   private readonly payloads = new Map<string, PayloadPool>();
   private readonly groups = new Map<number, HostedGroup>();
@@ -61,15 +65,6 @@ class WorkerHost {
   private readonly done = new Promise<void>((r) => (this.resolveDone = r));
 
   constructor(private readonly init: WorkerInit) {
-    const t = init.target;
-    const options: ConstructorParameters<typeof StreamHouseClient>[1] = {
-      deadlineMs: t.deadlineMs,
-      connections: init.connections,
-    };
-    if (t.organizationId !== undefined) options.organizationId = t.organizationId;
-    if (t.tls !== undefined) options.tls = t.tls;
-    if (t.metadata !== undefined) options.metadata = t.metadata;
-    this.client = new StreamHouseClient(t.address, options);
     this.metrics = new ProducerMetrics(init.instrument);
   }
 
@@ -80,7 +75,9 @@ class WorkerHost {
   async run(): Promise<{ workerIndex: number }> {
     const { port, workerIndex } = this.init;
     try {
-      await this.client.waitForReady(this.init.target.connectTimeoutMs);
+      // The main thread loaded and checked the same module: a failure here is the thread's own.
+      this.driver = createDriver(await loadDriver(this.init.target.driver), this.init.target, this.init.connections);
+      await connectDriver(this.driver, this.init.target.connectTimeoutMs, false);
     } catch (err) {
       const code = err instanceof LoadhouseError ? err.code : 'LH_TARGET_UNREACHABLE';
       this.post({ type: 'init-failed', workerIndex, code, message: (err as Error).message });
@@ -156,7 +153,7 @@ class WorkerHost {
     // The schedule starts when the main thread asked, so the requested and scheduled counts agree exactly;
     // the message's transit time shows up as schedule lag of the first records, where it belongs.
     const start = Math.min(spec.startEpochMs, nowMs());
-    const ctx = { client: this.client, metrics: this.metrics, payload, deadlineMs: this.init.target.deadlineMs };
+    const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock };
     const group: HostedGroup = { spec, producers: [], stopping: false, stopped: false };
     for (const ps of spec.producers) {
       const p = new Producer(ps, spec, ctx, start);
@@ -173,11 +170,11 @@ class WorkerHost {
     const integrity = new IntegrityCounter();
     const group: HostedConsumerGroup = { spec, consumers: [], integrity, stopping: false, commitTimer: undefined, commitErrors: 0 };
     const ctx = {
-      client: this.client,
+      driver: this.driver!,
       metrics: this.consumerMetrics,
       integrity,
-      deadlineMs: this.init.target.deadlineMs,
       instrument: this.init.instrument,
+      clock: systemClock,
       onCommitError: (partition: number, code: string) => {
         if (group.commitErrors++ === 0) {
           this.log(
@@ -328,7 +325,7 @@ class WorkerHost {
     }
     this.consumerMetrics?.destroy();
     this.loopDelay.disable();
-    this.client.close();
+    this.driver?.close();
     this.metrics.destroy();
     this.init.port.close();
   }

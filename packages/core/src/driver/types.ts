@@ -1,0 +1,128 @@
+// The one seam between the engine and a target. Everything the engine sends or reads goes through a Driver;
+// a protocol (gRPC StreamHouse, and later Kafka or REST) is one file implementing it. The hot path (produce,
+// consume, commit) is callback-based: a promise per batch would cost more than the batch's own bookkeeping.
+import type { TlsOptions } from '../proto/client.js';
+
+/** The Driver contract version this engine speaks; a driver module declares the version it was written for. */
+export const DRIVER_API_VERSION = 1;
+
+/** Why a call failed, in the engine's vocabulary. */
+export interface DriverFailure {
+  /**
+   * Upper-case status name (`UNAVAILABLE`, `DEADLINE_EXCEEDED`, `RESOURCE_EXHAUSTED`, `NOT_FOUND`...), the key of
+   * `errorsByCode` in results. Connection-type statuses (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED)
+   * feed the connection-error criteria and the outage detector, so a driver maps its protocol's errors onto them.
+   */
+  status: string;
+  /** True when the same call could succeed if sent again (an outage, a timeout, back-pressure). */
+  retriable: boolean;
+  message: string;
+}
+
+/** A call in flight: cancel() ends it; its callback may still run once (with a failure) or not at all. */
+export interface PendingCall {
+  cancel(): void;
+}
+
+export interface ProduceBatch {
+  topic: string;
+  partition: number;
+  /**
+   * Reused by the caller for its next batch, buffers included: a driver serializes or copies the records
+   * before produce() returns and keeps no reference to them.
+   */
+  records: ReadonlyArray<{ value: Uint8Array }>;
+  /** 0 none, 1 buffered, 2 durable (`ackMode` of the options). */
+  ackMode: number;
+}
+
+/** The ack of a batch: the offset of its first record (-1 when the call failed). */
+export type ProduceCallback = (failure: DriverFailure | null, baseOffset: number) => void;
+
+export interface FetchRequest {
+  topic: string;
+  partition: number;
+  offset: number;
+  maxRecords: number;
+  /** Consumer group, when the consumer belongs to one. */
+  group?: string;
+}
+
+export interface FetchedRecord {
+  offset: number;
+  value: Uint8Array;
+}
+
+export interface FetchedBatch {
+  records: ReadonlyArray<FetchedRecord>;
+  /** The partition's next offset to be written, for lag. */
+  highWatermark: number;
+}
+
+export type FetchCallback = (failure: DriverFailure | null, batch: FetchedBatch | undefined) => void;
+
+export interface OffsetCommit {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface ConnectOptions {
+  timeoutMs: number;
+  /** Aborting ends the wait; the engine also closes the driver. */
+  signal?: AbortSignal;
+  /**
+   * Also check that the target speaks the protocol (the main thread's pre-flight); workers only connect. A
+   * driver throws LH_TARGET_NOT_STREAMHOUSE (or any error) when it does not.
+   */
+  verify: boolean;
+}
+
+export interface Driver {
+  /** The target as users name it (its address), for messages. */
+  readonly target: string;
+  /** Resolves once the target takes calls; rejects when it does not within the timeout. */
+  connect(options: ConnectOptions): Promise<void>;
+  /** Why a connection failed, from a cheap probe (nothing listens, name does not resolve...); '' when unknown. */
+  diagnose?(): Promise<string>;
+  /** The topic's partition count, or undefined when the topic does not exist. */
+  describeTopic(topic: string): Promise<{ partitions: number } | undefined>;
+  /** Creates the topic; 'exists' when it was already there. */
+  createTopic(topic: string, partitions: number): Promise<'created' | 'exists'>;
+  produce(batch: ProduceBatch, callback: ProduceCallback): PendingCall;
+  fetch(request: FetchRequest, callback: FetchCallback): PendingCall;
+  commitOffset(commit: OffsetCommit, callback: (failure: DriverFailure | null) => void): void;
+  /** The group's committed offset of a partition (0 when it never committed). */
+  committedOffset(group: string, topic: string, partition: number): Promise<number>;
+  /** The partition's high watermark (next offset to be written). */
+  latestOffset(topic: string, partition: number): Promise<number>;
+  close(): void;
+}
+
+/** What a driver is created from: the run's target options, resolved, plus the driver's own options. */
+export interface DriverTarget {
+  address: string;
+  organizationId?: string;
+  tls?: TlsOptions | boolean;
+  metadata?: Record<string, string>;
+  /** Deadline of each call in milliseconds. */
+  deadlineMs: number;
+  /** Connections (channels) a worker's driver spreads its calls over (1 on the main thread). */
+  connections: number;
+  /** `target.driver.options`: plain data, copied to every worker. */
+  options: Readonly<Record<string, unknown>>;
+}
+
+/** What a driver module exports (its default export, or a named `driver`), made with defineDriver(). */
+export interface DriverDefinition {
+  apiVersion: number;
+  /** Short protocol name (`grpc`, `kafka`...), shown in messages. */
+  name: string;
+  create(target: DriverTarget): Driver;
+}
+
+/** Marks a driver definition; the engine refuses a module whose apiVersion it does not speak. */
+export function defineDriver(definition: DriverDefinition): DriverDefinition {
+  return definition;
+}
