@@ -48,6 +48,8 @@ export interface Measurement extends Figures {
   totalWindows?: number;
   /** loadhouse only: seconds from run() to the end of the first sample window holding an ack. */
   firstAckSeconds?: number;
+  /** loadhouse only: [seconds since the run started, acked msgs/s] of the first 12 sample windows (the ramp). */
+  ramp?: Array<[number, number]>;
   /** CPU seconds of the whole process (all threads) over its wall-clock seconds. */
   cores: number;
   wallSeconds: number;
@@ -159,18 +161,24 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
     totalWindows: r.generator.totalWindows,
   });
   if (firstAckSeconds !== undefined) m.firstAckSeconds = firstAckSeconds;
+  m.ramp = r.series.slice(0, 12).map((x) => [Math.round(x.elapsedSeconds * 100) / 100, Math.round(x.producer.msgsPerSec)]);
   return m;
 }
 
 /**
- * Runs one measurement in a fresh Node process and returns its figures. `nodeArgs` go before the script
- * (e.g. `--cpu-prof`), so a profile covers exactly one client.
+ * Runs one measurement in a fresh Node process and returns its figures. `nodeArgs` go after tsx's loader and
+ * before the script (e.g. `--cpu-prof`, or an `--import` of a TypeScript file), so a profile covers exactly one
+ * client; `env` is added to the child's environment.
  */
-export function measureInChild(spec: MeasureSpec, nodeArgs: readonly string[] = []): Promise<Measurement> {
+export function measureInChild(
+  spec: MeasureSpec,
+  nodeArgs: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<Measurement> {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(spec)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    ['--conditions=source', '--import', 'tsx', ...nodeArgs, fileURLToPath(import.meta.url), JSON.stringify(spec)],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
   );
   return new Promise((resolve, reject) => {
     let out = '';

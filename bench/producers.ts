@@ -6,7 +6,7 @@
 // start-up, connection and the first batches), peak RSS of the generator process. The full run adds a
 // capacity row per step (a rate beyond reach: what that many producers sustain at most).
 //
-// Run: pnpm bench producers            (BENCH_SECONDS=10, BENCH_PRODUCERS_RATE=20000)
+// Run: pnpm bench producers            (BENCH_SECONDS=10, BENCH_PRODUCERS_RATE=20000, BENCH_PRODUCER_COUNTS=10,1000)
 //      pnpm bench producers --quick    (3 s, 10 / 100 / 1,000 producers, the 20K row only)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -17,7 +17,11 @@ import { type Measurement, measureInChild } from './measure.js';
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 3 : Number(process.env.BENCH_SECONDS ?? 10);
 const RATE = Number(process.env.BENCH_PRODUCERS_RATE ?? 20_000);
-const COUNTS = QUICK ? [10, 100, 1_000] : [10, 100, 1_000, 10_000];
+const COUNTS = process.env.BENCH_PRODUCER_COUNTS
+  ? process.env.BENCH_PRODUCER_COUNTS.split(',').map(Number)
+  : QUICK
+    ? [10, 100, 1_000]
+    : [10, 100, 1_000, 10_000];
 const FLOOD = 150_000;
 const PARTITIONS = 100;
 

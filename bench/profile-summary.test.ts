@@ -40,6 +40,15 @@ describe('profile summary', () => {
     expect(s.self[0]!.name).toMatch(/^encode /);
   });
 
+  it('counts from the first sample whose stack holds the named function', () => {
+    // The first four samples (encode, under send) start counting at once; from `(garbage collector)` only the last two count.
+    expect(summarizeProfile(profile, 25, 'send').samples).toBe(10);
+    const late = summarizeProfile(profile, 25, '(garbage collector)');
+    expect(late.seconds).toBeCloseTo(0.002, 10);
+    expect(late.gcPercent).toBeCloseTo(100, 10);
+    expect(summarizeProfile(profile, 25, 'nowhere').seconds).toBe(0);
+  });
+
   it('names the module of a frame: scoped and plain packages, loadhouse packages, node internals', () => {
     expect(moduleOf(frame('f', 'file:///r/node_modules/.pnpm/@grpc+grpc-js@1/node_modules/@grpc/grpc-js/build/src/call.js'))).toBe(
       '@grpc/grpc-js',

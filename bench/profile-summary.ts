@@ -3,7 +3,7 @@
 // node internals, GC, idle), and inclusive time of the functions whose stacks hold most samples. Shares are of
 // the samples taken; "busy" leaves out (idle) and (program) so a half-idle thread's hot spots stay readable.
 //
-// Run: npx tsx bench/profile-summary.ts FILE.cpuprofile [--top 25]
+// Run: npx tsx bench/profile-summary.ts FILE.cpuprofile [--top 25] [--from FUNCTION]
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -70,7 +70,11 @@ function keyOf(frame: CallFrame): string {
   return `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
 }
 
-export function summarizeProfile(p: CpuProfile, top = 25): ProfileSummary {
+/**
+ * `from`: count only from the first sample whose stack holds a function of that name (e.g. the producer's
+ * `send` in a load worker), so module loading and connecting do not dilute the steady state.
+ */
+export function summarizeProfile(p: CpuProfile, top = 25, from?: string): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const n of p.nodes) {
@@ -87,9 +91,16 @@ export function summarizeProfile(p: CpuProfile, top = 25): ProfileSummary {
   let total = 0;
   let idle = 0;
   let gc = 0;
+  let counting = from === undefined;
   for (let i = 0; i < n; i++) {
     const node = byId.get(p.samples[i]!);
     if (!node) continue;
+    if (!counting) {
+      for (let id: number | undefined = node.id; id !== undefined && !counting; id = parent.get(id)) {
+        if (byId.get(id)!.callFrame.functionName === from) counting = true;
+      }
+      if (!counting) continue;
+    }
     const ms = Math.max(0, dt(i));
     total += ms;
     const f = node.callFrame;
@@ -148,10 +159,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const args = process.argv.slice(2);
   const t = args.indexOf('--top');
   const top = t >= 0 ? Number(args[t + 1]) : 25;
-  const files = args.filter((a, i) => !a.startsWith('--') && (t < 0 || i !== t + 1));
+  const f = args.indexOf('--from');
+  const from = f >= 0 ? args[f + 1] : undefined;
+  const files = args.filter((a, i) => !a.startsWith('--') && (t < 0 || i !== t + 1) && (f < 0 || i !== f + 1));
   if (files.length === 0) {
     console.error('usage: profile-summary FILE.cpuprofile [...] [--top N]');
     process.exit(2);
   }
-  for (const f of files) console.log(`${formatSummary(summarizeProfile(JSON.parse(readFileSync(f, 'utf8')) as CpuProfile, top), f)}\n`);
+  for (const file of files) {
+    console.log(`${formatSummary(summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, top, from), file)}\n`);
+  }
 }
