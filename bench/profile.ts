@@ -51,11 +51,11 @@ async function profiled(name: string, spec: MeasureSpec): Promise<void> {
   const dir = join(out, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  // The main thread through --cpu-prof; the load worker through bench/worker-profiler.ts, stopped 1 s before the
+  // The main thread through --cpu-prof; the load worker through bench/worker-profiler.mjs, stopped 1 s before the
   // schedule ends (the worker's module loading included; the summary counts from its first `send`).
   const m = await measureInChild(
     spec,
-    ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', fileURLToPath(new URL('./worker-profiler.ts', import.meta.url))],
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', fileURLToPath(new URL('./worker-profiler.mjs', import.meta.url))],
     { LH_PROFILE_DIR: dir, LH_PROFILE_MS: String((spec.seconds - 1) * 1000) },
   );
   const text: string[] = [
@@ -110,5 +110,13 @@ try {
   }
 } finally {
   await sink.stop();
-  writeFileSync(fileURLToPath(new URL('./results/profile.json', import.meta.url)), `${JSON.stringify(figures, null, 2)}\n`);
+  // Cases run separately add to one file: a case replaces only its own entry.
+  const file = fileURLToPath(new URL('./results/profile.json', import.meta.url));
+  let before: Record<string, unknown> = {};
+  try {
+    before = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first run
+  }
+  writeFileSync(file, `${JSON.stringify({ ...before, ...figures }, null, 2)}\n`);
 }
