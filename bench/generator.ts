@@ -23,6 +23,9 @@ import { type MeasureSpec, type Measurement, measureInChild } from './measure.js
 const QUICK = process.argv.includes('--quick');
 /** The comparison cases only: no instrumentation, workers or rate-accuracy sections (implied by --quick). */
 const EXTRAS = !QUICK && !process.argv.includes('--no-extras');
+/** BENCH_CASES=instrumentation,workers runs only the cases named (capacity, 60k, instrumentation, workers, accuracy). */
+const ONLY = process.env.BENCH_CASES?.split(',');
+const want = (name: string) => !ONLY || ONLY.includes(name);
 const SECONDS = QUICK ? 3 : Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = 1;
@@ -125,17 +128,19 @@ for (const t of targets) {
   const sink = await t.start();
   try {
     const target = { name: t.name, address: sink.address };
-    await runCase(target, 'capacity', FLOOD, [LEAN, LOADHOUSE, GRPCJS]);
-    await runCase(target, '60k', 60_000, [LEAN, LOADHOUSE]);
+    if (want('capacity')) await runCase(target, 'capacity', FLOOD, [LEAN, LOADHOUSE, GRPCJS]);
+    if (want('60k')) await runCase(target, '60k', 60_000, [LEAN, LOADHOUSE]);
     if (EXTRAS && t.name === 'agent --sink') {
-      await runCase(target, 'instrumentation', FLOOD, [
-        { name: 'loadhouse', spec: { client: 'loadhouse', workers: 1 } },
-        { name: 'no instrumentation', spec: { client: 'loadhouse', workers: 1, instrument: false } },
-      ]);
-      await runCase(target, 'workers', FLOOD, [
-        { name: '1 worker', spec: { client: 'loadhouse', workers: 1 } },
-        { name: '2 workers', spec: { client: 'loadhouse', workers: 2 } },
-      ]);
+      if (want('instrumentation'))
+        await runCase(target, 'instrumentation', FLOOD, [
+          { name: 'loadhouse', spec: { client: 'loadhouse', workers: 1 } },
+          { name: 'no instrumentation', spec: { client: 'loadhouse', workers: 1, instrument: false } },
+        ]);
+      if (want('workers'))
+        await runCase(target, 'workers', FLOOD, [
+          { name: '1 worker', spec: { client: 'loadhouse', workers: 1 } },
+          { name: '2 workers', spec: { client: 'loadhouse', workers: 2 } },
+        ]);
     }
   } finally {
     await sink.stop();
@@ -145,7 +150,7 @@ for (const t of targets) {
 const accuracy: Array<
   Pick<Measurement, 'msgsPerSec' | 'rateErrorPercent' | 'responseP99Ms' | 'saturatedWindows' | 'totalWindows'> & { target: number }
 > = [];
-if (EXTRAS) {
+if (EXTRAS && want('accuracy')) {
   console.log('\nrate accuracy (agent storing to a folder, loadhouse 2 workers, one run each):');
   const local = await spawnAgent({ grpcPort: 0, httpPort: 0 });
   try {
@@ -171,7 +176,7 @@ if (EXTRAS) {
   }
 }
 
-const file = QUICK ? 'generator-quick.json' : 'generator.json';
+const file = QUICK ? 'generator-quick.json' : ONLY ? `generator-${ONLY.join('-')}.json` : 'generator.json';
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL(`./results/${file}`, import.meta.url),
