@@ -1,135 +1,207 @@
-// Generator benchmark (issue: core engine). Against the agent in sink mode (a child process), 1 KiB records,
-// batches of 100:
-//   (a) a hand-written minimal @grpc/grpc-js loop (bench/baseline.ts), what a user would write instead;
-//   (b) loadhouse with 1 worker;  (c) loadhouse with 2 workers;
-//   instrumentation cost: (b) with histograms and record header vs without;
-//   rate accuracy at 1K, 10K, 50K, 100K msgs/s: |achieved/target - 1|.
-// Run: pnpm bench generator   (BENCH_SECONDS=10 per measurement)
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { createLoadTest, type LoadTestResult, type Scenario } from '@loadhouse/core';
+// Generator benchmark (issue 11): loadhouse beside the physical limit (bench/lean-client.ts, raw node:http2)
+// and the minimal grpc-js loop (bench/baseline.ts), against two sinks on the same two cores: the agent's
+// `--sink` and a plain grpc-js server (bench/grpc-sink.ts). 1 KiB records, batches of 100, 4 partitions,
+// 64 calls in flight over 2 connections, loadhouse with 1 worker (`run high-throughput --workers 1`).
+//
+// Every case measures its clients alternately in one run (A B A B ...), each measurement in a fresh process
+// (bench/measure.ts), and reports medians over the rounds and loadhouse as the median of per-round ratios to
+// the lean client (bench/compare.ts): rate sustained (acked over the time it took), response p99, schedule
+// lag p99, peak RSS. Cases: `capacity` (a rate no client here reaches: what each sustains), `60k` (latency at
+// a rate every client should hold). The full run adds, on the agent's sink: instrumentation cost (loadhouse
+// with and without histograms and record header) and 2 workers against 1; and rate accuracy on the agent
+// storing to a folder.
+//
+// Run: pnpm bench generator            (BENCH_SECONDS=10 per measurement, BENCH_ROUNDS=3)
+//      pnpm bench generator --no-extras  (the two comparison cases only, on both sinks)
+//      pnpm bench generator --quick    (a smoke test: 3 s, 1 round, the two comparison cases only)
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnAgent } from '@loadhouse/agent';
-import { runBaseline } from './baseline.js';
+import { alternation, type Comparison, compare, type Figures } from './compare.js';
+import { spawnGrpcSink } from './grpc-sink.js';
+import { type MeasureSpec, type Measurement, measureInChild } from './measure.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const IN_FLIGHT = 64;
-const PARTITIONS = 8;
-const BATCH = 100;
-const SIZE = 1024;
+const QUICK = process.argv.includes('--quick');
+/** The comparison cases only: no instrumentation, workers or rate-accuracy sections (implied by --quick). */
+const EXTRAS = !QUICK && !process.argv.includes('--no-extras');
+/** BENCH_CASES=instrumentation,workers runs only the cases named (capacity, 60k, instrumentation, workers, accuracy). */
+const ONLY = process.env.BENCH_CASES?.split(',');
+const want = (name: string) => !ONLY || ONLY.includes(name);
+const SECONDS = QUICK ? 3 : Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = 1;
+const PARTITIONS = 4;
+/**
+ * Asked in the capacity case: beyond every client here, so each sends what it can. Records 2 s late are
+ * dropped (by loadhouse and the lean client alike) so the backlog does not stretch the run by 10 s.
+ */
+const FLOOD = 150_000;
+const FLOOD_DROP_AFTER_MS = 2_000;
 
-function produceFor(name: string, seconds: number, rate: number, producers: number, maxInFlight: number): Scenario {
-  return {
-    name,
-    criteria: [],
-    plannedSeconds: seconds,
-    async run(c) {
-      const g = await c.produce({ rate, producers, partitions: PARTITIONS, batchSize: BATCH, messageSize: SIZE, maxInFlight, lingerMs: 5 });
-      await c.waitFor(seconds);
-      await g.stop();
-    },
-  };
+interface Variant {
+  name: string;
+  spec: Pick<MeasureSpec, 'client'> & Partial<MeasureSpec>;
 }
 
-async function loadhouse(
-  address: string,
-  topic: string,
-  o: { workers: number; rate: number; instrument?: boolean; seconds?: number; producers?: number },
-): Promise<LoadTestResult> {
-  const producers = o.producers ?? 8;
-  const test = createLoadTest({
-    target: address,
-    topic,
-    workers: o.workers,
-    connections: 2,
-    resultsDir: false,
-    instrument: o.instrument ?? true,
-    warmupSeconds: 1,
-    dropAfterMs: 60_000,
-  });
-  // The same in-flight limit as the baseline, spread over the producers.
-  return test.run(produceFor('bench', o.seconds ?? SECONDS, o.rate, producers, Math.max(1, Math.round(IN_FLIGHT / producers))));
-}
-
-interface Row {
+interface CaseResult {
+  target: string;
   case: string;
-  msgsPerSec: number;
-  ratio?: number;
-  note?: string;
+  rate: number;
+  reference: string;
+  comparison: Comparison<string>;
+  measurements: Measurement[][];
 }
 
-const rows: Row[] = [];
-const print = (r: Row) => {
-  rows.push(r);
-  console.log(
-    `${r.case.padEnd(44)} ${Math.round(r.msgsPerSec).toLocaleString('en-US').padStart(10)} msgs/s${r.ratio !== undefined ? `  ${r.ratio.toFixed(2)}x` : ''}${r.note ? `  ${r.note}` : ''}`,
-  );
-};
+const LEAN: Variant = { name: 'lean', spec: { client: 'lean' } };
+const LOADHOUSE: Variant = { name: 'loadhouse', spec: { client: 'loadhouse', workers: 1 } };
+const GRPCJS: Variant = { name: 'grpc-js loop', spec: { client: 'grpcjs' } };
 
-const sink = await spawnAgent({ grpcPort: 0, httpPort: 0, sink: true });
-const local = await spawnAgent({ grpcPort: 0, httpPort: 0 });
-try {
-  console.log(
-    `generator benchmark: ${SECONDS} s per case, ${IN_FLIGHT} batches of ${BATCH} x ${SIZE} B in flight, agent in sink mode (PID ${sink.pid})\n`,
-  );
-  // A capacity run asks for more than any generator here can send; the open-model schedule then measures lateness.
-  const FLOOD = 400_000;
-  const base = await runBaseline({
-    address: sink.grpcAddress,
-    topic: 'bench-baseline',
-    partitions: PARTITIONS,
-    seconds: SECONDS,
-    inFlight: IN_FLIGHT,
-    batchSize: BATCH,
-    messageSize: SIZE,
-    connections: 2,
-  });
-  print({ case: '(a) minimal grpc-js loop (1 thread)', msgsPerSec: base.msgsPerSec });
-  const b = await loadhouse(sink.grpcAddress, 'bench-b', { workers: 1, rate: FLOOD });
-  print({
-    case: '(b) loadhouse, 1 worker',
-    msgsPerSec: b.producer.msgsPerSec,
-    ratio: b.producer.msgsPerSec / base.msgsPerSec,
-    note: 'goal >= 0.95x (a)',
-  });
-  const c = await loadhouse(sink.grpcAddress, 'bench-c', { workers: 2, rate: FLOOD });
-  print({
-    case: '(c) loadhouse, 2 workers',
-    msgsPerSec: c.producer.msgsPerSec,
-    ratio: c.producer.msgsPerSec / base.msgsPerSec,
-    note: 'goal >= 1.6x (a)',
-  });
-  const bRaw = await loadhouse(sink.grpcAddress, 'bench-b-raw', { workers: 1, rate: FLOOD, instrument: false });
-  const cost = (1 - b.producer.msgsPerSec / bRaw.producer.msgsPerSec) * 100;
-  print({
-    case: '(b) without histograms and header',
-    msgsPerSec: bRaw.producer.msgsPerSec,
-    note: `instrumentation costs ${cost.toFixed(1)}% (goal <= 5%)`,
-  });
+const results: CaseResult[] = [];
 
-  console.log('\nrate accuracy (local-folder agent, 2 workers):');
-  const accuracy: Array<{ target: number; achieved: number; errorPercent: number; saturatedWindows: number; p99Ms: number }> = [];
-  for (const rate of [1_000, 10_000, 50_000, 100_000]) {
-    const r = await loadhouse(local.grpcAddress, `bench-rate-${rate}`, { workers: 2, rate, producers: 8 });
-    // Achieved = acked over the time it took, drain included (see docs/measuring.md, Rates).
-    const errorPercent = r.producer.rateErrorPercent;
-    accuracy.push({
-      target: rate,
-      achieved: r.producer.msgsPerSec,
-      errorPercent,
-      saturatedWindows: r.generator.saturatedWindows,
-      p99Ms: r.producer.latency.response.p99,
-    });
+async function runCase(target: { name: string; address: string }, name: string, rate: number, variants: Variant[]): Promise<CaseResult> {
+  const names = variants.map((v) => v.name);
+  const byRound: Array<Record<string, Figures>> = Array.from({ length: ROUNDS }, () => ({}));
+  const measurements: Measurement[][] = Array.from({ length: ROUNDS }, () => []);
+  console.log(`\n${target.name}, ${name}: ${rate.toLocaleString('en-US')} msgs/s asked, ${ROUNDS} round(s) of ${names.join(' / ')}`);
+  for (const step of alternation(names, ROUNDS)) {
+    const v = variants.find((x) => x.name === step.client)!;
+    const spec: MeasureSpec = {
+      address: target.address,
+      topic: `bench-${v.spec.client}`,
+      rate,
+      seconds: SECONDS,
+      partitions: PARTITIONS,
+      warmupSeconds: WARMUP,
+      ...(rate === FLOOD ? { dropAfterMs: FLOOD_DROP_AFTER_MS } : {}),
+      ...v.spec,
+    };
+    const m = await measureInChild(spec);
+    byRound[step.round]![v.name] = m;
+    measurements[step.round]!.push(m);
     console.log(
-      `  target ${rate.toLocaleString('en-US').padStart(7)}  achieved ${Math.round(r.producer.msgsPerSec).toLocaleString('en-US').padStart(7)}  error ${errorPercent.toFixed(2)}% (goal <= 0.5%)` +
-        `  p99 ${r.producer.latency.response.p99.toFixed(1)} ms  saturated windows ${r.generator.saturatedWindows}/${r.generator.totalWindows}`,
+      `  round ${step.round + 1} ${v.name.padEnd(18)} ${fmt(m.msgsPerSec, 0).padStart(8)} msgs/s  response p99 ${fmt(m.responseP99Ms, 1)} ms  ` +
+        `lag p99 ${fmt(m.scheduleLagP99Ms, 1)} ms  peak RSS ${fmt(m.peakRssMb, 0)} MB  ${fmt(m.cores, 2)} cores` +
+        (m.saturatedWindows !== undefined ? `  saturated ${m.saturatedWindows}/${m.totalWindows}` : ''),
     );
   }
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(
-    new URL('./results/generator.json', import.meta.url),
-    `${JSON.stringify({ bench: 'generator', date: new Date().toISOString(), node: process.version, seconds: SECONDS, inFlight: IN_FLIGHT, batch: BATCH, recordBytes: SIZE, throughput: rows, instrumentationCostPercent: cost, accuracy }, null, 2)}\n`,
-  );
-  console.log('\nwritten bench/results/generator.json');
-} finally {
-  await sink.stop();
-  await local.stop();
+  const comparison = compare(names, names[0]!, byRound);
+  printComparison(comparison, names);
+  const r = { target: target.name, case: name, rate, reference: names[0]!, comparison, measurements };
+  results.push(r);
+  return r;
 }
+
+function fmt(v: number, digits: number): string {
+  return Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
+}
+
+function printComparison(c: Comparison<string>, names: string[]): void {
+  const ref = names[0]!;
+  console.log(
+    `  median of ${c.rounds}: client, msgs/s, response p99 ms, lag p99 ms, peak RSS MB; ratios to ${ref} (median of per-round ratios)`,
+  );
+  for (const n of names) {
+    const m = c.medians[n]!;
+    const r = c.ratios[n];
+    console.log(
+      `    ${n.padEnd(18)} ${fmt(m.msgsPerSec, 0).padStart(8)}  ${fmt(m.responseP99Ms, 1).padStart(8)}  ${fmt(m.scheduleLagP99Ms, 1).padStart(8)}  ${fmt(m.peakRssMb, 0).padStart(5)}` +
+        (r
+          ? `   x${fmt(r.msgsPerSec, 2)} rate  x${fmt(r.responseP99Ms, 2)} p99  x${fmt(r.scheduleLagP99Ms, 2)} lag  x${fmt(r.peakRssMb, 2)} RSS`
+          : '   (reference)'),
+    );
+  }
+}
+
+const started = new Date().toISOString();
+console.log(
+  `generator benchmark${QUICK ? ' (quick)' : ''}: ${SECONDS} s per measurement (${WARMUP} s warm-up), ${ROUNDS} round(s), ` +
+    `1 KiB x 100, ${PARTITIONS} partitions, 64 in flight over 2 connections. The machine's other load moves absolute figures; read the ratios.`,
+);
+
+const targets = [
+  {
+    name: 'agent --sink',
+    start: async () => spawnAgent({ grpcPort: 0, httpPort: 0, sink: true }).then((a) => ({ address: a.grpcAddress, stop: () => a.stop() })),
+  },
+  { name: 'grpc-js sink', start: spawnGrpcSink },
+];
+for (const t of targets) {
+  const sink = await t.start();
+  try {
+    const target = { name: t.name, address: sink.address };
+    if (want('capacity')) await runCase(target, 'capacity', FLOOD, [LEAN, LOADHOUSE, GRPCJS]);
+    if (want('60k')) await runCase(target, '60k', 60_000, [LEAN, LOADHOUSE]);
+    if (EXTRAS && t.name === 'agent --sink') {
+      if (want('instrumentation'))
+        await runCase(target, 'instrumentation', FLOOD, [
+          { name: 'loadhouse', spec: { client: 'loadhouse', workers: 1 } },
+          { name: 'no instrumentation', spec: { client: 'loadhouse', workers: 1, instrument: false } },
+        ]);
+      if (want('workers'))
+        await runCase(target, 'workers', FLOOD, [
+          { name: '1 worker', spec: { client: 'loadhouse', workers: 1 } },
+          { name: '2 workers', spec: { client: 'loadhouse', workers: 2 } },
+        ]);
+    }
+  } finally {
+    await sink.stop();
+  }
+}
+
+const accuracy: Array<
+  Pick<Measurement, 'msgsPerSec' | 'rateErrorPercent' | 'responseP99Ms' | 'saturatedWindows' | 'totalWindows'> & { target: number }
+> = [];
+if (EXTRAS && want('accuracy')) {
+  console.log('\nrate accuracy (agent storing to a folder, loadhouse 2 workers, one run each):');
+  const local = await spawnAgent({ grpcPort: 0, httpPort: 0 });
+  try {
+    for (const rate of [1_000, 10_000, 50_000, 100_000]) {
+      const m = await measureInChild({
+        client: 'loadhouse',
+        workers: 2,
+        address: local.grpcAddress,
+        topic: `bench-rate-${rate}`,
+        rate,
+        seconds: SECONDS,
+        partitions: PARTITIONS,
+        warmupSeconds: WARMUP,
+      });
+      accuracy.push({ target: rate, ...m });
+      console.log(
+        `  target ${rate.toLocaleString('en-US').padStart(7)}  achieved ${fmt(m.msgsPerSec, 0).padStart(7)}  error ${fmt(m.rateErrorPercent, 2)}% (goal <= 0.5%)` +
+          `  p99 ${fmt(m.responseP99Ms, 1)} ms  saturated windows ${m.saturatedWindows}/${m.totalWindows}`,
+      );
+    }
+  } finally {
+    await local.stop();
+  }
+}
+
+const file = QUICK ? 'generator-quick.json' : ONLY ? `generator-${ONLY.join('-')}.json` : 'generator.json';
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(
+  new URL(`./results/${file}`, import.meta.url),
+  `${JSON.stringify(
+    {
+      bench: 'generator',
+      quick: QUICK,
+      started,
+      ended: new Date().toISOString(),
+      node: process.version,
+      loadAverage: (await import('node:os')).loadavg(),
+      config: {
+        seconds: SECONDS,
+        warmupSeconds: WARMUP,
+        rounds: ROUNDS,
+        partitions: PARTITIONS,
+        batch: 100,
+        recordBytes: 1024,
+        flood: FLOOD,
+      },
+      cases: results,
+      accuracy,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`\nwritten bench/results/${file}`);

@@ -31,5 +31,26 @@ describe('lean client (open-model ceiling on raw http2)', () => {
     expect(r.seconds).toBeGreaterThan(0);
     expect(r.response.p99).toBeGreaterThanOrEqual(r.service.p99);
     expect(r.response.max).toBeGreaterThanOrEqual(r.response.p99);
+    expect(r.response.p99).toBeGreaterThanOrEqual(r.scheduleLag.p99);
+    expect(r.dropped).toBe(0);
+  });
+
+  it('leaves the warm-up records out of the counts, exactly those intended before its end', async () => {
+    // 4,000 records at 2,000/s in batches of 50: batch k starts at 25k ms, so batches 40..79 (2,000 records) count.
+    const r = await runLeanClient({
+      address: agent.grpcAddress,
+      topic: 'lean-warmup',
+      partitions: 2,
+      rate: 2_000,
+      seconds: 2,
+      batch: 50,
+      messageSize: 256,
+      warmupSeconds: 1,
+    });
+    expect(r.acked).toBe(2_000);
+    expect(r.failed).toBe(0);
+    expect(r.dropped).toBe(0);
+    expect(r.seconds).toBeGreaterThan(0);
+    expect(r.scheduleLag.max).toBeGreaterThanOrEqual(r.scheduleLag.p99);
   });
 });

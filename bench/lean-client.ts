@@ -5,8 +5,10 @@
 // Paced like loadhouse: record i is due at t0 + i/rate, a batch is due when its last record is; batches go
 // round-robin over `sessions` HTTP/2 sessions with at most `maxInFlight` calls outstanding. When the cap is
 // hit nothing is rescheduled: the batches wait and their lateness counts (open model).
-// Latency, in an HDR histogram (core's helpers, µs resolution), weighted by records:
-//   response = ack time - intended time of the batch's first record;  service = ack time - actual send time.
+// Latency per record in HDR histograms (core's helpers, µs resolution), as loadhouse records it:
+//   response = ack time - the record's intended time;  schedule lag = actual send time - the record's intended
+//   time;  service = ack time - actual send time (once per batch, weighted by its records).
+// Records intended before the warm-up end count in neither the histograms nor the rate.
 //
 // Run (spawns a sink agent when --target is absent):
 //   npx tsx --conditions=source bench/lean-client.ts --target 127.0.0.1:PORT --rate 60000 --seconds 10
@@ -40,12 +42,22 @@ export interface LeanClientOptions {
   sessions?: number;
   /** Calls in flight at most. Default 64. */
   maxInFlight?: number;
+  /** Seconds at the start of the schedule left out of the figures (as loadhouse's warmupSeconds). Default 0. */
+  warmupSeconds?: number;
+  /**
+   * A batch whose first record is more than this late when it could be sent is dropped, counted, never sent
+   * (as loadhouse's dropAfterMs, default 10 s): a schedule far beyond the client's reach ends on time.
+   */
+  dropAfterMs?: number;
 }
 
 export interface LeanClientResult {
+  /** Records acked, warm-up left out. */
   acked: number;
   failed: number;
-  /** From the first due time to the last ack (drain included). */
+  /** Records dropped (warm-up left out): due for longer than dropAfterMs when a call could be started. */
+  dropped: number;
+  /** From the first due time after warm-up to the last ack (drain included). */
   seconds: number;
   /** acked / seconds. */
   msgsPerSec: number;
@@ -53,6 +65,8 @@ export interface LeanClientResult {
   response: { p50: number; p99: number; max: number };
   /** ms */
   service: { p50: number; p99: number };
+  /** ms */
+  scheduleLag: { p50: number; p99: number; max: number };
 }
 
 const PATH = `/${STREAMHOUSE_SERVICE_NAME}/ProduceBatch`;
@@ -100,6 +114,9 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
   const size = o.messageSize ?? 1024;
   const nSessions = o.sessions ?? 2;
   const cap = o.maxInFlight ?? 64;
+  const warmupMs = (o.warmupSeconds ?? 0) * 1000;
+  const dropAfterMs = o.dropAfterMs ?? 10_000;
+  if (!(warmupMs >= 0) || warmupMs >= o.seconds * 1000) throw new Error('lean client: warmupSeconds must be >= 0 and shorter than seconds');
   if (!(o.rate > 0) || !(o.seconds > 0) || batch < 1 || o.partitions < 1 || nSessions < 1 || cap < 1)
     throw new Error('lean client: rate, seconds, batch, partitions, sessions, maxInFlight must be positive');
   if (size < RECORD_HEADER_SIZE) throw new Error(`lean client: messageSize must be at least ${RECORD_HEADER_SIZE}`);
@@ -128,16 +145,19 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
   const sessions = await Promise.all(Array.from({ length: nSessions }, () => connect(o.address)));
   const response = createHistogram();
   const service = createHistogram();
+  const scheduleLag = createHistogram();
 
   const total = Math.round(o.rate * o.seconds);
   const nBatches = Math.ceil(total / batch);
   const msPerRecord = 1000 / o.rate;
   let acked = 0;
   let failed = 0;
+  let dropped = 0;
   let next = 0;
   let inFlight = 0;
   let timer: NodeJS.Timeout | undefined;
   const t0 = performance.now() + 20; // a moment to settle the first timer
+  const measuredFrom = t0 + warmupMs;
 
   try {
     const endedAt = await new Promise<number>((resolve) => {
@@ -152,6 +172,8 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
         const session = sessions[k % nSessions]!;
         inFlight++;
         const sentAt = performance.now();
+        const measured = intended >= measuredFrom;
+        if (measured) for (let j = 0; j < count; j++) recordMs(scheduleLag, sentAt - (intended + j * msPerRecord));
         let status: string | undefined;
         let done = false;
         const finish = (ok: boolean) => {
@@ -159,11 +181,12 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
           done = true;
           inFlight--;
           const now = performance.now();
-          if (ok) {
+          // Warm-up records are neither counted nor recorded.
+          if (measured && ok) {
             acked += count;
-            recordMs(response, now - intended, count);
+            for (let j = 0; j < count; j++) recordMs(response, now - (intended + j * msPerRecord));
             recordMs(service, now - sentAt, count);
-          } else {
+          } else if (measured) {
             failed += count;
           }
           pump();
@@ -193,7 +216,12 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
       const pump = () => {
         if (timer) return; // a wake-up is already set; completions in between just send what is due
         const now = performance.now();
-        while (next < nBatches && inFlight < cap && dueOf(next) <= now) send(next++);
+        while (next < nBatches && inFlight < cap && dueOf(next) <= now) {
+          const k = next++;
+          const intended = t0 + firstOf(k) * msPerRecord;
+          if (now - intended <= dropAfterMs) send(k);
+          else if (intended >= measuredFrom) dropped += countOf(k);
+        }
         if (next >= nBatches) {
           if (inFlight === 0) resolve(performance.now());
           return;
@@ -210,32 +238,36 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
       pump();
     });
 
-    const seconds = (endedAt - t0) / 1000;
+    const seconds = (endedAt - measuredFrom) / 1000;
     const r = summarizeHistogram(response);
     const s = summarizeHistogram(service);
+    const l = summarizeHistogram(scheduleLag);
     return {
       acked,
       failed,
+      dropped,
       seconds,
       msgsPerSec: seconds > 0 ? acked / seconds : 0,
       response: { p50: r.p50, p99: r.p99, max: r.max },
       service: { p50: s.p50, p99: s.p99 },
+      scheduleLag: { p50: l.p50, p99: l.p99, max: l.max },
     };
   } finally {
     if (timer) clearTimeout(timer);
     for (const s of sessions) s.close();
     response.destroy();
     service.destroy();
+    scheduleLag.destroy();
   }
 }
 
 export function formatLine(rate: number, r: LeanClientResult): string {
   return (
     `lean  rate ${rate.toLocaleString('en-US').padStart(7)}  ` +
-    `acked ${r.acked.toLocaleString('en-US').padStart(9)}  failed ${r.failed}  ` +
+    `acked ${r.acked.toLocaleString('en-US').padStart(9)}  failed ${r.failed}  dropped ${r.dropped}  ` +
     `${Math.round(r.msgsPerSec).toLocaleString('en-US').padStart(8)} msgs/s in ${r.seconds.toFixed(2)} s  ` +
     `response p50 ${r.response.p50.toFixed(2)} p99 ${r.response.p99.toFixed(2)} max ${r.response.max.toFixed(2)} ms  ` +
-    `service p50 ${r.service.p50.toFixed(2)} p99 ${r.service.p99.toFixed(2)} ms`
+    `service p50 ${r.service.p50.toFixed(2)} p99 ${r.service.p99.toFixed(2)} ms  schedule lag p99 ${r.scheduleLag.p99.toFixed(2)} ms`
   );
 }
 
@@ -266,6 +298,7 @@ async function main(argv: string[]): Promise<void> {
     messageSize: num('size', 1024),
     sessions: num('sessions', 2),
     maxInFlight: num('in-flight', 64),
+    warmupSeconds: flags.has('warmup') ? Number(flags.get('warmup')) : 0,
   };
   const repeat = num('repeat', 1);
   let target = flags.get('target');

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { alternation, compare, type Figures, median, ratio } from './compare.js';
+
+const fig = (msgsPerSec: number, responseP99Ms: number, scheduleLagP99Ms: number, peakRssMb: number): Figures => ({
+  msgsPerSec,
+  responseP99Ms,
+  scheduleLagP99Ms,
+  peakRssMb,
+});
+
+describe('alternation', () => {
+  it('measures the clients in turn, A B A B, every client once per round', () => {
+    expect(alternation(['lean', 'loadhouse'], 3).map((s) => `${s.round}${s.client}`)).toEqual([
+      '0lean',
+      '0loadhouse',
+      '1lean',
+      '1loadhouse',
+      '2lean',
+      '2loadhouse',
+    ]);
+    expect(alternation(['a', 'b', 'c'], 2).map((s) => s.client)).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+  });
+
+  it('refuses no rounds, a fractional count, no clients and a client named twice', () => {
+    expect(() => alternation(['a'], 0)).toThrow(/positive integer/);
+    expect(() => alternation(['a'], 1.5)).toThrow(/positive integer/);
+    expect(() => alternation([], 3)).toThrow(/at least one/);
+    expect(() => alternation(['a', 'a'], 3)).toThrow(/distinct/);
+  });
+});
+
+describe('median and ratio', () => {
+  it('takes the middle value, or the mean of the two middle ones, whatever the input order', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([7])).toBe(7);
+    expect(median([])).toBeNaN();
+  });
+
+  it('has no ratio to a zero', () => {
+    expect(ratio(3, 2)).toBe(1.5);
+    expect(ratio(3, 0)).toBeNaN();
+    expect(ratio(Number.NaN, 2)).toBeNaN();
+    expect(ratio(2, Number.NaN)).toBeNaN();
+  });
+});
+
+describe('compare', () => {
+  it('reports each client by its medians and the other clients as medians of per-round ratios to the reference', () => {
+    const rounds = [
+      { lean: fig(100, 10, 1, 100), loadhouse: fig(50, 40, 8, 200) },
+      // A slow round for both: the per-round ratio stays what it was.
+      { lean: fig(40, 50, 2, 100), loadhouse: fig(20, 200, 16, 220) },
+      { lean: fig(90, 20, 1, 110), loadhouse: fig(81, 30, 3, 209) },
+    ];
+    const c = compare(['lean', 'loadhouse'], 'lean', rounds);
+    expect(c.rounds).toBe(3);
+    expect(c.medians.lean).toEqual(fig(90, 20, 1, 100));
+    expect(c.medians.loadhouse).toEqual(fig(50, 40, 8, 209));
+    expect(c.roundRatios.loadhouse.map((r) => r.msgsPerSec)).toEqual([0.5, 0.5, 0.9]);
+    // Rates: median of 0.5, 0.5, 0.9; a ratio of medians would say 50/90 = 0.56.
+    expect(c.ratios.loadhouse.msgsPerSec).toBe(0.5);
+    expect(c.ratios.loadhouse.responseP99Ms).toBe(4); // 4, 4, 1.5
+    expect(c.ratios.loadhouse.scheduleLagP99Ms).toBe(8); // 8, 8, 3
+    expect(c.ratios.loadhouse.peakRssMb).toBeCloseTo(2, 10); // 2, 2.2, 1.9
+    expect(c.ratios.lean).toBeUndefined();
+  });
+
+  it('gives no ratio for a figure one side did not measure in some round', () => {
+    const c = compare(['lean', 'loop'], 'lean', [
+      { lean: fig(100, 20, 1, 90), loop: fig(80, Number.NaN, Number.NaN, 200) },
+      { lean: fig(100, 20, 0, 90), loop: fig(80, Number.NaN, 3, 200) },
+    ]);
+    expect(c.ratios.loop.msgsPerSec).toBe(0.8);
+    expect(c.ratios.loop.peakRssMb).toBeCloseTo(200 / 90, 10);
+    expect(c.ratios.loop.responseP99Ms).toBeNaN();
+    // Measured in one round, divided by a zero in the other: still no ratio.
+    expect(c.ratios.loop.scheduleLagP99Ms).toBeNaN();
+    expect(c.medians.loop.responseP99Ms).toBeNaN();
+  });
+
+  it('refuses an unknown reference, no rounds and a round missing a client', () => {
+    expect(() => compare(['a', 'b'], 'c' as 'a', [{ a: fig(1, 1, 1, 1), b: fig(1, 1, 1, 1) }])).toThrow(/reference/);
+    expect(() => compare(['a', 'b'], 'a', [])).toThrow(/no rounds/);
+    expect(() => compare(['a', 'b'], 'a', [{ a: fig(1, 1, 1, 1) } as Record<'a' | 'b', Figures>])).toThrow(
+      /round 0 has no measurement of b/,
+    );
+  });
+});

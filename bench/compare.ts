@@ -1,0 +1,81 @@
+// The arithmetic of an alternated comparison (issue 11): clients measured in turn within one run (A B A B ...),
+// each figure reported as the median over rounds, and one client's figures as ratios to a reference client's.
+// A ratio is taken within each round (the two measurements shared the machine's state of that moment) and the
+// median of those ratios is reported: on a noisy shared machine that is steadier than a ratio of medians.
+
+/** What one measurement of one client yields; every generator benchmark fills these the same way. */
+export interface Figures {
+  /** Acked records over the time they took (drain included), warm-up left out. */
+  msgsPerSec: number;
+  /** Response latency p99 (ack - intended send time), ms. NaN when the client does not measure it. */
+  responseP99Ms: number;
+  /** Schedule lag p99 (actual - intended send time), ms. NaN when the client does not measure it. */
+  scheduleLagP99Ms: number;
+  /** Peak resident set size of the client's process, MB. */
+  peakRssMb: number;
+}
+
+export const FIGURES: readonly (keyof Figures)[] = ['msgsPerSec', 'responseP99Ms', 'scheduleLagP99Ms', 'peakRssMb'];
+
+/** The order in which `clients` are measured over `rounds` rounds: every client once per round, in the given order. */
+export function alternation<C extends string>(clients: readonly C[], rounds: number): Array<{ round: number; client: C }> {
+  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`rounds must be a positive integer, got ${rounds}`);
+  if (clients.length === 0) throw new RangeError('at least one client to measure');
+  if (new Set(clients).size !== clients.length) throw new RangeError(`clients must be distinct: ${clients.join(', ')}`);
+  const order: Array<{ round: number; client: C }> = [];
+  for (let round = 0; round < rounds; round++) for (const client of clients) order.push({ round, client });
+  return order;
+}
+
+/** Median; the mean of the two middle values for an even count. NaN for none, or when any value is NaN. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0 || xs.some((x) => Number.isNaN(x))) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** a / b, or NaN when b is 0 or either is NaN (a figure one side did not measure has no ratio). */
+export function ratio(a: number, b: number): number {
+  return b === 0 || Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a / b;
+}
+
+export interface Comparison<C extends string> {
+  rounds: number;
+  /** Per client: the median of each figure over the rounds. */
+  medians: Record<C, Figures>;
+  /** Per client other than the reference: per figure, the median over rounds of (client / reference) in that round. */
+  ratios: Record<C, Figures>;
+  /** Per client other than the reference: the per-round ratios the medians come from. */
+  roundRatios: Record<C, Figures[]>;
+}
+
+/**
+ * Medians and ratios of an alternated run. `byRound[r][client]` is the measurement of `client` in round r;
+ * every round must hold every client (a round that lost one is dropped by the caller, not here).
+ */
+export function compare<C extends string>(clients: readonly C[], reference: C, byRound: ReadonlyArray<Record<C, Figures>>): Comparison<C> {
+  if (!clients.includes(reference)) throw new RangeError(`the reference ${reference} is not among the clients`);
+  if (byRound.length === 0) throw new RangeError('no rounds to compare');
+  byRound.forEach((round, r) => {
+    for (const c of clients) if (!round[c]) throw new RangeError(`round ${r} has no measurement of ${c}`);
+  });
+  const medians = {} as Record<C, Figures>;
+  const ratios = {} as Record<C, Figures>;
+  const roundRatios = {} as Record<C, Figures[]>;
+  const figuresOf = (f: (k: keyof Figures) => number): Figures => ({
+    msgsPerSec: f('msgsPerSec'),
+    responseP99Ms: f('responseP99Ms'),
+    scheduleLagP99Ms: f('scheduleLagP99Ms'),
+    peakRssMb: f('peakRssMb'),
+  });
+  for (const c of clients) {
+    medians[c] = figuresOf((k) => median(byRound.map((round) => round[c][k])));
+    if (c === reference) continue;
+    const per = byRound.map((round) => figuresOf((k) => ratio(round[c][k], round[reference][k])));
+    roundRatios[c] = per;
+    // A NaN (a figure one side did not measure) in any round makes that figure's ratio NaN: no half-answers.
+    ratios[c] = figuresOf((k) => median(per.map((p) => p[k])));
+  }
+  return { rounds: byRound.length, medians, ratios, roundRatios };
+}

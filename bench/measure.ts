@@ -1,0 +1,211 @@
+// One measurement of one client, in a process of its own: the generator benchmarks start this file once per
+// measurement so no client inherits another's heap, JIT state or connections, and the peak RSS is the
+// client's alone (getrusage maxrss of the process: main thread and worker threads together, the same way for
+// every client). The spec comes as JSON in argv[2]; one line `RESULT {json}` goes to stdout.
+//
+// Clients: `loadhouse` (the high-throughput or many-producers scenario through the SDK, as `loadhouse run` does),
+// `lean` (bench/lean-client.ts, the physical limit), `grpcjs` (bench/baseline.ts, the minimal closed loop).
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Figures } from './compare.js';
+
+export type ClientName = 'loadhouse' | 'lean' | 'grpcjs';
+
+export interface MeasureSpec {
+  client: ClientName;
+  address: string;
+  topic: string;
+  /** Records/s asked (ignored by `grpcjs`, a closed loop). */
+  rate: number;
+  seconds: number;
+  partitions: number;
+  warmupSeconds: number;
+  batch?: number;
+  messageSize?: number;
+  /** loadhouse only. */
+  workers?: number;
+  instrument?: boolean;
+  /** loadhouse only: run `manyProducers` with this many producers instead of `highThroughput`. */
+  producers?: number;
+  /** loadhouse only: sample interval (finer for the start-up figure). */
+  intervalMs?: number;
+  /** loadhouse and lean: records later than this when they could be sent are dropped (default 10 s). */
+  dropAfterMs?: number;
+}
+
+export interface Measurement extends Figures {
+  client: ClientName;
+  acked: number;
+  /** Records that failed or were dropped (warm-up left out); NaN for the closed loop. */
+  failed: number;
+  dropped: number;
+  /** loadhouse only: failures by gRPC status name. */
+  errorsByCode?: Record<string, number>;
+  /** loadhouse: its rateErrorPercent; others: |msgsPerSec / rate - 1| x 100. */
+  rateErrorPercent: number;
+  /** loadhouse only: windows flagged saturated / all windows. */
+  saturatedWindows?: number;
+  totalWindows?: number;
+  /** loadhouse only: seconds from run() to the end of the first sample window holding an ack. */
+  firstAckSeconds?: number;
+  /** loadhouse only: [seconds since the run started, acked msgs/s] of the first 12 sample windows (the ramp). */
+  ramp?: Array<[number, number]>;
+  /** CPU seconds of the whole process (all threads) over its wall-clock seconds. */
+  cores: number;
+  wallSeconds: number;
+}
+
+async function measure(spec: MeasureSpec): Promise<Measurement> {
+  const batch = spec.batch ?? 100;
+  const messageSize = spec.messageSize ?? 1024;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const rss = () => (process.resourceUsage().maxRSS * 1024) / 1024 / 1024;
+  const done = (m: Omit<Measurement, 'client' | 'peakRssMb' | 'cores' | 'wallSeconds'>): Measurement => {
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return { client: spec.client, ...m, peakRssMb: rss(), cores: (cpu.user + cpu.system) / 1e6 / wall, wallSeconds: wall };
+  };
+  if (spec.client === 'lean') {
+    const { runLeanClient } = await import('./lean-client.js');
+    const r = await runLeanClient({
+      address: spec.address,
+      topic: spec.topic,
+      partitions: spec.partitions,
+      rate: spec.rate,
+      seconds: spec.seconds,
+      batch,
+      messageSize,
+      warmupSeconds: spec.warmupSeconds,
+      ...(spec.dropAfterMs !== undefined ? { dropAfterMs: spec.dropAfterMs } : {}),
+    });
+    return done({
+      msgsPerSec: r.msgsPerSec,
+      responseP99Ms: r.response.p99,
+      scheduleLagP99Ms: r.scheduleLag.p99,
+      acked: r.acked,
+      failed: r.failed,
+      dropped: r.dropped,
+      rateErrorPercent: Math.abs(r.msgsPerSec / spec.rate - 1) * 100,
+    });
+  }
+  if (spec.client === 'grpcjs') {
+    const { runBaseline } = await import('./baseline.js');
+    const r = await runBaseline({
+      address: spec.address,
+      topic: spec.topic,
+      partitions: spec.partitions,
+      seconds: spec.seconds,
+      inFlight: 64,
+      batchSize: batch,
+      messageSize,
+      connections: 2,
+    });
+    // A closed loop has no schedule: no response latency or lag to report.
+    return done({
+      msgsPerSec: r.msgsPerSec,
+      responseP99Ms: Number.NaN,
+      scheduleLagP99Ms: Number.NaN,
+      acked: r.records,
+      failed: Number.NaN,
+      dropped: Number.NaN,
+      rateErrorPercent: Number.NaN,
+    });
+  }
+  const { createLoadTest } = await import('@loadhouse/core');
+  const { highThroughput, manyProducers } = await import('@loadhouse/scenarios');
+  const test = createLoadTest({
+    target: spec.address,
+    topic: spec.topic,
+    workers: spec.workers ?? 1,
+    resultsDir: false,
+    instrument: spec.instrument ?? true,
+    warmupSeconds: spec.warmupSeconds,
+    ...(spec.intervalMs ? { intervalMs: spec.intervalMs } : {}),
+    ...(spec.dropAfterMs !== undefined ? { dropAfterMs: spec.dropAfterMs } : {}),
+  });
+  const started = performance.now();
+  let firstAckSeconds: number | undefined;
+  test.on('sample', (s) => {
+    if (firstAckSeconds === undefined && s.producer.acked > 0) firstAckSeconds = (performance.now() - started) / 1000;
+  });
+  const scenario =
+    spec.producers !== undefined
+      ? manyProducers({
+          producerCount: spec.producers,
+          // The quota that makes the run last `seconds` at `rate`; at least one record per producer.
+          messagesPerProducer: Math.max(1, Math.round((spec.rate * spec.seconds) / spec.producers)),
+          partitions: spec.partitions,
+          targetRate: spec.rate,
+          messageSize,
+          batchSize: batch,
+        })
+      : highThroughput({
+          durationSeconds: spec.seconds,
+          targetRate: spec.rate,
+          partitions: spec.partitions,
+          messageSize,
+          batchSize: batch,
+        });
+  const r = await test.run(scenario);
+  const m = done({
+    msgsPerSec: r.producer.msgsPerSec,
+    responseP99Ms: r.producer.latency.response.p99,
+    scheduleLagP99Ms: r.producer.latency.scheduleLag.p99,
+    acked: r.producer.acked,
+    failed: r.producer.failed,
+    dropped: r.producer.dropped,
+    errorsByCode: r.producer.errorsByCode,
+    rateErrorPercent: r.producer.rateErrorPercent,
+    saturatedWindows: r.generator.saturatedWindows,
+    totalWindows: r.generator.totalWindows,
+  });
+  if (firstAckSeconds !== undefined) m.firstAckSeconds = firstAckSeconds;
+  m.ramp = r.series.slice(0, 12).map((x) => [Math.round(x.elapsedSeconds * 100) / 100, Math.round(x.producer.msgsPerSec)]);
+  return m;
+}
+
+/**
+ * Runs one measurement in a fresh Node process and returns its figures. `nodeArgs` go after tsx's loader and
+ * before the script (e.g. `--cpu-prof`, or an `--import` of a TypeScript file), so a profile covers exactly one
+ * client; `env` is added to the child's environment.
+ */
+export function measureInChild(
+  spec: MeasureSpec,
+  nodeArgs: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<Measurement> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', ...nodeArgs, fileURLToPath(import.meta.url), JSON.stringify(spec)],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      // JSON has no NaN (it travels as null): a figure not measured is NaN again here.
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7), (_k, v: unknown) => (v === null ? Number.NaN : v)) as Measurement);
+      else reject(new Error(`measurement of ${spec.client} exited with ${code}: ${out.slice(-2000)}`));
+    });
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as MeasureSpec;
+  measure(spec).then(
+    (m) => {
+      console.log(`RESULT ${JSON.stringify(m)}`);
+      // Open handles of a client (a lingering grpc-js channel timer) must not hold the measurement.
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+      process.exit(1);
+    },
+  );
+}
