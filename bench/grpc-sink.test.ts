@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamHouseClient } from '@loadhouse/core';
+import { StreamHouseClient } from '@loadhouse/core/wire';
 import { startGrpcSink } from './grpc-sink.js';
 import { runLeanClient } from './lean-client.js';
 

@@ -13,7 +13,7 @@ import {
   type ProduceBatchRequest,
   streamHouseServiceDefinition,
   type Topic,
-} from '@loadhouse/core';
+} from '@loadhouse/core/wire';
 
 type Unary<Req> = (call: grpc.ServerUnaryCall<Req, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
 
