@@ -59,7 +59,13 @@ import type {
   PhaseResult,
   ProduceOptions,
   ProducerGroup,
+  ConsumerGroupConfig,
+  ProducerGroupConfig,
   ResultBase,
+  RunConfig,
+  RunResources,
+  RunResult,
+  RunResultBase,
   Sample,
   Scenario,
   TargetResources,
@@ -104,8 +110,8 @@ export class Run {
   private readonly phases: PhaseResult[] = [];
   private readonly openPhases: Array<{ acc: PhaseAccumulator; closed: boolean; elapsed: number }> = [];
   private readonly scenarioResults: Record<string, unknown> = {};
-  private readonly producerGroups: Array<Record<string, unknown>> = [];
-  private readonly consumerGroups: Array<Record<string, unknown>> = [];
+  private readonly producerGroups: ProducerGroupConfig[] = [];
+  private readonly consumerGroups: ConsumerGroupConfig[] = [];
   private idleConsumers = 0;
   /** Created once WASM histograms are initialised in this thread (their modes must match to merge). */
   private aggregator!: Aggregator;
@@ -117,7 +123,7 @@ export class Run {
   private readonly metricSources: MetricSources;
   private readonly live: LiveCriteria;
   private readonly plugins: PluginHost;
-  private readonly config: Record<string, unknown>;
+  private readonly config: RunConfig;
   private readonly logger: Logger;
   private telemetry: RunTelemetry | undefined;
   private client: StreamHouseClient | undefined;
@@ -236,7 +242,7 @@ export class Run {
     return this.ending !== undefined;
   }
 
-  async execute(): Promise<LoadTestResult> {
+  async execute(): Promise<RunResult> {
     await initHistograms();
     this.aggregator = new Aggregator();
     const signal = this.opts.signal;
@@ -380,7 +386,7 @@ export class Run {
     }
   }
 
-  private async finish(): Promise<LoadTestResult> {
+  private async finish(): Promise<RunResult> {
     const ending = this.ending!;
     if (this.sampleTimer) clearTimeout(this.sampleTimer);
     this.cancelWarmupTimer?.();
@@ -907,7 +913,7 @@ export class Run {
   // -------------------------------------------------------------------------------------------
   // Result
 
-  private buildConfig(): Record<string, unknown> {
+  private buildConfig(): RunConfig {
     const o = this.opts;
     return {
       scenario: this.scenario.name,
@@ -946,13 +952,20 @@ export class Run {
     };
   }
 
-  private buildResult(ending: Ending, partial: boolean): LoadTestResult {
+  private buildResult(ending: Ending, partial: boolean): RunResult {
     const t = now();
     const warmupEnd = this.warmupEndEpoch ?? t;
     const active = this.rates.activeSeconds(warmupEnd, t);
     const requested = this.rates.integral(warmupEnd, t);
     const config = this.buildConfig();
-    const base: ResultBase = {
+    const producer = producerTotals(
+      this.aggregator.measured,
+      this.aggregator.cumulativeHistograms(),
+      round3(active),
+      requested,
+      this.rates.busySeconds(warmupEnd, t),
+    );
+    const base: RunResultBase = {
       schemaVersion: RESULT_SCHEMA_VERSION,
       partial,
       endReason: ending.endReason,
@@ -965,17 +978,11 @@ export class Run {
       config: structuredClone(config),
       environment: this.environment,
       shard: this.opts.shard,
-      producer: producerTotals(
-        this.aggregator.measured,
-        this.aggregator.cumulativeHistograms(),
-        round3(active),
-        requested,
-        this.rates.busySeconds(warmupEnd, t),
-      ),
+      producer,
       consumer: this.consumerResult(warmupEnd, t),
       integrity: this.integrityResult(),
       phases: [...this.phases],
-      resources: {},
+      resources: this.resources(producer),
       metrics: { ...this.metricSources.latest(), ...this.finalMetrics },
       criteria: [],
       scenarioResults: { ...this.scenarioResults },
@@ -994,7 +1001,6 @@ export class Run {
       errors: [...this.errors],
       outages: this.outages.report(),
     };
-    base.resources = this.resources(base);
     if (Object.keys(this.finalNotes).length) base.metricNotes = { ...this.finalNotes };
     if (this.opts.runId !== undefined) base.runId = this.opts.runId;
     if (Object.keys(this.opts.labels).length) base.labels = { ...this.opts.labels };
@@ -1065,7 +1071,7 @@ export class Run {
     }
   }
 
-  private resources(result: Pick<ResultBase, 'producer'>): Record<string, unknown> {
+  private resources(producer: ResultBase['producer']): RunResources {
     const gen = this.series.map((s) => s.generator);
     const measured = this.series.filter((s) => !s.warmup);
     const targetRss = this.series
@@ -1079,8 +1085,8 @@ export class Run {
       p99: measured
         .filter((s) => s.producer.latency.response.count > 0)
         .map((s) => ({ t: s.elapsedSeconds, v: s.producer.latency.response.p99 })),
-      p99Total: result.producer.latency.response.p99,
-      p999Total: result.producer.latency.response.p999,
+      p99Total: producer.latency.response.p99,
+      p999Total: producer.latency.response.p999,
       warmupSeconds: this.opts.warmupSeconds,
     });
     return {
@@ -1093,14 +1099,15 @@ export class Run {
         memoryGrowthPercent: stability.generatorMemoryGrowthPercent,
         memorySlopeMbPerHour: stability.generatorMemorySlopeMbPerHour,
       },
-      target: this.targetMonitor
-        ? {
-            pid: this.opts.target.pid,
-            peakRssBytes: targetRss.length ? Math.max(...targetRss.map((p) => p.v)) : null,
-            maxCpuPercent: targetCpu.length ? Math.max(...targetCpu) : null,
-            crashes: this.targetMonitor.crashes,
-          }
-        : null,
+      target:
+        this.targetMonitor && this.opts.target.pid !== undefined
+          ? {
+              pid: this.opts.target.pid,
+              peakRssBytes: targetRss.length ? Math.max(...targetRss.map((p) => p.v)) : null,
+              maxCpuPercent: targetCpu.length ? Math.max(...targetCpu) : null,
+              crashes: this.targetMonitor.crashes,
+            }
+          : null,
       memoryGrowthPercent: stability.memoryGrowthPercent,
       memoryGrowthUpperPercent: stability.memoryGrowthUpperPercent,
       memoryGrowth: stability.memoryGrowth,
