@@ -217,7 +217,7 @@ export interface MergedResultBase extends ResultBase {
 }
 
 /** How the run ended; a failed run says why. */
-export type ResultState = { state: 'completed' } | { state: 'failed'; error: { code: string; message: string } } | { state: 'aborted' };
+export type ResultState = { state: 'completed' | 'aborted' } | { state: 'failed'; error: { code: string; message: string } };
 
 export type RunResult = RunResultBase & ResultState;
 export type MergedResult = MergedResultBase & ResultState;
