@@ -4,6 +4,7 @@
 import { LoadhouseError } from '../errors.js';
 import { createHistogram, addEncoded, encodeHistogram, summarizeHistogram, type Histogram } from '../metrics/histogram.js';
 import { evaluateCriteria } from '../criteria.js';
+import { checkResult } from './validate.js';
 import type {
   ConsumerTotals,
   Criterion,
@@ -52,19 +53,23 @@ function stable(value: unknown): string {
 }
 
 function runConfig(r: LoadTestResult): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(r.config ?? {}).filter(([k]) => !PER_SHARD_CONFIG.has(k)));
+  return Object.fromEntries(Object.entries(r.config).filter(([k]) => !PER_SHARD_CONFIG.has(k)));
 }
 
 /** How a result's run id reads in a message: a result with none is usually a whole run, not a shard. */
 function runIdText(r: LoadTestResult): string {
   const shard = r.shard ? '' : ' (not a shard: it was run without --shard or --shards)';
-  return r.runId === undefined || r.runId === null ? `no run id${shard}` : `run id ${JSON.stringify(r.runId)}${shard}`;
+  return r.runId === undefined ? `no run id${shard}` : `run id ${JSON.stringify(r.runId)}${shard}`;
 }
 
 /** Throws LH_MERGE_MISMATCH unless the results are distinct shards of one run with one configuration. */
 export function checkMergeable(results: readonly LoadTestResult[], names: readonly string[] = []): void {
   const name = (i: number) => names[i] ?? `result ${i + 1}`;
   if (results.length === 0) throw mismatch('Nothing to merge: give at least one result file.', {});
+  // What merge reads of each shard is declared by the result schema: check it there, not field by field here.
+  results.forEach((r, i) => {
+    checkResult(r, name(i));
+  });
   const first = results[0]!;
   const seen = new Map<number, number>();
   results.forEach((r, i) => {
@@ -95,7 +100,7 @@ export function checkMergeable(results: readonly LoadTestResult[], names: readon
     if (seen.has(index)) {
       const other = name(seen.get(index)!);
       throw mismatch(
-        r.shard === null || r.shard === undefined
+        r.shard === null
           ? `${name(i)} and ${other} are two whole runs, not shards of one (run them with --shard i/n or --shards n to merge).`
           : `${name(i)} and ${other} are both shard ${index}.`,
         { file: name(i) },
@@ -571,7 +576,9 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
         ...(notApplicable !== undefined ? { notApplicable } : {}),
       }));
     const failed = results.find((r): r is Extract<LoadTestResult, { state: 'failed' }> => r.state === 'failed');
-    const out: MergedResult = failed ? { ...base, state: 'failed', error: failed.error } : { ...base, state: state === 'aborted' ? 'aborted' : 'completed' };
+    const out: MergedResult = failed
+      ? { ...base, state: 'failed', error: failed.error }
+      : { ...base, state: state === 'aborted' ? 'aborted' : 'completed' };
     out.criteria = evaluateCriteria(out, criteria).map((o) => {
       // A shard's windowed criterion failed by its target outage stays failed: the merged averages hide it too.
       if (!o.passed) return o;
