@@ -110,5 +110,5 @@ export { resolveStartAt, START_AT_MAX_AHEAD_MS, START_AT_PAST_TOLERANCE_MS } fro
 export { mergeResults, checkMergeable, checkCoverage, MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge.js';
 export { checkResult, resultProblems, type ResultProblem } from './result/validate.js';
 // biome-ignore format: one line per contract export keeps merges of this file simple
-export type { RunResult, MergedResult, RunResultBase, MergedResultBase, MergedShard, ResultState, RunConfig, RunTargetConfig, ProducerGroupConfig, ConsumerGroupConfig, RunEnvironment, RunResources, MergedResources, GeneratorResources, TargetProcessResources, SteadyGrowth } from './types.js';
+export type { IsoTime, RunResult, MergedResult, RunResultBase, MergedResultBase, MergedShard, ResultState, RunConfig, RunTargetConfig, ProducerGroupConfig, ConsumerGroupConfig, RunEnvironment, RunResources, MergedResources, GeneratorResources, TargetProcessResources, SteadyGrowth } from './types.js';
 export type { MergeOptions } from './result/merge.js';

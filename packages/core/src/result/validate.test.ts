@@ -102,6 +102,9 @@ describe('the result schema', () => {
     expect(isLoadhouseError(err, 'LH_RESULT_INVALID')).toBe(true);
     expect((err as Error).message).toContain('results/x.json is not a loadhouse result file');
     expect((err as Error).message).toContain('its producer.acked is a string, not a number (at /producer/acked)');
+    expect(resultProblems({ ...final, startedAt: 'yesterday' })).toEqual([
+      { pointer: '/startedAt', message: 'its startedAt is "yesterday", not an ISO 8601 time with its zone' },
+    ]);
     expect(resultProblems({ ...final, environment: { ...final.environment, cpus: null } })).toEqual([
       { pointer: '/environment/cpus', message: 'its environment.cpus is null, not a number' },
     ]);

@@ -24,10 +24,13 @@ interface Validators {
 
 let validators: Validators | undefined;
 
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+const isIsoTime = (s: string) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s));
+
 function compile(): Validators {
   if (validators) return validators;
   // verbose: each error carries the value and the schema it failed, which the words below need.
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false, formats: { 'date-time': isIsoTime } });
   ajv.addSchema(schema);
   const whole = ajv.getSchema(schema.$id)!;
   const forms = ['RunResult', 'MergedResult'].flatMap((variant) =>
@@ -86,6 +89,8 @@ function valueText(e: ErrorObject): string {
       const allowed = e.keyword === 'enum' ? (e.params.allowedValues as unknown[]) : [e.params.allowedValue];
       return `${field} is ${JSON.stringify(e.data)}, not ${allowed.map((v) => JSON.stringify(v)).join(' or ')}`;
     }
+    case 'format':
+      return `${field} is ${JSON.stringify(e.data)}, not an ISO 8601 time with its zone`;
     default:
       return `${field} ${e.message ?? 'is not valid'}`;
   }

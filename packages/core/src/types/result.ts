@@ -4,6 +4,12 @@ import type { MergedResources, RunConfig, RunEnvironment, RunResources } from '.
 import type { LatencySummary, ProducerStats, Sample } from './samples.js';
 
 /**
+ * A wall-clock time in ISO 8601 with its zone (`2026-01-02T03:04:05.678Z`).
+ * @format date-time
+ */
+export type IsoTime = string;
+
+/**
  * Version of the result file's JSON (docs/results.md): it changes only when a field is renamed, removed or changes
  * its type; added fields keep it, so readers accept fields they do not know.
  */
@@ -91,7 +97,7 @@ export interface IntegrityReport {
 
 export interface PhaseResult {
   name: string;
-  startedAt: string;
+  startedAt: IsoTime;
   elapsedSeconds: number;
   durationSeconds: number;
   producer: ProducerTotals;
@@ -127,8 +133,8 @@ export interface ResultBase {
   runId?: string;
   /** The run's labels (`options.labels`, `--label k=v`), when any were given. */
   labels?: Record<string, string>;
-  startedAt: string;
-  endedAt: string;
+  startedAt: IsoTime;
+  endedAt: IsoTime;
   durationSeconds: number;
   warmupSeconds: number;
   config: RunConfig;
@@ -182,7 +188,7 @@ export interface MergeCheck {
    * Per shard: the share of the merged window during which it ran (100 = it ran the whole window) and how long
    * after the first shard it started.
    */
-  overlapPercent: Array<{ index: number; startedAt: string; endedAt: string; overlapPercent: number; startSkewSeconds: number }>;
+  overlapPercent: Array<{ index: number; startedAt: IsoTime; endedAt: IsoTime; overlapPercent: number; startSkewSeconds: number }>;
   /** Shards that did not run with the others: started too late (the bound below) or ended before the last began. */
   outOfStep: number[];
   /** The bound: a shard starting later than the first by more than this share of the window (and more than
@@ -205,7 +211,7 @@ export interface MergedShard {
   name: string | null;
   shard: { index: number; count: number } | null;
   state: 'completed' | 'failed' | 'aborted';
-  startedAt: string;
+  startedAt: IsoTime;
   acked: number;
 }
 
