@@ -1,4 +1,4 @@
-// docs/result.schema.json against a real result file: a short high-throughput run on the reference agent, read
+// The result schema (packages/core/schema/result.schema.json, generated from the types) against a real result file: a short high-throughput run on the reference agent, read
 // back from disk, must validate; broken documents must not. Dashboards and CI may validate results the same way.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { initHistograms } from '@loadhouse/core/histogram';
 import { highThroughput } from '@loadhouse/scenarios';
 import { startAgent, type Agent } from '@loadhouse/agent';
 
-const schema = JSON.parse(await readFile(new URL('../docs/result.schema.json', import.meta.url), 'utf8')) as object;
+const schema = JSON.parse(await readFile(new URL('../packages/core/schema/result.schema.json', import.meta.url), 'utf8')) as object;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 const ajv = new Ajv2020({
   allErrors: true,
@@ -45,7 +45,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('docs/result.schema.json', () => {
+describe('result.schema.json', () => {
   it('accepts the result file of a real run', () => {
     expect(written.scenario).toBe('high-throughput');
     expect((written.series as unknown[]).length).toBeGreaterThan(0);

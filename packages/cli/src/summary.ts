@@ -72,10 +72,10 @@ function reorderedNote(reordered: number): string {
 
 /** The resource monitor's warnings: the plan's red flags, and a slow start; per shard in a merged result. */
 function redFlags(result: LoadTestResult): string[] {
-  const list = (x: unknown) => (Array.isArray(x) ? x.filter((w): w is string => typeof w === 'string') : []);
-  const r = result.resources as { warnings?: unknown; byShard?: Array<{ shard?: { index: number } | null; warnings?: unknown }> };
-  if (Array.isArray(r.byShard)) return r.byShard.flatMap((s, i) => list(s.warnings).map((w) => `shard ${s.shard?.index ?? i}: ${w}`));
-  return list(r.warnings);
+  if (result.merge) {
+    return result.resources.byShard.flatMap((s, i) => (s.warnings ?? []).map((w) => `shard ${s.shard?.index ?? i}: ${w}`));
+  }
+  return result.resources.warnings;
 }
 
 /** Target outages: windows with records due and none acknowledged, which whole-run averages smooth over. */

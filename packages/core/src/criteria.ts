@@ -67,9 +67,11 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
   }
   if (path === 'target.memoryBytes' || path === 'target.crashes') {
     // Without a metric source (a scrape of the target), the resource monitor's view of the target PID.
-    const target = (o.resources as { target?: { peakRssBytes?: unknown; crashes?: unknown } | null } | undefined)?.target;
-    if (target) return num(path === 'target.memoryBytes' ? target.peakRssBytes : target.crashes);
-    if (sample && path === 'target.memoryBytes') return num((o.target as { rssBytes?: unknown } | undefined)?.rssBytes);
+    // RunResources.target: null when no PID was watched; a merged result keeps it per shard, so it has none.
+    const target = walk(obj, ['resources', 'target']);
+    if (typeof target === 'object' && target !== null)
+      return num(walk(target, [path === 'target.memoryBytes' ? 'peakRssBytes' : 'crashes']));
+    if (sample && path === 'target.memoryBytes') return num(obj.target.rssBytes);
   }
 
   if (path === 'integrity.lost') return integrityLost(o.integrity);

@@ -5,7 +5,7 @@ import { resolveOptions } from './options.js';
 import { EventBus } from './plugins/event-bus.js';
 import { Run } from './run/lifecycle.js';
 import type { SampleSink } from './run/parts.js';
-import type { LoadhouseEvents, LoadTest, LoadTestOptions, LoadTestResult, Sample, Scenario, Unregister } from './types.js';
+import type { LoadhouseEvents, LoadTest, LoadTestOptions, RunResult, Sample, Scenario, Unregister } from './types.js';
 
 class LoadTestHandle implements LoadTest {
   private readonly bus: EventBus;
@@ -74,7 +74,7 @@ class LoadTestHandle implements LoadTest {
     return iterator;
   }
 
-  async run(scenario: Scenario): Promise<LoadTestResult> {
+  async run(scenario: Scenario): Promise<RunResult> {
     if (this.state !== 'idle') {
       throw new LoadhouseError(
         'LH_RUN_STATE',

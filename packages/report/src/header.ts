@@ -5,11 +5,9 @@ import { formatInt, formatMs, formatNumber, formatSeconds, formatTime, isNum } f
 import { escapeHtml } from './html.js';
 
 /** The run's target address, wherever the engine stored it in the config. */
+/** The run's target address (absent from a hand-made result without a config). */
 function targetOf(result: LoadTestResult): string | undefined {
-  const t = result.config?.target ?? result.environment?.target;
-  if (typeof t === 'string') return t;
-  if (t && typeof t === 'object' && typeof (t as { address?: unknown }).address === 'string') return (t as { address: string }).address;
-  return undefined;
+  return result.config?.target?.address;
 }
 
 export type Verdict = 'passed' | 'failed' | 'partial' | 'no criteria';

@@ -131,7 +131,7 @@ describe('escaping', () => {
     result.scenario = evil;
     result.endMessage = '<img src=x onerror="alert(1)">';
     result.phases[0]!.name = evil;
-    result.config = { ...result.config, note: evil };
+    result.config = { ...result.config, scenarioOptions: { ...result.config.scenarioOptions, note: evil } };
     for (const s of result.series) s.metrics[`s3.${evil}.p99`] = s.elapsedSeconds;
     const html = renderReport(result);
     // Exactly the page's own three scripts open and close.

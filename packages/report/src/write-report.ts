@@ -1,38 +1,12 @@
 // writeReport: result file in, HTML file out (what `loadhouse report results/x.json -o report.html` calls).
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { LoadhouseError, RESULT_SCHEMA_VERSION, writeOutput, type LoadTestResult } from '@loadhouse/core';
+import { checkResult, LoadhouseError, writeOutput, type LoadTestResult } from '@loadhouse/core';
 import { renderReport } from './render.js';
 
-function invalid(path: string, why: string, cause?: unknown): LoadhouseError {
-  return new LoadhouseError(
-    'LH_RESULT_INVALID',
-    `${path} is not a loadhouse result file: ${why}. Pass a results/<scenario>-<timestamp>.json written by \`loadhouse run\`.`,
-    { cause, details: { path } },
-  );
-}
-
-/** Sections every reader of a result relies on, with the type each must have. */
-const SECTIONS: Array<[string, 'object' | 'array' | 'string']> = [
-  ['scenario', 'string'],
-  ['producer', 'object'],
-  ['consumer', 'object'],
-  ['integrity', 'object'],
-  ['phases', 'array'],
-  ['series', 'array'],
-  ['criteria', 'array'],
-  ['histograms', 'object'],
-  ['generator', 'object'],
-  ['resources', 'object'],
-];
-
-const kindOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
-const a = (kind: string) => `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
-
 /**
- * Reads and validates a result file before anything uses it (the report, `loadhouse merge`): JSON, this
- * schema version, and every section with its type, so a damaged or foreign file is LH_RESULT_INVALID naming
- * what is wrong rather than a TypeError deep inside.
+ * Reads a result file and checks it against the result schema (checkResult) before anything uses it (the report,
+ * `loadhouse merge`): a damaged or foreign file is LH_RESULT_INVALID naming what is wrong and where.
  */
 export async function readResult(resultPath: string): Promise<LoadTestResult> {
   let text: string;
@@ -53,28 +27,13 @@ export async function readResult(resultPath: string): Promise<LoadTestResult> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw invalid(resultPath, `it is not valid JSON (${(err as Error).message})`, err);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(resultPath, 'it does not hold a JSON object');
-  const doc = value as Record<string, unknown>;
-  if (typeof doc.schemaVersion !== 'number') throw invalid(resultPath, 'it has no numeric schemaVersion');
-  if (doc.schemaVersion > RESULT_SCHEMA_VERSION) {
     throw new LoadhouseError(
       'LH_RESULT_INVALID',
-      `${resultPath} has schemaVersion ${doc.schemaVersion}, newer than this loadhouse reads (${RESULT_SCHEMA_VERSION}): update loadhouse`,
-      {
-        details: { path: resultPath },
-      },
+      `${resultPath} is not a loadhouse result file: it is not valid JSON (${(err as Error).message}). Pass a results/<scenario>-<timestamp>.json written by \`loadhouse run\`.`,
+      { cause: err, details: { path: resultPath } },
     );
   }
-  for (const [key, kind] of SECTIONS) {
-    if (kindOf(doc[key]) !== kind)
-      throw invalid(resultPath, `its ${key} is ${doc[key] === undefined ? 'missing' : a(kindOf(doc[key]))}, not ${a(kind)}`);
-  }
-  for (const side of ['producer', 'consumer'] as const) {
-    if (kindOf((doc[side] as { latency?: unknown }).latency) !== 'object') throw invalid(resultPath, `its ${side} has no latency section`);
-  }
-  return value as LoadTestResult;
+  return checkResult(value, resultPath);
 }
 
 /** `results/x.json` -> `results/x.html`. */

@@ -1,5 +1,6 @@
 // Derived stability figures over a run's series: memory growth and slope, throughput variance, p99 drift,
 // and the plan's red flags. Pure functions over (time, value) points so they are tested on synthetic series.
+import type { SteadyGrowth } from '../types.js';
 
 export interface Point {
   t: number;
@@ -36,20 +37,6 @@ export function growthPercent(points: readonly Point[]): number | null {
   const first = mean(points.slice(0, k).map((p) => p.v));
   const last = mean(points.slice(-k).map((p) => p.v));
   return first > 0 ? ((last - first) / first) * 100 : null;
-}
-
-export interface SteadyGrowth {
-  /**
-   * Growth over the whole run at the steady part's least-squares slope, percent of the line's value where the
-   * steady part starts: what the run would have grown had it been steady from the start.
-   */
-  percent: number;
-  /** Half-width of the ~95% interval of `percent` (two standard errors of the slope). */
-  plusMinusPercent: number;
-  /** Where the steady part starts, in the points' time (after the settling start-up). */
-  fromSeconds: number;
-  /** Its length in the points' time. */
-  seconds: number;
 }
 
 /**

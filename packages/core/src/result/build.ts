@@ -18,6 +18,13 @@ import type {
   PhaseResult,
   ProducerTotals,
   ResultBase,
+  RunConfig,
+  RunEnvironment,
+  RunResources,
+  RunResult,
+  RunResultBase,
+  ProducerGroupConfig,
+  ConsumerGroupConfig,
   Sample,
   Scenario,
 } from '../types.js';
@@ -49,12 +56,12 @@ export interface ConfigInput {
   scenario: Scenario;
   topic: string;
   criteria: readonly Criterion[];
-  producerGroups: ReadonlyArray<Record<string, unknown>>;
-  consumerGroups: ReadonlyArray<Record<string, unknown>>;
+  producerGroups: readonly ProducerGroupConfig[];
+  consumerGroups: readonly ConsumerGroupConfig[];
 }
 
 /** The run's configuration as recorded in the result (and shown to plugins): only what can be shared. */
-export function runConfig({ opts: o, scenario, topic, criteria, producerGroups, consumerGroups }: ConfigInput): Record<string, unknown> {
+export function runConfig({ opts: o, scenario, topic, criteria, producerGroups, consumerGroups }: ConfigInput): RunConfig {
   return {
     scenario: scenario.name,
     scenarioOptions: scenario.options ?? {},
@@ -87,8 +94,8 @@ export function runConfig({ opts: o, scenario, topic, criteria, producerGroups, 
     instrument: o.instrument,
     plugins: o.plugins.map((p) => ({ name: p.name, apiVersion: p.apiVersion })),
     criteria: criteria.map((c) => ({ ...c })),
-    producerGroups,
-    consumerGroups,
+    producerGroups: [...producerGroups],
+    consumerGroups: [...consumerGroups],
   };
 }
 
@@ -220,7 +227,7 @@ export interface ResourcesInput {
 }
 
 /** Generator and target resources over the run, and the stability analysis of the series. */
-export function resources({ series, producer, warmupSeconds, peaks, target }: ResourcesInput): Record<string, unknown> {
+export function resources({ series, producer, warmupSeconds, peaks, target }: ResourcesInput): RunResources {
   const gen = series.map((s) => s.generator);
   const measured = series.filter((s) => !s.warmup);
   const targetRss = series.filter((s) => s.target.rssBytes !== undefined).map((s) => ({ t: s.elapsedSeconds, v: s.target.rssBytes! }));
@@ -246,14 +253,15 @@ export function resources({ series, producer, warmupSeconds, peaks, target }: Re
       memoryGrowthPercent: stability.generatorMemoryGrowthPercent,
       memorySlopeMbPerHour: stability.generatorMemorySlopeMbPerHour,
     },
-    target: target
-      ? {
-          pid: target.pid,
-          peakRssBytes: targetRss.length ? Math.max(...targetRss.map((p) => p.v)) : null,
-          maxCpuPercent: targetCpu.length ? Math.max(...targetCpu) : null,
-          crashes: target.crashes,
-        }
-      : null,
+    target:
+      target && target.pid !== undefined
+        ? {
+            pid: target.pid,
+            peakRssBytes: targetRss.length ? Math.max(...targetRss.map((p) => p.v)) : null,
+            maxCpuPercent: targetCpu.length ? Math.max(...targetCpu) : null,
+            crashes: target.crashes,
+          }
+        : null,
     memoryGrowthPercent: stability.memoryGrowthPercent,
     memoryGrowthUpperPercent: stability.memoryGrowthUpperPercent,
     memoryGrowth: stability.memoryGrowth,
@@ -273,8 +281,8 @@ export interface ResultInput {
   /** Milliseconds from the start of the load to this instant. */
   elapsedMs: number;
   opts: Pick<ResolvedOptions, 'warmupSeconds' | 'shard' | 'runId' | 'labels'>;
-  config: Record<string, unknown>;
-  environment: Record<string, unknown>;
+  config: RunConfig;
+  environment: RunEnvironment;
   producer: ProducerSpan;
   consumer: ConsumerSpan;
   integrity: IntegrityInput;
@@ -293,9 +301,9 @@ export interface ResultInput {
   resultPath: string | undefined;
 }
 
-export function buildResult(i: ResultInput): LoadTestResult {
+export function buildResult(i: ResultInput): RunResult {
   const producer = producerSpanTotals(i.producer);
-  const base: ResultBase = {
+  const base: RunResultBase = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     partial: i.partial,
     endReason: i.ending.endReason,

@@ -1,6 +1,7 @@
 // Where a run happened: enough to tell two results apart (machine, runtime, loadhouse version).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import type { RunEnvironment } from '../types.js';
 
 let version: string | undefined;
 
@@ -23,7 +24,7 @@ export function loadhouseVersion(): string {
   return version;
 }
 
-export function environment(): Record<string, unknown> {
+export function environment(): RunEnvironment {
   const cpus = os.cpus();
   return {
     loadhouseVersion: loadhouseVersion(),

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LiveCriteria, resolveMetric } from '../criteria.js';
 import { Aggregator } from '../metrics/aggregator.js';
 import { createHistogram, encodeHistogram, initHistograms, recordMs } from '../metrics/histogram.js';
+import { makeResult } from '../testing/result.js';
 import type { Criterion, LoadTestResult, Sample } from '../types.js';
 import { emptyConsumerCounters, emptyCounters, type WorkerReport } from '../worker/protocol.js';
 import { buildResult, judge, phaseResult } from './build.js';
@@ -98,6 +99,8 @@ function shardResult(): LoadTestResult {
     });
     const live = new LiveCriteria(() => CRITERIA);
     live.noteOutage({ elapsedSeconds: 6, intervalSeconds: 1, producer: { msgsPerSec: 0, targetRate: 1000 } } as unknown as Sample);
+    // A real run's config and environment sections (the merge validates its inputs against the schema).
+    const shape = makeResult();
     const result = buildResult({
       ending: { state: 'completed', endReason: 'completed', message: 'The scenario finished.' },
       partial: false,
@@ -105,8 +108,8 @@ function shardResult(): LoadTestResult {
       startedAt: new Date('2026-01-01T00:00:00Z'),
       elapsedMs: 14_500,
       opts: { warmupSeconds: 0, shard: null, runId: undefined, labels: {} },
-      config: { scenario: 'one-shard', criteria: CRITERIA },
-      environment: {},
+      config: { ...shape.config, scenario: 'one-shard', criteria: CRITERIA },
+      environment: shape.environment,
       producer: { counters: agg.measured, histograms: agg.cumulativeHistograms(), activeSeconds: 10, busySeconds: 13, requested: 10_000 },
       consumer: {
         counters: agg.consumerMeasured,

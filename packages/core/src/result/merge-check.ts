@@ -1,5 +1,6 @@
 // Whether shard results make one whole run (`loadhouse merge` checks before it adds anything): distinct shards
 // of one run with one configuration, every shard present, all running together, each run to its end.
+import { checkResult } from './validate.js';
 import { LoadhouseError } from '../errors.js';
 import type { LoadTestResult, MergeCheck } from '../types.js';
 
@@ -33,19 +34,23 @@ function stable(value: unknown): string {
 }
 
 function runConfig(r: LoadTestResult): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(r.config ?? {}).filter(([k]) => !PER_SHARD_CONFIG.has(k)));
+  return Object.fromEntries(Object.entries(r.config).filter(([k]) => !PER_SHARD_CONFIG.has(k)));
 }
 
 /** How a result's run id reads in a message: a result with none is usually a whole run, not a shard. */
 function runIdText(r: LoadTestResult): string {
   const shard = r.shard ? '' : ' (not a shard: it was run without --shard or --shards)';
-  return r.runId === undefined || r.runId === null ? `no run id${shard}` : `run id ${JSON.stringify(r.runId)}${shard}`;
+  return r.runId === undefined ? `no run id${shard}` : `run id ${JSON.stringify(r.runId)}${shard}`;
 }
 
 /** Throws LH_MERGE_MISMATCH unless the results are distinct shards of one run with one configuration. */
 export function checkMergeable(results: readonly LoadTestResult[], names: readonly string[] = []): void {
   const name = (i: number) => names[i] ?? `result ${i + 1}`;
   if (results.length === 0) throw mismatch('Nothing to merge: give at least one result file.', {});
+  // What merge reads of each shard is declared by the result schema: check it there, not field by field here.
+  results.forEach((r, i) => {
+    checkResult(r, name(i));
+  });
   const first = results[0]!;
   const seen = new Map<number, number>();
   results.forEach((r, i) => {
@@ -76,7 +81,7 @@ export function checkMergeable(results: readonly LoadTestResult[], names: readon
     if (seen.has(index)) {
       const other = name(seen.get(index)!);
       throw mismatch(
-        r.shard === null || r.shard === undefined
+        r.shard === null
           ? `${name(i)} and ${other} are two whole runs, not shards of one (run them with --shard i/n or --shards n to merge).`
           : `${name(i)} and ${other} are both shard ${index}.`,
         { file: name(i) },

@@ -15,7 +15,17 @@ import { judge } from './build.js';
 import { checkCoverage, checkMergeable } from './merge-check.js';
 import { sideBySide } from './figures.js';
 import { max, mergeConsumer, mergeIntegrity, mergeProducer, sum, sumCodes, worstSummary } from './merge-totals.js';
-import type { Criterion, LoadTestResult, OutageReport, PhaseResult, ResultBase, Sample } from '../types.js';
+import type {
+  Criterion,
+  LoadTestResult,
+  MergedResources,
+  MergedResult,
+  MergedResultBase,
+  OutageReport,
+  PhaseResult,
+  ResultBase,
+  Sample,
+} from '../types.js';
 
 type EncodedSet = Record<string, string> | undefined;
 
@@ -169,7 +179,7 @@ export interface MergeOptions {
  * consumer percentiles are exact (merged histograms); per-interval percentiles are not stored as
  * histograms, so the merge reports the worst shard's value there (an upper bound); `loadhouse merge` says so.
  */
-export function mergeResults(results: readonly LoadTestResult[], options: MergeOptions = {}): LoadTestResult {
+export function mergeResults(results: readonly LoadTestResult[], options: MergeOptions = {}): MergedResult {
   checkMergeable(results, options.names);
   const coverage = checkCoverage(results, options.names, options.allowPartial);
   // Missing or out-of-step shards make sums that describe no real run: the criteria cannot be judged on them.
@@ -195,7 +205,8 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       if (values.every((v) => typeof v === 'number')) scenarioResults[k] = max(values as number[]);
       else if (values.every((v) => typeof v === 'boolean')) scenarioResults[k] = (values as boolean[]).every(Boolean);
     }
-    const base: ResultBase = {
+    const resources: MergedResources = { byShard: results.map((r) => ({ shard: r.shard, ...r.resources })) };
+    const common: ResultBase = {
       ...first,
       partial: coverage.partialBecause.length > 0,
       endReason: results.find((r) => r.endReason !== 'completed')?.endReason ?? first.endReason,
@@ -222,7 +233,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       ),
       integrity: mergeIntegrity(results.map((r) => r.integrity)),
       phases: mergePhases(results),
-      resources: { byShard: results.map((r) => ({ shard: r.shard, ...r.resources })) },
+      resources,
       metrics,
       criteria: [],
       scenarioResults,
@@ -238,23 +249,27 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     };
     const outages = results.map((r) => r.outages).filter((o): o is OutageReport => o !== undefined);
     if (outages.length > 0) {
-      base.outages = {
+      common.outages = {
         windows: sum(outages.map((o) => o.windows)),
         seconds: sum(outages.map((o) => o.seconds)),
         spans: outages.flatMap((o) => o.spans).slice(0, 100),
       };
     }
-    delete (base as { resultPath?: string }).resultPath;
-    base.merge = coverage;
-    delete base.metricNotes;
-    if (notes.size) base.metricNotes = Object.fromEntries([...notes].map(([k, v]) => [k, v.join('; ')]));
-    (base as ResultBase & { mergedFrom: unknown[] }).mergedFrom = results.map((r, i) => ({
-      name: options.names?.[i] ?? null,
-      shard: r.shard,
-      state: r.state,
-      startedAt: r.startedAt,
-      acked: r.producer.acked,
-    }));
+    delete common.resultPath;
+    delete common.metricNotes;
+    const base: MergedResultBase = {
+      ...common,
+      resources,
+      merge: coverage,
+      ...(notes.size ? { metricNotes: Object.fromEntries([...notes].map(([k, v]) => [k, v.join('; ')])) } : {}),
+      mergedFrom: results.map((r, i) => ({
+        name: options.names?.[i] ?? null,
+        shard: r.shard,
+        state: r.state,
+        startedAt: r.startedAt,
+        acked: r.producer.acked,
+      })),
+    };
     const criteria =
       options.criteria ??
       first.criteria.map(({ metric, op, value, unit, label, live, abortAfterSeconds, notApplicable }) => ({
@@ -267,11 +282,10 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
         abortAfterSeconds,
         ...(notApplicable !== undefined ? { notApplicable } : {}),
       }));
-    const out = (
-      state === 'failed'
-        ? { ...base, state, error: (results.find((r) => r.state === 'failed') as { error: { code: string; message: string } }).error }
-        : { ...base, state }
-    ) as LoadTestResult;
+    const failed = results.find((r): r is Extract<LoadTestResult, { state: 'failed' }> => r.state === 'failed');
+    const out: MergedResult = failed
+      ? { ...base, state: 'failed', error: failed.error }
+      : { ...base, state: state === 'aborted' ? 'aborted' : 'completed' };
     out.criteria = judge(out, criteria, (c) => shardOutage(results, c));
     if (unjudged) {
       const why = `not judged: the merge is partial (${coverage.partialBecause[0]})`;

@@ -17,6 +17,8 @@ import type {
   ProduceOptions,
   ProducerGroup,
   WaitCondition,
+  ConsumerGroupConfig,
+  ProducerGroupConfig,
 } from '../types.js';
 import type { Clock } from '../clock.js';
 import { round3 } from '../util.js';
@@ -53,8 +55,8 @@ export class RunController {
   readonly phases: PhaseResult[] = [];
   private readonly openPhases: OpenPhase[] = [];
   readonly scenarioResults: Record<string, unknown> = {};
-  readonly producerGroups: Array<Record<string, unknown>> = [];
-  readonly consumerGroups: Array<Record<string, unknown>> = [];
+  readonly producerGroups: ProducerGroupConfig[] = [];
+  readonly consumerGroups: ConsumerGroupConfig[] = [];
   /** Consumers left without a partition, over every consumer group. */
   idleConsumers = 0;
 

@@ -20,7 +20,7 @@ import { waitUntil } from '../start-at.js';
 import { connectTarget } from '../target.js';
 import { createTelemetry, type RunTelemetry } from '../telemetry.js';
 import { longInterval } from '../timers.js';
-import type { Criterion, ErrorEvent, LoadTestResult, Logger, Scenario } from '../types.js';
+import type { Criterion, ErrorEvent, Logger, RunResult, Scenario } from '../types.js';
 import { systemClock } from '../clock.js';
 import { round3 } from '../util.js';
 import { deepFreeze, untilAborted } from './helpers.js';
@@ -113,7 +113,7 @@ export class Run {
     return this.ending !== undefined;
   }
 
-  async execute(): Promise<LoadTestResult> {
+  async execute(): Promise<RunResult> {
     await initHistograms();
     this.parts = makeParts({
       opts: this.opts,
@@ -265,7 +265,7 @@ export class Run {
     }
   }
 
-  private async finish(): Promise<LoadTestResult> {
+  private async finish(): Promise<RunResult> {
     const ending = this.ending!;
     const { sampler, pools, controller, aggregator } = this.parts;
     sampler.stop();
@@ -329,7 +329,7 @@ export class Run {
   }
 
   /** The result as the run has it now, its criteria judged. */
-  private judged(ending: Ending, partial: boolean): LoadTestResult {
+  private judged(ending: Ending, partial: boolean): RunResult {
     const { aggregator: agg, sampler, controller, rates, consumeActivity } = this.parts;
     const t = this.clock.now();
     const warmupEnd = sampler.warmupEnd ?? t;

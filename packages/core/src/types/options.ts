@@ -1,0 +1,137 @@
+// Options of a load test and of the controller's produce() and consume() calls.
+import type { DriverOption } from '../driver/load.js';
+import type { TlsOptions } from '../proto/client.js';
+import type { Criterion } from './criteria.js';
+import type { Logger, LoadhousePlugin } from './plugins.js';
+
+export type AckModeName = 'buffered' | 'durable' | 'none';
+
+export interface TargetOptions {
+  /** gRPC address `host:port` of a StreamHouse server or agent. */
+  address: string;
+  /** Base HTTP address (`http://host:8080`) for /health, /ready and /metrics, when known. */
+  httpAddress?: string;
+  /** Sent as `x-organization-id` on every call. */
+  organizationId?: string;
+  tls?: TlsOptions | boolean;
+  /** Extra call metadata, e.g. `{ authorization: 'Bearer …' }`. */
+  metadata?: Record<string, string>;
+  /** How long to wait for the first connection before failing with LH_TARGET_UNREACHABLE (default 5000). */
+  connectTimeoutMs?: number;
+  /** Deadline of each call in milliseconds (default 30000). */
+  deadlineMs?: number;
+  /** PID of the target process on this machine, for the resource monitor (RSS, CPU). */
+  pid?: number;
+  /**
+   * The run fails with endReason `target-unreachable` when calls keep failing with UNAVAILABLE and none
+   * succeeds for this long in the middle of a run (default 5000 ms).
+   */
+  unreachableAfterMs?: number;
+  /**
+   * The driver that speaks to the target: a module specifier (a package, a path or a file: URL) whose default
+   * export is defineDriver(...), or `{ module, options }`. Default: the built-in gRPC StreamHouse driver.
+   */
+  driver?: DriverOption;
+}
+
+export interface LoadTestOptions {
+  /** The StreamHouse target: an address string `host:port` or full target options. */
+  target: string | TargetOptions;
+  plugins?: LoadhousePlugin[];
+  /** Topic the scenario produces to and consumes from (default `loadhouse-<scenario>`). */
+  topic?: string;
+  /** Worker threads for producers and consumers (default: available cores, at most the producer count). */
+  workers?: number;
+  /** gRPC channels (TCP connections) per worker, like StreamHouse's `max_connections_per_agent` (default 2). */
+  connections?: number;
+  /** Length of one sample interval in milliseconds (default 1000). */
+  intervalMs?: number;
+  /** Seconds at the start of the run excluded from totals and percentiles (default 0). */
+  warmupSeconds?: number;
+  /** How long in-flight batches are awaited when a phase ends (default 10000 ms). */
+  drainTimeoutMs?: number;
+  /** A record whose send cannot start within this bound after its intended time is dropped (default 10000 ms). */
+  dropAfterMs?: number;
+  /** Ack mode of ProduceBatch (default `buffered`). */
+  ackMode?: AckModeName;
+  /** Aborting the signal stops the run; the result is `aborted` and partial. */
+  signal?: AbortSignal;
+  /** Criteria added to the scenario's own (e.g. from the command line). */
+  criteria?: Criterion[];
+  /** Folder for the result file (default `results`); `false` writes no file. */
+  resultsDir?: string | false;
+  /** Write the result file every N seconds while the run goes on (default 60; 0 = only at the end). */
+  checkpointSeconds?: number;
+  /** Shard of a run split across machines (`--shard i/n`). */
+  shard?: { index: number; count: number };
+  /** Free-form label stored in the result (e.g. a git sha). */
+  runId?: string;
+  /**
+   * Synchronised start (`--start-at`): the run connects and sets up, then waits until this wall-clock
+   * instant to start its schedule, so every shard given the same instant runs the same window. A Date or
+   * an ISO 8601 string with a zone; at most 5 s in the past and 24 h ahead.
+   */
+  startAt?: Date | string;
+  /**
+   * Labels of the run (`{ env: 'staging', team: 'perf' }`): stored in `result.labels` and in the resolved config,
+   * where plugins read them (the Prometheus plugin puts them on every series). Names as Prometheus accepts them.
+   */
+  labels?: Record<string, string>;
+  /**
+   * Turns off per-record instrumentation (histograms, record header) for benchmarking the tool itself.
+   * Default true. Never turn it off in a real test.
+   */
+  instrument?: boolean;
+  logger?: Logger;
+}
+
+export type PayloadKind = 'random' | 'compressible';
+
+/** What `controller.produce()` starts: `producers` open-model producers sharing `rate`. */
+export interface ProduceOptions {
+  /** Records per second across all producers of this call. */
+  rate: number;
+  /** Number of producers (default 1). Each has its own schedule, sequence and partition set. */
+  producers?: number;
+  /** Partition count of the topic (created if missing). Default 1, or the existing topic's count. */
+  partitions?: number;
+  /** Size of each record value in bytes, header included (default 1024). */
+  messageSize?: number;
+  /** Records per ProduceBatch (default 100). */
+  batchSize?: number;
+  /** A batch is sent when it is full or its first record has waited this long (default 5 ms). */
+  lingerMs?: number;
+  /** Batches in flight per producer (default 16). */
+  maxInFlight?: number;
+  /** Each producer stops after this many records (the many-producers quota). */
+  messagesPerProducer?: number;
+  /** Random (incompressible, the default) or compressible payload bytes. */
+  payload?: PayloadKind;
+}
+
+export type StartOffset = 'earliest' | 'latest' | 'committed';
+
+export interface ConsumeOptions {
+  /**
+   * Records per second across all consumers, or `'max'` to read as fast as the target serves. A rate is
+   * split evenly over the topic's partitions (each partition's consumer reads its share).
+   */
+  rate: number | 'max';
+  /** Number of consumers (default 1). Partitions are assigned round-robin; extra consumers stay idle. */
+  consumers?: number;
+  /** Partition count of the topic (created if missing), checked like `produce()`'s. Default: the existing topic's count. */
+  partitions?: number;
+  /**
+   * Where each partition starts (default `earliest`): offset 0, the high watermark when `consume()` is
+   * called, or the offset committed for `group` (0 when none).
+   */
+  startAt?: StartOffset;
+  /** Consumer group name, sent with Consume and used for `committed` and CommitOffset (default `loadhouse-<topic>`). */
+  group?: string;
+  /** max_records of each Consume call (default 500). */
+  maxRecords?: number;
+  /** Polls in flight per consumer at most (default 4); a partition never has more than one. */
+  maxInFlight?: number;
+  /** Commit the next offset of each partition every N seconds and when the group stops (default: never). */
+  commitEverySeconds?: number;
+}

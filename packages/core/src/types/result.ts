@@ -1,0 +1,232 @@
+// The result of a run: the JSON document a run writes, checkpoints included, and what `loadhouse merge` writes.
+import type { CriterionOutcome } from './criteria.js';
+import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
+import type { LatencySummary, ProducerStats, Sample } from './samples.js';
+
+/**
+ * A wall-clock time in ISO 8601 with its zone (`2026-01-02T03:04:05.678Z`).
+ * @format date-time
+ */
+export type IsoTime = string;
+
+/**
+ * Version of the result file's JSON (docs/results.md): it changes only when a field is renamed, removed or changes
+ * its type; added fields keep it, so readers accept fields they do not know.
+ */
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type EndReason =
+  | 'completed'
+  | 'stopped'
+  | 'signal'
+  | 'criterion'
+  | 'worker-crashed'
+  | 'target-unreachable'
+  | 'error'
+  /** A checkpoint written while the run was going on; if it is the last file, the process died before the end. */
+  | 'checkpoint';
+
+export interface ProducerTotals extends Omit<ProducerStats, 'targetRate' | 'meanBatchSize' | 'inFlightBatches' | 'backlog'> {
+  /** The mean requested rate over the measured time (while any producer was asked to send). */
+  targetRate: number;
+  /** Seconds after warm-up during which producers were asked to send (targetRate = requested / activeSeconds); msgsPerSec also counts the drain after each stop (docs/measuring.md, Rates). */
+  activeSeconds: number;
+  /** |achieved / target - 1| in percent. */
+  rateErrorPercent: number;
+  /** failed / scheduled in percent. */
+  errorRatePercent: number;
+  /** Records that failed (= failed; errorsByCode breaks them down and sums to it). */
+  errors: number;
+  meanBatchSize: number;
+}
+
+export interface ConsumerTotals {
+  consumed: number;
+  bytes: number;
+  /** consumed / activeSeconds. */
+  msgsPerSec: number;
+  mbPerSec: number;
+  polls: number;
+  emptyPolls: number;
+  errorsByCode: Record<string, number>;
+  /** Total lag (see ConsumerStats.lag): the largest of the samples, and the last sample's. */
+  lag: { max: number; final: number };
+  latency: { poll: LatencySummary; endToEnd: LatencySummary };
+  /** Seconds after warm-up during which a consumer group ran. */
+  activeSeconds?: number;
+  /** Records without a loadhouse header or from another run (see ConsumerStats.foreign). */
+  foreign?: number;
+  /** Consumers that got no partition (more consumers than partitions), over the run's groups. On `result.consumer`. */
+  idleConsumers?: number;
+}
+
+export interface IntegrityExample {
+  kind: 'missing' | 'duplicate' | 'reordered';
+  producer: number;
+  partition: number;
+  sequence: number;
+  offset?: number;
+}
+
+/**
+ * Sequence checks by consumers, per (producer, partition) stream, over the whole run (warm-up included),
+ * summed over consumer groups. Only gaps below the highest sequence seen count as missing: records a
+ * consumer never reached (it stopped with lag) are not missing.
+ */
+export interface IntegrityReport {
+  /** True when a consumer group ran. */
+  checked: boolean;
+  /** Sequences never seen below the highest one seen, per stream. */
+  missing: number;
+  duplicates: number;
+  /** Seen after a higher sequence of their stream (a gap filled late). */
+  reordered: number;
+  examples: IntegrityExample[];
+  /** Records whose header was checked. */
+  consumedChecked?: number;
+  /** Records of failed ProduceBatch calls: they took sequences, so they may be missing without any loss. */
+  expectedMissing?: number;
+  /**
+   * True when consumers read to the end (final lag 0, no consumer group stopped while producers ran) and
+   * more records are missing than failed batches explain: the target acknowledged records it did not keep.
+   */
+  dataLoss?: boolean;
+  /** Times a stream had more than 10,000 open gaps and two merged (counts stay right; a duplicate inside may count as reordered). */
+  mergedGaps?: number;
+}
+
+export interface PhaseResult {
+  name: string;
+  startedAt: IsoTime;
+  elapsedSeconds: number;
+  durationSeconds: number;
+  producer: ProducerTotals;
+  consumer: ConsumerTotals;
+  /**
+   * The HDR histograms behind the phase's percentiles, encoded like `result.histograms` (those that
+   * recorded anything), so merged shards give exact per-phase percentiles. A merge of results without
+   * them falls back to the worst shard's percentiles.
+   */
+  histograms?: Record<string, string>;
+}
+
+/**
+ * Windows after warm-up in which records were due and the target acknowledged none: the target stalled,
+ * stopped or lost its data. Rate and error criteria are judged on these windows too.
+ */
+export interface OutageReport {
+  windows: number;
+  /** Their total length. */
+  seconds: number;
+  /** Runs of adjacent outage windows, in elapsed seconds (the first 100). */
+  spans: Array<{ fromSeconds: number; toSeconds: number }>;
+}
+
+/** The sections every result has, a run's and a merged one alike. */
+export interface ResultBase {
+  schemaVersion: number;
+  partial: boolean;
+  endReason: EndReason;
+  /** Human sentence on why the run ended. */
+  endMessage: string;
+  scenario: string;
+  runId?: string;
+  /** The run's labels (`options.labels`, `--label k=v`), when any were given. */
+  labels?: Record<string, string>;
+  startedAt: IsoTime;
+  endedAt: IsoTime;
+  durationSeconds: number;
+  warmupSeconds: number;
+  config: RunConfig;
+  /** The machine of the run; a merged result keeps the first shard's. */
+  environment: RunEnvironment;
+  shard: { index: number; count: number } | null;
+  producer: ProducerTotals;
+  consumer: ConsumerTotals;
+  integrity: IntegrityReport;
+  phases: PhaseResult[];
+  resources: RunResources | MergedResources;
+  metrics: Record<string, number>;
+  /** Why a value of `metrics` does not cover the whole run (stale or partly unreadable), by metric name; absent when none. */
+  metricNotes?: Record<string, string>;
+  criteria: CriterionOutcome[];
+  scenarioResults: Record<string, unknown>;
+  series: Sample[];
+  /**
+   * Every `seriesStride`-th interval is in `series` (1 = all). Long runs thin the series evenly past 7,200
+   * points; the last sample is always kept. Totals and percentiles never come from the series.
+   */
+  seriesStride?: number;
+  /** Encoded cumulative HDR histograms (compressed base64), microsecond values. */
+  histograms: Record<string, string>;
+  generator: {
+    saturatedWindows: number;
+    totalWindows: number;
+    warnings: string[];
+    /** Worst per-window event-loop delay p99 (ms) of the main thread and of any worker. */
+    maxEventLoopDelayMs: { main: number; workers: number };
+    maxCpuPercent: number;
+  };
+  errors: Array<{ code: string; message: string; plugin?: string }>;
+  /** Target outages after warm-up (absent in results of older versions). */
+  outages?: OutageReport;
+  /** Where the result file was written (absent when `resultsDir` is false). */
+  resultPath?: string;
+  /** Only in a merged result (`loadhouse merge`): which shards it holds and how well they ran together. */
+  merge?: MergeCheck;
+}
+
+/** How complete and how concurrent the shards of a merged result were. */
+export interface MergeCheck {
+  /** Shards the run was split into (`--shard i/n`: n). */
+  shardCount: number;
+  /** Shard indexes with no result among the merged files. */
+  missing: number[];
+  /** The merged window, from the first shard's start to the last shard's end. */
+  windowSeconds: number;
+  /**
+   * Per shard: the share of the merged window during which it ran (100 = it ran the whole window) and how long
+   * after the first shard it started.
+   */
+  overlapPercent: Array<{ index: number; startedAt: IsoTime; endedAt: IsoTime; overlapPercent: number; startSkewSeconds: number }>;
+  /** Shards that did not run with the others: started too late (the bound below) or ended before the last began. */
+  outOfStep: number[];
+  /** The bound: a shard starting later than the first by more than this share of the window (and more than
+   * `outOfStepSlackSeconds`) did not run with the others. */
+  maxStartSkewPercent: number;
+  outOfStepSlackSeconds: number;
+  /** Why the merge is partial (missing shards, shards out of step, partial or aborted shards); empty when whole. */
+  partialBecause: string[];
+}
+
+/** A result written by a run (final, or a checkpoint while it goes on). */
+export interface RunResultBase extends ResultBase {
+  resources: RunResources;
+  merge?: undefined;
+}
+
+/** One input of a merged result. */
+export interface MergedShard {
+  /** The input's name (its file path), null when the SDK was given no names. */
+  name: string | null;
+  shard: { index: number; count: number } | null;
+  state: 'completed' | 'failed' | 'aborted';
+  startedAt: IsoTime;
+  acked: number;
+}
+
+/** A result written by `loadhouse merge` (`mergeResults`): told apart from a run's by its `merge` section. */
+export interface MergedResultBase extends ResultBase {
+  resources: MergedResources;
+  merge: MergeCheck;
+  mergedFrom: MergedShard[];
+}
+
+/** How the run ended; a failed run says why. */
+export type ResultState = { state: 'completed' | 'aborted' } | { state: 'failed'; error: { code: string; message: string } };
+
+export type RunResult = RunResultBase & ResultState;
+export type MergedResult = MergedResultBase & ResultState;
+
+/** The JSON document of a result file: a run's (`merge` absent) or a merged one (`merge` present). */
+export type LoadTestResult = RunResult | MergedResult;
