@@ -17,6 +17,7 @@ import type {
   Logger,
   PayloadKind,
   ProduceOptions,
+  RunConfig,
   StartOffset,
 } from './types.js';
 
@@ -54,22 +55,25 @@ export function maxBatchSize(messageSize: number, topic: string, limit: number):
   return Math.floor((limit - topic.length - 32) / (messageSize + RECORD_FRAMING_BYTES));
 }
 
-export interface ResolvedOptions {
+type RecordedSetting =
+  | 'maxWorkers'
+  | 'connections'
+  | 'intervalMs'
+  | 'warmupSeconds'
+  | 'drainTimeoutMs'
+  | 'dropAfterMs'
+  | 'ackMode'
+  | 'resultsDir'
+  | 'checkpointSeconds'
+  | 'shard';
+
+/** The options as a run uses them; the settings a result's config records keep the config's types. */
+export interface ResolvedOptions extends Pick<RunConfig, RecordedSetting> {
   target: ResolvedTarget;
   plugins: LoadhousePlugin[];
   topic: string | undefined;
   workers: number | undefined;
-  maxWorkers: number;
-  connections: number;
-  intervalMs: number;
-  warmupSeconds: number;
-  drainTimeoutMs: number;
-  dropAfterMs: number;
-  ackMode: AckModeName;
   signal: AbortSignal | undefined;
-  resultsDir: string | false;
-  checkpointSeconds: number;
-  shard: { index: number; count: number } | null;
   runId: string | undefined;
   /** Epoch ms of the synchronised start, if any. */
   startAt: number | undefined;
