@@ -49,7 +49,7 @@ export const ERROR_ADVICE = {
   LH_S3_PREFLIGHT_FAILED:
     'The endpoint answered with a server error or throttling (status and code in the message): check the S3 service, then retry.',
   LH_RESULT_INVALID:
-    'Pass a result file written by loadhouse (`results/<scenario>-<timestamp>.json`), complete and unedited; it validates against the result schema (`@loadhouse/core/schema/result.schema.json`).',
+    'Pass a result file written by loadhouse (`results/<scenario>-<timestamp>.json`), complete and unedited; it validates against the result schema (`schema/result.schema.json`, shipped in the `@loadhouse/core` package).',
   LH_MERGE_MISMATCH: 'Merge only the shards of one run: the same `--run-id`, scenario and options, each shard index once.',
   LH_AGENT_START_FAILED:
     "Read the agent's output in the message; a port in use: pick another or 0. Pass `--target` to test a running StreamHouse instead.",

@@ -1,6 +1,5 @@
-// `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
-import { LoadhouseError } from '@loadhouse/core';
-import { StreamHouseClient, isServiceError, grpc, type ClientOptions } from '@loadhouse/core/wire';
+
+import { StreamHouseClient, type ClientOptions } from '@loadhouse/core/wire';
 import type { CommandDefinition } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { defineFlags, flagNamed, pickFlags, readFlags } from './flags.js';
@@ -31,26 +30,12 @@ export const CHECK_FLAGS = defineFlags([
   ...pickFlags(TARGET_FLAGS, ['tls-ca', 'tls-cert', 'tls-key', 'auth-token']),
 ]);
 
-/** Connects, and checks that the peer speaks streamhouse.StreamHouse (ListTopics answers). */
+/** Connects, and checks that the peer speaks streamhouse.StreamHouse; gives its number of topics. */
 export async function checkGrpc(address: string, options: ClientOptions, timeoutMs: number): Promise<number> {
   const client = new StreamHouseClient(address, options);
   try {
     await client.waitForReady(timeoutMs);
-    try {
-      const res = await client.listTopics();
-      return res.topics.length;
-    } catch (err) {
-      if (isServiceError(err) && err.code === grpc.status.UNIMPLEMENTED) {
-        throw new LoadhouseError(
-          'LH_TARGET_NOT_STREAMHOUSE',
-          `${address} accepts gRPC but does not serve streamhouse.StreamHouse (ListTopics: UNIMPLEMENTED). Is this the StreamHouse gRPC port?`,
-          { cause: err },
-        );
-      }
-      throw new LoadhouseError('LH_TARGET_NOT_STREAMHOUSE', `${address} did not answer ListTopics: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    return await client.verifyService(timeoutMs);
   } finally {
     client.close();
   }

@@ -97,6 +97,23 @@ export { resolveStartAt } from './start-at.js';
 export { mergeResults } from './result/merge.js';
 export { MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge-check.js';
 export { checkResult, resultProblems, type ResultProblem } from './result/validate.js';
-// biome-ignore format: one line per contract export keeps merges of this file simple
-export type { IsoTime, RunResult, MergedResult, RunResultBase, MergedResultBase, MergedShard, ResultState, RunConfig, RunTargetConfig, ProducerGroupConfig, ConsumerGroupConfig, RunEnvironment, RunResources, MergedResources, GeneratorResources, TargetProcessResources, SteadyGrowth } from './types.js';
+export type {
+  IsoTime,
+  RunResult,
+  MergedResult,
+  RunResultBase,
+  MergedResultBase,
+  MergedShard,
+  ResultState,
+  RunConfig,
+  RunTargetConfig,
+  ProducerGroupConfig,
+  ConsumerGroupConfig,
+  RunEnvironment,
+  RunResources,
+  MergedResources,
+  GeneratorResources,
+  TargetProcessResources,
+  SteadyGrowth,
+} from './types.js';
 export type { MergeOptions } from './result/merge.js';

@@ -4,7 +4,6 @@ import { consumersRan, producerRan } from './charts.js';
 import { formatInt, formatMs, formatNumber, formatSeconds, formatTime, isNum } from './format.js';
 import { escapeHtml } from './html.js';
 
-/** The run's target address, wherever the engine stored it in the config. */
 /** The run's target address (absent from a hand-made result without a config). */
 function targetOf(result: LoadTestResult): string | undefined {
   return result.config?.target?.address;

@@ -1,7 +1,4 @@
-// The gRPC StreamHouse driver (the default): the engine's Driver calls as streamhouse.StreamHouse RPCs over
-// StreamHouseClient's channel pool. Calls are callback-based and reuse the caller's request objects: grpc-js
-// serializes a request inside unary(), so the caller may overwrite it as soon as the call has started.
-import { LoadhouseError } from '../errors.js';
+
 import { diagnoseConnection, grpc, isServiceError, StreamHouseClient, statusName, type ClientOptions } from '../proto/client.js';
 import type { ConsumeRequest, ProduceBatchRequest, ProduceRecord } from '../proto/messages.js';
 import {
@@ -62,36 +59,7 @@ export class GrpcDriver implements Driver {
   async connect({ timeoutMs, verify }: ConnectOptions): Promise<void> {
     await this.client.waitForReady(timeoutMs);
     if (!verify) return;
-    const address = this.target;
-    try {
-      await this.client.call('ListTopics', {}, Math.max(timeoutMs, 1000));
-    } catch (err) {
-      if (isServiceError(err) && err.code === grpc.status.UNIMPLEMENTED) {
-        throw new LoadhouseError(
-          'LH_TARGET_NOT_STREAMHOUSE',
-          `The target at ${address} answers gRPC but not the streamhouse.StreamHouse service (ListTopics is UNIMPLEMENTED). ` +
-            'Check that the address is the StreamHouse gRPC port (50051 by default), not another service.',
-          { cause: err, details: { address } },
-        );
-      }
-      if (isServiceError(err) && (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED)) {
-        throw new LoadhouseError(
-          'LH_TARGET_UNREACHABLE',
-          `The target at ${address} did not answer ListTopics: ${err.details || err.message}`,
-          {
-            cause: err,
-            details: { address },
-          },
-        );
-      }
-      // Other statuses (an auth failure, say) mean a StreamHouse that refuses us: say so with the status.
-      throw new LoadhouseError(
-        'LH_TARGET_UNREACHABLE',
-        `The target at ${address} refused ListTopics (${isServiceError(err) ? grpc.status[err.code] : 'error'}: ${(err as Error).message}). ` +
-          'Check organizationId, TLS and auth metadata.',
-        { cause: err, details: { address } },
-      );
-    }
+    await this.client.verifyService(timeoutMs);
   }
 
   diagnose(): Promise<string> {

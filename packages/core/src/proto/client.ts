@@ -272,6 +272,44 @@ export class StreamHouseClient {
     }
   }
 
+  /**
+   * Checks that the peer serves streamhouse.StreamHouse: ListTopics must answer. Gives the number of topics;
+   * LH_TARGET_NOT_STREAMHOUSE when the service is not there, LH_TARGET_UNREACHABLE when it does not answer or
+   * refuses us.
+   */
+  async verifyService(timeoutMs: number): Promise<number> {
+    const address = this.address;
+    try {
+      return (await this.call('ListTopics', {}, Math.max(timeoutMs, 1000))).topics.length;
+    } catch (err) {
+      if (isServiceError(err) && err.code === grpc.status.UNIMPLEMENTED) {
+        throw new LoadhouseError(
+          'LH_TARGET_NOT_STREAMHOUSE',
+          `The target at ${address} answers gRPC but not the streamhouse.StreamHouse service (ListTopics is UNIMPLEMENTED). ` +
+            'Check that the address is the StreamHouse gRPC port (50051 by default), not another service.',
+          { cause: err, details: { address } },
+        );
+      }
+      if (isServiceError(err) && (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED)) {
+        throw new LoadhouseError(
+          'LH_TARGET_UNREACHABLE',
+          `The target at ${address} did not answer ListTopics: ${err.details || err.message}`,
+          {
+            cause: err,
+            details: { address },
+          },
+        );
+      }
+      // Other statuses (an auth failure, say) mean a StreamHouse that refuses us: say so with the status.
+      throw new LoadhouseError(
+        'LH_TARGET_UNREACHABLE',
+        `The target at ${address} refused ListTopics (${isServiceError(err) ? grpc.status[err.code] : 'error'}: ${(err as Error).message}). ` +
+          'Check organizationId, TLS and auth metadata.',
+        { cause: err, details: { address } },
+      );
+    }
+  }
+
   close(): void {
     this.closed = true;
     for (const onClose of [...this.closeWaiters]) onClose();

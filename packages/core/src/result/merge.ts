@@ -39,12 +39,15 @@ interface ExactHistograms {
 
 /** Merges the encoded histogram sets of the shards key by key: exact, as if one histogram saw every record. */
 function mergeHistogramSets(sets: readonly EncodedSet[]): ExactHistograms {
-  const merged = HistogramSet.decode(RESULT_HISTOGRAMS, sets);
-  const stored = RESULT_HISTOGRAMS.filter((k) => sets.some((m) => typeof m?.[k] === 'string' && m[k].length > 0));
+  // A name this version does not know (a later version's, within the same schemaVersion) is merged and kept too.
+  const keys: string[] = [...new Set([...RESULT_HISTOGRAMS, ...sets.flatMap((m) => Object.keys(m ?? {}))])];
+  const merged = HistogramSet.decode(keys, sets);
+  const stored = keys.filter((k) => sets.some((m) => typeof m?.[k] === 'string' && m[k].length > 0));
   return {
     producer: merged.summarize(PRODUCER_HISTOGRAMS),
     consumer: merged.summarize(CONSUMER_HISTOGRAMS),
-    encoded: merged.encode(stored),
+    // encode() gives a string for each key asked for.
+    encoded: merged.encode(stored) as Record<string, string>,
     destroy: () => merged.destroy(),
   };
 }
