@@ -4,7 +4,9 @@
 // batch but the few head bytes. The head (prefix, topic, ack mode, partition) ends where the records begin and
 // is written backwards from there, so a partition whose varint is longer or shorter only moves the start.
 // Fields are in the order topic, ack_mode, partition, records: protobuf decoders accept fields in any order,
-// which keeps the records at fixed offsets while a short final batch only cuts the end.
+// which keeps the records at fixed offsets while a short final batch only cuts the end. Ack mode and partition
+// are written even at their defaults, as protobufjs (grpc-js's serializer here) writes every field that is set,
+// so the bytes are grpc-js's but for the field order.
 
 /** Bytes of a protobuf varint. */
 export function varintLength(v: number): number {
@@ -63,7 +65,7 @@ export class ProduceFrame {
     const inner = 1 + varintLength(size) + size;
     this.recordBytes = 1 + varintLength(inner) + inner;
     this.valueHead = this.recordBytes - size;
-    const ack = shape.ackMode === 0 ? 0 : 1 + varintLength(shape.ackMode);
+    const ack = 1 + varintLength(shape.ackMode);
     this.recordsStart = GRPC_PREFIX_SIZE + 1 + varintLength(this.topic.length) + this.topic.length + ack + 1 + MAX_UINT32_VARINT;
     this.bytes = Buffer.allocUnsafeSlow(this.recordsStart + shape.batchSize * this.recordBytes);
     const records: Array<{ value: Buffer }> = [];
@@ -89,12 +91,7 @@ export class ProduceFrame {
    */
   frame(partition: number, count: number): Buffer {
     const topicLen = this.topic.length;
-    const headBody =
-      1 +
-      varintLength(topicLen) +
-      topicLen +
-      (this.ackMode === 0 ? 0 : 1 + varintLength(this.ackMode)) +
-      (partition === 0 ? 0 : 1 + varintLength(partition));
+    const headBody = 1 + varintLength(topicLen) + topicLen + 1 + varintLength(this.ackMode) + 1 + varintLength(partition);
     const start = this.recordsStart - headBody - GRPC_PREFIX_SIZE;
     const b = this.bytes;
     b[start] = 0;
@@ -103,14 +100,10 @@ export class ProduceFrame {
     b[o++] = TAG_TOPIC;
     o = writeVarint(b, o, topicLen);
     o += this.topic.copy(b, o);
-    if (this.ackMode !== 0) {
-      b[o++] = TAG_ACK_MODE;
-      o = writeVarint(b, o, this.ackMode);
-    }
-    if (partition !== 0) {
-      b[o++] = TAG_PARTITION;
-      writeVarint(b, o, partition);
-    }
+    b[o++] = TAG_ACK_MODE;
+    o = writeVarint(b, o, this.ackMode);
+    b[o++] = TAG_PARTITION;
+    writeVarint(b, o, partition);
     return b.subarray(start, this.recordsStart + count * this.recordBytes);
   }
 }
