@@ -95,7 +95,7 @@ describe('Producer on the framed path', () => {
     ]);
     for (const [k, r] of requests.entries()) {
       const headers = r.records.map((rec) => decodeRecordHeader(Buffer.from(rec.value)));
-      expect(headers.map((h) => [h.producerId, h.sequence, h.partition])).toEqual(
+      expect(headers.map((h) => [h?.producerId, h?.sequence, h?.partition])).toEqual(
         Array.from({ length: 10 }, (_, j) => [7, j, [0, 5, 300][k]]),
       );
     }
