@@ -1,4 +1,4 @@
-
+// `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
 import { StreamHouseClient, type ClientOptions } from '@loadhouse/core/wire';
 import type { CommandDefinition } from './command.js';
 import { EXIT } from './exit-codes.js';

@@ -1,5 +1,11 @@
-
-import { diagnoseConnection, grpc, isServiceError, StreamHouseClient, statusName, type ClientOptions } from '../proto/client.js';
+// The gRPC StreamHouse driver (the default): the engine's Driver calls as streamhouse.StreamHouse RPCs over
+// StreamHouseClient's channel pool. Calls are callback-based and reuse the caller's request objects: grpc-js
+// serializes a request inside unary(), so the caller may overwrite it as soon as the call has started.
+// ProduceBatch, the hot path, goes over raw HTTP/2 streams instead (driver/http2.ts) unless the driver's
+// `transport` option is 'grpc-js'; grpc-js keeps the control plane, consume and commits.
+import { LoadhouseError } from '../errors.js';
+import { diagnoseConnection, grpc, isServiceError, StreamHouseClient, type ClientOptions } from '../proto/client.js';
+import { Http2Produce, statusFailure } from './http2.js';
 import type { ConsumeRequest, ProduceBatchRequest, ProduceRecord } from '../proto/messages.js';
 import {
   DRIVER_API_VERSION,
@@ -16,18 +22,25 @@ import {
   type ProduceCallback,
 } from './types.js';
 
-const RETRIABLE = new Set<number>([
-  grpc.status.UNAVAILABLE,
-  grpc.status.DEADLINE_EXCEEDED,
-  grpc.status.RESOURCE_EXHAUSTED,
-  grpc.status.ABORTED,
-]);
-
 /** A gRPC error in the engine's terms; an answer without a body counts as UNKNOWN. */
 export function grpcFailure(err: unknown): DriverFailure {
   const raw = (err as { code?: unknown } | null)?.code;
-  const code = typeof raw === 'number' ? raw : grpc.status.UNKNOWN;
-  return { status: statusName(code), retriable: RETRIABLE.has(code), message: err instanceof Error ? err.message : String(err) };
+  return statusFailure(typeof raw === 'number' ? raw : grpc.status.UNKNOWN, err instanceof Error ? err.message : String(err));
+}
+
+/** How ProduceBatch calls travel: raw HTTP/2 streams (the default) or grpc-js calls. */
+export type GrpcTransport = 'http2' | 'grpc-js';
+
+function transportOf(t: DriverTarget): GrpcTransport {
+  const v = t.options.transport ?? 'http2';
+  if (v === 'http2' || v === 'grpc-js') return v;
+  throw new LoadhouseError(
+    'LH_INVALID_OPTION',
+    `The gRPC driver's transport option must be 'http2' or 'grpc-js', got ${JSON.stringify(v)}`,
+    {
+      details: { option: 'transport' },
+    },
+  );
 }
 
 function clientOptions(t: DriverTarget): ClientOptions {
@@ -48,17 +61,29 @@ export class GrpcDriver implements Driver {
   readonly target: string;
   readonly client: StreamHouseClient;
   private readonly tls: boolean;
+  private readonly h2: Http2Produce | undefined;
+  /** Present when produce calls go over raw HTTP/2 (the engine then lays the request bytes out itself). */
+  readonly produceFramed: Driver['produceFramed'];
 
   constructor(t: DriverTarget) {
     this.target = t.address;
     this.tls = Boolean(t.tls);
     this.client = new StreamHouseClient(t.address, clientOptions(t));
+    const h2 = transportOf(t) === 'http2' ? Http2Produce.create(t.address, t) : undefined;
+    this.h2 = h2;
+    this.produceFramed = h2 ? (request, written, callback) => h2.produce(request, written, callback) : undefined;
   }
 
-  /** Connects every channel; with `verify`, ListTopics must answer (the service is streamhouse.StreamHouse). */
+  /**
+   * Connects every channel (and every produce session, so the first batches find them open); with `verify`,
+   * ListTopics must answer (the service is streamhouse.StreamHouse).
+   */
   async connect({ timeoutMs, verify }: ConnectOptions): Promise<void> {
     await this.client.waitForReady(timeoutMs);
-    if (!verify) return;
+    if (!verify) {
+      await this.h2?.connect(timeoutMs);
+      return;
+    }
     await this.client.verifyService(timeoutMs);
   }
 
@@ -120,6 +145,7 @@ export class GrpcDriver implements Driver {
   }
 
   close(): void {
+    this.h2?.close();
     this.client.close();
   }
 }

@@ -91,6 +91,12 @@ export interface Driver {
   /** Creates the topic; 'exists' when it was already there. */
   createTopic(topic: string, partitions: number): Promise<'created' | 'exists'>;
   produce(batch: ProduceBatch, callback: ProduceCallback): PendingCall;
+  /**
+   * The same call from request bytes the engine laid out itself: a gRPC-framed `streamhouse.StreamHouse`
+   * ProduceBatchRequest (5-byte prefix included). Only drivers of that protocol offer it; the engine then
+   * keeps the bytes untouched until the driver calls `written()` (once, and before `callback`).
+   */
+  produceFramed?(request: Uint8Array, written: () => void, callback: ProduceCallback): PendingCall;
   fetch(request: FetchRequest, callback: FetchCallback): PendingCall;
   commitOffset(commit: OffsetCommit, callback: (failure: DriverFailure | null) => void): void;
   /** The group's committed offset of a partition (0 when it never committed). */

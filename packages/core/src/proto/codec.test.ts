@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { codec, requestCodec, responseCodec } from './codec.js';
 import { AckMode, type ConsumeResponse, type ProduceBatchRequest } from './messages.js';
+import { ProduceFrame } from './produce-frame.js';
 
 // Expected bytes are derived by hand from the protobuf wire format: each field is a tag byte
 // (field_number << 3 | wire_type; 0 = varint, 2 = length-delimited) followed by a varint or a length and bytes.
@@ -30,6 +31,47 @@ describe('StreamHouse wire contract (golden bytes)', () => {
       '4001', // 8 ack_mode: tag 0x40 (8<<3|0), ACK_DURABLE = 1
     ].join('');
     expect(hex(requestCodec('ProduceBatch').encode(req))).toBe(expected);
+  });
+
+  it('lays out the raw-HTTP/2 ProduceBatch bytes field by field, gRPC prefix included', () => {
+    const frame = new ProduceFrame({ topic: 't', ackMode: AckMode.ACK_DURABLE, batchSize: 3, messageSize: 2 });
+    frame.records[0]!.value.set([0x41, 0x42]);
+    frame.records[1]!.value.set([0x43, 0x44]);
+    const expected = [
+      '00', // gRPC flag: uncompressed
+      '00000014', // message length 20, big-endian
+      '0a0174', // 1 topic: len 1, 't'
+      '4001', // 8 ack_mode: ACK_DURABLE (before the records: decoders take fields in any order)
+      '10ac02', // 2 partition: varint 300
+      '1a04', // 3 records: len 4 — a Record:
+      '12024142', //   2 value: len 2, 'AB'
+      '1a04', // 3 records: the second Record
+      '12024344', //   2 value: 'CD'
+    ].join('');
+    expect(hex(frame.frame(300, 2))).toBe(expected);
+  });
+
+  it('the raw-HTTP/2 ProduceBatch bytes decode to the request grpc-js encodes, for any partition, count and ack mode', () => {
+    const c = requestCodec('ProduceBatch');
+    for (const ackMode of [AckMode.ACK_BUFFERED, AckMode.ACK_DURABLE]) {
+      const frame = new ProduceFrame({ topic: 'orders-é', ackMode, batchSize: 4, messageSize: 200 });
+      for (const [j, r] of frame.records.entries()) r.value.fill(j + 1);
+      // One frame reused: a longer head, then a shorter one, then a short final batch.
+      for (const [partition, count] of [
+        [70_000, 4],
+        [0, 4],
+        [127, 1],
+        [128, 3],
+      ] as const) {
+        const bytes = frame.frame(partition, count);
+        expect(bytes[0]).toBe(0);
+        expect(bytes.readUInt32BE(1)).toBe(bytes.length - 5);
+        const request: ProduceBatchRequest = { topic: 'orders-é', partition, records: frame.records.slice(0, count), ackMode };
+        const asGrpcJs = c.decode(c.encode(request));
+        expect(c.decode(bytes.subarray(5))).toEqual(asGrpcJs);
+        expect(asGrpcJs.records).toHaveLength(count);
+      }
+    }
   });
 
   it('encodes a ConsumeRequest field by field', () => {

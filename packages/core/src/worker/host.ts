@@ -15,7 +15,7 @@ import { Consumer } from './consumer.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { IntegrityCounter } from './integrity.js';
 import { PayloadPool } from './payload.js';
-import { Producer } from './producer.js';
+import { Producer, producerFrames } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { orTimeout } from '../util.js';
 import type {
@@ -153,7 +153,8 @@ class WorkerHost {
     // The schedule starts when the main thread asked, so the requested and scheduled counts agree exactly;
     // the message's transit time shows up as schedule lag of the first records, where it belongs.
     const start = Math.min(spec.startEpochMs, nowMs());
-    const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock };
+    const frames = producerFrames(spec, payload);
+    const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock, frames };
     const group: HostedGroup = { spec, producers: [], stopping: false, stopped: false };
     for (const ps of spec.producers) {
       const p = new Producer(ps, spec, ctx, start);

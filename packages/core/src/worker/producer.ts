@@ -4,7 +4,8 @@
 // within dropAfterMs of their intended time are counted as dropped. Every scheduled record ends as
 // acked, failed or dropped.
 import type { Driver, DriverFailure, PendingCall, ProduceBatch, ProduceCallback } from '../driver/types.js';
-import { RECORD_HEADER_SIZE, writeRecordHeader } from '../record-header.js';
+import { type ProduceFrame, ProduceFramePool } from '../proto/produce-frame.js';
+import { writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
@@ -25,6 +26,9 @@ interface Slot {
   intended: Float64Array;
   call: PendingCall | null;
   callback: ProduceCallback;
+  /** The request buffer a driver still reads (produceFramed), until it calls `written`. */
+  frame: ProduceFrame | null;
+  written: () => void;
 }
 
 export interface ProducerContext {
@@ -32,6 +36,19 @@ export interface ProducerContext {
   metrics: ProducerMetrics;
   payload: PayloadPool;
   clock: Clock;
+  /** Request buffers shared by the group's producers (producerFrames()); a producer makes its own when absent. */
+  frames?: ProduceFramePool;
+}
+
+/**
+ * The request buffers of a producer group: each laid out once with its payload copied in, so a batch only
+ * rewrites its record headers and the request head.
+ */
+export function producerFrames(group: ProducerGroupSpec, payload: PayloadPool): ProduceFramePool {
+  const shape = { topic: group.topic, ackMode: group.ackMode, batchSize: group.batchSize, messageSize: group.messageSize };
+  return new ProduceFramePool(shape, (frame) => {
+    for (let j = 0; j < shape.batchSize; j++) payload.copyInto(frame.bytes, frame.valueOffset(j), shape.messageSize);
+  });
 }
 
 export const DRAIN_TIMEOUT = 'DRAIN_TIMEOUT';
@@ -64,8 +81,7 @@ export class Producer {
   private acked = 0;
   private failed = 0;
   private dropped = 0;
-  private readonly batch: Buffer;
-  private readonly records: Array<{ value: Buffer }>;
+  private readonly frames: ProduceFramePool;
   private readonly request: ProduceBatch;
   private readonly messageSize: number;
   private readonly batchSize: number;
@@ -98,15 +114,10 @@ export class Producer {
     const interval = spec.rate > 0 ? 1000 / spec.rate : Infinity;
     this.segments.push({ index: 0, time: startMs + (Number.isFinite(interval) ? spec.phase * interval : 0), interval });
 
-    // One batch buffer per producer, reused for every batch: a driver serializes or copies the records inside
-    // produce(), so the bytes may be overwritten as soon as the call has been started.
-    this.batch = Buffer.allocUnsafeSlow(this.batchSize * this.messageSize);
-    this.records = [];
-    for (let j = 0; j < this.batchSize; j++) {
-      ctx.payload.copyInto(this.batch, j * this.messageSize, this.messageSize);
-      this.records.push({ value: this.batch.subarray(j * this.messageSize, (j + 1) * this.messageSize) });
-    }
-    this.request = { topic: group.topic, partition: 0, records: this.records, ackMode: group.ackMode };
+    // A frame is taken per call and given back once the driver no longer reads it: at once for produce()
+    // (it serializes the records inside the call), when written for produceFramed().
+    this.frames = ctx.frames ?? producerFrames(group, ctx.payload);
+    this.request = { topic: group.topic, partition: 0, records: [], ackMode: group.ackMode };
     for (let s = 0; s < this.maxInFlight; s++) {
       const slot: Slot = {
         count: 0,
@@ -114,6 +125,11 @@ export class Producer {
         intended: new Float64Array(this.batchSize),
         call: null,
         callback: (failure) => this.complete(slot, failure),
+        frame: null,
+        written: () => {
+          if (slot.frame) this.frames.give(slot.frame);
+          slot.frame = null;
+        },
       };
       this.freeSlots.push(slot);
     }
@@ -246,6 +262,7 @@ export class Producer {
     const m = this.ctx.metrics;
     const size = this.messageSize;
     const first = this.sendIndex;
+    const frame = this.frames.take();
     let measuredCount = 0;
     for (let j = 0; j < n; j++) {
       const intended = this.intended(first + j);
@@ -253,9 +270,7 @@ export class Producer {
       const isMeasured = intended >= this.warmupEnd;
       if (isMeasured) measuredCount++;
       if (this.instrument) {
-        const off = j * size;
-        writeRecordHeader(this.batch, off, this.id, firstSequence + j, intended, partition, size);
-        this.ctx.payload.copyInto(this.batch, off + RECORD_HEADER_SIZE, size - RECORD_HEADER_SIZE);
+        writeRecordHeader(frame.bytes, frame.valueOffset(j), this.id, firstSequence + j, intended, partition, size);
         m.scheduleLag(isMeasured, now - intended);
       }
     }
@@ -274,9 +289,16 @@ export class Producer {
     this.pruneSegments();
     this.inFlight++;
     this.busySlots.add(slot);
+    const driver = this.ctx.driver;
+    if (driver.produceFramed) {
+      slot.frame = frame;
+      slot.call = driver.produceFramed(frame.frame(partition, n), slot.written, slot.callback);
+      return;
+    }
     this.request.partition = partition;
-    this.request.records = n === this.batchSize ? this.records : this.records.slice(0, n);
-    slot.call = this.ctx.driver.produce(this.request, slot.callback);
+    this.request.records = n === this.batchSize ? frame.records : frame.records.slice(0, n);
+    slot.call = driver.produce(this.request, slot.callback);
+    this.frames.give(frame);
   }
 
   private complete(slot: Slot, failure: DriverFailure | null): void {

@@ -1,0 +1,142 @@
+// A ProduceBatchRequest laid out once, as the bytes that go on the wire: the gRPC length prefix, then the
+// protobuf message with its tags and lengths in place. Every record has the same size, so record j sits at a
+// fixed offset; the producer writes its record headers into the values in place and nothing is encoded per
+// batch but the few head bytes. The head (prefix, topic, ack mode, partition) ends where the records begin and
+// is written backwards from there, so a partition whose varint is longer or shorter only moves the start.
+// Fields are in the order topic, ack_mode, partition, records: protobuf decoders accept fields in any order,
+// which keeps the records at fixed offsets while a short final batch only cuts the end. Ack mode and partition
+// are written even at their defaults, as protobufjs (grpc-js's serializer here) writes every field that is set,
+// so the bytes are grpc-js's but for the field order.
+
+/** Bytes of a protobuf varint. */
+export function varintLength(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(buf: Buffer, offset: number, v: number): number {
+  while (v >= 0x80) {
+    buf[offset++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[offset++] = v;
+  return offset;
+}
+
+/** The gRPC message prefix: flag 0 (uncompressed) and a big-endian u32 length. */
+export const GRPC_PREFIX_SIZE = 5;
+
+const TAG_TOPIC = 0x0a; // field 1, length-delimited
+const TAG_PARTITION = 0x10; // field 2, varint
+const TAG_RECORDS = 0x1a; // field 3, length-delimited
+const TAG_ACK_MODE = 0x40; // field 8, varint
+const TAG_VALUE = 0x12; // Record field 2, length-delimited
+const MAX_UINT32_VARINT = 5;
+
+export interface ProduceFrameShape {
+  topic: string;
+  ackMode: number;
+  /** Records of a full batch. */
+  batchSize: number;
+  /** Bytes of every record value. */
+  messageSize: number;
+}
+
+/** One reusable request buffer: `values[j]` is record j's value, a view into the framed bytes. */
+export class ProduceFrame {
+  readonly bytes: Buffer;
+  /** Record values (views into `bytes`): what a driver that encodes requests itself sends. */
+  readonly records: ReadonlyArray<{ value: Buffer }>;
+  private readonly topic: Buffer;
+  private readonly ackMode: number;
+  private readonly recordsStart: number;
+  private readonly recordBytes: number;
+  /** From a record's start to its value. */
+  private readonly valueHead: number;
+
+  constructor(shape: ProduceFrameShape) {
+    this.topic = Buffer.from(shape.topic, 'utf8');
+    this.ackMode = shape.ackMode;
+    const size = shape.messageSize;
+    const inner = 1 + varintLength(size) + size;
+    this.recordBytes = 1 + varintLength(inner) + inner;
+    this.valueHead = this.recordBytes - size;
+    const ack = 1 + varintLength(shape.ackMode);
+    this.recordsStart = GRPC_PREFIX_SIZE + 1 + varintLength(this.topic.length) + this.topic.length + ack + 1 + MAX_UINT32_VARINT;
+    this.bytes = Buffer.allocUnsafeSlow(this.recordsStart + shape.batchSize * this.recordBytes);
+    const records: Array<{ value: Buffer }> = [];
+    for (let j = 0; j < shape.batchSize; j++) {
+      let o = this.recordsStart + j * this.recordBytes;
+      this.bytes[o++] = TAG_RECORDS;
+      o = writeVarint(this.bytes, o, inner);
+      this.bytes[o++] = TAG_VALUE;
+      o = writeVarint(this.bytes, o, size);
+      records.push({ value: this.bytes.subarray(o, o + size) });
+    }
+    this.records = records;
+  }
+
+  /** Offset in `bytes` of record j's value. */
+  valueOffset(j: number): number {
+    return this.recordsStart + j * this.recordBytes + this.valueHead;
+  }
+
+  /**
+   * Writes the head for `partition` and the first `count` records and returns the framed request (a view of
+   * `bytes`). The record values are whatever the caller left in them.
+   */
+  frame(partition: number, count: number): Buffer {
+    const topicLen = this.topic.length;
+    const headBody = 1 + varintLength(topicLen) + topicLen + 1 + varintLength(this.ackMode) + 1 + varintLength(partition);
+    const start = this.recordsStart - headBody - GRPC_PREFIX_SIZE;
+    const b = this.bytes;
+    b[start] = 0;
+    b.writeUInt32BE(headBody + count * this.recordBytes, start + 1);
+    let o = start + GRPC_PREFIX_SIZE;
+    b[o++] = TAG_TOPIC;
+    o = writeVarint(b, o, topicLen);
+    o += this.topic.copy(b, o);
+    b[o++] = TAG_ACK_MODE;
+    o = writeVarint(b, o, this.ackMode);
+    b[o++] = TAG_PARTITION;
+    writeVarint(b, o, partition);
+    return b.subarray(start, this.recordsStart + count * this.recordBytes);
+  }
+}
+
+/**
+ * Request buffers shared by the producers of a group: one per call whose bytes are still needed, made on
+ * demand (the payload copied in once, at construction) and reused once a driver has written them.
+ */
+export class ProduceFramePool {
+  private readonly free: ProduceFrame[] = [];
+  private made = 0;
+
+  constructor(
+    private readonly shape: ProduceFrameShape,
+    /** Fills a new frame's record values (the payload, copied once). */
+    private readonly fill: (frame: ProduceFrame) => void,
+  ) {}
+
+  /** Frames made so far (the most ever in use at once). */
+  get size(): number {
+    return this.made;
+  }
+
+  take(): ProduceFrame {
+    const f = this.free.pop();
+    if (f) return f;
+    const frame = new ProduceFrame(this.shape);
+    this.fill(frame);
+    this.made++;
+    return frame;
+  }
+
+  give(frame: ProduceFrame): void {
+    this.free.push(frame);
+  }
+}
