@@ -142,14 +142,48 @@ export class Producer {
     };
   }
 
-  private intended(seq: number): number {
+  /** Index into `segments` of the segment `intended` used last: successive calls mostly hit it again. */
+  private segCursor = 0;
+
+  /** The segment holding schedule position `seq` (the first one for positions before it). */
+  private segmentAt(seq: number): number {
     const segs = this.segments;
-    for (let s = segs.length - 1; s >= 0; s--) {
-      const seg = segs[s]!;
-      if (seq >= seg.index) return seg.time + (seq - seg.index) * seg.interval;
+    let s = this.segCursor < segs.length ? this.segCursor : segs.length - 1;
+    if (seq < segs[s]!.index) {
+      while (s > 0 && seq < segs[s]!.index) s--;
+    } else {
+      while (s + 1 < segs.length && seq >= segs[s + 1]!.index) s++;
     }
-    const first = segs[0]!;
-    return first.time + (seq - first.index) * first.interval;
+    this.segCursor = s;
+    return s;
+  }
+
+  private intended(seq: number): number {
+    const seg = this.segments[this.segmentAt(seq)]!;
+    return seg.time + (seq - seg.index) * seg.interval;
+  }
+
+  /**
+   * The first position in [from, to) whose intended time is at or after `cutoff` (`to` if none): per
+   * segment by arithmetic (records are evenly spaced), checked against `intended`'s own formula so the
+   * boundary is exactly the one a record-by-record walk finds.
+   */
+  private firstNotBefore(cutoff: number, from: number, to: number): number {
+    const segs = this.segments;
+    let i = from;
+    for (let s = this.segmentAt(from); i < to; s++) {
+      const seg = segs[s]!;
+      const end = s + 1 < segs.length ? Math.min(segs[s + 1]!.index, to) : to;
+      const at = (k: number) => seg.time + (k - seg.index) * seg.interval;
+      let k = seg.index + Math.ceil((cutoff - seg.time) / seg.interval);
+      if (!(k > i)) k = i;
+      if (k > end) k = end;
+      while (k > i && at(k - 1) >= cutoff) k--;
+      while (k < end && at(k) < cutoff) k++;
+      if (k < end) return k;
+      i = end;
+    }
+    return to;
   }
 
   /** Schedules due records, drops expired ones and sends what it can. Called by the worker tick and on every ack. */
@@ -207,7 +241,9 @@ export class Producer {
     } else if (this.intended(to - 1) < this.warmupEnd) {
       m.counters(false)[field] += to - from;
     } else {
-      for (let i = from; i < to; i++) m.counters(this.intended(i) >= this.warmupEnd)[field]++;
+      const split = this.firstNotBefore(this.warmupEnd, from, to);
+      m.counters(false)[field] += split - from;
+      m.counters(true)[field] += to - split;
     }
   }
 
@@ -216,8 +252,7 @@ export class Producer {
     const cutoff = now - this.dropAfterMs;
     if (this.intended(this.sendIndex) >= cutoff) return;
     const from = this.sendIndex;
-    let i = from;
-    while (i < this.next && this.intended(i) < cutoff) i++;
+    const i = this.firstNotBefore(cutoff, from, this.next);
     this.countRange(from, i, 'dropped');
     this.dropped += i - from;
     this.sendIndex = i;
@@ -226,7 +261,10 @@ export class Producer {
 
   private pruneSegments(): void {
     const segs = this.segments;
-    while (segs.length > 1 && segs[1]!.index <= this.sendIndex) segs.shift();
+    while (segs.length > 1 && segs[1]!.index <= this.sendIndex) {
+      segs.shift();
+      this.segCursor = 0;
+    }
   }
 
   private pump(now: number): void {
