@@ -238,6 +238,15 @@ describe('Producer quota and drain', () => {
     expect(producer.totals()).toMatchObject({ acked: 0, failed: 10 });
   });
 
+  it("writes each batch's partition into its record headers when the producer has several", () => {
+    const { driver, at } = setup({ rate: 1000, batchSize: 10, partitions: [3, 5], instrument: true });
+    at(39);
+    const headers = driver.produced.map((c) => c.values.map((v) => decodeRecordHeader(Buffer.from(v))!));
+    expect(headers.map((h) => [...new Set(h.map((r) => r.partition))])).toEqual([[3], [5], [3], [5]]);
+    expect(headers[3]!.map((r) => r.sequence)).toEqual([...Array(10).keys()].map((k) => 10 + k));
+    expect(headers.flat().every((r) => r.producerId === 7 && r.length === 64 && r.version === 1)).toBe(true);
+  });
+
   it('round-robins batches over its partitions', () => {
     const { driver, at } = setup({ rate: 1000, batchSize: 10, partitions: [3, 5] });
     at(39);

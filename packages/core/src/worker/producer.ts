@@ -4,7 +4,7 @@
 // within dropAfterMs of their intended time are counted as dropped. Every scheduled record ends as
 // acked, failed or dropped.
 import type { Driver, DriverFailure, PendingCall, ProduceBatch, ProduceCallback } from '../driver/types.js';
-import { RECORD_HEADER_SIZE, writeRecordHeader } from '../record-header.js';
+import { RECORD_HEADER_SIZE, writeRecordHeaderFixed, writeRecordHeaderPartition, writeRecordHeaderSequence } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
@@ -104,6 +104,8 @@ export class Producer {
     this.records = [];
     for (let j = 0; j < this.batchSize; j++) {
       ctx.payload.copyInto(this.batch, j * this.messageSize, this.messageSize);
+      // The header fields that cannot change at this position are written once; send() writes the rest.
+      if (this.instrument) writeRecordHeaderFixed(this.batch, j * this.messageSize, this.id, this.partitions[0]!, this.messageSize);
       this.records.push({ value: this.batch.subarray(j * this.messageSize, (j + 1) * this.messageSize) });
     }
     this.request = { topic: group.topic, partition: 0, records: this.records, ackMode: group.ackMode };
@@ -284,6 +286,7 @@ export class Producer {
     const m = this.ctx.metrics;
     const size = this.messageSize;
     const first = this.sendIndex;
+    const multiPartition = this.partitions.length > 1;
     let measuredCount = 0;
     for (let j = 0; j < n; j++) {
       const intended = this.intended(first + j);
@@ -292,7 +295,8 @@ export class Producer {
       if (isMeasured) measuredCount++;
       if (this.instrument) {
         const off = j * size;
-        writeRecordHeader(this.batch, off, this.id, firstSequence + j, intended, partition, size);
+        writeRecordHeaderSequence(this.batch, off, firstSequence + j, intended);
+        if (multiPartition) writeRecordHeaderPartition(this.batch, off, partition);
         this.ctx.payload.copyInto(this.batch, off + RECORD_HEADER_SIZE, size - RECORD_HEADER_SIZE);
         m.scheduleLag(isMeasured, now - intended);
       }
