@@ -150,12 +150,9 @@ export class Producer {
   /** The segment holding schedule position `seq` (the first one for positions before it). */
   private segmentAt(seq: number): number {
     const segs = this.segments;
-    let s = this.segCursor < segs.length ? this.segCursor : segs.length - 1;
-    if (seq < segs[s]!.index) {
-      while (s > 0 && seq < segs[s]!.index) s--;
-    } else {
-      while (s + 1 < segs.length && seq >= segs[s + 1]!.index) s++;
-    }
+    let s = Math.min(this.segCursor, segs.length - 1);
+    while (s > 0 && seq < segs[s]!.index) s--;
+    while (s + 1 < segs.length && seq >= segs[s + 1]!.index) s++;
     this.segCursor = s;
     return s;
   }
