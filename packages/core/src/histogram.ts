@@ -5,6 +5,8 @@ export {
   createHistogram,
   recordMs,
   encodeHistogram,
+  encodeHistogramBytes,
+  compressEncoded,
   decodeHistogram,
   addEncoded,
   mergeEncodedHistograms,
@@ -29,4 +31,5 @@ export type {
   LatencyName,
   LatencySummaries,
   EncodedHistograms,
+  HistogramBytes,
 } from './metrics/histogram-set.js';

@@ -11,15 +11,15 @@ import {
   type WorkerReport,
 } from '../worker/protocol.js';
 import { Aggregator, producerTotals } from './aggregator.js';
-import { createHistogram, encodeHistogram, initHistograms, recordMs } from './histogram.js';
+import { createHistogram, encodeHistogramBytes, initHistograms, recordMs } from './histogram.js';
 
 beforeAll(() => initHistograms());
 
-function encoded(valuesMs: number[]): string | undefined {
+function encoded(valuesMs: number[]): Uint8Array | undefined {
   if (valuesMs.length === 0) return undefined;
   const h = createHistogram();
   for (const v of valuesMs) recordMs(h, v);
-  const e = encodeHistogram(h);
+  const e = encodeHistogramBytes(h);
   h.destroy();
   return e;
 }

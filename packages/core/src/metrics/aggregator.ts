@@ -23,6 +23,7 @@ import {
   type ProducerHistogram,
 } from './histogram-set.js';
 import * as figures from '../result/figures.js';
+import { compressEncoded } from './histogram.js';
 
 /** The counters a consumer window and a consumer span share, with rates over `seconds`. */
 function consumerCounts(c: ConsumerCounterSet, seconds: number) {
@@ -159,6 +160,17 @@ export interface PhaseAccumulator {
   lagFinal: number;
 }
 
+/** Compressed base64 histograms, each made from its uncompressed encoding when first read. */
+function lazilyCompressed(bytes: Record<string, Uint8Array | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(bytes)) {
+    if (!raw) continue;
+    let value: string | undefined;
+    Object.defineProperty(out, key, { enumerable: true, get: () => (value ??= compressEncoded(raw)) });
+  }
+  return out;
+}
+
 export class Aggregator {
   /** Everything reported since the last cut. */
   private window = emptyCounters();
@@ -263,8 +275,9 @@ export class Aggregator {
       ph.lagMax = Math.max(ph.lagMax, lag.total);
       ph.lagFinal = lag.total;
     }
-    // The window's histograms, encoded, for listeners that need the distribution (exact Prometheus buckets).
-    const histograms = { ...this.windowHist.encode(), ...this.consumerWindowHist.encode() };
+    // The window's histograms for listeners that need the distribution (exact Prometheus buckets). Most are
+    // never read: the cheap uncompressed encoding is kept, and compressed to the result form on first read.
+    const histograms = lazilyCompressed({ ...this.windowHist.encodeBytes(), ...this.consumerWindowHist.encodeBytes() });
     this.window = emptyCounters();
     this.windowHist.reset();
     this.consumerWindow = emptyConsumerCounters();

@@ -10,6 +10,7 @@ import {
   createHistogram,
   emptyLatencySummary,
   encodeHistogram,
+  encodeHistogramBytes,
   recordMs,
   summarizeHistogram,
   type Histogram,
@@ -39,6 +40,9 @@ export type LatencySummaries<K extends string> = { [P in K as LatencyName<P>]: L
 /** Compressed base64 histograms keyed like `result.histograms`; a key that recorded nothing may be absent. */
 export type EncodedHistograms<K extends string> = { [P in K]?: string };
 
+/** Uncompressed encoded histograms (a worker's report to the main thread), keyed like EncodedHistograms. */
+export type HistogramBytes<K extends string> = { [P in K]?: Uint8Array };
+
 export function latencyName<K extends string>(key: K): LatencyName<K> {
   return key.slice(key.indexOf('.') + 1) as LatencyName<K>;
 }
@@ -61,7 +65,7 @@ export class HistogramSet<K extends string> {
   /** A set holding the exact union of encoded sets (shards, phases, worker reports); absent sets are skipped. */
   static decode<K extends string>(
     keys: readonly K[],
-    encoded: ReadonlyArray<Readonly<Record<string, string>> | undefined>,
+    encoded: ReadonlyArray<Readonly<Record<string, string | Uint8Array | undefined>> | undefined>,
   ): HistogramSet<K> {
     const set = new HistogramSet(keys);
     try {
@@ -100,12 +104,12 @@ export class HistogramSet<K extends string> {
    * refused: it would otherwise be dropped without a word, and a result holding one was not written by this
    * version of loadhouse.
    */
-  addEncoded(encoded: Readonly<Record<string, string>> | undefined): void {
+  addEncoded(encoded: Readonly<Record<string, string | Uint8Array | undefined>> | undefined): void {
     if (!encoded) return;
     for (const key of Object.keys(encoded)) if (!this.byKey.has(key as K)) throw unknownKey(key, this.keys);
     for (const [k, h] of this.byKey) {
       const e = encoded[k];
-      if (typeof e === 'string' && e.length > 0) addEncoded(h, e);
+      if (e !== undefined && e.length > 0) addEncoded(h, e);
     }
   }
 
@@ -113,6 +117,13 @@ export class HistogramSet<K extends string> {
   encode(keys: readonly K[] = this.keys.filter((k) => this.has(k))): EncodedHistograms<K> {
     const out: EncodedHistograms<K> = {};
     for (const k of keys) out[k] = encodeHistogram(this.get(k));
+    return out;
+  }
+
+  /** Like `encode`, uncompressed: for reports between threads. */
+  encodeBytes(keys: readonly K[] = this.keys.filter((k) => this.has(k))): HistogramBytes<K> {
+    const out: HistogramBytes<K> = {};
+    for (const k of keys) out[k] = encodeHistogramBytes(this.get(k));
     return out;
   }
 

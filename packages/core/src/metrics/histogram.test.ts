@@ -3,9 +3,11 @@ import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addEncoded,
+  compressEncoded,
   createHistogram,
   decodeHistogram,
   encodeHistogram,
+  encodeHistogramBytes,
   initHistograms,
   mergeEncodedHistograms,
   recordMs,
@@ -86,6 +88,22 @@ describe('histogram merge exactness', () => {
     const round = decodeHistogram(a);
     expect(summarizeEncoded(encodeHistogram(round))).toEqual(summarizeEncoded(a));
     round.destroy();
+  });
+
+  it('the uncompressed encoding workers post decodes to the same histogram and compresses to the result form', () => {
+    const h = createHistogram();
+    for (const v of latencies(11, 20_000)) recordMs(h, v);
+    const bytes = encodeHistogramBytes(h);
+    expect(compressEncoded(bytes)).toBe(encodeHistogram(h));
+    const back = decodeHistogram(bytes);
+    expect(back.totalCount).toBe(20_000);
+    expect(summarizeHistogram(back)).toEqual(summarizeHistogram(h));
+    const merged = createHistogram();
+    addEncoded(merged, bytes);
+    addEncoded(merged, encodeHistogram(h));
+    expect(merged.totalCount).toBe(40_000);
+    expect(merged.getValueAtPercentile(99)).toBe(h.getValueAtPercentile(99));
+    for (const x of [h, back, merged]) x.destroy();
   });
 
   it('summaries are in milliseconds with microsecond precision, and empty when nothing was recorded', () => {

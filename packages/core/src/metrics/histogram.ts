@@ -1,5 +1,6 @@
 // HDR histogram helpers shared by workers, the aggregator and `loadhouse merge`: values are microseconds,
 // 3 significant digits, WASM when initialised in the thread. Encoded histograms merge exactly.
+import { deflateSync, inflateSync } from 'node:zlib';
 import * as hdr from 'hdr-histogram-js';
 import type { LatencySummary } from '../types.js';
 import { round3 } from '../util.js';
@@ -42,13 +43,41 @@ export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }
 
-/** Decodes a compressed base64 histogram in the same mode (WASM or JS) the helpers create, so it can be added. */
-export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, wasmReady);
+/**
+ * The histogram's uncompressed V2 encoding: what workers post to the main thread, where neither zlib nor
+ * base64 earns its cost (results keep the compressed base64 form).
+ */
+export function encodeHistogramBytes(h: Histogram): Uint8Array {
+  if (h instanceof hdr.WasmHistogram) return h.encode();
+  // The JS mode (WASM not initialised in this thread) only has the compressed encoder.
+  return inflateSync(Buffer.from(encodeHistogram(h), 'base64').subarray(8));
 }
 
-/** Adds an encoded histogram into `target` exactly. */
-export function addEncoded(target: Histogram, encoded: string): void {
+// The compressed form is the V2 compressed cookie, the deflated length and the deflated uncompressed encoding.
+const COMPRESSED_COOKIE = 0x1c849304 | 0x10;
+
+/** The compressed base64 form (what `encodeHistogram` returns) of an uncompressed encoding. */
+export function compressEncoded(bytes: Uint8Array): string {
+  const deflated = deflateSync(bytes);
+  const out = Buffer.allocUnsafe(8 + deflated.length);
+  out.writeInt32BE(COMPRESSED_COOKIE, 0);
+  out.writeInt32BE(deflated.length, 4);
+  deflated.copy(out, 8);
+  return out.toString('base64');
+}
+
+/**
+ * Decodes a histogram, compressed base64 or uncompressed bytes, in the same mode (WASM or JS) the helpers
+ * create, so it can be added.
+ */
+export function decodeHistogram(encoded: string | Uint8Array): Histogram {
+  if (typeof encoded === 'string') return hdr.decodeFromCompressedBase64(encoded, 32, wasmReady);
+  // The JS mode (WASM not initialised in this thread) only has the compressed decoder.
+  return wasmReady ? hdr.WasmHistogram.decode(encoded, 32) : hdr.decodeFromCompressedBase64(compressEncoded(encoded), 32, false);
+}
+
+/** Adds an encoded histogram (either form) into `target` exactly. */
+export function addEncoded(target: Histogram, encoded: string | Uint8Array): void {
   const h = decodeHistogram(encoded);
   try {
     target.add(h);

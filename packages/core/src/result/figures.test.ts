@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LiveCriteria, resolveMetric } from '../criteria.js';
 import { Aggregator } from '../metrics/aggregator.js';
-import { createHistogram, encodeHistogram, initHistograms, recordMs } from '../metrics/histogram.js';
+import { createHistogram, encodeHistogramBytes, initHistograms, recordMs } from '../metrics/histogram.js';
 import { makeResult } from '../testing/result.js';
 import type { Criterion, LoadTestResult, Sample } from '../types.js';
 import { emptyConsumerCounters, emptyCounters, type WorkerReport } from '../worker/protocol.js';
@@ -42,10 +42,10 @@ describe('derived figures', () => {
   });
 });
 
-function encoded(valuesMs: number[]): string {
+function encoded(valuesMs: number[]): Uint8Array {
   const h = createHistogram();
   for (const v of valuesMs) recordMs(h, v);
-  const e = encodeHistogram(h);
+  const e = encodeHistogramBytes(h);
   h.destroy();
   return e;
 }

@@ -114,6 +114,53 @@ describe('Producer schedule', () => {
     expect(producer.backlog).toBe(100 - 49 - 20);
   });
 
+  it('drops exactly across a setRate segment boundary, the survivors keeping their intended times', () => {
+    const { clock, driver, metrics, producer, at } = setup({
+      rate: 1000,
+      batchSize: 10,
+      maxInFlight: 1,
+      dropAfterMs: 50,
+      instrument: true,
+    });
+    at(5); // records 0..5 go out after the linger; the one slot stays busy
+    producer.setRate(100, T0 + 20); // records 0..20 at 1 ms, then 21, 31, 41, ... at 10 ms from T0+21
+    at(200);
+    // Cutoff T0+150: 6..20 (15) and 21..33 (intended up to T0+141, 13) are dropped; 34..38 wait.
+    expect(metrics.measured.scheduled).toBe(39);
+    expect(metrics.measured.dropped).toBe(28);
+    expect(producer.backlog).toBe(5);
+    driver.produced[0]!.ack();
+    const intended = driver.produced[1]!.values.map((v) => decodeRecordHeader(Buffer.from(v))!.intendedTimeMs - T0);
+    expect(intended).toEqual([151, 161, 171, 181, 191]);
+    expect(clock.now()).toBe(T0 + 200);
+    expect(producer.totals()).toMatchObject({ scheduled: 39, dropped: 28 });
+  });
+
+  it('drops exactly across a pause: the records before it, then those after the restart', () => {
+    const { metrics, producer, at } = setup({ rate: 1000, batchSize: 10, maxInFlight: 1, dropAfterMs: 50 });
+    at(5);
+    producer.setRate(0, T0 + 20); // 21 records scheduled, then nothing
+    at(100);
+    expect(metrics.measured.scheduled).toBe(21);
+    expect(metrics.measured.dropped).toBe(15); // 6..20
+    expect(producer.backlog).toBe(0);
+    producer.setRate(1000, T0 + 100); // record 21 is due at T0+101
+    at(300);
+    // 21..220 scheduled (T0+101..T0+300); cutoff T0+250 drops 21..169 (149).
+    expect(metrics.measured.scheduled).toBe(221);
+    expect(metrics.measured.dropped).toBe(15 + 149);
+    expect(producer.backlog).toBe(51);
+  });
+
+  it('splits drops at the warm-up end by intended time', () => {
+    const { metrics, at } = setup({ rate: 1000, batchSize: 10, maxInFlight: 1, dropAfterMs: 50, warmupEnd: T0 + 30 });
+    at(5);
+    at(100);
+    expect(metrics.warmup.dropped).toBe(24); // 6..29
+    expect(metrics.measured.dropped).toBe(20); // 30..49
+    expect(metrics.warmup.scheduled + metrics.measured.scheduled).toBe(101);
+  });
+
   it('splits counts at the warm-up end by intended time', () => {
     const { metrics, at } = setup({ rate: 1000, warmupEnd: T0 + 5 });
     at(9);
@@ -189,6 +236,15 @@ describe('Producer quota and drain', () => {
     expect(producer.totals()).toMatchObject({ scheduled: 30, acked: 0, failed: 10, dropped: 20 });
     driver.produced[0]!.ack(); // a late answer is not counted twice
     expect(producer.totals()).toMatchObject({ acked: 0, failed: 10 });
+  });
+
+  it("writes each batch's partition into its record headers when the producer has several", () => {
+    const { driver, at } = setup({ rate: 1000, batchSize: 10, partitions: [3, 5], instrument: true });
+    at(39);
+    const headers = driver.produced.map((c) => c.values.map((v) => decodeRecordHeader(Buffer.from(v))!));
+    expect(headers.map((h) => [...new Set(h.map((r) => r.partition))])).toEqual([[3], [5], [3], [5]]);
+    expect(headers[3]!.map((r) => r.sequence)).toEqual([...Array(10).keys()].map((k) => 10 + k));
+    expect(headers.flat().every((r) => r.producerId === 7 && r.length === 64 && r.version === 1)).toBe(true);
   });
 
   it('round-robins batches over its partitions', () => {

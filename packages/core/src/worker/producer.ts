@@ -10,15 +10,7 @@ import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
 import type { Clock } from '../clock.js';
-
-interface Segment {
-  /** First schedule position of the segment. */
-  index: number;
-  /** Intended time of that record (epoch ms). */
-  time: number;
-  /** Milliseconds between records (Infinity while paused). */
-  interval: number;
-}
+import { Schedule } from './schedule.js';
 
 interface Slot {
   count: number;
@@ -62,7 +54,7 @@ export class Producer {
    * record is put into a batch, so a consumer of one partition sees every producer's sequences gap-free.
    */
   private readonly sequences: number[];
-  private readonly segments: Segment[] = [];
+  private readonly schedule: Schedule;
   /** Records scheduled so far (the next schedule position). */
   private next = 0;
   /** Next schedule position to send; [sendIndex, next) is the backlog. */
@@ -111,8 +103,7 @@ export class Producer {
     this.instrument = ctx.metrics.instrument;
     this.quota = group.messagesPerProducer > 0 ? group.messagesPerProducer : Infinity;
     this.startMs = startMs;
-    const interval = spec.rate > 0 ? 1000 / spec.rate : Infinity;
-    this.segments.push({ index: 0, time: startMs + (Number.isFinite(interval) ? spec.phase * interval : 0), interval });
+    this.schedule = new Schedule(startMs, spec.rate, spec.phase);
 
     // A frame is taken per call and given back once the driver no longer reads it: at once for produce()
     // (it serializes the records inside the call), when written for produceFramed().
@@ -159,13 +150,7 @@ export class Producer {
   }
 
   private intended(seq: number): number {
-    const segs = this.segments;
-    for (let s = segs.length - 1; s >= 0; s--) {
-      const seg = segs[s]!;
-      if (seq >= seg.index) return seg.time + (seq - seg.index) * seg.interval;
-    }
-    const first = segs[0]!;
-    return first.time + (seq - first.index) * first.interval;
+    return this.schedule.intended(seq);
   }
 
   /** Schedules due records, drops expired ones and sends what it can. Called by the worker tick and on every ack. */
@@ -181,13 +166,7 @@ export class Producer {
   setRate(rate: number, now: number): void {
     if (this.draining || this.finished) return;
     this.advance(now);
-    const interval = rate > 0 ? 1000 / rate : Infinity;
-    const last = this.segments[this.segments.length - 1]!;
-    // The next unscheduled record keeps its old intended time if it is earlier (it is already due).
-    const nextOld = Number.isFinite(last.interval) ? this.intended(this.next) : Infinity;
-    const seg: Segment = { index: this.next, time: Math.min(nextOld, now + (Number.isFinite(interval) ? interval : 0)), interval };
-    if (last.index === this.next) this.segments[this.segments.length - 1] = seg;
-    else this.segments.push(seg);
+    this.schedule.setRate(rate, this.next, now);
   }
 
   /** Stops scheduling; the backlog is sent at once and in-flight batches are awaited up to drainTimeoutMs. */
@@ -204,9 +183,8 @@ export class Producer {
 
   private advance(now: number): void {
     if (this.draining) return;
-    const seg = this.segments[this.segments.length - 1]!;
-    if (!Number.isFinite(seg.interval)) return;
-    let due = seg.index + Math.floor((now - seg.time) / seg.interval) + 1;
+    let due = this.schedule.dueBy(now);
+    if (due === undefined) return;
     if (due > this.quota) due = this.quota;
     if (due <= this.next) return;
     const from = this.next;
@@ -223,7 +201,9 @@ export class Producer {
     } else if (this.intended(to - 1) < this.warmupEnd) {
       m.counters(false)[field] += to - from;
     } else {
-      for (let i = from; i < to; i++) m.counters(this.intended(i) >= this.warmupEnd)[field]++;
+      const split = this.schedule.firstNotBefore(this.warmupEnd, from, to);
+      m.counters(false)[field] += split - from;
+      m.counters(true)[field] += to - split;
     }
   }
 
@@ -232,17 +212,11 @@ export class Producer {
     const cutoff = now - this.dropAfterMs;
     if (this.intended(this.sendIndex) >= cutoff) return;
     const from = this.sendIndex;
-    let i = from;
-    while (i < this.next && this.intended(i) < cutoff) i++;
+    const i = this.schedule.firstNotBefore(cutoff, from, this.next);
     this.countRange(from, i, 'dropped');
     this.dropped += i - from;
     this.sendIndex = i;
-    this.pruneSegments();
-  }
-
-  private pruneSegments(): void {
-    const segs = this.segments;
-    while (segs.length > 1 && segs[1]!.index <= this.sendIndex) segs.shift();
+    this.schedule.prune(this.sendIndex);
   }
 
   private pump(now: number): void {
@@ -286,7 +260,7 @@ export class Producer {
     slot.count = n;
     slot.sendTime = now;
     this.sendIndex = first + n;
-    this.pruneSegments();
+    this.schedule.prune(this.sendIndex);
     this.inFlight++;
     this.busySlots.add(slot);
     const driver = this.ctx.driver;

@@ -2,7 +2,7 @@
 // A worker hosts groups of both kinds (producers and consumers) on one set of threads; group ids are
 // unique across kinds, so `stop-group` and `group-stopped` serve both, and one report carries both sections.
 import type { MessagePort } from 'node:worker_threads';
-import type { ConsumerHistogram, EncodedHistograms, ProducerHistogram } from '../metrics/histogram-set.js';
+import type { ConsumerHistogram, HistogramBytes, ProducerHistogram } from '../metrics/histogram-set.js';
 import type { ResolvedDriver } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
 
@@ -117,10 +117,10 @@ export interface ProducerReport {
   window: CounterSet;
   /** The part of `window` about records intended after warm-up: what totals count. */
   measured: CounterSet;
-  /** Histograms that recorded anything in the window. */
-  histograms: EncodedHistograms<ProducerHistogram>;
+  /** Histograms that recorded anything in the window (uncompressed encodings). */
+  histograms: HistogramBytes<ProducerHistogram>;
   /** Histograms of the measured records; 'window' when every record in the window was measured. */
-  measuredHistograms: EncodedHistograms<ProducerHistogram> | 'window';
+  measuredHistograms: HistogramBytes<ProducerHistogram> | 'window';
   inFlightBatches: number;
   backlog: number;
 }
@@ -164,8 +164,8 @@ export interface ConsumerReport {
   window: ConsumerCounterSet;
   /** The part of `window` after warm-up (records by intended time, polls by start time). */
   measured: ConsumerCounterSet;
-  histograms: EncodedHistograms<ConsumerHistogram>;
-  measuredHistograms: EncodedHistograms<ConsumerHistogram> | 'window';
+  histograms: HistogramBytes<ConsumerHistogram>;
+  measuredHistograms: HistogramBytes<ConsumerHistogram> | 'window';
   /** Lag (high watermark - next offset) of each partition this worker read, from its latest poll. */
   lag: Array<{ groupId: number; partition: number; lag: number }>;
   /** Integrity of the groups whose counts changed since the previous report. */

@@ -4,7 +4,7 @@ import { initHistograms } from '../metrics/histogram.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { ProducerMetrics } from './producer-metrics.js';
 
-const counts = (encoded: Record<string, string> | 'window', keys: readonly ResultHistogram[] = PRODUCER_HISTOGRAMS) => {
+const counts = (encoded: Record<string, Uint8Array> | 'window', keys: readonly ResultHistogram[] = PRODUCER_HISTOGRAMS) => {
   if (encoded === 'window') return 'window';
   const set = HistogramSet.decode(keys, [encoded]);
   const out = Object.fromEntries(Object.entries(set.summarize()).map(([k, s]) => [k, s.count]));

@@ -1,15 +1,16 @@
 // What the producer and consumer metrics of a worker share: counters and histograms split by warm-up, so
 // totals can exclude it exactly, and the report that encodes and resets both halves.
-import { HistogramSet, type EncodedHistograms } from '../metrics/histogram-set.js';
+import { HistogramSet, type HistogramBytes } from '../metrics/histogram-set.js';
 
 export interface WindowReport<C, K extends string> {
   /** Everything since the previous report. */
   window: C;
   /** The part of `window` after warm-up. */
   measured: C;
-  histograms: EncodedHistograms<K>;
+  /** Uncompressed (no zlib, no base64): the main thread decodes them at once. */
+  histograms: HistogramBytes<K>;
   /** Histograms of the measured part; 'window' when nothing in the window belonged to warm-up. */
-  measuredHistograms: EncodedHistograms<K> | 'window';
+  measuredHistograms: HistogramBytes<K> | 'window';
 }
 
 export class WarmupMetrics<C, K extends string> {
@@ -44,16 +45,16 @@ export class WarmupMetrics<C, K extends string> {
     this.addCounters(window, this.measured);
     this.addCounters(window, this.warmup);
     const measured = this.measured;
-    let histograms: EncodedHistograms<K>;
-    let measuredHistograms: EncodedHistograms<K> | 'window';
+    let histograms: HistogramBytes<K>;
+    let measuredHistograms: HistogramBytes<K> | 'window';
     // A warm-up latency comes with a warm-up count, but the histograms are checked too: nothing recorded is lost.
     if (!this.sawWarmup && !this.w.keys.some((k) => this.w.has(k))) {
-      histograms = this.m.encode();
+      histograms = this.m.encodeBytes();
       measuredHistograms = 'window';
     } else {
-      measuredHistograms = this.m.encode();
+      measuredHistograms = this.m.encodeBytes();
       this.m.add(this.w);
-      histograms = this.m.encode();
+      histograms = this.m.encodeBytes();
     }
     this.m.reset();
     this.w.reset();
