@@ -2,24 +2,8 @@
 // encoded HDR histograms) for tests of reports, summaries and merges. Deterministic: a seeded generator drives
 // every value, so every call returns the same result.
 import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { gaussian, latencyUs, random, resetRandom } from './random.js';
 import type { ConsumerTotals, LatencySummary, LoadTestResult, PhaseResult, ProducerTotals, Sample } from '../types.js';
-
-/** mulberry32: small, seeded, good enough for test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-let random = rng(42);
-const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-/** Log-normal latency in microseconds around `medianMs`, with a heavier tail for larger `spread`. */
-const latencyUs = (medianMs: number, spread: number) => Math.max(50, Math.round(medianMs * 1000 * Math.exp(spread * gaussian())));
 
 function summarize(h: Histogram): LatencySummary {
   const ms = (us: number) => us / 1000;
@@ -71,7 +55,7 @@ export interface ResultFixtureOptions {
 
 /** A full consumer-lag result as a run writes it, the same on every call; `options` leave parts out. */
 export function makeResult(options: ResultFixtureOptions = {}): LoadTestResult {
-  random = rng(42); // the same result on every call
+  resetRandom(); // the same result on every call
   const withConsumers = options.consumers ?? true;
   const withMetrics = options.metrics ?? true;
   const withHistograms = options.histograms ?? true;
