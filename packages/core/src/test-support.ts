@@ -3,6 +3,7 @@
 import { startAgent, type Agent, type AgentOptions } from '@loadhouse/agent';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { LoadTestResult } from './index.js';
+import { StreamHouseClient } from './wire.js';
 
 /**
  * Starts a value before the calling block's tests and stops it after them. What it returns reads through to the
@@ -21,7 +22,12 @@ export function startedForTests<T extends object>(start: () => Promise<T>, stop:
     return current;
   };
   return new Proxy({} as T, {
-    get: (_stand, key) => Reflect.get(started(key), key),
+    // Methods run on the started value itself, so its private state is theirs.
+    get: (_stand, key) => {
+      const value = started(key);
+      const member: unknown = Reflect.get(value, key);
+      return typeof member === 'function' ? member.bind(value) : member;
+    },
     set: (_stand, key, value) => Reflect.set(started(key), key, value),
   });
 }
@@ -34,6 +40,18 @@ export function agentForTests(options: AgentOptions | (() => AgentOptions) = { g
   return startedForTests(
     () => startAgent(typeof options === 'function' ? options() : options),
     (agent) => agent.stop(),
+  );
+}
+
+/** A client of `agent` (started before it), ready to call, for the calling block's tests. */
+export function clientForTests(agent: Agent): StreamHouseClient {
+  return startedForTests(
+    async () => {
+      const client = new StreamHouseClient(agent.grpcAddress);
+      await client.waitForReady();
+      return client;
+    },
+    async (client) => client.close(),
   );
 }
 
