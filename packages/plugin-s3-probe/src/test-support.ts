@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from '@loadhouse/agent';
+import type { S3ProbeOptions } from './options.js';
 import { agentForTests, startedForTests } from '../../core/src/test-support.js';
 
 /** s3rver checks the key id (not the V4 signature): any secret works with this id. */
@@ -86,6 +87,16 @@ export function agentOnS3ForTests(
     segmentMaxAgeMs: o.segmentMaxAgeMs,
     s3: { endpoint: s3.endpoint, region: 'us-east-1', bucket: o.bucket, ...o.credentials },
   }));
+}
+
+/** The s3Probe options of a test against `bucket` of `s3` (the region s3rver answers for), plus `extra`. */
+export function probeOptions(
+  s3: S3Fixture,
+  bucket: string,
+  credentials: S3ProbeOptions['credentials'],
+  extra: Partial<S3ProbeOptions> = {},
+): S3ProbeOptions {
+  return { endpoint: s3.endpoint, region: 'us-east-1', bucket, credentials, ...extra };
 }
 
 /** What the proxy does with one request: forward it, or answer with an S3 error of its own. */
