@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckMode, StreamHouseClient, grpc, isServiceError, type ProduceRecord } from '@loadhouse/core/wire';
 import { startAgent, type Agent } from './index.js';
+import { agentForTests, clientForTests } from '../../core/src/test-support.js';
 
 const value = (p: number, i: number): Buffer => Buffer.from(`p${p}-r${i}-`.padEnd(64, 'x'));
 const batch = (p: number, from: number, n: number): ProduceRecord[] =>
@@ -17,18 +18,8 @@ async function code(p: Promise<unknown>): Promise<{ code: number; details: strin
 }
 
 describe('agent: gRPC round trip (in-memory and local folder)', () => {
-  let agent: Agent;
-  let client: StreamHouseClient;
-
-  beforeAll(async () => {
-    agent = await startAgent({ segmentMaxAgeMs: 50 });
-    client = new StreamHouseClient(agent.grpcAddress);
-    await client.waitForReady();
-  });
-  afterAll(async () => {
-    client?.close();
-    await agent?.stop();
-  });
+  const agent = agentForTests({ segmentMaxAgeMs: 50 });
+  const client = clientForTests(agent);
 
   it('reports its addresses', () => {
     expect(agent.grpcAddress).toMatch(/^127\.0\.0\.1:\d+$/);

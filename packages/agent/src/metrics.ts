@@ -25,81 +25,39 @@ export class AgentMetrics {
 
   constructor() {
     const registers = [this.registry];
-    this.cacheHits = new Counter({
-      name: 'streamhouse_cache_hits_total',
-      help: 'Segment reads served from the segment cache',
-      labelNames: ['org_id'],
-      registers,
-    });
-    this.cacheMisses = new Counter({
-      name: 'streamhouse_cache_misses_total',
-      help: 'Segment reads that had to fetch the segment from storage',
-      labelNames: ['org_id'],
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Histogram<L>({ name, help, labelNames, buckets: LATENCY_BUCKETS, registers });
+    this.cacheHits = counter('streamhouse_cache_hits_total', 'Segment reads served from the segment cache', ['org_id']);
+    this.cacheMisses = counter('streamhouse_cache_misses_total', 'Segment reads that had to fetch the segment from storage', ['org_id']);
     this.cacheSize = new Gauge({ name: 'streamhouse_cache_size_bytes', help: 'Bytes held by the segment cache', registers });
-    this.s3Requests = new Counter({
-      name: 'streamhouse_s3_requests_total',
-      help: 'Storage requests (local folder operations are counted under the same names)',
-      labelNames: ['org_id', 'operation'],
-      registers,
-    });
-    this.s3Errors = new Counter({
-      name: 'streamhouse_s3_errors_total',
-      help: 'Failed storage requests by error type',
-      labelNames: ['org_id', 'operation', 'error_type'],
-      registers,
-    });
-    this.s3Latency = new Histogram({
-      name: 'streamhouse_s3_latency_seconds',
-      help: 'Storage request latency',
-      labelNames: ['org_id', 'operation'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.segmentWrites = new Counter({
-      name: 'streamhouse_segment_writes_total',
-      help: 'Record batches appended to a segment',
-      labelNames: ['org_id', 'topic', 'partition'],
-      registers,
-    });
-    this.segmentFlushes = new Counter({
-      name: 'streamhouse_segment_flushes_total',
-      help: 'Segments stored',
-      labelNames: ['org_id', 'topic', 'partition'],
-      registers,
-    });
-    this.producerRecords = new Counter({
-      name: 'streamhouse_producer_records_total',
-      help: 'Records acked to producers',
-      labelNames: ['org_id', 'topic'],
-      registers,
-    });
-    this.producerBytes = new Counter({
-      name: 'streamhouse_producer_bytes_total',
-      help: 'Key and value bytes acked to producers',
-      labelNames: ['org_id', 'topic'],
-      registers,
-    });
-    this.producerLatency = new Histogram({
-      name: 'streamhouse_producer_latency_seconds',
-      help: 'Time from a produce request to its ack',
-      labelNames: ['org_id', 'topic'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.consumerRecords = new Counter({
-      name: 'streamhouse_consumer_records_total',
-      help: 'Records returned to consumers',
-      labelNames: ['org_id', 'topic', 'consumer_group'],
-      registers,
-    });
-    this.segmentsExpired = new Counter({
-      name: 'loadhouse_agent_segments_expired_total',
-      help: 'Stored segments deleted because they outlived the retention',
-      labelNames: ['org_id', 'topic'],
-      registers,
-    });
+    this.s3Requests = counter(
+      'streamhouse_s3_requests_total',
+      'Storage requests (local folder operations are counted under the same names)',
+      ['org_id', 'operation'],
+    );
+    this.s3Errors = counter('streamhouse_s3_errors_total', 'Failed storage requests by error type', ['org_id', 'operation', 'error_type']);
+    this.s3Latency = histogram('streamhouse_s3_latency_seconds', 'Storage request latency', ['org_id', 'operation']);
+    this.segmentWrites = counter('streamhouse_segment_writes_total', 'Record batches appended to a segment', [
+      'org_id',
+      'topic',
+      'partition',
+    ]);
+    this.segmentFlushes = counter('streamhouse_segment_flushes_total', 'Segments stored', ['org_id', 'topic', 'partition']);
+    this.producerRecords = counter('streamhouse_producer_records_total', 'Records acked to producers', ['org_id', 'topic']);
+    this.producerBytes = counter('streamhouse_producer_bytes_total', 'Key and value bytes acked to producers', ['org_id', 'topic']);
+    this.producerLatency = histogram('streamhouse_producer_latency_seconds', 'Time from a produce request to its ack', ['org_id', 'topic']);
+    this.consumerRecords = counter('streamhouse_consumer_records_total', 'Records returned to consumers', [
+      'org_id',
+      'topic',
+      'consumer_group',
+    ]);
+    this.segmentsExpired = counter(
+      'loadhouse_agent_segments_expired_total',
+      'Stored segments deleted because they outlived the retention',
+      ['org_id', 'topic'],
+    );
     // Counters a dashboard divides or plots exist from the start at 0 (no "No data" before the first read).
     for (const c of [this.cacheHits, this.cacheMisses]) c.inc({ org_id: DEFAULT_ORG_LABEL }, 0);
     collectDefaultMetrics({ register: this.registry });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { grpc, streamHouseServiceDefinition } from '@loadhouse/core/wire';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { main } from './main.js';
-import { captureIo } from './test-io.js';
+import { args, captureIo, runCli } from './test-io.js';
 
 let agent: Agent;
 let notStreamHouse: grpc.Server;
@@ -39,8 +39,7 @@ afterAll(async () => {
 });
 
 it('passes against the reference agent', async () => {
-  const io = captureIo();
-  const code = await main(['check', '--target', agent.grpcAddress, '--http-target', agent.httpAddress], io);
+  const { code, io } = await runCli(args`check --target ${agent.grpcAddress} --http-target ${agent.httpAddress}`);
   expect(code, io.err).toBe(0);
   expect(io.out).toContain('streamhouse.StreamHouse answers');
   expect(io.err).toMatch(/\/health 200, \/ready 200/);
@@ -60,16 +59,14 @@ it('takes --http-target as host:port too, and refuses what is no http(s) address
 });
 
 it('names a gRPC peer that is not StreamHouse', async () => {
-  const io = captureIo();
-  const code = await main(['check', '--target', `127.0.0.1:${notStreamHousePort}`, '--http-target', agent.httpAddress], io);
+  const { code, io } = await runCli(args`check --target 127.0.0.1:${notStreamHousePort} --http-target ${agent.httpAddress}`);
   expect(code).toBe(2);
   expect(io.err).toContain('LH_TARGET_NOT_STREAMHOUSE');
   expect(io.err).toContain(`127.0.0.1:${notStreamHousePort}`);
 });
 
 it('fails the readiness check with the URL and what it received', async () => {
-  const io = captureIo();
-  const code = await main(['check', '--target', agent.grpcAddress, '--http-target', notReadyUrl, '--ready-timeout', '1'], io);
+  const { code, io } = await runCli(args`check --target ${agent.grpcAddress} --http-target ${notReadyUrl} --ready-timeout 1`);
   expect(code).toBe(2);
   expect(io.err).toContain('LH_HEALTH_CHECK_FAILED');
   expect(io.err).toContain(`${notReadyUrl}/ready`);

@@ -1,58 +1,28 @@
 // Scale-out: two shards side by side against one agent, then `loadhouse merge`.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '@loadhouse/agent';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeResults, type LoadTestResult, type PhaseResult } from '@loadhouse/core';
 import { addEncoded, createHistogram, encodeHistogram, initHistograms, recordMs, summarizeHistogram } from '@loadhouse/core/histogram';
-import { main } from './main.js';
 import { percentileNote } from './merge-command.js';
-import { captureIo } from './test-io.js';
+import { args, runCli } from './test-io.js';
+import { agentForTests } from '../../core/src/test-support.js';
+import { tempDirs } from './test-files.js';
 
-let agent: Agent;
-let dir: string;
-
-beforeAll(async () => {
-  await initHistograms();
-  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
-  dir = mkdtempSync(join(tmpdir(), 'lh-shards-'));
-});
-afterAll(async () => {
-  await agent.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const agent = agentForTests();
+const dir = tempDirs('lh-shards-')();
+beforeAll(() => initHistograms());
 
 /**
  * One shard, run in this process as `loadhouse run` (two side by side share the machine like two pods a node).
  * All shards of one run get the same --start-at so their windows line up for the merge.
  */
 function runShard(index: number, runId: string, resultsDir: string, startAt: number): Promise<{ code: number; err: string }> {
-  const io = captureIo();
-  const argv = [
-    'run',
-    'high-throughput',
-    '--target',
-    agent.grpcAddress,
-    '--http-target',
-    agent.httpAddress,
-    '--duration',
-    '3',
-    '--target-rate',
-    '1200',
-    '--partitions',
-    '4',
-    '--shard',
-    `${index}/2`,
-    '--run-id',
-    runId,
-    '--results-dir',
-    resultsDir,
-    '--quiet',
-    '--start-at',
-    new Date(startAt).toISOString(),
-  ];
-  return main(argv, io).then((code) => ({ code, err: io.err }));
+  return runCli(
+    args`run high-throughput --target ${agent.grpcAddress} --http-target ${agent.httpAddress} --duration 3 --target-rate 1200
+      --partitions 4 --shard ${index}/2 --run-id ${runId} --results-dir ${resultsDir} --quiet
+      --start-at ${new Date(startAt).toISOString()}`,
+  ).then(({ code, io }) => ({ code, err: io.err }));
 }
 
 const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as LoadTestResult;
@@ -92,8 +62,7 @@ describe('sharded run and merge', () => {
     }
 
     const out = join(dir, 'merged.json');
-    const o = captureIo();
-    const code = await main(['merge', ...files, '-o', out], o);
+    const { code, io: o } = await runCli(['merge', ...files, '-o', out]);
     expect(code, o.err).toBeLessThan(2);
     const merged = read(out);
     expect(merged.shard).toBeNull();
@@ -190,9 +159,8 @@ describe('sharded run and merge', () => {
     const b = read(second!);
     const edited = join(dir, 'edited-shard.json');
     writeFileSync(edited, JSON.stringify({ ...b, histograms: { ...b.histograms, 'producer.future': Object.values(b.histograms)[0] } }));
-    const o = captureIo();
     const out = join(dir, 'unknown-histogram.json');
-    const code = await main(['merge', first!, edited, '-o', out], o);
+    const { code, io: o } = await runCli(['merge', first!, edited, '-o', out]);
     expect(o.err).not.toContain('LH_RESULT_INVALID');
     expect(code).not.toBe(2);
     expect(read(out).histograms?.['producer.future']).toEqual(expect.any(String));
@@ -207,8 +175,7 @@ describe('sharded run and merge', () => {
         .slice(0, 1),
       ...readdirSync(shardDir).map((f) => join(shardDir, f)),
     ];
-    const o = captureIo();
-    const code = await main(['merge', ...files, '-o', join(dir, 'bad.json')], o);
+    const { code, io: o } = await runCli(['merge', ...files, '-o', join(dir, 'bad.json')]);
     expect(code).toBe(2);
     expect(o.err).toContain('LH_MERGE_MISMATCH');
   }, 180_000);

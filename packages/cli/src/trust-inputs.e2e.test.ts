@@ -1,68 +1,42 @@
 // Trust in what the user typed: bad input is refused with a coded error (exit 2) before any load and without
 // a result file; what is accepted is honoured, never silently ignored; the terminal output obeys the user.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '@loadhouse/agent';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LoadTestResult, Sample } from '@loadhouse/core';
 import { StreamHouseClient } from '@loadhouse/core/wire';
 import { main, parseCommandLine } from './main.js';
 import { Progress } from './progress.js';
-import { captureIo, type CapturedIo } from './test-io.js';
+import { args, type CapturedIo, captureIo, runCli } from './test-io.js';
+import { agentForTests } from '../../core/src/test-support.js';
+import { tempDirs } from './test-files.js';
 
 const ESC = '\u001b[';
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'lh-trust-inputs-'));
-  dirs.push(d);
-  return d;
-};
-
-let agent: Agent;
+const tempDir = tempDirs('lh-trust-inputs-');
+const agent = agentForTests();
 /** One short real run against the in-process agent, its stdout not a terminal but its stderr one. */
 let plain: { io: CapturedIo; code: number; resultFile: string };
 
 beforeAll(async () => {
-  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
   const dir = tempDir();
   const io = captureIo();
   io.isTTY = true; // stderr is a terminal, stdout is redirected: `loadhouse run ... > out.txt`
-  const code = await main(
-    [
-      'run',
-      'high-throughput',
-      '--target',
-      agent.grpcAddress,
-      '--duration',
-      '2',
-      '--target-rate',
-      '200',
-      '--partitions',
-      '1',
-      '--p99-ms',
-      '5000',
-      '--results-dir',
-      dir,
-    ],
+  const { code } = await runCli(
+    args`run high-throughput --target ${agent.grpcAddress} --duration 2 --target-rate 200 --partitions 1 --p99-ms 5000
+      --results-dir ${dir}`,
     io,
   );
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   plain = { io, code, resultFile: join(dir, files[0] ?? 'missing.json') };
 }, 60_000);
 
-afterAll(async () => {
-  await agent?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
 /** Runs the CLI in-process; the results folder it was given, for checking that nothing was written. */
 async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; io: CapturedIo; results: string }> {
   const results = join(tempDir(), 'results');
-  const io = captureIo(env);
-  const code = await main([...args, '--results-dir', results], io);
+  const { code, io } = await runCli([...args, '--results-dir', results], captureIo(env));
   return { code, io, results };
 }
 
@@ -216,8 +190,7 @@ describe('messages say what the user typed (item 16)', () => {
     const shard = JSON.parse(readFileSync(plain.resultFile, 'utf8')) as LoadTestResult;
     const other = join(tempDir(), 'shard.json');
     writeFileSync(other, JSON.stringify({ ...shard, runId: 'run-7', shard: { index: 1, count: 2 } }));
-    const io = captureIo();
-    const code = await main(['merge', plain.resultFile, other, '-o', join(tempDir(), 'merged.json')], io);
+    const { code, io } = await runCli(args`merge ${plain.resultFile} ${other} -o ${join(tempDir(), 'merged.json')}`);
     expect(io.err).not.toContain('undefined');
     expect(io.err).toMatch(/has run id "run-7", .*has no run id \(not a shard: it was run without --shard or --shards\)/);
     expect(code).toBe(2);

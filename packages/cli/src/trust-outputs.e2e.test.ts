@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadTestResult } from '@loadhouse/core';
 import { main } from './main.js';
-import { captureIo } from './test-io.js';
+import { args, captureIo, runCli } from './test-io.js';
 
 // A 2 s run takes 40 s end to end on a busy 2-core machine (agent start, workers, teardown): room to spare.
 const RUN_TIMEOUT = 150_000;
@@ -19,24 +19,8 @@ let failedResult: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lh-outputs-'));
-  const io = captureIo();
-  const code = await main(
-    [
-      'run',
-      'high-throughput',
-      '--duration',
-      '2',
-      '--target-rate',
-      '300',
-      '--partitions',
-      '1',
-      '--p99-ms',
-      '0.001',
-      '--results-dir',
-      join(dir, 'base'),
-      '--quiet',
-    ],
-    io,
+  const { code, io } = await runCli(
+    args`run high-throughput --duration 2 --target-rate 300 --partitions 1 --p99-ms 0.001 --results-dir ${join(dir, 'base')} --quiet`,
   );
   expect(code, io.err).toBe(1);
   failedResult = join(dir, 'base', readdirSync(join(dir, 'base')).find((f) => f.endsWith('.json'))!);
@@ -75,24 +59,8 @@ describe('a result that cannot be written is a failed run', () => {
       // 8 KiB free: enough for the pre-flight checks, far too little for a result document.
       const disk = tinyDisk('nearly-full', 256, 8 * 1024)!;
       const results = join(disk, 'results');
-      const io = captureIo();
-      const code = await main(
-        [
-          'run',
-          'high-throughput',
-          '--duration',
-          '2',
-          '--target-rate',
-          '300',
-          '--partitions',
-          '1',
-          '--p99-ms',
-          '5000',
-          '--results-dir',
-          results,
-          '--quiet',
-        ],
-        io,
+      const { code, io } = await runCli(
+        args`run high-throughput --duration 2 --target-rate 300 --partitions 1 --p99-ms 5000 --results-dir ${results} --quiet`,
       );
       expect(io.err).toMatch(/LH_RESULT_WRITE_FAILED: .*ENOSPC/);
       expect(io.err).toContain(results);
@@ -111,8 +79,7 @@ describe('a result that cannot be written is a failed run', () => {
     async () => {
       const disk = tinyDisk('suite', 256, 8 * 1024)!;
       const results = join(disk, 'results');
-      const io = captureIo();
-      const code = await main(['suite', '--scale', '0.001', '--only', 'high-throughput', '--results-dir', results, '--quiet'], io);
+      const { code, io } = await runCli(['suite', '--scale', '0.001', '--only', 'high-throughput', '--results-dir', results, '--quiet']);
       expect(io.err).toMatch(/LH_RESULT_WRITE_FAILED: The result could not be written .*ENOSPC/);
       expect(io.err).not.toMatch(/\n\s+at /);
       expect(io.out).toContain('Suite summary:');
@@ -123,11 +90,7 @@ describe('a result that cannot be written is a failed run', () => {
 
   it.skipIf(!canMount)('a disk already full is refused before the target is started: exit 2', async () => {
     const disk = tinyDisk('full', 64, 0)!;
-    const io = captureIo();
-    const code = await main(
-      ['run', 'high-throughput', '--duration', '2', '--target-rate', '300', '--results-dir', join(disk, 'results')],
-      io,
-    );
+    const { code, io } = await runCli(args`run high-throughput --duration 2 --target-rate 300 --results-dir ${join(disk, 'results')}`);
     expect(io.err).toMatch(/error LH_INVALID_OPTION: --results-dir .* no space left/);
     expect(io.err).not.toContain('Embedded agent');
     expect(code).toBe(2);
@@ -136,8 +99,7 @@ describe('a result that cannot be written is a failed run', () => {
   it.skipIf(!canMount)('an HTML report that does not fit: LH_RESULT_WRITE_FAILED, exit 3, no truncated page left', async () => {
     const disk = tinyDisk('report', 128, 8 * 1024)!;
     const out = join(disk, 'report.html');
-    const io = captureIo();
-    const code = await main(['report', failedResult, '-o', out], io);
+    const { code, io } = await runCli(['report', failedResult, '-o', out]);
     expect(io.err).toMatch(/error LH_RESULT_WRITE_FAILED: .*report\.html.*ENOSPC/);
     expect(io.err).not.toMatch(/\n\s+at /);
     expect(code).toBe(3);
@@ -151,8 +113,7 @@ describe('output paths are checked before any work', () => {
       ['run', 'high-throughput', '--duration', '2', '--results-dir', '/proc/x/y'],
       ['suite', '--scale', '0.001', '--only', 'high-throughput', '--results-dir', '/proc/x/y'],
     ]) {
-      const io = captureIo();
-      const code = await main(argv, io);
+      const { code, io } = await runCli(argv);
       expect(io.err, argv[0]).toMatch(/error LH_INVALID_OPTION: --results-dir \/proc\/x\/y cannot be created \(ENOENT\)/);
       expect(io.err).not.toContain('Embedded agent');
       expect(code).toBe(2);
@@ -163,8 +124,7 @@ describe('output paths are checked before any work', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     for (const resultsDir of [file, join(file, 'sub')]) {
-      const io = captureIo();
-      const code = await main(['run', 'high-throughput', '--duration', '2', '--results-dir', resultsDir], io);
+      const { code, io } = await runCli(['run', 'high-throughput', '--duration', '2', '--results-dir', resultsDir]);
       expect(io.err).toMatch(/error LH_INVALID_OPTION: --results-dir .*a-file.* is not a folder/);
       expect(io.err).not.toContain('Embedded agent');
       expect(code).toBe(2);
@@ -182,8 +142,7 @@ describe('output paths are checked before any work', () => {
       ['report', failedResult, '-o', folder],
       ['merge', failedResult, '-o', folder],
     ]) {
-      const io = captureIo();
-      const code = await main(argv, io);
+      const { code, io } = await runCli(argv);
       expect(io.err, argv.join(' ')).toMatch(/^error LH_INVALID_OPTION: --out .*(is not a folder|is a folder)/);
       expect(io.err).not.toMatch(/\n\s+at /);
       expect(code).toBe(2);

@@ -51,6 +51,22 @@ function pnpm(args: string[], cwd: string, timeoutMs?: number) {
   return run('npx', ['--yes', 'pnpm@12.4.2', ...args], cwd, timeoutMs);
 }
 
+/** Type-checks `file` in the app folder `cwd` strictly, as an app's own tsconfig (`name`) would, with the repo's tsc. */
+async function typeCheck(cwd: string, name: string, file: string, { skipLibCheck }: { skipLibCheck: boolean }): Promise<void> {
+  const compilerOptions = {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noEmit: true,
+    skipLibCheck,
+    types: ['node'],
+    typeRoots: [join(ROOT, 'node_modules', '@types')],
+  };
+  writeFileSync(join(cwd, name), JSON.stringify({ compilerOptions, files: [file] }));
+  await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', name], cwd);
+}
+
 /** The code of the README's "In a script" section. */
 function readmeScript(): string {
   const block = /## In a script[\s\S]*?```ts\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
@@ -257,18 +273,7 @@ describe('packed, installed with npm outside the workspace', { timeout: 900_000 
 
   it("the README's script type-checks against the .d.ts files of the installed packages", async () => {
     writeFileSync(join(app, 'example.ts'), readmeScript());
-    const compilerOptions = {
-      target: 'ES2022',
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      strict: true,
-      noEmit: true,
-      skipLibCheck: false,
-      types: ['node'],
-      typeRoots: [join(ROOT, 'node_modules', '@types')],
-    };
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['example.ts'] }));
-    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
+    await typeCheck(app, 'tsconfig.json', 'example.ts', { skipLibCheck: false });
   });
 
   it('require() gives CommonJS code the same single module as import', async () => {
@@ -313,18 +318,7 @@ describe('packed, installed with npm outside the workspace', { timeout: 900_000 
       ];
     });
     writeFileSync(join(app, 'subpaths.ts'), `${lines.join('\n')}\n`);
-    const compilerOptions = {
-      target: 'ES2022',
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      types: ['node'],
-      typeRoots: [join(ROOT, 'node_modules', '@types')],
-    };
-    writeFileSync(join(app, 'tsconfig.subpaths.json'), JSON.stringify({ compilerOptions, files: ['subpaths.ts'] }));
-    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.subpaths.json'], app);
+    await typeCheck(app, 'tsconfig.subpaths.json', 'subpaths.ts', { skipLibCheck: true });
   });
 
   it('the installed loadhouse command runs a scenario against its embedded agent and writes the result', async () => {

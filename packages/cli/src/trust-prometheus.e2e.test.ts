@@ -4,14 +4,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoadTestResult } from '@loadhouse/core';
 import { emptyLatencySummary } from '@loadhouse/core/histogram';
-import { startAgent, type Agent } from '@loadhouse/agent';
 import { parseMetricsText, selectSamples } from '@loadhouse/plugin-prometheus';
 import { main } from './main.js';
-import { captureIo } from './test-io.js';
+import { args, captureIo, runCli } from './test-io.js';
 import { formatSummary } from './summary.js';
+import { agentForTests } from '../../core/src/test-support.js';
 import { onlyResult, tempDirs } from './test-files.js';
 
 const tempDir = tempDirs('lh-trust-prom-');
@@ -25,35 +25,9 @@ describe('loadhouse run --prometheus-port with --prometheus-host, --prometheus-l
   it('serves the last interval after the summary, on the host asked for, labelled; closes after the linger', async () => {
     const dir = tempDir();
     const io = captureIo();
-    const argv = [
-      'run',
-      'high-throughput',
-      '--duration',
-      '3',
-      '--target-rate',
-      '400',
-      '--partitions',
-      '1',
-      '--consumers',
-      '1',
-      // No warm-up: the endpoint's counters count every record, the result leaves the warm-up out.
-      '--p99-ms',
-      '5000',
-      '--warmup',
-      '0',
-      '--results-dir',
-      dir,
-      '--prometheus-port',
-      '0',
-      '--prometheus-host',
-      '0.0.0.0',
-      '--prometheus-linger',
-      '6',
-      '--label',
-      'env=ci',
-      '--label',
-      'team=perf',
-    ];
+    // No warm-up: the endpoint's counters count every record, the result leaves the warm-up out.
+    const argv = args`run high-throughput --duration 3 --target-rate 400 --partitions 1 --consumers 1 --p99-ms 5000 --warmup 0
+      --results-dir ${dir} --prometheus-port 0 --prometheus-host 0.0.0.0 --prometheus-linger 6 --label env=ci --label team=perf`;
     let done = false;
     const exit = main(argv, io).finally(() => (done = true));
     await until(() => io.out.includes('Success criteria:') || done, 60_000);
@@ -99,8 +73,7 @@ describe('loadhouse run --prometheus-port with --prometheus-host, --prometheus-l
     [['--prometheus-host', '10.0.0.1'], '--prometheus-host needs --prometheus-port'],
     [['--prometheus-port', '0', '--prometheus-linger', '-1'], '--prometheus-linger must be >= 0'],
   ])('exit 2 before any load: %j', async (flags, text) => {
-    const io = captureIo();
-    const exit = await main(['run', 'high-throughput', ...flags, '--results-dir', tempDir()], io);
+    const { code: exit, io } = await runCli(['run', 'high-throughput', ...flags, '--results-dir', tempDir()]);
     expect(io.err).toContain('LH_INVALID_OPTION');
     expect(io.err).toContain(text);
     expect(io.err).not.toContain('starting the embedded reference agent');
@@ -109,11 +82,7 @@ describe('loadhouse run --prometheus-port with --prometheus-host, --prometheus-l
 });
 
 describe('a config with its own prometheus() plugin', () => {
-  let agent: Agent;
-  beforeAll(async () => {
-    agent = await startAgent({});
-  });
-  afterAll(() => agent.stop());
+  const agent = agentForTests({});
 
   const pluginModule = fileURLToPath(new URL('../../plugin-prometheus/src/index.ts', import.meta.url));
   const config = (dir: string, options: string) => {
@@ -124,32 +93,20 @@ describe('a config with its own prometheus() plugin', () => {
     );
     return file;
   };
+  /** `loadhouse run high-throughput` against the agent with a config whose plugin takes its own port, and `flags`. */
+  const runWithConfig = (dir: string, flags: string[]) =>
+    runCli([
+      ...args`run high-throughput --config ${config(dir, '{ port: 0 }')} --target ${agent.grpcAddress}`,
+      ...flags,
+      '--results-dir',
+      dir,
+    ]);
 
   it('runs with --http-target: the config plugin scrapes the target, nothing is registered twice', async () => {
     const dir = tempDir();
-    const io = captureIo();
-    const exit = await main(
-      [
-        'run',
-        'high-throughput',
-        '--config',
-        config(dir, '{ port: 0 }'),
-        '--target',
-        agent.grpcAddress,
-        '--http-target',
-        agent.httpAddress,
-        '--duration',
-        '2',
-        '--target-rate',
-        '300',
-        '--partitions',
-        '1',
-        '--p99-ms',
-        '5000',
-        '--results-dir',
-        dir,
-      ],
-      io,
+    const { code: exit, io } = await runWithConfig(
+      dir,
+      args`--http-target ${agent.httpAddress} --duration 2 --target-rate 300 --partitions 1 --p99-ms 5000`,
     );
     expect(io.err).not.toContain('LH_PLUGIN_INVALID');
     expect([0, 1], io.err).toContain(exit);
@@ -161,22 +118,7 @@ describe('a config with its own prometheus() plugin', () => {
 
   it('exit 2: --prometheus-port beside the config plugin would be ignored, so it is refused', async () => {
     const dir = tempDir();
-    const io = captureIo();
-    const exit = await main(
-      [
-        'run',
-        'high-throughput',
-        '--config',
-        config(dir, '{ port: 0 }'),
-        '--target',
-        agent.grpcAddress,
-        '--prometheus-port',
-        '0',
-        '--results-dir',
-        dir,
-      ],
-      io,
-    );
+    const { code: exit, io } = await runWithConfig(dir, ['--prometheus-port', '0']);
     expect(io.err).toContain('LH_INVALID_OPTION');
     expect(io.err).toContain('--prometheus-port');
     expect(exit).toBe(2);

@@ -1,24 +1,17 @@
 // Secrets stay secret: auth metadata is checked before anything connects and is never printed, and the
 // embedded agent's S3 credentials never appear on its command line (visible in `ps` to every local user).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import S3rver from 's3rver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '@loadhouse/agent';
+import { describe, expect, it } from 'vitest';
 import { createLoadTest, isLoadhouseError } from '@loadhouse/core';
 import { main } from './main.js';
-import { captureIo } from './test-io.js';
+import { args, captureIo, runCli } from './test-io.js';
+import { agentForTests } from '../../core/src/test-support.js';
+import { s3rverForTests } from './test-servers.js';
+import { tempDirs } from './test-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'lh-secrets-'));
-let agent: Agent;
-beforeAll(async () => {
-  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
-});
-afterAll(async () => {
-  await agent.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = tempDirs('lh-secrets-')();
+const agent = agentForTests();
 
 const SECRET = 'hunter2-top-secret';
 
@@ -31,10 +24,9 @@ describe('auth token and --org are checked before connecting, and never printed'
     ['a non-ASCII --org', {}, ['--org', `${SECRET}ü`], '--org'],
   ])('exit 2 for %s with --target', async (_what, env, flags, flag) => {
     const results = join(dir, `r-${Math.random().toString(36).slice(2)}`);
-    const io = captureIo(env);
-    const code = await main(
-      ['run', 'high-throughput', '--target', agent.grpcAddress, '--duration', '2', '--results-dir', results, ...flags],
-      io,
+    const { code, io } = await runCli(
+      [...args`run high-throughput --target ${agent.grpcAddress} --duration 2 --results-dir ${results}`, ...flags],
+      captureIo(env),
     );
     expect(code, io.err).toBe(2);
     expect(io.err).toContain('LH_INVALID_OPTION');
@@ -45,10 +37,8 @@ describe('auth token and --org are checked before connecting, and never printed'
   });
 
   it('exit 2 for a bad --org before the embedded agent is started', async () => {
-    const io = captureIo();
-    const code = await main(
-      ['run', 'high-throughput', '--org', `${SECRET}\r\n`, '--duration', '2', '--results-dir', join(dir, 'embedded')],
-      io,
+    const { code, io } = await runCli(
+      args`run high-throughput --org ${`${SECRET}\r\n`} --duration 2 --results-dir ${join(dir, 'embedded')}`,
     );
     expect(code, io.err).toBe(2);
     expect(io.err).toContain('--org');
@@ -57,18 +47,19 @@ describe('auth token and --org are checked before connecting, and never printed'
   });
 
   it('`check` refuses a bad token the same way', async () => {
-    const io = captureIo({ LOADHOUSE_AUTH_TOKEN: `${SECRET}\u00a0` });
-    const code = await main(['check', '--target', agent.grpcAddress, '--http-target', agent.httpAddress], io);
+    const { code, io } = await runCli(
+      args`check --target ${agent.grpcAddress} --http-target ${agent.httpAddress}`,
+      captureIo({ LOADHOUSE_AUTH_TOKEN: `${SECRET}\u00a0` }),
+    );
     expect(code, io.err).toBe(2);
     expect(io.err).toContain('LH_INVALID_OPTION');
     expect(io.out + io.err).not.toContain(SECRET);
   });
 
   it('a token read from a secret file keeps working: its trailing line break is dropped', async () => {
-    const io = captureIo({ LOADHOUSE_AUTH_TOKEN: `${SECRET}\n` });
-    const code = await main(
-      ['check', '--target', agent.grpcAddress, '--http-target', agent.httpAddress, '--auth-token', `${SECRET}\r\n`],
-      io,
+    const { code, io } = await runCli(
+      args`check --target ${agent.grpcAddress} --http-target ${agent.httpAddress} --auth-token ${`${SECRET}\r\n`}`,
+      captureIo({ LOADHOUSE_AUTH_TOKEN: `${SECRET}\n` }),
     );
     expect(code, io.err).toBe(0);
     expect(io.out).toContain('streamhouse.StreamHouse answers');
@@ -101,45 +92,16 @@ describe('auth token and --org are checked before connecting, and never printed'
 });
 
 describe('the embedded agent gets its S3 credentials through the environment', () => {
-  let server: S3rver;
-  let endpoint: string;
+  const s3 = s3rverForTests(dir);
   const KEY_ID = 'S3RVER';
   const SECRET_KEY = 'S3RVER';
-
-  beforeAll(async () => {
-    server = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory: join(dir, 's3'),
-      configureBuckets: [{ name: 'streamhouse-data', configs: [] }],
-    });
-    const addr = (await server.run()) as unknown as { port: number };
-    endpoint = `http://127.0.0.1:${addr.port}`;
-  });
-  afterAll(async () => {
-    await server.close();
-  });
 
   it('its command line (/proc/<pid>/cmdline) holds no credential, and the run stores segments in the bucket', async () => {
     const results = join(dir, 's3-results');
     const io = captureIo({ AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET_KEY });
     let cmdline: string | undefined;
     const running = main(
-      [
-        'run',
-        'high-throughput',
-        '--duration',
-        '3',
-        '--target-rate',
-        '300',
-        '--partitions',
-        '1',
-        '--agent-s3-endpoint',
-        endpoint,
-        '--results-dir',
-        results,
-      ],
+      args`run high-throughput --duration 3 --target-rate 300 --partitions 1 --agent-s3-endpoint ${s3.endpoint} --results-dir ${results}`,
       io,
     );
     // Read the agent's argv while it runs, as `ps` would.

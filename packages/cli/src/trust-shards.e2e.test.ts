@@ -1,61 +1,30 @@
 // Trust in a sharded run: `loadhouse merge` calls a set of shards a whole run only when it is one (every
 // shard present, all run together, each to its end), and `--start-at` makes shards run the same window.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '@loadhouse/agent';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLoadTest, type LoadTestResult } from '@loadhouse/core';
 import { initHistograms } from '@loadhouse/core/histogram';
 import { highThroughput } from '@loadhouse/scenarios';
-import { main } from './main.js';
-import { captureIo } from './test-io.js';
+import { args, runCli } from './test-io.js';
+import { agentForTests } from '../../core/src/test-support.js';
+import { tempDirs } from './test-files.js';
 
-let agent: Agent;
-let dir: string;
+const agent = agentForTests();
+const dir = tempDirs('lh-trust-shards-')();
 /** The two shard files of one run, made for the merge tests. */
 let shards: string[] = [];
-
-beforeAll(async () => {
-  await initHistograms();
-  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
-  dir = mkdtempSync(join(tmpdir(), 'lh-trust-shards-'));
-});
-afterAll(async () => {
-  await agent.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+beforeAll(() => initHistograms());
 
 const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as LoadTestResult;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function runShard(index: number, resultsDir: string, extra: string[]): Promise<{ code: number; err: string }> {
-  const io = captureIo();
-  const argv = [
-    'run',
-    'high-throughput',
-    '--target',
-    agent.grpcAddress,
-    '--http-target',
-    agent.httpAddress,
-    '--duration',
-    '3',
-    '--target-rate',
-    '800',
-    '--partitions',
-    '2',
-    '--workers',
-    '1',
-    '--shard',
-    `${index}/2`,
-    '--run-id',
-    'trust',
-    '--results-dir',
-    resultsDir,
-    '--quiet',
+  return runCli([
+    ...args`run high-throughput --target ${agent.grpcAddress} --http-target ${agent.httpAddress} --duration 3 --target-rate 800
+      --partitions 2 --workers 1 --shard ${index}/2 --run-id trust --results-dir ${resultsDir} --quiet`,
     ...extra,
-  ];
-  return main(argv, io).then((code) => ({ code, err: io.err }));
+  ]).then(({ code, io }) => ({ code, err: io.err }));
 }
 
 /**
@@ -82,8 +51,7 @@ interface Merged {
 
 async function merge(files: string[], extra: string[] = []): Promise<Merged> {
   const path = join(dir, `merged-${Math.random().toString(36).slice(2)}.json`);
-  const io = captureIo();
-  const code = await main(['merge', ...files, '-o', path, ...extra], io);
+  const { code, io } = await runCli(['merge', ...files, '-o', path, ...extra]);
   return { code, out: io.out, err: io.err, merged: existsSync(path) ? read(path) : undefined };
 }
 
@@ -125,8 +93,7 @@ describe('--start-at: a synchronised start', () => {
       [iso(now + 3 * 86_400_000), 'ahead (at most 24 h is allowed)'],
     ];
     for (const [value, why] of cases) {
-      const io = captureIo();
-      const code = await main(['run', 'high-throughput', '--duration', '1', '--start-at', value], io);
+      const { code, io } = await runCli(args`run high-throughput --duration 1 --start-at ${value}`);
       expect(code, value).toBe(2);
       expect(io.err, value).toContain('LH_INVALID_OPTION');
       expect(io.err, value).toContain(`--start-at`);

@@ -2,24 +2,16 @@
 // own here, as a shell's job would). Wherever it lands the run ends with exit 130 and a partial result, the
 // embedded agent is stopped by the CLI after the drain, and its temporary data goes away.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { LoadTestResult } from '@loadhouse/core';
+import { describe, expect, it } from 'vitest';
+import { args } from './test-io.js';
+import { onlyResult, tempDirs } from './test-files.js';
 
 const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
-const dirs: string[] = [];
-const tempDir = (prefix = 'lh-signals-') => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('lh-signals-');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,25 +79,8 @@ async function eventually(check: () => boolean, timeoutMs = 30_000): Promise<boo
 
 const agentDirs = (tmp: string) => readdirSync(tmp).filter((f) => f.startsWith('loadhouse-agent-'));
 
-function onlyResult(dir: string): LoadTestResult {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  expect(files).toHaveLength(1);
-  return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as LoadTestResult;
-}
-
 const run = (results: string, ...extra: string[]) => [
-  'run',
-  'high-throughput',
-  '--duration',
-  '60',
-  '--warmup',
-  '0',
-  '--target-rate',
-  '1000',
-  '--partitions',
-  '1',
-  '--results-dir',
-  results,
+  ...args`run high-throughput --duration 60 --warmup 0 --target-rate 1000 --partitions 1 --results-dir ${results}`,
   ...extra,
 ];
 

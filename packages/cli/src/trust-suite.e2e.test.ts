@@ -10,7 +10,7 @@ import { startAgent } from '@loadhouse/agent';
 import type { CriterionOutcome, LoadTestResult } from '@loadhouse/core';
 import { StreamHouseClient } from '@loadhouse/core/wire';
 import { main } from './main.js';
-import { captureIo } from './test-io.js';
+import { args, captureIo, runCli } from './test-io.js';
 import { defaultWarmupSeconds } from './run-command.js';
 import { PLAN_SUITE, scaledStep } from './suite-command.js';
 
@@ -34,9 +34,8 @@ describe('defaults that judge the target', () => {
   });
 
   it('refuses a run the embedded agent could not store, with the figure, before it starts', async () => {
-    const io = captureIo();
     // The plan's week at 50,000 msgs/s of 1 KiB: about 28.7 TiB (31.6 TB), which no test machine has free.
-    const code = await main(['run', 'stability', '--results-dir', join(dir, 'disk')], io);
+    const { code, io } = await runCli(args`run stability --results-dir ${join(dir, 'disk')}`);
     expect(code).toBe(2);
     expect(io.err).toMatch(
       /LH_DISK_SPACE: The embedded agent would store about 28\.\d\d TiB \(stability: rate x message size x duration\) in .+, which has .+ free/,
@@ -62,8 +61,7 @@ describe('the quick suite against a healthy embedded agent', () => {
 
   // Well under 2 minutes on a busy 2-core machine: about 35 s of load plus each scenario's start-up.
   it('passes every criterion that applies at the scale, shows the others as N/A with why', { timeout: 110_000 }, async () => {
-    const io = captureIo();
-    const code = await main(['suite', '--scale', '0.00001', '--results-dir', join(dir, 'suite'), '--quiet'], io);
+    const { code, io } = await runCli(args`suite --scale 0.00001 --results-dir ${join(dir, 'suite')} --quiet`);
     const files = readdirSync(join(dir, 'suite'));
     for (const name of ['high-throughput', 'many-producers', 'consumer-lag', 'stability']) expect(files).toContain(`${name}.log`);
     expect(readFileSync(join(dir, 'suite', 'high-throughput.log'), 'utf8')).toContain('Success criteria:');

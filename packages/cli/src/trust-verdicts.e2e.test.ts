@@ -6,9 +6,8 @@ import { startAgent } from '@loadhouse/agent';
 import { createLoadTest } from '@loadhouse/core';
 import { StreamHouseClient } from '@loadhouse/core/wire';
 import { stability } from '@loadhouse/scenarios';
-import { main } from './main.js';
 import { formatSummary } from './summary.js';
-import { captureIo } from './test-io.js';
+import { args, runCli } from './test-io.js';
 import { onlyResult, tempDirs } from './test-files.js';
 
 const tempDir = tempDirs('lh-verdicts-');
@@ -35,23 +34,8 @@ describe('durations longer than a timer can hold', () => {
 
   it('refuses a connect timeout no timer can hold with a coded error, exit 2, before any load', async () => {
     const dir = tempDir();
-    const io = captureIo();
-    const code = await main(
-      [
-        'run',
-        'high-throughput',
-        '--duration',
-        '2',
-        '--target-rate',
-        '100',
-        '--partitions',
-        '1',
-        '--connect-timeout',
-        '3000000',
-        '--results-dir',
-        dir,
-      ],
-      io,
+    const { code, io } = await runCli(
+      args`run high-throughput --duration 2 --target-rate 100 --partitions 1 --connect-timeout 3000000 --results-dir ${dir}`,
     );
     expect(code, io.err).toBe(2);
     expect(io.err).toMatch(/LH_INVALID_OPTION/);
@@ -63,26 +47,9 @@ describe('durations longer than a timer can hold', () => {
 describe('data loss fails the run', () => {
   it('consumer-lag with a dropping agent exits 1 with the integrity criterion failed in the table', async () => {
     const dir = tempDir();
-    const io = captureIo();
-    const code = await main(
-      // 3 s at 1000 msgs/s loses 6 records; the catch-up has 6 s to read the 1500 left, so loss is judged.
-      [
-        'run',
-        'consumer-lag',
-        '--produce-rate',
-        '1000',
-        '--consume-rate',
-        '500',
-        '--duration',
-        '6',
-        '--partitions',
-        '1',
-        '--agent-drop-every',
-        '500',
-        '--results-dir',
-        dir,
-      ],
-      io,
+    // 3 s at 1000 msgs/s loses 6 records; the catch-up has 6 s to read the 1500 left, so loss is judged.
+    const { code, io } = await runCli(
+      args`run consumer-lag --produce-rate 1000 --consume-rate 500 --duration 6 --partitions 1 --agent-drop-every 500 --results-dir ${dir}`,
     );
     const result = onlyResult(dir);
     expect(result.integrity.dataLoss, io.err).toBe(true);
@@ -98,26 +65,9 @@ describe('data loss fails the run', () => {
 describe('target outages', () => {
   it('a 4 s stall of the target is an outage: named in the summary, rate criterion failed, generator not blamed', async () => {
     const dir = tempDir();
-    const io = captureIo();
     // Latency is not what this test judges: its bound is wide so only the outage can fail the run.
-    const code = await main(
-      [
-        'run',
-        'high-throughput',
-        '--duration',
-        '12',
-        '--target-rate',
-        '1000',
-        '--partitions',
-        '1',
-        '--p99-ms',
-        '600000',
-        '--agent-stall',
-        '2-6',
-        '--results-dir',
-        dir,
-      ],
-      io,
+    const { code, io } = await runCli(
+      args`run high-throughput --duration 12 --target-rate 1000 --partitions 1 --p99-ms 600000 --agent-stall 2-6 --results-dir ${dir}`,
     );
     const result = onlyResult(dir);
     expect(result.producer.acked, io.err).toBeGreaterThan(0);
@@ -138,23 +88,8 @@ describe('target outages', () => {
 describe('a slow target is not an outage', () => {
   it('1.5 s per produce call: a slow first answer and acks in bursts are no outage', async () => {
     const dir = tempDir();
-    const io = captureIo();
-    await main(
-      [
-        'run',
-        'high-throughput',
-        '--duration',
-        '5',
-        '--target-rate',
-        '200',
-        '--partitions',
-        '1',
-        '--agent-produce-latency-ms',
-        '1500',
-        '--results-dir',
-        dir,
-      ],
-      io,
+    const { io } = await runCli(
+      args`run high-throughput --duration 5 --target-rate 200 --partitions 1 --agent-produce-latency-ms 1500 --results-dir ${dir}`,
     );
     const result = onlyResult(dir);
     expect(result.producer.acked, io.err).toBeGreaterThan(0);

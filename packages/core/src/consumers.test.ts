@@ -1,19 +1,12 @@
 // Consumers against the reference agent over real sockets: reading what producers write (counts, latencies,
 // integrity), data loss found by sequence checks, lag that builds and clears, and where groups start.
-import { startAgent, type Agent } from '@loadhouse/agent';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent } from '@loadhouse/agent';
+import { describe, expect, it } from 'vitest';
 import { createLoadTest, type LogEntry, type Sample } from './index.js';
 import { summarizeEncoded } from './histogram.js';
+import { agentForTests } from './test-support.js';
 
-let agent: Agent;
-
-beforeAll(async () => {
-  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
-});
-
-afterAll(async () => {
-  await agent?.stop();
-});
+const agent = agentForTests();
 
 describe('consumers', () => {
   it('read concurrently with producers: consumed = acked, both latencies recorded, integrity clean', async () => {

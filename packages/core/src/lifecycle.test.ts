@@ -3,28 +3,21 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startAgent, type Agent } from '@loadhouse/agent';
+import { startAgent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoadTest, type LoadTestResult, type ProducerMemberStats, type Sample } from './index.js';
+import { createLoadTest, type ProducerMemberStats, type Sample } from './index.js';
+import { agentForTests, expectBooksBalance } from './test-support.js';
 
-let agent: Agent;
+const agent = agentForTests();
 let dir: string;
 
 beforeAll(async () => {
-  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
   dir = await mkdtemp(path.join(tmpdir(), 'loadhouse-lifecycle-'));
 });
 
 afterAll(async () => {
-  await agent?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-function expectBooksBalance(r: LoadTestResult): void {
-  const p = r.producer;
-  expect(p.scheduled).toBe(p.acked + p.failed + p.dropped);
-  expect(Object.values(p.errorsByCode).reduce((a, b) => a + b, 0)).toBe(p.failed);
-}
 
 describe('run lifecycle', () => {
   it('quotas resolve group.done, warm-up is excluded exactly, setRate changes the schedule', async () => {

@@ -2,32 +2,24 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoadTest, type LoadTestResult, type Sample } from './index.js';
 import { decodeRecordHeader, StreamHouseClient } from './wire.js';
 import { summarizeEncoded } from './histogram.js';
 import { initHistograms } from './metrics/histogram.js';
+import { agentForTests, expectBooksBalance } from './test-support.js';
 
-let agent: Agent;
+const agent = agentForTests();
 let dir: string;
 
 beforeAll(async () => {
   await initHistograms();
-  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
   dir = await mkdtemp(path.join(tmpdir(), 'loadhouse-core-'));
 });
 
 afterAll(async () => {
-  await agent?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-function expectBooksBalance(r: LoadTestResult): void {
-  const p = r.producer;
-  expect(p.scheduled).toBe(p.acked + p.failed + p.dropped);
-  expect(Object.values(p.errorsByCode).reduce((a, b) => a + b, 0)).toBe(p.failed);
-}
 
 /** Every record the target stored, decoded from its value header. */
 async function storedRecords(topic: string, partitions: number) {

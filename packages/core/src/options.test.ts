@@ -8,6 +8,7 @@ import { createLoadTest, isLoadhouseError, type LoadTestOptions, type ProduceOpt
 import { grpc, isServiceError, StreamHouseClient } from './wire.js';
 import { GrpcDriver } from './driver/grpc.js';
 import { ensureTopic } from './target.js';
+import { thrown } from './test-support.js';
 
 let agent: Agent;
 let client: StreamHouseClient;
@@ -24,15 +25,6 @@ afterAll(async () => {
   driver?.close();
   await agent?.stop();
 });
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
 
 async function topicExists(name: string): Promise<boolean> {
   try {

@@ -2,20 +2,18 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startAgent, type Agent } from '@loadhouse/agent';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createLoadTest, type LoadTestOptions, type LoadTestResult } from './index.js';
+import { agentForTests } from './test-support.js';
 
-let agent: Agent;
+const agent = agentForTests();
 let dir: string;
 
 beforeAll(async () => {
-  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
   dir = await mkdtemp(path.join(tmpdir(), 'loadhouse-crash-'));
 });
 
 afterAll(async () => {
-  await agent?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
-import { StreamHouseClient } from '@loadhouse/core/wire';
-import { startAgent, type Agent } from '@loadhouse/agent';
 import { TargetScraper, TARGET_METRICS as T } from './target-scraper.js';
+import { agentForTests, clientForTests } from '../../core/src/test-support.js';
+import { metricsEndpoint } from './test-support/metrics-endpoint.js';
 
 /** A fake StreamHouse /metrics whose registry the test swaps (a new registry = a restarted target). */
 function fakeTarget(contentType: RegistryContentType) {
@@ -42,15 +41,7 @@ function fakeTarget(contentType: RegistryContentType) {
   return {
     state,
     restart: () => (state.m = make()),
-    listen: () =>
-      new Promise<string>((r) =>
-        server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)),
-      ),
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    ...metricsEndpoint(server),
   };
 }
 
@@ -158,17 +149,8 @@ describe('TargetScraper failure handling', () => {
 });
 
 describe('TargetScraper against the reference agent', () => {
-  let agent: Agent;
-  let client: StreamHouseClient;
-  beforeAll(async () => {
-    agent = await startAgent({ segmentMaxAgeMs: 50 });
-    client = new StreamHouseClient(agent.grpcAddress);
-    await client.waitForReady();
-  });
-  afterAll(async () => {
-    client?.close();
-    await agent?.stop();
-  });
+  const agent = agentForTests({ segmentMaxAgeMs: 50 });
+  const client = clientForTests(agent);
 
   it('reads storage writes, segment flushes, cache reads and memory from the agent', async () => {
     const scraper = new TargetScraper({ url: `${agent.httpAddress}/metrics` });

@@ -3,12 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLoadTest, evaluateCriteria, type LoadTestResult, type Scenario } from '@loadhouse/core';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { parseMetricsText, prometheus, selectSamples } from './index.js';
 import { makeSample, PluginHarness } from '@loadhouse/core/testing';
 import { SCRAPE_MAX_BYTES, TargetScraper, TARGET_METRICS as T } from './target-scraper.js';
+import { metricsEndpoint } from './test-support/metrics-endpoint.js';
 
 type Mode = 'ok' | 'http500' | 'garbage' | 'huge' | 'hugeStreamed';
 
@@ -43,15 +43,7 @@ function breakingTarget() {
   });
   return {
     state,
-    listen: () =>
-      new Promise<string>((r) =>
-        server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)),
-      ),
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    ...metricsEndpoint(server),
   };
 }
 

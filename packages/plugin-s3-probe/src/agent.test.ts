@@ -1,19 +1,18 @@
 // The inventory against segments a real agent wrote: the reference agent stores to the s3rver bucket,
 // the probe counts them, and a direct listing is the referee.
 import { paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
-import { startAgent, type Agent } from '@loadhouse/agent';
 import { StreamHouseClient } from '@loadhouse/core/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSegmentKey } from './inventory.js';
 import { s3Probe } from './plugin.js';
-import { S3RVER_KEY_ID, startS3rver, until, type S3Fixture } from './test-support.js';
+import { agentOnS3ForTests, probeOptions, S3RVER_KEY_ID, s3rverForTests, until } from './test-support.js';
 import { PluginHarness, testInfo } from '@loadhouse/core/testing';
 
 const BUCKET = 'streamhouse-data';
 const credentials = { accessKeyId: S3RVER_KEY_ID, secretAccessKey: 'agent-test-secret' };
 
-let s3: S3Fixture;
-let agent: Agent;
+const s3 = s3rverForTests([BUCKET]);
+const agent = agentOnS3ForTests(s3, { bucket: BUCKET, credentials, segmentMaxAgeMs: 200 });
 let direct: S3Client;
 
 /** Segment keys under a prefix, per `topic/partition`, listed without the probe's code. */
@@ -43,21 +42,10 @@ async function produceRounds(client: StreamHouseClient, topic: string, partition
   }
 }
 
-beforeAll(async () => {
-  s3 = await startS3rver([BUCKET]);
-  agent = await startAgent({
-    grpcPort: 0,
-    httpPort: 0,
-    segmentMaxAgeMs: 200,
-    s3: { endpoint: s3.endpoint, region: 'us-east-1', bucket: BUCKET, ...credentials },
-  });
+beforeAll(() => {
   direct = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
 });
-afterAll(async () => {
-  direct?.destroy();
-  await agent?.stop();
-  await s3?.close();
-});
+afterAll(() => direct?.destroy());
 
 describe('inventory of segments written by the reference agent', () => {
   it('counts what the agent stored, per partition, and the growth while the run goes on', async () => {
@@ -70,15 +58,8 @@ describe('inventory of segments written by the reference agent', () => {
       expect(before.total).toBeGreaterThanOrEqual(6);
       expect(Object.keys(before.perPartition).sort()).toEqual(['orders/0', 'orders/1', 'orders/2']);
 
-      const plugin = s3Probe({
-        endpoint: s3.endpoint,
-        region: 'us-east-1',
-        bucket: BUCKET,
-        credentials,
-        intervalSeconds: 0.5,
-        listEverySeconds: 0.3,
-        pageSize: 4, // several pages even for a handful of segments
-      });
+      // Several pages even for a handful of segments.
+      const plugin = s3Probe(probeOptions(s3, BUCKET, credentials, { intervalSeconds: 0.5, listEverySeconds: 0.3, pageSize: 4 }));
       const host = new PluginHarness();
       await host.setup(plugin);
       try {

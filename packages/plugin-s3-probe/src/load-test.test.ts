@@ -1,34 +1,19 @@
 // The plugin inside a real, short load test: the engine sets it up, fires its hooks, samples its metric
 // source and puts its summary into the result, while the reference agent stores segments in s3rver.
 import { paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
-import { startAgent, type Agent } from '@loadhouse/agent';
 import { createLoadTest, type Sample } from '@loadhouse/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseSegmentKey } from './inventory.js';
 import { s3Probe } from './plugin.js';
 import { formatS3Summary } from './summary.js';
-import { S3RVER_KEY_ID, startS3rver, type S3Fixture } from './test-support.js';
+import { agentOnS3ForTests, probeOptions, S3RVER_KEY_ID, s3rverForTests } from './test-support.js';
 
 const BUCKET = 'streamhouse-data';
 const SECRET = 'load-test-secret-aa17';
 const credentials = { accessKeyId: S3RVER_KEY_ID, secretAccessKey: SECRET };
 
-let s3: S3Fixture;
-let agent: Agent;
-
-beforeAll(async () => {
-  s3 = await startS3rver([BUCKET]);
-  agent = await startAgent({
-    grpcPort: 0,
-    httpPort: 0,
-    segmentMaxAgeMs: 300,
-    s3: { endpoint: s3.endpoint, region: 'us-east-1', bucket: BUCKET, ...credentials },
-  });
-});
-afterAll(async () => {
-  await agent?.stop();
-  await s3?.close();
-});
+const s3 = s3rverForTests([BUCKET]);
+const agent = agentOnS3ForTests(s3, { bucket: BUCKET, credentials, segmentMaxAgeMs: 300 });
 
 async function segmentCount(): Promise<number> {
   const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
@@ -44,14 +29,7 @@ async function segmentCount(): Promise<number> {
 }
 
 it('contributes s3.* metrics to samples and to the result of a real run', async () => {
-  const plugin = s3Probe({
-    endpoint: s3.endpoint,
-    region: 'us-east-1',
-    bucket: BUCKET,
-    credentials,
-    intervalSeconds: 0.5,
-    listEverySeconds: 1,
-  });
+  const plugin = s3Probe(probeOptions(s3, BUCKET, credentials, { intervalSeconds: 0.5, listEverySeconds: 1 }));
   const test = createLoadTest({ target: agent.grpcAddress, plugins: [plugin], resultsDir: false, intervalMs: 1000 });
   const samples: Sample[] = [];
   test.on('sample', (s) => samples.push(s));

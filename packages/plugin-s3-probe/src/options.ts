@@ -94,13 +94,21 @@ function invalid(option: string, expected: string, got: unknown): LoadhouseError
   });
 }
 
-function number(
-  value: unknown,
-  option: string,
-  fallback: number,
-  { min, max, integer }: { min: number; max: number; integer: boolean },
-): number {
-  if (value === undefined) return fallback;
+/** What each numeric option accepts (its default is in DEFAULTS). */
+const LIMITS: Record<keyof typeof DEFAULTS, { min: number; max: number; integer: boolean }> = {
+  intervalSeconds: { min: 0, max: 86_400, integer: false },
+  objectSize: { min: 1, max: MAX_OBJECT_SIZE, integer: true },
+  listEverySeconds: { min: 0, max: 86_400, integer: false },
+  maxKeysPerListing: { min: 1, max: 100_000_000, integer: true },
+  pageSize: { min: 1, max: 1000, integer: true },
+  timeoutMs: { min: 1, max: 600_000, integer: false },
+};
+
+/** A numeric option checked against its LIMITS, or its default when not given. */
+function number(options: S3ProbeOptions, option: keyof typeof DEFAULTS): number {
+  const value: unknown = options[option];
+  if (value === undefined) return DEFAULTS[option];
+  const { min, max, integer } = LIMITS[option];
   const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
   if (!ok || (integer && !Number.isInteger(value))) {
     const kind = integer ? 'an integer' : 'a number';
@@ -190,27 +198,11 @@ export function resolveOptions(options: S3ProbeOptions): ResolvedS3ProbeOptions 
     region,
     segmentPrefix,
     organizationId,
-    intervalSeconds: number(options.intervalSeconds, 'intervalSeconds', DEFAULTS.intervalSeconds, {
-      min: 0,
-      max: 86_400,
-      integer: false,
-    }),
-    objectSize: number(options.objectSize, 'objectSize', DEFAULTS.objectSize, {
-      min: 1,
-      max: MAX_OBJECT_SIZE,
-      integer: true,
-    }),
-    listEverySeconds: number(options.listEverySeconds, 'listEverySeconds', DEFAULTS.listEverySeconds, {
-      min: 0,
-      max: 86_400,
-      integer: false,
-    }),
-    maxKeysPerListing: number(options.maxKeysPerListing, 'maxKeysPerListing', DEFAULTS.maxKeysPerListing, {
-      min: 1,
-      max: 100_000_000,
-      integer: true,
-    }),
-    pageSize: number(options.pageSize, 'pageSize', DEFAULTS.pageSize, { min: 1, max: 1000, integer: true }),
+    intervalSeconds: number(options, 'intervalSeconds'),
+    objectSize: number(options, 'objectSize'),
+    listEverySeconds: number(options, 'listEverySeconds'),
+    maxKeysPerListing: number(options, 'maxKeysPerListing'),
+    pageSize: number(options, 'pageSize'),
     credentials: credentials
       ? {
           accessKeyId: credentials.accessKeyId,
@@ -218,7 +210,7 @@ export function resolveOptions(options: S3ProbeOptions): ResolvedS3ProbeOptions 
           ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
         }
       : undefined,
-    timeoutMs: number(options.timeoutMs, 'timeoutMs', DEFAULTS.timeoutMs, { min: 1, max: 600_000, integer: false }),
+    timeoutMs: number(options, 'timeoutMs'),
   };
 }
 

@@ -1,27 +1,18 @@
 import { inspect } from 'node:util';
 import { isLoadhouseError, type LoadhouseError } from '@loadhouse/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { S3ProbeOptions } from './options.js';
 import { s3Probe } from './plugin.js';
 import { checkBucket } from './preflight.js';
-import { closedPort, S3RVER_KEY_ID, startFaultProxy, startS3rver, type ProxyFixture, type S3Fixture } from './test-support.js';
+import { closedPort, faultProxyForTests, S3RVER_KEY_ID, s3rverForTests } from './test-support.js';
 import { PluginHarness, testInfo } from '@loadhouse/core/testing';
 
 const BUCKET = 'streamhouse-data';
 const SECRET = 'preflight-secret-5f3a9c';
 const credentials = { accessKeyId: S3RVER_KEY_ID, secretAccessKey: SECRET };
 
-let s3: S3Fixture;
-let proxy: ProxyFixture;
-
-beforeAll(async () => {
-  s3 = await startS3rver([BUCKET]);
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.close();
-});
+const s3 = s3rverForTests([BUCKET]);
+const proxy = faultProxyForTests(s3);
 
 function options(extra: Partial<S3ProbeOptions> = {}): S3ProbeOptions {
   return { endpoint: s3.endpoint, region: 'us-east-1', bucket: BUCKET, credentials, timeoutMs: 3000, ...extra };

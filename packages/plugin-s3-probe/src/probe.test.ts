@@ -1,28 +1,19 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createS3Client } from './client.js';
 import { LatencyRecorder } from './latency.js';
 import { PROBE_PREFIX, resolveOptions, type S3ProbeOptions } from './options.js';
 import { s3Probe } from './plugin.js';
 import { ActiveProbe } from './probe.js';
 import { RequestTally } from './tally.js';
-import { closedPort, S3RVER_KEY_ID, startFaultProxy, startS3rver, until, type ProxyFixture, type S3Fixture } from './test-support.js';
+import { closedPort, faultProxyForTests, S3RVER_KEY_ID, s3rverForTests, until } from './test-support.js';
 import { PluginHarness, testInfo } from '@loadhouse/core/testing';
 
 const BUCKET = 'streamhouse-data';
 const credentials = { accessKeyId: S3RVER_KEY_ID, secretAccessKey: 'probe-test-secret' };
 
-let s3: S3Fixture;
-let proxy: ProxyFixture;
-
-beforeAll(async () => {
-  s3 = await startS3rver([BUCKET]);
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.close();
-});
+const s3 = s3rverForTests([BUCKET]);
+const proxy = faultProxyForTests(s3);
 
 function options(extra: Partial<S3ProbeOptions> = {}): S3ProbeOptions {
   return { endpoint: s3.endpoint, region: 'us-east-1', bucket: BUCKET, credentials, ...extra };

@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PROBE_PREFIX } from './options.js';
 import { s3Probe } from './plugin.js';
 import { checkBucket } from './preflight.js';
 import { formatS3Summary } from './summary.js';
-import { S3RVER_KEY_ID, startFaultProxy, startS3rver, until, type ProxyFixture, type S3Fixture } from './test-support.js';
+import { faultProxyForTests, S3RVER_KEY_ID, s3rverForTests, until } from './test-support.js';
 import { PluginHarness, testInfo } from '@loadhouse/core/testing';
 
 const BUCKET = 'streamhouse-data';
@@ -12,17 +12,8 @@ const SECRET = 'wJalrXUtnFEMI-redaction-secret-7d1e';
 const TOKEN = 'session-token-redaction-c0ffee';
 const credentials = { accessKeyId: S3RVER_KEY_ID, secretAccessKey: SECRET, sessionToken: TOKEN };
 
-let s3: S3Fixture;
-let proxy: ProxyFixture;
-
-beforeAll(async () => {
-  s3 = await startS3rver([BUCKET]);
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.close();
-});
+const s3 = s3rverForTests([BUCKET]);
+const proxy = faultProxyForTests(s3);
 
 /** Every form a value can be shown in: JSON, and util.inspect to full depth (hidden fields included). */
 function shown(value: unknown): string {

@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Agent } from '@loadhouse/agent';
+import type { S3ProbeOptions } from './options.js';
+import { agentForTests, startedForTests } from '../../core/src/test-support.js';
 
 /** s3rver checks the key id (not the V4 signature): any secret works with this id. */
 export const S3RVER_KEY_ID = 'S3RVER';
@@ -63,6 +66,37 @@ export async function startS3rver(buckets: string[] = ['streamhouse-data']): Pro
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** An s3rver holding `buckets`, for the calling block's tests. */
+export function s3rverForTests(buckets: string[]): S3Fixture {
+  return startedForTests(
+    () => startS3rver(buckets),
+    (s3) => s3.close(),
+  );
+}
+
+/** The reference agent storing its segments in `bucket` of `s3` (started before it), for the calling block's tests. */
+export function agentOnS3ForTests(
+  s3: S3Fixture,
+  o: { bucket: string; credentials: { accessKeyId: string; secretAccessKey: string }; segmentMaxAgeMs: number },
+): Agent {
+  return agentForTests(() => ({
+    grpcPort: 0,
+    httpPort: 0,
+    segmentMaxAgeMs: o.segmentMaxAgeMs,
+    s3: { endpoint: s3.endpoint, region: 'us-east-1', bucket: o.bucket, ...o.credentials },
+  }));
+}
+
+/** The s3Probe options of a test against `bucket` of `s3` (the region s3rver answers for), plus `extra`. */
+export function probeOptions(
+  s3: S3Fixture,
+  bucket: string,
+  credentials: S3ProbeOptions['credentials'],
+  extra: Partial<S3ProbeOptions> = {},
+): S3ProbeOptions {
+  return { endpoint: s3.endpoint, region: 'us-east-1', bucket, credentials, ...extra };
 }
 
 /** What the proxy does with one request: forward it, or answer with an S3 error of its own. */
@@ -141,6 +175,14 @@ export async function startFaultProxy(upstream: string): Promise<ProxyFixture> {
       server.close(() => resolve());
     });
   return fixture;
+}
+
+/** A fault proxy in front of `s3` (started before it), for the calling block's tests. */
+export function faultProxyForTests(s3: S3Fixture): ProxyFixture {
+  return startedForTests(
+    () => startFaultProxy(s3.endpoint),
+    (proxy) => proxy.close(),
+  );
 }
 
 /** A port nothing listens on (bound, then released). */

@@ -3,7 +3,7 @@
 import type { Criterion, Scenario } from '@loadhouse/core';
 import { integrityCriteria } from './integrity.js';
 import type { ProducerTuning } from './tuning.js';
-import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
+import { checkOptions, defined } from './validate.js';
 
 export interface ConsumerLagOptions extends ProducerTuning {
   /** Phase 1 produce rate (plan: 1000000 msgs/s). */
@@ -37,13 +37,7 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
     ['produceRate', 'consumeRate', 'durationSeconds'],
   );
   const o = { partitions: 10, messageSize: 1024, cacheHitRatePercent: 80, pollP99Ms: 50, ...defined(options) };
-  checkPositive('produceRate', o.produceRate);
-  checkMessageSize(o.messageSize);
-  checkPositive('consumeRate', o.consumeRate);
-  checkPositive('durationSeconds', o.durationSeconds);
-  checkPositiveInt('partitions', o.partitions);
   const consumers = o.consumers ?? o.partitions;
-  checkPositiveInt('consumers', consumers);
   const produceSeconds = o.durationSeconds / 2;
   const clearBound = 2 * produceSeconds;
 

@@ -1,8 +1,8 @@
 // Scenario 1 of the plan: one sustained produce rate, judged on rate accuracy, P99, errors and target memory.
 import type { Criterion, Scenario } from '@loadhouse/core';
-import { integrityCriteria, readToEnd } from './integrity.js';
+import { integrityCriteria, produceWithReaders } from './integrity.js';
 import type { ProducerTuning } from './tuning.js';
-import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
+import { checkOptions, defined } from './validate.js';
 
 export interface HighThroughputOptions extends ProducerTuning {
   /** How long to produce, in seconds (plan: 3600; quick validation: 30). */
@@ -49,11 +49,6 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
     targetMemoryBytes: 2 * 1024 ** 3,
     ...defined(options),
   };
-  checkPositive('durationSeconds', o.durationSeconds);
-  checkMessageSize(o.messageSize);
-  checkPositive('targetRate', o.targetRate);
-  checkPositiveInt('partitions', o.partitions);
-  checkPositiveInt('producers', o.producers);
 
   const criteria: Criterion[] = [
     {
@@ -82,27 +77,7 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
     options: { ...o },
     criteria,
     async run(c) {
-      await c.phase('produce', async () => {
-        const consumers =
-          o.consumers > 0
-            ? await c.consume({ rate: 'max', consumers: o.consumers, partitions: o.partitions, startAt: 'latest' })
-            : undefined;
-        const producers = await c.produce({
-          rate: o.targetRate,
-          producers: o.producers,
-          partitions: o.partitions,
-          messageSize: o.messageSize,
-          batchSize: o.batchSize,
-          lingerMs: o.lingerMs,
-          maxInFlight: o.maxInFlight,
-        });
-        await c.waitFor(o.durationSeconds);
-        await producers.stop();
-        if (consumers) {
-          await readToEnd(c);
-          await consumers.stop();
-        }
-      });
+      await c.phase('produce', () => produceWithReaders(c, { ...o, rate: o.targetRate, seconds: o.durationSeconds }));
     },
   };
 }

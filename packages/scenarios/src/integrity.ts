@@ -1,6 +1,7 @@
 // The integrity criteria every built-in scenario that consumes carries: data the target acknowledged and
 // lost, or delivered twice, fails the run. Reordering fails it only where order is promised.
 import type { Controller, Criterion } from '@loadhouse/core';
+import type { ProducerTuning } from './tuning.js';
 
 /**
  * `ordered`: each producer has one batch in flight (maxInFlight 1), so its records reach a partition in
@@ -25,4 +26,31 @@ export const READ_TO_END_SECONDS = 30;
  */
 export async function readToEnd(c: Controller): Promise<void> {
   await c.waitFor((s) => s.consumer.lag === 0, { timeoutSeconds: READ_TO_END_SECONDS });
+}
+
+/**
+ * Steady load with consumers (when there are any) reading alongside from the latest offset: produces at `rate`
+ * for `seconds`, then lets the consumers read to the end before they stop, so every record is judged.
+ */
+export async function produceWithReaders(
+  c: Controller,
+  o: ProducerTuning & { rate: number; producers: number; partitions: number; consumers: number; seconds: number },
+): Promise<void> {
+  const readers =
+    o.consumers > 0 ? await c.consume({ rate: 'max', consumers: o.consumers, partitions: o.partitions, startAt: 'latest' }) : undefined;
+  const producers = await c.produce({
+    rate: o.rate,
+    producers: o.producers,
+    partitions: o.partitions,
+    messageSize: o.messageSize,
+    batchSize: o.batchSize,
+    lingerMs: o.lingerMs,
+    maxInFlight: o.maxInFlight,
+  });
+  await c.waitFor(o.seconds);
+  await producers.stop();
+  if (readers) {
+    await readToEnd(c);
+    await readers.stop();
+  }
 }

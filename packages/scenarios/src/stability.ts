@@ -1,9 +1,9 @@
 // Scenario 4 of the plan: a long steady produce-and-consume run judged on crashes, memory growth,
 // throughput variance and error rate. The result file is checkpointed so a run that dies keeps its data.
 import type { Criterion, Scenario } from '@loadhouse/core';
-import { integrityCriteria, readToEnd } from './integrity.js';
+import { integrityCriteria, produceWithReaders } from './integrity.js';
 import type { ProducerTuning } from './tuning.js';
-import { checkMessageSize, checkOptions, checkPositive, checkPositiveInt, defined } from './validate.js';
+import { checkOptions, defined } from './validate.js';
 
 export interface StabilityOptions extends ProducerTuning {
   /** Seconds to run (plan: 604800, seven days). */
@@ -39,10 +39,6 @@ export function stability(options: StabilityOptions): Scenario {
     ['durationSeconds', 'targetRate', 'partitions'],
   );
   const o = { messageSize: 1024, memoryGrowthPercent: 10, throughputVariancePercent: 5, errorRatePercent: 0.01, ...defined(options) };
-  checkPositive('durationSeconds', o.durationSeconds);
-  checkMessageSize(o.messageSize);
-  checkPositive('targetRate', o.targetRate);
-  checkPositiveInt('partitions', o.partitions);
   const consumers = o.consumers ?? o.partitions;
 
   // Both figures need time: growth is fitted after the first half of the run (start-up) over >= 10 samples,
@@ -80,25 +76,9 @@ export function stability(options: StabilityOptions): Scenario {
     options: { ...o, consumers },
     criteria,
     async run(c) {
-      await c.phase('steady', async () => {
-        const readers =
-          consumers > 0 ? await c.consume({ rate: 'max', consumers, partitions: o.partitions, startAt: 'latest' }) : undefined;
-        const producers = await c.produce({
-          rate: o.targetRate,
-          producers: o.producers ?? o.partitions,
-          partitions: o.partitions,
-          messageSize: o.messageSize,
-          batchSize: o.batchSize,
-          lingerMs: o.lingerMs,
-          maxInFlight: o.maxInFlight,
-        });
-        await c.waitFor(o.durationSeconds);
-        await producers.stop();
-        if (readers) {
-          await readToEnd(c);
-          await readers.stop();
-        }
-      });
+      await c.phase('steady', () =>
+        produceWithReaders(c, { ...o, rate: o.targetRate, producers: o.producers ?? o.partitions, consumers, seconds: o.durationSeconds }),
+      );
     },
   };
 }

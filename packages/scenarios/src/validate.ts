@@ -2,19 +2,19 @@
 import { LoadhouseError, MAX_REQUEST_BYTES } from '@loadhouse/core';
 import { RECORD_HEADER_SIZE } from '@loadhouse/core/wire';
 
-export function checkPositive(name: string, value: unknown): void {
+function checkPositive(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new LoadhouseError('LH_INVALID_OPTION', `options.${name} must be a positive number, got ${String(value)}`);
   }
 }
 
-export function checkPositiveInt(name: string, value: unknown): void {
+function checkPositiveInt(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     throw new LoadhouseError('LH_INVALID_OPTION', `options.${name} must be a positive integer, got ${String(value)}`);
   }
 }
 
-export function checkNonNegativeInt(name: string, value: unknown): void {
+function checkNonNegativeInt(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new LoadhouseError('LH_INVALID_OPTION', `options.${name} must be a whole number >= 0, got ${String(value)}`);
   }
@@ -26,7 +26,7 @@ export function defined<T extends object>(options: T): T {
 }
 
 /** A record value must hold loadhouse's record header and fit a request. */
-export function checkMessageSize(value: unknown): void {
+function checkMessageSize(value: unknown): void {
   checkPositiveInt('messageSize', value);
   if ((value as number) < RECORD_HEADER_SIZE) {
     throw new LoadhouseError(

@@ -1,7 +1,6 @@
 // The plugin API over a real run: registration checks, attribution of failures, teardown order, metric
 // sources in samples and criteria, and a live criterion that aborts the run.
-import { startAgent, type Agent } from '@loadhouse/agent';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createLoadTest,
   definePlugin,
@@ -13,6 +12,7 @@ import {
   type Sample,
 } from '../index.js';
 import { StreamHouseClient } from '../wire.js';
+import { agentForTests, thrown } from '../test-support.js';
 
 // A plugin's own codes, declared as a third party does.
 const QUOTA_CODES = { LH_TEST_QUOTA_SPENT: 'A test plugin spent its quota.' } as const;
@@ -21,24 +21,7 @@ declare module '../index.js' {
 }
 registerErrorCodes('test-quota-plugin', QUOTA_CODES);
 
-let agent: Agent;
-
-beforeAll(async () => {
-  agent = await startAgent({ grpcPort: 0, httpPort: 0 });
-});
-
-afterAll(async () => {
-  await agent?.stop();
-});
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
+const agent = agentForTests();
 
 describe('plugin registration', () => {
   it('refuses an unsupported apiVersion before anything runs, naming the plugin', () => {

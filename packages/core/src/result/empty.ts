@@ -3,33 +3,17 @@
 import { CONSUMER_HISTOGRAMS, emptySummaries } from '../metrics/histogram-set.js';
 import type { ConsumerStats, ConsumerTotals, IntegrityReport } from '../types.js';
 
+/** The counts a consumer section starts from, shared by live stats and totals. */
+function emptyConsumerCounts() {
+  return { consumed: 0, bytes: 0, msgsPerSec: 0, mbPerSec: 0, polls: 0, emptyPolls: 0, errorsByCode: {} };
+}
+
 export function emptyConsumerStats(): ConsumerStats {
-  return {
-    consumed: 0,
-    bytes: 0,
-    msgsPerSec: 0,
-    mbPerSec: 0,
-    polls: 0,
-    emptyPolls: 0,
-    errorsByCode: {},
-    lag: 0,
-    lagByPartition: {},
-    latency: emptySummaries(CONSUMER_HISTOGRAMS),
-  };
+  return { ...emptyConsumerCounts(), lag: 0, lagByPartition: {}, latency: emptySummaries(CONSUMER_HISTOGRAMS) };
 }
 
 export function emptyConsumerTotals(): ConsumerTotals {
-  return {
-    consumed: 0,
-    bytes: 0,
-    msgsPerSec: 0,
-    mbPerSec: 0,
-    polls: 0,
-    emptyPolls: 0,
-    errorsByCode: {},
-    lag: { max: 0, final: 0 },
-    latency: emptySummaries(CONSUMER_HISTOGRAMS),
-  };
+  return { ...emptyConsumerCounts(), lag: { max: 0, final: 0 }, latency: emptySummaries(CONSUMER_HISTOGRAMS) };
 }
 
 export function emptyIntegrity(): IntegrityReport {
