@@ -39,6 +39,7 @@ export type {
   Scenario,
   LatencySummary,
   ProducerStats,
+  ConsumerCounts,
   ConsumerStats,
   GeneratorHealth,
   TargetResources,

@@ -85,14 +85,8 @@ export interface WindowHealth {
   workerUtilizationMax: number;
 }
 
-/** Producer stats of a span, from counters and histograms. */
-export function producerStats(
-  c: CounterSet,
-  h: HistogramSet<ProducerHistogram>,
-  seconds: number,
-  targetRate: number,
-  gauges: { inFlightBatches: number; backlog: number },
-): ProducerStats {
+/** The counters of a span and the rates over `seconds` that a window and the whole run both report. */
+function producerCounts(c: CounterSet, seconds: number) {
   return {
     scheduled: c.scheduled,
     sent: c.sent,
@@ -103,10 +97,23 @@ export function producerStats(
     batches: c.batches,
     msgsPerSec: figures.perSecond(c.acked, seconds),
     mbPerSec: figures.mbPerSecond(c.bytes, seconds),
-    targetRate,
     errorsByCode: { ...c.errorsByCode },
-    latency: h.summarize(),
     meanBatchSize: figures.meanBatchSize(c.sent, c.batches),
+  };
+}
+
+/** Producer stats of a span, from counters and histograms. */
+export function producerStats(
+  c: CounterSet,
+  h: HistogramSet<ProducerHistogram>,
+  seconds: number,
+  targetRate: number,
+  gauges: { inFlightBatches: number; backlog: number },
+): ProducerStats {
+  return {
+    ...producerCounts(c, seconds),
+    targetRate,
+    latency: h.summarize(),
     inFlightBatches: gauges.inFlightBatches,
     backlog: gauges.backlog,
   };
@@ -124,27 +131,16 @@ export function producerTotals(
   requested: number,
   busySeconds: number = activeSeconds,
 ): ProducerTotals {
-  const seconds = figures.achievedSeconds(activeSeconds, busySeconds);
-  const msgsPerSec = figures.perSecond(c.acked, seconds);
+  const counts = producerCounts(c, figures.achievedSeconds(activeSeconds, busySeconds));
   const targetRate = figures.targetRate(requested, activeSeconds);
   return {
-    scheduled: c.scheduled,
-    sent: c.sent,
-    acked: c.acked,
-    failed: c.failed,
-    dropped: c.dropped,
-    bytes: c.bytes,
-    batches: c.batches,
-    msgsPerSec,
-    mbPerSec: figures.mbPerSecond(c.bytes, seconds),
+    ...counts,
     targetRate,
     activeSeconds,
-    rateErrorPercent: figures.rateErrorPercent(msgsPerSec, targetRate),
+    rateErrorPercent: figures.rateErrorPercent(counts.msgsPerSec, targetRate),
     errorRatePercent: figures.errorRatePercent(c.failed, c.scheduled),
     errors: c.failed,
-    errorsByCode: { ...c.errorsByCode },
     latency: h ? h.summarize() : emptySummaries(PRODUCER_HISTOGRAMS),
-    meanBatchSize: figures.meanBatchSize(c.sent, c.batches),
   };
 }
 

@@ -1,7 +1,7 @@
 // The result of a run: the JSON document a run writes, checkpoints included, and what `loadhouse merge` writes.
 import type { CriterionOutcome } from './criteria.js';
 import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
-import type { LatencySummary, ProducerStats, Sample } from './samples.js';
+import type { ConsumerCounts, ProducerStats, Sample } from './samples.js';
 
 /**
  * A wall-clock time in ISO 8601 with its zone (`2026-01-02T03:04:05.678Z`).
@@ -40,18 +40,9 @@ export interface ProducerTotals extends Omit<ProducerStats, 'targetRate' | 'mean
   meanBatchSize: number;
 }
 
-export interface ConsumerTotals {
-  consumed: number;
-  bytes: number;
-  /** consumed / activeSeconds. */
-  msgsPerSec: number;
-  mbPerSec: number;
-  polls: number;
-  emptyPolls: number;
-  errorsByCode: Record<string, number>;
+export interface ConsumerTotals extends ConsumerCounts {
   /** Total lag (see ConsumerStats.lag): the largest of the samples, and the last sample's. */
   lag: { max: number; final: number };
-  latency: { poll: LatencySummary; endToEnd: LatencySummary };
   /** Seconds after warm-up during which a consumer group ran. */
   activeSeconds?: number;
   /** Records without a loadhouse header or from another run (see ConsumerStats.foreign). */

@@ -35,10 +35,12 @@ export interface ProducerStats {
   backlog: number;
 }
 
-export interface ConsumerStats {
-  /** Records returned by Consume in the window. */
+/** What consumers counted over a span: a sample's window, or the measured run for the totals. */
+export interface ConsumerCounts {
+  /** Records returned by Consume over the span. */
   consumed: number;
   bytes: number;
+  /** consumed per second of the span (the totals: over activeSeconds). */
   msgsPerSec: number;
   mbPerSec: number;
   /** Consume calls answered OK (latency.poll counts exactly these). */
@@ -47,6 +49,11 @@ export interface ConsumerStats {
   emptyPolls: number;
   /** Failed Consume calls by gRPC status name (and DRAIN_TIMEOUT). */
   errorsByCode: Record<string, number>;
+  /** poll = request -> response of a Consume call; endToEnd = consumed - intended send (record header). */
+  latency: { poll: LatencySummary; endToEnd: LatencySummary };
+}
+
+export interface ConsumerStats extends ConsumerCounts {
   /**
    * Records behind the high watermark (high_watermark - next offset, from each partition's latest poll),
    * summed over partitions (and over consumer groups), at the end of the window. A stopped group keeps the
@@ -55,8 +62,6 @@ export interface ConsumerStats {
   lag: number;
   /** The same per partition (summed over consumer groups). */
   lagByPartition: Record<string, number>;
-  /** poll = request -> response of a Consume call; endToEnd = consumed - intended send (record header). */
-  latency: { poll: LatencySummary; endToEnd: LatencySummary };
   /** Records without a loadhouse header, or stamped before this run: not checked, no end-to-end latency. */
   foreign?: number;
 }

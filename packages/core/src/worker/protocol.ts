@@ -5,6 +5,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ConsumerHistogram, HistogramBytes, ProducerHistogram } from '../metrics/histogram-set.js';
 import type { ResolvedDriver } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
+import type { ProducerStats } from '../types.js';
 
 export interface WorkerTarget {
   address: string;
@@ -99,18 +100,8 @@ export type ControlMessage =
   | { type: 'collect'; collectId: number }
   | { type: 'shutdown' };
 
-export interface CounterSet {
-  scheduled: number;
-  sent: number;
-  acked: number;
-  failed: number;
-  dropped: number;
-  /** Value bytes of acked records. */
-  bytes: number;
-  batches: number;
-  /** Failed records by gRPC status name (and DRAIN_TIMEOUT); sums to `failed`. */
-  errorsByCode: Record<string, number>;
-}
+/** A producer's counts as a worker keeps them (bytes: value bytes of acked records; errorsByCode sums to failed). */
+export type CounterSet = Pick<ProducerStats, 'scheduled' | 'sent' | 'acked' | 'failed' | 'dropped' | 'bytes' | 'batches' | 'errorsByCode'>;
 
 export interface ProducerReport {
   /** Everything that happened since the previous report. */
@@ -208,22 +199,17 @@ export function emptyConsumerCounters(): ConsumerCounterSet {
   return { consumed: 0, bytes: 0, polls: 0, emptyPolls: 0, errorsByCode: {}, foreign: 0 };
 }
 
-export function addConsumerCounters(into: ConsumerCounterSet, from: ConsumerCounterSet): void {
-  into.consumed += from.consumed;
-  into.bytes += from.bytes;
-  into.polls += from.polls;
-  into.emptyPolls += from.emptyPolls;
-  into.foreign += from.foreign;
+/** Adds every count of `from` into `into`, and its errors code by code. */
+function addCounts<C extends { errorsByCode: Record<string, number> }>(into: C, from: C): void {
+  const to = into as unknown as Record<string, number>;
+  for (const [k, v] of Object.entries(from)) if (typeof v === 'number') to[k] = (to[k] as number) + v;
   for (const [k, v] of Object.entries(from.errorsByCode)) into.errorsByCode[k] = (into.errorsByCode[k] ?? 0) + v;
 }
 
+export function addConsumerCounters(into: ConsumerCounterSet, from: ConsumerCounterSet): void {
+  addCounts(into, from);
+}
+
 export function addCounters(into: CounterSet, from: CounterSet): void {
-  into.scheduled += from.scheduled;
-  into.sent += from.sent;
-  into.acked += from.acked;
-  into.failed += from.failed;
-  into.dropped += from.dropped;
-  into.bytes += from.bytes;
-  into.batches += from.batches;
-  for (const [k, v] of Object.entries(from.errorsByCode)) into.errorsByCode[k] = (into.errorsByCode[k] ?? 0) + v;
+  addCounts(into, from);
 }
