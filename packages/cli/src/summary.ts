@@ -72,10 +72,11 @@ function reorderedNote(reordered: number): string {
 
 /** The resource monitor's warnings: the plan's red flags, and a slow start; per shard in a merged result. */
 function redFlags(result: LoadTestResult): string[] {
+  // A result built by hand in a script may leave the stability analysis out: no warnings, then.
   if (result.merge) {
-    return result.resources.byShard.flatMap((s, i) => (s.warnings ?? []).map((w) => `shard ${s.shard?.index ?? i}: ${w}`));
+    return (result.resources.byShard ?? []).flatMap((s, i) => (s.warnings ?? []).map((w) => `shard ${s.shard?.index ?? i}: ${w}`));
   }
-  return result.resources.warnings;
+  return result.resources?.warnings ?? [];
 }
 
 /** Target outages: windows with records due and none acknowledged, which whole-run averages smooth over. */
