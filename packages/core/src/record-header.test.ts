@@ -9,9 +9,6 @@ import {
   readProducerId,
   readSequence,
   writeRecordHeader,
-  writeRecordHeaderFixed,
-  writeRecordHeaderPartition,
-  writeRecordHeaderSequence,
 } from './record-header.js';
 
 describe('record header', () => {
@@ -35,21 +32,6 @@ describe('record header', () => {
     expect(batch.subarray(0, 64).every((b) => b === 0xaa)).toBe(true); // neighbours untouched
     expect(batch.subarray(64 + RECORD_HEADER_SIZE, 128).every((b) => b === 0xaa)).toBe(true);
     expect(decodeRecordHeader(batch, 64)).toMatchObject({ producerId: 7, sequence: 5, intendedTimeMs: 1000.5, partition: 2, length: 64 });
-  });
-
-  it('writes the fixed fields once and the changing ones per record, the same bytes as a whole header', () => {
-    const whole = Buffer.alloc(64, 0xaa);
-    writeRecordHeader(whole, 0, 9, 2 ** 32 + 3, 1234.5, 6, 64);
-    const split = Buffer.alloc(64, 0xaa);
-    writeRecordHeaderFixed(split, 0, 9, 1, 64);
-    writeRecordHeaderSequence(split, 0, 77, 1.25); // an earlier record at this position
-    const fixed = Buffer.from(split);
-    writeRecordHeaderSequence(split, 0, 2 ** 32 + 3, 1234.5);
-    // The per-record writer touches only the sequence and the intended time (bytes 8-23).
-    const changed = [...split.keys()].filter((i) => split[i] !== fixed[i]);
-    expect(changed.every((i) => i >= 8 && i < 24)).toBe(true);
-    writeRecordHeaderPartition(split, 0, 6);
-    expect(split.equals(whole)).toBe(true);
   });
 
   it('returns null for foreign or truncated values', () => {

@@ -36,9 +36,7 @@ const TWO_32 = 0x1_0000_0000;
 
 /**
  * Writes the header fields at `offset` of `target` without allocating. `target` must have
- * RECORD_HEADER_SIZE bytes available from `offset`. A sender that reuses a buffer position for many records
- * writes the fixed fields once (writeRecordHeaderFixed) and per record only what changes
- * (writeRecordHeaderSequence, and writeRecordHeaderPartition when its partition changes).
+ * RECORD_HEADER_SIZE bytes available from `offset`.
  */
 export function writeRecordHeader(
   target: Buffer,
@@ -49,29 +47,15 @@ export function writeRecordHeader(
   partition: number,
   length: number,
 ): void {
-  writeRecordHeaderFixed(target, offset, producerId, partition, length);
-  writeRecordHeaderSequence(target, offset, sequence, intendedTimeMs);
-}
-
-/** The fields that stay the same for every record a producer sends from one buffer position to one partition. */
-export function writeRecordHeaderFixed(target: Buffer, offset: number, producerId: number, partition: number, length: number): void {
   target.writeUInt16BE(RECORD_MAGIC, offset);
   target[offset + 2] = RECORD_HEADER_VERSION;
   target[offset + 3] = 0;
   target.writeUInt32BE(producerId >>> 0, offset + 4);
-  writeRecordHeaderPartition(target, offset, partition);
-  target.writeUInt32BE(length >>> 0, offset + 28);
-}
-
-export function writeRecordHeaderPartition(target: Buffer, offset: number, partition: number): void {
-  target.writeUInt32BE(partition >>> 0, offset + 24);
-}
-
-/** The fields that change with every record: the per-partition sequence and the intended send time. */
-export function writeRecordHeaderSequence(target: Buffer, offset: number, sequence: number, intendedTimeMs: number): void {
   target.writeUInt32BE(Math.floor(sequence / TWO_32) >>> 0, offset + 8);
   target.writeUInt32BE(sequence >>> 0, offset + 12);
   target.writeDoubleBE(intendedTimeMs, offset + 16);
+  target.writeUInt32BE(partition >>> 0, offset + 24);
+  target.writeUInt32BE(length >>> 0, offset + 28);
 }
 
 /** Encodes a header into `target` at `offset` (a new 32-byte buffer when no target is given) and returns the target. */
