@@ -52,6 +52,20 @@ function mergeHistogramSets(sets: readonly EncodedSet[]): ExactHistograms {
   };
 }
 
+/** The parts' producer and consumer totals; percentiles exact from merged histograms, else the worst part's. */
+function mergeTotals(parts: ReadonlyArray<Pick<PhaseResult, 'producer' | 'consumer'>>, exact?: ExactHistograms) {
+  return {
+    producer: mergeProducer(
+      parts.map((p) => p.producer),
+      exact?.producer,
+    ),
+    consumer: mergeConsumer(
+      parts.map((p) => p.consumer),
+      exact?.consumer,
+    ),
+  };
+}
+
 /** Sums the producer and consumer figures of samples falling in the same interval of each shard. */
 function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
   const byIndex = new Map<number, Sample[]>();
@@ -143,20 +157,13 @@ function mergePhases(results: readonly LoadTestResult[]): PhaseResult[] {
     // Exact when every shard stored the phase's histograms; otherwise the worst shard's percentiles.
     if (!parts.every((p) => p.histograms)) {
       delete base.histograms;
-      return { ...base, producer: mergeProducer(parts.map((p) => p.producer)), consumer: mergeConsumer(parts.map((p) => p.consumer)) };
+      return { ...base, ...mergeTotals(parts) };
     }
     const exact = mergeHistogramSets(parts.map((p) => p.histograms));
     try {
       return {
         ...base,
-        producer: mergeProducer(
-          parts.map((p) => p.producer),
-          exact.producer,
-        ),
-        consumer: mergeConsumer(
-          parts.map((p) => p.consumer),
-          exact.consumer,
-        ),
+        ...mergeTotals(parts, exact),
         histograms: exact.encoded,
       };
     } finally {
@@ -226,14 +233,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
         .at(-1)!,
       durationSeconds: max(results.map((r) => r.durationSeconds)),
       shard: null,
-      producer: mergeProducer(
-        results.map((r) => r.producer),
-        exact.producer,
-      ),
-      consumer: mergeConsumer(
-        results.map((r) => r.consumer),
-        exact.consumer,
-      ),
+      ...mergeTotals(results, exact),
       integrity: mergeIntegrity(results.map((r) => r.integrity)),
       phases: mergePhases(results),
       resources,
