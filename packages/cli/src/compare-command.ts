@@ -33,7 +33,8 @@ export const COMPARE_FLAGS = defineFlags([
     name: 'force',
     kind: 'boolean',
     group: 'run',
-    description: 'Compare results of different scenarios, scenario options, shard counts or windows (the differences are printed as warnings)',
+    description:
+      'Compare results of different scenarios, scenario options, shard counts or windows (the differences are printed as warnings)',
   },
   {
     name: 'allow-partial-baseline',
@@ -41,7 +42,12 @@ export const COMPARE_FLAGS = defineFlags([
     group: 'run',
     description: 'Accept a partial, aborted or failed run as the baseline (refused by default: it does not describe a whole run)',
   },
-  { name: 'json', kind: 'boolean', group: 'output', description: 'Print the comparison as JSON ({verdict, regressions, improvements, metrics, ...})' },
+  {
+    name: 'json',
+    kind: 'boolean',
+    group: 'output',
+    description: 'Print the comparison as JSON ({verdict, regressions, improvements, metrics, ...})',
+  },
   NO_COLOR_FLAG,
 ]);
 
@@ -86,7 +92,13 @@ export function formatComparison(c: Comparison, color: boolean): string {
     `  ${line(head)}`,
     ...c.metrics.map((m, i) => {
       const text = `  ${line(rows[i]!)}`;
-      return m.outcome === 'regressed' ? paint(31, text) : m.outcome === 'improved' ? paint(32, text) : m.outcome === 'untested' ? paint(33, text) : text;
+      return m.outcome === 'regressed'
+        ? paint(31, text)
+        : m.outcome === 'improved'
+          ? paint(32, text)
+          : m.outcome === 'untested'
+            ? paint(33, text)
+            : text;
     }),
     '',
     `Method: a change counts when it exceeds ${c.thresholdPercent}% of the baseline's whole-run figure and the per-window values ` +

@@ -72,7 +72,8 @@ export interface Comparison {
   /**
    * regressed: a metric got significantly worse beyond the threshold. improved: none did and one got better.
    * same: no metric changed beyond the threshold and noise. inconclusive: nothing regressed, but a change beyond
-   * the threshold could not be told from noise (too few windows) or the candidate did not run to its end.
+   * the threshold could not be told from noise (too few windows), the candidate did not run to its end, or the load
+   * generator was saturated in more than a quarter of a run's windows.
    */
   verdict: 'regressed' | 'improved' | 'same' | 'inconclusive';
   regressions: MetricComparison[];
@@ -129,9 +130,26 @@ function fairnessWarnings(b: LoadTestResult, c: LoadTestResult): string[] {
     out.push(`different loadhouse versions measured the runs: ${b.environment.loadhouseVersion} and ${c.environment.loadhouseVersion}`);
   if (b.merge || c.merge)
     out.push("a merged result's per-window percentiles are its worst shard's: the windows rank shards, its whole-run figures are exact");
-  if (b.generator.saturatedWindows > 0 || c.generator.saturatedWindows > 0)
-    out.push('the load generator was saturated in some windows: their figures describe the tool as much as the target');
+  for (const [role, r] of [
+    ['baseline', b],
+    ['candidate', c],
+  ] as const) {
+    const { saturated, windows } = saturation(r);
+    if (saturated > 0 && saturated / windows <= MAX_SATURATED_SHARE)
+      out.push(
+        `the load generator was saturated in ${saturated} of the ${windows} windows of the ${role}: those describe the tool as much as the target`,
+      );
+  }
   return out;
+}
+
+// Beyond this share of saturated windows a run measured the generator's machine, not the target: no verdict of
+// "same" or "improved" can rest on it.
+const MAX_SATURATED_SHARE = 0.25;
+
+function saturation(r: LoadTestResult): { saturated: number; windows: number } {
+  const windows = measuredWindows(r);
+  return { saturated: windows.filter((s) => s.generator.saturated).length, windows: windows.length };
 }
 
 interface Measured {
@@ -154,14 +172,19 @@ function measure(b: LoadTestResult, c: LoadTestResult): Measured[] {
   });
 }
 
-/** How far the candidate moved the worse way (negative: the better way), beyond both the threshold and the floor. */
+/**
+ * Whether the candidate moved beyond both the floor and the threshold, and which way. The change is judged as the
+ * ratio of the larger figure to the smaller, so that a halving and a doubling are the same size of change (a
+ * latency can rise by 300% but fall by 75% at most: a plain percentage would never let it improve past 100%).
+ */
 function beyond(m: Measured, thresholdPercent: number): 'worse' | 'better' | undefined {
   const delta = m.candidate - m.baseline;
-  const worseDelta = m.def.worse === 'higher' ? delta : -delta;
   if (Math.abs(delta) < m.def.minAbsolute) return undefined;
-  const relative = m.baseline === 0 ? Number.POSITIVE_INFINITY : (100 * Math.abs(delta)) / Math.abs(m.baseline);
-  if (relative <= thresholdPercent) return undefined;
-  return worseDelta > 0 ? 'worse' : 'better';
+  const low = Math.min(Math.abs(m.baseline), Math.abs(m.candidate));
+  const high = Math.max(Math.abs(m.baseline), Math.abs(m.candidate));
+  const ratioPercent = low === 0 ? Number.POSITIVE_INFINITY : 100 * (high / low - 1);
+  if (ratioPercent <= thresholdPercent) return undefined;
+  return (m.def.worse === 'higher' ? delta : -delta) > 0 ? 'worse' : 'better';
 }
 
 /**
@@ -256,6 +279,16 @@ export function compareResults(baseline: unknown, candidate: unknown, options: C
   const inconclusiveBecause: string[] = [];
   const candProblem = notWhole(c);
   if (candProblem) inconclusiveBecause.push(`the candidate ${cName} is ${candProblem}: its figures do not describe a whole run`);
+  for (const [role, r] of [
+    ['baseline', b],
+    ['candidate', c],
+  ] as const) {
+    const { saturated, windows } = saturation(r);
+    if (windows > 0 && saturated / windows > MAX_SATURATED_SHARE)
+      inconclusiveBecause.push(
+        `the load generator was saturated in ${saturated} of the ${windows} windows of the ${role}: it measured its own machine, not the target (run where the generator has CPU to spare)`,
+      );
+  }
   const untested = metrics.filter((m) => m.outcome === 'untested');
   if (untested.length > 0) {
     const fewest = Math.min(...untested.flatMap((m) => [m.windows.baseline, m.windows.candidate]));
