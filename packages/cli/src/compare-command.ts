@@ -8,10 +8,12 @@ import {
   formatMs,
   formatNumber,
   LoadhouseError,
+  checkOutputFile,
+  writeOutput,
   type Comparison,
   type MetricComparison,
 } from '@loadhouse/core';
-import { readResult } from '@loadhouse/report';
+import { readResult, renderComparison } from '@loadhouse/report';
 import type { CommandDefinition } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { defineFlags, NO_COLOR_FLAG, readFlags } from './flags.js';
@@ -25,8 +27,8 @@ export const COMPARE_FLAGS = defineFlags([
     min: 0,
     group: 'run',
     description:
-      'Smallest change of a whole-run figure, in percent of the baseline, that can count as a regression or an improvement; ' +
-      'smaller changes are "same" however consistent',
+      'Smallest change of a whole-run figure that can count as a regression or an improvement, in percent (the larger figure over ' +
+      'the smaller: 10 ms -> 11 ms and 11 ms -> 10 ms are both 10%); smaller changes are "same" however consistent',
     default: DEFAULT_COMPARE_THRESHOLD_PERCENT,
   },
   {
@@ -41,6 +43,14 @@ export const COMPARE_FLAGS = defineFlags([
     kind: 'boolean',
     group: 'run',
     description: 'Accept a partial, aborted or failed run as the baseline (refused by default: it does not describe a whole run)',
+  },
+  {
+    name: 'html',
+    kind: 'string',
+    value: '<file.html>',
+    group: 'output',
+    description:
+      "Also write the comparison as a single-file HTML page: the table, the test behind each row, both runs' windows drawn over each other",
   },
   {
     name: 'json',
@@ -129,6 +139,7 @@ export async function compareCommand(files: string[], raw: Record<string, unknow
       'LH_INVALID_OPTION',
       `compare takes two result files, the baseline then the candidate (got ${files.length}): loadhouse compare baseline.json candidate.json`,
     );
+  if (v.html !== undefined) await checkOutputFile(v.html, '--html');
   const [baseline, candidate] = await Promise.all(files.map(readResult));
   const comparison = compareResults(baseline, candidate, {
     thresholdPercent: v.threshold,
@@ -136,6 +147,7 @@ export async function compareCommand(files: string[], raw: Record<string, unknow
     allowPartialBaseline: v.allowPartialBaseline === true,
     names: [files[0]!, files[1]!],
   });
+  if (v.html !== undefined) await writeOutput(v.html, renderComparison(baseline!, candidate!, comparison), 'comparison page');
   if (v.json) io.stdout(`${JSON.stringify(comparison, null, 2)}\n`);
   else io.stdout(formatComparison(comparison, colorFor(io, 'stdout', v.noColor === true)));
   return compareExitCode(comparison);
@@ -146,12 +158,13 @@ export const COMPARE_COMMAND: CommandDefinition = {
   usage: 'compare <baseline> <candidate>',
   description:
     'Did it get worse? Compare a candidate result with a baseline result of the same test, metric by metric (rates, errors, ' +
-    'latency percentiles, end-to-end latency, target memory). A change counts only when it exceeds --threshold percent of the ' +
-    "baseline's whole-run figure AND the per-window values show it beyond run-to-run noise (one-sided Mann-Whitney over the " +
+    'latency percentiles, end-to-end latency, target memory). A change counts only when the whole-run figures differ by more ' +
+    'than --threshold percent (the larger over the smaller) AND the per-window values show it beyond run-to-run noise (one-sided Mann-Whitney over the ' +
     `windows, Holm-corrected, family-wise alpha ${DEFAULT_COMPARE_ALPHA}; docs/compare.md). Refuses results of different tests ` +
     '(LH_COMPARE_MISMATCH) unless --force, and a partial or failed baseline (LH_COMPARE_BASELINE_PARTIAL) unless ' +
     '--allow-partial-baseline. Exit 0 when the verdict is same or improved; 1 when it regressed, or is inconclusive (a change ' +
-    'beyond the threshold with too few windows to judge, or a candidate that did not run to its end); 2 on bad input',
+    'beyond the threshold with too few windows to judge, a candidate that did not run to its end, or a load generator saturated in more ' +
+    "than a quarter of a run's windows); 2 on bad input",
   flags: COMPARE_FLAGS,
   examples: [
     'loadhouse compare baseline.json results/high-throughput-2026-01-02T03-04-05-678Z.json',

@@ -3,7 +3,7 @@
 // The runs of a pair run at the same time: whatever else the machine is doing (other suites, CPU burners) then
 // weighs on both alike, as it would not on two runs made one after the other.
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@loadhouse/agent';
 import { createLoadTest, type Comparison, type LoadTestResult } from '@loadhouse/core';
@@ -91,13 +91,17 @@ describe('loadhouse compare on real runs', () => {
     }
   });
 
-  it('prints the table by default, and refuses a file that is not a result with exit 2', async () => {
-    const { code, io } = await runCli(args`compare ${files.fast1} ${files.slow} --threshold ${THRESHOLD} --no-color`);
+  it('prints the table by default, writes the HTML page, and refuses a file that is not a result with exit 2', async () => {
+    const page = join(dir, 'comparison.html');
+    const { code, io } = await runCli(args`compare ${files.fast1} ${files.slow} --threshold ${THRESHOLD} --no-color --html ${page}`);
     const { c } = await compare(files.fast1, files.slow);
     expect(code).toBe(1);
     expect(io.out).toMatch(/Metric\s+Baseline\s+Candidate\s+Change\s+Significant\?/);
     expect(io.out).toContain(`Verdict: ${c.verdict.toUpperCase()}`);
     for (const m of c.regressions) expect(io.out).toMatch(new RegExp(`${m.label} .* yes: worse`));
+    const html = readFileSync(page, 'utf8');
+    expect(html).toContain(`>${c.verdict}</span>`);
+    expect(html).toContain('data-chart="compare-service-p50"');
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"hello": 1}');
     const refused = await runCli(args`compare ${files.fast1} ${bad}`);

@@ -15,8 +15,12 @@ export const DEFAULT_COMPARE_THRESHOLD_PERCENT = 10;
 /** Default `alpha`: the chance, over all the metrics of one comparison together, of calling noise a change. */
 export const DEFAULT_COMPARE_ALPHA = 0.05;
 
+/** How `compareResults` judges (docs/compare.md). */
 export interface CompareOptions {
-  /** Smallest relative change (percent of the baseline's figure) that can count. Default 10. */
+  /**
+   * Smallest change of a whole-run figure that can count, in percent, judged as the larger figure over the smaller
+   * (a rise from 10 to 11 ms and a fall from 11 to 10 ms are both 10%). Default 10.
+   */
   thresholdPercent?: number;
   /** Family-wise significance level over the metrics compared (Holm). Default 0.05. */
   alpha?: number;

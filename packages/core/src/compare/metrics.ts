@@ -4,6 +4,7 @@
 // of rounding, e.g. 10% of a 0.2 ms latency).
 import type { LatencySummary, LoadTestResult, Sample } from '../types.js';
 
+/** The unit of a compared metric's figures. */
 export type CompareUnit = 'ms' | 'msgs/s' | '%' | 'bytes';
 
 export interface CompareMetric {
