@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { makeResult } from '../testing/result.js';
 import { thrown } from '../test-support.js';
 import type { LatencySummary, LoadTestResult } from '../types.js';
+import { initHistograms } from '../metrics/histogram.js';
+import { mergeResults } from '../result/merge.js';
 import { compareResults } from './compare.js';
 import { mannWhitney, smallestP } from './mann-whitney.js';
 
@@ -152,5 +154,16 @@ describe('compareResults', () => {
 
     expect(thrown(() => compareResults({ nope: 1 }, base))).toMatchObject({ code: 'LH_RESULT_INVALID' });
     expect(thrown(() => compareResults(base, base, { thresholdPercent: -1 }))).toMatchObject({ code: 'LH_INVALID_OPTION' });
+  });
+
+  it('compares merged results like runs, refuses a merged result against a single run, and says where windows are bounds', async () => {
+    await initHistograms();
+    const shards = (seed: number) =>
+      [0, 1].map((index) => ({ ...synthetic(seed + index, 10), runId: `run-${seed}`, shard: { index, count: 2 } }));
+    const merged = (seed: number) => mergeResults(shards(seed), { names: ['a.json', 'b.json'] });
+    const c = compareResults(merged(10), merged(20));
+    expect(c.verdict).not.toBe('regressed');
+    expect(c.warnings.join(' ')).toMatch(/merged result's per-window percentiles are its worst shard's/);
+    expect(thrown(() => compareResults(merged(10), synthetic(1, 10)))).toMatchObject({ code: 'LH_COMPARE_MISMATCH', message: /2 shard/ });
   });
 });
