@@ -88,6 +88,7 @@ describe('Mann-Whitney over windows', () => {
 
 describe('compareResults', () => {
   const TRIES = 200;
+  const DRIFT_TRIES = 100;
 
   it('raises few false alarms between runs of the same settings (seeded, 200 tries)', () => {
     let regressed = 0;
@@ -103,19 +104,20 @@ describe('compareResults', () => {
     expect(notSame).toBeLessThanOrEqual(TRIES * 0.1);
   });
 
-  it('needs a threshold above the run-to-run drift: whole runs drifting by 8% alarm at 10%, rarely at 40% (seeded)', () => {
+  it('needs a threshold above the run-to-run drift: whole runs drifting by 8% alarm at 10%, rarely at 40% (seeded, 100 tries)', () => {
     // A drift shifts every window of a run together, so the rank test cannot tell it from a change: the limit
     // docs/compare.md states. Only a threshold above the drift keeps such runs from alarming.
     const alarms = (thresholdPercent: number) => {
       let regressed = 0;
-      for (let i = 0; i < TRIES; i++) {
+      for (let i = 0; i < DRIFT_TRIES; i++) {
         const c = compareResults(synthetic(7000 + i, 10, 10, 0.08), synthetic(9000 + i, 10, 10, 0.08), { thresholdPercent });
         if (c.verdict === 'regressed') regressed++;
       }
       return regressed;
     };
-    expect(alarms(10)).toBeGreaterThan(TRIES * 0.05);
-    expect(alarms(40)).toBeLessThanOrEqual(TRIES * 0.02);
+    const [at10, at40] = [alarms(10), alarms(40)];
+    expect(at10).toBeGreaterThan(DRIFT_TRIES * 0.05);
+    expect(at40).toBeLessThanOrEqual(DRIFT_TRIES * 0.02);
   });
 
   it('finds a 40% latency regression almost every time, and names the latency metrics', () => {
