@@ -178,8 +178,8 @@ function measure(b: LoadTestResult, c: LoadTestResult): Measured[] {
 
 /**
  * Whether the candidate moved beyond both the floor and the threshold, and which way. The change is judged as the
- * ratio of the larger figure to the smaller, so that a halving and a doubling are the same size of change (a
- * latency can rise by 300% but fall by 75% at most: a plain percentage would never let it improve past 100%).
+ * ratio of the larger figure to the smaller, so that a halving and a doubling are the same size of change (10 -> 40 ms
+ * is +300%, and 40 -> 10 ms only -75% as a plain percentage, which could never pass a threshold above 100%).
  */
 function beyond(m: Measured, thresholdPercent: number): 'worse' | 'better' | undefined {
   const delta = m.candidate - m.baseline;
