@@ -8,8 +8,10 @@ import { UNITS_HELP } from './flags.js';
 const EXIT_TEXT: Record<keyof typeof EXIT, string> = {
   OK:
     'The run completed and every criterion passed, except those shown as N/A: not applicable to the run ' +
-    '(too short or too small to judge), listed with why.',
-  CRITERIA_FAILED: 'The run ended and at least one criterion failed, or a live criterion aborted it (`--abort-on-fail`).',
+    '(too short or too small to judge), listed with why. `compare`: the candidate is the same or improved.',
+  CRITERIA_FAILED:
+    'The run ended and at least one criterion failed, or a live criterion aborted it (`--abort-on-fail`). ' +
+    '`compare`: the candidate regressed, or the comparison is inconclusive (docs/compare.md).',
   USAGE: 'Bad usage or set-up: unknown scenario or flag, invalid value, unreachable target, failed pre-flight. No load was sent.',
   RUN_FAILED:
     'The run failed while running (a worker crashed, the target went away; a partial result was written), or its result file, ' +

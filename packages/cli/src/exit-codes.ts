@@ -2,7 +2,7 @@
 export const EXIT = {
   /** The run completed and every criterion passed (criteria marked not applicable are shown as N/A and not counted). */
   OK: 0,
-  /** The run ended and at least one criterion failed (or a live criterion aborted it). */
+  /** The run ended and at least one criterion failed (or a live criterion aborted it); compare: regressed or inconclusive. */
   CRITERIA_FAILED: 1,
   /** Bad usage or set-up: unknown scenario or flag, invalid value, unreachable target, failed pre-flight. */
   USAGE: 2,

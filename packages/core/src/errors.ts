@@ -28,6 +28,8 @@ const CORE_ERROR_CODES = {
   LH_DISK_SPACE: 'The embedded agent would store more than the free space of its storage folder; nothing was sent.',
   LH_DRIVER_INVALID:
     'The target driver module (target.driver) is missing, could not be imported or does not export a driver of this API version.',
+  LH_COMPARE_MISMATCH: 'The two results given to compare are runs of different tests (scenario, scenario options, shards or window).',
+  LH_COMPARE_BASELINE_PARTIAL: 'The baseline given to compare is partial, aborted or failed, so it does not describe a whole run.',
 } as const;
 
 /**

@@ -98,6 +98,10 @@ export { resolveStartAt } from './start-at.js';
 export { mergeResults } from './result/merge.js';
 export { MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge-check.js';
 export { checkResult, resultProblems, type ResultProblem } from './result/validate.js';
+// Regression gate
+export { compareResults, DEFAULT_COMPARE_ALPHA, DEFAULT_COMPARE_THRESHOLD_PERCENT } from './compare/compare.js';
+export type { CompareOptions, Comparison, ComparedRun, MetricComparison } from './compare/compare.js';
+export type { CompareUnit } from './compare/metrics.js';
 export type {
   IsoTime,
   RunResult,

@@ -22,7 +22,8 @@ function mismatch(message: string, details: Record<string, unknown>): LoadhouseE
   return new LoadhouseError('LH_MERGE_MISMATCH', message, { details });
 }
 
-function stable(value: unknown): string {
+/** JSON with object keys sorted: equal for equal values whatever their key order. */
+export function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value as object)
