@@ -28,6 +28,7 @@ export function symptomOf(metric: string): Symptom {
 /** A criterion's name as the summary table shows it. */
 export const criterionLabel = (c: CriterionOutcome): string => c.label ?? c.metric;
 
+/** What a rule is given: the result, its failed criteria and its measured windows. */
 export interface Facts {
   result: LoadTestResult;
   /** The failed criteria (not-applicable ones excluded). */

@@ -8,6 +8,7 @@ export interface Finding {
   evidence: DiagnosisEvidence[];
 }
 
+/** One cause's rule: `diagnose(result, [...DIAGNOSIS_RULES, myRule])` adds a cause of your own. */
 export interface DiagnosisRule {
   cause: DiagnosisCause;
   /** The kinds of failed criteria this cause produces: it explains the failed criteria of these kinds. */
