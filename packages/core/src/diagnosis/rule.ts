@@ -8,7 +8,7 @@ export interface Finding {
   evidence: DiagnosisEvidence[];
 }
 
-/** One cause's rule: `diagnose(result, [...DIAGNOSIS_RULES, myRule])` adds a cause of your own. */
+/** One cause's rule; `diagnose(result, rules)` judges with a subset of DIAGNOSIS_RULES or rules of other thresholds. */
 export interface DiagnosisRule {
   cause: DiagnosisCause;
   /** The kinds of failed criteria this cause produces: it explains the failed criteria of these kinds. */
