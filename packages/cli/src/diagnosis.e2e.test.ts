@@ -50,7 +50,9 @@ describe('diagnosis of real runs', () => {
 
   it('the same agent without the fault: every criterion passes and the diagnosis is empty', async () => {
     const result = await run([{ metric: 'target.s3.errors', op: '==', value: 0, label: 'No storage errors' }]);
-    expect(result.criteria.map((c) => [c.label ?? c.metric, c.passed, c.note])).toEqual(result.criteria.map((c) => [c.label ?? c.metric, true, c.note]));
+    expect(result.criteria.map((c) => [c.label ?? c.metric, c.passed, c.note])).toEqual(
+      result.criteria.map((c) => [c.label ?? c.metric, true, c.note]),
+    );
     expect(result.diagnosis).toEqual([]);
   }, 60_000);
 });

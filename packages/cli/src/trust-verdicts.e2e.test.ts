@@ -61,7 +61,9 @@ describe('data loss fails the run', () => {
     // Diagnosed: the loss is the first likely cause, printed under the criteria.
     expect(result.diagnosis?.[0], JSON.stringify(result.diagnosis)).toMatchObject({ cause: 'data-loss', confidence: 'high' });
     expect(result.diagnosis![0]!.explains).toContain('No records lost');
-    expect(io.out).toMatch(/Success criteria:[\s\S]*Likely causes[^\n]*\n {2}1\. data-loss \(high confidence\) explains: [^\n]*No records lost/);
+    expect(io.out).toMatch(
+      /Success criteria:[\s\S]*Likely causes[^\n]*\n {2}1\. data-loss \(high confidence\) explains: [^\n]*No records lost/,
+    );
     expect(code, io.out + io.err).toBe(1);
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeResult } from '../testing/result.js';
 import type { CriterionOutcome, LoadTestResult, RunResources } from '../types.js';
+import { mergeResults } from '../result/merge.js';
 import { diagnose } from './diagnose.js';
 
 // Built once: the fixture records real HDR histograms, which takes a moment.
@@ -205,5 +206,22 @@ describe('diagnose', () => {
     r.metrics['target.s3.requestsPerSecond'] = 10;
     r.metrics['target.s3.throttles'] = 6; // medium: latency, lag, errors
     expect(causes(r)).toEqual(['s3-throttling:medium', 'generator-saturated:medium', 's3-slow:medium', 'connection-errors:low']);
+  });
+});
+
+describe('diagnosis of a merged result', () => {
+  it("is built again from the merged figures: one shard's outage is named, another shard's old diagnosis is not kept", () => {
+    const a = failing(healthy(), 'producer.rateErrorPercent', 'Rate');
+    a.shard = { index: 0, count: 2 };
+    a.outages = { windows: 2, seconds: 2, spans: [{ fromSeconds: 4, toSeconds: 6 }] };
+    const b = failing(healthy(), 'producer.rateErrorPercent', 'Rate');
+    b.shard = { index: 1, count: 2 };
+    b.diagnosis = [{ cause: 's3-slow', explains: ['Rate'], confidence: 'high', evidence: [], advice: 'stale' }];
+    // The merge judges its criteria again: this one fails on the merged figures too.
+    for (const r of [a, b]) r.criteria = r.criteria.map((c) => (c.label === 'Rate' ? { ...c, value: 0.0001 } : c));
+    const merged = mergeResults([a, b]);
+    expect(merged.criteria.find((c) => c.label === 'Rate')?.passed).toBe(false);
+    expect(merged.diagnosis?.map((d) => d.cause)).toEqual(['target-unreachable']);
+    expect(merged.diagnosis![0]!.explains).toEqual(['Rate']);
   });
 });

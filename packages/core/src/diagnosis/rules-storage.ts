@@ -36,7 +36,8 @@ export const s3Throttling: DiagnosisRule = {
       evidence.push({ metric: 'target.s3.throttles', value: scraped, threshold: 0 });
       const rps = metric(f, 'target.s3.requestsPerSecond');
       if (rps !== undefined && rps > 0) {
-        const percent = (100 * scraped) / (rps * measuredSeconds(f));
+        // Both figures span the scrapes, warm-up included: the rate times the whole run is the request count.
+        const percent = (100 * scraped) / (rps * Math.max(f.result.durationSeconds, measuredSeconds(f)));
         evidence.push({ metric: 'target.s3.throttlePercent', value: round(Math.min(100, percent)), threshold: S3_THROTTLE.medium });
         confidence = percent >= S3_THROTTLE.high ? 'high' : percent >= S3_THROTTLE.medium ? 'medium' : 'low';
       } else confidence = 'medium';
