@@ -66,6 +66,12 @@ describe('diagnose', () => {
     expect(d).toMatchObject({ cause: 'generator-saturated', confidence: 'high', explains: ['P99'] });
     expect(d!.evidence[0]).toMatchObject({ metric: 'generator.saturatedWindowsPercent', value: 40, threshold: 10 });
     expect(d!.advice).toMatch(/--workers/);
+    // One window of a 3-window run is a third of it, and still one moment.
+    r.generator.saturatedWindows = 1;
+    r.generator.totalWindows = 3;
+    expect(causes(r)).toEqual(['generator-saturated:low']);
+    r.generator.saturatedWindows = 2;
+    expect(causes(r)).toEqual(['generator-saturated:medium']);
   });
 
   it('target-unreachable: outage windows and an end for an unreachable target; ranked first, before the connection errors it causes', () => {

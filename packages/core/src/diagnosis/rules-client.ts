@@ -7,9 +7,10 @@ import type { DiagnosisRule } from './rule.js';
 /**
  * Share of windows in which the generator was the bottleneck. A few saturated windows happen on any busy machine
  * (a collection, a neighbour); from a tenth of the run the tool's own limits shape the figures; from a quarter
- * they are most of what was measured.
+ * they are most of what was measured. One window is a moment, whatever share of a short run it is: medium needs
+ * two saturated windows, high three.
  */
-export const GENERATOR_SATURATED = { low: 5, medium: 10, high: 25 } as const;
+export const GENERATOR_SATURATED = { low: 5, medium: 10, high: 25, mediumWindows: 2, highWindows: 3 } as const;
 
 export const generatorSaturated: DiagnosisRule = {
   cause: 'generator-saturated',
@@ -22,7 +23,13 @@ export const generatorSaturated: DiagnosisRule = {
     if (!g || !(g.totalWindows > 0) || !(g.saturatedWindows > 0)) return undefined;
     const percent = (100 * g.saturatedWindows) / g.totalWindows;
     if (percent < GENERATOR_SATURATED.low) return undefined;
-    const confidence = percent >= GENERATOR_SATURATED.high ? 'high' : percent >= GENERATOR_SATURATED.medium ? 'medium' : 'low';
+    const n = g.saturatedWindows;
+    const confidence =
+      percent >= GENERATOR_SATURATED.high && n >= GENERATOR_SATURATED.highWindows
+        ? 'high'
+        : percent >= GENERATOR_SATURATED.medium && n >= GENERATOR_SATURATED.mediumWindows
+          ? 'medium'
+          : 'low';
     const evidence: DiagnosisEvidence[] = [
       {
         metric: 'generator.saturatedWindowsPercent',
