@@ -190,6 +190,11 @@ describe('diagnose', () => {
     expect(d).toMatchObject({ cause: 'consumer-cache-misses', confidence: 'medium', explains: ['Cache hit rate'] });
     expect(d!.evidence[0]!.metric).toBe('target.cacheHitRate.catchUp');
     expect(d!.evidence[0]!.value).toBeLessThan(80);
+    // Without catch-up windows a low run-level rate is no evidence: reads at the head neither hit nor miss.
+    const head = failing(healthy(), 'consumer.lag.max');
+    head.metrics['target.cacheHitRate'] = 0;
+    for (const s of head.series) s.consumer.lag = 0;
+    expect(diagnose(head)).toEqual([]);
   });
 
   it('data-loss: lost records are high confidence; duplicates medium; fields added to integrity later count too', () => {

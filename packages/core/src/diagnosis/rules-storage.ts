@@ -99,8 +99,11 @@ export const s3Slow: DiagnosisRule = {
   },
 };
 
-/** Cache hit rate in percent while consumers catch up: the plan's goal is above 80%; under half is mostly S3 reads. */
-export const CACHE_HIT = { medium: 80, high: 50 } as const;
+/**
+ * Cache hit rate in percent while consumers catch up: the plan's goal is above 80%; under half is mostly S3
+ * reads. Judged on at least two windows of catch-up.
+ */
+export const CACHE_HIT = { medium: 80, high: 50, minWindows: 2 } as const;
 
 export const consumerCacheMisses: DiagnosisRule = {
   cause: 'consumer-cache-misses',
@@ -110,25 +113,26 @@ export const consumerCacheMisses: DiagnosisRule = {
     'check that read-ahead (prefetch of the next segment) works for sequential reads, and that the cache keeps recent ' +
     'segments rather than evicting them under produce load.',
   detect(f) {
-    if (!f.result.integrity?.checked && !(f.result.consumer?.consumed > 0)) return undefined;
-    // Catch-up: windows where consumers read while behind.
+    if (!(f.result.consumer?.consumed > 0)) return undefined;
+    // Catch-up: windows where consumers read while behind. A run-level rate is no evidence: reads at the head are
+    // served from the open segment in memory, neither hit nor miss, and a run without catch-up can show 0%.
     const catchUp = windowMetric(f, 'target.cacheHitRate').filter(
       ({ sample }) => sample.consumer?.lag > 0 && sample.consumer?.consumed > 0,
     );
-    let rate: number | undefined;
-    let name = 'target.cacheHitRate';
-    let note: string | undefined;
-    if (catchUp.length >= 2) {
-      rate = catchUp.reduce((a, x) => a + x.v, 0) / catchUp.length;
-      name = 'target.cacheHitRate.catchUp';
-      note = `mean of ${catchUp.length} windows with consumer lag`;
-    } else rate = metric(f, 'target.cacheHitRate');
-    if (rate === undefined || rate >= CACHE_HIT.medium) return undefined;
-    const evidence: DiagnosisEvidence[] = [{ metric: name, value: round(rate), threshold: CACHE_HIT.medium, ...(note ? { note } : {}) }];
+    if (catchUp.length < CACHE_HIT.minWindows) return undefined;
+    const rate = catchUp.reduce((a, x) => a + x.v, 0) / catchUp.length;
+    if (rate >= CACHE_HIT.medium) return undefined;
+    const evidence: DiagnosisEvidence[] = [
+      {
+        metric: 'target.cacheHitRate.catchUp',
+        value: round(rate),
+        threshold: CACHE_HIT.medium,
+        note: `mean of ${catchUp.length} windows with consumer lag`,
+      },
+    ];
     const lag = f.result.consumer?.lag?.max;
     if (lag !== undefined && lag > 0) evidence.push({ metric: 'consumer.lag.max', value: lag, threshold: null });
     const confidence = rate < CACHE_HIT.high ? 'high' : 'medium';
-    // A run-level rate mixes catch-up with reads at the head, which hit the cache.
-    return { confidence: catchUp.length >= 2 && !partialMetric(f, 'target.cacheHitRate') ? confidence : lower(confidence), evidence };
+    return { confidence: partialMetric(f, 'target.cacheHitRate') ? lower(confidence) : confidence, evidence };
   },
 };
