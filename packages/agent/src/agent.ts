@@ -199,6 +199,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
       state.stopping = true;
       ready = false;
       clearInterval(retentionTimer);
+      faults.stopGrowth();
       await expiring; // a pass under way finishes its deletes before storage closes
       const flushed = await orTimeout(
         flushAll().then(() => true),

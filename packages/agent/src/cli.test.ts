@@ -40,6 +40,8 @@ describe('loadhouse-agent flags', () => {
         '3-4',
         '--fault-drop-every',
         '1000',
+        '--fault-memory-growth-mib-per-s',
+        '20',
       ]),
     ).toEqual({
       host: '127.0.0.1',
@@ -56,6 +58,7 @@ describe('loadhouse-agent flags', () => {
       produceLatencyMs: [10, 30],
       stall: [3, 4],
       dropEvery: 1000,
+      memoryGrowthMibPerSecond: 20,
     });
     expect(parse(['--fault-produce-latency-ms', '20']).produceLatencyMs).toBe(20);
   });
@@ -78,6 +81,7 @@ describe('loadhouse-agent flags', () => {
       produceLatencyMs: [10, 30] as const,
       stall: [3, 4] as const,
       dropEvery: 1000,
+      memoryGrowthMibPerSecond: 20,
     };
     expect(parse(agentArgs(options))).toEqual(options);
   });

@@ -3,7 +3,7 @@
 import { cac } from 'cac';
 import { LoadhouseError } from '@loadhouse/core';
 import { startAgent } from './agent.js';
-import type { AgentOptions } from './options.js';
+import { MEMORY_GROWTH_MAX_MIB, type AgentOptions } from './options.js';
 
 const MiB = 1024 * 1024;
 
@@ -120,6 +120,13 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     min: 1,
     description: 'Fault: ack but do not store the Nth, 2Nth, ... record appended to each partition',
   },
+  {
+    name: 'fault-memory-growth-mib-per-s',
+    kind: 'number',
+    value: '<MiB>',
+    min: 0,
+    description: `Fault: allocate and keep this many MiB per second from the first produce request, up to ${MEMORY_GROWTH_MAX_MIB} MiB (a leak)`,
+  },
   { name: 'quiet', kind: 'boolean', description: 'No log lines on stderr' },
 ];
 
@@ -212,6 +219,7 @@ export function agentOptionsFromFlags(
     options.produceLatencyMs = msOrRange('fault-produce-latency-ms', str('faultProduceLatencyMs')!);
   if (v.faultStall !== undefined) options.stall = window('fault-stall', str('faultStall')!);
   if (v.faultDropEvery !== undefined) options.dropEvery = int('faultDropEvery');
+  if (v.faultMemoryGrowthMibPerS !== undefined) options.memoryGrowthMibPerSecond = int('faultMemoryGrowthMibPerS');
   const s3Flags = ['s3Endpoint', 'bucket', 'region', 'accessKeyId', 'secretAccessKey'] as const;
   if (v.s3Endpoint !== undefined || v.bucket !== undefined) {
     if (options.dataDir !== undefined)

@@ -153,3 +153,23 @@ describe('held calls longer than a timer holds', () => {
     expect(fired).toBe(false);
   });
 });
+
+describe('agent: memory growth fault', () => {
+  it('keeps memory at the given rate from the first produce request, and stops when set to 0', async () => {
+    const c = await start({ memoryGrowthMibPerSecond: 200 });
+    const MiB = 1024 * 1024;
+    const before = process.memoryUsage().arrayBuffers;
+    await new Promise((r) => setTimeout(r, 300));
+    // Nothing before the first produce request: the leak is the load's doing, as a real one would be.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(20 * MiB);
+    await c.produceBatch({ topic: 't', partition: 0, records: [rec(0)] });
+    await new Promise((r) => setTimeout(r, 700));
+    // 200 MiB/s for 0.7 s is 140 MiB; timers on a busy machine fire late, never early: at least a third of it.
+    expect(process.memoryUsage().arrayBuffers - before).toBeGreaterThan(45 * MiB);
+    agent!.setFaults({ memoryGrowthMibPerSecond: 0 });
+    const stopped = process.memoryUsage().arrayBuffers;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(process.memoryUsage().arrayBuffers - stopped).toBeLessThan(20 * MiB);
+    expect(() => agent!.setFaults({ memoryGrowthMibPerSecond: -1 })).toThrow(/options\.memoryGrowthMibPerSecond/);
+  });
+});

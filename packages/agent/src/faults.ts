@@ -1,12 +1,20 @@
-// Runtime fault state: produce latency, the stall window, storage errors and latency, record drops.
+// Runtime fault state: produce latency, the stall window, storage errors and latency, record drops, memory growth.
 import { performance } from 'node:perf_hooks';
 import { MAX_TIMER_MS } from '@loadhouse/core';
-import { resolveFaults, type AgentFaults, type ResolvedFaults } from './options.js';
+import { MEMORY_GROWTH_MAX_MIB, resolveFaults, type AgentFaults, type ResolvedFaults } from './options.js';
+
+const MiB = 1024 * 1024;
+/** The memory-growth fault allocates this often: a steady slope to the resource monitor and the scrapes. */
+const GROWTH_TICK_MS = 100;
 
 export class Faults {
   current: ResolvedFaults;
   /** performance.now() of the first produce request; the stall window is measured from it. */
   private firstProduceAt: number | undefined;
+  /** What the memory-growth fault keeps, and its timer. */
+  private leaked: Buffer[] = [];
+  private leakedBytes = 0;
+  private growth: NodeJS.Timeout | undefined;
 
   constructor(initial: ResolvedFaults) {
     this.current = initial;
@@ -14,12 +22,36 @@ export class Faults {
 
   set(partial: AgentFaults): void {
     this.current = resolveFaults(partial, this.current);
+    if (this.current.memoryGrowthMibPerSecond === 0) this.stopGrowth();
+    else if (this.firstProduceAt !== undefined) this.startGrowth();
+  }
+
+  /** Stops the memory growth and frees what it kept (on `set` to 0, and when the agent stops). */
+  stopGrowth(): void {
+    if (this.growth) clearInterval(this.growth);
+    this.growth = undefined;
+    this.leaked = [];
+    this.leakedBytes = 0;
+  }
+
+  private startGrowth(): void {
+    if (this.growth) return;
+    this.growth = setInterval(() => {
+      const bytes = Math.round((this.current.memoryGrowthMibPerSecond * MiB * GROWTH_TICK_MS) / 1000);
+      if (bytes <= 0 || this.leakedBytes + bytes > MEMORY_GROWTH_MAX_MIB * MiB) return;
+      // Filled, not just allocated: untouched pages would not count in the RSS.
+      this.leaked.push(Buffer.alloc(bytes, 1));
+      this.leakedBytes += bytes;
+    }, GROWTH_TICK_MS).unref();
   }
 
   /** Milliseconds to hold a produce call that arrives now (0: serve at once). Notes the first produce request. */
   produceDelayMs(): number {
     const now = performance.now();
-    if (this.firstProduceAt === undefined) this.firstProduceAt = now;
+    if (this.firstProduceAt === undefined) {
+      this.firstProduceAt = now;
+      if (this.current.memoryGrowthMibPerSecond > 0) this.startGrowth();
+    }
     const f = this.current;
     let delay = 0;
     const [lo, hi] = f.produceLatencyMs;

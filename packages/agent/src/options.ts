@@ -18,7 +18,15 @@ export interface AgentFaults {
   stall?: readonly [number, number];
   /** Drops (acks but does not store) the Nth, 2Nth, ... record appended to each partition since the agent started. */
   dropEvery?: number;
+  /**
+   * Memory the agent allocates and keeps, in MiB per second from the first produce request (a leak), up to
+   * MEMORY_GROWTH_MAX_MIB in all; 0 stops the growth and frees what it kept.
+   */
+  memoryGrowthMibPerSecond?: number;
 }
+
+/** The most memory the memory-growth fault keeps (MiB): enough to see a leak, short of exhausting the machine. */
+export const MEMORY_GROWTH_MAX_MIB = 1024;
 
 export interface S3Options {
   /** S3-compatible endpoint, e.g. `http://127.0.0.1:9000`. Omit for AWS itself. */
@@ -85,6 +93,7 @@ export interface ResolvedFaults {
   produceLatencyMs: readonly [number, number];
   stall: readonly [number, number] | undefined;
   dropEvery: number;
+  memoryGrowthMibPerSecond: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -125,7 +134,7 @@ function range(name: string, v: unknown, unit: string): readonly [number, number
 export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFaults {
   const out: ResolvedFaults = base
     ? { ...base }
-    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0 };
+    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, memoryGrowthMibPerSecond: 0 };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
     if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalid('s3ErrorRate', 'a fraction between 0 and 1', r);
@@ -138,6 +147,9 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
   }
   if ('stall' in f) out.stall = f.stall === undefined ? undefined : range('stall', f.stall, 'seconds');
   if ('dropEvery' in f && f.dropEvery !== undefined) out.dropEvery = int('dropEvery', f.dropEvery, 0, 0);
+  if ('memoryGrowthMibPerSecond' in f && f.memoryGrowthMibPerSecond !== undefined) {
+    out.memoryGrowthMibPerSecond = nonNegative('memoryGrowthMibPerSecond', f.memoryGrowthMibPerSecond);
+  }
   return out;
 }
 

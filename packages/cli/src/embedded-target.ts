@@ -64,6 +64,14 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     group: 'agent',
     description: 'Embedded agent fault: silently lose every Nth record per partition',
   },
+  {
+    name: 'agent-memory-growth-mib-per-s',
+    kind: 'number',
+    value: '<MiB>',
+    min: 0,
+    group: 'agent',
+    description: 'Embedded agent fault: allocate and keep this many MiB per second from the first produce (a leak, up to 1 GiB)',
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -95,6 +103,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
     faults.stall = r;
   }
   if (typeof v.agentDropEvery === 'number') faults.dropEvery = v.agentDropEvery;
+  if (typeof v.agentMemoryGrowthMibPerS === 'number') faults.memoryGrowthMibPerSecond = v.agentMemoryGrowthMibPerS;
   return faults;
 }
 

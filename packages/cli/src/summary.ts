@@ -2,6 +2,7 @@
 import { formatBytes, formatMetric, type CriterionOutcome, type LatencySummary, type LoadTestResult } from '@loadhouse/core';
 import pc from 'picocolors';
 import { formatS3Summary } from '@loadhouse/plugin-s3-probe';
+import { diagnosisLines } from './diagnosis-lines.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -179,5 +180,6 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     lines.push('Success criteria:');
     lines.push(...criteriaTable(result.criteria, options.color));
   }
+  lines.push(...diagnosisLines(result, options.color));
   return lines.join('\n');
 }

@@ -58,6 +58,12 @@ describe('data loss fails the run', () => {
     expect(missing!.measured).toBeGreaterThan(0);
     expect(result.criteria.find((c) => c.metric === 'integrity.duplicates')?.passed).toBe(true);
     expect(io.out).toMatch(/❌ No records lost/);
+    // Diagnosed: the loss is the first likely cause, printed under the criteria.
+    expect(result.diagnosis?.[0], JSON.stringify(result.diagnosis)).toMatchObject({ cause: 'data-loss', confidence: 'high' });
+    expect(result.diagnosis![0]!.explains).toContain('No records lost');
+    expect(io.out).toMatch(
+      /Success criteria:[\s\S]*Likely causes[^\n]*\n {2}1\. data-loss \(high confidence\) explains: [^\n]*No records lost/,
+    );
     expect(code, io.out + io.err).toBe(1);
   });
 });
@@ -81,6 +87,10 @@ describe('target outages', () => {
     const suspects = result.series.slice(0, last + 2).filter((s, i) => s.outage || i === last + 1);
     expect(suspects.flatMap((s) => s.generator.reasons).join('\n')).not.toMatch(/fell behind schedule/);
     expect(io.out).toMatch(/Target outage: no record acknowledged/);
+    // Diagnosed: the outage comes first and explains the failed rate criterion.
+    expect(result.diagnosis?.[0], JSON.stringify(result.diagnosis)).toMatchObject({ cause: 'target-unreachable', confidence: 'high' });
+    expect(result.diagnosis![0]!.explains).toContain(rate.label ?? rate.metric);
+    expect(io.out).toMatch(/1\. target-unreachable \(high confidence\)/);
     expect(code, io.out + io.err).toBe(1);
   });
 });

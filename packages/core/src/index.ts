@@ -96,6 +96,8 @@ export type { DriverOption } from './driver/load.js';
 export { checkOutputDir, checkOutputFile, writeOutput } from './result/writer.js';
 export { resolveStartAt } from './start-at.js';
 export { mergeResults } from './result/merge.js';
+export { diagnose, DIAGNOSIS_RULES } from './diagnosis/index.js';
+export type { DiagnosisRule, Finding, Facts, Symptom } from './diagnosis/index.js';
 export { MAX_START_SKEW_PERCENT, OUT_OF_STEP_SLACK_SECONDS } from './result/merge-check.js';
 export { checkResult, resultProblems, type ResultProblem } from './result/validate.js';
 // Regression gate
@@ -120,5 +122,9 @@ export type {
   GeneratorResources,
   TargetProcessResources,
   SteadyGrowth,
+  Diagnosis,
+  DiagnosisCause,
+  DiagnosisConfidence,
+  DiagnosisEvidence,
 } from './types.js';
 export type { MergeOptions } from './result/merge.js';

@@ -5,6 +5,7 @@ export type * from './types/options.js';
 export type * from './types/scenario.js';
 export type * from './types/samples.js';
 export type * from './types/criteria.js';
+export type * from './types/diagnosis.js';
 export type * from './types/run-context.js';
 export { RESULT_SCHEMA_VERSION } from './types/result.js';
 export type * from './types/result.js';

@@ -57,6 +57,7 @@ table.kv th { width: 30%; font-weight: 500; color: var(--muted); word-break: bre
 table.kv td { word-break: break-word; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
 tr.fail td:first-child { border-left: 3px solid var(--fail); }
 tr.pass td:first-child { border-left: 3px solid var(--pass); }
+.diagnosis { margin: 10px 0 18px; } .diagnosis h3 { margin: 8px 0 4px; } .diagnosis .advice { margin: 6px 0; }
 .note { color: var(--muted); font-style: italic; margin: 6px 0; }
 .two-col { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(480px, 100%), 1fr)); gap: 0 26px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 18px; text-align: center; }

@@ -47,6 +47,31 @@ describe('renderReport', () => {
     expect(html).toContain('uPlot');
   });
 
+  it('shows the likely causes under the criteria; a result of an older version gets them built; a passing run has none', () => {
+    // The fixture predates result.diagnosis: its drain reads miss the cache and its cache criterion fails.
+    const html = renderReport(full);
+    const at = html.indexOf('<section id="diagnosis">');
+    expect(at).toBeGreaterThan(html.indexOf('<section id="criteria">'));
+    expect(html).toContain('data-cause="consumer-cache-misses"');
+    expect(html).toContain('<code>target.cacheHitRate.catchUp</code>');
+    const given = renderReport({
+      ...full,
+      diagnosis: [
+        {
+          cause: 'data-loss',
+          explains: ['No <loss>'],
+          confidence: 'high',
+          evidence: [{ metric: 'integrity.lost', value: 6, threshold: 0 }],
+          advice: 'Look.',
+        },
+      ],
+    });
+    expect([...given.matchAll(/data-cause="([^"]+)"/g)].map((m) => m[1])).toEqual(['data-loss']);
+    expect(given).toContain('<strong>No &lt;loss&gt;</strong>');
+    const passing = renderReport({ ...full, criteria: full.criteria.map((c) => ({ ...c, passed: true })) });
+    expect(passing).not.toContain('id="diagnosis"');
+  });
+
   it('says why an aborted or failed run ended', () => {
     const failed = {
       ...full,

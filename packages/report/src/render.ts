@@ -15,6 +15,7 @@ import {
 } from './charts.js';
 import { CONSUMER_DISTRIBUTION, PRODUCER_DISTRIBUTION, distributionChart, spectrumTable, type Distribution } from './distribution.js';
 import { formatInt, formatMetric, formatMs, formatSeconds, formatWithUnit, isNum } from './format.js';
+import { diagnosisSection } from './diagnosis.js';
 import { header } from './header.js';
 import { escapeHtml, flatten, num, plainValue, table, type Cell } from './html.js';
 import { htmlPage } from './page.js';
@@ -276,7 +277,7 @@ function defaultTitle(result: LoadTestResult): string {
 export function renderReport(result: LoadTestResult, options: { title?: string } = {}): string {
   const title = options.title ?? defaultTitle(result);
   const charts = new Charts();
-  const body: string[] = [header(result, title), criteriaSection(result)];
+  const body: string[] = [header(result, title), criteriaSection(result), diagnosisSection(result)];
 
   const noSamples =
     result.series.length === 0 ? '<p class="note" data-omitted="series">The result holds no samples: no charts over time.</p>' : '';

@@ -12,6 +12,7 @@ import {
 } from '../metrics/histogram-set.js';
 import { OUTAGE_NOTE, type OutageFailure } from '../criteria.js';
 import { judge } from './build.js';
+import { diagnose } from '../diagnosis/diagnose.js';
 import { checkCoverage, checkMergeable } from './merge-check.js';
 import { sideBySide } from './figures.js';
 import { max, mergeConsumer, mergeIntegrity, mergeProducer, sum, sumCodes, worstSummary } from './merge-totals.js';
@@ -294,6 +295,8 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       const why = `not judged: the merge is partial (${coverage.partialBecause[0]})`;
       out.criteria = out.criteria.map((c) => ({ ...c, passed: false, note: c.note ? `${c.note}; ${why}` : why }));
     }
+    // Judged again on the merged figures: a shard's diagnosis covers only its share of the load.
+    out.diagnosis = diagnose(out);
     return out;
   } finally {
     exact.destroy();

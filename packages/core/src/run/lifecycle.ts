@@ -14,6 +14,7 @@ import { MetricSources } from '../plugins/metric-sources.js';
 import { PluginHost, pluginError } from '../plugins/plugin-host.js';
 import type { Driver } from '../driver/types.js';
 import { buildResult, type Ending, integrityReport, integrityWarning, judge, runConfig } from '../result/build.js';
+import { diagnose } from '../diagnosis/diagnose.js';
 import { environment } from '../result/environment.js';
 import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic, writeOutput } from '../result/writer.js';
 import { waitUntil } from '../start-at.js';
@@ -384,6 +385,7 @@ export class Run {
       resultPath: this.resultPath,
     });
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
+    result.diagnosis = diagnose(result);
     return result;
   }
 }

@@ -1,5 +1,6 @@
 // The result of a run: the JSON document a run writes, checkpoints included, and what `loadhouse merge` writes.
 import type { CriterionOutcome } from './criteria.js';
+import type { Diagnosis } from './diagnosis.js';
 import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
 import type { ConsumerCounts, ProducerStats, Sample } from './samples.js';
 
@@ -141,6 +142,11 @@ export interface ResultBase {
   /** Why a value of `metrics` does not cover the whole run (stale or partly unreadable), by metric name; absent when none. */
   metricNotes?: Record<string, string>;
   criteria: CriterionOutcome[];
+  /**
+   * What most likely made the run fail, most likely first (docs/diagnosis.md): empty when no criterion failed and
+   * the run did not fail. Absent in results of older versions (`diagnose()` builds it from such a result).
+   */
+  diagnosis?: Diagnosis[];
   scenarioResults: Record<string, unknown>;
   series: Sample[];
   /**
