@@ -64,6 +64,14 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     group: 'agent',
     description: 'Embedded agent fault: silently lose every Nth record per partition',
   },
+  {
+    name: 'agent-capacity',
+    kind: 'number',
+    value: '<records/s>',
+    min: 1,
+    group: 'agent',
+    description: 'Embedded agent fault: serve at most this many produced records per second, first come first served (latency climbs past it)',
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -95,6 +103,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
     faults.stall = r;
   }
   if (typeof v.agentDropEvery === 'number') faults.dropEvery = v.agentDropEvery;
+  if (typeof v.agentCapacity === 'number') faults.capacity = v.agentCapacity;
   return faults;
 }
 

@@ -20,6 +20,9 @@ import type {
 import { createLoadTest } from '../load-test.js';
 import { CapacitySearch, capacityMessage, findKnee, type NextStep, summarize } from './search.js';
 
+/** The first step's warm-up at least: the first seconds of any run are slow (docs/measuring.md). */
+const FIRST_WARMUP_SECONDS = 2;
+
 /** How to search: the SLO, the rate range, the steps and the load's shape. */
 export interface CapacityOptions {
   /** The criteria each step's measured window must meet (at least one). */
@@ -195,7 +198,9 @@ async function search(c: Controller, o: Resolved): Promise<void> {
     if (step.rate < previous) await settle(c, group, o);
     previous = step.rate;
     group.setRate(step.rate);
-    if (o.stepWarmupSeconds > 0 && !(await c.waitFor(o.stepWarmupSeconds)) && c.signal.aborted) break;
+    // The first seconds of a run are slow whatever the rate (JIT, connections, the topic's first segments).
+    const warmup = steps.length === 0 ? Math.max(o.stepWarmupSeconds, FIRST_WARMUP_SECONDS) : o.stepWarmupSeconds;
+    if (warmup > 0 && !(await c.waitFor(warmup)) && c.signal.aborted) break;
     const name = `step-${steps.length + 1}@${step.rate}`;
     await c.phase(name, () => c.waitFor(o.stepSeconds));
     if (c.signal.aborted) break;
