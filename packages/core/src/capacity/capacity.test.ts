@@ -5,7 +5,7 @@ import { capacityScenario, parseCriteria } from '../index.js';
 import { thrown } from '../test-support.js';
 import { CapacitySearch, findKnee, type SearchBounds, type StepOutcome, summarize } from './search.js';
 
-const BOUNDS: SearchBounds = { minRate: 1000, maxRate: 1_000_000, resolution: 0.02, factor: 2, maxSteps: 40 };
+const BOUNDS: SearchBounds = { minRate: 1000, maxRate: 1_000_000, resolution: 0.02, factor: 2, maxSteps: 40, voidRetries: 1 };
 
 /** Runs a search to its end against `judge` (a step's outcome by rate and how often the rate ran). */
 function searchAgainst(bounds: SearchBounds, judge: (rate: number, nth: number) => Pick<StepOutcome, 'passed' | 'void'>) {

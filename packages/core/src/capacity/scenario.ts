@@ -40,6 +40,8 @@ export interface CapacityOptions {
   minAchievedPercent?: number;
   /** No more steps than this (default 30). */
   maxSteps?: number;
+  /** A void step is run again up to this many times before the generator is said to bound the search (default 2). */
+  voidRetries?: number;
   /** The load's shape: producers, partitions, message size, batching. Its rate is the search's. */
   produce?: Omit<ProduceOptions, 'rate' | 'messagesPerProducer'>;
   /** Scenario name in the result (default `capacity`). */
@@ -76,9 +78,23 @@ export function resolveCapacityOptions(o: CapacityOptions): Resolved {
   const minAchievedPercent = positive('minAchievedPercent', o.minAchievedPercent, 90, 100);
   const maxSteps = positive('maxSteps', o.maxSteps, 30, 1000);
   if (!Number.isInteger(maxSteps)) throw invalid('maxSteps', 'an integer', maxSteps);
+  const voidRetries = o.voidRetries ?? 2;
+  if (!Number.isInteger(voidRetries) || voidRetries < 0 || voidRetries > 10) throw invalid('voidRetries', 'an integer from 0 to 10', voidRetries);
   if (o.produce !== undefined && (typeof o.produce !== 'object' || o.produce === null)) throw invalid('produce', 'an object', o.produce);
   const name = o.name ?? 'capacity';
-  return { slo, minRate, maxRate, stepSeconds, stepWarmupSeconds, resolutionPercent, minAchievedPercent, maxSteps, produce: o.produce, name };
+  return {
+    slo,
+    minRate,
+    maxRate,
+    stepSeconds,
+    stepWarmupSeconds,
+    resolutionPercent,
+    minAchievedPercent,
+    maxSteps,
+    voidRetries,
+    produce: o.produce,
+    name,
+  };
 }
 
 function latencyOf(s: LatencySummary): CapacityStep['latency'] {
@@ -140,7 +156,7 @@ export function capacityReport(o: Resolved, search: CapacitySearch, steps: Capac
     knee: findKnee(steps),
     steps: [...steps],
   };
-  if (bound === 'generator') report.generatorLimit = held.length ? Math.max(...held) : 0;
+  if (bound === 'generator' && held.length) report.generatorLimit = Math.max(...held);
   report.message = capacityMessage(report);
   return report;
 }
@@ -181,6 +197,7 @@ async function search(c: Controller, o: Resolved): Promise<void> {
     resolution: o.resolutionPercent / 100,
     factor: 2,
     maxSteps: o.maxSteps,
+    voidRetries: o.voidRetries,
   });
   const steps: CapacityStep[] = [];
   const publish = () => (sections.capacity = capacityReport(o, searcher, steps));

@@ -11,6 +11,8 @@ export interface SearchBounds {
   factor: number;
   /** No more steps than this, whatever the search still wants (it then answers with what it has). */
   maxSteps: number;
+  /** A void step is run again up to this many times before the generator is taken to bound the search. */
+  voidRetries: number;
 }
 
 export interface NextStep {
@@ -32,6 +34,8 @@ export class CapacitySearch {
   private pending: NextStep | undefined;
   private repeats: number[] = [];
   private stoppedBy: CapacityBound | undefined;
+  /** Void steps in a row at the current rate. */
+  private voidStreak = 0;
 
   constructor(private readonly b: SearchBounds) {
     this.pending = { rate: roundRate(b.minRate), role: 'climb' };
@@ -47,13 +51,12 @@ export class CapacitySearch {
     this.steps.push(step);
     if (this.steps.length >= this.b.maxSteps) return this.finish(undefined);
     if (step.void) {
-      // A void step says nothing about the target; one retry tells a passing hiccup from a generator limit.
-      if (step.role !== 'retry') {
-        this.pending = { rate: step.rate, role: 'retry' };
-        return;
-      }
-      return this.finish('generator');
+      // A void step says nothing about the target; retries tell a passing hiccup from a generator limit.
+      if (++this.voidStreak > this.b.voidRetries) return this.finish('generator');
+      this.pending = { rate: step.rate, role: 'retry' };
+      return;
     }
+    this.voidStreak = 0;
     if (this.stage === 'climb') return this.climb(step);
     if (this.stage === 'bisect') return this.bisect(step);
     this.repeat();
@@ -161,8 +164,9 @@ export function capacityMessage(r: Pick<CapacityReport, 'bound' | 'maxSustainabl
       return `The target held the SLO at --max-rate ${rate(r.maxRate)}, the highest rate tried; it may take more.`;
     case 'generator':
       return (
-        `No capacity is claimed: the generator could not hold the rates the search needed (it held ${rate(r.generatorLimit)}); ` +
-        'add workers or generator machines (shards) and search again.'
+        'No capacity is claimed: the generator could not hold the rates the search needed ' +
+        `(${r.generatorLimit === undefined ? 'not even --min-rate' : `it held ${rate(r.generatorLimit)}`}); ` +
+        'give it more cores, workers or generator machines and search again.'
       );
     case 'min-rate':
       return `The SLO failed even at --min-rate ${rate(r.minRate)}: lower --min-rate, or the target cannot meet this SLO.`;

@@ -57,7 +57,7 @@ export interface CapacityReport {
   resolutionPercent: number;
   stepSeconds: number;
   stepWarmupSeconds: number;
-  /** The highest rate the generator held (a non-void step), when the generator bounded the search. */
+  /** The highest rate the generator held (a passing step), when the generator bounded the search; absent when it held none. */
   generatorLimit?: number;
   /**
    * The offered rate past which P99 climbs steeply: the highest rate whose P99 is within twice the P99 of the
