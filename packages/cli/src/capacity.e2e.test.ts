@@ -10,32 +10,38 @@ const tempDir = tempDirs('lh-capacity-');
 describe('loadhouse capacity', () => {
   it('finds the embedded agent\'s --agent-capacity 3000 within 10% in a bounded number of steps, exit 0', async () => {
     const dir = tempDir();
-    const t0 = Date.now();
     const { code, io } = await runCli(
-      args`capacity --agent-capacity 3000 --min-rate 2000 --max-rate 12000 --step-seconds 1 --step-warmup 0.5 --resolution 10% --min-achieved 80 --partitions 2 --message-size 200 --slo producer.latency.p99<150 --results-dir ${dir} --quiet`,
+      args`capacity --agent-capacity 3000 --min-rate 2400 --max-rate 9600 --step-seconds 1.5 --step-warmup 0.5 --resolution 20% --min-achieved 85 --partitions 2 --message-size 200 --slo producer.latency.p99<250 --results-dir ${dir} --quiet`,
     );
     const r = onlyResult(dir);
     const c = r.capacity!;
-    console.log(Date.now() - t0, io.out);
     expect(code, io.err + io.out).toBe(0);
     expect(c.bound).toBe('target');
     expect(c.maxSustainableRate).toBeGreaterThanOrEqual(2700);
     expect(c.maxSustainableRate).toBeLessThanOrEqual(3300);
+    expect(c.interval!.high).toBeGreaterThan(c.maxSustainableRate!);
+    // A climb, a few bisections and two repeats (void steps retried at most twice each).
+    expect(c.steps.length).toBeLessThanOrEqual(12);
+    // One phase per step, named in the step; the warm-ups between them are in none.
+    expect(r.phases.map((p) => p.name)).toEqual(c.steps.map((s) => s.phase));
+    for (const p of r.phases) expect(p.durationSeconds).toBeLessThan(1.5 + 1);
+    expect(r.criteria).toMatchObject([{ metric: 'capacity.maxSustainableRate', passed: true }]);
+    expect(io.out).toContain('Capacity (bound: target)');
   }, 60_000);
 
   it('against --sink with a --max-rate this machine cannot reach, answers bound "generator" and claims nothing, exit 1', async () => {
     const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, sink: true });
     try {
       const dir = tempDir();
-      const t0 = Date.now();
-      const { code, io } = await runCli(
+        const { code, io } = await runCli(
         args`capacity --target ${agent.grpcAddress} --min-rate 10k --max-rate 100M --step-seconds 1 --step-warmup 0.5 --partitions 2 --message-size 200 --slo producer.latency.p99<1000 --results-dir ${dir} --quiet`,
       );
       const c = onlyResult(dir).capacity!;
-      console.log(Date.now() - t0, io.out);
-      expect(code, io.err + io.out).toBe(1);
+        expect(code, io.err + io.out).toBe(1);
       expect(c.bound).toBe('generator');
       expect(c.maxSustainableRate).toBeNull();
+      expect(c.steps.at(-1)).toMatchObject({ void: true, passed: false });
+      expect(io.out).toContain('No capacity is claimed');
     } finally {
       await agent.stop();
     }

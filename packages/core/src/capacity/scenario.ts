@@ -21,7 +21,7 @@ import { createLoadTest } from '../load-test.js';
 import { CapacitySearch, capacityMessage, findKnee, type NextStep, summarize } from './search.js';
 
 /** The first step's warm-up at least: the first seconds of any run are slow (docs/measuring.md). */
-const FIRST_WARMUP_SECONDS = 2;
+const FIRST_WARMUP_SECONDS = 3;
 
 /** How to search: the SLO, the rate range, the steps and the load's shape. */
 export interface CapacityOptions {
@@ -215,9 +215,12 @@ async function search(c: Controller, o: Resolved): Promise<void> {
     if (step.rate < previous) await settle(c, group, o);
     previous = step.rate;
     group.setRate(step.rate);
-    // The first seconds of a run are slow whatever the rate (JIT, connections, the topic's first segments).
-    const warmup = steps.length === 0 ? Math.max(o.stepWarmupSeconds, FIRST_WARMUP_SECONDS) : o.stepWarmupSeconds;
+    // The first seconds of a run are slow whatever the rate (JIT, connections, the topic's first segments):
+    // the first step warms up longer, then until the producers caught up with what fell due meanwhile.
+    const first = steps.length === 0;
+    const warmup = first ? Math.max(o.stepWarmupSeconds, FIRST_WARMUP_SECONDS) : o.stepWarmupSeconds;
     if (warmup > 0 && !(await c.waitFor(warmup)) && c.signal.aborted) break;
+    if (first) await c.waitFor((s) => s.producer.backlog === 0, { timeoutSeconds: 2 * o.stepSeconds });
     const name = `step-${steps.length + 1}@${step.rate}`;
     await c.phase(name, () => c.waitFor(o.stepSeconds));
     if (c.signal.aborted) break;
