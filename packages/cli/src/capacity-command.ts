@@ -32,7 +32,12 @@ export const CAPACITY_FLAGS = defineFlags([
       "What every step must meet, as METRIC OP VALUE: 'producer.latency.p99<100' (repeatable or comma-separated; default: the scenario's latency and error criteria)",
   },
   { name: 'min-rate', ...RATE, default: 1000, description: 'Lowest rate tried, records/s: the climb starts here' },
-  { name: 'max-rate', ...RATE, default: 1_000_000, description: 'Highest rate tried, records/s: the answer is bound "max-rate" when it holds' },
+  {
+    name: 'max-rate',
+    ...RATE,
+    default: 1_000_000,
+    description: 'Highest rate tried, records/s: the answer is bound "max-rate" when it holds',
+  },
   {
     name: 'step-seconds',
     kind: 'number',
@@ -83,7 +88,10 @@ function resolutionPercent(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
   const v = m ? Number(m[1]) : Number.NaN;
   if (!(v > 0 && v <= 100)) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `--resolution must be a percentage above 0 and at most 100 such as 2%, got ${JSON.stringify(text)}`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `--resolution must be a percentage above 0 and at most 100 such as 2%, got ${JSON.stringify(text)}`,
+    );
   }
   return v;
 }
@@ -91,7 +99,9 @@ function resolutionPercent(text: string): number {
 /** The search's options from the command line; every mistake is refused before any target starts. */
 export function capacityFromFlags(scenarioName: string, raw: Record<string, unknown>) {
   if (!SEARCHABLE.includes(scenarioName)) {
-    const known = findScenario(scenarioName) ? `${scenarioName} does not run one steady producer group` : `unknown scenario ${JSON.stringify(scenarioName)}`;
+    const known = findScenario(scenarioName)
+      ? `${scenarioName} does not run one steady producer group`
+      : `unknown scenario ${JSON.stringify(scenarioName)}`;
     throw new LoadhouseError('LH_UNKNOWN_SCENARIO', `capacity: ${known}; search with ${SEARCHABLE.join(' or ')}.`);
   }
   const values = scenarioFlagValues(scenarioName, raw);

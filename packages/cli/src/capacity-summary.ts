@@ -18,7 +18,9 @@ export function capacityLines(result: LoadTestResult): string[] {
   for (const s of c.steps) {
     const verdict = s.void ? 'VOID' : s.passed ? 'pass' : 'FAIL';
     const why = s.reason ? `  ${s.reason}` : '';
-    lines.push(`    ${verdict} ${s.role.padEnd(7)} ${formatInt(s.rate).padStart(11)} -> ${formatInt(s.achieved).padStart(11)}  ${ms(s.latency.p99).padStart(10)}${why}`);
+    lines.push(
+      `    ${verdict} ${s.role.padEnd(7)} ${formatInt(s.rate).padStart(11)} -> ${formatInt(s.achieved).padStart(11)}  ${ms(s.latency.p99).padStart(10)}${why}`,
+    );
   }
   return lines;
 }

@@ -8,7 +8,7 @@ import { onlyResult, tempDirs } from './test-files.js';
 const tempDir = tempDirs('lh-capacity-');
 
 describe('loadhouse capacity', () => {
-  it('finds the embedded agent\'s --agent-capacity 3000 within 10% in a bounded number of steps, exit 0', async () => {
+  it("finds the embedded agent's --agent-capacity 3000 within 10% in a bounded number of steps, exit 0", async () => {
     const dir = tempDir();
     const { code, io } = await runCli(
       args`capacity --agent-capacity 3000 --min-rate 2400 --max-rate 9600 --step-seconds 1.5 --step-warmup 0.5 --resolution 20% --min-achieved 85 --partitions 2 --message-size 200 --slo producer.latency.p99<250 --results-dir ${dir} --quiet`,
@@ -33,11 +33,11 @@ describe('loadhouse capacity', () => {
     const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, sink: true });
     try {
       const dir = tempDir();
-        const { code, io } = await runCli(
+      const { code, io } = await runCli(
         args`capacity --target ${agent.grpcAddress} --min-rate 10k --max-rate 100M --step-seconds 1 --step-warmup 0.5 --partitions 2 --message-size 200 --slo producer.latency.p99<1000 --results-dir ${dir} --quiet`,
       );
       const c = onlyResult(dir).capacity!;
-        expect(code, io.err + io.out).toBe(1);
+      expect(code, io.err + io.out).toBe(1);
       expect(c.bound).toBe('generator');
       expect(c.maxSustainableRate).toBeNull();
       expect(c.steps.at(-1)).toMatchObject({ void: true, passed: false });

@@ -70,7 +70,8 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     value: '<records/s>',
     min: 1,
     group: 'agent',
-    description: 'Embedded agent fault: serve at most this many produced records per second, first come first served (latency climbs past it)',
+    description:
+      'Embedded agent fault: serve at most this many produced records per second, first come first served (latency climbs past it)',
   },
 ]);
 

@@ -38,7 +38,11 @@ describe('capacity gauges', () => {
   it('a search bound by the generator exports found 0 and no rate', async () => {
     const registry = new Registry();
     const g = capacityGaugesFor(registry, []);
-    recordCapacity(g, { scenario: 'capacity', topic: 't' }, report({ maxSustainableRate: null, bound: 'generator', interval: { low: 10000, high: null }, knee: null }));
+    recordCapacity(
+      g,
+      { scenario: 'capacity', topic: 't' },
+      report({ maxSustainableRate: null, bound: 'generator', interval: { low: 10000, high: null }, knee: null }),
+    );
     const text = await registry.metrics();
     expect(text).toContain('loadhouse_capacity_found{scenario="capacity",topic="t",bound="generator"} 0');
     expect(text).not.toMatch(/^loadhouse_capacity_max_sustainable_rate\{/m);

@@ -31,7 +31,14 @@ const capacity: CapacityReport = {
   stepSeconds: 1,
   stepWarmupSeconds: 0.5,
   knee: 2000,
-  steps: [step(1000, 10, 'pass'), step(2000, 15, 'pass'), step(4000, 900, 'fail'), step(3000, 300, 'void'), step(3000, 150, 'fail'), step(2875, 60, 'pass')],
+  steps: [
+    step(1000, 10, 'pass'),
+    step(2000, 15, 'pass'),
+    step(4000, 900, 'fail'),
+    step(3000, 300, 'void'),
+    step(3000, 150, 'fail'),
+    step(2875, 60, 'pass'),
+  ],
 };
 
 describe('capacity in the report', () => {

@@ -14,7 +14,8 @@ export function capacityCharts(result: LoadTestResult): ChartGroup {
   const c = result.capacity;
   if (!c) return { charts: [], notes: [] };
   const steps = c.steps.filter((s) => !s.void).sort((a, b) => a.rate - b.rate);
-  if (steps.length === 0) return { charts: [], notes: [{ name: 'capacity', note: 'No step of the search was judged (all void): no capacity chart.' }] };
+  if (steps.length === 0)
+    return { charts: [], notes: [{ name: 'capacity', note: 'No step of the search was judged (all void): no capacity chart.' }] };
   const bound = p99Bound(result);
   const spec: ChartSpec = {
     name: 'capacity',
@@ -65,7 +66,11 @@ export function capacityTables(result: LoadTestResult): string {
     s.void ? 'void' : s.passed ? 'passed' : 'failed',
     s.reason,
   ]);
-  return head + about + table(['Step', 'Role', 'Offered /s', 'Acked /s', 'P50 ms', 'P99 ms', 'Verdict', 'Why'], rows, 'capacity-steps', (i) =>
-    c.steps[i]!.void ? 'void' : c.steps[i]!.passed ? 'pass' : 'fail',
+  return (
+    head +
+    about +
+    table(['Step', 'Role', 'Offered /s', 'Acked /s', 'P50 ms', 'P99 ms', 'Verdict', 'Why'], rows, 'capacity-steps', (i) =>
+      c.steps[i]!.void ? 'void' : c.steps[i]!.passed ? 'pass' : 'fail',
+    )
   );
 }

@@ -79,9 +79,13 @@ describe('CapacitySearch', () => {
 });
 
 describe('findKnee', () => {
-  const step = (rate: number, p99: number | null, isVoid = false) => ({ rate, void: isVoid, latency: { p50: null, p99, p999: null, max: null } });
+  const step = (rate: number, p99: number | null, isVoid = false) => ({
+    rate,
+    void: isVoid,
+    latency: { p50: null, p99, p999: null, max: null },
+  });
 
-  it('is the highest rate within twice the lowest rate\'s P99, once a higher rate went past that', () => {
+  it("is the highest rate within twice the lowest rate's P99, once a higher rate went past that", () => {
     expect(findKnee([step(1000, 10), step(2000, 12), step(4000, 19), step(8000, 400), step(6000, 35)])).toBe(4000);
   });
 
@@ -115,6 +119,8 @@ describe('capacityScenario', () => {
     expect(thrown(() => capacityScenario({ slo: [], minRate: 1, maxRate: 2 }))).toMatchObject({ code: 'LH_INVALID_OPTION' });
     expect(thrown(() => capacityScenario({ slo, minRate: 10, maxRate: 2 }))).toMatchObject({ code: 'LH_INVALID_OPTION' });
     expect(thrown(() => capacityScenario({ slo, minRate: 10, maxRate: 20, stepSeconds: 0 }))).toMatchObject({ code: 'LH_INVALID_OPTION' });
-    expect(capacityScenario({ slo, minRate: 10, maxRate: 20 }).criteria).toMatchObject([{ metric: 'capacity.maxSustainableRate', op: '>' }]);
+    expect(capacityScenario({ slo, minRate: 10, maxRate: 20 }).criteria).toMatchObject([
+      { metric: 'capacity.maxSustainableRate', op: '>' },
+    ]);
   });
 });

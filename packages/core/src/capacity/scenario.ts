@@ -49,7 +49,8 @@ export interface CapacityOptions {
 }
 
 /** Options resolved, with defaults. */
-type Resolved = Required<Omit<CapacityOptions, 'produce' | 'name' | 'slo'>> & Pick<CapacityOptions, 'produce'> & { slo: Criterion[]; name: string };
+type Resolved = Required<Omit<CapacityOptions, 'produce' | 'name' | 'slo'>> &
+  Pick<CapacityOptions, 'produce'> & { slo: Criterion[]; name: string };
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
   return new LoadhouseError('LH_INVALID_OPTION', `capacity.${option} must be ${expected}, got ${JSON.stringify(got)}`, {
@@ -79,7 +80,8 @@ export function resolveCapacityOptions(o: CapacityOptions): Resolved {
   const maxSteps = positive('maxSteps', o.maxSteps, 30, 1000);
   if (!Number.isInteger(maxSteps)) throw invalid('maxSteps', 'an integer', maxSteps);
   const voidRetries = o.voidRetries ?? 2;
-  if (!Number.isInteger(voidRetries) || voidRetries < 0 || voidRetries > 10) throw invalid('voidRetries', 'an integer from 0 to 10', voidRetries);
+  if (!Number.isInteger(voidRetries) || voidRetries < 0 || voidRetries > 10)
+    throw invalid('voidRetries', 'an integer from 0 to 10', voidRetries);
   if (o.produce !== undefined && (typeof o.produce !== 'object' || o.produce === null)) throw invalid('produce', 'an object', o.produce);
   const name = o.name ?? 'capacity';
   return {
@@ -116,7 +118,8 @@ export function judgeStep(
   const isVoid = saturation.length > 0;
   if (isVoid) reasons.push(`the generator was saturated: ${saturation[0]}`);
   else {
-    for (const c of slo.filter((c) => !c.passed)) reasons.push(`${c.label ?? `${c.metric} ${c.op} ${c.value}`}: measured ${c.measured ?? 'nothing'}`);
+    for (const c of slo.filter((c) => !c.passed))
+      reasons.push(`${c.label ?? `${c.metric} ${c.op} ${c.value}`}: measured ${c.measured ?? 'nothing'}`);
     if (achieved < (next.rate * o.minAchievedPercent) / 100) {
       reasons.push(`the target acknowledged ${achieved} msgs/s, under ${o.minAchievedPercent}% of the ${next.rate} offered`);
     }

@@ -155,7 +155,9 @@ export function findKnee(steps: readonly Pick<CapacityStep, 'rate' | 'void' | 'l
 }
 
 /** The sentence the result and the summary give for an answer. */
-export function capacityMessage(r: Pick<CapacityReport, 'bound' | 'maxSustainableRate' | 'interval' | 'generatorLimit' | 'minRate' | 'maxRate'>): string {
+export function capacityMessage(
+  r: Pick<CapacityReport, 'bound' | 'maxSustainableRate' | 'interval' | 'generatorLimit' | 'minRate' | 'maxRate'>,
+): string {
   const rate = (n: number | null | undefined) => (n === null || n === undefined ? '?' : `${n} msgs/s`);
   switch (r.bound) {
     case 'target':

@@ -26,7 +26,7 @@ function bad(what: string, text: string): LoadhouseError {
   return new LoadhouseError(
     'LH_INVALID_OPTION',
     `${what} ${JSON.stringify(text)} is not a criterion: write METRIC OP VALUE such as 'producer.latency.p99<100' ` +
-      "(OP one of < <= > >= ==), several separated by commas",
+      '(OP one of < <= > >= ==), several separated by commas',
     { details: { option: what, value: text } },
   );
 }
