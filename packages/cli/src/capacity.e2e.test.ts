@@ -1,5 +1,6 @@
 // The capacity search end to end: against an agent that serves at most 3000 records/s it finds that rate, and
 // against an agent that only acks (--sink) on this machine the generator gives out first and nothing is claimed.
+import { readFileSync } from 'node:fs';
 import { spawnAgent } from '@loadhouse/agent';
 import { describe, expect, it } from 'vitest';
 import { args, runCli } from './test-io.js';
@@ -11,7 +12,7 @@ describe('loadhouse capacity', () => {
   it("finds the embedded agent's --agent-capacity 3000 within 10% in a bounded number of steps, exit 0", async () => {
     const dir = tempDir();
     const { code, io } = await runCli(
-      args`capacity --agent-capacity 3000 --min-rate 2400 --max-rate 9600 --step-seconds 1.5 --step-warmup 0.5 --resolution 20% --min-achieved 85 --partitions 2 --message-size 200 --slo producer.latency.p99<250 --results-dir ${dir} --quiet`,
+      args`capacity --agent-capacity 3000 --min-rate 2400 --max-rate 9600 --step-seconds 1.5 --step-warmup 0.5 --resolution 20% --min-achieved 85 --partitions 2 --message-size 200 --slo producer.latency.p99<250 --results-dir ${dir} --html --quiet`,
     );
     const r = onlyResult(dir);
     const c = r.capacity!;
@@ -27,6 +28,9 @@ describe('loadhouse capacity', () => {
     for (const p of r.phases) expect(p.durationSeconds).toBeLessThan(1.5 + 1);
     expect(r.criteria).toMatchObject([{ metric: 'capacity.maxSustainableRate', passed: true }]);
     expect(io.out).toContain('Capacity (bound: target)');
+    // The result validates against the schema (the report reads it) and the report has the capacity section.
+    const html = readFileSync(r.resultPath!.replace(/\.json$/, '.html'), 'utf8');
+    expect(html).toContain('<section id="capacity">');
   }, 60_000);
 
   it('against --sink with a --max-rate this machine cannot reach, answers bound "generator" and claims nothing, exit 1', async () => {

@@ -48,7 +48,7 @@ describe('capacity in the report', () => {
     const chart = charts[0]!;
     expect(chart.kind).toBe('rate');
     expect(chart.data[0]).toEqual([1000, 2000, 2875, 3000, 4000]);
-    expect(chart.series.map((s) => s.label)).toEqual(['P99', 'SLO P99 bound', 'acknowledged', 'offered']);
+    expect(chart.series.map((s) => s.label)).toEqual(['P99', 'SLO P99 bound', 'acknowledged', 'offered (reference)']);
     expect(chart.data[1]).toEqual([10, 15, 60, 150, 900]);
     expect(chart.data[2]).toEqual([100, 100, 100, 100, 100]);
     expect(chart.marks).toEqual([

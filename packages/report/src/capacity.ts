@@ -22,12 +22,12 @@ export function capacityCharts(result: LoadTestResult): ChartGroup {
     title: 'P99 and acknowledged rate against offered rate',
     kind: 'rate',
     height: 300,
-    axes: [axis('y', 'P99 latency', 'ms'), axis('rate', 'records/s', 'msgs/s', 'right')],
+    axes: [axis('y', 'P99 latency', 'ms'), axis('rate', 'rate', 'msgs/s', 'right')],
     series: [
       { label: 'P99', color: COLORS.orange, unit: 'ms', scale: 'y' },
       ...(bound === undefined ? [] : [{ label: 'SLO P99 bound', color: COLORS.red, unit: 'ms' as const, scale: 'y', dash: [6, 4] }]),
       { label: 'acknowledged', color: COLORS.blue, unit: 'msgs/s', scale: 'rate' },
-      { label: 'offered', color: COLORS.gray, unit: 'msgs/s', scale: 'rate', dash: [2, 3] },
+      { label: 'offered (reference)', color: COLORS.gray, unit: 'msgs/s', scale: 'rate', dash: [2, 3] },
     ],
     data: [
       steps.map((s) => s.rate),

@@ -305,7 +305,7 @@ export const REPORT_SCRIPT = String.raw`
     base.axes[0].label = 'offered rate (/s)';
     base.axes[0].incrs = undefined;
     base.axes[0].values = function (u, splits) { return splits.map(function (v) { return axisFmt(v, 'msgs/s'); }); };
-    base.series[0] = { label: 'offered', value: function (u, v) { return v == null ? '' : fmt(v, 'msgs/s'); } };
+    base.series[0] = { label: 'offered rate', value: function (u, v) { return v == null ? '' : fmt(v, 'msgs/s'); } };
     base.series.forEach(function (s, i) { if (i > 0) s.points = { show: true, size: 6 }; });
     base.padding = [null, 24, null, null];
     base.cursor = { drag: { x: false, y: false } };
