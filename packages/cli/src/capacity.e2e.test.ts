@@ -12,7 +12,7 @@ describe('loadhouse capacity', () => {
   it('refuses bad input with a coded error, exit 2, before any target starts', async () => {
     const dir = tempDir();
     for (const [line, expected] of [
-      [args`capacity --slo producer.latency.p99 --results-dir ${dir}`, "--slo \"producer.latency.p99\" is not a criterion"],
+      [args`capacity --slo producer.latency.p99 --results-dir ${dir}`, '--slo "producer.latency.p99" is not a criterion'],
       [args`capacity --min-rate 5000 --max-rate 1000 --results-dir ${dir}`, '--max-rate (1000) must be at least --min-rate (5000)'],
       [args`capacity --resolution 0% --results-dir ${dir}`, '--resolution must be a percentage'],
       [args`capacity many-producers --results-dir ${dir}`, 'many-producers does not run one steady producer group'],
