@@ -137,7 +137,7 @@ export function judgeStep(
   };
 }
 
-/** The report the steps so far give (`finished`: the search ended by itself). */
+/** The report the steps so far give; bound `unfinished` until the search ended by itself. */
 export function capacityReport(o: Resolved, search: CapacitySearch, steps: CapacityStep[]): CapacityReport {
   const { low, high } = summarize(steps);
   let bound = search.bound();

@@ -62,11 +62,6 @@ export class CapacitySearch {
     this.repeat();
   }
 
-  /** Whether the search ended by itself (not stopped by the run or the step budget). */
-  get finished(): boolean {
-    return this.stage === 'done';
-  }
-
   /** What stopped the search; `unfinished` before it ended. */
   bound(): CapacityBound {
     if (this.stoppedBy) return this.stoppedBy;
