@@ -1,6 +1,6 @@
 // A capacity search in the report: its chart against offered rate (void steps left out, the SLO's P99 bound
 // and the answer marked) and its steps table; no capacity section for other runs.
-import type { CapacityReport, CapacityStep } from '@loadhouse/core';
+import { type CapacityReport, type CapacityStep, checkResult } from '@loadhouse/core';
 import { makeResult } from '@loadhouse/core/testing';
 import { describe, expect, it } from 'vitest';
 import { capacityCharts } from './capacity.js';
@@ -65,5 +65,12 @@ describe('capacity in the report', () => {
     expect(html.match(/<tr class="void">/g)).toHaveLength(1);
     expect(html).toContain('data-chart="capacity"');
     expect(renderReport(makeResult())).not.toContain('id="capacity"');
+  });
+
+  it('a result with a capacity section passes the result schema (report and merge read it)', () => {
+    const doc = JSON.parse(JSON.stringify({ ...makeResult(), capacity }));
+    expect(checkResult(doc, 'capacity.json').capacity?.bound).toBe('target');
+    const broken = JSON.parse(JSON.stringify({ ...makeResult(), capacity: { ...capacity, bound: 'maybe' } }));
+    expect(() => checkResult(broken, 'broken.json')).toThrow(/capacity/);
   });
 });
