@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { spawnAgent } from '@loadhouse/agent';
 import { describe, expect, it } from 'vitest';
-import { args, runCli } from './test-io.js';
+import { args, captureIo, runCli } from './test-io.js';
 import { onlyResult, tempDirs } from './test-files.js';
 
 const tempDir = tempDirs('lh-capacity-');
@@ -46,23 +46,34 @@ describe('loadhouse capacity', () => {
     // The result validates against the schema (the report reads it) and the report has the capacity section.
     const html = readFileSync(r.resultPath!.replace(/\.json$/, '.html'), 'utf8');
     expect(html).toContain('<section id="capacity">');
-  }, 60_000);
+  }, 90_000);
 
   it('against --sink with a --max-rate this machine cannot reach, answers bound "generator" and claims nothing, exit 1', async () => {
     const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, sink: true });
     try {
       const dir = tempDir();
-      const { code, io } = await runCli(
-        args`capacity --target ${agent.grpcAddress} --min-rate 10k --max-rate 100M --step-seconds 1 --step-warmup 0.5 --partitions 2 --message-size 200 --slo producer.latency.p99<1000 --results-dir ${dir} --quiet`,
+      // The Prometheus endpoint lingers after the run: the answer is read from it meanwhile.
+      const io = captureIo();
+      const running = runCli(
+        args`capacity --target ${agent.grpcAddress} --min-rate 10k --max-rate 100M --step-seconds 1 --step-warmup 0.5 --partitions 2 --message-size 200 --slo producer.latency.p99<1000 --prometheus-port 0 --prometheus-linger 2 --results-dir ${dir} --quiet`,
+        io,
       );
+      let url: string | undefined;
+      while (!url && !(await Promise.race([running.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]))) {
+        url = /Prometheus metrics stay at (\S+) for/.exec(io.err)?.[1];
+      }
+      const exported = url ? await (await fetch(url)).text() : '';
+      const { code } = await running;
       const c = onlyResult(dir).capacity!;
       expect(code, io.err + io.out).toBe(1);
       expect(c.bound).toBe('generator');
       expect(c.maxSustainableRate).toBeNull();
       expect(c.steps.at(-1)).toMatchObject({ void: true, passed: false });
       expect(io.out).toContain('No capacity is claimed');
+      expect(exported).toMatch(/^loadhouse_capacity_found\{[^}]*bound="generator"[^}]*\} 0$/m);
+      expect(exported).not.toMatch(/^loadhouse_capacity_max_sustainable_rate\{/m);
     } finally {
       await agent.stop();
     }
-  }, 60_000);
+  }, 90_000);
 });
