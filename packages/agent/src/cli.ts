@@ -127,6 +127,13 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     min: 0,
     description: `Fault: allocate and keep this many MiB per second from the first produce request, up to ${MEMORY_GROWTH_MAX_MIB} MiB (a leak)`,
   },
+  {
+    name: 'fault-capacity',
+    kind: 'number',
+    value: '<records/s>',
+    min: 1,
+    description: 'Fault: serve at most this many produced records per second, first come first served (latency climbs past it)',
+  },
   { name: 'quiet', kind: 'boolean', description: 'No log lines on stderr' },
 ];
 
@@ -220,6 +227,7 @@ export function agentOptionsFromFlags(
   if (v.faultStall !== undefined) options.stall = window('fault-stall', str('faultStall')!);
   if (v.faultDropEvery !== undefined) options.dropEvery = int('faultDropEvery');
   if (v.faultMemoryGrowthMibPerS !== undefined) options.memoryGrowthMibPerSecond = int('faultMemoryGrowthMibPerS');
+  if (v.faultCapacity !== undefined) options.capacity = int('faultCapacity');
   const s3Flags = ['s3Endpoint', 'bucket', 'region', 'accessKeyId', 'secretAccessKey'] as const;
   if (v.s3Endpoint !== undefined || v.bucket !== undefined) {
     if (options.dataDir !== undefined)

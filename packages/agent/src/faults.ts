@@ -15,6 +15,8 @@ export class Faults {
   private leaked: Buffer[] = [];
   private leakedBytes = 0;
   private growth: NodeJS.Timeout | undefined;
+  /** performance.now() at which the capacity fault's single server is free again. */
+  private capacityFreeAt = 0;
 
   constructor(initial: ResolvedFaults) {
     this.current = initial;
@@ -45,8 +47,11 @@ export class Faults {
     }, GROWTH_TICK_MS).unref();
   }
 
-  /** Milliseconds to hold a produce call that arrives now (0: serve at once). Notes the first produce request. */
-  produceDelayMs(): number {
+  /**
+   * Milliseconds to hold a produce call of `records` records that arrives now (0: serve at once). Notes the
+   * first produce request.
+   */
+  produceDelayMs(records = 1): number {
     const now = performance.now();
     if (this.firstProduceAt === undefined) {
       this.firstProduceAt = now;
@@ -59,6 +64,11 @@ export class Faults {
     if (f.stall) {
       const t = (now - this.firstProduceAt) / 1000;
       if (t >= f.stall[0] && t < f.stall[1]) delay += this.firstProduceAt + f.stall[1] * 1000 - now;
+    }
+    if (f.capacity > 0) {
+      // One FIFO server: a call waits for every record queued before it, then for its own service time.
+      this.capacityFreeAt = Math.max(now, this.capacityFreeAt) + (records / f.capacity) * 1000;
+      delay = Math.max(delay, this.capacityFreeAt - now);
     }
     return delay;
   }

@@ -121,8 +121,8 @@ export function createHandlers(state: ServiceState): Handlers {
   }
 
   /** Runs `fn` now, or after the injected produce latency / stall. */
-  function withProduceFaults(fn: () => void): void {
-    const delay = faults.produceDelayMs();
+  function withProduceFaults(fn: () => void, records = 1): void {
+    const delay = faults.produceDelayMs(records);
     if (delay > 0) after(delay, fn);
     else fn();
   }
@@ -253,7 +253,7 @@ export function createHandlers(state: ServiceState): Handlers {
         } catch (err) {
           cb(toStatus(err));
         }
-      });
+      }, call.request.records?.length ?? 1);
     },
 
     Consume(call, cb) {

@@ -23,6 +23,10 @@ export interface AgentFaults {
    * MEMORY_GROWTH_MAX_MIB in all; 0 stops the growth and frees what it kept.
    */
   memoryGrowthMibPerSecond?: number;
+   * Serve produced records at most this fast (records/s) over the whole agent, first come first served: past
+   * it, calls queue and their latency climbs without bound (a target with a known capacity). 0: off.
+   */
+  capacity?: number;
 }
 
 /** The most memory the memory-growth fault keeps (MiB): enough to see a leak, short of exhausting the machine. */
@@ -94,6 +98,7 @@ export interface ResolvedFaults {
   stall: readonly [number, number] | undefined;
   dropEvery: number;
   memoryGrowthMibPerSecond: number;
+  capacity: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -134,7 +139,7 @@ function range(name: string, v: unknown, unit: string): readonly [number, number
 export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFaults {
   const out: ResolvedFaults = base
     ? { ...base }
-    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, memoryGrowthMibPerSecond: 0 };
+    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, memoryGrowthMibPerSecond: 0, capacity: 0 };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
     if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalid('s3ErrorRate', 'a fraction between 0 and 1', r);
@@ -150,6 +155,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
   if ('memoryGrowthMibPerSecond' in f && f.memoryGrowthMibPerSecond !== undefined) {
     out.memoryGrowthMibPerSecond = nonNegative('memoryGrowthMibPerSecond', f.memoryGrowthMibPerSecond);
   }
+  if ('capacity' in f && f.capacity !== undefined) out.capacity = nonNegative('capacity', f.capacity);
   return out;
 }
 

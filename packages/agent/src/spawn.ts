@@ -68,6 +68,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   add('fault-stall', o.stall ? `${o.stall[0]}-${o.stall[1]}` : undefined);
   add('fault-drop-every', o.dropEvery);
   add('fault-memory-growth-mib-per-s', o.memoryGrowthMibPerSecond);
+  add('fault-capacity', o.capacity);
   return args;
 }
 

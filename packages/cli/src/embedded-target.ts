@@ -72,6 +72,15 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     group: 'agent',
     description: 'Embedded agent fault: allocate and keep this many MiB per second from the first produce (a leak, up to 1 GiB)',
   },
+  {
+    name: 'agent-capacity',
+    kind: 'number',
+    value: '<records/s>',
+    min: 1,
+    group: 'agent',
+    description:
+      'Embedded agent fault: serve at most this many produced records per second, first come first served (latency climbs past it)',
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -104,6 +113,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
   }
   if (typeof v.agentDropEvery === 'number') faults.dropEvery = v.agentDropEvery;
   if (typeof v.agentMemoryGrowthMibPerS === 'number') faults.memoryGrowthMibPerSecond = v.agentMemoryGrowthMibPerS;
+  if (typeof v.agentCapacity === 'number') faults.capacity = v.agentCapacity;
   return faults;
 }
 

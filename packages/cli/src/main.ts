@@ -7,6 +7,7 @@ import { EXIT } from './exit-codes.js';
 import { cacKey, closestName, restoreRawValues, UNITS_HELP, type FlagSpec, type FlagValue } from './flags.js';
 import type { Io } from './io.js';
 import { AGENT_COMMAND } from './agent-command.js';
+import { CAPACITY_COMMAND } from './capacity-command.js';
 import { CHECK_COMMAND } from './check-command.js';
 import { COMPARE_COMMAND } from './compare-command.js';
 import { MERGE_COMMAND } from './merge-command.js';
@@ -30,7 +31,17 @@ export type { CommandDefinition } from './command.js';
 
 /** Every command, in the order of --help and docs/cli.md. */
 export function commandDefinitions(): CommandDefinition[] {
-  return [RUN_COMMAND, SUITE_COMMAND, REPORT_COMMAND, MERGE_COMMAND, COMPARE_COMMAND, CHECK_COMMAND, AGENT_COMMAND, SCENARIOS_COMMAND];
+  return [
+    RUN_COMMAND,
+    SUITE_COMMAND,
+    CAPACITY_COMMAND,
+    REPORT_COMMAND,
+    MERGE_COMMAND,
+    COMPARE_COMMAND,
+    CHECK_COMMAND,
+    AGENT_COMMAND,
+    SCENARIOS_COMMAND,
+  ];
 }
 
 export function buildCli(io: Io, onResult: (code: Promise<number>) => void): CAC {

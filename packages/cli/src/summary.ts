@@ -1,4 +1,5 @@
 // Renders a result as the plan's summary: producer figures, latency percentiles, consumer figures, criteria table.
+import { capacityLines } from './capacity-summary.js';
 import { formatBytes, formatMetric, type CriterionOutcome, type LatencySummary, type LoadTestResult } from '@loadhouse/core';
 import pc from 'picocolors';
 import { formatS3Summary } from '@loadhouse/plugin-s3-probe';
@@ -175,6 +176,7 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     lines.push('Red flags:');
     for (const w of flags) lines.push(`  ! ${w}`);
   }
+  lines.push(...capacityLines(result));
   if (result.criteria.length) {
     lines.push('');
     lines.push('Success criteria:');

@@ -22,6 +22,11 @@ export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, sleep } from './timers.js';
 export { checkMetadataValue, processExists } from './options-rules.js';
 export { orTimeout, splitHostPort } from './util.js';
 
+// Capacity search (docs/capacity.md)
+export { findCapacity, capacityScenario, CAPACITY_FOUND, type CapacityOptions } from './capacity/scenario.js';
+export { parseCriteria, defaultSlo } from './capacity/slo.js';
+export type { CapacityBound, CapacityReport, CapacityStep } from './types.js';
+
 // Public types
 export type {
   AckModeName,

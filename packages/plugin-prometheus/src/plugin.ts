@@ -1,6 +1,7 @@
 // The `prometheus()` plugin: serves loadhouse's per-interval samples at /metrics, scrapes the target's
 // /metrics into `target.*` metric sources, and runs the health/readiness pre-flight before load is sent.
 import { LoadhouseError, type LoadhousePlugin, type PluginContext, type Teardown, type TestInfo } from '@loadhouse/core';
+import { capacityGaugesFor, recordCapacity } from './capacity-metrics.js';
 import { clientMetricsFor, SampleRecorder } from './client-metrics.js';
 import { createExporter, validateListenOptions, type Exporter, type ExporterAddress } from './exporter.js';
 import { normalizeHttpAddress, preflight, type PreflightReport } from './preflight.js';
@@ -141,6 +142,12 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
         );
         const r = recorder;
         let told = false;
+        const capacity = capacityGaugesFor(exporter.registry, Object.keys(staticLabels));
+        unregister.push(
+          ctx.hooks.hook('test:after', (result) => {
+            if (result.capacity) recordCapacity(capacity, { scenario: run.scenario, topic: run.topic, ...staticLabels }, result.capacity);
+          }),
+        );
         unregister.push(
           ctx.events.on('sample', (sample) => {
             r.record(sample);

@@ -26,8 +26,11 @@ export interface ChartSpec {
   /** The `data-chart` attribute of the chart's container. */
   name: string;
   title: string;
-  /** `time`: x is elapsed seconds, phases are marked. `spectrum`: x is 1/(1-p) on a log axis. */
-  kind: 'time' | 'spectrum';
+  /**
+   * `time`: x is elapsed seconds, phases are marked. `spectrum`: x is 1/(1-p) on a log axis. `rate`: x is an
+   * offered rate (records/s), one point per step.
+   */
+  kind: 'time' | 'spectrum' | 'rate';
   height: number;
   axes: ChartAxis[];
   series: ChartSeries[];
@@ -35,6 +38,8 @@ export interface ChartSpec {
   data: Array<Array<number | null>>;
   /** Spectrum only: decades on the x axis. */
   decades?: number;
+  /** Vertical lines at these x values, labelled (a capacity search's answer). */
+  marks?: Array<{ x: number; label: string }>;
 }
 
 export interface OmittedChart {

@@ -198,7 +198,36 @@ export const REPORT_SCRIPT = String.raw`
     [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].forEach(function (k) { KIB.push(k * m); });
   });
 
+  // Labelled vertical lines (a capacity search's answer and knee) on a rate chart.
+  function markPlugin(marks) {
+    return {
+      hooks: {
+        draw: [function (u) {
+          var ctx = u.ctx, pr = uPlot.pxRatio || window.devicePixelRatio || 1;
+          ctx.save();
+          ctx.font = (11 * pr) + 'px system-ui, sans-serif';
+          ctx.textBaseline = 'bottom';
+          marks.forEach(function (m) {
+            var x = u.valToPos(m.x, 'x', true);
+            if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+            ctx.strokeStyle = 'rgba(40,40,40,0.7)';
+            ctx.lineWidth = pr;
+            ctx.setLineDash([5 * pr, 3 * pr]);
+            ctx.beginPath();
+            ctx.moveTo(Math.round(x) + 0.5, u.bbox.top);
+            ctx.lineTo(Math.round(x) + 0.5, u.bbox.top + u.bbox.height);
+            ctx.stroke();
+            ctx.fillStyle = '#3d4452';
+            ctx.fillText(m.label, x + 3 * pr, u.bbox.top + 14 * pr);
+          });
+          ctx.restore();
+        }]
+      }
+    };
+  }
+
   function options(spec, width) {
+    if (spec.kind === 'rate') return rateOptions(spec, width);
     var spectrum = spec.kind === 'spectrum';
     var xs = spec.data[0], span = xs.length ? xs[xs.length - 1] - xs[0] : 0;
     // Room for half of the last x label, which is centred on the plot's right edge.
@@ -268,6 +297,21 @@ export const REPORT_SCRIPT = String.raw`
       cursor: { drag: { x: !spectrum, y: false } },
       plugins: spectrum || phases.length === 0 ? [] : [phasePlugin()]
     };
+  }
+
+  // A rate chart: x is the offered rate; each step a point, joined in rate order.
+  function rateOptions(spec, width) {
+    var base = options({ kind: 'spectrum-free', data: spec.data, axes: spec.axes, series: spec.series, height: spec.height }, width);
+    base.scales.x = { time: false };
+    base.axes[0].label = 'offered rate (/s)';
+    base.axes[0].incrs = undefined;
+    base.axes[0].values = function (u, splits) { return splits.map(function (v) { return axisFmt(v, 'msgs/s'); }); };
+    base.series[0] = { label: 'offered rate', value: function (u, v) { return v == null ? '' : fmt(v, 'msgs/s'); } };
+    base.series.forEach(function (s, i) { if (i > 0) s.points = { show: true, size: 6 }; });
+    base.padding = [null, 24, null, null];
+    base.cursor = { drag: { x: false, y: false } };
+    base.plugins = [markPlugin(spec.marks || [])];
+    return base;
   }
 
   var specs = {};

@@ -1,5 +1,6 @@
 // renderReport: one self-contained HTML page for a result. Tables are plain HTML (readable without
 // JavaScript); charts are uPlot, inlined with the data, so the file opens anywhere without a network.
+import { capacityCharts, capacityTables } from './capacity.js';
 import type { ConsumerTotals, CriterionOutcome, LatencySummary, LoadTestResult, ProducerTotals } from '@loadhouse/core';
 import {
   consumerCharts,
@@ -278,6 +279,7 @@ export function renderReport(result: LoadTestResult, options: { title?: string }
   const title = options.title ?? defaultTitle(result);
   const charts = new Charts();
   const body: string[] = [header(result, title), criteriaSection(result), diagnosisSection(result)];
+  if (result.capacity) body.push(section('capacity', 'Capacity', charts.group(capacityCharts(result)) + capacityTables(result)));
 
   const noSamples =
     result.series.length === 0 ? '<p class="note" data-omitted="series">The result holds no samples: no charts over time.</p>' : '';

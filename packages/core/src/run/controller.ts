@@ -19,6 +19,7 @@ import type {
   WaitCondition,
   ConsumerGroupConfig,
   ProducerGroupConfig,
+  ResultBase,
 } from '../types.js';
 import type { Clock } from '../clock.js';
 import { round3 } from '../util.js';
@@ -51,6 +52,30 @@ export interface ControllerDeps {
   end: (ending: Ending) => void;
 }
 
+/** Sections of the result that a scenario built into the engine fills in (the capacity search's answer). */
+export type ResultSections = Pick<ResultBase, 'capacity'>;
+
+const byApi = new WeakMap<Controller, RunController>();
+
+function internal(controller: Controller): RunController {
+  const rc = byApi.get(controller);
+  if (!rc) throw new LoadhouseError('LH_RUN_STATE', 'this controller was not given by a run of this engine');
+  return rc;
+}
+
+/**
+ * The result sections of the run that gave a scenario `controller`: what is set here is in every result the
+ * run builds from then on (checkpoints, partial writes, the final result) before its criteria are judged.
+ */
+export function resultSections(controller: Controller): ResultSections {
+  return internal(controller).sections;
+}
+
+/** The results of the phases closed so far in the run that gave `controller`, in the order they closed. */
+export function closedPhases(controller: Controller): readonly PhaseResult[] {
+  return internal(controller).phases;
+}
+
 export class RunController {
   readonly phases: PhaseResult[] = [];
   private readonly openPhases: OpenPhase[] = [];
@@ -59,13 +84,14 @@ export class RunController {
   readonly consumerGroups: ConsumerGroupConfig[] = [];
   /** Consumers left without a partition, over every consumer group. */
   idleConsumers = 0;
+  readonly sections: ResultSections = {};
 
   constructor(private readonly d: ControllerDeps) {}
 
   /** The object the scenario's run() receives. */
   api(): Controller {
     const { d } = this;
-    return {
+    const api: Controller = {
       produce: (options) => this.produce(options),
       consume: (options) => this.consume(options),
       waitFor: (condition, options) => this.waitFor(condition, options),
@@ -90,6 +116,8 @@ export class RunController {
         return d.logger;
       },
     };
+    byApi.set(api, this);
+    return api;
   }
 
   /** The innermost open phase, which samples are tagged with. */

@@ -384,6 +384,7 @@ export class Run {
       outages: sampler.outages,
       resultPath: this.resultPath,
     });
+    if (controller.sections.capacity) result.capacity = structuredClone(controller.sections.capacity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     result.diagnosis = diagnose(result);
     return result;

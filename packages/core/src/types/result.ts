@@ -1,4 +1,5 @@
 // The result of a run: the JSON document a run writes, checkpoints included, and what `loadhouse merge` writes.
+import type { CapacityReport } from './capacity.js';
 import type { CriterionOutcome } from './criteria.js';
 import type { Diagnosis } from './diagnosis.js';
 import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
@@ -171,6 +172,8 @@ export interface ResultBase {
   resultPath?: string;
   /** Only in a merged result (`loadhouse merge`): which shards it holds and how well they ran together. */
   merge?: MergeCheck;
+  /** Only in the result of a capacity search (`findCapacity()`, `loadhouse capacity`): its answer and steps. */
+  capacity?: CapacityReport;
 }
 
 /** How complete and how concurrent the shards of a merged result were. */
