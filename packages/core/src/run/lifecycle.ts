@@ -25,6 +25,7 @@ import { systemClock } from '../clock.js';
 import { round3 } from '../util.js';
 import { deepFreeze, untilAborted } from './helpers.js';
 import { RunLog } from './log.js';
+import { RunFaults, runFaults } from './faults.js';
 import { makeParts, type Parts, type SampleSink } from './parts.js';
 
 /** The topic's set-up on the target: failing before any load, it rejects run() instead of ending it as failed. */
@@ -45,6 +46,7 @@ export class Run {
   private readonly metricSources: MetricSources;
   private readonly live: LiveCriteria;
   private readonly plugins: PluginHost;
+  private readonly faults: RunFaults | undefined;
   /** The configuration as set up (what plugins and test:before see): no groups yet. */
   private readonly config: Record<string, unknown>;
   private readonly environment = environment();
@@ -78,6 +80,8 @@ export class Run {
     this.logger = this.log.logger(undefined);
     this.metricSources = new MetricSources((owner, where, err) => this.pluginFailure(owner, where, err));
     this.live = new LiveCriteria(() => this.criteria);
+    const faults = opts.faults ?? (scenario.faults === undefined ? undefined : runFaults(scenario.faults, 'scenario.faults'));
+    this.faults = faults && new RunFaults(faults, this.logger);
     this.targetMonitor = opts.target.pid !== undefined ? new ProcessMonitor(opts.target.pid) : undefined;
     this.config = runConfig({ opts, scenario, topic: this.topic, criteria: this.criteria, producerGroups: [], consumerGroups: [] });
     this.plugins = new PluginHost({
@@ -159,6 +163,7 @@ export class Run {
         this.abort.abort();
         await this.plugins.teardown();
         this.client?.close();
+        await this.faults?.close();
         this.parts.aggregator.destroy();
         throw err;
       }
@@ -209,7 +214,9 @@ export class Run {
       .catch((err: unknown) => {
         throw err instanceof HookRefusal ? pluginError(err.owner, `refused the run in ${err.where}, before any load`, err.error) : err;
       });
-    this.client = await untilAborted(connectTarget(this.opts.target, this.abort.signal), this.abort.signal, (c) => c.close());
+    const t = this.opts.target;
+    const target = this.faults ? { ...t, address: await this.faults.connectThrough(t.address) } : t;
+    this.client = await untilAborted(connectTarget(target, this.abort.signal), this.abort.signal, (c) => c.close());
     if (this.opts.resultsDir !== false) {
       this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
@@ -226,6 +233,7 @@ export class Run {
     void this.targetMonitor?.sample();
     this.telemetry = createTelemetry({ scenario: this.scenario.name, topic: this.topic });
     this.parts.sampler.start(this.startEpoch);
+    this.faults?.start(0);
     if (this.opts.checkpointSeconds > 0 && this.resultPath) {
       this.cancelCheckpoints = longInterval(() => {
         this.checkpointing = this.checkpointing.then(() => this.writeCheckpoint());
@@ -302,6 +310,7 @@ export class Run {
     }
     this.telemetry?.close();
     this.client?.close();
+    await this.faults?.close();
     aggregator.destroy();
     for (const sink of this.sinks) sink.end();
     return result;
@@ -383,6 +392,7 @@ export class Run {
       outages: sampler.outages,
       resultPath: this.resultPath,
     });
+    if (this.faults) result.faults = this.faults.report(result.series, result.outages!, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     return result;
   }
