@@ -9,6 +9,7 @@ import type { Io } from './io.js';
 import { AGENT_COMMAND } from './agent-command.js';
 import { CHECK_COMMAND } from './check-command.js';
 import { MERGE_COMMAND } from './merge-command.js';
+import { PROXY_COMMAND } from './proxy-command.js';
 import { REPORT_COMMAND } from './report-command.js';
 import { checkRunLine, RUN_COMMAND } from './run-command.js';
 import { SCENARIOS_COMMAND } from './scenarios-command.js';
@@ -29,7 +30,7 @@ export type { CommandDefinition } from './command.js';
 
 /** Every command, in the order of --help and docs/cli.md. */
 export function commandDefinitions(): CommandDefinition[] {
-  return [RUN_COMMAND, SUITE_COMMAND, REPORT_COMMAND, MERGE_COMMAND, CHECK_COMMAND, AGENT_COMMAND, SCENARIOS_COMMAND];
+  return [RUN_COMMAND, SUITE_COMMAND, REPORT_COMMAND, MERGE_COMMAND, CHECK_COMMAND, AGENT_COMMAND, SCENARIOS_COMMAND, PROXY_COMMAND];
 }
 
 export function buildCli(io: Io, onResult: (code: Promise<number>) => void): CAC {

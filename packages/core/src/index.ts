@@ -22,6 +22,11 @@ export { MAX_TIMER_MS, MAX_TIMEOUT_SECONDS, sleep } from './timers.js';
 export { checkMetadataValue, processExists } from './options-rules.js';
 export { orTimeout, splitHostPort } from './util.js';
 
+// Fault proxy (docs/faults.md)
+export { startFaultProxy, checkFaultProxyOptions, type FaultProxy, type FaultProxyOptions, type FaultEvent } from './proxy/fault-proxy.js';
+export { parseFaultTimeline, describeFault, FAULT_KINDS } from './proxy/timeline.js';
+export { runFaults as checkRunFaults } from './run/faults.js';
+
 // Public types
 export type {
   AckModeName,
@@ -53,6 +58,9 @@ export type {
   IntegrityExample,
   IntegrityReport,
   OutageReport,
+  FaultKind,
+  FaultSpec,
+  FaultReport,
   PhaseResult,
   ResultBase,
   LoadTestResult,

@@ -2,6 +2,7 @@
 // its S3 endpoint, both driven by one fault timeline. Used by `loadhouse proxy`, by a run's `faults` option, and
 // by anyone putting faults in front of a real cluster.
 import { LoadhouseError } from '../errors.js';
+import { splitHostPort } from '../util.js';
 import type { FaultSpec } from '../types/faults.js';
 import { S3FaultProxy } from './s3-http.js';
 import { TcpFaultProxy } from './tcp.js';
@@ -57,7 +58,7 @@ function listenAt(address: string | undefined, what: string): { host?: string; p
  */
 export function checkFaultProxyOptions(o: FaultProxyOptions): FaultSpec[] {
   const faults = parseFaultTimeline(o.faults);
-  if (!/^(\[[^\]]+\]|[^:/]+):\d{1,5}$/.test(o.target)) {
+  if (!splitHostPort(o.target)) {
     throw new LoadhouseError('LH_INVALID_OPTION', `target "${o.target}" is not host:port (the target's gRPC port)`, {
       details: { option: 'target', value: o.target },
     });

@@ -2,6 +2,7 @@
 // untouched), with the timeline's blackhole, latency and reset applied to every connection. All in process: no
 // root, no packet filter.
 import net from 'node:net';
+import { splitHostPort } from '../util.js';
 import type { FaultSchedule } from './timeline.js';
 
 /** Bytes held per direction before reading from the sender pauses (TCP back-pressure takes over beyond it). */
@@ -71,12 +72,6 @@ export interface TcpProxyOptions {
   schedule: FaultSchedule;
 }
 
-export function splitHostPort(address: string, what: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(address.replace(/^[a-z]+:\/\//, ''));
-  if (!m || Number(m[3]) > 65535) throw new Error(`${what} "${address}" is not host:port`);
-  return { host: m[1] ?? m[2]!, port: Number(m[3]) };
-}
-
 /** The relay: listens, connects each accepted connection to the upstream, and applies the faults in force. */
 export class TcpFaultProxy {
   private readonly server: net.Server;
@@ -87,7 +82,9 @@ export class TcpFaultProxy {
   refused = 0;
 
   constructor(private readonly o: TcpProxyOptions) {
-    this.upstream = splitHostPort(o.upstream, 'upstream');
+    const upstream = splitHostPort(o.upstream);
+    if (!upstream) throw new Error(`the upstream "${o.upstream}" is not host:port`);
+    this.upstream = upstream;
     this.server = net.createServer((client) => this.accept(client));
     o.schedule.onEvent((e) => {
       if (e.fault.kind === 'reset' && e.type === 'start') this.resetAll();
