@@ -1,7 +1,6 @@
 // How the target came back from each fault, read off the run's sample windows: the first ack after the fault,
 // the p99 back within 10% of its level before the fault, the backlog built and drained, the outage time.
 import type { FaultReport, FaultSpec } from '../types/faults.js';
-import type { OutageReport } from '../types/result.js';
 import type { Sample } from '../types/samples.js';
 import { round3 } from '../util.js';
 
@@ -15,7 +14,6 @@ export interface RecoveryInput {
   /** The schedule's start, ms after the run's start (the series' clock). */
   offsetMs: number;
   series: readonly Sample[];
-  outages?: OutageReport;
   /** `integrity.lostAcked` when the run measured it. */
   lostAcked?: number;
 }
@@ -32,8 +30,37 @@ function median(values: number[]): number | null {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+interface Window {
+  s: Sample;
+  from: number;
+  to: number;
+}
+
+/**
+ * Seconds without an ack while records were due, in the runs of such windows that touch the fault: the outage as
+ * the fault made it. Unlike `result.outages` it keeps the slivers of windows cut short (a warm-up or phase cut, a
+ * late timer), which the run's detector leaves out to avoid false alarms.
+ */
+function silence(windows: readonly Window[], from: number, to: number): number {
+  let total = 0;
+  let runFrom: number | undefined;
+  let runTo = 0;
+  const close = () => {
+    if (runFrom !== undefined && runTo > from && runFrom < to) total += runTo - runFrom;
+    runFrom = undefined;
+  };
+  for (const w of windows) {
+    if (w.s.producer.acked === 0 && w.s.producer.scheduled > 0) {
+      runFrom ??= w.from;
+      runTo = w.to;
+    } else close();
+  }
+  close();
+  return total;
+}
+
 export function faultReports(i: RecoveryInput): FaultReport[] {
-  const windows = i.series.map((s) => ({ s, from: s.elapsedSeconds - s.intervalSeconds, to: s.elapsedSeconds }));
+  const windows: Window[] = i.series.map((s) => ({ s, from: s.elapsedSeconds - s.intervalSeconds, to: s.elapsedSeconds }));
   const endSeconds = i.series.at(-1)?.elapsedSeconds ?? 0;
   // A fault the run ended before is not one it saw.
   return i.faults.filter((f) => (i.offsetMs + f.startMs) / 1000 < endSeconds).map((f) => {
@@ -56,10 +83,7 @@ export function faultReports(i: RecoveryInput): FaultReport[] {
     // Back at the level before the fault, or within 1% of the peak's rise (a rate that never quite settles).
     const drained = after.find((w) => outstanding(w.s) <= levelBefore + (peak - levelBefore) * 0.01);
 
-    const recoveryEnd = firstAck ? firstAck.to : Number.POSITIVE_INFINITY;
-    const outageSeconds = (i.outages?.spans ?? [])
-      .filter((o) => o.toSeconds > from && o.fromSeconds < Math.max(to, recoveryEnd))
-      .reduce((sum, o) => sum + (o.toSeconds - o.fromSeconds), 0);
+    const outageSeconds = silence(windows, from, to);
     return {
       kind: f.kind,
       fromSeconds: round3(from),

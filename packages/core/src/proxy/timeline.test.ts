@@ -1,5 +1,6 @@
 // The fault timeline's syntax and errors, and the recovery figures read off sample windows (pure logic).
 import { describe, expect, it } from 'vitest';
+import { evaluateCriteria } from '../criteria.js';
 import { LoadhouseError } from '../errors.js';
 import { thrown } from '../test-support.js';
 import type { Sample } from '../types.js';
@@ -56,7 +57,7 @@ function win(t: number, acked: number, p99: number, outstanding: number): Sample
     elapsedSeconds: t,
     intervalSeconds: 1,
     warmup: false,
-    producer: { acked, latency: { response: { p99, count: acked } } },
+    producer: { scheduled: 1000, acked, latency: { response: { p99, count: acked } } },
     totals: { scheduled: 1000 * t, acked: 1000 * t - outstanding, failed: 0, dropped: 0, sent: 0, consumed: 0 },
   } as unknown as Sample;
 }
@@ -75,8 +76,7 @@ describe('recovery figures', () => {
       win(7, 1000, 12, 30),
       win(8, 1000, 11, 20),
     ];
-    const outages = { windows: 2, seconds: 2, spans: [{ fromSeconds: 3, toSeconds: 5 }] };
-    const [r] = faultReports({ faults: parseFaultTimeline('blackhole@2.5s+2s'), offsetMs: 500, series, outages });
+    const [r] = faultReports({ faults: parseFaultTimeline('blackhole@2.5s+2s'), offsetMs: 500, series });
     expect(r).toEqual({
       kind: 'blackhole',
       fromSeconds: 3,
@@ -90,6 +90,13 @@ describe('recovery figures', () => {
       lostAcked: null,
     });
     expect(maxRecoverySeconds([r])).toBe(2);
+    // The criterion metric reads it off a result.
+    const [ok, slow] = evaluateCriteria({ faults: [r] }, [
+      { metric: 'faults.maxRecoverySeconds', op: '<', value: 5 },
+      { metric: 'faults.maxRecoverySeconds', op: '<', value: 1.5 },
+    ]);
+    expect(ok).toMatchObject({ measured: 2, passed: true });
+    expect(slow).toMatchObject({ measured: 2, passed: false });
     // Never recovered: unmeasured, not "0 s"; a fault after the run's end is not reported.
     const stuck = faultReports({ faults: parseFaultTimeline('blackhole@3s+2s, latency@20s+1s=5ms'), offsetMs: 0, series: series.slice(0, 5) });
     expect(stuck).toHaveLength(1);

@@ -2,11 +2,12 @@
 // run and the target's gRPC port, its timeline starts with the load, and the result says how the target
 // recovered from each fault.
 import { LoadhouseError } from '../errors.js';
+import type { ResolvedTarget } from '../options-target.js';
 import { type FaultProxy, startFaultProxy } from '../proxy/fault-proxy.js';
 import { faultReports } from '../proxy/recovery.js';
 import { parseFaultTimeline, TCP_FAULT_KINDS } from '../proxy/timeline.js';
 import type { FaultReport, FaultSpec } from '../types/faults.js';
-import type { Logger, OutageReport, Sample } from '../types.js';
+import type { Logger, Sample } from '../types.js';
 import { describeFault } from '../proxy/timeline.js';
 
 /**
@@ -35,36 +36,42 @@ export class RunFaults {
   private proxy: FaultProxy | undefined;
   /** The timeline's start, ms after the run's start. */
   private offsetMs = 0;
+  private started = false;
 
   constructor(
     readonly faults: FaultSpec[],
     private readonly logger: Logger,
   ) {}
 
-  /** Starts the proxy in front of `target`; resolves to the address the run connects to instead. */
-  async connectThrough(target: string): Promise<string> {
+  /** The target as the run connects to it: the proxy's address, once started. */
+  target: ResolvedTarget | undefined;
+
+  /** Starts the proxy in front of `target`; resolves to the target the run connects to instead. */
+  async connectThrough(target: ResolvedTarget): Promise<ResolvedTarget> {
     this.proxy = await startFaultProxy({
-      target,
+      target: target.address,
       faults: this.faults,
       startNow: false,
       onEvent: (e) => this.logger.info(`fault ${describeFault(e.fault)} ${e.type === 'start' ? 'started' : 'ended'}`),
     });
-    return this.proxy.address;
+    this.target = { ...target, address: this.proxy.address };
+    return this.target;
   }
 
-  /** The run's load starts `offsetMs` after its start epoch: the timeline counts from here. */
+  /** A load starts `offsetMs` after the run's start: the first one starts the timeline. */
   start(offsetMs: number): void {
+    if (this.started) return;
+    this.started = true;
     this.offsetMs = offsetMs;
     this.proxy?.startTimeline();
   }
 
-  report(series: readonly Sample[], outages: OutageReport, integrity: object): FaultReport[] {
+  report(series: readonly Sample[], integrity: object): FaultReport[] {
     const lostAcked = (integrity as { lostAcked?: unknown }).lostAcked;
     return faultReports({
       faults: this.faults,
       offsetMs: this.offsetMs,
       series,
-      outages,
       ...(typeof lostAcked === 'number' ? { lostAcked } : {}),
     });
   }

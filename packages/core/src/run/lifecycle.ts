@@ -120,7 +120,8 @@ export class Run {
   async execute(): Promise<RunResult> {
     await initHistograms();
     this.parts = makeParts({
-      opts: this.opts,
+      // With faults, every connection of the run (the workers' too) goes through the proxy.
+      opts: this.faults ? { ...this.opts, target: await this.faults.connectThrough(this.opts.target) } : this.opts,
       topic: this.topic,
       clock: this.clock,
       signal: this.abort.signal,
@@ -129,6 +130,7 @@ export class Run {
       logger: this.logger,
       monitor: this.monitor,
       targetMonitor: this.targetMonitor,
+      onLoad: () => this.faults?.start(this.clock.now() - this.startEpoch),
       metricSources: this.metricSources,
       live: this.live,
       client: () => this.client!,
@@ -214,9 +216,7 @@ export class Run {
       .catch((err: unknown) => {
         throw err instanceof HookRefusal ? pluginError(err.owner, `refused the run in ${err.where}, before any load`, err.error) : err;
       });
-    const t = this.opts.target;
-    const target = this.faults ? { ...t, address: await this.faults.connectThrough(t.address) } : t;
-    this.client = await untilAborted(connectTarget(target, this.abort.signal), this.abort.signal, (c) => c.close());
+    this.client = await untilAborted(connectTarget(this.faults?.target ?? this.opts.target, this.abort.signal), this.abort.signal, (c) => c.close());
     if (this.opts.resultsDir !== false) {
       this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
@@ -233,7 +233,6 @@ export class Run {
     void this.targetMonitor?.sample();
     this.telemetry = createTelemetry({ scenario: this.scenario.name, topic: this.topic });
     this.parts.sampler.start(this.startEpoch);
-    this.faults?.start(0);
     if (this.opts.checkpointSeconds > 0 && this.resultPath) {
       this.cancelCheckpoints = longInterval(() => {
         this.checkpointing = this.checkpointing.then(() => this.writeCheckpoint());
@@ -392,7 +391,7 @@ export class Run {
       outages: sampler.outages,
       resultPath: this.resultPath,
     });
-    if (this.faults) result.faults = this.faults.report(result.series, result.outages!, result.integrity);
+    if (this.faults) result.faults = this.faults.report(result.series, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     return result;
   }

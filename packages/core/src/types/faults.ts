@@ -28,7 +28,10 @@ export interface FaultReport {
   fromSeconds: number;
   toSeconds: number;
   parameter?: number;
-  /** Target-outage time (records due, none acknowledged) in outage spans overlapping the fault and its recovery, seconds. */
+  /**
+   * Seconds with records due and none acknowledged, in the runs of such sample windows that touch the fault (the
+   * stall it caused, to the resolution of a window; `result.outages` may count a little less: it skips slivers).
+   */
   outageSeconds: number;
   /**
    * From the fault's end to the end of the first sample window after it with an acknowledged record, ms (an
