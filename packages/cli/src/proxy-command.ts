@@ -7,7 +7,13 @@ import { defineFlags, readFlags } from './flags.js';
 import type { Io } from './io.js';
 
 export const PROXY_FLAGS = defineFlags([
-  { name: 'target', kind: 'string', value: '<host:port>', group: 'target', description: "The target's gRPC address the TCP proxy relays to" },
+  {
+    name: 'target',
+    kind: 'string',
+    value: '<host:port>',
+    group: 'target',
+    description: "The target's gRPC address the TCP proxy relays to",
+  },
   {
     name: 'listen',
     kind: 'string',
@@ -21,7 +27,8 @@ export const PROXY_FLAGS = defineFlags([
     kind: 'string',
     value: '<url>',
     group: 'target',
-    description: "The real S3 endpoint (http://host:port): starts the S3 proxy, to be given to the target as its S3 endpoint (needed by s3-* faults)",
+    description:
+      'The real S3 endpoint (http://host:port): starts the S3 proxy, to be given to the target as its S3 endpoint (needed by s3-* faults)',
   },
   {
     name: 's3-listen',
@@ -44,8 +51,10 @@ export const PROXY_FLAGS = defineFlags([
 
 export async function proxyCommand(raw: Record<string, unknown>, io: Io): Promise<number> {
   const v = readFlags(PROXY_FLAGS, raw);
-  if (typeof v.target !== 'string') throw new LoadhouseError('LH_INVALID_OPTION', "--target host:port is required: the target's gRPC address");
-  if (typeof v.faults !== 'string') throw new LoadhouseError('LH_INVALID_OPTION', "--faults is required, e.g. --faults 'blackhole@30s+10s'");
+  if (typeof v.target !== 'string')
+    throw new LoadhouseError('LH_INVALID_OPTION', "--target host:port is required: the target's gRPC address");
+  if (typeof v.faults !== 'string')
+    throw new LoadhouseError('LH_INVALID_OPTION', "--faults is required, e.g. --faults 'blackhole@30s+10s'");
   const options: FaultProxyOptions = {
     target: v.target,
     faults: v.faults,
@@ -58,7 +67,10 @@ export async function proxyCommand(raw: Record<string, unknown>, io: Io): Promis
   const started = performance.now();
   const proxy = await startFaultProxy({
     ...options,
-    onEvent: (e) => io.stdout(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${e.type === 'start' ? 'start' : 'end  '} ${describeFault(e.fault)}\n`),
+    onEvent: (e) =>
+      io.stdout(
+        `[${((performance.now() - started) / 1000).toFixed(1)} s] ${e.type === 'start' ? 'start' : 'end  '} ${describeFault(e.fault)}\n`,
+      ),
   });
   io.stdout(`Fault proxy: gRPC ${proxy.address} -> ${v.target}\n`);
   if (proxy.s3Address) io.stdout(`S3 proxy: ${proxy.s3Address} -> ${v.s3Upstream} (give the target this S3 endpoint)\n`);
@@ -71,7 +83,9 @@ export async function proxyCommand(raw: Record<string, unknown>, io: Io): Promis
   });
   await proxy.close();
   const s = proxy.stats();
-  io.stdout(`Proxy stopped: ${s.connections} connections relayed (${s.refused} refused by resets)${proxy.s3Address ? `, ${s.s3Requests} S3 requests (${s.s3Throttled} throttled)` : ''}.\n`);
+  io.stdout(
+    `Proxy stopped: ${s.connections} connections relayed (${s.refused} refused by resets)${proxy.s3Address ? `, ${s.s3Requests} S3 requests (${s.s3Throttled} throttled)` : ''}.\n`,
+  );
   return 0;
 }
 

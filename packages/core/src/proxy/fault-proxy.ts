@@ -47,7 +47,9 @@ function listenAt(address: string | undefined, what: string): { host?: string; p
   if (address === undefined) return {};
   const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d{1,5})$/.exec(address);
   if (!m || Number(m[2]) > 65535) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `${what} "${address}" is not host:port or a port`, { details: { option: what, value: address } });
+    throw new LoadhouseError('LH_INVALID_OPTION', `${what} "${address}" is not host:port or a port`, {
+      details: { option: what, value: address },
+    });
   }
   return { host: m[1] ? m[1].replace(/^\[|\]$/g, '') : undefined, port: Number(m[2]) };
 }
@@ -89,7 +91,8 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
   const faults = checkFaultProxyOptions(o);
   const schedule = new FaultSchedule(faults);
   const tcp = new TcpFaultProxy({ upstream: o.target, ...listenAt(o.listen, 'listen'), schedule });
-  const s3 = o.s3Upstream === undefined ? undefined : new S3FaultProxy({ upstream: o.s3Upstream, ...listenAt(o.s3Listen, 's3Listen'), schedule });
+  const s3 =
+    o.s3Upstream === undefined ? undefined : new S3FaultProxy({ upstream: o.s3Upstream, ...listenAt(o.s3Listen, 's3Listen'), schedule });
   if (o.onEvent) schedule.onEvent(o.onEvent);
   let address: string;
   let s3Address: string | undefined;

@@ -63,41 +63,49 @@ export function faultReports(i: RecoveryInput): FaultReport[] {
   const windows: Window[] = i.series.map((s) => ({ s, from: s.elapsedSeconds - s.intervalSeconds, to: s.elapsedSeconds }));
   const endSeconds = i.series.at(-1)?.elapsedSeconds ?? 0;
   // A fault the run ended before is not one it saw.
-  return i.faults.filter((f) => (i.offsetMs + f.startMs) / 1000 < endSeconds).map((f) => {
-    const from = (i.offsetMs + f.startMs) / 1000;
-    const to = from + f.durationMs / 1000;
-    const before = windows.filter((w) => w.to <= from && !w.s.warmup && w.s.producer.acked > 0);
-    const after = windows.filter((w) => w.to > to);
-    const ms = (t: number) => Math.round(Math.max(0, t - to) * 1000);
+  return i.faults
+    .filter((f) => (i.offsetMs + f.startMs) / 1000 < endSeconds)
+    .map((f) => {
+      const from = (i.offsetMs + f.startMs) / 1000;
+      const to = from + f.durationMs / 1000;
+      const before = windows.filter((w) => w.to <= from && !w.s.warmup && w.s.producer.acked > 0);
+      const after = windows.filter((w) => w.to > to);
+      const ms = (t: number) => Math.round(Math.max(0, t - to) * 1000);
 
-    const firstAck = after.find((w) => w.s.producer.acked > 0);
-    const baseline = median(before.slice(-BASELINE_WINDOWS).map((w) => w.s.producer.latency.response.p99));
-    const recovered =
-      baseline === null
-        ? undefined
-        : after.find((w) => w.s.producer.acked > 0 && w.s.producer.latency.response.p99 <= baseline * P99_RECOVERED);
+      const firstAck = after.find((w) => w.s.producer.acked > 0);
+      const baseline = median(before.slice(-BASELINE_WINDOWS).map((w) => w.s.producer.latency.response.p99));
+      const recovered =
+        baseline === null
+          ? undefined
+          : after.find((w) => w.s.producer.acked > 0 && w.s.producer.latency.response.p99 <= baseline * P99_RECOVERED);
 
-    const levelBefore = Math.max(0, ...windows.filter((w) => w.to <= from && !w.s.warmup).slice(-3).map((w) => outstanding(w.s)));
-    const during = windows.filter((w) => w.to > from && !w.s.warmup);
-    const peak = Math.max(levelBefore, ...during.map((w) => outstanding(w.s)));
-    // Back at the level before the fault, or within 1% of the peak's rise (a rate that never quite settles).
-    const drained = after.find((w) => outstanding(w.s) <= levelBefore + (peak - levelBefore) * 0.01);
+      const levelBefore = Math.max(
+        0,
+        ...windows
+          .filter((w) => w.to <= from && !w.s.warmup)
+          .slice(-3)
+          .map((w) => outstanding(w.s)),
+      );
+      const during = windows.filter((w) => w.to > from && !w.s.warmup);
+      const peak = Math.max(levelBefore, ...during.map((w) => outstanding(w.s)));
+      // Back at the level before the fault, or within 1% of the peak's rise (a rate that never quite settles).
+      const drained = after.find((w) => outstanding(w.s) <= levelBefore + (peak - levelBefore) * 0.01);
 
-    const outageSeconds = silence(windows, from, to);
-    return {
-      kind: f.kind,
-      fromSeconds: round3(from),
-      toSeconds: round3(to),
-      ...(f.parameter === undefined ? {} : { parameter: f.parameter }),
-      outageSeconds: round3(outageSeconds),
-      firstAckAfterEndMs: firstAck ? ms(firstAck.to) : null,
-      p99RecoveredAfterMs: recovered ? ms(recovered.to) : null,
-      baselineP99Ms: baseline,
-      backlogBuilt: peak - levelBefore,
-      backlogDrainedAfterMs: drained ? ms(drained.to) : null,
-      lostAcked: i.lostAcked ?? null,
-    };
-  });
+      const outageSeconds = silence(windows, from, to);
+      return {
+        kind: f.kind,
+        fromSeconds: round3(from),
+        toSeconds: round3(to),
+        ...(f.parameter === undefined ? {} : { parameter: f.parameter }),
+        outageSeconds: round3(outageSeconds),
+        firstAckAfterEndMs: firstAck ? ms(firstAck.to) : null,
+        p99RecoveredAfterMs: recovered ? ms(recovered.to) : null,
+        baselineP99Ms: baseline,
+        backlogBuilt: peak - levelBefore,
+        backlogDrainedAfterMs: drained ? ms(drained.to) : null,
+        lostAcked: i.lostAcked ?? null,
+      };
+    });
 }
 
 /**

@@ -110,7 +110,11 @@ export class TcpFaultProxy {
     }
     client.setNoDelay(true);
     const upstream = net.connect({ host: this.upstream.host, port: this.upstream.port, noDelay: true });
-    const pair = { client, upstream, directions: [new Direction(client, upstream, this.o.schedule), new Direction(upstream, client, this.o.schedule)] };
+    const pair = {
+      client,
+      upstream,
+      directions: [new Direction(client, upstream, this.o.schedule), new Direction(upstream, client, this.o.schedule)],
+    };
     this.pairs.add(pair);
     const end = (hard: boolean) => {
       if (!this.pairs.delete(pair)) return;

@@ -98,7 +98,11 @@ describe('recovery figures', () => {
     expect(ok).toMatchObject({ measured: 2, passed: true });
     expect(slow).toMatchObject({ measured: 2, passed: false });
     // Never recovered: unmeasured, not "0 s"; a fault after the run's end is not reported.
-    const stuck = faultReports({ faults: parseFaultTimeline('blackhole@3s+2s, latency@20s+1s=5ms'), offsetMs: 0, series: series.slice(0, 5) });
+    const stuck = faultReports({
+      faults: parseFaultTimeline('blackhole@3s+2s, latency@20s+1s=5ms'),
+      offsetMs: 0,
+      series: series.slice(0, 5),
+    });
     expect(stuck).toHaveLength(1);
     expect(stuck[0]).toMatchObject({ firstAckAfterEndMs: null, p99RecoveredAfterMs: null, backlogDrainedAfterMs: null });
     expect(maxRecoverySeconds(stuck)).toBeNull();

@@ -50,7 +50,11 @@ function parseSegment(segment: string, what: string): FaultSpec {
     return spec;
   }
   if (m[4] === undefined) {
-    throw invalid(what, segment, kindOfParameter === 'delay' ? 'needs a delay: =50ms' : 'needs the fraction of requests to refuse: =0.3 or =30%');
+    throw invalid(
+      what,
+      segment,
+      kindOfParameter === 'delay' ? 'needs a delay: =50ms' : 'needs the fraction of requests to refuse: =0.3 or =30%',
+    );
   }
   if (kindOfParameter === 'delay') {
     const delay = parseTime(m[4], 'ms');
@@ -93,7 +97,8 @@ export function parseFaultTimeline(input: string | readonly (string | FaultSpec)
 }
 
 function checkSpec(spec: FaultSpec, what: string): FaultSpec {
-  if (typeof spec !== 'object' || spec === null) throw invalid(what, String(spec), 'is neither a timeline segment nor { kind, startMs, durationMs }');
+  if (typeof spec !== 'object' || spec === null)
+    throw invalid(what, String(spec), 'is neither a timeline segment nor { kind, startMs, durationMs }');
   const text = `${spec.kind}@${spec.startMs}ms${spec.durationMs ? `+${spec.durationMs}ms` : ''}${
     spec.parameter === undefined ? '' : `=${PARAMETER[spec.kind] === 'delay' ? `${spec.parameter}ms` : spec.parameter}`
   }`;

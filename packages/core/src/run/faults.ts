@@ -16,7 +16,10 @@ import { describeFault } from '../proxy/timeline.js';
  */
 export function runFaults(input: unknown, what: string): FaultSpec[] {
   if (typeof input !== 'string' && !Array.isArray(input)) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `${what} must be a timeline string ('blackhole@30s+10s, latency@60s+20s=50ms') or an array`);
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `${what} must be a timeline string ('blackhole@30s+10s, latency@60s+20s=50ms') or an array`,
+    );
   }
   const faults = parseFaultTimeline(input as string, what);
   const s3 = faults.find((f) => !TCP_FAULT_KINDS.has(f.kind));
@@ -24,7 +27,7 @@ export function runFaults(input: unknown, what: string): FaultSpec[] {
     throw new LoadhouseError(
       'LH_INVALID_OPTION',
       `${what}: ${describeFault(s3)} acts on the target's S3 requests, which a run does not carry: start the proxy with ` +
-        '`loadhouse proxy --s3-upstream` (or startFaultProxy({ s3Upstream })), point the target\'s S3 endpoint at it and run against its address',
+        "`loadhouse proxy --s3-upstream` (or startFaultProxy({ s3Upstream })), point the target's S3 endpoint at it and run against its address",
       { details: { option: what, value: s3.kind } },
     );
   }
