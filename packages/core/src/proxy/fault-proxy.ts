@@ -13,7 +13,7 @@ export type { FaultEvent } from './timeline.js';
 export interface FaultProxyOptions {
   /** `host:port` of the target's gRPC port: the TCP proxy relays to it. */
   target: string;
-  /** The timeline: `blackhole@30s+10s, latency@60s+20s=50ms` or a list of segments or specs. */
+  /** The timeline: `blackhole@30s+10s, latency@60s+20s=50ms` or a list of segments or specs; `[]`: a plain relay. */
   faults: string | readonly (string | FaultSpec)[];
   /** Where the TCP proxy listens, `host:port` (default 127.0.0.1 on a free port). */
   listen?: string;
@@ -59,7 +59,8 @@ function listenAt(address: string | undefined, what: string): { host?: string; p
  * have an S3 upstream. LH_INVALID_OPTION names the bad part.
  */
 export function checkFaultProxyOptions(o: FaultProxyOptions): FaultSpec[] {
-  const faults = parseFaultTimeline(o.faults);
+  // An empty list is a plain relay (to measure the proxy's own cost, or to start it before choosing faults).
+  const faults = Array.isArray(o.faults) && o.faults.length === 0 ? [] : parseFaultTimeline(o.faults);
   if (!splitHostPort(o.target)) {
     throw new LoadhouseError('LH_INVALID_OPTION', `target "${o.target}" is not host:port (the target's gRPC port)`, {
       details: { option: 'target', value: o.target },
