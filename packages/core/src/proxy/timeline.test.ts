@@ -1,6 +1,7 @@
 // The fault timeline's syntax and errors, and the recovery figures read off sample windows (pure logic).
 import { describe, expect, it } from 'vitest';
 import { evaluateCriteria } from '../criteria.js';
+import { createLoadTest } from '../load-test.js';
 import { LoadhouseError } from '../errors.js';
 import { thrown } from '../test-support.js';
 import type { Sample } from '../types.js';
@@ -107,5 +108,22 @@ describe('recovery figures', () => {
     expect(stuck[0]).toMatchObject({ firstAckAfterEndMs: null, p99RecoveredAfterMs: null, backlogDrainedAfterMs: null });
     expect(maxRecoverySeconds(stuck)).toBeNull();
     expect(maxRecoverySeconds(undefined)).toBeNull();
+  });
+});
+
+describe('faults of a run', () => {
+  it('are checked when the load test is made (options) or run (scenario), before any connection', async () => {
+    expect(() => createLoadTest({ target: '127.0.0.1:1', faults: 'blackhole@1s' })).toThrow(
+      'options.faults: "blackhole@1s" needs a duration',
+    );
+    // A run proxies the gRPC port only: S3 faults need `loadhouse proxy` with the target's S3 endpoint on it.
+    expect(() => createLoadTest({ target: '127.0.0.1:1', faults: ['s3-latency@1s+1s=5ms'] })).toThrow(/loadhouse proxy --s3-upstream/);
+    const run = createLoadTest({ target: '127.0.0.1:1', resultsDir: false }).run({
+      name: 'x',
+      criteria: [],
+      faults: 'reset@1s=5ms',
+      run: async () => undefined,
+    });
+    await expect(run).rejects.toThrow('scenario.faults: "reset@1s=5ms" takes no parameter');
   });
 });
