@@ -48,7 +48,7 @@ try {
     // Alternate which goes first, so neither always runs on the warmer agent.
     const order: Array<'direct' | 'proxy'> = round % 2 === 0 ? ['direct', 'proxy'] : ['proxy', 'direct'];
     for (const path of order) {
-      const target = path === 'direct' ? agent.grpcAddress : proxy.address;
+      const target = path === 'direct' ? agent.grpcAddress : proxy.address!;
       const r = await createLoadTest({ target, topic: 'bench-proxy', resultsDir: false, warmupSeconds: 1, workers: 1 }).run(scenario);
       const p = r.producer;
       const row: Row = {

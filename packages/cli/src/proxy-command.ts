@@ -51,12 +51,13 @@ export const PROXY_FLAGS = defineFlags([
 
 export async function proxyCommand(raw: Record<string, unknown>, io: Io): Promise<number> {
   const v = readFlags(PROXY_FLAGS, raw);
-  if (typeof v.target !== 'string')
-    throw new LoadhouseError('LH_INVALID_OPTION', "--target host:port is required: the target's gRPC address");
+  if (typeof v.target !== 'string' && typeof v.s3Upstream !== 'string') {
+    throw new LoadhouseError('LH_INVALID_OPTION', "give --target (the target's gRPC host:port), --s3-upstream (its S3 endpoint), or both");
+  }
   if (typeof v.faults !== 'string')
     throw new LoadhouseError('LH_INVALID_OPTION', "--faults is required, e.g. --faults 'blackhole@30s+10s'");
   const options: FaultProxyOptions = {
-    target: v.target,
+    ...(typeof v.target === 'string' ? { target: v.target } : {}),
     faults: v.faults,
     listen: v.listen as string,
     s3Listen: v.s3Listen as string,
@@ -72,7 +73,7 @@ export async function proxyCommand(raw: Record<string, unknown>, io: Io): Promis
         `[${((performance.now() - started) / 1000).toFixed(1)} s] ${e.type === 'start' ? 'start' : 'end  '} ${describeFault(e.fault)}\n`,
       ),
   });
-  io.stdout(`Fault proxy: gRPC ${proxy.address} -> ${v.target}\n`);
+  if (proxy.address) io.stdout(`Fault proxy: gRPC ${proxy.address} -> ${v.target}\n`);
   if (proxy.s3Address) io.stdout(`S3 proxy: ${proxy.s3Address} -> ${v.s3Upstream} (give the target this S3 endpoint)\n`);
   io.stdout(`Timeline: ${proxy.faults.map(describeFault).join(', ')}\nCtrl-C stops the proxy.\n`);
   await new Promise<void>((resolve) => {

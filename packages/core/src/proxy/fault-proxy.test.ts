@@ -58,7 +58,7 @@ describe('TCP fault proxy', () => {
       onEvent: (e) => events.push(`${e.type} ${e.fault.kind}`),
     });
     try {
-      const socket = await connect(proxy.address);
+      const socket = await connect(proxy.address!);
       // Latency: 150 ms each way, so at least 300 ms a round trip.
       expect(await roundTrip(socket, 'with latency')).toBeGreaterThanOrEqual(290);
       // The blackhole: sent at 1.2 s or later, the echo comes back after its end (2.0 s), the connection kept.
@@ -75,12 +75,12 @@ describe('TCP fault proxy', () => {
       while (!events.includes('start reset')) await sleep(10);
       await closed;
       // Refused: closed (reset) before a byte goes through, whether or not the handshake completed first.
-      const [host, port] = proxy.address.split(':');
+      const [host, port] = proxy.address!.split(':');
       const refused = net.connect(Number(port), host);
       refused.on('error', () => undefined);
       await new Promise<void>((resolve) => refused.once('close', () => resolve()));
       while (!events.includes('end reset')) await sleep(10);
-      const again = await connect(proxy.address);
+      const again = await connect(proxy.address!);
       expect(await roundTrip(again, 'after')).toBeGreaterThan(0);
       again.destroy();
       expect(proxy.stats().refused).toBeGreaterThanOrEqual(1);
@@ -94,8 +94,8 @@ describe('TCP fault proxy', () => {
 describe('S3 fault proxy', () => {
   it('answers throttled requests 503 SlowDown with an S3 error body, delays requests, relays the rest', async () => {
     const upstream = await listening(s3);
+    // No target: the S3 proxy alone (a target, such as the embedded agent, is given its address as its S3 endpoint).
     const proxy = await startFaultProxy({
-      target: '127.0.0.1:1',
       s3Upstream: `http://${upstream}`,
       faults: 's3-throttle@0s+1s=1, s3-latency@1.2s+2s=300ms',
     });
@@ -114,14 +114,18 @@ describe('S3 fault proxy', () => {
       expect(slow).toMatchObject({ status: 200, body: 'stored PUT /bucket/b' });
       expect(slow.ms).toBeGreaterThanOrEqual(290);
       expect(proxy.stats()).toMatchObject({ s3Requests: 2, s3Throttled: 1 });
+      expect(proxy.address).toBeUndefined();
     } finally {
       await proxy.close();
     }
   });
 
-  it('refuses s3 faults without an S3 upstream, naming the fault, before listening', async () => {
+  it('refuses s3 faults without an S3 upstream and gRPC faults without a target, naming the fault, before listening', async () => {
     await expect(startFaultProxy({ target: '127.0.0.1:1', faults: 'blackhole@1s+1s, s3-throttle@1s+1s=0.5' })).rejects.toThrow(
       /s3-throttle acts on S3 requests: give the S3 upstream/,
+    );
+    await expect(startFaultProxy({ s3Upstream: 'http://127.0.0.1:1', faults: 'latency@1s+1s=5ms' })).rejects.toThrow(
+      /latency acts on the gRPC connections: give the target/,
     );
   });
 });

@@ -11,8 +11,8 @@ import { type FaultEvent, FaultSchedule, parseFaultTimeline, TCP_FAULT_KINDS } f
 export type { FaultEvent } from './timeline.js';
 
 export interface FaultProxyOptions {
-  /** `host:port` of the target's gRPC port: the TCP proxy relays to it. */
-  target: string;
+  /** `host:port` of the target's gRPC port: the TCP proxy relays to it. Without it, only the S3 proxy runs. */
+  target?: string;
   /** The timeline: `blackhole@30s+10s, latency@60s+20s=50ms` or a list of segments or specs; `[]`: a plain relay. */
   faults: string | readonly (string | FaultSpec)[];
   /** Where the TCP proxy listens, `host:port` (default 127.0.0.1 on a free port). */
@@ -29,8 +29,8 @@ export interface FaultProxyOptions {
 
 /** A running fault proxy. */
 export interface FaultProxy {
-  /** `host:port` to use as the target's gRPC address. */
-  readonly address: string;
+  /** `host:port` to use as the target's gRPC address (undefined when no target was given: an S3 proxy only). */
+  readonly address: string | undefined;
   /** `http://host:port` to give the target as its S3 endpoint, when an S3 upstream was given. */
   readonly s3Address: string | undefined;
   /** The parsed timeline. */
@@ -61,7 +61,20 @@ function listenAt(address: string | undefined, what: string): { host?: string; p
 export function checkFaultProxyOptions(o: FaultProxyOptions): FaultSpec[] {
   // An empty list is a plain relay (to measure the proxy's own cost, or to start it before choosing faults).
   const faults = Array.isArray(o.faults) && o.faults.length === 0 ? [] : parseFaultTimeline(o.faults);
-  if (!splitHostPort(o.target)) {
+  if (o.target === undefined && o.s3Upstream === undefined) {
+    throw new LoadhouseError('LH_INVALID_OPTION', "give a target (the target's gRPC host:port), an S3 upstream, or both");
+  }
+  const tcpFault = faults.find((f) => TCP_FAULT_KINDS.has(f.kind));
+  if (o.target === undefined && tcpFault) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `faults: ${tcpFault.kind} acts on the gRPC connections: give the target's gRPC host:port (target, --target)`,
+      {
+        details: { option: 'faults', value: tcpFault.kind },
+      },
+    );
+  }
+  if (o.target !== undefined && !splitHostPort(o.target)) {
     throw new LoadhouseError('LH_INVALID_OPTION', `target "${o.target}" is not host:port (the target's gRPC port)`, {
       details: { option: 'target', value: o.target },
     });
@@ -91,17 +104,17 @@ export function checkFaultProxyOptions(o: FaultProxyOptions): FaultSpec[] {
 export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy> {
   const faults = checkFaultProxyOptions(o);
   const schedule = new FaultSchedule(faults);
-  const tcp = new TcpFaultProxy({ upstream: o.target, ...listenAt(o.listen, 'listen'), schedule });
+  const tcp = o.target === undefined ? undefined : new TcpFaultProxy({ upstream: o.target, ...listenAt(o.listen, 'listen'), schedule });
   const s3 =
     o.s3Upstream === undefined ? undefined : new S3FaultProxy({ upstream: o.s3Upstream, ...listenAt(o.s3Listen, 's3Listen'), schedule });
   if (o.onEvent) schedule.onEvent(o.onEvent);
-  let address: string;
+  let address: string | undefined;
   let s3Address: string | undefined;
   try {
-    address = await tcp.listen();
+    address = await tcp?.listen();
     s3Address = await s3?.listen();
   } catch (err) {
-    await tcp.close().catch(() => undefined);
+    await Promise.all([tcp?.close(), s3?.close()]).catch(() => undefined);
     throw new LoadhouseError('LH_INVALID_OPTION', `the fault proxy could not listen: ${(err as Error).message}`, { cause: err });
   }
   if (o.startNow !== false) schedule.start();
@@ -111,15 +124,15 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     faults,
     startTimeline: () => schedule.start(),
     stats: () => ({
-      connections: tcp.connections,
-      refused: tcp.refused,
-      open: tcp.open,
+      connections: tcp?.connections ?? 0,
+      refused: tcp?.refused ?? 0,
+      open: tcp?.open ?? 0,
       s3Requests: s3?.requests ?? 0,
       s3Throttled: s3?.throttled ?? 0,
     }),
     close: async () => {
       schedule.stop();
-      await Promise.all([tcp.close(), s3?.close()]);
+      await Promise.all([tcp?.close(), s3?.close()]);
     },
   };
 }

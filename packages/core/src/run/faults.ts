@@ -57,7 +57,7 @@ export class RunFaults {
       startNow: false,
       onEvent: (e) => this.logger.info(`fault ${describeFault(e.fault)} ${e.type === 'start' ? 'started' : 'ended'}`),
     });
-    this.target = { ...target, address: this.proxy.address };
+    this.target = { ...target, address: this.proxy.address! };
     return this.target;
   }
 
