@@ -39,22 +39,30 @@ interface Window {
 /**
  * Seconds without an ack while records were due, in the runs of such windows that touch the fault: the outage as
  * the fault made it. Unlike `result.outages` it keeps the slivers of windows cut short (a warm-up or phase cut, a
- * late timer), which the run's detector leaves out to avoid false alarms.
+ * late timer), which the run's detector leaves out to avoid false alarms. A window only partly silent holds acks,
+ * so counting it whole or not at all would be a window off; where it holds the fault's start (end), the silence
+ * is taken to start (end) with the fault: the fault is what stopped (released) the acks.
  */
 function silence(windows: readonly Window[], from: number, to: number): number {
   let total = 0;
-  let runFrom: number | undefined;
-  let runTo = 0;
+  let run: { first: number; last: number } | undefined;
   const close = () => {
-    if (runFrom !== undefined && runTo > from && runFrom < to) total += runTo - runFrom;
-    runFrom = undefined;
+    if (run === undefined) return;
+    const before = windows[run.first - 1];
+    const after = windows[run.last + 1];
+    let start = windows[run.first]!.from;
+    let end = windows[run.last]!.to;
+    if (before && before.from <= from && from < start) start = from;
+    if (after && after.to >= to && to > end) end = to;
+    if (end > from && start < to) total += end - start;
+    run = undefined;
   };
-  for (const w of windows) {
+  windows.forEach((w, i) => {
     if (w.s.producer.acked === 0 && w.s.producer.scheduled > 0) {
-      runFrom ??= w.from;
-      runTo = w.to;
+      if (run) run.last = i;
+      else run = { first: i, last: i };
     } else close();
-  }
+  });
   close();
   return total;
 }

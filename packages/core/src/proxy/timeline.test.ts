@@ -91,6 +91,9 @@ describe('recovery figures', () => {
       lostAcked: null,
     });
     expect(maxRecoverySeconds([r])).toBe(2);
+    // A fault that starts and ends inside windows holding acks: the silence runs from its start to its end.
+    const [mid] = faultReports({ faults: parseFaultTimeline('blackhole@2.4s+3s'), offsetMs: 0, series });
+    expect(mid!.outageSeconds).toBe(3);
     // The criterion metric reads it off a result.
     const [ok, slow] = evaluateCriteria({ faults: [r] }, [
       { metric: 'faults.maxRecoverySeconds', op: '<', value: 5 },

@@ -30,7 +30,8 @@ export interface FaultReport {
   parameter?: number;
   /**
    * Seconds with records due and none acknowledged, in the runs of such sample windows that touch the fault (the
-   * stall it caused, to the resolution of a window; `result.outages` may count a little less: it skips slivers).
+   * stall it caused; where a window holding acks also holds the fault's start or end, the silence starts or ends
+   * with the fault). `result.outages` may count a little less: it keeps whole windows and skips slivers.
    */
   outageSeconds: number;
   /**
