@@ -216,7 +216,8 @@ export class Run {
       .catch((err: unknown) => {
         throw err instanceof HookRefusal ? pluginError(err.owner, `refused the run in ${err.where}, before any load`, err.error) : err;
       });
-    this.client = await untilAborted(connectTarget(this.faults?.target ?? this.opts.target, this.abort.signal), this.abort.signal, (c) => c.close());
+    const target = this.faults?.target ?? this.opts.target; // the fault proxy's address, with faults
+    this.client = await untilAborted(connectTarget(target, this.abort.signal), this.abort.signal, (c) => c.close());
     if (this.opts.resultsDir !== false) {
       this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
