@@ -11,6 +11,7 @@ import { CAPACITY_COMMAND } from './capacity-command.js';
 import { CHECK_COMMAND } from './check-command.js';
 import { COMPARE_COMMAND } from './compare-command.js';
 import { MERGE_COMMAND } from './merge-command.js';
+import { PROXY_COMMAND } from './proxy-command.js';
 import { REPORT_COMMAND } from './report-command.js';
 import { checkRunLine, RUN_COMMAND } from './run-command.js';
 import { SCENARIOS_COMMAND } from './scenarios-command.js';
@@ -40,6 +41,7 @@ export function commandDefinitions(): CommandDefinition[] {
     COMPARE_COMMAND,
     CHECK_COMMAND,
     AGENT_COMMAND,
+    PROXY_COMMAND,
     SCENARIOS_COMMAND,
   ];
 }

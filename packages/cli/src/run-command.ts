@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import {
   checkOutputDir,
+  checkRunFaults,
   createLoadTest,
   criterionFailed,
   LoadhouseError,
@@ -189,6 +190,7 @@ async function runWithPlugins(
     ...(shard ? { shard } : {}),
     ...(typeof values.runId === 'string' ? { runId: values.runId } : {}),
     ...(typeof values.startAt === 'string' ? { startAt: values.startAt } : {}),
+    ...(typeof values.faults === 'string' ? { faults: values.faults } : {}),
     ...(Object.keys(labels).length ? { labels } : {}),
   });
   extra.onTest?.(test);
@@ -243,6 +245,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   const shard = shardFromFlags(values, io.env);
   if (shard && scenarioName) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
+  if (typeof values.faults === 'string') checkRunFaults(values.faults, '--faults');
   agentFaultsFromFlags(values);
   agentS3FromFlags(values, io.env);
   await checkResultsDir(values, raw, config);
@@ -286,6 +289,7 @@ export function checkRunLine(
   const shard = shardFromFlags(values, env);
   if (shard) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
+  if (typeof values.faults === 'string') checkRunFaults(values.faults, '--faults');
   prometheusFromFlags(values, raw);
   return { values, shard };
 }

@@ -223,6 +223,16 @@ export const RUN_FLAGS = defineFlags([
       'Set up and connect, then wait until this instant (ISO 8601 with a zone, e.g. 2026-12-02T14:00:00Z; at most 5 s past, 24 h ahead) ' +
       'to start: shards given the same time run the same window',
   },
+  {
+    name: 'faults',
+    kind: 'string',
+    value: '<timeline>',
+    group: 'run',
+    description:
+      "Faults to inject: a fault proxy goes between loadhouse and the target's gRPC port (the embedded agent's too) and plays " +
+      "this timeline from the run's start, e.g. 'blackhole@30s+10s, latency@60s+20s=50ms, reset@90s' (kind@start+duration=parameter; " +
+      'kinds blackhole, latency, reset; s3-* kinds need `loadhouse proxy`). The result says how the target recovered from each (docs/faults.md)',
+  },
   { name: 'results-dir', kind: 'string', value: '<dir>', group: 'output', description: 'Folder for the result JSON', default: 'results' },
   { name: 'html', kind: 'boolean', group: 'output', description: 'Also write a single-file HTML report next to the result JSON' },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },

@@ -1,5 +1,6 @@
 // Renders a result as the plan's summary: producer figures, latency percentiles, consumer figures, criteria table.
 import { capacityLines } from './capacity-summary.js';
+import { faultLines } from './fault-summary.js';
 import { formatBytes, formatMetric, type CriterionOutcome, type LatencySummary, type LoadTestResult } from '@loadhouse/core';
 import pc from 'picocolors';
 import { formatS3Summary } from '@loadhouse/plugin-s3-probe';
@@ -165,6 +166,7 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     for (const [k, v] of metrics) lines.push(`  ${k}: ${formatMetric(k, v)}${notes[k] ? `  (${notes[k]})` : ''}`);
   }
   lines.push(...outageLines(result));
+  lines.push(...faultLines(result));
   if (result.generator.saturatedWindows > 0 || result.generator.warnings.length) {
     lines.push('');
     lines.push(`Generator: saturated in ${result.generator.saturatedWindows} of ${result.generator.totalWindows} windows`);

@@ -1,6 +1,7 @@
 // Success criteria as data: a resolver from metric paths to numbers on a result or a sample, the end-of-run
 // evaluation, and the live evaluation on samples that can abort a run after a lasting violation.
 import { latencyName, PRODUCER_HISTOGRAMS } from './metrics/histogram-set.js';
+import { maxRecoverySeconds } from './proxy/recovery.js';
 import { errorRatePercent, rateErrorPercent } from './result/figures.js';
 import type { Criterion, CriterionOp, CriterionOutcome, LoadTestResult, Sample } from './types.js';
 import { round3 } from './util.js';
@@ -46,6 +47,7 @@ function num(v: unknown): number | null {
  * - `consumer.lag` (a result's final lag, a sample's lag), `consumer.lag.max` (a sample's lag on a sample)
  * - `integrity.missing`, `integrity.duplicates`, `integrity.reordered` (on samples: the counts so far)
  * - `integrity.lost`: records the target acknowledged and did not keep (see integrityLost)
+ * - `faults.maxRecoverySeconds`: the slowest recovery from the run's faults (see maxRecoverySeconds)
  * - any key of `metrics` (`target.cacheHitRate`), any key of `scenarioResults` (`scenarioResults.x` or bare `x`)
  * - any other dotted path to a number.
  */
@@ -75,6 +77,7 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
   }
 
   if (path === 'integrity.lost') return integrityLost(o.integrity);
+  if (path === 'faults.maxRecoverySeconds') return maxRecoverySeconds(o.faults);
   if (parts[0] === 'integrity' && !sample) {
     // Without consumers nothing was checked: unknown, not "0 missing".
     const integrity = o.integrity as { checked?: unknown } | undefined;

@@ -26,6 +26,10 @@ export { orTimeout, splitHostPort } from './util.js';
 export { findCapacity, capacityScenario, CAPACITY_FOUND, type CapacityOptions } from './capacity/scenario.js';
 export { parseCriteria, defaultSlo } from './capacity/slo.js';
 export type { CapacityBound, CapacityReport, CapacityStep } from './types.js';
+// Fault proxy (docs/faults.md)
+export { startFaultProxy, checkFaultProxyOptions, type FaultProxy, type FaultProxyOptions, type FaultEvent } from './proxy/fault-proxy.js';
+export { parseFaultTimeline, describeFault, FAULT_KINDS } from './proxy/timeline.js';
+export { runFaults as checkRunFaults } from './run/faults.js';
 
 // Public types
 export type {
@@ -58,6 +62,9 @@ export type {
   IntegrityExample,
   IntegrityReport,
   OutageReport,
+  FaultKind,
+  FaultSpec,
+  FaultReport,
   PhaseResult,
   ResultBase,
   LoadTestResult,

@@ -3,6 +3,7 @@
 import { LoadhouseError } from './errors.js';
 import { resolveOptions } from './options.js';
 import { EventBus } from './plugins/event-bus.js';
+import { runFaults } from './run/faults.js';
 import { Run } from './run/lifecycle.js';
 import type { SampleSink } from './run/parts.js';
 import type { LoadhouseEvents, LoadTest, LoadTestOptions, RunResult, Sample, Scenario, Unregister } from './types.js';
@@ -116,6 +117,7 @@ function validateScenario(scenario: unknown): asserts scenario is Scenario {
     throw new LoadhouseError('LH_INVALID_OPTION', `scenario.run must be a function (controller) => Promise<void>, got ${typeof s.run}`);
   if (s.criteria !== undefined && !Array.isArray(s.criteria))
     throw new LoadhouseError('LH_INVALID_OPTION', 'scenario.criteria must be an array of criteria');
+  if (s.faults !== undefined) runFaults(s.faults, 'scenario.faults');
 }
 
 /**

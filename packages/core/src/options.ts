@@ -4,6 +4,8 @@ import { availableParallelism } from 'node:os';
 import { LoadhouseError } from './errors.js';
 import { checkKeys, invalid, nonNegative, optional, positiveInt, positiveNumber, timerMs, timerSeconds } from './options-rules.js';
 import { resolveTarget, type ResolvedTarget } from './options-target.js';
+import { runFaults } from './run/faults.js';
+import type { FaultSpec } from './types/faults.js';
 import { validatePlugins } from './plugins/plugin-host.js';
 import { AckMode } from './proto/messages.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
@@ -81,6 +83,8 @@ export interface ResolvedOptions extends Pick<RunConfig, RecordedSetting> {
   instrument: boolean;
   logger: Logger | undefined;
   criteria: Criterion[];
+  /** The fault timeline a proxy in front of the target plays during the run (`options.faults`). */
+  faults: FaultSpec[] | undefined;
 }
 
 /** `controller.produce()` options, validated, with defaults. */
@@ -133,6 +137,7 @@ const LOAD_TEST_KEYS = [
   'instrument',
   'logger',
   'criteria',
+  'faults',
 ] as const;
 const PRODUCE_KEYS = [
   'rate',
@@ -192,7 +197,8 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     }
   }
   const criteria = o.criteria === undefined ? [] : validateCriteria('options.criteria', o.criteria);
-  const intervalMs = optional(o.intervalMs, (v) => timerMs('options.intervalMs', v), 1000);
+  // With faults, windows of 200 ms time an outage and its recovery to a fifth of a second (docs/faults.md).
+  const intervalMs = optional(o.intervalMs, (v) => timerMs('options.intervalMs', v), o.faults === undefined ? 1000 : 200);
   if (intervalMs < 50) throw invalid('options.intervalMs', 'at least 50 (ms)', intervalMs);
   return {
     target,
@@ -216,6 +222,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     instrument: o.instrument ?? true,
     logger: o.logger,
     criteria,
+    faults: o.faults === undefined ? undefined : runFaults(o.faults, 'options.faults'),
   };
 }
 

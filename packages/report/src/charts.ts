@@ -1,5 +1,6 @@
 // Turns a result into chart specifications: plain data the page's script hands to uPlot. A chart whose data
 // is absent becomes a short note instead, so the page never shows an empty plot.
+import { faultBands } from './fault-bands.js';
 import type { LatencySummary, LoadTestResult, Sample } from '@loadhouse/core';
 import { metricUnit } from './format.js';
 
@@ -52,6 +53,8 @@ export interface PhaseBand {
   start: number;
   end: number;
   warmup?: boolean;
+  /** A fault the run injected (`result.faults`): shaded apart from the phases. */
+  fault?: boolean;
 }
 
 export interface ChartGroup {
@@ -181,8 +184,13 @@ export function consumersRan(result: LoadTestResult): boolean {
   );
 }
 
-/** Phases as bands on the time axis: from `result.phases`, else from the samples' phase names; warm-up too. */
+/** Phases, then the injected faults, as bands on the time axis; every chart shades them. */
 export function phaseBands(result: LoadTestResult): PhaseBand[] {
+  return [...runPhaseBands(result), ...faultBands(result)];
+}
+
+/** Phases as bands on the time axis: from `result.phases`, else from the samples' phase names; warm-up too. */
+function runPhaseBands(result: LoadTestResult): PhaseBand[] {
   const bands: PhaseBand[] = [];
   if (result.warmupSeconds > 0) bands.push({ name: 'warm-up', start: 0, end: result.warmupSeconds, warmup: true });
   const phases = Array.isArray(result.phases) ? result.phases : [];

@@ -151,7 +151,7 @@ export const REPORT_SCRIPT = String.raw`
           phases.forEach(function (p) {
             var span = visible(u, p);
             if (!span) return;
-            ctx.fillStyle = p.warmup ? 'rgba(0,0,0,0.06)' : BANDS[n++ % BANDS.length];
+            ctx.fillStyle = p.fault ? 'rgba(220,38,38,0.16)' : p.warmup ? 'rgba(0,0,0,0.06)' : BANDS[n++ % BANDS.length];
             ctx.fillRect(span[0], u.bbox.top, span[1] - span[0], u.bbox.height);
           });
           ctx.restore();
@@ -183,7 +183,7 @@ export const REPORT_SCRIPT = String.raw`
             var label = p.name, w = ctx.measureText(label).width;
             var tx = Math.max(span[0] + 3 * pr, lastEnd + 8 * pr);
             if (tx > span[1] - 2 * pr || tx + w > right + 20 * pr) return;
-            ctx.fillStyle = p.warmup ? '#6b7280' : '#3d4452';
+            ctx.fillStyle = p.fault ? '#b91c1c' : p.warmup ? '#6b7280' : '#3d4452';
             ctx.fillText(label, tx, u.bbox.top - 2 * pr);
             lastEnd = tx + w;
           });

@@ -29,6 +29,30 @@ describe('renderReport', () => {
     expect(html).toContain('Constant over the run, not drawn: s3.errors = 0.');
   });
 
+  it('shades the injected faults on every chart, an instant reset as a sliver', () => {
+    const fault = {
+      outageSeconds: 0,
+      firstAckAfterEndMs: 10,
+      p99RecoveredAfterMs: 10,
+      baselineP99Ms: 5,
+      backlogBuilt: 0,
+      backlogDrainedAfterMs: 0,
+      lostAcked: null,
+    };
+    const result: LoadTestResult = {
+      ...full,
+      faults: [
+        { kind: 'blackhole', fromSeconds: 2, toSeconds: 5, ...fault },
+        { kind: 'reset', fromSeconds: 7, toSeconds: 7, ...fault },
+      ],
+    };
+    const phases = payloadOf(renderReport(result)).phases;
+    expect(phases.slice(2)).toEqual([
+      { name: 'fault: blackhole', start: 2, end: 5, fault: true },
+      { name: 'fault: reset', start: 7, end: 7.1, fault: true },
+    ]);
+  });
+
   it('shows the header, the criteria outcomes and the tables as plain HTML', () => {
     const html = renderReport(full, { title: 'Nightly <lag> run' });
     expect(html).toContain('<title>Nightly &lt;lag&gt; run</title>');

@@ -261,6 +261,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     }
     delete common.resultPath;
     delete common.metricNotes;
+    delete common.faults; // each shard's own proxy and timeline: not one run's figures
     const base: MergedResultBase = {
       ...common,
       resources,

@@ -26,6 +26,7 @@ import { systemClock } from '../clock.js';
 import { round3 } from '../util.js';
 import { deepFreeze, untilAborted } from './helpers.js';
 import { RunLog } from './log.js';
+import { RunFaults, runFaults } from './faults.js';
 import { makeParts, type Parts, type SampleSink } from './parts.js';
 
 /** The topic's set-up on the target: failing before any load, it rejects run() instead of ending it as failed. */
@@ -46,6 +47,7 @@ export class Run {
   private readonly metricSources: MetricSources;
   private readonly live: LiveCriteria;
   private readonly plugins: PluginHost;
+  private readonly faults: RunFaults | undefined;
   /** The configuration as set up (what plugins and test:before see): no groups yet. */
   private readonly config: Record<string, unknown>;
   private readonly environment = environment();
@@ -79,6 +81,8 @@ export class Run {
     this.logger = this.log.logger(undefined);
     this.metricSources = new MetricSources((owner, where, err) => this.pluginFailure(owner, where, err));
     this.live = new LiveCriteria(() => this.criteria);
+    const faults = opts.faults ?? (scenario.faults === undefined ? undefined : runFaults(scenario.faults, 'scenario.faults'));
+    this.faults = faults && new RunFaults(faults, this.logger);
     this.targetMonitor = opts.target.pid !== undefined ? new ProcessMonitor(opts.target.pid) : undefined;
     this.config = runConfig({ opts, scenario, topic: this.topic, criteria: this.criteria, producerGroups: [], consumerGroups: [] });
     this.plugins = new PluginHost({
@@ -117,7 +121,8 @@ export class Run {
   async execute(): Promise<RunResult> {
     await initHistograms();
     this.parts = makeParts({
-      opts: this.opts,
+      // With faults, every connection of the run (the workers' too) goes through the proxy.
+      opts: this.faults ? { ...this.opts, target: await this.faults.connectThrough(this.opts.target) } : this.opts,
       topic: this.topic,
       clock: this.clock,
       signal: this.abort.signal,
@@ -126,6 +131,7 @@ export class Run {
       logger: this.logger,
       monitor: this.monitor,
       targetMonitor: this.targetMonitor,
+      onLoad: () => this.faults?.start(this.clock.now() - this.startEpoch),
       metricSources: this.metricSources,
       live: this.live,
       client: () => this.client!,
@@ -160,6 +166,7 @@ export class Run {
         this.abort.abort();
         await this.plugins.teardown();
         this.client?.close();
+        await this.faults?.close();
         this.parts.aggregator.destroy();
         throw err;
       }
@@ -210,7 +217,8 @@ export class Run {
       .catch((err: unknown) => {
         throw err instanceof HookRefusal ? pluginError(err.owner, `refused the run in ${err.where}, before any load`, err.error) : err;
       });
-    this.client = await untilAborted(connectTarget(this.opts.target, this.abort.signal), this.abort.signal, (c) => c.close());
+    const target = this.faults?.target ?? this.opts.target; // the fault proxy's address, with faults
+    this.client = await untilAborted(connectTarget(target, this.abort.signal), this.abort.signal, (c) => c.close());
     if (this.opts.resultsDir !== false) {
       this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
@@ -303,6 +311,7 @@ export class Run {
     }
     this.telemetry?.close();
     this.client?.close();
+    await this.faults?.close();
     aggregator.destroy();
     for (const sink of this.sinks) sink.end();
     return result;
@@ -385,6 +394,7 @@ export class Run {
       resultPath: this.resultPath,
     });
     if (controller.sections.capacity) result.capacity = structuredClone(controller.sections.capacity);
+    if (this.faults) result.faults = this.faults.report(result.series, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     result.diagnosis = diagnose(result);
     return result;

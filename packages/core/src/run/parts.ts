@@ -46,6 +46,8 @@ export interface PartsDeps {
   logger: Logger;
   monitor: GeneratorMonitor;
   targetMonitor: ProcessMonitor | undefined;
+  /** Called as each load starts (the first call is the load's start: a fault timeline counts from it). */
+  onLoad?: () => void;
   metricSources: MetricSources;
   live: LiveCriteria;
   /** The connected target (after pre-flight). */
@@ -96,7 +98,10 @@ export function makeParts(d: PartsDeps): Parts {
     aggregator,
     rates,
     consumeActivity,
-    warmupEnd: () => sampler.loadStarted(),
+    warmupEnd: () => {
+      d.onLoad?.();
+      return sampler.loadStarted();
+    },
     startEpoch: d.startEpoch,
     end: d.end,
     logger: d.logger,

@@ -2,6 +2,7 @@
 import type { DriverOption } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
 import type { Criterion } from './criteria.js';
+import type { FaultSpec } from './faults.js';
 import type { Logger, LoadhousePlugin } from './plugins.js';
 
 export type AckModeName = 'buffered' | 'durable' | 'none';
@@ -83,6 +84,12 @@ export interface LoadTestOptions {
    */
   instrument?: boolean;
   logger?: Logger;
+  /**
+   * A fault timeline (`'blackhole@30s+10s, latency@60s+20s=50ms, reset@90s'`, or its segments or specs) played
+   * by a fault proxy the run puts between itself and the target's gRPC port; times count from the run's start.
+   * `result.faults` says how the target recovered from each (docs/faults.md). The scenario's `faults` when absent.
+   */
+  faults?: string | Array<string | FaultSpec>;
 }
 
 export type PayloadKind = 'random' | 'compressible';

@@ -2,6 +2,7 @@
 import type { CapacityReport } from './capacity.js';
 import type { CriterionOutcome } from './criteria.js';
 import type { Diagnosis } from './diagnosis.js';
+import type { FaultReport } from './faults.js';
 import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
 import type { ConsumerCounts, ProducerStats, Sample } from './samples.js';
 
@@ -168,6 +169,8 @@ export interface ResultBase {
   errors: Array<{ code: string; message: string; plugin?: string }>;
   /** Target outages after warm-up (absent in results of older versions). */
   outages?: OutageReport;
+  /** Faults the run's fault proxy played (options.faults), each with its recovery figures; absent without faults. */
+  faults?: FaultReport[];
   /** Where the result file was written (absent when `resultsDir` is false). */
   resultPath?: string;
   /** Only in a merged result (`loadhouse merge`): which shards it holds and how well they ran together. */

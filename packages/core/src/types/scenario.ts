@@ -1,5 +1,6 @@
 // The scenario and the controller it drives: producer and consumer groups, waits, phases.
 import type { Criterion } from './criteria.js';
+import type { FaultSpec } from './faults.js';
 import type { ConsumeOptions, ProduceOptions } from './options.js';
 import type { Logger } from './plugins.js';
 import type { Sample } from './samples.js';
@@ -93,5 +94,7 @@ export interface Scenario {
   plannedBytes?: number;
   /** The scenario's own options, stored in the result's config. */
   options?: Record<string, unknown>;
+  /** A fault timeline for the run, like `options.faults` (which wins when both are given). */
+  faults?: string | Array<string | FaultSpec>;
   run(controller: Controller): Promise<void>;
 }

@@ -1,0 +1,138 @@
+// startFaultProxy(): the TCP proxy for a target's gRPC port and, when an S3 upstream is given, the HTTP proxy for
+// its S3 endpoint, both driven by one fault timeline. Used by `loadhouse proxy`, by a run's `faults` option, and
+// by anyone putting faults in front of a real cluster.
+import { LoadhouseError } from '../errors.js';
+import { splitHostPort } from '../util.js';
+import type { FaultSpec } from '../types/faults.js';
+import { S3FaultProxy } from './s3-http.js';
+import { TcpFaultProxy } from './tcp.js';
+import { type FaultEvent, FaultSchedule, parseFaultTimeline, TCP_FAULT_KINDS } from './timeline.js';
+
+export type { FaultEvent } from './timeline.js';
+
+export interface FaultProxyOptions {
+  /** `host:port` of the target's gRPC port: the TCP proxy relays to it. Without it, only the S3 proxy runs. */
+  target?: string;
+  /** The timeline: `blackhole@30s+10s, latency@60s+20s=50ms` or a list of segments or specs; `[]`: a plain relay. */
+  faults: string | readonly (string | FaultSpec)[];
+  /** Where the TCP proxy listens, `host:port` (default 127.0.0.1 on a free port). */
+  listen?: string;
+  /** Base URL of the real S3 endpoint; needed for s3-* faults (the target then uses `s3Address` as its endpoint). */
+  s3Upstream?: string;
+  /** Where the S3 proxy listens, `host:port` (default 127.0.0.1 on a free port). */
+  s3Listen?: string;
+  /** Start the timeline at once (default true); false waits for `startTimeline()` (a run starts it with its load). */
+  startNow?: boolean;
+  /** Each fault as it starts and ends. */
+  onEvent?: (e: FaultEvent) => void;
+}
+
+/** A running fault proxy. */
+export interface FaultProxy {
+  /** `host:port` to use as the target's gRPC address (undefined when no target was given: an S3 proxy only). */
+  readonly address: string | undefined;
+  /** `http://host:port` to give the target as its S3 endpoint, when an S3 upstream was given. */
+  readonly s3Address: string | undefined;
+  /** The parsed timeline. */
+  readonly faults: readonly FaultSpec[];
+  /** Starts the timeline now (once). */
+  startTimeline(): void;
+  /** Connections relayed so far, and refused during a reset. */
+  stats(): { connections: number; refused: number; open: number; s3Requests: number; s3Throttled: number };
+  /** Stops the timeline, closes every connection and both listeners. */
+  close(): Promise<void>;
+}
+
+function listenAt(address: string | undefined, what: string): { host?: string; port?: number } {
+  if (address === undefined) return {};
+  const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d{1,5})$/.exec(address);
+  if (!m || Number(m[2]) > 65535) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `${what} "${address}" is not host:port or a port`, {
+      details: { option: what, value: address },
+    });
+  }
+  return { host: m[1] ? m[1].replace(/^\[|\]$/g, '') : undefined, port: Number(m[2]) };
+}
+
+/**
+ * Checks the options of a fault proxy without starting it: the timeline, the addresses, and that s3-* faults
+ * have an S3 upstream. LH_INVALID_OPTION names the bad part.
+ */
+export function checkFaultProxyOptions(o: FaultProxyOptions): FaultSpec[] {
+  // An empty list is a plain relay (to measure the proxy's own cost, or to start it before choosing faults).
+  const faults = Array.isArray(o.faults) && o.faults.length === 0 ? [] : parseFaultTimeline(o.faults);
+  if (o.target === undefined && o.s3Upstream === undefined) {
+    throw new LoadhouseError('LH_INVALID_OPTION', "give a target (the target's gRPC host:port), an S3 upstream, or both");
+  }
+  const tcpFault = faults.find((f) => TCP_FAULT_KINDS.has(f.kind));
+  if (o.target === undefined && tcpFault) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `faults: ${tcpFault.kind} acts on the gRPC connections: give the target's gRPC host:port (target, --target)`,
+      {
+        details: { option: 'faults', value: tcpFault.kind },
+      },
+    );
+  }
+  if (o.target !== undefined && !splitHostPort(o.target)) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `target "${o.target}" is not host:port (the target's gRPC port)`, {
+      details: { option: 'target', value: o.target },
+    });
+  }
+  listenAt(o.listen, 'listen');
+  listenAt(o.s3Listen, 's3Listen');
+  const s3 = faults.find((f) => !TCP_FAULT_KINDS.has(f.kind));
+  if (s3 && o.s3Upstream === undefined) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      `faults: ${s3.kind} acts on S3 requests: give the S3 upstream (s3Upstream, --s3-upstream http://host:port) and point the target's S3 endpoint at the proxy`,
+      { details: { option: 'faults', value: s3.kind } },
+    );
+  }
+  if (o.s3Upstream !== undefined && !/^http:\/\/[^/]+/.test(o.s3Upstream)) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `s3Upstream "${o.s3Upstream}" must be an http:// URL of the S3 endpoint`, {
+      details: { option: 's3Upstream', value: o.s3Upstream },
+    });
+  }
+  return faults;
+}
+
+/**
+ * Starts a fault proxy in front of a target: connect to `address` instead of the target, point the target's S3
+ * endpoint at `s3Address`, and the timeline's faults happen between them. Everything runs in this process.
+ */
+export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy> {
+  const faults = checkFaultProxyOptions(o);
+  const schedule = new FaultSchedule(faults);
+  const tcp = o.target === undefined ? undefined : new TcpFaultProxy({ upstream: o.target, ...listenAt(o.listen, 'listen'), schedule });
+  const s3 =
+    o.s3Upstream === undefined ? undefined : new S3FaultProxy({ upstream: o.s3Upstream, ...listenAt(o.s3Listen, 's3Listen'), schedule });
+  if (o.onEvent) schedule.onEvent(o.onEvent);
+  let address: string | undefined;
+  let s3Address: string | undefined;
+  try {
+    address = await tcp?.listen();
+    s3Address = await s3?.listen();
+  } catch (err) {
+    await Promise.all([tcp?.close(), s3?.close()]).catch(() => undefined);
+    throw new LoadhouseError('LH_INVALID_OPTION', `the fault proxy could not listen: ${(err as Error).message}`, { cause: err });
+  }
+  if (o.startNow !== false) schedule.start();
+  return {
+    address,
+    s3Address,
+    faults,
+    startTimeline: () => schedule.start(),
+    stats: () => ({
+      connections: tcp?.connections ?? 0,
+      refused: tcp?.refused ?? 0,
+      open: tcp?.open ?? 0,
+      s3Requests: s3?.requests ?? 0,
+      s3Throttled: s3?.throttled ?? 0,
+    }),
+    close: async () => {
+      schedule.stop();
+      await Promise.all([tcp?.close(), s3?.close()]);
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// The TCP side of the fault proxy: a byte-level relay in front of a target's gRPC port (HTTP/2 passes through
+// untouched), with the timeline's blackhole, latency and reset applied to every connection. All in process: no
+// root, no packet filter.
+import net from 'node:net';
+import { splitHostPort } from '../util.js';
+import type { FaultSchedule } from './timeline.js';
+
+/** Bytes held per direction before reading from the sender pauses (TCP back-pressure takes over beyond it). */
+const HOLD_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * One direction of a relayed connection. Chunks wait in order until they are due (latency) and no blackhole is in
+ * force; a blackhole holds them (nothing is dropped) and the connection stays open, so the peers see a stall,
+ * not a close.
+ */
+class Direction {
+  private readonly queue: Array<{ chunk: Buffer; dueAt: number }> = [];
+  private held = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private lastDue = 0;
+
+  constructor(
+    private readonly from: net.Socket,
+    private readonly to: net.Socket,
+    private readonly schedule: FaultSchedule,
+  ) {
+    from.on('data', (chunk: Buffer) => this.push(chunk));
+    to.on('drain', () => from.resume());
+  }
+
+  private push(chunk: Buffer): void {
+    const delay = this.schedule.active('latency')?.parameter ?? 0;
+    // Never before an earlier chunk: a latency that drops must not reorder the stream.
+    this.lastDue = Math.max(this.lastDue, performance.now() + delay);
+    this.queue.push({ chunk, dueAt: this.lastDue });
+    this.held += chunk.length;
+    if (this.held > HOLD_LIMIT) this.from.pause();
+    this.pump();
+  }
+
+  /** Writes every chunk due; called on each chunk, on its timer and when a blackhole ends. */
+  pump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.schedule.active('blackhole') || this.to.destroyed) return;
+    const now = performance.now();
+    let ok = true;
+    while (this.queue.length > 0 && this.queue[0]!.dueAt <= now) {
+      const { chunk } = this.queue.shift()!;
+      this.held -= chunk.length;
+      ok = this.to.write(chunk);
+    }
+    if (this.queue.length > 0) this.timer = setTimeout(() => this.pump(), Math.max(1, this.queue[0]!.dueAt - now));
+    if (ok && this.held <= HOLD_LIMIT) this.from.resume();
+    else if (!ok) this.from.pause();
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.queue.length = 0;
+  }
+}
+
+export interface TcpProxyOptions {
+  /** `host:port` of the target's gRPC port. */
+  upstream: string;
+  /** Where to listen (default 127.0.0.1, a free port). */
+  host?: string;
+  port?: number;
+  schedule: FaultSchedule;
+}
+
+/** The relay: listens, connects each accepted connection to the upstream, and applies the faults in force. */
+export class TcpFaultProxy {
+  private readonly server: net.Server;
+  private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket; directions: Direction[] }>();
+  private readonly upstream: { host: string; port: number };
+  /** Connections accepted over the proxy's life, and refused during a reset. */
+  connections = 0;
+  refused = 0;
+
+  constructor(private readonly o: TcpProxyOptions) {
+    const upstream = splitHostPort(o.upstream);
+    if (!upstream) throw new Error(`the upstream "${o.upstream}" is not host:port`);
+    this.upstream = upstream;
+    this.server = net.createServer((client) => this.accept(client));
+    o.schedule.onEvent((e) => {
+      if (e.fault.kind === 'reset' && e.type === 'start') this.resetAll();
+      if (e.fault.kind === 'blackhole' && e.type === 'end') for (const p of this.pairs) for (const d of p.directions) d.pump();
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.o.port ?? 0, this.o.host ?? '127.0.0.1', () => resolve());
+    });
+    const a = this.server.address() as net.AddressInfo;
+    return `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  private accept(client: net.Socket): void {
+    this.connections++;
+    if (this.o.schedule.active('reset')) {
+      this.refused++;
+      client.resetAndDestroy();
+      return;
+    }
+    client.setNoDelay(true);
+    const upstream = net.connect({ host: this.upstream.host, port: this.upstream.port, noDelay: true });
+    const pair = {
+      client,
+      upstream,
+      directions: [new Direction(client, upstream, this.o.schedule), new Direction(upstream, client, this.o.schedule)],
+    };
+    this.pairs.add(pair);
+    const end = (hard: boolean) => {
+      if (!this.pairs.delete(pair)) return;
+      for (const d of pair.directions) d.close();
+      // A reset or an error on one side is one on the other; a clean close is passed on as a close.
+      if (hard) {
+        client.resetAndDestroy();
+        upstream.resetAndDestroy();
+      } else {
+        client.destroySoon();
+        upstream.destroySoon();
+      }
+    };
+    client.on('error', () => end(true));
+    upstream.on('error', () => end(true));
+    client.on('close', () => end(false));
+    upstream.on('close', () => end(false));
+  }
+
+  private resetAll(): void {
+    for (const p of [...this.pairs]) {
+      this.pairs.delete(p);
+      for (const d of p.directions) d.close();
+      p.client.resetAndDestroy();
+      p.upstream.resetAndDestroy();
+    }
+  }
+
+  /** Open relayed connections now. */
+  get open(): number {
+    return this.pairs.size;
+  }
+
+  async close(): Promise<void> {
+    this.resetAll();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
