@@ -18,6 +18,8 @@ export interface AgentFaults {
   stall?: readonly [number, number];
   /** Drops (acks but does not store) the Nth, 2Nth, ... record appended to each partition since the agent started. */
   dropEvery?: number;
+  /** Flips the last byte of the stored value of the Nth, 2Nth, ... record appended to each partition (acked as stored). */
+  corruptEvery?: number;
 }
 
 export interface S3Options {
@@ -85,6 +87,7 @@ export interface ResolvedFaults {
   produceLatencyMs: readonly [number, number];
   stall: readonly [number, number] | undefined;
   dropEvery: number;
+  corruptEvery: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -125,7 +128,7 @@ function range(name: string, v: unknown, unit: string): readonly [number, number
 export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFaults {
   const out: ResolvedFaults = base
     ? { ...base }
-    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0 };
+    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, corruptEvery: 0 };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
     if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalid('s3ErrorRate', 'a fraction between 0 and 1', r);
@@ -138,6 +141,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
   }
   if ('stall' in f) out.stall = f.stall === undefined ? undefined : range('stall', f.stall, 'seconds');
   if ('dropEvery' in f && f.dropEvery !== undefined) out.dropEvery = int('dropEvery', f.dropEvery, 0, 0);
+  if ('corruptEvery' in f && f.corruptEvery !== undefined) out.corruptEvery = int('corruptEvery', f.corruptEvery, 0, 0);
   return out;
 }
 

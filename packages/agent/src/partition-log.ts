@@ -82,7 +82,7 @@ const MAX_BACKOFF_MS = 2_000;
 export class PartitionLog {
   /** Next offset to assign: the high watermark (records are readable once appended). */
   nextOffset = 0;
-  /** Records appended since this agent started (drop-every-N counts these). */
+  /** Records appended since this agent started (drop-every-N and corrupt-every-N count these). */
   appended = 0;
   readonly stored: StoredSegment[] = [];
   /** Where the last read of this partition ended: a read starting there is sequential. */
@@ -124,13 +124,14 @@ export class PartitionLog {
     }
     if (!seg) seg = this.openSegment();
     seg.reserve(n);
-    const dropEvery = this.ctx.faults.current.dropEvery;
+    const { dropEvery, corruptEvery } = this.ctx.faults.current;
     let offset = first;
     for (let i = 0; i < n; i++, offset++) {
       const r = records[i]!;
       this.appended++;
       if (dropEvery > 0 && this.appended % dropEvery === 0) continue;
-      seg.append(offset, r.timestamp || now, r.key, r.value);
+      const value = corruptEvery > 0 && this.appended % corruptEvery === 0 ? flipLastByte(r.value) : r.value;
+      seg.append(offset, r.timestamp || now, r.key, value);
     }
     this.nextOffset = offset;
     seg.endOffset = offset;
@@ -290,4 +291,11 @@ export class PartitionLog {
     this.idleWaiters = [];
     for (const w of ws) w();
   }
+}
+
+/** A copy of `value` with its last byte inverted (the fault that stores other bytes than were acked). */
+function flipLastByte(value: Uint8Array): Uint8Array {
+  const copy = Uint8Array.from(value);
+  if (copy.length > 0) copy[copy.length - 1]! ^= 0xff;
+  return copy;
 }

@@ -64,6 +64,14 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     group: 'agent',
     description: 'Embedded agent fault: silently lose every Nth record per partition',
   },
+  {
+    name: 'agent-corrupt-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description: 'Embedded agent fault: store every Nth record per partition with a flipped byte (consumers count it in integrity.corrupted)',
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -95,6 +103,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
     faults.stall = r;
   }
   if (typeof v.agentDropEvery === 'number') faults.dropEvery = v.agentDropEvery;
+  if (typeof v.agentCorruptEvery === 'number') faults.corruptEvery = v.agentCorruptEvery;
   return faults;
 }
 

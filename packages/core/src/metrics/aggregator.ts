@@ -76,6 +76,7 @@ export interface IntegritySums {
   missing: number;
   duplicates: number;
   reordered: number;
+  corrupted: number;
   mergedGaps: number;
   examples: IntegrityExample[];
 }
@@ -233,7 +234,7 @@ export class Aggregator {
   }
 
   integritySums(): IntegritySums {
-    const out: IntegritySums = { checked: 0, missing: 0, duplicates: 0, reordered: 0, mergedGaps: 0, examples: [] };
+    const out: IntegritySums = { checked: 0, missing: 0, duplicates: 0, reordered: 0, corrupted: 0, mergedGaps: 0, examples: [] };
     const examples: IntegrityExample[] = [];
     for (const t of this.integrity.values()) {
       out.checked += t.checked;
@@ -241,10 +242,11 @@ export class Aggregator {
       out.duplicates += t.duplicates;
       out.reordered += t.reordered;
       out.mergedGaps += t.mergedGaps;
+      out.corrupted += t.corrupted;
       for (const e of t.examples) examples.push({ ...e });
     }
-    // Losses first, then duplicates, then reordering (a stable sort keeps each worker's order).
-    const rank = { missing: 0, duplicate: 1, reordered: 2 } as const;
+    // Losses and corruption first, then duplicates, then reordering (a stable sort keeps each worker's order).
+    const rank = { missing: 0, corrupted: 1, duplicate: 2, reordered: 3 } as const;
     out.examples = examples.sort((a, b) => rank[a.kind] - rank[b.kind]).slice(0, 20);
     return out;
   }

@@ -178,6 +178,7 @@ export function integrityReport({ sums, failed, readToEnd }: IntegrityInput): In
     expectedMissing: failed,
     dataLoss: readToEnd && sums.missing - failed > 0,
     mergedGaps: sums.mergedGaps,
+    corrupted: sums.corrupted,
   };
 }
 
@@ -207,6 +208,15 @@ export function integrityWarning(
     return { dataLoss: false, message };
   }
   return undefined;
+}
+
+/** What corrupted records say at the end of a run (a warning and a result error, LH_DATA_CORRUPTED); undefined when none. */
+export function corruptionWarning(i: IntegrityReport): string | undefined {
+  if (!i.checked || !i.corrupted) return undefined;
+  return (
+    `Data corruption: ${i.corrupted} record(s) read back did not match the checksum their producer wrote; ` +
+    'the target returned bytes other than the ones it acknowledged. See result.integrity.examples (kind "corrupted") for producers, partitions, sequences and offsets.'
+  );
 }
 
 /** The generator's worst figures over the run (the sampler's saturation bookkeeping). */

@@ -13,7 +13,7 @@ import { type EventBus, HookRefusal } from '../plugins/event-bus.js';
 import { MetricSources } from '../plugins/metric-sources.js';
 import { PluginHost, pluginError } from '../plugins/plugin-host.js';
 import type { Driver } from '../driver/types.js';
-import { buildResult, type Ending, integrityReport, integrityWarning, judge, runConfig } from '../result/build.js';
+import { buildResult, corruptionWarning, type Ending, integrityReport, integrityWarning, judge, runConfig } from '../result/build.js';
 import { environment } from '../result/environment.js';
 import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic, writeOutput } from '../result/writer.js';
 import { waitUntil } from '../start-at.js';
@@ -309,7 +309,13 @@ export class Run {
 
   /** At the end of the run: data loss is a warning and a result error; unexplained gaps with lag left are a warning. */
   private judgeIntegrity(): void {
-    const warning = integrityWarning(integrityReport(this.integrityInput()), {
+    const report = integrityReport(this.integrityInput());
+    const corrupted = corruptionWarning(report);
+    if (corrupted) {
+      this.logger.warn(corrupted);
+      this.log.record({ code: 'LH_DATA_CORRUPTED', message: corrupted });
+    }
+    const warning = integrityWarning(report, {
       stoppedWhileProducing: this.parts.pools.stoppedWhileProducing,
       finalLag: this.parts.sampler.lag.final,
     });

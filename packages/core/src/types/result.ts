@@ -52,7 +52,7 @@ export interface ConsumerTotals extends ConsumerCounts {
 }
 
 export interface IntegrityExample {
-  kind: 'missing' | 'duplicate' | 'reordered';
+  kind: 'missing' | 'duplicate' | 'reordered' | 'corrupted';
   producer: number;
   partition: number;
   sequence: number;
@@ -84,6 +84,13 @@ export interface IntegrityReport {
   dataLoss?: boolean;
   /** Times a stream had more than 10,000 open gaps and two merged (counts stay right; a duplicate inside may count as reordered). */
   mergedGaps?: number;
+
+  // Record-level verification (header version 2).
+  /**
+   * Records whose checksum (CRC32C over the whole value, in the record header) did not match the bytes the
+   * consumer read: the target returned a value other than the one produced. Examples have kind `corrupted`.
+   */
+  corrupted?: number;
 }
 
 export interface PhaseResult {

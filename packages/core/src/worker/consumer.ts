@@ -2,9 +2,17 @@
 // poll in flight per partition and `maxInFlight` per consumer. A rate limit is a token bucket per partition
 // (the group's rate split over the topic's partitions); 'max' polls again as soon as an answer arrives. An
 // empty answer backs off briefly so an idle consumer does not spin. Per record it reads the header in place
-// (no object per record): end-to-end latency, and the sequence check of its (producer, partition) stream.
+// (no object per record): end-to-end latency, its checksum, and the sequence check of its (producer,
+// partition) stream.
 import type { Driver, DriverFailure, FetchCallback, FetchedBatch, FetchRequest, PendingCall } from '../driver/types.js';
-import { hasRecordHeader, readIntendedTime, readProducerId, readSequence } from '../record-header.js';
+import {
+  hasRecordHeader,
+  readHeaderVersion,
+  readIntendedTime,
+  readProducerId,
+  readSequence,
+  verifyRecordChecksum,
+} from '../record-header.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { SequenceStream, type IntegrityCounter } from './integrity.js';
 import type { Clock } from '../clock.js';
@@ -221,7 +229,12 @@ export class Consumer {
             }
             r.lastStream = stream;
           }
-          stream.check(readSequence(value), rec.offset);
+          const sequence = readSequence(value);
+          // Version 1 headers carry no checksum. A corrupted record still takes its place in its stream: most
+          // damage is in the payload, and skipping it would also count it as missing.
+          if (readHeaderVersion(value) >= 2 && !verifyRecordChecksum(value))
+            this.ctx.integrity.corrupt(producer, r.partition, sequence, rec.offset);
+          stream.check(sequence, rec.offset);
           continue;
         }
       }

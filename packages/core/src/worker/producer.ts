@@ -5,7 +5,7 @@
 // acked, failed or dropped.
 import type { Driver, DriverFailure, PendingCall, ProduceBatch, ProduceCallback } from '../driver/types.js';
 import { type ProduceFrame, ProduceFramePool } from '../proto/produce-frame.js';
-import { writeRecordHeader } from '../record-header.js';
+import { payloadChecksum, writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
@@ -33,13 +33,17 @@ export interface ProducerContext {
 }
 
 /**
- * The request buffers of a producer group: each laid out once with its payload copied in, so a batch only
- * rewrites its record headers and the request head.
+ * The request buffers of a producer group: each laid out once with its payload copied in (and checksummed),
+ * so a batch only rewrites its record headers and the request head.
  */
 export function producerFrames(group: ProducerGroupSpec, payload: PayloadPool): ProduceFramePool {
   const shape = { topic: group.topic, ackMode: group.ackMode, batchSize: group.batchSize, messageSize: group.messageSize };
   return new ProduceFramePool(shape, (frame) => {
-    for (let j = 0; j < shape.batchSize; j++) payload.copyInto(frame.bytes, frame.valueOffset(j), shape.messageSize);
+    for (let j = 0; j < shape.batchSize; j++) {
+      const at = frame.valueOffset(j);
+      payload.copyInto(frame.bytes, at, shape.messageSize);
+      frame.payloadCrcs[j] = payloadChecksum(frame.bytes, at, shape.messageSize);
+    }
   });
 }
 
@@ -244,7 +248,7 @@ export class Producer {
       const isMeasured = intended >= this.warmupEnd;
       if (isMeasured) measuredCount++;
       if (this.instrument) {
-        writeRecordHeader(frame.bytes, frame.valueOffset(j), this.id, firstSequence + j, intended, partition, size);
+        writeRecordHeader(frame.bytes, frame.valueOffset(j), this.id, firstSequence + j, intended, partition, size, frame.payloadCrcs[j]);
         m.scheduleLag(isMeasured, now - intended);
       }
     }
