@@ -20,6 +20,8 @@ export interface AgentFaults {
   dropEvery?: number;
   /** Flips the last byte of the stored value of the Nth, 2Nth, ... record appended to each partition (acked as stored). */
   corruptEvery?: number;
+  /** Acknowledges the Nth, 2Nth, ... batch appended to each partition with offsets one higher than where it was stored. */
+  ackOffsetShiftEvery?: number;
 }
 
 export interface S3Options {
@@ -88,6 +90,7 @@ export interface ResolvedFaults {
   stall: readonly [number, number] | undefined;
   dropEvery: number;
   corruptEvery: number;
+  ackOffsetShiftEvery: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -128,7 +131,7 @@ function range(name: string, v: unknown, unit: string): readonly [number, number
 export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFaults {
   const out: ResolvedFaults = base
     ? { ...base }
-    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, corruptEvery: 0 };
+    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, corruptEvery: 0, ackOffsetShiftEvery: 0 };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
     if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalid('s3ErrorRate', 'a fraction between 0 and 1', r);
@@ -142,6 +145,8 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
   if ('stall' in f) out.stall = f.stall === undefined ? undefined : range('stall', f.stall, 'seconds');
   if ('dropEvery' in f && f.dropEvery !== undefined) out.dropEvery = int('dropEvery', f.dropEvery, 0, 0);
   if ('corruptEvery' in f && f.corruptEvery !== undefined) out.corruptEvery = int('corruptEvery', f.corruptEvery, 0, 0);
+  if ('ackOffsetShiftEvery' in f && f.ackOffsetShiftEvery !== undefined)
+    out.ackOffsetShiftEvery = int('ackOffsetShiftEvery', f.ackOffsetShiftEvery, 0, 0);
   return out;
 }
 

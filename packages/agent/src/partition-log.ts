@@ -84,6 +84,8 @@ export class PartitionLog {
   nextOffset = 0;
   /** Records appended since this agent started (drop-every-N and corrupt-every-N count these). */
   appended = 0;
+  /** Batches appended since this agent started (ack-offset-shift-every-N counts these). */
+  batches = 0;
   readonly stored: StoredSegment[] = [];
   /** Where the last read of this partition ended: a read starting there is sequential. */
   lastReadEnd = -1;
@@ -106,16 +108,20 @@ export class PartitionLog {
   ) {}
 
   /**
-   * Appends a batch; returns the first offset assigned. Records with no timestamp get `now`.
+   * Appends a batch; returns the first offset to acknowledge: the first one assigned, but one higher for the
+   * batches the ack-offset-shift fault picks. Records with no timestamp get `now`.
    * `batchBytes` (record headers, keys, values) decides whether the open segment rolls first.
    */
   append(records: readonly ProduceRecord[], batchBytes: number, now: number): number {
     const first = this.nextOffset;
     const n = records.length;
+    const shiftEvery = this.ctx.faults.current.ackOffsetShiftEvery;
+    this.batches++;
+    const acked = shiftEvery > 0 && this.batches % shiftEvery === 0 ? first + 1 : first;
     if (this.ctx.sink) {
       this.nextOffset += n;
       this.appended += n;
-      return first;
+      return acked;
     }
     let seg = this.open;
     if (seg && seg.bodyBytes + batchBytes > this.ctx.segmentMaxBytes) {
@@ -136,7 +142,7 @@ export class PartitionLog {
     this.nextOffset = offset;
     seg.endOffset = offset;
     this.writes.inc();
-    return first;
+    return acked;
   }
 
   private openSegment(): Segment {

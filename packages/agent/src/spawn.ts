@@ -68,6 +68,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   add('fault-stall', o.stall ? `${o.stall[0]}-${o.stall[1]}` : undefined);
   add('fault-drop-every', o.dropEvery);
   add('fault-corrupt-every', o.corruptEvery);
+  add('fault-ack-offset-shift-every', o.ackOffsetShiftEvery);
   return args;
 }
 

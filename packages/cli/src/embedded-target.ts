@@ -72,6 +72,15 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     group: 'agent',
     description: 'Embedded agent fault: store every Nth record per partition with a flipped byte (consumers count it in integrity.corrupted)',
   },
+  {
+    name: 'agent-ack-offset-shift-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description:
+      'Embedded agent fault: acknowledge every Nth batch per partition one offset off from where it was stored (integrity.offsetMismatches)',
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -104,6 +113,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
   }
   if (typeof v.agentDropEvery === 'number') faults.dropEvery = v.agentDropEvery;
   if (typeof v.agentCorruptEvery === 'number') faults.corruptEvery = v.agentCorruptEvery;
+  if (typeof v.agentAckOffsetShiftEvery === 'number') faults.ackOffsetShiftEvery = v.agentAckOffsetShiftEvery;
   return faults;
 }
 

@@ -166,7 +166,7 @@ export function compare(measured: number, op: CriterionOp, value: number): boole
 }
 
 const BUILTIN_METRIC =
-  /^((producer|consumer)\.errorsByCode\.[A-Z_]+|producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|lost|duplicates|reordered|corrupted|expectedMissing|consumedChecked))$/;
+  /^((producer|consumer)\.errorsByCode\.[A-Z_]+|producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|lost|duplicates|reordered|corrupted|offsetMismatches|lostAcked|unackedSeen|unackedAfterFailure|expectedMissing|consumedChecked))$/;
 
 /** Whether the resolver knows the metric at all (it may still have no value on a given object). */
 function knownMetric(obj: Measurable, path: string): boolean {

@@ -3,6 +3,7 @@
 // turns the window into producer and consumer stats, so a late report lands in the next window instead of
 // being lost. Lag is a gauge (each partition's latest value); integrity counts are cumulative per worker and
 // group, so the latest report of each simply replaces the previous one.
+import { Verifier } from '../verify/verifier.js';
 import type { ConsumerStats, ConsumerTotals, IntegrityExample, ProducerStats, ProducerTotals } from '../types.js';
 import {
   addConsumerCounters,
@@ -191,8 +192,11 @@ export class Aggregator {
   private readonly phases: PhaseAccumulator[] = [];
   private readonly gauges = new Map<number, { inFlightBatches: number; backlog: number }>();
   private health: WindowHealth = { workerLoopDelayMaxMs: 0, workerUtilizationMax: 0 };
+  /** Ack and consumed runs for the consumed-offset check, reconciled at the end of the run. */
+  readonly verifier = new Verifier();
 
   onReport(workerIndex: number, report: WorkerReport): void {
+    if (report.verify) this.verifier.add(report.verify);
     const p = report.producer;
     if (p) {
       addCounters(this.window, p.window);
@@ -246,7 +250,7 @@ export class Aggregator {
       for (const e of t.examples) examples.push({ ...e });
     }
     // Losses and corruption first, then duplicates, then reordering (a stable sort keeps each worker's order).
-    const rank = { missing: 0, corrupted: 1, duplicate: 2, reordered: 3 } as const;
+    const rank: Record<IntegrityExample['kind'], number> = { lostAcked: 0, missing: 0, offsetMismatch: 1, unackedSeen: 1, corrupted: 1, duplicate: 2, reordered: 3 };
     out.examples = examples.sort((a, b) => rank[a.kind] - rank[b.kind]).slice(0, 20);
     return out;
   }

@@ -11,9 +11,12 @@ import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
 import type { Clock } from '../clock.js';
 import { Schedule } from './schedule.js';
+import type { AckLog } from '../verify/run-log.js';
 
 interface Slot {
   count: number;
+  partition: number;
+  firstSequence: number;
   sendTime: number;
   intended: Float64Array;
   call: PendingCall | null;
@@ -30,6 +33,8 @@ export interface ProducerContext {
   clock: Clock;
   /** Request buffers shared by the group's producers (producerFrames()); a producer makes its own when absent. */
   frames?: ProduceFramePool;
+  /** Where acknowledged and failed batches are logged for the consumed-offset check (instrumented runs). */
+  acks?: AckLog;
 }
 
 /**
@@ -116,10 +121,12 @@ export class Producer {
     for (let s = 0; s < this.maxInFlight; s++) {
       const slot: Slot = {
         count: 0,
+        partition: 0,
+        firstSequence: 0,
         sendTime: 0,
         intended: new Float64Array(this.batchSize),
         call: null,
-        callback: (failure) => this.complete(slot, failure),
+        callback: (failure, baseOffset) => this.complete(slot, failure, baseOffset),
         frame: null,
         written: () => {
           if (slot.frame) this.frames.give(slot.frame);
@@ -262,6 +269,8 @@ export class Producer {
       if (measuredCount === 0) w.batches++;
     }
     slot.count = n;
+    slot.partition = partition;
+    slot.firstSequence = firstSequence;
     slot.sendTime = now;
     this.sendIndex = first + n;
     this.schedule.prune(this.sendIndex);
@@ -279,7 +288,7 @@ export class Producer {
     this.frames.give(frame);
   }
 
-  private complete(slot: Slot, failure: DriverFailure | null): void {
+  private complete(slot: Slot, failure: DriverFailure | null, baseOffset: number): void {
     if (slot.call === null) return; // already accounted as DRAIN_TIMEOUT
     slot.call = null;
     this.busySlots.delete(slot);
@@ -294,8 +303,11 @@ export class Producer {
       if (measuredCount > 0) m.fail(true, code, measuredCount);
       if (measuredCount < n) m.fail(false, code, n - measuredCount);
       this.failed += n;
+      this.ctx.acks?.failed.add(slot.partition, -1, n, this.id, slot.firstSequence);
     } else {
       this.acked += n;
+      // A driver that does not know the offset (-1) leaves the batch out: its records then read as unacked.
+      if (baseOffset >= 0) this.ctx.acks?.acked.add(slot.partition, baseOffset, n, this.id, slot.firstSequence);
       const service = now - slot.sendTime;
       let measuredCount = 0;
       for (let j = 0; j < n; j++) {
@@ -338,6 +350,7 @@ export class Producer {
       slot.call = null;
       for (let j = 0; j < slot.count; j++) m.fail(slot.intended[j]! >= this.warmupEnd, DRAIN_TIMEOUT, 1);
       this.failed += slot.count;
+      this.ctx.acks?.failed.add(slot.partition, -1, slot.count, this.id, slot.firstSequence);
       call?.cancel();
     }
     this.busySlots.clear();
