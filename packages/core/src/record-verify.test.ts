@@ -62,7 +62,7 @@ describe('record verification', () => {
         const readers = await c.consume({ rate: 'max' });
         // One record per batch: the agent's every 7th batch is one record acked one offset too high. Records the
         // producer dropped never reach the agent, so the count follows the acked ones.
-        const writer = await c.produce({ rate: 1000, messagesPerProducer: 1500, batchSize: 1, maxInFlight: 8, messageSize: 100, partitions: 1 });
+        const writer = await c.produce({ rate: 1000, messagesPerProducer: 420, batchSize: 1, maxInFlight: 8, messageSize: 100, partitions: 1 });
         await Promise.race([writer.done, c.waitFor(20)]);
         await writer.stop();
         await c.waitFor((s) => s.consumer.lag === 0 && s.totals.consumed >= s.totals.acked, { timeoutSeconds: 20 });
@@ -72,7 +72,7 @@ describe('record verification', () => {
     expect(result.state, JSON.stringify(result.errors)).toBe('completed');
     const acked = result.producer.acked;
     expect(result.producer.failed).toBe(0);
-    expect(acked).toBeGreaterThan(500);
+    expect(acked).toBeGreaterThan(100);
     expect(result.consumer.consumed).toBe(acked);
     const i = result.integrity;
     expect(i).toMatchObject({ offsetMismatches: Math.floor(acked / 7), lostAcked: 0, unackedSeen: 0, corrupted: 0, missing: 0, ackedMapped: acked });
