@@ -1,3 +1,4 @@
+import { crc32c } from '@node-rs/crc32';
 import { describe, expect, it } from 'vitest';
 import {
   RECORD_HEADER_SIZE,
@@ -72,6 +73,14 @@ describe('record header', () => {
       }
     }
     expect(verifyRecordChecksum(value.subarray(0, 99))).toBe(false); // truncated
+  });
+
+  it('is the standard CRC32C of the payload followed by the first 32 header bytes', () => {
+    const value = Buffer.alloc(300);
+    for (let i = RECORD_HEADER_SIZE; i < value.length; i++) value[i] = (i * 131) & 0xff;
+    writeRecordHeader(value, 0, 77, 2 ** 35, 1_790_000_000_000.5, 11, value.length);
+    const expected = crc32c(Buffer.concat([value.subarray(RECORD_HEADER_SIZE), value.subarray(0, 32)]));
+    expect(value.readUInt32BE(32)).toBe(expected);
   });
 
   it('takes a cached payload checksum, as the producer does for its reused buffers', () => {

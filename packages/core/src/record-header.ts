@@ -42,6 +42,25 @@ export interface RecordHeader {
 
 const TWO_32 = 0x1_0000_0000;
 
+// CRC32C (Castagnoli, reflected 0x82F63B78) table for the 32 header bytes a producer hashes per record: a JS
+// loop over them costs less than a native call on a fresh subarray. Long inputs go to the native crc32c.
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** crc32c(bytes [start, end) of `buf`, continuing `crc`), as the native crc32c(input, initialState) computes it. */
+function crc32cUpdate(crc: number, buf: Buffer, start: number, end: number): number {
+  let c = ~crc;
+  for (let i = start; i < end; i++) c = CRC32C_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
 /** CRC32C of a value's payload (the bytes after the header): what `writeRecordHeader` continues. */
 export function payloadChecksum(value: Uint8Array, offset = 0, length = value.byteLength - offset): number {
   const start = offset + RECORD_HEADER_SIZE;
@@ -73,7 +92,7 @@ export function writeRecordHeader(
   target.writeDoubleBE(intendedTimeMs, offset + 16);
   target.writeUInt32BE(partition >>> 0, offset + 24);
   target.writeUInt32BE(length >>> 0, offset + 28);
-  target.writeUInt32BE(crc32c(target.subarray(offset, offset + CHECKED_HEAD), payloadCrc), offset + CHECKED_HEAD);
+  target.writeUInt32BE(crc32cUpdate(payloadCrc, target, offset, offset + CHECKED_HEAD), offset + CHECKED_HEAD);
 }
 
 /**
@@ -117,7 +136,7 @@ export function decodeRecordHeader(source: Uint8Array, offset = 0): (RecordHeade
  */
 export function verifyRecordChecksum(value: Buffer): boolean {
   const payload = value.length > RECORD_HEADER_SIZE ? crc32c(value.subarray(RECORD_HEADER_SIZE)) : 0;
-  return crc32c(value.subarray(0, CHECKED_HEAD), payload) === value.readUInt32BE(CHECKED_HEAD);
+  return crc32cUpdate(payload, value, 0, CHECKED_HEAD) === value.readUInt32BE(CHECKED_HEAD);
 }
 
 // Allocation-free reads for the consumer's per-record loop: no header object per record. `value` must be a
