@@ -3,9 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-// `producers` is not in the default set: its 10,000-producer step alone needs several minutes and a lot of memory.
+// `producers` is not in the default set: its 10,000-producer step alone needs several minutes and a lot of memory;
+// `verify` runs 10 minutes.
 const ALL = ['agent', 'generator', 'consumer', 'soak'];
-const KNOWN = [...ALL, 'producers'];
+const KNOWN = [...ALL, 'producers', 'verify'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 // Flags (--quick) go to every benchmark run.
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
