@@ -12,6 +12,8 @@ export function integrityCriteria(options: { ordered: boolean }): Criterion[] {
     { metric: 'integrity.lost', op: '==', value: 0, label: 'No records lost' },
     { metric: 'integrity.duplicates', op: '==', value: 0, label: 'No duplicate records' },
     { metric: 'integrity.corrupted', op: '==', value: 0, label: 'No corrupted records' },
+    { metric: 'integrity.offsetMismatches', op: '==', value: 0, label: 'Records at their acknowledged offsets' },
+    { metric: 'integrity.unackedSeen', op: '==', value: 0, label: 'No records the target never acknowledged' },
   ];
   if (options.ordered)
     criteria.push({ metric: 'integrity.reordered', op: '==', value: 0, label: 'Records in order (one batch in flight)' });

@@ -42,11 +42,14 @@ describe('the plan scenarios against the reference agent', () => {
       'integrity.lost',
       'integrity.duplicates',
       'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
     ]);
     expect(result.criteria.find((c) => c.metric === 'producer.errors')).toMatchObject({ measured: 0, passed: true });
     const lost = result.criteria.find((c) => c.metric === 'integrity.lost');
     expect(lost, JSON.stringify([result.integrity, result.consumer.lag])).toMatchObject({ measured: 0, passed: true });
-    expect(result.criteria.find((c) => c.metric === 'integrity.corrupted')).toMatchObject({ measured: 0, passed: true });
+    for (const metric of ['integrity.corrupted', 'integrity.offsetMismatches', 'integrity.unackedSeen'])
+      expect(result.criteria.find((c) => c.metric === metric)).toMatchObject({ measured: 0, passed: true });
   });
 
   it('many-producers: 20 producers x 200 records complete, with fairness figures', async () => {
@@ -109,6 +112,8 @@ describe('the plan scenarios against the reference agent', () => {
       'integrity.lost',
       'integrity.duplicates',
       'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
     ]);
     // 6 s is too short to judge growth and variance: N/A, with their figures kept where there are any.
     expect(result.criteria.filter((c) => c.notApplicable).map((c) => c.metric)).toEqual([
@@ -128,16 +133,20 @@ describe('the plan scenarios against the reference agent', () => {
 describe('integrity criteria of the built-in scenarios', () => {
   const metrics = (s: { criteria: Array<{ metric: string }> }) => s.criteria.map((c) => c.metric).filter((m) => m.startsWith('integrity.'));
 
-  it('every scenario that consumes carries lost, duplicates and corrupted; reordered only with one batch in flight', () => {
+  it('every scenario that consumes carries lost, duplicates, corrupted, offset mismatches and unacked; reordered only with one batch in flight', () => {
     expect(metrics(consumerLag({ produceRate: 10, consumeRate: 5, durationSeconds: 4 }))).toEqual([
       'integrity.lost',
       'integrity.duplicates',
       'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
     ]);
     expect(metrics(stability({ durationSeconds: 4, targetRate: 10, partitions: 1 }))).toEqual([
       'integrity.lost',
       'integrity.duplicates',
       'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
     ]);
     expect(metrics(stability({ durationSeconds: 4, targetRate: 10, partitions: 1, consumers: 0 }))).toEqual([]);
     expect(metrics(highThroughput({ durationSeconds: 4, targetRate: 10, partitions: 1 }))).toEqual([]);
@@ -145,6 +154,8 @@ describe('integrity criteria of the built-in scenarios', () => {
       'integrity.lost',
       'integrity.duplicates',
       'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
       'integrity.reordered',
     ]);
   });
