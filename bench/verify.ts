@@ -34,7 +34,9 @@ const scenario: Scenario = {
 // writes ~12 GB, so retention keeps only the last minute.
 const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, retentionMs: 60_000 });
 try {
-  console.log(`verify benchmark: ${SECONDS} s at ${RATE.toLocaleString('en-US')} msgs/s of 1 KiB, ${PARTITIONS} partitions, agent PID ${agent.pid}\n`);
+  console.log(
+    `verify benchmark: ${SECONDS} s at ${RATE.toLocaleString('en-US')} msgs/s of 1 KiB, ${PARTITIONS} partitions, agent PID ${agent.pid}\n`,
+  );
   const r = await createLoadTest({ target: agent.grpcAddress, topic: `bench-verify-${Date.now()}`, resultsDir: false }).run(scenario);
   const i = r.integrity;
   const acked = i.ackedMapped ?? 0;

@@ -70,7 +70,8 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     value: '<n>',
     min: 1,
     group: 'agent',
-    description: 'Embedded agent fault: store every Nth record per partition with a flipped byte (consumers count it in integrity.corrupted)',
+    description:
+      'Embedded agent fault: store every Nth record per partition with a flipped byte (consumers count it in integrity.corrupted)',
   },
   {
     name: 'agent-ack-offset-shift-every',

@@ -71,7 +71,13 @@ describe('consumers', () => {
     expect(samples.reduce((a, s) => a + s.consumer.consumed, 0)).toBe(c.consumed);
     expect(samples.at(-1)!.totals.consumed).toBe(c.consumed);
     expect(samples.some((s) => Object.keys(s.consumer.lagByPartition).length === 3)).toBe(true);
-    expect(samples.at(-1)!.integrity).toEqual({ checked: true, missing: 0, duplicates: 0, reordered: result.integrity.reordered, corrupted: 0 });
+    expect(samples.at(-1)!.integrity).toEqual({
+      checked: true,
+      missing: 0,
+      duplicates: 0,
+      reordered: result.integrity.reordered,
+      corrupted: 0,
+    });
     expect(result.criteria.every((o) => o.passed)).toBe(true);
     expect(result.config).toMatchObject({
       consumerGroups: [expect.objectContaining({ consumers: 2, rate: 'max', startAt: 'earliest', partitions: 3 })],

@@ -250,7 +250,15 @@ export class Aggregator {
       for (const e of t.examples) examples.push({ ...e });
     }
     // Losses and corruption first, then duplicates, then reordering (a stable sort keeps each worker's order).
-    const rank: Record<IntegrityExample['kind'], number> = { lostAcked: 0, missing: 0, offsetMismatch: 1, unackedSeen: 1, corrupted: 1, duplicate: 2, reordered: 3 };
+    const rank: Record<IntegrityExample['kind'], number> = {
+      lostAcked: 0,
+      missing: 0,
+      offsetMismatch: 1,
+      unackedSeen: 1,
+      corrupted: 1,
+      duplicate: 2,
+      reordered: 3,
+    };
     out.examples = examples.sort((a, b) => rank[a.kind] - rank[b.kind]).slice(0, 20);
     return out;
   }

@@ -4,7 +4,12 @@ import { Verifier } from './verifier.js';
 
 // Runs are [partition, first offset, count, producer, first sequence].
 const acks = (acked: number[][], failed: number[][] = []) => ({ topic: 't', acked: acked.flat(), failed: failed.flat() });
-const read = (runs: number[][], startOffsets: Record<number, number> = { 0: 0 }) => ({ groupId: 1, topic: 't', startOffsets, runs: runs.flat() });
+const read = (runs: number[][], startOffsets: Record<number, number> = { 0: 0 }) => ({
+  groupId: 1,
+  topic: 't',
+  startOffsets,
+  runs: runs.flat(),
+});
 
 describe('RunLog', () => {
   it('merges a run that continues both the offsets and the sequences of its (partition, producer)', () => {
@@ -23,15 +28,48 @@ describe('RunLog', () => {
 describe('Verifier', () => {
   it('a clean run: every acked record read where its ack placed it', () => {
     const v = new Verifier();
-    v.add({ acks: [acks([[0, 0, 100, 1, 0], [0, 100, 50, 2, 0]])], consumed: [] });
-    v.add({ acks: [], consumed: [read([[0, 0, 100, 1, 0], [0, 100, 50, 2, 0]])] });
-    expect(v.reconcile(true)).toMatchObject({ offsetMismatches: 0, lostAcked: 0, unackedSeen: 0, unackedAfterFailure: 0, ackedRecords: 150 });
+    v.add({
+      acks: [
+        acks([
+          [0, 0, 100, 1, 0],
+          [0, 100, 50, 2, 0],
+        ]),
+      ],
+      consumed: [],
+    });
+    v.add({
+      acks: [],
+      consumed: [
+        read([
+          [0, 0, 100, 1, 0],
+          [0, 100, 50, 2, 0],
+        ]),
+      ],
+    });
+    expect(v.reconcile(true)).toMatchObject({
+      offsetMismatches: 0,
+      lostAcked: 0,
+      unackedSeen: 0,
+      unackedAfterFailure: 0,
+      ackedRecords: 150,
+    });
   });
 
   it('counts records read at other offsets, never read, and read without an ack, each exactly', () => {
     const v = new Verifier();
     // Producer 1: seqs 0..99 acked at 0..99; seqs 100..109 failed. Producer 2: seqs 0..9 acked at 200..209.
-    v.add({ acks: [acks([[0, 0, 100, 1, 0], [0, 200, 10, 2, 0]], [[0, -1, 10, 1, 100]])], consumed: [] });
+    v.add({
+      acks: [
+        acks(
+          [
+            [0, 0, 100, 1, 0],
+            [0, 200, 10, 2, 0],
+          ],
+          [[0, -1, 10, 1, 100]],
+        ),
+      ],
+      consumed: [],
+    });
     v.add({
       acks: [],
       consumed: [

@@ -95,7 +95,8 @@ function firstEndingAfter(spans: Span[], s: number): number {
 function covered(spans: Span[] | undefined, s: number, e: number): number {
   if (!spans) return 0;
   let n = 0;
-  for (let i = firstEndingAfter(spans, s); i < spans.length && spans[i]!.s < e; i++) n += Math.min(e, spans[i]!.e) - Math.max(s, spans[i]!.s);
+  for (let i = firstEndingAfter(spans, s); i < spans.length && spans[i]!.s < e; i++)
+    n += Math.min(e, spans[i]!.e) - Math.max(s, spans[i]!.s);
   return n;
 }
 

@@ -148,7 +148,13 @@ export interface IntegrityTally {
   /** Records whose checksum did not match their bytes (a version 2 header). */
   corrupted: number;
   /** The first examples, at most 20 (a missing one that arrives later is removed). */
-  examples: Array<{ kind: 'missing' | 'duplicate' | 'reordered' | 'corrupted'; producer: number; partition: number; sequence: number; offset?: number }>;
+  examples: Array<{
+    kind: 'missing' | 'duplicate' | 'reordered' | 'corrupted';
+    producer: number;
+    partition: number;
+    sequence: number;
+    offset?: number;
+  }>;
   /** Gaps merged because a stream had too many open ones: counts stay exact, classification may not. */
   mergedGaps: number;
 }
