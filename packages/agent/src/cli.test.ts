@@ -40,6 +40,10 @@ describe('loadhouse-agent flags', () => {
         '3-4',
         '--fault-drop-every',
         '1000',
+        '--fault-corrupt-every',
+        '250',
+        '--fault-ack-offset-shift-every',
+        '7',
       ]),
     ).toEqual({
       host: '127.0.0.1',
@@ -56,6 +60,8 @@ describe('loadhouse-agent flags', () => {
       produceLatencyMs: [10, 30],
       stall: [3, 4],
       dropEvery: 1000,
+      corruptEvery: 250,
+      ackOffsetShiftEvery: 7,
     });
     expect(parse(['--fault-produce-latency-ms', '20']).produceLatencyMs).toBe(20);
   });
@@ -78,6 +84,8 @@ describe('loadhouse-agent flags', () => {
       produceLatencyMs: [10, 30] as const,
       stall: [3, 4] as const,
       dropEvery: 1000,
+      corruptEvery: 250,
+      ackOffsetShiftEvery: 7,
     };
     expect(parse(agentArgs(options))).toEqual(options);
   });
