@@ -93,6 +93,15 @@ describe('Verifier', () => {
     expect(v.reconcile(false)!.lostAcked).toBeUndefined();
   });
 
+  it('an ack without an offset (a driver that returns none) covers its records but checks no offset', () => {
+    const v = new Verifier();
+    v.add({ acks: [acks([[0, -1, 10, 1, 0]])], consumed: [read([[0, 5, 8, 1, 0]])] });
+    expect(v.reconcile(true)).toMatchObject({ offsetMismatches: 0, unackedSeen: 0, lostAcked: 2 });
+    const late = new Verifier();
+    late.add({ acks: [acks([[0, -1, 10, 1, 0]])], consumed: [read([[0, 5, 8, 1, 0]], { 0: 5 })] });
+    expect(late.reconcile(true)).toMatchObject({ offsetMismatches: 0, unackedSeen: 0, lostAcked: 0 });
+  });
+
   it('only acks at or after where a group started reading can be lost to it', () => {
     const v = new Verifier();
     v.add({ acks: [acks([[0, 0, 100, 1, 0]])], consumed: [read([[0, 60, 40, 1, 60]], { 0: 50 })] });

@@ -61,6 +61,8 @@ function byProducer(list: number[] | undefined, minOffset = -Infinity): Map<numb
     let off = list[i]!;
     let s = list[i + 3]!;
     const e = s + list[i + 1]!;
+    // An ack without an offset (-1) cannot be placed against a group's start: only a group from 0 counts it.
+    if (off < 0 && minOffset > 0) continue;
     if (off >= 0 && off < minOffset) {
       const cut = Math.min(minOffset - off, e - s);
       s += cut;
@@ -177,7 +179,7 @@ export class Verifier {
               const hi = Math.min(c.e, ack.e);
               gap(cursor, lo);
               cursor = hi;
-              if (ack.off - ack.s !== c.off - c.s) {
+              if (ack.off >= 0 && ack.off - ack.s !== c.off - c.s) {
                 f.offsetMismatches += hi - lo;
                 const offset = c.off + (lo - c.s);
                 example({ kind: 'offsetMismatch', producer, partition, sequence: lo, offset, ackedOffset: ack.off + (lo - ack.s) });

@@ -306,8 +306,8 @@ export class Producer {
       this.ctx.acks?.failed.add(slot.partition, -1, n, this.id, slot.firstSequence);
     } else {
       this.acked += n;
-      // A driver that does not know the offset (-1) leaves the batch out: its records then read as unacked.
-      if (baseOffset >= 0) this.ctx.acks?.acked.add(slot.partition, baseOffset, n, this.id, slot.firstSequence);
+      // A driver that does not return the offset logs -1: the records count as acked, their offsets go unchecked.
+      this.ctx.acks?.acked.add(slot.partition, baseOffset >= 0 ? baseOffset : -1, n, this.id, slot.firstSequence);
       const service = now - slot.sendTime;
       let measuredCount = 0;
       for (let j = 0; j < n; j++) {
