@@ -57,6 +57,10 @@ export const ERROR_ADVICE = {
   LH_CONFIG_INVALID: 'Fix the file the message names: it must exist and default-export `defineConfig({ ... })` from `loadhouse`.',
   LH_DATA_LOSS:
     "A finding about the target, not a loadhouse failure: `result.integrity.examples` names producers, partitions and sequences that never arrived. Check the target's logs and storage (failed segment uploads, retention) for those partitions; the run itself completed.",
+  LH_DATA_CORRUPTED:
+    "A finding about the target: it returned record values whose bytes differ from what the producer sent (the CRC32C in the record header does not match). `result.integrity.examples` of kind `corrupted` name producer, partition, sequence and offset; read that offset back and check the target's storage and cache paths for it.",
+  LH_ACK_MISMATCH:
+    'A finding about the target: a record was read at an offset other than the one its ProduceBatch acknowledgement gave (`integrity.offsetMismatches`), or a record was read that no acknowledgement covers and no failed batch explains (`integrity.unackedSeen`). `result.integrity.examples` give the offset read and the offset acked; check how the target assigns offsets under concurrent batches.',
   LH_RESULT_WRITE_FAILED:
     "The message names the file and the system's reason (`ENOSPC`: the disk is full; `EACCES`: no permission). Free space or write elsewhere (`--results-dir`, `-o`). For a run, the result was not kept: the run counts as failed (exit 3, `state` `failed` in what `run()` resolves to), the summary is still printed, and `--json` prints the whole result to stdout.",
   LH_MERGE_INCOMPLETE:

@@ -42,6 +42,10 @@ describe('loadhouse-agent flags', () => {
         '1000',
         '--fault-memory-growth-mib-per-s',
         '20',
+        '--fault-corrupt-every',
+        '250',
+        '--fault-ack-offset-shift-every',
+        '7',
       ]),
     ).toEqual({
       host: '127.0.0.1',
@@ -59,6 +63,8 @@ describe('loadhouse-agent flags', () => {
       stall: [3, 4],
       dropEvery: 1000,
       memoryGrowthMibPerSecond: 20,
+      corruptEvery: 250,
+      ackOffsetShiftEvery: 7,
     });
     expect(parse(['--fault-produce-latency-ms', '20']).produceLatencyMs).toBe(20);
   });
@@ -82,6 +88,8 @@ describe('loadhouse-agent flags', () => {
       stall: [3, 4] as const,
       dropEvery: 1000,
       memoryGrowthMibPerSecond: 20,
+      corruptEvery: 250,
+      ackOffsetShiftEvery: 7,
     };
     expect(parse(agentArgs(options))).toEqual(options);
   });

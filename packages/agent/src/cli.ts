@@ -134,6 +134,20 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     min: 1,
     description: 'Fault: serve at most this many produced records per second, first come first served (latency climbs past it)',
   },
+  {
+    name: 'fault-corrupt-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    description: 'Fault: store the Nth, 2Nth, ... record appended to each partition with the last byte of its value flipped',
+  },
+  {
+    name: 'fault-ack-offset-shift-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    description: 'Fault: acknowledge the Nth, 2Nth, ... batch appended to each partition with offsets one higher than where it was stored',
+  },
   { name: 'quiet', kind: 'boolean', description: 'No log lines on stderr' },
 ];
 
@@ -228,6 +242,8 @@ export function agentOptionsFromFlags(
   if (v.faultDropEvery !== undefined) options.dropEvery = int('faultDropEvery');
   if (v.faultMemoryGrowthMibPerS !== undefined) options.memoryGrowthMibPerSecond = int('faultMemoryGrowthMibPerS');
   if (v.faultCapacity !== undefined) options.capacity = int('faultCapacity');
+  if (v.faultCorruptEvery !== undefined) options.corruptEvery = int('faultCorruptEvery');
+  if (v.faultAckOffsetShiftEvery !== undefined) options.ackOffsetShiftEvery = int('faultAckOffsetShiftEvery');
   const s3Flags = ['s3Endpoint', 'bucket', 'region', 'accessKeyId', 'secretAccessKey'] as const;
   if (v.s3Endpoint !== undefined || v.bucket !== undefined) {
     if (options.dataDir !== undefined)

@@ -23,10 +23,15 @@ export interface AgentFaults {
    * MEMORY_GROWTH_MAX_MIB in all; 0 stops the growth and frees what it kept.
    */
   memoryGrowthMibPerSecond?: number;
+  /**
    * Serve produced records at most this fast (records/s) over the whole agent, first come first served: past
    * it, calls queue and their latency climbs without bound (a target with a known capacity). 0: off.
    */
   capacity?: number;
+  /** Flips the last byte of the stored value of the Nth, 2Nth, ... record appended to each partition (acked as stored). */
+  corruptEvery?: number;
+  /** Acknowledges the Nth, 2Nth, ... batch appended to each partition with offsets one higher than where it was stored. */
+  ackOffsetShiftEvery?: number;
 }
 
 /** The most memory the memory-growth fault keeps (MiB): enough to see a leak, short of exhausting the machine. */
@@ -99,6 +104,8 @@ export interface ResolvedFaults {
   dropEvery: number;
   memoryGrowthMibPerSecond: number;
   capacity: number;
+  corruptEvery: number;
+  ackOffsetShiftEvery: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -139,7 +146,7 @@ function range(name: string, v: unknown, unit: string): readonly [number, number
 export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFaults {
   const out: ResolvedFaults = base
     ? { ...base }
-    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, memoryGrowthMibPerSecond: 0, capacity: 0 };
+    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, memoryGrowthMibPerSecond: 0, capacity: 0, corruptEvery: 0, ackOffsetShiftEvery: 0 };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
     if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalid('s3ErrorRate', 'a fraction between 0 and 1', r);
@@ -156,6 +163,9 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
     out.memoryGrowthMibPerSecond = nonNegative('memoryGrowthMibPerSecond', f.memoryGrowthMibPerSecond);
   }
   if ('capacity' in f && f.capacity !== undefined) out.capacity = nonNegative('capacity', f.capacity);
+  if ('corruptEvery' in f && f.corruptEvery !== undefined) out.corruptEvery = int('corruptEvery', f.corruptEvery, 0, 0);
+  if ('ackOffsetShiftEvery' in f && f.ackOffsetShiftEvery !== undefined)
+    out.ackOffsetShiftEvery = int('ackOffsetShiftEvery', f.ackOffsetShiftEvery, 0, 0);
   return out;
 }
 

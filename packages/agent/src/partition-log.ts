@@ -82,8 +82,10 @@ const MAX_BACKOFF_MS = 2_000;
 export class PartitionLog {
   /** Next offset to assign: the high watermark (records are readable once appended). */
   nextOffset = 0;
-  /** Records appended since this agent started (drop-every-N counts these). */
+  /** Records appended since this agent started (drop-every-N and corrupt-every-N count these). */
   appended = 0;
+  /** Batches appended since this agent started (ack-offset-shift-every-N counts these). */
+  batches = 0;
   readonly stored: StoredSegment[] = [];
   /** Where the last read of this partition ended: a read starting there is sequential. */
   lastReadEnd = -1;
@@ -106,16 +108,20 @@ export class PartitionLog {
   ) {}
 
   /**
-   * Appends a batch; returns the first offset assigned. Records with no timestamp get `now`.
+   * Appends a batch; returns the first offset to acknowledge: the first one assigned, but one higher for the
+   * batches the ack-offset-shift fault picks. Records with no timestamp get `now`.
    * `batchBytes` (record headers, keys, values) decides whether the open segment rolls first.
    */
   append(records: readonly ProduceRecord[], batchBytes: number, now: number): number {
     const first = this.nextOffset;
     const n = records.length;
+    const shiftEvery = this.ctx.faults.current.ackOffsetShiftEvery;
+    this.batches++;
+    const acked = shiftEvery > 0 && this.batches % shiftEvery === 0 ? first + 1 : first;
     if (this.ctx.sink) {
       this.nextOffset += n;
       this.appended += n;
-      return first;
+      return acked;
     }
     let seg = this.open;
     if (seg && seg.bodyBytes + batchBytes > this.ctx.segmentMaxBytes) {
@@ -124,18 +130,19 @@ export class PartitionLog {
     }
     if (!seg) seg = this.openSegment();
     seg.reserve(n);
-    const dropEvery = this.ctx.faults.current.dropEvery;
+    const { dropEvery, corruptEvery } = this.ctx.faults.current;
     let offset = first;
     for (let i = 0; i < n; i++, offset++) {
       const r = records[i]!;
       this.appended++;
       if (dropEvery > 0 && this.appended % dropEvery === 0) continue;
-      seg.append(offset, r.timestamp || now, r.key, r.value);
+      const value = corruptEvery > 0 && this.appended % corruptEvery === 0 ? flipLastByte(r.value) : r.value;
+      seg.append(offset, r.timestamp || now, r.key, value);
     }
     this.nextOffset = offset;
     seg.endOffset = offset;
     this.writes.inc();
-    return first;
+    return acked;
   }
 
   private openSegment(): Segment {
@@ -290,4 +297,11 @@ export class PartitionLog {
     this.idleWaiters = [];
     for (const w of ws) w();
   }
+}
+
+/** A copy of `value` with its last byte inverted (the fault that stores other bytes than were acked). */
+function flipLastByte(value: Uint8Array): Uint8Array {
+  const copy = Uint8Array.from(value);
+  if (copy.length > 0) copy[copy.length - 1]! ^= 0xff;
+  return copy;
 }

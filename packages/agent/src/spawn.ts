@@ -69,6 +69,8 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   add('fault-drop-every', o.dropEvery);
   add('fault-memory-growth-mib-per-s', o.memoryGrowthMibPerSecond);
   add('fault-capacity', o.capacity);
+  add('fault-corrupt-every', o.corruptEvery);
+  add('fault-ack-offset-shift-every', o.ackOffsetShiftEvery);
   return args;
 }
 

@@ -81,6 +81,24 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     description:
       'Embedded agent fault: serve at most this many produced records per second, first come first served (latency climbs past it)',
   },
+  {
+    name: 'agent-corrupt-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description:
+      'Embedded agent fault: store every Nth record per partition with a flipped byte (consumers count it in integrity.corrupted)',
+  },
+  {
+    name: 'agent-ack-offset-shift-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description:
+      'Embedded agent fault: acknowledge every Nth batch per partition one offset off from where it was stored (integrity.offsetMismatches)',
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -114,6 +132,8 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
   if (typeof v.agentDropEvery === 'number') faults.dropEvery = v.agentDropEvery;
   if (typeof v.agentMemoryGrowthMibPerS === 'number') faults.memoryGrowthMibPerSecond = v.agentMemoryGrowthMibPerS;
   if (typeof v.agentCapacity === 'number') faults.capacity = v.agentCapacity;
+  if (typeof v.agentCorruptEvery === 'number') faults.corruptEvery = v.agentCorruptEvery;
+  if (typeof v.agentAckOffsetShiftEvery === 'number') faults.ackOffsetShiftEvery = v.agentAckOffsetShiftEvery;
   return faults;
 }
 

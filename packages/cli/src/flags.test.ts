@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isLoadhouseError } from '@loadhouse/core';
 import { parseCommandLine } from './main.js';
 import { shardFromFlags } from './flags.js';
+import { agentFaultsFromFlags } from './embedded-target.js';
 
 describe('flag parsing', () => {
   it('reads flags whose names hold digits (cac leaves s3-endpoint un-camel-cased)', () => {
@@ -99,6 +100,11 @@ describe('flag parsing', () => {
       parseCommandLine(['run', 'consumer-lag', '--produce-rate', '10', '--consumers', '2', '--batch-size', '10']).values.produceRate,
     ).toBe(10);
     expect(parseCommandLine(['run', 'high-throughput', '--agent-drop-every', '5']).values.agentDropEvery).toBe(5);
+    const verifyFaults = parseCommandLine(['run', 'high-throughput', '--agent-corrupt-every', '7', '--agent-ack-offset-shift-every', '9']);
+    expect(agentFaultsFromFlags(verifyFaults.values)).toEqual({ corruptEvery: 7, ackOffsetShiftEvery: 9 });
+    expect(err(['run', 'high-throughput', '--target', 'h:1', '--agent-corrupt-every', '5']).message).toBe(
+      '--agent-corrupt-every configures the embedded agent, which is not started when --target is given',
+    );
   });
 
   it('applies per-scenario defaults', () => {

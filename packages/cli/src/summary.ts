@@ -139,7 +139,15 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     const i = result.integrity;
     lines.push('');
     const counts = `missing ${int(i.missing)}, duplicates ${int(i.duplicates)}, reordered ${int(i.reordered)}`;
-    lines.push(`Integrity: ${counts}${reorderedNote(i.reordered)}`);
+    const corrupted = i.corrupted ? `, corrupted ${int(i.corrupted)}` : '';
+    lines.push(`Integrity: ${counts}${corrupted}${reorderedNote(i.reordered)}`);
+    if (i.offsetMismatches !== undefined) {
+      const lost = i.lostAcked !== undefined ? int(i.lostAcked) : 'unknown (not read to the end)';
+      lines.push(
+        `  against acks: offset mismatches ${int(i.offsetMismatches)}, lost acked ${lost}, unacked seen ${int(i.unackedSeen ?? 0)}` +
+          (i.unackedAfterFailure ? ` (+${int(i.unackedAfterFailure)} of failed batches)` : ''),
+      );
+    } else if (i.verifyOverflow) lines.push('  against acks: not checked (the ack maps reached their bound)');
     for (const e of i.examples.slice(0, 5)) {
       lines.push(
         `  ${e.kind}: producer ${e.producer} partition ${e.partition} sequence ${e.sequence}${e.offset !== undefined ? ` offset ${e.offset}` : ''}`,

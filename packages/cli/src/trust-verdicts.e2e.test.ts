@@ -66,6 +66,22 @@ describe('data loss fails the run', () => {
     );
     expect(code, io.out + io.err).toBe(1);
   });
+
+  it('a corrupting agent that also acks batches at the wrong offsets fails the record-level criteria', async () => {
+    const dir = tempDir();
+    const { code, io } = await runCli(
+      args`run consumer-lag --produce-rate 1000 --consume-rate 1000 --duration 3 --partitions 1 --agent-corrupt-every 300 --agent-ack-offset-shift-every 4 --results-dir ${dir}`,
+    );
+    const result = onlyResult(dir);
+    expect(result.integrity.corrupted, io.err).toBeGreaterThan(0);
+    expect(result.integrity.offsetMismatches).toBeGreaterThan(0);
+    expect(result.integrity).toMatchObject({ missing: 0, unackedSeen: 0 });
+    expect(result.errors.map((e) => e.code)).toEqual(expect.arrayContaining(['LH_DATA_CORRUPTED', 'LH_ACK_MISMATCH']));
+    expect(io.out).toMatch(/❌ No corrupted records/);
+    expect(io.out).toMatch(/❌ Records at their acknowledged offsets/);
+    expect(io.out).toMatch(/against acks: offset mismatches [1-9]/);
+    expect(code, io.out + io.err).toBe(1);
+  });
 });
 
 describe('target outages', () => {

@@ -45,7 +45,7 @@ function num(v: unknown): number | null {
  * - `producer.msgsPerSec`, `producer.rateErrorPercent`, `producer.errors`, `producer.errorRatePercent`, `producer.dropped`
  * - `consumer.latency.poll.p99`, `consumer.latency.endToEnd.p99` (p50, p95, p99, p999, max, mean), `consumer.msgsPerSec`
  * - `consumer.lag` (a result's final lag, a sample's lag), `consumer.lag.max` (a sample's lag on a sample)
- * - `integrity.missing`, `integrity.duplicates`, `integrity.reordered` (on samples: the counts so far)
+ * - `integrity.missing`, `integrity.duplicates`, `integrity.reordered`, `integrity.corrupted` (on samples: the counts so far)
  * - `integrity.lost`: records the target acknowledged and did not keep (see integrityLost)
  * - `faults.maxRecoverySeconds`: the slowest recovery from the run's faults (see maxRecoverySeconds)
  * - any key of `metrics` (`target.cacheHitRate`), any key of `scenarioResults` (`scenarioResults.x` or bare `x`)
@@ -169,7 +169,7 @@ export function compare(measured: number, op: CriterionOp, value: number): boole
 }
 
 const BUILTIN_METRIC =
-  /^((producer|consumer)\.errorsByCode\.[A-Z_]+|producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|lost|duplicates|reordered|expectedMissing|consumedChecked))$/;
+  /^((producer|consumer)\.errorsByCode\.[A-Z_]+|producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|lost|duplicates|reordered|corrupted|offsetMismatches|lostAcked|unackedSeen|unackedAfterFailure|expectedMissing|consumedChecked))$/;
 
 /** Whether the resolver knows the metric at all (it may still have no value on a given object). */
 function knownMetric(obj: Measurable, path: string): boolean {

@@ -22,6 +22,8 @@ const CORE_ERROR_CODES = {
   LH_MERGE_MISMATCH: 'Shard results come from different runs or configurations.',
   LH_CONFIG_INVALID: 'The configuration file could not be loaded or is malformed.',
   LH_DATA_LOSS: 'Consumers read every partition to its end and found records missing that the target had acknowledged.',
+  LH_DATA_CORRUPTED: 'Consumers read records whose bytes do not match the checksum the producer wrote in their header.',
+  LH_ACK_MISMATCH: 'Consumers read records at offsets other than their acknowledgement gave, or records no acknowledgement covers.',
   LH_RESULT_WRITE_FAILED: 'A result, merged result or HTML report could not be written (disk full, no permission...): nothing was kept.',
   LH_MERGE_INCOMPLETE: 'The shard results given to merge do not hold every shard of the run.',
   LH_MERGE_NOT_CONCURRENT: 'The shards given to merge did not run at the same time, so their rates cannot be added.',

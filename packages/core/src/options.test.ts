@@ -113,7 +113,7 @@ describe('produce options', () => {
     [{ rate: 1e30 }, /options\.rate must be at most 1000000000 records per second \(beyond it counts lose precision\), got 1e\+30/],
     [{ rate: 100, producers: 0 }, /options\.producers must be a positive integer, got 0/],
     [{ rate: 100, partitions: 0 }, /options\.partitions must be a positive integer, got 0/],
-    [{ rate: 100, messageSize: 16 }, /options\.messageSize must be at least 32 bytes \(the loadhouse record header\), got 16/],
+    [{ rate: 100, messageSize: 16 }, /options\.messageSize must be at least 36 bytes \(the loadhouse record header\), got 16/],
     [{ rate: 100, messageSize: 65 * MiB }, /options\.messageSize must be at most \d+ bytes \(a 64 MiB request\)/],
     [{ rate: 100, messageSize: MiB, batchSize: 100 }, /options\.batchSize x options\.messageSize must fit a 64 MiB request/],
     [{ rate: 100, lingerMs: -1 }, /options\.lingerMs must be a number >= 0, got -1/],

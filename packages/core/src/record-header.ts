@@ -1,9 +1,9 @@
 // The binary header at the start of every record value loadhouse produces. StreamHouse drops record
 // headers, so everything a consumer needs to check integrity and end-to-end latency rides in the value.
 //
-// Layout (32 bytes, big-endian):
+// Layout (36 bytes, big-endian):
 //   0  u16  magic 0x4C48 ('LH')
-//   2  u8   version (1)
+//   2  u8   version (2; version 1 was the same without the checksum, 32 bytes)
 //   3  u8   flags (0, reserved)
 //   4  u32  producer id
 //   8  u32  sequence, high 32 bits   (per producer and partition, from 0)
@@ -11,10 +11,18 @@
 //  16  f64  intended send time, epoch milliseconds (microsecond precision)
 //  24  u32  partition
 //  28  u32  value length in bytes (header included)
+//  32  u32  CRC32C of the value without this field: of the payload (bytes 36..length), continued over bytes 0..32
+//
+// The checksum runs over the payload first so that a producer, whose payload bytes never change in a reused
+// buffer, hashes them once per buffer and per record only continues that CRC over the 32 header bytes. The
+// result is still a CRC of every other byte of the value, so any flipped byte anywhere is found.
+import { crc32c } from '@node-rs/crc32';
 
 export const RECORD_MAGIC = 0x4c48;
-export const RECORD_HEADER_VERSION = 1;
-export const RECORD_HEADER_SIZE = 32;
+export const RECORD_HEADER_VERSION = 2;
+export const RECORD_HEADER_SIZE = 36;
+/** Bytes the checksum covers at the start of the header (everything before the checksum field). */
+const CHECKED_HEAD = 32;
 
 export interface RecordHeader {
   producerId: number;
@@ -34,9 +42,36 @@ export interface RecordHeader {
 
 const TWO_32 = 0x1_0000_0000;
 
+// CRC32C (Castagnoli, reflected 0x82F63B78) table for the 32 header bytes a producer hashes per record: a JS
+// loop over them costs less than a native call on a fresh subarray. Long inputs go to the native crc32c.
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** crc32c(bytes [start, end) of `buf`, continuing `crc`), as the native crc32c(input, initialState) computes it. */
+function crc32cUpdate(crc: number, buf: Buffer, start: number, end: number): number {
+  let c = ~crc;
+  for (let i = start; i < end; i++) c = CRC32C_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** CRC32C of a value's payload (the bytes after the header): what `writeRecordHeader` continues. */
+export function payloadChecksum(value: Uint8Array, offset = 0, length = value.byteLength - offset): number {
+  const start = offset + RECORD_HEADER_SIZE;
+  const end = Math.min(offset + length, value.byteLength);
+  return end > start ? crc32c(value.subarray(start, end)) : 0;
+}
+
 /**
- * Writes the header fields at `offset` of `target` without allocating. `target` must have
- * RECORD_HEADER_SIZE bytes available from `offset`.
+ * Writes the header at `offset` of `target`, checksum included. `target` must have RECORD_HEADER_SIZE bytes
+ * available from `offset`. `payloadCrc` is `payloadChecksum()` of the value's payload; when omitted it is
+ * computed from the `length - RECORD_HEADER_SIZE` bytes after the header, so write the payload first.
  */
 export function writeRecordHeader(
   target: Buffer,
@@ -46,6 +81,7 @@ export function writeRecordHeader(
   intendedTimeMs: number,
   partition: number,
   length: number,
+  payloadCrc: number = payloadChecksum(target, offset, length),
 ): void {
   target.writeUInt16BE(RECORD_MAGIC, offset);
   target[offset + 2] = RECORD_HEADER_VERSION;
@@ -56,9 +92,14 @@ export function writeRecordHeader(
   target.writeDoubleBE(intendedTimeMs, offset + 16);
   target.writeUInt32BE(partition >>> 0, offset + 24);
   target.writeUInt32BE(length >>> 0, offset + 28);
+  target.writeUInt32BE(crc32cUpdate(payloadCrc, target, offset, offset + CHECKED_HEAD), offset + CHECKED_HEAD);
 }
 
-/** Encodes a header into `target` at `offset` (a new 32-byte buffer when no target is given) and returns the target. */
+/**
+ * Encodes a header into `target` at `offset` (a new header-only buffer when no target is given) and returns
+ * the target. The checksum covers the payload bytes `target` holds after the header, up to `header.length`:
+ * write the payload first.
+ */
 export function encodeRecordHeader(header: RecordHeader, target?: Uint8Array, offset = 0): Uint8Array {
   const out = target ?? new Uint8Array(RECORD_HEADER_SIZE);
   if (out.byteLength - offset < RECORD_HEADER_SIZE) {
@@ -69,27 +110,46 @@ export function encodeRecordHeader(header: RecordHeader, target?: Uint8Array, of
   return out;
 }
 
-/** Decodes the header at `offset`, or returns null when the bytes are too short or do not start with the magic. */
-export function decodeRecordHeader(source: Uint8Array, offset = 0): (RecordHeader & { version: number }) | null {
-  if (source.byteLength - offset < RECORD_HEADER_SIZE) return null;
-  const view = new DataView(source.buffer, source.byteOffset + offset, RECORD_HEADER_SIZE);
+/**
+ * Decodes the header at `offset`, or returns null when the bytes are too short or do not start with the magic.
+ * A version 1 header (32 bytes, no checksum) still decodes; `checksum` is then absent.
+ */
+export function decodeRecordHeader(source: Uint8Array, offset = 0): (RecordHeader & { version: number; checksum?: number }) | null {
+  if (source.byteLength - offset < CHECKED_HEAD) return null;
+  const view = new DataView(source.buffer, source.byteOffset + offset, source.byteLength - offset);
   if (view.getUint16(0) !== RECORD_MAGIC) return null;
-  return {
-    version: view.getUint8(2),
+  const version = view.getUint8(2);
+  if (version !== 1 && source.byteLength - offset < RECORD_HEADER_SIZE) return null;
+  const fields = {
     producerId: view.getUint32(4),
     sequence: view.getUint32(8) * TWO_32 + view.getUint32(12),
     intendedTimeMs: view.getFloat64(16),
     partition: view.getUint32(24),
     length: view.getUint32(28),
   };
+  return version === 1 ? { version, ...fields } : { version, ...fields, checksum: view.getUint32(CHECKED_HEAD) };
+}
+
+/**
+ * Whether the value's checksum matches its bytes: false for a flipped byte anywhere in the value (or a
+ * truncated one). `value` must hold a version 2+ header (hasRecordHeader and readHeaderVersion >= 2).
+ */
+export function verifyRecordChecksum(value: Buffer): boolean {
+  const payload = value.length > RECORD_HEADER_SIZE ? crc32c(value.subarray(RECORD_HEADER_SIZE)) : 0;
+  return crc32cUpdate(payload, value, 0, CHECKED_HEAD) === value.readUInt32BE(CHECKED_HEAD);
 }
 
 // Allocation-free reads for the consumer's per-record loop: no header object per record. `value` must be a
 // Buffer (protobufjs decodes bytes fields to Buffer slices in Node).
 
-/** True when `value` is long enough and starts with the loadhouse magic. */
+/** True when `value` is long enough for a header (of version 1 at least) and starts with the loadhouse magic. */
 export function hasRecordHeader(value: Buffer): boolean {
-  return value.length >= RECORD_HEADER_SIZE && value[0] === 0x4c && value[1] === 0x48;
+  return value.length >= CHECKED_HEAD && value[0] === 0x4c && value[1] === 0x48;
+}
+
+/** The header's version: 1 has no checksum (and may be only 32 bytes), 2 and up carry one. */
+export function readHeaderVersion(value: Buffer): number {
+  return value[2]!;
 }
 
 export function readProducerId(value: Buffer): number {

@@ -42,5 +42,7 @@ export {
   encodeRecordHeader,
   decodeRecordHeader,
   writeRecordHeader,
+  payloadChecksum,
+  verifyRecordChecksum,
 } from './record-header.js';
 export type { RecordHeader } from './record-header.js';

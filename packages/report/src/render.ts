@@ -207,9 +207,18 @@ function integritySection(result: LoadTestResult): string {
       'Integrity',
       '<p class="note">Integrity was not checked in this run (no consumer read the produced records back).</p>',
     );
+  // Record-level columns only where the result has them (older results and uninstrumented runs do not).
+  const extra = (
+    [
+      ['Corrupted', i.corrupted],
+      ['Offset mismatches', i.offsetMismatches],
+      ['Lost acked', i.lostAcked],
+      ['Unacked seen', i.unackedSeen],
+    ] as const
+  ).filter(([, v]) => v !== undefined) as ReadonlyArray<readonly [string, number]>;
   const counts = table(
-    ['Missing', 'Duplicates', 'Reordered'].map((t) => ({ html: t, className: 'num' })),
-    [[num(formatInt(i.missing)), num(formatInt(i.duplicates)), num(formatInt(i.reordered))]],
+    ['Missing', 'Duplicates', 'Reordered', ...extra.map(([t]) => t)].map((t) => ({ html: t, className: 'num' })),
+    [[num(formatInt(i.missing)), num(formatInt(i.duplicates)), num(formatInt(i.reordered)), ...extra.map(([, v]) => num(formatInt(v)))]],
   );
   const examples = (i.examples ?? []).slice(0, 50);
   const ex = examples.length

@@ -1,5 +1,5 @@
 // The integrity criteria every built-in scenario that consumes carries: data the target acknowledged and
-// lost, or delivered twice, fails the run. Reordering fails it only where order is promised.
+// lost, corrupted, or delivered twice, fails the run. Reordering fails it only where order is promised.
 import type { Controller, Criterion } from '@loadhouse/core';
 import type { ProducerTuning } from './tuning.js';
 
@@ -11,6 +11,9 @@ export function integrityCriteria(options: { ordered: boolean }): Criterion[] {
   const criteria: Criterion[] = [
     { metric: 'integrity.lost', op: '==', value: 0, label: 'No records lost' },
     { metric: 'integrity.duplicates', op: '==', value: 0, label: 'No duplicate records' },
+    { metric: 'integrity.corrupted', op: '==', value: 0, label: 'No corrupted records' },
+    { metric: 'integrity.offsetMismatches', op: '==', value: 0, label: 'Records at their acknowledged offsets' },
+    { metric: 'integrity.unackedSeen', op: '==', value: 0, label: 'No records the target never acknowledged' },
   ];
   if (options.ordered)
     criteria.push({ metric: 'integrity.reordered', op: '==', value: 0, label: 'Records in order (one batch in flight)' });

@@ -41,10 +41,15 @@ describe('the plan scenarios against the reference agent', () => {
       'target.memoryBytes',
       'integrity.lost',
       'integrity.duplicates',
+      'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
     ]);
     expect(result.criteria.find((c) => c.metric === 'producer.errors')).toMatchObject({ measured: 0, passed: true });
     const lost = result.criteria.find((c) => c.metric === 'integrity.lost');
     expect(lost, JSON.stringify([result.integrity, result.consumer.lag])).toMatchObject({ measured: 0, passed: true });
+    for (const metric of ['integrity.corrupted', 'integrity.offsetMismatches', 'integrity.unackedSeen'])
+      expect(result.criteria.find((c) => c.metric === metric)).toMatchObject({ measured: 0, passed: true });
   });
 
   it('many-producers: 20 producers x 200 records complete, with fairness figures', async () => {
@@ -106,6 +111,9 @@ describe('the plan scenarios against the reference agent', () => {
       'producer.errorRatePercent',
       'integrity.lost',
       'integrity.duplicates',
+      'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
     ]);
     // 6 s is too short to judge growth and variance: N/A, with their figures kept where there are any.
     expect(result.criteria.filter((c) => c.notApplicable).map((c) => c.metric)).toEqual([
@@ -125,17 +133,29 @@ describe('the plan scenarios against the reference agent', () => {
 describe('integrity criteria of the built-in scenarios', () => {
   const metrics = (s: { criteria: Array<{ metric: string }> }) => s.criteria.map((c) => c.metric).filter((m) => m.startsWith('integrity.'));
 
-  it('every scenario that consumes carries lost and duplicates; reordered only with one batch in flight', () => {
+  it('every scenario that consumes carries lost, duplicates, corrupted, offset mismatches and unacked; reordered only with one batch in flight', () => {
     expect(metrics(consumerLag({ produceRate: 10, consumeRate: 5, durationSeconds: 4 }))).toEqual([
       'integrity.lost',
       'integrity.duplicates',
+      'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
     ]);
-    expect(metrics(stability({ durationSeconds: 4, targetRate: 10, partitions: 1 }))).toEqual(['integrity.lost', 'integrity.duplicates']);
+    expect(metrics(stability({ durationSeconds: 4, targetRate: 10, partitions: 1 }))).toEqual([
+      'integrity.lost',
+      'integrity.duplicates',
+      'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
+    ]);
     expect(metrics(stability({ durationSeconds: 4, targetRate: 10, partitions: 1, consumers: 0 }))).toEqual([]);
     expect(metrics(highThroughput({ durationSeconds: 4, targetRate: 10, partitions: 1 }))).toEqual([]);
     expect(metrics(highThroughput({ durationSeconds: 4, targetRate: 10, partitions: 1, consumers: 1, maxInFlight: 1 }))).toEqual([
       'integrity.lost',
       'integrity.duplicates',
+      'integrity.corrupted',
+      'integrity.offsetMismatches',
+      'integrity.unackedSeen',
       'integrity.reordered',
     ]);
   });

@@ -61,6 +61,7 @@ const tally = (missing: number, checked: number): IntegrityTally => ({
   checked,
   missing,
   duplicates: 0,
+  corrupted: 0,
   reordered: 0,
   examples: [],
   mergedGaps: 0,

@@ -3,6 +3,7 @@
 // turns the window into producer and consumer stats, so a late report lands in the next window instead of
 // being lost. Lag is a gauge (each partition's latest value); integrity counts are cumulative per worker and
 // group, so the latest report of each simply replaces the previous one.
+import { Verifier } from '../verify/verifier.js';
 import type { ConsumerStats, ConsumerTotals, IntegrityExample, ProducerStats, ProducerTotals } from '../types.js';
 import {
   addConsumerCounters,
@@ -76,6 +77,7 @@ export interface IntegritySums {
   missing: number;
   duplicates: number;
   reordered: number;
+  corrupted: number;
   mergedGaps: number;
   examples: IntegrityExample[];
 }
@@ -190,8 +192,11 @@ export class Aggregator {
   private readonly phases: PhaseAccumulator[] = [];
   private readonly gauges = new Map<number, { inFlightBatches: number; backlog: number }>();
   private health: WindowHealth = { workerLoopDelayMaxMs: 0, workerUtilizationMax: 0 };
+  /** Ack and consumed runs for the consumed-offset check, reconciled at the end of the run. */
+  readonly verifier = new Verifier();
 
   onReport(workerIndex: number, report: WorkerReport): void {
+    if (report.verify) this.verifier.add(report.verify);
     const p = report.producer;
     if (p) {
       addCounters(this.window, p.window);
@@ -233,7 +238,7 @@ export class Aggregator {
   }
 
   integritySums(): IntegritySums {
-    const out: IntegritySums = { checked: 0, missing: 0, duplicates: 0, reordered: 0, mergedGaps: 0, examples: [] };
+    const out: IntegritySums = { checked: 0, missing: 0, duplicates: 0, reordered: 0, corrupted: 0, mergedGaps: 0, examples: [] };
     const examples: IntegrityExample[] = [];
     for (const t of this.integrity.values()) {
       out.checked += t.checked;
@@ -241,10 +246,19 @@ export class Aggregator {
       out.duplicates += t.duplicates;
       out.reordered += t.reordered;
       out.mergedGaps += t.mergedGaps;
+      out.corrupted += t.corrupted;
       for (const e of t.examples) examples.push({ ...e });
     }
-    // Losses first, then duplicates, then reordering (a stable sort keeps each worker's order).
-    const rank = { missing: 0, duplicate: 1, reordered: 2 } as const;
+    // Losses and corruption first, then duplicates, then reordering (a stable sort keeps each worker's order).
+    const rank: Record<IntegrityExample['kind'], number> = {
+      lostAcked: 0,
+      missing: 0,
+      offsetMismatch: 1,
+      unackedSeen: 1,
+      corrupted: 1,
+      duplicate: 2,
+      reordered: 3,
+    };
     out.examples = examples.sort((a, b) => rank[a.kind] - rank[b.kind]).slice(0, 20);
     return out;
   }

@@ -51,6 +51,11 @@ export class ProduceFrame {
   readonly bytes: Buffer;
   /** Record values (views into `bytes`): what a driver that encodes requests itself sends. */
   readonly records: ReadonlyArray<{ value: Buffer }>;
+  /**
+   * CRC32C of record j's payload (the bytes after its header), set by whoever fills the frame: the payload
+   * never changes in a reused frame, so the per-batch header checksum continues this instead of rehashing.
+   */
+  readonly payloadCrcs: Uint32Array;
   private readonly topic: Buffer;
   private readonly ackMode: number;
   private readonly recordsStart: number;
@@ -78,6 +83,7 @@ export class ProduceFrame {
       records.push({ value: this.bytes.subarray(o, o + size) });
     }
     this.records = records;
+    this.payloadCrcs = new Uint32Array(shape.batchSize);
   }
 
   /** Offset in `bytes` of record j's value. */

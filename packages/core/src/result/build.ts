@@ -30,6 +30,7 @@ import type {
 } from '../types.js';
 import { RESULT_SCHEMA_VERSION } from '../types.js';
 import { emptyConsumerTotals, emptyIntegrity } from './empty.js';
+import type { VerifyFigures } from '../verify/verifier.js';
 
 /** Why and how a run ended (the first reason wins). */
 export interface Ending {
@@ -160,15 +161,17 @@ export interface IntegrityInput {
   failed: number;
   /** Consumers read every partition to its end: the run ended, final lag 0, no group stopped while producing. */
   readToEnd: boolean;
+  /** The consumed-offset check (ack maps against what consumers read); undefined when it did not run. */
+  verify?: VerifyFigures | undefined;
 }
 
 /**
  * Missing records are data loss when consumers read to the end and failed batches, whose records took
  * sequences, do not explain them. Judged on the final result only, never on a checkpoint.
  */
-export function integrityReport({ sums, failed, readToEnd }: IntegrityInput): IntegrityReport {
+export function integrityReport({ sums, failed, readToEnd, verify }: IntegrityInput): IntegrityReport {
   if (!sums) return emptyIntegrity();
-  return {
+  const report: IntegrityReport = {
     checked: true,
     missing: sums.missing,
     duplicates: sums.duplicates,
@@ -178,7 +181,21 @@ export function integrityReport({ sums, failed, readToEnd }: IntegrityInput): In
     expectedMissing: failed,
     dataLoss: readToEnd && sums.missing - failed > 0,
     mergedGaps: sums.mergedGaps,
+    corrupted: sums.corrupted,
   };
+  return verify ? withVerify(report, verify) : report;
+}
+
+function withVerify(report: IntegrityReport, v: VerifyFigures): IntegrityReport {
+  const out: IntegrityReport = { ...report, ackedMapped: v.ackedRecords, verifyMapBytes: v.mapBytes };
+  if (v.overflow) return { ...out, verifyOverflow: true };
+  out.offsetMismatches = v.offsetMismatches;
+  if (v.lostAcked !== undefined) out.lostAcked = v.lostAcked;
+  out.unackedSeen = v.unackedSeen;
+  out.unackedAfterFailure = v.unackedAfterFailure;
+  // The end-of-run examples go first: they are the rarest and most serious.
+  out.examples = [...v.examples, ...report.examples].slice(0, 20);
+  return out;
 }
 
 /**

@@ -83,7 +83,9 @@ function shardResult(): LoadTestResult {
         histograms: { 'consumer.poll': encoded([1, 1, 2]), 'consumer.endToEnd': encoded([4, 6]) },
         measuredHistograms: 'window',
         lag: [{ groupId: 2, partition: 0, lag: 0 }],
-        integrity: [{ groupId: 2, tally: { checked: 9_990, missing: 0, duplicates: 0, reordered: 0, examples: [], mergedGaps: 0 } }],
+        integrity: [
+          { groupId: 2, tally: { checked: 9_990, missing: 0, duplicates: 0, reordered: 0, corrupted: 0, examples: [], mergedGaps: 0 } },
+        ],
       },
       health: { eventLoopDelayP99Ms: 1, utilization: 0.2 },
     };

@@ -102,6 +102,11 @@ export function mergeIntegrity(parts: IntegrityReport[]): IntegrityReport {
       out[key] = sum(values as number[]);
     if (values.every((v) => typeof v === 'boolean') && key !== 'checked') out[key] = (values as boolean[]).some(Boolean);
   }
+  // A record-level count one checked shard lacks (not read to the end, maps over their bound) is unknown for
+  // the whole: summing the others would read as a measured figure.
+  for (const key of ['offsetMismatches', 'lostAcked', 'unackedSeen', 'unackedAfterFailure'] as const) {
+    if (parts.some((p) => p.checked && typeof p[key] !== 'number')) delete out[key];
+  }
   // Each shard's failed batches explain only its own gaps: summed as they are, one shard's failures would hide
   // another shard's lost records from integrity.lost (missing - expectedMissing).
   if (parts.some((p) => typeof p.expectedMissing === 'number')) {

@@ -26,6 +26,14 @@ describe('mergeIntegrity', () => {
     expect(lost(merged)).toBe(500);
   });
 
+  it('sums the record-level counts, and leaves out one a checked shard could not give (unknown, not 0)', () => {
+    const a = shard({ corrupted: 2, offsetMismatches: 3, lostAcked: 0, unackedSeen: 1, unackedAfterFailure: 0, verifyMapBytes: 100 });
+    const b = shard({ corrupted: 1, offsetMismatches: 0, unackedSeen: 0, unackedAfterFailure: 4, verifyMapBytes: 50 }); // not read to the end
+    const merged = mergeIntegrity([a, b]);
+    expect(merged).toMatchObject({ corrupted: 3, offsetMismatches: 3, unackedSeen: 1, unackedAfterFailure: 4, verifyMapBytes: 150 });
+    expect(merged).not.toHaveProperty('lostAcked');
+  });
+
   it('sums what each shard explains when nothing was lost', () => {
     const merged = mergeIntegrity([
       shard({ missing: 30, expectedMissing: 30, dataLoss: false }),

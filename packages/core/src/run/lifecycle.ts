@@ -13,6 +13,7 @@ import { type EventBus, HookRefusal } from '../plugins/event-bus.js';
 import { MetricSources } from '../plugins/metric-sources.js';
 import { PluginHost, pluginError } from '../plugins/plugin-host.js';
 import type { Driver } from '../driver/types.js';
+import { verifyFindings } from '../verify/warnings.js';
 import { buildResult, type Ending, integrityReport, integrityWarning, judge, runConfig } from '../result/build.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { environment } from '../result/environment.js';
@@ -319,22 +320,28 @@ export class Run {
 
   /** At the end of the run: data loss is a warning and a result error; unexplained gaps with lag left are a warning. */
   private judgeIntegrity(): void {
-    const warning = integrityWarning(integrityReport(this.integrityInput()), {
+    const report = integrityReport(this.integrityInput());
+    const warning = integrityWarning(report, {
       stoppedWhileProducing: this.parts.pools.stoppedWhileProducing,
       finalLag: this.parts.sampler.lag.final,
     });
-    if (!warning) return;
-    this.logger.warn(warning.message);
-    if (warning.dataLoss) this.log.record({ code: 'LH_DATA_LOSS', message: warning.message });
+    if (warning) this.logger.warn(warning.message);
+    if (warning?.dataLoss) this.log.record({ code: 'LH_DATA_LOSS', message: warning.message });
+    for (const f of verifyFindings(report, warning?.dataLoss === true)) {
+      this.logger.warn(f.message);
+      this.log.record(f);
+    }
   }
 
   private integrityInput() {
     const { aggregator, sampler, pools } = this.parts;
+    // Every gap below the highest sequence is final only when consumers read to the end.
+    const readToEnd = this.ending !== undefined && sampler.lag.final === 0 && !pools.stoppedWhileProducing;
     return {
       sums: aggregator.hasConsumers ? aggregator.integritySums() : undefined,
       failed: aggregator.all.failed,
-      // Every gap below the highest sequence is final only when consumers read to the end.
-      readToEnd: this.ending !== undefined && sampler.lag.final === 0 && !pools.stoppedWhileProducing,
+      readToEnd,
+      verify: aggregator.hasConsumers ? aggregator.verifier.reconcile(readToEnd) : undefined,
     };
   }
 

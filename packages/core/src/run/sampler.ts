@@ -245,7 +245,7 @@ export class Sampler {
     }
     if (d.aggregator.hasConsumers) {
       const i = d.aggregator.integritySums();
-      sample.integrity = { checked: true, missing: i.missing, duplicates: i.duplicates, reordered: i.reordered };
+      sample.integrity = { checked: true, missing: i.missing, duplicates: i.duplicates, reordered: i.reordered, corrupted: i.corrupted };
     }
     this.saturation.note(generator, !warmup && (active || producer.targetRate > 0));
     this.seriesBuffer.push(sample);

@@ -55,11 +55,14 @@ export interface ConsumerTotals extends ConsumerCounts {
 }
 
 export interface IntegrityExample {
-  kind: 'missing' | 'duplicate' | 'reordered';
+  kind: 'missing' | 'duplicate' | 'reordered' | 'corrupted' | 'offsetMismatch' | 'lostAcked' | 'unackedSeen';
   producer: number;
   partition: number;
   sequence: number;
+  /** Where the record was read (absent for a record never read). */
   offset?: number;
+  /** Where its acknowledgement placed it (offsetMismatch, lostAcked). */
+  ackedOffset?: number;
 }
 
 /**
@@ -87,6 +90,33 @@ export interface IntegrityReport {
   dataLoss?: boolean;
   /** Times a stream had more than 10,000 open gaps and two merged (counts stay right; a duplicate inside may count as reordered). */
   mergedGaps?: number;
+
+  // Record-level verification (header version 2).
+  /**
+   * Records whose checksum (CRC32C over the whole value, in the record header) did not match the bytes the
+   * consumer read: the target returned a value other than the one produced. Examples have kind `corrupted`.
+   */
+  corrupted?: number;
+  /**
+   * Records read at an offset other than the one their ProduceBatch acknowledgement assigned (first_offset +
+   * position in the batch), matched by producer and sequence. Absent when the check could not run.
+   */
+  offsetMismatches?: number;
+  /**
+   * Acknowledged records at or after where a group started reading that it never read, though it read every
+   * partition to its end. Absent unless consumers read to the end (records not reached are not lost).
+   */
+  lostAcked?: number;
+  /** Records read that no acknowledgement covers and no failed batch explains: the target invented or misplaced them. */
+  unackedSeen?: number;
+  /** Records read whose batch failed or timed out: the target stored them without the answer arriving (legitimate). */
+  unackedAfterFailure?: number;
+  /** Acknowledged records the ack maps held for these checks. */
+  ackedMapped?: number;
+  /** Main-thread memory of the ack and consumed maps, estimated from their run-length entries (bytes). */
+  verifyMapBytes?: number;
+  /** The maps hit their bound and stopped growing: offsetMismatches, lostAcked and unackedSeen are then absent. */
+  verifyOverflow?: boolean;
 }
 
 export interface PhaseResult {

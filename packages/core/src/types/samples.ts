@@ -105,7 +105,7 @@ export interface Sample {
   /** Cumulative counts since the end of warm-up. */
   totals: { scheduled: number; sent: number; acked: number; failed: number; dropped: number; consumed: number };
   /** Integrity counts so far (whole run, warm-up included), present once a consumer group started. */
-  integrity?: { checked: boolean; missing: number; duplicates: number; reordered: number };
+  integrity?: { checked: boolean; missing: number; duplicates: number; reordered: number; corrupted?: number };
   /** True when records were due in this window and the target acknowledged none of them (see OutageReport). */
   outage?: boolean;
   /**

@@ -2,12 +2,21 @@
 // poll in flight per partition and `maxInFlight` per consumer. A rate limit is a token bucket per partition
 // (the group's rate split over the topic's partitions); 'max' polls again as soon as an answer arrives. An
 // empty answer backs off briefly so an idle consumer does not spin. Per record it reads the header in place
-// (no object per record): end-to-end latency, and the sequence check of its (producer, partition) stream.
+// (no object per record): end-to-end latency, its checksum, and the sequence check of its (producer,
+// partition) stream.
 import type { Driver, DriverFailure, FetchCallback, FetchedBatch, FetchRequest, PendingCall } from '../driver/types.js';
-import { hasRecordHeader, readIntendedTime, readProducerId, readSequence } from '../record-header.js';
+import {
+  hasRecordHeader,
+  readHeaderVersion,
+  readIntendedTime,
+  readProducerId,
+  readSequence,
+  verifyRecordChecksum,
+} from '../record-header.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { SequenceStream, type IntegrityCounter } from './integrity.js';
 import type { Clock } from '../clock.js';
+import type { RunLog } from '../verify/run-log.js';
 import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from './protocol.js';
 
 /** Back-off after a poll that returned nothing: short enough for fresh records, long enough not to spin. */
@@ -27,6 +36,8 @@ export interface ConsumerContext {
   integrity: IntegrityCounter;
   instrument: boolean;
   clock: Clock;
+  /** Where consumed (offset -> producer, sequence) runs go for the consumed-offset check (instrumented runs). */
+  consumed?: RunLog;
   /** Called once per failed CommitOffset (the host logs the first of each group). */
   onCommitError(partition: number, code: string): void;
 }
@@ -49,6 +60,11 @@ class PartitionReader {
   lastStream: SequenceStream | undefined;
   readonly fromStart: boolean;
   callback!: FetchCallback;
+  /** The open consumed run: records whose offsets and sequences of one producer both step by one. */
+  runProducer = 0;
+  runSequence = 0;
+  runOffset = 0;
+  runCount = 0;
 
   constructor(
     readonly partition: number,
@@ -198,6 +214,7 @@ export class Consumer {
     const instrument = this.ctx.instrument;
     const warmupEnd = this.warmupEnd;
     const runStart = this.runStart;
+    const log = this.ctx.consumed;
     for (let i = 0; i < records.length; i++) {
       const rec = records[i]!;
       const raw = rec.value;
@@ -221,7 +238,24 @@ export class Consumer {
             }
             r.lastStream = stream;
           }
-          stream.check(readSequence(value), rec.offset);
+          const sequence = readSequence(value);
+          // Version 1 headers carry no checksum. A corrupted record still takes its place in its stream: most
+          // damage is in the payload, and skipping it would also count it as missing.
+          if (readHeaderVersion(value) >= 2 && !verifyRecordChecksum(value))
+            this.ctx.integrity.corrupt(producer, r.partition, sequence, rec.offset);
+          stream.check(sequence, rec.offset);
+          if (log !== undefined) {
+            const k = r.runCount;
+            if (k > 0 && producer === r.runProducer && sequence === r.runSequence + k && rec.offset === r.runOffset + k) {
+              r.runCount = k + 1;
+            } else {
+              if (k > 0) log.push(r.partition, r.runOffset, k, r.runProducer, r.runSequence);
+              r.runProducer = producer;
+              r.runSequence = sequence;
+              r.runOffset = rec.offset;
+              r.runCount = 1;
+            }
+          }
           continue;
         }
       }
@@ -229,6 +263,16 @@ export class Consumer {
       c.consumed++;
       c.bytes += length;
       if (instrument) c.foreign++;
+    }
+  }
+
+  /** Closes the open consumed runs into the log (before the host hands the log over). */
+  flushRuns(): void {
+    const log = this.ctx.consumed;
+    if (!log) return;
+    for (const r of this.readers) {
+      if (r.runCount > 0) log.push(r.partition, r.runOffset, r.runCount, r.runProducer, r.runSequence);
+      r.runCount = 0;
     }
   }
 

@@ -18,6 +18,7 @@ import { PayloadPool } from './payload.js';
 import { Producer, producerFrames } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { orTimeout } from '../util.js';
+import { WorkerVerifyLogs } from '../verify/run-log.js';
 import type {
   ConsumerGroupSpec,
   ConsumerReport,
@@ -58,6 +59,8 @@ class WorkerHost {
   /** Integrity counters of running and stopped groups, until their last change was reported. */
   private readonly integrity = new Map<number, IntegrityCounter>();
   private consumers: Consumer[] = [];
+  /** Ack and consumed runs for the consumed-offset check; only when records carry headers. */
+  private readonly verify: WorkerVerifyLogs | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
@@ -66,6 +69,7 @@ class WorkerHost {
 
   constructor(private readonly init: WorkerInit) {
     this.metrics = new ProducerMetrics(init.instrument);
+    this.verify = init.instrument ? new WorkerVerifyLogs() : undefined;
   }
 
   private post(message: WorkerMessage): void {
@@ -154,7 +158,7 @@ class WorkerHost {
     // the message's transit time shows up as schedule lag of the first records, where it belongs.
     const start = Math.min(spec.startEpochMs, nowMs());
     const frames = producerFrames(spec, payload);
-    const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock, frames };
+    const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock, frames, acks: this.verify?.ackLog(spec.topic) };
     const group: HostedGroup = { spec, producers: [], stopping: false, stopped: false };
     for (const ps of spec.producers) {
       const p = new Producer(ps, spec, ctx, start);
@@ -170,10 +174,16 @@ class WorkerHost {
     this.consumerMetrics ??= new ConsumerMetrics();
     const integrity = new IntegrityCounter();
     const group: HostedConsumerGroup = { spec, consumers: [], integrity, stopping: false, commitTimer: undefined, commitErrors: 0 };
+    const startOffsets: Record<number, number> = {};
+    for (const cs of spec.consumers) for (const p of cs.partitions) startOffsets[p.partition] = p.startOffset;
+    const flush = () => {
+      for (const c of group.consumers) c.flushRuns();
+    };
     const ctx = {
       driver: this.driver!,
       metrics: this.consumerMetrics,
       integrity,
+      consumed: this.verify?.consumerLog(spec.groupId, spec.topic, startOffsets, flush),
       instrument: this.init.instrument,
       clock: systemClock,
       onCommitError: (partition: number, code: string) => {
@@ -270,6 +280,7 @@ class WorkerHost {
     }
     this.consumers = this.consumers.filter((c) => !group.consumers.includes(c));
     this.consumerGroups.delete(group.spec.groupId);
+    this.verify?.groupStopped(group.spec.groupId);
     this.post({ type: 'report', workerIndex: this.init.workerIndex, collectId: null, report: this.report() });
     this.post({ type: 'group-stopped', workerIndex: this.init.workerIndex, groupId: group.spec.groupId, producers: [] });
   }
@@ -303,7 +314,9 @@ class WorkerHost {
     this.loopDelay.reset();
     const elu = performance.eventLoopUtilization(this.elu);
     this.elu = performance.eventLoopUtilization();
+    const verify = this.verify?.report();
     return {
+      ...(verify ? { verify } : {}),
       producer: this.metrics.report(inFlight, backlog),
       consumer: this.consumerReport(),
       // Utilization over a sliver of a window (the thread just became ready) says nothing: report it from 200 ms.

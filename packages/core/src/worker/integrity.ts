@@ -14,7 +14,15 @@ type Kind = IntegrityTally['examples'][number]['kind'];
 
 /** The counts of one consumer group in one worker, shared by the group's streams. */
 export class IntegrityCounter {
-  readonly tally: IntegrityTally = { checked: 0, missing: 0, duplicates: 0, reordered: 0, examples: [], mergedGaps: 0 };
+  readonly tally: IntegrityTally = {
+    checked: 0,
+    missing: 0,
+    duplicates: 0,
+    reordered: 0,
+    corrupted: 0,
+    examples: [],
+    mergedGaps: 0,
+  };
   /** Changed since the last report (the report carries only changed tallies). */
   dirty = false;
 
@@ -27,6 +35,13 @@ export class IntegrityCounter {
       if (n >= MAX_REORDERED_EXAMPLES) return;
     }
     examples.push(offset === undefined ? { kind, producer, partition, sequence } : { kind, producer, partition, sequence, offset });
+  }
+
+  /** A record whose checksum does not match its bytes; its header fields are as read (they may be the damaged part). */
+  corrupt(producer: number, partition: number, sequence: number, offset: number): void {
+    this.tally.corrupted++;
+    this.dirty = true;
+    this.example('corrupted', producer, partition, sequence, offset);
   }
 
   /** A missing sequence arrived after all: its example no longer describes a missing record. */

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
 import { FakeDriver } from '../driver/fake.js';
 import { initHistograms } from '../metrics/histogram.js';
-import { decodeRecordHeader } from '../record-header.js';
+import { decodeRecordHeader, verifyRecordChecksum } from '../record-header.js';
 import { PayloadPool } from './payload.js';
 import { DRAIN_TIMEOUT, Producer } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
@@ -244,7 +244,9 @@ describe('Producer quota and drain', () => {
     const headers = driver.produced.map((c) => c.values.map((v) => decodeRecordHeader(Buffer.from(v))!));
     expect(headers.map((h) => [...new Set(h.map((r) => r.partition))])).toEqual([[3], [5], [3], [5]]);
     expect(headers[3]!.map((r) => r.sequence)).toEqual([...Array(10).keys()].map((k) => 10 + k));
-    expect(headers.flat().every((r) => r.producerId === 7 && r.length === 64 && r.version === 1)).toBe(true);
+    expect(headers.flat().every((r) => r.producerId === 7 && r.length === 64 && r.version === 2)).toBe(true);
+    // The checksum continues the payload CRC cached per buffer: it must match the bytes actually sent.
+    expect(driver.produced.flatMap((c) => c.values.map((v) => verifyRecordChecksum(Buffer.from(v))))).toEqual(Array(40).fill(true));
   });
 
   it('round-robins batches over its partitions', () => {

@@ -5,15 +5,18 @@
 // acked, failed or dropped.
 import type { Driver, DriverFailure, PendingCall, ProduceBatch, ProduceCallback } from '../driver/types.js';
 import { type ProduceFrame, ProduceFramePool } from '../proto/produce-frame.js';
-import { writeRecordHeader } from '../record-header.js';
+import { payloadChecksum, writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
 import type { Clock } from '../clock.js';
 import { Schedule } from './schedule.js';
+import type { AckLog } from '../verify/run-log.js';
 
 interface Slot {
   count: number;
+  partition: number;
+  firstSequence: number;
   sendTime: number;
   intended: Float64Array;
   call: PendingCall | null;
@@ -30,16 +33,22 @@ export interface ProducerContext {
   clock: Clock;
   /** Request buffers shared by the group's producers (producerFrames()); a producer makes its own when absent. */
   frames?: ProduceFramePool;
+  /** Where acknowledged and failed batches are logged for the consumed-offset check (instrumented runs). */
+  acks?: AckLog;
 }
 
 /**
- * The request buffers of a producer group: each laid out once with its payload copied in, so a batch only
- * rewrites its record headers and the request head.
+ * The request buffers of a producer group: each laid out once with its payload copied in (and checksummed),
+ * so a batch only rewrites its record headers and the request head.
  */
 export function producerFrames(group: ProducerGroupSpec, payload: PayloadPool): ProduceFramePool {
   const shape = { topic: group.topic, ackMode: group.ackMode, batchSize: group.batchSize, messageSize: group.messageSize };
   return new ProduceFramePool(shape, (frame) => {
-    for (let j = 0; j < shape.batchSize; j++) payload.copyInto(frame.bytes, frame.valueOffset(j), shape.messageSize);
+    for (let j = 0; j < shape.batchSize; j++) {
+      const at = frame.valueOffset(j);
+      payload.copyInto(frame.bytes, at, shape.messageSize);
+      frame.payloadCrcs[j] = payloadChecksum(frame.bytes, at, shape.messageSize);
+    }
   });
 }
 
@@ -112,10 +121,12 @@ export class Producer {
     for (let s = 0; s < this.maxInFlight; s++) {
       const slot: Slot = {
         count: 0,
+        partition: 0,
+        firstSequence: 0,
         sendTime: 0,
         intended: new Float64Array(this.batchSize),
         call: null,
-        callback: (failure) => this.complete(slot, failure),
+        callback: (failure, baseOffset) => this.complete(slot, failure, baseOffset),
         frame: null,
         written: () => {
           if (slot.frame) this.frames.give(slot.frame);
@@ -244,7 +255,7 @@ export class Producer {
       const isMeasured = intended >= this.warmupEnd;
       if (isMeasured) measuredCount++;
       if (this.instrument) {
-        writeRecordHeader(frame.bytes, frame.valueOffset(j), this.id, firstSequence + j, intended, partition, size);
+        writeRecordHeader(frame.bytes, frame.valueOffset(j), this.id, firstSequence + j, intended, partition, size, frame.payloadCrcs[j]);
         m.scheduleLag(isMeasured, now - intended);
       }
     }
@@ -258,6 +269,8 @@ export class Producer {
       if (measuredCount === 0) w.batches++;
     }
     slot.count = n;
+    slot.partition = partition;
+    slot.firstSequence = firstSequence;
     slot.sendTime = now;
     this.sendIndex = first + n;
     this.schedule.prune(this.sendIndex);
@@ -275,7 +288,7 @@ export class Producer {
     this.frames.give(frame);
   }
 
-  private complete(slot: Slot, failure: DriverFailure | null): void {
+  private complete(slot: Slot, failure: DriverFailure | null, baseOffset: number): void {
     if (slot.call === null) return; // already accounted as DRAIN_TIMEOUT
     slot.call = null;
     this.busySlots.delete(slot);
@@ -290,8 +303,11 @@ export class Producer {
       if (measuredCount > 0) m.fail(true, code, measuredCount);
       if (measuredCount < n) m.fail(false, code, n - measuredCount);
       this.failed += n;
+      this.ctx.acks?.failed.add(slot.partition, -1, n, this.id, slot.firstSequence);
     } else {
       this.acked += n;
+      // A driver that does not return the offset logs -1: the records count as acked, their offsets go unchecked.
+      this.ctx.acks?.acked.add(slot.partition, baseOffset >= 0 ? baseOffset : -1, n, this.id, slot.firstSequence);
       const service = now - slot.sendTime;
       let measuredCount = 0;
       for (let j = 0; j < n; j++) {
@@ -334,6 +350,7 @@ export class Producer {
       slot.call = null;
       for (let j = 0; j < slot.count; j++) m.fail(slot.intended[j]! >= this.warmupEnd, DRAIN_TIMEOUT, 1);
       this.failed += slot.count;
+      this.ctx.acks?.failed.add(slot.partition, -1, slot.count, this.id, slot.firstSequence);
       call?.cancel();
     }
     this.busySlots.clear();

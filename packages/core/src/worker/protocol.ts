@@ -145,8 +145,16 @@ export interface IntegrityTally {
   missing: number;
   duplicates: number;
   reordered: number;
+  /** Records whose checksum did not match their bytes (a version 2 header). */
+  corrupted: number;
   /** The first examples, at most 20 (a missing one that arrives later is removed). */
-  examples: Array<{ kind: 'missing' | 'duplicate' | 'reordered'; producer: number; partition: number; sequence: number; offset?: number }>;
+  examples: Array<{
+    kind: 'missing' | 'duplicate' | 'reordered' | 'corrupted';
+    producer: number;
+    partition: number;
+    sequence: number;
+    offset?: number;
+  }>;
   /** Gaps merged because a stream had too many open ones: counts stay exact, classification may not. */
   mergedGaps: number;
 }
@@ -168,6 +176,16 @@ export interface WorkerReport {
   /** Null until the worker hosted a consumer group. */
   consumer: ConsumerReport | null;
   health: WorkerHealth;
+  /** Run-length ack and consumed logs since the previous report (instrumented runs only). */
+  verify?: VerifyReport;
+}
+
+/** Flat runs of RUN_FIELDS numbers each (partition, first offset, count, producer, first sequence); see verify/run-log.ts. */
+export interface VerifyReport {
+  /** What producers of each topic had acknowledged, and the records of their failed batches (offset -1). */
+  acks: Array<{ topic: string; acked: number[]; failed: number[] }>;
+  /** What each consumer group read, with the offset it started each of its partitions from. */
+  consumed: Array<{ groupId: number; topic: string; startOffsets: Record<number, number>; runs: number[] }>;
 }
 
 export type WorkerMessage =

@@ -1,0 +1,217 @@
+// The main thread's side of the consumed-offset check. Workers send run-length logs (run-log.ts): what
+// producers had acknowledged, per topic and partition, and what each consumer group read. At the end of a
+// run they are reconciled per (group, partition, producer) by sequence: a record read at another offset than
+// its ack gave is an offset mismatch, an acknowledged record never read is lost, a record read that was never
+// acknowledged is unacked (after a failed batch, which the target may have stored anyway, or not).
+import type { IntegrityExample } from '../types.js';
+import { RUN_FIELDS } from './run-log.js';
+import type { VerifyReport } from '../worker/protocol.js';
+
+/** Runs kept at most (acked, failed and consumed together): about 40 bytes each. Beyond it the check stops. */
+export const MAX_VERIFY_RUNS = 4_000_000;
+/** Examples of each kind at most. */
+const EXAMPLES_PER_KIND = 3;
+/** Bytes a run takes on the main thread: its four numbers in a JS array. */
+const BYTES_PER_RUN = 4 * 8;
+
+export interface VerifyFigures {
+  offsetMismatches: number;
+  /** Undefined unless the consumers read to the end: records they did not reach are not lost. */
+  lostAcked: number | undefined;
+  unackedSeen: number;
+  unackedAfterFailure: number;
+  /** Acknowledged records the maps hold (of every topic). */
+  ackedRecords: number;
+  /** Memory of the maps on the main thread, estimated from their runs. */
+  mapBytes: number;
+  /** The maps reached MAX_VERIFY_RUNS and stopped growing: the figures are then not given. */
+  overflow: boolean;
+  examples: IntegrityExample[];
+}
+
+/** Sequence interval [s, e) whose records sit (or were acked) at offsets off, off + 1, ... */
+interface Span {
+  s: number;
+  e: number;
+  off: number;
+}
+
+type ByPartition = Map<number, number[]>;
+
+function append(map: ByPartition, runs: number[]): number {
+  let n = 0;
+  for (let i = 0; i < runs.length; i += RUN_FIELDS) {
+    const p = runs[i]!;
+    let list = map.get(p);
+    if (!list) {
+      list = [];
+      map.set(p, list);
+    }
+    list.push(runs[i + 1]!, runs[i + 2]!, runs[i + 3]!, runs[i + 4]!);
+    n++;
+  }
+  return n;
+}
+
+/** Spans of each producer, sorted by first sequence; runs below `minOffset` trimmed off. */
+function byProducer(list: number[] | undefined, minOffset = -Infinity): Map<number, Span[]> {
+  const out = new Map<number, Span[]>();
+  if (!list) return out;
+  for (let i = 0; i < list.length; i += 4) {
+    let off = list[i]!;
+    let s = list[i + 3]!;
+    const e = s + list[i + 1]!;
+    // An ack without an offset (-1) cannot be placed against a group's start: only a group from 0 counts it.
+    if (off < 0 && minOffset > 0) continue;
+    if (off >= 0 && off < minOffset) {
+      const cut = Math.min(minOffset - off, e - s);
+      s += cut;
+      off += cut;
+      if (s >= e) continue;
+    }
+    const producer = list[i + 2]!;
+    let spans = out.get(producer);
+    if (!spans) {
+      spans = [];
+      out.set(producer, spans);
+    }
+    spans.push({ s, e, off });
+  }
+  for (const spans of out.values()) spans.sort((a, b) => a.s - b.s);
+  return out;
+}
+
+/** Index of the first span (sorted, disjoint) ending after `s`. */
+function firstEndingAfter(spans: Span[], s: number): number {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (spans[mid]!.e <= s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Records of [s, e) that `spans` (sorted, disjoint) cover. */
+function covered(spans: Span[] | undefined, s: number, e: number): number {
+  if (!spans) return 0;
+  let n = 0;
+  for (let i = firstEndingAfter(spans, s); i < spans.length && spans[i]!.s < e; i++)
+    n += Math.min(e, spans[i]!.e) - Math.max(s, spans[i]!.s);
+  return n;
+}
+
+/** Sorted spans merged where they overlap or touch (offsets dropped): what was read at all. */
+function union(spans: Span[]): Span[] {
+  const out: Span[] = [];
+  for (const sp of spans) {
+    const last = out.at(-1);
+    if (last && sp.s <= last.e) last.e = Math.max(last.e, sp.e);
+    else out.push({ s: sp.s, e: sp.e, off: -1 });
+  }
+  return out;
+}
+
+export class Verifier {
+  private readonly acked = new Map<string, ByPartition>();
+  private readonly failed = new Map<string, ByPartition>();
+  private readonly groups = new Map<number, { topic: string; startOffsets: Record<number, number>; runs: ByPartition }>();
+  private runs = 0;
+  private ackedRecords = 0;
+  private overflow = false;
+
+  add(report: VerifyReport): void {
+    if (this.overflow) return;
+    for (const a of report.acks) {
+      for (let i = 2; i < a.acked.length; i += RUN_FIELDS) this.ackedRecords += a.acked[i]!;
+      this.runs += append(topicMap(this.acked, a.topic), a.acked) + append(topicMap(this.failed, a.topic), a.failed);
+    }
+    for (const c of report.consumed) {
+      let g = this.groups.get(c.groupId);
+      if (!g) {
+        g = { topic: c.topic, startOffsets: c.startOffsets, runs: new Map() };
+        this.groups.set(c.groupId, g);
+      } else Object.assign(g.startOffsets, c.startOffsets);
+      this.runs += append(g.runs, c.runs);
+    }
+    if (this.runs > MAX_VERIFY_RUNS) this.overflow = true;
+  }
+
+  /** The figures over every consumer group; undefined when no group logged anything. */
+  reconcile(readToEnd: boolean): VerifyFigures | undefined {
+    if (this.groups.size === 0) return undefined;
+    const f: VerifyFigures = {
+      offsetMismatches: 0,
+      lostAcked: readToEnd ? 0 : undefined,
+      unackedSeen: 0,
+      unackedAfterFailure: 0,
+      ackedRecords: this.ackedRecords,
+      mapBytes: this.runs * BYTES_PER_RUN,
+      overflow: this.overflow,
+      examples: [],
+    };
+    if (this.overflow) return f;
+    const counts = { offsetMismatch: 0, lostAcked: 0, unackedSeen: 0 };
+    const example = (e: IntegrityExample & { kind: keyof typeof counts }): void => {
+      if (counts[e.kind]++ < EXAMPLES_PER_KIND) f.examples.push(e);
+    };
+    for (const g of this.groups.values()) {
+      for (const [partitionKey, start] of Object.entries(g.startOffsets)) {
+        const partition = Number(partitionKey);
+        const acks = byProducer(this.acked.get(g.topic)?.get(partition));
+        const failed = byProducer(this.failed.get(g.topic)?.get(partition));
+        const consumed = byProducer(g.runs.get(partition));
+        for (const [producer, spans] of consumed) {
+          const a = acks.get(producer) ?? [];
+          for (const c of spans) {
+            let cursor = c.s;
+            const gap = (lo: number, hi: number): void => {
+              if (hi <= lo) return;
+              const afterFailure = covered(failed.get(producer), lo, hi);
+              f.unackedAfterFailure += afterFailure;
+              f.unackedSeen += hi - lo - afterFailure;
+              if (hi - lo > afterFailure) example({ kind: 'unackedSeen', producer, partition, sequence: lo, offset: c.off + (lo - c.s) });
+            };
+            for (let i = firstEndingAfter(a, c.s); i < a.length && a[i]!.s < c.e; i++) {
+              const ack = a[i]!;
+              const lo = Math.max(c.s, ack.s);
+              const hi = Math.min(c.e, ack.e);
+              gap(cursor, lo);
+              cursor = hi;
+              if (ack.off >= 0 && ack.off - ack.s !== c.off - c.s) {
+                f.offsetMismatches += hi - lo;
+                const offset = c.off + (lo - c.s);
+                example({ kind: 'offsetMismatch', producer, partition, sequence: lo, offset, ackedOffset: ack.off + (lo - ack.s) });
+              }
+            }
+            gap(cursor, c.e);
+          }
+        }
+        if (!readToEnd) continue;
+        // Acked records at or after where the group started reading, never read.
+        for (const [producer, spans] of byProducer(this.acked.get(g.topic)?.get(partition), start)) {
+          const read = union(consumed.get(producer) ?? []);
+          for (const ack of spans) {
+            const lost = ack.e - ack.s - covered(read, ack.s, ack.e);
+            if (lost === 0) continue;
+            f.lostAcked! += lost;
+            let seq = ack.s;
+            while (covered(read, seq, seq + 1) === 1) seq++;
+            example({ kind: 'lostAcked', producer, partition, sequence: seq, ackedOffset: ack.off + (seq - ack.s) });
+          }
+        }
+      }
+    }
+    return f;
+  }
+}
+
+function topicMap(map: Map<string, ByPartition>, topic: string): ByPartition {
+  let m = map.get(topic);
+  if (!m) {
+    m = new Map();
+    map.set(topic, m);
+  }
+  return m;
+}
