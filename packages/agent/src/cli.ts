@@ -120,6 +120,13 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     min: 1,
     description: 'Fault: ack but do not store the Nth, 2Nth, ... record appended to each partition',
   },
+  {
+    name: 'fault-lose-ack-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    description: 'Fault: store the Nth, 2Nth, ... ProduceBatch but answer it UNAVAILABLE (a lost ack: a retry would duplicate it)',
+  },
   { name: 'quiet', kind: 'boolean', description: 'No log lines on stderr' },
 ];
 
@@ -212,6 +219,7 @@ export function agentOptionsFromFlags(
     options.produceLatencyMs = msOrRange('fault-produce-latency-ms', str('faultProduceLatencyMs')!);
   if (v.faultStall !== undefined) options.stall = window('fault-stall', str('faultStall')!);
   if (v.faultDropEvery !== undefined) options.dropEvery = int('faultDropEvery');
+  if (v.faultLoseAckEvery !== undefined) options.loseAckEvery = int('faultLoseAckEvery');
   const s3Flags = ['s3Endpoint', 'bucket', 'region', 'accessKeyId', 'secretAccessKey'] as const;
   if (v.s3Endpoint !== undefined || v.bucket !== undefined) {
     if (options.dataDir !== undefined)

@@ -7,6 +7,8 @@ export class Faults {
   current: ResolvedFaults;
   /** performance.now() of the first produce request; the stall window is measured from it. */
   private firstProduceAt: number | undefined;
+  /** ProduceBatch calls stored while loseAckEvery was on. */
+  private storedBatches = 0;
 
   constructor(initial: ResolvedFaults) {
     this.current = initial;
@@ -29,6 +31,14 @@ export class Faults {
       if (t >= f.stall[0] && t < f.stall[1]) delay += this.firstProduceAt + f.stall[1] * 1000 - now;
     }
     return delay;
+  }
+
+  /** True when the ack of the batch just stored is to be lost (every loseAckEvery-th stored ProduceBatch). */
+  loseAck(): boolean {
+    const n = this.current.loseAckEvery;
+    if (n <= 0) return false;
+    this.storedBatches++;
+    return this.storedBatches % n === 0;
   }
 
   /** True when this storage request should fail with an injected 503 SlowDown. */

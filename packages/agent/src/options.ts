@@ -18,6 +18,11 @@ export interface AgentFaults {
   stall?: readonly [number, number];
   /** Drops (acks but does not store) the Nth, 2Nth, ... record appended to each partition since the agent started. */
   dropEvery?: number;
+  /**
+   * Stores the Nth, 2Nth, ... ProduceBatch (counted across the agent) but answers it UNAVAILABLE, as when an ack
+   * is lost on the way back: a producer that retries it sends records the agent already holds.
+   */
+  loseAckEvery?: number;
 }
 
 export interface S3Options {
@@ -85,6 +90,7 @@ export interface ResolvedFaults {
   produceLatencyMs: readonly [number, number];
   stall: readonly [number, number] | undefined;
   dropEvery: number;
+  loseAckEvery: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -125,7 +131,7 @@ function range(name: string, v: unknown, unit: string): readonly [number, number
 export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFaults {
   const out: ResolvedFaults = base
     ? { ...base }
-    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0 };
+    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, loseAckEvery: 0 };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
     if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalid('s3ErrorRate', 'a fraction between 0 and 1', r);
@@ -138,6 +144,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
   }
   if ('stall' in f) out.stall = f.stall === undefined ? undefined : range('stall', f.stall, 'seconds');
   if ('dropEvery' in f && f.dropEvery !== undefined) out.dropEvery = int('dropEvery', f.dropEvery, 0, 0);
+  if ('loseAckEvery' in f && f.loseAckEvery !== undefined) out.loseAckEvery = int('loseAckEvery', f.loseAckEvery, 0, 0);
   return out;
 }
 
