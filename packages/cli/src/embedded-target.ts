@@ -64,6 +64,14 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     group: 'agent',
     description: 'Embedded agent fault: silently lose every Nth record per partition',
   },
+  {
+    name: 'agent-lose-ack-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description: 'Embedded agent fault: store every Nth ProduceBatch but answer it UNAVAILABLE (a lost ack: a plain retry duplicates it)',
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -95,6 +103,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
     faults.stall = r;
   }
   if (typeof v.agentDropEvery === 'number') faults.dropEvery = v.agentDropEvery;
+  if (typeof v.agentLoseAckEvery === 'number') faults.loseAckEvery = v.agentLoseAckEvery;
   return faults;
 }
 

@@ -6,6 +6,7 @@ export type * from './types/scenario.js';
 export type * from './types/samples.js';
 export type * from './types/criteria.js';
 export type * from './types/run-context.js';
+export type * from './types/delivery.js';
 export { RESULT_SCHEMA_VERSION } from './types/result.js';
 export type * from './types/result.js';
 export { PLUGIN_API_VERSION } from './types/plugins.js';

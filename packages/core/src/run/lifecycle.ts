@@ -2,6 +2,7 @@
 // drains, evaluates and writes a result, whatever ended the run; checkpoints and partial writes on the way.
 // The work in between belongs to the parts made here: the sampler (windows and what is judged on them), the
 // controller the scenario drives, the pools that carry the load, and the pure result builder.
+import { addDeliveryReports, expectedAbsent } from '../worker/delivery-tally.js';
 import path from 'node:path';
 import { LiveCriteria } from '../criteria.js';
 import { type ErrorCode, LoadhouseError } from '../errors.js';
@@ -17,7 +18,7 @@ import { buildResult, type Ending, integrityReport, integrityWarning, judge, run
 import { environment } from '../result/environment.js';
 import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic, writeOutput } from '../result/writer.js';
 import { waitUntil } from '../start-at.js';
-import { connectTarget } from '../target.js';
+import { checkDelivery, connectTarget } from '../target.js';
 import { createTelemetry, type RunTelemetry } from '../telemetry.js';
 import { longInterval } from '../timers.js';
 import type { Criterion, ErrorEvent, Logger, RunResult, Scenario } from '../types.js';
@@ -210,6 +211,7 @@ export class Run {
         throw err instanceof HookRefusal ? pluginError(err.owner, `refused the run in ${err.where}, before any load`, err.error) : err;
       });
     this.client = await untilAborted(connectTarget(this.opts.target, this.abort.signal), this.abort.signal, (c) => c.close());
+    await checkDelivery(this.client, this.opts.delivery);
     if (this.opts.resultsDir !== false) {
       this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
@@ -322,7 +324,7 @@ export class Run {
     const { aggregator, sampler, pools } = this.parts;
     return {
       sums: aggregator.hasConsumers ? aggregator.integritySums() : undefined,
-      failed: aggregator.all.failed,
+      failed: aggregator.all.failed + expectedAbsent(pools.deliveryTallies()),
       // Every gap below the highest sequence is final only when consumers read to the end.
       readToEnd: this.ending !== undefined && sampler.lag.final === 0 && !pools.stoppedWhileProducing,
     };
@@ -383,6 +385,7 @@ export class Run {
       outages: sampler.outages,
       resultPath: this.resultPath,
     });
+    addDeliveryReports(result.producer, this.opts.delivery, this.parts.pools.deliveryTallies());
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     return result;
   }

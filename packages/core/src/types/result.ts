@@ -1,6 +1,7 @@
 // The result of a run: the JSON document a run writes, checkpoints included, and what `loadhouse merge` writes.
 import type { CriterionOutcome } from './criteria.js';
 import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
+import type { IdempotenceReport, TransactionsReport } from './delivery.js';
 import type { ConsumerCounts, ProducerStats, Sample } from './samples.js';
 
 /**
@@ -38,6 +39,11 @@ export interface ProducerTotals extends Omit<ProducerStats, 'targetRate' | 'mean
   /** Records that failed (= failed; errorsByCode breaks them down and sums to it). */
   errors: number;
   meanBatchSize: number;
+  // Delivery guarantees (docs/idempotence.md): whole-run figures, absent from phases.
+  /** Retries and idempotence; present when the run retried batches or its producers were idempotent. */
+  idempotence?: IdempotenceReport;
+  /** Present when the producers were transactional. */
+  transactions?: TransactionsReport;
 }
 
 export interface ConsumerTotals extends ConsumerCounts {
