@@ -60,14 +60,16 @@ export class ProducerDelivery {
 
   constructor(
     private readonly config: DeliveryConfig,
-    /** Unique in the run and across runs (the transactional id is made from it). */
+    /** Unique in the run and across runs: the transactional id. */
     private readonly name: string,
+    /** The producer's run-wide id: with the seed, it decides which transactions abort. */
+    producerIndex: number,
     private readonly driver: Driver,
     private readonly clock: Clock,
     private readonly wake: () => void,
   ) {
     this.retries = config.retries;
-    this.draw = seeded((config.transactions?.seed ?? 1) * 2654435761 + hash(name));
+    this.draw = seeded(Math.imul(config.transactions?.seed ?? 1, 2654435761) ^ Math.imul(producerIndex + 1, 40503));
     if (config.idempotent) this.init();
   }
 
@@ -230,9 +232,3 @@ export class ProducerDelivery {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-function hash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}

@@ -97,7 +97,7 @@ export class Producer {
     this.frames = ctx.frames ?? producerFrames(group, ctx.payload);
     this.request = { topic: group.topic, partition: 0, records: [], ackMode: group.ackMode };
     this.delivery = group.delivery
-      ? new ProducerDelivery(group.delivery, `loadhouse-${group.startEpochMs}-${spec.id}`, ctx.driver, ctx.clock, () =>
+      ? new ProducerDelivery(group.delivery, `loadhouse-${group.startEpochMs}-${spec.id}`, spec.id, ctx.driver, ctx.clock, () =>
           this.service(ctx.clock.now()),
         )
       : undefined;
