@@ -12,8 +12,11 @@ const Status = grpc.status;
  * batches in flight (loadhouse's default is 16), and a lost ack is only noticed after those newer batches.
  */
 export const DEDUP_WINDOW_BATCHES = 64;
-/** How long a batch that arrived ahead of its predecessors waits for them before it answers a sequence gap. */
-export const GAP_WAIT_MS = 1_000;
+/**
+ * How long a batch that arrived ahead of its predecessors waits for them before it answers a sequence gap: a
+ * producer's batches travel over several connections, so the next one may overtake the one before it.
+ */
+export const GAP_WAIT_MS = 5_000;
 /** A transaction not committed or aborted within its timeout (or this default) is aborted by the agent. */
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 
@@ -100,6 +103,8 @@ export interface ProducerBatch {
 }
 
 export class ProducerRegistry {
+  constructor(private readonly gapWaitMs = GAP_WAIT_MS) {}
+
   private nextId = 1;
   private readonly producers = new Map<string, ProducerState>();
   private readonly byTransactionalId = new Map<string, string>();
@@ -283,7 +288,7 @@ export class ProducerRegistry {
         kind: 'error',
         error: new RpcError(Status.FAILED_PRECONDITION, `sequence gap: base_sequence ${base} arrived but sequence ${s.next} never did`),
       });
-    }, GAP_WAIT_MS);
+    }, this.gapWaitMs);
     timer.unref();
     s.parked.set(base, {
       base,
