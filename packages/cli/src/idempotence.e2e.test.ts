@@ -71,4 +71,3 @@ describe('transactions', () => {
     expect(io.out).toMatch(/Transactions/);
   });
 });
-

@@ -4,7 +4,8 @@ import type { LatencySummary, ProducerTotals } from '@loadhouse/core';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const latency = (s: LatencySummary) => (s.count ? `p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms, max ${ms(s.max)} ms (${int(s.count)} calls)` : '-');
+const latency = (s: LatencySummary) =>
+  s.count ? `p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms, max ${ms(s.max)} ms (${int(s.count)} calls)` : '-';
 
 export function deliveryLines(p: ProducerTotals): string[] {
   const lines: string[] = [];

@@ -11,11 +11,13 @@ export function resolveDelivery(d: DeliveryOptions | undefined): DeliveryConfig 
   if (d === undefined) return null;
   if (typeof d !== 'object' || d === null) throw invalid('options.delivery', 'an object { idempotent, retries, transactions }', d);
   checkKeys('options.delivery', d, ['idempotent', 'retries', 'transactions']);
-  if (d.idempotent !== undefined && typeof d.idempotent !== 'boolean') throw invalid('options.delivery.idempotent', 'a boolean', d.idempotent);
+  if (d.idempotent !== undefined && typeof d.idempotent !== 'boolean')
+    throw invalid('options.delivery.idempotent', 'a boolean', d.idempotent);
   let transactions: DeliveryConfig['transactions'] = null;
   if (d.transactions !== undefined) {
     const t = d.transactions;
-    if (typeof t !== 'object' || t === null) throw invalid('options.delivery.transactions', 'an object { recordsPerTransaction, abortRatio, seed }', t);
+    if (typeof t !== 'object' || t === null)
+      throw invalid('options.delivery.transactions', 'an object { recordsPerTransaction, abortRatio, seed }', t);
     checkKeys('options.delivery.transactions', t, ['recordsPerTransaction', 'abortRatio', 'seed']);
     const abortRatio = t.abortRatio ?? 0;
     if (typeof abortRatio !== 'number' || !(abortRatio >= 0 && abortRatio <= 1))

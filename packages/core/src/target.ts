@@ -105,7 +105,10 @@ export async function checkDelivery(driver: Driver, delivery: DeliveryConfig | n
   if (!delivery?.idempotent) return;
   const what = delivery.transactions ? 'transactions' : 'idempotent producers';
   if (!driver.initProducer || (delivery.transactions && (!driver.beginTransaction || !driver.endTransaction))) {
-    throw new LoadhouseError('LH_DELIVERY_UNSUPPORTED', `The target's driver does not offer ${what}; run without --idempotent / --transactions, or use the gRPC driver.`);
+    throw new LoadhouseError(
+      'LH_DELIVERY_UNSUPPORTED',
+      `The target's driver does not offer ${what}; run without --idempotent / --transactions, or use the gRPC driver.`,
+    );
   }
   try {
     const probe = await driver.initProducer(delivery.transactions ? `loadhouse-probe-${process.pid}-${Date.now()}` : undefined);

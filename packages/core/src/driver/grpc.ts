@@ -132,7 +132,9 @@ export class GrpcDriver implements Driver {
 
   async endTransaction(p: ProducerIdentity, transactionId: string, commit: boolean): Promise<void> {
     const req = { producerId: p.producerId, producerEpoch: p.epoch, transactionId };
-    const ok = commit ? (await this.client.call('CommitTransaction', req)).success : (await this.client.call('AbortTransaction', req)).success;
+    const ok = commit
+      ? (await this.client.call('CommitTransaction', req)).success
+      : (await this.client.call('AbortTransaction', req)).success;
     if (!ok) throw new Error(`${commit ? 'CommitTransaction' : 'AbortTransaction'} of ${transactionId} answered success=false`);
   }
 
