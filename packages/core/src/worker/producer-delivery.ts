@@ -3,7 +3,7 @@
 // or a transaction boundary is pending, and wakes up through `wake` when that is over.
 import type { Clock } from '../clock.js';
 import type { Driver, DriverFailure, ProduceBatch, ProducerIdentity } from '../driver/types.js';
-import { createHistogram, encodeHistogramBytes, type Histogram, recordMs } from '../metrics/histogram.js';
+import { createHistogram, encodeHistogramBytes, recordMs } from '../metrics/histogram.js';
 import type { ProducerFields } from '../proto/produce-frame.js';
 import type { DeliveryConfig } from '../types.js';
 import { type DeliveryTally, emptyDeliveryTally } from './delivery-tally.js';
@@ -54,8 +54,10 @@ export class ProducerDelivery {
   private busy = false;
   private readonly draw: () => number;
   private readonly tally: DeliveryTally = emptyDeliveryTally();
-  private readonly initLatency: Histogram = createHistogram();
-  private readonly commitLatency: Histogram = createHistogram();
+  // Plain lists (one InitProducer, one commit per transaction): histograms are built only for a report, so a
+  // producer holds no WASM memory that nothing would free.
+  private readonly initMs: number[] = [];
+  private readonly commitMs: number[] = [];
   private closed = false;
 
   constructor(
@@ -80,7 +82,7 @@ export class ProducerDelivery {
     const t0 = this.clock.now();
     initProducer(this.config.transactions ? this.name : undefined).then(
       (identity) => {
-        recordMs(this.initLatency, this.clock.now() - t0);
+        this.initMs.push(this.clock.now() - t0);
         this.tally.initProducerCalls++;
         this.identity = identity;
         this.idBytes = Buffer.from(identity.producerId, 'utf8');
@@ -195,7 +197,7 @@ export class ProducerDelivery {
         n.txFailed++;
         n.uncertainRecords += t.acked;
       } else if (commit) {
-        recordMs(this.commitLatency, this.clock.now() - t0);
+        this.commitMs.push(this.clock.now() - t0);
         n.committed++;
         n.committedRecords += t.acked;
       } else {
@@ -225,9 +227,19 @@ export class ProducerDelivery {
 
   report(): DeliveryTally {
     const out = { ...this.tally };
-    if (this.initLatency.totalCount > 0) out.initProducerLatency = encodeHistogramBytes(this.initLatency);
-    if (this.commitLatency.totalCount > 0) out.commitLatency = encodeHistogramBytes(this.commitLatency);
+    if (this.initMs.length > 0) out.initProducerLatency = encoded(this.initMs);
+    if (this.commitMs.length > 0) out.commitLatency = encoded(this.commitMs);
     return out;
+  }
+}
+
+function encoded(values: readonly number[]): Uint8Array {
+  const h = createHistogram();
+  try {
+    for (const ms of values) recordMs(h, ms);
+    return encodeHistogramBytes(h);
+  } finally {
+    h.destroy();
   }
 }
 
