@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LoadhouseError } from './errors.js';
+import { createLoadTest, isLoadhouseError } from './index.js';
 import { resolveDelivery } from './options-delivery.js';
 import type { DeliveryOptions } from './types.js';
 
@@ -38,5 +39,27 @@ describe('options.delivery', () => {
     expect(err).toBeInstanceOf(LoadhouseError);
     expect((err as LoadhouseError).code).toBe('LH_INVALID_OPTION');
     expect((err as Error).message).toContain(name);
+  });
+});
+
+describe('the delivery pre-flight', () => {
+  it('refuses idempotent producers on a driver without InitProducer with LH_DELIVERY_UNSUPPORTED, before any load', async () => {
+    const driver = new URL('./driver/fixtures/memory-driver.mjs', import.meta.url).href;
+    let err: unknown;
+    const loads: string[] = [];
+    try {
+      await createLoadTest({ target: { address: 'memory:one', driver }, resultsDir: false, delivery: { idempotent: true } }).run({
+        name: 'never',
+        criteria: [],
+        run: async () => {
+          loads.push('started');
+        },
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(isLoadhouseError(err, 'LH_DELIVERY_UNSUPPORTED')).toBe(true);
+    expect((err as Error).message).toMatch(/does not offer idempotent producers/);
+    expect(loads).toEqual([]);
   });
 });
