@@ -67,6 +67,8 @@ export const ERROR_ADVICE = {
     'Give `loadhouse merge` the result file of every shard 0..n-1 (the message lists the missing ones; a shard that died may have left a `checkpoint` file). To look at the shards you have, add `--allow-partial`: the merge is marked partial and its criteria are not judged.',
   LH_MERGE_NOT_CONCURRENT:
     "The message gives each shard's window and the share of the merged window it ran. Run the shards again with one `--start-at <ISO time>` so they start together, or add `--allow-partial` to merge them into a result marked partial.",
+  LH_DELIVERY_UNSUPPORTED:
+    '`--idempotent` or `--transactions` asked for InitProducer (and BeginTransaction / CommitTransaction / AbortTransaction), and the driver does not offer them or the target refused the probe made before any load. Use the built-in gRPC driver against a target that implements them (the reference agent does), or run without the flags (docs/idempotence.md).',
   LH_DISK_SPACE:
     'The message gives the bytes the run would store and the free space. Shorten `--duration` or lower the rate, give `--agent-retention-ms` so the agent deletes old segments (not for consumer-lag, whose catch-up reads them), or point `--agent-storage` at a larger disk or `--agent-s3-endpoint` at a bucket.',
   LH_DRIVER_INVALID:

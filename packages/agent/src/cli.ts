@@ -148,6 +148,13 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     min: 1,
     description: 'Fault: acknowledge the Nth, 2Nth, ... batch appended to each partition with offsets one higher than where it was stored',
   },
+  {
+    name: 'fault-lose-ack-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    description: 'Fault: store the Nth, 2Nth, ... ProduceBatch but answer it UNAVAILABLE (a lost ack: a retry would duplicate it)',
+  },
   { name: 'quiet', kind: 'boolean', description: 'No log lines on stderr' },
 ];
 
@@ -244,6 +251,7 @@ export function agentOptionsFromFlags(
   if (v.faultCapacity !== undefined) options.capacity = int('faultCapacity');
   if (v.faultCorruptEvery !== undefined) options.corruptEvery = int('faultCorruptEvery');
   if (v.faultAckOffsetShiftEvery !== undefined) options.ackOffsetShiftEvery = int('faultAckOffsetShiftEvery');
+  if (v.faultLoseAckEvery !== undefined) options.loseAckEvery = int('faultLoseAckEvery');
   const s3Flags = ['s3Endpoint', 'bucket', 'region', 'accessKeyId', 'secretAccessKey'] as const;
   if (v.s3Endpoint !== undefined || v.bucket !== undefined) {
     if (options.dataDir !== undefined)

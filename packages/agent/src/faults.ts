@@ -17,6 +17,8 @@ export class Faults {
   private growth: NodeJS.Timeout | undefined;
   /** performance.now() at which the capacity fault's single server is free again. */
   private capacityFreeAt = 0;
+  /** ProduceBatch calls stored while loseAckEvery was on. */
+  private storedBatches = 0;
 
   constructor(initial: ResolvedFaults) {
     this.current = initial;
@@ -71,6 +73,14 @@ export class Faults {
       delay = Math.max(delay, this.capacityFreeAt - now);
     }
     return delay;
+  }
+
+  /** True when the ack of the batch just stored is to be lost (every loseAckEvery-th stored ProduceBatch). */
+  loseAck(): boolean {
+    const n = this.current.loseAckEvery;
+    if (n <= 0) return false;
+    this.storedBatches++;
+    return this.storedBatches % n === 0;
   }
 
   /** True when this storage request should fail with an injected 503 SlowDown. */

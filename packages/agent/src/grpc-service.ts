@@ -11,6 +11,8 @@ import {
 } from '@loadhouse/core/wire';
 import { after, type Faults } from './faults.js';
 import type { PartitionLog } from './partition-log.js';
+import { type Gate, ProducerRegistry } from './producer-state.js';
+import { producerHandlers, sequencedGate } from './producer-service.js';
 import { RECORD_HEADER_BYTES, type Segment } from './segment.js';
 import { RpcError, toStatus } from './rpc-error.js';
 import type { SegmentCache } from './segment-cache.js';
@@ -24,6 +26,7 @@ const MAX_RECORDS = 100_000;
 const CONSUME_BUDGET_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 const ORG_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const LOST_ACK = { code: Status.UNAVAILABLE, details: 'fault: the batch was stored but its ack is lost (--fault-lose-ack-every)' };
 const EMPTY_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export interface ServiceState {
@@ -33,6 +36,8 @@ export interface ServiceState {
   maxRequestBytes: number;
   /** True once stop() began: produce calls answer UNAVAILABLE. */
   stopping: boolean;
+  /** Idempotent producers and transactions (made by createHandlers when absent). */
+  producers?: ProducerRegistry;
 }
 
 type Call<M extends StreamHouseMethod> = grpc.ServerUnaryCall<StreamHouseMethods[M][0], StreamHouseMethods[M][1]>;
@@ -79,6 +84,7 @@ function answerWhenStored(stored: Promise<unknown>, answer: () => void): void {
 
 export function createHandlers(state: ServiceState): Handlers {
   const { registry, cache, faults } = state;
+  const producers = (state.producers ??= new ProducerRegistry());
 
   function topicOf(org: string, name: string, field = 'topic'): TopicState {
     checkTopicName(name, field);
@@ -135,7 +141,8 @@ export function createHandlers(state: ServiceState): Handlers {
     records: readonly ProduceRecord[],
     ackMode: AckMode | undefined,
     t0: number,
-    ack: (err: Partial<grpc.StatusObject> | null, first: number, now: number) => void,
+    ack: (err: Partial<grpc.StatusObject> | null, first: number, now: number, duplicate?: boolean) => void,
+    gate?: Gate,
   ): void {
     checkRunning();
     const t = topicOf(orgOf(call), topicName);
@@ -150,32 +157,40 @@ export function createHandlers(state: ServiceState): Handlers {
     }
     checkSize(bytes);
     const now = Date.now();
-    const first = log.append(records, bytes + records.length * RECORD_HEADER_BYTES, now);
-    const m = t.metrics;
-    const done = (): void => {
-      m.records.inc(records.length);
-      m.bytes.inc(bytes);
-      m.latency.observe((performance.now() - t0) / 1000);
-      ack(null, first, now);
-    };
-    if (ackMode === AckMode.ACK_DURABLE) {
-      log.durable().then(done, (err: unknown) => {
-        const s = toStatus(err);
-        ack(
-          {
-            code: s.code,
-            details: `ACK_DURABLE not satisfied, records ${first}..${first + records.length - 1} stay buffered and are retried: ${s.details}`,
-          },
-          first,
-          now,
-        );
-      });
-    } else {
-      done();
+    const append = (): number => log.append(records, bytes + records.length * RECORD_HEADER_BYTES, now);
+    if (!gate) return stored(append());
+    // A sequenced batch: appended now, later (ahead of a gap, or at commit), or not at all (a duplicate).
+    gate(append, (a) =>
+      a.kind === 'error' ? ack(toStatus(a.error), -1, now) : a.kind === 'duplicate' ? ack(null, a.first, now, true) : stored(a.first),
+    );
+    function stored(first: number): void {
+      const m = t.metrics;
+      const done = (): void => {
+        m.records.inc(records.length);
+        m.bytes.inc(bytes);
+        m.latency.observe((performance.now() - t0) / 1000);
+        ack(null, first, now);
+      };
+      if (ackMode === AckMode.ACK_DURABLE) {
+        log.durable().then(done, (err: unknown) => {
+          const s = toStatus(err);
+          ack(
+            {
+              code: s.code,
+              details: `ACK_DURABLE not satisfied, records ${first}..${first + records.length - 1} stay buffered and are retried: ${s.details}`,
+            },
+            first,
+            now,
+          );
+        });
+      } else {
+        done();
+      }
     }
   }
 
   return {
+    ...producerHandlers(producers, orgOf),
     CreateTopic(call, cb) {
       try {
         const org = orgOf(call);
@@ -247,9 +262,13 @@ export function createHandlers(state: ServiceState): Handlers {
         try {
           const req = call.request;
           const n = req.records ? req.records.length : 0;
-          produce(call, req.topic, req.partition, req.records, req.ackMode, t0, (err, first) =>
-            err ? cb(err) : cb(null, { firstOffset: first, lastOffset: first + n - 1, count: n, duplicatesFiltered: false }),
-          );
+          const gate = req.producerId ? sequencedGate(producers, orgOf(call), req) : undefined;
+          const answer: Parameters<typeof produce>[6] = (err, first, _now, duplicate) => {
+            if (err) cb(err);
+            else if (!duplicate && faults.loseAck()) cb(LOST_ACK);
+            else cb(null, { firstOffset: first, lastOffset: first + n - 1, count: n, duplicatesFiltered: duplicate === true });
+          };
+          produce(call, req.topic, req.partition, req.records, req.ackMode, t0, answer, gate);
         } catch (err) {
           cb(toStatus(err));
         }

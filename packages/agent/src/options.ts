@@ -32,6 +32,11 @@ export interface AgentFaults {
   corruptEvery?: number;
   /** Acknowledges the Nth, 2Nth, ... batch appended to each partition with offsets one higher than where it was stored. */
   ackOffsetShiftEvery?: number;
+  /**
+   * Stores the Nth, 2Nth, ... ProduceBatch (counted across the agent) but answers it UNAVAILABLE, as when an ack
+   * is lost on the way back: a producer that retries it sends records the agent already holds.
+   */
+  loseAckEvery?: number;
 }
 
 /** The most memory the memory-growth fault keeps (MiB): enough to see a leak, short of exhausting the machine. */
@@ -106,6 +111,7 @@ export interface ResolvedFaults {
   capacity: number;
   corruptEvery: number;
   ackOffsetShiftEvery: number;
+  loseAckEvery: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -146,7 +152,7 @@ function range(name: string, v: unknown, unit: string): readonly [number, number
 export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFaults {
   const out: ResolvedFaults = base
     ? { ...base }
-    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, memoryGrowthMibPerSecond: 0, capacity: 0, corruptEvery: 0, ackOffsetShiftEvery: 0 };
+    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, memoryGrowthMibPerSecond: 0, capacity: 0, corruptEvery: 0, ackOffsetShiftEvery: 0, loseAckEvery: 0 };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
     if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalid('s3ErrorRate', 'a fraction between 0 and 1', r);
@@ -166,6 +172,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
   if ('corruptEvery' in f && f.corruptEvery !== undefined) out.corruptEvery = int('corruptEvery', f.corruptEvery, 0, 0);
   if ('ackOffsetShiftEvery' in f && f.ackOffsetShiftEvery !== undefined)
     out.ackOffsetShiftEvery = int('ackOffsetShiftEvery', f.ackOffsetShiftEvery, 0, 0);
+  if ('loseAckEvery' in f && f.loseAckEvery !== undefined) out.loseAckEvery = int('loseAckEvery', f.loseAckEvery, 0, 0);
   return out;
 }
 

@@ -71,6 +71,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   add('fault-capacity', o.capacity);
   add('fault-corrupt-every', o.corruptEvery);
   add('fault-ack-offset-shift-every', o.ackOffsetShiftEvery);
+  add('fault-lose-ack-every', o.loseAckEvery);
   return args;
 }
 

@@ -99,6 +99,14 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     description:
       'Embedded agent fault: acknowledge every Nth batch per partition one offset off from where it was stored (integrity.offsetMismatches)',
   },
+  {
+    name: 'agent-lose-ack-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description: 'Embedded agent fault: store every Nth ProduceBatch but answer it UNAVAILABLE (a lost ack: a plain retry duplicates it)',
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -134,6 +142,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
   if (typeof v.agentCapacity === 'number') faults.capacity = v.agentCapacity;
   if (typeof v.agentCorruptEvery === 'number') faults.corruptEvery = v.agentCorruptEvery;
   if (typeof v.agentAckOffsetShiftEvery === 'number') faults.ackOffsetShiftEvery = v.agentAckOffsetShiftEvery;
+  if (typeof v.agentLoseAckEvery === 'number') faults.loseAckEvery = v.agentLoseAckEvery;
   return faults;
 }
 

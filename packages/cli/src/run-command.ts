@@ -8,6 +8,7 @@ import {
   criterionFailed,
   LoadhouseError,
   resolveStartAt,
+  type DeliveryOptions,
   type LoadhousePlugin,
   type LoadTest,
   type LoadTestOptions,
@@ -32,6 +33,22 @@ import { RUN_FLAGS, SCENARIO_FLAGS, scenarioFlagValues } from './run-flags.js';
 import { formatSummary } from './summary.js';
 import { targetFromFlags } from './target-flags.js';
 
+/** `options.delivery` from --idempotent, --retries, --transactions and --abort-ratio (undefined when none is given). */
+export function deliveryFromFlags(values: FlagValues): DeliveryOptions | undefined {
+  const d: DeliveryOptions = {};
+  if (values.idempotent === true) d.idempotent = true;
+  if (typeof values.retries === 'number') d.retries = values.retries;
+  if (typeof values.transactions === 'number') {
+    d.transactions = { recordsPerTransaction: values.transactions };
+    if (typeof values.abortRatio === 'number') d.transactions.abortRatio = values.abortRatio;
+  } else if (typeof values.abortRatio === 'number') {
+    throw new LoadhouseError('LH_INVALID_OPTION', '--abort-ratio needs --transactions <records>: only transactions can be aborted', {
+      details: { flag: 'abort-ratio' },
+    });
+  }
+  return Object.keys(d).length > 0 ? d : undefined;
+}
+
 export function exitCodeFor(result: LoadTestResult, interrupted: boolean): number {
   // 130 promises a partial result on disk: without one, the run failed.
   if (result.state === 'failed' && result.error.code === 'LH_RESULT_WRITE_FAILED') return EXIT.RUN_FAILED;
@@ -54,6 +71,8 @@ export function flagOverrides(values: FlagValues, raw: Record<string, unknown>, 
   if (given('connections')) o.connections = values.connections as number;
   if (given('warmup') && typeof values.warmup === 'number') o.warmupSeconds = values.warmup;
   if (given('ackMode')) o.ackMode = values.ackMode as 'buffered' | 'durable' | 'none';
+  const delivery = deliveryFromFlags(values);
+  if (delivery) o.delivery = delivery;
   if (given('resultsDir')) o.resultsDir = values.resultsDir as string;
   return o;
 }

@@ -111,6 +111,41 @@ export const RUN_FLAGS = defineFlags([
     default: 'buffered',
   },
   {
+    name: 'idempotent',
+    kind: 'boolean',
+    group: 'producer',
+    description:
+      'Idempotent producers: InitProducer, a base sequence on every batch, failed batches retried with the same sequence so the target drops copies it already stored (result.producer.idempotence)',
+  },
+  {
+    name: 'retries',
+    kind: 'integer',
+    value: '<n>',
+    min: 0,
+    max: 100,
+    group: 'producer',
+    description:
+      'Send a batch that failed with UNAVAILABLE, DEADLINE_EXCEEDED or RESOURCE_EXHAUSTED again up to N times (default 5 with --idempotent or --transactions, else 0; without --idempotent a retry can duplicate records)',
+  },
+  {
+    name: 'transactions',
+    kind: 'integer',
+    value: '<records>',
+    min: 1,
+    group: 'producer',
+    description:
+      'Transactional producers (implies --idempotent): each producer commits every <records> records as one transaction; consumers must read all committed records and none of the aborted ones',
+  },
+  {
+    name: 'abort-ratio',
+    kind: 'number',
+    value: '<fraction>',
+    min: 0,
+    max: 1,
+    group: 'producer',
+    description: 'With --transactions: fraction of transactions aborted instead of committed, drawn from a fixed seed (default 0)',
+  },
+  {
     name: 'batch-size',
     kind: 'integer',
     value: '<n>',

@@ -27,6 +27,8 @@ const CORE_ERROR_CODES = {
   LH_RESULT_WRITE_FAILED: 'A result, merged result or HTML report could not be written (disk full, no permission...): nothing was kept.',
   LH_MERGE_INCOMPLETE: 'The shard results given to merge do not hold every shard of the run.',
   LH_MERGE_NOT_CONCURRENT: 'The shards given to merge did not run at the same time, so their rates cannot be added.',
+  LH_DELIVERY_UNSUPPORTED:
+    'Idempotent or transactional producers were asked for, but the driver or the target does not offer InitProducer / transactions.',
   LH_DISK_SPACE: 'The embedded agent would store more than the free space of its storage folder; nothing was sent.',
   LH_DRIVER_INVALID:
     'The target driver module (target.driver) is missing, could not be imported or does not export a driver of this API version.',

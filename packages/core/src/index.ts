@@ -58,6 +58,11 @@ export type {
   CriterionOutcome,
   EndReason,
   ProducerTotals,
+  DeliveryOptions,
+  TransactionOptions,
+  DeliveryConfig,
+  IdempotenceReport,
+  TransactionsReport,
   ConsumerTotals,
   IntegrityExample,
   IntegrityReport,
@@ -102,6 +107,7 @@ export type {
   PendingCall,
   ProduceBatch,
   ProduceCallback,
+  ProducerIdentity,
 } from './driver/types.js';
 export type { DriverOption } from './driver/load.js';
 // Result files and shards

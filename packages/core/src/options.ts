@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { LoadhouseError } from './errors.js';
 import { checkKeys, invalid, nonNegative, optional, positiveInt, positiveNumber, timerMs, timerSeconds } from './options-rules.js';
+import { resolveDelivery } from './options-delivery.js';
 import { resolveTarget, type ResolvedTarget } from './options-target.js';
 import { runFaults } from './run/faults.js';
 import type { FaultSpec } from './types/faults.js';
@@ -14,6 +15,7 @@ import type {
   AckModeName,
   ConsumeOptions,
   Criterion,
+  DeliveryConfig,
   LoadhousePlugin,
   LoadTestOptions,
   Logger,
@@ -85,6 +87,8 @@ export interface ResolvedOptions extends Pick<RunConfig, RecordedSetting> {
   criteria: Criterion[];
   /** The fault timeline a proxy in front of the target plays during the run (`options.faults`). */
   faults: FaultSpec[] | undefined;
+  /** Null: each batch is sent once, without a producer id. */
+  delivery: DeliveryConfig | null;
 }
 
 /** `controller.produce()` options, validated, with defaults. */
@@ -127,6 +131,7 @@ const LOAD_TEST_KEYS = [
   'drainTimeoutMs',
   'dropAfterMs',
   'ackMode',
+  'delivery',
   'signal',
   'resultsDir',
   'checkpointSeconds',
@@ -212,6 +217,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     drainTimeoutMs: optional(o.drainTimeoutMs, (v) => timerMs('options.drainTimeoutMs', v, true), 10_000),
     dropAfterMs: optional(o.dropAfterMs, (v) => timerMs('options.dropAfterMs', v), 10_000),
     ackMode: o.ackMode ?? 'buffered',
+    delivery: resolveDelivery(o.delivery),
     signal: o.signal,
     resultsDir: o.resultsDir === undefined ? 'results' : o.resultsDir,
     checkpointSeconds: optional(o.checkpointSeconds, (v) => nonNegative('options.checkpointSeconds', v), 60),

@@ -4,6 +4,7 @@ import { createDriver, loadDriver } from './driver/load.js';
 import type { Driver } from './driver/types.js';
 import { LoadhouseError } from './errors.js';
 import type { ResolvedTarget } from './options-target.js';
+import type { DeliveryConfig } from './types.js';
 
 /**
  * Creates the run's driver and connects it (verifying the protocol): LH_DRIVER_INVALID, LH_TARGET_UNREACHABLE
@@ -92,5 +93,31 @@ async function getPartitionCount(driver: Driver, topic: string): Promise<number 
       cause: err,
       details: { topic },
     });
+  }
+}
+
+/**
+ * Before any load, when producers are to be idempotent or transactional: the driver must offer InitProducer
+ * (and transactions), and the target must answer them. A probe producer is registered, and for transactions
+ * a transaction is opened and aborted, so a target without them fails here with LH_DELIVERY_UNSUPPORTED.
+ */
+export async function checkDelivery(driver: Driver, delivery: DeliveryConfig | null): Promise<void> {
+  if (!delivery?.idempotent) return;
+  const what = delivery.transactions ? 'transactions' : 'idempotent producers';
+  if (!driver.initProducer || (delivery.transactions && (!driver.beginTransaction || !driver.endTransaction))) {
+    throw new LoadhouseError(
+      'LH_DELIVERY_UNSUPPORTED',
+      `The target's driver does not offer ${what}; run without --idempotent / --transactions, or use the gRPC driver.`,
+    );
+  }
+  try {
+    const probe = await driver.initProducer(delivery.transactions ? `loadhouse-probe-${process.pid}-${Date.now()}` : undefined);
+    if (delivery.transactions) await driver.endTransaction!(probe, await driver.beginTransaction!(probe), false);
+  } catch (err) {
+    throw new LoadhouseError(
+      'LH_DELIVERY_UNSUPPORTED',
+      `The target at ${driver.target} refused the ${what} probe (${(err as Error).message}); check that it implements InitProducer${delivery.transactions ? ' and BeginTransaction / AbortTransaction' : ''}, or run without them.`,
+      { cause: err },
+    );
   }
 }

@@ -6,7 +6,7 @@
 import { LoadhouseError } from '../errors.js';
 import { diagnoseConnection, grpc, isServiceError, StreamHouseClient, type ClientOptions } from '../proto/client.js';
 import { Http2Produce, statusFailure } from './http2.js';
-import type { ConsumeRequest, ProduceBatchRequest, ProduceRecord } from '../proto/messages.js';
+import type { ConsumeRequest, InitProducerRequest, ProduceBatchRequest, ProduceRecord } from '../proto/messages.js';
 import {
   DRIVER_API_VERSION,
   defineDriver,
@@ -20,6 +20,7 @@ import {
   type PendingCall,
   type ProduceBatch,
   type ProduceCallback,
+  type ProducerIdentity,
 } from './types.js';
 
 /** A gRPC error in the engine's terms; an answer without a body counts as UNKNOWN. */
@@ -114,8 +115,27 @@ export class GrpcDriver implements Driver {
   produce(batch: ProduceBatch, callback: ProduceCallback): PendingCall {
     // ProduceBatch has the request's shape; its records carry only values, as the engine sends them.
     return this.client.unary('ProduceBatch', batch as ProduceBatchRequest & { records: ProduceRecord[] }, (err, res) =>
-      err ? callback(grpcFailure(err), -1) : callback(null, res ? res.firstOffset : -1),
+      err ? callback(grpcFailure(err), -1) : callback(null, res ? res.firstOffset : -1, res?.duplicatesFiltered === true),
     );
+  }
+
+  async initProducer(transactionalId?: string): Promise<ProducerIdentity> {
+    const req: InitProducerRequest = { timeoutMs: 0 };
+    if (transactionalId !== undefined) req.transactionalId = transactionalId;
+    const res = await this.client.call('InitProducer', req);
+    return { producerId: res.producerId, epoch: res.epoch };
+  }
+
+  async beginTransaction(p: ProducerIdentity): Promise<string> {
+    return (await this.client.call('BeginTransaction', { producerId: p.producerId, producerEpoch: p.epoch, timeoutMs: 0 })).transactionId;
+  }
+
+  async endTransaction(p: ProducerIdentity, transactionId: string, commit: boolean): Promise<void> {
+    const req = { producerId: p.producerId, producerEpoch: p.epoch, transactionId };
+    const ok = commit
+      ? (await this.client.call('CommitTransaction', req)).success
+      : (await this.client.call('AbortTransaction', req)).success;
+    if (!ok) throw new Error(`${commit ? 'CommitTransaction' : 'AbortTransaction'} of ${transactionId} answered success=false`);
   }
 
   fetch(request: FetchRequest, callback: FetchCallback): PendingCall {

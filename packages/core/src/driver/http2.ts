@@ -133,17 +133,18 @@ class Http2Call implements PendingCall {
     this.release();
     if (this.done) return;
     this.done = true;
-    const [failure, offset] = this.outcome();
-    this.callback(failure, offset);
+    const [failure, offset, duplicate] = this.outcome();
+    this.callback(failure, offset, duplicate);
   };
 
-  private outcome(): [DriverFailure | null, number] {
+  private outcome(): [DriverFailure | null, number, boolean?] {
     if (this.status === 0) {
       const d = this.data;
       if (!d || d.length < 5 || d.length < 5 + d.readUInt32BE(1))
         return [statusFailure(S.INTERNAL, 'ProduceBatch answered OK without a response message'), -1];
       try {
-        return [null, produceResponse.decode(d.subarray(5, 5 + d.readUInt32BE(1))).firstOffset];
+        const res = produceResponse.decode(d.subarray(5, 5 + d.readUInt32BE(1)));
+        return [null, res.firstOffset, res.duplicatesFiltered];
       } catch (err) {
         return [statusFailure(S.INTERNAL, `ProduceBatch response does not decode: ${(err as Error).message}`), -1];
       }

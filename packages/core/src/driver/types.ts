@@ -34,10 +34,25 @@ export interface ProduceBatch {
   records: ReadonlyArray<{ value: Uint8Array }>;
   /** 0 none, 1 buffered, 2 durable (`ackMode` of the options). */
   ackMode: number;
+  /** The idempotent producer's id and epoch (from initProducer), and the sequence of the batch's first record. */
+  producerId?: string;
+  producerEpoch?: number;
+  baseSequence?: number;
+  /** The open transaction the batch belongs to. */
+  transactionId?: string;
 }
 
-/** The ack of a batch: the offset of its first record (-1 when the call failed). */
-export type ProduceCallback = (failure: DriverFailure | null, baseOffset: number) => void;
+/**
+ * The ack of a batch: the offset of its first record (-1 when the call failed), and whether the target dropped
+ * it as a batch it had already stored (`duplicates_filtered`: an idempotent retry whose first ack was lost).
+ */
+export type ProduceCallback = (failure: DriverFailure | null, baseOffset: number, duplicate?: boolean) => void;
+
+/** An idempotent producer's identity, from the target. */
+export interface ProducerIdentity {
+  producerId: string;
+  epoch: number;
+}
 
 export interface FetchRequest {
   topic: string;
@@ -97,6 +112,15 @@ export interface Driver {
    * keeps the bytes untouched until the driver calls `written()` (once, and before `callback`).
    */
   produceFramed?(request: Uint8Array, written: () => void, callback: ProduceCallback): PendingCall;
+  /**
+   * Registers an idempotent producer (StreamHouse InitProducer); a `transactionalId` lets it use transactions
+   * and fences an earlier holder of the same id. Only drivers whose protocol has it offer it.
+   */
+  initProducer?(transactionalId?: string): Promise<ProducerIdentity>;
+  /** Opens a transaction for the producer; resolves with its id. */
+  beginTransaction?(producer: ProducerIdentity): Promise<string>;
+  /** Commits (true) or aborts (false) the producer's open transaction. */
+  endTransaction?(producer: ProducerIdentity, transactionId: string, commit: boolean): Promise<void>;
   fetch(request: FetchRequest, callback: FetchCallback): PendingCall;
   commitOffset(commit: OffsetCommit, callback: (failure: DriverFailure | null) => void): void;
   /** The group's committed offset of a partition (0 when it never committed). */

@@ -4,7 +4,8 @@
 import { LoadhouseError } from '../errors.js';
 import { MAX_PRODUCE_RATE, type ResolvedProduceOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
-import type { ProducerGroup, ProducerMemberStats } from '../types.js';
+import type { DeliveryConfig, ProducerGroup, ProducerMemberStats } from '../types.js';
+import type { DeliveryTally } from '../worker/delivery-tally.js';
 import type { ProducerGroupSpec, ProducerTotalsReport } from '../worker/protocol.js';
 import { planProducers, splitRate, type PlannedProducer } from './plan.js';
 import { byWorker, GroupPool, WorkerGroup, type GroupPoolSettings } from './group-pool.js';
@@ -16,6 +17,7 @@ export interface ProducerPoolSettings extends GroupPoolSettings {
   connections: number;
   dropAfterMs: number;
   ackMode: number;
+  delivery: DeliveryConfig | null;
 }
 
 class RunningGroup extends WorkerGroup implements ProducerGroup {
@@ -103,6 +105,13 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
     return this.workers.length * this.owner.settings.connections;
   }
 
+  /** The delivery tallies of the members that reported one. */
+  deliveryTallies(): DeliveryTally[] {
+    const out: DeliveryTally[] = [];
+    for (const m of this.members.values()) if (m.delivery) out.push(m.delivery);
+    return out;
+  }
+
   memberTotals(report: ProducerTotalsReport): void {
     this.members.set(report.id, report);
   }
@@ -166,6 +175,7 @@ export class ProducerPool extends GroupPool<RunningGroup> {
         dropAfterMs: this.settings.dropAfterMs,
         warmupEndEpochMs,
         startEpochMs,
+        ...(this.settings.delivery ? { delivery: this.settings.delivery } : {}),
       };
       this.pool.send(worker, { type: 'start-producers', group: spec });
     }
@@ -175,6 +185,11 @@ export class ProducerPool extends GroupPool<RunningGroup> {
 
   producerDone(groupId: number, producer: ProducerTotalsReport): void {
     this.get(groupId)?.producerDone(producer);
+  }
+
+  /** Every producer's latest delivery tally, over all groups of the run. */
+  deliveryTallies(): DeliveryTally[] {
+    return [...this.all.values()].flatMap((g) => g.deliveryTallies());
   }
 
   groupStopped(groupId: number, producers: ProducerTotalsReport[]): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { codec, requestCodec, responseCodec } from './codec.js';
 import { AckMode, type ConsumeResponse, type ProduceBatchRequest } from './messages.js';
-import { ProduceFrame } from './produce-frame.js';
+import { ProduceFrame, producerHeadroom } from './produce-frame.js';
 
 // Expected bytes are derived by hand from the protobuf wire format: each field is a tag byte
 // (field_number << 3 | wire_type; 0 = varint, 2 = length-delimited) followed by a varint or a length and bytes.
@@ -72,6 +72,39 @@ describe('StreamHouse wire contract (golden bytes)', () => {
         expect(asGrpcJs.records).toHaveLength(count);
       }
     }
+  });
+
+  it("the raw-HTTP/2 bytes carry the idempotent producer's fields as grpc-js encodes them", () => {
+    const c = requestCodec('ProduceBatch');
+    const frame = new ProduceFrame({
+      topic: 't',
+      ackMode: AckMode.ACK_BUFFERED,
+      batchSize: 2,
+      messageSize: 20,
+      headroom: producerHeadroom(16, 32),
+    });
+    for (const [producerId, epoch, baseSequence, transactionId] of [
+      ['p-1', 0, 0, ''],
+      ['p-123456789', 70_000, 2 ** 40, 'p-123456789-e7-t12345'],
+      ['p-2', 1, 5, ''],
+    ] as const) {
+      const fields = { producerId: Buffer.from(producerId), epoch, baseSequence, transactionId: Buffer.from(transactionId) };
+      const bytes = frame.frame(300, 2, fields);
+      const request: ProduceBatchRequest = {
+        topic: 't',
+        partition: 300,
+        records: frame.records.slice(0, 2),
+        ackMode: AckMode.ACK_BUFFERED,
+        producerId,
+        producerEpoch: epoch,
+        baseSequence,
+      };
+      if (transactionId) request.transactionId = transactionId;
+      expect(c.decode(bytes.subarray(5))).toEqual(c.decode(c.encode(request)));
+    }
+    expect(() => frame.frame(0, 1, { producerId: Buffer.alloc(100), epoch: 0, baseSequence: 0, transactionId: Buffer.alloc(0) })).toThrow(
+      RangeError,
+    );
   });
 
   it('encodes a ConsumeRequest field by field', () => {

@@ -113,6 +113,45 @@ export interface GetOffsetResponse {
   metadata?: string;
 }
 
+export interface InitProducerRequest {
+  /** Names a transactional producer: a second InitProducer with the same id fences the first (epoch + 1). */
+  transactionalId?: string;
+  organizationId?: string;
+  timeoutMs: number;
+  metadata?: Record<string, string>;
+}
+export interface InitProducerResponse {
+  producerId: string;
+  epoch: number;
+}
+export interface BeginTransactionRequest {
+  producerId: string;
+  producerEpoch: number;
+  timeoutMs: number;
+}
+export interface BeginTransactionResponse {
+  transactionId: string;
+}
+export interface EndTransactionRequest {
+  producerId: string;
+  producerEpoch: number;
+  transactionId: string;
+}
+export interface CommitTransactionResponse {
+  success: boolean;
+  commitTimestamp: number;
+}
+export interface AbortTransactionResponse {
+  success: boolean;
+}
+export interface HeartbeatRequest {
+  producerId: string;
+  producerEpoch: number;
+}
+export interface HeartbeatResponse {
+  valid: boolean;
+}
+
 /** Request and response type of every RPC of `streamhouse.StreamHouse`. */
 export interface StreamHouseMethods {
   CreateTopic: [CreateTopicRequest, CreateTopicResponse];
@@ -124,6 +163,11 @@ export interface StreamHouseMethods {
   Consume: [ConsumeRequest, ConsumeResponse];
   CommitOffset: [CommitOffsetRequest, CommitOffsetResponse];
   GetOffset: [GetOffsetRequest, GetOffsetResponse];
+  InitProducer: [InitProducerRequest, InitProducerResponse];
+  BeginTransaction: [BeginTransactionRequest, BeginTransactionResponse];
+  CommitTransaction: [EndTransactionRequest, CommitTransactionResponse];
+  AbortTransaction: [EndTransactionRequest, AbortTransactionResponse];
+  Heartbeat: [HeartbeatRequest, HeartbeatResponse];
 }
 export type StreamHouseMethod = keyof StreamHouseMethods;
 export const STREAMHOUSE_METHODS: readonly StreamHouseMethod[] = [
@@ -136,4 +180,9 @@ export const STREAMHOUSE_METHODS: readonly StreamHouseMethod[] = [
   'Consume',
   'CommitOffset',
   'GetOffset',
+  'InitProducer',
+  'BeginTransaction',
+  'CommitTransaction',
+  'AbortTransaction',
+  'Heartbeat',
 ];

@@ -4,7 +4,8 @@
 // batch but the few head bytes. The head (prefix, topic, ack mode, partition) ends where the records begin and
 // is written backwards from there, so a partition whose varint is longer or shorter only moves the start.
 // Fields are in the order topic, ack_mode, partition, records: protobuf decoders accept fields in any order,
-// which keeps the records at fixed offsets while a short final batch only cuts the end. Ack mode and partition
+// which keeps the records at fixed offsets while a short final batch only cuts the end. An idempotent producer's
+// fields (producer id, epoch, base sequence, transaction id) follow the partition, in head room the shape keeps. Ack mode and partition
 // are written even at their defaults, as protobufjs (grpc-js's serializer here) writes every field that is set,
 // so the bytes are grpc-js's but for the field order.
 
@@ -34,6 +35,10 @@ const TAG_TOPIC = 0x0a; // field 1, length-delimited
 const TAG_PARTITION = 0x10; // field 2, varint
 const TAG_RECORDS = 0x1a; // field 3, length-delimited
 const TAG_ACK_MODE = 0x40; // field 8, varint
+const TAG_PRODUCER_ID = 0x22; // field 4, length-delimited
+const TAG_PRODUCER_EPOCH = 0x28; // field 5, varint
+const TAG_BASE_SEQUENCE = 0x30; // field 6, varint (int64)
+const TAG_TRANSACTION_ID = 0x3a; // field 7, length-delimited
 const TAG_VALUE = 0x12; // Record field 2, length-delimited
 const MAX_UINT32_VARINT = 5;
 
@@ -44,6 +49,41 @@ export interface ProduceFrameShape {
   batchSize: number;
   /** Bytes of every record value. */
   messageSize: number;
+  /** Head bytes kept for the idempotent producer's fields (producerHeadroom()); 0 when frames carry none. */
+  headroom?: number;
+}
+
+/** The idempotent producer's fields of one ProduceBatch (the ids as UTF-8 bytes, encoded once per producer). */
+export interface ProducerFields {
+  producerId: Buffer;
+  epoch: number;
+  baseSequence: number;
+  /** Empty when the batch is not part of a transaction. */
+  transactionId: Buffer;
+}
+
+/** Head bytes that ProducerFields with ids up to these lengths need. */
+export function producerHeadroom(maxProducerIdBytes: number, maxTransactionIdBytes: number): number {
+  return (
+    2 +
+    varintLength(maxProducerIdBytes) +
+    maxProducerIdBytes +
+    1 +
+    MAX_UINT32_VARINT +
+    1 +
+    10 +
+    1 +
+    varintLength(maxTransactionIdBytes) +
+    maxTransactionIdBytes
+  );
+}
+
+function producerFieldsLength(p: ProducerFields): number {
+  const id = p.producerId.length;
+  const txn = p.transactionId.length;
+  return (
+    1 + varintLength(id) + id + 1 + varintLength(p.epoch) + 1 + varintLength(p.baseSequence) + (txn > 0 ? 1 + varintLength(txn) + txn : 0)
+  );
 }
 
 /** One reusable request buffer: `values[j]` is record j's value, a view into the framed bytes. */
@@ -60,6 +100,7 @@ export class ProduceFrame {
   private readonly ackMode: number;
   private readonly recordsStart: number;
   private readonly recordBytes: number;
+  private readonly headroom: number;
   /** From a record's start to its value. */
   private readonly valueHead: number;
 
@@ -71,7 +112,9 @@ export class ProduceFrame {
     this.recordBytes = 1 + varintLength(inner) + inner;
     this.valueHead = this.recordBytes - size;
     const ack = 1 + varintLength(shape.ackMode);
-    this.recordsStart = GRPC_PREFIX_SIZE + 1 + varintLength(this.topic.length) + this.topic.length + ack + 1 + MAX_UINT32_VARINT;
+    this.headroom = shape.headroom ?? 0;
+    this.recordsStart =
+      GRPC_PREFIX_SIZE + 1 + varintLength(this.topic.length) + this.topic.length + ack + 1 + MAX_UINT32_VARINT + this.headroom;
     this.bytes = Buffer.allocUnsafeSlow(this.recordsStart + shape.batchSize * this.recordBytes);
     const records: Array<{ value: Buffer }> = [];
     for (let j = 0; j < shape.batchSize; j++) {
@@ -93,11 +136,14 @@ export class ProduceFrame {
 
   /**
    * Writes the head for `partition` and the first `count` records and returns the framed request (a view of
-   * `bytes`). The record values are whatever the caller left in them.
+   * `bytes`). The record values are whatever the caller left in them. `producer` adds the idempotent
+   * producer's fields (the shape must have kept headroom for them).
    */
-  frame(partition: number, count: number): Buffer {
+  frame(partition: number, count: number, producer?: ProducerFields): Buffer {
     const topicLen = this.topic.length;
-    const headBody = 1 + varintLength(topicLen) + topicLen + 1 + varintLength(this.ackMode) + 1 + varintLength(partition);
+    const extra = producer ? producerFieldsLength(producer) : 0;
+    if (extra > this.headroom) throw new RangeError(`producer fields need ${extra} head bytes, the frame kept ${this.headroom}`);
+    const headBody = 1 + varintLength(topicLen) + topicLen + 1 + varintLength(this.ackMode) + 1 + varintLength(partition) + extra;
     const start = this.recordsStart - headBody - GRPC_PREFIX_SIZE;
     const b = this.bytes;
     b[start] = 0;
@@ -109,8 +155,24 @@ export class ProduceFrame {
     b[o++] = TAG_ACK_MODE;
     o = writeVarint(b, o, this.ackMode);
     b[o++] = TAG_PARTITION;
-    writeVarint(b, o, partition);
+    o = writeVarint(b, o, partition);
+    if (producer) writeProducerFields(b, o, producer);
     return b.subarray(start, this.recordsStart + count * this.recordBytes);
+  }
+}
+
+function writeProducerFields(b: Buffer, o: number, p: ProducerFields): void {
+  b[o++] = TAG_PRODUCER_ID;
+  o = writeVarint(b, o, p.producerId.length);
+  o += p.producerId.copy(b, o);
+  b[o++] = TAG_PRODUCER_EPOCH;
+  o = writeVarint(b, o, p.epoch);
+  b[o++] = TAG_BASE_SEQUENCE;
+  o = writeVarint(b, o, p.baseSequence);
+  if (p.transactionId.length > 0) {
+    b[o++] = TAG_TRANSACTION_ID;
+    o = writeVarint(b, o, p.transactionId.length);
+    p.transactionId.copy(b, o);
   }
 }
 

@@ -97,6 +97,7 @@ export function runConfig({ opts: o, scenario, topic, criteria, producerGroups, 
     criteria: criteria.map((c) => ({ ...c })),
     producerGroups: [...producerGroups],
     consumerGroups: [...consumerGroups],
+    ...(o.delivery ? { delivery: structuredClone(o.delivery) } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // drains, evaluates and writes a result, whatever ended the run; checkpoints and partial writes on the way.
 // The work in between belongs to the parts made here: the sampler (windows and what is judged on them), the
 // controller the scenario drives, the pools that carry the load, and the pure result builder.
+import { addDeliveryReports, expectedAbsent } from '../worker/delivery-tally.js';
 import path from 'node:path';
 import { LiveCriteria } from '../criteria.js';
 import { type ErrorCode, LoadhouseError } from '../errors.js';
@@ -19,7 +20,7 @@ import { diagnose } from '../diagnosis/diagnose.js';
 import { environment } from '../result/environment.js';
 import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic, writeOutput } from '../result/writer.js';
 import { waitUntil } from '../start-at.js';
-import { connectTarget } from '../target.js';
+import { checkDelivery, connectTarget } from '../target.js';
 import { createTelemetry, type RunTelemetry } from '../telemetry.js';
 import { longInterval } from '../timers.js';
 import type { Criterion, ErrorEvent, Logger, RunResult, Scenario } from '../types.js';
@@ -220,6 +221,7 @@ export class Run {
       });
     const target = this.faults?.target ?? this.opts.target; // the fault proxy's address, with faults
     this.client = await untilAborted(connectTarget(target, this.abort.signal), this.abort.signal, (c) => c.close());
+    await checkDelivery(this.client, this.opts.delivery);
     if (this.opts.resultsDir !== false) {
       this.resultPath = path.resolve(this.opts.resultsDir, resultFileName(this.scenario.name, this.startedAt, this.opts.shard));
     }
@@ -339,9 +341,11 @@ export class Run {
     const readToEnd = this.ending !== undefined && sampler.lag.final === 0 && !pools.stoppedWhileProducing;
     return {
       sums: aggregator.hasConsumers ? aggregator.integritySums() : undefined,
-      failed: aggregator.all.failed,
+      failed: aggregator.all.failed + expectedAbsent(pools.deliveryTallies()),
       readToEnd,
-      verify: aggregator.hasConsumers ? aggregator.verifier.reconcile(readToEnd) : undefined,
+      // A transactional batch is acked with its place in the transaction, and an aborted one is never stored:
+      // its acks say nothing about log offsets, so the check against acks is left unmeasured.
+      verify: aggregator.hasConsumers && !this.opts.delivery?.transactions ? aggregator.verifier.reconcile(readToEnd) : undefined,
     };
   }
 
@@ -401,6 +405,7 @@ export class Run {
       resultPath: this.resultPath,
     });
     if (controller.sections.capacity) result.capacity = structuredClone(controller.sections.capacity);
+    addDeliveryReports(result.producer, this.opts.delivery, this.parts.pools.deliveryTallies());
     if (this.faults) result.faults = this.faults.report(result.series, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     result.diagnosis = diagnose(result);

@@ -12,6 +12,7 @@ import type { Ending } from '../result/build.js';
 import { LoadhouseError } from '../errors.js';
 import { ensureTopic } from '../target.js';
 import type { Logger } from '../types.js';
+import type { DeliveryTally } from '../worker/delivery-tally.js';
 
 /** How much earlier than this shard's start another shard of the same run may have stamped records. */
 const SHARD_CLOCK_SLACK_MS = 10 * 60_000;
@@ -53,6 +54,11 @@ export class RunPools {
 
   get producersRunning(): number {
     return this.producerPool?.running ?? 0;
+  }
+
+  /** Every producer's latest retries / idempotence / transactions tally. */
+  deliveryTallies(): DeliveryTally[] {
+    return this.producerPool?.deliveryTallies() ?? [];
   }
 
   /** A consumer group stopped while producers still ran: gaps below its last sequence may still fill. */
@@ -128,6 +134,7 @@ export class RunPools {
         drainTimeoutMs: o.drainTimeoutMs,
         dropAfterMs: o.dropAfterMs,
         ackMode: ACK_MODES[o.ackMode],
+        delivery: o.delivery,
         shard: o.shard,
         warmupEnd: this.d.warmupEnd,
       });

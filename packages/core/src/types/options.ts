@@ -3,6 +3,7 @@ import type { DriverOption } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
 import type { Criterion } from './criteria.js';
 import type { FaultSpec } from './faults.js';
+import type { DeliveryOptions } from './delivery.js';
 import type { Logger, LoadhousePlugin } from './plugins.js';
 
 export type AckModeName = 'buffered' | 'durable' | 'none';
@@ -55,6 +56,8 @@ export interface LoadTestOptions {
   dropAfterMs?: number;
   /** Ack mode of ProduceBatch (default `buffered`). */
   ackMode?: AckModeName;
+  /** Retries, idempotent producers and transactions (default: each batch sent once, no producer id). */
+  delivery?: DeliveryOptions;
   /** Aborting the signal stops the run; the result is `aborted` and partial. */
   signal?: AbortSignal;
   /** Criteria added to the scenario's own (e.g. from the command line). */

@@ -4,6 +4,7 @@ import type { CriterionOutcome } from './criteria.js';
 import type { Diagnosis } from './diagnosis.js';
 import type { FaultReport } from './faults.js';
 import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
+import type { IdempotenceReport, TransactionsReport } from './delivery.js';
 import type { ConsumerCounts, ProducerStats, Sample } from './samples.js';
 
 /**
@@ -41,6 +42,11 @@ export interface ProducerTotals extends Omit<ProducerStats, 'targetRate' | 'mean
   /** Records that failed (= failed; errorsByCode breaks them down and sums to it). */
   errors: number;
   meanBatchSize: number;
+  // Delivery guarantees (docs/idempotence.md): whole-run figures, absent from phases.
+  /** Retries and idempotence; present when the run retried batches or its producers were idempotent. */
+  idempotence?: IdempotenceReport;
+  /** Present when the producers were transactional. */
+  transactions?: TransactionsReport;
 }
 
 export interface ConsumerTotals extends ConsumerCounts {

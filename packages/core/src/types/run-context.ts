@@ -1,6 +1,7 @@
 // What a result says about its run besides the figures: the resolved configuration, the machine it ran on and
 // the resources the generator and the target used. A merged result keeps each shard's resources.
 import type { Criterion } from './criteria.js';
+import type { DeliveryConfig } from './delivery.js';
 import type { AckModeName, PayloadKind, StartOffset } from './options.js';
 
 /** The target as a result records it: only the keys of the call metadata, whose values are often credentials. */
@@ -82,6 +83,8 @@ export type RunConfig = {
   criteria: Criterion[];
   producerGroups: ProducerGroupConfig[];
   consumerGroups: ConsumerGroupConfig[];
+  /** Retries, idempotence and transactions (absent: batches were sent once, without a producer id). */
+  delivery?: DeliveryConfig;
 };
 
 /** `result.environment`: where the run happened, enough to tell two results apart. */

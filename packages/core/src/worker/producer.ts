@@ -3,28 +3,17 @@
 // batches are cut by size or linger, at most maxInFlight are in flight, and records that cannot start
 // within dropAfterMs of their intended time are counted as dropped. Every scheduled record ends as
 // acked, failed or dropped.
-import type { Driver, DriverFailure, PendingCall, ProduceBatch, ProduceCallback } from '../driver/types.js';
-import { type ProduceFrame, ProduceFramePool } from '../proto/produce-frame.js';
-import { payloadChecksum, writeRecordHeader } from '../record-header.js';
+import type { Driver, DriverFailure, ProduceBatch } from '../driver/types.js';
+import type { ProduceFramePool } from '../proto/produce-frame.js';
+import { writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
 import type { Clock } from '../clock.js';
 import { Schedule } from './schedule.js';
 import type { AckLog } from '../verify/run-log.js';
-
-interface Slot {
-  count: number;
-  partition: number;
-  firstSequence: number;
-  sendTime: number;
-  intended: Float64Array;
-  call: PendingCall | null;
-  callback: ProduceCallback;
-  /** The request buffer a driver still reads (produceFramed), until it calls `written`. */
-  frame: ProduceFrame | null;
-  written: () => void;
-}
+import { ProducerDelivery, retryDelayMs } from './producer-delivery.js';
+import { producerFrames, type Slot } from './producer-slot.js';
 
 export interface ProducerContext {
   driver: Driver;
@@ -37,22 +26,10 @@ export interface ProducerContext {
   acks?: AckLog;
 }
 
-/**
- * The request buffers of a producer group: each laid out once with its payload copied in (and checksummed),
- * so a batch only rewrites its record headers and the request head.
- */
-export function producerFrames(group: ProducerGroupSpec, payload: PayloadPool): ProduceFramePool {
-  const shape = { topic: group.topic, ackMode: group.ackMode, batchSize: group.batchSize, messageSize: group.messageSize };
-  return new ProduceFramePool(shape, (frame) => {
-    for (let j = 0; j < shape.batchSize; j++) {
-      const at = frame.valueOffset(j);
-      payload.copyInto(frame.bytes, at, shape.messageSize);
-      frame.payloadCrcs[j] = payloadChecksum(frame.bytes, at, shape.messageSize);
-    }
-  });
-}
+export { producerFrames };
 
 export const DRAIN_TIMEOUT = 'DRAIN_TIMEOUT';
+const noop = (): void => {};
 
 export class Producer {
   readonly id: number;
@@ -91,6 +68,10 @@ export class Producer {
   private readonly dropAfterMs: number;
   private readonly warmupEnd: number;
   private readonly instrument: boolean;
+  /** Retries, idempotence and transactions; undefined when each batch is sent once without a producer id. */
+  private readonly delivery: ProducerDelivery | undefined;
+  /** Frames stay with their batch until it is done (a retry sends the same bytes). */
+  private readonly keepFrames: boolean;
   /** Called once when every scheduled record is acked, failed or dropped after the quota or a stop. */
   onFinished: (() => void) | undefined;
 
@@ -118,6 +99,12 @@ export class Producer {
     // (it serializes the records inside the call), when written for produceFramed().
     this.frames = ctx.frames ?? producerFrames(group, ctx.payload);
     this.request = { topic: group.topic, partition: 0, records: [], ackMode: group.ackMode };
+    this.delivery = group.delivery
+      ? new ProducerDelivery(group.delivery, `loadhouse-${group.startEpochMs}-${spec.id}`, spec.id, ctx.driver, ctx.clock, () =>
+          this.service(ctx.clock.now()),
+        )
+      : undefined;
+    this.keepFrames = (this.delivery?.retries ?? 0) > 0;
     for (let s = 0; s < this.maxInFlight; s++) {
       const slot: Slot = {
         count: 0,
@@ -126,12 +113,16 @@ export class Producer {
         sendTime: 0,
         intended: new Float64Array(this.batchSize),
         call: null,
-        callback: (failure, baseOffset) => this.complete(slot, failure, baseOffset),
+        callback: (failure, baseOffset, duplicate) => this.complete(slot, failure, baseOffset, duplicate === true),
         frame: null,
         written: () => {
+          if (this.keepFrames) return;
           if (slot.frame) this.frames.give(slot.frame);
           slot.frame = null;
         },
+        attempts: 0,
+        framed: null,
+        batch: null,
       };
       this.freeSlots.push(slot);
     }
@@ -157,6 +148,7 @@ export class Producer {
       acked: this.acked,
       failed: this.failed,
       dropped: this.dropped,
+      ...(this.delivery ? { delivery: this.delivery.report() } : {}),
     };
   }
 
@@ -232,8 +224,11 @@ export class Producer {
 
   private pump(now: number): void {
     while (this.inFlight < this.maxInFlight && this.sendIndex < this.next) {
-      const n = Math.min(this.next - this.sendIndex, this.batchSize);
-      if (n < this.batchSize && !this.flushing && now - this.intended(this.sendIndex) < this.lingerMs) break;
+      // A transaction's last batch is cut at its boundary; nothing goes before InitProducer answered.
+      const cut = this.delivery ? Math.min(this.batchSize, this.delivery.room()) : this.batchSize;
+      if (cut === 0) break;
+      const n = Math.min(this.next - this.sendIndex, cut);
+      if (n < cut && !this.flushing && now - this.intended(this.sendIndex) < this.lingerMs) break;
       this.send(n, now);
     }
   }
@@ -276,21 +271,59 @@ export class Producer {
     this.schedule.prune(this.sendIndex);
     this.inFlight++;
     this.busySlots.add(slot);
+    slot.attempts = 0;
+    const fields = this.delivery?.fields(firstSequence, n);
     const driver = this.ctx.driver;
     if (driver.produceFramed) {
       slot.frame = frame;
-      slot.call = driver.produceFramed(frame.frame(partition, n), slot.written, slot.callback);
+      const bytes = frame.frame(partition, n, fields);
+      slot.framed = this.keepFrames ? bytes : null;
+      slot.call = driver.produceFramed(bytes, slot.written, slot.callback);
       return;
     }
-    this.request.partition = partition;
-    this.request.records = n === this.batchSize ? frame.records : frame.records.slice(0, n);
-    slot.call = driver.produce(this.request, slot.callback);
-    this.frames.give(frame);
+    // A batch that may be sent again keeps its own request object; otherwise one is reused for every call.
+    const request = this.keepFrames ? { ...this.request } : this.request;
+    request.partition = partition;
+    request.records = n === this.batchSize ? frame.records : frame.records.slice(0, n);
+    if (fields) this.delivery!.stamp(request, fields);
+    slot.call = driver.produce(request, slot.callback);
+    if (this.keepFrames) {
+      slot.frame = frame;
+      slot.batch = request;
+    } else this.frames.give(frame);
   }
 
-  private complete(slot: Slot, failure: DriverFailure | null, baseOffset: number): void {
+  /** Sends a failed batch again after a back-off when it may succeed and retries remain; false when it is done. */
+  private retry(slot: Slot, failure: DriverFailure): boolean {
+    if (!failure.retriable || slot.attempts >= (this.delivery?.retries ?? 0) || this.finished) return false;
+    slot.attempts++;
+    // This attempt's records may have been stored (an ack lost on the way): a copy read later is explained.
+    this.ctx.acks?.failed.add(slot.partition, -1, slot.count, this.id, slot.firstSequence);
+    this.delivery!.retried(slot.count);
+    const cancel = this.ctx.clock.setTimeout(() => {
+      if (slot.call === null) return;
+      const driver = this.ctx.driver;
+      if (slot.framed && driver.produceFramed) slot.call = driver.produceFramed(slot.framed, noop, slot.callback);
+      else if (slot.batch) slot.call = driver.produce(slot.batch, slot.callback);
+    }, retryDelayMs(slot.attempts));
+    slot.call = { cancel };
+    return true;
+  }
+
+  /** The batch is done: its frame goes back to the pool. */
+  private release(slot: Slot): void {
+    if (slot.frame && this.keepFrames) this.frames.give(slot.frame);
+    if (this.keepFrames) slot.frame = null;
+    slot.framed = null;
+    slot.batch = null;
+  }
+
+  private complete(slot: Slot, failure: DriverFailure | null, baseOffset: number, duplicate = false): void {
     if (slot.call === null) return; // already accounted as DRAIN_TIMEOUT
+    if (failure && this.retry(slot, failure)) return;
     slot.call = null;
+    this.release(slot);
+    this.delivery?.done(slot.count, failure, duplicate);
     this.busySlots.delete(slot);
     this.inFlight--;
     const now = this.ctx.clock.now();
@@ -337,6 +370,10 @@ export class Producer {
     if (this.finished) return;
     if (this.next < this.quota) return;
     if (this.sendIndex < this.next || this.inFlight > 0) return;
+    if (this.delivery && !this.delivery.settled) {
+      this.delivery.closeOpen();
+      return;
+    }
     if (!this.draining) this.completedQuota = true;
     this.finish();
   }
@@ -352,7 +389,9 @@ export class Producer {
       this.failed += slot.count;
       this.ctx.acks?.failed.add(slot.partition, -1, slot.count, this.id, slot.firstSequence);
       call?.cancel();
+      this.release(slot);
     }
+    this.delivery?.abandon();
     this.busySlots.clear();
     this.inFlight = 0;
     if (this.sendIndex < this.next) {

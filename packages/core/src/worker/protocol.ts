@@ -5,7 +5,8 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ConsumerHistogram, HistogramBytes, ProducerHistogram } from '../metrics/histogram-set.js';
 import type { ResolvedDriver } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
-import type { ProducerStats } from '../types.js';
+import type { DeliveryConfig, ProducerStats } from '../types.js';
+import type { DeliveryTally } from './delivery-tally.js';
 
 export interface WorkerTarget {
   address: string;
@@ -53,6 +54,8 @@ export interface ProducerGroupSpec {
   warmupEndEpochMs: number;
   /** When the main thread started the group (epoch ms): the schedule's origin. */
   startEpochMs: number;
+  /** Retries, idempotence, transactions; absent: each batch is sent once without a producer id. */
+  delivery?: DeliveryConfig;
 }
 
 /** One consumer of a group: its partitions (never empty; idle consumers are not sent to workers). */
@@ -207,6 +210,8 @@ export interface ProducerTotalsReport {
   acked: number;
   failed: number;
   dropped: number;
+  /** Retries, idempotence and transaction counts (cumulative), when the group has delivery settings. */
+  delivery?: DeliveryTally;
 }
 
 export function emptyCounters(): CounterSet {

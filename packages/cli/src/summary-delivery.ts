@@ -1,0 +1,32 @@
+// The summary's lines about retries, the idempotent producer and transactions (result.producer.idempotence /
+// transactions): counts first, then the InitProducer and commit latencies.
+import type { LatencySummary, ProducerTotals } from '@loadhouse/core';
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const latency = (s: LatencySummary) =>
+  s.count ? `p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms, max ${ms(s.max)} ms (${int(s.count)} calls)` : '-';
+
+export function deliveryLines(p: ProducerTotals): string[] {
+  const lines: string[] = [];
+  const i = p.idempotence;
+  if (i) {
+    lines.push('');
+    lines.push(`  Idempotence: ${i.enabled ? 'on' : 'off (retries may duplicate records)'}`);
+    lines.push(
+      `    Retried: ${int(i.retriedBatches)} batches (${int(i.retriedRecords)} records); filtered as duplicates by the target: ${int(i.duplicateBatches)} batches (${int(i.duplicateRecords)} records)`,
+    );
+    if (i.enabled) {
+      lines.push(`    Fenced or sequence refused: ${int(i.fenced)} batches`);
+      lines.push(`    InitProducer: ${latency(i.initProducerLatency)}`);
+    }
+  }
+  const t = p.transactions;
+  if (t) {
+    lines.push(
+      `  Transactions: ${int(t.committed)} committed (${int(t.committedRecords)} records), ${int(t.aborted)} aborted (${int(t.abortedRecords)} records), ${int(t.failed)} failed`,
+    );
+    lines.push(`    Commit: ${latency(t.commitLatency)}`);
+  }
+  return lines;
+}
