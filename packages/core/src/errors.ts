@@ -28,6 +28,7 @@ const CORE_ERROR_CODES = {
   LH_DISK_SPACE: 'The embedded agent would store more than the free space of its storage folder; nothing was sent.',
   LH_DRIVER_INVALID:
     'The target driver module (target.driver) is missing, could not be imported or does not export a driver of this API version.',
+  LH_PROTOCOL_UNSUPPORTED: 'The protocol (door) named by --protocol or target.protocol has no built-in driver yet.',
 } as const;
 
 /**
