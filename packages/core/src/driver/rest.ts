@@ -5,7 +5,7 @@
 // from the partitions endpoint (see Watermarks).
 import { LoadhouseError } from '../errors.js';
 import { diagnoseConnection } from '../proto/client.js';
-import { RestHttp, transportFailure } from './rest-http.js';
+import { RestHttp } from './rest-http.js';
 import {
   DRIVER_API_VERSION,
   defineDriver,
