@@ -111,7 +111,7 @@ export async function prepareTarget(values: FlagValues, io: Io): Promise<{ targe
   if (target) return { target };
   io.stderr('No --target given: starting the embedded reference agent...\n');
   const embedded = await startEmbeddedTarget(values, io.env);
-  io.stderr(`Embedded agent: gRPC ${embedded.target.address}, HTTP ${embedded.target.httpAddress}, PID ${embedded.pid}\n`);
+  io.stderr(`Embedded agent: gRPC ${embedded.grpcAddress}, HTTP ${embedded.target.httpAddress}, PID ${embedded.pid}\n`);
   return { target: embedded.target, embedded };
 }
 

@@ -1,6 +1,6 @@
 // The target's options: its gRPC address (host:port or a grpc-js name URI), HTTP side, identity, TLS,
 // metadata and timeouts, validated and with defaults.
-import { BUILTIN_PREFIX, builtinDriver, isProtocol, PROTOCOLS, type ProtocolName } from './driver/builtin.js';
+import { BUILTIN_PREFIX, checkProtocol, isProtocol, type ProtocolName } from './driver/builtin.js';
 import { resolveDriverOption, type ResolvedDriver } from './driver/load.js';
 import { checkTls, type TlsOptions } from './proto/client.js';
 import { splitHostPort } from './util.js';
@@ -137,7 +137,7 @@ function protocolOf(o: Record<string, unknown>): ProtocolName | undefined {
     const name = typeof m === 'string' && m.startsWith(BUILTIN_PREFIX) ? m.slice(BUILTIN_PREFIX.length) : undefined;
     return isProtocol(name) ? name : undefined;
   }
-  if (!isProtocol(o.protocol)) throw invalid('options.target.protocol', `one of ${PROTOCOLS.join(', ')}`, o.protocol);
+  const protocol = checkProtocol(o.protocol, 'options.target.protocol');
   if (o.driver !== undefined) {
     throw invalid(
       'options.target.protocol',
@@ -145,6 +145,5 @@ function protocolOf(o: Record<string, unknown>): ProtocolName | undefined {
       o.protocol,
     );
   }
-  builtinDriver(o.protocol);
-  return o.protocol;
+  return protocol;
 }

@@ -44,3 +44,4 @@ export {
   writeRecordHeader,
 } from './record-header.js';
 export type { RecordHeader } from './record-header.js';
+export { RestDriver } from './driver/rest.js';

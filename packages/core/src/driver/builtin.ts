@@ -22,6 +22,20 @@ const BUILTIN_DRIVERS: Readonly<Record<ProtocolName, DriverDefinition | undefine
 /** How a built-in driver is named where a driver module specifier goes. */
 export const BUILTIN_PREFIX = 'loadhouse:';
 
+/**
+ * A door loadhouse can drive, from the value of `what` (an option or a flag): LH_INVALID_OPTION when it names
+ * no door, LH_PROTOCOL_UNSUPPORTED when loadhouse has no driver for that door yet. Checked before any load.
+ */
+export function checkProtocol(value: unknown, what: string): ProtocolName {
+  if (!isProtocol(value)) {
+    throw new LoadhouseError('LH_INVALID_OPTION', `${what} must be one of ${PROTOCOLS.join(', ')}, got ${JSON.stringify(value)}`, {
+      details: { option: what },
+    });
+  }
+  builtinDriver(value);
+  return value;
+}
+
 export function isProtocol(v: unknown): v is ProtocolName {
   return typeof v === 'string' && (PROTOCOLS as readonly string[]).includes(v);
 }
