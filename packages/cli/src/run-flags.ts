@@ -223,6 +223,14 @@ export const RUN_FLAGS = defineFlags([
       'Set up and connect, then wait until this instant (ISO 8601 with a zone, e.g. 2026-12-02T14:00:00Z; at most 5 s past, 24 h ahead) ' +
       'to start: shards given the same time run the same window',
   },
+  {
+    name: 'protocols',
+    kind: 'string',
+    value: '<list>',
+    group: 'target',
+    description:
+      'Run the same workload through each of these doors in turn (e.g. grpc,rest), each on its own topic and written as its own result, then print one table side by side. With --target, REST goes to --http-target',
+  },
   { name: 'results-dir', kind: 'string', value: '<dir>', group: 'output', description: 'Folder for the result JSON', default: 'results' },
   { name: 'html', kind: 'boolean', group: 'output', description: 'Also write a single-file HTML report next to the result JSON' },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },
