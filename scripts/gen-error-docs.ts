@@ -67,6 +67,8 @@ export const ERROR_ADVICE = {
     'The message gives the bytes the run would store and the free space. Shorten `--duration` or lower the rate, give `--agent-retention-ms` so the agent deletes old segments (not for consumer-lag, whose catch-up reads them), or point `--agent-storage` at a larger disk or `--agent-s3-endpoint` at a bucket.',
   LH_DRIVER_INVALID:
     "The message names the module and what is wrong. Install the driver package (it is resolved from the working directory), or give a path or `file:` URL; its default export (or export `driver`) must be `defineDriver({ apiVersion, name, create })` for this loadhouse's driver API (docs/drivers.md).",
+  LH_PROTOCOL_UNSUPPORTED:
+    'loadhouse drives the gRPC and REST doors itself; the Kafka door has no built-in driver yet. Use `--protocol grpc` or `--protocol rest`, or a third-party driver module (`target.driver`, docs/drivers.md). docs/protocols.md describes the doors.',
 } satisfies { [K in ErrorCode]?: string };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

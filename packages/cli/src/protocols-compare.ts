@@ -12,7 +12,6 @@ import {
 import { findScenario, type FlagValues } from './catalog.js';
 import type { EmbeddedTarget } from './embedded-target.js';
 import { EXIT } from './exit-codes.js';
-import type { Io } from './io.js';
 import { targetFromFlags } from './target-flags.js';
 
 /** The doors `--protocols` names (two or more, no repeats); undefined without the flag. Checked before anything starts. */
