@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 // `producers` is not in the default set: its 10,000-producer step alone needs several minutes and a lot of memory.
 const ALL = ['agent', 'generator', 'consumer', 'soak'];
-const KNOWN = [...ALL, 'producers'];
+const KNOWN = [...ALL, 'producers', 'protocols'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 // Flags (--quick) go to every benchmark run.
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
