@@ -26,7 +26,7 @@ const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, sink: true });
 const started = new Date().toISOString();
 console.log(
   `protocols benchmark${QUICK ? ' (quick)' : ''}: ${SECONDS} s per measurement (1 s warm-up), ${ROUNDS} round(s), ${FLOOD.toLocaleString('en-US')} msgs/s asked, ` +
-    '1 KiB x 100, 4 partitions, 1 worker, agent --sink. The machine\'s other load moves absolute figures; read the ratio.',
+    "1 KiB x 100, 4 partitions, 1 worker, agent --sink. The machine's other load moves absolute figures; read the ratio.",
 );
 const byRound: Array<Record<string, Figures>> = Array.from({ length: ROUNDS }, () => ({}));
 const measurements: Measurement[][] = Array.from({ length: ROUNDS }, () => []);
