@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startAgent } from '@loadhouse/agent';
 import type { LoadTestResult } from '@loadhouse/core';
 import type { FlagValues } from './catalog.js';
 import { formatDoorTable, protocolsFromFlags } from './protocols-compare.js';
@@ -67,6 +68,22 @@ describe('--protocol rest against the embedded agent', () => {
     expect(r.integrity).toMatchObject({ checked: true, missing: 0, duplicates: 0 });
     if (r.scenarioResults.lagCleared === true) expect(r.consumer!.consumed).toBe(r.producer.acked);
     expectNonSpeedCriteriaPass(r);
+  });
+});
+
+describe('check --protocol rest', () => {
+  it('asks the REST API, then runs the HTTP pre-flight; a URL that is not the REST API is refused', async () => {
+    const agent = await startAgent({ grpcPort: 0, httpPort: 0 });
+    try {
+      const ok = await runCli(args`check --protocol rest --target ${agent.httpAddress}`);
+      expect(ok.code, ok.io.err).toBe(0);
+      expect(ok.io.out).toMatch(/^ok {2}REST http:\/\/127\.0\.0\.1:\d+: StreamHouse's REST API answers$/m);
+      const elsewhere = await runCli(args`check --protocol rest --target ${agent.httpAddress}/elsewhere`);
+      expect(elsewhere.code).not.toBe(0);
+      expect(elsewhere.io.err).toMatch(/LH_TARGET_NOT_STREAMHOUSE: .+ is not StreamHouse's REST API/);
+    } finally {
+      await agent.stop();
+    }
   });
 });
 
