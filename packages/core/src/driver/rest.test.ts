@@ -1,6 +1,7 @@
 // The REST driver against real HTTP servers: the reference agent's REST door (binary values survive as base64url
 // text, acks are first offsets, lag comes from the partitions endpoint) and a local server that answers 503, 429,
-// 404 or nothing at all, whose answers must reach the engine under the gRPC status names it counts.
+// 404 or nothing at all, and the agent's stall fault, whose answers must reach the engine under the gRPC status
+// names it counts.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -77,6 +78,23 @@ describe('the REST driver on the agent', () => {
       const err = await d.connect({ timeoutMs: 5_000, verify: true }).catch((e: unknown) => e);
       expect(isLoadhouseError(err, 'LH_TARGET_NOT_STREAMHOUSE')).toBe(true);
     } finally {
+      d.close();
+    }
+  });
+});
+
+describe('the REST driver on a stalled agent', () => {
+  // The agent's faults live in the handlers both doors share: its stall holds REST produce calls too.
+  const stalled = agentForTests({ grpcPort: 0, httpPort: 0, stall: [0, 2] });
+
+  it('a produce the stall holds past the deadline is DEADLINE_EXCEEDED, and retriable', async () => {
+    const setup = driverFor(stalled.httpAddress);
+    const d = driverFor(stalled.httpAddress, 300);
+    try {
+      expect(await setup.createTopic('stalled', 1)).toBe('created');
+      expect((await produce(d, 'stalled', 0, [Uint8Array.of(1)])).failure).toMatchObject({ status: 'DEADLINE_EXCEEDED', retriable: true });
+    } finally {
+      setup.close();
       d.close();
     }
   });
