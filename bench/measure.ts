@@ -27,6 +27,8 @@ export interface MeasureSpec {
   instrument?: boolean;
   /** loadhouse only: run `manyProducers` with this many producers instead of `highThroughput`. */
   producers?: number;
+  /** loadhouse only: the door to drive (`address` is then the REST base URL for rest); default grpc. */
+  protocol?: 'grpc' | 'rest';
   /** loadhouse only: sample interval (finer for the start-up figure). */
   intervalMs?: number;
   /** loadhouse and lean: records later than this when they could be sent are dropped (default 10 s). */
@@ -115,7 +117,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
   const { createLoadTest } = await import('@loadhouse/core');
   const { highThroughput, manyProducers } = await import('@loadhouse/scenarios');
   const test = createLoadTest({
-    target: spec.address,
+    target: spec.protocol === 'rest' ? { address: spec.address, protocol: 'rest' } : spec.address,
     topic: spec.topic,
     workers: spec.workers ?? 1,
     resultsDir: false,

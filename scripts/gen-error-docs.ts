@@ -77,6 +77,8 @@ export const ERROR_ADVICE = {
     'Compare two runs of one test (same scenario, scenario options, shard count and window), or pass `--force` to compare them anyway with the differences printed as warnings.',
   LH_COMPARE_BASELINE_PARTIAL:
     'Keep a completed, whole run as the baseline (docs/compare.md), or pass `--allow-partial-baseline` to compare against it anyway.',
+  LH_PROTOCOL_UNSUPPORTED:
+    'loadhouse drives the gRPC and REST doors itself; the Kafka door has no built-in driver yet. Use `--protocol grpc` or `--protocol rest`, or a third-party driver module (`target.driver`, docs/drivers.md). docs/protocols.md describes the doors.',
 } satisfies { [K in ErrorCode]?: string };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -140,10 +140,12 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
 
   const state: ServiceState = { registry, cache, faults, maxRequestBytes: o.maxRequestBytes, stopping: false };
   let ready = false;
+  // One set of handlers serves both doors (gRPC, and REST on the HTTP port) over the same logs.
+  const handlers = createHandlers(state);
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
   let httpServer: Awaited<ReturnType<typeof startHttpServer>>;
   try {
-    grpcServer = await startGrpcServer(createHandlers(state), o.host, o.grpcPort, o.maxRequestBytes);
+    grpcServer = await startGrpcServer(handlers, o.host, o.grpcPort, o.maxRequestBytes);
   } catch (err) {
     await cleanup();
     throw new LoadhouseError(
@@ -153,7 +155,9 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     );
   }
   try {
-    httpServer = await startHttpServer(o.host, o.httpPort, metrics, () => ready);
+    // A REST body carries values as JSON text (base64 grows them by a third): room for a full gRPC-size batch.
+    const rest = { handlers, registry, maxBodyBytes: 2 * o.maxRequestBytes };
+    httpServer = await startHttpServer(o.host, o.httpPort, metrics, () => ready, rest);
   } catch (err) {
     grpcServer.server.forceShutdown();
     await cleanup();

@@ -1,15 +1,24 @@
-// HTTP endpoints of the agent: /health and /live, /ready, /metrics (Prometheus text from the agent's own registry).
+// HTTP endpoints of the agent: /health and /live, /ready, /metrics (Prometheus text from the agent's own registry),
+// and the REST door under /api/v1 (rest/rest-api.ts).
 import { createServer, type Server } from 'node:http';
 import type { AgentMetrics } from './metrics.js';
+import { serveRest, type RestContext } from './rest/rest-api.js';
 
 export async function startHttpServer(
   host: string,
   port: number,
   metrics: AgentMetrics,
   isReady: () => boolean,
+  rest?: RestContext,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (rest && (path === '/api/v1' || path.startsWith('/api/v1/'))) {
+      serveRest(rest, req, res, path.slice('/api/v1'.length), q < 0 ? '' : url.slice(q + 1));
+      return;
+    }
     const json = (status: number, body: unknown): void => {
       const text = JSON.stringify(body);
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -28,7 +37,7 @@ export async function startHttpServer(
       );
       return;
     }
-    json(404, { error: `no route ${path}; try /health, /live, /ready or /metrics` });
+    json(404, { error: `no route ${path}; try /health, /live, /ready, /metrics or /api/v1/...` });
   });
   const bound = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);

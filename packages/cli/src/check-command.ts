@@ -1,5 +1,6 @@
 // `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
-import { StreamHouseClient, type ClientOptions } from '@loadhouse/core/wire';
+import { RestDriver, StreamHouseClient, type ClientOptions } from '@loadhouse/core/wire';
+import type { TargetOptions } from '@loadhouse/core';
 import type { CommandDefinition } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { defineFlags, flagNamed, pickFlags, readFlags } from './flags.js';
@@ -12,11 +13,12 @@ export const CHECK_FLAGS = defineFlags([
   {
     name: 'target',
     kind: 'string',
-    value: '<host:port>',
+    value: '<host:port|url>',
     group: 'target',
-    description: 'gRPC address of the StreamHouse server or agent',
+    description: 'gRPC address of the StreamHouse server or agent (its REST base URL with --protocol rest)',
     default: 'localhost:50051',
   },
+  flagNamed(TARGET_FLAGS, 'protocol'),
   {
     name: 'http-target',
     kind: 'string',
@@ -41,10 +43,34 @@ export async function checkGrpc(address: string, options: ClientOptions, timeout
   }
 }
 
+/** Checks that the REST API answers as StreamHouse's (GET /api/v1/topics gives a topic list). */
+export async function checkRest(target: TargetOptions, timeoutMs: number): Promise<void> {
+  const driver = new RestDriver({
+    address: target.address,
+    deadlineMs: timeoutMs,
+    connections: 1,
+    options: {},
+    ...(target.organizationId !== undefined ? { organizationId: target.organizationId } : {}),
+    ...(target.metadata !== undefined ? { metadata: target.metadata } : {}),
+    ...(target.tls !== undefined ? { tls: target.tls } : {}),
+  });
+  try {
+    await driver.connect({ timeoutMs, verify: true });
+  } finally {
+    driver.close();
+  }
+}
+
 export async function checkCommand(raw: Record<string, unknown>, io: Io): Promise<number> {
   const v = readFlags(CHECK_FLAGS, raw);
   const target = targetFromFlags(v, io.env)!;
   const address = target.address;
+  if (target.protocol === 'rest') {
+    await checkRest(target, target.connectTimeoutMs!);
+    io.stdout(`ok  REST ${address}: StreamHouse's REST API answers\n`);
+    await runPreflight(target.httpAddress!, v.readyTimeout * 1000, io);
+    return EXIT.OK;
+  }
   const topics = await checkGrpc(
     address,
     { organizationId: target.organizationId, tls: target.tls, metadata: target.metadata },
@@ -63,6 +89,9 @@ export const CHECK_COMMAND: CommandDefinition = {
   description:
     'Pre-flight a target: gRPC reachable and speaking StreamHouse, /health 200, /ready 200 within --ready-timeout, /metrics parses',
   flags: CHECK_FLAGS,
-  examples: ['loadhouse check --target localhost:50051 --http-target http://localhost:8080'],
+  examples: [
+    'loadhouse check --target localhost:50051 --http-target http://localhost:8080',
+    'loadhouse check --protocol rest --target http://localhost:8080',
+  ],
   action: (_args, raw, io) => checkCommand(raw, io),
 };

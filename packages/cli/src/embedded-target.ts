@@ -111,6 +111,8 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
 
 export interface EmbeddedTarget {
   target: TargetOptions;
+  /** The agent's gRPC address (target.address is its REST base URL with --protocol rest). */
+  grpcAddress: string;
   /** Where the agent stores segments when it uses S3 (the S3 probe follows it). */
   s3?: S3Options;
   pid: number;
@@ -227,8 +229,11 @@ export async function startEmbeddedTarget(v: FlagValues, env: NodeJS.ProcessEnv 
   });
   return {
     ...(s3 ? { s3 } : {}),
+    grpcAddress: agent.grpcAddress,
     target: {
-      address: agent.grpcAddress,
+      // --protocol rest drives the agent's REST door, on its HTTP port.
+      address: v.protocol === 'rest' ? agent.httpAddress : agent.grpcAddress,
+      ...(v.protocol === 'rest' ? { protocol: 'rest' as const } : {}),
       httpAddress: agent.httpAddress,
       pid: agent.pid,
       ...(typeof v.org === 'string' ? { organizationId: v.org } : {}),

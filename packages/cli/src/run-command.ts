@@ -28,6 +28,7 @@ import { forceResult, interruptible } from './interrupt.js';
 import { colorFor, type Io } from './io.js';
 import { buildPlugins, lingerThenClose, prometheusFromFlags, runPreflight, startExporter } from './plugins.js';
 import { Progress } from './progress.js';
+import { doorScenario, doorTarget, doorValues, formatDoorTable, protocolsFromFlags, worstExit, type DoorRun } from './protocols-compare.js';
 import { refuseAgentFlags, refuseForeignFlags, refuseIdleShard, refuseOversizedBatch, refuseTargetOnlyFlags } from './run-checks.js';
 import { RUN_FLAGS, SCENARIO_FLAGS, scenarioFlagValues } from './run-flags.js';
 import { formatSummary } from './summary.js';
@@ -131,7 +132,7 @@ export async function prepareTarget(values: FlagValues, io: Io): Promise<{ targe
   if (target) return { target };
   io.stderr('No --target given: starting the embedded reference agent...\n');
   const embedded = await startEmbeddedTarget(values, io.env);
-  io.stderr(`Embedded agent: gRPC ${embedded.target.address}, HTTP ${embedded.target.httpAddress}, PID ${embedded.pid}\n`);
+  io.stderr(`Embedded agent: gRPC ${embedded.grpcAddress}, HTTP ${embedded.target.httpAddress}, PID ${embedded.pid}\n`);
   return { target: embedded.target, embedded };
 }
 
@@ -258,6 +259,13 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   if (config?.target !== undefined && typeof values.target !== 'string') {
     values.target = typeof config.target === 'string' ? config.target : config.target.address;
   }
+  const doors = protocolsFromFlags(values, raw);
+  if (doors && (config || !scenarioName)) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      '--protocols compares a named scenario across doors: give the scenario name, not --config',
+    );
+  }
   if (targetFromFlags(values, io.env)) refuseAgentFlags(raw); // also checks --org and the token with no --target
   refuseTargetOnlyFlags(values);
   if (scenarioName) refuseOversizedBatch(values, scenarioName);
@@ -282,6 +290,21 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
         ? withConfigTarget(config.target, prepared.target, raw)
         : prepared.target;
     const onTest = (t: LoadTest) => (test = t);
+    if (doors) {
+      const runs: DoorRun[] = [];
+      const codes: number[] = [];
+      for (const door of doors) {
+        if (run.signal.aborted) break;
+        io.stderr(`\n=== ${door} door ===\n`);
+        const v = doorValues(values, scenarioName!, door);
+        const t = doorTarget(door, values, io.env, embedded);
+        const result = await executeScenario(doorScenario(scenarioName!, v), v, t, io, run.signal, { embedded, raw, onTest });
+        runs.push({ door, result });
+        codes.push(exitCodeFor(result, run.interrupted() && result.endReason === 'signal'));
+      }
+      io.stdout(`\n${formatDoorTable(runs)}\n`);
+      return worstExit(codes);
+    }
     const result = await executeScenario(scenario, values, target, io, run.signal, { embedded, config, raw, onTest });
     // A signal after the run ended (during the Prometheus linger) does not make a whole run an interrupted one.
     return exitCodeFor(result, run.interrupted() && result.endReason === 'signal');
@@ -325,6 +348,8 @@ export const RUN_COMMAND: CommandDefinition = {
     'loadhouse run consumer-lag --produce-rate 1000000 --consume-rate 500000 --duration 600',
     'loadhouse run stability --duration 604800 --target-rate 50000 --partitions 20',
     'loadhouse run --config examples/config/loadhouse.config.ts',
+    'loadhouse run high-throughput --protocol rest --target http://streamhouse:8080 --duration 60 --target-rate 5000',
+    'loadhouse run high-throughput --protocols grpc,rest --duration 30 --target-rate 5000',
   ],
   action: (args, raw, io) => runCommand(args[0], raw, io),
 };

@@ -268,6 +268,14 @@ export const RUN_FLAGS = defineFlags([
       "this timeline from the run's start, e.g. 'blackhole@30s+10s, latency@60s+20s=50ms, reset@90s' (kind@start+duration=parameter; " +
       'kinds blackhole, latency, reset; s3-* kinds need `loadhouse proxy`). The result says how the target recovered from each (docs/faults.md)',
   },
+  {
+    name: 'protocols',
+    kind: 'string',
+    value: '<list>',
+    group: 'target',
+    description:
+      'Run the same workload through each of these doors in turn (e.g. grpc,rest), each on its own topic and written as its own result, then print one table side by side. With --target, REST goes to --http-target',
+  },
   { name: 'results-dir', kind: 'string', value: '<dir>', group: 'output', description: 'Folder for the result JSON', default: 'results' },
   { name: 'html', kind: 'boolean', group: 'output', description: 'Also write a single-file HTML report next to the result JSON' },
   { name: 'json', kind: 'boolean', group: 'output', description: 'Print the result JSON to stdout instead of the summary' },

@@ -1,7 +1,17 @@
 // How `run`, `suite` and `check` reach a target: the flags that name it (address, HTTP side, identity, TLS,
 // timeouts) and the TargetOptions they make, checked before anything starts.
 import { readFileSync } from 'node:fs';
-import { checkMetadataValue, LoadhouseError, MAX_TIMEOUT_SECONDS, processExists, splitHostPort, type TargetOptions } from '@loadhouse/core';
+import {
+  checkMetadataValue,
+  checkProtocol,
+  LoadhouseError,
+  MAX_TIMEOUT_SECONDS,
+  PROTOCOLS,
+  processExists,
+  splitHostPort,
+  type ProtocolName,
+  type TargetOptions,
+} from '@loadhouse/core';
 import { normalizeHttpAddress } from '@loadhouse/plugin-prometheus';
 import type { FlagValues } from './catalog.js';
 import { defineFlags } from './flags.js';
@@ -10,9 +20,20 @@ export const TARGET_FLAGS = defineFlags([
   {
     name: 'target',
     kind: 'string',
-    value: '<host:port>',
+    value: '<host:port|url>',
     group: 'target',
-    description: 'gRPC address of the StreamHouse server or agent; without it loadhouse starts the embedded reference agent',
+    description:
+      'Address of the StreamHouse server or agent: host:port for gRPC, its REST base URL (http://host:8080) for --protocol rest; without it loadhouse starts the embedded reference agent',
+  },
+  {
+    name: 'protocol',
+    kind: 'string',
+    value: '<door>',
+    choices: PROTOCOLS,
+    group: 'target',
+    description:
+      "The target's door to drive: grpc (port 50051), rest (StreamHouse's REST API on the HTTP port; the embedded agent's own) or kafka (refused until loadhouse has a Kafka driver). docs/protocols.md says what differs",
+    default: 'grpc',
   },
   {
     name: 'http-target',
@@ -122,15 +143,24 @@ export function identityFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): Pick<T
   return out;
 }
 
+/** `--protocol`, checked before anything starts (a door loadhouse cannot drive yet is refused here). */
+export function protocolFromFlags(v: FlagValues): ProtocolName {
+  return checkProtocol(typeof v.protocol === 'string' ? v.protocol : 'grpc', '--protocol');
+}
+
 export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOptions | undefined {
   const identity = identityFromFlags(v, env);
+  const protocol = protocolFromFlags(v);
   if (typeof v.target !== 'string') return undefined;
   const target: TargetOptions = {
-    address: parseHostPort('target', v.target),
+    // The REST door is addressed by its base URL (the HTTP port), gRPC by host:port.
+    address: protocol === 'rest' ? httpBase('target', v.target) : parseHostPort('target', v.target),
     connectTimeoutMs: (v.connectTimeout as number) * 1000,
     ...identity,
   };
+  if (protocol !== 'grpc') target.protocol = protocol;
   if (typeof v.httpTarget === 'string') target.httpAddress = httpBase('http-target', v.httpTarget);
+  else if (protocol === 'rest') target.httpAddress = new URL(target.address).origin;
   if (typeof v.targetPid === 'number') {
     if (!processExists(v.targetPid)) {
       throw new LoadhouseError(

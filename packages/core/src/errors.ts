@@ -34,6 +34,7 @@ const CORE_ERROR_CODES = {
     'The target driver module (target.driver) is missing, could not be imported or does not export a driver of this API version.',
   LH_COMPARE_MISMATCH: 'The two results given to compare are runs of different tests (scenario, scenario options, shards or window).',
   LH_COMPARE_BASELINE_PARTIAL: 'The baseline given to compare is partial, aborted or failed, so it does not describe a whole run.',
+  LH_PROTOCOL_UNSUPPORTED: 'The protocol (door) named by --protocol or target.protocol has no built-in driver yet.',
 } as const;
 
 /**

@@ -110,6 +110,8 @@ export type {
   ProducerIdentity,
 } from './driver/types.js';
 export type { DriverOption } from './driver/load.js';
+export { checkProtocol, PROTOCOLS } from './driver/builtin.js';
+export type { ProtocolName } from './driver/builtin.js';
 // Result files and shards
 export { checkOutputDir, checkOutputFile, writeOutput } from './result/writer.js';
 export { resolveStartAt } from './start-at.js';

@@ -1,5 +1,6 @@
 // The target's options: its gRPC address (host:port or a grpc-js name URI), HTTP side, identity, TLS,
 // metadata and timeouts, validated and with defaults.
+import { BUILTIN_PREFIX, checkProtocol, isProtocol, type ProtocolName } from './driver/builtin.js';
 import { resolveDriverOption, type ResolvedDriver } from './driver/load.js';
 import { checkTls, type TlsOptions } from './proto/client.js';
 import { splitHostPort } from './util.js';
@@ -24,8 +25,10 @@ export interface ResolvedTarget {
   deadlineMs: number;
   pid: number | undefined;
   unreachableAfterMs: number;
-  /** A third-party driver module; undefined for the built-in gRPC one. */
+  /** A driver module (a built-in one is `loadhouse:<protocol>`); undefined for the built-in gRPC one. */
   driver: ResolvedDriver | undefined;
+  /** The door the run goes through; undefined with a third-party driver. */
+  protocol: ProtocolName | undefined;
 }
 
 const TARGET_KEYS = [
@@ -39,6 +42,7 @@ const TARGET_KEYS = [
   'pid',
   'unreachableAfterMs',
   'driver',
+  'protocol',
 ] as const;
 /** A target PID that is not running would leave the target's memory and CPU silently unmeasured. */
 function runningPid(name: string, v: unknown): number {
@@ -63,6 +67,15 @@ function checkGrpcAddress(address: string): void {
   if (!(port >= 1 && port <= 65535)) throw invalid('options.target.address', "a gRPC address 'host:port' with a port 1-65535", address);
 }
 
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 export function resolveTarget(target: unknown): ResolvedTarget {
   const t = typeof target === 'string' ? { address: target } : target;
   if (typeof t !== 'object' || t === null) throw invalid('options.target', "an address 'host:port' or target options", target);
@@ -72,8 +85,12 @@ export function resolveTarget(target: unknown): ResolvedTarget {
   if (typeof address !== 'string' || address.trim() === '' || /\s/.test(address)) {
     throw invalid('options.target.address', "a gRPC address 'host:port'", address);
   }
+  const protocol = protocolOf(o);
   // Another protocol's driver reads its own address form.
-  if (o.driver === undefined) checkGrpcAddress(address);
+  if (protocol === 'grpc') checkGrpcAddress(address);
+  if (protocol === 'rest' && !isHttpUrl(address)) {
+    throw invalid('options.target.address', "the REST API's base URL like 'http://host:8080' (protocol rest)", address);
+  }
   if (o.httpAddress !== undefined && (typeof o.httpAddress !== 'string' || !/^https?:\/\//.test(o.httpAddress))) {
     throw invalid('options.target.httpAddress', "an http(s) URL like 'http://host:8080'", o.httpAddress);
   }
@@ -95,7 +112,8 @@ export function resolveTarget(target: unknown): ResolvedTarget {
   }
   return {
     address,
-    httpAddress: o.httpAddress as string | undefined,
+    // The REST door is on the HTTP port: its origin also serves /health, /ready and /metrics.
+    httpAddress: (o.httpAddress as string | undefined) ?? (protocol === 'rest' ? new URL(address).origin : undefined),
     organizationId: o.organizationId as string | undefined,
     tls: o.tls as TlsOptions | boolean | undefined,
     metadata: o.metadata as Record<string, string> | undefined,
@@ -103,6 +121,29 @@ export function resolveTarget(target: unknown): ResolvedTarget {
     deadlineMs: optional(o.deadlineMs, (v) => timerMs('options.target.deadlineMs', v), 30_000) as number,
     pid: optional(o.pid, (v) => runningPid('options.target.pid', v), undefined as unknown) as number | undefined,
     unreachableAfterMs: optional(o.unreachableAfterMs, (v) => timerMs('options.target.unreachableAfterMs', v), 5000) as number,
-    driver: resolveDriverOption(o.driver),
+    driver:
+      protocol !== undefined && protocol !== 'grpc'
+        ? { module: `${BUILTIN_PREFIX}${protocol}`, url: `${BUILTIN_PREFIX}${protocol}`, options: {} }
+        : resolveDriverOption(o.driver),
+    protocol,
   };
+}
+
+/** `target.protocol` (default grpc without a driver module); a door loadhouse cannot drive yet is refused here, before any load. */
+function protocolOf(o: Record<string, unknown>): ProtocolName | undefined {
+  if (o.protocol === undefined) {
+    if (o.driver === undefined) return 'grpc';
+    const m = typeof o.driver === 'string' ? o.driver : (o.driver as { module?: unknown } | null)?.module;
+    const name = typeof m === 'string' && m.startsWith(BUILTIN_PREFIX) ? m.slice(BUILTIN_PREFIX.length) : undefined;
+    return isProtocol(name) ? name : undefined;
+  }
+  const protocol = checkProtocol(o.protocol, 'options.target.protocol');
+  if (o.driver !== undefined) {
+    throw invalid(
+      'options.target.protocol',
+      'left out when target.driver names a driver module (the module speaks its own protocol)',
+      o.protocol,
+    );
+  }
+  return protocol;
 }

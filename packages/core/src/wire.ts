@@ -55,3 +55,4 @@ export {
   verifyRecordChecksum,
 } from './record-header.js';
 export type { RecordHeader } from './record-header.js';
+export { RestDriver } from './driver/rest.js';

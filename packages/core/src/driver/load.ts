@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoadhouseError } from '../errors.js';
+import { BUILTIN_PREFIX, builtinDriver, isProtocol, type ProtocolName } from './builtin.js';
 import { grpcDriver } from './grpc.js';
 import { DRIVER_API_VERSION, type Driver, type DriverDefinition, type DriverTarget } from './types.js';
 
@@ -28,6 +29,12 @@ function invalid(module: string, why: string, cause?: unknown): LoadhouseError {
 }
 
 function resolveUrl(module: string, cwd: string): string {
+  if (module.startsWith(BUILTIN_PREFIX)) {
+    const name = module.slice(BUILTIN_PREFIX.length);
+    if (!isProtocol(name)) throw invalid(module, `is not a built-in driver (${BUILTIN_PREFIX}grpc, ${BUILTIN_PREFIX}rest)`);
+    builtinDriver(name);
+    return module;
+  }
   if (module.startsWith('file:')) {
     if (!existsSync(fileURLToPath(module))) throw invalid(module, 'is not found (no such file)');
     return module;
@@ -49,7 +56,10 @@ function resolveUrl(module: string, cwd: string): string {
   }
 }
 
-/** Checks `target.driver` and resolves its module; undefined means the built-in gRPC driver. */
+/**
+ * Checks `target.driver` and resolves its module; undefined means the built-in gRPC driver. `loadhouse:rest`
+ * (any `loadhouse:<protocol>`) names a built-in driver, which workers take from the table instead of importing.
+ */
 export function resolveDriverOption(value: unknown, cwd = process.cwd()): ResolvedDriver | undefined {
   if (value === undefined) return undefined;
   const o = typeof value === 'string' ? { module: value } : value;
@@ -76,6 +86,7 @@ export function resolveDriverOption(value: unknown, cwd = process.cwd()): Resolv
 /** The driver definition of a resolved module (or the built-in gRPC one); LH_DRIVER_INVALID when it is not one. */
 export async function loadDriver(driver: ResolvedDriver | undefined): Promise<DriverDefinition> {
   if (!driver) return grpcDriver;
+  if (driver.url.startsWith(BUILTIN_PREFIX)) return builtinDriver(driver.url.slice(BUILTIN_PREFIX.length) as ProtocolName);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(driver.url)) as Record<string, unknown>;

@@ -1,4 +1,5 @@
 // Options of a load test and of the controller's produce() and consume() calls.
+import type { ProtocolName } from '../driver/builtin.js';
 import type { DriverOption } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
 import type { Criterion } from './criteria.js';
@@ -34,6 +35,12 @@ export interface TargetOptions {
    * export is defineDriver(...), or `{ module, options }`. Default: the built-in gRPC StreamHouse driver.
    */
   driver?: DriverOption;
+  /**
+   * The door of the target to go through: `grpc` (default; `address` is host:port), `rest` (StreamHouse's REST
+   * API; `address` is its base URL, `http://host:8080`) or `kafka` (refused until loadhouse has a Kafka driver).
+   * Leave it out with `driver`.
+   */
+  protocol?: ProtocolName;
 }
 
 export interface LoadTestOptions {

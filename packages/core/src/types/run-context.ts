@@ -14,6 +14,8 @@ export interface RunTargetConfig {
   connectTimeoutMs: number;
   deadlineMs: number;
   pid: number | null;
+  /** The door the run went through (`grpc`, `rest`...); absent with a third-party driver and in older results. */
+  protocol?: string;
 }
 
 /** A `controller.produce()` call with its options resolved. */
