@@ -45,7 +45,8 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     value: '<port>',
     min: 0,
     max: 65535,
-    description: 'Also listen for Kafka clients (kcat, librdkafka, Kafka drivers) on this port, e.g. 9092 (0 picks a free one; default: no Kafka listener)',
+    description:
+      'Also listen for Kafka clients (kcat, librdkafka, Kafka drivers) on this port, e.g. 9092 (0 picks a free one; default: no Kafka listener)',
   },
   {
     name: 'data-dir',

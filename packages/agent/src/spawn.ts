@@ -95,6 +95,8 @@ export function childEnv(base: NodeJS.ProcessEnv, o: SpawnAgentOptions): NodeJS.
   return out;
 }
 
+type Listening = Pick<SpawnedAgent, 'grpcAddress' | 'httpAddress' | 'kafkaAddress' | 'pid'>;
+
 export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<SpawnedAgent> {
   const { startTimeoutMs = 30_000, stopGraceMs = 15_000, onLog, env, ...agentOptions } = options;
   resolveOptions(agentOptions); // coded errors naming the option, before any process starts
@@ -135,7 +137,7 @@ export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<Spawn
     else child.once('exit', () => resolve());
   });
 
-  const started = await new Promise<{ grpcAddress: string; httpAddress: string; kafkaAddress: string | undefined; pid: number }>((resolve, reject) => {
+  const started = await new Promise<Listening>((resolve, reject) => {
     let stdout = '';
     const fail = (why: string, cause?: unknown): void => {
       cleanup();

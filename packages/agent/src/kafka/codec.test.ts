@@ -61,7 +61,7 @@ describe('kafka codec', () => {
       { offset: 10, timestamp: 1_700_000_000_000, key: Buffer.from('k'), value: Buffer.from('v1') },
       { offset: 12, timestamp: 1_699_999_999_000, key: null, value: Buffer.alloc(3000, 7) },
     ];
-    const encoded = encodeBatch(records);
+    const encoded = encodeBatch(records, 10, 12);
     expect(encoded.readBigInt64BE(0)).toBe(10n);
     expect(encoded.readInt32BE(23)).toBe(2); // lastOffsetDelta
     const [batch] = decodeBatches(encoded);
@@ -69,5 +69,10 @@ describe('kafka codec', () => {
       [Buffer.from('k'), 2, 1_700_000_000_000],
       [null, 3000, 1_699_999_999_000],
     ]);
+    // Offsets past the last record (dropped ones) are covered; an empty batch only covers offsets.
+    expect(encodeBatch(records, 10, 15).readInt32BE(23)).toBe(5);
+    const empty = encodeBatch([], 16, 19);
+    expect([empty.readBigInt64BE(0), empty.readInt32BE(23), empty.readInt32BE(57)]).toEqual([16n, 3, 0]);
+    expect(decodeBatches(empty)[0]!.records).toEqual([]);
   });
 });

@@ -43,7 +43,7 @@ interface PartResult {
 async function producePartition(b: Bridge, c: Conn, topic: string, index: number, data: Buffer | null, acks: number): Promise<PartResult> {
   const fail = (error: number): PartResult => ({ index, error, baseOffset: -1, logStart: -1 });
   const t = b.registry.get(c.org, topic);
-  if (!t || !t.partitions[index]) return fail(KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!t?.partitions[index]) return fail(KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
   let records: ProduceRecord[];
   try {
     records = decodeBatches(data ?? EMPTY).flatMap((batch) =>
@@ -103,6 +103,8 @@ interface FetchPart {
   highWatermark: number;
   logStart: number;
   records: ConsumedRecord[];
+  /** The last offset the answer covers: past the last record when the offsets after it hold nothing readable. */
+  lastOffset: number;
 }
 
 async function fetchPartition(b: Bridge, c: Conn, topic: string, p: FetchPart, budget: { bytes: number }): Promise<void> {
@@ -133,6 +135,14 @@ async function fetchPartition(b: Bridge, c: Conn, topic: string, p: FetchPart, b
     }
     budget.bytes -= bytes;
     p.records = n === res.records.length ? res.records : res.records.slice(0, n);
+    const last = n > 0 ? p.records[n - 1]!.offset : p.offset - 1;
+    p.lastOffset = last;
+    // Offsets the log assigned but holds no record for (a drop fault) must not stop a consumer short of the
+    // high watermark: when nothing readable follows, the answer covers them.
+    if (n === res.records.length && last + 1 < res.highWatermark) {
+      const next = await b.call('Consume', c.org, { topic, partition: p.index, offset: last + 1, maxRecords: 1 });
+      if (next.records.length === 0) p.lastOffset = next.highWatermark - 1;
+    }
   } catch (err) {
     p.error = errorCodeOf(err);
   }
@@ -156,7 +166,7 @@ export async function fetch(r: Reader, v: number, c: Conn, b: Bridge): Promise<W
       if (v >= 9) r.int32(); // current_leader_epoch
       const offset = r.int64();
       if (v >= 5) r.int64(); // log_start_offset (of followers)
-      return { index, offset, maxBytes: r.int32(), error: 0, highWatermark: -1, logStart: -1, records: [] };
+      return { index, offset, maxBytes: r.int32(), error: 0, highWatermark: -1, logStart: -1, records: [], lastOffset: offset - 1 };
     }),
   }));
   if (v >= 7) r.array((r) => [r.string(), r.array((r) => r.int32())]); // forgotten topics: no sessions
@@ -164,9 +174,14 @@ export async function fetch(r: Reader, v: number, c: Conn, b: Bridge): Promise<W
   const deadline = Date.now() + maxWait;
   for (;;) {
     const budget = { bytes: maxBytes > 0 ? maxBytes : Number.MAX_SAFE_INTEGER };
-    for (const t of topics) for (const p of t.parts) p.records = [];
+    for (const t of topics) {
+      for (const p of t.parts) {
+        p.records = [];
+        p.lastOffset = p.offset - 1;
+      }
+    }
     await Promise.all(topics.flatMap((t) => t.parts.map((p) => fetchPartition(b, c, t.name, p, budget))));
-    const any = topics.some((t) => t.parts.some((p) => p.records.length > 0 || p.error !== 0));
+    const any = topics.some((t) => t.parts.some((p) => p.lastOffset >= p.offset || p.error !== 0));
     if (any || c.closed || Date.now() >= deadline) break;
     await sleep(FETCH_POLL_MS);
   }
@@ -179,7 +194,7 @@ export async function fetch(r: Reader, v: number, c: Conn, b: Bridge): Promise<W
       if (v >= 5) w.int64(p.logStart);
       w.int32(-1); // aborted_transactions: null
       if (v >= 11) w.int32(-1); // preferred_read_replica
-      w.nullableBytes(p.records.length > 0 ? encodeBatch(p.records.map(toOut)) : EMPTY);
+      w.nullableBytes(p.lastOffset >= p.offset ? encodeBatch(p.records.map(toOut), p.records[0]?.offset ?? p.offset, p.lastOffset) : EMPTY);
     });
   });
   return w;

@@ -19,7 +19,14 @@ export async function joinGroup(r: Reader, v: number, c: Conn, groups: GroupCoor
   if (v >= 5) r.nullableString(); // group_instance_id: static membership is not implemented
   const protocolType = r.string();
   const protocols = r.array((r): [string, Buffer] => [r.string(), r.bytes()]);
-  const res = await groups.join(groupKey(c, group), { memberId, clientId: c.clientId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType, protocols });
+  const res = await groups.join(groupKey(c, group), {
+    memberId,
+    clientId: c.clientId,
+    sessionTimeoutMs,
+    rebalanceTimeoutMs,
+    protocolType,
+    protocols,
+  });
   const w = new Writer();
   if (v >= 2) w.int32(0);
   w.int16(res.error).int32(res.generation).string(res.protocol).string(res.leader).string(res.memberId);
@@ -133,7 +140,7 @@ export function offsetFetch(r: Reader, v: number, c: Conn, b: Bridge): Writer {
       w.int32(index).int64(committed ? committed.offset : -1);
       if (v >= 5) w.int32(-1);
       w.nullableString(committed?.metadata ?? '');
-      w.int16(topic && topic.partitions[index] ? KafkaError.NONE : KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+      w.int16(topic?.partitions[index] ? KafkaError.NONE : KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
     });
   });
   if (v >= 2) w.int16(KafkaError.NONE);

@@ -75,7 +75,14 @@ export class GroupCoordinator {
       m = g.members.get(req.memberId);
       if (!m) return fail(KafkaError.UNKNOWN_MEMBER_ID);
     } else {
-      m = { id: `${req.clientId || 'member'}-${randomUUID()}`, sessionTimeoutMs: 0, rebalanceTimeoutMs: 0, protocols: [], lastSeen: 0, assignment: EMPTY };
+      m = {
+        id: `${req.clientId || 'member'}-${randomUUID()}`,
+        sessionTimeoutMs: 0,
+        rebalanceTimeoutMs: 0,
+        protocols: [],
+        lastSeen: 0,
+        assignment: EMPTY,
+      };
       g.members.set(m.id, m);
     }
     m.sessionTimeoutMs = req.sessionTimeoutMs;
@@ -125,11 +132,23 @@ export class GroupCoordinator {
       m.join = undefined;
       m.lastSeen = Date.now();
       const error = g.protocol ? KafkaError.NONE : KafkaError.INCONSISTENT_GROUP_PROTOCOL;
-      resolve({ error, generation: g.generation, protocol: g.protocol, leader: g.leader, memberId: m.id, members: m.id === g.leader ? metadata : [] });
+      resolve({
+        error,
+        generation: g.generation,
+        protocol: g.protocol,
+        leader: g.leader,
+        memberId: m.id,
+        members: m.id === g.leader ? metadata : [],
+      });
     }
   }
 
-  sync(key: string, generation: number, memberId: string, assignments: Array<[string, Buffer]>): Promise<{ error: number; assignment: Buffer }> {
+  sync(
+    key: string,
+    generation: number,
+    memberId: string,
+    assignments: Array<[string, Buffer]>,
+  ): Promise<{ error: number; assignment: Buffer }> {
     const g = this.groups.get(key);
     const m = g?.members.get(memberId);
     if (!g || !m) return Promise.resolve({ error: KafkaError.UNKNOWN_MEMBER_ID, assignment: EMPTY });

@@ -82,7 +82,9 @@ export function metadata(r: Reader, v: number, c: Conn, b: Bridge, broker: Broke
   const topics = names === null || names.length === 0 ? b.registry.list(c.org).map((t) => t.name) : names;
   w.array(topics, (w, name) => {
     const t = b.registry.get(c.org, name);
-    w.int16(t ? KafkaError.NONE : KafkaError.UNKNOWN_TOPIC_OR_PARTITION).string(name).int8(0);
+    w.int16(t ? KafkaError.NONE : KafkaError.UNKNOWN_TOPIC_OR_PARTITION)
+      .string(name)
+      .int8(0);
     w.array(t ? t.partitions.map((_, i) => i) : [], (w, i) => {
       w.int16(0).int32(i).int32(broker.nodeId);
       if (v >= 7) w.int32(0);
@@ -125,7 +127,8 @@ export async function createTopics(r: Reader, v: number, c: Conn, b: Bridge): Pr
         return { name: t.name, error: KafkaError.NONE, message: null };
       } catch (err) {
         let error = errorCodeOf(err);
-        if (error === KafkaError.INVALID_REQUEST) error = /partition/.test((err as Error).message) ? KafkaError.INVALID_PARTITIONS : KafkaError.INVALID_TOPIC;
+        if (error === KafkaError.INVALID_REQUEST)
+          error = /partition/.test((err as Error).message) ? KafkaError.INVALID_PARTITIONS : KafkaError.INVALID_TOPIC;
         return { name: t.name, error, message: (err as Error).message };
       }
     }),

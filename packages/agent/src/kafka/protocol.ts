@@ -190,7 +190,7 @@ export class Writer {
   }
   uvarint(v: number): this {
     while (v >= 0x80) {
-      this.int8(((v % 0x80) | 0x80) << 24 >> 24);
+      this.int8((((v % 0x80) | 0x80) << 24) >> 24);
       v = Math.floor(v / 0x80);
     }
     return this.int8((v << 24) >> 24);

@@ -119,16 +119,23 @@ export interface OutRecord {
   value: Uint8Array;
 }
 
-/** One uncompressed v2 batch holding `records` (ascending offsets, gaps allowed), with its CRC32C. */
-export function encodeBatch(records: readonly OutRecord[]): Buffer {
-  const first = records[0]!;
-  const last = records[records.length - 1]!;
-  let maxTs = first.timestamp;
+/**
+ * One uncompressed v2 batch holding `records` (ascending offsets, gaps allowed), with its CRC32C. `lastOffset`
+ * may reach past the last record: offsets with no readable record (dropped) are covered by the batch, so the
+ * consumer's position moves past them, as over a compacted log. An empty batch only moves the position.
+ */
+export function encodeBatch(records: readonly OutRecord[], baseOffset: number, lastOffset: number): Buffer {
+  const first = records[0];
+  const baseTs = first ? first.timestamp : -1;
+  let maxTs = baseTs;
   for (const r of records) if (r.timestamp > maxTs) maxTs = r.timestamp;
   const body = new Writer();
   for (const r of records) {
     const rec = new Writer();
-    rec.int8(0).varint(r.timestamp - first.timestamp).varint(r.offset - first.offset);
+    rec
+      .int8(0)
+      .varint(r.timestamp - baseTs)
+      .varint(r.offset - baseOffset);
     if (r.key === null || r.key.length === 0) rec.varint(-1);
     else rec.varint(r.key.length).raw(r.key);
     rec.varint(r.value.length).raw(r.value).varint(0);
@@ -136,8 +143,11 @@ export function encodeBatch(records: readonly OutRecord[]): Buffer {
     body.varint(bytes.length).raw(bytes);
   }
   const w = new Writer();
-  w.int64(first.offset).int32(0).int32(0).int8(2).uint32(0); // length and crc are filled in below
-  w.int16(0).int32(last.offset - first.offset).int64(first.timestamp).int64(maxTs);
+  w.int64(baseOffset).int32(0).int32(0).int8(2).uint32(0); // length and crc are filled in below
+  w.int16(0)
+    .int32(lastOffset - baseOffset)
+    .int64(baseTs)
+    .int64(maxTs);
   w.int64(-1).int16(-1).int32(-1).int32(records.length);
   w.raw(body.toBuffer());
   const out = w.toBuffer();

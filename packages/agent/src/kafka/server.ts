@@ -8,7 +8,7 @@ import { type Conn, fetch, listOffsets, produce } from './data.js';
 import { heartbeat, joinGroup, leaveGroup, offsetCommit, offsetFetch, syncGroup } from './group-apis.js';
 import { GroupCoordinator } from './groups.js';
 import { API, apiVersions, type BrokerAddress, createTopics, findCoordinator, initProducerId, metadata, VERSIONS } from './metadata.js';
-import { KafkaDecodeError, Reader, Writer } from './protocol.js';
+import { KafkaDecodeError, Reader, type Writer } from './protocol.js';
 
 export interface KafkaServer {
   readonly port: number;
