@@ -2,8 +2,10 @@
 // fixtures/capture.mjs), plus the CRC-32C check value and an encode/decode round trip.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Conn } from './data.js';
 import { apiVersions } from './metadata.js';
-import { Reader } from './protocol.js';
+import { Reader, Writer } from './protocol.js';
+import { saslAuthenticate, saslHandshake } from './sasl.js';
 import { BatchError, crc32c, decodeBatches, encodeBatch } from './record-batch.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
@@ -74,5 +76,19 @@ describe('kafka codec', () => {
     const empty = encodeBatch([], 16, 19);
     expect([empty.readBigInt64BE(0), empty.readInt32BE(23), empty.readInt32BE(57)]).toEqual([16n, 3, 0]);
     expect(decodeBatches(empty)[0]!.records).toEqual([]);
+  });
+
+  it('SASL/PLAIN: the user name becomes the organization; a password that does not repeat it is refused', () => {
+    const login = (user: string, password: string): { error: number; message: string | null; org: string } => {
+      const c: Conn = { org: '', clientId: 'test', closed: false };
+      const hs = new Reader(saslHandshake(new Reader(new Writer().string('PLAIN').toBuffer()), 1, c).toBuffer());
+      expect(hs.int16()).toBe(0);
+      const token = Buffer.from(`\u0000${user}\u0000${password}`);
+      const res = new Reader(saslAuthenticate(new Reader(new Writer().nullableBytes(token).toBuffer()), 1, c).toBuffer());
+      return { error: res.int16(), message: res.nullableString(), org: c.org };
+    };
+    expect(login('acme', 'acme')).toEqual({ error: 0, message: null, org: 'acme' });
+    expect(login('acme', 'wrong')).toMatchObject({ error: 58, message: expect.stringMatching(/organization id/), org: '' });
+    expect(login('no spaces', 'no spaces')).toMatchObject({ error: 58, org: '' });
   });
 });

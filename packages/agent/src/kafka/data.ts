@@ -13,6 +13,10 @@ export interface Conn {
   org: string;
   clientId: string;
   closed: boolean;
+  /** The mechanism SaslHandshake chose, before SaslAuthenticate. */
+  saslMechanism?: string;
+  /** SaslHandshake v0 succeeded: the next frame is a bare SASL token. */
+  rawSaslToken?: boolean;
 }
 
 /** Longest a Fetch waits for records, whatever the client asks: keeps a connection's later requests moving. */

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { StreamHouseClient } from '@loadhouse/core/wire';
 import { agentForTests, clientForTests } from '../../../core/src/test-support.js';
 
 const KCAT = ['/usr/bin/kcat', '/usr/bin/kafkacat'].find((p) => existsSync(p));
@@ -97,6 +98,32 @@ describe('kafka door: real clients', () => {
     const got = await run(bin, ['-b', broker(), '-C', '-t', 'grpc-in', '-o', 'beginning', '-e', '-q', '-f', '%o %k=%s\\n']);
     expect(got.code).toBe(0);
     expect(got.stdout.trim().split('\n')).toEqual(records.map((r, i) => `${i} ${r.key}=${r.value}`));
+  });
+
+  it("SASL/PLAIN names the organization: kcat logged in as acme produces into acme's topic, not the default one", async () => {
+    const bin = kcat();
+    const acme = new StreamHouseClient(agent.grpcAddress, { organizationId: 'acme' });
+    try {
+      await acme.createTopic({ name: 'tenant', partitionCount: 1 });
+      await client.createTopic({ name: 'tenant', partitionCount: 1 });
+      const sasl = [
+        '-X',
+        'security.protocol=SASL_PLAINTEXT',
+        '-X',
+        'sasl.mechanisms=PLAIN',
+        '-X',
+        'sasl.username=acme',
+        '-X',
+        'sasl.password=acme',
+      ];
+      const produced = await run(bin, ['-b', broker(), ...sasl, '-P', '-t', 'tenant', '-K', ':'], 'a:for-acme\n');
+      expect(produced.code).toBe(0);
+      const got = await acme.consume({ topic: 'tenant', partition: 0, offset: 0, maxRecords: 10 });
+      expect(got.records.map((r) => Buffer.from(r.value).toString())).toEqual(['for-acme']);
+      expect((await client.consume({ topic: 'tenant', partition: 0, offset: 0, maxRecords: 10 })).records).toEqual([]);
+    } finally {
+      acme.close();
+    }
   });
 
   it('honours the agent faults: a drop-every fault acks but loses every 2nd record produced through Kafka', async () => {

@@ -27,6 +27,8 @@ export const API = {
   ApiVersions: 18,
   CreateTopics: 19,
   InitProducerId: 22,
+  SaslHandshake: 17,
+  SaslAuthenticate: 36,
 } as const;
 
 /**
@@ -48,6 +50,8 @@ export const VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map(
   [API.ApiVersions, [0, 3]],
   [API.CreateTopics, [0, 4]],
   [API.InitProducerId, [0, 1]],
+  [API.SaslHandshake, [0, 1]],
+  [API.SaslAuthenticate, [0, 1]],
 ]);
 
 /** ApiVersions v0-v3. An unsupported version gets the v0 form with UNSUPPORTED_VERSION, as clients expect. */

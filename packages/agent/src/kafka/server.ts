@@ -9,6 +9,7 @@ import { heartbeat, joinGroup, leaveGroup, offsetCommit, offsetFetch, syncGroup 
 import { GroupCoordinator } from './groups.js';
 import { API, apiVersions, type BrokerAddress, createTopics, findCoordinator, initProducerId, metadata, VERSIONS } from './metadata.js';
 import { KafkaDecodeError, Reader, type Writer } from './protocol.js';
+import { plainLogin, saslAuthenticate, saslHandshake } from './sasl.js';
 
 export interface KafkaServer {
   readonly port: number;
@@ -55,6 +56,10 @@ function dispatch(key: number, v: number, r: Reader, c: Conn, ctx: Ctx, broker: 
       return offsetCommit(r, v, c, b);
     case API.OffsetFetch:
       return offsetFetch(r, v, c, b);
+    case API.SaslHandshake:
+      return saslHandshake(r, v, c);
+    case API.SaslAuthenticate:
+      return saslAuthenticate(r, v, c);
     default:
       throw new KafkaDecodeError(`API key ${key} is not implemented`);
   }
@@ -72,6 +77,13 @@ function serve(socket: Socket, ctx: Ctx, maxFrameBytes: number): void {
     socket.destroy();
   };
   const handle = (frame: Buffer): void => {
+    if (conn.rawSaslToken) {
+      conn.rawSaslToken = false;
+      const refused = plainLogin(frame, conn);
+      // Success is an empty frame; a refused token closes the connection (v0 has no error field).
+      tail = tail.then(() => (refused ? drop(refused) : void socket.write(Buffer.alloc(4))));
+      return;
+    }
     const r = new Reader(frame);
     const key = r.int16();
     const v = r.int16();
