@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { StreamHouseMethod, StreamHouseMethods } from '@loadhouse/core/wire';
 import type { Handlers } from '../grpc-service.js';
 import type { TopicRegistry } from '../topics.js';
+import { ProducerSequences } from './sequences.js';
 
 /** Kafka error codes the door answers with. */
 export const KafkaError = {
@@ -61,12 +62,15 @@ function kafkaCodeOf(status: grpc.status): number {
 
 export interface Bridge {
   registry: TopicRegistry;
+  /** Sequence numbers of idempotent producers, shared by all connections. */
+  sequences: ProducerSequences;
   call<M extends StreamHouseMethod>(method: M, org: string, request: StreamHouseMethods[M][0]): Promise<StreamHouseMethods[M][1]>;
 }
 
 export function createBridge(handlers: Handlers, registry: TopicRegistry): Bridge {
   return {
     registry,
+    sequences: new ProducerSequences(),
     call(method, org, request) {
       const metadata = new grpc.Metadata();
       if (org) metadata.set('x-organization-id', org);

@@ -5,7 +5,7 @@ import type { TopicState } from '../topics.js';
 import { type Bridge, BridgeError, errorCodeOf, KafkaError } from './bridge.js';
 import type { Reader } from './protocol.js';
 import { Writer } from './protocol.js';
-import { BatchError, decodeBatches, encodeBatch } from './record-batch.js';
+import { BatchError, type DecodedBatch, decodeBatches, encodeBatch } from './record-batch.js';
 
 /** What a handler knows of its connection. */
 export interface Conn {
@@ -49,8 +49,10 @@ async function producePartition(b: Bridge, c: Conn, topic: string, index: number
   const t = b.registry.get(c.org, topic);
   if (!t?.partitions[index]) return fail(KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
   let records: ProduceRecord[];
+  let batches: DecodedBatch[];
   try {
-    records = decodeBatches(data ?? EMPTY).flatMap((batch) =>
+    batches = decodeBatches(data ?? EMPTY);
+    records = batches.flatMap((batch) =>
       batch.records.map((r) => {
         const rec: ProduceRecord = { value: r.value ?? EMPTY, timestamp: r.timestamp };
         if (r.key) rec.key = r.key;
@@ -62,12 +64,27 @@ async function producePartition(b: Bridge, c: Conn, topic: string, index: number
     throw err;
   }
   if (records.length === 0) return fail(KafkaError.CORRUPT_MESSAGE);
+  const first = batches[0]!;
+  // librdkafka sends one batch per partition and request; an idempotent one is checked against its sequence.
+  const seq =
+    first.producerId >= 0 && batches.length === 1
+      ? b.sequences.check(`${c.org}\u0000${topic}\u0000${index}`, first.producerId, first.producerEpoch, first.baseSequence, records.length)
+      : undefined;
+  if (seq?.kind === 'refused') return fail(seq.error);
+  if (seq?.kind === 'duplicate') {
+    const offset = await seq.offset.catch(() => undefined);
+    return offset === undefined
+      ? fail(KafkaError.KAFKA_STORAGE_ERROR)
+      : { index, error: KafkaError.NONE, baseOffset: offset, logStart: logStartOf(t, index) ?? 0 };
+  }
   try {
     // acks=all asks for the strongest promise StreamHouse makes: the segment is in object storage.
     const ackMode = acks === -1 ? AckMode.ACK_DURABLE : AckMode.ACK_BUFFERED;
     const res = await b.call('ProduceBatch', c.org, { topic, partition: index, records, ackMode });
+    seq?.settle(res.firstOffset);
     return { index, error: KafkaError.NONE, baseOffset: res.firstOffset, logStart: logStartOf(t, index) ?? 0 };
   } catch (err) {
+    seq?.settle(undefined);
     if (err instanceof BridgeError && err.kafkaCode === KafkaError.INVALID_REQUEST) return fail(KafkaError.INVALID_RECORD);
     return fail(errorCodeOf(err));
   }
