@@ -160,8 +160,8 @@ export function findCoordinator(r: Reader, v: number, broker: BrokerAddress): Wr
 let nextProducerId = 1000;
 
 /**
- * InitProducerId v0-v1: a fresh producer id, epoch 0, so idempotent producers start. The agent keeps no
- * sequence state (no deduplication of retried batches) and no transactions.
+ * InitProducerId v0-v1: a fresh producer id, epoch 0, so idempotent producers start (their sequences are
+ * checked in sequences.ts). Transactional ids get one too, but no transaction API is offered.
  */
 export function initProducerId(r: Reader): Writer {
   r.nullableString(); // transactional_id
