@@ -1,21 +1,39 @@
 // Record batches (magic 2): decoding what producers send, CRC32C checked, and encoding fetched records.
 import { gunzipSync } from 'node:zlib';
-import { KafkaDecodeError, Reader, Writer } from './protocol.js';
+import { KafkaDecodeError, Reader } from './protocol.js';
 
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256);
+/** CRC-32C tables for slicing by 8: table k maps a byte seen k positions earlier. */
+const CRC32C_TABLES = (() => {
+  const t = new Uint32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
     t[n] = c >>> 0;
   }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n]! >>> 8) ^ t[t[(k - 1) * 256 + n]! & 0xff]!;
+  }
   return t;
 })();
 
-/** CRC-32C (Castagnoli), the checksum of a v2 record batch. */
+/** CRC-32C (Castagnoli), the checksum of a v2 record batch; 8 bytes a step, as fetches checksum megabytes. */
 export function crc32c(buf: Uint8Array, from = 0, to = buf.length): number {
+  const t = CRC32C_TABLES;
   let c = 0xffffffff;
-  for (let i = from; i < to; i++) c = CRC32C_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  let i = from;
+  for (; i + 8 <= to; i += 8) {
+    c ^= buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+    c =
+      t[1792 + (c & 0xff)]! ^
+      t[1536 + ((c >>> 8) & 0xff)]! ^
+      t[1280 + ((c >>> 16) & 0xff)]! ^
+      t[1024 + (c >>> 24)]! ^
+      t[768 + buf[i + 4]!]! ^
+      t[512 + buf[i + 5]!]! ^
+      t[256 + buf[i + 6]!]! ^
+      t[buf[i + 7]!]!;
+  }
+  for (; i < to; i++) c = t[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -128,30 +146,77 @@ export function encodeBatch(records: readonly OutRecord[], baseOffset: number, l
   const first = records[0];
   const baseTs = first ? first.timestamp : -1;
   let maxTs = baseTs;
-  for (const r of records) if (r.timestamp > maxTs) maxTs = r.timestamp;
-  const body = new Writer();
-  for (const r of records) {
-    const rec = new Writer();
-    rec
-      .int8(0)
-      .varint(r.timestamp - baseTs)
-      .varint(r.offset - baseOffset);
-    if (r.key === null || r.key.length === 0) rec.varint(-1);
-    else rec.varint(r.key.length).raw(r.key);
-    rec.varint(r.value.length).raw(r.value).varint(0);
-    const bytes = rec.toBuffer();
-    body.varint(bytes.length).raw(bytes);
+  // One pass for sizes, one for bytes, into a single buffer: a fetch encodes thousands of records at a time.
+  let size = BATCH_HEADER_BYTES;
+  const lengths = new Array<number>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.timestamp > maxTs) maxTs = r.timestamp;
+    const keyLen = r.key && r.key.length > 0 ? r.key.length : -1;
+    const len =
+      1 +
+      zigzagSize(r.timestamp - baseTs) +
+      zigzagSize(r.offset - baseOffset) +
+      zigzagSize(keyLen) +
+      Math.max(keyLen, 0) +
+      zigzagSize(r.value.length) +
+      r.value.length +
+      1;
+    lengths[i] = len;
+    size += zigzagSize(len) + len;
   }
-  const w = new Writer();
-  w.int64(baseOffset).int32(0).int32(0).int8(2).uint32(0); // length and crc are filled in below
-  w.int16(0)
-    .int32(lastOffset - baseOffset)
-    .int64(baseTs)
-    .int64(maxTs);
-  w.int64(-1).int16(-1).int32(-1).int32(records.length);
-  w.raw(body.toBuffer());
-  const out = w.toBuffer();
-  out.writeInt32BE(out.length - 12, 8);
+  const out = Buffer.allocUnsafe(size);
+  out.writeBigInt64BE(BigInt(baseOffset), 0);
+  out.writeInt32BE(size - 12, 8);
+  out.writeInt32BE(0, 12); // partitionLeaderEpoch
+  out.writeInt8(2, 16);
+  out.writeInt16BE(0, 21); // attributes: uncompressed, create time
+  out.writeInt32BE(lastOffset - baseOffset, 23);
+  out.writeBigInt64BE(BigInt(baseTs), 27);
+  out.writeBigInt64BE(BigInt(maxTs), 35);
+  out.writeBigInt64BE(-1n, 43); // producerId
+  out.writeInt16BE(-1, 51); // producerEpoch
+  out.writeInt32BE(-1, 53); // baseSequence
+  out.writeInt32BE(records.length, 57);
+  let at = BATCH_HEADER_BYTES;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    at = putZigzag(out, at, lengths[i]!);
+    out[at++] = 0; // attributes
+    at = putZigzag(out, at, r.timestamp - baseTs);
+    at = putZigzag(out, at, r.offset - baseOffset);
+    if (r.key && r.key.length > 0) {
+      at = putZigzag(out, at, r.key.length);
+      out.set(r.key, at);
+      at += r.key.length;
+    } else at = putZigzag(out, at, -1);
+    at = putZigzag(out, at, r.value.length);
+    out.set(r.value, at);
+    at += r.value.length;
+    out[at++] = 0; // no headers
+  }
   out.writeUInt32BE(crc32c(out, CRC_START), 17);
   return out;
+}
+
+const BATCH_HEADER_BYTES = 61;
+
+function zigzagSize(v: number): number {
+  let u = v >= 0 ? v * 2 : -v * 2 - 1;
+  let n = 1;
+  while (u >= 0x80) {
+    u = Math.floor(u / 0x80);
+    n++;
+  }
+  return n;
+}
+
+function putZigzag(buf: Buffer, at: number, v: number): number {
+  let u = v >= 0 ? v * 2 : -v * 2 - 1;
+  while (u >= 0x80) {
+    buf[at++] = (u % 0x80) | 0x80;
+    u = Math.floor(u / 0x80);
+  }
+  buf[at++] = u;
+  return at;
 }
