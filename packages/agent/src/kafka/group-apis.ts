@@ -146,3 +146,32 @@ export function offsetFetch(r: Reader, v: number, c: Conn, b: Bridge): Writer {
   if (v >= 2) w.int16(KafkaError.NONE);
   return w;
 }
+
+/** ListGroups v0-v2: the connection's organization's groups. */
+export function listGroups(v: number, c: Conn, groups: GroupCoordinator): Writer {
+  const prefix = groupKey(c, '');
+  const w = new Writer();
+  if (v >= 1) w.int32(0);
+  w.int16(KafkaError.NONE);
+  return w.array(groups.list(prefix), (w, [key, type]) => {
+    w.string(key.slice(prefix.length)).string(type);
+  });
+}
+
+/** DescribeGroups v0-v2: state, protocol and members (a group never seen answers state Dead, as Kafka does). */
+export function describeGroups(r: Reader, v: number, c: Conn, groups: GroupCoordinator): Writer {
+  const ids = r.array((r) => r.string());
+  const w = new Writer();
+  if (v >= 1) w.int32(0);
+  return w.array(ids, (w, id) => {
+    const d = groups.describe(groupKey(c, id));
+    w.int16(KafkaError.NONE)
+      .string(id)
+      .string(d?.state ?? 'Dead')
+      .string(d?.protocolType ?? '')
+      .string(d?.protocol ?? '');
+    w.array(d?.members ?? [], (w, m) => {
+      w.string(m.id).string(m.clientId).string('').nullableBytes(m.metadata).nullableBytes(m.assignment);
+    });
+  });
+}

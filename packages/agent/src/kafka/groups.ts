@@ -23,8 +23,16 @@ export interface JoinResult {
   members: Array<[string, Buffer]>;
 }
 
+export interface GroupDescription {
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: Array<{ id: string; clientId: string; metadata: Buffer; assignment: Buffer }>;
+}
+
 interface Member {
   id: string;
+  clientId: string;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   protocols: Array<[string, Buffer]>;
@@ -77,6 +85,7 @@ export class GroupCoordinator {
     } else {
       m = {
         id: `${req.clientId || 'member'}-${randomUUID()}`,
+        clientId: req.clientId,
         sessionTimeoutMs: 0,
         rebalanceTimeoutMs: 0,
         protocols: [],
@@ -212,6 +221,25 @@ export class GroupCoordinator {
       }
       if (removed) this.afterRemoval(g);
     }
+  }
+
+  /** The groups of keys starting with `prefix` (one organization's): [key, protocol type]. */
+  list(prefix: string): Array<[string, string]> {
+    return [...this.groups].filter(([key]) => key.startsWith(prefix)).map(([key, g]) => [key, g.protocolType]);
+  }
+
+  /** A group as DescribeGroups shows it, with Kafka's state names; undefined when never seen. */
+  describe(key: string): GroupDescription | undefined {
+    const g = this.groups.get(key);
+    if (!g) return undefined;
+    const state = { empty: 'Empty', joining: 'PreparingRebalance', syncing: 'CompletingRebalance', stable: 'Stable' }[g.state];
+    const members = [...g.members.values()].map((m) => ({
+      id: m.id,
+      clientId: m.clientId,
+      metadata: m.protocols.find(([n]) => n === g.protocol)?.[1] ?? EMPTY,
+      assignment: m.assignment,
+    }));
+    return { state, protocolType: g.protocolType, protocol: g.protocol, members };
   }
 
   close(): void {

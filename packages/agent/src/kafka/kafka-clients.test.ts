@@ -164,4 +164,23 @@ describe('kafka door: real clients', () => {
     for (let p = 0; p < 2; p++) hw += (await client.consume({ topic: 'idem', partition: p, offset: 0, maxRecords: 1000 })).highWatermark;
     expect(hw).toBe(100); // no duplicates appended
   });
+
+  it('python3-confluent-kafka AdminClient lists and describes groups, and deletes a topic', async () => {
+    await client.createTopic({ name: 'admin-gone', partitionCount: 1 });
+    const script = [
+      'import json, sys',
+      'from confluent_kafka.admin import AdminClient',
+      "a = AdminClient({'bootstrap.servers': sys.argv[1]})",
+      'groups = {g.id: [g.state, g.protocol_type] for g in a.list_groups(timeout=10)}',
+      "deleted = {t: str(f.result()) for t, f in a.delete_topics(['admin-gone']).items()}",
+      'print(json.dumps({"groups": groups, "deleted": deleted}))',
+    ].join('\n');
+    const res = await run(PYTHON, ['-c', script, broker()]);
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as { groups: Record<string, [string, string]>; deleted: Record<string, string> };
+    // The groups of the tests above, left by their members (kcat and the python consumer close cleanly).
+    expect(out.groups['kc-group']).toEqual(['Empty', 'consumer']);
+    expect(out.deleted).toEqual({ 'admin-gone': 'None' });
+    await expect(client.getTopic({ name: 'admin-gone' })).rejects.toMatchObject({ code: 5 });
+  });
 });

@@ -27,6 +27,9 @@ export const API = {
   ApiVersions: 18,
   CreateTopics: 19,
   InitProducerId: 22,
+  DescribeGroups: 15,
+  ListGroups: 16,
+  DeleteTopics: 20,
   SaslHandshake: 17,
   SaslAuthenticate: 36,
 } as const;
@@ -50,6 +53,9 @@ export const VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map(
   [API.ApiVersions, [0, 3]],
   [API.CreateTopics, [0, 4]],
   [API.InitProducerId, [0, 1]],
+  [API.DescribeGroups, [0, 2]],
+  [API.ListGroups, [0, 2]],
+  [API.DeleteTopics, [0, 3]],
   [API.SaslHandshake, [0, 1]],
   [API.SaslAuthenticate, [0, 1]],
 ]);
@@ -144,6 +150,27 @@ export async function createTopics(r: Reader, v: number, c: Conn, b: Bridge): Pr
     if (v >= 1) w.nullableString(x.message);
   });
   return w;
+}
+
+/** DeleteTopics v0-v3 through the gRPC DeleteTopic. */
+export async function deleteTopics(r: Reader, v: number, c: Conn, b: Bridge): Promise<Writer> {
+  const names = r.array((r) => r.string());
+  r.int32(); // timeout_ms
+  const results = await Promise.all(
+    names.map(async (name) => {
+      try {
+        await b.call('DeleteTopic', c.org, { name });
+        return { name, error: KafkaError.NONE };
+      } catch (err) {
+        return { name, error: errorCodeOf(err) };
+      }
+    }),
+  );
+  const w = new Writer();
+  if (v >= 1) w.int32(0);
+  return w.array(results, (w, x) => {
+    w.string(x.name).int16(x.error);
+  });
 }
 
 /** FindCoordinator v0-v2: this broker coordinates every group. */

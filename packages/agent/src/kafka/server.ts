@@ -5,9 +5,19 @@ import type { Handlers } from '../grpc-service.js';
 import type { TopicRegistry } from '../topics.js';
 import { createBridge, type Bridge } from './bridge.js';
 import { type Conn, fetch, listOffsets, produce } from './data.js';
-import { heartbeat, joinGroup, leaveGroup, offsetCommit, offsetFetch, syncGroup } from './group-apis.js';
+import { describeGroups, heartbeat, joinGroup, leaveGroup, listGroups, offsetCommit, offsetFetch, syncGroup } from './group-apis.js';
 import { GroupCoordinator } from './groups.js';
-import { API, apiVersions, type BrokerAddress, createTopics, findCoordinator, initProducerId, metadata, VERSIONS } from './metadata.js';
+import {
+  API,
+  apiVersions,
+  type BrokerAddress,
+  createTopics,
+  deleteTopics,
+  findCoordinator,
+  initProducerId,
+  metadata,
+  VERSIONS,
+} from './metadata.js';
 import { KafkaDecodeError, Reader, type Writer } from './protocol.js';
 import { plainLogin, saslAuthenticate, saslHandshake } from './sasl.js';
 
@@ -56,6 +66,12 @@ function dispatch(key: number, v: number, r: Reader, c: Conn, ctx: Ctx, broker: 
       return offsetCommit(r, v, c, b);
     case API.OffsetFetch:
       return offsetFetch(r, v, c, b);
+    case API.DeleteTopics:
+      return deleteTopics(r, v, c, b);
+    case API.ListGroups:
+      return listGroups(v, c, ctx.groups);
+    case API.DescribeGroups:
+      return describeGroups(r, v, c, ctx.groups);
     case API.SaslHandshake:
       return saslHandshake(r, v, c);
     case API.SaslAuthenticate:
