@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Conn } from './data.js';
+import { joinGroup } from './group-apis.js';
+import { GroupCoordinator } from './groups.js';
 import { apiVersions } from './metadata.js';
 import { Reader, Writer } from './protocol.js';
 import { saslAuthenticate, saslHandshake } from './sasl.js';
@@ -90,5 +92,26 @@ describe('kafka codec', () => {
     expect(login('acme', 'acme')).toEqual({ error: 0, message: null, org: 'acme' });
     expect(login('acme', 'wrong')).toMatchObject({ error: 58, message: expect.stringMatching(/organization id/), org: '' });
     expect(login('no spaces', 'no spaces')).toMatchObject({ error: 58, org: '' });
+  });
+
+  it("answers kcat's JoinGroup v5 (group gcap, range and roundrobin offered) as the group's first leader", async () => {
+    const r = new Reader(fixture('kcat-joingroup-v5.request.bin'));
+    expect([r.int16(), r.int16()]).toEqual([11, 5]);
+    r.int32();
+    const c: Conn = { org: '', clientId: r.string(), closed: false };
+    const groups = new GroupCoordinator();
+    try {
+      const res = new Reader((await joinGroup(r, 5, c, groups)).toBuffer());
+      res.int32(); // throttle
+      const [error, generation, protocol, leader, member] = [res.int16(), res.int32(), res.string(), res.string(), res.string()];
+      expect({ error, generation, protocol }).toEqual({ error: 0, generation: 1, protocol: 'range' });
+      expect(leader).toBe(member);
+      expect(member).toMatch(/^rdkafka-/);
+      const members = res.array((r) => [r.string(), r.nullableString(), r.bytes()] as const);
+      expect(members.map(([id]) => id)).toEqual([member]);
+      expect(res.remaining).toBe(0);
+    } finally {
+      groups.close();
+    }
   });
 });
