@@ -11,6 +11,7 @@ import { createHandlers, type ServiceState } from './grpc-service.js';
 import { RpcError } from './rpc-error.js';
 import { hostPort, startGrpcServer, stopGrpcServer } from './grpc-server.js';
 import { startHttpServer, stopHttpServer } from './http-server.js';
+import { type KafkaServer, startKafkaServer } from './kafka/server.js';
 import { AgentMetrics } from './metrics.js';
 import { resolveOptions, type AgentFaults, type AgentOptions } from './options.js';
 import { Semaphore, type LogContext } from './partition-log.js';
@@ -29,6 +30,9 @@ export interface Agent {
   readonly httpAddress: string;
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** `127.0.0.1:PORT` of the Kafka listener, for bootstrap.servers; undefined unless `kafkaPort` was given. */
+  readonly kafkaAddress: string | undefined;
+  readonly kafkaPort: number | undefined;
   readonly pid: number;
   /** Where segments and metadata go: `folder /path` or `s3://bucket at endpoint`. */
   readonly storage: string;
@@ -144,6 +148,9 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
   const handlers = createHandlers(state);
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
   let httpServer: Awaited<ReturnType<typeof startHttpServer>>;
+  let kafkaServer: KafkaServer | undefined;
+  // One set of handlers behind both doors: a Kafka produce is a gRPC produce (same logs, faults, metrics).
+  const handlers = createHandlers(state);
   try {
     grpcServer = await startGrpcServer(handlers, o.host, o.grpcPort, o.maxRequestBytes);
   } catch (err) {
@@ -166,6 +173,20 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
       `The agent could not listen for HTTP on ${hostPort(o.host, o.httpPort)}: ${(err as Error).message}. Choose another --http-port (0 picks a free one).`,
       { cause: err },
     );
+  }
+  if (o.kafkaPort !== undefined) {
+    try {
+      kafkaServer = await startKafkaServer(handlers, registry, o.host, o.kafkaPort, o.maxRequestBytes, o.log);
+    } catch (err) {
+      grpcServer.server.forceShutdown();
+      await stopHttpServer(httpServer.server);
+      await cleanup();
+      throw new LoadhouseError(
+        'LH_AGENT_START_FAILED',
+        `The agent could not listen for Kafka clients on ${hostPort(o.host, o.kafkaPort)}: ${(err as Error).message}. Choose another --kafka-port (0 picks a free one).`,
+        { cause: err },
+      );
+    }
   }
   ready = true;
 
@@ -217,7 +238,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
       const reason = new RpcError(grpc.status.UNAVAILABLE, 'the agent stopped before the segment was stored');
       for (const t of registry.all()) for (const p of t.partitions) p.close(reason);
       meta.close();
-      await Promise.all([stopGrpcServer(grpcServer.server, 2_000), stopHttpServer(httpServer.server)]);
+      await Promise.all([stopGrpcServer(grpcServer.server, 2_000), stopHttpServer(httpServer.server), kafkaServer?.close()]);
       cache.clear();
       metrics.registry.clear();
       await cleanup();
@@ -230,6 +251,8 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     httpAddress: `http://${hostPort(o.host, httpServer.port)}`,
     grpcPort: grpcServer.port,
     httpPort: httpServer.port,
+    kafkaAddress: kafkaServer ? hostPort(o.host, kafkaServer.port) : undefined,
+    kafkaPort: kafkaServer?.port,
     pid: process.pid,
     storage: store.location,
     dataDir,

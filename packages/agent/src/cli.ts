@@ -40,6 +40,15 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     description: 'HTTP port of /health, /live, /ready, /metrics (0 picks a free one)',
   },
   {
+    name: 'kafka-port',
+    kind: 'integer',
+    value: '<port>',
+    min: 0,
+    max: 65535,
+    description:
+      'Also listen for Kafka clients (kcat, librdkafka, Kafka drivers) on this port, e.g. 9092 (0 picks a free one; default: no Kafka listener)',
+  },
+  {
     name: 'data-dir',
     kind: 'string',
     value: '<dir>',
@@ -235,6 +244,7 @@ export function agentOptionsFromFlags(
   const str = (k: string): string | undefined => v[k] as string | undefined;
   const int = (k: string): number | undefined => v[k] as number | undefined;
   const options: AgentOptions = { host: str('host'), grpcPort: int('grpcPort'), httpPort: int('httpPort') };
+  if (v.kafkaPort !== undefined) options.kafkaPort = int('kafkaPort');
   if (v.dataDir !== undefined) options.dataDir = str('dataDir');
   if (v.keepData === true) options.keepData = true;
   if (v.sink === true) options.sink = true;
@@ -314,9 +324,10 @@ export async function runAgentCli(raw: Record<string, unknown>, io: AgentCliIo, 
       );
     });
     io.stdout(
-      `${JSON.stringify({ event: 'listening', grpcAddress: agent.grpcAddress, httpAddress: agent.httpAddress, pid: agent.pid })}\n`,
+      `${JSON.stringify({ event: 'listening', grpcAddress: agent.grpcAddress, httpAddress: agent.httpAddress, kafkaAddress: agent.kafkaAddress, pid: agent.pid })}\n`,
     );
-    log(`listening: gRPC ${agent.grpcAddress}, HTTP ${agent.httpAddress}, storage ${agent.storage}`);
+    const kafka = agent.kafkaAddress ? `, Kafka ${agent.kafkaAddress}` : '';
+    log(`listening: gRPC ${agent.grpcAddress}, HTTP ${agent.httpAddress}${kafka}, storage ${agent.storage}`);
   });
 }
 
@@ -325,7 +336,8 @@ export function parseBinArgs(argv: readonly string[], out: (text: string) => voi
   const cli = cac('loadhouse-agent');
   cli.usage(
     '[options]\n\nStarts a StreamHouse-compatible agent: gRPC streamhouse.StreamHouse, HTTP /health /live /ready /metrics.\n' +
-      'Prints one JSON line {"event":"listening","grpcAddress":...,"httpAddress":...,"pid":...} on stdout once serving;\n' +
+      'Prints one JSON line {"event":"listening","grpcAddress":...,"httpAddress":...,"kafkaAddress":...,"pid":...} on stdout\n' +
+      'once serving (kafkaAddress only with --kafka-port); ' +
       'logs go to stderr. SIGINT/SIGTERM flush open segments before exit.',
   );
   for (const f of AGENT_FLAG_SPECS) {

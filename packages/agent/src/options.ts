@@ -59,6 +59,11 @@ export interface AgentOptions extends AgentFaults {
   grpcPort?: number;
   /** HTTP port for /health, /ready, /metrics; 0 (default) picks a free one. */
   httpPort?: number;
+  /**
+   * Port of the Kafka-protocol listener; 0 picks a free one. Default: no Kafka listener (port 9092 is often a
+   * real Kafka's on a developer machine, and most runs speak gRPC).
+   */
+  kafkaPort?: number;
   /** Local folder for segments and metadata. Without it (and without `s3`) a fresh temp folder is used. */
   dataDir?: string;
   /** Keep the temp folder on stop (only meaningful without `dataDir`). */
@@ -88,6 +93,7 @@ export interface ResolvedOptions {
   host: string;
   grpcPort: number;
   httpPort: number;
+  kafkaPort: number | undefined;
   dataDir: string | undefined;
   keepData: boolean;
   s3: (Required<Pick<S3Options, 'bucket' | 'region'>> & S3Options) | undefined;
@@ -210,6 +216,7 @@ export function resolveOptions(o: AgentOptions = {}): ResolvedOptions {
     host,
     grpcPort: port('grpcPort', o.grpcPort),
     httpPort: port('httpPort', o.httpPort),
+    kafkaPort: o.kafkaPort === undefined ? undefined : port('kafkaPort', o.kafkaPort),
     dataDir: o.dataDir,
     keepData: o.keepData === true,
     s3,

@@ -18,11 +18,12 @@ const exited = (pid: number): boolean => {
 describe('spawnAgent', () => {
   it('runs the agent in a child process; SIGTERM flushes open segments before exit', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lh-spawn-'));
-    const agent = await spawnAgent({ dataDir: dir, segmentMaxAgeMs: 600_000, produceLatencyMs: 1 });
+    const agent = await spawnAgent({ dataDir: dir, segmentMaxAgeMs: 600_000, produceLatencyMs: 1, kafkaPort: 0 });
     try {
       expect(agent.pid).not.toBe(process.pid);
       expect(agent.pid).toBe(agent.child.pid);
       expect(agent.grpcAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(agent.kafkaAddress).toMatch(/^127\.0\.0\.1:\d+$/);
       expect((await fetch(`${agent.httpAddress}/ready`)).status).toBe(200);
       const c = new StreamHouseClient(agent.grpcAddress);
       await c.createTopic({ name: 'child', partitionCount: 1 });

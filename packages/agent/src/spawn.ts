@@ -22,6 +22,8 @@ export interface SpawnAgentOptions extends Omit<AgentOptions, 'log'> {
 export interface SpawnedAgent {
   readonly grpcAddress: string;
   readonly httpAddress: string;
+  /** `host:port` of the Kafka listener; undefined unless `kafkaPort` was given. */
+  readonly kafkaAddress: string | undefined;
   readonly pid: number;
   readonly child: ChildProcess;
   /** SIGTERM, then SIGKILL after the grace period; resolves once the child exited. */
@@ -47,6 +49,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   const add = (flag: string, v: string | number | undefined): void => {
     if (v !== undefined) args.push(`--${flag}`, String(v));
   };
+  add('kafka-port', o.kafkaPort);
   add('data-dir', o.dataDir);
   if (o.keepData) args.push('--keep-data');
   if (o.s3) {
@@ -97,6 +100,8 @@ export function childEnv(base: NodeJS.ProcessEnv, o: SpawnAgentOptions): NodeJS.
   return out;
 }
 
+type Listening = Pick<SpawnedAgent, 'grpcAddress' | 'httpAddress' | 'kafkaAddress' | 'pid'>;
+
 export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<SpawnedAgent> {
   const { startTimeoutMs = 30_000, stopGraceMs = 15_000, onLog, env, ...agentOptions } = options;
   resolveOptions(agentOptions); // coded errors naming the option, before any process starts
@@ -137,7 +142,7 @@ export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<Spawn
     else child.once('exit', () => resolve());
   });
 
-  const started = await new Promise<{ grpcAddress: string; httpAddress: string; pid: number }>((resolve, reject) => {
+  const started = await new Promise<Listening>((resolve, reject) => {
     let stdout = '';
     const fail = (why: string, cause?: unknown): void => {
       cleanup();
@@ -158,11 +163,22 @@ export async function spawnAgent(options: SpawnAgentOptions = {}): Promise<Spawn
       const nl = stdout.indexOf('\n');
       if (nl < 0) return;
       try {
-        const line = JSON.parse(stdout.slice(0, nl)) as { event?: string; grpcAddress?: string; httpAddress?: string; pid?: number };
+        const line = JSON.parse(stdout.slice(0, nl)) as {
+          event?: string;
+          grpcAddress?: string;
+          httpAddress?: string;
+          kafkaAddress?: string;
+          pid?: number;
+        };
         if (line.event !== 'listening' || !line.grpcAddress || !line.httpAddress)
           throw new Error(`unexpected first line ${stdout.slice(0, nl)}`);
         cleanup();
-        resolve({ grpcAddress: line.grpcAddress, httpAddress: line.httpAddress, pid: line.pid ?? child.pid! });
+        resolve({
+          grpcAddress: line.grpcAddress,
+          httpAddress: line.httpAddress,
+          kafkaAddress: line.kafkaAddress,
+          pid: line.pid ?? child.pid!,
+        });
       } catch (err) {
         fail('printed something other than its listening line', err);
       }
