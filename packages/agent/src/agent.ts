@@ -144,12 +144,11 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
 
   const state: ServiceState = { registry, cache, faults, maxRequestBytes: o.maxRequestBytes, stopping: false };
   let ready = false;
-  // One set of handlers serves both doors (gRPC, and REST on the HTTP port) over the same logs.
-  const handlers = createHandlers(state);
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
   let httpServer: Awaited<ReturnType<typeof startHttpServer>>;
   let kafkaServer: KafkaServer | undefined;
-  // One set of handlers behind both doors: a Kafka produce is a gRPC produce (same logs, faults, metrics).
+  // One set of handlers behind every door (gRPC, REST on the HTTP port, Kafka): a REST or Kafka produce is a
+  // gRPC produce (same logs, faults, metrics).
   const handlers = createHandlers(state);
   try {
     grpcServer = await startGrpcServer(handlers, o.host, o.grpcPort, o.maxRequestBytes);

@@ -158,7 +158,18 @@ function range(name: string, v: unknown, unit: string): readonly [number, number
 export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFaults {
   const out: ResolvedFaults = base
     ? { ...base }
-    : { s3ErrorRate: 0, s3LatencyMs: 0, produceLatencyMs: [0, 0], stall: undefined, dropEvery: 0, memoryGrowthMibPerSecond: 0, capacity: 0, corruptEvery: 0, ackOffsetShiftEvery: 0, loseAckEvery: 0 };
+    : {
+        s3ErrorRate: 0,
+        s3LatencyMs: 0,
+        produceLatencyMs: [0, 0],
+        stall: undefined,
+        dropEvery: 0,
+        memoryGrowthMibPerSecond: 0,
+        capacity: 0,
+        corruptEvery: 0,
+        ackOffsetShiftEvery: 0,
+        loseAckEvery: 0,
+      };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
     if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalid('s3ErrorRate', 'a fraction between 0 and 1', r);
