@@ -97,7 +97,7 @@ describe('the quick suite against a healthy embedded agent', () => {
     const na = byName.stability!.criteria.filter((c) => c.notApplicable !== undefined);
     expect(na.map((c) => c.metric)).toEqual(['resources.memoryGrowthUpperPercent', 'resources.throughputVariancePercent']);
     for (const c of na) expect(c).toMatchObject({ passed: false, note: 'N/A: a 6 s run is too short to judge it (needs >= 60 s)' });
-    expect(table).toMatch(/stability: completed, 4\/4 criteria passed \(2 N\/A at this scale\)/);
+    expect(table).toMatch(/stability: completed, 7\/7 criteria passed \(2 N\/A at this scale\)/);
     expect(table).toMatch(/N\/A Memory growth < 10% \(after start-up, 95% upper bound\) +measured: .*\(N\/A: a 6 s run is too short/);
     // The default warm-up applies to each step (a fifth of the 2 s high-throughput step), and the summary says so.
     expect(byName['high-throughput']!.warmupSeconds).toBe(0.4);

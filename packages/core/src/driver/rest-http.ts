@@ -1,7 +1,8 @@
 // HTTP exchanges of the REST driver on an undici keep-alive pool, callback-style (undici's dispatch: no promise
 // or stream per call on the hot path), and how an HTTP answer or a transport error becomes a DriverFailure in the
 // engine's status names, so the connection-error criteria and the outage detector read REST like gRPC.
-import { Pool, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool } from 'undici';
 import type { TlsOptions } from '../proto/client.js';
 import type { DriverFailure, PendingCall } from './types.js';
 
@@ -104,6 +105,11 @@ export interface RestHttpOptions {
   tls?: TlsOptions | boolean | undefined;
 }
 
+// undici is required when a REST driver is made, not when @loadhouse/core is imported: loaded at import time
+// it threw "Illegal constructor" inside config files that tsx loads (loadhouse.config.ts importing the SDK).
+let undici: typeof import('undici') | undefined;
+const loadUndici = (): typeof import('undici') => (undici ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+
 /** A keep-alive pool to one REST base URL: a socket per request in flight, reused for the next one. */
 export class RestHttp {
   private readonly pool: Pool;
@@ -127,7 +133,12 @@ export class RestHttp {
         }
       : undefined;
     // No socket limit: the engine bounds requests in flight (maxInFlight, one poll per partition).
-    this.pool = new Pool(base.origin, { connections: null, pipelining: 1, keepAliveTimeout: 30_000, ...(connect ? { connect } : {}) });
+    this.pool = new (loadUndici().Pool)(base.origin, {
+      connections: null,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      ...(connect ? { connect } : {}),
+    });
     this.headers = { ...o.headers };
     this.jsonHeaders = { ...o.headers, 'content-type': 'application/json' };
   }
