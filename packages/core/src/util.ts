@@ -41,3 +41,15 @@ export function splitHostPort(address: string): { host: string; port: number } |
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:/\s[\]]+)):(\d+)$/.exec(address);
   return m ? { host: m[1] ?? m[2]!, port: Number(m[3]) } : undefined;
 }
+
+/** A small seeded generator (mulberry32) of numbers in [0, 1): the same seed gives the same sequence everywhere. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -8,18 +8,7 @@ import { initHistograms } from '../metrics/histogram.js';
 import { mergeResults } from '../result/merge.js';
 import { compareResults } from './compare.js';
 import { mannWhitney, smallestP } from './mann-whitney.js';
-
-/** mulberry32: a small seeded generator, so that every try is the same on every machine. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util.js';
 
 const gaussian = (rand: () => number) => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
@@ -37,7 +26,7 @@ const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floo
  * (`runNoise`, lognormal: a run on a busier moment of the machine is slower throughout).
  */
 function synthetic(seed: number, latencyMs: number, windows = 10, runNoise = 0.03): LoadTestResult {
-  const rand = seeded(seed);
+  const rand = mulberry32(seed);
   const r = structuredClone(TEMPLATE);
   const runFactor = Math.exp(runNoise * gaussian(rand));
   r.series = r.series.slice(0, windows);

@@ -1,22 +1,12 @@
 // Seeded random test data: the same sequence on every reset, so fixtures are deterministic.
 
-/** mulberry32: small, seeded, good enough for test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util.js';
 
-let next = rng(42);
+let next = mulberry32(42);
 
 /** Starts the sequence again from its seed. */
 export function resetRandom(): void {
-  next = rng(42);
+  next = mulberry32(42);
 }
 
 /** A uniform number in [0, 1). */

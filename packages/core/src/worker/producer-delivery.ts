@@ -6,6 +6,7 @@ import type { Driver, DriverFailure, ProduceBatch, ProducerIdentity } from '../d
 import { createHistogram, encodeHistogramBytes, recordMs } from '../metrics/histogram.js';
 import type { ProducerFields } from '../proto/produce-frame.js';
 import type { DeliveryConfig } from '../types.js';
+import { mulberry32 } from '../util.js';
 import { type DeliveryTally, emptyDeliveryTally } from './delivery-tally.js';
 
 /** Wait before InitProducer or BeginTransaction is tried again after a failure. */
@@ -17,18 +18,6 @@ export const MAX_TRANSACTION_ID_BYTES = 128;
 /** Back-off before retry `attempt` (1, 2, ...) of a failed batch. */
 export function retryDelayMs(attempt: number): number {
   return Math.min(1000, 25 * 2 ** (attempt - 1));
-}
-
-/** A small seeded generator (mulberry32): the same seed and producer draw the same aborts. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Transaction {
@@ -71,7 +60,7 @@ export class ProducerDelivery {
     private readonly wake: () => void,
   ) {
     this.retries = config.retries;
-    this.draw = seeded(Math.imul(config.transactions?.seed ?? 1, 2654435761) ^ Math.imul(producerIndex + 1, 40503));
+    this.draw = mulberry32(Math.imul(config.transactions?.seed ?? 1, 2654435761) ^ Math.imul(producerIndex + 1, 40503));
     if (config.idempotent) this.init();
   }
 
