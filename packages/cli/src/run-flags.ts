@@ -218,6 +218,16 @@ export const RUN_FLAGS = defineFlags([
       'Seconds at the start excluded from the results (default: 3, at most a fifth of the run: the cold start measured in docs/measuring.md; 0 counts every record)',
   },
   {
+    name: 'seed',
+    kind: 'integer',
+    value: '<n>',
+    min: 0,
+    max: 4294967295,
+    group: 'run',
+    description:
+      'Seed of every random choice (keys, sizes, payload bytes, Poisson arrivals, transaction aborts): the same seed and flags give the same records on the same schedule (default: drawn at random; the result and the summary record it)',
+  },
+  {
     name: 'abort-on-fail',
     kind: 'number',
     value: '<duration>',

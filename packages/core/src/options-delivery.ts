@@ -7,7 +7,8 @@ export const DEFAULT_IDEMPOTENT_RETRIES = 5;
 export const MAX_RETRIES = 100;
 
 /** The delivery settings a run uses; null when batches are sent once without a producer id (the default). */
-export function resolveDelivery(d: DeliveryOptions | undefined): DeliveryConfig | null {
+/** `runSeed` is the run's seed, the abort draws' seed when `transactions.seed` is not given. */
+export function resolveDelivery(d: DeliveryOptions | undefined, runSeed = 1): DeliveryConfig | null {
   if (d === undefined) return null;
   if (typeof d !== 'object' || d === null) throw invalid('options.delivery', 'an object { idempotent, retries, transactions }', d);
   checkKeys('options.delivery', d, ['idempotent', 'retries', 'transactions']);
@@ -22,7 +23,7 @@ export function resolveDelivery(d: DeliveryOptions | undefined): DeliveryConfig 
     const abortRatio = t.abortRatio ?? 0;
     if (typeof abortRatio !== 'number' || !(abortRatio >= 0 && abortRatio <= 1))
       throw invalid('options.delivery.transactions.abortRatio', 'a fraction from 0 to 1', abortRatio);
-    const seed = t.seed ?? 1;
+    const seed = t.seed ?? runSeed;
     if (typeof seed !== 'number' || !Number.isInteger(seed)) throw invalid('options.delivery.transactions.seed', 'an integer', seed);
     transactions = {
       recordsPerTransaction: positiveInt('options.delivery.transactions.recordsPerTransaction', t.recordsPerTransaction, 10_000_000),

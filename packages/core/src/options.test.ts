@@ -64,6 +64,7 @@ describe('load test options', () => {
       /options\.target\.connectTimeoutMs must be a positive number, got "soon"/,
     ],
     ['unknown option', { rate: 5 }, /options\.rate is not an option loadhouse knows/],
+    ['seed', { seed: -1 }, /options\.seed must be an integer from 0 to 4294967295, got -1/],
     ['labels', { labels: ['env=ci'] }, /options\.labels must be an object of string values/],
     ['label name', { labels: { '1env': 'ci' } }, /options\.labels: "1env" must be a label name/],
     ['label value', { labels: { env: 1 } }, /options\.labels\.env must be a string, got 1/],

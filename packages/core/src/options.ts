@@ -11,6 +11,7 @@ import { validatePlugins } from './plugins/plugin-host.js';
 import { AckMode } from './proto/messages.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
 import { resolveStartAt } from './start-at.js';
+import { randomSeed } from './util.js';
 import type {
   AckModeName,
   ConsumeOptions,
@@ -83,6 +84,8 @@ export interface ResolvedOptions extends Pick<RunConfig, RecordedSetting> {
   startAt: number | undefined;
   labels: Record<string, string>;
   instrument: boolean;
+  /** Seed of the run's random choices: `options.seed`, or drawn at random. */
+  seed: number;
   logger: Logger | undefined;
   criteria: Criterion[];
   /** The fault timeline a proxy in front of the target plays during the run (`options.faults`). */
@@ -143,6 +146,7 @@ const LOAD_TEST_KEYS = [
   'logger',
   'criteria',
   'faults',
+  'seed',
 ] as const;
 const PRODUCE_KEYS = [
   'rate',
@@ -202,6 +206,10 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     }
   }
   const criteria = o.criteria === undefined ? [] : validateCriteria('options.criteria', o.criteria);
+  const seed = o.seed ?? randomSeed();
+  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)) {
+    throw invalid('options.seed', 'an integer from 0 to 4294967295', o.seed);
+  }
   // With faults, windows of 200 ms time an outage and its recovery to a fifth of a second (docs/faults.md).
   const intervalMs = optional(o.intervalMs, (v) => timerMs('options.intervalMs', v), o.faults === undefined ? 1000 : 200);
   if (intervalMs < 50) throw invalid('options.intervalMs', 'at least 50 (ms)', intervalMs);
@@ -217,7 +225,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     drainTimeoutMs: optional(o.drainTimeoutMs, (v) => timerMs('options.drainTimeoutMs', v, true), 10_000),
     dropAfterMs: optional(o.dropAfterMs, (v) => timerMs('options.dropAfterMs', v), 10_000),
     ackMode: o.ackMode ?? 'buffered',
-    delivery: resolveDelivery(o.delivery),
+    delivery: resolveDelivery(o.delivery, seed),
     signal: o.signal,
     resultsDir: o.resultsDir === undefined ? 'results' : o.resultsDir,
     checkpointSeconds: optional(o.checkpointSeconds, (v) => nonNegative('options.checkpointSeconds', v), 60),
@@ -226,6 +234,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     startAt: o.startAt === undefined ? undefined : resolveStartAt('options.startAt', o.startAt),
     labels,
     instrument: o.instrument ?? true,
+    seed,
     logger: o.logger,
     criteria,
     faults: o.faults === undefined ? undefined : runFaults(o.faults, 'options.faults'),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { orTimeout, round3, splitHostPort } from './util.js';
+import { deriveSeed, mulberry32, orTimeout, round3, splitHostPort } from './util.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -50,5 +50,17 @@ describe('splitHostPort', () => {
 
   it.each(['nohostport', 'http://h:1', 'h:', ':80', 'a:b:1', 'dns:///h:1'])('%s is not host:port', (address) => {
     expect(splitHostPort(address)).toBeUndefined();
+  });
+});
+
+describe('deriveSeed', () => {
+  it('gives each stream its own sequence, the same for the same seed and parts', () => {
+    expect(deriveSeed(42, 1, 7)).toBe(deriveSeed(42, 1, 7));
+    const seeds = new Set([deriveSeed(42, 1, 7), deriveSeed(42, 1, 8), deriveSeed(42, 2, 7), deriveSeed(43, 1, 7), deriveSeed(42)]);
+    expect(seeds.size).toBe(5);
+    const a = mulberry32(deriveSeed(42, 1, 7));
+    const b = mulberry32(deriveSeed(42, 1, 8));
+    const first = Array.from({ length: 4 }, () => [a(), b()]);
+    expect(first.every(([x, y]) => x !== y)).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 // promise raced against a timer, rounding for reported figures, and `host:port` parsing. Long waits and
 // abortable sleeps are timers.ts.
 import { performance } from 'node:perf_hooks';
+import { randomInt } from 'node:crypto';
 
 /**
  * Epoch milliseconds with sub-millisecond precision, steady within a process (the monotonic clock offset by
@@ -40,6 +41,27 @@ export function round3(x: number): number {
 export function splitHostPort(address: string): { host: string; port: number } | undefined {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:/\s[\]]+)):(\d+)$/.exec(address);
   return m ? { host: m[1] ?? m[2]!, port: Number(m[3]) } : undefined;
+}
+
+/** A fresh unsigned 32-bit seed, for a run given none. */
+export function randomSeed(): number {
+  return randomInt(0, 0x100000000);
+}
+
+/**
+ * A seed for one stream of random choices, derived from the run's seed and the stream's identity (a purpose tag
+ * and, say, a producer id): streams of different producers or purposes are independent, and each is the same in
+ * every run with the same seed, on every worker and every shard.
+ */
+export function deriveSeed(seed: number, ...parts: number[]): number {
+  let h = Math.imul(seed >>> 0, 2654435761) ^ 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
 }
 
 /** A small seeded generator (mulberry32) of numbers in [0, 1): the same seed gives the same sequence everywhere. */

@@ -18,6 +18,8 @@ export interface ProducerPoolSettings extends GroupPoolSettings {
   dropAfterMs: number;
   ackMode: number;
   delivery: DeliveryConfig | null;
+  /** The run's seed, handed to every producer. */
+  seed: number;
 }
 
 class RunningGroup extends WorkerGroup implements ProducerGroup {
@@ -175,6 +177,7 @@ export class ProducerPool extends GroupPool<RunningGroup> {
         dropAfterMs: this.settings.dropAfterMs,
         warmupEndEpochMs,
         startEpochMs,
+        seed: this.settings.seed,
         ...(this.settings.delivery ? { delivery: this.settings.delivery } : {}),
       };
       this.pool.send(worker, { type: 'start-producers', group: spec });

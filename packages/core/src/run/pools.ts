@@ -135,6 +135,7 @@ export class RunPools {
         dropAfterMs: o.dropAfterMs,
         ackMode: ACK_MODES[o.ackMode],
         delivery: o.delivery,
+        seed: o.seed,
         shard: o.shard,
         warmupEnd: this.d.warmupEnd,
       });

@@ -7,7 +7,7 @@ export interface TransactionOptions {
   recordsPerTransaction: number;
   /** Fraction 0..1 of transactions aborted instead of committed (default 0), drawn from `seed`. */
   abortRatio?: number;
-  /** Seed of the abort draws (default 1): the same seed aborts the same transactions. */
+  /** Seed of the abort draws (default: the run's `seed`): the same seed aborts the same transactions. */
   seed?: number;
 }
 

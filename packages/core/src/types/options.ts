@@ -95,6 +95,12 @@ export interface LoadTestOptions {
   instrument?: boolean;
   logger?: Logger;
   /**
+   * Seed of every random choice the run makes (record keys, sizes, payload bytes, Poisson arrivals, transaction
+   * aborts): the same seed with the same options gives the same records on the same schedule. An unsigned 32-bit
+   * integer; drawn at random when absent, and always recorded in `result.config.seed`.
+   */
+  seed?: number;
+  /**
    * A fault timeline (`'blackhole@30s+10s, latency@60s+20s=50ms, reset@90s'`, or its segments or specs) played
    * by a fault proxy the run puts between itself and the target's gRPC port; times count from the run's start.
    * `result.faults` says how the target recovered from each (docs/faults.md). The scenario's `faults` when absent.

@@ -81,6 +81,8 @@ export type RunConfig = {
   startAt: string | null;
   labels: Record<string, string>;
   instrument: boolean;
+  /** Seed of the run's random choices (`options.seed`, or the one drawn); absent in results of older versions. */
+  seed?: number;
   plugins: Array<{ name: string; apiVersion: number }>;
   criteria: Criterion[];
   producerGroups: ProducerGroupConfig[];

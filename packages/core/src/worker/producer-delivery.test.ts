@@ -67,6 +67,7 @@ function setup(delivery: DeliveryConfig, quota = 0) {
     dropAfterMs: 10_000,
     warmupEndEpochMs: T0,
     startEpochMs: T0,
+    seed: 1,
     delivery,
   };
   const spec = { id: 7, rate: 1000, partitions: [0], phase: 0 };

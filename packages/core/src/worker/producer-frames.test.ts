@@ -57,6 +57,7 @@ function group(maxInFlight: number, quota = 0): ProducerGroupSpec {
     dropAfterMs: 10_000,
     warmupEndEpochMs: T0,
     startEpochMs: T0,
+    seed: 1,
   };
 }
 

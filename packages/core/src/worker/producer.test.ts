@@ -50,6 +50,7 @@ function setup(o: Setup = {}) {
     dropAfterMs: o.dropAfterMs ?? 10_000,
     warmupEndEpochMs: o.warmupEnd ?? T0,
     startEpochMs: T0,
+    seed: 1,
   };
   const spec = { id: 7, rate: o.rate ?? 1000, partitions: o.partitions ?? [0], phase: 0 };
   const producer = new Producer(spec, group, { driver, metrics, payload: new PayloadPool('compressible', 64), clock }, T0);

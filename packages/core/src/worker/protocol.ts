@@ -56,6 +56,8 @@ export interface ProducerGroupSpec {
   startEpochMs: number;
   /** Retries, idempotence, transactions; absent: each batch is sent once without a producer id. */
   delivery?: DeliveryConfig;
+  /** The run's seed: a producer derives its random streams from it and its id (deriveSeed in util.ts). */
+  seed: number;
 }
 
 /** One consumer of a group: its partitions (never empty; idle consumers are not sent to workers). */
