@@ -60,7 +60,7 @@ function dispatch(key: number, v: number, r: Reader, c: Conn, ctx: Ctx, broker: 
     case API.DeleteTopics:
       return deleteTopics(r, v, c, b);
     case API.ListGroups:
-      return listGroups(v, c, ctx.groups);
+      return listGroups(r, v, c, ctx.groups);
     case API.DescribeGroups:
       return describeGroups(r, v, c, ctx.groups);
     case API.SaslHandshake:
