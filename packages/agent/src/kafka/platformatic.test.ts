@@ -104,7 +104,7 @@ describe('kafka door: @platformatic/kafka', () => {
     expect(hw).toBe(2 * N);
   });
 
-  it('a consumer group reads everything, commits, and shares the partitions with a second member', async () => {
+  it('a consumer group reads everything, commits, shares the partitions with a second member, and Admin describes it', async () => {
     const c1 = consumer('plt-c1', 'plt-group');
     const s1 = await c1.consume({ topics: ['plt'], mode: MessagesStreamModes.EARLIEST, autocommit: 50 });
     const seen: string[] = [];
@@ -140,10 +140,17 @@ describe('kafka door: @platformatic/kafka', () => {
       })
       .toBe(true);
     expect([...parts(c1), ...parts(c2)].sort()).toEqual([0, 1, 2]);
+
+    // Its Admin sees the group (ListGroups v4, DescribeGroups v5) with both members.
+    const admin = new Admin(base('plt-admin-groups'));
+    closers.push(() => admin.close());
+    expect((await admin.listGroups({ states: ['STABLE'] })).get('plt-group')).toMatchObject({ state: 'STABLE', protocolType: 'consumer' });
+    const described = (await admin.describeGroups({ groups: ['plt-group'] })).get('plt-group');
+    expect(described?.members.size).toBe(2);
     await Promise.all([s1.close(), s2.close()]);
   });
 
-  it('records cross between the doors: gRPC reads what Kafka produced, Kafka fetches what gRPC produced', async () => {
+  it('records cross between the doors both ways, and a topic deleted through Kafka is gone from gRPC', async () => {
     await client.createTopic({ name: 'plt-cross', partitionCount: 1 });
     const producer = new Producer({ ...base('plt-cross'), serializers: stringSerializers });
     closers.push(() => producer.close());
@@ -163,6 +170,12 @@ describe('kafka door: @platformatic/kafka', () => {
       ],
     });
     expect(readBatchValues(res)).toEqual(['kafka', 'grpc']);
+
+    // DeleteTopics v6 through its Admin removes the topic from the gRPC door too.
+    const admin = new Admin(base('plt-admin-delete'));
+    closers.push(() => admin.close());
+    await admin.deleteTopics({ topics: ['plt-cross'] });
+    await expect(client.getTopic({ name: 'plt-cross' })).rejects.toMatchObject({ code: 5 });
   });
 
   it('the agent faults apply to its produce: a drop-every fault acks all ten records and keeps every 2nd', async () => {
