@@ -53,7 +53,7 @@ describe('kafka door: @platformatic/kafka', () => {
   const messages = (topic: string, tag: string) =>
     values(tag).map((value, i) => ({ topic, key: `k${i}`, value, partition: i % PARTITIONS }));
 
-  it('creates a topic, produces with acks all (idempotent) and 1, and fetches every record back at offset 0', async () => {
+  it('creates a topic, produces with acks all (idempotent), 1 and 0, and fetches every record back at chosen offsets', async () => {
     const admin = new Admin(base('plt-admin'));
     closers.push(() => admin.close());
     await admin.createTopics({ topics: ['plt'], partitions: PARTITIONS, replicas: 1 });
@@ -102,6 +102,19 @@ describe('kafka door: @platformatic/kafka', () => {
     for (let p = 0; p < PARTITIONS; p++)
       hw += (await client.consume({ topic: 'plt', partition: p, offset: 0, maxRecords: 1 })).highWatermark;
     expect(hw).toBe(2 * N);
+
+    // acks 0: the door answers nothing (the client expects nothing), and the records are stored all the same.
+    await client.createTopic({ name: 'plt-acks0', partitionCount: 1 });
+    await leader.send({
+      messages: ['a', 'b', 'c'].map((value) => ({ topic: 'plt-acks0', value, partition: 0 })),
+      acks: ProduceAcks.NO_RESPONSE,
+    });
+    await expect
+      .poll(async () => (await client.consume({ topic: 'plt-acks0', partition: 0, offset: 0, maxRecords: 10 })).records.length, {
+        timeout: 5_000,
+        interval: 50,
+      })
+      .toBe(3);
   });
 
   it('a consumer group reads everything, commits, shares the partitions with a second member, and Admin describes it', async () => {
