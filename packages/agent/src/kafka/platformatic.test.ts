@@ -13,6 +13,7 @@ import {
   stringDeserializers,
   stringSerializers,
 } from '@platformatic/kafka';
+import { StreamHouseClient } from '@loadhouse/core/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentForTests, clientForTests } from '../../../core/src/test-support.js';
 
@@ -189,6 +190,33 @@ describe('kafka door: @platformatic/kafka', () => {
     closers.push(() => admin.close());
     await admin.deleteTopics({ topics: ['plt-cross'] });
     await expect(client.getTopic({ name: 'plt-cross' })).rejects.toMatchObject({ code: 5 });
+  });
+
+  it("SASL/PLAIN (SaslAuthenticate v2) names the organization: acme's producer writes acme's topic; a wrong password is refused", async () => {
+    const acme = new StreamHouseClient(agent.grpcAddress, { organizationId: 'acme' });
+    try {
+      await acme.createTopic({ name: 'plt-tenant', partitionCount: 1 });
+      const login = (password: string) =>
+        new Producer({
+          ...base('plt-sasl'),
+          retries: 0,
+          serializers: stringSerializers,
+          sasl: { mechanism: 'PLAIN', username: 'acme', password },
+        });
+      const ok = login('acme');
+      const wrong = login('not-acme');
+      closers.push(
+        () => ok.close(),
+        () => wrong.close(),
+      );
+      await ok.send({ messages: [{ topic: 'plt-tenant', value: 'for-acme', partition: 0 }] });
+      const got = await acme.consume({ topic: 'plt-tenant', partition: 0, offset: 0, maxRecords: 10 });
+      expect(got.records.map((r) => Buffer.from(r.value).toString())).toEqual(['for-acme']);
+      await expect(client.getTopic({ name: 'plt-tenant' })).rejects.toMatchObject({ code: 5 }); // not the default org's
+      await expect(wrong.send({ messages: [{ topic: 'plt-tenant', value: 'x', partition: 0 }] })).rejects.toThrow();
+    } finally {
+      acme.close();
+    }
   });
 
   it('the agent faults apply to its produce: a drop-every fault acks all ten records and keeps every 2nd', async () => {
