@@ -142,6 +142,8 @@ export interface DriverTarget {
   connections: number;
   /** `target.driver.options`: plain data, copied to every worker. */
   options: Readonly<Record<string, unknown>>;
+  /** SASL/PLAIN credentials (`target.sasl`), for protocols that log in that way. */
+  sasl?: { username: string; password: string };
 }
 
 /** What a driver module exports (its default export, or a named `driver`), made with defineDriver(). */

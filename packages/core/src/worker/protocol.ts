@@ -17,6 +17,8 @@ export interface WorkerTarget {
   connectTimeoutMs: number;
   /** A third-party driver module (resolved on the main thread); the built-in gRPC driver when absent. */
   driver?: ResolvedDriver;
+  /** SASL/PLAIN credentials (`target.sasl`). */
+  sasl?: { username: string; password: string };
 }
 
 /** The task a worker runs for the whole test: the argument of the worker module's default export. */

@@ -1,0 +1,397 @@
+// The Kafka driver: the engine's Driver calls as Kafka protocol requests, through @platformatic/kafka's
+// connections, version negotiation and record-batch codec. The engine already batches per partition, so each
+// ProduceBatch is one Produce request for one partition, sent on the partition leader's connection; the
+// client's own producer (its partitioner, its per-send validation, its sequence bookkeeping) is not used,
+// because the engine owns the partition, the idempotent sequence and the retries. Values pass through as the
+// engine built them (loadhouse record header first), so integrity, end-to-end latency and the acked-offset
+// checks work as on gRPC.
+import { type Driver, type DriverFailure, type DriverTarget, LoadhouseError, type ProducerIdentity, splitHostPort } from '@loadhouse/core';
+import type { ConnectOptions, FetchCallback, FetchedRecord, FetchRequest, OffsetCommit, PendingCall, ProduceBatch, ProduceCallback } from '@loadhouse/core';
+import { Admin, type Broker, type Connection, ConnectionPool, type ConnectionOptions, kGetApi, kMetadata, NumericMap } from '@platformatic/kafka';
+import { kafkaErrorId, kafkaFailure } from './errors.js';
+import { GroupMembers } from './group.js';
+import { resolveKafkaOptions, type ResolvedKafkaOptions } from './options.js';
+
+/** Kafka `acks` of each engine ack mode: none → 0 (no answer, so no offset), buffered → 1 (leader), durable → all. */
+export const ACKS_OF_ACK_MODE: readonly number[] = [0, 1, -1];
+
+type Api = (connection: Connection, ...args: unknown[]) => void;
+type Done<T> = (err: Error | null, value?: T) => void;
+
+interface TopicInfo {
+  id: string;
+  leaders: Broker[];
+}
+
+/** `host:port[,host:port...]`: the bootstrap brokers. */
+export function bootstrapBrokers(address: string): Broker[] {
+  const brokers = address.split(',').map((a) => {
+    const hp = splitHostPort(a.trim());
+    if (!hp || !(hp.port >= 1 && hp.port <= 65535)) {
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `The Kafka driver's target address must be host:port (or a comma-separated list of them), got ${JSON.stringify(address)}`,
+        { details: { option: 'options.target.address' } },
+      );
+    }
+    return { host: hp.host.replace(/^\[(.*)\]$/, '$1'), port: hp.port };
+  });
+  return brokers;
+}
+
+function connectionOptions(t: DriverTarget, clientOpts: ResolvedKafkaOptions): ConnectionOptions {
+  const o: ConnectionOptions = {
+    connectTimeout: t.deadlineMs,
+    requestTimeout: t.deadlineMs,
+    // The engine bounds what is in flight itself; the client's default of 5 per connection would queue behind it.
+    maxInflights: 1024,
+  };
+  if (t.tls) {
+    const tls = typeof t.tls === 'object' ? t.tls : {};
+    o.tls = { ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.serverName };
+  }
+  if (t.sasl) o.sasl = { mechanism: 'PLAIN', username: t.sasl.username, password: t.sasl.password };
+  void clientOpts;
+  return o;
+}
+
+export class KafkaDriver implements Driver {
+  readonly target: string;
+  readonly options: ResolvedKafkaOptions;
+  private readonly client: Admin;
+  private readonly pools: ConnectionPool[];
+  private readonly deadlineMs: number;
+  private readonly topics = new Map<string, TopicInfo>();
+  private readonly apis = new Map<string, Api>();
+  private readonly coordinators = new Map<string, Broker>();
+  /** Kafka group membership, when the `groupMembership` option asks for it. */
+  readonly groups: GroupMembers | undefined;
+  private reachedBroker = false;
+
+  constructor(t: DriverTarget) {
+    this.target = t.address;
+    this.options = resolveKafkaOptions(t.options);
+    this.deadlineMs = t.deadlineMs;
+    const conn = connectionOptions(t, this.options);
+    this.client = new Admin({
+      ...conn,
+      clientId: this.options.clientId,
+      bootstrapBrokers: bootstrapBrokers(t.address),
+      timeout: t.deadlineMs,
+      retries: 0,
+      metadataMaxAge: 60_000,
+    });
+    this.client.on('client:broker:connect', () => {
+      this.reachedBroker = true;
+    });
+    this.pools = Array.from({ length: Math.max(1, t.connections) }, () => new ConnectionPool(this.options.clientId, conn));
+    this.groups = this.options.groupMembership ? new GroupMembers(t, conn, this.options) : undefined;
+  }
+
+  /** Metadata must answer (the broker speaks Kafka); every connection of the pool is opened to its brokers. */
+  async connect({ timeoutMs, verify }: ConnectOptions): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no Kafka answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      const metadata = await Promise.race([this.client.metadata({ topics: [], forceUpdate: true }), timeout]);
+      const brokers = [...metadata.brokers.values()];
+      await Promise.race([Promise.all(this.pools.flatMap((p) => brokers.map((b) => p.get(b)))), timeout]);
+    } catch (err) {
+      const id = kafkaErrorId(err);
+      if (verify && this.reachedBroker && id === undefined && !/within/.test((err as Error).message)) {
+        throw new LoadhouseError(
+          'LH_TARGET_NOT_STREAMHOUSE',
+          `${this.target} accepts connections but does not answer as a Kafka broker (${(err as Error).message}): give the Kafka port (9092 by default) with --protocol kafka.`,
+          { cause: err, details: { address: this.target } },
+        );
+      }
+      if (this.reachedBroker && kafkaFailure(err).status === 'UNAUTHENTICATED') {
+        throw new LoadhouseError(
+          'LH_TARGET_NOT_STREAMHOUSE',
+          `The Kafka broker at ${this.target} refused the SASL/PLAIN login (${(err as Error).message}): check --sasl-username / --sasl-password.`,
+          { cause: err, details: { address: this.target } },
+        );
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private api(name: string, done: Done<Api>): void {
+    const known = this.apis.get(name);
+    if (known) return done(null, known);
+    this.client[kGetApi](name, (err: Error | null, api?: unknown) => {
+      if (err || !api) return done(err ?? new Error(`no ${name} API`));
+      this.apis.set(name, api as Api);
+      done(null, api as Api);
+    });
+  }
+
+  private topic(topic: string, done: Done<TopicInfo>): void {
+    const known = this.topics.get(topic);
+    if (known) return done(null, known);
+    this.client[kMetadata]({ topics: [topic] }, (err: Error | null, md?: import('@platformatic/kafka').ClusterMetadata) => {
+      const t = md?.topics.get(topic);
+      if (err || !md || !t) return done(err ?? new Error(`no metadata for topic ${topic}`));
+      const leaders = t.partitions.map((p) => md.brokers.get(p.leader)!);
+      const info = { id: t.id, leaders };
+      this.topics.set(topic, info);
+      done(null, info);
+    });
+  }
+
+  /** A failed call may have met a moved leader or a topic made again: the next call reads metadata afresh. */
+  private forget(topic: string, failure: DriverFailure): void {
+    if (failure.status === 'NOT_FOUND' || failure.status === 'UNAVAILABLE') {
+      this.topics.delete(topic);
+      this.client.clearMetadata();
+    }
+  }
+
+  /** The connection to a partition's leader; partitions are spread over the pools, so one partition keeps its order. */
+  private leader(topic: string, partition: number, done: (err: Error | null, conn?: Connection, info?: TopicInfo) => void): void {
+    this.topic(topic, (err, info) => {
+      if (err || !info) return done(err);
+      const broker = info.leaders[partition];
+      if (!broker) return done(new Error(`topic ${topic} has no partition ${partition}`));
+      this.pools[partition % this.pools.length]!.get(broker, (e: Error | null, conn?: Connection) => done(e, conn, info));
+    });
+  }
+
+  private call<T>(topic: string, partition: number, apiName: string, args: (info: TopicInfo, api: Api) => unknown[], done: Done<T>): void {
+    this.leader(topic, partition, (err, conn, info) => {
+      if (err || !conn || !info) return done(err ?? new Error('no connection'));
+      this.api(apiName, (e, api) => {
+        if (e || !api) return done(e);
+        api(conn, ...args(info, api), done);
+      });
+    });
+  }
+
+  async describeTopic(topic: string): Promise<{ partitions: number } | undefined> {
+    this.topics.delete(topic);
+    try {
+      const md = await this.client.metadata({ topics: [topic], forceUpdate: true });
+      const t = md.topics.get(topic);
+      return t ? { partitions: t.partitionsCount } : undefined;
+    } catch (err) {
+      if (kafkaErrorId(err) === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined;
+      throw err;
+    }
+  }
+
+  async createTopic(topic: string, partitions: number): Promise<'created' | 'exists'> {
+    try {
+      // Replication -1: the broker's default, as a topic made by any other client of the cluster would get.
+      await this.client.createTopics({ topics: [topic], partitions, replicas: -1 });
+      this.client.clearMetadata();
+      return 'created';
+    } catch (err) {
+      if (kafkaErrorId(err) === 'TOPIC_ALREADY_EXISTS') return 'exists';
+      throw err;
+    }
+  }
+
+  produce(batch: ProduceBatch, callback: ProduceCallback): PendingCall {
+    const { topic, partition } = batch;
+    // Copied now: the engine reuses the records' buffers, and the request is laid out when the connection sends it.
+    const messages = batch.records.map((r) => {
+      const key = (r as { key?: Uint8Array }).key;
+      const m: { topic: string; partition: number; value: Buffer; key?: Buffer } = { topic, partition, value: Buffer.from(r.value) };
+      if (key !== undefined) m.key = Buffer.from(key);
+      return m;
+    });
+    const options: Record<string, unknown> = { compression: this.options.compression };
+    if (batch.producerId !== undefined) {
+      const sequences = new NumericMap();
+      sequences.set(`${topic}:${partition}`, batch.baseSequence ?? 0);
+      Object.assign(options, { producerId: BigInt(batch.producerId), producerEpoch: batch.producerEpoch ?? 0, sequences });
+    }
+    const acks = ACKS_OF_ACK_MODE[batch.ackMode] ?? 1;
+    let cancelled = false;
+    this.call<unknown>(
+      topic,
+      partition,
+      'Produce',
+      () => [acks, this.deadlineMs, messages, options],
+      (err, res) => {
+        if (cancelled) return;
+        if (err) {
+          if (kafkaErrorId(err) === 'DUPLICATE_SEQUENCE_NUMBER') return callback(null, -1, true);
+          const failure = kafkaFailure(err);
+          this.forget(topic, failure);
+          return callback(failure, -1);
+        }
+        // acks=0: the broker sends no answer, so no offset is known (the acked-offset check is unmeasured).
+        if (acks === 0 || typeof res !== 'object' || res === null) return callback(null, -1);
+        const p = (res as { responses: Array<{ partitionResponses: Array<{ baseOffset: bigint }> }> }).responses[0]?.partitionResponses[0];
+        callback(null, p ? Number(p.baseOffset) : -1);
+      },
+    );
+    return {
+      cancel: () => {
+        cancelled = true;
+      },
+    };
+  }
+
+  /** An idempotent producer id from InitProducerId. Transactions are not offered (see docs/protocols.md). */
+  async initProducer(transactionalId?: string): Promise<ProducerIdentity> {
+    if (transactionalId !== undefined) throw new Error('the Kafka driver does not run transactions');
+    const res = await new Promise<{ producerId: bigint; producerEpoch: number }>((resolve, reject) => {
+      this.client.metadata({ topics: [] }).then((md) => {
+        const broker = [...md.brokers.values()][0];
+        if (!broker) return reject(new Error('the cluster lists no broker'));
+        this.pools[0]!.get(broker, (err: Error | null, conn?: Connection) => {
+          if (err || !conn) return reject(err);
+          this.api('InitProducerId', (e, api) => {
+            if (e || !api) return reject(e);
+            api(conn, null, this.deadlineMs, -1n, -1, (e2: Error | null, r?: { producerId: bigint; producerEpoch: number }) =>
+              e2 || !r ? reject(e2) : resolve(r),
+            );
+          });
+        });
+      }, reject);
+    });
+    return { producerId: res.producerId.toString(), epoch: res.producerEpoch };
+  }
+
+  fetch(request: FetchRequest, callback: FetchCallback): PendingCall {
+    const { topic, partition, offset, maxRecords } = request;
+    let cancelled = false;
+    const run = (): void =>
+      this.call<unknown>(
+        topic,
+        partition,
+        'Fetch',
+        (info, api) => {
+          // Fetch v13 names topics by id, earlier versions by name.
+          const topicId = (api as unknown as { version: number }).version >= 13 ? info.id : topic;
+          const part = { partition, currentLeaderEpoch: -1, fetchOffset: BigInt(offset), lastFetchedEpoch: -1, partitionMaxBytes: this.options.fetchMaxBytes };
+          return [this.options.fetchMaxWaitMs, 1, this.options.fetchMaxBytes, 0, 0, 0, [{ topicId, partitions: [part] }], [], ''];
+        },
+        (err, res) => {
+          if (cancelled) return;
+          if (err) {
+            const failure = kafkaFailure(err);
+            this.forget(topic, failure);
+            return callback(failure, undefined);
+          }
+          const p = (res as FetchAnswer).responses[0]?.partitions[0];
+          if (!p) return callback({ status: 'INTERNAL', retriable: false, message: 'Fetch answered without the partition' }, undefined);
+          const records: FetchedRecord[] = [];
+          for (const b of p.records ?? []) {
+            const first = Number(b.firstOffset);
+            for (const r of b.records) {
+              const at = first + r.offsetDelta;
+              if (at < offset || records.length >= maxRecords) continue;
+              records.push({ offset: at, value: r.value ?? Buffer.alloc(0) });
+            }
+          }
+          callback(null, { records, highWatermark: Number(p.highWatermark) });
+        },
+      );
+    if (request.group !== undefined && this.groups) {
+      this.groups.member(request.group, topic, (err) => {
+        if (cancelled) return;
+        if (err) return callback(kafkaFailure(err), undefined);
+        run();
+      });
+    } else run();
+    return {
+      cancel: () => {
+        cancelled = true;
+      },
+    };
+  }
+
+  private coordinator(group: string, done: (err: Error | null, conn?: Connection) => void): void {
+    const known = this.coordinators.get(group);
+    const connect = (b: Broker) => this.pools[0]!.get(b, done);
+    if (known) return connect(known);
+    this.client.findCoordinator({ keyType: 0, keys: [group] }).then(async (found) => {
+      const node = found[0]?.nodeId;
+      const md = await this.client.metadata({ topics: [] });
+      const b = node === undefined ? undefined : md.brokers.get(node);
+      if (!b) return done(new Error(`no coordinator for group ${group}`));
+      this.coordinators.set(group, b);
+      connect(b);
+    }, done);
+  }
+
+  commitOffset(c: OffsetCommit, callback: (failure: DriverFailure | null) => void): void {
+    // Without membership a commit is a standalone one (generation -1, no member id), as admin tools make.
+    const member = this.groups?.identity(c.group);
+    this.coordinator(c.group, (err, conn) => {
+      if (err || !conn) return callback(kafkaFailure(err));
+      this.api('OffsetCommit', (e, api) => {
+        if (e || !api) return callback(kafkaFailure(e));
+        const topics = [{ name: c.topic, partitions: [{ partitionIndex: c.partition, committedOffset: BigInt(c.offset), committedLeaderEpoch: -1, committedMetadata: null }] }];
+        api(conn, c.group, member?.generationId ?? -1, member?.memberId ?? '', null, topics, (e2: Error | null) => {
+          if (e2) this.coordinators.delete(c.group);
+          callback(e2 ? kafkaFailure(e2) : null);
+        });
+      });
+    });
+  }
+
+  committedOffset(group: string, topic: string, partition: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.coordinator(group, (err, conn) => {
+        if (err || !conn) return reject(err);
+        this.api('OffsetFetch', (e, api) => {
+          if (e || !api) return reject(e);
+          const req = [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [partition] }] }];
+          api(conn, req, false, (e2: Error | null, res?: OffsetFetchAnswer) => {
+            if (e2 || !res) return reject(e2);
+            const at = res.groups[0]?.topics.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === partition)?.committedOffset;
+            // -1: the group never committed this partition.
+            resolve(at === undefined || at < 0n ? 0 : Number(at));
+          });
+        });
+      });
+    });
+  }
+
+  latestOffset(topic: string, partition: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.call<ListOffsetsAnswer>(
+        topic,
+        partition,
+        'ListOffsets',
+        () => [-1, 0, [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n }] }]],
+        (err, res) => {
+          const at = res?.topics[0]?.partitions[0]?.offset;
+          if (err || at === undefined) return reject(err ?? new Error(`ListOffsets gave no offset for ${topic}/${partition}`));
+          resolve(Number(at));
+        },
+      );
+    });
+  }
+
+  close(): void {
+    this.groups?.close();
+    for (const p of this.pools) void p.close().catch(() => {});
+    void this.client.close().catch(() => {});
+  }
+}
+
+interface FetchAnswer {
+  responses: Array<{
+    partitions: Array<{
+      highWatermark: bigint;
+      records?: Array<{ firstOffset: bigint; records: Array<{ offsetDelta: number; value: Buffer | null }> }>;
+    }>;
+  }>;
+}
+
+interface OffsetFetchAnswer {
+  groups: Array<{ topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint }> }> }>;
+}
+
+interface ListOffsetsAnswer {
+  topics: Array<{ partitions: Array<{ offset: bigint }> }>;
+}
