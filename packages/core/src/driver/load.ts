@@ -10,8 +10,11 @@ import { BUILTIN_PREFIX, builtinDriver, checkBuiltin, isProtocol, type ProtocolN
 import { grpcDriver } from './grpc.js';
 import { DRIVER_API_VERSION, type Driver, type DriverDefinition, type DriverTarget } from './types.js';
 
-/** `target.driver` as the user writes it: a module specifier, or one with the driver's options. */
-export type DriverOption = string | { module: string; options?: Record<string, unknown> };
+/**
+ * `target.driver` as the user writes it: a module specifier, or one with the driver's options; `{ options }`
+ * alone beside `target.protocol` gives options to that door's built-in driver (the Kafka driver's compression...).
+ */
+export type DriverOption = string | { module: string; options?: Record<string, unknown> } | { options: Record<string, unknown> };
 
 /** A driver module resolved to the URL workers import; plain data, sent to every worker. */
 export interface ResolvedDriver {
