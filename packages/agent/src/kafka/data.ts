@@ -6,6 +6,7 @@ import { type Bridge, BridgeError, errorCodeOf, KafkaError } from './bridge.js';
 import type { Reader } from './protocol.js';
 import { Writer } from './protocol.js';
 import { BatchError, type DecodedBatch, decodeBatches, encodeBatch } from './record-batch.js';
+import { fetchTopicName } from './topic-ids.js';
 
 /** What a handler knows of its connection. */
 export interface Conn {
@@ -90,15 +91,21 @@ async function producePartition(b: Bridge, c: Conn, topic: string, index: number
   }
 }
 
-/** Produce v3-v7 (record batches v2). acks=0 gets no response, as the protocol says. */
+/** Produce v3-v9 (record batches v2). acks=0 gets no response, as the protocol says. */
 export async function produce(r: Reader, v: number, c: Conn, b: Bridge): Promise<Writer | null> {
   r.nullableString(); // transactional_id: transactions are not implemented, the records are appended as sent
   const acks = r.int16();
   r.int32(); // timeout_ms
-  const topics = r.array((r) => ({
-    name: r.string(),
-    parts: r.array((r) => ({ index: r.int32(), records: r.nullableBytes() })),
-  }));
+  const topics = r.array((r) => {
+    const name = r.string();
+    const parts = r.array((r) => {
+      const part = { index: r.int32(), records: r.nullableBytes() };
+      r.tags();
+      return part;
+    });
+    r.tags();
+    return { name, parts };
+  });
   const results = await Promise.all(
     topics.map(async (t) => ({
       name: t.name,
@@ -106,14 +113,17 @@ export async function produce(r: Reader, v: number, c: Conn, b: Bridge): Promise
     })),
   );
   if (acks === 0) return null;
-  const w = new Writer();
+  const w = new Writer(r.flexible);
   w.array(results, (w, t) => {
     w.string(t.name).array(t.parts, (w, p) => {
       w.int32(p.index).int16(p.error).int64(p.baseOffset).int64(-1);
       if (v >= 5) w.int64(p.logStart);
+      if (v >= 8) w.array([], () => {}).nullableString(null); // record_errors, error_message
+      w.tags();
     });
+    w.tags();
   });
-  return w.int32(0);
+  return w.int32(0).tags();
 }
 
 interface FetchPart {
@@ -169,7 +179,7 @@ async function fetchPartition(b: Bridge, c: Conn, topic: string, p: FetchPart, b
   }
 }
 
-/** Fetch v4-v11: full fetches only (a session id of 0 tells the client there is no incremental session). */
+/** Fetch v4-v12: full fetches only (a session id of 0 tells the client there is no incremental session). */
 export async function fetch(r: Reader, v: number, c: Conn, b: Bridge): Promise<Writer> {
   r.int32(); // replica_id
   const maxWait = Math.min(Math.max(r.int32(), 0), MAX_FETCH_WAIT_MS);
@@ -180,18 +190,22 @@ export async function fetch(r: Reader, v: number, c: Conn, b: Bridge): Promise<W
     r.int32(); // session_id
     r.int32(); // session_epoch
   }
-  const topics = r.array((r) => ({
-    name: r.string(),
-    parts: r.array((r): FetchPart => {
+  const topics = r.array((r) => {
+    const name = r.string();
+    const parts = r.array((r): FetchPart => {
       const index = r.int32();
       if (v >= 9) r.int32(); // current_leader_epoch
       const offset = r.int64();
+      if (v >= 12) r.int32(); // last_fetched_epoch
       if (v >= 5) r.int64(); // log_start_offset (of followers)
-      return { index, offset, maxBytes: r.int32(), error: 0, highWatermark: -1, logStart: -1, records: [], lastOffset: offset - 1 };
-    }),
-  }));
-  if (v >= 7) r.array((r) => [r.string(), r.array((r) => r.int32())]); // forgotten topics: no sessions
-  if (v >= 11) r.string(); // rack_id
+      const maxBytes = r.int32();
+      r.tags();
+      return { index, offset, maxBytes, error: 0, highWatermark: -1, logStart: -1, records: [], lastOffset: offset - 1 };
+    });
+    r.tags();
+    return { name, topic: v === 12 ? fetchTopicName(b, c.org, name) : name, parts };
+  });
+  // Forgotten topics (no sessions here) and rack_id follow; nothing after them is needed.
   const deadline = Date.now() + maxWait;
   for (;;) {
     const budget = { bytes: maxBytes > 0 ? maxBytes : Number.MAX_SAFE_INTEGER };
@@ -201,24 +215,26 @@ export async function fetch(r: Reader, v: number, c: Conn, b: Bridge): Promise<W
         p.lastOffset = p.offset - 1;
       }
     }
-    await Promise.all(topics.flatMap((t) => t.parts.map((p) => fetchPartition(b, c, t.name, p, budget))));
+    await Promise.all(topics.flatMap((t) => t.parts.map((p) => fetchPartition(b, c, t.topic, p, budget))));
     const any = topics.some((t) => t.parts.some((p) => p.lastOffset >= p.offset || p.error !== 0));
     if (any || c.closed || Date.now() >= deadline) break;
     await sleep(FETCH_POLL_MS);
   }
-  const w = new Writer();
+  const w = new Writer(r.flexible);
   w.int32(0); // throttle_time_ms
   if (v >= 7) w.int16(0).int32(0);
   w.array(topics, (w, t) => {
     w.string(t.name).array(t.parts, (w, p) => {
       w.int32(p.index).int16(p.error).int64(p.highWatermark).int64(p.highWatermark);
       if (v >= 5) w.int64(p.logStart);
-      w.int32(-1); // aborted_transactions: null
+      w.nullArray(); // aborted_transactions
       if (v >= 11) w.int32(-1); // preferred_read_replica
       w.nullableBytes(p.lastOffset >= p.offset ? encodeBatch(p.records.map(toOut), p.records[0]?.offset ?? p.offset, p.lastOffset) : EMPTY);
+      w.tags();
     });
+    w.tags();
   });
-  return w;
+  return w.tags();
 }
 
 function toOut(r: ConsumedRecord): { offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array } {
@@ -228,19 +244,23 @@ function toOut(r: ConsumedRecord): { offset: number; timestamp: number; key: Uin
 const LATEST = -1;
 const EARLIEST = -2;
 
-/** ListOffsets v1-v4: the latest (-1) and earliest (-2) offsets; a timestamp lookup answers INVALID_REQUEST. */
+/** ListOffsets v1-v7: the latest (-1) and earliest (-2) offsets; a timestamp lookup answers INVALID_REQUEST. */
 export function listOffsets(r: Reader, v: number, c: Conn, b: Bridge): Writer {
   r.int32(); // replica_id
   if (v >= 2) r.int8(); // isolation_level
-  const topics = r.array((r) => ({
-    name: r.string(),
-    parts: r.array((r) => {
+  const topics = r.array((r) => {
+    const name = r.string();
+    const parts = r.array((r) => {
       const index = r.int32();
       if (v >= 4) r.int32(); // current_leader_epoch
-      return { index, timestamp: r.int64() };
-    }),
-  }));
-  const w = new Writer();
+      const timestamp = r.int64();
+      r.tags();
+      return { index, timestamp };
+    });
+    r.tags();
+    return { name, parts };
+  });
+  const w = new Writer(r.flexible);
   if (v >= 2) w.int32(0);
   w.array(topics, (w, t) => {
     const topic = b.registry.get(c.org, t.name);
@@ -254,7 +274,9 @@ export function listOffsets(r: Reader, v: number, c: Conn, b: Bridge): Writer {
       else error = KafkaError.INVALID_REQUEST;
       w.int32(p.index).int16(error).int64(-1).int64(offset);
       if (v >= 4) w.int32(-1);
+      w.tags();
     });
+    w.tags();
   });
-  return w;
+  return w.tags();
 }

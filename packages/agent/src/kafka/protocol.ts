@@ -1,11 +1,15 @@
 // Primitive types of the Kafka wire protocol: big-endian integers, int16-length strings, int32-length bytes,
 // int32-count arrays, zig-zag varints (record batches) and the compact/tagged forms of flexible versions.
+// A Reader or Writer made `flexible` reads and writes strings, bytes and arrays in their compact forms and
+// tagged-field sections where `tags()` stands, so one handler serves an API's classic and flexible versions.
 
 /** A request or batch that does not parse: the connection answers CORRUPT_MESSAGE or is closed. */
 export class KafkaDecodeError extends Error {}
 
 export class Reader {
   pos = 0;
+  /** Set once the request header says the version is flexible (the header's client id is never compact). */
+  flexible = false;
   constructor(readonly buf: Buffer) {}
 
   private need(n: number): void {
@@ -50,23 +54,35 @@ export class Reader {
     this.pos += n;
     return b;
   }
-  nullableString(): string | null {
+  /** The classic int16-length string, whatever the version (the request header's client id). */
+  classicString(): string | null {
     const n = this.int16();
     return n < 0 ? null : this.raw(n).toString('utf8');
+  }
+  nullableString(): string | null {
+    if (this.flexible) return this.compactNullableString();
+    return this.classicString();
   }
   string(): string {
     return this.nullableString() ?? '';
   }
   nullableBytes(): Buffer | null {
-    const n = this.int32();
+    const n = this.flexible ? this.uvarint() - 1 : this.int32();
     return n < 0 ? null : this.raw(n);
   }
   bytes(): Buffer {
     return this.nullableBytes() ?? Buffer.alloc(0);
   }
-  /** An int32-count array; a null array (-1) reads as null. */
+  bool(): boolean {
+    return this.int8() !== 0;
+  }
+  /** A topic id (UUID), as 32 hex digits. */
+  uuid(): string {
+    return this.raw(16).toString('hex');
+  }
+  /** An array (int32 count, or compact when flexible); a null array reads as null. */
   nullableArray<T>(item: (r: Reader) => T): T[] | null {
-    const n = this.int32();
+    const n = this.flexible ? this.uvarint() - 1 : this.int32();
     if (n < 0) return null;
     if (n > this.remaining) throw new KafkaDecodeError(`array of ${n} items at ${this.pos} exceeds the request`);
     const out: T[] = [];
@@ -97,11 +113,9 @@ export class Reader {
     const n = this.uvarint() - 1;
     return n < 0 ? null : this.raw(n).toString('utf8');
   }
-  compactArray<T>(item: (r: Reader) => T): T[] {
-    const n = this.uvarint() - 1;
-    const out: T[] = [];
-    for (let i = 0; i < n; i++) out.push(item(this));
-    return out;
+  /** Skips the tagged-fields section a flexible version has here; nothing in a classic one. */
+  tags(): void {
+    if (this.flexible) this.taggedFields();
   }
   /** Skips a tagged-fields section: the agent uses no tagged field. */
   taggedFields(): void {
@@ -114,6 +128,8 @@ export class Reader {
 }
 
 export class Writer {
+  /** Writes the compact forms and tagged-field sections of a flexible version. */
+  constructor(readonly flexible = false) {}
   private chunks: Buffer[] = [];
   private cur = Buffer.allocUnsafe(256);
   private at = 0;
@@ -172,21 +188,37 @@ export class Writer {
     return this;
   }
   nullableString(s: string | null): this {
-    if (s === null) return this.int16(-1);
+    if (s === null) return this.flexible ? this.uvarint(0) : this.int16(-1);
     const b = Buffer.from(s, 'utf8');
-    return this.int16(b.length).raw(b);
+    return (this.flexible ? this.uvarint(b.length + 1) : this.int16(b.length)).raw(b);
   }
   string(s: string): this {
     return this.nullableString(s);
   }
   nullableBytes(b: Uint8Array | null): this {
-    if (b === null) return this.int32(-1);
-    return this.int32(b.length).raw(b);
+    if (b === null) return this.flexible ? this.uvarint(0) : this.int32(-1);
+    return (this.flexible ? this.uvarint(b.length + 1) : this.int32(b.length)).raw(b);
+  }
+  bool(v: boolean): this {
+    return this.int8(v ? 1 : 0);
+  }
+  /** A topic id from 32 hex digits. */
+  uuid(hex: string): this {
+    return this.raw(Buffer.from(hex, 'hex'));
   }
   array<T>(items: readonly T[], item: (w: Writer, x: T) => void): this {
-    this.int32(items.length);
+    if (this.flexible) this.uvarint(items.length + 1);
+    else this.int32(items.length);
     for (const x of items) item(this, x);
     return this;
+  }
+  /** A null array (-1, or 0 when compact). */
+  nullArray(): this {
+    return this.flexible ? this.uvarint(0) : this.int32(-1);
+  }
+  /** The empty tagged-fields section a flexible version has here; nothing in a classic one. */
+  tags(): this {
+    return this.flexible ? this.uvarint(0) : this;
   }
   uvarint(v: number): this {
     while (v >= 0x80) {
@@ -197,11 +229,6 @@ export class Writer {
   }
   varint(v: number): this {
     return this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
-  }
-  compactArray<T>(items: readonly T[], item: (w: Writer, x: T) => void): this {
-    this.uvarint(items.length + 1);
-    for (const x of items) item(this, x);
-    return this;
   }
   /** An empty tagged-fields section. */
   taggedFields(): this {

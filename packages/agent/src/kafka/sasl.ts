@@ -31,14 +31,14 @@ export function plainLogin(token: Buffer, c: Conn): string | null {
   return null;
 }
 
-/** SaslAuthenticate v0-v1 with a PLAIN token: `[authzid] NUL user NUL password`. */
+/** SaslAuthenticate v0-v2 with a PLAIN token: `[authzid] NUL user NUL password`. */
 export function saslAuthenticate(r: Reader, v: number, c: Conn): Writer {
   const token = r.bytes();
-  const w = new Writer();
+  const w = new Writer(r.flexible);
   const answer = (error: number, message: string | null): Writer => {
     w.int16(error).nullableString(message).nullableBytes(Buffer.alloc(0));
     if (v >= 1) w.int64(0); // session lifetime: no re-authentication required
-    return w;
+    return w.tags();
   };
   if (c.saslMechanism !== 'PLAIN') return answer(SASL_AUTHENTICATION_FAILED, 'send SaslHandshake with mechanism PLAIN first');
   const refused = plainLogin(token, c);

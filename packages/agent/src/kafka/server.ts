@@ -7,19 +7,10 @@ import { createBridge, type Bridge } from './bridge.js';
 import { type Conn, fetch, listOffsets, produce } from './data.js';
 import { describeGroups, heartbeat, joinGroup, leaveGroup, listGroups, offsetCommit, offsetFetch, syncGroup } from './group-apis.js';
 import { GroupCoordinator } from './groups.js';
-import {
-  API,
-  apiVersions,
-  type BrokerAddress,
-  createTopics,
-  deleteTopics,
-  findCoordinator,
-  initProducerId,
-  metadata,
-  VERSIONS,
-} from './metadata.js';
+import { apiVersions, type BrokerAddress, createTopics, deleteTopics, findCoordinator, initProducerId, metadata } from './metadata.js';
 import { KafkaDecodeError, Reader, type Writer } from './protocol.js';
 import { plainLogin, saslAuthenticate, saslHandshake } from './sasl.js';
+import { API, isFlexible, VERSIONS } from './versions.js';
 
 export interface KafkaServer {
   readonly port: number;
@@ -69,7 +60,7 @@ function dispatch(key: number, v: number, r: Reader, c: Conn, ctx: Ctx, broker: 
     case API.DeleteTopics:
       return deleteTopics(r, v, c, b);
     case API.ListGroups:
-      return listGroups(v, c, ctx.groups);
+      return listGroups(r, v, c, ctx.groups);
     case API.DescribeGroups:
       return describeGroups(r, v, c, ctx.groups);
     case API.SaslHandshake:
@@ -104,15 +95,20 @@ function serve(socket: Socket, ctx: Ctx, maxFrameBytes: number): void {
     const key = r.int16();
     const v = r.int16();
     const correlationId = r.int32();
-    conn.clientId = r.nullableString() ?? '';
+    conn.clientId = r.classicString() ?? '';
     const range = VERSIONS.get(key);
     // ApiVersions answers any version (an unsupported one with the v0 form and the versions it has).
     if (!range || (key !== API.ApiVersions && (v < range[0] || v > range[1]))) {
       drop(`API key ${key} version ${v} is not supported (ApiVersions lists what is)`);
       return;
     }
-    const flexible = key === API.ApiVersions && v >= 3;
+    // Request header v2 (flexible versions) ends with tagged fields; the body then uses the compact forms.
+    const flexible = isFlexible(key, v);
     if (flexible) r.taggedFields();
+    r.flexible = flexible;
+    // Response header v1 adds an empty tagged-fields section, except for ApiVersions (clients read its
+    // header before they know which versions the broker has).
+    const headerTags = flexible && key !== API.ApiVersions;
     let answer: Promise<Writer | null>;
     try {
       answer = Promise.resolve(dispatch(key, v, r, conn, ctx, broker));
@@ -129,8 +125,8 @@ function serve(socket: Socket, ctx: Ctx, maxFrameBytes: number): void {
       }
       if (body === null || conn.closed) return;
       const payload = body.toBuffer();
-      const head = Buffer.allocUnsafe(8);
-      head.writeInt32BE(payload.length + 4, 0);
+      const head = Buffer.alloc(headerTags ? 9 : 8);
+      head.writeInt32BE(payload.length + head.length - 4, 0);
       head.writeInt32BE(correlationId, 4);
       socket.write(head);
       socket.write(payload);
