@@ -5,6 +5,7 @@
 // because the engine owns the partition, the idempotent sequence and the retries. Values pass through as the
 // engine built them (loadhouse record header first), so integrity, end-to-end latency and the acked-offset
 // checks work as on gRPC.
+import { createConnection } from 'node:net';
 import { type Driver, type DriverFailure, type DriverTarget, LoadhouseError, type ProducerIdentity, splitHostPort } from '@loadhouse/core';
 import type { ConnectOptions, FetchCallback, FetchedRecord, FetchRequest, OffsetCommit, PendingCall, ProduceBatch, ProduceCallback } from '@loadhouse/core';
 import { Admin, type Broker, type Connection, ConnectionPool, type ConnectionOptions, kGetApi, kMetadata, NumericMap } from '@platformatic/kafka';
@@ -66,7 +67,6 @@ export class KafkaDriver implements Driver {
   private readonly coordinators = new Map<string, Broker>();
   /** Kafka group membership, when the `groupMembership` option asks for it. */
   readonly groups: GroupMembers | undefined;
-  private reachedBroker = false;
 
   constructor(t: DriverTarget) {
     this.target = t.address;
@@ -80,9 +80,6 @@ export class KafkaDriver implements Driver {
       timeout: t.deadlineMs,
       retries: 0,
       metadataMaxAge: 60_000,
-    });
-    this.client.on('client:broker:connect', () => {
-      this.reachedBroker = true;
     });
     this.pools = Array.from({ length: Math.max(1, t.connections) }, () => new ConnectionPool(this.options.clientId, conn));
     this.groups = this.options.groupMembership ? new GroupMembers(t, conn, this.options) : undefined;
@@ -99,18 +96,17 @@ export class KafkaDriver implements Driver {
       const brokers = [...metadata.brokers.values()];
       await Promise.race([Promise.all(this.pools.flatMap((p) => brokers.map((b) => p.get(b)))), timeout]);
     } catch (err) {
-      const id = kafkaErrorId(err);
-      if (verify && this.reachedBroker && id === undefined && !/within/.test((err as Error).message)) {
+      if (kafkaFailure(err).status === 'UNAUTHENTICATED') {
         throw new LoadhouseError(
           'LH_TARGET_NOT_STREAMHOUSE',
-          `${this.target} accepts connections but does not answer as a Kafka broker (${(err as Error).message}): give the Kafka port (9092 by default) with --protocol kafka.`,
+          `The Kafka broker at ${this.target} refused the SASL/PLAIN login: check --sasl-username / --sasl-password (StreamHouse takes the organization id).`,
           { cause: err, details: { address: this.target } },
         );
       }
-      if (this.reachedBroker && kafkaFailure(err).status === 'UNAUTHENTICATED') {
+      if (verify && kafkaErrorId(err) === undefined && !/within/.test((err as Error).message) && (await this.listens())) {
         throw new LoadhouseError(
           'LH_TARGET_NOT_STREAMHOUSE',
-          `The Kafka broker at ${this.target} refused the SASL/PLAIN login (${(err as Error).message}): check --sasl-username / --sasl-password.`,
+          `${this.target} accepts connections but does not answer as a Kafka broker (${(err as Error).message}): give its Kafka port (9092 by default) with --protocol kafka.`,
           { cause: err, details: { address: this.target } },
         );
       }
@@ -118,6 +114,21 @@ export class KafkaDriver implements Driver {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Whether a plain TCP connection to the first bootstrap broker opens (something listens there). */
+  private listens(): Promise<boolean> {
+    const b = bootstrapBrokers(this.target)[0]!;
+    return new Promise((resolve) => {
+      const socket = createConnection({ host: b.host, port: b.port });
+      const end = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.setTimeout(2000, () => end(false));
+      socket.once('connect', () => end(true));
+      socket.once('error', () => end(false));
+    });
   }
 
   private api(name: string, done: Done<Api>): void {
@@ -178,7 +189,7 @@ export class KafkaDriver implements Driver {
       const t = md.topics.get(topic);
       return t ? { partitions: t.partitionsCount } : undefined;
     } catch (err) {
-      if (kafkaErrorId(err) === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined;
+      if (kafkaFailure(err).status === 'NOT_FOUND') return undefined;
       throw err;
     }
   }

@@ -94,6 +94,8 @@ export function kafkaFailure(err: unknown): DriverFailure {
   const id = kafkaErrorId(err);
   let status: string;
   if (id !== undefined) status = STATUS_OF_KAFKA_ERROR[id] ?? 'INTERNAL';
+  // The client's metadata lookup turns UNKNOWN_TOPIC_OR_PARTITION into a plain "Unknown topic" error.
+  else if (find(err, (e) => e.code === 'PLT_KFK_USER' && /^Unknown topic/.test(String(e.message)))) status = 'NOT_FOUND';
   else if (find(err, (e) => e.code === 'PLT_KFK_TIMEOUT')) status = 'DEADLINE_EXCEEDED';
   else if (find(err, (e) => e.code === 'PLT_KFK_AUTHENTICATION')) status = 'UNAUTHENTICATED';
   else if (find(err, (e) => e.code === 'PLT_KFK_NETWORK' || (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)))) {
