@@ -2,6 +2,7 @@
 // modes, idempotent sequences, manual and group consumption, SASL, and the errors it maps.
 import { afterAll, describe, expect, it } from 'vitest';
 import { isLoadhouseError, type DriverFailure, type FetchedBatch, type ProduceBatch } from '@loadhouse/core';
+import { AckMode } from '@loadhouse/core/wire';
 import { agentForTests } from '../../core/src/test-support.js';
 import { KafkaDriver } from './driver.js';
 import { kafkaFailure } from './errors.js';
@@ -40,12 +41,12 @@ describe('the Kafka driver against the agent', () => {
     expect(await d.createTopic('kd-basic', 2)).toBe('exists');
     expect(await d.describeTopic('kd-basic')).toEqual({ partitions: 2 });
 
-    const durable = await produce(d, { topic: 'kd-basic', partition: 1, ackMode: 2, records: values(3, 'a') });
+    const durable = await produce(d, { topic: 'kd-basic', partition: 1, ackMode: AckMode.ACK_DURABLE, records: values(3, 'a') });
     expect(durable).toEqual({ failure: null, offset: 0, duplicate: false });
-    const buffered = await produce(d, { topic: 'kd-basic', partition: 1, ackMode: 1, records: values(2, 'b') });
+    const buffered = await produce(d, { topic: 'kd-basic', partition: 1, ackMode: AckMode.ACK_BUFFERED, records: values(2, 'b') });
     expect(buffered).toEqual({ failure: null, offset: 3, duplicate: false });
     // acks=0: no answer, so no offset.
-    const none = await produce(d, { topic: 'kd-basic', partition: 1, ackMode: 0, records: values(1, 'c') });
+    const none = await produce(d, { topic: 'kd-basic', partition: 1, ackMode: AckMode.ACK_NONE, records: values(1, 'c') });
     expect(none).toEqual({ failure: null, offset: -1, duplicate: false });
 
     await expect.poll(() => d.latestOffset('kd-basic', 1)).toBe(6);
@@ -69,7 +70,7 @@ describe('the Kafka driver against the agent', () => {
     const d = driver();
     await d.createTopic('kd-keys', 1);
     const buf = Buffer.from('original');
-    const pending = produce(d, { topic: 'kd-keys', partition: 0, ackMode: 1, records: [{ value: buf, key: Buffer.from('k1') } as { value: Uint8Array }] });
+    const pending = produce(d, { topic: 'kd-keys', partition: 0, ackMode: AckMode.ACK_BUFFERED, records: [{ value: buf, key: Buffer.from('k1') } as { value: Uint8Array }] });
     buf.write('overwrit');
     expect((await pending).failure).toBeNull();
     const got = await fetch(d, 'kd-keys', 0, 0);
@@ -84,7 +85,7 @@ describe('the Kafka driver against the agent', () => {
     const batch = (seq: number, tag: string): ProduceBatch => ({
       topic: 'kd-idem',
       partition: 0,
-      ackMode: 2,
+      ackMode: AckMode.ACK_DURABLE,
       records: values(2, tag),
       producerId: id.producerId,
       producerEpoch: id.epoch,
@@ -101,7 +102,7 @@ describe('the Kafka driver against the agent', () => {
   it('with groupMembership, a consumer joins its group before it fetches and the join is timed', async () => {
     const d = driver({ options: { groupMembership: true } });
     await d.createTopic('kd-members', 1);
-    await produce(d, { topic: 'kd-members', partition: 0, ackMode: 1, records: values(2, 'm') });
+    await produce(d, { topic: 'kd-members', partition: 0, ackMode: AckMode.ACK_BUFFERED, records: values(2, 'm') });
     const got = await fetch(d, 'kd-members', 0, 0, 10, 'kd-member-group');
     expect(got.records).toHaveLength(2);
     expect(d.groups?.identity('kd-member-group')?.memberId).toBeTruthy();
@@ -130,7 +131,7 @@ describe('the Kafka driver against the agent', () => {
     expect(isLoadhouseError(err, 'LH_TARGET_NOT_STREAMHOUSE'), String(err)).toBe(true);
     expect((err as Error).message).toMatch(/does not answer as a Kafka broker/);
     const d = driver();
-    const missing = await produce(d, { topic: 'kd-no-such-topic', partition: 0, ackMode: 1, records: values(1, 'z') });
+    const missing = await produce(d, { topic: 'kd-no-such-topic', partition: 0, ackMode: AckMode.ACK_BUFFERED, records: values(1, 'z') });
     expect(missing.failure?.status).toBe('NOT_FOUND');
   });
 });

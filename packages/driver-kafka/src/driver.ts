@@ -9,12 +9,20 @@ import { createConnection } from 'node:net';
 import { type Driver, type DriverFailure, type DriverTarget, LoadhouseError, type ProducerIdentity, splitHostPort } from '@loadhouse/core';
 import type { ConnectOptions, FetchCallback, FetchedRecord, FetchRequest, OffsetCommit, PendingCall, ProduceBatch, ProduceCallback } from '@loadhouse/core';
 import { Admin, type Broker, type Connection, ConnectionPool, type ConnectionOptions, kGetApi, kMetadata, NumericMap } from '@platformatic/kafka';
+import { AckMode } from '@loadhouse/core/wire';
 import { kafkaErrorId, kafkaFailure } from './errors.js';
 import { GroupMembers } from './group.js';
 import { resolveKafkaOptions, type ResolvedKafkaOptions } from './options.js';
 
-/** Kafka `acks` of each engine ack mode: none → 0 (no answer, so no offset), buffered → 1 (leader), durable → all. */
-export const ACKS_OF_ACK_MODE: readonly number[] = [0, 1, -1];
+/**
+ * Kafka `acks` of each engine ack mode (ProduceBatch.ackMode is the wire AckMode): buffered → 1 (the leader
+ * has it), durable → all (-1), none → 0 (the broker sends no answer, so no offset is known).
+ */
+export const ACKS_OF_ACK_MODE: Readonly<Record<number, number>> = {
+  [AckMode.ACK_BUFFERED]: 1,
+  [AckMode.ACK_DURABLE]: -1,
+  [AckMode.ACK_NONE]: 0,
+};
 
 type Api = (connection: Connection, ...args: unknown[]) => void;
 type Done<T> = (err: Error | null, value?: T) => void;
@@ -223,12 +231,20 @@ export class KafkaDriver implements Driver {
     }
     const acks = ACKS_OF_ACK_MODE[batch.ackMode] ?? 1;
     let cancelled = false;
+    let returned = false;
     this.call<unknown>(
       topic,
       partition,
       'Produce',
       () => [acks, this.deadlineMs, messages, options],
       (err, res) => {
+        // An acks=0 request "answers" as soon as it is written, possibly before produce() returned: the engine
+        // must have the pending call in hand first.
+        if (!returned) return queueMicrotask(() => settle(err, res));
+        settle(err, res);
+      },
+    );
+    const settle = (err: Error | null, res: unknown): void => {
         if (cancelled) return;
         if (err) {
           if (kafkaErrorId(err) === 'DUPLICATE_SEQUENCE_NUMBER') return callback(null, -1, true);
@@ -240,8 +256,8 @@ export class KafkaDriver implements Driver {
         if (acks === 0 || typeof res !== 'object' || res === null) return callback(null, -1);
         const p = (res as { responses: Array<{ partitionResponses: Array<{ baseOffset: bigint }> }> }).responses[0]?.partitionResponses[0];
         callback(null, p ? Number(p.baseOffset) : -1);
-      },
-    );
+    };
+    returned = true;
     return {
       cancel: () => {
         cancelled = true;
@@ -270,9 +286,12 @@ export class KafkaDriver implements Driver {
     return { producerId: res.producerId.toString(), epoch: res.producerEpoch };
   }
 
-  fetch(request: FetchRequest, callback: FetchCallback): PendingCall {
+  fetch(request: FetchRequest, given: FetchCallback): PendingCall {
     const { topic, partition, offset, maxRecords } = request;
     let cancelled = false;
+    let returned = false;
+    // Never before fetch() returned (a connection error can be reported at once).
+    const callback: FetchCallback = (f, b) => (returned ? given(f, b) : queueMicrotask(() => given(f, b)));
     const run = (): void =>
       this.call<unknown>(
         topic,
@@ -312,6 +331,7 @@ export class KafkaDriver implements Driver {
         run();
       });
     } else run();
+    returned = true;
     return {
       cancel: () => {
         cancelled = true;
@@ -333,7 +353,8 @@ export class KafkaDriver implements Driver {
     }, done);
   }
 
-  commitOffset(c: OffsetCommit, callback: (failure: DriverFailure | null) => void): void {
+  commitOffset(c: OffsetCommit, given: (failure: DriverFailure | null) => void): void {
+    const callback = (f: DriverFailure | null): void => queueMicrotask(() => given(f));
     // Without membership a commit is a standalone one (generation -1, no member id), as admin tools make.
     const member = this.groups?.identity(c.group);
     this.coordinator(c.group, (err, conn) => {

@@ -88,15 +88,27 @@ async function importPackage(protocol: ProtocolName, pkg: string): Promise<Drive
     const specifier = pkg;
     mod = (await import(specifier)) as Record<string, unknown>;
   } catch (first) {
+    // A worker thread run from TypeScript sources has only tsx's require hook (ESM loader hooks do not reach
+    // worker threads on Node 20): the package's sources load through it.
+    if ((first as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+      return checkDefinition(protocol, pkg, createRequire(import.meta.url)(pkg) as Record<string, unknown>);
+    }
     // Installed in the project rather than next to loadhouse.
     const from = installedFrom(pkg, process.cwd());
     if (!from) throw notInstalled(protocol, pkg, first);
     try {
       mod = (await import(pathToFileURL(createRequire(join(from, 'package.json')).resolve(pkg)).href)) as Record<string, unknown>;
     } catch (cause) {
-      throw notInstalled(protocol, pkg, cause);
+      throw new LoadhouseError('LH_DRIVER_INVALID', `${pkg} is installed but could not be imported: ${(first as Error).message}`, {
+        cause,
+        details: { protocol, package: pkg },
+      });
     }
   }
+  return checkDefinition(protocol, pkg, mod);
+}
+
+function checkDefinition(protocol: ProtocolName, pkg: string, mod: Record<string, unknown>): DriverDefinition {
   const def = (mod.driver ?? mod.default) as DriverDefinition | undefined;
   if (typeof def?.create !== 'function' || def.apiVersion !== DRIVER_API_VERSION) {
     throw new LoadhouseError(

@@ -32,7 +32,7 @@ export interface ProduceBatch {
    * before produce() returns and keeps no reference to them.
    */
   records: ReadonlyArray<{ value: Uint8Array }>;
-  /** 0 none, 1 buffered, 2 durable (`ackMode` of the options). */
+  /** The wire AckMode of `ackMode` in the options: 0 buffered, 1 durable, 2 none. */
   ackMode: number;
   /** The idempotent producer's id and epoch (from initProducer), and the sequence of the batch's first record. */
   producerId?: string;
