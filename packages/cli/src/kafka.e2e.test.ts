@@ -61,7 +61,12 @@ describe('--protocol kafka against the agent', () => {
     expect(r.config.target.address).toBe(agent.kafkaAddress);
     if (scenario === 'consumer-lag') expect(r.scenarioResults.lagBuilt as number).toBeGreaterThan(0);
     else expect(r.consumer!.consumed).toBe(r.producer.acked);
-    if (scenario === 'high-throughput') expect(r.producer.idempotence?.initProducerCalls).toBeGreaterThan(0);
+    if (scenario === 'high-throughput') {
+      expect(r.producer.idempotence?.initProducerCalls).toBeGreaterThan(0);
+      // The one worker's member joined each consumer group once, and the join was timed.
+      expect(r.metrics['driver.groupRebalances']).toBeGreaterThanOrEqual(1);
+      expect(r.metrics['driver.groupRebalanceMaxMs']).toBeGreaterThanOrEqual(r.metrics['driver.groupRebalanceP50Ms']!);
+    } else expect(r.metrics['driver.groupRebalances']).toBeUndefined();
     // The credentials reach the agent (a refused login stops the run before any load) and stay out of the result.
     if (scenario === 'stability') expect(readFileSync(/Result written to (.+)\n/.exec(io.err)![1]!, 'utf8')).not.toMatch(/org-kd|sasl/i);
   });

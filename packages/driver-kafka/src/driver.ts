@@ -404,6 +404,11 @@ export class KafkaDriver implements Driver {
     });
   }
 
+  /** Group joins and rebalances (ms each) since the previous call; the engine puts them in `result.metrics`. */
+  rebalances(): number[] {
+    return this.groups?.rebalances() ?? [];
+  }
+
   close(): void {
     this.groups?.close();
     for (const p of this.pools) void p.close().catch(() => {});

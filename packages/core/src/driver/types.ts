@@ -127,6 +127,12 @@ export interface Driver {
   committedOffset(group: string, topic: string, partition: number): Promise<number>;
   /** The partition's high watermark (next offset to be written). */
   latestOffset(topic: string, partition: number): Promise<number>;
+  /**
+   * Milliseconds of each consumer-group join or rebalance the driver completed since the previous call, for a
+   * driver whose consumers join their group (the Kafka driver's `groupMembership`). Workers report them; the
+   * result has them as `metrics['driver.groupRebalances' | 'driver.groupRebalanceP50Ms' | 'driver.groupRebalanceMaxMs']`.
+   */
+  rebalances?(): number[];
   close(): void;
 }
 

@@ -185,6 +185,8 @@ export interface WorkerReport {
   health: WorkerHealth;
   /** Run-length ack and consumed logs since the previous report (instrumented runs only). */
   verify?: VerifyReport;
+  /** Group joins and rebalances the worker's driver completed since the previous report, ms each (Driver.rebalances). */
+  rebalanceMs?: number[];
 }
 
 /** Flat runs of RUN_FIELDS numbers each (partition, first offset, count, producer, first sequence); see verify/run-log.ts. */
