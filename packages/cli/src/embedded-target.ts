@@ -245,7 +245,8 @@ export async function startEmbeddedTarget(v: FlagValues, env: NodeJS.ProcessEnv 
     pid: agent.pid,
     ...(typeof v.org === 'string' ? { organizationId: v.org } : {}),
   };
-  if (v.protocol === 'kafka' && agent.kafkaAddress) Object.assign(target, { address: agent.kafkaAddress, protocol: 'kafka' }, kafkaExtras(v, env));
+  if (v.protocol === 'kafka' && agent.kafkaAddress)
+    Object.assign(target, { address: agent.kafkaAddress, protocol: 'kafka' }, kafkaExtras(v, env));
   return {
     ...(s3 ? { s3 } : {}),
     grpcAddress: agent.grpcAddress,

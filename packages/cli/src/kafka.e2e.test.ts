@@ -30,7 +30,8 @@ function expectExact(r: LoadTestResult): void {
   if (r.integrity.lostAcked !== undefined) expect(r.integrity.lostAcked).toBe(0);
   for (const c of r.criteria) {
     // Speed bounds may miss on a loaded machine; target.* figures come from the target's HTTP side, not given here.
-    if (/latency|msgsPerSec|rateErrorPercent|catchUpRate|timeToClear|CacheHitRate|variance|memoryGrowth|^target\./i.test(c.metric)) continue;
+    if (/latency|msgsPerSec|rateErrorPercent|catchUpRate|timeToClear|CacheHitRate|variance|memoryGrowth|^target\./i.test(c.metric))
+      continue;
     expect(c.passed || c.notApplicable !== undefined, `${c.metric}: measured ${c.measured}`).toBe(true);
   }
 }
@@ -39,7 +40,10 @@ function expectExact(r: LoadTestResult): void {
 describe('--protocol kafka against the agent', () => {
   it.each([
     // Every option of the door at once: idempotent sequences, gzip batches, consumers joining their Kafka group.
-    ['high-throughput', '--duration 2 --target-rate 800 --partitions 2 --consumers 2 --idempotent --kafka-compression gzip --kafka-group-membership'],
+    [
+      'high-throughput',
+      '--duration 2 --target-rate 800 --partitions 2 --consumers 2 --idempotent --kafka-compression gzip --kafka-group-membership',
+    ],
     // No consumers in this one: the books and the acknowledgements are what it checks.
     ['many-producers', '--producer-count 20 --messages-per-producer 40 --target-rate 800 --partitions 2'],
     ['consumer-lag', '--duration 3 --produce-rate 800 --consume-rate 300 --partitions 2'],
@@ -47,7 +51,10 @@ describe('--protocol kafka against the agent', () => {
     ['stability', '--duration 2 --target-rate 400 --partitions 2 --sasl-username org-kd'],
   ])('%s: every record acked, read once, at the offset its ack gave', async (scenario, flags) => {
     const { code, io } = await runCli(
-      [...args`run ${scenario} --protocol kafka --target ${agent.kafkaAddress!} --workers 1 --warmup 0 --results-dir ${dir}`, ...flags.split(' ')],
+      [
+        ...args`run ${scenario} --protocol kafka --target ${agent.kafkaAddress!} --workers 1 --warmup 0 --results-dir ${dir}`,
+        ...flags.split(' '),
+      ],
       captureIo(scenario === 'stability' ? { LOADHOUSE_SASL_PASSWORD: 'org-kd' } : {}),
     );
     expect([0, 1], io.err).toContain(code);
@@ -82,10 +89,14 @@ describe('--protocol kafka against the agent', () => {
   });
 
   it('refuses SASL flags for another door, and half a login, before anything starts', async () => {
-    const grpc = await runCli(args`run high-throughput --target ${agent.grpcAddress} --sasl-username x --sasl-password y --results-dir ${dir}`);
+    const grpc = await runCli(
+      args`run high-throughput --target ${agent.grpcAddress} --sasl-username x --sasl-password y --results-dir ${dir}`,
+    );
     expect(grpc.code).toBe(2);
     expect(grpc.io.err).toMatch(/LH_INVALID_OPTION: --sasl-username \/ --sasl-password log in to the Kafka door/);
-    const half = await runCli(args`run high-throughput --protocol kafka --target ${agent.kafkaAddress!} --sasl-username x --results-dir ${dir}`);
+    const half = await runCli(
+      args`run high-throughput --protocol kafka --target ${agent.kafkaAddress!} --sasl-username x --results-dir ${dir}`,
+    );
     expect(half.code).toBe(2);
     expect(half.io.err).toMatch(/LH_INVALID_OPTION: SASL\/PLAIN needs both a username and a password/);
   });
@@ -101,7 +112,9 @@ describe('the embedded agent with its Kafka door', () => {
     const rows = table.split('\n').slice(2, 5);
     expect(rows.map((l) => l.split(/\s+/)[0])).toEqual(['grpc', 'kafka', 'rest']);
     for (const row of rows) expect(row).toMatch(/ completed/);
-    const kafka = [...io.err.matchAll(/Result written to (.+)\n/g)].map((m) => JSON.parse(readFileSync(m[1]!, 'utf8')) as LoadTestResult)[1]!;
+    const kafka = [...io.err.matchAll(/Result written to (.+)\n/g)].map(
+      (m) => JSON.parse(readFileSync(m[1]!, 'utf8')) as LoadTestResult,
+    )[1]!;
     expect(kafka.config.target.protocol).toBe('kafka');
     expectExact(kafka);
   });

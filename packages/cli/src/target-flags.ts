@@ -199,9 +199,13 @@ export function saslFromFlags(v: FlagValues, env: NodeJS.ProcessEnv, doors: read
   if (username === undefined && password === undefined) return undefined;
   if (!doors.includes('kafka')) {
     if (!flagged) return undefined; // the environment's credentials wait for a Kafka run
-    throw new LoadhouseError('LH_INVALID_OPTION', '--sasl-username / --sasl-password log in to the Kafka door: use them with --protocol kafka', {
-      details: { flag: 'sasl-username' },
-    });
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      '--sasl-username / --sasl-password log in to the Kafka door: use them with --protocol kafka',
+      {
+        details: { flag: 'sasl-username' },
+      },
+    );
   }
   if (!username || password === undefined) {
     throw new LoadhouseError(

@@ -21,12 +21,16 @@ function driver(extra: Partial<ConstructorParameters<typeof KafkaDriver>[0]> = {
 }
 
 function produce(d: KafkaDriver, batch: ProduceBatch): Promise<{ failure: DriverFailure | null; offset: number; duplicate: boolean }> {
-  return new Promise((resolve) => d.produce(batch, (failure, offset, duplicate) => resolve({ failure, offset, duplicate: duplicate === true })));
+  return new Promise((resolve) =>
+    d.produce(batch, (failure, offset, duplicate) => resolve({ failure, offset, duplicate: duplicate === true })),
+  );
 }
 
 function fetch(d: KafkaDriver, topic: string, partition: number, offset: number, maxRecords = 100, group?: string): Promise<FetchedBatch> {
   return new Promise((resolve, reject) =>
-    d.fetch({ topic, partition, offset, maxRecords, ...(group ? { group } : {}) }, (f, b) => (f || !b ? reject(new Error(f?.message)) : resolve(b))),
+    d.fetch({ topic, partition, offset, maxRecords, ...(group ? { group } : {}) }, (f, b) =>
+      f || !b ? reject(new Error(f?.message)) : resolve(b),
+    ),
   );
 }
 
@@ -61,7 +65,9 @@ describe('the Kafka driver against the agent', () => {
 
     expect(await d.committedOffset('kd-group', 'kd-basic', 1)).toBe(0);
     await new Promise<void>((resolve, reject) =>
-      d.commitOffset({ group: 'kd-group', topic: 'kd-basic', partition: 1, offset: 5 }, (f) => (f ? reject(new Error(f.message)) : resolve())),
+      d.commitOffset({ group: 'kd-group', topic: 'kd-basic', partition: 1, offset: 5 }, (f) =>
+        f ? reject(new Error(f.message)) : resolve(),
+      ),
     );
     expect(await d.committedOffset('kd-group', 'kd-basic', 1)).toBe(5);
   });
@@ -70,7 +76,12 @@ describe('the Kafka driver against the agent', () => {
     const d = driver();
     await d.createTopic('kd-keys', 1);
     const buf = Buffer.from('original');
-    const pending = produce(d, { topic: 'kd-keys', partition: 0, ackMode: AckMode.ACK_BUFFERED, records: [{ value: buf, key: Buffer.from('k1') } as { value: Uint8Array }] });
+    const pending = produce(d, {
+      topic: 'kd-keys',
+      partition: 0,
+      ackMode: AckMode.ACK_BUFFERED,
+      records: [{ value: buf, key: Buffer.from('k1') } as { value: Uint8Array }],
+    });
     buf.write('overwrit');
     expect((await pending).failure).toBeNull();
     const got = await fetch(d, 'kd-keys', 0, 0);
@@ -110,7 +121,9 @@ describe('the Kafka driver against the agent', () => {
     expect(joins).toHaveLength(1);
     expect(joins[0]).toBeGreaterThanOrEqual(0);
     await new Promise<void>((resolve, reject) =>
-      d.commitOffset({ group: 'kd-member-group', topic: 'kd-members', partition: 0, offset: 2 }, (f) => (f ? reject(new Error(f.message)) : resolve())),
+      d.commitOffset({ group: 'kd-member-group', topic: 'kd-members', partition: 0, offset: 2 }, (f) =>
+        f ? reject(new Error(f.message)) : resolve(),
+      ),
     );
     expect(await d.committedOffset('kd-member-group', 'kd-members', 0)).toBe(2);
   });
@@ -158,7 +171,10 @@ describe('options and error mapping', () => {
     expect(kafkaFailure(Object.assign(new Error('t'), { code: 'PLT_KFK_TIMEOUT' })).status).toBe('DEADLINE_EXCEEDED');
     const nested = new AggregateError([Object.assign(new Error('x'), { apiId: 'NOT_LEADER_OR_FOLLOWER' })], 'many');
     expect(kafkaFailure(nested)).toMatchObject({ status: 'UNAVAILABLE', retriable: true });
-    expect(kafkaFailure(Object.assign(new Error('x'), { apiId: 'MESSAGE_TOO_LARGE' }))).toMatchObject({ status: 'INVALID_ARGUMENT', retriable: false });
+    expect(kafkaFailure(Object.assign(new Error('x'), { apiId: 'MESSAGE_TOO_LARGE' }))).toMatchObject({
+      status: 'INVALID_ARGUMENT',
+      retriable: false,
+    });
     expect(kafkaFailure(new Error('odd')).status).toBe('INTERNAL');
   });
 });

@@ -5,14 +5,21 @@
 // because the engine owns the partition, the idempotent sequence and the retries. Values pass through as the
 // engine built them (loadhouse record header first), so integrity, end-to-end latency and the acked-offset
 // checks work as on gRPC.
-import { createConnection } from 'node:net';
-import { type Driver, type DriverFailure, type DriverTarget, LoadhouseError, type ProducerIdentity, splitHostPort } from '@loadhouse/core';
-import type { ConnectOptions, FetchCallback, FetchedRecord, FetchRequest, OffsetCommit, PendingCall, ProduceBatch, ProduceCallback } from '@loadhouse/core';
-import { Admin, type Broker, type Connection, ConnectionPool, type ConnectionOptions, kGetApi, kMetadata, NumericMap } from '@platformatic/kafka';
+import { type Driver, type DriverFailure, LoadhouseError, type ProducerIdentity } from '@loadhouse/core';
+import type {
+  ConnectOptions,
+  FetchCallback,
+  FetchedRecord,
+  FetchRequest,
+  OffsetCommit,
+  PendingCall,
+  ProduceBatch,
+  ProduceCallback,
+} from '@loadhouse/core';
 import { AckMode } from '@loadhouse/core/wire';
+import { type Connection, NumericMap } from '@platformatic/kafka';
+import { KafkaConnections } from './connections.js';
 import { kafkaErrorId, kafkaFailure } from './errors.js';
-import { GroupMembers } from './group.js';
-import { resolveKafkaOptions, type ResolvedKafkaOptions } from './options.js';
 
 /**
  * Kafka `acks` of each engine ack mode (ProduceBatch.ackMode is the wire AckMode): buffered → 1 (the leader
@@ -24,75 +31,7 @@ export const ACKS_OF_ACK_MODE: Readonly<Record<number, number>> = {
   [AckMode.ACK_NONE]: 0,
 };
 
-type Api = (connection: Connection, ...args: unknown[]) => void;
-type Done<T> = (err: Error | null, value?: T) => void;
-
-interface TopicInfo {
-  id: string;
-  leaders: Broker[];
-}
-
-/** `host:port[,host:port...]`: the bootstrap brokers. */
-export function bootstrapBrokers(address: string): Broker[] {
-  const brokers = address.split(',').map((a) => {
-    const hp = splitHostPort(a.trim());
-    if (!hp || !(hp.port >= 1 && hp.port <= 65535)) {
-      throw new LoadhouseError(
-        'LH_INVALID_OPTION',
-        `The Kafka driver's target address must be host:port (or a comma-separated list of them), got ${JSON.stringify(address)}`,
-        { details: { option: 'options.target.address' } },
-      );
-    }
-    return { host: hp.host.replace(/^\[(.*)\]$/, '$1'), port: hp.port };
-  });
-  return brokers;
-}
-
-function connectionOptions(t: DriverTarget, clientOpts: ResolvedKafkaOptions): ConnectionOptions {
-  const o: ConnectionOptions = {
-    connectTimeout: t.deadlineMs,
-    requestTimeout: t.deadlineMs,
-    // The engine bounds what is in flight itself; the client's default of 5 per connection would queue behind it.
-    maxInflights: 1024,
-  };
-  if (t.tls) {
-    const tls = typeof t.tls === 'object' ? t.tls : {};
-    o.tls = { ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.serverName };
-  }
-  if (t.sasl) o.sasl = { mechanism: 'PLAIN', username: t.sasl.username, password: t.sasl.password };
-  void clientOpts;
-  return o;
-}
-
-export class KafkaDriver implements Driver {
-  readonly target: string;
-  readonly options: ResolvedKafkaOptions;
-  private readonly client: Admin;
-  private readonly pools: ConnectionPool[];
-  private readonly deadlineMs: number;
-  private readonly topics = new Map<string, TopicInfo>();
-  private readonly apis = new Map<string, Api>();
-  private readonly coordinators = new Map<string, Broker>();
-  /** Kafka group membership, when the `groupMembership` option asks for it. */
-  readonly groups: GroupMembers | undefined;
-
-  constructor(t: DriverTarget) {
-    this.target = t.address;
-    this.options = resolveKafkaOptions(t.options);
-    this.deadlineMs = t.deadlineMs;
-    const conn = connectionOptions(t, this.options);
-    this.client = new Admin({
-      ...conn,
-      clientId: this.options.clientId,
-      bootstrapBrokers: bootstrapBrokers(t.address),
-      timeout: t.deadlineMs,
-      retries: 0,
-      metadataMaxAge: 60_000,
-    });
-    this.pools = Array.from({ length: Math.max(1, t.connections) }, () => new ConnectionPool(this.options.clientId, conn));
-    this.groups = this.options.groupMembership ? new GroupMembers(t, conn, this.options) : undefined;
-  }
-
+export class KafkaDriver extends KafkaConnections implements Driver {
   /** Metadata must answer (the broker speaks Kafka); every connection of the pool is opened to its brokers. */
   async connect({ timeoutMs, verify }: ConnectOptions): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
@@ -122,72 +61,6 @@ export class KafkaDriver implements Driver {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** Whether a plain TCP connection to the first bootstrap broker opens (something listens there). */
-  private listens(): Promise<boolean> {
-    const b = bootstrapBrokers(this.target)[0]!;
-    return new Promise((resolve) => {
-      const socket = createConnection({ host: b.host, port: b.port });
-      const end = (ok: boolean) => {
-        socket.destroy();
-        resolve(ok);
-      };
-      socket.setTimeout(2000, () => end(false));
-      socket.once('connect', () => end(true));
-      socket.once('error', () => end(false));
-    });
-  }
-
-  private api(name: string, done: Done<Api>): void {
-    const known = this.apis.get(name);
-    if (known) return done(null, known);
-    this.client[kGetApi](name, (err: Error | null, api?: unknown) => {
-      if (err || !api) return done(err ?? new Error(`no ${name} API`));
-      this.apis.set(name, api as Api);
-      done(null, api as Api);
-    });
-  }
-
-  private topic(topic: string, done: Done<TopicInfo>): void {
-    const known = this.topics.get(topic);
-    if (known) return done(null, known);
-    this.client[kMetadata]({ topics: [topic] }, (err: Error | null, md?: import('@platformatic/kafka').ClusterMetadata) => {
-      const t = md?.topics.get(topic);
-      if (err || !md || !t) return done(err ?? new Error(`no metadata for topic ${topic}`));
-      const leaders = t.partitions.map((p) => md.brokers.get(p.leader)!);
-      const info = { id: t.id, leaders };
-      this.topics.set(topic, info);
-      done(null, info);
-    });
-  }
-
-  /** A failed call may have met a moved leader or a topic made again: the next call reads metadata afresh. */
-  private forget(topic: string, failure: DriverFailure): void {
-    if (failure.status === 'NOT_FOUND' || failure.status === 'UNAVAILABLE') {
-      this.topics.delete(topic);
-      this.client.clearMetadata();
-    }
-  }
-
-  /** The connection to a partition's leader; partitions are spread over the pools, so one partition keeps its order. */
-  private leader(topic: string, partition: number, done: (err: Error | null, conn?: Connection, info?: TopicInfo) => void): void {
-    this.topic(topic, (err, info) => {
-      if (err || !info) return done(err);
-      const broker = info.leaders[partition];
-      if (!broker) return done(new Error(`topic ${topic} has no partition ${partition}`));
-      this.pools[partition % this.pools.length]!.get(broker, (e: Error | null, conn?: Connection) => done(e, conn, info));
-    });
-  }
-
-  private call<T>(topic: string, partition: number, apiName: string, args: (info: TopicInfo, api: Api) => unknown[], done: Done<T>): void {
-    this.leader(topic, partition, (err, conn, info) => {
-      if (err || !conn || !info) return done(err ?? new Error('no connection'));
-      this.api(apiName, (e, api) => {
-        if (e || !api) return done(e);
-        api(conn, ...args(info, api), done);
-      });
-    });
   }
 
   async describeTopic(topic: string): Promise<{ partitions: number } | undefined> {
@@ -245,17 +118,17 @@ export class KafkaDriver implements Driver {
       },
     );
     const settle = (err: Error | null, res: unknown): void => {
-        if (cancelled) return;
-        if (err) {
-          if (kafkaErrorId(err) === 'DUPLICATE_SEQUENCE_NUMBER') return callback(null, -1, true);
-          const failure = kafkaFailure(err);
-          this.forget(topic, failure);
-          return callback(failure, -1);
-        }
-        // acks=0: the broker sends no answer, so no offset is known (the acked-offset check is unmeasured).
-        if (acks === 0 || typeof res !== 'object' || res === null) return callback(null, -1);
-        const p = (res as { responses: Array<{ partitionResponses: Array<{ baseOffset: bigint }> }> }).responses[0]?.partitionResponses[0];
-        callback(null, p ? Number(p.baseOffset) : -1);
+      if (cancelled) return;
+      if (err) {
+        if (kafkaErrorId(err) === 'DUPLICATE_SEQUENCE_NUMBER') return callback(null, -1, true);
+        const failure = kafkaFailure(err);
+        this.forget(topic, failure);
+        return callback(failure, -1);
+      }
+      // acks=0: the broker sends no answer, so no offset is known (the acked-offset check is unmeasured).
+      if (acks === 0 || typeof res !== 'object' || res === null) return callback(null, -1);
+      const p = (res as { responses: Array<{ partitionResponses: Array<{ baseOffset: bigint }> }> }).responses[0]?.partitionResponses[0];
+      callback(null, p ? Number(p.baseOffset) : -1);
     };
     returned = true;
     return {
@@ -300,7 +173,13 @@ export class KafkaDriver implements Driver {
         (info, api) => {
           // Fetch v13 names topics by id, earlier versions by name.
           const topicId = (api as unknown as { version: number }).version >= 13 ? info.id : topic;
-          const part = { partition, currentLeaderEpoch: -1, fetchOffset: BigInt(offset), lastFetchedEpoch: -1, partitionMaxBytes: this.options.fetchMaxBytes };
+          const part = {
+            partition,
+            currentLeaderEpoch: -1,
+            fetchOffset: BigInt(offset),
+            lastFetchedEpoch: -1,
+            partitionMaxBytes: this.options.fetchMaxBytes,
+          };
           return [this.options.fetchMaxWaitMs, 1, this.options.fetchMaxBytes, 0, 0, 0, [{ topicId, partitions: [part] }], [], ''];
         },
         (err, res) => {
@@ -339,20 +218,6 @@ export class KafkaDriver implements Driver {
     };
   }
 
-  private coordinator(group: string, done: (err: Error | null, conn?: Connection) => void): void {
-    const known = this.coordinators.get(group);
-    const connect = (b: Broker) => this.pools[0]!.get(b, done);
-    if (known) return connect(known);
-    this.client.findCoordinator({ keyType: 0, keys: [group] }).then(async (found) => {
-      const node = found[0]?.nodeId;
-      const md = await this.client.metadata({ topics: [] });
-      const b = node === undefined ? undefined : md.brokers.get(node);
-      if (!b) return done(new Error(`no coordinator for group ${group}`));
-      this.coordinators.set(group, b);
-      connect(b);
-    }, done);
-  }
-
   commitOffset(c: OffsetCommit, given: (failure: DriverFailure | null) => void): void {
     const callback = (f: DriverFailure | null): void => queueMicrotask(() => given(f));
     // Without membership a commit is a standalone one (generation -1, no member id), as admin tools make.
@@ -361,7 +226,14 @@ export class KafkaDriver implements Driver {
       if (err || !conn) return callback(kafkaFailure(err));
       this.api('OffsetCommit', (e, api) => {
         if (e || !api) return callback(kafkaFailure(e));
-        const topics = [{ name: c.topic, partitions: [{ partitionIndex: c.partition, committedOffset: BigInt(c.offset), committedLeaderEpoch: -1, committedMetadata: null }] }];
+        const topics = [
+          {
+            name: c.topic,
+            partitions: [
+              { partitionIndex: c.partition, committedOffset: BigInt(c.offset), committedLeaderEpoch: -1, committedMetadata: null },
+            ],
+          },
+        ];
         api(conn, c.group, member?.generationId ?? -1, member?.memberId ?? '', null, topics, (e2: Error | null) => {
           if (e2) this.coordinators.delete(c.group);
           callback(e2 ? kafkaFailure(e2) : null);
@@ -379,7 +251,9 @@ export class KafkaDriver implements Driver {
           const req = [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [partition] }] }];
           api(conn, req, false, (e2: Error | null, res?: OffsetFetchAnswer) => {
             if (e2 || !res) return reject(e2);
-            const at = res.groups[0]?.topics.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === partition)?.committedOffset;
+            const at = res.groups[0]?.topics
+              .find((t) => t.name === topic)
+              ?.partitions.find((p) => p.partitionIndex === partition)?.committedOffset;
             // -1: the group never committed this partition.
             resolve(at === undefined || at < 0n ? 0 : Number(at));
           });
@@ -407,12 +281,6 @@ export class KafkaDriver implements Driver {
   /** Group joins and rebalances (ms each) since the previous call; the engine puts them in `result.metrics`. */
   rebalances(): number[] {
     return this.groups?.rebalances() ?? [];
-  }
-
-  close(): void {
-    this.groups?.close();
-    for (const p of this.pools) void p.close().catch(() => {});
-    void this.client.close().catch(() => {});
   }
 }
 

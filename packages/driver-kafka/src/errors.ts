@@ -5,7 +5,6 @@ import { type DriverFailure, registerErrorCodes } from '@loadhouse/core';
 
 export const KAFKA_DRIVER_ERROR_CODES = {
   LH_KAFKA_OPTION: 'An option of the Kafka driver (target.driver.options, --kafka-* flags) is not valid.',
-  LH_KAFKA_NOT_KAFKA: 'The target accepted a connection but did not answer as a Kafka broker (ApiVersions / Metadata).',
 } as const;
 
 declare module '@loadhouse/core' {

@@ -5,7 +5,7 @@
 // takes, from the start of a (re)join to the end of its SyncGroup.
 import type { DriverTarget } from '@loadhouse/core';
 import { type ConnectionOptions, Consumer } from '@platformatic/kafka';
-import { bootstrapBrokers } from './driver.js';
+import { bootstrapBrokers } from './connections.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
 interface Membership {

@@ -37,9 +37,13 @@ export interface ResolvedKafkaOptions {
 const KEYS = ['compression', 'fetchMaxWaitMs', 'fetchMaxBytes', 'groupMembership', 'clientId'];
 
 function bad(key: string, want: string, got: unknown): LoadhouseError {
-  return new LoadhouseError('LH_KAFKA_OPTION', `target.driver.options.${key} of the Kafka driver must be ${want}, got ${JSON.stringify(got)}`, {
-    details: { option: `options.target.driver.options.${key}` },
-  });
+  return new LoadhouseError(
+    'LH_KAFKA_OPTION',
+    `target.driver.options.${key} of the Kafka driver must be ${want}, got ${JSON.stringify(got)}`,
+    {
+      details: { option: `options.target.driver.options.${key}` },
+    },
+  );
 }
 
 function intIn(o: Record<string, unknown>, key: string, min: number, max: number, fallback: number): number {

@@ -34,7 +34,8 @@ function invalid(module: string, why: string, cause?: unknown): LoadhouseError {
 function resolveUrl(module: string, cwd: string): string {
   if (module.startsWith(BUILTIN_PREFIX)) {
     const name = module.slice(BUILTIN_PREFIX.length);
-    if (!isProtocol(name)) throw invalid(module, `is not a built-in driver (${BUILTIN_PREFIX}grpc, ${BUILTIN_PREFIX}rest, ${BUILTIN_PREFIX}kafka)`);
+    if (!isProtocol(name))
+      throw invalid(module, `is not a built-in driver (${BUILTIN_PREFIX}grpc, ${BUILTIN_PREFIX}rest, ${BUILTIN_PREFIX}kafka)`);
     checkBuiltin(name, cwd);
     return module;
   }
