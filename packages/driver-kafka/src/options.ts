@@ -1,8 +1,8 @@
 // The Kafka driver's own options (`target.driver.options`), checked when the driver is made: on the main thread
-// first, so a bad value is a coded error before any load.
+// first, so a bad value is a coded error before any load. (LH_KAFKA_OPTION is registered by errors.ts, which
+// the package entry loads.)
 import { LoadhouseError } from '@loadhouse/core';
 import { compressionsAlgorithms } from '@platformatic/kafka';
-import './errors.js';
 
 /** Record-batch compression codecs of the Kafka protocol. */
 export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
