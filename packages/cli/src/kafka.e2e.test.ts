@@ -88,6 +88,15 @@ describe('--protocol kafka against the agent', () => {
     expect(bad.io.out + bad.io.err).not.toContain(secret);
   });
 
+  it('check --protocol kafka asks the Kafka door, then runs the HTTP pre-flight', async () => {
+    const ok = await runCli(args`check --protocol kafka --target ${agent.kafkaAddress!} --http-target ${agent.httpAddress}`);
+    expect(ok.code, ok.io.err).toBe(0);
+    expect(ok.io.out).toMatch(/^ok {2}Kafka 127\.0\.0\.1:\d+: the Kafka door answers$/m);
+    const grpcPort = await runCli(args`check --protocol kafka --target ${agent.grpcAddress} --http-target ${agent.httpAddress}`);
+    expect(grpcPort.code).toBe(2);
+    expect(grpcPort.io.err).toMatch(/LH_TARGET_NOT_STREAMHOUSE: .+ does not answer as a Kafka broker/);
+  });
+
   it('refuses SASL flags for another door, and half a login, before anything starts', async () => {
     const grpc = await runCli(
       args`run high-throughput --target ${agent.grpcAddress} --sasl-username x --sasl-password y --results-dir ${dir}`,
