@@ -114,7 +114,7 @@ describe('--protocol kafka against the agent', () => {
 describe('the embedded agent with its Kafka door', () => {
   it('--protocols grpc,kafka,rest runs the same workload through each door and prints one table of three rows', async () => {
     const { code, io } = await runCli(
-      args`run high-throughput --protocols grpc,kafka,rest --workers 1 --duration 2 --warmup 0 --target-rate 500 --partitions 2 --consumers 2 --results-dir ${dir}`,
+      args`run high-throughput --protocols grpc,kafka,rest --workers 1 --duration 1 --warmup 0 --target-rate 500 --partitions 2 --consumers 2 --results-dir ${dir}`,
     );
     expect([0, 1], io.err).toContain(code);
     const table = io.out.slice(io.out.indexOf('Doors side by side'));
