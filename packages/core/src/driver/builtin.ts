@@ -46,9 +46,12 @@ export function isProtocol(v: unknown): v is ProtocolName {
   return typeof v === 'string' && (PROTOCOLS as readonly string[]).includes(v);
 }
 
+/** loadhouse's own folder, where a driver package installed beside it is found from. */
+const HERE = dirname(fileURLToPath(import.meta.url));
+
 /** Where a package is installed, seen from loadhouse's own folder or from the working directory; undefined when not. */
-function installedFrom(pkg: string, cwd: string): string | undefined {
-  for (const start of [dirname(fileURLToPath(import.meta.url)), cwd]) {
+function installedFrom(pkg: string, cwd: string, here = HERE): string | undefined {
+  for (const start of [here, cwd]) {
     for (let d = start; ; d = dirname(d)) {
       if (existsSync(join(d, 'node_modules', pkg, 'package.json'))) return d;
       if (dirname(d) === d) break;
@@ -65,8 +68,11 @@ function notInstalled(protocol: ProtocolName, pkg: string, cause?: unknown): Loa
   );
 }
 
-/** Throws when loadhouse cannot drive the door: no driver for it yet, or its package is not installed. */
-export function checkBuiltin(protocol: ProtocolName, cwd = process.cwd()): void {
+/**
+ * Throws when loadhouse cannot drive the door: no driver for it yet, or its package is not installed (looked
+ * for from `here`, loadhouse's own folder, and from `cwd`).
+ */
+export function checkBuiltin(protocol: ProtocolName, cwd = process.cwd(), here = HERE): void {
   const def = BUILTIN_DRIVERS[protocol];
   if (!def) {
     const have = PROTOCOLS.filter((p) => BUILTIN_DRIVERS[p]).join(', ');
@@ -76,7 +82,7 @@ export function checkBuiltin(protocol: ProtocolName, cwd = process.cwd()): void 
       { details: { protocol } },
     );
   }
-  if ('package' in def && !installedFrom(def.package, cwd)) throw notInstalled(protocol, def.package);
+  if ('package' in def && !installedFrom(def.package, cwd, here)) throw notInstalled(protocol, def.package);
 }
 
 const loaded = new Map<string, Promise<DriverDefinition>>();
