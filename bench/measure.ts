@@ -28,7 +28,7 @@ export interface MeasureSpec {
   /** loadhouse only: run `manyProducers` with this many producers instead of `highThroughput`. */
   producers?: number;
   /** loadhouse only: the door to drive (`address` is then the REST base URL for rest); default grpc. */
-  protocol?: 'grpc' | 'rest';
+  protocol?: 'grpc' | 'rest' | 'kafka';
   /** loadhouse only: sample interval (finer for the start-up figure). */
   intervalMs?: number;
   /** loadhouse and lean: records later than this when they could be sent are dropped (default 10 s). */
@@ -117,7 +117,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
   const { createLoadTest } = await import('@loadhouse/core');
   const { highThroughput, manyProducers } = await import('@loadhouse/scenarios');
   const test = createLoadTest({
-    target: spec.protocol === 'rest' ? { address: spec.address, protocol: 'rest' } : spec.address,
+    target: spec.protocol === 'rest' || spec.protocol === 'kafka' ? { address: spec.address, protocol: spec.protocol } : spec.address,
     topic: spec.topic,
     workers: spec.workers ?? 1,
     resultsDir: false,

@@ -1,10 +1,13 @@
 // Protocols benchmark (issue 15): the most each built-in driver sustains against the reference agent, through
-// its own door (gRPC on the agent's gRPC port, REST under /api/v1 on its HTTP port). The agent runs with
+// its own door (gRPC on the agent's gRPC port, REST under /api/v1 on its HTTP port, Kafka on its Kafka port
+// through @loadhouse/driver-kafka). The agent runs with
 // `--sink` (acks without storing) so the figure is the door and the driver, not the storage; 1 KiB records,
 // batches of 100, 4 partitions, loadhouse with 1 worker, asked for more than either door carries.
 //
-// The doors are measured alternately (grpc rest grpc rest ...), each measurement in a fresh process
-// (bench/measure.ts); the table gives medians over the rounds and REST as the median of per-round ratios to gRPC.
+// The doors are measured alternately (grpc rest kafka grpc rest kafka ...), each measurement in a fresh process
+// (bench/measure.ts); the table gives medians over the rounds, REST and Kafka as the median of per-round ratios
+// to gRPC. No lean Kafka-protocol client column: the driver already sends bare Produce requests on the
+// client's connections, one per engine batch (docs/protocols.md).
 //
 // Run: pnpm bench protocols            (BENCH_SECONDS=10 per measurement, BENCH_ROUNDS=3)
 //      pnpm bench protocols --quick    (3 s, 1 round)
@@ -17,12 +20,12 @@ const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 3 : Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
 const FLOOD = 150_000;
-const DOORS = ['grpc', 'rest'] as const;
+const DOORS = ['grpc', 'rest', 'kafka'] as const;
 
 const fmt = (v: number, digits: number): string =>
   Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
 
-const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, sink: true });
+const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, kafkaPort: 0, sink: true });
 const started = new Date().toISOString();
 console.log(
   `protocols benchmark${QUICK ? ' (quick)' : ''}: ${SECONDS} s per measurement (1 s warm-up), ${ROUNDS} round(s), ${FLOOD.toLocaleString('en-US')} msgs/s asked, ` +
@@ -36,7 +39,7 @@ try {
     const m = await measureInChild({
       client: 'loadhouse',
       protocol: door,
-      address: door === 'rest' ? agent.httpAddress : agent.grpcAddress,
+      address: door === 'rest' ? agent.httpAddress : door === 'kafka' ? agent.kafkaAddress! : agent.grpcAddress,
       topic: `bench-protocols-${door}`,
       rate: FLOOD,
       seconds: SECONDS,

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type ErrorCode, type ErrorCodeInfo, registeredErrorCodes } from '../packages/core/src/errors.js';
 import '../packages/agent/src/errors.js';
 import '../packages/plugin-s3-probe/src/errors.js';
+import '../packages/driver-kafka/src/errors.js';
 
 export const ERROR_DOCS_PATH = fileURLToPath(new URL('../docs/errors.md', import.meta.url));
 
@@ -78,7 +79,11 @@ export const ERROR_ADVICE = {
   LH_COMPARE_BASELINE_PARTIAL:
     'Keep a completed, whole run as the baseline (docs/compare.md), or pass `--allow-partial-baseline` to compare against it anyway.',
   LH_PROTOCOL_UNSUPPORTED:
-    'loadhouse drives the gRPC and REST doors itself; the Kafka door has no built-in driver yet. Use `--protocol grpc` or `--protocol rest`, or a third-party driver module (`target.driver`, docs/drivers.md). docs/protocols.md describes the doors.',
+    'Use a door loadhouse drives (`--protocol grpc`, `rest` or `kafka`), or a third-party driver module (`target.driver`, docs/drivers.md). docs/protocols.md describes the doors.',
+  LH_DRIVER_NOT_INSTALLED:
+    'Install the package the message names (`npm i @loadhouse/driver-kafka` for `--protocol kafka`) in the project or next to loadhouse, in the version that matches this loadhouse.',
+  LH_KAFKA_OPTION:
+    'Fix the Kafka driver option the message names (`target.driver.options`, or `--kafka-compression`); docs/protocols.md lists them.',
 } satisfies { [K in ErrorCode]?: string };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -1,6 +1,6 @@
 // `loadhouse check`: the pre-flight on its own, so CI can gate on a target before a long run.
 import { RestDriver, StreamHouseClient, type ClientOptions } from '@loadhouse/core/wire';
-import type { TargetOptions } from '@loadhouse/core';
+import { type DriverDefinition, LoadhouseError, type TargetOptions } from '@loadhouse/core';
 import type { CommandDefinition } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { defineFlags, flagNamed, pickFlags, readFlags } from './flags.js';
@@ -29,7 +29,7 @@ export const CHECK_FLAGS = defineFlags([
   flagNamed(TARGET_FLAGS, 'org'),
   { ...flagNamed(TARGET_FLAGS, 'connect-timeout'), description: 'Seconds to wait for the gRPC connection' },
   { ...flagNamed(TARGET_FLAGS, 'ready-timeout'), description: 'Seconds to wait for /ready to answer 200' },
-  ...pickFlags(TARGET_FLAGS, ['tls-ca', 'tls-cert', 'tls-key', 'auth-token']),
+  ...pickFlags(TARGET_FLAGS, ['tls-ca', 'tls-cert', 'tls-key', 'auth-token', 'sasl-username', 'sasl-password']),
 ]);
 
 /** Connects, and checks that the peer speaks streamhouse.StreamHouse; gives its number of topics. */
@@ -61,6 +61,43 @@ export async function checkRest(target: TargetOptions, timeoutMs: number): Promi
   }
 }
 
+/** Checks that the Kafka door answers Metadata (and takes the SASL login), through the Kafka driver package. */
+export async function checkKafka(target: TargetOptions, timeoutMs: number): Promise<void> {
+  const pkg = '@loadhouse/driver-kafka';
+  let def: DriverDefinition;
+  try {
+    def = ((await import(pkg)) as { kafkaDriver: DriverDefinition }).kafkaDriver;
+  } catch (cause) {
+    throw new LoadhouseError(
+      'LH_DRIVER_NOT_INSTALLED',
+      `check --protocol kafka needs the ${pkg} package: run \`npm i ${pkg}\`, then check again.`,
+      {
+        cause,
+      },
+    );
+  }
+  const driver = def.create({
+    address: target.address,
+    deadlineMs: timeoutMs,
+    connections: 1,
+    options: {},
+    ...(target.tls !== undefined ? { tls: target.tls } : {}),
+    ...(target.sasl !== undefined ? { sasl: target.sasl } : {}),
+  });
+  try {
+    await driver.connect({ timeoutMs, verify: true });
+  } catch (err) {
+    if (err instanceof LoadhouseError) throw err;
+    throw new LoadhouseError(
+      'LH_TARGET_UNREACHABLE',
+      `Cannot connect to the Kafka door at ${target.address} within ${timeoutMs} ms: ${(err as Error).message}. Check the address (the Kafka port, 9092 by default) and that the broker is running.`,
+      { cause: err },
+    );
+  } finally {
+    driver.close();
+  }
+}
+
 export async function checkCommand(raw: Record<string, unknown>, io: Io): Promise<number> {
   const v = readFlags(CHECK_FLAGS, raw);
   const target = targetFromFlags(v, io.env)!;
@@ -71,12 +108,17 @@ export async function checkCommand(raw: Record<string, unknown>, io: Io): Promis
     await runPreflight(target.httpAddress!, v.readyTimeout * 1000, io);
     return EXIT.OK;
   }
-  const topics = await checkGrpc(
-    address,
-    { organizationId: target.organizationId, tls: target.tls, metadata: target.metadata },
-    target.connectTimeoutMs!,
-  );
-  io.stdout(`ok  gRPC ${address}: streamhouse.StreamHouse answers (${topics} topics)\n`);
+  if (target.protocol === 'kafka') {
+    await checkKafka(target, target.connectTimeoutMs!);
+    io.stdout(`ok  Kafka ${address}: the Kafka door answers\n`);
+  } else {
+    const topics = await checkGrpc(
+      address,
+      { organizationId: target.organizationId, tls: target.tls, metadata: target.metadata },
+      target.connectTimeoutMs!,
+    );
+    io.stdout(`ok  gRPC ${address}: streamhouse.StreamHouse answers (${topics} topics)\n`);
+  }
   // Without --http-target, the HTTP side of the same host, on StreamHouse's default port.
   const host = address.slice(0, address.lastIndexOf(':'));
   await runPreflight(target.httpAddress ?? `http://${host}:8080`, v.readyTimeout * 1000, io);
@@ -92,6 +134,7 @@ export const CHECK_COMMAND: CommandDefinition = {
   examples: [
     'loadhouse check --target localhost:50051 --http-target http://localhost:8080',
     'loadhouse check --protocol rest --target http://localhost:8080',
+    'loadhouse check --protocol kafka --target localhost:9092 --http-target http://localhost:8080',
   ],
   action: (_args, raw, io) => checkCommand(raw, io),
 };

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { formatBytes, LoadhouseError, type Scenario, type TargetOptions } from '@loadhouse/core';
 import { spawnAgent, type AgentFaults, type S3Options } from '@loadhouse/agent';
 import type { FlagValues } from './catalog.js';
+import { kafkaExtras } from './target-flags.js';
 import { defineFlags } from './flags.js';
 
 /** `--agent-*`: how the embedded agent stores segments and which faults it injects (refused beside --target). */
@@ -113,6 +114,8 @@ export interface EmbeddedTarget {
   target: TargetOptions;
   /** The agent's gRPC address (target.address is its REST base URL with --protocol rest). */
   grpcAddress: string;
+  /** The agent's Kafka door, when the run drives it (--protocol kafka, or kafka among --protocols). */
+  kafkaAddress?: string;
   /** Where the agent stores segments when it uses S3 (the S3 probe follows it). */
   s3?: S3Options;
   pid: number;
@@ -212,12 +215,19 @@ export function checkAgentDisk(v: FlagValues, scenarios: readonly Scenario[], sh
   );
 }
 
+/** Whether the run drives the Kafka door (the agent then opens it). */
+function drivesKafka(v: FlagValues): boolean {
+  return v.protocol === 'kafka' || (typeof v.protocols === 'string' && v.protocols.split(',').some((d) => d.trim() === 'kafka'));
+}
+
 export async function startEmbeddedTarget(v: FlagValues, env: NodeJS.ProcessEnv = process.env): Promise<EmbeddedTarget> {
   const faults = agentFaultsFromFlags(v);
   const s3 = agentS3FromFlags(v, env);
+  const kafka = drivesKafka(v);
   const agent = await spawnAgent({
     grpcPort: 0,
     httpPort: 0,
+    ...(kafka ? { kafkaPort: 0 } : {}),
     ...(typeof v.agentStorage === 'string' ? { dataDir: v.agentStorage } : {}),
     ...(s3 ? { s3 } : {}),
     ...(typeof v.agentRetentionMs === 'number' ? { retentionMs: v.agentRetentionMs } : {}),
@@ -227,17 +237,21 @@ export async function startEmbeddedTarget(v: FlagValues, env: NodeJS.ProcessEnv 
     if (agent.child.exitCode !== null) resolve(agent.child.exitCode);
     else agent.child.once('exit', (code) => resolve(code));
   });
+  const target: TargetOptions = {
+    // --protocol rest drives the agent's REST door, on its HTTP port.
+    address: v.protocol === 'rest' ? agent.httpAddress : agent.grpcAddress,
+    ...(v.protocol === 'rest' ? { protocol: 'rest' as const } : {}),
+    httpAddress: agent.httpAddress,
+    pid: agent.pid,
+    ...(typeof v.org === 'string' ? { organizationId: v.org } : {}),
+  };
+  if (v.protocol === 'kafka' && agent.kafkaAddress)
+    Object.assign(target, { address: agent.kafkaAddress, protocol: 'kafka' }, kafkaExtras(v, env));
   return {
     ...(s3 ? { s3 } : {}),
     grpcAddress: agent.grpcAddress,
-    target: {
-      // --protocol rest drives the agent's REST door, on its HTTP port.
-      address: v.protocol === 'rest' ? agent.httpAddress : agent.grpcAddress,
-      ...(v.protocol === 'rest' ? { protocol: 'rest' as const } : {}),
-      httpAddress: agent.httpAddress,
-      pid: agent.pid,
-      ...(typeof v.org === 'string' ? { organizationId: v.org } : {}),
-    },
+    ...(agent.kafkaAddress ? { kafkaAddress: agent.kafkaAddress } : {}),
+    target,
     pid: agent.pid,
     exited,
     stop: () => agent.stop(),

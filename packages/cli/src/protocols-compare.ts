@@ -12,7 +12,7 @@ import {
 import { findScenario, type FlagValues } from './catalog.js';
 import type { EmbeddedTarget } from './embedded-target.js';
 import { EXIT } from './exit-codes.js';
-import { targetFromFlags } from './target-flags.js';
+import { kafkaExtras, targetFromFlags } from './target-flags.js';
 
 /** The doors `--protocols` names (two or more, no repeats); undefined without the flag. Checked before anything starts. */
 export function protocolsFromFlags(v: FlagValues, raw: Record<string, unknown>): ProtocolName[] | undefined {
@@ -36,6 +36,13 @@ export function protocolsFromFlags(v: FlagValues, raw: Record<string, unknown>):
       },
     );
   }
+  if (typeof v.target === 'string' && doors.includes('kafka') && typeof v.kafkaTarget !== 'string') {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      '--protocols with kafka and a --target needs --kafka-target: the Kafka door has a port of its own (9092 by default)',
+      { details: { flag: 'protocols' } },
+    );
+  }
   if (typeof v.target === 'string' && doors.includes('rest') && typeof v.httpTarget !== 'string') {
     throw new LoadhouseError(
       'LH_INVALID_OPTION',
@@ -51,9 +58,12 @@ export function doorTarget(door: ProtocolName, v: FlagValues, env: NodeJS.Proces
   if (embedded) {
     const { protocol: _, ...grpc } = embedded.target;
     if (door === 'grpc') return { ...grpc, address: embedded.grpcAddress };
+    if (door === 'kafka') return { ...grpc, address: embedded.kafkaAddress!, protocol: door, ...kafkaExtras(v, env) };
     return { ...grpc, address: embedded.target.httpAddress!, protocol: door };
   }
-  const t = targetFromFlags(door === 'rest' ? { ...v, protocol: door, target: v.httpTarget } : { ...v, protocol: door }, env);
+  const doorAddress = door === 'rest' ? v.httpTarget : door === 'kafka' ? v.kafkaTarget : v.target;
+  const own = door === 'kafka' ? {} : { saslUsername: undefined, saslPassword: undefined };
+  const t = targetFromFlags({ ...v, ...own, protocols: undefined, protocol: door, target: doorAddress }, env);
   return t!;
 }
 

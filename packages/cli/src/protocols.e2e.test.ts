@@ -88,11 +88,10 @@ describe('check --protocol rest', () => {
 });
 
 describe('--protocol refuses before anything starts', () => {
-  it('kafka, until loadhouse has a Kafka driver', async () => {
-    const { code, io } = await runCli(args`run high-throughput --protocol kafka --duration 2 --results-dir ${dir}`);
+  it('kafka with an address that is not host:port', async () => {
+    const { code, io } = await runCli(args`run high-throughput --protocol kafka --target http://h:9092 --duration 2 --results-dir ${dir}`);
     expect(code).toBe(2);
-    expect(io.err).toMatch(/LH_PROTOCOL_UNSUPPORTED: loadhouse cannot drive the kafka door yet \(it drives grpc, rest\)/);
-    expect(io.err).not.toContain('starting the embedded reference agent');
+    expect(io.err).toMatch(/LH_INVALID_OPTION: --target must be host:port/);
   });
 
   it('--protocols names two or more different doors, REST beside a --target needs --http-target', () => {
@@ -107,7 +106,8 @@ describe('--protocol refuses before anything starts', () => {
     expect(protocolsFromFlags({ protocols: 'grpc, rest' }, {})).toEqual(['grpc', 'rest']);
     expect(refused({ protocols: 'grpc' })).toMatch(/two or more different doors/);
     expect(refused({ protocols: 'grpc,grpc' })).toMatch(/two or more different doors/);
-    expect(refused({ protocols: 'grpc,kafka' })).toMatch(/cannot drive the kafka door yet/);
+    expect(protocolsFromFlags({ protocols: 'grpc,kafka' }, {})).toEqual(['grpc', 'kafka']);
+    expect(refused({ protocols: 'grpc,kafka', target: 'h:50051' })).toMatch(/needs --kafka-target/);
     expect(refused({ protocols: 'grpc,rest', protocol: 'rest' }, { protocol: 'rest' })).toMatch(/exclude each other/);
     expect(refused({ protocols: 'grpc,rest', target: 'h:50051' })).toMatch(/needs --http-target/);
   });

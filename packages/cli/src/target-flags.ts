@@ -32,7 +32,7 @@ export const TARGET_FLAGS = defineFlags([
     choices: PROTOCOLS,
     group: 'target',
     description:
-      "The target's door to drive: grpc (port 50051), rest (StreamHouse's REST API on the HTTP port; the embedded agent's own) or kafka (refused until loadhouse has a Kafka driver). docs/protocols.md says what differs",
+      "The target's door to drive: grpc (port 50051), rest (StreamHouse's REST API on the HTTP port; the embedded agent's own) or kafka (the Kafka protocol, --target host:9092; needs the @loadhouse/driver-kafka package). docs/protocols.md says what differs",
     default: 'grpc',
   },
   {
@@ -89,6 +89,46 @@ export const TARGET_FLAGS = defineFlags([
     value: '<token>',
     group: 'target',
     description: 'Bearer token sent as authorization metadata (or LOADHOUSE_AUTH_TOKEN): printable ASCII, a trailing line break is dropped',
+  },
+  // --- Kafka door (issue 15) ---
+  {
+    name: 'sasl-username',
+    kind: 'string',
+    value: '<name>',
+    group: 'target',
+    description:
+      'Kafka door: SASL/PLAIN username (or LOADHOUSE_SASL_USERNAME); StreamHouse takes the organization id. Only with --protocol kafka',
+  },
+  {
+    name: 'sasl-password',
+    kind: 'string',
+    value: '<secret>',
+    group: 'target',
+    description:
+      'Kafka door: SASL/PLAIN password (or LOADHOUSE_SASL_PASSWORD, which keeps it out of the process list); never printed or stored in results',
+  },
+  {
+    name: 'kafka-target',
+    kind: 'string',
+    value: '<host:port>',
+    group: 'target',
+    description: 'Kafka door of --target (host:9092) for a --protocols comparison that includes kafka',
+  },
+  {
+    name: 'kafka-compression',
+    kind: 'string',
+    value: '<codec>',
+    choices: ['none', 'gzip', 'snappy', 'lz4', 'zstd'],
+    group: 'target',
+    description: 'Kafka door: compression of produced record batches (zstd needs a Node.js with zstd in zlib)',
+    default: 'none',
+  },
+  {
+    name: 'kafka-group-membership',
+    kind: 'boolean',
+    group: 'target',
+    description:
+      'Kafka door: consumers join their group through the Kafka group protocol (join/sync/heartbeat) and each rebalance is timed; partitions stay assigned by loadhouse',
   },
 ]);
 
@@ -148,17 +188,68 @@ export function protocolFromFlags(v: FlagValues): ProtocolName {
   return checkProtocol(typeof v.protocol === 'string' ? v.protocol : 'grpc', '--protocol');
 }
 
+/**
+ * SASL/PLAIN credentials from the flags or LOADHOUSE_SASL_USERNAME / LOADHOUSE_SASL_PASSWORD (a flag wins);
+ * refused unless the door is kafka, where they are used. Messages never show the values.
+ */
+export function saslFromFlags(v: FlagValues, env: NodeJS.ProcessEnv, doors: readonly ProtocolName[]): TargetOptions['sasl'] {
+  const username = typeof v.saslUsername === 'string' ? v.saslUsername : env.LOADHOUSE_SASL_USERNAME;
+  const password = typeof v.saslPassword === 'string' ? v.saslPassword : env.LOADHOUSE_SASL_PASSWORD;
+  const flagged = typeof v.saslUsername === 'string' || typeof v.saslPassword === 'string';
+  if (username === undefined && password === undefined) return undefined;
+  if (!doors.includes('kafka')) {
+    if (!flagged) return undefined; // the environment's credentials wait for a Kafka run
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      '--sasl-username / --sasl-password log in to the Kafka door: use them with --protocol kafka',
+      {
+        details: { flag: 'sasl-username' },
+      },
+    );
+  }
+  if (!username || password === undefined) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      'SASL/PLAIN needs both a username and a password: give --sasl-username and --sasl-password (or LOADHOUSE_SASL_USERNAME and LOADHOUSE_SASL_PASSWORD)',
+      { details: { flag: username ? 'sasl-password' : 'sasl-username' } },
+    );
+  }
+  return { username, password: password.replace(/[\r\n]+$/, '') };
+}
+
+/** `target.driver.options` of the Kafka driver from the --kafka-* flags. */
+export function kafkaDriverFromFlags(v: FlagValues): TargetOptions['driver'] | undefined {
+  const options: Record<string, unknown> = {};
+  if (typeof v.kafkaCompression === 'string' && v.kafkaCompression !== 'none') options.compression = v.kafkaCompression;
+  if (v.kafkaGroupMembership === true) options.groupMembership = true;
+  return Object.keys(options).length > 0 ? { options } : undefined;
+}
+
+/** What a Kafka door's target adds: credentials and the driver's options. */
+export function kafkaExtras(v: FlagValues, env: NodeJS.ProcessEnv): Pick<TargetOptions, 'sasl' | 'driver'> {
+  const out: Pick<TargetOptions, 'sasl' | 'driver'> = {};
+  const sasl = saslFromFlags(v, env, ['kafka']);
+  if (sasl) out.sasl = sasl;
+  const driver = kafkaDriverFromFlags(v);
+  if (driver) out.driver = driver;
+  return out;
+}
+
 export function targetFromFlags(v: FlagValues, env: NodeJS.ProcessEnv): TargetOptions | undefined {
   const identity = identityFromFlags(v, env);
   const protocol = protocolFromFlags(v);
+  // Credentials are checked up front; with --protocols they are for its kafka door.
+  const doors = typeof v.protocols === 'string' ? v.protocols.split(',').map((d) => d.trim() as ProtocolName) : [protocol];
+  saslFromFlags(v, env, doors);
   if (typeof v.target !== 'string') return undefined;
   const target: TargetOptions = {
-    // The REST door is addressed by its base URL (the HTTP port), gRPC by host:port.
+    // The REST door is addressed by its base URL (the HTTP port), gRPC and Kafka by host:port.
     address: protocol === 'rest' ? httpBase('target', v.target) : parseHostPort('target', v.target),
     connectTimeoutMs: (v.connectTimeout as number) * 1000,
     ...identity,
   };
   if (protocol !== 'grpc') target.protocol = protocol;
+  if (protocol === 'kafka') Object.assign(target, kafkaExtras(v, env));
   if (typeof v.httpTarget === 'string') target.httpAddress = httpBase('http-target', v.httpTarget);
   else if (protocol === 'rest') target.httpAddress = new URL(target.address).origin;
   if (typeof v.targetPid === 'number') {

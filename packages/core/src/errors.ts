@@ -35,6 +35,7 @@ const CORE_ERROR_CODES = {
   LH_COMPARE_MISMATCH: 'The two results given to compare are runs of different tests (scenario, scenario options, shards or window).',
   LH_COMPARE_BASELINE_PARTIAL: 'The baseline given to compare is partial, aborted or failed, so it does not describe a whole run.',
   LH_PROTOCOL_UNSUPPORTED: 'The protocol (door) named by --protocol or target.protocol has no built-in driver yet.',
+  LH_DRIVER_NOT_INSTALLED: "The door's driver is a separate package (--protocol kafka: @loadhouse/driver-kafka) that is not installed.",
 } as const;
 
 /**

@@ -35,6 +35,7 @@ export { runFaults as checkRunFaults } from './run/faults.js';
 export type {
   AckModeName,
   TargetOptions,
+  SaslCredentials,
   LoadTestOptions,
   PayloadKind,
   ProduceOptions,

@@ -29,6 +29,8 @@ export interface ResolvedTarget {
   driver: ResolvedDriver | undefined;
   /** The door the run goes through; undefined with a third-party driver. */
   protocol: ProtocolName | undefined;
+  /** SASL/PLAIN credentials: handed to drivers, never recorded in the result. */
+  sasl: { username: string; password: string } | undefined;
 }
 
 const TARGET_KEYS = [
@@ -43,6 +45,7 @@ const TARGET_KEYS = [
   'unreachableAfterMs',
   'driver',
   'protocol',
+  'sasl',
 ] as const;
 /** A target PID that is not running would leave the target's memory and CPU silently unmeasured. */
 function runningPid(name: string, v: unknown): number {
@@ -88,6 +91,7 @@ export function resolveTarget(target: unknown): ResolvedTarget {
   const protocol = protocolOf(o);
   // Another protocol's driver reads its own address form.
   if (protocol === 'grpc') checkGrpcAddress(address);
+  if (protocol === 'kafka') checkKafkaAddress(address);
   if (protocol === 'rest' && !isHttpUrl(address)) {
     throw invalid('options.target.address', "the REST API's base URL like 'http://host:8080' (protocol rest)", address);
   }
@@ -110,6 +114,7 @@ export function resolveTarget(target: unknown): ResolvedTarget {
       checkMetadataValue(`options.target.metadata.${k}`, v);
     }
   }
+  const sasl = checkSasl(o.sasl);
   return {
     address,
     // The REST door is on the HTTP port: its origin also serves /health, /ready and /metrics.
@@ -123,10 +128,42 @@ export function resolveTarget(target: unknown): ResolvedTarget {
     unreachableAfterMs: optional(o.unreachableAfterMs, (v) => timerMs('options.target.unreachableAfterMs', v), 5000) as number,
     driver:
       protocol !== undefined && protocol !== 'grpc'
-        ? { module: `${BUILTIN_PREFIX}${protocol}`, url: `${BUILTIN_PREFIX}${protocol}`, options: {} }
+        ? { module: `${BUILTIN_PREFIX}${protocol}`, url: `${BUILTIN_PREFIX}${protocol}`, options: builtinOptions(o.driver) }
         : resolveDriverOption(o.driver),
     protocol,
+    sasl,
   };
+}
+
+/** `host:port`, or several separated by commas (a Kafka client's bootstrap brokers). */
+function checkKafkaAddress(address: string): void {
+  for (const a of address.split(',')) {
+    const port = splitHostPort(a.trim())?.port ?? NaN;
+    if (!(port >= 1 && port <= 65535)) {
+      throw invalid('options.target.address', "the Kafka door's 'host:port' (9092 by default), or a comma-separated list of them", address);
+    }
+  }
+}
+
+function checkSasl(v: unknown): ResolvedTarget['sasl'] {
+  if (v === undefined) return undefined;
+  const o = v as { username?: unknown; password?: unknown } | null;
+  // The value is never echoed: it holds a password.
+  if (typeof o !== 'object' || o === null || typeof o.username !== 'string' || o.username === '' || typeof o.password !== 'string') {
+    throw invalid('options.target.sasl', '{ username, password } (non-empty username, string password)', '(not shown)');
+  }
+  checkKeys('options.target.sasl', o, ['username', 'password']);
+  return { username: o.username, password: o.password };
+}
+
+/** `target.driver: { options }` beside a protocol: options for the door's built-in driver. */
+function builtinOptions(driver: unknown): Record<string, unknown> {
+  const options = (driver as { options?: unknown } | undefined)?.options;
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid('options.target.driver.options', 'an object of plain data', options);
+  }
+  return structuredClone(options) as Record<string, unknown>;
 }
 
 /** `target.protocol` (default grpc without a driver module); a door loadhouse cannot drive yet is refused here, before any load. */
@@ -138,7 +175,9 @@ function protocolOf(o: Record<string, unknown>): ProtocolName | undefined {
     return isProtocol(name) ? name : undefined;
   }
   const protocol = checkProtocol(o.protocol, 'options.target.protocol');
-  if (o.driver !== undefined) {
+  // `{ options }` without a module configures the door's own driver.
+  const onlyOptions = typeof o.driver === 'object' && o.driver !== null && (o.driver as { module?: unknown }).module === undefined;
+  if (o.driver !== undefined && !onlyOptions) {
     throw invalid(
       'options.target.protocol',
       'left out when target.driver names a driver module (the module speaks its own protocol)',

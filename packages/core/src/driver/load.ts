@@ -6,12 +6,15 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoadhouseError } from '../errors.js';
-import { BUILTIN_PREFIX, builtinDriver, isProtocol, type ProtocolName } from './builtin.js';
+import { BUILTIN_PREFIX, builtinDriver, checkBuiltin, isProtocol, type ProtocolName } from './builtin.js';
 import { grpcDriver } from './grpc.js';
 import { DRIVER_API_VERSION, type Driver, type DriverDefinition, type DriverTarget } from './types.js';
 
-/** `target.driver` as the user writes it: a module specifier, or one with the driver's options. */
-export type DriverOption = string | { module: string; options?: Record<string, unknown> };
+/**
+ * `target.driver` as the user writes it: a module specifier, or one with the driver's options; `{ options }`
+ * alone beside `target.protocol` gives options to that door's built-in driver (the Kafka driver's compression...).
+ */
+export type DriverOption = string | { module: string; options?: Record<string, unknown> } | { options: Record<string, unknown> };
 
 /** A driver module resolved to the URL workers import; plain data, sent to every worker. */
 export interface ResolvedDriver {
@@ -31,8 +34,9 @@ function invalid(module: string, why: string, cause?: unknown): LoadhouseError {
 function resolveUrl(module: string, cwd: string): string {
   if (module.startsWith(BUILTIN_PREFIX)) {
     const name = module.slice(BUILTIN_PREFIX.length);
-    if (!isProtocol(name)) throw invalid(module, `is not a built-in driver (${BUILTIN_PREFIX}grpc, ${BUILTIN_PREFIX}rest)`);
-    builtinDriver(name);
+    if (!isProtocol(name))
+      throw invalid(module, `is not a built-in driver (${BUILTIN_PREFIX}grpc, ${BUILTIN_PREFIX}rest, ${BUILTIN_PREFIX}kafka)`);
+    checkBuiltin(name, cwd);
     return module;
   }
   if (module.startsWith('file:')) {
@@ -86,7 +90,7 @@ export function resolveDriverOption(value: unknown, cwd = process.cwd()): Resolv
 /** The driver definition of a resolved module (or the built-in gRPC one); LH_DRIVER_INVALID when it is not one. */
 export async function loadDriver(driver: ResolvedDriver | undefined): Promise<DriverDefinition> {
   if (!driver) return grpcDriver;
-  if (driver.url.startsWith(BUILTIN_PREFIX)) return builtinDriver(driver.url.slice(BUILTIN_PREFIX.length) as ProtocolName);
+  if (driver.url.startsWith(BUILTIN_PREFIX)) return await builtinDriver(driver.url.slice(BUILTIN_PREFIX.length) as ProtocolName);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(driver.url)) as Record<string, unknown>;
@@ -111,6 +115,7 @@ export interface DriverTargetSource {
   metadata?: Record<string, string> | undefined;
   deadlineMs: number;
   driver?: ResolvedDriver | undefined;
+  sasl?: DriverTarget['sasl'] | undefined;
 }
 
 export function createDriver(def: DriverDefinition, t: DriverTargetSource, connections: number): Driver {
@@ -118,5 +123,6 @@ export function createDriver(def: DriverDefinition, t: DriverTargetSource, conne
   if (t.organizationId !== undefined) target.organizationId = t.organizationId;
   if (t.tls !== undefined) target.tls = t.tls;
   if (t.metadata !== undefined) target.metadata = t.metadata;
+  if (t.sasl !== undefined) target.sasl = t.sasl;
   return def.create(target);
 }

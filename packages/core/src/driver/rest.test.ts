@@ -155,7 +155,7 @@ describe('the REST driver maps HTTP answers to status names', () => {
     }
   });
 
-  it('target.protocol rest takes a base URL, refuses a host:port, and kafka is refused until it has a driver', () => {
+  it('target.protocol rest takes a base URL, refuses a host:port; kafka takes host:port and its driver package', () => {
     expect(resolveTarget({ address: 'http://h:8080', protocol: 'rest' })).toMatchObject({
       protocol: 'rest',
       httpAddress: 'http://h:8080',
@@ -169,14 +169,16 @@ describe('the REST driver maps HTTP answers to status names', () => {
       }
     })();
     expect(isLoadhouseError(hostPort, 'LH_INVALID_OPTION')).toBe(true);
-    const kafka = (() => {
+    const kafka = resolveTarget({ address: 'h:9092,h2:9092', protocol: 'kafka', driver: { options: { compression: 'gzip' } } });
+    expect(kafka).toMatchObject({ protocol: 'kafka', driver: { url: 'loadhouse:kafka', options: { compression: 'gzip' } } });
+    const kafkaUrl = (() => {
       try {
-        return resolveTarget({ address: 'h:9092', protocol: 'kafka' });
+        return resolveTarget({ address: 'http://h:9092', protocol: 'kafka' });
       } catch (e) {
         return e;
       }
     })();
-    expect(isLoadhouseError(kafka, 'LH_PROTOCOL_UNSUPPORTED')).toBe(true);
+    expect(isLoadhouseError(kafkaUrl, 'LH_INVALID_OPTION')).toBe(true);
     expect(resolveTarget('h:50051').protocol).toBe('grpc');
   });
 });

@@ -32,7 +32,7 @@ export interface ProduceBatch {
    * before produce() returns and keeps no reference to them.
    */
   records: ReadonlyArray<{ value: Uint8Array }>;
-  /** 0 none, 1 buffered, 2 durable (`ackMode` of the options). */
+  /** The wire AckMode of `ackMode` in the options: 0 buffered, 1 durable, 2 none. */
   ackMode: number;
   /** The idempotent producer's id and epoch (from initProducer), and the sequence of the batch's first record. */
   producerId?: string;
@@ -127,6 +127,12 @@ export interface Driver {
   committedOffset(group: string, topic: string, partition: number): Promise<number>;
   /** The partition's high watermark (next offset to be written). */
   latestOffset(topic: string, partition: number): Promise<number>;
+  /**
+   * Milliseconds of each consumer-group join or rebalance the driver completed since the previous call, for a
+   * driver whose consumers join their group (the Kafka driver's `groupMembership`). Workers report them; the
+   * result has them as `metrics['driver.groupRebalances' | 'driver.groupRebalanceP50Ms' | 'driver.groupRebalanceMaxMs']`.
+   */
+  rebalances?(): number[];
   close(): void;
 }
 
@@ -142,6 +148,8 @@ export interface DriverTarget {
   connections: number;
   /** `target.driver.options`: plain data, copied to every worker. */
   options: Readonly<Record<string, unknown>>;
+  /** SASL/PLAIN credentials (`target.sasl`), for protocols that log in that way. */
+  sasl?: { username: string; password: string };
 }
 
 /** What a driver module exports (its default export, or a named `driver`), made with defineDriver(). */

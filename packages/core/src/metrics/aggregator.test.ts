@@ -189,3 +189,18 @@ describe('Aggregator', () => {
     expect(t.meanBatchSize).toBe(100);
   });
 });
+
+describe('driver group rebalances', () => {
+  it('gathers the durations workers report into a count, a median and a maximum; nothing without any', () => {
+    const agg = new Aggregator();
+    agg.onReport(0, report(null));
+    expect(agg.driverMetrics()).toEqual({});
+    agg.onReport(0, { ...report(null), rebalanceMs: [40, 12.34] });
+    agg.onReport(1, { ...report(null), rebalanceMs: [300] });
+    expect(agg.driverMetrics()).toEqual({
+      'driver.groupRebalances': 3,
+      'driver.groupRebalanceP50Ms': 40,
+      'driver.groupRebalanceMaxMs': 300,
+    });
+  });
+});

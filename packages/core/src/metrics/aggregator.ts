@@ -194,9 +194,12 @@ export class Aggregator {
   private health: WindowHealth = { workerLoopDelayMaxMs: 0, workerUtilizationMax: 0 };
   /** Ack and consumed runs for the consumed-offset check, reconciled at the end of the run. */
   readonly verifier = new Verifier();
+  /** Durations (ms) of the drivers' group joins and rebalances, as workers reported them. */
+  private readonly rebalanceMs: number[] = [];
 
   onReport(workerIndex: number, report: WorkerReport): void {
     if (report.verify) this.verifier.add(report.verify);
+    if (report.rebalanceMs) this.rebalanceMs.push(...report.rebalanceMs);
     const p = report.producer;
     if (p) {
       addCounters(this.window, p.window);
@@ -218,6 +221,21 @@ export class Aggregator {
     }
     this.health.workerLoopDelayMaxMs = Math.max(this.health.workerLoopDelayMaxMs, report.health.eventLoopDelayP99Ms);
     this.health.workerUtilizationMax = Math.max(this.health.workerUtilizationMax, report.health.utilization);
+  }
+
+  /**
+   * The drivers' consumer-group joins and rebalances (count, median and longest, ms) for `result.metrics`;
+   * empty when no driver joined a group.
+   */
+  driverMetrics(): Record<string, number> {
+    const ms = [...this.rebalanceMs].sort((a, b) => a - b);
+    if (ms.length === 0) return {};
+    const round = (v: number): number => Math.round(v * 10) / 10;
+    return {
+      'driver.groupRebalances': ms.length,
+      'driver.groupRebalanceP50Ms': round(ms[Math.floor((ms.length - 1) / 2)]!),
+      'driver.groupRebalanceMaxMs': round(ms[ms.length - 1]!),
+    };
   }
 
   /** Whether any consumer group reported (the result's consumer and integrity sections are then live). */

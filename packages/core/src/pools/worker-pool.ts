@@ -120,7 +120,8 @@ export class WorkerPool {
         concurrentTasksPerWorker: 1,
         atomics: 'disabled',
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-        ...(mod.source ? { execArgv: ['--import', tsxImport()] } : {}),
+        // From sources, a driver package imported by name (--protocol kafka) must resolve to its sources too.
+        ...(mod.source ? { execArgv: ['--conditions=source', '--import', tsxImport()] } : {}),
       });
       // Errors of idle threads surface here; running tasks reject instead.
       this.piscina.on('error', (err: Error) => this.handlers.onLog('error', `worker pool error: ${err.message}`));

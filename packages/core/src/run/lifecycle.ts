@@ -287,7 +287,7 @@ export class Run {
     this.judgeIntegrity();
     await controller.closeOpenPhases();
     this.monitor.stop();
-    this.finalMetrics = await this.metricSources.summarize(Math.min(2000, this.opts.intervalMs));
+    this.finalMetrics = { ...(await this.metricSources.summarize(Math.min(2000, this.opts.intervalMs))), ...aggregator.driverMetrics() };
     this.finalNotes = this.metricSources.notes();
     const result = this.judged(ending, ending.state !== 'completed');
     for (const outcome of result.criteria) {

@@ -98,6 +98,7 @@ export class RunPools {
             ...(o.target.driver !== undefined ? { driver: o.target.driver } : {}),
             ...(o.target.tls !== undefined ? { tls: o.target.tls } : {}),
             ...(o.target.metadata !== undefined ? { metadata: o.target.metadata } : {}),
+            ...(o.target.sasl !== undefined ? { sasl: o.target.sasl } : {}),
           },
           connections: o.connections,
           instrument: o.instrument,

@@ -37,10 +37,23 @@ export interface TargetOptions {
   driver?: DriverOption;
   /**
    * The door of the target to go through: `grpc` (default; `address` is host:port), `rest` (StreamHouse's REST
-   * API; `address` is its base URL, `http://host:8080`) or `kafka` (refused until loadhouse has a Kafka driver).
-   * Leave it out with `driver`.
+   * API; `address` is its base URL, `http://host:8080`) or `kafka` (the Kafka door, `address` is `host:9092`;
+   * needs the @loadhouse/driver-kafka package). Leave it out with `driver`, or give `driver: { options }` alone
+   * to pass options to the built-in driver of the door.
    */
   protocol?: ProtocolName;
+  // --- Kafka door (issue 15) ---
+  /**
+   * SASL/PLAIN credentials, for drivers whose protocol logs in that way (the Kafka door). Never recorded in
+   * results or printed.
+   */
+  sasl?: SaslCredentials;
+}
+
+/** SASL/PLAIN credentials (a StreamHouse Kafka door takes the organization id as username). */
+export interface SaslCredentials {
+  username: string;
+  password: string;
 }
 
 export interface LoadTestOptions {

@@ -315,8 +315,10 @@ class WorkerHost {
     const elu = performance.eventLoopUtilization(this.elu);
     this.elu = performance.eventLoopUtilization();
     const verify = this.verify?.report();
+    const rebalanceMs = this.driver?.rebalances?.();
     return {
       ...(verify ? { verify } : {}),
+      ...(rebalanceMs?.length ? { rebalanceMs } : {}),
       producer: this.metrics.report(inFlight, backlog),
       consumer: this.consumerReport(),
       // Utilization over a sliver of a window (the thread just became ready) says nothing: report it from 200 ms.

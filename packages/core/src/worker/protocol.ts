@@ -17,6 +17,8 @@ export interface WorkerTarget {
   connectTimeoutMs: number;
   /** A third-party driver module (resolved on the main thread); the built-in gRPC driver when absent. */
   driver?: ResolvedDriver;
+  /** SASL/PLAIN credentials (`target.sasl`). */
+  sasl?: { username: string; password: string };
 }
 
 /** The task a worker runs for the whole test: the argument of the worker module's default export. */
@@ -183,6 +185,8 @@ export interface WorkerReport {
   health: WorkerHealth;
   /** Run-length ack and consumed logs since the previous report (instrumented runs only). */
   verify?: VerifyReport;
+  /** Group joins and rebalances the worker's driver completed since the previous report, ms each (Driver.rebalances). */
+  rebalanceMs?: number[];
 }
 
 /** Flat runs of RUN_FIELDS numbers each (partition, first offset, count, producer, first sequence); see verify/run-log.ts. */
