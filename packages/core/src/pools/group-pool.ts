@@ -2,6 +2,7 @@
 // over the live workers, and a stop sent once to a group's workers that resolves after their final reports.
 import { LoadhouseError } from '../errors.js';
 import { epochNow } from '../util.js';
+import type { WarmupSpec } from '../worker/protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface GroupPoolSettings {
@@ -76,8 +77,9 @@ export abstract class GroupPool<G extends WorkerGroup> {
   protected async assignWorkers<M extends object>(
     members: readonly M[],
     workersFor: (localMembers: number) => number,
+    warmup?: WarmupSpec,
   ): Promise<Array<M & { worker: number }>> {
-    await this.pool.ensure(workersFor(Math.max(1, members.length)));
+    await this.pool.ensure(workersFor(Math.max(1, members.length)), warmup);
     const alive: number[] = [];
     for (let i = 0; i < this.pool.size; i++) if (this.pool.isAlive(i)) alive.push(i);
     if (alive.length === 0) throw new LoadhouseError('LH_WORKER_CRASHED', 'No load worker is running.');

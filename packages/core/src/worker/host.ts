@@ -15,6 +15,7 @@ import { Consumer } from './consumer.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { IntegrityCounter } from './integrity.js';
 import { PayloadPool } from './payload.js';
+import { PREWARM_PARTITION, prewarm } from './prewarm.js';
 import { Producer, producerFrames } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { WakeQueue } from './wake-queue.js';
@@ -25,6 +26,7 @@ import type {
   ConsumerReport,
   ControlMessage,
   ProducerGroupSpec,
+  WarmupSpec,
   WorkerInit,
   WorkerMessage,
   WorkerReport,
@@ -94,7 +96,8 @@ class WorkerHost {
       this.close();
       return { workerIndex };
     }
-    // Health windows start now: module loading and connecting are not load.
+    if (this.init.warmup) await this.prewarm(this.init.warmup);
+    // Health windows start now: module loading, connecting and the pre-warm are not load.
     this.loopDelay.enable();
     this.elu = performance.eventLoopUtilization();
     port.on('message', (msg: ControlMessage) => this.handle(msg));
@@ -102,6 +105,22 @@ class WorkerHost {
     this.post({ type: 'ready', workerIndex });
     await this.done;
     return { workerIndex };
+  }
+
+  private async prewarm(spec: WarmupSpec): Promise<void> {
+    try {
+      const o = await prewarm(this.driver!, spec, this.init.connections, nowMs);
+      this.log('debug', `pre-warm: ${o.calls} throwaway calls (${o.refused} refused as meant) in ${Math.round(o.ms)} ms`);
+      if (o.accepted > 0) {
+        this.log(
+          'warn',
+          `the target accepted ${o.accepted} pre-warm batches to partition ${PREWARM_PARTITION} of "${spec.topic}", which should not exist; ` +
+            'their records carry intended time 0, so consumers count them as foreign',
+        );
+      }
+    } catch (err) {
+      this.log('debug', `pre-warm skipped: ${(err as Error).message}`);
+    }
   }
 
   /** Test seam, outside the options: LOADHOUSE_TEST_CRASH_WORKER=<ms>[:exit] makes this worker die that long after it started. */

@@ -43,6 +43,8 @@ export function countAcked(m: ProducerMetrics, slot: Slot, now: number, warmupEn
       m.response(isMeasured, now - intended);
     }
   } else measured = measuredIn(slot, warmupEnd);
+  if (m.firstAckEpochMs === 0) m.firstAckEpochMs = now;
+  if (measured > 0 && now < warmupEnd + 1000) m.firstSecondAcked += measured;
   if (measured > 0) {
     m.measured.acked += measured;
     m.measured.bytes += measured * messageSize;
