@@ -154,7 +154,8 @@ export class ProducerPool extends GroupPool<RunningGroup> {
     });
     // New workers pre-warm with this group's batch shape before they are ready: the schedule starts after.
     const warmup = { topic, ackMode: this.settings.ackMode, batchSize: options.batchSize, messageSize: options.messageSize };
-    const withWorkers = await this.assignWorkers(planned, this.settings.workersFor, warmup);
+    const localRate = planned.reduce((sum, p) => sum + p.rate, 0);
+    const withWorkers = await this.assignWorkers(planned, this.settings.workersFor, localRate, warmup);
     const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, this);
     this.add(group);
     this.all.set(groupId, group);

@@ -387,6 +387,7 @@ export class Run {
     addDeliveryReports(result.producer, this.opts.delivery, this.parts.pools.deliveryTallies());
     const startup = startupReport(this.parts, this.opts.warmupSeconds, t);
     if (startup) result.producer.startup = startup;
+    if (this.parts.pools.workerChoice) result.generator.workerChoice = { ...this.parts.pools.workerChoice };
     if (this.faults) result.faults = this.faults.report(result.series, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     result.diagnosis = diagnose(result);
