@@ -110,7 +110,11 @@ class WorkerHost {
   private async prewarm(spec: WarmupSpec): Promise<void> {
     try {
       const o = await prewarm(this.driver!, spec, this.init.connections, nowMs);
-      this.log('debug', `pre-warm: ${o.calls} throwaway calls (${o.refused} refused as meant) in ${Math.round(o.ms)} ms`);
+      const unanswered = o.calls - o.refused - o.accepted;
+      this.log(
+        'debug',
+        `pre-warm: ${o.calls} throwaway calls (${o.refused} refused as meant, ${unanswered} unanswered) in ${Math.round(o.ms)} ms`,
+      );
       if (o.accepted > 0) {
         this.log(
           'warn',
