@@ -15,6 +15,7 @@ describe('pre-warm', () => {
     lt.on('log', (e) => void logs.push(e));
     const result = await lt.run({
       name: 'prewarm',
+      criteria: [],
       async run(c) {
         const g = await c.produce({ rate: 2000, producers: 2, partitions: 2, messageSize: 100 });
         await c.waitFor(2.2);

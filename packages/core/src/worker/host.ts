@@ -15,7 +15,7 @@ import { Consumer } from './consumer.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { IntegrityCounter } from './integrity.js';
 import { PayloadPool } from './payload.js';
-import { PREWARM_PARTITION, prewarm } from './prewarm.js';
+import { prewarmAndLog } from './prewarm.js';
 import { Producer, producerFrames } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { WakeQueue } from './wake-queue.js';
@@ -26,7 +26,6 @@ import type {
   ConsumerReport,
   ControlMessage,
   ProducerGroupSpec,
-  WarmupSpec,
   WorkerInit,
   WorkerMessage,
   WorkerReport,
@@ -96,7 +95,7 @@ class WorkerHost {
       this.close();
       return { workerIndex };
     }
-    if (this.init.warmup) await this.prewarm(this.init.warmup);
+    if (this.init.warmup) await prewarmAndLog(this.driver, this.init.warmup, this.init.connections, (l, m) => this.log(l, m));
     // Health windows start now: module loading, connecting and the pre-warm are not load.
     this.loopDelay.enable();
     this.elu = performance.eventLoopUtilization();
@@ -105,26 +104,6 @@ class WorkerHost {
     this.post({ type: 'ready', workerIndex });
     await this.done;
     return { workerIndex };
-  }
-
-  private async prewarm(spec: WarmupSpec): Promise<void> {
-    try {
-      const o = await prewarm(this.driver!, spec, this.init.connections, nowMs);
-      const unanswered = o.calls - o.refused - o.accepted;
-      this.log(
-        'debug',
-        `pre-warm: ${o.calls} throwaway calls (${o.refused} refused as meant, ${unanswered} unanswered) in ${Math.round(o.ms)} ms`,
-      );
-      if (o.accepted > 0) {
-        this.log(
-          'warn',
-          `the target accepted ${o.accepted} pre-warm batches to partition ${PREWARM_PARTITION} of "${spec.topic}", which should not exist; ` +
-            'their records carry intended time 0, so consumers count them as foreign',
-        );
-      }
-    } catch (err) {
-      this.log('debug', `pre-warm skipped: ${(err as Error).message}`);
-    }
   }
 
   /** Test seam, outside the options: LOADHOUSE_TEST_CRASH_WORKER=<ms>[:exit] makes this worker die that long after it started. */

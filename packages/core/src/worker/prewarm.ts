@@ -9,7 +9,7 @@
 import type { Driver } from '../driver/types.js';
 import { ProduceFrame } from '../proto/produce-frame.js';
 import { writeRecordHeader } from '../record-header.js';
-import { orTimeout } from '../util.js';
+import { epochNow, orTimeout } from '../util.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import type { WarmupSpec } from './protocol.js';
 
@@ -79,5 +79,31 @@ function warmRecordCode(frame: ProduceFrame, spec: WarmupSpec): void {
     }
   } finally {
     metrics.destroy();
+  }
+}
+
+/** Pre-warms and tells the main thread how it went (debug), warning if the target stored what it should refuse. */
+export async function prewarmAndLog(
+  driver: Driver,
+  spec: WarmupSpec,
+  connections: number,
+  log: (level: 'debug' | 'warn', message: string) => void,
+): Promise<void> {
+  try {
+    const o = await prewarm(driver, spec, connections, epochNow);
+    const unanswered = o.calls - o.refused - o.accepted;
+    log(
+      'debug',
+      `pre-warm: ${o.calls} throwaway calls (${o.refused} refused as meant, ${unanswered} unanswered) in ${Math.round(o.ms)} ms`,
+    );
+    if (o.accepted > 0) {
+      log(
+        'warn',
+        `the target accepted ${o.accepted} pre-warm batches to partition ${PREWARM_PARTITION} of "${spec.topic}", which should not exist; ` +
+          'their records carry intended time 0, so consumers count them as foreign',
+      );
+    }
+  } catch (err) {
+    log('debug', `pre-warm skipped: ${(err as Error).message}`);
   }
 }
