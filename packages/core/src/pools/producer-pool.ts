@@ -154,8 +154,9 @@ export class ProducerPool extends GroupPool<RunningGroup> {
     });
     // New workers pre-warm with this group's batch shape before they are ready: the schedule starts after.
     const warmup = { topic, ackMode: this.settings.ackMode, batchSize: options.batchSize, messageSize: options.messageSize };
-    const localRate = planned.reduce((sum, p) => sum + p.rate, 0);
-    const withWorkers = await this.assignWorkers(planned, this.settings.workersFor, localRate, warmup);
+    // This process's share of the group's peak rate: what the worker count is chosen for.
+    const localPeak = (options.peakRate * planned.length) / options.producers;
+    const withWorkers = await this.assignWorkers(planned, this.settings.workersFor, localPeak, warmup);
     const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, this);
     this.add(group);
     this.all.set(groupId, group);

@@ -1,6 +1,7 @@
 // The worker count chosen from measured headroom (no options.workers): one worker unless the rate is beyond
 // what one sustains and idle cores were measured for more, a core left to a target on this machine.
 import { describe, expect, it } from 'vitest';
+import { resolveProduceOptions } from '../options.js';
 import { chooseWorkers, type HeadroomSignals, needsIdleSample, WORKER_CAPACITY_MSGS } from './worker-choice.js';
 
 const base: HeadroomSignals = { cores: 2, idleCores: 1.9, localTarget: false, rate: 20_000, producers: 4, maxWorkers: 2 };
@@ -46,5 +47,15 @@ describe('chooseWorkers', () => {
       workers: 1,
       reason: '1 worker: a single producer runs on one worker',
     });
+  });
+});
+
+describe('produce({ peakRate })', () => {
+  it('is what the worker count is chosen for: at least the starting rate, checked like a rate', () => {
+    const ctx = { topic: 't', instrument: true };
+    expect(resolveProduceOptions({ rate: 100 }, ctx).peakRate).toBe(100);
+    expect(resolveProduceOptions({ rate: 100, peakRate: 50 }, ctx).peakRate).toBe(100);
+    expect(resolveProduceOptions({ rate: 100, peakRate: 300_000 }, ctx).peakRate).toBe(300_000);
+    expect(() => resolveProduceOptions({ rate: 100, peakRate: -1 }, ctx)).toThrow(/options\.peakRate/);
   });
 });

@@ -134,6 +134,11 @@ export interface ProduceOptions {
   messagesPerProducer?: number;
   /** Random (incompressible, the default) or compressible payload bytes. */
   payload?: PayloadKind;
+  /**
+   * The highest rate the group will be set to (`setRate()`), when known (a ramp, a capacity search): without
+   * `options.workers` the worker count is chosen for it rather than for the starting `rate` (default: `rate`).
+   */
+  peakRate?: number;
 }
 
 export type StartOffset = 'earliest' | 'latest' | 'committed';
