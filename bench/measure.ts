@@ -52,6 +52,8 @@ export interface Measurement extends Figures {
   firstAckSeconds?: number;
   /** loadhouse only: [seconds since the run started, acked msgs/s] of the first 12 sample windows (the ramp). */
   ramp?: Array<[number, number]>;
+  /** loadhouse only: result.producer.startup (first ack from the schedule's start, the first measured second). */
+  startup?: { firstAckSeconds?: number; firstSecondMsgsPerSec?: number; firstSecondTargetRate?: number };
   /** CPU seconds of the whole process (all threads) over its wall-clock seconds. */
   cores: number;
   wallSeconds: number;
@@ -163,6 +165,8 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
     totalWindows: r.generator.totalWindows,
   });
   if (firstAckSeconds !== undefined) m.firstAckSeconds = firstAckSeconds;
+  const startup = (r.producer as { startup?: Measurement['startup'] }).startup;
+  if (startup) m.startup = startup;
   m.ramp = r.series.slice(0, 12).map((x) => [Math.round(x.elapsedSeconds * 100) / 100, Math.round(x.producer.msgsPerSec)]);
   return m;
 }

@@ -1,6 +1,5 @@
 // `loadhouse run <scenario>`: flags -> scenario, target (embedded agent when none), plugins, pre-flight,
 // the run itself with live progress, then the summary, the result file and the exit code.
-import { availableParallelism } from 'node:os';
 import {
   checkOutputDir,
   checkRunFaults,
@@ -95,19 +94,6 @@ export function defaultWarmupSeconds(plannedSeconds: number | undefined): number
 function warmupDefault(values: FlagValues, scenario: Scenario, config: LoadhouseConfig | undefined): Partial<LoadTestOptions> {
   if (typeof values.warmup === 'number' || config?.options?.warmupSeconds !== undefined) return {};
   return { warmupSeconds: defaultWarmupSeconds(scenario.plannedSeconds) };
-}
-
-/**
- * The embedded agent runs on this machine and needs a core of its own: without --workers, the generator
- * leaves it one (on 2 cores, 2 workers starve the agent and its P99 triples; measured in BENCHMARKS.md).
- */
-export function embeddedWorkers(
-  values: FlagValues,
-  embedded: EmbeddedTarget | undefined,
-  config?: LoadhouseConfig,
-): Partial<LoadTestOptions> {
-  if (!embedded || typeof values.workers === 'number' || config?.options?.workers !== undefined) return {};
-  return { workers: Math.max(1, availableParallelism() - 1) };
 }
 
 /** The config's target object with what the command line set: flags given override it, flag defaults do not. */
@@ -205,7 +191,6 @@ async function runWithPlugins(
     target,
     plugins,
     ...warmup,
-    ...embeddedWorkers(values, embedded, config),
     ...flagOverrides(values, extra.raw ?? {}, config !== undefined),
     signal,
     ...(shard ? { shard } : {}),

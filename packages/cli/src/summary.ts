@@ -110,6 +110,15 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   lines.push(`  Messages sent: ${int(p.acked)}  (scheduled ${int(p.scheduled)}, failed ${int(p.failed)}, dropped ${int(p.dropped)})`);
   lines.push(`  Throughput: ${int(p.msgsPerSec)} msgs/sec  (target ${int(p.targetRate)}, off by ${p.rateErrorPercent.toFixed(2)}%)`);
   lines.push(`  Throughput: ${p.mbPerSec.toFixed(2)} MiB/sec`);
+  const su = p.startup;
+  if (su && (su.firstAckSeconds !== undefined || su.firstSecondMsgsPerSec !== undefined)) {
+    const ack = su.firstAckSeconds !== undefined ? `first ack ${su.firstAckSeconds.toFixed(2)} s after the start` : 'nothing acked';
+    const first =
+      su.firstSecondMsgsPerSec !== undefined
+        ? `; first measured second ${int(su.firstSecondMsgsPerSec)} msgs/sec (target ${int(su.firstSecondTargetRate ?? 0)})`
+        : '';
+    lines.push(`  Start-up: ${ack}${first}`);
+  }
   const codes = Object.entries(p.errorsByCode)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
@@ -178,6 +187,10 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   }
   lines.push(...outageLines(result));
   lines.push(...faultLines(result));
+  if (result.generator.workerChoice) {
+    lines.push('');
+    lines.push(`Workers: ${result.generator.workerChoice.reason}`);
+  }
   if (result.generator.saturatedWindows > 0 || result.generator.warnings.length) {
     lines.push('');
     lines.push(`Generator: saturated in ${result.generator.saturatedWindows} of ${result.generator.totalWindows} windows`);

@@ -107,6 +107,8 @@ export interface ResolvedProduceOptions {
   payload: PayloadKind;
   /** Bytes of a full ProduceBatch request. */
   batchBytes: number;
+  /** The highest rate the group is expected to reach (at least `rate`): what the worker count is chosen for. */
+  peakRate: number;
 }
 
 /** `controller.consume()` options, validated, with defaults. */
@@ -158,6 +160,7 @@ const PRODUCE_KEYS = [
   'maxInFlight',
   'messagesPerProducer',
   'payload',
+  'peakRate',
 ] as const;
 const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
@@ -347,6 +350,7 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     messagesPerProducer,
     payload: o.payload ?? 'random',
     batchBytes,
+    peakRate: o.peakRate === undefined ? rate : Math.max(rate, positiveNumber('options.peakRate', o.peakRate)),
   };
 }
 

@@ -211,7 +211,7 @@ async function search(c: Controller, o: Resolved): Promise<void> {
     if (s.generator.saturated) saturated.set(s.phase, [...(saturated.get(s.phase) ?? []), ...s.generator.reasons]);
     return false;
   });
-  const group = await c.produce({ ...o.produce, rate: o.minRate });
+  const group = await c.produce({ ...o.produce, rate: o.minRate, peakRate: o.maxRate });
   let previous = 0;
   for (let next = searcher.next(); next && !c.signal.aborted; next = searcher.next()) {
     const step = next;

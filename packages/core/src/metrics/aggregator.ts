@@ -196,6 +196,10 @@ export class Aggregator {
   readonly verifier = new Verifier();
   /** Durations (ms) of the drivers' group joins and rebalances, as workers reported them. */
   private readonly rebalanceMs: number[] = [];
+  /** The earliest first ack of any worker (epoch ms); NaN until one acked. */
+  firstAckEpochMs = Number.NaN;
+  /** Measured records acknowledged within the first second after warm-up, all workers. */
+  firstSecondAcked = 0;
 
   onReport(workerIndex: number, report: WorkerReport): void {
     if (report.verify) this.verifier.add(report.verify);
@@ -208,6 +212,8 @@ export class Aggregator {
       this.windowHist.addEncoded(p.histograms);
       this.cumulative.addEncoded(p.measuredHistograms === 'window' ? p.histograms : p.measuredHistograms);
       this.gauges.set(workerIndex, { inFlightBatches: p.inFlightBatches, backlog: p.backlog });
+      if (p.firstAckEpochMs && !(p.firstAckEpochMs >= this.firstAckEpochMs)) this.firstAckEpochMs = p.firstAckEpochMs; // NaN: none yet
+      this.firstSecondAcked += p.firstSecondAcked ?? 0;
     }
     const c = report.consumer;
     if (c) {

@@ -87,6 +87,19 @@ describe('stability analysis', () => {
     expect(f.warnings.join('\n')).toMatch(/P999 6000 ms > 5 s/);
     expect(f.warnings.join('\n')).toMatch(/Latency rising/);
   });
+
+  it("says the slow P99 is the generator's, not S3's, when the generator was saturated and records waited to be sent", () => {
+    const flag = (generatorSaturated: { windows: number; of: number; scheduleLagP99: number }) =>
+      analyzeStability({ targetRss: [], generatorRss: [], throughput: [], p99: [], p99Total: 4700, p999Total: 10, generatorSaturated })
+        .warnings[0];
+    expect(flag({ windows: 8, of: 10, scheduleLagP99: 4000 })).toMatch(
+      /^P99 4700.0 ms > 500 ms, but the generator itself was saturated in 8 of 10 windows \(schedule lag p99 4000.0 ms\)/,
+    );
+    expect(flag({ windows: 8, of: 10, scheduleLagP99: 4000 })).not.toMatch(/S3/);
+    // A saturated window or two and little schedule lag: the latency is the target's, the plan's flag stands.
+    expect(flag({ windows: 1, of: 10, scheduleLagP99: 20 })).toMatch(/: investigate slow S3 uploads or connection issues$/);
+    expect(flag({ windows: 0, of: 10, scheduleLagP99: 4000 })).toMatch(/investigate slow S3/);
+  });
 });
 
 describe('sawtooth and slow start', () => {

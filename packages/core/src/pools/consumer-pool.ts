@@ -85,7 +85,7 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
         }),
       ),
     );
-    const withWorkers = await this.assignWorkers(local, this.settings.workersFor);
+    const withWorkers = await this.assignWorkers(local, this.settings.workersFor, 0);
     const groupId = this.pool.allocateGroupId();
     const specs = byWorker(
       withWorkers,

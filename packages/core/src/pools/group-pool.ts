@@ -2,11 +2,15 @@
 // over the live workers, and a stop sent once to a group's workers that resolves after their final reports.
 import { LoadhouseError } from '../errors.js';
 import { epochNow } from '../util.js';
+import type { WarmupSpec } from '../worker/protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface GroupPoolSettings {
-  /** Worker threads to use for a group of n local members (the pool may already run more). */
-  workersFor(localMembers: number): number;
+  /**
+   * Worker threads to use for a group of n local members asking `rate` records/s (0 for consumers); the pool
+   * may already run more.
+   */
+  workersFor(localMembers: number, rate: number): number | Promise<number>;
   drainTimeoutMs: number;
   shard: { index: number; count: number } | null;
   /** Epoch ms at which warm-up ends, fixed when the first group (of either kind) starts. */
@@ -75,9 +79,11 @@ export abstract class GroupPool<G extends WorkerGroup> {
    */
   protected async assignWorkers<M extends object>(
     members: readonly M[],
-    workersFor: (localMembers: number) => number,
+    workersFor: GroupPoolSettings['workersFor'],
+    rate: number,
+    warmup?: WarmupSpec,
   ): Promise<Array<M & { worker: number }>> {
-    await this.pool.ensure(workersFor(Math.max(1, members.length)));
+    await this.pool.ensure(await workersFor(Math.max(1, members.length), rate), warmup);
     const alive: number[] = [];
     for (let i = 0; i < this.pool.size; i++) if (this.pool.isAlive(i)) alive.push(i);
     if (alive.length === 0) throw new LoadhouseError('LH_WORKER_CRASHED', 'No load worker is running.');

@@ -152,7 +152,11 @@ export class ProducerPool extends GroupPool<RunningGroup> {
       firstId,
       shard: this.settings.shard,
     });
-    const withWorkers = await this.assignWorkers(planned, this.settings.workersFor);
+    // New workers pre-warm with this group's batch shape before they are ready: the schedule starts after.
+    const warmup = { topic, ackMode: this.settings.ackMode, batchSize: options.batchSize, messageSize: options.messageSize };
+    // This process's share of the group's peak rate: what the worker count is chosen for.
+    const localPeak = (options.peakRate * planned.length) / options.producers;
+    const withWorkers = await this.assignWorkers(planned, this.settings.workersFor, localPeak, warmup);
     const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, this);
     this.add(group);
     this.all.set(groupId, group);

@@ -9,7 +9,15 @@ import { Piscina } from 'piscina';
 import { LoadhouseError, type ErrorCode } from '../errors.js';
 import { MAX_TIMER_MS } from '../timers.js';
 import { orTimeout } from '../util.js';
-import type { ControlMessage, ProducerTotalsReport, WorkerInit, WorkerMessage, WorkerReport, WorkerTarget } from '../worker/protocol.js';
+import type {
+  ControlMessage,
+  ProducerTotalsReport,
+  WarmupSpec,
+  WorkerInit,
+  WorkerMessage,
+  WorkerReport,
+  WorkerTarget,
+} from '../worker/protocol.js';
 
 /**
  * A load worker's V8 young generation. Its garbage is short-lived (request buffers, callbacks), so a small
@@ -100,14 +108,17 @@ export class WorkerPool {
     return this.slots[index]?.alive ?? false;
   }
 
-  /** Starts threads until `n` run (at most maxWorkers); resolves once each new one is connected and ready. */
-  ensure(n: number): Promise<void> {
-    const next = this.starting.then(() => this.grow(Math.min(n, this.config.maxWorkers)));
+  /**
+   * Starts threads until `n` run (at most maxWorkers); resolves once each new one is connected, pre-warmed with
+   * `warmup`'s batch shape when given, and ready.
+   */
+  ensure(n: number, warmup?: WarmupSpec): Promise<void> {
+    const next = this.starting.then(() => this.grow(Math.min(n, this.config.maxWorkers), warmup));
     this.starting = next.catch(() => undefined);
     return next;
   }
 
-  private async grow(n: number): Promise<void> {
+  private async grow(n: number, warmup: WarmupSpec | undefined): Promise<void> {
     if (this.closed) throw new LoadhouseError('LH_RUN_STATE', 'The worker pool is closed: the run has ended.');
     if (n <= this.slots.length) return;
     if (!this.piscina) {
@@ -127,11 +138,11 @@ export class WorkerPool {
       this.piscina.on('error', (err: Error) => this.handlers.onLog('error', `worker pool error: ${err.message}`));
     }
     const starts: Array<Promise<void>> = [];
-    while (this.slots.length < n) starts.push(this.startOne(this.slots.length));
+    while (this.slots.length < n) starts.push(this.startOne(this.slots.length, warmup));
     await Promise.all(starts);
   }
 
-  private startOne(index: number): Promise<void> {
+  private startOne(index: number, warmup: WarmupSpec | undefined): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     const init: WorkerInit = {
       workerIndex: index,
@@ -139,6 +150,7 @@ export class WorkerPool {
       connections: this.config.connections,
       instrument: this.config.instrument,
       port: port2,
+      ...(warmup ? { warmup } : {}),
     };
     let readyResolve!: () => void;
     let readyReject!: (err: Error) => void;

@@ -195,6 +195,11 @@ export class ProduceFramePool {
     return this.made;
   }
 
+  /** A free buffer, or undefined when every buffer made is in use. */
+  takeFree(): ProduceFrame | undefined {
+    return this.free.pop();
+  }
+
   take(): ProduceFrame {
     const f = this.free.pop();
     if (f) return f;

@@ -262,6 +262,11 @@ export function resources({ series, producer, warmupSeconds, peaks, target }: Re
     p99Total: producer.latency.response.p99,
     p999Total: producer.latency.response.p999,
     warmupSeconds,
+    generatorSaturated: {
+      windows: measured.filter((s) => s.generator.saturated).length,
+      of: measured.length,
+      scheduleLagP99: producer.latency.scheduleLag.p99,
+    },
   });
   return {
     generator: {

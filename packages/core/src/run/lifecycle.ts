@@ -2,7 +2,7 @@
 // drains, evaluates and writes a result, whatever ended the run; checkpoints and partial writes on the way.
 // The work in between belongs to the parts made here: the sampler (windows and what is judged on them), the
 // controller the scenario drives, the pools that carry the load, and the pure result builder.
-import { addDeliveryReports, expectedAbsent } from '../worker/delivery-tally.js';
+import { addDeliveryReports } from '../worker/delivery-tally.js';
 import path from 'node:path';
 import { LiveCriteria } from '../criteria.js';
 import { type ErrorCode, LoadhouseError } from '../errors.js';
@@ -14,8 +14,7 @@ import { type EventBus, HookRefusal } from '../plugins/event-bus.js';
 import { MetricSources } from '../plugins/metric-sources.js';
 import { PluginHost, pluginError } from '../plugins/plugin-host.js';
 import type { Driver } from '../driver/types.js';
-import { verifyFindings } from '../verify/warnings.js';
-import { buildResult, type Ending, integrityReport, integrityWarning, judge, runConfig } from '../result/build.js';
+import { buildResult, type Ending, judge, runConfig } from '../result/build.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { environment } from '../result/environment.js';
 import { checkOutputDir, resultFileName, writeFailed, writeJsonAtomic, writeOutput } from '../result/writer.js';
@@ -29,6 +28,7 @@ import { round3 } from '../util.js';
 import { deepFreeze, untilAborted } from './helpers.js';
 import { RunLog } from './log.js';
 import { RunFaults, runFaults } from './faults.js';
+import { integrityInput, judgeIntegrity, startupReport } from './judging.js';
 import { makeParts, type Parts, type SampleSink } from './parts.js';
 
 /** The topic's set-up on the target: failing before any load, it rejects run() instead of ending it as failed. */
@@ -320,33 +320,12 @@ export class Run {
     return result;
   }
 
-  /** At the end of the run: data loss is a warning and a result error; unexplained gaps with lag left are a warning. */
   private judgeIntegrity(): void {
-    const report = integrityReport(this.integrityInput());
-    const warning = integrityWarning(report, {
-      stoppedWhileProducing: this.parts.pools.stoppedWhileProducing,
-      finalLag: this.parts.sampler.lag.final,
-    });
-    if (warning) this.logger.warn(warning.message);
-    if (warning?.dataLoss) this.log.record({ code: 'LH_DATA_LOSS', message: warning.message });
-    for (const f of verifyFindings(report, warning?.dataLoss === true)) {
-      this.logger.warn(f.message);
-      this.log.record(f);
-    }
+    judgeIntegrity(this.parts, this.ending, Boolean(this.opts.delivery?.transactions), this.logger, this.log);
   }
 
   private integrityInput() {
-    const { aggregator, sampler, pools } = this.parts;
-    // Every gap below the highest sequence is final only when consumers read to the end.
-    const readToEnd = this.ending !== undefined && sampler.lag.final === 0 && !pools.stoppedWhileProducing;
-    return {
-      sums: aggregator.hasConsumers ? aggregator.integritySums() : undefined,
-      failed: aggregator.all.failed + expectedAbsent(pools.deliveryTallies()),
-      readToEnd,
-      // A transactional batch is acked with its place in the transaction, and an aborted one is never stored:
-      // its acks say nothing about log offsets, so the check against acks is left unmeasured.
-      verify: aggregator.hasConsumers && !this.opts.delivery?.transactions ? aggregator.verifier.reconcile(readToEnd) : undefined,
-    };
+    return integrityInput(this.parts, this.ending, Boolean(this.opts.delivery?.transactions));
   }
 
   /** The result as the run has it now, its criteria judged. */
@@ -406,6 +385,9 @@ export class Run {
     });
     if (controller.sections.capacity) result.capacity = structuredClone(controller.sections.capacity);
     addDeliveryReports(result.producer, this.opts.delivery, this.parts.pools.deliveryTallies());
+    const startup = startupReport(this.parts, this.opts.warmupSeconds, t);
+    if (startup) result.producer.startup = startup;
+    if (this.parts.pools.workerChoice) result.generator.workerChoice = { ...this.parts.pools.workerChoice };
     if (this.faults) result.faults = this.faults.report(result.series, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     result.diagnosis = diagnose(result);

@@ -11,7 +11,9 @@ import type { Driver } from '../driver/types.js';
 import type { Ending } from '../result/build.js';
 import { LoadhouseError } from '../errors.js';
 import { ensureTopic } from '../target.js';
-import type { Logger } from '../types.js';
+import type { Logger, WorkerChoice } from '../types.js';
+import { availableParallelism } from 'node:os';
+import { chooseWorkers, measureIdleCores, needsIdleSample } from '../pools/worker-choice.js';
 import type { DeliveryTally } from '../worker/delivery-tally.js';
 
 /** How much earlier than this shard's start another shard of the same run may have stamped records. */
@@ -39,12 +41,37 @@ export class RunPools {
   private producerPool: ProducerPool | undefined;
   private consumerPool: ConsumerPool | undefined;
   private topicCount: Promise<number> | undefined;
+  private choice: WorkerChoice | undefined;
 
   constructor(private readonly d: PoolDeps) {}
 
   /** The worker threads, once any group started. */
   get workers(): WorkerPool | undefined {
     return this.workerPool;
+  }
+
+  /** How many workers loadhouse chose and why (worker-choice.ts); undefined when options.workers was given. */
+  get workerChoice(): WorkerChoice | undefined {
+    return this.choice;
+  }
+
+  /**
+   * Workers for a producer group without options.workers: chosen once, at the first group, from the headroom
+   * measured then; later groups keep that count. Consumers take what they took before (a worker per group
+   * member up to the cores, a core left to a target on this machine).
+   */
+  private async chooseWorkers(members: number, rate: number): Promise<number> {
+    const o = this.d.opts;
+    if (o.workers !== undefined) return o.workers;
+    const localTarget = o.target.pid !== undefined;
+    const cores = availableParallelism();
+    if (rate <= 0) return Math.min(o.maxWorkers, members, Math.max(1, cores - (localTarget ? 1 : 0)));
+    if (!this.choice) {
+      const s = { cores, localTarget, rate, producers: members, maxWorkers: o.maxWorkers };
+      this.choice = chooseWorkers({ ...s, idleCores: needsIdleSample(s) ? await measureIdleCores() : undefined });
+      this.d.logger.info(this.choice.reason);
+    }
+    return this.choice.workers;
   }
 
   /** Whether any producer or consumer group was started (load was sent, or may have been). */
@@ -130,7 +157,7 @@ export class RunPools {
     if (!this.producerPool) {
       const o = this.d.opts;
       this.producerPool = new ProducerPool(this.pool(), this.d.rates, {
-        workersFor: (n) => o.workers ?? Math.min(o.maxWorkers, n),
+        workersFor: (n, rate) => this.chooseWorkers(n, rate),
         connections: o.connections,
         drainTimeoutMs: o.drainTimeoutMs,
         dropAfterMs: o.dropAfterMs,
@@ -149,7 +176,7 @@ export class RunPools {
       const o = this.d.opts;
       const client = this.d.client();
       this.consumerPool = new ConsumerPool(this.pool(), this.d.consumeActivity, {
-        workersFor: (n) => o.workers ?? Math.min(o.maxWorkers, n),
+        workersFor: (n) => this.chooseWorkers(n, 0),
         drainTimeoutMs: o.drainTimeoutMs,
         shard: o.shard,
         warmupEnd: this.d.warmupEnd,

@@ -62,7 +62,11 @@ export interface LoadTestOptions {
   plugins?: LoadhousePlugin[];
   /** Topic the scenario produces to and consumes from (default `loadhouse-<scenario>`). */
   topic?: string;
-  /** Worker threads for producers and consumers (default: available cores, at most the producer count). */
+  /**
+   * Worker threads for producers and consumers. Default: chosen at the first producer group from measured
+   * headroom: one, more only when the rate is beyond one worker's (~100K msgs/s) and idle cores were measured
+   * for them (a core left to a target on this machine); `result.generator.workerChoice` says why.
+   */
   workers?: number;
   /** gRPC channels (TCP connections) per worker, like StreamHouse's `max_connections_per_agent` (default 2). */
   connections?: number;
@@ -143,6 +147,11 @@ export interface ProduceOptions {
   messagesPerProducer?: number;
   /** Random (incompressible, the default) or compressible payload bytes. */
   payload?: PayloadKind;
+  /**
+   * The highest rate the group will be set to (`setRate()`), when known (a ramp, a capacity search): without
+   * `options.workers` the worker count is chosen for it rather than for the starting `rate` (default: `rate`).
+   */
+  peakRate?: number;
 }
 
 export type StartOffset = 'earliest' | 'latest' | 'committed';

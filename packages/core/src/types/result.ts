@@ -6,6 +6,7 @@ import type { FaultReport } from './faults.js';
 import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
 import type { IdempotenceReport, TransactionsReport } from './delivery.js';
 import type { ConsumerCounts, ProducerStats, Sample } from './samples.js';
+import type { ProducerStartup, WorkerChoice } from './startup.js';
 
 /**
  * A wall-clock time in ISO 8601 with its zone (`2026-01-02T03:04:05.678Z`).
@@ -47,6 +48,8 @@ export interface ProducerTotals extends Omit<ProducerStats, 'targetRate' | 'mean
   idempotence?: IdempotenceReport;
   /** Present when the producers were transactional. */
   transactions?: TransactionsReport;
+  /** The first acknowledgement and the first measured second (whole run; absent from phases and merged results). */
+  startup?: ProducerStartup;
 }
 
 export interface ConsumerTotals extends ConsumerCounts {
@@ -201,6 +204,8 @@ export interface ResultBase {
     /** Worst per-window event-loop delay p99 (ms) of the main thread and of any worker. */
     maxEventLoopDelayMs: { main: number; workers: number };
     maxCpuPercent: number;
+    /** How many load workers ran and why, when loadhouse chose (no options.workers). */
+    workerChoice?: WorkerChoice;
   };
   errors: Array<{ code: string; message: string; plugin?: string }>;
   /** Target outages after warm-up (absent in results of older versions). */

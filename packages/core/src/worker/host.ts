@@ -15,8 +15,10 @@ import { Consumer } from './consumer.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { IntegrityCounter } from './integrity.js';
 import { PayloadPool } from './payload.js';
+import { prewarmAndLog } from './prewarm.js';
 import { Producer, producerFrames } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
+import { WakeQueue } from './wake-queue.js';
 import { orTimeout } from '../util.js';
 import { WorkerVerifyLogs } from '../verify/run-log.js';
 import type {
@@ -29,7 +31,10 @@ import type {
   WorkerReport,
 } from './protocol.js';
 
-/** How often producers look at their schedules: accurate to a few ms at any rate, never a timer per record. */
+/**
+ * How often the worker looks for due producers and services consumers: accurate to a few ms at any rate,
+ * never a timer per record; a producer is visited only when its nextWake() has come (WakeQueue).
+ */
 const TICK_MS = 2;
 
 interface HostedGroup {
@@ -53,7 +58,9 @@ class WorkerHost {
   private readonly metrics: ProducerMetrics;
   private readonly payloads = new Map<string, PayloadPool>();
   private readonly groups = new Map<number, HostedGroup>();
-  private active: Producer[] = [];
+  /** Running producers by the time they next have something to do. */
+  private readonly timers = new WakeQueue<Producer>();
+  private readonly due: Producer[] = [];
   private consumerMetrics: ConsumerMetrics | undefined;
   private readonly consumerGroups = new Map<number, HostedConsumerGroup>();
   /** Integrity counters of running and stopped groups, until their last change was reported. */
@@ -88,7 +95,8 @@ class WorkerHost {
       this.close();
       return { workerIndex };
     }
-    // Health windows start now: module loading and connecting are not load.
+    if (this.init.warmup) await prewarmAndLog(this.driver, this.init.warmup, this.init.connections, (l, m) => this.log(l, m));
+    // Health windows start now: module loading, connecting and the pre-warm are not load.
     this.loopDelay.enable();
     this.elu = performance.eventLoopUtilization();
     port.on('message', (msg: ControlMessage) => this.handle(msg));
@@ -160,11 +168,13 @@ class WorkerHost {
     const frames = producerFrames(spec, payload);
     const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock, frames, acks: this.verify?.ackLog(spec.topic) };
     const group: HostedGroup = { spec, producers: [], stopping: false, stopped: false };
+    const rearm = (p: Producer) => this.timers.set(p, p.nextWake());
     for (const ps of spec.producers) {
       const p = new Producer(ps, spec, ctx, start);
       p.onFinished = () => this.onProducerFinished(group, p);
+      p.onWake = rearm;
       group.producers.push(p);
-      this.active.push(p);
+      rearm(p);
     }
     this.groups.set(spec.groupId, group);
     this.tickTimer ??= setInterval(() => this.tick(), TICK_MS);
@@ -218,14 +228,15 @@ class WorkerHost {
 
   private tick(): void {
     const now = nowMs();
-    const active = this.active;
-    for (let i = 0; i < active.length; i++) active[i]!.service(now);
+    const due = this.timers.takeDue(now, this.due);
+    for (let i = 0; i < due.length; i++) due[i]!.service(now);
+    due.length = 0;
     const consumers = this.consumers;
     for (let i = 0; i < consumers.length; i++) consumers[i]!.service(now);
   }
 
   private onProducerFinished(group: HostedGroup, p: Producer): void {
-    this.active = this.active.filter((x) => x !== p);
+    this.timers.remove(p);
     if (!group.stopping) {
       this.post({ type: 'producer-done', workerIndex: this.init.workerIndex, groupId: group.spec.groupId, producer: p.totals() });
     }

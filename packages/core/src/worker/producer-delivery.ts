@@ -2,12 +2,15 @@
 // abort by a seeded draw) and its tally. The producer asks `room()` before each batch: 0 while InitProducer
 // or a transaction boundary is pending, and wakes up through `wake` when that is over.
 import type { Clock } from '../clock.js';
-import type { Driver, DriverFailure, ProduceBatch, ProducerIdentity } from '../driver/types.js';
+import type { Driver, DriverFailure, PendingCall, ProduceBatch, ProducerIdentity } from '../driver/types.js';
 import { createHistogram, encodeHistogramBytes, recordMs } from '../metrics/histogram.js';
 import type { ProducerFields } from '../proto/produce-frame.js';
 import type { DeliveryConfig } from '../types.js';
 import { mulberry32 } from '../util.js';
 import { type DeliveryTally, emptyDeliveryTally } from './delivery-tally.js';
+import type { Slot } from './producer-slot.js';
+
+const noop = (): void => {};
 
 /** Wait before InitProducer or BeginTransaction is tried again after a failure. */
 const SETUP_RETRY_MS = 500;
@@ -139,6 +142,17 @@ export class ProducerDelivery {
     batch.baseSequence = f.baseSequence;
     if (this.txn && f.transactionId.length > 0) batch.transactionId = this.txn.id;
     else delete batch.transactionId;
+  }
+
+  /** Sends the slot's batch again once its attempt's back-off has passed; the call returned cancels the wait. */
+  resendLater(slot: Slot): PendingCall {
+    const cancel = this.clock.setTimeout(() => {
+      if (slot.call === null) return;
+      const driver = this.driver;
+      if (slot.framed && driver.produceFramed) slot.call = driver.produceFramed(slot.framed, noop, slot.callback);
+      else if (slot.batch) slot.call = driver.produce(slot.batch, slot.callback);
+    }, retryDelayMs(slot.attempts));
+    return { cancel };
   }
 
   retried(count: number): void {

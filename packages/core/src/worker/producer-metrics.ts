@@ -14,6 +14,11 @@ export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram
   private readonly mScheduleLag: Histogram;
   private readonly wScheduleLag: Histogram;
 
+  /** When this worker's first record was acknowledged (epoch ms; 0 until then). */
+  firstAckEpochMs = 0;
+  /** Measured records acknowledged within the first second after warm-up, since the previous report. */
+  firstSecondAcked = 0;
+
   constructor(readonly instrument: boolean) {
     super(PRODUCER_HISTOGRAMS, emptyCounters, addCounters);
     const { response, service, scheduleLag } = HISTOGRAMS.producer;
@@ -43,6 +48,8 @@ export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram
 
   /** Encodes and resets everything recorded since the previous report. */
   report(inFlightBatches: number, backlog: number): ProducerReport {
-    return { ...this.take(), inFlightBatches, backlog };
+    const firstSecondAcked = this.firstSecondAcked;
+    this.firstSecondAcked = 0;
+    return { ...this.take(), inFlightBatches, backlog, firstAckEpochMs: this.firstAckEpochMs, firstSecondAcked };
   }
 }

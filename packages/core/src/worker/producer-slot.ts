@@ -2,6 +2,7 @@
 import type { PendingCall, ProduceBatch, ProduceCallback } from '../driver/types.js';
 import { type ProduceFrame, ProduceFramePool, producerHeadroom } from '../proto/produce-frame.js';
 import { payloadChecksum } from '../record-header.js';
+import { BatchFrames } from './batch-frames.js';
 import type { PayloadPool } from './payload.js';
 import { MAX_PRODUCER_ID_BYTES, MAX_TRANSACTION_ID_BYTES } from './producer-delivery.js';
 import type { ProducerGroupSpec } from './protocol.js';
@@ -26,16 +27,18 @@ export interface Slot {
 
 /**
  * The request buffers of a producer group: each laid out once with its payload copied in (and checksummed), so a batch only
- * rewrites its record headers and the request head.
+ * rewrites its record headers and the request head. Buffers come in capacities up to the batch size (BatchFrames).
  */
-export function producerFrames(group: ProducerGroupSpec, payload: PayloadPool): ProduceFramePool {
+export function producerFrames(group: ProducerGroupSpec, payload: PayloadPool): BatchFrames {
   const headroom = group.delivery?.idempotent ? producerHeadroom(MAX_PRODUCER_ID_BYTES, MAX_TRANSACTION_ID_BYTES) : 0;
-  const shape = { topic: group.topic, ackMode: group.ackMode, batchSize: group.batchSize, messageSize: group.messageSize, headroom };
-  return new ProduceFramePool(shape, (frame) => {
-    for (let j = 0; j < shape.batchSize; j++) {
-      const at = frame.valueOffset(j);
-      payload.copyInto(frame.bytes, at, shape.messageSize);
-      frame.payloadCrcs[j] = payloadChecksum(frame.bytes, at, shape.messageSize);
-    }
+  return new BatchFrames(group.batchSize, (capacity) => {
+    const shape = { topic: group.topic, ackMode: group.ackMode, batchSize: capacity, messageSize: group.messageSize, headroom };
+    return new ProduceFramePool(shape, (frame) => {
+      for (let j = 0; j < shape.batchSize; j++) {
+        const at = frame.valueOffset(j);
+        payload.copyInto(frame.bytes, at, shape.messageSize);
+        frame.payloadCrcs[j] = payloadChecksum(frame.bytes, at, shape.messageSize);
+      }
+    });
   });
 }

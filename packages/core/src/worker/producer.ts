@@ -2,9 +2,11 @@
 // waits for the target: due records form a backlog (a range of schedule positions, no per-record state),
 // batches are cut by size or linger, at most maxInFlight are in flight, and records that cannot start
 // within dropAfterMs of their intended time are counted as dropped. Every scheduled record ends as
-// acked, failed or dropped.
+// acked, failed or dropped. What a producer holds follows what it has out: slots and request buffers are taken
+// per batch in flight (slot-pool.ts, batch-frames.ts), and the worker wakes it only when something falls due
+// (nextWake(), wake-queue.ts).
 import type { Driver, DriverFailure, ProduceBatch } from '../driver/types.js';
-import type { ProduceFramePool } from '../proto/produce-frame.js';
+import type { BatchFrames } from './batch-frames.js';
 import { writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
@@ -12,8 +14,11 @@ import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './pr
 import type { Clock } from '../clock.js';
 import { Schedule } from './schedule.js';
 import type { AckLog } from '../verify/run-log.js';
-import { ProducerDelivery, retryDelayMs } from './producer-delivery.js';
+import { ProducerDelivery } from './producer-delivery.js';
 import { producerFrames, type Slot } from './producer-slot.js';
+import { countAcked, countFailed, countSent } from './producer-outcome.js';
+import { SlotPool } from './slot-pool.js';
+import type { Wakeable } from './wake-queue.js';
 
 export interface ProducerContext {
   driver: Driver;
@@ -21,7 +26,7 @@ export interface ProducerContext {
   payload: PayloadPool;
   clock: Clock;
   /** Request buffers shared by the group's producers (producerFrames()); a producer makes its own when absent. */
-  frames?: ProduceFramePool;
+  frames?: BatchFrames;
   /** Where acknowledged and failed batches are logged for the consumed-offset check (instrumented runs). */
   acks?: AckLog;
 }
@@ -29,10 +34,12 @@ export interface ProducerContext {
 export { producerFrames };
 
 export const DRAIN_TIMEOUT = 'DRAIN_TIMEOUT';
-const noop = (): void => {};
 
-export class Producer {
+export class Producer implements Wakeable {
   readonly id: number;
+  /** When the worker's timer next services this producer (WakeQueue's; Infinity when not queued). */
+  wakeAt = Infinity;
+  heapIndex = -1;
   private readonly partitions: number[];
   private partitionCursor = 0;
   /**
@@ -47,8 +54,7 @@ export class Producer {
   private sendIndex = 0;
   private quota: number;
   private inFlight = 0;
-  private readonly freeSlots: Slot[] = [];
-  private readonly busySlots = new Set<Slot>();
+  private readonly slots: SlotPool;
   private flushing = false;
   private draining = false;
   private finished = false;
@@ -59,7 +65,7 @@ export class Producer {
   private acked = 0;
   private failed = 0;
   private dropped = 0;
-  private readonly frames: ProduceFramePool;
+  private readonly frames: BatchFrames;
   private readonly request: ProduceBatch;
   private readonly messageSize: number;
   private readonly batchSize: number;
@@ -74,6 +80,8 @@ export class Producer {
   private readonly keepFrames: boolean;
   /** Called once when every scheduled record is acked, failed or dropped after the quota or a stop. */
   onFinished: (() => void) | undefined;
+  /** Called after anything that may move nextWake() (a service, a new rate, a stop); the worker re-queues it. */
+  onWake: ((p: Producer) => void) | undefined;
 
   constructor(
     spec: ProducerSpec,
@@ -105,27 +113,15 @@ export class Producer {
         )
       : undefined;
     this.keepFrames = (this.delivery?.retries ?? 0) > 0;
-    for (let s = 0; s < this.maxInFlight; s++) {
-      const slot: Slot = {
-        count: 0,
-        partition: 0,
-        firstSequence: 0,
-        sendTime: 0,
-        intended: new Float64Array(this.batchSize),
-        call: null,
-        callback: (failure, baseOffset, duplicate) => this.complete(slot, failure, baseOffset, duplicate === true),
-        frame: null,
-        written: () => {
-          if (this.keepFrames) return;
-          if (slot.frame) this.frames.give(slot.frame);
-          slot.frame = null;
-        },
-        attempts: 0,
-        framed: null,
-        batch: null,
-      };
-      this.freeSlots.push(slot);
-    }
+    this.slots = new SlotPool(
+      this.batchSize,
+      (slot, failure, baseOffset, duplicate) => this.complete(slot, failure, baseOffset, duplicate),
+      (slot) => {
+        if (this.keepFrames) return;
+        if (slot.frame) this.frames.give(slot.frame);
+        slot.frame = null;
+      },
+    );
   }
 
   get inFlightBatches(): number {
@@ -136,6 +132,32 @@ export class Producer {
   }
   get isFinished(): boolean {
     return this.finished;
+  }
+  /** Batch slots made so far (the most this producer ever had out at once). */
+  get slotsMade(): number {
+    return this.slots.size;
+  }
+
+  /**
+   * When service() next has something to do without an ack: the next record falls due, the oldest waiting
+   * record's linger ends (a short batch may go) or it expires (it is dropped). Infinity when only an ack, a
+   * new rate or a stop can move it.
+   */
+  nextWake(): number {
+    if (this.finished) return Infinity;
+    let t = Infinity;
+    // NaN while paused (an infinite interval): not earlier than anything.
+    if (!this.draining && this.next < this.quota) {
+      const due = this.intended(this.next);
+      if (due < t) t = due;
+    }
+    if (this.sendIndex < this.next) {
+      const oldest = this.intended(this.sendIndex);
+      const expires = oldest + this.dropAfterMs;
+      if (expires < t) t = expires;
+      if (this.inFlight < this.maxInFlight && oldest + this.lingerMs < t) t = oldest + this.lingerMs;
+    }
+    return t;
   }
 
   totals(): ProducerTotalsReport {
@@ -163,6 +185,7 @@ export class Producer {
     this.expire(now);
     this.pump(now);
     this.checkFinished();
+    this.onWake?.(this);
   }
 
   /** Re-anchors the schedule at `now`: the next record is due one new interval after now, offset by nothing. */
@@ -170,6 +193,7 @@ export class Producer {
     if (this.draining || this.finished) return;
     this.advance(now);
     this.schedule.setRate(rate, this.next, now);
+    this.onWake?.(this);
   }
 
   /** Stops scheduling; the backlog is sent at once and in-flight batches are awaited up to drainTimeoutMs. */
@@ -234,7 +258,7 @@ export class Producer {
   }
 
   private send(n: number, now: number): void {
-    const slot = this.freeSlots.pop()!;
+    const slot = this.slots.take();
     const pi = this.partitionCursor++ % this.partitions.length;
     const partition = this.partitions[pi]!;
     const firstSequence = this.sequences[pi]!;
@@ -242,7 +266,7 @@ export class Producer {
     const m = this.ctx.metrics;
     const size = this.messageSize;
     const first = this.sendIndex;
-    const frame = this.frames.take();
+    const frame = this.frames.take(n);
     let measuredCount = 0;
     for (let j = 0; j < n; j++) {
       const intended = this.intended(first + j);
@@ -254,15 +278,7 @@ export class Producer {
         m.scheduleLag(isMeasured, now - intended);
       }
     }
-    if (measuredCount > 0) {
-      m.measured.sent += measuredCount;
-      m.measured.batches++;
-    }
-    if (measuredCount < n) {
-      const w = m.counters(false);
-      w.sent += n - measuredCount;
-      if (measuredCount === 0) w.batches++;
-    }
+    countSent(m, measuredCount, n);
     slot.count = n;
     slot.partition = partition;
     slot.firstSequence = firstSequence;
@@ -270,7 +286,6 @@ export class Producer {
     this.sendIndex = first + n;
     this.schedule.prune(this.sendIndex);
     this.inFlight++;
-    this.busySlots.add(slot);
     slot.attempts = 0;
     const fields = this.delivery?.fields(firstSequence, n);
     const driver = this.ctx.driver;
@@ -284,7 +299,7 @@ export class Producer {
     // A batch that may be sent again keeps its own request object; otherwise one is reused for every call.
     const request = this.keepFrames ? { ...this.request } : this.request;
     request.partition = partition;
-    request.records = n === this.batchSize ? frame.records : frame.records.slice(0, n);
+    request.records = n === frame.records.length ? frame.records : frame.records.slice(0, n);
     if (fields) this.delivery!.stamp(request, fields);
     slot.call = driver.produce(request, slot.callback);
     if (this.keepFrames) {
@@ -300,13 +315,7 @@ export class Producer {
     // This attempt's records may have been stored (an ack lost on the way): a copy read later is explained.
     this.ctx.acks?.failed.add(slot.partition, -1, slot.count, this.id, slot.firstSequence);
     this.delivery!.retried(slot.count);
-    const cancel = this.ctx.clock.setTimeout(() => {
-      if (slot.call === null) return;
-      const driver = this.ctx.driver;
-      if (slot.framed && driver.produceFramed) slot.call = driver.produceFramed(slot.framed, noop, slot.callback);
-      else if (slot.batch) slot.call = driver.produce(slot.batch, slot.callback);
-    }, retryDelayMs(slot.attempts));
-    slot.call = { cancel };
+    slot.call = this.delivery!.resendLater(slot);
     return true;
   }
 
@@ -324,45 +333,20 @@ export class Producer {
     slot.call = null;
     this.release(slot);
     this.delivery?.done(slot.count, failure, duplicate);
-    this.busySlots.delete(slot);
     this.inFlight--;
     const now = this.ctx.clock.now();
-    const m = this.ctx.metrics;
     const n = slot.count;
     if (failure) {
-      const code = failure.status;
-      let measuredCount = 0;
-      for (let j = 0; j < n; j++) if (slot.intended[j]! >= this.warmupEnd) measuredCount++;
-      if (measuredCount > 0) m.fail(true, code, measuredCount);
-      if (measuredCount < n) m.fail(false, code, n - measuredCount);
+      countFailed(this.ctx.metrics, slot, failure.status, this.warmupEnd);
       this.failed += n;
       this.ctx.acks?.failed.add(slot.partition, -1, n, this.id, slot.firstSequence);
     } else {
       this.acked += n;
       // A driver that does not return the offset logs -1: the records count as acked, their offsets go unchecked.
       this.ctx.acks?.acked.add(slot.partition, baseOffset >= 0 ? baseOffset : -1, n, this.id, slot.firstSequence);
-      const service = now - slot.sendTime;
-      let measuredCount = 0;
-      for (let j = 0; j < n; j++) {
-        const intended = slot.intended[j]!;
-        const isMeasured = intended >= this.warmupEnd;
-        if (isMeasured) measuredCount++;
-        if (this.instrument) m.response(isMeasured, now - intended);
-      }
-      const bytesPer = this.messageSize;
-      if (measuredCount > 0) {
-        m.measured.acked += measuredCount;
-        m.measured.bytes += measuredCount * bytesPer;
-        if (this.instrument) m.service(true, service, measuredCount);
-      }
-      if (measuredCount < n) {
-        const w = m.counters(false);
-        w.acked += n - measuredCount;
-        w.bytes += (n - measuredCount) * bytesPer;
-        if (this.instrument) m.service(false, service, n - measuredCount);
-      }
+      countAcked(this.ctx.metrics, slot, now, this.warmupEnd, this.messageSize);
     }
-    this.freeSlots.push(slot);
+    this.slots.give(slot);
     this.service(now);
   }
 
@@ -381,18 +365,17 @@ export class Producer {
   /** Drain timeout: in-flight records fail with DRAIN_TIMEOUT, the unsent backlog is dropped. */
   private abandon(): void {
     if (this.finished) return;
-    const m = this.ctx.metrics;
-    for (const slot of this.busySlots) {
+    for (const slot of this.slots.busy) {
       const call = slot.call;
       slot.call = null;
-      for (let j = 0; j < slot.count; j++) m.fail(slot.intended[j]! >= this.warmupEnd, DRAIN_TIMEOUT, 1);
+      countFailed(this.ctx.metrics, slot, DRAIN_TIMEOUT, this.warmupEnd);
       this.failed += slot.count;
       this.ctx.acks?.failed.add(slot.partition, -1, slot.count, this.id, slot.firstSequence);
       call?.cancel();
       this.release(slot);
     }
     this.delivery?.abandon();
-    this.busySlots.clear();
+    this.slots.busy.clear();
     this.inFlight = 0;
     if (this.sendIndex < this.next) {
       this.countRange(this.sendIndex, this.next, 'dropped');
@@ -408,5 +391,6 @@ export class Producer {
     this.cancelDrainTimer?.();
     this.cancelDrainTimer = undefined;
     this.onFinished?.();
+    this.onWake?.(this);
   }
 }

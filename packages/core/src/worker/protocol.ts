@@ -21,6 +21,14 @@ export interface WorkerTarget {
   sasl?: { username: string; password: string };
 }
 
+/** The batch shape a worker pre-warms its produce path with (worker/prewarm.ts): the first producer group's. */
+export interface WarmupSpec {
+  topic: string;
+  ackMode: number;
+  batchSize: number;
+  messageSize: number;
+}
+
 /** The task a worker runs for the whole test: the argument of the worker module's default export. */
 export interface WorkerInit {
   workerIndex: number;
@@ -28,6 +36,8 @@ export interface WorkerInit {
   connections: number;
   instrument: boolean;
   port: MessagePort;
+  /** Pre-warm before reporting ready; absent for a worker first started for consumers. */
+  warmup?: WarmupSpec;
 }
 
 export interface ProducerSpec {
@@ -121,6 +131,10 @@ export interface ProducerReport {
   measuredHistograms: HistogramBytes<ProducerHistogram> | 'window';
   inFlightBatches: number;
   backlog: number;
+  /** When the worker's first record was acknowledged (epoch ms; 0 until then). */
+  firstAckEpochMs?: number;
+  /** Measured records acknowledged within the first second after warm-up, since the previous report. */
+  firstSecondAcked?: number;
 }
 
 export interface WorkerHealth {

@@ -1,0 +1,60 @@
+// What the ending judges from the run's parts besides the counts: the integrity input and its warnings, and
+// the start-up figures (first ack, first measured second).
+import { integrityReport, integrityWarning, type Ending } from '../result/build.js';
+import type { Logger, ProducerStartup } from '../types.js';
+import { round3 } from '../util.js';
+import { verifyFindings } from '../verify/warnings.js';
+import { expectedAbsent } from '../worker/delivery-tally.js';
+import type { RunLog } from './log.js';
+import type { Parts } from './parts.js';
+
+/** The integrity check's input: consumer sums, failed records, whether consumers read to the end, the ack check. */
+export function integrityInput(parts: Parts, ending: Ending | undefined, transactions: boolean) {
+  const { aggregator, sampler, pools } = parts;
+  // Every gap below the highest sequence is final only when consumers read to the end.
+  const readToEnd = ending !== undefined && sampler.lag.final === 0 && !pools.stoppedWhileProducing;
+  return {
+    sums: aggregator.hasConsumers ? aggregator.integritySums() : undefined,
+    failed: aggregator.all.failed + expectedAbsent(pools.deliveryTallies()),
+    readToEnd,
+    // A transactional batch is acked with its place in the transaction, and an aborted one is never stored:
+    // its acks say nothing about log offsets, so the check against acks is left unmeasured.
+    verify: aggregator.hasConsumers && !transactions ? aggregator.verifier.reconcile(readToEnd) : undefined,
+  };
+}
+
+/** At the end of the run: data loss is a warning and a result error; unexplained gaps with lag left are a warning. */
+export function judgeIntegrity(parts: Parts, ending: Ending | undefined, transactions: boolean, logger: Logger, log: RunLog): void {
+  const report = integrityReport(integrityInput(parts, ending, transactions));
+  const warning = integrityWarning(report, {
+    stoppedWhileProducing: parts.pools.stoppedWhileProducing,
+    finalLag: parts.sampler.lag.final,
+  });
+  if (warning) logger.warn(warning.message);
+  if (warning?.dataLoss) log.record({ code: 'LH_DATA_LOSS', message: warning.message });
+  for (const f of verifyFindings(report, warning?.dataLoss === true)) {
+    logger.warn(f.message);
+    log.record(f);
+  }
+}
+
+/**
+ * The first ack, counted from the schedule's start (warm-up start), and the first measured second's rate: the
+ * records intended after warm-up that were acknowledged within a second of its end. Undefined before any load.
+ */
+export function startupReport(parts: Parts, warmupSeconds: number, now: number): ProducerStartup | undefined {
+  const { aggregator, sampler, rates } = parts;
+  const warmupEnd = sampler.warmupEnd;
+  if (warmupEnd === undefined || !parts.pools.started) return undefined;
+  const out: ProducerStartup = {};
+  const loadStart = warmupEnd - warmupSeconds * 1000;
+  if (Number.isFinite(aggregator.firstAckEpochMs)) out.firstAckSeconds = round3(Math.max(0, aggregator.firstAckEpochMs - loadStart) / 1000);
+  if (now >= warmupEnd + 1000) {
+    const asked = rates.integral(warmupEnd, warmupEnd + 1000);
+    if (asked > 0) {
+      out.firstSecondMsgsPerSec = aggregator.firstSecondAcked;
+      out.firstSecondTargetRate = round3(asked);
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
