@@ -12,11 +12,14 @@ import { AckMode } from './proto/messages.js';
 import { RECORD_HEADER_SIZE } from './record-header.js';
 import { resolveStartAt } from './start-at.js';
 import { randomSeed } from './util.js';
+import { formatKeys, parseKeys, type KeyDistribution } from './workload/keys.js';
+import { formatSizes, maxSize, parseSizes, type SizeDistribution } from './workload/sizes.js';
 import type {
   AckModeName,
   ConsumeOptions,
   Criterion,
   DeliveryConfig,
+  KeyRouting,
   LoadhousePlugin,
   LoadTestOptions,
   Logger,
@@ -107,6 +110,11 @@ export interface ResolvedProduceOptions {
   payload: PayloadKind;
   /** Bytes of a full ProduceBatch request. */
   batchBytes: number;
+  // Workload shape (docs/workload.md): the canonical specs a result records, and the parsed distributions.
+  keys?: string;
+  keyRouting?: KeyRouting;
+  messageSizes?: string;
+  workload: { keys?: KeyDistribution; sizes?: SizeDistribution };
 }
 
 /** `controller.consume()` options, validated, with defaults. */
@@ -158,6 +166,8 @@ const PRODUCE_KEYS = [
   'maxInFlight',
   'messagesPerProducer',
   'payload',
+  'keys',
+  'keyRouting',
 ] as const;
 const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
@@ -301,14 +311,8 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     throw invalid('options.rate', `at most ${MAX_PRODUCE_RATE} records per second (beyond it counts lose precision)`, rate);
   const producers = optional(o.producers, (v) => positiveInt('options.producers', v, 1_000_000), 1);
   const partitions = o.partitions === undefined ? undefined : positiveInt('options.partitions', o.partitions, 1_000_000);
-  const messageSize = optional(o.messageSize, (v) => positiveInt('options.messageSize', v), 1024);
-  if (ctx.instrument && messageSize < RECORD_HEADER_SIZE) {
-    throw new LoadhouseError(
-      'LH_INVALID_OPTION',
-      `options.messageSize must be at least ${RECORD_HEADER_SIZE} bytes (the loadhouse record header), got ${messageSize}`,
-      { details: { option: 'options.messageSize', value: messageSize } },
-    );
-  }
+  const sizes = resolveSizes(o.messageSize, ctx.instrument);
+  const messageSize = maxSize(sizes);
   const maxMessage = MAX_REQUEST_BYTES - batchRequestBytes(0, 0, ctx.topic) - RECORD_FRAMING_BYTES;
   if (messageSize > maxMessage) {
     throw new LoadhouseError(
@@ -333,8 +337,16 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
   const maxInFlight = optional(o.maxInFlight, (v) => positiveInt('options.maxInFlight', v, 100_000), 16);
   const messagesPerProducer =
     o.messagesPerProducer === undefined ? undefined : positiveInt('options.messagesPerProducer', o.messagesPerProducer);
-  if (o.payload !== undefined && o.payload !== 'random' && o.payload !== 'compressible') {
-    throw invalid('options.payload', "'random' or 'compressible'", o.payload);
+  if (o.payload !== undefined && !PAYLOAD_KINDS.includes(o.payload)) {
+    throw invalid('options.payload', "'random', 'text' or 'zeros'", o.payload);
+  }
+  const keys = o.keys === undefined ? undefined : parseKeys('options.keys', o.keys);
+  if (o.keyRouting !== undefined && o.keyRouting !== 'hash' && o.keyRouting !== 'pinned') {
+    throw invalid('options.keyRouting', "'hash' or 'pinned'", o.keyRouting);
+  }
+  const keyed = keys !== undefined && keys.kind !== 'none';
+  if (keys?.kind === 'sequential' && o.keyRouting === 'hash') {
+    throw invalid('options.keyRouting', "'pinned' with sequential keys (each key is used once, so hashing would only spread records evenly)", o.keyRouting);
   }
   return {
     rate,
@@ -345,9 +357,20 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     lingerMs,
     maxInFlight,
     messagesPerProducer,
-    payload: o.payload ?? 'random',
+    payload: o.payload === 'compressible' ? 'text' : (o.payload ?? 'random'),
     batchBytes,
+    ...(keyed ? { keys: formatKeys(keys), keyRouting: o.keyRouting ?? (keys.kind === 'sequential' ? 'pinned' : 'hash') } : {}),
+    ...(sizes.kind !== 'fixed' ? { messageSizes: String(formatSizes(sizes)) } : {}),
+    workload: { ...(keyed ? { keys } : {}), ...(sizes.kind !== 'fixed' ? { sizes } : {}) },
   };
+}
+
+const PAYLOAD_KINDS: readonly unknown[] = ['random', 'text', 'zeros', 'compressible'];
+
+/** `messageSize`: a size or a distribution, every size at least the record header when records carry one. */
+function resolveSizes(spec: number | string | undefined, instrument: boolean): SizeDistribution {
+  if (spec === undefined) return { kind: 'fixed', size: 1024 };
+  return parseSizes('options.messageSize', spec, instrument ? RECORD_HEADER_SIZE : 1);
 }
 
 /** A consumer group's rate: records per second or 'max' (0, pausing the group, only where `allowZero`). */

@@ -31,7 +31,7 @@ export interface ProduceBatch {
    * Reused by the caller for its next batch, buffers included: a driver serializes or copies the records
    * before produce() returns and keeps no reference to them.
    */
-  records: ReadonlyArray<{ value: Uint8Array }>;
+  records: ReadonlyArray<{ value: Uint8Array; key?: Uint8Array }>;
   /** 0 none, 1 buffered, 2 durable (`ackMode` of the options). */
   ackMode: number;
   /** The idempotent producer's id and epoch (from initProducer), and the sequence of the batch's first record. */

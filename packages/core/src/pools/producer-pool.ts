@@ -158,9 +158,12 @@ export class ProducerPool extends GroupPool<RunningGroup> {
     this.all.set(groupId, group);
     const warmupEndEpochMs = this.settings.warmupEnd();
     const startEpochMs = epochNow();
+    // Producers whose keys choose partitions write to every partition of the topic.
+    const hashed = options.workload.keys !== undefined && options.keyRouting === 'hash';
+    const all = hashed ? Array.from({ length: partitionCount }, (_, i) => i) : [];
     const specs = byWorker(
       withWorkers,
-      (p): PlannedProducer => ({ k: p.k, id: p.id, rate: p.rate, partitions: p.partitions, phase: p.phase }),
+      (p): PlannedProducer => ({ k: p.k, id: p.id, rate: p.rate, partitions: hashed ? all : p.partitions, phase: p.phase }),
     );
     for (const [worker, producers] of specs) {
       const spec: ProducerGroupSpec = {
@@ -179,6 +182,9 @@ export class ProducerPool extends GroupPool<RunningGroup> {
         startEpochMs,
         seed: this.settings.seed,
         ...(this.settings.delivery ? { delivery: this.settings.delivery } : {}),
+        partitionCount,
+        ...(options.workload.keys ? { keys: options.workload.keys, keyRouting: options.keyRouting ?? 'hash' } : {}),
+        ...(options.workload.sizes ? { sizes: options.workload.sizes } : {}),
       };
       this.pool.send(worker, { type: 'start-producers', group: spec });
     }

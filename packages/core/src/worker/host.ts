@@ -15,6 +15,8 @@ import { Consumer } from './consumer.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { IntegrityCounter } from './integrity.js';
 import { PayloadPool } from './payload.js';
+import { groupRecords, needsLayout } from './producer-records.js';
+import type { PayloadKind } from '../types.js';
 import { Producer, producerFrames } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { orTimeout } from '../util.js';
@@ -142,23 +144,24 @@ class WorkerHost {
     }
   }
 
-  private payloadPool(kind: 'random' | 'compressible', size: number): PayloadPool {
-    let pool = this.payloads.get(kind);
+  private payloadPool(kind: PayloadKind, size: number, seed: number): PayloadPool {
+    let pool = this.payloads.get(`${kind}:${seed}`);
     if (!pool) {
-      pool = new PayloadPool(kind, size);
-      this.payloads.set(kind, pool);
+      pool = new PayloadPool(kind, size, seed);
+      this.payloads.set(`${kind}:${seed}`, pool);
     }
     pool.ensure(size);
     return pool;
   }
 
   private startGroup(spec: ProducerGroupSpec): void {
-    const payload = this.payloadPool(spec.payload, spec.messageSize);
+    const payload = this.payloadPool(spec.payload, spec.messageSize, spec.seed);
     // The schedule starts when the main thread asked, so the requested and scheduled counts agree exactly;
     // the message's transit time shows up as schedule lag of the first records, where it belongs.
     const start = Math.min(spec.startEpochMs, nowMs());
     const frames = producerFrames(spec, payload);
-    const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock, frames, acks: this.verify?.ackLog(spec.topic) };
+    const records = needsLayout(spec) ? groupRecords(spec) : undefined;
+    const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock, frames, records, acks: this.verify?.ackLog(spec.topic) };
     const group: HostedGroup = { spec, producers: [], stopping: false, stopped: false };
     for (const ps of spec.producers) {
       const p = new Producer(ps, spec, ctx, start);

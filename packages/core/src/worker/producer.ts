@@ -4,7 +4,7 @@
 // within dropAfterMs of their intended time are counted as dropped. Every scheduled record ends as
 // acked, failed or dropped.
 import type { Driver, DriverFailure, ProduceBatch } from '../driver/types.js';
-import type { ProduceFramePool } from '../proto/produce-frame.js';
+import type { ProduceFrame, ProduceFramePool } from '../proto/produce-frame.js';
 import { writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
@@ -14,6 +14,8 @@ import { Schedule } from './schedule.js';
 import type { AckLog } from '../verify/run-log.js';
 import { ProducerDelivery, retryDelayMs } from './producer-delivery.js';
 import { producerFrames, type Slot } from './producer-slot.js';
+import { ProducerRecords, type GroupRecords } from './producer-records.js';
+import { LaidOutFrame } from '../proto/produce-frame-laid.js';
 
 export interface ProducerContext {
   driver: Driver;
@@ -24,6 +26,8 @@ export interface ProducerContext {
   frames?: ProduceFramePool;
   /** Where acknowledged and failed batches are logged for the consumed-offset check (instrumented runs). */
   acks?: AckLog;
+  /** Keys and drawn sizes (groupRecords()); absent for the uniform keyless workload. */
+  records?: GroupRecords;
 }
 
 export { producerFrames };
@@ -72,6 +76,10 @@ export class Producer {
   private readonly delivery: ProducerDelivery | undefined;
   /** Frames stay with their batch until it is done (a retry sends the same bytes). */
   private readonly keepFrames: boolean;
+  /** Builds each batch's records when the workload has keys or drawn sizes. */
+  private readonly records: ProducerRecords | undefined;
+  /** Acked records per partition (same index as `partitions`), kept when records have keys. */
+  private readonly ackedByPartition: number[] | undefined;
   /** Called once when every scheduled record is acked, failed or dropped after the quota or a stop. */
   onFinished: (() => void) | undefined;
 
@@ -84,6 +92,8 @@ export class Producer {
     this.id = spec.id;
     this.partitions = spec.partitions;
     this.sequences = spec.partitions.map(() => 0);
+    this.records = ctx.records ? new ProducerRecords(spec.id, group, ctx.records, ctx.payload, ctx.metrics.instrument) : undefined;
+    this.ackedByPartition = group.keys && group.keys.kind !== 'none' ? spec.partitions.map(() => 0) : undefined;
     this.messageSize = group.messageSize;
     this.batchSize = group.batchSize;
     this.lingerMs = group.lingerMs;
@@ -117,12 +127,14 @@ export class Producer {
         frame: null,
         written: () => {
           if (this.keepFrames) return;
-          if (slot.frame) this.frames.give(slot.frame);
+          if (slot.frame) this.giveFrame(slot.frame);
           slot.frame = null;
         },
         attempts: 0,
         framed: null,
         batch: null,
+        bytes: 0,
+        measuredBytes: 0,
       };
       this.freeSlots.push(slot);
     }
@@ -149,7 +161,19 @@ export class Producer {
       failed: this.failed,
       dropped: this.dropped,
       ...(this.delivery ? { delivery: this.delivery.report() } : {}),
+      ...(this.ackedByPartition ? { ackedByPartition: this.partitionCounts(this.ackedByPartition) } : {}),
     };
+  }
+
+  private partitionCounts(counts: number[]): Record<number, number> {
+    const out: Record<number, number> = {};
+    for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) out[this.partitions[i]!] = counts[i]!;
+    return out;
+  }
+
+  private giveFrame(frame: Slot['frame']): void {
+    if (frame instanceof LaidOutFrame) this.records!.give(frame);
+    else if (frame) this.frames.give(frame);
   }
 
   private intended(seq: number): number {
@@ -235,14 +259,16 @@ export class Producer {
 
   private send(n: number, now: number): void {
     const slot = this.freeSlots.pop()!;
-    const pi = this.partitionCursor++ % this.partitions.length;
+    // A keyed producer owns every partition (partitions[p] === p): its keys choose the batch's.
+    const pi = this.records?.routesByKey ? this.records.nextPartition() : this.partitionCursor++ % this.partitions.length;
     const partition = this.partitions[pi]!;
     const firstSequence = this.sequences[pi]!;
     this.sequences[pi] = firstSequence + n;
     const m = this.ctx.metrics;
     const size = this.messageSize;
     const first = this.sendIndex;
-    const frame = this.frames.take();
+    const records = this.records;
+    const frame = records ? records.take() : this.frames.take();
     let measuredCount = 0;
     for (let j = 0; j < n; j++) {
       const intended = this.intended(first + j);
@@ -250,9 +276,17 @@ export class Producer {
       const isMeasured = intended >= this.warmupEnd;
       if (isMeasured) measuredCount++;
       if (this.instrument) {
-        writeRecordHeader(frame.bytes, frame.valueOffset(j), this.id, firstSequence + j, intended, partition, size, frame.payloadCrcs[j]);
+        if (!records) writeRecordHeader(frame.bytes, frame.valueOffset(j), this.id, firstSequence + j, intended, partition, size, (frame as ProduceFrame).payloadCrcs[j]);
         m.scheduleLag(isMeasured, now - intended);
       }
+    }
+    if (records) {
+      records.layOut(frame as LaidOutFrame, n, partition, first, firstSequence, slot.intended, this.warmupEnd);
+      slot.bytes = records.bytes;
+      slot.measuredBytes = records.measuredBytes;
+    } else {
+      slot.bytes = n * size;
+      slot.measuredBytes = measuredCount * size;
     }
     if (measuredCount > 0) {
       m.measured.sent += measuredCount;
@@ -276,7 +310,7 @@ export class Producer {
     const driver = this.ctx.driver;
     if (driver.produceFramed) {
       slot.frame = frame;
-      const bytes = frame.frame(partition, n, fields);
+      const bytes = frame instanceof LaidOutFrame ? frame.frame(partition, fields) : frame.frame(partition, n, fields);
       slot.framed = this.keepFrames ? bytes : null;
       slot.call = driver.produceFramed(bytes, slot.written, slot.callback);
       return;
@@ -284,13 +318,14 @@ export class Producer {
     // A batch that may be sent again keeps its own request object; otherwise one is reused for every call.
     const request = this.keepFrames ? { ...this.request } : this.request;
     request.partition = partition;
-    request.records = n === this.batchSize ? frame.records : frame.records.slice(0, n);
+    if (frame instanceof LaidOutFrame) request.records = frame.records();
+    else request.records = n === this.batchSize ? frame.records : frame.records.slice(0, n);
     if (fields) this.delivery!.stamp(request, fields);
     slot.call = driver.produce(request, slot.callback);
     if (this.keepFrames) {
       slot.frame = frame;
       slot.batch = request;
-    } else this.frames.give(frame);
+    } else this.giveFrame(frame);
   }
 
   /** Sends a failed batch again after a back-off when it may succeed and retries remain; false when it is done. */
@@ -312,7 +347,7 @@ export class Producer {
 
   /** The batch is done: its frame goes back to the pool. */
   private release(slot: Slot): void {
-    if (slot.frame && this.keepFrames) this.frames.give(slot.frame);
+    if (slot.frame && this.keepFrames) this.giveFrame(slot.frame);
     if (this.keepFrames) slot.frame = null;
     slot.framed = null;
     slot.batch = null;
@@ -339,6 +374,7 @@ export class Producer {
       this.ctx.acks?.failed.add(slot.partition, -1, n, this.id, slot.firstSequence);
     } else {
       this.acked += n;
+      if (this.ackedByPartition) this.ackedByPartition[this.records?.routesByKey ? slot.partition : this.partitions.indexOf(slot.partition)]! += n;
       // A driver that does not return the offset logs -1: the records count as acked, their offsets go unchecked.
       this.ctx.acks?.acked.add(slot.partition, baseOffset >= 0 ? baseOffset : -1, n, this.id, slot.firstSequence);
       const service = now - slot.sendTime;
@@ -349,16 +385,15 @@ export class Producer {
         if (isMeasured) measuredCount++;
         if (this.instrument) m.response(isMeasured, now - intended);
       }
-      const bytesPer = this.messageSize;
       if (measuredCount > 0) {
         m.measured.acked += measuredCount;
-        m.measured.bytes += measuredCount * bytesPer;
+        m.measured.bytes += slot.measuredBytes;
         if (this.instrument) m.service(true, service, measuredCount);
       }
       if (measuredCount < n) {
         const w = m.counters(false);
         w.acked += n - measuredCount;
-        w.bytes += (n - measuredCount) * bytesPer;
+        w.bytes += slot.bytes - slot.measuredBytes;
         if (this.instrument) m.service(false, service, n - measuredCount);
       }
     }
