@@ -4,7 +4,20 @@
 import { LoadhouseError } from '../errors.js';
 import { MAX_PRODUCE_RATE, type ResolvedProduceOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
-import type { DeliveryConfig, ProducerGroup, ProducerMemberStats } from '../types.js';
+import type { DeliveryConfig, PartitionBalance, PartitionsReport, ProducerGroup, ProducerMemberStats } from '../types.js';
+
+/** A group's per-partition counts with their imbalance (max / mean) and coefficient of variation. */
+export function balance(group: number, keys: string, acked: number[]): PartitionBalance {
+  const mean = acked.reduce((a, b) => a + b, 0) / Math.max(1, acked.length);
+  const variance = acked.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, acked.length);
+  return {
+    group,
+    keys,
+    acked,
+    imbalance: mean > 0 ? round3(Math.max(...acked) / mean) : 0,
+    cv: mean > 0 ? round3(Math.sqrt(variance) / mean) : 0,
+  };
+}
 import type { DeliveryTally } from '../worker/delivery-tally.js';
 import type { ProducerGroupSpec, ProducerTotalsReport } from '../worker/protocol.js';
 import { planProducers, splitRate, type PlannedProducer } from './plan.js';
@@ -27,6 +40,8 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
   private resolveDone!: () => void;
   private readonly remaining = new Set<number>();
   private readonly members = new Map<number, ProducerTotalsReport>();
+  /** The group's key distribution, when its records have keys. */
+  keys: string | undefined;
 
   constructor(
     id: number,
@@ -82,6 +97,13 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
     this.owner.rates.endDrain(this.id, finished.length ? Math.min(Math.max(...finished), epochNow()) : undefined);
     this.owner.forget(this.id);
     this.resolveDone();
+  }
+
+  /** Acked records per partition summed over the members (keyed groups report them). */
+  ackedByPartition(): number[] {
+    const out = new Array<number>(this.partitions).fill(0);
+    for (const m of this.members.values()) for (const [p, n] of Object.entries(m.ackedByPartition ?? {})) out[Number(p)]! += n;
+    return out;
   }
 
   stats(): ProducerMemberStats[] {
@@ -154,6 +176,7 @@ export class ProducerPool extends GroupPool<RunningGroup> {
     });
     const withWorkers = await this.assignWorkers(planned, this.settings.workersFor);
     const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, this);
+    group.keys = options.keys;
     this.add(group);
     this.all.set(groupId, group);
     const warmupEndEpochMs = this.settings.warmupEnd();
@@ -194,6 +217,13 @@ export class ProducerPool extends GroupPool<RunningGroup> {
 
   producerDone(groupId: number, producer: ProducerTotalsReport): void {
     this.get(groupId)?.producerDone(producer);
+  }
+
+  /** Keyed groups' records per partition (result.partitions); undefined when no group had keys. */
+  partitionBalance(): PartitionsReport | undefined {
+    const groups = [...this.all.values()].filter((g) => g.keys !== undefined).map((g) => balance(g.id, g.keys!, g.ackedByPartition()));
+    if (groups.length === 0) return undefined;
+    return { imbalance: Math.max(...groups.map((g) => g.imbalance)), cv: Math.max(...groups.map((g) => g.cv)), groups };
   }
 
   /** Every producer's latest delivery tally, over all groups of the run. */

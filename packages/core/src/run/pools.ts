@@ -11,6 +11,7 @@ import type { Driver } from '../driver/types.js';
 import type { Ending } from '../result/build.js';
 import { LoadhouseError } from '../errors.js';
 import { ensureTopic } from '../target.js';
+import type { PartitionsReport } from '../types.js';
 import type { Logger } from '../types.js';
 import type { DeliveryTally } from '../worker/delivery-tally.js';
 
@@ -59,6 +60,11 @@ export class RunPools {
   /** Every producer's latest retries / idempotence / transactions tally. */
   deliveryTallies(): DeliveryTally[] {
     return this.producerPool?.deliveryTallies() ?? [];
+  }
+
+  /** Keyed producer groups' records per partition; undefined without keys. */
+  partitionBalance(): PartitionsReport | undefined {
+    return this.producerPool?.partitionBalance();
   }
 
   /** A consumer group stopped while producers still ran: gaps below its last sequence may still fill. */
