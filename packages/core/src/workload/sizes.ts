@@ -36,11 +36,15 @@ function bytes(name: string, spec: unknown, text: string, what: string, min: num
 export function parseSizes(name: string, spec: unknown, minSize: number): SizeDistribution {
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec < 1) throw bad(name, spec, 'a size must be a positive integer');
-    if (spec < minSize) throw bad(name, spec, `a size must be at least ${minSize} bytes (the loadhouse record header)`);
+    if (spec < minSize) {
+      throw new LoadhouseError('LH_INVALID_OPTION', `${name} must be at least ${minSize} bytes (the loadhouse record header), got ${spec}`, {
+        details: { option: name, value: spec },
+      });
+    }
     return { kind: 'fixed', size: spec };
   }
   if (typeof spec !== 'string') throw bad(name, spec, 'not a number or a string');
-  if (/^\d+$/.test(spec)) return { kind: 'fixed', size: bytes(name, spec, spec, 'the size', Math.max(1, minSize)) };
+  if (/^\d+$/.test(spec)) return parseSizes(name, Number(spec), minSize);
   const floor = Math.max(1, minSize);
   if (spec.startsWith('uniform:')) {
     const m = /^uniform:(\d+)-(\d+)$/.exec(spec);
