@@ -157,7 +157,7 @@ export const RUN_FLAGS = defineFlags([
   {
     name: 'key-routing',
     kind: 'string',
-    value: 'hash|pinned',
+    value: '<routing>',
     choices: ['hash', 'pinned'],
     group: 'producer',
     description: "With --keys: hash (default) sends each record to its key's partition; pinned keeps each producer on its own partitions, keys riding along",
@@ -165,7 +165,7 @@ export const RUN_FLAGS = defineFlags([
   {
     name: 'payload',
     kind: 'string',
-    value: 'random|text|zeros',
+    value: '<kind>',
     choices: ['random', 'text', 'zeros'],
     group: 'producer',
     description: 'Payload bytes after the record header: random (incompressible, from --seed; default), text (compresses well) or zeros',
