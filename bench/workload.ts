@@ -53,7 +53,9 @@ try {
     });
     byRound[step.round]![row.name] = m;
     measurements[step.round]!.push(m);
-    console.log(`  round ${step.round + 1} ${row.name}: ${Math.round(m.msgsPerSec).toLocaleString('en-US')} msgs/s, ${m.cores.toFixed(2)} cores`);
+    console.log(
+      `  round ${step.round + 1} ${row.name}: ${Math.round(m.msgsPerSec).toLocaleString('en-US')} msgs/s, ${m.cores.toFixed(2)} cores`,
+    );
   }
 } finally {
   await agent.stop();
@@ -64,7 +66,9 @@ console.log('|---|---|---|---|---|');
 for (const n of names) {
   const m = c.medians[n]!;
   const vs = n === names[0] ? '1.00' : c.ratios[n]!.msgsPerSec.toFixed(2);
-  console.log(`| ${n} | ${Math.round(m.msgsPerSec).toLocaleString('en-US')} | ${vs} | ${m.responseP99Ms.toFixed(1)} | ${Math.round(m.peakRssMb)} |`);
+  console.log(
+    `| ${n} | ${Math.round(m.msgsPerSec).toLocaleString('en-US')} | ${vs} | ${m.responseP99Ms.toFixed(1)} | ${Math.round(m.peakRssMb)} |`,
+  );
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(

@@ -160,7 +160,8 @@ export const RUN_FLAGS = defineFlags([
     value: '<routing>',
     choices: ['hash', 'pinned'],
     group: 'producer',
-    description: "With --keys: hash (default) sends each record to its key's partition; pinned keeps each producer on its own partitions, keys riding along",
+    description:
+      "With --keys: hash (default) sends each record to its key's partition; pinned keeps each producer on its own partitions, keys riding along",
   },
   {
     name: 'payload',
@@ -358,9 +359,13 @@ function checkWorkloadFlags(values: FlagValues): void {
   if (typeof values.keys === 'string') {
     const keys = parseKeys('--keys', values.keys);
     if (keys.kind === 'sequential' && values.keyRouting === 'hash') {
-      throw new LoadhouseError('LH_INVALID_OPTION', '--key-routing hash does not apply to --keys sequential: each key is used once; use pinned', {
-        details: { flag: 'key-routing' },
-      });
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        '--key-routing hash does not apply to --keys sequential: each key is used once; use pinned',
+        {
+          details: { flag: 'key-routing' },
+        },
+      );
     }
   } else if (values.keyRouting !== undefined) {
     throw new LoadhouseError('LH_INVALID_OPTION', '--key-routing needs --keys (records without keys have nothing to route by)', {

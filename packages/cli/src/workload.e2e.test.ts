@@ -39,7 +39,12 @@ describe('loadhouse run --keys / --message-size / --payload', () => {
     expect(code, io.out).toBe(0);
     const result = onlyResult(dir);
     expect(result.config.seed).toBe(11);
-    expect(result.config.producerGroups[0]).toMatchObject({ keys: 'zipf:100:1.2', keyRouting: 'hash', messageSizes: `file:${sizes}`, payload: 'text' });
+    expect(result.config.producerGroups[0]).toMatchObject({
+      keys: 'zipf:100:1.2',
+      keyRouting: 'hash',
+      messageSizes: `file:${sizes}`,
+      payload: 'text',
+    });
     const [group] = result.partitions!.groups;
     expect(group!.acked.reduce((a, b) => a + b, 0)).toBe(result.producer.acked);
     const bytesPerRecord = result.producer.bytes / result.producer.acked;

@@ -346,7 +346,11 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
   }
   const keyed = keys !== undefined && keys.kind !== 'none';
   if (keys?.kind === 'sequential' && o.keyRouting === 'hash') {
-    throw invalid('options.keyRouting', "'pinned' with sequential keys (each key is used once, so hashing would only spread records evenly)", o.keyRouting);
+    throw invalid(
+      'options.keyRouting',
+      "'pinned' with sequential keys (each key is used once, so hashing would only spread records evenly)",
+      o.keyRouting,
+    );
   }
   return {
     rate,

@@ -190,7 +190,10 @@ export class RestDriver implements Driver {
       const v = r.value;
       const text = (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)).toString('base64url');
       // The door takes keys as JSON strings: loadhouse's keys are printable ASCII, so their bytes are the text.
-      const key = r.key && r.key.byteLength > 0 ? `"key":${JSON.stringify(Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength).toString('latin1'))},` : '';
+      const key =
+        r.key && r.key.byteLength > 0
+          ? `"key":${JSON.stringify(Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength).toString('latin1'))},`
+          : '';
       body += `${i === 0 ? '' : ','}{${key}"partition":${p},"value":"${text}"}`;
     }
     body += ']}';

@@ -112,7 +112,16 @@ export class LaidOutFrame {
 
   /** Writes the head for `partition` and returns the framed request of every record laid out (a view of `bytes`). */
   frame(partition: number, producer?: ProducerFields): Buffer {
-    return writeRequestHead(this.bytes, this.recordsStart, this.end - this.recordsStart, this.topic, this.ackMode, this.headroom, partition, producer);
+    return writeRequestHead(
+      this.bytes,
+      this.recordsStart,
+      this.end - this.recordsStart,
+      this.topic,
+      this.ackMode,
+      this.headroom,
+      partition,
+      producer,
+    );
   }
 }
 

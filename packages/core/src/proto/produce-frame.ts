@@ -138,7 +138,16 @@ export class ProduceFrame {
    * producer's fields (the shape must have kept headroom for them).
    */
   frame(partition: number, count: number, producer?: ProducerFields): Buffer {
-    return writeRequestHead(this.bytes, this.recordsStart, count * this.recordBytes, this.topic, this.ackMode, this.headroom, partition, producer);
+    return writeRequestHead(
+      this.bytes,
+      this.recordsStart,
+      count * this.recordBytes,
+      this.topic,
+      this.ackMode,
+      this.headroom,
+      partition,
+      producer,
+    );
   }
 }
 

@@ -161,7 +161,15 @@ class WorkerHost {
     const start = Math.min(spec.startEpochMs, nowMs());
     const frames = producerFrames(spec, payload);
     const records = needsLayout(spec) ? groupRecords(spec) : undefined;
-    const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock, frames, records, acks: this.verify?.ackLog(spec.topic) };
+    const ctx = {
+      driver: this.driver!,
+      metrics: this.metrics,
+      payload,
+      clock: systemClock,
+      frames,
+      records,
+      acks: this.verify?.ackLog(spec.topic),
+    };
     const group: HostedGroup = { spec, producers: [], stopping: false, stopped: false };
     for (const ps of spec.producers) {
       const p = new Producer(ps, spec, ctx, start);

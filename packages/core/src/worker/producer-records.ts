@@ -2,7 +2,7 @@
 // them) and sizes drawn per record. The uniform keyless workload never comes here: its frames are laid out
 // once (producer-slot.ts) and a batch only rewrites headers. Here each batch is laid out anew: every record's
 // key, size and payload slice are written and its payload checksummed (docs/workload.md, "Sizes").
-import { LaidOutFrame, LaidOutFramePool } from '../proto/produce-frame-laid.js';
+import { type LaidOutFrame, LaidOutFramePool } from '../proto/produce-frame-laid.js';
 import { MAX_PRODUCER_ID_BYTES, MAX_TRANSACTION_ID_BYTES } from './producer-delivery.js';
 import { producerHeadroom } from '../proto/produce-frame.js';
 import { RECORD_HEADER_SIZE, writeRecordHeader } from '../record-header.js';
@@ -31,13 +31,23 @@ export interface GroupRecords {
 
 export function groupRecords(group: ProducerGroupSpec): GroupRecords {
   const keys = group.keys;
-  const table = keys && 'count' in keys ? new KeyTable(keys, group.partitionCount ?? 1 + Math.max(0, ...group.producers.flatMap((p) => p.partitions))) : undefined;
+  const table =
+    keys && 'count' in keys
+      ? new KeyTable(keys, group.partitionCount ?? 1 + Math.max(0, ...group.producers.flatMap((p) => p.partitions)))
+      : undefined;
   const maxKeyBytes = table ? table.width : keys?.kind === 'sequential' ? SEQUENTIAL_KEY_BYTES : 0;
   const headroom = group.delivery?.idempotent ? producerHeadroom(MAX_PRODUCER_ID_BYTES, MAX_TRANSACTION_ID_BYTES) : 0;
   const maxValueBytes = group.sizes ? maxSize(group.sizes) : group.messageSize;
   return {
     table,
-    frames: new LaidOutFramePool({ topic: group.topic, ackMode: group.ackMode, batchSize: group.batchSize, maxValueBytes, maxKeyBytes, headroom }),
+    frames: new LaidOutFramePool({
+      topic: group.topic,
+      ackMode: group.ackMode,
+      batchSize: group.batchSize,
+      maxValueBytes,
+      maxKeyBytes,
+      headroom,
+    }),
   };
 }
 
@@ -60,7 +70,10 @@ export class ProducerRecords {
     private readonly instrument: boolean,
   ) {
     this.keys = shared.table ? new KeyStream(shared.table, mulberry32(deriveSeed(group.seed, KEY_STREAM, producerId))) : undefined;
-    this.sizes = new SizeStream(group.sizes ?? { kind: 'fixed', size: group.messageSize }, mulberry32(deriveSeed(group.seed, SIZE_STREAM, producerId)));
+    this.sizes = new SizeStream(
+      group.sizes ?? { kind: 'fixed', size: group.messageSize },
+      mulberry32(deriveSeed(group.seed, SIZE_STREAM, producerId)),
+    );
     this.sequential = group.keys?.kind === 'sequential';
     this.routesByKey = this.keys !== undefined && group.keyRouting !== 'pinned';
   }
@@ -82,7 +95,15 @@ export class ProducerRecords {
    * Lays out a batch of `n` records for `partition` in `frame`: record j has schedule position `first + j`,
    * header sequence `firstSequence + j` and intended time `intended[j]`.
    */
-  layOut(frame: LaidOutFrame, n: number, partition: number, first: number, firstSequence: number, intended: Float64Array, warmupEnd: number): void {
+  layOut(
+    frame: LaidOutFrame,
+    n: number,
+    partition: number,
+    first: number,
+    firstSequence: number,
+    intended: Float64Array,
+    warmupEnd: number,
+  ): void {
     frame.begin();
     const b = frame.bytes;
     const keys = this.keys;

@@ -276,7 +276,17 @@ export class Producer {
       const isMeasured = intended >= this.warmupEnd;
       if (isMeasured) measuredCount++;
       if (this.instrument) {
-        if (!records) writeRecordHeader(frame.bytes, frame.valueOffset(j), this.id, firstSequence + j, intended, partition, size, (frame as ProduceFrame).payloadCrcs[j]);
+        if (!records)
+          writeRecordHeader(
+            frame.bytes,
+            frame.valueOffset(j),
+            this.id,
+            firstSequence + j,
+            intended,
+            partition,
+            size,
+            (frame as ProduceFrame).payloadCrcs[j],
+          );
         m.scheduleLag(isMeasured, now - intended);
       }
     }
@@ -374,7 +384,8 @@ export class Producer {
       this.ctx.acks?.failed.add(slot.partition, -1, n, this.id, slot.firstSequence);
     } else {
       this.acked += n;
-      if (this.ackedByPartition) this.ackedByPartition[this.records?.routesByKey ? slot.partition : this.partitions.indexOf(slot.partition)]! += n;
+      if (this.ackedByPartition)
+        this.ackedByPartition[this.records?.routesByKey ? slot.partition : this.partitions.indexOf(slot.partition)]! += n;
       // A driver that does not return the offset logs -1: the records count as acked, their offsets go unchecked.
       this.ctx.acks?.acked.add(slot.partition, baseOffset >= 0 ? baseOffset : -1, n, this.id, slot.firstSequence);
       const service = now - slot.sendTime;

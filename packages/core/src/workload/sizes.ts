@@ -37,9 +37,13 @@ export function parseSizes(name: string, spec: unknown, minSize: number): SizeDi
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec < 1) throw bad(name, spec, 'a size must be a positive integer');
     if (spec < minSize) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `${name} must be at least ${minSize} bytes (the loadhouse record header), got ${spec}`, {
-        details: { option: name, value: spec },
-      });
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `${name} must be at least ${minSize} bytes (the loadhouse record header), got ${spec}`,
+        {
+          details: { option: name, value: spec },
+        },
+      );
     }
     return { kind: 'fixed', size: spec };
   }
@@ -69,10 +73,14 @@ export function parseSizes(name: string, spec: unknown, minSize: number): SizeDi
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new LoadhouseError('LH_INVALID_OPTION', `${name}: cannot read the sizes file ${JSON.stringify(path)}: ${(err as Error).message}`, {
-        cause: err,
-        details: { option: name, value: spec },
-      });
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `${name}: cannot read the sizes file ${JSON.stringify(path)}: ${(err as Error).message}`,
+        {
+          cause: err,
+          details: { option: name, value: spec },
+        },
+      );
     }
     const sizes: number[] = [];
     const lines = text.split(/\r?\n/);

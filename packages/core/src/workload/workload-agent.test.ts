@@ -68,7 +68,12 @@ describe('workload shapes on the target', () => {
     expect(Math.abs(s.sizes.mean - 400)).toBeLessThan(15);
     // The result: bytes are what the records weighed, the config records the workload.
     expect(Math.abs(result.producer.bytes / result.producer.acked - s.sizes.mean)).toBeLessThan(1e-6 * s.sizes.mean + 1);
-    expect(result.config.producerGroups[0]).toMatchObject({ keys: 'hot:10:0.9', keyRouting: 'hash', messageSizes: 'uniform:200-600', messageSize: 600 });
+    expect(result.config.producerGroups[0]).toMatchObject({
+      keys: 'hot:10:0.9',
+      keyRouting: 'hash',
+      messageSizes: 'uniform:200-600',
+      messageSize: 600,
+    });
     const partitions = result.partitions?.groups[0];
     expect(partitions?.acked.reduce((a, b) => a + b, 0)).toBe(result.producer.acked);
     expect(partitions?.imbalance).toBeGreaterThan(1.5);
