@@ -2,6 +2,12 @@
 // the fixed-offset frame of produce-frame.ts cannot serve. Records are appended one by one (key, then value
 // length, then the value the caller writes), and the head is written backwards before the first record as in
 // a fixed frame. The buffer is sized once for a full batch of the largest records and reused.
+//
+// While a batch has the layout of the one its payloads were written for (same key lengths and sizes, hence
+// same offsets: always so with keys of one width and one record size), a record's payload is still in place
+// with its checksum known, and only its key and header are written again: the keyed fixed-size workload
+// then costs little more than the uniform one. The first record whose layout differs invalidates itself
+// and every record after it (their framing moved over the old payloads).
 import { requestHeadBytes, varintLength, writeRequestHead, writeVarint, type ProducerFields } from './produce-frame.js';
 
 const TAG_RECORDS = 0x1a; // ProduceBatchRequest field 3
@@ -38,6 +44,13 @@ export class LaidOutFrame {
   private readonly valueAt: Int32Array;
   private readonly valueLen: Int32Array;
   private n = 0;
+  /** The layout each record's payload was written for (-1: none), and that payload's CRC32C. */
+  private readonly filledKey: Int32Array;
+  private readonly filledSize: Int32Array;
+  private readonly filledCrc: Uint32Array;
+  /** Whether record j's payload is in place (same layout as when it was written), set as j is added. */
+  private readonly intactAt: Uint8Array;
+  private intact = true;
 
   constructor(shape: LaidOutShape) {
     this.topic = Buffer.from(shape.topic, 'utf8');
@@ -51,12 +64,17 @@ export class LaidOutFrame {
     this.keyLen = new Int32Array(shape.batchSize);
     this.valueAt = new Int32Array(shape.batchSize);
     this.valueLen = new Int32Array(shape.batchSize);
+    this.filledKey = new Int32Array(shape.batchSize).fill(-1);
+    this.filledSize = new Int32Array(shape.batchSize).fill(-1);
+    this.filledCrc = new Uint32Array(shape.batchSize);
+    this.intactAt = new Uint8Array(shape.batchSize);
   }
 
   /** Starts a new batch (forgets the records laid out so far). */
   begin(): void {
     this.end = this.recordsStart;
     this.n = 0;
+    this.intact = true;
   }
 
   /**
@@ -80,6 +98,11 @@ export class LaidOutFrame {
     b[o++] = TAG_VALUE;
     o = writeVarint(b, o, valueBytes);
     const j = this.n++;
+    if (this.intact && (this.filledKey[j] !== keyBytes || this.filledSize[j] !== valueBytes)) {
+      this.intact = false;
+      this.filledSize.fill(-1, j);
+    }
+    this.intactAt[j] = this.intact ? 1 : 0;
     this.keyAt[j] = keyAt;
     this.keyLen[j] = keyBytes;
     this.valueAt[j] = o;
@@ -91,6 +114,18 @@ export class LaidOutFrame {
   /** Offset in `bytes` of record j's value (of the batch being laid out). */
   valueOffset(j: number): number {
     return this.valueAt[j]!;
+  }
+
+  /** The CRC32C of record j's payload when that payload is still in place from an earlier batch; -1 otherwise. */
+  payloadCrc(j: number): number {
+    return this.intactAt[j] === 1 ? this.filledCrc[j]! : -1;
+  }
+
+  /** Record j's payload was just written, with this CRC32C. */
+  filled(j: number, crc: number): void {
+    this.filledKey[j] = this.keyLen[j]!;
+    this.filledSize[j] = this.valueLen[j]!;
+    this.filledCrc[j] = crc;
   }
 
   /** Records laid out since begin(). */

@@ -5,7 +5,7 @@
 import { type LaidOutFrame, LaidOutFramePool } from '../proto/produce-frame-laid.js';
 import { MAX_PRODUCER_ID_BYTES, MAX_TRANSACTION_ID_BYTES } from './producer-delivery.js';
 import { producerHeadroom } from '../proto/produce-frame.js';
-import { RECORD_HEADER_SIZE, writeRecordHeader } from '../record-header.js';
+import { payloadChecksum, RECORD_HEADER_SIZE, writeRecordHeader } from '../record-header.js';
 import { deriveSeed, mulberry32 } from '../util.js';
 import { KeyStream, KeyTable, writeKey } from '../workload/keys.js';
 import { maxSize, SizeStream } from '../workload/sizes.js';
@@ -121,10 +121,18 @@ export class ProducerRecords {
         b.write(key, frame.add(key.length, size), 'latin1');
       } else frame.add(0, size);
       const at = frame.valueOffset(j);
-      if (this.instrument && size >= RECORD_HEADER_SIZE) {
-        this.payload.copyInto(b, at + RECORD_HEADER_SIZE, size - RECORD_HEADER_SIZE);
-        writeRecordHeader(b, at, this.producerId, firstSequence + j, intended[j]!, partition, size);
-      } else this.payload.copyInto(b, at, size);
+      let crc = frame.payloadCrc(j);
+      if (this.instrument) {
+        if (crc < 0) {
+          this.payload.copyInto(b, at + RECORD_HEADER_SIZE, size - RECORD_HEADER_SIZE);
+          crc = payloadChecksum(b, at, size);
+          frame.filled(j, crc);
+        }
+        writeRecordHeader(b, at, this.producerId, firstSequence + j, intended[j]!, partition, size, crc);
+      } else if (crc < 0) {
+        this.payload.copyInto(b, at, size);
+        frame.filled(j, 0);
+      }
       bytes += size;
       if (intended[j]! >= warmupEnd) measured += size;
     }
