@@ -6,6 +6,7 @@
 //
 // Run: pnpm bench workload          (BENCH_SECONDS=10 per measurement, BENCH_ROUNDS=3)
 //      pnpm bench workload --quick  (a smoke test: 3 s, 1 round)
+//      BENCH_ROWS=0 pnpm bench workload  (only the rows at these positions)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnAgent } from '@loadhouse/agent';
 import { alternation, compare, type Figures } from './compare.js';
@@ -31,14 +32,17 @@ export const ROWS: WorkloadRow[] = [
   { name: 'sizes uniform:512-1536', spec: { sizes: 'uniform:512-1536' } },
 ];
 
+/** BENCH_ROWS=0,2 measures only those rows (by position). */
+const PICK = process.env.BENCH_ROWS?.split(',').map(Number);
+const rows = PICK ? ROWS.filter((_, i) => PICK.includes(i)) : ROWS;
 const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, sink: true });
-const names = ROWS.map((r) => r.name);
+const names = rows.map((r) => r.name);
 const byRound: Array<Record<string, Figures>> = Array.from({ length: ROUNDS }, () => ({}));
 const measurements: Measurement[][] = Array.from({ length: ROUNDS }, () => []);
 try {
   console.log(`agent --sink, ${FLOOD.toLocaleString('en-US')} msgs/s asked, ${ROUNDS} round(s) of ${SECONDS} s, 1 worker, 4 partitions`);
   for (const step of alternation(names, ROUNDS)) {
-    const row = ROWS.find((r) => r.name === step.client)!;
+    const row = rows.find((r) => r.name === step.client)!;
     const m = await measureInChild({
       client: 'loadhouse',
       address: agent.grpcAddress,
@@ -73,5 +77,5 @@ for (const n of names) {
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('./results/workload.json', import.meta.url),
-  `${JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, rate: FLOOD, rows: ROWS, comparison: c, measurements }, null, 2)}\n`,
+  `${JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, rate: FLOOD, rows, comparison: c, measurements }, null, 2)}\n`,
 );
