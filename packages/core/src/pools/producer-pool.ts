@@ -4,20 +4,9 @@
 import { LoadhouseError } from '../errors.js';
 import { MAX_PRODUCE_RATE, type ResolvedProduceOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
-import type { DeliveryConfig, PartitionBalance, PartitionsReport, ProducerGroup, ProducerMemberStats } from '../types.js';
+import type { DeliveryConfig, PartitionsReport, ProducerGroup, ProducerMemberStats } from '../types.js';
+import { balance, partitionsReport } from '../workload/balance.js';
 
-/** A group's per-partition counts with their imbalance (max / mean) and coefficient of variation. */
-export function balance(group: number, keys: string, acked: number[]): PartitionBalance {
-  const mean = acked.reduce((a, b) => a + b, 0) / Math.max(1, acked.length);
-  const variance = acked.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, acked.length);
-  return {
-    group,
-    keys,
-    acked,
-    imbalance: mean > 0 ? round3(Math.max(...acked) / mean) : 0,
-    cv: mean > 0 ? round3(Math.sqrt(variance) / mean) : 0,
-  };
-}
 import type { DeliveryTally } from '../worker/delivery-tally.js';
 import type { ProducerGroupSpec, ProducerTotalsReport } from '../worker/protocol.js';
 import { planProducers, splitRate, type PlannedProducer } from './plan.js';
@@ -221,9 +210,9 @@ export class ProducerPool extends GroupPool<RunningGroup> {
 
   /** Keyed groups' records per partition (result.partitions); undefined when no group had keys. */
   partitionBalance(): PartitionsReport | undefined {
-    const groups = [...this.all.values()].filter((g) => g.keys !== undefined).map((g) => balance(g.id, g.keys!, g.ackedByPartition()));
-    if (groups.length === 0) return undefined;
-    return { imbalance: Math.max(...groups.map((g) => g.imbalance)), cv: Math.max(...groups.map((g) => g.cv)), groups };
+    return partitionsReport(
+      [...this.all.values()].filter((g) => g.keys !== undefined).map((g) => balance(g.id, g.keys!, g.ackedByPartition())),
+    );
   }
 
   /** Every producer's latest delivery tally, over all groups of the run. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LoadhouseError } from '../errors.js';
 import { mulberry32 } from '../util.js';
+import { balance, mergePartitions } from './balance.js';
 import { formatKeys, KeyStream, KeyTable, keyText, parseKeys } from './keys.js';
 import { keyPartition } from './murmur2.js';
 import { formatSizes, parseSizes, SizeStream } from './sizes.js';
@@ -112,5 +113,24 @@ describe('sizes', () => {
     writeFileSync(file, '100\n20\n');
     expect(() => parseSizes('options.messageSize', `file:${file}`, 36)).toThrow(/line 2 .* at least 36 bytes/);
     expect(sample('lognormal:500:1', 9, 100)).toEqual(sample('lognormal:500:1', 9, 100));
+  });
+});
+
+describe('partition balance', () => {
+  it('gives max/mean and CV, and adds shards up group by group', () => {
+    expect(balance(1, 'uniform:10', [10, 10, 10, 10])).toMatchObject({ imbalance: 1, cv: 0 });
+    expect(balance(1, 'hot:10:0.9', [30, 10, 0, 0])).toMatchObject({ imbalance: 3, cv: 1.225 });
+    expect(balance(1, 'x', [0, 0])).toMatchObject({ imbalance: 0, cv: 0 });
+    const merged = mergePartitions([
+      { imbalance: 2, cv: 1, groups: [balance(1, 'hot:10:0.9', [20, 0])] },
+      undefined,
+      { imbalance: 2, cv: 1, groups: [balance(1, 'hot:10:0.9', [0, 20]), balance(2, 'uniform:5', [5, 5, 6])] },
+    ]);
+    expect(merged!.groups.map((g) => [g.group, g.acked, g.imbalance])).toEqual([
+      [1, [20, 20], 1],
+      [2, [5, 5, 6], 1.125],
+    ]);
+    expect(merged!.imbalance).toBe(1.125);
+    expect(mergePartitions([undefined, undefined])).toBeUndefined();
   });
 });
