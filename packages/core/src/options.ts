@@ -9,21 +9,18 @@ import { runFaults } from './run/faults.js';
 import type { FaultSpec } from './types/faults.js';
 import { validatePlugins } from './plugins/plugin-host.js';
 import { AckMode } from './proto/messages.js';
-import { RECORD_HEADER_SIZE } from './record-header.js';
 import { resolveStartAt } from './start-at.js';
 import { randomSeed } from './util.js';
-import { formatKeys, parseKeys, type KeyDistribution } from './workload/keys.js';
-import { formatSizes, maxSize, parseSizes, type SizeDistribution } from './workload/sizes.js';
+import { maxSize } from './workload/sizes.js';
+import { resolveSizes, resolveWorkload, type ResolvedWorkload } from './options-workload.js';
 import type {
   AckModeName,
   ConsumeOptions,
   Criterion,
   DeliveryConfig,
-  KeyRouting,
   LoadhousePlugin,
   LoadTestOptions,
   Logger,
-  PayloadKind,
   ProduceOptions,
   RunConfig,
   StartOffset,
@@ -97,8 +94,8 @@ export interface ResolvedOptions extends Pick<RunConfig, RecordedSetting> {
   delivery: DeliveryConfig | null;
 }
 
-/** `controller.produce()` options, validated, with defaults. */
-export interface ResolvedProduceOptions {
+/** `controller.produce()` options, validated, with defaults; the workload shape from options-workload.ts. */
+export interface ResolvedProduceOptions extends ResolvedWorkload {
   rate: number;
   producers: number;
   partitions: number | undefined;
@@ -107,14 +104,8 @@ export interface ResolvedProduceOptions {
   lingerMs: number;
   maxInFlight: number;
   messagesPerProducer: number | undefined;
-  payload: PayloadKind;
   /** Bytes of a full ProduceBatch request. */
   batchBytes: number;
-  // Workload shape (docs/workload.md): the canonical specs a result records, and the parsed distributions.
-  keys?: string;
-  keyRouting?: KeyRouting;
-  messageSizes?: string;
-  workload: { keys?: KeyDistribution; sizes?: SizeDistribution };
 }
 
 /** `controller.consume()` options, validated, with defaults. */
@@ -337,21 +328,6 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
   const maxInFlight = optional(o.maxInFlight, (v) => positiveInt('options.maxInFlight', v, 100_000), 16);
   const messagesPerProducer =
     o.messagesPerProducer === undefined ? undefined : positiveInt('options.messagesPerProducer', o.messagesPerProducer);
-  if (o.payload !== undefined && !PAYLOAD_KINDS.includes(o.payload)) {
-    throw invalid('options.payload', "'random', 'text' or 'zeros'", o.payload);
-  }
-  const keys = o.keys === undefined ? undefined : parseKeys('options.keys', o.keys);
-  if (o.keyRouting !== undefined && o.keyRouting !== 'hash' && o.keyRouting !== 'pinned') {
-    throw invalid('options.keyRouting', "'hash' or 'pinned'", o.keyRouting);
-  }
-  const keyed = keys !== undefined && keys.kind !== 'none';
-  if (keys?.kind === 'sequential' && o.keyRouting === 'hash') {
-    throw invalid(
-      'options.keyRouting',
-      "'pinned' with sequential keys (each key is used once, so hashing would only spread records evenly)",
-      o.keyRouting,
-    );
-  }
   return {
     rate,
     producers,
@@ -361,20 +337,9 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     lingerMs,
     maxInFlight,
     messagesPerProducer,
-    payload: o.payload === 'compressible' ? 'text' : (o.payload ?? 'random'),
     batchBytes,
-    ...(keyed ? { keys: formatKeys(keys), keyRouting: o.keyRouting ?? (keys.kind === 'sequential' ? 'pinned' : 'hash') } : {}),
-    ...(sizes.kind !== 'fixed' ? { messageSizes: String(formatSizes(sizes)) } : {}),
-    workload: { ...(keyed ? { keys } : {}), ...(sizes.kind !== 'fixed' ? { sizes } : {}) },
+    ...resolveWorkload(o, sizes),
   };
-}
-
-const PAYLOAD_KINDS: readonly unknown[] = ['random', 'text', 'zeros', 'compressible'];
-
-/** `messageSize`: a size or a distribution, every size at least the record header when records carry one. */
-function resolveSizes(spec: number | string | undefined, instrument: boolean): SizeDistribution {
-  if (spec === undefined) return { kind: 'fixed', size: 1024 };
-  return parseSizes('options.messageSize', spec, instrument ? RECORD_HEADER_SIZE : 1);
 }
 
 /** A consumer group's rate: records per second or 'max' (0, pausing the group, only where `allowZero`). */
