@@ -33,6 +33,9 @@ export interface MeasureSpec {
   intervalMs?: number;
   /** loadhouse and lean: records later than this when they could be sent are dropped (default 10 s). */
   dropAfterMs?: number;
+  /** loadhouse only (bench/workload.ts): record keys and a size distribution in place of `messageSize`. */
+  keys?: string;
+  sizes?: string;
 }
 
 export interface Measurement extends Figures {
@@ -148,8 +151,9 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
           durationSeconds: spec.seconds,
           targetRate: spec.rate,
           partitions: spec.partitions,
-          messageSize,
+          messageSize: spec.sizes ?? messageSize,
           batchSize: batch,
+          ...(spec.keys ? { keys: spec.keys } : {}),
         });
   const r = await test.run(scenario);
   const m = done({

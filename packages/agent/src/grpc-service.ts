@@ -166,6 +166,7 @@ export function createHandlers(state: ServiceState): Handlers {
     function stored(first: number): void {
       const m = t.metrics;
       const done = (): void => {
+        t.recordStats.add(partition, records);
         m.records.inc(records.length);
         m.bytes.inc(bytes);
         m.latency.observe((performance.now() - t0) / 1000);

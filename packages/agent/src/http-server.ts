@@ -3,6 +3,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AgentMetrics } from './metrics.js';
 import { serveRest, type RestContext } from './rest/rest-api.js';
+import type { TopicRegistry } from './topics.js';
+
+/** GET /stats/records?topic=NAME[&org=ID][&top=N]: what the topic received (record-stats.ts). */
+function recordStats(registry: TopicRegistry, params: URLSearchParams): [number, unknown] {
+  const name = params.get('topic');
+  if (!name) return [400, { error: 'give the topic: /stats/records?topic=NAME (and &org=ID for an organization)' }];
+  const t = registry.get(params.get('org') ?? '', name);
+  if (!t) return [404, { error: `no topic ${JSON.stringify(name)}` }];
+  const top = Math.min(10_000, Math.max(1, Number(params.get('top') ?? 20) || 20));
+  return [200, { topic: name, ...t.recordStats.toJSON(top) }];
+}
 
 export async function startHttpServer(
   host: string,
@@ -27,6 +38,7 @@ export async function startHttpServer(
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: 'method not allowed' });
     if (path === '/health' || path === '/live') return json(200, { status: 'ok' });
     if (path === '/ready') return isReady() ? json(200, { status: 'ready' }) : json(503, { status: 'not ready' });
+    if (path === '/stats/records' && rest) return json(...recordStats(rest.registry, new URLSearchParams(q < 0 ? '' : url.slice(q + 1))));
     if (path === '/metrics') {
       metrics.text().then(
         (text) => {
@@ -37,7 +49,7 @@ export async function startHttpServer(
       );
       return;
     }
-    json(404, { error: `no route ${path}; try /health, /live, /ready, /metrics or /api/v1/...` });
+    json(404, { error: `no route ${path}; try /health, /live, /ready, /metrics, /stats/records?topic= or /api/v1/...` });
   });
   const bound = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);

@@ -8,6 +8,7 @@ import { sleep } from './faults.js';
 import { RpcError } from './rpc-error.js';
 import { DEFAULT_ORG_LABEL, type AgentMetrics } from './metrics.js';
 import { PartitionLog, type LogContext } from './partition-log.js';
+import { RecordStats } from './record-stats.js';
 import { HEADER_BYTES, readHeader } from './segment.js';
 import type { MetaWriter } from './storage/meta-writer.js';
 import { StorageError } from './storage/object-store.js';
@@ -31,6 +32,8 @@ export class TopicState {
   /** consumer group -> partition -> committed offset */
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   readonly orgLabel: string;
+  /** Keys, partitions and sizes of the records the topic acknowledged (GET /stats/records). */
+  readonly recordStats = new RecordStats();
 
   constructor(
     readonly org: string,

@@ -127,7 +127,7 @@ export function capacityFromFlags(scenarioName: string, raw: Record<string, unkn
     produce: {
       partitions,
       producers: num('producers') ?? partitions,
-      messageSize: num('messageSize') ?? 1024,
+      messageSize: (v.messageSize as number | string | undefined) ?? 1024,
       ...(num('batchSize') !== undefined ? { batchSize: num('batchSize') } : {}),
       ...(num('lingerMs') !== undefined ? { lingerMs: num('lingerMs') } : {}),
       ...(num('maxInFlight') !== undefined ? { maxInFlight: num('maxInFlight') } : {}),

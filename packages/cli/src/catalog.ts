@@ -14,6 +14,8 @@ export interface ScenarioEntry {
 
 const num = (v: FlagValues, key: string): number => v[key] as number;
 const opt = (v: FlagValues, key: string): number | undefined => v[key] as number | undefined;
+/** --message-size: bytes, or a size distribution's text (run-flags.ts checked it). */
+const size = (v: FlagValues): number | string => v.messageSize as number | string;
 
 /** Common producer tuning flags shared by every scenario. */
 function producerTuning(v: FlagValues) {
@@ -21,6 +23,9 @@ function producerTuning(v: FlagValues) {
     batchSize: opt(v, 'batchSize'),
     lingerMs: opt(v, 'lingerMs'),
     maxInFlight: opt(v, 'maxInFlight'),
+    keys: v.keys as string | undefined,
+    keyRouting: v.keyRouting as 'hash' | 'pinned' | undefined,
+    payload: v.payload as 'random' | 'text' | 'zeros' | undefined,
   };
 }
 
@@ -34,7 +39,7 @@ export const SCENARIOS: ScenarioEntry[] = [
         durationSeconds: num(v, 'duration'),
         targetRate: num(v, 'targetRate'),
         partitions: num(v, 'partitions'),
-        messageSize: num(v, 'messageSize'),
+        messageSize: size(v),
         producers: opt(v, 'producers'),
         consumers: opt(v, 'consumers'),
         p99Ms: num(v, 'p99Ms'),
@@ -50,7 +55,7 @@ export const SCENARIOS: ScenarioEntry[] = [
         producerCount: num(v, 'producerCount'),
         messagesPerProducer: num(v, 'messagesPerProducer'),
         partitions: num(v, 'partitions'),
-        messageSize: num(v, 'messageSize'),
+        messageSize: size(v),
         targetRate: num(v, 'targetRate'),
         p99Ms: num(v, 'p99Ms'),
         ...producerTuning(v),
@@ -66,7 +71,7 @@ export const SCENARIOS: ScenarioEntry[] = [
         consumeRate: num(v, 'consumeRate'),
         durationSeconds: num(v, 'duration'),
         partitions: num(v, 'partitions'),
-        messageSize: num(v, 'messageSize'),
+        messageSize: size(v),
         consumers: opt(v, 'consumers'),
         producers: opt(v, 'producers'),
         ...producerTuning(v),
@@ -81,7 +86,7 @@ export const SCENARIOS: ScenarioEntry[] = [
         durationSeconds: num(v, 'duration'),
         targetRate: num(v, 'targetRate'),
         partitions: num(v, 'partitions'),
-        messageSize: num(v, 'messageSize'),
+        messageSize: size(v),
         consumers: opt(v, 'consumers'),
         producers: opt(v, 'producers'),
         ...producerTuning(v),

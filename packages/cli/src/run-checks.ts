@@ -1,6 +1,6 @@
 // What `run` and `suite` refuse before any load: flags the scenario or the target would silently ignore,
 // shards that would send nothing, and batches a StreamHouse server would refuse.
-import { batchRequestBytes, LoadhouseError, maxBatchSize, SERVER_DEFAULT_REQUEST_BYTES } from '@loadhouse/core';
+import { batchRequestBytes, LoadhouseError, maxBatchSize, maxSize, parseSizes, SERVER_DEFAULT_REQUEST_BYTES } from '@loadhouse/core';
 import { SCENARIOS, type FlagValues, type ScenarioEntry } from './catalog.js';
 import { EMBEDDED_AGENT_FLAGS } from './embedded-target.js';
 import { camel, rawFlag, type FlagSpec } from './flags.js';
@@ -101,8 +101,10 @@ export function refuseTargetOnlyFlags(values: FlagValues): void {
  */
 export function refuseOversizedBatch(values: FlagValues, scenarioName: string): void {
   const batchSize = values.batchSize as number;
-  const messageSize = values.messageSize as number | undefined;
-  if (messageSize === undefined) return;
+  const sizeFlag = values.messageSize as number | string | undefined;
+  if (sizeFlag === undefined) return;
+  // A distribution's largest size is what a full batch may reach.
+  const messageSize = typeof sizeFlag === 'number' ? sizeFlag : maxSize(parseSizes('--message-size', sizeFlag, 1));
   const topic = typeof values.topic === 'string' ? values.topic : `loadhouse-${scenarioName}`;
   const bytes = batchRequestBytes(batchSize, messageSize, topic);
   if (bytes <= SERVER_DEFAULT_REQUEST_BYTES) return;

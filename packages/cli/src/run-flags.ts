@@ -1,6 +1,7 @@
 // The flags of `loadhouse run`: the scenario's own (each scenario reads some, with its defaults), then the
 // engine's, the target's, the output's, the plugins' and the embedded agent's.
-import { isValidTopicName, LoadhouseError, MAX_PRODUCE_RATE, TOPIC_NAME_RULE } from '@loadhouse/core';
+import { isValidTopicName, LoadhouseError, MAX_PRODUCE_RATE, parseKeys, parseSizes, TOPIC_NAME_RULE } from '@loadhouse/core';
+import { RECORD_HEADER_SIZE } from '@loadhouse/core/wire';
 import { findScenario, SCENARIOS, type FlagValues } from './catalog.js';
 import { EMBEDDED_AGENT_FLAGS } from './embedded-target.js';
 import { defineFlags, NO_COLOR_FLAG, readFlags, type FlagValuesOf } from './flags.js';
@@ -39,12 +40,11 @@ export const SCENARIO_FLAGS = defineFlags([
   { name: 'partitions', kind: 'integer', value: '<n>', min: 1, max: 10000, group: 'scenario', description: 'Partitions of the test topic' },
   {
     name: 'message-size',
-    kind: 'integer',
-    value: '<bytes>',
-    min: 1,
-    max: 64 * MiB,
+    kind: 'string',
+    value: '<bytes|dist>',
     group: 'scenario',
-    description: 'Size of each record value in bytes, the loadhouse record header included',
+    description:
+      "Size of each record value in bytes, the 36-byte loadhouse record header included; or sizes drawn per record: 'uniform:MIN-MAX', 'lognormal:MEDIAN:SIGMA' (kept within 36 B..1 MiB) or 'file:PATH' (one size a line, sampled). See docs/workload.md",
   },
   {
     name: 'producer-count',
@@ -144,6 +144,32 @@ export const RUN_FLAGS = defineFlags([
     max: 1,
     group: 'producer',
     description: 'With --transactions: fraction of transactions aborted instead of committed, drawn from a fixed seed (default 0)',
+  },
+  // Workload shape (docs/workload.md)
+  {
+    name: 'keys',
+    kind: 'string',
+    value: '<dist>',
+    group: 'producer',
+    description:
+      "Record keys: none (default), sequential, uniform:N, zipf:N:S or hot:N:SHARE (hot:1000:0.5 = half the records on one key of 1000). A keyed record goes to the partition Kafka's default partitioner (murmur2) gives its key",
+  },
+  {
+    name: 'key-routing',
+    kind: 'string',
+    value: '<routing>',
+    choices: ['hash', 'pinned'],
+    group: 'producer',
+    description:
+      "With --keys: hash (default) sends each record to its key's partition; pinned keeps each producer on its own partitions, keys riding along",
+  },
+  {
+    name: 'payload',
+    kind: 'string',
+    value: '<kind>',
+    choices: ['random', 'text', 'zeros'],
+    group: 'producer',
+    description: 'Payload bytes after the record header: random (incompressible, from --seed; default), text (compresses well) or zeros',
   },
   {
     name: 'batch-size',
@@ -308,8 +334,42 @@ export function scenarioFlagValues(scenarioName: string, raw: Record<string, unk
     );
   }
   const values = readFlags([...SCENARIO_FLAGS, ...RUN_FLAGS], raw);
+  checkWorkloadFlags(values);
   // A scenario's defaults fill its own flags by key.
   const byKey: FlagValues = values;
   for (const [key, def] of Object.entries(entry.defaults)) if (byKey[key] === undefined) byKey[key] = def;
   return values;
+}
+
+/**
+ * --message-size, --keys and --key-routing checked as produce() will check them, so a bad value exits 2 before any
+ * target starts; a plain size becomes a number (what the scenarios take), a distribution stays its text.
+ */
+function checkWorkloadFlags(values: FlagValues): void {
+  const size = values.messageSize;
+  if (typeof size === 'string') {
+    const d = parseSizes('--message-size', size, RECORD_HEADER_SIZE);
+    if (d.kind === 'fixed' && d.size > 64 * MiB) {
+      throw new LoadhouseError('LH_INVALID_OPTION', `--message-size must be at most ${64 * MiB} bytes, got ${d.size}`, {
+        details: { flag: 'message-size' },
+      });
+    }
+    values.messageSize = d.kind === 'fixed' ? d.size : size;
+  }
+  if (typeof values.keys === 'string') {
+    const keys = parseKeys('--keys', values.keys);
+    if (keys.kind === 'sequential' && values.keyRouting === 'hash') {
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        '--key-routing hash does not apply to --keys sequential: each key is used once; use pinned',
+        {
+          details: { flag: 'key-routing' },
+        },
+      );
+    }
+  } else if (values.keyRouting !== undefined) {
+    throw new LoadhouseError('LH_INVALID_OPTION', '--key-routing needs --keys (records without keys have nothing to route by)', {
+      details: { flag: 'key-routing' },
+    });
+  }
 }

@@ -1,6 +1,7 @@
 // The summary's lines about retries, the idempotent producer and transactions (result.producer.idempotence /
 // transactions): counts first, then the InitProducer and commit latencies.
-import type { LatencySummary, ProducerTotals } from '@loadhouse/core';
+// Also the keyed groups' spread over partitions (result.partitions).
+import type { LatencySummary, LoadTestResult, ProducerTotals } from '@loadhouse/core';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -27,6 +28,18 @@ export function deliveryLines(p: ProducerTotals): string[] {
       `  Transactions: ${int(t.committed)} committed (${int(t.committedRecords)} records), ${int(t.aborted)} aborted (${int(t.abortedRecords)} records), ${int(t.failed)} failed`,
     );
     lines.push(`    Commit: ${latency(t.commitLatency)}`);
+  }
+  return lines;
+}
+
+/** Keyed groups: how their records spread over partitions (result.partitions). */
+export function partitionLines(result: LoadTestResult): string[] {
+  const report = result.partitions;
+  if (!report) return [];
+  const lines = ['', '  Keys and partitions (acked records per partition):'];
+  for (const g of report.groups) {
+    const counts = g.acked.length <= 16 ? `  [${g.acked.join(', ')}]` : '';
+    lines.push(`    group ${g.group} keys ${g.keys}: imbalance ${g.imbalance.toFixed(2)} (max/mean), CV ${g.cv.toFixed(2)}${counts}`);
   }
   return lines;
 }

@@ -5,7 +5,7 @@ import { formatBytes, formatMetric, type CriterionOutcome, type LatencySummary, 
 import pc from 'picocolors';
 import { formatS3Summary } from '@loadhouse/plugin-s3-probe';
 import { diagnosisLines } from './diagnosis-lines.js';
-import { deliveryLines } from './summary-delivery.js';
+import { deliveryLines, partitionLines } from './summary-delivery.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -133,6 +133,7 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     ]),
   );
   lines.push(...deliveryLines(p));
+  lines.push(...partitionLines(result));
   const c = result.consumer;
   if (c && (c.consumed > 0 || c.polls > 0)) {
     lines.push('');

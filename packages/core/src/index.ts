@@ -31,6 +31,11 @@ export { startFaultProxy, checkFaultProxyOptions, type FaultProxy, type FaultPro
 export { parseFaultTimeline, describeFault, FAULT_KINDS } from './proxy/timeline.js';
 export { runFaults as checkRunFaults } from './run/faults.js';
 
+// Workload shape: keys, the Kafka partitioner, sizes (docs/workload.md)
+export { murmur2, keyPartition } from './workload/murmur2.js';
+export { parseKeys, formatKeys, keyText, MAX_KEYS, type KeyDistribution } from './workload/keys.js';
+export { parseSizes, formatSizes, maxSize, MAX_DRAWN_SIZE, type SizeDistribution } from './workload/sizes.js';
+
 // Public types
 export type {
   AckModeName,
@@ -38,6 +43,9 @@ export type {
   SaslCredentials,
   LoadTestOptions,
   PayloadKind,
+  KeyRouting,
+  PartitionBalance,
+  PartitionsReport,
   ProduceOptions,
   StartOffset,
   ConsumeOptions,

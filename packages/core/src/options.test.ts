@@ -120,8 +120,11 @@ describe('produce options', () => {
     [{ rate: 100, lingerMs: -1 }, /options\.lingerMs must be a number >= 0, got -1/],
     [{ rate: 100, maxInFlight: 0 }, /options\.maxInFlight must be a positive integer, got 0/],
     [{ rate: 100, messagesPerProducer: 2.5 }, /options\.messagesPerProducer must be a positive integer, got 2.5/],
-    [{ rate: 100, payload: 'zeros' as 'random' }, /options\.payload must be 'random' or 'compressible', got "zeros"/],
+    [{ rate: 100, payload: 'bogus' as 'random' }, /options\.payload must be 'random', 'text' or 'zeros', got "bogus"/],
     [{ rate: 100, batchsize: 10 }, /options\.batchsize is not an option loadhouse knows/],
+    [{ rate: 100, keys: 'hot:10' }, /options\.keys must be 'none', 'sequential', 'uniform:N', 'zipf:N:S' or 'hot:N:SHARE'/],
+    [{ rate: 100, keys: 'uniform:10', keyRouting: 'random' as 'hash' }, /options\.keyRouting must be 'hash' or 'pinned'/],
+    [{ rate: 100, messageSize: 'uniform:20-100' }, /options\.messageSize must be .*MIN must be at least 36 bytes/],
   ];
   it.each(cases)('%o fails the run with LH_INVALID_OPTION before any load', async (produce, message) => {
     const topic = `bad-produce-${Math.random().toString(36).slice(2)}`;

@@ -9,9 +9,10 @@ import { runFaults } from './run/faults.js';
 import type { FaultSpec } from './types/faults.js';
 import { validatePlugins } from './plugins/plugin-host.js';
 import { AckMode } from './proto/messages.js';
-import { RECORD_HEADER_SIZE } from './record-header.js';
 import { resolveStartAt } from './start-at.js';
 import { randomSeed } from './util.js';
+import { maxSize } from './workload/sizes.js';
+import { resolveSizes, resolveWorkload, type ResolvedWorkload } from './options-workload.js';
 import type {
   AckModeName,
   ConsumeOptions,
@@ -20,7 +21,6 @@ import type {
   LoadhousePlugin,
   LoadTestOptions,
   Logger,
-  PayloadKind,
   ProduceOptions,
   RunConfig,
   StartOffset,
@@ -94,8 +94,8 @@ export interface ResolvedOptions extends Pick<RunConfig, RecordedSetting> {
   delivery: DeliveryConfig | null;
 }
 
-/** `controller.produce()` options, validated, with defaults. */
-export interface ResolvedProduceOptions {
+/** `controller.produce()` options, validated, with defaults; the workload shape from options-workload.ts. */
+export interface ResolvedProduceOptions extends ResolvedWorkload {
   rate: number;
   producers: number;
   partitions: number | undefined;
@@ -104,7 +104,6 @@ export interface ResolvedProduceOptions {
   lingerMs: number;
   maxInFlight: number;
   messagesPerProducer: number | undefined;
-  payload: PayloadKind;
   /** Bytes of a full ProduceBatch request. */
   batchBytes: number;
   /** The highest rate the group is expected to reach (at least `rate`): what the worker count is chosen for. */
@@ -161,6 +160,8 @@ const PRODUCE_KEYS = [
   'messagesPerProducer',
   'payload',
   'peakRate',
+  'keys',
+  'keyRouting',
 ] as const;
 const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
@@ -304,14 +305,8 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     throw invalid('options.rate', `at most ${MAX_PRODUCE_RATE} records per second (beyond it counts lose precision)`, rate);
   const producers = optional(o.producers, (v) => positiveInt('options.producers', v, 1_000_000), 1);
   const partitions = o.partitions === undefined ? undefined : positiveInt('options.partitions', o.partitions, 1_000_000);
-  const messageSize = optional(o.messageSize, (v) => positiveInt('options.messageSize', v), 1024);
-  if (ctx.instrument && messageSize < RECORD_HEADER_SIZE) {
-    throw new LoadhouseError(
-      'LH_INVALID_OPTION',
-      `options.messageSize must be at least ${RECORD_HEADER_SIZE} bytes (the loadhouse record header), got ${messageSize}`,
-      { details: { option: 'options.messageSize', value: messageSize } },
-    );
-  }
+  const sizes = resolveSizes(o.messageSize, ctx.instrument);
+  const messageSize = maxSize(sizes);
   const maxMessage = MAX_REQUEST_BYTES - batchRequestBytes(0, 0, ctx.topic) - RECORD_FRAMING_BYTES;
   if (messageSize > maxMessage) {
     throw new LoadhouseError(
@@ -336,9 +331,6 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
   const maxInFlight = optional(o.maxInFlight, (v) => positiveInt('options.maxInFlight', v, 100_000), 16);
   const messagesPerProducer =
     o.messagesPerProducer === undefined ? undefined : positiveInt('options.messagesPerProducer', o.messagesPerProducer);
-  if (o.payload !== undefined && o.payload !== 'random' && o.payload !== 'compressible') {
-    throw invalid('options.payload', "'random' or 'compressible'", o.payload);
-  }
   return {
     rate,
     producers,
@@ -348,9 +340,9 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     lingerMs,
     maxInFlight,
     messagesPerProducer,
-    payload: o.payload ?? 'random',
     batchBytes,
     peakRate: o.peakRate === undefined ? rate : Math.max(rate, positiveNumber('options.peakRate', o.peakRate)),
+    ...resolveWorkload(o, sizes),
   };
 }
 

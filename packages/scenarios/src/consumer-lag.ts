@@ -2,7 +2,7 @@
 // measure how fast consumers catch up (time to clear, catch-up rate, cache hit rate, poll P99).
 import type { Criterion, Scenario } from '@loadhouse/core';
 import { integrityCriteria } from './integrity.js';
-import type { ProducerTuning } from './tuning.js';
+import { plannedSize, workloadShape, type ProducerTuning } from './tuning.js';
 import { checkOptions, defined } from './validate.js';
 
 export interface ConsumerLagOptions extends ProducerTuning {
@@ -76,7 +76,7 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
   return {
     name: 'consumer-lag',
     plannedSeconds: o.durationSeconds,
-    plannedBytes: o.produceRate * produceSeconds * o.messageSize,
+    plannedBytes: o.produceRate * produceSeconds * plannedSize(o.messageSize),
     options: { ...o, consumers },
     criteria,
     async run(c) {
@@ -92,6 +92,7 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
           batchSize: o.batchSize,
           lingerMs: o.lingerMs,
           maxInFlight: o.maxInFlight,
+          ...workloadShape(o),
         });
         await c.waitFor(
           (s) => {

@@ -1,7 +1,7 @@
 // Scenario 1 of the plan: one sustained produce rate, judged on rate accuracy, P99, errors and target memory.
 import type { Criterion, Scenario } from '@loadhouse/core';
 import { integrityCriteria, produceWithReaders } from './integrity.js';
-import type { ProducerTuning } from './tuning.js';
+import { plannedSize, type ProducerTuning } from './tuning.js';
 import { checkOptions, defined } from './validate.js';
 
 export interface HighThroughputOptions extends ProducerTuning {
@@ -73,7 +73,7 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
   return {
     name: 'high-throughput',
     plannedSeconds: o.durationSeconds,
-    plannedBytes: o.targetRate * o.durationSeconds * o.messageSize,
+    plannedBytes: o.targetRate * o.durationSeconds * plannedSize(o.messageSize),
     options: { ...o },
     criteria,
     async run(c) {

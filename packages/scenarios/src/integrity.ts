@@ -1,7 +1,7 @@
 // The integrity criteria every built-in scenario that consumes carries: data the target acknowledged and
 // lost, corrupted, or delivered twice, fails the run. Reordering fails it only where order is promised.
 import type { Controller, Criterion } from '@loadhouse/core';
-import type { ProducerTuning } from './tuning.js';
+import { workloadShape, type ProducerTuning } from './tuning.js';
 
 /**
  * `ordered`: each producer has one batch in flight (maxInFlight 1), so its records reach a partition in
@@ -49,6 +49,7 @@ export async function produceWithReaders(
     batchSize: o.batchSize,
     lingerMs: o.lingerMs,
     maxInFlight: o.maxInFlight,
+    ...workloadShape(o),
   });
   await c.waitFor(o.seconds);
   await producers.stop();

@@ -1,6 +1,6 @@
 // Scenario 2 of the plan: many concurrent producers, each sending a fixed quota over a shared connection pool.
 import type { Criterion, Scenario } from '@loadhouse/core';
-import type { ProducerTuning } from './tuning.js';
+import { plannedSize, workloadShape, type ProducerTuning } from './tuning.js';
 import { checkOptions, defined } from './validate.js';
 
 export interface ManyProducersOptions extends ProducerTuning {
@@ -62,7 +62,7 @@ export function manyProducers(options: ManyProducersOptions): Scenario {
   return {
     name: 'many-producers',
     plannedSeconds,
-    plannedBytes: total * o.messageSize,
+    plannedBytes: total * plannedSize(o.messageSize),
     options: { ...o },
     criteria,
     async run(c) {
@@ -77,6 +77,7 @@ export function manyProducers(options: ManyProducersOptions): Scenario {
           batchSize: Math.min(o.batchSize, o.messagesPerProducer),
           lingerMs: o.lingerMs,
           maxInFlight: o.maxInFlight,
+          ...workloadShape(o),
         });
         const finished = await Promise.race([group.done.then(() => true), c.waitFor(plannedSeconds + o.graceSeconds).then(() => false)]);
         await group.stop();

@@ -2,7 +2,7 @@
 // throughput variance and error rate. The result file is checkpointed so a run that dies keeps its data.
 import type { Criterion, Scenario } from '@loadhouse/core';
 import { integrityCriteria, produceWithReaders } from './integrity.js';
-import type { ProducerTuning } from './tuning.js';
+import { plannedSize, type ProducerTuning } from './tuning.js';
 import { checkOptions, defined } from './validate.js';
 
 export interface StabilityOptions extends ProducerTuning {
@@ -72,7 +72,7 @@ export function stability(options: StabilityOptions): Scenario {
   return {
     name: 'stability',
     plannedSeconds: o.durationSeconds,
-    plannedBytes: o.targetRate * o.durationSeconds * o.messageSize,
+    plannedBytes: o.targetRate * o.durationSeconds * plannedSize(o.messageSize),
     options: { ...o, consumers },
     criteria,
     async run(c) {

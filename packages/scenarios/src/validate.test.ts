@@ -34,6 +34,21 @@ describe('scenario options', () => {
       'options.p99Ms must be a positive number, got NaN',
     ],
     [
+      'a bad key distribution',
+      () => stability({ durationSeconds: 1, targetRate: 100, partitions: 1, keys: 'zipf:10' }),
+      "options.keys must be 'none', 'sequential', 'uniform:N', 'zipf:N:S' or 'hot:N:SHARE'",
+    ],
+    [
+      'a size distribution below the record header',
+      () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, messageSize: 'uniform:8-64' }),
+      'MIN must be at least 36 bytes',
+    ],
+    [
+      'an unknown payload kind',
+      () => highThroughput({ durationSeconds: 1, targetRate: 100, partitions: 1, payload: 'ones' as 'text' }),
+      "options.payload must be 'random', 'text' or 'zeros'",
+    ],
+    [
       'a misspelled key',
       () => highThroughput({ durationSeconds: 1, targetrate: 100, partitions: 1 } as never),
       'options.targetrate is not an option of highThroughput',

@@ -1,5 +1,5 @@
 // Scenario option checks: coded errors that name the option, raised before any load is sent.
-import { LoadhouseError, MAX_REQUEST_BYTES } from '@loadhouse/core';
+import { LoadhouseError, MAX_REQUEST_BYTES, parseKeys, parseSizes } from '@loadhouse/core';
 import { RECORD_HEADER_SIZE } from '@loadhouse/core/wire';
 
 function checkPositive(name: string, value: unknown): void {
@@ -27,6 +27,11 @@ export function defined<T extends object>(options: T): T {
 
 /** A record value must hold loadhouse's record header and fit a request. */
 function checkMessageSize(value: unknown): void {
+  // A distribution ('uniform:512-1536'...) is checked as produce() will, so a bad one fails before any load.
+  if (typeof value === 'string') {
+    parseSizes('options.messageSize', value, RECORD_HEADER_SIZE);
+    return;
+  }
   checkPositiveInt('messageSize', value);
   if ((value as number) < RECORD_HEADER_SIZE) {
     throw new LoadhouseError(
@@ -43,14 +48,26 @@ function checkMessageSize(value: unknown): void {
 }
 
 /** How an option of a scenario is checked. */
-export type OptionRule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'messageSize';
+export type OptionRule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'messageSize' | 'workload';
 
 const TUNING_RULES: Record<string, OptionRule> = {
   messageSize: 'messageSize',
   batchSize: 'positiveInt',
   lingerMs: 'nonNegative',
   maxInFlight: 'positiveInt',
+  keys: 'workload',
+  keyRouting: 'workload',
+  payload: 'workload',
 };
+
+/** The workload-shape tuning (docs/workload.md): the same checks produce() makes. */
+function checkWorkload(key: string, value: unknown): void {
+  if (key === 'keys') parseKeys('options.keys', value);
+  else if (key === 'keyRouting' && value !== 'hash' && value !== 'pinned')
+    throw new LoadhouseError('LH_INVALID_OPTION', `options.keyRouting must be 'hash' or 'pinned', got ${JSON.stringify(value)}`);
+  else if (key === 'payload' && !['random', 'text', 'zeros', 'compressible'].includes(value as string))
+    throw new LoadhouseError('LH_INVALID_OPTION', `options.payload must be 'random', 'text' or 'zeros', got ${JSON.stringify(value)}`);
+}
 
 function checkNonNegative(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -89,6 +106,7 @@ export function checkOptions(scenario: string, options: unknown, rules: Record<s
     else if (rule === 'positiveInt') checkPositiveInt(key, value);
     else if (rule === 'nonNegative') checkNonNegative(key, value);
     else if (rule === 'nonNegativeInt') checkNonNegativeInt(key, value);
+    else if (rule === 'workload') checkWorkload(key, value);
     else checkMessageSize(value);
   }
 }

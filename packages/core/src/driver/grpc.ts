@@ -113,7 +113,7 @@ export class GrpcDriver implements Driver {
   }
 
   produce(batch: ProduceBatch, callback: ProduceCallback): PendingCall {
-    // ProduceBatch has the request's shape; its records carry only values, as the engine sends them.
+    // ProduceBatch has the request's shape; its records carry values and, when the workload has keys, keys.
     return this.client.unary('ProduceBatch', batch as ProduceBatchRequest & { records: ProduceRecord[] }, (err, res) =>
       err ? callback(grpcFailure(err), -1) : callback(null, res ? res.firstOffset : -1, res?.duplicatesFiltered === true),
     );

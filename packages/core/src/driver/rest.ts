@@ -186,9 +186,15 @@ export class RestDriver implements Driver {
     const p = batch.partition;
     let body = `{"topic":${JSON.stringify(batch.topic)},"ack_mode":${batch.ackMode},"records":[`;
     for (let i = 0; i < n; i++) {
-      const v = batch.records[i]!.value;
+      const r = batch.records[i]!;
+      const v = r.value;
       const text = (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)).toString('base64url');
-      body += `${i === 0 ? '' : ','}{"partition":${p},"value":"${text}"}`;
+      // The door takes keys as JSON strings: loadhouse's keys are printable ASCII, so their bytes are the text.
+      const key =
+        r.key && r.key.byteLength > 0
+          ? `"key":${JSON.stringify(Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength).toString('latin1'))},`
+          : '';
+      body += `${i === 0 ? '' : ','}{${key}"partition":${p},"value":"${text}"}`;
     }
     body += ']}';
     return this.http.request('POST', '/api/v1/produce/batch', body, (failure, _status, text) => {

@@ -31,7 +31,7 @@ export interface ProduceBatch {
    * Reused by the caller for its next batch, buffers included: a driver serializes or copies the records
    * before produce() returns and keeps no reference to them.
    */
-  records: ReadonlyArray<{ value: Uint8Array }>;
+  records: ReadonlyArray<{ value: Uint8Array; key?: Uint8Array }>;
   /** The wire AckMode of `ackMode` in the options: 0 buffered, 1 durable, 2 none. */
   ackMode: number;
   /** The idempotent producer's id and epoch (from initProducer), and the sequence of the batch's first record. */

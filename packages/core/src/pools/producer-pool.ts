@@ -4,7 +4,9 @@
 import { LoadhouseError } from '../errors.js';
 import { MAX_PRODUCE_RATE, type ResolvedProduceOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
-import type { DeliveryConfig, ProducerGroup, ProducerMemberStats } from '../types.js';
+import type { DeliveryConfig, PartitionsReport, ProducerGroup, ProducerMemberStats } from '../types.js';
+import { balance, partitionsReport } from '../workload/balance.js';
+
 import type { DeliveryTally } from '../worker/delivery-tally.js';
 import type { ProducerGroupSpec, ProducerTotalsReport } from '../worker/protocol.js';
 import { planProducers, splitRate, type PlannedProducer } from './plan.js';
@@ -27,6 +29,8 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
   private resolveDone!: () => void;
   private readonly remaining = new Set<number>();
   private readonly members = new Map<number, ProducerTotalsReport>();
+  /** The group's key distribution, when its records have keys. */
+  keys: string | undefined;
 
   constructor(
     id: number,
@@ -82,6 +86,13 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
     this.owner.rates.endDrain(this.id, finished.length ? Math.min(Math.max(...finished), epochNow()) : undefined);
     this.owner.forget(this.id);
     this.resolveDone();
+  }
+
+  /** Acked records per partition summed over the members (keyed groups report them). */
+  ackedByPartition(): number[] {
+    const out = new Array<number>(this.partitions).fill(0);
+    for (const m of this.members.values()) for (const [p, n] of Object.entries(m.ackedByPartition ?? {})) out[Number(p)]! += n;
+    return out;
   }
 
   stats(): ProducerMemberStats[] {
@@ -158,13 +169,17 @@ export class ProducerPool extends GroupPool<RunningGroup> {
     const localPeak = (options.peakRate * planned.length) / options.producers;
     const withWorkers = await this.assignWorkers(planned, this.settings.workersFor, localPeak, warmup);
     const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, this);
+    group.keys = options.keys;
     this.add(group);
     this.all.set(groupId, group);
     const warmupEndEpochMs = this.settings.warmupEnd();
     const startEpochMs = epochNow();
+    // Producers whose keys choose partitions write to every partition of the topic.
+    const hashed = options.workload.keys !== undefined && options.keyRouting === 'hash';
+    const all = hashed ? Array.from({ length: partitionCount }, (_, i) => i) : [];
     const specs = byWorker(
       withWorkers,
-      (p): PlannedProducer => ({ k: p.k, id: p.id, rate: p.rate, partitions: p.partitions, phase: p.phase }),
+      (p): PlannedProducer => ({ k: p.k, id: p.id, rate: p.rate, partitions: hashed ? all : p.partitions, phase: p.phase }),
     );
     for (const [worker, producers] of specs) {
       const spec: ProducerGroupSpec = {
@@ -183,6 +198,9 @@ export class ProducerPool extends GroupPool<RunningGroup> {
         startEpochMs,
         seed: this.settings.seed,
         ...(this.settings.delivery ? { delivery: this.settings.delivery } : {}),
+        partitionCount,
+        ...(options.workload.keys ? { keys: options.workload.keys, keyRouting: options.keyRouting ?? 'hash' } : {}),
+        ...(options.workload.sizes ? { sizes: options.workload.sizes } : {}),
       };
       this.pool.send(worker, { type: 'start-producers', group: spec });
     }
@@ -192,6 +210,13 @@ export class ProducerPool extends GroupPool<RunningGroup> {
 
   producerDone(groupId: number, producer: ProducerTotalsReport): void {
     this.get(groupId)?.producerDone(producer);
+  }
+
+  /** Keyed groups' records per partition (result.partitions); undefined when no group had keys. */
+  partitionBalance(): PartitionsReport | undefined {
+    return partitionsReport(
+      [...this.all.values()].filter((g) => g.keys !== undefined).map((g) => balance(g.id, g.keys!, g.ackedByPartition())),
+    );
   }
 
   /** Every producer's latest delivery tally, over all groups of the run. */

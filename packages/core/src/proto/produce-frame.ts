@@ -19,7 +19,7 @@ export function varintLength(v: number): number {
   return n;
 }
 
-function writeVarint(buf: Buffer, offset: number, v: number): number {
+export function writeVarint(buf: Buffer, offset: number, v: number): number {
   while (v >= 0x80) {
     buf[offset++] = (v & 0x7f) | 0x80;
     v = Math.floor(v / 128);
@@ -111,10 +111,8 @@ export class ProduceFrame {
     const inner = 1 + varintLength(size) + size;
     this.recordBytes = 1 + varintLength(inner) + inner;
     this.valueHead = this.recordBytes - size;
-    const ack = 1 + varintLength(shape.ackMode);
     this.headroom = shape.headroom ?? 0;
-    this.recordsStart =
-      GRPC_PREFIX_SIZE + 1 + varintLength(this.topic.length) + this.topic.length + ack + 1 + MAX_UINT32_VARINT + this.headroom;
+    this.recordsStart = requestHeadBytes(this.topic, shape.ackMode, this.headroom);
     this.bytes = Buffer.allocUnsafeSlow(this.recordsStart + shape.batchSize * this.recordBytes);
     const records: Array<{ value: Buffer }> = [];
     for (let j = 0; j < shape.batchSize; j++) {
@@ -140,25 +138,55 @@ export class ProduceFrame {
    * producer's fields (the shape must have kept headroom for them).
    */
   frame(partition: number, count: number, producer?: ProducerFields): Buffer {
-    const topicLen = this.topic.length;
-    const extra = producer ? producerFieldsLength(producer) : 0;
-    if (extra > this.headroom) throw new RangeError(`producer fields need ${extra} head bytes, the frame kept ${this.headroom}`);
-    const headBody = 1 + varintLength(topicLen) + topicLen + 1 + varintLength(this.ackMode) + 1 + varintLength(partition) + extra;
-    const start = this.recordsStart - headBody - GRPC_PREFIX_SIZE;
-    const b = this.bytes;
-    b[start] = 0;
-    b.writeUInt32BE(headBody + count * this.recordBytes, start + 1);
-    let o = start + GRPC_PREFIX_SIZE;
-    b[o++] = TAG_TOPIC;
-    o = writeVarint(b, o, topicLen);
-    o += this.topic.copy(b, o);
-    b[o++] = TAG_ACK_MODE;
-    o = writeVarint(b, o, this.ackMode);
-    b[o++] = TAG_PARTITION;
-    o = writeVarint(b, o, partition);
-    if (producer) writeProducerFields(b, o, producer);
-    return b.subarray(start, this.recordsStart + count * this.recordBytes);
+    return writeRequestHead(
+      this.bytes,
+      this.recordsStart,
+      count * this.recordBytes,
+      this.topic,
+      this.ackMode,
+      this.headroom,
+      partition,
+      producer,
+    );
   }
+}
+
+/** Head bytes before the first record: prefix, topic, ack mode, the longest partition varint and `headroom`. */
+export function requestHeadBytes(topic: Buffer, ackMode: number, headroom: number): number {
+  return GRPC_PREFIX_SIZE + 1 + varintLength(topic.length) + topic.length + 1 + varintLength(ackMode) + 1 + MAX_UINT32_VARINT + headroom;
+}
+
+/**
+ * Writes the request head so that it ends at `recordsStart`, for `recordBytes` bytes of records after it, and
+ * returns the framed request (a view of `b`).
+ */
+export function writeRequestHead(
+  b: Buffer,
+  recordsStart: number,
+  recordBytes: number,
+  topic: Buffer,
+  ackMode: number,
+  headroom: number,
+  partition: number,
+  producer?: ProducerFields,
+): Buffer {
+  const topicLen = topic.length;
+  const extra = producer ? producerFieldsLength(producer) : 0;
+  if (extra > headroom) throw new RangeError(`producer fields need ${extra} head bytes, the frame kept ${headroom}`);
+  const headBody = 1 + varintLength(topicLen) + topicLen + 1 + varintLength(ackMode) + 1 + varintLength(partition) + extra;
+  const start = recordsStart - headBody - GRPC_PREFIX_SIZE;
+  b[start] = 0;
+  b.writeUInt32BE(headBody + recordBytes, start + 1);
+  let o = start + GRPC_PREFIX_SIZE;
+  b[o++] = TAG_TOPIC;
+  o = writeVarint(b, o, topicLen);
+  o += topic.copy(b, o);
+  b[o++] = TAG_ACK_MODE;
+  o = writeVarint(b, o, ackMode);
+  b[o++] = TAG_PARTITION;
+  o = writeVarint(b, o, partition);
+  if (producer) writeProducerFields(b, o, producer);
+  return b.subarray(start, recordsStart + recordBytes);
 }
 
 function writeProducerFields(b: Buffer, o: number, p: ProducerFields): void {

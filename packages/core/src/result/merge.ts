@@ -12,6 +12,7 @@ import {
 } from '../metrics/histogram-set.js';
 import { OUTAGE_NOTE, type OutageFailure } from '../criteria.js';
 import { judge } from './build.js';
+import { mergePartitions } from '../workload/balance.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { checkCoverage, checkMergeable } from './merge-check.js';
 import { sideBySide } from './figures.js';
@@ -262,6 +263,9 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
     delete common.resultPath;
     delete common.metricNotes;
     delete common.faults; // each shard's own proxy and timeline: not one run's figures
+    const partitions = mergePartitions(results.map((r) => r.partitions));
+    if (partitions) common.partitions = partitions;
+    else delete common.partitions;
     const base: MergedResultBase = {
       ...common,
       resources,

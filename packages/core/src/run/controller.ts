@@ -156,7 +156,7 @@ export class RunController {
       this.ensureRunning('produce()');
     }
     d.sampler.noteLinger(resolved.lingerMs);
-    const { batchBytes: _b, peakRate: _p, ...recorded } = resolved;
+    const { batchBytes: _b, peakRate: _p, workload: _w, ...recorded } = resolved;
     this.producerGroups.push({ id: group.id, ...recorded, partitions, topic: d.topic, startedAtSeconds: round3(this.elapsed()) });
     return group;
   }

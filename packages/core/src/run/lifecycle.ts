@@ -388,6 +388,8 @@ export class Run {
     const startup = startupReport(this.parts, this.opts.warmupSeconds, t);
     if (startup) result.producer.startup = startup;
     if (this.parts.pools.workerChoice) result.generator.workerChoice = { ...this.parts.pools.workerChoice };
+    const partitions = this.parts.pools.partitionBalance();
+    if (partitions) result.partitions = partitions;
     if (this.faults) result.faults = this.faults.report(result.series, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     result.diagnosis = diagnose(result);

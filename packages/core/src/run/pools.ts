@@ -11,7 +11,7 @@ import type { Driver } from '../driver/types.js';
 import type { Ending } from '../result/build.js';
 import { LoadhouseError } from '../errors.js';
 import { ensureTopic } from '../target.js';
-import type { Logger, WorkerChoice } from '../types.js';
+import type { Logger, PartitionsReport, WorkerChoice } from '../types.js';
 import { availableParallelism } from 'node:os';
 import { chooseWorkers, measureIdleCores, needsIdleSample } from '../pools/worker-choice.js';
 import type { DeliveryTally } from '../worker/delivery-tally.js';
@@ -86,6 +86,11 @@ export class RunPools {
   /** Every producer's latest retries / idempotence / transactions tally. */
   deliveryTallies(): DeliveryTally[] {
     return this.producerPool?.deliveryTallies() ?? [];
+  }
+
+  /** Keyed producer groups' records per partition; undefined without keys. */
+  partitionBalance(): PartitionsReport | undefined {
+    return this.producerPool?.partitionBalance();
   }
 
   /** A consumer group stopped while producers still ran: gaps below its last sequence may still fill. */

@@ -125,7 +125,11 @@ export interface LoadTestOptions {
   faults?: string | Array<string | FaultSpec>;
 }
 
-export type PayloadKind = 'random' | 'compressible';
+/**
+ * Payload bytes after the record header: `random` (incompressible, from the run's seed), `text` (repeated text,
+ * compresses well) or `zeros`. `compressible` is the former name of `text`, still accepted and read in old results.
+ */
+export type PayloadKind = 'random' | 'text' | 'zeros' | 'compressible';
 
 /** What `controller.produce()` starts: `producers` open-model producers sharing `rate`. */
 export interface ProduceOptions {
@@ -135,8 +139,12 @@ export interface ProduceOptions {
   producers?: number;
   /** Partition count of the topic (created if missing). Default 1, or the existing topic's count. */
   partitions?: number;
-  /** Size of each record value in bytes, header included (default 1024). */
-  messageSize?: number;
+  /**
+   * Size of each record value in bytes, header included (default 1024); or a distribution drawn per record:
+   * `'uniform:MIN-MAX'`, `'lognormal:MEDIAN:SIGMA'` (kept within [header, 1 MiB]) or `'file:PATH'` (sizes listed one a
+   * line, sampled). No size may be below the 36-byte record header (docs/workload.md).
+   */
+  messageSize?: number | string;
   /** Records per ProduceBatch (default 100). */
   batchSize?: number;
   /** A batch is sent when it is full or its first record has waited this long (default 5 ms). */
@@ -145,14 +153,25 @@ export interface ProduceOptions {
   maxInFlight?: number;
   /** Each producer stops after this many records (the many-producers quota). */
   messagesPerProducer?: number;
-  /** Random (incompressible, the default) or compressible payload bytes. */
+  /** Payload bytes: `random` (incompressible, the default), `text` (compressible) or `zeros`. */
   payload?: PayloadKind;
   /**
    * The highest rate the group will be set to (`setRate()`), when known (a ramp, a capacity search): without
    * `options.workers` the worker count is chosen for it rather than for the starting `rate` (default: `rate`).
    */
   peakRate?: number;
+  /**
+   * Record keys (default `'none'`): `'sequential'`, `'uniform:N'`, `'zipf:N:S'` or `'hot:N:SHARE'` (SHARE of the records on
+   * one key of N). A keyed record goes to the partition Kafka's default partitioner gives its key (murmur2), unless
+   * `keyRouting` is `'pinned'`. See docs/workload.md.
+   */
+  keys?: string;
+  /** `'hash'` (default): keys choose partitions; `'pinned'`: each producer keeps its own partitions, keys ride along. */
+  keyRouting?: KeyRouting;
 }
+
+/** Where keyed records go: their key's partition (`hash`) or the producer's own partitions (`pinned`). */
+export type KeyRouting = 'hash' | 'pinned';
 
 export type StartOffset = 'earliest' | 'latest' | 'committed';
 

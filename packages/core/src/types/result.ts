@@ -1,4 +1,5 @@
 // The result of a run: the JSON document a run writes, checkpoints included, and what `loadhouse merge` writes.
+import type { PartitionsReport } from './workload.js';
 import type { CapacityReport } from './capacity.js';
 import type { CriterionOutcome } from './criteria.js';
 import type { Diagnosis } from './diagnosis.js';
@@ -218,6 +219,8 @@ export interface ResultBase {
   merge?: MergeCheck;
   /** Only in the result of a capacity search (`findCapacity()`, `loadhouse capacity`): its answer and steps. */
   capacity?: CapacityReport;
+  /** Keyed producer groups' acked records per partition and their imbalance (docs/workload.md); absent without keys. */
+  partitions?: PartitionsReport;
 }
 
 /** How complete and how concurrent the shards of a merged result were. */

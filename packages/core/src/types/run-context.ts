@@ -2,7 +2,7 @@
 // the resources the generator and the target used. A merged result keeps each shard's resources.
 import type { Criterion } from './criteria.js';
 import type { DeliveryConfig } from './delivery.js';
-import type { AckModeName, PayloadKind, StartOffset } from './options.js';
+import type { AckModeName, KeyRouting, PayloadKind, StartOffset } from './options.js';
 
 /** The target as a result records it: only the keys of the call metadata, whose values are often credentials. */
 export interface RunTargetConfig {
@@ -31,6 +31,12 @@ export interface ProducerGroupConfig {
   maxInFlight: number;
   messagesPerProducer?: number;
   payload: PayloadKind;
+  /** The key distribution (`'hot:1000:0.5'`...); absent: records had no key. */
+  keys?: string;
+  /** Where keyed records went (present with `keys`). */
+  keyRouting?: KeyRouting;
+  /** The size distribution when sizes were drawn per record (`messageSize` is then its largest size). */
+  messageSizes?: string;
   topic: string;
   /** Seconds after the run's start at which the group started. */
   startedAtSeconds: number;

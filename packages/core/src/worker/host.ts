@@ -16,6 +16,8 @@ import { ConsumerMetrics } from './consumer-metrics.js';
 import { IntegrityCounter } from './integrity.js';
 import { PayloadPool } from './payload.js';
 import { prewarmAndLog } from './prewarm.js';
+import { groupRecords, needsLayout } from './producer-records.js';
+import type { PayloadKind } from '../types.js';
 import { Producer, producerFrames } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { WakeQueue } from './wake-queue.js';
@@ -150,23 +152,32 @@ class WorkerHost {
     }
   }
 
-  private payloadPool(kind: 'random' | 'compressible', size: number): PayloadPool {
-    let pool = this.payloads.get(kind);
+  private payloadPool(kind: PayloadKind, size: number, seed: number): PayloadPool {
+    let pool = this.payloads.get(`${kind}:${seed}`);
     if (!pool) {
-      pool = new PayloadPool(kind, size);
-      this.payloads.set(kind, pool);
+      pool = new PayloadPool(kind, size, seed);
+      this.payloads.set(`${kind}:${seed}`, pool);
     }
     pool.ensure(size);
     return pool;
   }
 
   private startGroup(spec: ProducerGroupSpec): void {
-    const payload = this.payloadPool(spec.payload, spec.messageSize);
+    const payload = this.payloadPool(spec.payload, spec.messageSize, spec.seed);
     // The schedule starts when the main thread asked, so the requested and scheduled counts agree exactly;
     // the message's transit time shows up as schedule lag of the first records, where it belongs.
     const start = Math.min(spec.startEpochMs, nowMs());
     const frames = producerFrames(spec, payload);
-    const ctx = { driver: this.driver!, metrics: this.metrics, payload, clock: systemClock, frames, acks: this.verify?.ackLog(spec.topic) };
+    const records = needsLayout(spec) ? groupRecords(spec) : undefined;
+    const ctx = {
+      driver: this.driver!,
+      metrics: this.metrics,
+      payload,
+      clock: systemClock,
+      frames,
+      records,
+      acks: this.verify?.ackLog(spec.topic),
+    };
     const group: HostedGroup = { spec, producers: [], stopping: false, stopped: false };
     const rearm = (p: Producer) => this.timers.set(p, p.nextWake());
     for (const ps of spec.producers) {

@@ -1,8 +1,11 @@
-// Payload bytes prepared once per worker: a pool of random (incompressible) or repeated-text (compressible)
-// bytes. Records copy a slice from a rotating position, so no two neighbours are identical and nothing is
-// generated per record.
-import { randomFillSync } from 'node:crypto';
+// Payload bytes prepared once per worker: a pool of random (incompressible), repeated-text (compressible) or
+// zero bytes. Records copy a slice from a rotating position, so no two neighbours are identical and nothing is
+// generated per record. The random pool comes from the run's seed, so the same seed fills the same pool.
 import type { PayloadKind } from '../types.js';
+import { deriveSeed, mulberry32 } from '../util.js';
+
+/** Purpose tag of the payload pool's random stream (deriveSeed). */
+const PAYLOAD_STREAM = 0x5041594c; // 'PAYL'
 
 const BASE_POOL_BYTES = 4 * 1024 * 1024;
 // A prime stride keeps successive slices from lining up with any record size.
@@ -18,14 +21,22 @@ export class PayloadPool {
   constructor(
     readonly kind: PayloadKind,
     maxLength: number,
+    /** The run's seed: the random pool's bytes derive from it. */
+    private readonly seed = 0,
   ) {
     this.usable = Math.max(BASE_POOL_BYTES, maxLength * 2);
-    this.bytes = PayloadPool.fill(kind, this.usable + maxLength);
+    this.bytes = this.fill(this.usable + maxLength);
   }
 
-  private static fill(kind: PayloadKind, size: number): Buffer {
+  private fill(size: number): Buffer {
     const buf = Buffer.allocUnsafeSlow(size);
-    if (kind === 'random') randomFillSync(buf);
+    if (this.kind === 'random') {
+      // 32 bits a draw: a 4 MiB pool is a million draws, a few milliseconds once per worker.
+      const next = mulberry32(deriveSeed(this.seed, PAYLOAD_STREAM));
+      const whole = size & ~3;
+      for (let i = 0; i < whole; i += 4) buf.writeUInt32LE((next() * 4294967296) >>> 0, i);
+      for (let i = whole; i < size; i++) buf[i] = (next() * 256) >>> 0;
+    } else if (this.kind === 'zeros') buf.fill(0);
     else buf.fill(TEXT);
     return buf;
   }
@@ -34,7 +45,7 @@ export class PayloadPool {
   ensure(length: number): void {
     if (this.bytes.length - this.usable >= length) return;
     this.usable = Math.max(this.usable, length * 2);
-    this.bytes = PayloadPool.fill(this.kind, this.usable + length);
+    this.bytes = this.fill(this.usable + length);
   }
 
   /** Copies `length` payload bytes into `target` at `offset` (a memcpy; no allocation). */

@@ -31,7 +31,7 @@ export function countFailed(m: ProducerMetrics, slot: Slot, code: string, warmup
 }
 
 /** Counts the acked batch; with instrumentation, each record's response time and the batch's service time. */
-export function countAcked(m: ProducerMetrics, slot: Slot, now: number, warmupEnd: number, messageSize: number): void {
+export function countAcked(m: ProducerMetrics, slot: Slot, now: number, warmupEnd: number): void {
   const n = slot.count;
   const service = now - slot.sendTime;
   let measured = 0;
@@ -47,13 +47,13 @@ export function countAcked(m: ProducerMetrics, slot: Slot, now: number, warmupEn
   if (measured > 0 && now < warmupEnd + 1000) m.firstSecondAcked += measured;
   if (measured > 0) {
     m.measured.acked += measured;
-    m.measured.bytes += measured * messageSize;
+    m.measured.bytes += slot.measuredBytes;
     if (m.instrument) m.service(true, service, measured);
   }
   if (measured < n) {
     const w = m.counters(false);
     w.acked += n - measured;
-    w.bytes += (n - measured) * messageSize;
+    w.bytes += slot.bytes - slot.measuredBytes;
     if (m.instrument) m.service(false, service, n - measured);
   }
 }

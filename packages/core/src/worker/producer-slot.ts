@@ -1,6 +1,7 @@
 // A producer's batch slot (one per batch in flight) and the request buffers of a producer group.
 import type { PendingCall, ProduceBatch, ProduceCallback } from '../driver/types.js';
 import { type ProduceFrame, ProduceFramePool, producerHeadroom } from '../proto/produce-frame.js';
+import type { LaidOutFrame } from '../proto/produce-frame-laid.js';
 import { payloadChecksum } from '../record-header.js';
 import { BatchFrames } from './batch-frames.js';
 import type { PayloadPool } from './payload.js';
@@ -16,13 +17,16 @@ export interface Slot {
   call: PendingCall | null;
   callback: ProduceCallback;
   /** The request buffer a driver still reads (produceFramed), until it calls `written` (or, with retries, until the batch is done). */
-  frame: ProduceFrame | null;
+  frame: ProduceFrame | LaidOutFrame | null;
   written: () => void;
   /** Sends of the batch so far beyond the first. */
   attempts: number;
   /** What a retry sends again: the framed bytes, or the request object. */
   framed: Buffer | null;
   batch: ProduceBatch | null;
+  /** Value bytes of the batch's records, in all and of its measured ones. */
+  bytes: number;
+  measuredBytes: number;
 }
 
 /**

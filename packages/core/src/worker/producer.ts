@@ -7,6 +7,7 @@
 // (nextWake(), wake-queue.ts).
 import type { Driver, DriverFailure, ProduceBatch } from '../driver/types.js';
 import type { BatchFrames } from './batch-frames.js';
+import type { ProduceFrame } from '../proto/produce-frame.js';
 import { writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
@@ -19,6 +20,8 @@ import { producerFrames, type Slot } from './producer-slot.js';
 import { countAcked, countFailed, countSent } from './producer-outcome.js';
 import { SlotPool } from './slot-pool.js';
 import type { Wakeable } from './wake-queue.js';
+import { ProducerRecords, type GroupRecords } from './producer-records.js';
+import { LaidOutFrame } from '../proto/produce-frame-laid.js';
 
 export interface ProducerContext {
   driver: Driver;
@@ -29,6 +32,8 @@ export interface ProducerContext {
   frames?: BatchFrames;
   /** Where acknowledged and failed batches are logged for the consumed-offset check (instrumented runs). */
   acks?: AckLog;
+  /** Keys and drawn sizes (groupRecords()); absent for the uniform keyless workload. */
+  records?: GroupRecords;
 }
 
 export { producerFrames };
@@ -78,6 +83,10 @@ export class Producer implements Wakeable {
   private readonly delivery: ProducerDelivery | undefined;
   /** Frames stay with their batch until it is done (a retry sends the same bytes). */
   private readonly keepFrames: boolean;
+  /** Builds each batch's records when the workload has keys or drawn sizes. */
+  private readonly records: ProducerRecords | undefined;
+  /** Acked records per partition (same index as `partitions`), kept when records have keys. */
+  private readonly ackedByPartition: number[] | undefined;
   /** Called once when every scheduled record is acked, failed or dropped after the quota or a stop. */
   onFinished: (() => void) | undefined;
   /** Called after anything that may move nextWake() (a service, a new rate, a stop); the worker re-queues it. */
@@ -92,6 +101,8 @@ export class Producer implements Wakeable {
     this.id = spec.id;
     this.partitions = spec.partitions;
     this.sequences = spec.partitions.map(() => 0);
+    this.records = ctx.records ? new ProducerRecords(spec.id, group, ctx.records, ctx.payload, ctx.metrics.instrument) : undefined;
+    this.ackedByPartition = group.keys && group.keys.kind !== 'none' ? spec.partitions.map(() => 0) : undefined;
     this.messageSize = group.messageSize;
     this.batchSize = group.batchSize;
     this.lingerMs = group.lingerMs;
@@ -118,7 +129,7 @@ export class Producer implements Wakeable {
       (slot, failure, baseOffset, duplicate) => this.complete(slot, failure, baseOffset, duplicate),
       (slot) => {
         if (this.keepFrames) return;
-        if (slot.frame) this.frames.give(slot.frame);
+        if (slot.frame) this.giveFrame(slot.frame);
         slot.frame = null;
       },
     );
@@ -171,7 +182,19 @@ export class Producer implements Wakeable {
       failed: this.failed,
       dropped: this.dropped,
       ...(this.delivery ? { delivery: this.delivery.report() } : {}),
+      ...(this.ackedByPartition ? { ackedByPartition: this.partitionCounts(this.ackedByPartition) } : {}),
     };
+  }
+
+  private partitionCounts(counts: number[]): Record<number, number> {
+    const out: Record<number, number> = {};
+    for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) out[this.partitions[i]!] = counts[i]!;
+    return out;
+  }
+
+  private giveFrame(frame: Slot['frame']): void {
+    if (frame instanceof LaidOutFrame) this.records!.give(frame);
+    else if (frame) this.frames.give(frame);
   }
 
   private intended(seq: number): number {
@@ -259,14 +282,16 @@ export class Producer implements Wakeable {
 
   private send(n: number, now: number): void {
     const slot = this.slots.take();
-    const pi = this.partitionCursor++ % this.partitions.length;
+    // A keyed producer owns every partition (partitions[p] === p): its keys choose the batch's.
+    const pi = this.records?.routesByKey ? this.records.nextPartition() : this.partitionCursor++ % this.partitions.length;
     const partition = this.partitions[pi]!;
     const firstSequence = this.sequences[pi]!;
     this.sequences[pi] = firstSequence + n;
     const m = this.ctx.metrics;
     const size = this.messageSize;
     const first = this.sendIndex;
-    const frame = this.frames.take(n);
+    const records = this.records;
+    const frame = records ? records.take() : this.frames.take(n);
     let measuredCount = 0;
     for (let j = 0; j < n; j++) {
       const intended = this.intended(first + j);
@@ -274,9 +299,27 @@ export class Producer implements Wakeable {
       const isMeasured = intended >= this.warmupEnd;
       if (isMeasured) measuredCount++;
       if (this.instrument) {
-        writeRecordHeader(frame.bytes, frame.valueOffset(j), this.id, firstSequence + j, intended, partition, size, frame.payloadCrcs[j]);
+        if (!records)
+          writeRecordHeader(
+            frame.bytes,
+            frame.valueOffset(j),
+            this.id,
+            firstSequence + j,
+            intended,
+            partition,
+            size,
+            (frame as ProduceFrame).payloadCrcs[j],
+          );
         m.scheduleLag(isMeasured, now - intended);
       }
+    }
+    if (records) {
+      records.layOut(frame as LaidOutFrame, n, partition, first, firstSequence, slot.intended, this.warmupEnd);
+      slot.bytes = records.bytes;
+      slot.measuredBytes = records.measuredBytes;
+    } else {
+      slot.bytes = n * size;
+      slot.measuredBytes = measuredCount * size;
     }
     countSent(m, measuredCount, n);
     slot.count = n;
@@ -291,7 +334,7 @@ export class Producer implements Wakeable {
     const driver = this.ctx.driver;
     if (driver.produceFramed) {
       slot.frame = frame;
-      const bytes = frame.frame(partition, n, fields);
+      const bytes = frame instanceof LaidOutFrame ? frame.frame(partition, fields) : frame.frame(partition, n, fields);
       slot.framed = this.keepFrames ? bytes : null;
       slot.call = driver.produceFramed(bytes, slot.written, slot.callback);
       return;
@@ -299,13 +342,14 @@ export class Producer implements Wakeable {
     // A batch that may be sent again keeps its own request object; otherwise one is reused for every call.
     const request = this.keepFrames ? { ...this.request } : this.request;
     request.partition = partition;
-    request.records = n === frame.records.length ? frame.records : frame.records.slice(0, n);
+    if (frame instanceof LaidOutFrame) request.records = frame.records();
+    else request.records = n === frame.records.length ? frame.records : frame.records.slice(0, n);
     if (fields) this.delivery!.stamp(request, fields);
     slot.call = driver.produce(request, slot.callback);
     if (this.keepFrames) {
       slot.frame = frame;
       slot.batch = request;
-    } else this.frames.give(frame);
+    } else this.giveFrame(frame);
   }
 
   /** Sends a failed batch again after a back-off when it may succeed and retries remain; false when it is done. */
@@ -321,7 +365,7 @@ export class Producer implements Wakeable {
 
   /** The batch is done: its frame goes back to the pool. */
   private release(slot: Slot): void {
-    if (slot.frame && this.keepFrames) this.frames.give(slot.frame);
+    if (slot.frame && this.keepFrames) this.giveFrame(slot.frame);
     if (this.keepFrames) slot.frame = null;
     slot.framed = null;
     slot.batch = null;
@@ -342,9 +386,11 @@ export class Producer implements Wakeable {
       this.ctx.acks?.failed.add(slot.partition, -1, n, this.id, slot.firstSequence);
     } else {
       this.acked += n;
+      if (this.ackedByPartition)
+        this.ackedByPartition[this.records?.routesByKey ? slot.partition : this.partitions.indexOf(slot.partition)]! += n;
       // A driver that does not return the offset logs -1: the records count as acked, their offsets go unchecked.
       this.ctx.acks?.acked.add(slot.partition, baseOffset >= 0 ? baseOffset : -1, n, this.id, slot.firstSequence);
-      countAcked(this.ctx.metrics, slot, now, this.warmupEnd, this.messageSize);
+      countAcked(this.ctx.metrics, slot, now, this.warmupEnd);
     }
     this.slots.give(slot);
     this.service(now);

@@ -5,7 +5,9 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ConsumerHistogram, HistogramBytes, ProducerHistogram } from '../metrics/histogram-set.js';
 import type { ResolvedDriver } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
-import type { DeliveryConfig, ProducerStats } from '../types.js';
+import type { DeliveryConfig, PayloadKind, ProducerStats } from '../types.js';
+import type { KeyDistribution } from '../workload/keys.js';
+import type { SizeDistribution } from '../workload/sizes.js';
 import type { DeliveryTally } from './delivery-tally.js';
 
 export interface WorkerTarget {
@@ -59,7 +61,7 @@ export interface ProducerGroupSpec {
   maxInFlight: number;
   /** 0 = no quota. */
   messagesPerProducer: number;
-  payload: 'random' | 'compressible';
+  payload: PayloadKind;
   ackMode: number;
   dropAfterMs: number;
   /** Records whose intended time is before this (epoch ms) belong to warm-up. */
@@ -70,6 +72,15 @@ export interface ProducerGroupSpec {
   delivery?: DeliveryConfig;
   /** The run's seed: a producer derives its random streams from it and its id (deriveSeed in util.ts). */
   seed: number;
+  // Workload shape (docs/workload.md). All absent: keyless records of `messageSize` bytes.
+  /** Record keys; absent or 'none': records carry no key. */
+  keys?: KeyDistribution;
+  /** 'hash' (default): a keyed record goes to its key's partition; 'pinned': to the producer's own partitions. */
+  keyRouting?: 'hash' | 'pinned';
+  /** Sizes drawn per record; absent: every record has `messageSize` bytes (then the largest size). */
+  sizes?: SizeDistribution;
+  /** The topic's partition count (keys hash over all of them); needed with keys. */
+  partitionCount?: number;
 }
 
 /** One consumer of a group: its partitions (never empty; idle consumers are not sent to workers). */
@@ -232,6 +243,8 @@ export interface ProducerTotalsReport {
   dropped: number;
   /** Retries, idempotence and transaction counts (cumulative), when the group has delivery settings. */
   delivery?: DeliveryTally;
+  /** Acked records by partition (partition -> count), when the group has keys. */
+  ackedByPartition?: Record<number, number>;
 }
 
 export function emptyCounters(): CounterSet {

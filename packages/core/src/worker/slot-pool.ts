@@ -47,6 +47,8 @@ export class SlotPool {
       attempts: 0,
       framed: null,
       batch: null,
+      bytes: 0,
+      measuredBytes: 0,
     };
     return slot;
   }
