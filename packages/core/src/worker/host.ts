@@ -129,7 +129,7 @@ class WorkerHost {
         const at = Math.min(msg.atEpochMs, now);
         for (const p of g.producers) {
           const rate = msg.rates[p.id];
-          if (rate !== undefined) p.setRate(rate, at);
+          if (rate !== undefined) p.setRate(rate, at, msg.continuous === true);
         }
         return;
       }

@@ -10,7 +10,8 @@ import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
 import type { Clock } from '../clock.js';
-import { Schedule } from './schedule.js';
+import { ArrivalGaps, makeSchedule } from './arrivals.js';
+import type { ArrivalSchedule } from './poisson-schedule.js';
 import type { AckLog } from '../verify/run-log.js';
 import { ProducerDelivery, retryDelayMs } from './producer-delivery.js';
 import { producerFrames, type Slot } from './producer-slot.js';
@@ -40,7 +41,9 @@ export class Producer {
    * record is put into a batch, so a consumer of one partition sees every producer's sequences gap-free.
    */
   private readonly sequences: number[];
-  private readonly schedule: Schedule;
+  private readonly schedule: ArrivalSchedule;
+  /** Gaps between intended times (Poisson arrivals only: evenly spaced ones have none to measure). */
+  private readonly gaps: ArrivalGaps | undefined;
   /** Records scheduled so far (the next schedule position). */
   private next = 0;
   /** Next schedule position to send; [sendIndex, next) is the backlog. */
@@ -93,7 +96,8 @@ export class Producer {
     this.instrument = ctx.metrics.instrument;
     this.quota = group.messagesPerProducer > 0 ? group.messagesPerProducer : Infinity;
     this.startMs = startMs;
-    this.schedule = new Schedule(startMs, spec.rate, spec.phase);
+    this.schedule = makeSchedule(spec, group, startMs);
+    this.gaps = group.arrivals === 'poisson' ? new ArrivalGaps() : undefined;
 
     // A frame is taken per call and given back once the driver no longer reads it: at once for produce()
     // (it serializes the records inside the call), when written for produceFramed().
@@ -149,6 +153,7 @@ export class Producer {
       failed: this.failed,
       dropped: this.dropped,
       ...(this.delivery ? { delivery: this.delivery.report() } : {}),
+      ...(this.gaps ? { arrivals: this.gaps.report() } : {}),
     };
   }
 
@@ -165,11 +170,12 @@ export class Producer {
     this.checkFinished();
   }
 
-  /** Re-anchors the schedule at `now`: the next record is due one new interval after now, offset by nothing. */
-  setRate(rate: number, now: number): void {
+  /** Re-anchors the schedule at `now` (Schedule.setRate; `continuous` for the steps of a rate profile). */
+  setRate(rate: number, now: number, continuous = false): void {
     if (this.draining || this.finished) return;
     this.advance(now);
-    this.schedule.setRate(rate, this.next, now);
+    this.schedule.setRate(rate, this.next, now, continuous);
+    this.gaps?.reset();
   }
 
   /** Stops scheduling; the backlog is sent at once and in-flight batches are awaited up to drainTimeoutMs. */
@@ -192,6 +198,7 @@ export class Producer {
     if (due <= this.next) return;
     const from = this.next;
     this.next = due;
+    this.gaps?.add(this.schedule, from, due);
     this.countRange(from, due, 'scheduled');
     if (this.next >= this.quota) this.flushing = true;
   }

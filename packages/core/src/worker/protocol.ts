@@ -7,6 +7,7 @@ import type { ResolvedDriver } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
 import type { DeliveryConfig, ProducerStats } from '../types.js';
 import type { DeliveryTally } from './delivery-tally.js';
+import type { ArrivalGapTally } from './arrivals.js';
 
 export interface WorkerTarget {
   address: string;
@@ -58,6 +59,8 @@ export interface ProducerGroupSpec {
   delivery?: DeliveryConfig;
   /** The run's seed: a producer derives its random streams from it and its id (deriveSeed in util.ts). */
   seed: number;
+  /** Evenly spaced intended times (absent: the same) or exponential gaps (worker/poisson-schedule.ts). */
+  arrivals?: 'uniform' | 'poisson';
 }
 
 /** One consumer of a group: its partitions (never empty; idle consumers are not sent to workers). */
@@ -99,7 +102,7 @@ export type ControlMessage =
   | { type: 'start-consumers'; group: ConsumerGroupSpec }
   | { type: 'set-consumer-rate'; groupId: number; ratePerPartition: PartitionRate }
   /** New per-producer rates, keyed by producer id. */
-  | { type: 'set-rate'; groupId: number; rates: Record<number, number>; atEpochMs: number }
+  | { type: 'set-rate'; groupId: number; rates: Record<number, number>; atEpochMs: number; continuous?: boolean }
   /** Scheduling ends at atEpochMs (when the main thread asked); then in-flight batches drain. */
   | { type: 'stop-group'; groupId: number; drainTimeoutMs: number; atEpochMs: number }
   | { type: 'collect'; collectId: number }
@@ -214,6 +217,8 @@ export interface ProducerTotalsReport {
   dropped: number;
   /** Retries, idempotence and transaction counts (cumulative), when the group has delivery settings. */
   delivery?: DeliveryTally;
+  /** Gaps between intended times, for the group's arrival CV (Poisson arrivals). */
+  arrivals?: ArrivalGapTally;
 }
 
 export function emptyCounters(): CounterSet {
