@@ -15,12 +15,14 @@ export interface ScenarioEntry {
 const num = (v: FlagValues, key: string): number => v[key] as number;
 const opt = (v: FlagValues, key: string): number | undefined => v[key] as number | undefined;
 
-/** Common producer tuning flags shared by every scenario. */
+/** Common producer tuning flags shared by every scenario, and the traffic shape. */
 function producerTuning(v: FlagValues) {
   return {
     batchSize: opt(v, 'batchSize'),
     lingerMs: opt(v, 'lingerMs'),
     maxInFlight: opt(v, 'maxInFlight'),
+    arrivals: v.arrivals as 'uniform' | 'poisson' | undefined,
+    rateProfile: v.rateProfile as string | undefined,
   };
 }
 

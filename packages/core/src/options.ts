@@ -14,6 +14,7 @@ import { resolveStartAt } from './start-at.js';
 import { randomSeed } from './util.js';
 import type {
   AckModeName,
+  ArrivalsKind,
   ConsumeOptions,
   Criterion,
   DeliveryConfig,
@@ -107,6 +108,7 @@ export interface ResolvedProduceOptions {
   payload: PayloadKind;
   /** Bytes of a full ProduceBatch request. */
   batchBytes: number;
+  arrivals: ArrivalsKind;
 }
 
 /** `controller.consume()` options, validated, with defaults. */
@@ -158,6 +160,7 @@ const PRODUCE_KEYS = [
   'maxInFlight',
   'messagesPerProducer',
   'payload',
+  'arrivals',
 ] as const;
 const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
@@ -347,6 +350,7 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     messagesPerProducer,
     payload: o.payload ?? 'random',
     batchBytes,
+    arrivals: resolveArrivals(o.arrivals),
   };
 }
 
@@ -387,4 +391,11 @@ export function resolveConsumeOptions(options: ConsumeOptions, ctx: { topic: str
     maxInFlight,
     commitEverySeconds,
   };
+}
+
+/** `options.arrivals`: evenly spaced (the default) or Poisson. */
+function resolveArrivals(v: unknown): ArrivalsKind {
+  if (v === undefined) return 'uniform';
+  if (v !== 'uniform' && v !== 'poisson') throw invalid('options.arrivals', "'uniform' or 'poisson'", v);
+  return v;
 }

@@ -43,13 +43,15 @@ function checkMessageSize(value: unknown): void {
 }
 
 /** How an option of a scenario is checked. */
-export type OptionRule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'messageSize';
+export type OptionRule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'messageSize' | 'arrivals' | 'text';
 
 const TUNING_RULES: Record<string, OptionRule> = {
   messageSize: 'messageSize',
   batchSize: 'positiveInt',
   lingerMs: 'nonNegative',
   maxInFlight: 'positiveInt',
+  arrivals: 'arrivals',
+  rateProfile: 'text',
 };
 
 function checkNonNegative(name: string, value: unknown): void {
@@ -89,6 +91,12 @@ export function checkOptions(scenario: string, options: unknown, rules: Record<s
     else if (rule === 'positiveInt') checkPositiveInt(key, value);
     else if (rule === 'nonNegative') checkNonNegative(key, value);
     else if (rule === 'nonNegativeInt') checkNonNegativeInt(key, value);
+    else if (rule === 'arrivals') {
+      if (value !== 'uniform' && value !== 'poisson')
+        throw new LoadhouseError('LH_INVALID_OPTION', `options.${key} must be 'uniform' or 'poisson', got ${String(value)}`);
+    } else if (rule === 'text') {
+      if (typeof value !== 'string') throw new LoadhouseError('LH_INVALID_OPTION', `options.${key} must be a string, got ${String(value)}`);
+    }
     else checkMessageSize(value);
   }
 }

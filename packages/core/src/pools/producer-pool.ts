@@ -6,6 +6,7 @@ import { MAX_PRODUCE_RATE, type ResolvedProduceOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
 import type { DeliveryConfig, ProducerGroup, ProducerMemberStats } from '../types.js';
 import type { DeliveryTally } from '../worker/delivery-tally.js';
+import { arrivalCv } from '../worker/arrivals.js';
 import type { ProducerGroupSpec, ProducerTotalsReport } from '../worker/protocol.js';
 import { planProducers, splitRate, type PlannedProducer } from './plan.js';
 import { byWorker, GroupPool, WorkerGroup, type GroupPoolSettings } from './group-pool.js';
@@ -51,7 +52,8 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
     return sum;
   }
 
-  setRate(rate: number): void {
+  /** `continuous`: each producer keeps the part of its current gap already elapsed (rate profiles' steps). */
+  setRate(rate: number, continuous = false): void {
     if (!Number.isFinite(rate) || rate < 0 || rate > MAX_PRODUCE_RATE) {
       throw new LoadhouseError(
         'LH_INVALID_OPTION',
@@ -63,7 +65,13 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
     for (const p of this.planned) p.rate = shares[p.k]!;
     const atEpochMs = epochNow();
     for (const [worker, producers] of byWorker(this.planned, (p) => [p.id, p.rate] as const)) {
-      this.owner.pool.send(worker, { type: 'set-rate', groupId: this.id, rates: Object.fromEntries(producers), atEpochMs });
+      this.owner.pool.send(worker, {
+        type: 'set-rate',
+        groupId: this.id,
+        rates: Object.fromEntries(producers),
+        atEpochMs,
+        ...(continuous ? { continuous } : {}),
+      });
     }
     this.owner.rates.set(this.id, this.localRate);
   }
@@ -105,6 +113,11 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
 
   connections(): number {
     return this.workers.length * this.owner.settings.connections;
+  }
+
+  /** The coefficient of variation of the gaps between intended times, over the members that reported it. */
+  arrivalCv(): number | undefined {
+    return arrivalCv([...this.members.values()].flatMap((m) => (m.arrivals ? [m.arrivals] : [])));
   }
 
   /** The delivery tallies of the members that reported one. */
@@ -178,6 +191,7 @@ export class ProducerPool extends GroupPool<RunningGroup> {
         warmupEndEpochMs,
         startEpochMs,
         seed: this.settings.seed,
+        ...(options.arrivals === 'poisson' ? { arrivals: options.arrivals } : {}),
         ...(this.settings.delivery ? { delivery: this.settings.delivery } : {}),
       };
       this.pool.send(worker, { type: 'start-producers', group: spec });

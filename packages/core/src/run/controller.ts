@@ -80,13 +80,24 @@ export class RunController {
   readonly phases: PhaseResult[] = [];
   private readonly openPhases: OpenPhase[] = [];
   readonly scenarioResults: Record<string, unknown> = {};
-  readonly producerGroups: ProducerGroupConfig[] = [];
+  private readonly groupConfigs: ProducerGroupConfig[] = [];
+  /** Poisson groups, whose arrival CV is known once their producers reported (at their stop). */
+  private readonly arrivalGroups: Array<{ config: ProducerGroupConfig; group: ProducerGroup }> = [];
   readonly consumerGroups: ConsumerGroupConfig[] = [];
   /** Consumers left without a partition, over every consumer group. */
   idleConsumers = 0;
   readonly sections: ResultSections = {};
 
   constructor(private readonly d: ControllerDeps) {}
+
+  /** The producer groups started so far, each with the arrival CV its producers reported. */
+  get producerGroups(): ProducerGroupConfig[] {
+    for (const { config, group } of this.arrivalGroups) {
+      const cv = (group as ProducerGroup & { arrivalCv?: () => number | undefined }).arrivalCv?.();
+      if (cv !== undefined) config.arrivalCv = round3(cv);
+    }
+    return this.groupConfigs;
+  }
 
   /** The object the scenario's run() receives. */
   api(): Controller {
@@ -156,8 +167,13 @@ export class RunController {
       this.ensureRunning('produce()');
     }
     d.sampler.noteLinger(resolved.lingerMs);
-    const { batchBytes: _b, ...recorded } = resolved;
-    this.producerGroups.push({ id: group.id, ...recorded, partitions, topic: d.topic, startedAtSeconds: round3(this.elapsed()) });
+    const { batchBytes: _b, arrivals, ...recorded } = resolved;
+    const config: ProducerGroupConfig = { id: group.id, ...recorded, partitions, topic: d.topic, startedAtSeconds: round3(this.elapsed()) };
+    if (arrivals === 'poisson') {
+      config.arrivals = arrivals;
+      this.arrivalGroups.push({ config, group });
+    }
+    this.groupConfigs.push(config);
     return group;
   }
 

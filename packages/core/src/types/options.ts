@@ -5,6 +5,7 @@ import type { TlsOptions } from '../proto/client.js';
 import type { Criterion } from './criteria.js';
 import type { FaultSpec } from './faults.js';
 import type { DeliveryOptions } from './delivery.js';
+import type { ArrivalsKind } from './traffic.js';
 import type { Logger, LoadhousePlugin } from './plugins.js';
 
 export type AckModeName = 'buffered' | 'durable' | 'none';
@@ -130,6 +131,8 @@ export interface ProduceOptions {
   messagesPerProducer?: number;
   /** Random (incompressible, the default) or compressible payload bytes. */
   payload?: PayloadKind;
+  /** How intended send times are spaced: evenly (`uniform`, the default) or with exponential gaps (`poisson`). */
+  arrivals?: ArrivalsKind;
 }
 
 export type StartOffset = 'earliest' | 'latest' | 'committed';
