@@ -42,7 +42,7 @@ export interface ControllerDeps {
   logger: Logger;
   hooks: Pick<EventBus, 'callHook'>;
   aggregator: Aggregator;
-  sampler: Pick<Sampler, 'sample' | 'subscribe' | 'noteLinger' | 'latest'>;
+  sampler: Pick<Sampler, 'sample' | 'subscribe' | 'noteLinger' | 'latest' | 'lastCutEpoch'>;
   pools: RunPools;
   rates: Pick<RateTracker, 'activeSeconds' | 'integral' | 'busySeconds'>;
   consumeActivity: Pick<RateTracker, 'activeSeconds'>;
@@ -261,7 +261,8 @@ export class RunController {
     if (typeof name !== 'string' || name === '')
       throw new LoadhouseError('LH_INVALID_OPTION', `phase(name, fn): name must be a non-empty string, got ${String(name)}`);
     await this.d.sampler.sample('cut');
-    const t = this.d.clock.now();
+    // The window just cut ends where the phase starts: its counts and the rate asked for cover the same time.
+    const t = this.d.sampler.lastCutEpoch || this.d.clock.now();
     const entry: OpenPhase = { acc: this.d.aggregator.openPhase(name, t), closed: false, elapsed: (t - this.d.startEpoch()) / 1000 };
     this.openPhases.push(entry);
     await this.d.hooks.callHook('phase:start', 'report', { name, elapsedSeconds: round3(entry.elapsed) });
@@ -276,11 +277,12 @@ export class RunController {
     const { d } = this;
     if (entry.closed) return;
     entry.closed = true;
-    if (!d.ending()) await d.sampler.sample('cut');
+    const cut = !d.ending();
+    if (cut) await d.sampler.sample('cut');
     const acc = d.aggregator.closePhase(entry.acc);
     const i = this.openPhases.indexOf(entry);
     if (i >= 0) this.openPhases.splice(i, 1);
-    const t = d.clock.now();
+    const t = cut ? Math.max(acc.startMs, d.sampler.lastCutEpoch) : d.clock.now();
     const result = phaseResult({
       acc,
       elapsedSeconds: entry.elapsed,

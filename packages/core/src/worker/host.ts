@@ -136,6 +136,9 @@ class WorkerHost {
       case 'stop-group':
         return this.stopGroup(msg.groupId, msg.drainTimeoutMs, msg.atEpochMs);
       case 'collect':
+        // Records due by now count in this window, not after it: a stalled loop would otherwise move them
+        // across a phase boundary.
+        this.tick();
         return this.post({ type: 'report', workerIndex: this.init.workerIndex, collectId: msg.collectId, report: this.report() });
       case 'shutdown':
         return this.shutdown();
