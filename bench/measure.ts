@@ -33,6 +33,8 @@ export interface MeasureSpec {
   intervalMs?: number;
   /** loadhouse and lean: records later than this when they could be sent are dropped (default 10 s). */
   dropAfterMs?: number;
+  /** loadhouse only (high-throughput): how records arrive (default uniform). */
+  arrivals?: 'uniform' | 'poisson';
 }
 
 export interface Measurement extends Figures {
@@ -148,6 +150,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
           partitions: spec.partitions,
           messageSize,
           batchSize: batch,
+          ...(spec.arrivals ? { arrivals: spec.arrivals } : {}),
         });
   const r = await test.run(scenario);
   const m = done({
