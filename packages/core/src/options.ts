@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { LoadhouseError } from './errors.js';
 import { checkKeys, invalid, nonNegative, optional, positiveInt, positiveNumber, timerMs, timerSeconds } from './options-rules.js';
+import { resolveArrivals } from './options-rules.js';
 import { resolveDelivery } from './options-delivery.js';
 import { resolveTarget, type ResolvedTarget } from './options-target.js';
 import { runFaults } from './run/faults.js';
@@ -391,11 +392,4 @@ export function resolveConsumeOptions(options: ConsumeOptions, ctx: { topic: str
     maxInFlight,
     commitEverySeconds,
   };
-}
-
-/** `options.arrivals`: evenly spaced (the default) or Poisson. */
-function resolveArrivals(v: unknown): ArrivalsKind {
-  if (v === undefined) return 'uniform';
-  if (v !== 'uniform' && v !== 'poisson') throw invalid('options.arrivals', "'uniform' or 'poisson'", v);
-  return v;
 }

@@ -63,7 +63,12 @@ function checkRate(segment: string, rate: number): number {
 }
 
 /** Applies one segment to the rate before it: the rates it runs at, and the rate the next segment starts from. */
-function applySegment(kind: RateSegmentKind, arg: string | undefined, segment: string, prev: number): { from: number; to: number; after: number } {
+function applySegment(
+  kind: RateSegmentKind,
+  arg: string | undefined,
+  segment: string,
+  prev: number,
+): { from: number; to: number; after: number } {
   switch (kind) {
     case 'ramp': {
       if (arg === undefined) throw invalid(segment, 'needs the rate to ramp to: ramp:0-100k@60s or ramp:100k@60s');
@@ -112,12 +117,15 @@ export function parseRateProfile(text: string, baseRate: number): RateProfile {
     const m = /^([a-z]+)(?::([^@]+))?@(\S+)(?:\s+x\s*(\S+))?$/i.exec(segment);
     if (!m) throw invalid(segment, 'is not kind[:argument]@duration[ x<count>]');
     const kind = m[1]!.toLowerCase() as RateSegmentKind;
-    if (!['ramp', 'hold', 'step', 'spike'].includes(kind)) throw invalid(segment, `has an unknown kind "${m[1]}"; use ramp, hold, step or spike`);
+    if (!['ramp', 'hold', 'step', 'spike'].includes(kind))
+      throw invalid(segment, `has an unknown kind "${m[1]}"; use ramp, hold, step or spike`);
     const t = TIME.exec(m[3]!);
     const seconds = t ? Number(t[1]) * UNIT_S[t[2] ?? 's']! : Number.NaN;
-    if (!(seconds > 0)) throw invalid(segment, `has "${m[3]}" where a positive duration goes (30s, 500ms, 5m, 1h; a bare number is seconds)`);
+    if (!(seconds > 0))
+      throw invalid(segment, `has "${m[3]}" where a positive duration goes (30s, 500ms, 5m, 1h; a bare number is seconds)`);
     const count = m[4] === undefined ? 1 : Number(m[4]);
-    if (!(Number.isInteger(count) && count >= 1 && count <= 10_000)) throw invalid(segment, `repeats "${m[4]}" times; x<count> takes a whole number from 1 to 10000`);
+    if (!(Number.isInteger(count) && count >= 1 && count <= 10_000))
+      throw invalid(segment, `repeats "${m[4]}" times; x<count> takes a whole number from 1 to 10000`);
     const arg = m[2]?.trim();
     for (let k = 0; k < count; k++) {
       const { from, to, after } = applySegment(kind, arg, segment, rate);

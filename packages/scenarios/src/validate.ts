@@ -96,7 +96,6 @@ export function checkOptions(scenario: string, options: unknown, rules: Record<s
         throw new LoadhouseError('LH_INVALID_OPTION', `options.${key} must be 'uniform' or 'poisson', got ${String(value)}`);
     } else if (rule === 'text') {
       if (typeof value !== 'string') throw new LoadhouseError('LH_INVALID_OPTION', `options.${key} must be a string, got ${String(value)}`);
-    }
-    else checkMessageSize(value);
+    } else checkMessageSize(value);
   }
 }

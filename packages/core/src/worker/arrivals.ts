@@ -33,7 +33,7 @@ export class ArrivalGaps {
     let prev = this.prev;
     for (let i = from; i < to; i++) {
       const time = schedule.intended(i);
-      if (prev === prev) {
+      if (!Number.isNaN(prev)) {
         const x = (time - prev) / unit;
         t.gaps++;
         t.sum += x;
