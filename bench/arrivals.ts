@@ -5,12 +5,20 @@
 // took), response and schedule-lag p99, peak RSS. A second case asks 60,000 msgs/s, which both should hold, for
 // the latency each shape gives at the same mean rate (bursts queue: Poisson's p99 is expected higher).
 //
+// A third case needs no network: the schedule alone (what a producer asks of it for every record: dueBy each
+// 2 ms tick, intended per record, prune, and for Poisson the CV tally), 2,000,000 records at 1,000,000/s in
+// this process, alternated 5 times: the CPU a record's arrival time costs, which a loaded machine disturbs less
+// than the end-to-end cases.
+//
 // Run: pnpm bench arrivals            (BENCH_SECONDS=10 per measurement, BENCH_ROUNDS=3)
 //      pnpm bench arrivals --quick    (a smoke test: 3 s, 1 round)
+//      BENCH_CASES=schedule pnpm bench arrivals   (the schedule case only)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnAgent } from '@loadhouse/agent';
 import { alternation, type Comparison, compare, type Figures } from './compare.js';
 import { type Measurement, measureInChild } from './measure.js';
+import { ArrivalGaps, makeSchedule } from '../packages/core/src/worker/arrivals.js';
+import type { ProducerGroupSpec } from '../packages/core/src/worker/protocol.js';
 
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 3 : Number(process.env.BENCH_SECONDS ?? 10);
@@ -26,13 +34,50 @@ console.log(
   `arrivals benchmark${QUICK ? ' (quick)' : ''}: loadhouse, 1 worker, agent --sink, ${SECONDS} s per measurement (1 s warm-up), ` +
     `${ROUNDS} round(s) of ${SHAPES.join(' / ')}; 1 KiB x 100, 4 partitions. The machine's other load moves absolute figures; read the ratios.`,
 );
+/** Nanoseconds of schedule work per record (see the header). */
+function scheduleNsPerRecord(arrivals: 'uniform' | 'poisson'): number {
+  const group = { seed: 1, arrivals } as ProducerGroupSpec;
+  const schedule = makeSchedule({ id: 1, rate: 1_000_000, partitions: [0], phase: 0 }, group, 0);
+  const gaps = arrivals === 'poisson' ? new ArrivalGaps() : undefined;
+  let next = 0;
+  let sum = 0;
+  const t0 = performance.now();
+  for (let now = 2; now <= 2000; now += 2) {
+    const due = schedule.dueBy(now)!;
+    gaps?.add(schedule, next, due);
+    for (let i = next; i < due; i++) sum += schedule.intended(i);
+    next = due;
+    schedule.prune(next);
+  }
+  const ns = ((performance.now() - t0) * 1e6) / next;
+  if (sum === 0) console.log('');
+  return ns;
+}
+
+const scheduleRounds: Array<Record<string, number>> = [];
+scheduleNsPerRecord('uniform');
+scheduleNsPerRecord('poisson');
+for (let r = 0; r < 5; r++) {
+  const round: Record<string, number> = {};
+  for (const a of r % 2 ? [...SHAPES].reverse() : SHAPES) round[a] = scheduleNsPerRecord(a);
+  scheduleRounds.push(round);
+}
+const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const scheduleMedians = Object.fromEntries(SHAPES.map((a) => [a, medianOf(scheduleRounds.map((r) => r[a]!))]));
+console.log(
+  `\nschedule alone, 2,000,000 records at 1M/s, median of 5: uniform ${fmt(scheduleMedians.uniform!, 1)} ns/record, ` +
+    `poisson ${fmt(scheduleMedians.poisson!, 1)} ns/record (CV tally included)`,
+);
+
 const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, sink: true });
 const cases: Array<{ case: string; rate: number; comparison: Comparison<string>; measurements: Measurement[][] }> = [];
 try {
-  for (const [name, rate] of [
-    ['capacity', FLOOD],
-    ['60k', 60_000],
-  ] as const) {
+  for (const [name, rate] of (process.env.BENCH_CASES === 'schedule'
+    ? []
+    : [
+        ['capacity', FLOOD],
+        ['60k', 60_000],
+      ]) as Array<[string, number]>) {
     const byRound: Array<Record<string, Figures>> = Array.from({ length: ROUNDS }, () => ({}));
     const measurements: Measurement[][] = Array.from({ length: ROUNDS }, () => []);
     console.log(`\n${name}: ${rate.toLocaleString('en-US')} msgs/s asked`);
@@ -72,6 +117,9 @@ try {
   await agent.stop();
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const file = new URL(`./results/arrivals${QUICK ? '-quick' : ''}.json`, import.meta.url);
-writeFileSync(file, `${JSON.stringify({ started, seconds: SECONDS, rounds: ROUNDS, cases }, null, 2)}\n`);
+const file = new URL(`./results/arrivals${QUICK ? '-quick' : process.env.BENCH_CASES === 'schedule' ? '-schedule' : ''}.json`, import.meta.url);
+writeFileSync(
+  file,
+  `${JSON.stringify({ started, seconds: SECONDS, rounds: ROUNDS, schedule: { rounds: scheduleRounds, medians: scheduleMedians }, cases }, null, 2)}\n`,
+);
 console.log(`\nwritten ${file.pathname}`);
