@@ -141,6 +141,12 @@ export class RunController {
     for (const ph of [...this.openPhases].reverse()) await this.closePhase(ph);
   }
 
+  /** When the window cut after `asked` ended; now when no cut was made since (the run is ending, sampling failed). */
+  private cutSince(asked: number): number {
+    const cut = this.d.sampler.lastCutEpoch;
+    return cut >= asked ? cut : this.d.clock.now();
+  }
+
   private elapsed(): number {
     return (this.d.clock.now() - this.d.startEpoch()) / 1000;
   }
@@ -260,9 +266,10 @@ export class RunController {
     this.ensureRunning('phase()');
     if (typeof name !== 'string' || name === '')
       throw new LoadhouseError('LH_INVALID_OPTION', `phase(name, fn): name must be a non-empty string, got ${String(name)}`);
+    const asked = this.d.clock.now();
     await this.d.sampler.sample('cut');
     // The window just cut ends where the phase starts: its counts and the rate asked for cover the same time.
-    const t = this.d.sampler.lastCutEpoch || this.d.clock.now();
+    const t = this.cutSince(asked);
     const entry: OpenPhase = { acc: this.d.aggregator.openPhase(name, t), closed: false, elapsed: (t - this.d.startEpoch()) / 1000 };
     this.openPhases.push(entry);
     await this.d.hooks.callHook('phase:start', 'report', { name, elapsedSeconds: round3(entry.elapsed) });
@@ -277,12 +284,12 @@ export class RunController {
     const { d } = this;
     if (entry.closed) return;
     entry.closed = true;
-    const cut = !d.ending();
-    if (cut) await d.sampler.sample('cut');
+    const asked = d.clock.now();
+    if (!d.ending()) await d.sampler.sample('cut');
     const acc = d.aggregator.closePhase(entry.acc);
     const i = this.openPhases.indexOf(entry);
     if (i >= 0) this.openPhases.splice(i, 1);
-    const t = cut ? Math.max(acc.startMs, d.sampler.lastCutEpoch) : d.clock.now();
+    const t = Math.max(acc.startMs, this.cutSince(asked));
     const result = phaseResult({
       acc,
       elapsedSeconds: entry.elapsed,
