@@ -117,7 +117,10 @@ try {
   await agent.stop();
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const file = new URL(`./results/arrivals${QUICK ? '-quick' : process.env.BENCH_CASES === 'schedule' ? '-schedule' : ''}.json`, import.meta.url);
+const file = new URL(
+  `./results/arrivals${QUICK ? '-quick' : process.env.BENCH_CASES === 'schedule' ? '-schedule' : ''}.json`,
+  import.meta.url,
+);
 writeFileSync(
   file,
   `${JSON.stringify({ started, seconds: SECONDS, rounds: ROUNDS, schedule: { rounds: scheduleRounds, medians: scheduleMedians }, cases }, null, 2)}\n`,
