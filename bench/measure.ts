@@ -36,6 +36,8 @@ export interface MeasureSpec {
   /** loadhouse only (bench/workload.ts): record keys and a size distribution in place of `messageSize`. */
   keys?: string;
   sizes?: string;
+  /** loadhouse only (high-throughput): how records arrive (default uniform). */
+  arrivals?: 'uniform' | 'poisson';
 }
 
 export interface Measurement extends Figures {
@@ -154,6 +156,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
           messageSize: spec.sizes ?? messageSize,
           batchSize: batch,
           ...(spec.keys ? { keys: spec.keys } : {}),
+          ...(spec.arrivals ? { arrivals: spec.arrivals } : {}),
         });
   const r = await test.run(scenario);
   const m = done({

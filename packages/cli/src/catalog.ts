@@ -17,7 +17,7 @@ const opt = (v: FlagValues, key: string): number | undefined => v[key] as number
 /** --message-size: bytes, or a size distribution's text (run-flags.ts checked it). */
 const size = (v: FlagValues): number | string => v.messageSize as number | string;
 
-/** Common producer tuning flags shared by every scenario. */
+/** Common producer tuning flags shared by every scenario, and the traffic shape. */
 function producerTuning(v: FlagValues) {
   return {
     batchSize: opt(v, 'batchSize'),
@@ -26,6 +26,8 @@ function producerTuning(v: FlagValues) {
     keys: v.keys as string | undefined,
     keyRouting: v.keyRouting as 'hash' | 'pinned' | undefined,
     payload: v.payload as 'random' | 'text' | 'zeros' | undefined,
+    arrivals: v.arrivals as 'uniform' | 'poisson' | undefined,
+    rateProfile: v.rateProfile as string | undefined,
   };
 }
 

@@ -135,3 +135,15 @@ export function refuseAgentFlags(raw: Record<string, unknown>): void {
     { details: { flags: agentFlags.map((f) => f.name) } },
   );
 }
+
+/** A rate profile sets how long the scenario produces: a --duration beside it would be silently ignored. */
+export function refuseDurationWithProfile(raw: Record<string, unknown>): void {
+  const duration = SCENARIO_FLAGS.find((f) => f.name === 'duration')!;
+  const profile = RUN_FLAGS.find((f) => f.name === 'rate-profile')!;
+  if (!given(raw, duration) || !given(raw, profile)) return;
+  throw new LoadhouseError(
+    'LH_INVALID_OPTION',
+    '--duration and --rate-profile both set how long the scenario produces: leave out --duration (the profile lasts as long as its segments together)',
+    { details: { flags: ['duration', 'rate-profile'] } },
+  );
+}

@@ -28,7 +28,14 @@ import { colorFor, type Io } from './io.js';
 import { buildPlugins, lingerThenClose, prometheusFromFlags, runPreflight, startExporter } from './plugins.js';
 import { Progress } from './progress.js';
 import { doorScenario, doorTarget, doorValues, formatDoorTable, protocolsFromFlags, worstExit, type DoorRun } from './protocols-compare.js';
-import { refuseAgentFlags, refuseForeignFlags, refuseIdleShard, refuseOversizedBatch, refuseTargetOnlyFlags } from './run-checks.js';
+import {
+  refuseAgentFlags,
+  refuseDurationWithProfile,
+  refuseForeignFlags,
+  refuseIdleShard,
+  refuseOversizedBatch,
+  refuseTargetOnlyFlags,
+} from './run-checks.js';
 import { RUN_FLAGS, SCENARIO_FLAGS, scenarioFlagValues } from './run-flags.js';
 import { formatSummary } from './summary.js';
 import { targetFromFlags } from './target-flags.js';
@@ -241,6 +248,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   }
   const values = scenarioFlagValues(scenarioName ?? 'high-throughput', raw);
   if (scenarioName) refuseForeignFlags(findScenario(scenarioName)!, raw);
+  refuseDurationWithProfile(raw);
   const scenario = scenarioName ? findScenario(scenarioName)!.build(values) : config!.scenario!;
   if (config?.target !== undefined && typeof values.target !== 'string') {
     values.target = typeof config.target === 'string' ? config.target : config.target.address;

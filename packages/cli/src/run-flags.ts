@@ -206,6 +206,29 @@ export const RUN_FLAGS = defineFlags([
     group: 'producer',
     description: 'Producers sharing the rate (default: one per partition)',
   },
+  // Traffic shape (docs/workload-traffic.md).
+  {
+    name: 'arrivals',
+    kind: 'string',
+    value: '<kind>',
+    choices: ['uniform', 'poisson'],
+    group: 'producer',
+    description:
+      'How records arrive: evenly spaced (uniform) or with exponential gaps at the same mean rate (poisson), drawn from --seed; ' +
+      'still an open model: the schedule never waits for the target. result.config.producerGroups[].arrivalCv shows the spread (about 1)',
+    default: 'uniform',
+  },
+  {
+    name: 'rate-profile',
+    kind: 'string',
+    value: '<profile>',
+    group: 'producer',
+    description:
+      "A produce rate that changes over time, in place of the scenario's constant rate, e.g. 'ramp:0-100k@60s, hold@300s, spike:3x@10s, step:+10k@30s x5' " +
+      '(ramp:<from>-<to>, hold[:<rate>], step:+<n>|-<n>|<rate>, spike:<n>x|+<n>|<rate> (then back), each @<duration>, optionally x<count>; ' +
+      'relative segments start from the scenario rate). Each segment is a phase (ramp-1, hold-2, ...) with its own figures and criteria ' +
+      '(a criterion on metric phases.hold-2.producer.latency.p99 in a config file); the profile sets the produce time, so leave out --duration',
+  },
   {
     name: 'consumers',
     kind: 'integer',

@@ -40,7 +40,19 @@ export const SUITE_FLAGS = defineFlags([
     description: 'Comma-separated subset of the suite to run, in suite order',
   },
   // No --config: a config holds one scenario and its plugins, the suite runs the plan's four.
-  ...omitFlags(RUN_FLAGS, ['producers', 'consumers', 'topic', 'json', 'shard', 'shards', 'start-at', 'config', 'faults', 'protocols']),
+  ...omitFlags(RUN_FLAGS, [
+    'producers',
+    'consumers',
+    'topic',
+    'json',
+    'shard',
+    'shards',
+    'start-at',
+    'config',
+    'faults',
+    'protocols',
+    'rate-profile',
+  ]),
 ]);
 
 interface SuiteStep {

@@ -49,6 +49,8 @@ function num(v: unknown): number | null {
  * - `integrity.lost`: records the target acknowledged and did not keep (see integrityLost)
  * - `faults.maxRecoverySeconds`: the slowest recovery from the run's faults (see maxRecoverySeconds)
  * - any key of `metrics` (`target.cacheHitRate`), any key of `scenarioResults` (`scenarioResults.x` or bare `x`)
+ * - `phases.<name>.<metric>`: any of the above on the phase of that name (the last one, if several), such as a
+ *   rate profile's `phases.hold-2.producer.latency.p99`; on a sample, the sample's own figure while it is in that phase
  * - any other dotted path to a number.
  */
 /** gRPC codes that mean the connection pool or the target's capacity gave out (the plan's "timeouts or pool exhaustion"). */
@@ -61,6 +63,7 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
 
   const metrics = o.metrics as Record<string, unknown> | undefined;
   if (metrics && typeof metrics === 'object' && path in metrics) return num(metrics[path]);
+  if (parts[0] === 'phases' && parts.length > 2) return phaseMetric(obj, parts[1]!, parts.slice(2).join('.'));
 
   // Derived figures the plan's criteria name.
   if (path === 'producer.connectionErrors') {
@@ -139,6 +142,25 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
   return num(walk(obj, parts));
 }
 
+/** A per-phase criterion: the metric on the named phase's totals (a sample: on itself while in that phase). */
+function phaseMetric(obj: Measurable, name: string, rest: string): number | null {
+  if (isSample(obj)) return obj.phase === name ? resolveMetric(obj, rest) : null;
+  const phases = (obj as { phases?: unknown }).phases;
+  if (!Array.isArray(phases)) return null;
+  const phase = (phases as Array<{ name?: unknown }>).findLast((p) => p?.name === name);
+  return phase ? resolveMetric(phase as Record<string, unknown>, rest) : null;
+}
+
+/** The note of a per-phase criterion whose phase the result does not have. */
+function missingPhase(obj: Measurable, metric: string): string | undefined {
+  const m = /^phases\.([^.]+)\./.exec(metric);
+  const phases = (obj as { phases?: unknown }).phases;
+  if (!m || isSample(obj) || !Array.isArray(phases)) return undefined;
+  const names = (phases as Array<{ name?: unknown }>).map((p) => String(p?.name));
+  if (names.includes(m[1]!)) return undefined;
+  return `no phase named '${m[1]}' in this run (phases: ${names.length ? names.join(', ') : 'none'})`;
+}
+
 /**
  * Missing records that failed batches do not explain, when they are known to be lost: consumers read to the
  * end (`dataLoss` judged) or nothing is missing. Gaps left while consumers stopped with lag may still fill,
@@ -174,6 +196,8 @@ const BUILTIN_METRIC =
 /** Whether the resolver knows the metric at all (it may still have no value on a given object). */
 function knownMetric(obj: Measurable, path: string): boolean {
   if (BUILTIN_METRIC.test(path)) return true;
+  const phase = /^phases\.[^.]+\.(.+)$/.exec(path);
+  if (phase && BUILTIN_METRIC.test(phase[1]!)) return true;
   const o = obj as Record<string, unknown>;
   const metrics = o.metrics as Record<string, unknown> | undefined;
   if (metrics && typeof metrics === 'object' && path in metrics) return true;
@@ -225,11 +249,12 @@ export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]
           ? `no value was measured for '${c.metric}': it needs the target's PID (target.pid, --target-pid) or its /metrics (the Prometheus plugin, --http-target)`
           : c.metric === 'integrity.lost' && (obj as { integrity?: { checked?: unknown } }).integrity?.checked === true
             ? 'records are missing, but the consumers did not read every partition to its end: whether they were lost is unknown'
-            : knownMetric(obj, c.metric)
-              ? `no value was measured for '${c.metric}'`
-              : c.metric.startsWith('target.')
-                ? `unknown metric '${c.metric}': target.* values come from a metric source (the Prometheus plugin scraping the target's /metrics, --http-target), and none gave this one`
-                : `unknown metric '${c.metric}': not a loadhouse metric, a metric-source value or a scenario result`;
+            : (missingPhase(obj, c.metric) ??
+              (knownMetric(obj, c.metric)
+                ? `no value was measured for '${c.metric}'`
+                : c.metric.startsWith('target.')
+                  ? `unknown metric '${c.metric}': target.* values come from a metric source (the Prometheus plugin scraping the target's /metrics, --http-target), and none gave this one`
+                  : `unknown metric '${c.metric}': not a loadhouse metric, a metric-source value or a scenario result`));
       return { ...c, measured: null, passed: false, note };
     }
     return { ...c, measured, passed: compare(measured, c.op, c.value) };

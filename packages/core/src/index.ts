@@ -26,6 +26,18 @@ export { orTimeout, splitHostPort } from './util.js';
 export { findCapacity, capacityScenario, CAPACITY_FOUND, type CapacityOptions } from './capacity/scenario.js';
 export { parseCriteria, defaultSlo } from './capacity/slo.js';
 export type { CapacityBound, CapacityReport, CapacityStep } from './types.js';
+// Traffic shape: rate profiles (docs/workload-traffic.md)
+export {
+  parseRateProfile,
+  profileRecords,
+  segmentMeanRate,
+  segmentTargetRate,
+  type RateProfile,
+  type RateSegment,
+  type RateSegmentKind,
+} from './rate-profile.js';
+export { playRateProfile, profileStartRate, RAMP_STEP_MS } from './run/rate-profile-player.js';
+
 // Fault proxy (docs/faults.md)
 export { startFaultProxy, checkFaultProxyOptions, type FaultProxy, type FaultProxyOptions, type FaultEvent } from './proxy/fault-proxy.js';
 export { parseFaultTimeline, describeFault, FAULT_KINDS } from './proxy/timeline.js';
@@ -46,6 +58,7 @@ export type {
   KeyRouting,
   PartitionBalance,
   PartitionsReport,
+  ArrivalsKind,
   ProduceOptions,
   StartOffset,
   ConsumeOptions,

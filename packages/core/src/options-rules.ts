@@ -94,3 +94,10 @@ export function checkKeys(name: string, obj: object, allowed: readonly string[])
     }
   }
 }
+
+/** `options.arrivals`: evenly spaced (the default) or Poisson. */
+export function resolveArrivals(v: unknown): 'uniform' | 'poisson' {
+  if (v === undefined) return 'uniform';
+  if (v !== 'uniform' && v !== 'poisson') throw invalid('options.arrivals', "'uniform' or 'poisson'", v);
+  return v;
+}

@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { LoadhouseError } from './errors.js';
 import { checkKeys, invalid, nonNegative, optional, positiveInt, positiveNumber, timerMs, timerSeconds } from './options-rules.js';
+import { resolveArrivals } from './options-rules.js';
 import { resolveDelivery } from './options-delivery.js';
 import { resolveTarget, type ResolvedTarget } from './options-target.js';
 import { runFaults } from './run/faults.js';
@@ -15,6 +16,7 @@ import { maxSize } from './workload/sizes.js';
 import { resolveSizes, resolveWorkload, type ResolvedWorkload } from './options-workload.js';
 import type {
   AckModeName,
+  ArrivalsKind,
   ConsumeOptions,
   Criterion,
   DeliveryConfig,
@@ -108,6 +110,7 @@ export interface ResolvedProduceOptions extends ResolvedWorkload {
   batchBytes: number;
   /** The highest rate the group is expected to reach (at least `rate`): what the worker count is chosen for. */
   peakRate: number;
+  arrivals: ArrivalsKind;
 }
 
 /** `controller.consume()` options, validated, with defaults. */
@@ -162,6 +165,7 @@ const PRODUCE_KEYS = [
   'peakRate',
   'keys',
   'keyRouting',
+  'arrivals',
 ] as const;
 const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
@@ -343,6 +347,7 @@ export function resolveProduceOptions(options: ProduceOptions, ctx: { topic: str
     batchBytes,
     peakRate: o.peakRate === undefined ? rate : Math.max(rate, positiveNumber('options.peakRate', o.peakRate)),
     ...resolveWorkload(o, sizes),
+    arrivals: resolveArrivals(o.arrivals),
   };
 }
 

@@ -12,6 +12,7 @@ export type * from './types/faults.js';
 export type * from './types/delivery.js';
 export type * from './types/startup.js';
 export type * from './types/workload.js';
+export type * from './types/traffic.js';
 export { RESULT_SCHEMA_VERSION } from './types/result.js';
 export type * from './types/result.js';
 export { PLUGIN_API_VERSION } from './types/plugins.js';

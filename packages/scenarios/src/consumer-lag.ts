@@ -1,6 +1,6 @@
 // Scenario 3 of the plan: build consumer lag by producing faster than consuming, then stop producing and
 // measure how fast consumers catch up (time to clear, catch-up rate, cache hit rate, poll P99).
-import type { Criterion, Scenario } from '@loadhouse/core';
+import { type Criterion, parseRateProfile, playRateProfile, profileRecords, profileStartRate, type Scenario } from '@loadhouse/core';
 import { integrityCriteria } from './integrity.js';
 import { plannedSize, workloadShape, type ProducerTuning } from './tuning.js';
 import { checkOptions, defined } from './validate.js';
@@ -38,7 +38,9 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
   );
   const o = { partitions: 10, messageSize: 1024, cacheHitRatePercent: 80, pollP99Ms: 50, ...defined(options) };
   const consumers = o.consumers ?? o.partitions;
-  const produceSeconds = o.durationSeconds / 2;
+  // A profile shapes phase 1's produce rate (relative segments start from produceRate) and sets its length.
+  const profile = o.rateProfile === undefined ? undefined : parseRateProfile(o.rateProfile, o.produceRate);
+  const produceSeconds = profile?.durationSeconds ?? o.durationSeconds / 2;
   const clearBound = 2 * produceSeconds;
 
   const criteria: Criterion[] = [
@@ -75,8 +77,8 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
 
   return {
     name: 'consumer-lag',
-    plannedSeconds: o.durationSeconds,
-    plannedBytes: o.produceRate * produceSeconds * plannedSize(o.messageSize),
+    plannedSeconds: profile ? 2 * produceSeconds : o.durationSeconds,
+    plannedBytes: (profile ? profileRecords(profile) : o.produceRate * produceSeconds) * plannedSize(o.messageSize),
     options: { ...o, consumers },
     criteria,
     async run(c) {
@@ -85,7 +87,7 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
       let phase1Seconds = 0;
       await c.phase('build-lag', async () => {
         const producers = await c.produce({
-          rate: o.produceRate,
+          rate: profile ? profileStartRate(profile) : o.produceRate,
           producers: o.producers ?? o.partitions,
           partitions: o.partitions,
           messageSize: o.messageSize,
@@ -93,15 +95,19 @@ export function consumerLag(options: ConsumerLagOptions): Scenario {
           lingerMs: o.lingerMs,
           maxInFlight: o.maxInFlight,
           ...workloadShape(o),
+          arrivals: o.arrivals,
         });
-        await c.waitFor(
-          (s) => {
-            phase1Consumed += s.consumer.consumed;
-            phase1Seconds += s.intervalSeconds;
-            return false;
-          },
-          { timeoutSeconds: produceSeconds },
-        );
+        await Promise.all([
+          c.waitFor(
+            (s) => {
+              phase1Consumed += s.consumer.consumed;
+              phase1Seconds += s.intervalSeconds;
+              return false;
+            },
+            { timeoutSeconds: produceSeconds },
+          ),
+          profile ? playRateProfile(c, producers, profile) : undefined,
+        ]);
         await producers.stop();
       });
       const lagBuilt = c.latest?.consumer.lag ?? 0;

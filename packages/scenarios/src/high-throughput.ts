@@ -1,5 +1,5 @@
 // Scenario 1 of the plan: one sustained produce rate, judged on rate accuracy, P99, errors and target memory.
-import type { Criterion, Scenario } from '@loadhouse/core';
+import { type Criterion, parseRateProfile, profileRecords, type Scenario } from '@loadhouse/core';
 import { integrityCriteria, produceWithReaders } from './integrity.js';
 import { plannedSize, type ProducerTuning } from './tuning.js';
 import { checkOptions, defined } from './validate.js';
@@ -50,13 +50,18 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
     ...defined(options),
   };
 
+  // A profile replaces the constant rate (which its relative segments start from) and sets the produce time.
+  const profile = o.rateProfile === undefined ? undefined : parseRateProfile(o.rateProfile, o.targetRate);
+  const seconds = profile?.durationSeconds ?? o.durationSeconds;
   const criteria: Criterion[] = [
     {
       metric: 'producer.rateErrorPercent',
       op: '<=',
       value: o.rateTolerancePercent,
       unit: '%',
-      label: `Sustained ${o.targetRate} msgs/s (within ${o.rateTolerancePercent}%)`,
+      label: profile
+        ? `Follows the rate profile (within ${o.rateTolerancePercent}%)`
+        : `Sustained ${o.targetRate} msgs/s (within ${o.rateTolerancePercent}%)`,
     },
     { metric: 'producer.latency.p99', op: '<', value: o.p99Ms, unit: 'ms', label: `P99 latency < ${o.p99Ms} ms` },
     { metric: 'producer.errors', op: '<=', value: o.maxErrors, label: o.maxErrors === 0 ? 'Zero errors' : `Errors <= ${o.maxErrors}` },
@@ -72,12 +77,12 @@ export function highThroughput(options: HighThroughputOptions): Scenario {
 
   return {
     name: 'high-throughput',
-    plannedSeconds: o.durationSeconds,
-    plannedBytes: o.targetRate * o.durationSeconds * plannedSize(o.messageSize),
+    plannedSeconds: seconds,
+    plannedBytes: (profile ? profileRecords(profile) : o.targetRate * seconds) * plannedSize(o.messageSize),
     options: { ...o },
     criteria,
     async run(c) {
-      await c.phase('produce', () => produceWithReaders(c, { ...o, rate: o.targetRate, seconds: o.durationSeconds }));
+      await c.phase('produce', () => produceWithReaders(c, { ...o, rate: o.targetRate, seconds, profile }));
     },
   };
 }

@@ -1,6 +1,6 @@
 // The integrity criteria every built-in scenario that consumes carries: data the target acknowledged and
 // lost, corrupted, or delivered twice, fails the run. Reordering fails it only where order is promised.
-import type { Controller, Criterion } from '@loadhouse/core';
+import { type Controller, type Criterion, playRateProfile, profileStartRate, type RateProfile } from '@loadhouse/core';
 import { workloadShape, type ProducerTuning } from './tuning.js';
 
 /**
@@ -33,16 +33,17 @@ export async function readToEnd(c: Controller): Promise<void> {
 
 /**
  * Steady load with consumers (when there are any) reading alongside from the latest offset: produces at `rate`
- * for `seconds`, then lets the consumers read to the end before they stop, so every record is judged.
+ * for `seconds` (or plays `profile`, each segment a phase), then lets the consumers read to the end before they
+ * stop, so every record is judged.
  */
 export async function produceWithReaders(
   c: Controller,
-  o: ProducerTuning & { rate: number; producers: number; partitions: number; consumers: number; seconds: number },
+  o: ProducerTuning & { rate: number; producers: number; partitions: number; consumers: number; seconds: number; profile?: RateProfile },
 ): Promise<void> {
   const readers =
     o.consumers > 0 ? await c.consume({ rate: 'max', consumers: o.consumers, partitions: o.partitions, startAt: 'latest' }) : undefined;
   const producers = await c.produce({
-    rate: o.rate,
+    rate: o.profile ? profileStartRate(o.profile) : o.rate,
     producers: o.producers,
     partitions: o.partitions,
     messageSize: o.messageSize,
@@ -50,8 +51,10 @@ export async function produceWithReaders(
     lingerMs: o.lingerMs,
     maxInFlight: o.maxInFlight,
     ...workloadShape(o),
+    arrivals: o.arrivals,
   });
-  await c.waitFor(o.seconds);
+  if (o.profile) await playRateProfile(c, producers, o.profile);
+  else await c.waitFor(o.seconds);
   await producers.stop();
   if (readers) {
     await readToEnd(c);

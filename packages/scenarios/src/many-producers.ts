@@ -1,5 +1,5 @@
 // Scenario 2 of the plan: many concurrent producers, each sending a fixed quota over a shared connection pool.
-import type { Criterion, Scenario } from '@loadhouse/core';
+import { type Criterion, LoadhouseError, type Scenario } from '@loadhouse/core';
 import { plannedSize, workloadShape, type ProducerTuning } from './tuning.js';
 import { checkOptions, defined } from './validate.js';
 
@@ -26,6 +26,14 @@ export interface ManyProducersOptions extends ProducerTuning {
 const PLAN_THROUGHPUT_SHARE = 100_000 / 120_000;
 
 export function manyProducers(options: ManyProducersOptions): Scenario {
+  if (typeof options === 'object' && options !== null && options.rateProfile !== undefined) {
+    throw new LoadhouseError(
+      'LH_INVALID_OPTION',
+      'manyProducers: a rate profile has nothing to shape here: each producer sends a fixed quota (messagesPerProducer) and ' +
+        'the run ends when all are done. Use a profile with high-throughput, stability or consumer-lag.',
+      { details: { option: 'options.rateProfile' } },
+    );
+  }
   checkOptions(
     'manyProducers',
     options,
@@ -78,6 +86,7 @@ export function manyProducers(options: ManyProducersOptions): Scenario {
           lingerMs: o.lingerMs,
           maxInFlight: o.maxInFlight,
           ...workloadShape(o),
+          arrivals: o.arrivals,
         });
         const finished = await Promise.race([group.done.then(() => true), c.waitFor(plannedSeconds + o.graceSeconds).then(() => false)]);
         await group.stop();

@@ -1,6 +1,6 @@
 // Scenario 4 of the plan: a long steady produce-and-consume run judged on crashes, memory growth,
 // throughput variance and error rate. The result file is checkpointed so a run that dies keeps its data.
-import type { Criterion, Scenario } from '@loadhouse/core';
+import { type Criterion, parseRateProfile, profileRecords, type Scenario } from '@loadhouse/core';
 import { integrityCriteria, produceWithReaders } from './integrity.js';
 import { plannedSize, type ProducerTuning } from './tuning.js';
 import { checkOptions, defined } from './validate.js';
@@ -40,13 +40,14 @@ export function stability(options: StabilityOptions): Scenario {
   );
   const o = { messageSize: 1024, memoryGrowthPercent: 10, throughputVariancePercent: 5, errorRatePercent: 0.01, ...defined(options) };
   const consumers = o.consumers ?? o.partitions;
+  const profile = o.rateProfile === undefined ? undefined : parseRateProfile(o.rateProfile, o.targetRate);
+  const seconds = profile?.durationSeconds ?? o.durationSeconds;
 
   // Both figures need time: growth is fitted after the first half of the run (start-up) over >= 10 samples,
   // and variance compares ten windows; below a minute either would judge noise or start-up.
   const tooShort =
-    o.durationSeconds < MIN_JUDGED_SECONDS
-      ? { notApplicable: `a ${o.durationSeconds} s run is too short to judge it (needs >= ${MIN_JUDGED_SECONDS} s)` }
-      : {};
+    seconds < MIN_JUDGED_SECONDS ? { notApplicable: `a ${seconds} s run is too short to judge it (needs >= ${MIN_JUDGED_SECONDS} s)` } : {};
+  const shaped = profile ? { notApplicable: 'the rate profile changes the rate by design' } : tooShort;
   const criteria: Criterion[] = [
     { metric: 'target.crashes', op: '==', value: 0, label: 'Zero crashes' },
     {
@@ -63,7 +64,7 @@ export function stability(options: StabilityOptions): Scenario {
       value: o.throughputVariancePercent,
       unit: '%',
       label: `Throughput variance < ${o.throughputVariancePercent}%`,
-      ...tooShort,
+      ...shaped,
     },
     { metric: 'producer.errorRatePercent', op: '<', value: o.errorRatePercent, unit: '%', label: `Error rate < ${o.errorRatePercent}%` },
     ...(consumers > 0 ? integrityCriteria({ ordered: o.maxInFlight === 1 }) : []),
@@ -71,13 +72,13 @@ export function stability(options: StabilityOptions): Scenario {
 
   return {
     name: 'stability',
-    plannedSeconds: o.durationSeconds,
-    plannedBytes: o.targetRate * o.durationSeconds * plannedSize(o.messageSize),
+    plannedSeconds: seconds,
+    plannedBytes: (profile ? profileRecords(profile) : o.targetRate * seconds) * plannedSize(o.messageSize),
     options: { ...o, consumers },
     criteria,
     async run(c) {
       await c.phase('steady', () =>
-        produceWithReaders(c, { ...o, rate: o.targetRate, producers: o.producers ?? o.partitions, consumers, seconds: o.durationSeconds }),
+        produceWithReaders(c, { ...o, rate: o.targetRate, producers: o.producers ?? o.partitions, consumers, seconds, profile }),
       );
     },
   };

@@ -1,5 +1,5 @@
-// Producer tuning every scenario accepts and passes through to c.produce() as it is.
-import type { KeyRouting, PayloadKind, ProduceOptions } from '@loadhouse/core';
+// Producer tuning every scenario accepts and passes through to c.produce() as it is, and the traffic shape.
+import type { ArrivalsKind, KeyRouting, PayloadKind, ProduceOptions } from '@loadhouse/core';
 
 /** How the producers of a scenario shape their records and requests (defaults: the engine's). */
 export interface ProducerTuning {
@@ -20,6 +20,14 @@ export interface ProducerTuning {
   keyRouting?: KeyRouting;
   /** Payload bytes: `random` (default), `text` or `zeros`. */
   payload?: PayloadKind;
+  /** Evenly spaced intended send times (`uniform`, the default) or exponential gaps at the same mean rate (`poisson`). */
+  arrivals?: ArrivalsKind;
+  /**
+   * A rate profile (`'ramp:0-100k@60s, hold@300s, spike:3x@10s, step:+10k@30s x5'`, docs/workload-traffic.md) in
+   * place of the scenario's constant produce rate, which relative segments start from; each segment is a phase.
+   * The profile's length is the produce time. Refused by scenarios without a produce rate (many-producers).
+   */
+  rateProfile?: string;
 }
 
 /** The workload-shape part of the tuning, as c.produce() takes it (absent keys stay absent). */

@@ -48,7 +48,7 @@ function checkMessageSize(value: unknown): void {
 }
 
 /** How an option of a scenario is checked. */
-export type OptionRule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'messageSize' | 'workload';
+export type OptionRule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'messageSize' | 'workload' | 'arrivals' | 'text';
 
 const TUNING_RULES: Record<string, OptionRule> = {
   messageSize: 'messageSize',
@@ -58,6 +58,8 @@ const TUNING_RULES: Record<string, OptionRule> = {
   keys: 'workload',
   keyRouting: 'workload',
   payload: 'workload',
+  arrivals: 'arrivals',
+  rateProfile: 'text',
 };
 
 /** The workload-shape tuning (docs/workload.md): the same checks produce() makes. */
@@ -107,6 +109,11 @@ export function checkOptions(scenario: string, options: unknown, rules: Record<s
     else if (rule === 'nonNegative') checkNonNegative(key, value);
     else if (rule === 'nonNegativeInt') checkNonNegativeInt(key, value);
     else if (rule === 'workload') checkWorkload(key, value);
-    else checkMessageSize(value);
+    else if (rule === 'arrivals') {
+      if (value !== 'uniform' && value !== 'poisson')
+        throw new LoadhouseError('LH_INVALID_OPTION', `options.${key} must be 'uniform' or 'poisson', got ${String(value)}`);
+    } else if (rule === 'text') {
+      if (typeof value !== 'string') throw new LoadhouseError('LH_INVALID_OPTION', `options.${key} must be a string, got ${String(value)}`);
+    } else checkMessageSize(value);
   }
 }

@@ -8,6 +8,7 @@ import type { DeliveryConfig, PartitionsReport, ProducerGroup, ProducerMemberSta
 import { balance, partitionsReport } from '../workload/balance.js';
 
 import type { DeliveryTally } from '../worker/delivery-tally.js';
+import { arrivalCv } from '../worker/arrivals.js';
 import type { ProducerGroupSpec, ProducerTotalsReport } from '../worker/protocol.js';
 import { planProducers, splitRate, type PlannedProducer } from './plan.js';
 import { byWorker, GroupPool, WorkerGroup, type GroupPoolSettings } from './group-pool.js';
@@ -55,7 +56,8 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
     return sum;
   }
 
-  setRate(rate: number): void {
+  /** `continuous`: each producer keeps the part of its current gap already elapsed (rate profiles' steps). */
+  setRate(rate: number, continuous = false): void {
     if (!Number.isFinite(rate) || rate < 0 || rate > MAX_PRODUCE_RATE) {
       throw new LoadhouseError(
         'LH_INVALID_OPTION',
@@ -67,7 +69,13 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
     for (const p of this.planned) p.rate = shares[p.k]!;
     const atEpochMs = epochNow();
     for (const [worker, producers] of byWorker(this.planned, (p) => [p.id, p.rate] as const)) {
-      this.owner.pool.send(worker, { type: 'set-rate', groupId: this.id, rates: Object.fromEntries(producers), atEpochMs });
+      this.owner.pool.send(worker, {
+        type: 'set-rate',
+        groupId: this.id,
+        rates: Object.fromEntries(producers),
+        atEpochMs,
+        ...(continuous ? { continuous } : {}),
+      });
     }
     this.owner.rates.set(this.id, this.localRate);
   }
@@ -116,6 +124,11 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
 
   connections(): number {
     return this.workers.length * this.owner.settings.connections;
+  }
+
+  /** The coefficient of variation of the gaps between intended times, over the members that reported it. */
+  arrivalCv(): number | undefined {
+    return arrivalCv([...this.members.values()].flatMap((m) => (m.arrivals ? [m.arrivals] : [])));
   }
 
   /** The delivery tallies of the members that reported one. */
@@ -197,6 +210,7 @@ export class ProducerPool extends GroupPool<RunningGroup> {
         warmupEndEpochMs,
         startEpochMs,
         seed: this.settings.seed,
+        ...(options.arrivals === 'poisson' ? { arrivals: options.arrivals } : {}),
         ...(this.settings.delivery ? { delivery: this.settings.delivery } : {}),
         partitionCount,
         ...(options.workload.keys ? { keys: options.workload.keys, keyRouting: options.keyRouting ?? 'hash' } : {}),

@@ -42,7 +42,7 @@ export interface ControllerDeps {
   logger: Logger;
   hooks: Pick<EventBus, 'callHook'>;
   aggregator: Aggregator;
-  sampler: Pick<Sampler, 'sample' | 'subscribe' | 'noteLinger' | 'latest'>;
+  sampler: Pick<Sampler, 'sample' | 'subscribe' | 'noteLinger' | 'latest' | 'lastCutEpoch'>;
   pools: RunPools;
   rates: Pick<RateTracker, 'activeSeconds' | 'integral' | 'busySeconds'>;
   consumeActivity: Pick<RateTracker, 'activeSeconds'>;
@@ -80,13 +80,24 @@ export class RunController {
   readonly phases: PhaseResult[] = [];
   private readonly openPhases: OpenPhase[] = [];
   readonly scenarioResults: Record<string, unknown> = {};
-  readonly producerGroups: ProducerGroupConfig[] = [];
+  private readonly groupConfigs: ProducerGroupConfig[] = [];
+  /** Poisson groups, whose arrival CV is known once their producers reported (at their stop). */
+  private readonly arrivalGroups: Array<{ config: ProducerGroupConfig; group: ProducerGroup }> = [];
   readonly consumerGroups: ConsumerGroupConfig[] = [];
   /** Consumers left without a partition, over every consumer group. */
   idleConsumers = 0;
   readonly sections: ResultSections = {};
 
   constructor(private readonly d: ControllerDeps) {}
+
+  /** The producer groups started so far, each with the arrival CV its producers reported. */
+  get producerGroups(): ProducerGroupConfig[] {
+    for (const { config, group } of this.arrivalGroups) {
+      const cv = (group as ProducerGroup & { arrivalCv?: () => number | undefined }).arrivalCv?.();
+      if (cv !== undefined) config.arrivalCv = round3(cv);
+    }
+    return this.groupConfigs;
+  }
 
   /** The object the scenario's run() receives. */
   api(): Controller {
@@ -130,6 +141,12 @@ export class RunController {
     for (const ph of [...this.openPhases].reverse()) await this.closePhase(ph);
   }
 
+  /** When the window cut after `asked` ended; now when no cut was made since (the run is ending, sampling failed). */
+  private cutSince(asked: number): number {
+    const cut = this.d.sampler.lastCutEpoch;
+    return cut >= asked ? cut : this.d.clock.now();
+  }
+
   private elapsed(): number {
     return (this.d.clock.now() - this.d.startEpoch()) / 1000;
   }
@@ -156,8 +173,13 @@ export class RunController {
       this.ensureRunning('produce()');
     }
     d.sampler.noteLinger(resolved.lingerMs);
-    const { batchBytes: _b, peakRate: _p, workload: _w, ...recorded } = resolved;
-    this.producerGroups.push({ id: group.id, ...recorded, partitions, topic: d.topic, startedAtSeconds: round3(this.elapsed()) });
+    const { batchBytes: _b, peakRate: _p, workload: _w, arrivals, ...recorded } = resolved;
+    const config: ProducerGroupConfig = { id: group.id, ...recorded, partitions, topic: d.topic, startedAtSeconds: round3(this.elapsed()) };
+    if (arrivals === 'poisson') {
+      config.arrivals = arrivals;
+      this.arrivalGroups.push({ config, group });
+    }
+    this.groupConfigs.push(config);
     return group;
   }
 
@@ -244,8 +266,10 @@ export class RunController {
     this.ensureRunning('phase()');
     if (typeof name !== 'string' || name === '')
       throw new LoadhouseError('LH_INVALID_OPTION', `phase(name, fn): name must be a non-empty string, got ${String(name)}`);
+    const asked = this.d.clock.now();
     await this.d.sampler.sample('cut');
-    const t = this.d.clock.now();
+    // The window just cut ends where the phase starts: its counts and the rate asked for cover the same time.
+    const t = this.cutSince(asked);
     const entry: OpenPhase = { acc: this.d.aggregator.openPhase(name, t), closed: false, elapsed: (t - this.d.startEpoch()) / 1000 };
     this.openPhases.push(entry);
     await this.d.hooks.callHook('phase:start', 'report', { name, elapsedSeconds: round3(entry.elapsed) });
@@ -260,11 +284,12 @@ export class RunController {
     const { d } = this;
     if (entry.closed) return;
     entry.closed = true;
+    const asked = d.clock.now();
     if (!d.ending()) await d.sampler.sample('cut');
     const acc = d.aggregator.closePhase(entry.acc);
     const i = this.openPhases.indexOf(entry);
     if (i >= 0) this.openPhases.splice(i, 1);
-    const t = d.clock.now();
+    const t = Math.max(acc.startMs, this.cutSince(asked));
     const result = phaseResult({
       acc,
       elapsedSeconds: entry.elapsed,

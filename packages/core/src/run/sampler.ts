@@ -125,6 +125,11 @@ export class Sampler {
     return this.latestSample;
   }
 
+  /** When the latest window was cut (epoch ms): a phase starts and ends there, so its counts and its time agree. */
+  get lastCutEpoch(): number {
+    return this.lastCut;
+  }
+
   get series(): Sample[] {
     return this.seriesBuffer.toArray();
   }

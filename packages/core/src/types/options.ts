@@ -5,6 +5,7 @@ import type { TlsOptions } from '../proto/client.js';
 import type { Criterion } from './criteria.js';
 import type { FaultSpec } from './faults.js';
 import type { DeliveryOptions } from './delivery.js';
+import type { ArrivalsKind } from './traffic.js';
 import type { Logger, LoadhousePlugin } from './plugins.js';
 
 export type AckModeName = 'buffered' | 'durable' | 'none';
@@ -168,6 +169,8 @@ export interface ProduceOptions {
   keys?: string;
   /** `'hash'` (default): keys choose partitions; `'pinned'`: each producer keeps its own partitions, keys ride along. */
   keyRouting?: KeyRouting;
+  /** How intended send times are spaced: evenly (`uniform`, the default) or with exponential gaps (`poisson`). */
+  arrivals?: ArrivalsKind;
 }
 
 /** Where keyed records go: their key's partition (`hash`) or the producer's own partitions (`pinned`). */

@@ -3,6 +3,7 @@
 import type { Criterion } from './criteria.js';
 import type { DeliveryConfig } from './delivery.js';
 import type { AckModeName, KeyRouting, PayloadKind, StartOffset } from './options.js';
+import type { ArrivalsKind } from './traffic.js';
 
 /** The target as a result records it: only the keys of the call metadata, whose values are often credentials. */
 export interface RunTargetConfig {
@@ -40,6 +41,15 @@ export interface ProducerGroupConfig {
   topic: string;
   /** Seconds after the run's start at which the group started. */
   startedAtSeconds: number;
+  // Traffic shape (docs/workload-traffic.md).
+  /** `poisson` when the group's records arrived with exponential gaps; absent: evenly spaced. */
+  arrivals?: ArrivalsKind;
+  /**
+   * Poisson arrivals: the coefficient of variation (standard deviation / mean) of the gaps between the group's
+   * intended send times, each gap in units of the mean gap at its rate, as the producers scheduled them (before
+   * batching). About 1 for Poisson arrivals; absent until the group's producers reported.
+   */
+  arrivalCv?: number;
 }
 
 /** A `controller.consume()` call with its options resolved. */

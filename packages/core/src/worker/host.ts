@@ -139,13 +139,16 @@ class WorkerHost {
         const at = Math.min(msg.atEpochMs, now);
         for (const p of g.producers) {
           const rate = msg.rates[p.id];
-          if (rate !== undefined) p.setRate(rate, at);
+          if (rate !== undefined) p.setRate(rate, at, msg.continuous === true);
         }
         return;
       }
       case 'stop-group':
         return this.stopGroup(msg.groupId, msg.drainTimeoutMs, msg.atEpochMs);
       case 'collect':
+        // Records due by now count in this window, not after it: a stalled loop would otherwise move them
+        // across a phase boundary.
+        this.tick();
         return this.post({ type: 'report', workerIndex: this.init.workerIndex, collectId: msg.collectId, report: this.report() });
       case 'shutdown':
         return this.shutdown();

@@ -13,7 +13,8 @@ import type { PayloadPool } from './payload.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
 import type { Clock } from '../clock.js';
-import { Schedule } from './schedule.js';
+import { ArrivalGaps, makeSchedule } from './arrivals.js';
+import type { ArrivalSchedule } from './poisson-schedule.js';
 import type { AckLog } from '../verify/run-log.js';
 import { ProducerDelivery } from './producer-delivery.js';
 import { producerFrames, type Slot } from './producer-slot.js';
@@ -52,7 +53,9 @@ export class Producer implements Wakeable {
    * record is put into a batch, so a consumer of one partition sees every producer's sequences gap-free.
    */
   private readonly sequences: number[];
-  private readonly schedule: Schedule;
+  private readonly schedule: ArrivalSchedule;
+  /** Gaps between intended times (Poisson arrivals only: evenly spaced ones have none to measure). */
+  private readonly gaps: ArrivalGaps | undefined;
   /** Records scheduled so far (the next schedule position). */
   private next = 0;
   /** Next schedule position to send; [sendIndex, next) is the backlog. */
@@ -112,7 +115,8 @@ export class Producer implements Wakeable {
     this.instrument = ctx.metrics.instrument;
     this.quota = group.messagesPerProducer > 0 ? group.messagesPerProducer : Infinity;
     this.startMs = startMs;
-    this.schedule = new Schedule(startMs, spec.rate, spec.phase);
+    this.schedule = makeSchedule(spec, group, startMs);
+    this.gaps = group.arrivals === 'poisson' ? new ArrivalGaps() : undefined;
 
     // A frame is taken per call and given back once the driver no longer reads it: at once for produce()
     // (it serializes the records inside the call), when written for produceFramed().
@@ -183,6 +187,7 @@ export class Producer implements Wakeable {
       dropped: this.dropped,
       ...(this.delivery ? { delivery: this.delivery.report() } : {}),
       ...(this.ackedByPartition ? { ackedByPartition: this.partitionCounts(this.ackedByPartition) } : {}),
+      ...(this.gaps ? { arrivals: this.gaps.report() } : {}),
     };
   }
 
@@ -211,11 +216,12 @@ export class Producer implements Wakeable {
     this.onWake?.(this);
   }
 
-  /** Re-anchors the schedule at `now`: the next record is due one new interval after now, offset by nothing. */
-  setRate(rate: number, now: number): void {
+  /** Re-anchors the schedule at `now` (Schedule.setRate; `continuous` for the steps of a rate profile). */
+  setRate(rate: number, now: number, continuous = false): void {
     if (this.draining || this.finished) return;
     this.advance(now);
-    this.schedule.setRate(rate, this.next, now);
+    this.schedule.setRate(rate, this.next, now, continuous);
+    this.gaps?.reset();
     this.onWake?.(this);
   }
 
@@ -239,6 +245,7 @@ export class Producer implements Wakeable {
     if (due <= this.next) return;
     const from = this.next;
     this.next = due;
+    this.gaps?.add(this.schedule, from, due);
     this.countRange(from, due, 'scheduled');
     if (this.next >= this.quota) this.flushing = true;
   }

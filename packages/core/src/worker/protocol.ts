@@ -9,6 +9,7 @@ import type { DeliveryConfig, PayloadKind, ProducerStats } from '../types.js';
 import type { KeyDistribution } from '../workload/keys.js';
 import type { SizeDistribution } from '../workload/sizes.js';
 import type { DeliveryTally } from './delivery-tally.js';
+import type { ArrivalGapTally } from './arrivals.js';
 
 export interface WorkerTarget {
   address: string;
@@ -81,6 +82,8 @@ export interface ProducerGroupSpec {
   sizes?: SizeDistribution;
   /** The topic's partition count (keys hash over all of them); needed with keys. */
   partitionCount?: number;
+  /** Evenly spaced intended times (absent: the same) or exponential gaps (worker/poisson-schedule.ts). */
+  arrivals?: 'uniform' | 'poisson';
 }
 
 /** One consumer of a group: its partitions (never empty; idle consumers are not sent to workers). */
@@ -122,7 +125,7 @@ export type ControlMessage =
   | { type: 'start-consumers'; group: ConsumerGroupSpec }
   | { type: 'set-consumer-rate'; groupId: number; ratePerPartition: PartitionRate }
   /** New per-producer rates, keyed by producer id. */
-  | { type: 'set-rate'; groupId: number; rates: Record<number, number>; atEpochMs: number }
+  | { type: 'set-rate'; groupId: number; rates: Record<number, number>; atEpochMs: number; continuous?: boolean }
   /** Scheduling ends at atEpochMs (when the main thread asked); then in-flight batches drain. */
   | { type: 'stop-group'; groupId: number; drainTimeoutMs: number; atEpochMs: number }
   | { type: 'collect'; collectId: number }
@@ -245,6 +248,8 @@ export interface ProducerTotalsReport {
   delivery?: DeliveryTally;
   /** Acked records by partition (partition -> count), when the group has keys. */
   ackedByPartition?: Record<number, number>;
+  /** Gaps between intended times, for the group's arrival CV (Poisson arrivals). */
+  arrivals?: ArrivalGapTally;
 }
 
 export function emptyCounters(): CounterSet {

@@ -1,5 +1,6 @@
 // A producer's open-model schedule: record i's intended send time, as segments of evenly spaced records (one
 // per rate; a pause is a segment of infinite interval). Lookups mostly hit the segment used last.
+import type { ArrivalSchedule } from './poisson-schedule.js';
 
 interface Segment {
   /** First schedule position of the segment. */
@@ -10,7 +11,7 @@ interface Segment {
   interval: number;
 }
 
-export class Schedule {
+export class Schedule implements ArrivalSchedule {
   private readonly segments: Segment[] = [];
   /** Index into `segments` of the segment `intended` used last. */
   private cursor = 0;
@@ -33,15 +34,25 @@ export class Schedule {
     return seg.index + Math.floor((now - seg.time) / seg.interval) + 1;
   }
 
+  get meanIntervalMs(): number {
+    return this.segments[this.segments.length - 1]!.interval;
+  }
+
   /**
    * Re-anchors at position `next`: it is due one new interval after `now`, or at its old intended time if that
-   * is earlier (it is already due).
+   * is earlier (it is already due). `continuous` (rate profiles): it is due after the rest of its old gap,
+   * rescaled to the new interval, counted from `now` or from the last record scheduled if that is later.
    */
-  setRate(rate: number, next: number, now: number): void {
+  setRate(rate: number, next: number, now: number, continuous = false): void {
     const interval = rate > 0 ? 1000 / rate : Infinity;
     const last = this.segments[this.segments.length - 1]!;
     const nextOld = Number.isFinite(last.interval) ? this.intended(next) : Infinity;
-    const seg: Segment = { index: next, time: Math.min(nextOld, now + (Number.isFinite(interval) ? interval : 0)), interval };
+    let time = Math.min(nextOld, now + (Number.isFinite(interval) ? interval : 0));
+    if (continuous && Number.isFinite(nextOld) && Number.isFinite(interval)) {
+      const anchor = next > this.segments[0]!.index ? Math.max(now, this.intended(next - 1)) : now;
+      time = nextOld <= anchor ? nextOld : anchor + ((nextOld - anchor) * interval) / last.interval;
+    }
+    const seg: Segment = { index: next, time, interval };
     if (last.index === next) this.segments[this.segments.length - 1] = seg;
     else this.segments.push(seg);
   }
