@@ -33,6 +33,7 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
     private readonly planned: Array<PlannedProducer & { worker: number }>,
     private readonly totalProducers: number,
     readonly partitions: number,
+    readonly topics: readonly string[],
     private readonly owner: ProducerPool,
   ) {
     super(id, [...new Set(planned.map((p) => p.worker))], owner.pool, owner.settings.drainTimeoutMs);
@@ -140,7 +141,8 @@ export class ProducerPool extends GroupPool<RunningGroup> {
     super(pool);
   }
 
-  async start(options: ResolvedProduceOptions, topic: string, partitionCount: number): Promise<ProducerGroup> {
+  /** Starts a group writing `topics` (producer k to topic k mod N; at least as many producers as topics). */
+  async start(options: ResolvedProduceOptions, topics: readonly string[], partitionCount: number): Promise<ProducerGroup> {
     const groupId = this.pool.allocateGroupId();
     const firstId = this.nextProducerId;
     // Producer ids are assigned for the whole group on every shard, so ids agree across shards.
@@ -151,21 +153,29 @@ export class ProducerPool extends GroupPool<RunningGroup> {
       partitions: partitionCount,
       firstId,
       shard: this.settings.shard,
+      topics,
     });
     const withWorkers = await this.assignWorkers(planned, this.settings.workersFor);
-    const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, this);
+    const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, topics, this);
     this.add(group);
     this.all.set(groupId, group);
     const warmupEndEpochMs = this.settings.warmupEnd();
     const startEpochMs = epochNow();
     const specs = byWorker(
       withWorkers,
-      (p): PlannedProducer => ({ k: p.k, id: p.id, rate: p.rate, partitions: p.partitions, phase: p.phase }),
+      (p): PlannedProducer => ({
+        k: p.k,
+        id: p.id,
+        rate: p.rate,
+        partitions: p.partitions,
+        phase: p.phase,
+        ...(p.topic !== undefined ? { topic: p.topic } : {}),
+      }),
     );
     for (const [worker, producers] of specs) {
       const spec: ProducerGroupSpec = {
         groupId,
-        topic,
+        topic: topics[0]!,
         producers,
         messageSize: options.messageSize,
         batchSize: options.batchSize,

@@ -6,6 +6,7 @@ import type { FaultReport } from './faults.js';
 import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
 import type { IdempotenceReport, TransactionsReport } from './delivery.js';
 import type { ConsumerCounts, ProducerStats, Sample } from './samples.js';
+import type { TopicTotals } from './topics.js';
 
 /**
  * A wall-clock time in ISO 8601 with its zone (`2026-01-02T03:04:05.678Z`).
@@ -213,6 +214,8 @@ export interface ResultBase {
   merge?: MergeCheck;
   /** Only in the result of a capacity search (`findCapacity()`, `loadhouse capacity`): its answer and steps. */
   capacity?: CapacityReport;
+  /** Per-topic totals of a run over many topics (`options.topics` > 1; docs/workload-topics.md); absent otherwise. */
+  topics?: TopicTotals[];
 }
 
 /** How complete and how concurrent the shards of a merged result were. */

@@ -32,6 +32,8 @@ export interface ProducerGroupConfig {
   messagesPerProducer?: number;
   payload: PayloadKind;
   topic: string;
+  /** With many topics (`options.topics`): every topic the group wrote, producer k to topic k mod N. */
+  topics?: string[];
   /** Seconds after the run's start at which the group started. */
   startedAtSeconds: number;
 }
@@ -51,6 +53,8 @@ export interface ConsumerGroupConfig {
   /** Consumers left without a partition. */
   idleConsumers: number;
   topic: string;
+  /** With many topics (`options.topics`): every topic the group read, consumer k from topic k mod N. */
+  topics?: string[];
   startedAtSeconds: number;
 }
 
@@ -64,6 +68,10 @@ export type RunConfig = {
   scenarioOptions: Record<string, unknown>;
   plannedSeconds: number | null;
   topic: string;
+  /** With many topics (`options.topics` > 1): the topics the run spread its groups over. */
+  topics?: string[];
+  /** The pattern their names came from (`options.topicPattern`, or the default `{topic}-{i}`), with many topics. */
+  topicPattern?: string;
   target: RunTargetConfig;
   /** Worker threads asked for (null: as many as the producers need, at most `maxWorkers`). */
   workers: number | null;

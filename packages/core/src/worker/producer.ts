@@ -7,7 +7,7 @@ import type { Driver, DriverFailure, ProduceBatch } from '../driver/types.js';
 import type { ProduceFramePool } from '../proto/produce-frame.js';
 import { writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
-import type { ProducerMetrics } from './producer-metrics.js';
+import type { ProducerRecorder } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
 import type { Clock } from '../clock.js';
 import { Schedule } from './schedule.js';
@@ -17,7 +17,8 @@ import { producerFrames, type Slot } from './producer-slot.js';
 
 export interface ProducerContext {
   driver: Driver;
-  metrics: ProducerMetrics;
+  /** The worker's metrics, or its share for the producer's topic (many-topic runs). */
+  metrics: ProducerRecorder;
   payload: PayloadPool;
   clock: Clock;
   /** Request buffers shared by the group's producers (producerFrames()); a producer makes its own when absent. */
@@ -97,8 +98,10 @@ export class Producer {
 
     // A frame is taken per call and given back once the driver no longer reads it: at once for produce()
     // (it serializes the records inside the call), when written for produceFramed().
-    this.frames = ctx.frames ?? producerFrames(group, ctx.payload);
-    this.request = { topic: group.topic, partition: 0, records: [], ackMode: group.ackMode };
+    // A producer of a many-topic group writes its own topic; ctx.frames are then that topic's.
+    const topic = spec.topic ?? group.topic;
+    this.frames = ctx.frames ?? producerFrames({ ...group, topic }, ctx.payload);
+    this.request = { topic, partition: 0, records: [], ackMode: group.ackMode };
     this.delivery = group.delivery
       ? new ProducerDelivery(group.delivery, `loadhouse-${group.startEpochMs}-${spec.id}`, spec.id, ctx.driver, ctx.clock, () =>
           this.service(ctx.clock.now()),

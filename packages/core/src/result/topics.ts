@@ -1,0 +1,72 @@
+// `result.topics`: a many-topic run's counts split by topic. Workers count each topic's members apart (their
+// reports' byTopic), so the split is exact and sums to the run's counts; rates are each topic's share of the
+// run's rate, so they add up to it as well and a merge of shards recomputes them the same way.
+import type { Aggregator } from '../metrics/aggregator.js';
+import type { ConsumerGroupConfig, ConsumerTotals, ProducerGroupConfig, ProducerTotals, TopicTotals } from '../types.js';
+import type { ConsumerCounterSet, CounterSet } from '../worker/protocol.js';
+
+export interface TopicTotalsInput {
+  topics: readonly string[];
+  partitions: number;
+  producers: ReadonlyMap<string, CounterSet>;
+  /** Undefined when no consumer group ran. */
+  consumers: ReadonlyMap<string, ConsumerCounterSet> | undefined;
+  /** The lag gauge now, by topic. */
+  lag: ReadonlyMap<string, number>;
+  producer: Pick<ProducerTotals, 'acked' | 'msgsPerSec'>;
+  consumer: Pick<ConsumerTotals, 'consumed' | 'msgsPerSec'>;
+}
+
+/** `part` of `whole`'s rate: the rate a count would have over the time the whole was counted in. */
+export function shareOf(part: number, whole: number, wholeRate: number): number {
+  return whole > 0 ? (wholeRate * part) / whole : 0;
+}
+
+/** One entry per topic of the run, in the run's order (topics nothing reached have zeros). */
+export function topicTotals(input: TopicTotalsInput): TopicTotals[] {
+  return input.topics.map((topic): TopicTotals => {
+    const p = input.producers.get(topic);
+    const out: TopicTotals = {
+      topic,
+      partitions: input.partitions,
+      producer: {
+        scheduled: p?.scheduled ?? 0,
+        acked: p?.acked ?? 0,
+        failed: p?.failed ?? 0,
+        dropped: p?.dropped ?? 0,
+        bytes: p?.bytes ?? 0,
+        msgsPerSec: shareOf(p?.acked ?? 0, input.producer.acked, input.producer.msgsPerSec),
+        errorsByCode: { ...p?.errorsByCode },
+      },
+    };
+    if (input.consumers) {
+      const c = input.consumers.get(topic);
+      out.consumer = {
+        consumed: c?.consumed ?? 0,
+        bytes: c?.bytes ?? 0,
+        msgsPerSec: shareOf(c?.consumed ?? 0, input.consumer.consumed, input.consumer.msgsPerSec),
+        lag: input.lag.get(topic) ?? 0,
+      };
+    }
+    return out;
+  });
+}
+
+/** The totals of a run's topics from its aggregator, its groups (for the partition count) and its run-wide totals. */
+export function runTopicTotals(
+  agg: Pick<Aggregator, 'topicProducers' | 'topicConsumers' | 'hasConsumers' | 'lagByTopic'>,
+  topics: readonly string[],
+  groups: { producerGroups: readonly ProducerGroupConfig[]; consumerGroups: readonly ConsumerGroupConfig[] },
+  run: { producer: ProducerTotals; consumer: ConsumerTotals },
+): TopicTotals[] {
+  const first = groups.producerGroups[0] ?? groups.consumerGroups[0];
+  return topicTotals({
+    topics,
+    partitions: first?.partitions ?? 0,
+    producers: agg.topicProducers,
+    consumers: agg.hasConsumers ? agg.topicConsumers : undefined,
+    lag: agg.lagByTopic(),
+    producer: run.producer,
+    consumer: run.consumer,
+  });
+}
