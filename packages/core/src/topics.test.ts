@@ -2,7 +2,7 @@
 // one short run against the reference agent: every topic exists with the partitions and got records, the
 // per-topic totals add up to the run's, and integrity stays clean with consumers across topics.
 import { describe, expect, it } from 'vitest';
-import { createLoadTest, LoadhouseError, type LoadTestResult, type LogEntry } from './index.js';
+import { createLoadTest, LoadhouseError, type LoadTestResult, type LogEntry, mergeResults } from './index.js';
 import { assignTopicPartitions, planProducers } from './pools/plan.js';
 import { agentForTests, clientForTests, expectBooksBalance, thrown } from './test-support.js';
 import { resolveTopicOptions, runTopics, spreadOverTopics } from './topics.js';
@@ -141,6 +141,23 @@ describe('a run over three topics', () => {
       consumedChecked: result.producer.acked,
       dataLoss: false,
     });
+  });
+
+  it('a merge of shards sums each topic and keeps the sums equal to the merged totals', () => {
+    expect(result).toBeDefined();
+    const r = result!;
+    // Two shards of one run, each with this run's figures: every count doubles, topic by topic.
+    const shards = [0, 1].map((index) => ({ ...structuredClone(r), shard: { index, count: 2 } }));
+    const merged = mergeResults(shards, { allowPartial: true });
+    expect(merged.topics!.map((t) => t.topic)).toEqual(r.topics!.map((t) => t.topic));
+    for (const [i, t] of merged.topics!.entries()) {
+      expect(t.producer.acked).toBe(2 * r.topics![i]!.producer.acked);
+      expect(t.consumer!.consumed).toBe(2 * r.topics![i]!.consumer!.consumed);
+    }
+    expect(merged.topics!.reduce((a, t) => a + t.producer.acked, 0)).toBe(merged.producer.acked);
+    expect(merged.topics!.reduce((a, t) => a + t.producer.msgsPerSec, 0)).toBeCloseTo(merged.producer.msgsPerSec, 6);
+    // One topic's results merge to themselves.
+    expect(mergeResults([r]).topics).toEqual(r.topics);
   });
 
   it('refuses, before any load, a topic of the set that exists with another partition count', async () => {

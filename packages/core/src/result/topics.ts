@@ -70,3 +70,44 @@ export function runTopicTotals(
     consumer: run.consumer,
   });
 }
+
+/**
+ * The topics of merged shards: counts summed topic by topic (each shard ran its share of every topic's members),
+ * rates as each topic's share of the merged rates. Undefined when no shard had per-topic totals.
+ */
+export function mergeTopics(
+  shards: ReadonlyArray<{ topics?: TopicTotals[] }>,
+  merged: { producer: Pick<ProducerTotals, 'acked' | 'msgsPerSec'>; consumer: Pick<ConsumerTotals, 'consumed' | 'msgsPerSec'> },
+): TopicTotals[] | undefined {
+  const byTopic = new Map<string, TopicTotals>();
+  for (const shard of shards) {
+    for (const t of shard.topics ?? []) {
+      let m = byTopic.get(t.topic);
+      if (!m) {
+        m = { topic: t.topic, partitions: t.partitions, producer: { scheduled: 0, acked: 0, failed: 0, dropped: 0, bytes: 0, msgsPerSec: 0, errorsByCode: {} } };
+        byTopic.set(t.topic, m);
+      }
+      m.partitions = Math.max(m.partitions, t.partitions);
+      const p = m.producer;
+      p.scheduled += t.producer.scheduled;
+      p.acked += t.producer.acked;
+      p.failed += t.producer.failed;
+      p.dropped += t.producer.dropped;
+      p.bytes += t.producer.bytes;
+      for (const [code, n] of Object.entries(t.producer.errorsByCode)) p.errorsByCode[code] = (p.errorsByCode[code] ?? 0) + n;
+      if (t.consumer) {
+        m.consumer ??= { consumed: 0, bytes: 0, msgsPerSec: 0, lag: 0 };
+        m.consumer.consumed += t.consumer.consumed;
+        m.consumer.bytes += t.consumer.bytes;
+        m.consumer.lag += t.consumer.lag;
+      }
+    }
+  }
+  if (byTopic.size === 0) return undefined;
+  const out = [...byTopic.values()];
+  for (const t of out) {
+    t.producer.msgsPerSec = shareOf(t.producer.acked, merged.producer.acked, merged.producer.msgsPerSec);
+    if (t.consumer) t.consumer.msgsPerSec = shareOf(t.consumer.consumed, merged.consumer.consumed, merged.consumer.msgsPerSec);
+  }
+  return out;
+}
