@@ -26,6 +26,9 @@ export { orTimeout, splitHostPort } from './util.js';
 export { findCapacity, capacityScenario, CAPACITY_FOUND, type CapacityOptions } from './capacity/scenario.js';
 export { parseCriteria, defaultSlo } from './capacity/slo.js';
 export type { CapacityBound, CapacityReport, CapacityStep } from './types.js';
+// Many topics (docs/workload-topics.md)
+export type { TopicTotals, TopicProducerTotals, TopicConsumerTotals } from './types.js';
+export { DEFAULT_TOPIC_PATTERN, MAX_TOPICS, topicNames, type TopicOptionNames } from './topics.js';
 // Fault proxy (docs/faults.md)
 export { startFaultProxy, checkFaultProxyOptions, type FaultProxy, type FaultProxyOptions, type FaultEvent } from './proxy/fault-proxy.js';
 export { parseFaultTimeline, describeFault, FAULT_KINDS } from './proxy/timeline.js';

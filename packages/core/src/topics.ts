@@ -14,20 +14,41 @@ export const DEFAULT_TOPIC_PATTERN = '{topic}-{i}';
 const PLACEHOLDER = /\{([a-z]*)\}/g;
 const PLACEHOLDERS = new Set(['i', 'topic']);
 
+/** What the options are called where they were given (the CLI names its flags). */
+export interface TopicOptionNames {
+  topics: string;
+  pattern: string;
+}
+
+const OPTION_NAMES: TopicOptionNames = { topics: 'options.topics', pattern: 'options.topicPattern' };
+
 /** `options.topics` and `options.topicPattern`, checked; the names themselves are made once the topic is known. */
-export function resolveTopicOptions(topics: unknown, pattern: unknown): { topics: number; topicPattern: string | undefined } {
-  const count = topics === undefined ? 1 : positiveInt('options.topics', topics, MAX_TOPICS);
+export function resolveTopicOptions(
+  topics: unknown,
+  pattern: unknown,
+  names: TopicOptionNames = OPTION_NAMES,
+): { topics: number; topicPattern: string | undefined } {
+  const count = topics === undefined ? 1 : positiveInt(names.topics, topics, MAX_TOPICS);
   if (pattern === undefined) return { topics: count, topicPattern: undefined };
-  if (typeof pattern !== 'string' || pattern === '') throw invalid('options.topicPattern', 'a non-empty string', pattern);
+  if (typeof pattern !== 'string' || pattern === '') throw invalid(names.pattern, 'a non-empty string', pattern);
   for (const m of pattern.matchAll(PLACEHOLDER)) {
-    if (!PLACEHOLDERS.has(m[1]!)) throw invalid('options.topicPattern', 'a name with the placeholders {i} and {topic} only', pattern);
+    if (!PLACEHOLDERS.has(m[1]!)) throw invalid(names.pattern, 'a name with the placeholders {i} and {topic} only', pattern);
   }
   const literal = pattern.replace(PLACEHOLDER, 'x');
-  if (!isValidTopicName(literal)) throw invalid('options.topicPattern', `a topic name (${TOPIC_NAME_RULE}) with {i} and {topic}`, pattern);
+  if (!isValidTopicName(literal)) throw invalid(names.pattern, `a topic name (${TOPIC_NAME_RULE}) with {i} and {topic}`, pattern);
   if (count > 1 && !pattern.includes('{i}')) {
-    throw invalid('options.topicPattern', `a pattern containing {i} (0-based index), so that the ${count} topics get distinct names`, pattern);
+    throw invalid(names.pattern, `a pattern containing {i} (0-based index), so that the ${count} topics get distinct names`, pattern);
   }
   return { topics: count, topicPattern: pattern };
+}
+
+/**
+ * The topic names a run with these options uses (`topic`: the run's topic, given or `loadhouse-<scenario>`),
+ * checked as the run checks them: LH_INVALID_OPTION naming the option (or flag, with `names`) otherwise.
+ */
+export function topicNames(topic: string, topics: unknown, pattern: unknown, names: TopicOptionNames = OPTION_NAMES): string[] {
+  const o = resolveTopicOptions(topics, pattern, names);
+  return runTopics(topic, o.topics, o.topicPattern, names.pattern);
 }
 
 /**
@@ -35,7 +56,7 @@ export function resolveTopicOptions(topics: unknown, pattern: unknown): { topics
  * (default `{topic}-{i}`) for i = 0..count-1. Throws LH_INVALID_OPTION when a name breaks the topic-name rule
  * or two names are equal, before anything is sent.
  */
-export function runTopics(topic: string, count: number, pattern: string | undefined): string[] {
+export function runTopics(topic: string, count: number, pattern: string | undefined, patternName = OPTION_NAMES.pattern): string[] {
   if (count === 1 && pattern === undefined) return [topic];
   const p = pattern ?? DEFAULT_TOPIC_PATTERN;
   const names: string[] = [];
@@ -44,14 +65,14 @@ export function runTopics(topic: string, count: number, pattern: string | undefi
     if (!isValidTopicName(name)) {
       throw new LoadhouseError(
         'LH_INVALID_OPTION',
-        `options.topicPattern "${p}" makes the topic name "${name}", which is not a valid topic name (${TOPIC_NAME_RULE}); use a shorter topic or pattern`,
-        { details: { option: 'options.topicPattern', value: p } },
+        `${patternName} "${p}" makes the topic name "${name}", which is not a valid topic name (${TOPIC_NAME_RULE}); use a shorter topic or pattern`,
+        { details: { option: patternName, value: p } },
       );
     }
   }
   if (new Set(names).size !== names.length) {
-    throw new LoadhouseError('LH_INVALID_OPTION', `options.topicPattern "${p}" gives two topics the same name; put {i} in it`, {
-      details: { option: 'options.topicPattern', value: p },
+    throw new LoadhouseError('LH_INVALID_OPTION', `${patternName} "${p}" gives two topics the same name; put {i} in it`, {
+      details: { option: patternName, value: p },
     });
   }
   return names;

@@ -157,6 +157,15 @@ export class RunController {
     const { d } = this;
     this.ensureRunning('produce()');
     const resolved = resolveProduceOptions(options, { topic: longest(d.topics), instrument: d.opts.instrument });
+    if (resolved.messagesPerProducer !== undefined && resolved.producers < d.topics.length) {
+      // A quota makes the producer count the record count: adding producers would change what the scenario asked.
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `produce(): ${resolved.producers} producers with a quota of ${resolved.messagesPerProducer} records each cannot cover ` +
+          `${d.topics.length} topics (each producer writes one); use at least ${d.topics.length} producers or at most ${resolved.producers} topics`,
+        { details: { option: 'topics', value: d.topics.length } },
+      );
+    }
     resolved.producers = this.atLeastOnePerTopic('produce()', 'producers', resolved.producers);
     if (resolved.batchBytes > SERVER_DEFAULT_REQUEST_BYTES) {
       d.logger.warn(
