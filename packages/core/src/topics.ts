@@ -6,7 +6,7 @@ import { LoadhouseError } from './errors.js';
 import { isValidTopicName, TOPIC_NAME_RULE } from './options.js';
 import { invalid, positiveInt } from './options-rules.js';
 
-/** The most topics one run may spread over: each is created and described one by one before any load. */
+/** The most topics one run may spread over: every one is created or checked on the target before any load. */
 export const MAX_TOPICS = 1000;
 /** Names of a many-topic run when no pattern is given: the run's topic, a dash and the 0-based index. */
 export const DEFAULT_TOPIC_PATTERN = '{topic}-{i}';
@@ -43,8 +43,9 @@ export function resolveTopicOptions(
 }
 
 /**
- * The topic names a run with these options uses (`topic`: the run's topic, given or `loadhouse-<scenario>`),
- * checked as the run checks them: LH_INVALID_OPTION naming the option (or flag, with `names`) otherwise.
+ * The topic names a run with these options would use, checked as the run checks them. `topic` is the run's
+ * topic (given, or `loadhouse-<scenario>`); a bad count, pattern or name throws LH_INVALID_OPTION naming the
+ * option (or the flag, with `names`).
  */
 export function topicNames(topic: string, topics: unknown, pattern: unknown, names: TopicOptionNames = OPTION_NAMES): string[] {
   const o = resolveTopicOptions(topics, pattern, names);
