@@ -110,7 +110,7 @@ export const RUN_FLAGS = defineFlags([
     max: 1000,
     group: 'run',
     description:
-      'Spread the load over n topics, each created with the scenario\'s partitions before any load: producer k of a group writes ' +
+      "Spread the load over n topics, each created with the scenario's partitions before any load: producer k of a group writes " +
       'topic k mod n, consumer k reads it (a group with fewer than n members gets one per topic); the result keeps per-topic totals (default 1)',
   },
   {

@@ -42,7 +42,10 @@ describe('--topics', () => {
     ['no topics', ['--topics', '0'], /--topics must be/],
   ])('refuses %s before any load (exit 2, no result file)', async (_, extra, message) => {
     const dir = join(tempDir(), 'results');
-    const { code, io } = await runCli([...args`run high-throughput --duration 2 --target-rate 100`, ...extra, '--results-dir', dir], captureIo());
+    const { code, io } = await runCli(
+      [...args`run high-throughput --duration 2 --target-rate 100`, ...extra, '--results-dir', dir],
+      captureIo(),
+    );
     expect(io.err).toMatch(message);
     expect(code).toBe(2);
     expect(io.err).not.toContain('starting the embedded reference agent');

@@ -223,7 +223,8 @@ export class Aggregator {
       addConsumerCounters(this.consumerMeasured, c.measured);
       this.consumerWindowHist.addEncoded(c.histograms);
       this.consumerCumulative.addEncoded(c.measuredHistograms === 'window' ? c.histograms : c.measuredHistograms);
-      for (const l of c.lag) this.lag.set(`${l.groupId}:${l.topic ?? ''}:${l.partition}`, { partition: l.partition, lag: l.lag, topic: l.topic });
+      for (const l of c.lag)
+        this.lag.set(`${l.groupId}:${l.topic ?? ''}:${l.partition}`, { partition: l.partition, lag: l.lag, topic: l.topic });
       for (const t of c.byTopic ?? []) addConsumerCounters(byTopic(this.topicConsumers, t.topic, emptyConsumerCounters), t.measured);
       for (const t of c.integrity) this.integrity.set(`${workerIndex}:${t.groupId}`, t.tally);
     }

@@ -29,7 +29,11 @@ export function partitionsFor(k: number, producers: number, partitions: number):
  * Partitions of each of `consumers` consumers over `topics` (one topic: `topics` holds one name): consumer k
  * reads topic k mod N, and the consumers of a topic split its partitions as assignPartitions() does.
  */
-export function assignTopicPartitions(consumers: number, partitions: number, topics: readonly string[]): Array<{ topic: string; partitions: number[] }> {
+export function assignTopicPartitions(
+  consumers: number,
+  partitions: number,
+  topics: readonly string[],
+): Array<{ topic: string; partitions: number[] }> {
   const n = topics.length;
   const byTopic = topics.map((_, t) => assignPartitions(Math.max(1, Math.floor((consumers - 1 - t) / n) + 1), partitions));
   const out: Array<{ topic: string; partitions: number[] }> = [];
@@ -81,7 +85,9 @@ export function planProducers(input: ProducerPlanInput): PlannedProducer[] {
       k,
       id: input.firstId + k,
       rate: rates[k]!,
-      partitions: spread ? partitionsFor(spread.index, spread.count, input.partitions) : partitionsFor(k, input.producers, input.partitions),
+      partitions: spread
+        ? partitionsFor(spread.index, spread.count, input.partitions)
+        : partitionsFor(k, input.producers, input.partitions),
       phase: k / input.producers,
       ...(spread ? { topic: topics[spread.topic]! } : {}),
     });

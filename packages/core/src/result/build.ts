@@ -1,7 +1,7 @@
 // The result of a run, built from what the run measured: pure functions of their inputs (no clock, no I/O),
 // so a checkpoint, a partial write and the final result are built alike, and `merge` judges its criteria the
 // same way a run does.
-import { DEFAULT_TOPIC_PATTERN } from '../topics.js';
+import { DEFAULT_TOPIC_PATTERN, runTopics } from '../topics.js';
 import { evaluateCriteria, failedByOutage, type OutageFailure } from '../criteria.js';
 import { consumerTotals, type IntegritySums, type PhaseAccumulator, producerTotals } from '../metrics/aggregator.js';
 import type { ConsumerHistogram, HistogramSet, ProducerHistogram } from '../metrics/histogram-set.js';
@@ -57,21 +57,22 @@ export interface ConfigInput {
   opts: ResolvedOptions;
   scenario: Scenario;
   topic: string;
-  /** The run's topics; recorded when there are more than one. */
-  topics?: readonly string[];
   criteria: readonly Criterion[];
   producerGroups: readonly ProducerGroupConfig[];
   consumerGroups: readonly ConsumerGroupConfig[];
 }
 
 /** The run's configuration as recorded in the result (and shown to plugins): only what can be shared. */
-export function runConfig({ opts: o, scenario, topic, topics, criteria, producerGroups, consumerGroups }: ConfigInput): RunConfig {
+export function runConfig({ opts: o, scenario, topic, criteria, producerGroups, consumerGroups }: ConfigInput): RunConfig {
   return {
     scenario: scenario.name,
     scenarioOptions: scenario.options ?? {},
     plannedSeconds: scenario.plannedSeconds ?? null,
     topic,
-    ...(topics && topics.length > 1 ? { topics: [...topics], topicPattern: o.topicPattern ?? DEFAULT_TOPIC_PATTERN } : {}),
+    // The names the run made (checked when it was set up), whenever they are not just `topic`.
+    ...(o.topics > 1 || o.topicPattern !== undefined
+      ? { topics: runTopics(topic, o.topics, o.topicPattern), topicPattern: o.topicPattern ?? DEFAULT_TOPIC_PATTERN }
+      : {}),
     target: {
       address: o.target.address,
       httpAddress: o.target.httpAddress ?? null,

@@ -84,7 +84,11 @@ export function mergeTopics(
     for (const t of shard.topics ?? []) {
       let m = byTopic.get(t.topic);
       if (!m) {
-        m = { topic: t.topic, partitions: t.partitions, producer: { scheduled: 0, acked: 0, failed: 0, dropped: 0, bytes: 0, msgsPerSec: 0, errorsByCode: {} } };
+        m = {
+          topic: t.topic,
+          partitions: t.partitions,
+          producer: { scheduled: 0, acked: 0, failed: 0, dropped: 0, bytes: 0, msgsPerSec: 0, errorsByCode: {} },
+        };
         byTopic.set(t.topic, m);
       }
       m.partitions = Math.max(m.partitions, t.partitions);

@@ -91,7 +91,7 @@ export class Run {
     const faults = opts.faults ?? (scenario.faults === undefined ? undefined : runFaults(scenario.faults, 'scenario.faults'));
     this.faults = faults && new RunFaults(faults, this.logger);
     this.targetMonitor = opts.target.pid !== undefined ? new ProcessMonitor(opts.target.pid) : undefined;
-    this.config = runConfig({ opts, scenario, topic: this.topic, topics: this.topics, criteria: this.criteria, producerGroups: [], consumerGroups: [] });
+    this.config = runConfig({ opts, scenario, topic: this.topic, criteria: this.criteria, producerGroups: [], consumerGroups: [] });
     this.plugins = new PluginHost({
       bus,
       config: deepFreeze(structuredClone(this.config)),
@@ -370,7 +370,6 @@ export class Run {
         opts: this.opts,
         scenario: this.scenario,
         topic: this.topic,
-        topics: this.topics,
         criteria: this.criteria,
         producerGroups: controller.producerGroups,
         consumerGroups: controller.consumerGroups,

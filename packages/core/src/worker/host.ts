@@ -166,7 +166,10 @@ class WorkerHost {
       if (!ctx) {
         const frames = producerFrames({ ...spec, topic }, payload);
         const metrics = this.metrics.forTopic(topic);
-        contexts.set(topic, (ctx = { driver: this.driver!, metrics, payload, clock: systemClock, frames, acks: this.verify?.ackLog(topic) }));
+        contexts.set(
+          topic,
+          (ctx = { driver: this.driver!, metrics, payload, clock: systemClock, frames, acks: this.verify?.ackLog(topic) }),
+        );
       }
       return ctx;
     };

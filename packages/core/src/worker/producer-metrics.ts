@@ -6,7 +6,10 @@ import { addCounters, emptyCounters, type CounterSet, type ProducerReport } from
 import { TopicShare, WarmupMetrics } from './warmup-metrics.js';
 
 /** What a producer records into: a worker's metrics, or the share of one topic in them (many-topic runs). */
-export type ProducerRecorder = Pick<ProducerMetrics, 'instrument' | 'measured' | 'counters' | 'fail' | 'response' | 'service' | 'scheduleLag'>;
+export type ProducerRecorder = Pick<
+  ProducerMetrics,
+  'instrument' | 'measured' | 'counters' | 'fail' | 'response' | 'service' | 'scheduleLag'
+>;
 
 /** The producers of one topic: their own counters, the worker's histograms. */
 class TopicProducerMetrics extends TopicShare<CounterSet> implements ProducerRecorder {
