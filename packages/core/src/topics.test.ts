@@ -1,9 +1,11 @@
 // Many topics (`options.topics`): names from a pattern, the spread of producers and consumers over them, and
 // one short run against the reference agent: every topic exists with the partitions and got records, the
 // per-topic totals add up to the run's, and integrity stays clean with consumers across topics.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLoadTest, LoadhouseError, type LoadTestResult, type LogEntry, mergeResults } from './index.js';
+import { initHistograms } from './metrics/histogram.js';
 import { assignTopicPartitions, planProducers } from './pools/plan.js';
+import { ProducerMetrics } from './worker/producer-metrics.js';
 import { agentForTests, clientForTests, expectBooksBalance, thrown } from './test-support.js';
 import { resolveTopicOptions, runTopics, spreadOverTopics } from './topics.js';
 
@@ -69,6 +71,38 @@ describe('spreading a group over topics', () => {
       { topic: 'b', partitions: [1] },
       { topic: 'a', partitions: [] },
     ]);
+  });
+});
+
+describe('worker counts by topic', () => {
+  beforeAll(() => initHistograms());
+
+  it("reports each topic's measured counts apart, folded into the worker window, warm-up split kept", () => {
+    const m = new ProducerMetrics(true);
+    try {
+      const a = m.forTopic('a');
+      const b = m.forTopic('b');
+      expect(m.forTopic('a')).toBe(a);
+      a.measured.acked += 5;
+      a.counters(false).acked += 2; // warm-up: in the window, not in byTopic
+      b.fail(true, 'UNAVAILABLE', 3);
+      b.response(true, 4);
+      m.measured.acked += 1; // the worker's own counters (one-topic callers) still count
+      const r = m.report(0, 0);
+      expect(r.window).toMatchObject({ acked: 8, failed: 3, errorsByCode: { UNAVAILABLE: 3 } });
+      expect(r.measured).toMatchObject({ acked: 6, failed: 3 });
+      expect(r.measuredHistograms).not.toBe('window'); // the warm-up record was seen through a topic's share
+      expect(r.byTopic).toEqual([
+        { topic: 'a', measured: expect.objectContaining({ acked: 5, failed: 0 }) },
+        { topic: 'b', measured: expect.objectContaining({ acked: 0, failed: 3, errorsByCode: { UNAVAILABLE: 3 } }) },
+      ]);
+      // The shares start afresh: a report with nothing new has no byTopic.
+      const next = m.report(0, 0);
+      expect(next.byTopic).toBeUndefined();
+      expect(next.window.acked).toBe(0);
+    } finally {
+      m.destroy();
+    }
   });
 });
 
