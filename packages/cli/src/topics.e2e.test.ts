@@ -31,9 +31,14 @@ describe('--topics', () => {
     expect(result.config.consumerGroups[0]!.consumers).toBe(3);
     const topics = result.topics!;
     expect(topics.reduce((a, t) => a + t.producer.acked, 0)).toBe(result.producer.acked);
-    for (const t of topics) expect(t.consumer!.consumed, t.topic).toBe(t.producer.acked);
+    for (const t of topics) {
+      // Every topic was written and read to its end (records of a failed batch may be stored unacknowledged).
+      expect(t.producer.acked, t.topic).toBeGreaterThan(0);
+      expect(t.consumer!.consumed, t.topic).toBeGreaterThanOrEqual(t.producer.acked);
+      expect(t.consumer!.consumed, t.topic).toBeLessThanOrEqual(t.producer.acked + t.producer.failed);
+    }
     expect(result.integrity.checked).toBe(true);
-    expect(result.integrity.missing).toBe(0);
+    expect(result.integrity.dataLoss).toBe(false);
   });
 
   it.each([

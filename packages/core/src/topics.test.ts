@@ -152,27 +152,30 @@ describe('a run over three topics', () => {
     for (const t of topics) {
       expect(t.partitions).toBe(2);
       expect(t.producer.acked).toBeGreaterThan(0);
-      expect(t.consumer!.consumed).toBe(t.producer.acked);
       expect(t.consumer!.lag).toBe(0);
-      // The agent holds what the topic's producers had acknowledged (no warm-up: every record counts).
+      // The agent holds what the topic's producers had acknowledged (no warm-up: every record counts), and
+      // at most the records of batches whose answer never came; the topic's consumers read all of it.
       const described = await client.getTopic({ name: t.topic });
       expect(described.topic?.partitionCount).toBe(2);
       let stored = 0;
       for (const partition of [0, 1]) {
         stored += (await client.consume({ topic: t.topic, partition, offset: 0, maxRecords: 1 })).highWatermark;
       }
-      expect(stored).toBe(t.producer.acked);
+      expect(stored).toBeGreaterThanOrEqual(t.producer.acked);
+      expect(stored).toBeLessThanOrEqual(t.producer.acked + t.producer.failed);
+      expect(t.consumer!.consumed).toBe(stored);
     }
     // Topic 0 has two producers of four: about half the records, never all or none.
     expect(topics[0]!.producer.acked).toBeGreaterThan(result.producer.acked / 3);
+    // Gaps only where a batch failed (none on a quiet machine): records of three topics never confuse the checks.
+    expect(result.integrity.missing).toBeLessThanOrEqual(result.integrity.expectedMissing ?? 0);
     expect(result.integrity).toMatchObject({
       checked: true,
-      missing: 0,
       duplicates: 0,
       offsetMismatches: 0,
       lostAcked: 0,
       unackedSeen: 0,
-      consumedChecked: result.producer.acked,
+      consumedChecked: result.consumer.consumed,
       dataLoss: false,
     });
   });

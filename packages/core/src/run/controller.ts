@@ -214,8 +214,9 @@ export class RunController {
     }
     if (group.idleConsumers > 0) {
       d.logger.warn(
-        `consume(): ${resolved.consumers} consumers for ${partitions} partitions leaves ${group.idleConsumers} idle ` +
-          '(every partition has exactly one consumer); use at most as many consumers as partitions',
+        `consume(): ${resolved.consumers} consumers for ${partitions * d.topics.length} partitions leaves ${group.idleConsumers} idle ` +
+          '(every partition has exactly one consumer); use at most as many consumers as partitions' +
+          (d.topics.length > 1 ? ` (${partitions} on each of ${d.topics.length} topics)` : ''),
       );
     }
     this.idleConsumers += group.idleConsumers;
