@@ -184,7 +184,8 @@ describe('a run over three topics', () => {
     expect(result).toBeDefined();
     const r = result!;
     // Two shards of one run, each with this run's figures: every count doubles, topic by topic.
-    const shards = [0, 1].map((index) => ({ ...structuredClone(r), shard: { index, count: 2 } }));
+    // Series and histograms left out: the merge of those is not this test's subject, and they are slow to merge.
+    const shards = [0, 1].map((index) => ({ ...structuredClone(r), series: [], histograms: {}, phases: [], shard: { index, count: 2 } }));
     const merged = mergeResults(shards, { allowPartial: true });
     expect(merged.topics!.map((t) => t.topic)).toEqual(r.topics!.map((t) => t.topic));
     for (const [i, t] of merged.topics!.entries()) {
@@ -194,7 +195,7 @@ describe('a run over three topics', () => {
     expect(merged.topics!.reduce((a, t) => a + t.producer.acked, 0)).toBe(merged.producer.acked);
     expect(merged.topics!.reduce((a, t) => a + t.producer.msgsPerSec, 0)).toBeCloseTo(merged.producer.msgsPerSec, 6);
     // One topic's results merge to themselves.
-    expect(mergeResults([r]).topics).toEqual(r.topics);
+    expect(mergeResults([{ ...r, series: [], histograms: {}, phases: [] }]).topics).toEqual(r.topics);
   });
 
   it('refuses, before any load, a topic of the set that exists with another partition count', async () => {
