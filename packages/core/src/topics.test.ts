@@ -3,7 +3,9 @@
 // per-topic totals add up to the run's, and integrity stays clean with consumers across topics.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLoadTest, LoadhouseError, type LoadTestResult, type LogEntry, mergeResults } from './index.js';
+import { resolveMetric } from './criteria.js';
 import { initHistograms } from './metrics/histogram.js';
+import { topicMetric } from './result/topics.js';
 import { assignTopicPartitions, planProducers } from './pools/plan.js';
 import { ProducerMetrics } from './worker/producer-metrics.js';
 import { agentForTests, clientForTests, expectBooksBalance, thrown } from './test-support.js';
@@ -36,6 +38,11 @@ describe('topic names', () => {
     expect(resolveTopicOptions(undefined, undefined)).toEqual({ topics: 1, topicPattern: undefined });
     // A name grown past 249 characters by the substitution is refused when the names are made.
     expect(code(thrown(() => runTopics('x'.repeat(248), 12, undefined)))).toBe('LH_INVALID_OPTION');
+  });
+
+  it('topic criteria metrics are unmeasured without per-topic totals', () => {
+    expect(resolveMetric({ topics: undefined } as unknown as LoadTestResult, 'topics.minMsgsPerSec')).toBeNull();
+    expect(topicMetric([], 'maxLag')).toBeNull();
   });
 
   it('createLoadTest refuses a bad pattern before anything starts', () => {
@@ -118,7 +125,10 @@ describe('a run over three topics', () => {
     let drained = false;
     result = await lt.run({
       name: 'many-topics',
-      criteria: [],
+      criteria: [
+        { metric: 'topics.minMsgsPerSec', op: '>', value: 0 },
+        { metric: 'topics.maxLag', op: '==', value: 0 },
+      ],
       async run(c) {
         expect(c.topics).toEqual(['many-0', 'many-1', 'many-2']);
         // Two consumers for three topics: raised to one per topic.
@@ -138,6 +148,11 @@ describe('a run over three topics', () => {
     expect(logs.some((e) => e.level === 'warn' && e.message.includes('2 consumers for 3 topics'))).toBe(true);
     expectBooksBalance(result);
     expect(result.config.topics).toEqual(['many-0', 'many-1', 'many-2']);
+    // Topic criteria: every topic was served, every topic read to its end.
+    expect(result.criteria.map((c) => [c.metric, c.measured, c.passed])).toEqual([
+      ['topics.minMsgsPerSec', Math.min(...result.topics!.map((t) => t.producer.msgsPerSec)), true],
+      ['topics.maxLag', 0, true],
+    ]);
     expect(result.config.topicPattern).toBe('{topic}-{i}');
     expect(result.config.consumerGroups[0]!.consumers).toBe(3);
 

@@ -115,3 +115,16 @@ export function mergeTopics(
   }
   return out;
 }
+
+/**
+ * Criterion metrics over the topics of a many-topic run: `topics.minMsgsPerSec` (the least served topic's
+ * acked rate) and `topics.maxLag` (the largest final lag of a topic). Null (unmeasured) without per-topic
+ * totals, and `maxLag` without consumers: one topic has nothing to compare.
+ */
+export function topicMetric(topics: unknown, name: string | undefined): number | null {
+  if (!Array.isArray(topics) || topics.length === 0) return null;
+  const list = topics as TopicTotals[];
+  if (name === 'minMsgsPerSec') return Math.min(...list.map((t) => t.producer.msgsPerSec));
+  if (name === 'maxLag') return list.some((t) => t.consumer) ? Math.max(...list.map((t) => t.consumer?.lag ?? 0)) : null;
+  return null;
+}
