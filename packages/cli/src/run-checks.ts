@@ -1,6 +1,6 @@
 // What `run` and `suite` refuse before any load: flags the scenario or the target would silently ignore,
 // shards that would send nothing, and batches a StreamHouse server would refuse.
-import { batchRequestBytes, LoadhouseError, maxBatchSize, maxSize, parseSizes, SERVER_DEFAULT_REQUEST_BYTES } from '@loadhouse/core';
+import { batchRequestBytes, LoadhouseError, maxBatchSize, maxSize, parseSizes, SERVER_DEFAULT_REQUEST_BYTES, topicNames } from '@loadhouse/core';
 import { SCENARIOS, type FlagValues, type ScenarioEntry } from './catalog.js';
 import { EMBEDDED_AGENT_FLAGS } from './embedded-target.js';
 import { camel, rawFlag, type FlagSpec } from './flags.js';
@@ -123,6 +123,12 @@ export function refuseOversizedBatch(values: FlagValues, scenarioName: string): 
       `(gRPC's default receive limit); use --batch-size <= ${maxBatchSize(messageSize, topic, SERVER_DEFAULT_REQUEST_BYTES)}`,
     { details: { flag: 'batch-size' } },
   );
+}
+
+/** `--topics` and `--topic-pattern` make valid, distinct topic names: checked before the embedded agent starts. */
+export function refuseBadTopics(values: FlagValues, scenarioName: string): void {
+  const topic = typeof values.topic === 'string' ? values.topic : `loadhouse-${scenarioName.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+  topicNames(topic, values.topics, values.topicPattern, { topics: '--topics', pattern: '--topic-pattern' });
 }
 
 /** `--agent-*` flags shape the embedded agent, which `--target` replaces: refuse them together. */

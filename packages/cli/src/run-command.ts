@@ -31,6 +31,7 @@ import { doorScenario, doorTarget, doorValues, formatDoorTable, protocolsFromFla
 import {
   refuseAgentFlags,
   refuseDurationWithProfile,
+  refuseBadTopics,
   refuseForeignFlags,
   refuseIdleShard,
   refuseOversizedBatch,
@@ -74,6 +75,8 @@ export function flagOverrides(values: FlagValues, raw: Record<string, unknown>, 
   const given = (flag: string) => !hasConfig || raw[flag] !== undefined;
   const o: Partial<LoadTestOptions> = {};
   if (typeof values.topic === 'string') o.topic = values.topic;
+  if (typeof values.topics === 'number') o.topics = values.topics;
+  if (typeof values.topicPattern === 'string') o.topicPattern = values.topicPattern;
   if (typeof values.workers === 'number') o.workers = values.workers;
   if (given('connections')) o.connections = values.connections as number;
   if (given('warmup') && typeof values.warmup === 'number') o.warmupSeconds = values.warmup;
@@ -263,6 +266,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   if (targetFromFlags(values, io.env)) refuseAgentFlags(raw); // also checks --org and the token with no --target
   refuseTargetOnlyFlags(values);
   if (scenarioName) refuseOversizedBatch(values, scenarioName);
+  refuseBadTopics(values, scenario.name);
   const shard = shardFromFlags(values, io.env);
   if (shard && scenarioName) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
@@ -322,6 +326,7 @@ export function checkRunLine(
   if (typeof values.target === 'string') refuseAgentFlags(raw);
   refuseTargetOnlyFlags(values);
   refuseOversizedBatch(values, scenarioName);
+  refuseBadTopics(values, scenarioName);
   const shard = shardFromFlags(values, env);
   if (shard) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);

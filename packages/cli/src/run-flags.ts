@@ -101,6 +101,26 @@ export const RUN_FLAGS = defineFlags([
     group: 'run',
     description: `Topic to use, ${TOPIC_NAME_RULE} (default loadhouse-<scenario>)`,
   },
+  // Many topics (docs/workload-topics.md).
+  {
+    name: 'topics',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    max: 1000,
+    group: 'run',
+    description:
+      "Spread the load over n topics, each created with the scenario's partitions before any load: producer k of a group writes " +
+      'topic k mod n, consumer k reads it (a group with fewer than n members gets one per topic); the result keeps per-topic totals (default 1)',
+  },
+  {
+    name: 'topic-pattern',
+    kind: 'string',
+    value: '<pattern>',
+    group: 'run',
+    description:
+      'Names of the --topics topics: {i} is the 0-based index, {topic} the --topic name (default {topic}-{i}, e.g. loadhouse-steady-0)',
+  },
   {
     name: 'ack-mode',
     kind: 'string',

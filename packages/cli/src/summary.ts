@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import { formatS3Summary } from '@loadhouse/plugin-s3-probe';
 import { diagnosisLines } from './diagnosis-lines.js';
 import { deliveryLines, partitionLines } from './summary-delivery.js';
+import { topicLines } from './summary-topics.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -167,6 +168,7 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
       );
     }
   }
+  lines.push(...topicLines(result));
   const sr = Object.entries(result.scenarioResults ?? {}).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
   if (sr.length) {
     lines.push('');

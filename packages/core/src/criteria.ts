@@ -3,6 +3,7 @@
 import { latencyName, PRODUCER_HISTOGRAMS } from './metrics/histogram-set.js';
 import { maxRecoverySeconds } from './proxy/recovery.js';
 import { errorRatePercent, rateErrorPercent } from './result/figures.js';
+import { topicMetric } from './result/topics.js';
 import type { Criterion, CriterionOp, CriterionOutcome, LoadTestResult, Sample } from './types.js';
 import { round3 } from './util.js';
 
@@ -81,6 +82,7 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
 
   if (path === 'integrity.lost') return integrityLost(o.integrity);
   if (path === 'faults.maxRecoverySeconds') return maxRecoverySeconds(o.faults);
+  if (parts[0] === 'topics' && parts.length === 2) return topicMetric(o.topics, parts[1]);
   if (parts[0] === 'integrity' && !sample) {
     // Without consumers nothing was checked: unknown, not "0 missing".
     const integrity = o.integrity as { checked?: unknown } | undefined;
@@ -195,7 +197,7 @@ const BUILTIN_METRIC =
 
 /** Whether the resolver knows the metric at all (it may still have no value on a given object). */
 function knownMetric(obj: Measurable, path: string): boolean {
-  if (BUILTIN_METRIC.test(path)) return true;
+  if (BUILTIN_METRIC.test(path) || /^topics\.(minMsgsPerSec|maxLag)$/.test(path)) return true;
   const phase = /^phases\.[^.]+\.(.+)$/.exec(path);
   if (phase && BUILTIN_METRIC.test(phase[1]!)) return true;
   const o = obj as Record<string, unknown>;

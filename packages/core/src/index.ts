@@ -38,6 +38,9 @@ export {
 } from './rate-profile.js';
 export { playRateProfile, profileStartRate, RAMP_STEP_MS } from './run/rate-profile-player.js';
 
+// Many topics (docs/workload-topics.md)
+export type { TopicTotals, TopicProducerTotals, TopicConsumerTotals } from './types.js';
+export { DEFAULT_TOPIC_PATTERN, MAX_TOPICS, topicNames, type TopicOptionNames } from './topics.js';
 // Fault proxy (docs/faults.md)
 export { startFaultProxy, checkFaultProxyOptions, type FaultProxy, type FaultProxyOptions, type FaultEvent } from './proxy/fault-proxy.js';
 export { parseFaultTimeline, describeFault, FAULT_KINDS } from './proxy/timeline.js';

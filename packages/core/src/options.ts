@@ -2,6 +2,7 @@
 // naming the option, before any connection is opened or any record sent.
 import { availableParallelism } from 'node:os';
 import { LoadhouseError } from './errors.js';
+import { resolveTopicOptions } from './topics.js';
 import { checkKeys, invalid, nonNegative, optional, positiveInt, positiveNumber, timerMs, timerSeconds } from './options-rules.js';
 import { resolveArrivals } from './options-rules.js';
 import { resolveDelivery } from './options-delivery.js';
@@ -94,6 +95,10 @@ export interface ResolvedOptions extends Pick<RunConfig, RecordedSetting> {
   faults: FaultSpec[] | undefined;
   /** Null: each batch is sent once, without a producer id. */
   delivery: DeliveryConfig | null;
+  /** Topics the run spreads its producers and consumers over (`options.topics`, default 1). */
+  topics: number;
+  /** Their names' pattern (`options.topicPattern`); absent: `{topic}-{i}` with many topics. */
+  topicPattern: string | undefined;
 }
 
 /** `controller.produce()` options, validated, with defaults; the workload shape from options-workload.ts. */
@@ -151,6 +156,8 @@ const LOAD_TEST_KEYS = [
   'criteria',
   'faults',
   'seed',
+  'topics',
+  'topicPattern',
 ] as const;
 const PRODUCE_KEYS = [
   'rate',
@@ -246,6 +253,7 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     logger: o.logger,
     criteria,
     faults: o.faults === undefined ? undefined : runFaults(o.faults, 'options.faults'),
+    ...resolveTopicOptions(o.topics, o.topicPattern),
   };
 }
 

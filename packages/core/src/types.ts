@@ -15,5 +15,6 @@ export type * from './types/workload.js';
 export type * from './types/traffic.js';
 export { RESULT_SCHEMA_VERSION } from './types/result.js';
 export type * from './types/result.js';
+export type * from './types/topics.js';
 export { PLUGIN_API_VERSION } from './types/plugins.js';
 export type * from './types/plugins.js';

@@ -1,6 +1,7 @@
 // renderReport: one self-contained HTML page for a result. Tables are plain HTML (readable without
 // JavaScript); charts are uPlot, inlined with the data, so the file opens anywhere without a network.
 import { capacityCharts, capacityTables } from './capacity.js';
+import { topicsSection } from './topics.js';
 import type { ConsumerTotals, CriterionOutcome, LatencySummary, LoadTestResult, ProducerTotals } from '@loadhouse/core';
 import {
   consumerCharts,
@@ -307,6 +308,7 @@ export function renderReport(result: LoadTestResult, options: { title?: string }
   }
 
   body.push(phasesSection(result));
+  body.push(topicsSection(result));
 
   const resources = noSamples || charts.group(resourceCharts(result));
   const resTable = result.resources && Object.keys(result.resources).length ? `<h3>Summary</h3>${kvTable(result.resources, '', true)}` : '';

@@ -158,6 +158,12 @@ export interface PhaseAccumulator {
   lagFinal: number;
 }
 
+function byTopic<C>(map: Map<string, C>, topic: string, empty: () => C): C {
+  let c = map.get(topic);
+  if (!c) map.set(topic, (c = empty()));
+  return c;
+}
+
 /** Compressed base64 histograms, each made from its uncompressed encoding when first read. */
 function lazilyCompressed(bytes: Record<string, Uint8Array | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -185,8 +191,11 @@ export class Aggregator {
   private readonly consumerCumulative = new HistogramSet(CONSUMER_HISTOGRAMS);
   /** True once any worker reported a consumer section. */
   private consumersSeen = false;
-  /** Latest lag of each (group, partition). A stopped group keeps its last value. */
-  private readonly lag = new Map<string, { partition: number; lag: number }>();
+  /** Latest lag of each (group, topic, partition). A stopped group keeps its last value. */
+  private readonly lag = new Map<string, { partition: number; lag: number; topic: string | undefined }>();
+  /** Post-warm-up producer and consumer counts by topic (many-topic runs report them; result.topics). */
+  readonly topicProducers = new Map<string, CounterSet>();
+  readonly topicConsumers = new Map<string, ConsumerCounterSet>();
   /** Latest integrity tally of each (worker, group). */
   private readonly integrity = new Map<string, IntegrityTally>();
   private readonly phases: PhaseAccumulator[] = [];
@@ -214,6 +223,7 @@ export class Aggregator {
       this.gauges.set(workerIndex, { inFlightBatches: p.inFlightBatches, backlog: p.backlog });
       if (p.firstAckEpochMs && !(p.firstAckEpochMs >= this.firstAckEpochMs)) this.firstAckEpochMs = p.firstAckEpochMs; // NaN: none yet
       this.firstSecondAcked += p.firstSecondAcked ?? 0;
+      for (const t of p.byTopic ?? []) addCounters(byTopic(this.topicProducers, t.topic, emptyCounters), t.measured);
     }
     const c = report.consumer;
     if (c) {
@@ -222,7 +232,9 @@ export class Aggregator {
       addConsumerCounters(this.consumerMeasured, c.measured);
       this.consumerWindowHist.addEncoded(c.histograms);
       this.consumerCumulative.addEncoded(c.measuredHistograms === 'window' ? c.histograms : c.measuredHistograms);
-      for (const l of c.lag) this.lag.set(`${l.groupId}:${l.partition}`, { partition: l.partition, lag: l.lag });
+      for (const l of c.lag)
+        this.lag.set(`${l.groupId}:${l.topic ?? ''}:${l.partition}`, { partition: l.partition, lag: l.lag, topic: l.topic });
+      for (const t of c.byTopic ?? []) addConsumerCounters(byTopic(this.topicConsumers, t.topic, emptyConsumerCounters), t.measured);
       for (const t of c.integrity) this.integrity.set(`${workerIndex}:${t.groupId}`, t.tally);
     }
     this.health.workerLoopDelayMaxMs = Math.max(this.health.workerLoopDelayMaxMs, report.health.eventLoopDelayP99Ms);
@@ -259,6 +271,13 @@ export class Aggregator {
       byPartition[partition] = (byPartition[partition] ?? 0) + lag;
     }
     return { total, byPartition };
+  }
+
+  /** The lag gauge now, summed by topic (partitions whose topic a worker did not name are left out). */
+  lagByTopic(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { topic, lag } of this.lag.values()) if (topic !== undefined) out.set(topic, (out.get(topic) ?? 0) + lag);
+    return out;
   }
 
   integritySums(): IntegritySums {

@@ -5,7 +5,7 @@ import { checkConsumerRate, type ResolvedConsumeOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
 import type { ConsumerGroup } from '../types.js';
 import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from '../worker/protocol.js';
-import { assignPartitions } from './plan.js';
+import { assignTopicPartitions } from './plan.js';
 import { byWorker, GroupPool, WorkerGroup, type GroupPoolSettings } from './group-pool.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -30,17 +30,22 @@ class RunningConsumerGroup extends WorkerGroup implements ConsumerGroup {
     readonly consumers: number,
     readonly partitions: number,
     readonly idleConsumers: number,
-    readonly startOffsets: Readonly<Record<number, number>>,
+    readonly topics: readonly string[],
+    readonly startOffsetsByTopic: Readonly<Record<string, Readonly<Record<number, number>>>>,
     workers: number[],
     private readonly owner: ConsumerPool,
   ) {
     super(id, workers, owner.pool, owner.settings.drainTimeoutMs);
   }
 
+  get startOffsets(): Readonly<Record<number, number>> {
+    return this.startOffsetsByTopic[this.topics[0]!] ?? {};
+  }
+
   setRate(rate: number | 'max'): void {
     const checked = checkConsumerRate('setRate(rate)', rate, true);
     if (this.stopped) return;
-    const ratePerPartition = perPartition(checked, this.partitions);
+    const ratePerPartition = perPartition(checked, this.partitions * this.topics.length);
     for (const w of this.workers) this.owner.pool.send(w, { type: 'set-consumer-rate', groupId: this.id, ratePerPartition });
   }
 
@@ -70,18 +75,20 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
     super(pool);
   }
 
-  async start(options: ResolvedConsumeOptions, topic: string, partitionCount: number): Promise<RunningConsumerGroup> {
-    const assignment = assignPartitions(options.consumers, partitionCount);
-    const idleConsumers = assignment.filter((a) => a.length === 0).length;
+  /** Starts a group reading `topics` (consumer k from topic k mod N; at least as many consumers as topics). */
+  async start(options: ResolvedConsumeOptions, topics: readonly string[], partitionCount: number): Promise<RunningConsumerGroup> {
+    const assignment = assignTopicPartitions(options.consumers, partitionCount, topics);
+    const idleConsumers = assignment.filter((a) => a.partitions.length === 0).length;
     const shard = this.settings.shard;
     const local = assignment
-      .map((partitions, k) => ({ k, partitions }))
+      .map((a, k) => ({ k, ...a }))
       .filter((c) => c.partitions.length > 0 && (!shard || c.k % shard.count === shard.index));
-    const offsets = new Map<number, number>();
+    const offsets = new Map<string, Map<number, number>>();
+    for (const c of local) if (!offsets.has(c.topic)) offsets.set(c.topic, new Map());
     await Promise.all(
       local.flatMap((c) =>
         c.partitions.map(async (p) => {
-          offsets.set(p, await this.startOffset(options, topic, p));
+          offsets.get(c.topic)!.set(p, await this.startOffset(options, c.topic, p));
         }),
       ),
     );
@@ -89,15 +96,19 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
     const groupId = this.pool.allocateGroupId();
     const specs = byWorker(
       withWorkers,
-      (c): ConsumerSpec => ({ k: c.k, partitions: c.partitions.map((partition) => ({ partition, startOffset: offsets.get(partition)! })) }),
+      (c): ConsumerSpec => ({
+        k: c.k,
+        partitions: c.partitions.map((partition) => ({ partition, startOffset: offsets.get(c.topic)!.get(partition)! })),
+        ...(topics.length > 1 ? { topic: c.topic } : {}),
+      }),
     );
     const warmupEndEpochMs = this.settings.warmupEnd();
     for (const [worker, consumers] of specs) {
       const spec: ConsumerGroupSpec = {
         groupId,
-        topic,
+        topic: topics[0]!,
         consumers,
-        ratePerPartition: perPartition(options.rate, partitionCount),
+        ratePerPartition: perPartition(options.rate, partitionCount * topics.length),
         maxRecords: options.maxRecords,
         maxInFlight: options.maxInFlight,
         group: options.group,
@@ -107,9 +118,13 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
       };
       this.pool.send(worker, { type: 'start-consumers', group: spec });
     }
-    const startOffsets: Record<number, number> = {};
-    for (const [p, o] of [...offsets].sort((a, b) => a[0] - b[0])) startOffsets[p] = o;
-    const group = new RunningConsumerGroup(groupId, local.length, partitionCount, idleConsumers, startOffsets, [...specs.keys()], this);
+    const startOffsets: Record<string, Record<number, number>> = {};
+    for (const [topic, byPartition] of offsets) {
+      startOffsets[topic] = {};
+      for (const [p, o] of [...byPartition].sort((a, b) => a[0] - b[0])) startOffsets[topic][p] = o;
+    }
+    const workers = [...specs.keys()];
+    const group = new RunningConsumerGroup(groupId, local.length, partitionCount, idleConsumers, topics, startOffsets, workers, this);
     this.add(group);
     if (local.length > 0) this.activity.set(groupId, 1);
     return group;

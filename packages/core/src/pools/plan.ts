@@ -1,5 +1,6 @@
 // Deterministic split of a producer group: rate shares, partitions and shard membership. Every shard of a
 // run computes the same global plan and keeps its own producers, so shards together send exactly the rate.
+import { spreadOverTopics } from '../topics.js';
 import type { ProducerSpec } from '../worker/protocol.js';
 
 /**
@@ -25,6 +26,25 @@ export function partitionsFor(k: number, producers: number, partitions: number):
 }
 
 /**
+ * Partitions of each of `consumers` consumers over `topics` (one topic: `topics` holds one name): consumer k
+ * reads topic k mod N, and the consumers of a topic split its partitions as assignPartitions() does.
+ */
+export function assignTopicPartitions(
+  consumers: number,
+  partitions: number,
+  topics: readonly string[],
+): Array<{ topic: string; partitions: number[] }> {
+  const n = topics.length;
+  const byTopic = topics.map((_, t) => assignPartitions(Math.max(1, Math.floor((consumers - 1 - t) / n) + 1), partitions));
+  const out: Array<{ topic: string; partitions: number[] }> = [];
+  for (let k = 0; k < consumers; k++) {
+    const s = spreadOverTopics(k, consumers, n);
+    out.push({ topic: topics[s.topic]!, partitions: byTopic[s.topic]![s.index]! });
+  }
+  return out;
+}
+
+/**
  * Partitions of each of `consumers` consumers: round-robin (consumer k reads k, k + n, k + 2n, ...), so
  * every partition has exactly one consumer and counts differ by at most one. With more consumers than
  * partitions the extra consumers get none: they stay idle.
@@ -43,6 +63,8 @@ export interface ProducerPlanInput {
   /** Run-wide id of the group's first producer. */
   firstId: number;
   shard: { index: number; count: number } | null;
+  /** The run's topics (at least as many producers): producer k writes topic k mod N; absent: one topic. */
+  topics?: readonly string[];
 }
 
 export interface PlannedProducer extends ProducerSpec {
@@ -54,14 +76,20 @@ export interface PlannedProducer extends ProducerSpec {
 export function planProducers(input: ProducerPlanInput): PlannedProducer[] {
   const rates = splitRate(input.rate, input.producers);
   const out: PlannedProducer[] = [];
+  const topics = input.topics ?? [];
   for (let k = 0; k < input.producers; k++) {
     if (input.shard && k % input.shard.count !== input.shard.index) continue;
+    // With many topics, the producers of each topic split its partitions as a one-topic group would.
+    const spread = topics.length > 1 ? spreadOverTopics(k, input.producers, topics.length) : undefined;
     out.push({
       k,
       id: input.firstId + k,
       rate: rates[k]!,
-      partitions: partitionsFor(k, input.producers, input.partitions),
+      partitions: spread
+        ? partitionsFor(spread.index, spread.count, input.partitions)
+        : partitionsFor(k, input.producers, input.partitions),
       phase: k / input.producers,
+      ...(spread ? { topic: topics[spread.topic]! } : {}),
     });
   }
   return out;

@@ -38,6 +38,7 @@ class RunningGroup extends WorkerGroup implements ProducerGroup {
     private readonly planned: Array<PlannedProducer & { worker: number }>,
     private readonly totalProducers: number,
     readonly partitions: number,
+    readonly topics: readonly string[],
     private readonly owner: ProducerPool,
   ) {
     super(id, [...new Set(planned.map((p) => p.worker))], owner.pool, owner.settings.drainTimeoutMs);
@@ -164,7 +165,8 @@ export class ProducerPool extends GroupPool<RunningGroup> {
     super(pool);
   }
 
-  async start(options: ResolvedProduceOptions, topic: string, partitionCount: number): Promise<ProducerGroup> {
+  /** Starts a group writing `topics` (producer k to topic k mod N; at least as many producers as topics). */
+  async start(options: ResolvedProduceOptions, topics: readonly string[], partitionCount: number): Promise<ProducerGroup> {
     const groupId = this.pool.allocateGroupId();
     const firstId = this.nextProducerId;
     // Producer ids are assigned for the whole group on every shard, so ids agree across shards.
@@ -175,13 +177,14 @@ export class ProducerPool extends GroupPool<RunningGroup> {
       partitions: partitionCount,
       firstId,
       shard: this.settings.shard,
+      topics,
     });
     // New workers pre-warm with this group's batch shape before they are ready: the schedule starts after.
-    const warmup = { topic, ackMode: this.settings.ackMode, batchSize: options.batchSize, messageSize: options.messageSize };
+    const warmup = { topic: topics[0]!, ackMode: this.settings.ackMode, batchSize: options.batchSize, messageSize: options.messageSize };
     // This process's share of the group's peak rate: what the worker count is chosen for.
     const localPeak = (options.peakRate * planned.length) / options.producers;
     const withWorkers = await this.assignWorkers(planned, this.settings.workersFor, localPeak, warmup);
-    const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, this);
+    const group = new RunningGroup(groupId, withWorkers, options.producers, partitionCount, topics, this);
     group.keys = options.keys;
     this.add(group);
     this.all.set(groupId, group);
@@ -192,12 +195,19 @@ export class ProducerPool extends GroupPool<RunningGroup> {
     const all = hashed ? Array.from({ length: partitionCount }, (_, i) => i) : [];
     const specs = byWorker(
       withWorkers,
-      (p): PlannedProducer => ({ k: p.k, id: p.id, rate: p.rate, partitions: hashed ? all : p.partitions, phase: p.phase }),
+      (p): PlannedProducer => ({
+        k: p.k,
+        id: p.id,
+        rate: p.rate,
+        partitions: hashed ? all : p.partitions,
+        phase: p.phase,
+        ...(p.topic !== undefined ? { topic: p.topic } : {}),
+      }),
     );
     for (const [worker, producers] of specs) {
       const spec: ProducerGroupSpec = {
         groupId,
-        topic,
+        topic: topics[0]!,
         producers,
         messageSize: options.messageSize,
         batchSize: options.batchSize,

@@ -1,6 +1,7 @@
 // The result of a run, built from what the run measured: pure functions of their inputs (no clock, no I/O),
 // so a checkpoint, a partial write and the final result are built alike, and `merge` judges its criteria the
 // same way a run does.
+import { DEFAULT_TOPIC_PATTERN, runTopics } from '../topics.js';
 import { evaluateCriteria, failedByOutage, type OutageFailure } from '../criteria.js';
 import { consumerTotals, type IntegritySums, type PhaseAccumulator, producerTotals } from '../metrics/aggregator.js';
 import type { ConsumerHistogram, HistogramSet, ProducerHistogram } from '../metrics/histogram-set.js';
@@ -68,6 +69,10 @@ export function runConfig({ opts: o, scenario, topic, criteria, producerGroups, 
     scenarioOptions: scenario.options ?? {},
     plannedSeconds: scenario.plannedSeconds ?? null,
     topic,
+    // The names the run made (checked when it was set up), whenever they are not just `topic`.
+    ...(o.topics > 1 || o.topicPattern !== undefined
+      ? { topics: runTopics(topic, o.topics, o.topicPattern), topicPattern: o.topicPattern ?? DEFAULT_TOPIC_PATTERN }
+      : {}),
     target: {
       address: o.target.address,
       httpAddress: o.target.httpAddress ?? null,

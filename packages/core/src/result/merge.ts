@@ -1,6 +1,7 @@
 // Merges the results of the shards of one run (`loadhouse merge`): counters are summed, the encoded HDR
 // histograms are merged exactly (so merged percentiles equal those of one histogram fed every record),
 // series are aligned by elapsed time, and the criteria are re-evaluated on the merged data.
+import { mergeTopics } from './topics.js';
 import {
   CONSUMER_HISTOGRAMS,
   HistogramSet,
@@ -260,6 +261,9 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
         spans: outages.flatMap((o) => o.spans).slice(0, 100),
       };
     }
+    const topics = mergeTopics(results, common);
+    if (topics) common.topics = topics;
+    else delete common.topics;
     delete common.resultPath;
     delete common.metricNotes;
     delete common.faults; // each shard's own proxy and timeline: not one run's figures

@@ -35,7 +35,8 @@ interface OpenPhase {
 
 export interface ControllerDeps {
   opts: Pick<ResolvedOptions, 'instrument'>;
-  topic: string;
+  /** The run's topics (one unless `options.topics` > 1); the first is `controller.topic`. */
+  topics: readonly string[];
   clock: Clock;
   /** Aborted when the run must end. */
   signal: AbortSignal;
@@ -74,6 +75,16 @@ export function resultSections(controller: Controller): ResultSections {
 /** The results of the phases closed so far in the run that gave `controller`, in the order they closed. */
 export function closedPhases(controller: Controller): readonly PhaseResult[] {
   return internal(controller).phases;
+}
+
+/** The longest of the names: batch sizes are checked against the largest request any producer sends. */
+function longest(topics: readonly string[]): string {
+  return topics.reduce((a, b) => (b.length > a.length ? b : a));
+}
+
+/** A group's `topics` in the result's config, when the run has more than one. */
+function manyTopics(topics: readonly string[]): { topics?: string[] } {
+  return topics.length > 1 ? { topics: [...topics] } : {};
 }
 
 export class RunController {
@@ -121,7 +132,10 @@ export class RunController {
         this.scenarioResults[name] = value;
       },
       get topic() {
-        return d.topic;
+        return d.topics[0]!;
+      },
+      get topics() {
+        return d.topics;
       },
       get logger() {
         return d.logger;
@@ -159,7 +173,17 @@ export class RunController {
   private async produce(options: ProduceOptions): Promise<ProducerGroup> {
     const { d } = this;
     this.ensureRunning('produce()');
-    const resolved = resolveProduceOptions(options, { topic: d.topic, instrument: d.opts.instrument });
+    const resolved = resolveProduceOptions(options, { topic: longest(d.topics), instrument: d.opts.instrument });
+    if (resolved.messagesPerProducer !== undefined && resolved.producers < d.topics.length) {
+      // A quota makes the producer count the record count: adding producers would change what the scenario asked.
+      throw new LoadhouseError(
+        'LH_INVALID_OPTION',
+        `produce(): ${resolved.producers} producers with a quota of ${resolved.messagesPerProducer} records each cannot cover ` +
+          `${d.topics.length} topics (each producer writes one); use at least ${d.topics.length} producers or at most ${resolved.producers} topics`,
+        { details: { option: 'topics', value: d.topics.length } },
+      );
+    }
+    resolved.producers = this.atLeastOnePerTopic('produce()', 'producers', resolved.producers);
     if (resolved.batchBytes > SERVER_DEFAULT_REQUEST_BYTES) {
       d.logger.warn(
         `a full batch is ${resolved.batchBytes} bytes: a StreamHouse server with gRPC's default 4 MiB receive limit refuses requests that large`,
@@ -167,14 +191,21 @@ export class RunController {
     }
     const partitions = await d.pools.partitionsFor(resolved.partitions);
     this.ensureRunning('produce()');
-    const group = await d.pools.producers().start(resolved, d.topic, partitions);
+    const group = await d.pools.producers().start(resolved, d.topics, partitions);
     if (d.ending()) {
       await group.stop();
       this.ensureRunning('produce()');
     }
     d.sampler.noteLinger(resolved.lingerMs);
     const { batchBytes: _b, peakRate: _p, workload: _w, arrivals, ...recorded } = resolved;
-    const config: ProducerGroupConfig = { id: group.id, ...recorded, partitions, topic: d.topic, startedAtSeconds: round3(this.elapsed()) };
+    const config: ProducerGroupConfig = {
+      id: group.id,
+      ...recorded,
+      partitions,
+      topic: d.topics[0]!,
+      ...manyTopics(d.topics),
+      startedAtSeconds: round3(this.elapsed()),
+    };
     if (arrivals === 'poisson') {
       config.arrivals = arrivals;
       this.arrivalGroups.push({ config, group });
@@ -186,16 +217,18 @@ export class RunController {
   private async consume(options: ConsumeOptions): Promise<ConsumerGroup> {
     const { d } = this;
     this.ensureRunning('consume()');
-    const resolved = resolveConsumeOptions(options, { topic: d.topic });
+    const resolved = resolveConsumeOptions(options, { topic: d.topics[0]! });
+    resolved.consumers = this.atLeastOnePerTopic('consume()', 'consumers', resolved.consumers);
     const partitions = await d.pools.partitionsFor(resolved.partitions);
     this.ensureRunning('consume()');
     let group: ConsumerGroup;
     try {
-      group = await d.pools.consumers().start(resolved, d.topic, partitions);
+      group = await d.pools.consumers().start(resolved, d.topics, partitions);
     } catch (err) {
       if (err instanceof LoadhouseError) throw err;
-      const message = `Could not find where the consumers start (startAt '${resolved.startAt}') on topic "${d.topic}": ${(err as Error).message}`;
-      throw new LoadhouseError('LH_TOPIC_SETUP_FAILED', message, { cause: err, details: { topic: d.topic } });
+      const where = d.topics.length > 1 ? `the ${d.topics.length} topics "${d.topics[0]}"...` : `topic "${d.topics[0]}"`;
+      const message = `Could not find where the consumers start (startAt '${resolved.startAt}') on ${where}: ${(err as Error).message}`;
+      throw new LoadhouseError('LH_TOPIC_SETUP_FAILED', message, { cause: err, details: { topic: d.topics[0] } });
     }
     if (d.ending()) {
       await group.stop();
@@ -203,8 +236,9 @@ export class RunController {
     }
     if (group.idleConsumers > 0) {
       d.logger.warn(
-        `consume(): ${resolved.consumers} consumers for ${partitions} partitions leaves ${group.idleConsumers} idle ` +
-          '(every partition has exactly one consumer); use at most as many consumers as partitions',
+        `consume(): ${resolved.consumers} consumers for ${partitions * d.topics.length} partitions leaves ${group.idleConsumers} idle ` +
+          '(every partition has exactly one consumer); use at most as many consumers as partitions' +
+          (d.topics.length > 1 ? ` (${partitions} on each of ${d.topics.length} topics)` : ''),
       );
     }
     this.idleConsumers += group.idleConsumers;
@@ -213,10 +247,22 @@ export class RunController {
       ...resolved,
       partitions,
       idleConsumers: group.idleConsumers,
-      topic: d.topic,
+      topic: d.topics[0]!,
+      ...manyTopics(d.topics),
       startedAtSeconds: round3(this.elapsed()),
     });
     return group;
+  }
+
+  /**
+   * Every topic needs a member of the group, or its records would go unwritten or unread: a group with fewer
+   * members than the run has topics is given one per topic (the rate is the same, split over more members).
+   */
+  private atLeastOnePerTopic(call: string, what: string, members: number): number {
+    const n = this.d.topics.length;
+    if (members >= n) return members;
+    this.d.logger.warn(`${call}: ${members} ${what} for ${n} topics; starting ${n} (one per topic), with the same total rate`);
+    return n;
   }
 
   private waitFor(condition: WaitCondition, options?: { timeoutSeconds?: number }): Promise<boolean> {

@@ -30,6 +30,8 @@ import { RunLog } from './log.js';
 import { RunFaults, runFaults } from './faults.js';
 import { integrityInput, judgeIntegrity, startupReport } from './judging.js';
 import { makeParts, type Parts, type SampleSink } from './parts.js';
+import { runTopics } from '../topics.js';
+import { runTopicTotals } from '../result/topics.js';
 
 /** The topic's set-up on the target: failing before any load, it rejects run() instead of ending it as failed. */
 const SETUP_CODES: ReadonlySet<ErrorCode> = new Set(['LH_TOPIC_MISMATCH', 'LH_TOPIC_SETUP_FAILED']);
@@ -41,6 +43,8 @@ export class Run {
   private resolveEnd!: () => void;
   private readonly ended = new Promise<void>((r) => (this.resolveEnd = r));
   private readonly topic: string;
+  /** `[topic]`, or the many topics of `options.topics` (topics.ts). */
+  private readonly topics: string[];
   private readonly criteria: Criterion[];
   private readonly log: RunLog;
   private readonly logger: Logger;
@@ -78,6 +82,7 @@ export class Run {
     private readonly sinks: Set<SampleSink>,
   ) {
     this.topic = opts.topic ?? `loadhouse-${scenario.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+    this.topics = runTopics(this.topic, opts.topics, opts.topicPattern);
     this.criteria = [...validateCriteria('scenario.criteria', scenario.criteria ?? []), ...opts.criteria];
     this.log = new RunLog(bus, opts.logger);
     this.logger = this.log.logger(undefined);
@@ -125,7 +130,7 @@ export class Run {
     this.parts = makeParts({
       // With faults, every connection of the run (the workers' too) goes through the proxy.
       opts: this.faults ? { ...this.opts, target: await this.faults.connectThrough(this.opts.target) } : this.opts,
-      topic: this.topic,
+      topics: this.topics,
       clock: this.clock,
       signal: this.abort.signal,
       bus: this.bus,
@@ -384,6 +389,7 @@ export class Run {
       resultPath: this.resultPath,
     });
     if (controller.sections.capacity) result.capacity = structuredClone(controller.sections.capacity);
+    if (this.topics.length > 1) result.topics = runTopicTotals(agg, this.topics, controller, result);
     addDeliveryReports(result.producer, this.opts.delivery, this.parts.pools.deliveryTallies());
     const startup = startupReport(this.parts, this.opts.warmupSeconds, t);
     if (startup) result.producer.startup = startup;

@@ -37,7 +37,8 @@ export interface Parts {
 
 export interface PartsDeps {
   opts: ResolvedOptions;
-  topic: string;
+  /** The run's topics (one unless `options.topics` > 1). */
+  topics: readonly string[];
   clock: Clock;
   /** Aborted when the run must end. */
   signal: AbortSignal;
@@ -93,7 +94,7 @@ export function makeParts(d: PartsDeps): Parts {
   });
   pools = new RunPools({
     opts: d.opts,
-    topic: d.topic,
+    topics: d.topics,
     client: d.client,
     aggregator,
     rates,
@@ -108,7 +109,7 @@ export function makeParts(d: PartsDeps): Parts {
   });
   controller = new RunController({
     opts: d.opts,
-    topic: d.topic,
+    topics: d.topics,
     clock: d.clock,
     signal: d.signal,
     logger: d.logger,

@@ -16,12 +16,27 @@ import { availableParallelism } from 'node:os';
 import { chooseWorkers, measureIdleCores, needsIdleSample } from '../pools/worker-choice.js';
 import type { DeliveryTally } from '../worker/delivery-tally.js';
 
+/** Topics created or checked at a time: a many-topic run sets up quickly without a burst of 1,000 calls. */
+const TOPIC_SETUP_CONCURRENCY = 16;
+
+/** Every topic exists with the first one's partition count (LH_TOPIC_MISMATCH otherwise); returns that count. */
+async function ensureTopics(client: Driver, topics: readonly string[], requested: number | undefined): Promise<number> {
+  const count = await ensureTopic(client, topics[0]!, requested);
+  let next = 1;
+  const worker = async (): Promise<void> => {
+    while (next < topics.length) await ensureTopic(client, topics[next++]!, count);
+  };
+  await Promise.all(Array.from({ length: Math.min(TOPIC_SETUP_CONCURRENCY, topics.length - 1) }, worker));
+  return count;
+}
+
 /** How much earlier than this shard's start another shard of the same run may have stamped records. */
 const SHARD_CLOCK_SLACK_MS = 10 * 60_000;
 
 export interface PoolDeps {
   opts: ResolvedOptions;
-  topic: string;
+  /** The run's topics (one unless `options.topics` > 1): every group spreads over all of them. */
+  topics: readonly string[];
   /** The connected target (set up before any load). */
   client: () => Driver;
   aggregator: Aggregator;
@@ -98,11 +113,14 @@ export class RunPools {
     return this.consumerPool?.stoppedWhileProducing ?? false;
   }
 
-  /** The topic's partition count: created or checked once, then every group must agree with it. */
+  /**
+   * The topics' partition count: created or checked once (the first topic decides the count when none is
+   * asked for; every other topic must have it), then every group must agree with it.
+   */
   partitionsFor(requested: number | undefined): Promise<number> {
-    const { topic } = this.d;
+    const topic = this.d.topics[0]!;
     if (!this.topicCount) {
-      this.topicCount = ensureTopic(this.d.client(), topic, requested);
+      this.topicCount = ensureTopics(this.d.client(), this.d.topics, requested);
       this.topicCount.catch(() => (this.topicCount = undefined));
       return this.topicCount;
     }

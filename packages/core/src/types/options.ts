@@ -124,6 +124,17 @@ export interface LoadTestOptions {
    * `result.faults` says how the target recovered from each (docs/faults.md). The scenario's `faults` when absent.
    */
   faults?: string | Array<string | FaultSpec>;
+  /**
+   * Topics the run spreads every producer and consumer group over (`--topics N`, default 1), each created with the
+   * group's partition count before any load. Member k of a group uses topic k mod N; a group with fewer members
+   * than topics is given one per topic (docs/workload-topics.md). `result.topics` keeps per-topic totals.
+   */
+  topics?: number;
+  /**
+   * Names of the topics (`--topic-pattern`): `{i}` is the 0-based index, `{topic}` the run's topic (`options.topic`
+   * or `loadhouse-<scenario>`). Default `{topic}-{i}` with more than one topic; must contain `{i}` then.
+   */
+  topicPattern?: string;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { MergedResources, RunConfig, RunEnvironment, RunResources } from '.
 import type { IdempotenceReport, TransactionsReport } from './delivery.js';
 import type { ConsumerCounts, ProducerStats, Sample } from './samples.js';
 import type { ProducerStartup, WorkerChoice } from './startup.js';
+import type { TopicTotals } from './topics.js';
 
 /**
  * A wall-clock time in ISO 8601 with its zone (`2026-01-02T03:04:05.678Z`).
@@ -221,6 +222,8 @@ export interface ResultBase {
   capacity?: CapacityReport;
   /** Keyed producer groups' acked records per partition and their imbalance (docs/workload.md); absent without keys. */
   partitions?: PartitionsReport;
+  /** Per-topic totals of a run over many topics (`options.topics` > 1; docs/workload-topics.md); absent otherwise. */
+  topics?: TopicTotals[];
 }
 
 /** How complete and how concurrent the shards of a merged result were. */

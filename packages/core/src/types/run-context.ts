@@ -39,6 +39,8 @@ export interface ProducerGroupConfig {
   /** The size distribution when sizes were drawn per record (`messageSize` is then its largest size). */
   messageSizes?: string;
   topic: string;
+  /** With many topics (`options.topics`): every topic the group wrote, producer k to topic k mod N. */
+  topics?: string[];
   /** Seconds after the run's start at which the group started. */
   startedAtSeconds: number;
   // Traffic shape (docs/workload-traffic.md).
@@ -67,6 +69,8 @@ export interface ConsumerGroupConfig {
   /** Consumers left without a partition. */
   idleConsumers: number;
   topic: string;
+  /** With many topics (`options.topics`): every topic the group read, consumer k from topic k mod N. */
+  topics?: string[];
   startedAtSeconds: number;
 }
 
@@ -80,6 +84,10 @@ export type RunConfig = {
   scenarioOptions: Record<string, unknown>;
   plannedSeconds: number | null;
   topic: string;
+  /** With many topics (`options.topics` > 1): the topics the run spread its groups over. */
+  topics?: string[];
+  /** The pattern their names came from (`options.topicPattern`, or the default `{topic}-{i}`), with many topics. */
+  topicPattern?: string;
   target: RunTargetConfig;
   /** Worker threads asked for (null: as many as the producers need, at most `maxWorkers`). */
   workers: number | null;

@@ -10,8 +10,10 @@ export interface ProducerGroup {
   readonly id: number;
   /** Producers of the group running in this process (a shard runs its share only). */
   readonly producers: number;
-  /** Partition count of the topic the group writes to. */
+  /** Partition count of the topic the group writes to (each of its topics has it). */
   readonly partitions: number;
+  /** The topics the group writes, producer k to topic k mod N (one topic unless `options.topics` > 1). */
+  readonly topics: readonly string[];
   /** Changes the total rate; each producer's schedule continues from where it is. */
   setRate(rate: number): void;
   /** Stops scheduling, drains in-flight batches (up to drainTimeoutMs) and resolves when workers reported. */
@@ -52,8 +54,12 @@ export interface ConsumerGroup {
   readonly partitions: number;
   /** Consumers left without a partition (more consumers than partitions), across all shards. */
   readonly idleConsumers: number;
-  /** Offset each partition read in this process started from, by partition. */
+  /** Offset each partition read in this process started from, by partition (of the first topic with many topics). */
   readonly startOffsets: Readonly<Record<number, number>>;
+  /** The topics the group reads, consumer k from topic k mod N (one topic unless `options.topics` > 1). */
+  readonly topics: readonly string[];
+  /** `startOffsets` of every topic the group reads in this process, by topic. */
+  readonly startOffsetsByTopic: Readonly<Record<string, Readonly<Record<number, number>>>>;
   /** Changes the total rate (`'max'`: as fast as the target serves; 0 pauses). */
   setRate(rate: number | 'max'): void;
   /** Stops polling, awaits polls in flight (up to drainTimeoutMs), commits when the group commits, and resolves once workers reported. */
@@ -80,7 +86,10 @@ export interface Controller {
   elapsedSeconds(): number;
   /** Records a scenario-specific figure into `result.scenarioResults`. */
   record(name: string, value: unknown): void;
+  /** The run's topic; with many topics (`options.topics`), the first of `topics`. */
   readonly topic: string;
+  /** Every topic of the run, which produce() and consume() spread their members over. */
+  readonly topics: readonly string[];
   readonly logger: Logger;
 }
 

@@ -56,6 +56,7 @@ export class AckLog {
 }
 
 interface ConsumedEntry {
+  groupId: number;
   topic: string;
   startOffsets: Record<number, number>;
   log: RunLog;
@@ -67,7 +68,8 @@ interface ConsumedEntry {
 /** The verification logs of one worker, by topic (producers) and by consumer group, and its share of a report. */
 export class WorkerVerifyLogs {
   private readonly acks = new Map<string, AckLog>();
-  private readonly groups = new Map<number, ConsumedEntry>();
+  /** By `groupId/topic`: a group of a many-topic run logs each of its topics apart. */
+  private readonly groups = new Map<string, ConsumedEntry>();
 
   ackLog(topic: string): AckLog {
     let log = this.acks.get(topic);
@@ -80,14 +82,13 @@ export class WorkerVerifyLogs {
 
   consumerLog(groupId: number, topic: string, startOffsets: Record<number, number>, flush: () => void): RunLog {
     const log = new RunLog();
-    this.groups.set(groupId, { topic, startOffsets, log, flush, stopped: false });
+    this.groups.set(`${groupId}/${topic}`, { groupId, topic, startOffsets, log, flush, stopped: false });
     return log;
   }
 
   /** The group's last runs go out with the next report, then it is forgotten. */
   groupStopped(groupId: number): void {
-    const g = this.groups.get(groupId);
-    if (g) g.stopped = true;
+    for (const g of this.groups.values()) if (g.groupId === groupId) g.stopped = true;
   }
 
   /** Everything logged since the previous report; undefined when nothing was. */
@@ -96,10 +97,10 @@ export class WorkerVerifyLogs {
     for (const [topic, log] of this.acks) {
       if (log.acked.size + log.failed.size > 0) out.acks.push({ topic, acked: log.acked.take(), failed: log.failed.take() });
     }
-    for (const [groupId, g] of this.groups) {
+    for (const [key, g] of this.groups) {
       g.flush();
-      out.consumed.push({ groupId, topic: g.topic, startOffsets: g.startOffsets, runs: g.log.take() });
-      if (g.stopped) this.groups.delete(groupId);
+      out.consumed.push({ groupId: g.groupId, topic: g.topic, startOffsets: g.startOffsets, runs: g.log.take() });
+      if (g.stopped) this.groups.delete(key);
     }
     return out.acks.length + out.consumed.length > 0 ? out : undefined;
   }

@@ -116,7 +116,8 @@ function union(spans: Span[]): Span[] {
 export class Verifier {
   private readonly acked = new Map<string, ByPartition>();
   private readonly failed = new Map<string, ByPartition>();
-  private readonly groups = new Map<number, { topic: string; startOffsets: Record<number, number>; runs: ByPartition }>();
+  /** By `groupId/topic`: a group of a many-topic run reads each topic apart. */
+  private readonly groups = new Map<string, { topic: string; startOffsets: Record<number, number>; runs: ByPartition }>();
   private runs = 0;
   private ackedRecords = 0;
   private overflow = false;
@@ -128,10 +129,11 @@ export class Verifier {
       this.runs += append(topicMap(this.acked, a.topic), a.acked) + append(topicMap(this.failed, a.topic), a.failed);
     }
     for (const c of report.consumed) {
-      let g = this.groups.get(c.groupId);
+      const key = `${c.groupId}/${c.topic}`;
+      let g = this.groups.get(key);
       if (!g) {
         g = { topic: c.topic, startOffsets: c.startOffsets, runs: new Map() };
-        this.groups.set(c.groupId, g);
+        this.groups.set(key, g);
       } else Object.assign(g.startOffsets, c.startOffsets);
       this.runs += append(g.runs, c.runs);
     }

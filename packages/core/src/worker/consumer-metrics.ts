@@ -4,7 +4,33 @@
 import { HISTOGRAMS, CONSUMER_HISTOGRAMS, type ConsumerHistogram } from '../metrics/histogram-set.js';
 import { recordMs, type Histogram } from '../metrics/histogram.js';
 import { addConsumerCounters, emptyConsumerCounters, type ConsumerCounterSet, type ConsumerReport } from './protocol.js';
-import { WarmupMetrics } from './warmup-metrics.js';
+import { TopicShare, WarmupMetrics } from './warmup-metrics.js';
+
+/** What a consumer records into: a worker's metrics, or the share of one topic in them (many-topic runs). */
+export type ConsumerRecorder = Pick<ConsumerMetrics, 'measured' | 'counters' | 'error' | 'poll' | 'endToEnd'>;
+
+/** The consumers of one topic: their own counters, the worker's histograms. */
+class TopicConsumerMetrics extends TopicShare<ConsumerCounterSet> implements ConsumerRecorder {
+  constructor(
+    topic: string,
+    private readonly worker: ConsumerMetrics,
+  ) {
+    super(topic, emptyConsumerCounters, worker);
+  }
+
+  error(isMeasured: boolean, code: string): void {
+    const c = this.counters(isMeasured);
+    c.errorsByCode[code] = (c.errorsByCode[code] ?? 0) + 1;
+  }
+
+  poll(isMeasured: boolean, ms: number): void {
+    this.worker.poll(isMeasured, ms);
+  }
+
+  endToEnd(isMeasured: boolean, ms: number): void {
+    this.worker.endToEnd(isMeasured, ms);
+  }
+}
 
 export class ConsumerMetrics extends WarmupMetrics<ConsumerCounterSet, ConsumerHistogram> {
   // Direct references for the per-record calls: no key lookup per value.
@@ -33,6 +59,11 @@ export class ConsumerMetrics extends WarmupMetrics<ConsumerCounterSet, ConsumerH
 
   endToEnd(isMeasured: boolean, ms: number): void {
     recordMs(isMeasured ? this.mEndToEnd : this.wEndToEnd, ms);
+  }
+
+  /** Where the consumers of `topic` record: reports carry their measured counts by topic (`byTopic`). */
+  forTopic(topic: string): ConsumerRecorder {
+    return this.topicShare(topic, () => new TopicConsumerMetrics(topic, this));
   }
 
   /** Encodes and resets everything recorded since the previous report. */

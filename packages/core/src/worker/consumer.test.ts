@@ -84,7 +84,7 @@ describe('Consumer', () => {
     expect(integrity.tally).toMatchObject({ checked: 5, missing: 0, duplicates: 0 });
     const lags: Array<{ groupId: number; partition: number; lag: number }> = [];
     consumer.lags(lags, 1);
-    expect(lags).toEqual([{ groupId: 1, partition: 0, lag: 4 }]);
+    expect(lags).toEqual([{ groupId: 1, partition: 0, lag: 4, topic: 't' }]);
   });
 
   it('backs off after an empty poll and after a failed one, counting the failure under its status', () => {

@@ -13,11 +13,11 @@ import {
   readSequence,
   verifyRecordChecksum,
 } from '../record-header.js';
-import type { ConsumerMetrics } from './consumer-metrics.js';
+import type { ConsumerRecorder } from './consumer-metrics.js';
 import { SequenceStream, type IntegrityCounter } from './integrity.js';
 import type { Clock } from '../clock.js';
 import type { RunLog } from '../verify/run-log.js';
-import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from './protocol.js';
+import type { ConsumerGroupSpec, ConsumerLag, ConsumerSpec, PartitionRate } from './protocol.js';
 
 /** Back-off after a poll that returned nothing: short enough for fresh records, long enough not to spin. */
 export const EMPTY_POLL_BACKOFF_MS = 10;
@@ -32,7 +32,8 @@ export const DRAIN_TIMEOUT = 'DRAIN_TIMEOUT';
 
 export interface ConsumerContext {
   driver: Driver;
-  metrics: ConsumerMetrics;
+  /** The worker's metrics, or its share for the consumer's topic (many-topic runs). */
+  metrics: ConsumerRecorder;
   integrity: IntegrityCounter;
   instrument: boolean;
   clock: Clock;
@@ -108,11 +109,11 @@ export class Consumer {
     this.maxInFlight = group.maxInFlight;
     this.warmupEnd = group.warmupEndEpochMs;
     this.runStart = group.runStartEpochMs;
-    this.topic = group.topic;
+    this.topic = spec.topic ?? group.topic;
     this.group = group.group;
     this.lastRefill = now;
     this.readers = spec.partitions.map((p) => {
-      const r = new PartitionReader(p.partition, p.startOffset, group.topic, group.group);
+      const r = new PartitionReader(p.partition, p.startOffset, this.topic, group.group);
       r.callback = (failure, batch) => this.complete(r, failure, batch);
       return r;
     });
@@ -124,8 +125,8 @@ export class Consumer {
   }
 
   /** Lag of each partition that answered at least once. */
-  lags(into: Array<{ groupId: number; partition: number; lag: number }>, groupId: number): void {
-    for (const r of this.readers) if (r.lag >= 0) into.push({ groupId, partition: r.partition, lag: r.lag });
+  lags(into: ConsumerLag[], groupId: number): void {
+    for (const r of this.readers) if (r.lag >= 0) into.push({ groupId, partition: r.partition, lag: r.lag, topic: this.topic });
   }
 
   setRate(rate: PartitionRate, now: number): void {

@@ -18,7 +18,7 @@ import { PayloadPool } from './payload.js';
 import { prewarmAndLog } from './prewarm.js';
 import { groupRecords, needsLayout } from './producer-records.js';
 import type { PayloadKind } from '../types.js';
-import { Producer, producerFrames } from './producer.js';
+import { Producer, producerFrames, type ProducerContext } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { WakeQueue } from './wake-queue.js';
 import { orTimeout } from '../util.js';
@@ -26,6 +26,7 @@ import { WorkerVerifyLogs } from '../verify/run-log.js';
 import type {
   ConsumerGroupSpec,
   ConsumerReport,
+  ConsumerSpec,
   ControlMessage,
   ProducerGroupSpec,
   WorkerInit,
@@ -170,21 +171,24 @@ class WorkerHost {
     // The schedule starts when the main thread asked, so the requested and scheduled counts agree exactly;
     // the message's transit time shows up as schedule lag of the first records, where it belongs.
     const start = Math.min(spec.startEpochMs, nowMs());
-    const frames = producerFrames(spec, payload);
-    const records = needsLayout(spec) ? groupRecords(spec) : undefined;
-    const ctx = {
-      driver: this.driver!,
-      metrics: this.metrics,
-      payload,
-      clock: systemClock,
-      frames,
-      records,
-      acks: this.verify?.ackLog(spec.topic),
-    };
     const group: HostedGroup = { spec, producers: [], stopping: false, stopped: false };
     const rearm = (p: Producer) => this.timers.set(p, p.nextWake());
+    // Keys and drawn sizes: one table per group, shared by its topics.
+    const records = needsLayout(spec) ? groupRecords(spec) : undefined;
+    // Producers of one topic share its request buffers and its share of the metrics (byTopic in reports).
+    const contexts = new Map<string, ProducerContext>();
+    const contextOf = (topic: string): ProducerContext => {
+      let ctx = contexts.get(topic);
+      if (!ctx) {
+        const frames = producerFrames({ ...spec, topic }, payload);
+        const metrics = this.metrics.forTopic(topic);
+        ctx = { driver: this.driver!, metrics, payload, clock: systemClock, frames, records, acks: this.verify?.ackLog(topic) };
+        contexts.set(topic, ctx);
+      }
+      return ctx;
+    };
     for (const ps of spec.producers) {
-      const p = new Producer(ps, spec, ctx, start);
+      const p = new Producer(ps, spec, contextOf(ps.topic ?? spec.topic), start);
       p.onFinished = () => this.onProducerFinished(group, p);
       p.onWake = rearm;
       group.producers.push(p);
@@ -198,33 +202,42 @@ class WorkerHost {
     this.consumerMetrics ??= new ConsumerMetrics();
     const integrity = new IntegrityCounter();
     const group: HostedConsumerGroup = { spec, consumers: [], integrity, stopping: false, commitTimer: undefined, commitErrors: 0 };
-    const startOffsets: Record<number, number> = {};
-    for (const cs of spec.consumers) for (const p of cs.partitions) startOffsets[p.partition] = p.startOffset;
-    const flush = () => {
-      for (const c of group.consumers) c.flushRuns();
+    const onCommitError = (partition: number, code: string) => {
+      if (group.commitErrors++ === 0) {
+        this.log(
+          'warn',
+          `CommitOffset failed for group "${spec.group}" partition ${partition} (${code}); later failures of this group are not logged`,
+        );
+      }
     };
-    const ctx = {
-      driver: this.driver!,
-      metrics: this.consumerMetrics,
-      integrity,
-      consumed: this.verify?.consumerLog(spec.groupId, spec.topic, startOffsets, flush),
-      instrument: this.init.instrument,
-      clock: systemClock,
-      onCommitError: (partition: number, code: string) => {
-        if (group.commitErrors++ === 0) {
-          this.log(
-            'warn',
-            `CommitOffset failed for group "${spec.group}" partition ${partition} (${code}); later failures of this group are not logged`,
-          );
-        }
-      },
-    };
-    const now = nowMs();
+    // Consumers of one topic share its consumed log (verification is per topic) and its share of the metrics.
+    const topics = new Map<string, ConsumerSpec[]>();
     for (const cs of spec.consumers) {
-      const c = new Consumer(cs, spec, ctx, now);
-      group.consumers.push(c);
-      this.consumers.push(c);
+      const topic = cs.topic ?? spec.topic;
+      const list = topics.get(topic);
+      if (list) list.push(cs);
+      else topics.set(topic, [cs]);
     }
+    const now = nowMs();
+    for (const [topic, members] of topics) {
+      const startOffsets: Record<number, number> = {};
+      for (const cs of members) for (const p of cs.partitions) startOffsets[p.partition] = p.startOffset;
+      const first = group.consumers.length;
+      const flush = () => {
+        for (const c of group.consumers.slice(first, first + members.length)) c.flushRuns();
+      };
+      const ctx = {
+        driver: this.driver!,
+        metrics: this.consumerMetrics.forTopic(topic),
+        integrity,
+        consumed: this.verify?.consumerLog(spec.groupId, topic, startOffsets, flush),
+        instrument: this.init.instrument,
+        clock: systemClock,
+        onCommitError,
+      };
+      for (const cs of members) group.consumers.push(new Consumer(cs, spec, ctx, now));
+    }
+    this.consumers.push(...group.consumers);
     this.consumerGroups.set(spec.groupId, group);
     this.integrity.set(spec.groupId, integrity);
     if (spec.commitEveryMs > 0) {

@@ -3,7 +3,57 @@
 import { recordMs, type Histogram } from '../metrics/histogram.js';
 import { HISTOGRAMS, PRODUCER_HISTOGRAMS, type ProducerHistogram } from '../metrics/histogram-set.js';
 import { addCounters, emptyCounters, type CounterSet, type ProducerReport } from './protocol.js';
-import { WarmupMetrics } from './warmup-metrics.js';
+import { TopicShare, WarmupMetrics } from './warmup-metrics.js';
+
+/** What a producer records into: a worker's metrics, or the share of one topic in them (many-topic runs). */
+export type ProducerRecorder = Pick<
+  ProducerMetrics,
+  'instrument' | 'measured' | 'counters' | 'fail' | 'response' | 'service' | 'scheduleLag' | 'firstAckEpochMs' | 'firstSecondAcked'
+>;
+
+/** The producers of one topic: their own counters, the worker's histograms. */
+class TopicProducerMetrics extends TopicShare<CounterSet> implements ProducerRecorder {
+  constructor(
+    topic: string,
+    private readonly worker: ProducerMetrics,
+  ) {
+    super(topic, emptyCounters, worker);
+  }
+
+  get instrument(): boolean {
+    return this.worker.instrument;
+  }
+
+  // Start-up figures are the worker's, whatever topic the records went to.
+  get firstAckEpochMs(): number {
+    return this.worker.firstAckEpochMs;
+  }
+  set firstAckEpochMs(ms: number) {
+    this.worker.firstAckEpochMs = ms;
+  }
+  get firstSecondAcked(): number {
+    return this.worker.firstSecondAcked;
+  }
+  set firstSecondAcked(n: number) {
+    this.worker.firstSecondAcked = n;
+  }
+
+  fail(isMeasured: boolean, code: string, count: number): void {
+    const c = this.counters(isMeasured);
+    c.failed += count;
+    c.errorsByCode[code] = (c.errorsByCode[code] ?? 0) + count;
+  }
+
+  response(isMeasured: boolean, ms: number): void {
+    this.worker.response(isMeasured, ms);
+  }
+  service(isMeasured: boolean, ms: number, count: number): void {
+    this.worker.service(isMeasured, ms, count);
+  }
+  scheduleLag(isMeasured: boolean, ms: number): void {
+    this.worker.scheduleLag(isMeasured, ms);
+  }
+}
 
 export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram> {
   // Direct references for the per-record calls: no key lookup per value.
@@ -44,6 +94,11 @@ export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram
   }
   scheduleLag(isMeasured: boolean, ms: number): void {
     recordMs(isMeasured ? this.mScheduleLag : this.wScheduleLag, ms);
+  }
+
+  /** Where the producers of `topic` record: reports carry their measured counts by topic (`byTopic`). */
+  forTopic(topic: string): ProducerRecorder {
+    return this.topicShare(topic, () => new TopicProducerMetrics(topic, this));
   }
 
   /** Encodes and resets everything recorded since the previous report. */

@@ -1,10 +1,10 @@
 // A batch's outcome in a worker's counters and histograms, split between warm-up and measured records by each
 // record's intended time (the slot keeps them): what a completion or a drain timeout adds.
-import type { ProducerMetrics } from './producer-metrics.js';
+import type { ProducerRecorder } from './producer-metrics.js';
 import type { Slot } from './producer-slot.js';
 
 /** A batch of `n` records went out, `measured` of them intended after warm-up (a batch holding any measured record is a measured batch). */
-export function countSent(m: ProducerMetrics, measured: number, n: number): void {
+export function countSent(m: ProducerRecorder, measured: number, n: number): void {
   if (measured > 0) {
     m.measured.sent += measured;
     m.measured.batches++;
@@ -23,7 +23,7 @@ function measuredIn(slot: Slot, warmupEnd: number): number {
   return measured;
 }
 
-export function countFailed(m: ProducerMetrics, slot: Slot, code: string, warmupEnd: number): void {
+export function countFailed(m: ProducerRecorder, slot: Slot, code: string, warmupEnd: number): void {
   const n = slot.count;
   const measured = measuredIn(slot, warmupEnd);
   if (measured > 0) m.fail(true, code, measured);
@@ -31,7 +31,7 @@ export function countFailed(m: ProducerMetrics, slot: Slot, code: string, warmup
 }
 
 /** Counts the acked batch; with instrumentation, each record's response time and the batch's service time. */
-export function countAcked(m: ProducerMetrics, slot: Slot, now: number, warmupEnd: number): void {
+export function countAcked(m: ProducerRecorder, slot: Slot, now: number, warmupEnd: number): void {
   const n = slot.count;
   const service = now - slot.sendTime;
   let measured = 0;

@@ -10,7 +10,7 @@ import type { BatchFrames } from './batch-frames.js';
 import type { ProduceFrame } from '../proto/produce-frame.js';
 import { writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
-import type { ProducerMetrics } from './producer-metrics.js';
+import type { ProducerRecorder } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
 import type { Clock } from '../clock.js';
 import { ArrivalGaps, makeSchedule } from './arrivals.js';
@@ -26,7 +26,8 @@ import { LaidOutFrame } from '../proto/produce-frame-laid.js';
 
 export interface ProducerContext {
   driver: Driver;
-  metrics: ProducerMetrics;
+  /** The worker's metrics, or its share for the producer's topic (many-topic runs). */
+  metrics: ProducerRecorder;
   payload: PayloadPool;
   clock: Clock;
   /** Request buffers shared by the group's producers (producerFrames()); a producer makes its own when absent. */
@@ -104,7 +105,11 @@ export class Producer implements Wakeable {
     this.id = spec.id;
     this.partitions = spec.partitions;
     this.sequences = spec.partitions.map(() => 0);
-    this.records = ctx.records ? new ProducerRecords(spec.id, group, ctx.records, ctx.payload, ctx.metrics.instrument) : undefined;
+    // A producer of a many-topic group writes its own topic (laid-out requests carry it).
+    const topic = spec.topic ?? group.topic;
+    this.records = ctx.records
+      ? new ProducerRecords(spec.id, { ...group, topic }, ctx.records, ctx.payload, ctx.metrics.instrument)
+      : undefined;
     this.ackedByPartition = group.keys && group.keys.kind !== 'none' ? spec.partitions.map(() => 0) : undefined;
     this.messageSize = group.messageSize;
     this.batchSize = group.batchSize;
@@ -120,8 +125,9 @@ export class Producer implements Wakeable {
 
     // A frame is taken per call and given back once the driver no longer reads it: at once for produce()
     // (it serializes the records inside the call), when written for produceFramed().
-    this.frames = ctx.frames ?? producerFrames(group, ctx.payload);
-    this.request = { topic: group.topic, partition: 0, records: [], ackMode: group.ackMode };
+    // ctx.frames are then that topic's.
+    this.frames = ctx.frames ?? producerFrames({ ...group, topic }, ctx.payload);
+    this.request = { topic, partition: 0, records: [], ackMode: group.ackMode };
     this.delivery = group.delivery
       ? new ProducerDelivery(group.delivery, `loadhouse-${group.startEpochMs}-${spec.id}`, spec.id, ctx.driver, ctx.clock, () =>
           this.service(ctx.clock.now()),

@@ -50,6 +50,8 @@ export interface ProducerSpec {
   partitions: number[];
   /** Fraction of one record interval by which this producer's schedule is offset, so producers do not send in lockstep. */
   phase: number;
+  /** The topic this producer writes (many-topic runs); absent: the group's `topic`. */
+  topic?: string;
 }
 
 export interface ProducerGroupSpec {
@@ -91,6 +93,8 @@ export interface ConsumerSpec {
   /** Position of the consumer in its group (0..consumers-1), across all shards. */
   k: number;
   partitions: ConsumerPartitionSpec[];
+  /** The topic this consumer reads (many-topic runs); absent: the group's `topic`. */
+  topic?: string;
 }
 
 export interface ConsumerPartitionSpec {
@@ -149,6 +153,14 @@ export interface ProducerReport {
   firstAckEpochMs?: number;
   /** Measured records acknowledged within the first second after warm-up, since the previous report. */
   firstSecondAcked?: number;
+  /** `measured` split by topic (its topics with any count in the window); absent when empty. */
+  byTopic?: TopicCounts<CounterSet>[];
+}
+
+/** One topic's share of a report's measured counters. */
+export interface TopicCounts<C> {
+  topic: string;
+  measured: C;
 }
 
 export interface WorkerHealth {
@@ -201,9 +213,20 @@ export interface ConsumerReport {
   histograms: HistogramBytes<ConsumerHistogram>;
   measuredHistograms: HistogramBytes<ConsumerHistogram> | 'window';
   /** Lag (high watermark - next offset) of each partition this worker read, from its latest poll. */
-  lag: Array<{ groupId: number; partition: number; lag: number }>;
+  lag: ConsumerLag[];
+  /** `measured` split by topic (its topics with any count in the window); absent when empty. */
+  byTopic?: TopicCounts<ConsumerCounterSet>[];
   /** Integrity of the groups whose counts changed since the previous report. */
   integrity: Array<{ groupId: number; tally: IntegrityTally }>;
+}
+
+/** A partition's lag as one consumer group saw it in its latest poll. */
+export interface ConsumerLag {
+  groupId: number;
+  partition: number;
+  lag: number;
+  /** The partition's topic (absent in one-topic runs of older workers: the run's topic). */
+  topic?: string;
 }
 
 export interface WorkerReport {
