@@ -10,6 +10,7 @@ export type * from './types/run-context.js';
 export type * from './types/capacity.js';
 export type * from './types/faults.js';
 export type * from './types/delivery.js';
+export type * from './types/groups.js';
 export { RESULT_SCHEMA_VERSION } from './types/result.js';
 export type * from './types/result.js';
 export { PLUGIN_API_VERSION } from './types/plugins.js';

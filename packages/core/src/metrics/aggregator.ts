@@ -4,7 +4,7 @@
 // being lost. Lag is a gauge (each partition's latest value); integrity counts are cumulative per worker and
 // group, so the latest report of each simply replaces the previous one.
 import { Verifier } from '../verify/verifier.js';
-import type { ConsumerStats, ConsumerTotals, IntegrityExample, ProducerStats, ProducerTotals } from '../types.js';
+import type { CommitStats, ConsumerStats, ConsumerTotals, IntegrityExample, ProducerStats, ProducerTotals } from '../types.js';
 import {
   addConsumerCounters,
   addCounters,
@@ -17,14 +17,16 @@ import {
 } from '../worker/protocol.js';
 import {
   CONSUMER_HISTOGRAMS,
+  CONSUMER_LATENCIES,
   emptySummaries,
+  HISTOGRAMS,
   HistogramSet,
   PRODUCER_HISTOGRAMS,
   type ConsumerHistogram,
   type ProducerHistogram,
 } from './histogram-set.js';
 import * as figures from '../result/figures.js';
-import { compressEncoded } from './histogram.js';
+import { compressEncoded, emptyLatencySummary, summarizeHistogram } from './histogram.js';
 
 /** The counters a consumer window and a consumer span share, with rates over `seconds`. */
 function consumerCounts(c: ConsumerCounterSet, seconds: number) {
@@ -39,6 +41,13 @@ function consumerCounts(c: ConsumerCounterSet, seconds: number) {
   };
 }
 
+/** The commit figures of a span, when a group committed (or tried to) in it. */
+function commitStats(c: ConsumerCounterSet, h: HistogramSet<ConsumerHistogram> | null): { commit?: CommitStats } {
+  if (c.commits + c.commitsFailed === 0) return {};
+  const latency = h ? summarizeHistogram(h.get(HISTOGRAMS.consumer.commit)) : emptyLatencySummary();
+  return { commit: { commits: c.commits, failed: c.commitsFailed, errorsByCode: { ...c.commitErrorsByCode }, latency } };
+}
+
 /** Consumer stats of a window. */
 export function consumerStats(
   c: ConsumerCounterSet,
@@ -50,8 +59,9 @@ export function consumerStats(
     ...consumerCounts(c, seconds),
     lag: lag.total,
     lagByPartition: lag.byPartition,
-    latency: h.summarize(),
+    latency: h.summarize(CONSUMER_LATENCIES),
     foreign: c.foreign,
+    ...commitStats(c, h),
   };
 }
 
@@ -65,9 +75,10 @@ export function consumerTotals(
   return {
     ...consumerCounts(c, activeSeconds),
     lag: { ...lag },
-    latency: h ? h.summarize() : emptySummaries(CONSUMER_HISTOGRAMS),
+    latency: h ? h.summarize(CONSUMER_LATENCIES) : emptySummaries(CONSUMER_LATENCIES),
     activeSeconds,
     foreign: c.foreign,
+    ...commitStats(c, h),
   };
 }
 
@@ -333,7 +344,9 @@ export class Aggregator {
 
   /** The totals' histograms, encoded: the producer's always (empty or not), the consumer's once any reported. */
   encodedCumulative(): Record<string, string> {
-    const consumer = this.consumersSeen ? this.consumerCumulative.encode(CONSUMER_HISTOGRAMS) : {};
+    // The commit histogram only when a group committed: results of groups that never commit keep their keys.
+    const keys = CONSUMER_HISTOGRAMS.filter((k) => k !== HISTOGRAMS.consumer.commit || this.consumerCumulative.has(k));
+    const consumer = this.consumersSeen ? this.consumerCumulative.encode(keys) : {};
     return { ...this.cumulative.encode(PRODUCER_HISTOGRAMS), ...consumer };
   }
 

@@ -3,6 +3,7 @@ import { isLoadhouseError } from '../errors.js';
 import { createHistogram, emptyLatencySummary, encodeHistogram, initHistograms, recordMs, summarizeHistogram } from './histogram.js';
 import {
   CONSUMER_HISTOGRAMS,
+  CONSUMER_LATENCIES,
   emptySummaries,
   HistogramSet,
   HISTOGRAMS,
@@ -37,9 +38,10 @@ describe('HistogramSet', () => {
 
   it('names its keys once: the producer, consumer and result key lists and their latency names', () => {
     expect(PRODUCER_HISTOGRAMS).toEqual(['producer.response', 'producer.service', 'producer.scheduleLag']);
-    expect(CONSUMER_HISTOGRAMS).toEqual(['consumer.poll', 'consumer.endToEnd']);
+    expect(CONSUMER_HISTOGRAMS).toEqual(['consumer.poll', 'consumer.endToEnd', 'consumer.commit']);
+    expect(CONSUMER_LATENCIES).toEqual(['consumer.poll', 'consumer.endToEnd']);
     expect(RESULT_HISTOGRAMS).toEqual([...PRODUCER_HISTOGRAMS, ...CONSUMER_HISTOGRAMS]);
-    expect(RESULT_HISTOGRAMS.map(latencyName)).toEqual(['response', 'service', 'scheduleLag', 'poll', 'endToEnd']);
+    expect(RESULT_HISTOGRAMS.map(latencyName)).toEqual(['response', 'service', 'scheduleLag', 'poll', 'endToEnd', 'commit']);
   });
 
   it('merges exactly: parts encoded, decoded and added equal one set fed every value', () => {

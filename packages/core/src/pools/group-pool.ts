@@ -31,8 +31,13 @@ export abstract class WorkerGroup {
   }
 
   stop(): Promise<void> {
+    return this.stopAs(false);
+  }
+
+  /** stop(), or with `crash` a consumer group's crash (no drain, no final commit); the first call decides. */
+  protected stopAs(crash: boolean): Promise<void> {
     if (!this.stopping) this.beforeStop();
-    this.stopping ??= this.pool.stopGroup(this.id, this.workers, this.drainTimeoutMs, epochNow()).finally(() => this.afterStop());
+    this.stopping ??= this.pool.stopGroup(this.id, this.workers, this.drainTimeoutMs, epochNow(), crash).finally(() => this.afterStop());
     return this.stopping;
   }
 

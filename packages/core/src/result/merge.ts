@@ -2,11 +2,12 @@
 // histograms are merged exactly (so merged percentiles equal those of one histogram fed every record),
 // series are aligned by elapsed time, and the criteria are re-evaluated on the merged data.
 import {
-  CONSUMER_HISTOGRAMS,
+  CONSUMER_LATENCIES,
   HistogramSet,
+  HISTOGRAMS,
   PRODUCER_HISTOGRAMS,
   RESULT_HISTOGRAMS,
-  type ConsumerHistogram,
+  type ConsumerLatency,
   type LatencySummaries,
   type ProducerHistogram,
 } from '../metrics/histogram-set.js';
@@ -18,6 +19,7 @@ import { sideBySide } from './figures.js';
 import { max, mergeConsumer, mergeIntegrity, mergeProducer, sum, sumCodes, worstSummary } from './merge-totals.js';
 import type {
   Criterion,
+  LatencySummary,
   LoadTestResult,
   MergedResources,
   MergedResult,
@@ -32,7 +34,9 @@ type EncodedSet = Record<string, string> | undefined;
 
 interface ExactHistograms {
   producer: LatencySummaries<ProducerHistogram>;
-  consumer: LatencySummaries<ConsumerHistogram>;
+  consumer: LatencySummaries<ConsumerLatency>;
+  /** The commit latency of every shard's commits together. */
+  commit: LatencySummary;
   /** Every histogram a shard stored, merged and encoded, by key. */
   encoded: Record<string, string>;
   destroy(): void;
@@ -46,7 +50,8 @@ function mergeHistogramSets(sets: readonly EncodedSet[]): ExactHistograms {
   const stored = keys.filter((k) => sets.some((m) => typeof m?.[k] === 'string' && m[k].length > 0));
   return {
     producer: merged.summarize(PRODUCER_HISTOGRAMS),
-    consumer: merged.summarize(CONSUMER_HISTOGRAMS),
+    consumer: merged.summarize(CONSUMER_LATENCIES),
+    commit: merged.summarize([HISTOGRAMS.consumer.commit]).commit,
     // encode() gives a string for each key asked for.
     encoded: merged.encode(stored) as Record<string, string>,
     destroy: () => merged.destroy(),
@@ -63,6 +68,7 @@ function mergeTotals(parts: ReadonlyArray<Pick<PhaseResult, 'producer' | 'consum
     consumer: mergeConsumer(
       parts.map((p) => p.consumer),
       exact?.consumer,
+      exact?.commit,
     ),
   };
 }

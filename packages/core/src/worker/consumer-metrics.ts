@@ -12,14 +12,30 @@ export class ConsumerMetrics extends WarmupMetrics<ConsumerCounterSet, ConsumerH
   private readonly wPoll: Histogram;
   private readonly mEndToEnd: Histogram;
   private readonly wEndToEnd: Histogram;
+  private readonly mCommit: Histogram;
+  private readonly wCommit: Histogram;
 
   constructor() {
     super(CONSUMER_HISTOGRAMS, emptyConsumerCounters, addConsumerCounters);
-    const { poll, endToEnd } = HISTOGRAMS.consumer;
+    const { poll, endToEnd, commit } = HISTOGRAMS.consumer;
     this.mPoll = this.m.get(poll);
     this.wPoll = this.w.get(poll);
     this.mEndToEnd = this.m.get(endToEnd);
     this.wEndToEnd = this.w.get(endToEnd);
+    this.mCommit = this.m.get(commit);
+    this.wCommit = this.w.get(commit);
+  }
+
+  /** One CommitOffset answered: its latency (call to ack) when it succeeded, its status when it failed. */
+  commit(isMeasured: boolean, ms: number, failure: string | undefined): void {
+    const c = this.counters(isMeasured);
+    if (failure === undefined) {
+      c.commits++;
+      recordMs(isMeasured ? this.mCommit : this.wCommit, ms);
+    } else {
+      c.commitsFailed++;
+      c.commitErrorsByCode[failure] = (c.commitErrorsByCode[failure] ?? 0) + 1;
+    }
   }
 
   error(isMeasured: boolean, code: string): void {
