@@ -231,6 +231,12 @@ export class Aggregator {
     this.health.workerUtilizationMax = Math.max(this.health.workerUtilizationMax, report.health.utilization);
   }
 
+  /** Drops the lag of stopped consumer groups that a restarted instance took over: their lag is its now. */
+  forgetLag(groupIds: readonly number[]): void {
+    const ids = new Set(groupIds);
+    for (const key of [...this.lag.keys()]) if (ids.has(Number(key.slice(0, key.indexOf(':'))))) this.lag.delete(key);
+  }
+
   /** Whether any consumer group reported (the result's consumer and integrity sections are then live). */
   get hasConsumers(): boolean {
     return this.consumersSeen;

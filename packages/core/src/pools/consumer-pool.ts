@@ -4,7 +4,9 @@
 import { checkConsumerRate, type ResolvedConsumeOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
 import type { ConsumerGroup } from '../types.js';
-import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from '../worker/protocol.js';
+import type { ConsumerGroupSpec, ConsumerPosition, ConsumerSpec, PartitionRate } from '../worker/protocol.js';
+import { epochNow } from '../util.js';
+import { GroupLedger } from './group-ledger.js';
 import { assignPartitions } from './plan.js';
 import { byWorker, GroupPool, WorkerGroup, type GroupPoolSettings } from './group-pool.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -18,6 +20,11 @@ export interface ConsumerPoolSettings extends GroupPoolSettings {
   committedOffset(group: string, topic: string, partition: number): Promise<number>;
   /** Whether a producer group is still running (a consumer stopping then may miss records still to come). */
   producing(): boolean;
+  /**
+   * A group instance resumed the group whose first instance is `rootId` (its `earlier` instances stopped): what
+   * they read is reconciled as one group's, and their lag is no longer the group's.
+   */
+  onResume(groupId: number, rootId: number, earlier: readonly number[]): void;
 }
 
 function perPartition(rate: number | 'max', partitions: number): PartitionRate {
@@ -37,6 +44,14 @@ class RunningConsumerGroup extends WorkerGroup implements ConsumerGroup {
     super(id, workers, owner.pool, owner.settings.drainTimeoutMs);
   }
 
+  /**
+   * A crash of the group's consumers: polls in flight are dropped, nothing more is read and no final commit is
+   * made (commits already sent are awaited). A later consume() with `startAt: 'committed'` restarts the group.
+   */
+  crash(): Promise<void> {
+    return this.stopAs(true);
+  }
+
   setRate(rate: number | 'max'): void {
     const checked = checkConsumerRate('setRate(rate)', rate, true);
     if (this.stopped) return;
@@ -44,22 +59,20 @@ class RunningConsumerGroup extends WorkerGroup implements ConsumerGroup {
     for (const w of this.workers) this.owner.pool.send(w, { type: 'set-consumer-rate', groupId: this.id, ratePerPartition });
   }
 
-  protected beforeStop(): void {
-    if (this.owner.settings.producing()) this.owner.stoppedWhileProducing = true;
+  protected beforeStop(crash: boolean): void {
+    this.owner.ledger.stopping(this.id, crash, this.owner.settings.producing());
   }
 
   protected afterStop(): void {
+    this.owner.ledger.stopped(this.id);
     this.owner.activity.set(this.id, 0);
     this.owner.forget(this.id);
   }
 }
 
 export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
-  /**
-   * A group stopped while producers still ran: batches appended after its last poll may fill the gaps it
-   * saw, so its missing count is not final.
-   */
-  stoppedWhileProducing = false;
+  /** Where each consumer group left its partitions, and what its restarts read again. */
+  readonly ledger: GroupLedger;
 
   constructor(
     pool: WorkerPool,
@@ -68,9 +81,24 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
     readonly settings: ConsumerPoolSettings,
   ) {
     super(pool);
+    this.ledger = new GroupLedger(() => settings.runStartEpochMs);
+  }
+
+  /**
+   * A group stopped while producers still ran (and was not restarted): batches appended after its last poll
+   * may fill the gaps it saw, so its missing count is not final.
+   */
+  get stoppedWhileProducing(): boolean {
+    return this.ledger.stoppedWhileProducing;
+  }
+
+  /** One worker's positions of a stopped consumer group. */
+  groupStopped(groupId: number, positions: readonly ConsumerPosition[]): void {
+    this.ledger.positions(groupId, positions);
   }
 
   async start(options: ResolvedConsumeOptions, topic: string, partitionCount: number): Promise<RunningConsumerGroup> {
+    const startedEpochMs = epochNow();
     const assignment = assignPartitions(options.consumers, partitionCount);
     const idleConsumers = assignment.filter((a) => a.length === 0).length;
     const shard = this.settings.shard;
@@ -87,6 +115,11 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
     );
     const withWorkers = await this.assignWorkers(local, this.settings.workersFor);
     const groupId = this.pool.allocateGroupId();
+    const startOffsets: Record<number, number> = {};
+    for (const [p, o] of [...offsets].sort((a, b) => a[0] - b[0])) startOffsets[p] = o;
+    // Before any worker reads: its first reports are then reconciled as the resumed group's.
+    const resumed = this.ledger.started(groupId, { group: options.group, topic, startAt: options.startAt, startOffsets, startedEpochMs });
+    if (resumed) this.settings.onResume(groupId, resumed.rootId, resumed.earlier);
     const specs = byWorker(
       withWorkers,
       (c): ConsumerSpec => ({ k: c.k, partitions: c.partitions.map((partition) => ({ partition, startOffset: offsets.get(partition)! })) }),
@@ -107,8 +140,6 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
       };
       this.pool.send(worker, { type: 'start-consumers', group: spec });
     }
-    const startOffsets: Record<number, number> = {};
-    for (const [p, o] of [...offsets].sort((a, b) => a[0] - b[0])) startOffsets[p] = o;
     const group = new RunningConsumerGroup(groupId, local.length, partitionCount, idleConsumers, startOffsets, [...specs.keys()], this);
     this.add(group);
     if (local.length > 0) this.activity.set(groupId, 1);

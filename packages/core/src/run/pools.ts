@@ -11,7 +11,7 @@ import type { Driver } from '../driver/types.js';
 import type { Ending } from '../result/build.js';
 import { LoadhouseError } from '../errors.js';
 import { ensureTopic } from '../target.js';
-import type { Logger } from '../types.js';
+import type { ConsumerRestarts, Logger } from '../types.js';
 import type { DeliveryTally } from '../worker/delivery-tally.js';
 
 /** How much earlier than this shard's start another shard of the same run may have stamped records. */
@@ -66,6 +66,11 @@ export class RunPools {
     return this.consumerPool?.stoppedWhileProducing ?? false;
   }
 
+  /** Restarts of consumer groups and what they read again; undefined when no group resumed. */
+  consumerRestarts(): ConsumerRestarts | undefined {
+    return this.consumerPool?.ledger.report();
+  }
+
   /** The topic's partition count: created or checked once, then every group must agree with it. */
   partitionsFor(requested: number | undefined): Promise<number> {
     const { topic } = this.d;
@@ -111,7 +116,10 @@ export class RunPools {
             }
           },
           onProducerDone: (groupId, producer) => this.producerPool?.producerDone(groupId, producer),
-          onGroupStopped: (groupId, producers) => this.producerPool?.groupStopped(groupId, producers),
+          onGroupStopped: (groupId, producers, positions) => {
+            if (positions) this.consumerPool?.groupStopped(groupId, positions);
+            else this.producerPool?.groupStopped(groupId, producers);
+          },
           onCrash: (i, error) => {
             const message =
               `Load worker ${i} died: ${error.message}. The result is partial (what the worker had not reported is lost). ` +
@@ -158,6 +166,10 @@ export class RunPools {
         latestOffset: (topic, partition) => client.latestOffset(topic, partition),
         committedOffset: (group, topic, partition) => client.committedOffset(group, topic, partition),
         producing: () => this.producersRunning > 0,
+        onResume: (groupId, rootId, earlier) => {
+          this.d.aggregator.verifier.continues(groupId, rootId);
+          this.d.aggregator.forgetLag(earlier);
+        },
       });
     }
     return this.consumerPool;

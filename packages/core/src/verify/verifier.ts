@@ -120,6 +120,16 @@ export class Verifier {
   private runs = 0;
   private ackedRecords = 0;
   private overflow = false;
+  /** Restarted consumer group instances -> the first instance of their group. */
+  private readonly aliases = new Map<number, number>();
+
+  /**
+   * Group instance `groupId` restarted the group whose first instance is `rootId`: their reads are checked
+   * together, so an acked record counts as read when any instance read it, and a record read twice is not lost.
+   */
+  continues(groupId: number, rootId: number): void {
+    this.aliases.set(groupId, rootId);
+  }
 
   add(report: VerifyReport): void {
     if (this.overflow) return;
@@ -128,11 +138,18 @@ export class Verifier {
       this.runs += append(topicMap(this.acked, a.topic), a.acked) + append(topicMap(this.failed, a.topic), a.failed);
     }
     for (const c of report.consumed) {
-      let g = this.groups.get(c.groupId);
+      const id = this.aliases.get(c.groupId) ?? c.groupId;
+      let g = this.groups.get(id);
       if (!g) {
-        g = { topic: c.topic, startOffsets: c.startOffsets, runs: new Map() };
-        this.groups.set(c.groupId, g);
-      } else Object.assign(g.startOffsets, c.startOffsets);
+        g = { topic: c.topic, startOffsets: { ...c.startOffsets }, runs: new Map() };
+        this.groups.set(id, g);
+      } else {
+        // A restart resumes at or after where its group started: the group's reads begin at the lowest.
+        for (const [p, o] of Object.entries(c.startOffsets)) {
+          const k = Number(p);
+          if (g.startOffsets[k] === undefined || o < g.startOffsets[k]) g.startOffsets[k] = o;
+        }
+      }
       this.runs += append(g.runs, c.runs);
     }
     if (this.runs > MAX_VERIFY_RUNS) this.overflow = true;
