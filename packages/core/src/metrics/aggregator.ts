@@ -257,14 +257,23 @@ export class Aggregator {
   integritySums(): IntegritySums {
     const out: IntegritySums = { checked: 0, missing: 0, duplicates: 0, reordered: 0, corrupted: 0, mergedGaps: 0, examples: [] };
     const examples: IntegrityExample[] = [];
-    for (const t of this.integrity.values()) {
+    // A restarted group's instances each see only part of its streams: its missing records come from all of
+    // their reads together (verifier.restartedMissing), not from each instance's sequence check.
+    const restarted = this.verifier.restartedGroupIds();
+    const union = restarted.size > 0 ? this.verifier.restartedMissing() : undefined;
+    if (union) {
+      out.missing += union.missing;
+      examples.push(...union.examples);
+    }
+    for (const [key, t] of this.integrity) {
+      const partOfUnion = union !== undefined && restarted.has(Number(key.slice(key.indexOf(':') + 1)));
       out.checked += t.checked;
-      out.missing += t.missing;
+      if (!partOfUnion) out.missing += t.missing;
       out.duplicates += t.duplicates;
       out.reordered += t.reordered;
       out.mergedGaps += t.mergedGaps;
       out.corrupted += t.corrupted;
-      for (const e of t.examples) examples.push({ ...e });
+      for (const e of t.examples) if (!(partOfUnion && e.kind === 'missing')) examples.push({ ...e });
     }
     // Losses and corruption first, then duplicates, then reordering (a stable sort keeps each worker's order).
     const rank: Record<IntegrityExample['kind'], number> = {

@@ -155,6 +155,41 @@ export class Verifier {
     if (this.runs > MAX_VERIFY_RUNS) this.overflow = true;
   }
 
+  /** Ids of every instance of a restarted consumer group (first instances included). */
+  restartedGroupIds(): Set<number> {
+    return new Set([...this.aliases.keys(), ...this.aliases.values()]);
+  }
+
+  /**
+   * The sequence check over all instances of each restarted group together: sequences below the highest read
+   * of a (partition, producer) that no instance read. Each instance alone would count what an earlier one read
+   * before it resumed as missing (with reordered batches, a record it never had to read). Undefined when the
+   * maps overflowed.
+   */
+  restartedMissing(): { missing: number; examples: IntegrityExample[] } | undefined {
+    if (this.overflow) return undefined;
+    const out = { missing: 0, examples: [] as IntegrityExample[] };
+    for (const root of new Set(this.aliases.values())) {
+      const g = this.groups.get(root);
+      if (!g) continue;
+      for (const [partition, list] of g.runs) {
+        for (const [producer, spans] of byProducer(list)) {
+          const read = union(spans);
+          // Read from offset 0, a stream must start at sequence 0; from elsewhere it starts where it was met.
+          let expected = g.startOffsets[partition] === 0 ? 0 : read[0]!.s;
+          for (const r of read) {
+            if (r.s > expected) {
+              out.missing += r.s - expected;
+              if (out.examples.length < EXAMPLES_PER_KIND) out.examples.push({ kind: 'missing', producer, partition, sequence: expected });
+            }
+            expected = r.e;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** The figures over every consumer group; undefined when no group logged anything. */
   reconcile(readToEnd: boolean): VerifyFigures | undefined {
     if (this.groups.size === 0) return undefined;
