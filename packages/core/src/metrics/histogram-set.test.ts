@@ -92,7 +92,7 @@ describe('HistogramSet', () => {
       expect(encoded[HISTOGRAMS.consumer.endToEnd]).toBe(encodeHistogram(single));
       const back = HistogramSet.decode(CONSUMER_HISTOGRAMS, [encoded]);
       expect(back.encode()).toEqual(encoded);
-      expect(back.summarize()).toEqual({ poll: emptyLatencySummary(), endToEnd: summarizeHistogram(single) });
+      expect(back.summarize()).toEqual({ poll: emptyLatencySummary(), endToEnd: summarizeHistogram(single), commit: emptyLatencySummary() });
       // Asked for, an empty key is encoded too.
       expect(Object.keys(back.encode(CONSUMER_HISTOGRAMS))).toEqual([...CONSUMER_HISTOGRAMS]);
       back.destroy();
@@ -107,12 +107,12 @@ describe('HistogramSet', () => {
     try {
       set.record(HISTOGRAMS.producer.response, 2);
       set.record(HISTOGRAMS.consumer.poll, 1.5, 5);
-      expect(set.summarize(CONSUMER_HISTOGRAMS)).toEqual({
+      expect(set.summarize(CONSUMER_LATENCIES)).toEqual({
         poll: { p50: 1.5, p95: 1.5, p99: 1.5, p999: 1.5, max: 1.5, mean: 1.5, count: 5 },
         endToEnd: emptyLatencySummary(),
       });
       expect(set.summarize(PRODUCER_HISTOGRAMS).response.count).toBe(1);
-      expect(Object.keys(set.summarize())).toEqual(['response', 'service', 'scheduleLag', 'poll', 'endToEnd']);
+      expect(Object.keys(set.summarize())).toEqual(['response', 'service', 'scheduleLag', 'poll', 'endToEnd', 'commit']);
       set.reset();
       expect(set.summarize()).toEqual(emptySummaries(RESULT_HISTOGRAMS));
       expect(set.encode()).toEqual({});
