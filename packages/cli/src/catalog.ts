@@ -76,7 +76,16 @@ export const SCENARIOS: ScenarioEntry[] = [
     name: 'consumer-group-restart',
     summary:
       'A committing consumer group crashed and restarted mid-run: no acked record lost, records read again within the commit interval, restart-to-first-record time',
-    defaults: { duration: 30, targetRate: 1000, partitions: 4, consumers: 2, messageSize: 1024, commitEvery: 1, restarts: 2, downSeconds: 0.5 },
+    defaults: {
+      duration: 30,
+      targetRate: 1000,
+      partitions: 4,
+      consumers: 2,
+      messageSize: 1024,
+      commitEvery: 1,
+      restarts: 2,
+      downSeconds: 0.5,
+    },
     build: (v) =>
       consumerGroupRestart({
         durationSeconds: num(v, 'duration'),

@@ -12,7 +12,10 @@ export function groupLines(c: ConsumerTotals): string[] {
     const codes = Object.entries(commit.errorsByCode)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
-    const latency = commit.latency.count > 0 ? `; latency p50 ${ms(commit.latency.p50)}, p99 ${ms(commit.latency.p99)}, max ${ms(commit.latency.max)}` : '';
+    const latency =
+      commit.latency.count > 0
+        ? `; latency p50 ${ms(commit.latency.p50)}, p99 ${ms(commit.latency.p99)}, max ${ms(commit.latency.max)}`
+        : '';
     lines.push(`  Commits: ${int(commit.commits)}  (failed ${int(commit.failed)}${codes ? `: ${codes}` : ''})${latency}`);
   }
   const r = c.restarts;

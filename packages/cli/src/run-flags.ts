@@ -91,7 +91,8 @@ export const SCENARIO_FLAGS = defineFlags([
     min: 0,
     exclusiveMin: true,
     group: 'scenario',
-    description: 'consumer-group-restart: the group commits its offsets this often (the commit interval that bounds what a restart reads again)',
+    description:
+      'consumer-group-restart: the group commits its offsets this often (the commit interval that bounds what a restart reads again)',
   },
   {
     name: 'restarts',
@@ -114,7 +115,8 @@ export const SCENARIO_FLAGS = defineFlags([
     name: 'graceful',
     kind: 'boolean',
     group: 'scenario',
-    description: 'consumer-group-restart: stop the consumers with a final commit instead of crashing them (then nothing should be read again)',
+    description:
+      'consumer-group-restart: stop the consumers with a final commit instead of crashing them (then nothing should be read again)',
   },
 ]);
 

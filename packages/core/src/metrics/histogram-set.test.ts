@@ -92,7 +92,11 @@ describe('HistogramSet', () => {
       expect(encoded[HISTOGRAMS.consumer.endToEnd]).toBe(encodeHistogram(single));
       const back = HistogramSet.decode(CONSUMER_HISTOGRAMS, [encoded]);
       expect(back.encode()).toEqual(encoded);
-      expect(back.summarize()).toEqual({ poll: emptyLatencySummary(), endToEnd: summarizeHistogram(single), commit: emptyLatencySummary() });
+      expect(back.summarize()).toEqual({
+        poll: emptyLatencySummary(),
+        endToEnd: summarizeHistogram(single),
+        commit: emptyLatencySummary(),
+      });
       // Asked for, an empty key is encoded too.
       expect(Object.keys(back.encode(CONSUMER_HISTOGRAMS))).toEqual([...CONSUMER_HISTOGRAMS]);
       back.destroy();

@@ -10,7 +10,13 @@ function pos(partition: number, startOffset: number, next: number, committed: nu
 }
 
 /** Starts instance `id` of group g on topic t and returns what started() said. */
-function start(l: GroupLedger, id: number, startAt: 'latest' | 'committed' | 'earliest', startOffsets: Record<number, number>, at = RUN_START) {
+function start(
+  l: GroupLedger,
+  id: number,
+  startAt: 'latest' | 'committed' | 'earliest',
+  startOffsets: Record<number, number>,
+  at = RUN_START,
+) {
   return l.started(id, { group: 'g', topic: 't', startAt, startOffsets, startedEpochMs: at });
 }
 

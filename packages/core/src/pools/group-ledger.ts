@@ -33,9 +33,11 @@ interface Instance {
   /** Filled as its workers report (a group spans several). */
   positions: ConsumerPosition[];
   stopped: boolean;
-  resume: (Omit<ConsumerResume, 'redelivered' | 'beyondBound' | 'firstRecordSeconds' | 'partitions'> & {
-    partitions: ConsumerResumePartition[];
-  }) | undefined;
+  resume:
+    | (Omit<ConsumerResume, 'redelivered' | 'beyondBound' | 'firstRecordSeconds' | 'partitions'> & {
+        partitions: ConsumerResumePartition[];
+      })
+    | undefined;
 }
 
 export class GroupLedger {
@@ -76,7 +78,14 @@ export class GroupLedger {
     state.running = groupId;
     state.stoppedWhileProducing = false;
     this.groups.set(key, state);
-    const instance: Instance = { state, startedEpochMs: o.startedEpochMs, stopping: undefined, positions: [], stopped: false, resume: undefined };
+    const instance: Instance = {
+      state,
+      startedEpochMs: o.startedEpochMs,
+      stopping: undefined,
+      positions: [],
+      stopped: false,
+      resume: undefined,
+    };
     this.instances.set(groupId, instance);
     if (!resumes) return undefined;
     const partitions: ConsumerResumePartition[] = [];

@@ -406,8 +406,7 @@ export class Run {
     });
     if (controller.sections.capacity) result.capacity = structuredClone(controller.sections.capacity);
     addDeliveryReports(result.producer, this.opts.delivery, this.parts.pools.deliveryTallies());
-    const restarts = this.parts.pools.consumerRestarts();
-    if (restarts) result.consumer.restarts = restarts;
+    Object.assign(result.consumer, this.parts.pools.consumerRestarts());
     if (this.faults) result.faults = this.faults.report(result.series, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     result.diagnosis = diagnose(result);

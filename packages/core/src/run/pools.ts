@@ -66,9 +66,10 @@ export class RunPools {
     return this.consumerPool?.stoppedWhileProducing ?? false;
   }
 
-  /** Restarts of consumer groups and what they read again; undefined when no group resumed. */
-  consumerRestarts(): ConsumerRestarts | undefined {
-    return this.consumerPool?.ledger.report();
+  /** `{ restarts }` for result.consumer: restarts of consumer groups and what they read again; empty when no group resumed. */
+  consumerRestarts(): { restarts?: ConsumerRestarts } {
+    const restarts = this.consumerPool?.ledger.report();
+    return restarts ? { restarts } : {};
   }
 
   /** The topic's partition count: created or checked once, then every group must agree with it. */

@@ -323,7 +323,13 @@ export class Consumer {
    */
   positions(into: ConsumerPosition[]): void {
     for (const r of this.readers) {
-      into.push({ partition: r.partition, startOffset: r.startOffset, next: r.offset, committed: r.committed, firstRecordEpochMs: r.firstRecordAt });
+      into.push({
+        partition: r.partition,
+        startOffset: r.startOffset,
+        next: r.offset,
+        committed: r.committed,
+        firstRecordEpochMs: r.firstRecordAt,
+      });
     }
   }
 

@@ -278,7 +278,8 @@ class WorkerHost {
       // Commits already sent land or fail before the group counts as gone: a restart then reads what they left.
       for (const c of group.consumers) c.crash();
       const settled = await within(Promise.all(group.consumers.map((c) => c.commitsSettled())), drainTimeoutMs);
-      if (!settled) this.log('warn', `a CommitOffset of group "${group.spec.group}" in flight at the crash did not answer within the drain timeout`);
+      if (!settled)
+        this.log('warn', `a CommitOffset of group "${group.spec.group}" in flight at the crash did not answer within the drain timeout`);
     } else {
       const drained = await within(Promise.all(group.consumers.map((c) => c.stop())), drainTimeoutMs);
       if (!drained) for (const c of group.consumers) c.abandon();

@@ -243,7 +243,17 @@ export function emptyCounters(): CounterSet {
 }
 
 export function emptyConsumerCounters(): ConsumerCounterSet {
-  return { consumed: 0, bytes: 0, polls: 0, emptyPolls: 0, errorsByCode: {}, foreign: 0, commits: 0, commitsFailed: 0, commitErrorsByCode: {} };
+  return {
+    consumed: 0,
+    bytes: 0,
+    polls: 0,
+    emptyPolls: 0,
+    errorsByCode: {},
+    foreign: 0,
+    commits: 0,
+    commitsFailed: 0,
+    commitErrorsByCode: {},
+  };
 }
 
 /** Adds every count of `from` into `into`, and its errors code by code. */
