@@ -2,7 +2,7 @@
 // from the merged histograms when there are any (exact) or from the worst shard (an upper bound); the derived
 // figures are computed as a run computes them (figures.ts).
 import type { ConsumerLatency, LatencySummaries, ProducerHistogram } from '../metrics/histogram-set.js';
-import type { ConsumerRestarts, ConsumerTotals, IntegrityReport, LatencySummary, ProducerTotals } from '../types.js';
+import type { CommitStats, ConsumerRestarts, ConsumerTotals, IntegrityReport, LatencySummary, ProducerTotals } from '../types.js';
 import { errorRatePercent, meanBatchSize, rateErrorPercent, sideBySide } from './figures.js';
 
 export function sumCodes(maps: Array<Record<string, number>>): Record<string, number> {
@@ -89,18 +89,30 @@ export function mergeConsumer(
   };
   delete merged.commit;
   delete merged.restarts;
-  const commits = parts.flatMap((p) => (p.commit ? [p.commit] : []));
-  if (commits.length > 0) {
-    merged.commit = {
-      commits: sum(commits.map((c) => c.commits)),
-      failed: sum(commits.map((c) => c.failed)),
-      errorsByCode: sumCodes(commits.map((c) => c.errorsByCode)),
-      latency: exactCommit ?? worstSummary(commits.map((c) => c.latency)),
-    };
-  }
+  Object.assign(
+    merged,
+    mergeCommits(
+      parts.map((p) => p.commit),
+      exactCommit,
+    ),
+  );
   const restarts = parts.flatMap((p) => (p.restarts ? [p.restarts] : []));
   if (restarts.length > 0) merged.restarts = mergeRestarts(restarts);
   return merged;
+}
+
+/** The commits of shards side by side (`{}` when none committed); latency exact when given, else the worst shard's. */
+export function mergeCommits(parts: ReadonlyArray<CommitStats | undefined>, exact?: LatencySummary): { commit?: CommitStats } {
+  const commits = parts.filter((c): c is CommitStats => c !== undefined);
+  if (commits.length === 0) return {};
+  return {
+    commit: {
+      commits: sum(commits.map((c) => c.commits)),
+      failed: sum(commits.map((c) => c.failed)),
+      errorsByCode: sumCodes(commits.map((c) => c.errorsByCode)),
+      latency: exact ?? worstSummary(commits.map((c) => c.latency)),
+    },
+  };
 }
 
 /** Each shard restarts its own consumers: counts add, the slowest first record is the slowest of any shard. */

@@ -16,7 +16,7 @@ import { judge } from './build.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { checkCoverage, checkMergeable } from './merge-check.js';
 import { sideBySide } from './figures.js';
-import { max, mergeConsumer, mergeIntegrity, mergeProducer, sum, sumCodes, worstSummary } from './merge-totals.js';
+import { max, mergeCommits, mergeConsumer, mergeIntegrity, mergeProducer, sum, sumCodes, worstSummary } from './merge-totals.js';
 import type {
   Criterion,
   LatencySummary,
@@ -124,6 +124,7 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
           lagByPartition: Object.assign({}, ...c.map((x) => x.lagByPartition)),
           errorsByCode: sumCodes(c.map((x) => x.errorsByCode)),
           latency: { poll: worstSummary(c.map((x) => x.latency.poll)), endToEnd: worstSummary(c.map((x) => x.latency.endToEnd)) },
+          ...mergeCommits(c.map((x) => x.commit)),
         },
         generator: { ...s0.generator, saturated: samples.some((s) => s.generator.saturated) },
         ...(samples.some((s) => s.outage) ? { outage: true } : {}),
