@@ -20,7 +20,12 @@ export function groupLines(c: ConsumerTotals): string[] {
   }
   const r = c.restarts;
   if (r) {
-    const crash = r.afterCrash === r.restarts ? 'each after a crash' : `${r.afterCrash} after a crash`;
+    const crash =
+      r.afterCrash === r.restarts
+        ? 'each after a crash'
+        : r.afterCrash === 0
+          ? 'each after a graceful stop'
+          : `${r.afterCrash} after a crash`;
     lines.push(`  Restarts: ${int(r.restarts)} (${crash}); resumed from the committed offsets`);
     lines.push(
       `    read again ${int(r.redelivered)} (the commit interval allows ${int(r.redeliveryBound)}), beyond it ${int(r.beyondBound)}, skipped ${int(r.skipped)}` +
