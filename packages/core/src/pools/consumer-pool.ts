@@ -1,6 +1,7 @@
 // Consumer groups on the shared load workers: the main thread assigns partitions (round-robin, extra
 // consumers idle), resolves each partition's start offset, spreads the consumers over the workers, and turns
-// setRate/stop into control messages. A group's stop resolves only after every worker sent its final report.
+// setRate/stop/crash into control messages. A group's stop resolves only after every worker sent its final report,
+// with where each partition stands; the ledger (group-ledger.ts) judges restarts against it.
 import { checkConsumerRate, type ResolvedConsumeOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
 import type { ConsumerGroup } from '../types.js';
