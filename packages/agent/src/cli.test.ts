@@ -94,6 +94,7 @@ describe('loadhouse-agent flags', () => {
       memoryGrowthMibPerSecond: 20,
       corruptEvery: 250,
       ackOffsetShiftEvery: 7,
+      commitDropEvery: 3,
     };
     expect(parse(agentArgs(options))).toEqual(options);
   });

@@ -164,6 +164,13 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     min: 1,
     description: 'Fault: store the Nth, 2Nth, ... ProduceBatch but answer it UNAVAILABLE (a lost ack: a retry would duplicate it)',
   },
+  {
+    name: 'fault-commit-drop-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    description: 'Fault: acknowledge the Nth, 2Nth, ... CommitOffset without storing it (a restarted consumer group reads more again)',
+  },
   { name: 'quiet', kind: 'boolean', description: 'No log lines on stderr' },
 ];
 
@@ -262,6 +269,7 @@ export function agentOptionsFromFlags(
   if (v.faultCorruptEvery !== undefined) options.corruptEvery = int('faultCorruptEvery');
   if (v.faultAckOffsetShiftEvery !== undefined) options.ackOffsetShiftEvery = int('faultAckOffsetShiftEvery');
   if (v.faultLoseAckEvery !== undefined) options.loseAckEvery = int('faultLoseAckEvery');
+  if (v.faultCommitDropEvery !== undefined) options.commitDropEvery = int('faultCommitDropEvery');
   const s3Flags = ['s3Endpoint', 'bucket', 'region', 'accessKeyId', 'secretAccessKey'] as const;
   if (v.s3Endpoint !== undefined || v.bucket !== undefined) {
     if (options.dataDir !== undefined)

@@ -19,6 +19,8 @@ export class Faults {
   private capacityFreeAt = 0;
   /** ProduceBatch calls stored while loseAckEvery was on. */
   private storedBatches = 0;
+  /** CommitOffset calls while commitDropEvery was on. */
+  private commits = 0;
 
   constructor(initial: ResolvedFaults) {
     this.current = initial;
@@ -81,6 +83,14 @@ export class Faults {
     if (n <= 0) return false;
     this.storedBatches++;
     return this.storedBatches % n === 0;
+  }
+
+  /** True when the CommitOffset just received is to be acknowledged but not stored (every commitDropEvery-th). */
+  dropCommit(): boolean {
+    const n = this.current.commitDropEvery;
+    if (n <= 0) return false;
+    this.commits++;
+    return this.commits % n === 0;
   }
 
   /** True when this storage request should fail with an injected 503 SlowDown. */

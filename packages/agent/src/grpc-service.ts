@@ -299,6 +299,10 @@ export function createHandlers(state: ServiceState): Handlers {
       try {
         const req = call.request;
         const t = groupTopicOf(call, req);
+        if (faults.dropCommit()) {
+          cb(null, { success: true });
+          return;
+        }
         let parts = t.offsets.get(req.consumerGroup);
         if (!parts) t.offsets.set(req.consumerGroup, (parts = new Map()));
         parts.set(req.partition, req.metadata ? { offset: req.offset, metadata: req.metadata } : { offset: req.offset });

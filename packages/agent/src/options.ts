@@ -37,6 +37,11 @@ export interface AgentFaults {
    * is lost on the way back: a producer that retries it sends records the agent already holds.
    */
   loseAckEvery?: number;
+  /**
+   * Acknowledges the Nth, 2Nth, ... CommitOffset (counted across the agent) without storing it: a consumer
+   * group that restarts resumes from an older offset and reads more again than its commit interval allows.
+   */
+  commitDropEvery?: number;
 }
 
 /** The most memory the memory-growth fault keeps (MiB): enough to see a leak, short of exhausting the machine. */
@@ -118,6 +123,7 @@ export interface ResolvedFaults {
   corruptEvery: number;
   ackOffsetShiftEvery: number;
   loseAckEvery: number;
+  commitDropEvery: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -169,6 +175,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
         corruptEvery: 0,
         ackOffsetShiftEvery: 0,
         loseAckEvery: 0,
+        commitDropEvery: 0,
       };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
@@ -190,6 +197,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
   if ('ackOffsetShiftEvery' in f && f.ackOffsetShiftEvery !== undefined)
     out.ackOffsetShiftEvery = int('ackOffsetShiftEvery', f.ackOffsetShiftEvery, 0, 0);
   if ('loseAckEvery' in f && f.loseAckEvery !== undefined) out.loseAckEvery = int('loseAckEvery', f.loseAckEvery, 0, 0);
+  if ('commitDropEvery' in f && f.commitDropEvery !== undefined) out.commitDropEvery = int('commitDropEvery', f.commitDropEvery, 0, 0);
   return out;
 }
 

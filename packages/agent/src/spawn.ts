@@ -75,6 +75,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   add('fault-corrupt-every', o.corruptEvery);
   add('fault-ack-offset-shift-every', o.ackOffsetShiftEvery);
   add('fault-lose-ack-every', o.loseAckEvery);
+  add('fault-commit-drop-every', o.commitDropEvery);
   return args;
 }
 

@@ -1,6 +1,6 @@
 // The scenarios the `run` command knows: their flags, per-scenario defaults, and how flags become options.
 import type { Scenario } from '@loadhouse/core';
-import { consumerLag, highThroughput, manyProducers, stability } from '@loadhouse/scenarios';
+import { consumerGroupRestart, consumerLag, highThroughput, manyProducers, stability } from '@loadhouse/scenarios';
 
 export type FlagValues = Record<string, string | number | boolean | readonly string[] | undefined>;
 
@@ -76,6 +76,35 @@ export const SCENARIOS: ScenarioEntry[] = [
         messageSize: size(v),
         consumers: opt(v, 'consumers'),
         producers: opt(v, 'producers'),
+        ...producerTuning(v),
+      }),
+  },
+  {
+    name: 'consumer-group-restart',
+    summary:
+      'A committing consumer group crashed and restarted mid-run: no acked record lost, records read again within the commit interval, restart-to-first-record time',
+    defaults: {
+      duration: 30,
+      targetRate: 1000,
+      partitions: 4,
+      consumers: 2,
+      messageSize: 1024,
+      commitEvery: 1,
+      restarts: 2,
+      downSeconds: 0.5,
+    },
+    build: (v) =>
+      consumerGroupRestart({
+        durationSeconds: num(v, 'duration'),
+        rate: num(v, 'targetRate'),
+        partitions: num(v, 'partitions'),
+        consumers: num(v, 'consumers'),
+        producers: opt(v, 'producers'),
+        messageSize: num(v, 'messageSize'),
+        commitEverySeconds: num(v, 'commitEvery'),
+        restarts: num(v, 'restarts'),
+        downSeconds: num(v, 'downSeconds'),
+        graceful: v.graceful === true,
         ...producerTuning(v),
       }),
   },

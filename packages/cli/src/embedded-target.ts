@@ -108,6 +108,15 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     group: 'agent',
     description: 'Embedded agent fault: store every Nth ProduceBatch but answer it UNAVAILABLE (a lost ack: a plain retry duplicates it)',
   },
+  {
+    name: 'agent-commit-drop-every',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description:
+      'Embedded agent fault: acknowledge every Nth CommitOffset without storing it (a restarted group reads again beyond consumer.restarts bound)',
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -148,6 +157,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
   if (typeof v.agentCorruptEvery === 'number') faults.corruptEvery = v.agentCorruptEvery;
   if (typeof v.agentAckOffsetShiftEvery === 'number') faults.ackOffsetShiftEvery = v.agentAckOffsetShiftEvery;
   if (typeof v.agentLoseAckEvery === 'number') faults.loseAckEvery = v.agentLoseAckEvery;
+  if (typeof v.agentCommitDropEvery === 'number') faults.commitDropEvery = v.agentCommitDropEvery;
   return faults;
 }
 

@@ -346,6 +346,7 @@ export const RUN_COMMAND: CommandDefinition = {
     'loadhouse run many-producers --producer-count 1000 --messages-per-producer 10000 --partitions 100',
     'loadhouse run consumer-lag --produce-rate 1000000 --consume-rate 500000 --duration 600',
     'loadhouse run stability --duration 604800 --target-rate 50000 --partitions 20',
+    'loadhouse run consumer-group-restart --duration 30 --target-rate 1000 --commit-every 1 --restarts 2',
     'loadhouse run --config examples/config/loadhouse.config.ts',
     'loadhouse run high-throughput --protocol rest --target http://streamhouse:8080 --duration 60 --target-rate 5000',
     'loadhouse run high-throughput --protocols grpc,rest --duration 30 --target-rate 5000',

@@ -82,6 +82,42 @@ export const SCENARIO_FLAGS = defineFlags([
     group: 'scenario',
     description: 'consumer-lag: consume rate of phase 1, records per second',
   },
+  // consumer-group-restart (docs/consumer-groups.md)
+  {
+    name: 'commit-every',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    exclusiveMin: true,
+    group: 'scenario',
+    description:
+      'consumer-group-restart: the group commits its offsets this often (the commit interval that bounds what a restart reads again)',
+  },
+  {
+    name: 'restarts',
+    kind: 'integer',
+    value: '<n>',
+    min: 0,
+    group: 'scenario',
+    description: 'consumer-group-restart: times the group is killed and restarted from its committed offsets, spread evenly over the run',
+  },
+  {
+    name: 'down-seconds',
+    kind: 'number',
+    value: '<duration>',
+    unit: 'duration',
+    min: 0,
+    group: 'scenario',
+    description: 'consumer-group-restart: how long the group stays down between a kill and its restart',
+  },
+  {
+    name: 'graceful',
+    kind: 'boolean',
+    group: 'scenario',
+    description:
+      'consumer-group-restart: stop the consumers with a final commit instead of crashing them (then nothing should be read again)',
+  },
 ]);
 
 export const RUN_FLAGS = defineFlags([

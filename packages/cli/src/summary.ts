@@ -7,6 +7,7 @@ import { formatS3Summary } from '@loadhouse/plugin-s3-probe';
 import { diagnosisLines } from './diagnosis-lines.js';
 import { deliveryLines, partitionLines } from './summary-delivery.js';
 import { topicLines } from './summary-topics.js';
+import { groupLines } from './group-summary.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -148,6 +149,7 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
         ['end-to-end', c.latency.endToEnd],
       ]),
     );
+    lines.push(...groupLines(c));
   }
   if (result.integrity?.checked) {
     const i = result.integrity;

@@ -46,6 +46,8 @@ function num(v: unknown): number | null {
  * - `producer.msgsPerSec`, `producer.rateErrorPercent`, `producer.errors`, `producer.errorRatePercent`, `producer.dropped`
  * - `consumer.latency.poll.p99`, `consumer.latency.endToEnd.p99` (p50, p95, p99, p999, max, mean), `consumer.msgsPerSec`
  * - `consumer.lag` (a result's final lag, a sample's lag), `consumer.lag.max` (a sample's lag on a sample)
+ * - `consumer.commit.latency.p99` (p50... as above), `consumer.commit.failed`, `consumer.restarts.beyondBound`,
+ *   `consumer.restarts.skipped`, `consumer.restarts.redelivered` (docs/consumer-groups.md)
  * - `integrity.missing`, `integrity.duplicates`, `integrity.reordered`, `integrity.corrupted` (on samples: the counts so far)
  * - `integrity.lost`: records the target acknowledged and did not keep (see integrityLost)
  * - `faults.maxRecoverySeconds`: the slowest recovery from the run's faults (see maxRecoverySeconds)
@@ -97,6 +99,10 @@ export function resolveMetric(obj: Measurable, path: string): number | null {
     }
     if (parts[0] === 'consumer' && !sample && section && parts[1] === 'lag' && !((section.polls as number) > 0)) {
       return null; // no consumer ever polled: there is no lag to judge
+    }
+    if (parts[0] === 'consumer' && parts[1] === 'commit' && parts[2] === 'latency' && parts.length === 4) {
+      // No acknowledged commit (none made, or all failed): the latency is unknown, not 0.
+      return latencyValue((section?.commit as { latency?: unknown } | undefined)?.latency, parts[3]!);
     }
     if (parts[1] === 'latency' && section) {
       const latency = section.latency as Record<string, unknown> | undefined;

@@ -20,6 +20,7 @@ export {
   HISTOGRAMS,
   PRODUCER_HISTOGRAMS,
   CONSUMER_HISTOGRAMS,
+  CONSUMER_LATENCIES,
   RESULT_HISTOGRAMS,
   latencyName,
   emptySummaries,
@@ -27,6 +28,7 @@ export {
 export type {
   ProducerHistogram,
   ConsumerHistogram,
+  ConsumerLatency,
   ResultHistogram,
   LatencyName,
   LatencySummaries,

@@ -13,6 +13,7 @@ export type * from './types/delivery.js';
 export type * from './types/startup.js';
 export type * from './types/workload.js';
 export type * from './types/traffic.js';
+export type * from './types/groups.js';
 export { RESULT_SCHEMA_VERSION } from './types/result.js';
 export type * from './types/result.js';
 export type * from './types/topics.js';

@@ -5,6 +5,8 @@ export { manyProducers, jainIndex, spread } from './many-producers.js';
 export type { ManyProducersOptions, Spread } from './many-producers.js';
 export { consumerLag } from './consumer-lag.js';
 export type { ConsumerLagOptions } from './consumer-lag.js';
+export { consumerGroupRestart } from './consumer-group-restart.js';
+export type { ConsumerGroupRestartOptions } from './consumer-group-restart.js';
 export { stability } from './stability.js';
 export type { StabilityOptions } from './stability.js';
 export type { ProducerTuning } from './tuning.js';

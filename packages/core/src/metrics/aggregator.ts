@@ -4,7 +4,7 @@
 // being lost. Lag is a gauge (each partition's latest value); integrity counts are cumulative per worker and
 // group, so the latest report of each simply replaces the previous one.
 import { Verifier } from '../verify/verifier.js';
-import type { ConsumerStats, ConsumerTotals, IntegrityExample, ProducerStats, ProducerTotals } from '../types.js';
+import type { CommitStats, ConsumerStats, ConsumerTotals, IntegrityExample, ProducerStats, ProducerTotals } from '../types.js';
 import {
   addConsumerCounters,
   addCounters,
@@ -17,14 +17,16 @@ import {
 } from '../worker/protocol.js';
 import {
   CONSUMER_HISTOGRAMS,
+  CONSUMER_LATENCIES,
   emptySummaries,
+  HISTOGRAMS,
   HistogramSet,
   PRODUCER_HISTOGRAMS,
   type ConsumerHistogram,
   type ProducerHistogram,
 } from './histogram-set.js';
 import * as figures from '../result/figures.js';
-import { compressEncoded } from './histogram.js';
+import { compressEncoded, emptyLatencySummary, summarizeHistogram } from './histogram.js';
 
 /** The counters a consumer window and a consumer span share, with rates over `seconds`. */
 function consumerCounts(c: ConsumerCounterSet, seconds: number) {
@@ -39,6 +41,13 @@ function consumerCounts(c: ConsumerCounterSet, seconds: number) {
   };
 }
 
+/** The commit figures of a span, when a group committed (or tried to) in it. */
+function commitStats(c: ConsumerCounterSet, h: HistogramSet<ConsumerHistogram> | null): { commit?: CommitStats } {
+  if (c.commits + c.commitsFailed === 0) return {};
+  const latency = h ? summarizeHistogram(h.get(HISTOGRAMS.consumer.commit)) : emptyLatencySummary();
+  return { commit: { commits: c.commits, failed: c.commitsFailed, errorsByCode: { ...c.commitErrorsByCode }, latency } };
+}
+
 /** Consumer stats of a window. */
 export function consumerStats(
   c: ConsumerCounterSet,
@@ -50,8 +59,9 @@ export function consumerStats(
     ...consumerCounts(c, seconds),
     lag: lag.total,
     lagByPartition: lag.byPartition,
-    latency: h.summarize(),
+    latency: h.summarize(CONSUMER_LATENCIES),
     foreign: c.foreign,
+    ...commitStats(c, h),
   };
 }
 
@@ -65,9 +75,10 @@ export function consumerTotals(
   return {
     ...consumerCounts(c, activeSeconds),
     lag: { ...lag },
-    latency: h ? h.summarize() : emptySummaries(CONSUMER_HISTOGRAMS),
+    latency: h ? h.summarize(CONSUMER_LATENCIES) : emptySummaries(CONSUMER_LATENCIES),
     activeSeconds,
     foreign: c.foreign,
+    ...commitStats(c, h),
   };
 }
 
@@ -256,6 +267,12 @@ export class Aggregator {
     };
   }
 
+  /** Drops the lag of stopped consumer groups that a restarted instance took over: their lag is its now. */
+  forgetLag(groupIds: readonly number[]): void {
+    const ids = new Set(groupIds);
+    for (const key of [...this.lag.keys()]) if (ids.has(Number(key.slice(0, key.indexOf(':'))))) this.lag.delete(key);
+  }
+
   /** Whether any consumer group reported (the result's consumer and integrity sections are then live). */
   get hasConsumers(): boolean {
     return this.consumersSeen;
@@ -283,14 +300,23 @@ export class Aggregator {
   integritySums(): IntegritySums {
     const out: IntegritySums = { checked: 0, missing: 0, duplicates: 0, reordered: 0, corrupted: 0, mergedGaps: 0, examples: [] };
     const examples: IntegrityExample[] = [];
-    for (const t of this.integrity.values()) {
+    // A restarted group's instances each see only part of its streams: its missing records come from all of
+    // their reads together (verifier.restartedMissing), not from each instance's sequence check.
+    const restarted = this.verifier.restartedGroupIds();
+    const union = restarted.size > 0 ? this.verifier.restartedMissing() : undefined;
+    if (union) {
+      out.missing += union.missing;
+      examples.push(...union.examples);
+    }
+    for (const [key, t] of this.integrity) {
+      const partOfUnion = union !== undefined && restarted.has(Number(key.slice(key.indexOf(':') + 1)));
       out.checked += t.checked;
-      out.missing += t.missing;
+      if (!partOfUnion) out.missing += t.missing;
       out.duplicates += t.duplicates;
       out.reordered += t.reordered;
       out.mergedGaps += t.mergedGaps;
       out.corrupted += t.corrupted;
-      for (const e of t.examples) examples.push({ ...e });
+      for (const e of t.examples) if (!(partOfUnion && e.kind === 'missing')) examples.push({ ...e });
     }
     // Losses and corruption first, then duplicates, then reordering (a stable sort keeps each worker's order).
     const rank: Record<IntegrityExample['kind'], number> = {
@@ -376,7 +402,9 @@ export class Aggregator {
 
   /** The totals' histograms, encoded: the producer's always (empty or not), the consumer's once any reported. */
   encodedCumulative(): Record<string, string> {
-    const consumer = this.consumersSeen ? this.consumerCumulative.encode(CONSUMER_HISTOGRAMS) : {};
+    // The commit histogram only when a group committed: results of groups that never commit keep their keys.
+    const keys = CONSUMER_HISTOGRAMS.filter((k) => k !== HISTOGRAMS.consumer.commit || this.consumerCumulative.has(k));
+    const consumer = this.consumersSeen ? this.consumerCumulative.encode(keys) : {};
     return { ...this.cumulative.encode(PRODUCER_HISTOGRAMS), ...consumer };
   }
 

@@ -3,6 +3,7 @@ import { isLoadhouseError } from '../errors.js';
 import { createHistogram, emptyLatencySummary, encodeHistogram, initHistograms, recordMs, summarizeHistogram } from './histogram.js';
 import {
   CONSUMER_HISTOGRAMS,
+  CONSUMER_LATENCIES,
   emptySummaries,
   HistogramSet,
   HISTOGRAMS,
@@ -37,9 +38,10 @@ describe('HistogramSet', () => {
 
   it('names its keys once: the producer, consumer and result key lists and their latency names', () => {
     expect(PRODUCER_HISTOGRAMS).toEqual(['producer.response', 'producer.service', 'producer.scheduleLag']);
-    expect(CONSUMER_HISTOGRAMS).toEqual(['consumer.poll', 'consumer.endToEnd']);
+    expect(CONSUMER_HISTOGRAMS).toEqual(['consumer.poll', 'consumer.endToEnd', 'consumer.commit']);
+    expect(CONSUMER_LATENCIES).toEqual(['consumer.poll', 'consumer.endToEnd']);
     expect(RESULT_HISTOGRAMS).toEqual([...PRODUCER_HISTOGRAMS, ...CONSUMER_HISTOGRAMS]);
-    expect(RESULT_HISTOGRAMS.map(latencyName)).toEqual(['response', 'service', 'scheduleLag', 'poll', 'endToEnd']);
+    expect(RESULT_HISTOGRAMS.map(latencyName)).toEqual(['response', 'service', 'scheduleLag', 'poll', 'endToEnd', 'commit']);
   });
 
   it('merges exactly: parts encoded, decoded and added equal one set fed every value', () => {
@@ -90,7 +92,11 @@ describe('HistogramSet', () => {
       expect(encoded[HISTOGRAMS.consumer.endToEnd]).toBe(encodeHistogram(single));
       const back = HistogramSet.decode(CONSUMER_HISTOGRAMS, [encoded]);
       expect(back.encode()).toEqual(encoded);
-      expect(back.summarize()).toEqual({ poll: emptyLatencySummary(), endToEnd: summarizeHistogram(single) });
+      expect(back.summarize()).toEqual({
+        poll: emptyLatencySummary(),
+        endToEnd: summarizeHistogram(single),
+        commit: emptyLatencySummary(),
+      });
       // Asked for, an empty key is encoded too.
       expect(Object.keys(back.encode(CONSUMER_HISTOGRAMS))).toEqual([...CONSUMER_HISTOGRAMS]);
       back.destroy();
@@ -105,12 +111,12 @@ describe('HistogramSet', () => {
     try {
       set.record(HISTOGRAMS.producer.response, 2);
       set.record(HISTOGRAMS.consumer.poll, 1.5, 5);
-      expect(set.summarize(CONSUMER_HISTOGRAMS)).toEqual({
+      expect(set.summarize(CONSUMER_LATENCIES)).toEqual({
         poll: { p50: 1.5, p95: 1.5, p99: 1.5, p999: 1.5, max: 1.5, mean: 1.5, count: 5 },
         endToEnd: emptyLatencySummary(),
       });
       expect(set.summarize(PRODUCER_HISTOGRAMS).response.count).toBe(1);
-      expect(Object.keys(set.summarize())).toEqual(['response', 'service', 'scheduleLag', 'poll', 'endToEnd']);
+      expect(Object.keys(set.summarize())).toEqual(['response', 'service', 'scheduleLag', 'poll', 'endToEnd', 'commit']);
       set.reset();
       expect(set.summarize()).toEqual(emptySummaries(RESULT_HISTOGRAMS));
       expect(set.encode()).toEqual({});

@@ -19,16 +19,22 @@ import {
 /** Every histogram key, by side and latency: `HISTOGRAMS.producer.response` is `'producer.response'`. */
 export const HISTOGRAMS = {
   producer: { response: 'producer.response', service: 'producer.service', scheduleLag: 'producer.scheduleLag' },
-  consumer: { poll: 'consumer.poll', endToEnd: 'consumer.endToEnd' },
+  consumer: { poll: 'consumer.poll', endToEnd: 'consumer.endToEnd', commit: 'consumer.commit' },
 } as const;
 
 export const PRODUCER_HISTOGRAMS = [HISTOGRAMS.producer.response, HISTOGRAMS.producer.service, HISTOGRAMS.producer.scheduleLag] as const;
-export const CONSUMER_HISTOGRAMS = [HISTOGRAMS.consumer.poll, HISTOGRAMS.consumer.endToEnd] as const;
+export const CONSUMER_HISTOGRAMS = [HISTOGRAMS.consumer.poll, HISTOGRAMS.consumer.endToEnd, HISTOGRAMS.consumer.commit] as const;
+/**
+ * The consumer keys summarized in `latency` (poll, end-to-end). The commit latency has its own section
+ * (`consumer.commit`), present only when a group commits, so results of groups that never commit keep their shape.
+ */
+export const CONSUMER_LATENCIES = [HISTOGRAMS.consumer.poll, HISTOGRAMS.consumer.endToEnd] as const;
 /** The keys a result, a phase or a sample may carry in `histograms`. */
 export const RESULT_HISTOGRAMS = [...PRODUCER_HISTOGRAMS, ...CONSUMER_HISTOGRAMS] as const;
 
 export type ProducerHistogram = (typeof PRODUCER_HISTOGRAMS)[number];
 export type ConsumerHistogram = (typeof CONSUMER_HISTOGRAMS)[number];
+export type ConsumerLatency = (typeof CONSUMER_LATENCIES)[number];
 export type ResultHistogram = (typeof RESULT_HISTOGRAMS)[number];
 
 /** The latency a key names in a summary (`'producer.response'` → `'response'`, as in `ProducerTotals.latency`). */

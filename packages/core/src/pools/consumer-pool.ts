@@ -1,10 +1,13 @@
 // Consumer groups on the shared load workers: the main thread assigns partitions (round-robin, extra
 // consumers idle), resolves each partition's start offset, spreads the consumers over the workers, and turns
-// setRate/stop into control messages. A group's stop resolves only after every worker sent its final report.
+// setRate/stop/crash into control messages. A group's stop resolves only after every worker sent its final report,
+// with where each partition stands; the ledger (group-ledger.ts) judges restarts against it.
 import { checkConsumerRate, type ResolvedConsumeOptions } from '../options.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
 import type { ConsumerGroup } from '../types.js';
-import type { ConsumerGroupSpec, ConsumerSpec, PartitionRate } from '../worker/protocol.js';
+import type { ConsumerGroupSpec, ConsumerPosition, ConsumerSpec, PartitionRate } from '../worker/protocol.js';
+import { epochNow } from '../util.js';
+import { GroupLedger } from './group-ledger.js';
 import { assignTopicPartitions } from './plan.js';
 import { byWorker, GroupPool, WorkerGroup, type GroupPoolSettings } from './group-pool.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -18,6 +21,11 @@ export interface ConsumerPoolSettings extends GroupPoolSettings {
   committedOffset(group: string, topic: string, partition: number): Promise<number>;
   /** Whether a producer group is still running (a consumer stopping then may miss records still to come). */
   producing(): boolean;
+  /**
+   * A group instance resumed the group whose first instance is `rootId` (its `earlier` instances stopped): what
+   * they read is reconciled as one group's, and their lag is no longer the group's.
+   */
+  onResume(groupId: number, rootId: number, earlier: readonly number[]): void;
 }
 
 function perPartition(rate: number | 'max', partitions: number): PartitionRate {
@@ -42,6 +50,14 @@ class RunningConsumerGroup extends WorkerGroup implements ConsumerGroup {
     return this.startOffsetsByTopic[this.topics[0]!] ?? {};
   }
 
+  /**
+   * A crash of the group's consumers: polls in flight are dropped, nothing more is read and no final commit is
+   * made (commits already sent are awaited). A later consume() with `startAt: 'committed'` restarts the group.
+   */
+  crash(): Promise<void> {
+    return this.stopAs(true);
+  }
+
   setRate(rate: number | 'max'): void {
     const checked = checkConsumerRate('setRate(rate)', rate, true);
     if (this.stopped) return;
@@ -49,22 +65,20 @@ class RunningConsumerGroup extends WorkerGroup implements ConsumerGroup {
     for (const w of this.workers) this.owner.pool.send(w, { type: 'set-consumer-rate', groupId: this.id, ratePerPartition });
   }
 
-  protected beforeStop(): void {
-    if (this.owner.settings.producing()) this.owner.stoppedWhileProducing = true;
+  protected beforeStop(crash: boolean): void {
+    this.owner.ledger.stopping(this.id, crash, this.owner.settings.producing());
   }
 
   protected afterStop(): void {
+    this.owner.ledger.stopped(this.id);
     this.owner.activity.set(this.id, 0);
     this.owner.forget(this.id);
   }
 }
 
 export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
-  /**
-   * A group stopped while producers still ran: batches appended after its last poll may fill the gaps it
-   * saw, so its missing count is not final.
-   */
-  stoppedWhileProducing = false;
+  /** Where each consumer group left its partitions, and what its restarts read again. */
+  readonly ledger: GroupLedger;
 
   constructor(
     pool: WorkerPool,
@@ -73,10 +87,25 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
     readonly settings: ConsumerPoolSettings,
   ) {
     super(pool);
+    this.ledger = new GroupLedger(() => settings.runStartEpochMs);
+  }
+
+  /**
+   * A group stopped while producers still ran (and was not restarted): batches appended after its last poll
+   * may fill the gaps it saw, so its missing count is not final.
+   */
+  get stoppedWhileProducing(): boolean {
+    return this.ledger.stoppedWhileProducing;
+  }
+
+  /** One worker's positions of a stopped consumer group. */
+  groupStopped(groupId: number, positions: readonly ConsumerPosition[]): void {
+    this.ledger.positions(groupId, positions);
   }
 
   /** Starts a group reading `topics` (consumer k from topic k mod N; at least as many consumers as topics). */
   async start(options: ResolvedConsumeOptions, topics: readonly string[], partitionCount: number): Promise<RunningConsumerGroup> {
+    const startedEpochMs = epochNow();
     const assignment = assignTopicPartitions(options.consumers, partitionCount, topics);
     const idleConsumers = assignment.filter((a) => a.partitions.length === 0).length;
     const shard = this.settings.shard;
@@ -94,6 +123,21 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
     );
     const withWorkers = await this.assignWorkers(local, this.settings.workersFor, 0);
     const groupId = this.pool.allocateGroupId();
+    const startOffsets: Record<string, Record<number, number>> = {};
+    for (const topic of topics) {
+      startOffsets[topic] = {};
+      for (const [p, o] of [...(offsets.get(topic) ?? [])].sort((a, b) => a[0] - b[0])) startOffsets[topic][p] = o;
+    }
+    // Before any worker reads: its first reports are then reconciled as the resumed group's. The ledger keeps
+    // positions by partition, so a group over many topics is never taken for a restart (docs/consumer-groups.md).
+    const resumed = this.ledger.started(groupId, {
+      group: options.group,
+      topic: topics.join(','),
+      startAt: topics.length > 1 ? 'earliest' : options.startAt,
+      startOffsets: startOffsets[topics[0]!]!,
+      startedEpochMs,
+    });
+    if (resumed) this.settings.onResume(groupId, resumed.rootId, resumed.earlier);
     const specs = byWorker(
       withWorkers,
       (c): ConsumerSpec => ({
@@ -118,13 +162,7 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
       };
       this.pool.send(worker, { type: 'start-consumers', group: spec });
     }
-    const startOffsets: Record<string, Record<number, number>> = {};
-    for (const [topic, byPartition] of offsets) {
-      startOffsets[topic] = {};
-      for (const [p, o] of [...byPartition].sort((a, b) => a[0] - b[0])) startOffsets[topic][p] = o;
-    }
-    const workers = [...specs.keys()];
-    const group = new RunningConsumerGroup(groupId, local.length, partitionCount, idleConsumers, topics, startOffsets, workers, this);
+    const group = new RunningConsumerGroup(groupId, local.length, partitionCount, idleConsumers, topics, startOffsets, [...specs.keys()], this);
     this.add(group);
     if (local.length > 0) this.activity.set(groupId, 1);
     return group;

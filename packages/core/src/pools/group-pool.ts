@@ -35,13 +35,18 @@ export abstract class WorkerGroup {
   }
 
   stop(): Promise<void> {
-    if (!this.stopping) this.beforeStop();
-    this.stopping ??= this.pool.stopGroup(this.id, this.workers, this.drainTimeoutMs, epochNow()).finally(() => this.afterStop());
+    return this.stopAs(false);
+  }
+
+  /** stop(), or with `crash` a consumer group's crash (no drain, no final commit); the first call decides. */
+  protected stopAs(crash: boolean): Promise<void> {
+    if (!this.stopping) this.beforeStop(crash);
+    this.stopping ??= this.pool.stopGroup(this.id, this.workers, this.drainTimeoutMs, epochNow(), crash).finally(() => this.afterStop());
     return this.stopping;
   }
 
   /** Runs when stop() is first called, before the stop is sent. */
-  protected abstract beforeStop(): void;
+  protected abstract beforeStop(crash: boolean): void;
   /** Runs once every worker reported (or the stop timed out). */
   protected abstract afterStop(): void;
 }

@@ -10,6 +10,7 @@ import { LoadhouseError, type ErrorCode } from '../errors.js';
 import { MAX_TIMER_MS } from '../timers.js';
 import { orTimeout } from '../util.js';
 import type {
+  ConsumerPosition,
   ControlMessage,
   ProducerTotalsReport,
   WarmupSpec,
@@ -36,7 +37,8 @@ export interface WorkerPoolConfig {
 export interface WorkerPoolHandlers {
   onReport(workerIndex: number, report: WorkerReport): void;
   onProducerDone(groupId: number, producer: ProducerTotalsReport): void;
-  onGroupStopped(groupId: number, producers: ProducerTotalsReport[]): void;
+  /** `positions`: where a consumer group's partitions stand (consumer groups only). */
+  onGroupStopped(groupId: number, producers: ProducerTotalsReport[], positions: ConsumerPosition[] | undefined): void;
   onCrash(workerIndex: number, error: Error): void;
   onLog(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }
@@ -189,7 +191,7 @@ export class WorkerPool {
           }
           return;
         case 'group-stopped':
-          this.handlers.onGroupStopped(msg.groupId, msg.producers);
+          this.handlers.onGroupStopped(msg.groupId, msg.producers, msg.positions);
           slot.stopWaiters.get(msg.groupId)?.();
           slot.stopWaiters.delete(msg.groupId);
           return;
@@ -261,13 +263,16 @@ export class WorkerPool {
   }
 
   /** Stops a group on the given workers and resolves when each has drained and sent its final report. */
-  stopGroup(groupId: number, workers: readonly number[], drainTimeoutMs: number, atEpochMs: number): Promise<void> {
+  stopGroup(groupId: number, workers: readonly number[], drainTimeoutMs: number, atEpochMs: number, crash = false): Promise<void> {
     const waits: Array<Promise<void>> = [];
     for (const index of workers) {
       const slot = this.slots[index];
       if (!slot?.alive) continue;
       waits.push(new Promise<void>((resolve) => slot.stopWaiters.set(groupId, resolve)));
-      slot.port.postMessage({ type: 'stop-group', groupId, drainTimeoutMs, atEpochMs } satisfies ControlMessage);
+      const msg: ControlMessage = crash
+        ? { type: 'stop-group', groupId, drainTimeoutMs, atEpochMs, crash }
+        : { type: 'stop-group', groupId, drainTimeoutMs, atEpochMs };
+      slot.port.postMessage(msg);
     }
     // The workers enforce the drain timeout themselves; the extra margin only guards against a hung thread.
     return orTimeout(

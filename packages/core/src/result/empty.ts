@@ -1,6 +1,6 @@
 // Empty sections of samples and results for what a run did not measure (consumers, until the consumer pool
 // exists, and integrity, which consumers check).
-import { CONSUMER_HISTOGRAMS, emptySummaries } from '../metrics/histogram-set.js';
+import { CONSUMER_LATENCIES, emptySummaries } from '../metrics/histogram-set.js';
 import type { ConsumerStats, ConsumerTotals, IntegrityReport } from '../types.js';
 
 /** The counts a consumer section starts from, shared by live stats and totals. */
@@ -9,11 +9,11 @@ function emptyConsumerCounts() {
 }
 
 export function emptyConsumerStats(): ConsumerStats {
-  return { ...emptyConsumerCounts(), lag: 0, lagByPartition: {}, latency: emptySummaries(CONSUMER_HISTOGRAMS) };
+  return { ...emptyConsumerCounts(), lag: 0, lagByPartition: {}, latency: emptySummaries(CONSUMER_LATENCIES) };
 }
 
 export function emptyConsumerTotals(): ConsumerTotals {
-  return { ...emptyConsumerCounts(), lag: { max: 0, final: 0 }, latency: emptySummaries(CONSUMER_HISTOGRAMS) };
+  return { ...emptyConsumerCounts(), lag: { max: 0, final: 0 }, latency: emptySummaries(CONSUMER_LATENCIES) };
 }
 
 export function emptyIntegrity(): IntegrityReport {

@@ -1,8 +1,8 @@
 // The totals of shards that ran side by side, added into one run's: counts sum, rates add, percentiles come
 // from the merged histograms when there are any (exact) or from the worst shard (an upper bound); the derived
 // figures are computed as a run computes them (figures.ts).
-import type { ConsumerHistogram, LatencySummaries, ProducerHistogram } from '../metrics/histogram-set.js';
-import type { ConsumerTotals, IntegrityReport, LatencySummary, ProducerTotals } from '../types.js';
+import type { ConsumerLatency, LatencySummaries, ProducerHistogram } from '../metrics/histogram-set.js';
+import type { CommitStats, ConsumerRestarts, ConsumerTotals, IntegrityReport, LatencySummary, ProducerTotals } from '../types.js';
 import { errorRatePercent, meanBatchSize, rateErrorPercent, sideBySide } from './figures.js';
 
 export function sumCodes(maps: Array<Record<string, number>>): Record<string, number> {
@@ -65,8 +65,12 @@ export function mergeProducer(parts: ProducerTotals[], exact?: LatencySummaries<
   } as ProducerTotals;
 }
 
-export function mergeConsumer(parts: ConsumerTotals[], exact?: LatencySummaries<ConsumerHistogram>): ConsumerTotals {
-  const merged = {
+export function mergeConsumer(
+  parts: ConsumerTotals[],
+  exact?: LatencySummaries<ConsumerLatency>,
+  exactCommit?: LatencySummary,
+): ConsumerTotals {
+  const merged: ConsumerTotals = {
     ...parts[0]!,
     consumed: sum(parts.map((p) => p.consumed)),
     bytes: sum(parts.map((p) => p.bytes)),
@@ -83,7 +87,48 @@ export function mergeConsumer(parts: ConsumerTotals[], exact?: LatencySummaries<
       endToEnd: worstSummary(parts.map((p) => p.latency.endToEnd)),
     },
   };
+  delete merged.commit;
+  delete merged.restarts;
+  Object.assign(
+    merged,
+    mergeCommits(
+      parts.map((p) => p.commit),
+      exactCommit,
+    ),
+  );
+  const restarts = parts.flatMap((p) => (p.restarts ? [p.restarts] : []));
+  if (restarts.length > 0) merged.restarts = mergeRestarts(restarts);
   return merged;
+}
+
+/** The commits of shards side by side (`{}` when none committed); latency exact when given, else the worst shard's. */
+export function mergeCommits(parts: ReadonlyArray<CommitStats | undefined>, exact?: LatencySummary): { commit?: CommitStats } {
+  const commits = parts.filter((c): c is CommitStats => c !== undefined);
+  if (commits.length === 0) return {};
+  return {
+    commit: {
+      commits: sum(commits.map((c) => c.commits)),
+      failed: sum(commits.map((c) => c.failed)),
+      errorsByCode: sumCodes(commits.map((c) => c.errorsByCode)),
+      latency: exact ?? worstSummary(commits.map((c) => c.latency)),
+    },
+  };
+}
+
+/** Each shard restarts its own consumers: counts add, the slowest first record is the slowest of any shard. */
+function mergeRestarts(parts: ConsumerRestarts[]): ConsumerRestarts {
+  const firsts = parts.flatMap((p) => (p.maxFirstRecordSeconds === null ? [] : [p.maxFirstRecordSeconds]));
+  return {
+    restarts: sum(parts.map((p) => p.restarts)),
+    afterCrash: sum(parts.map((p) => p.afterCrash)),
+    redelivered: sum(parts.map((p) => p.redelivered)),
+    redeliveryBound: sum(parts.map((p) => p.redeliveryBound)),
+    beyondBound: sum(parts.map((p) => p.beyondBound)),
+    skipped: sum(parts.map((p) => p.skipped)),
+    maxFirstRecordSeconds: firsts.length ? max(firsts) : null,
+    pending: sum(parts.map((p) => p.pending)),
+    resumes: parts.flatMap((p) => p.resumes),
+  };
 }
 
 /** Integrity of the shards together (exported for its tests). */

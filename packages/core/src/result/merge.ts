@@ -3,11 +3,12 @@
 // series are aligned by elapsed time, and the criteria are re-evaluated on the merged data.
 import { mergeTopics } from './topics.js';
 import {
-  CONSUMER_HISTOGRAMS,
+  CONSUMER_LATENCIES,
   HistogramSet,
+  HISTOGRAMS,
   PRODUCER_HISTOGRAMS,
   RESULT_HISTOGRAMS,
-  type ConsumerHistogram,
+  type ConsumerLatency,
   type LatencySummaries,
   type ProducerHistogram,
 } from '../metrics/histogram-set.js';
@@ -17,9 +18,10 @@ import { mergePartitions } from '../workload/balance.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { checkCoverage, checkMergeable } from './merge-check.js';
 import { sideBySide } from './figures.js';
-import { max, mergeConsumer, mergeIntegrity, mergeProducer, sum, sumCodes, worstSummary } from './merge-totals.js';
+import { max, mergeCommits, mergeConsumer, mergeIntegrity, mergeProducer, sum, sumCodes, worstSummary } from './merge-totals.js';
 import type {
   Criterion,
+  LatencySummary,
   LoadTestResult,
   MergedResources,
   MergedResult,
@@ -34,7 +36,9 @@ type EncodedSet = Record<string, string> | undefined;
 
 interface ExactHistograms {
   producer: LatencySummaries<ProducerHistogram>;
-  consumer: LatencySummaries<ConsumerHistogram>;
+  consumer: LatencySummaries<ConsumerLatency>;
+  /** The commit latency of every shard's commits together. */
+  commit: LatencySummary;
   /** Every histogram a shard stored, merged and encoded, by key. */
   encoded: Record<string, string>;
   destroy(): void;
@@ -48,7 +52,8 @@ function mergeHistogramSets(sets: readonly EncodedSet[]): ExactHistograms {
   const stored = keys.filter((k) => sets.some((m) => typeof m?.[k] === 'string' && m[k].length > 0));
   return {
     producer: merged.summarize(PRODUCER_HISTOGRAMS),
-    consumer: merged.summarize(CONSUMER_HISTOGRAMS),
+    consumer: merged.summarize(CONSUMER_LATENCIES),
+    commit: merged.summarize([HISTOGRAMS.consumer.commit]).commit,
     // encode() gives a string for each key asked for.
     encoded: merged.encode(stored) as Record<string, string>,
     destroy: () => merged.destroy(),
@@ -65,6 +70,7 @@ function mergeTotals(parts: ReadonlyArray<Pick<PhaseResult, 'producer' | 'consum
     consumer: mergeConsumer(
       parts.map((p) => p.consumer),
       exact?.consumer,
+      exact?.commit,
     ),
   };
 }
@@ -120,6 +126,7 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
           lagByPartition: Object.assign({}, ...c.map((x) => x.lagByPartition)),
           errorsByCode: sumCodes(c.map((x) => x.errorsByCode)),
           latency: { poll: worstSummary(c.map((x) => x.latency.poll)), endToEnd: worstSummary(c.map((x) => x.latency.endToEnd)) },
+          ...mergeCommits(c.map((x) => x.commit)),
         },
         generator: { ...s0.generator, saturated: samples.some((s) => s.generator.saturated) },
         ...(samples.some((s) => s.outage) ? { outage: true } : {}),

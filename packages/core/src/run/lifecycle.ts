@@ -396,6 +396,7 @@ export class Run {
     if (this.parts.pools.workerChoice) result.generator.workerChoice = { ...this.parts.pools.workerChoice };
     const partitions = this.parts.pools.partitionBalance();
     if (partitions) result.partitions = partitions;
+    Object.assign(result.consumer, this.parts.pools.consumerRestarts());
     if (this.faults) result.faults = this.faults.report(result.series, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     result.diagnosis = diagnose(result);

@@ -11,7 +11,7 @@ import type { Driver } from '../driver/types.js';
 import type { Ending } from '../result/build.js';
 import { LoadhouseError } from '../errors.js';
 import { ensureTopic } from '../target.js';
-import type { Logger, PartitionsReport, WorkerChoice } from '../types.js';
+import type { ConsumerRestarts, Logger, PartitionsReport, WorkerChoice } from '../types.js';
 import { availableParallelism } from 'node:os';
 import { chooseWorkers, measureIdleCores, needsIdleSample } from '../pools/worker-choice.js';
 import type { DeliveryTally } from '../worker/delivery-tally.js';
@@ -113,6 +113,12 @@ export class RunPools {
     return this.consumerPool?.stoppedWhileProducing ?? false;
   }
 
+  /** `{ restarts }` for result.consumer: restarts of consumer groups and what they read again; empty when no group resumed. */
+  consumerRestarts(): { restarts?: ConsumerRestarts } {
+    const restarts = this.consumerPool?.ledger.report();
+    return restarts ? { restarts } : {};
+  }
+
   /**
    * The topics' partition count: created or checked once (the first topic decides the count when none is
    * asked for; every other topic must have it), then every group must agree with it.
@@ -162,7 +168,10 @@ export class RunPools {
             }
           },
           onProducerDone: (groupId, producer) => this.producerPool?.producerDone(groupId, producer),
-          onGroupStopped: (groupId, producers) => this.producerPool?.groupStopped(groupId, producers),
+          onGroupStopped: (groupId, producers, positions) => {
+            if (positions) this.consumerPool?.groupStopped(groupId, positions);
+            else this.producerPool?.groupStopped(groupId, producers);
+          },
           onCrash: (i, error) => {
             const message =
               `Load worker ${i} died: ${error.message}. The result is partial (what the worker had not reported is lost). ` +
@@ -209,6 +218,10 @@ export class RunPools {
         latestOffset: (topic, partition) => client.latestOffset(topic, partition),
         committedOffset: (group, topic, partition) => client.committedOffset(group, topic, partition),
         producing: () => this.producersRunning > 0,
+        onResume: (groupId, rootId, earlier) => {
+          this.d.aggregator.verifier.continues(groupId, rootId);
+          this.d.aggregator.forgetLag(earlier);
+        },
       });
     }
     return this.consumerPool;

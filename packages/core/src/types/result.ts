@@ -6,6 +6,7 @@ import type { Diagnosis } from './diagnosis.js';
 import type { FaultReport } from './faults.js';
 import type { MergedResources, RunConfig, RunEnvironment, RunResources } from './run-context.js';
 import type { IdempotenceReport, TransactionsReport } from './delivery.js';
+import type { ConsumerRestarts } from './groups.js';
 import type { ConsumerCounts, ProducerStats, Sample } from './samples.js';
 import type { ProducerStartup, WorkerChoice } from './startup.js';
 import type { TopicTotals } from './topics.js';
@@ -63,6 +64,8 @@ export interface ConsumerTotals extends ConsumerCounts {
   foreign?: number;
   /** Consumers that got no partition (more consumers than partitions), over the run's groups. On `result.consumer`. */
   idleConsumers?: number;
+  /** Consumer groups restarted from their committed offsets, and what they read again. On `result.consumer`. */
+  restarts?: ConsumerRestarts;
 }
 
 export interface IntegrityExample {

@@ -1,4 +1,5 @@
 // Measurements: one interval of a run (a sample) and the statistics it holds.
+import type { CommitStats } from './groups.js';
 
 /** Latency percentiles in milliseconds (floats with microsecond precision). */
 export interface LatencySummary {
@@ -51,6 +52,8 @@ export interface ConsumerCounts {
   errorsByCode: Record<string, number>;
   /** poll = request -> response of a Consume call; endToEnd = consumed - intended send (record header). */
   latency: { poll: LatencySummary; endToEnd: LatencySummary };
+  /** Offset commits of the span; present when a consumer group committed (or tried to) in it. */
+  commit?: CommitStats;
 }
 
 export interface ConsumerStats extends ConsumerCounts {

@@ -64,6 +64,12 @@ export interface ConsumerGroup {
   setRate(rate: number | 'max'): void;
   /** Stops polling, awaits polls in flight (up to drainTimeoutMs), commits when the group commits, and resolves once workers reported. */
   stop(): Promise<void>;
+  /**
+   * Stops the group as if its consumers crashed: polls in flight are dropped, no final commit is made (commits
+   * already sent are awaited). A later `consume()` of the same group with `startAt: 'committed'` is its
+   * restart, and `result.consumer.restarts` reports what it read again (docs/consumer-groups.md).
+   */
+  crash(): Promise<void>;
 }
 
 export type WaitCondition = number | ((sample: Sample) => boolean);

@@ -7,7 +7,7 @@ import { addConsumerCounters, emptyConsumerCounters, type ConsumerCounterSet, ty
 import { TopicShare, WarmupMetrics } from './warmup-metrics.js';
 
 /** What a consumer records into: a worker's metrics, or the share of one topic in them (many-topic runs). */
-export type ConsumerRecorder = Pick<ConsumerMetrics, 'measured' | 'counters' | 'error' | 'poll' | 'endToEnd'>;
+export type ConsumerRecorder = Pick<ConsumerMetrics, 'measured' | 'counters' | 'error' | 'poll' | 'endToEnd' | 'commit'>;
 
 /** The consumers of one topic: their own counters, the worker's histograms. */
 class TopicConsumerMetrics extends TopicShare<ConsumerCounterSet> implements ConsumerRecorder {
@@ -30,6 +30,17 @@ class TopicConsumerMetrics extends TopicShare<ConsumerCounterSet> implements Con
   endToEnd(isMeasured: boolean, ms: number): void {
     this.worker.endToEnd(isMeasured, ms);
   }
+
+  commit(isMeasured: boolean, ms: number, failure: string | undefined): void {
+    const c = this.counters(isMeasured);
+    if (failure === undefined) {
+      c.commits++;
+      this.worker.commitLatency(isMeasured, ms);
+    } else {
+      c.commitsFailed++;
+      c.commitErrorsByCode[failure] = (c.commitErrorsByCode[failure] ?? 0) + 1;
+    }
+  }
 }
 
 export class ConsumerMetrics extends WarmupMetrics<ConsumerCounterSet, ConsumerHistogram> {
@@ -38,14 +49,35 @@ export class ConsumerMetrics extends WarmupMetrics<ConsumerCounterSet, ConsumerH
   private readonly wPoll: Histogram;
   private readonly mEndToEnd: Histogram;
   private readonly wEndToEnd: Histogram;
+  private readonly mCommit: Histogram;
+  private readonly wCommit: Histogram;
 
   constructor() {
     super(CONSUMER_HISTOGRAMS, emptyConsumerCounters, addConsumerCounters);
-    const { poll, endToEnd } = HISTOGRAMS.consumer;
+    const { poll, endToEnd, commit } = HISTOGRAMS.consumer;
     this.mPoll = this.m.get(poll);
     this.wPoll = this.w.get(poll);
     this.mEndToEnd = this.m.get(endToEnd);
     this.wEndToEnd = this.w.get(endToEnd);
+    this.mCommit = this.m.get(commit);
+    this.wCommit = this.w.get(commit);
+  }
+
+  /** A successful commit's latency, into the worker's histogram (topic shares count their commits themselves). */
+  commitLatency(isMeasured: boolean, ms: number): void {
+    recordMs(isMeasured ? this.mCommit : this.wCommit, ms);
+  }
+
+  /** One CommitOffset answered: its latency (call to ack) when it succeeded, its status when it failed. */
+  commit(isMeasured: boolean, ms: number, failure: string | undefined): void {
+    const c = this.counters(isMeasured);
+    if (failure === undefined) {
+      c.commits++;
+      this.commitLatency(isMeasured, ms);
+    } else {
+      c.commitsFailed++;
+      c.commitErrorsByCode[failure] = (c.commitErrorsByCode[failure] ?? 0) + 1;
+    }
   }
 
   error(isMeasured: boolean, code: string): void {

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
 import { FakeDriver } from '../driver/fake.js';
 import { initHistograms } from '../metrics/histogram.js';
+import { CONSUMER_HISTOGRAMS, HistogramSet, HISTOGRAMS } from '../metrics/histogram-set.js';
 import { RECORD_HEADER_SIZE, writeRecordHeader } from '../record-header.js';
 import { Consumer, DRAIN_TIMEOUT, EMPTY_POLL_BACKOFF_MS, ERROR_BACKOFF_MS } from './consumer.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
@@ -128,5 +129,46 @@ describe('Consumer', () => {
     await stop;
     expect(driver.fetches[1]!.cancelled).toBe(true);
     expect(metrics.measured.errorsByCode).toEqual({ [DRAIN_TIMEOUT]: 1 });
+  });
+
+  it('times each commit from call to ack, counts failures by status, and a crash drops its polls and keeps its positions', async () => {
+    const { driver, metrics, consumer, clock, commitErrors } = setup([0, 1]);
+    // Commits answer when the test says, after the fake clock moved.
+    const acks: Array<(failure: { status: string; retriable: boolean; message: string } | null) => void> = [];
+    driver.commitOffset = (commit, callback) => {
+      driver.commits.push({ ...commit });
+      acks.push(callback);
+    };
+    consumer.service(clock.now());
+    driver.fetches[0]!.answer(records(0, 4), 10);
+    driver.fetches[1]!.answer(records(0, 2, 1), 10);
+    const first = consumer.commit();
+    clock.advance(7);
+    acks[0]!(null);
+    acks[1]!({ status: 'UNAVAILABLE', retriable: true, message: 'down' });
+    await first;
+    expect(metrics.measured).toMatchObject({ commits: 1, commitsFailed: 1, commitErrorsByCode: { UNAVAILABLE: 1 } });
+    expect(commitErrors).toEqual(['1:UNAVAILABLE']);
+    const report = metrics.report([], []);
+    expect(report.measured.commits).toBe(1);
+    const decoded = HistogramSet.decode(CONSUMER_HISTOGRAMS, [report.histograms]);
+    const commitLatency = decoded.summarize([HISTOGRAMS.consumer.commit]).commit;
+    decoded.destroy();
+    expect(commitLatency.count).toBe(1);
+    expect(commitLatency.max).toBeCloseTo(7, 1);
+    consumer.service(clock.now());
+    driver.fetches[2]!.answer(records(4, 6), 10);
+    // Crashed with a poll out on partition 1: it is cancelled, not an error, and no commit is sent.
+    consumer.crash();
+    await consumer.commitsSettled();
+    expect(driver.fetches[3]!.cancelled).toBe(true);
+    expect(metrics.measured.errorsByCode).toEqual({});
+    expect(driver.commits).toHaveLength(2);
+    const positions: Parameters<Consumer['positions']>[0] = [];
+    consumer.positions(positions);
+    expect(positions).toEqual([
+      { partition: 0, startOffset: 0, next: 6, committed: 4, firstRecordEpochMs: T0 },
+      { partition: 1, startOffset: 0, next: 2, committed: 0, firstRecordEpochMs: T0 },
+    ]);
   });
 });

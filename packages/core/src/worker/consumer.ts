@@ -17,7 +17,7 @@ import type { ConsumerRecorder } from './consumer-metrics.js';
 import { SequenceStream, type IntegrityCounter } from './integrity.js';
 import type { Clock } from '../clock.js';
 import type { RunLog } from '../verify/run-log.js';
-import type { ConsumerGroupSpec, ConsumerLag, ConsumerSpec, PartitionRate } from './protocol.js';
+import type { ConsumerGroupSpec, ConsumerLag, ConsumerPosition, ConsumerSpec, PartitionRate } from './protocol.js';
 
 /** Back-off after a poll that returned nothing: short enough for fresh records, long enough not to spin. */
 export const EMPTY_POLL_BACKOFF_MS = 10;
@@ -53,6 +53,9 @@ class PartitionReader {
   call: PendingCall | null = null;
   pollStart = 0;
   committed: number;
+  readonly startOffset: number;
+  /** Epoch ms at which the first record arrived (0: none yet). */
+  firstRecordAt = 0;
   /** The CommitOffset in flight, if any. */
   committing: Promise<void> | null = null;
   readonly request: FetchRequest;
@@ -74,6 +77,7 @@ class PartitionReader {
     group: string,
   ) {
     this.offset = startOffset;
+    this.startOffset = startOffset;
     this.committed = startOffset;
     this.fromStart = startOffset === 0;
     this.request = { topic, partition, offset: startOffset, maxRecords: 0, group };
@@ -194,6 +198,7 @@ export class Consumer {
         m.counters(pollMeasured).emptyPolls++;
         r.notBefore = now + EMPTY_POLL_BACKOFF_MS;
       } else {
+        if (r.firstRecordAt === 0) r.firstRecordAt = now;
         this.take(r, res, now, pollMeasured);
         r.offset = records[n - 1]!.offset + 1;
         if (this.rate !== 'max') r.tokens -= n;
@@ -294,15 +299,55 @@ export class Consumer {
     if (r.committing) return r.committing;
     if (r.offset === r.committed) return Promise.resolve();
     const offset = r.offset;
+    const clock = this.ctx.clock;
+    const started = clock.now();
     r.committing = new Promise<void>((resolve) => {
       this.ctx.driver.commitOffset({ group: this.group, topic: this.topic, partition: r.partition, offset }, (failure) => {
         r.committing = null;
+        this.ctx.metrics.commit(started >= this.warmupEnd, clock.now() - started, failure?.status);
         if (failure) this.ctx.onCommitError(r.partition, failure.status);
         else r.committed = Math.max(r.committed, offset);
         resolve();
       });
     });
     return r.committing;
+  }
+
+  /** Resolves once no CommitOffset of this consumer is in flight (a crash waits for them: they land or not). */
+  commitsSettled(): Promise<void> {
+    return Promise.all(this.readers.map((r) => r.committing)).then(() => undefined);
+  }
+
+  /**
+   * Where each partition stands: the next offset to read, the offset last committed with success, and when
+   * the first record arrived (0: none). What a restart of the group is judged against.
+   */
+  positions(into: ConsumerPosition[]): void {
+    for (const r of this.readers) {
+      into.push({
+        partition: r.partition,
+        startOffset: r.startOffset,
+        next: r.offset,
+        committed: r.committed,
+        firstRecordEpochMs: r.firstRecordAt,
+      });
+    }
+  }
+
+  /**
+   * A crash: polls in flight are cancelled without counting them as errors (their records were never
+   * taken), nothing more is polled, and no final commit is made.
+   */
+  crash(): void {
+    this.stopping = true;
+    for (const r of this.readers) {
+      const call = r.call;
+      if (call === null) continue;
+      r.call = null;
+      call.cancel();
+    }
+    this.inFlight = 0;
+    this.idle?.();
   }
 
   /** Starts no more polls; resolves once the polls in flight have answered. */

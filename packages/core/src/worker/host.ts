@@ -25,6 +25,7 @@ import { orTimeout } from '../util.js';
 import { WorkerVerifyLogs } from '../verify/run-log.js';
 import type {
   ConsumerGroupSpec,
+  ConsumerPosition,
   ConsumerReport,
   ConsumerSpec,
   ControlMessage,
@@ -145,7 +146,7 @@ class WorkerHost {
         return;
       }
       case 'stop-group':
-        return this.stopGroup(msg.groupId, msg.drainTimeoutMs, msg.atEpochMs);
+        return this.stopGroup(msg.groupId, msg.drainTimeoutMs, msg.atEpochMs, msg.crash === true);
       case 'collect':
         // Records due by now count in this window, not after it: a stalled loop would otherwise move them
         // across a phase boundary.
@@ -270,10 +271,10 @@ class WorkerHost {
     this.maybeGroupStopped(group);
   }
 
-  private stopGroup(groupId: number, drainTimeoutMs: number, atEpochMs: number): void {
+  private stopGroup(groupId: number, drainTimeoutMs: number, atEpochMs: number, crash: boolean): void {
     const consumerGroup = this.consumerGroups.get(groupId);
     if (consumerGroup) {
-      void this.stopConsumerGroup(consumerGroup, drainTimeoutMs);
+      void this.stopConsumerGroup(consumerGroup, drainTimeoutMs, crash);
       return;
     }
     const group = this.groups.get(groupId);
@@ -303,24 +304,35 @@ class WorkerHost {
 
   /**
    * Polls in flight are awaited up to drainTimeoutMs (then cancelled), offsets committed one last time when
-   * the group commits, and the final report goes out before the acknowledgement.
+   * the group commits, and the final report goes out before the acknowledgement, which carries where each
+   * partition stands. A crash drops the polls and skips the final commit.
    */
-  private async stopConsumerGroup(group: HostedConsumerGroup, drainTimeoutMs: number): Promise<void> {
+  private async stopConsumerGroup(group: HostedConsumerGroup, drainTimeoutMs: number, crash: boolean): Promise<void> {
     if (group.stopping) return;
     group.stopping = true;
     if (group.commitTimer) clearInterval(group.commitTimer);
     const deadline = nowMs() + drainTimeoutMs;
-    const drained = await within(Promise.all(group.consumers.map((c) => c.stop())), drainTimeoutMs);
-    if (!drained) for (const c of group.consumers) c.abandon();
-    if (group.spec.commitEveryMs > 0) {
+    if (crash) {
+      // Commits already sent land or fail before the group counts as gone: a restart then reads what they left.
+      for (const c of group.consumers) c.crash();
+      const settled = await within(Promise.all(group.consumers.map((c) => c.commitsSettled())), drainTimeoutMs);
+      if (!settled)
+        this.log('warn', `a CommitOffset of group "${group.spec.group}" in flight at the crash did not answer within the drain timeout`);
+    } else {
+      const drained = await within(Promise.all(group.consumers.map((c) => c.stop())), drainTimeoutMs);
+      if (!drained) for (const c of group.consumers) c.abandon();
+    }
+    if (group.spec.commitEveryMs > 0 && !crash) {
       const committed = await within(Promise.all(group.consumers.map((c) => c.commit())), Math.max(0, deadline - nowMs()));
       if (!committed) this.log('warn', `the final CommitOffset of group "${group.spec.group}" did not answer within the drain timeout`);
     }
     this.consumers = this.consumers.filter((c) => !group.consumers.includes(c));
     this.consumerGroups.delete(group.spec.groupId);
     this.verify?.groupStopped(group.spec.groupId);
+    const positions: ConsumerPosition[] = [];
+    for (const c of group.consumers) c.positions(positions);
     this.post({ type: 'report', workerIndex: this.init.workerIndex, collectId: null, report: this.report() });
-    this.post({ type: 'group-stopped', workerIndex: this.init.workerIndex, groupId: group.spec.groupId, producers: [] });
+    this.post({ type: 'group-stopped', workerIndex: this.init.workerIndex, groupId: group.spec.groupId, producers: [], positions });
   }
 
   private consumerReport(): ConsumerReport | null {

@@ -103,6 +103,19 @@ export interface ConsumerPartitionSpec {
   startOffset: number;
 }
 
+/** Where a consumer left one partition when its group stopped (see Consumer.positions). */
+export interface ConsumerPosition {
+  partition: number;
+  /** The offset the group started reading the partition from. */
+  startOffset: number;
+  /** Next offset to read: every offset in [startOffset, next) was read. */
+  next: number;
+  /** The offset last committed with success (startOffset when none was). */
+  committed: number;
+  /** Epoch ms at which the first record arrived; 0 when none did. */
+  firstRecordEpochMs: number;
+}
+
 /** Records per second per partition, or 'max' (as fast as the target serves, bounded polls in flight). */
 export type PartitionRate = number | 'max';
 
@@ -130,8 +143,11 @@ export type ControlMessage =
   | { type: 'set-consumer-rate'; groupId: number; ratePerPartition: PartitionRate }
   /** New per-producer rates, keyed by producer id. */
   | { type: 'set-rate'; groupId: number; rates: Record<number, number>; atEpochMs: number; continuous?: boolean }
-  /** Scheduling ends at atEpochMs (when the main thread asked); then in-flight batches drain. */
-  | { type: 'stop-group'; groupId: number; drainTimeoutMs: number; atEpochMs: number }
+  /**
+   * Scheduling ends at atEpochMs (when the main thread asked); then in-flight batches drain. `crash` (consumer
+   * groups): polls in flight are dropped and no final commit is made, as when a consumer process dies.
+   */
+  | { type: 'stop-group'; groupId: number; drainTimeoutMs: number; atEpochMs: number; crash?: boolean }
   | { type: 'collect'; collectId: number }
   | { type: 'shutdown' };
 
@@ -182,6 +198,12 @@ export interface ConsumerCounterSet {
   errorsByCode: Record<string, number>;
   /** Records without a loadhouse header, or with one from another run: not checked, no end-to-end latency. */
   foreign: number;
+  // Offset commits (docs/consumer-groups.md): a commit is measured when it started after warm-up.
+  /** CommitOffset calls answered OK (the commit latency histogram counts exactly these). */
+  commits: number;
+  /** CommitOffset calls that failed; commitErrorsByCode breaks them down by status and sums to it. */
+  commitsFailed: number;
+  commitErrorsByCode: Record<string, number>;
 }
 
 /** Integrity counts of one consumer group on one worker since the group started (cumulative, not deltas). */
@@ -252,7 +274,7 @@ export type WorkerMessage =
   | { type: 'ready'; workerIndex: number }
   | { type: 'init-failed'; workerIndex: number; code: string; message: string }
   | { type: 'report'; workerIndex: number; collectId: number | null; report: WorkerReport }
-  | { type: 'group-stopped'; workerIndex: number; groupId: number; producers: ProducerTotalsReport[] }
+  | { type: 'group-stopped'; workerIndex: number; groupId: number; producers: ProducerTotalsReport[]; positions?: ConsumerPosition[] }
   | { type: 'producer-done'; workerIndex: number; groupId: number; producer: ProducerTotalsReport }
   | { type: 'log'; workerIndex: number; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
 
@@ -280,7 +302,17 @@ export function emptyCounters(): CounterSet {
 }
 
 export function emptyConsumerCounters(): ConsumerCounterSet {
-  return { consumed: 0, bytes: 0, polls: 0, emptyPolls: 0, errorsByCode: {}, foreign: 0 };
+  return {
+    consumed: 0,
+    bytes: 0,
+    polls: 0,
+    emptyPolls: 0,
+    errorsByCode: {},
+    foreign: 0,
+    commits: 0,
+    commitsFailed: 0,
+    commitErrorsByCode: {},
+  };
 }
 
 /** Adds every count of `from` into `into`, and its errors code by code. */
@@ -292,6 +324,7 @@ function addCounts<C extends { errorsByCode: Record<string, number> }>(into: C, 
 
 export function addConsumerCounters(into: ConsumerCounterSet, from: ConsumerCounterSet): void {
   addCounts(into, from);
+  for (const [k, v] of Object.entries(from.commitErrorsByCode)) into.commitErrorsByCode[k] = (into.commitErrorsByCode[k] ?? 0) + v;
 }
 
 export function addCounters(into: CounterSet, from: CounterSet): void {
