@@ -63,6 +63,8 @@ export type {
   DeliveryConfig,
   IdempotenceReport,
   TransactionsReport,
+  DeliveryLatency,
+  CountedLatency,
   ConsumerTotals,
   IntegrityExample,
   IntegrityReport,

@@ -405,7 +405,7 @@ export class Run {
       resultPath: this.resultPath,
     });
     if (controller.sections.capacity) result.capacity = structuredClone(controller.sections.capacity);
-    addDeliveryReports(result.producer, this.opts.delivery, this.parts.pools.deliveryTallies());
+    addDeliveryReports(result, this.opts.delivery, this.parts.pools.deliveryTallies());
     if (this.faults) result.faults = this.faults.report(result.series, result.integrity);
     result.criteria = judge(result, this.criteria, (c) => this.live.outageFailure(c));
     result.diagnosis = diagnose(result);
