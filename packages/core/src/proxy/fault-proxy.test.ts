@@ -15,7 +15,11 @@ const s3 = http.createServer((req, res) => {
   req.on('end', () => res.end(`stored ${req.method} ${req.url}`));
 });
 const listening = (server: net.Server) =>
-  new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(server.address() as net.AddressInfo).port}`)));
+  server.listening
+    ? Promise.resolve(`127.0.0.1:${(server.address() as net.AddressInfo).port}`)
+    : new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(server.address() as net.AddressInfo).port}`)),
+      );
 
 afterAll(async () => {
   await Promise.all([echo, s3].map((s) => new Promise((r) => s.close(r))));
