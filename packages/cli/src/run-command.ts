@@ -3,7 +3,6 @@
 import { availableParallelism } from 'node:os';
 import {
   checkOutputDir,
-  checkRunFaults,
   createLoadTest,
   criterionFailed,
   LoadhouseError,
@@ -31,6 +30,7 @@ import { Progress } from './progress.js';
 import { doorScenario, doorTarget, doorValues, formatDoorTable, protocolsFromFlags, worstExit, type DoorRun } from './protocols-compare.js';
 import { refuseAgentFlags, refuseForeignFlags, refuseIdleShard, refuseOversizedBatch, refuseTargetOnlyFlags } from './run-checks.js';
 import { RUN_FLAGS, SCENARIO_FLAGS, scenarioFlagValues } from './run-flags.js';
+import { checkFaultsFlag } from './s3-faults.js';
 import { formatSummary } from './summary.js';
 import { targetFromFlags } from './target-flags.js';
 
@@ -212,6 +212,7 @@ async function runWithPlugins(
     ...(typeof values.runId === 'string' ? { runId: values.runId } : {}),
     ...(typeof values.startAt === 'string' ? { startAt: values.startAt } : {}),
     ...(typeof values.faults === 'string' ? { faults: values.faults } : {}),
+    ...(embedded?.s3FaultProxy ? { s3FaultProxy: embedded.s3FaultProxy } : {}),
     ...(Object.keys(labels).length ? { labels } : {}),
   });
   extra.onTest?.(test);
@@ -273,7 +274,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   const shard = shardFromFlags(values, io.env);
   if (shard && scenarioName) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
-  if (typeof values.faults === 'string') checkRunFaults(values.faults, '--faults');
+  checkFaultsFlag(values);
   agentFaultsFromFlags(values);
   agentS3FromFlags(values, io.env);
   await checkResultsDir(values, raw, config);
@@ -332,7 +333,7 @@ export function checkRunLine(
   const shard = shardFromFlags(values, env);
   if (shard) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
-  if (typeof values.faults === 'string') checkRunFaults(values.faults, '--faults');
+  checkFaultsFlag(values);
   prometheusFromFlags(values, raw);
   return { values, shard };
 }

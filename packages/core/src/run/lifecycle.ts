@@ -83,8 +83,9 @@ export class Run {
     this.logger = this.log.logger(undefined);
     this.metricSources = new MetricSources((owner, where, err) => this.pluginFailure(owner, where, err));
     this.live = new LiveCriteria(() => this.criteria);
-    const faults = opts.faults ?? (scenario.faults === undefined ? undefined : runFaults(scenario.faults, 'scenario.faults'));
-    this.faults = faults && new RunFaults(faults, this.logger);
+    const faults =
+      opts.faults ?? (scenario.faults === undefined ? undefined : runFaults(scenario.faults, 'scenario.faults', opts.s3FaultProxy));
+    this.faults = faults && new RunFaults(faults, this.logger, opts.s3FaultProxy);
     this.targetMonitor = opts.target.pid !== undefined ? new ProcessMonitor(opts.target.pid) : undefined;
     this.config = runConfig({ opts, scenario, topic: this.topic, criteria: this.criteria, producerGroups: [], consumerGroups: [] });
     this.plugins = new PluginHost({
