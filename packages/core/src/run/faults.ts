@@ -62,6 +62,12 @@ export function runFaults(input: unknown, what: string, s3?: Pick<FaultProxy, 'f
 
 /** The proxy of one run: started before the connect, its timeline with the load, its report in the result. */
 export class RunFaults {
+  /** The run's faults: the options' timeline, else the scenario's (checked here); none without either. */
+  static of(faults: FaultSpec[] | undefined, scenarioFaults: unknown, logger: Logger, s3?: S3Side): RunFaults | undefined {
+    const list = faults ?? (scenarioFaults === undefined ? undefined : runFaults(scenarioFaults, 'scenario.faults', s3));
+    return list && new RunFaults(list, logger, s3);
+  }
+
   private proxy: FaultProxy | undefined;
   /** The timeline's start, ms after the run's start. */
   private offsetMs = 0;

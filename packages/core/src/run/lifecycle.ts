@@ -28,7 +28,7 @@ import { systemClock } from '../clock.js';
 import { round3 } from '../util.js';
 import { deepFreeze, untilAborted } from './helpers.js';
 import { RunLog } from './log.js';
-import { RunFaults, runFaults } from './faults.js';
+import { RunFaults } from './faults.js';
 import { makeParts, type Parts, type SampleSink } from './parts.js';
 
 /** The topic's set-up on the target: failing before any load, it rejects run() instead of ending it as failed. */
@@ -83,9 +83,7 @@ export class Run {
     this.logger = this.log.logger(undefined);
     this.metricSources = new MetricSources((owner, where, err) => this.pluginFailure(owner, where, err));
     this.live = new LiveCriteria(() => this.criteria);
-    const faults =
-      opts.faults ?? (scenario.faults === undefined ? undefined : runFaults(scenario.faults, 'scenario.faults', opts.s3FaultProxy));
-    this.faults = faults && new RunFaults(faults, this.logger, opts.s3FaultProxy);
+    this.faults = RunFaults.of(opts.faults, scenario.faults, this.logger, opts.s3FaultProxy);
     this.targetMonitor = opts.target.pid !== undefined ? new ProcessMonitor(opts.target.pid) : undefined;
     this.config = runConfig({ opts, scenario, topic: this.topic, criteria: this.criteria, producerGroups: [], consumerGroups: [] });
     this.plugins = new PluginHost({
