@@ -3,11 +3,12 @@
 import { statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { formatBytes, LoadhouseError, type Scenario, type TargetOptions } from '@loadhouse/core';
+import { type FaultProxy, formatBytes, LoadhouseError, type Scenario, type TargetOptions } from '@loadhouse/core';
 import { spawnAgent, type AgentFaults, type S3Options } from '@loadhouse/agent';
 import type { FlagValues } from './catalog.js';
 import { kafkaExtras } from './target-flags.js';
 import { defineFlags } from './flags.js';
+import { checkFaultsFlag, startS3FaultProxy } from './s3-faults.js';
 
 /** `--agent-*`: how the embedded agent stores segments and which faults it injects (refused beside --target). */
 export const EMBEDDED_AGENT_FLAGS = defineFlags([
@@ -127,6 +128,8 @@ export interface EmbeddedTarget {
   kafkaAddress?: string;
   /** Where the agent stores segments when it uses S3 (the S3 probe follows it). */
   s3?: S3Options;
+  /** The fault proxy in front of its bucket, when --faults has s3-* kinds (the agent's S3 endpoint is this proxy). */
+  s3FaultProxy?: FaultProxy;
   pid: number;
   /** Resolves with the exit code when the agent process ends (a crash while the run goes on). */
   exited: Promise<number | null>;
@@ -232,7 +235,11 @@ function drivesKafka(v: FlagValues): boolean {
 
 export async function startEmbeddedTarget(v: FlagValues, env: NodeJS.ProcessEnv = process.env): Promise<EmbeddedTarget> {
   const faults = agentFaultsFromFlags(v);
-  const s3 = agentS3FromFlags(v, env);
+  const bucket = agentS3FromFlags(v, env);
+  const s3Faults = checkFaultsFlag(v);
+  // With s3-* faults the agent stores through the fault proxy in front of its bucket.
+  const s3FaultProxy = bucket?.endpoint && s3Faults.length > 0 ? await startS3FaultProxy(bucket.endpoint, s3Faults) : undefined;
+  const s3 = s3FaultProxy && bucket ? { ...bucket, endpoint: s3FaultProxy.s3Address! } : bucket;
   const kafka = drivesKafka(v);
   const agent = await spawnAgent({
     grpcPort: 0,
@@ -242,6 +249,9 @@ export async function startEmbeddedTarget(v: FlagValues, env: NodeJS.ProcessEnv 
     ...(s3 ? { s3 } : {}),
     ...(typeof v.agentRetentionMs === 'number' ? { retentionMs: v.agentRetentionMs } : {}),
     ...faults,
+  }).catch(async (err: unknown) => {
+    await s3FaultProxy?.close();
+    throw err;
   });
   const exited = new Promise<number | null>((resolve) => {
     if (agent.child.exitCode !== null) resolve(agent.child.exitCode);
@@ -258,12 +268,15 @@ export async function startEmbeddedTarget(v: FlagValues, env: NodeJS.ProcessEnv 
   if (v.protocol === 'kafka' && agent.kafkaAddress)
     Object.assign(target, { address: agent.kafkaAddress, protocol: 'kafka' }, kafkaExtras(v, env));
   return {
-    ...(s3 ? { s3 } : {}),
+    // The S3 probe measures the bucket itself: the injected latency or throttling is loadhouse's own doing.
+    ...(bucket ? { s3: bucket } : {}),
     grpcAddress: agent.grpcAddress,
     ...(agent.kafkaAddress ? { kafkaAddress: agent.kafkaAddress } : {}),
     target,
     pid: agent.pid,
     exited,
-    stop: () => agent.stop(),
+    ...(s3FaultProxy ? { s3FaultProxy } : {}),
+    // The agent first: it may still be storing through the proxy as it stops.
+    stop: () => agent.stop().finally(() => s3FaultProxy?.close()),
   };
 }

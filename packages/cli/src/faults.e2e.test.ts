@@ -40,7 +40,7 @@ describe('run --faults', () => {
 
   it.each([
     ['latency@1s+2s', 'latency@1s+2s" needs a delay'],
-    ['s3-throttle@1s+2s=0.5', 'loadhouse proxy --s3-upstream'],
+    ['s3-throttle@1s+2s=0.5', 'stores its segments in a local folder, so it sends none. Give it a bucket with --agent-s3-endpoint'],
   ])('exit 2 before any load: --faults %j', async (faults, text) => {
     const { code, io } = await runCli(args`run high-throughput --faults ${faults} --results-dir ${tempDir()}`);
     expect(io.err).toContain('LH_INVALID_OPTION');

@@ -61,6 +61,10 @@ describe('transactions', () => {
     expect(tx.aborted).toBeGreaterThan(0);
     expect(tx.failed).toBe(0);
     expect(tx.commitLatency.count).toBe(tx.committed);
+    // Aborts are timed too, and the calls' histograms are kept for an exact merge of shards.
+    expect(tx.abortLatency?.count).toBe(tx.aborted);
+    expect(Object.keys(result.histograms)).toEqual(expect.arrayContaining(['delivery.initProducer', 'delivery.commit', 'delivery.abort']));
+    expect(io.out).toMatch(/Abort: p50 [\d.]+ ms/);
     expect(tx.committedRecords + tx.abortedRecords).toBe(result.producer.acked);
     // Aborted records are exactly the ones missing; they are expected-absent, not lost.
     expect(result.integrity.missing).toBe(tx.abortedRecords);

@@ -2,7 +2,6 @@
 // the run itself with live progress, then the summary, the result file and the exit code.
 import {
   checkOutputDir,
-  checkRunFaults,
   createLoadTest,
   criterionFailed,
   LoadhouseError,
@@ -38,6 +37,7 @@ import {
   refuseTargetOnlyFlags,
 } from './run-checks.js';
 import { RUN_FLAGS, SCENARIO_FLAGS, scenarioFlagValues } from './run-flags.js';
+import { checkFaultsFlag } from './s3-faults.js';
 import { formatSummary } from './summary.js';
 import { targetFromFlags } from './target-flags.js';
 
@@ -207,6 +207,7 @@ async function runWithPlugins(
     ...(typeof values.runId === 'string' ? { runId: values.runId } : {}),
     ...(typeof values.startAt === 'string' ? { startAt: values.startAt } : {}),
     ...(typeof values.faults === 'string' ? { faults: values.faults } : {}),
+    ...(embedded?.s3FaultProxy ? { s3FaultProxy: embedded.s3FaultProxy } : {}),
     ...(Object.keys(labels).length ? { labels } : {}),
   });
   extra.onTest?.(test);
@@ -270,7 +271,7 @@ export async function runCommand(scenarioName: string | undefined, raw: Record<s
   const shard = shardFromFlags(values, io.env);
   if (shard && scenarioName) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
-  if (typeof values.faults === 'string') checkRunFaults(values.faults, '--faults');
+  checkFaultsFlag(values);
   agentFaultsFromFlags(values);
   agentS3FromFlags(values, io.env);
   await checkResultsDir(values, raw, config);
@@ -330,7 +331,7 @@ export function checkRunLine(
   const shard = shardFromFlags(values, env);
   if (shard) refuseIdleShard(shard, values);
   if (typeof values.startAt === 'string') resolveStartAt('--start-at', values.startAt);
-  if (typeof values.faults === 'string') checkRunFaults(values.faults, '--faults');
+  checkFaultsFlag(values);
   prometheusFromFlags(values, raw);
   return { values, shard };
 }

@@ -381,7 +381,8 @@ export const RUN_FLAGS = defineFlags([
     description:
       "Faults to inject: a fault proxy goes between loadhouse and the target's gRPC port (the embedded agent's too) and plays " +
       "this timeline from the run's start, e.g. 'blackhole@30s+10s, latency@60s+20s=50ms, reset@90s' (kind@start+duration=parameter; " +
-      'kinds blackhole, latency, reset; s3-* kinds need `loadhouse proxy`). The result says how the target recovered from each (docs/faults.md)',
+      'kinds blackhole, latency, reset; s3-throttle, s3-latency, s3-blackhole with the embedded agent on --agent-s3-endpoint, whose S3 ' +
+      'endpoint then goes through the proxy; against --target they need `loadhouse proxy`). The result says how the target recovered from each (docs/faults.md)',
   },
   {
     name: 'protocols',

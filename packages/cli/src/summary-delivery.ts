@@ -1,12 +1,17 @@
 // The summary's lines about retries, the idempotent producer and transactions (result.producer.idempotence /
-// transactions): counts first, then the InitProducer and commit latencies.
+// transactions): counts first, then the InitProducer, commit and abort latencies.
 // Also the keyed groups' spread over partitions (result.partitions).
-import type { LatencySummary, LoadTestResult, ProducerTotals } from '@loadhouse/core';
+import type { DeliveryLatency, LatencySummary, LoadTestResult, ProducerTotals } from '@loadhouse/core';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const latency = (s: LatencySummary) =>
-  s.count ? `p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms, max ${ms(s.max)} ms (${int(s.count)} calls)` : '-';
+// Percentiles are null in a merge of shards that kept no histograms: said so, never shown as a figure.
+const latency = (s: DeliveryLatency) =>
+  !s.count
+    ? '-'
+    : s.p50 === null
+      ? `percentiles unmeasured (merged from summaries), max ${ms(s.max)} ms, mean ${ms(s.mean)} ms (${int(s.count)} calls)`
+      : `p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms, max ${ms(s.max)} ms (${int(s.count)} calls)`;
 
 export function deliveryLines(p: ProducerTotals): string[] {
   const lines: string[] = [];
@@ -28,6 +33,7 @@ export function deliveryLines(p: ProducerTotals): string[] {
       `  Transactions: ${int(t.committed)} committed (${int(t.committedRecords)} records), ${int(t.aborted)} aborted (${int(t.abortedRecords)} records), ${int(t.failed)} failed`,
     );
     lines.push(`    Commit: ${latency(t.commitLatency)}`);
+    if (t.abortLatency?.count) lines.push(`    Abort: ${latency(t.abortLatency)}`);
   }
   return lines;
 }

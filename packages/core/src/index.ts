@@ -88,6 +88,8 @@ export type {
   DeliveryConfig,
   IdempotenceReport,
   TransactionsReport,
+  DeliveryLatency,
+  CountedLatency,
   ConsumerTotals,
   IntegrityExample,
   IntegrityReport,

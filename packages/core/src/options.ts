@@ -7,7 +7,8 @@ import { checkKeys, invalid, nonNegative, optional, positiveInt, positiveNumber,
 import { resolveArrivals } from './options-rules.js';
 import { resolveDelivery } from './options-delivery.js';
 import { resolveTarget, type ResolvedTarget } from './options-target.js';
-import { runFaults } from './run/faults.js';
+import { runFaults, s3FaultProxy } from './run/faults.js';
+import type { FaultProxy } from './proxy/fault-proxy.js';
 import type { FaultSpec } from './types/faults.js';
 import { validatePlugins } from './plugins/plugin-host.js';
 import { AckMode } from './proto/messages.js';
@@ -93,6 +94,8 @@ export interface ResolvedOptions extends Pick<RunConfig, RecordedSetting> {
   criteria: Criterion[];
   /** The fault timeline a proxy in front of the target plays during the run (`options.faults`). */
   faults: FaultSpec[] | undefined;
+  /** The caller's proxy in front of the target's S3 endpoint, for the timeline's s3-* faults. */
+  s3FaultProxy: FaultProxy | undefined;
   /** Null: each batch is sent once, without a producer id. */
   delivery: DeliveryConfig | null;
   /** Topics the run spreads its producers and consumers over (`options.topics`, default 1). */
@@ -158,6 +161,7 @@ const LOAD_TEST_KEYS = [
   'seed',
   'topics',
   'topicPattern',
+  's3FaultProxy',
 ] as const;
 const PRODUCE_KEYS = [
   'rate',
@@ -252,7 +256,8 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     seed,
     logger: o.logger,
     criteria,
-    faults: o.faults === undefined ? undefined : runFaults(o.faults, 'options.faults'),
+    faults: o.faults === undefined ? undefined : runFaults(o.faults, 'options.faults', s3FaultProxy(o.s3FaultProxy)),
+    s3FaultProxy: o.s3FaultProxy,
     ...resolveTopicOptions(o.topics, o.topicPattern),
   };
 }

@@ -11,5 +11,6 @@ export { parseMetricsText, selectSamples } from './parse.js';
 export type { ParsedMetrics, MetricFamily, PromSample, MetricType, ParseError, ParseOptions } from './parse.js';
 export { clientMetricNames } from './client-metrics.js';
 export { CAPACITY_METRIC_NAMES } from './capacity-metrics.js';
+export { DELIVERY_METRIC_NAMES } from './delivery-metrics.js';
 export type { SampleExtensions } from './client-metrics.js';
 export { LATENCY_BUCKETS_SECONDS } from './buckets.js';

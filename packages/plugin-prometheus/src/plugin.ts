@@ -2,6 +2,7 @@
 // /metrics into `target.*` metric sources, and runs the health/readiness pre-flight before load is sent.
 import { LoadhouseError, type LoadhousePlugin, type PluginContext, type Teardown, type TestInfo } from '@loadhouse/core';
 import { capacityGaugesFor, recordCapacity } from './capacity-metrics.js';
+import { deliveryGaugesFor, recordDelivery } from './delivery-metrics.js';
 import { clientMetricsFor, SampleRecorder } from './client-metrics.js';
 import { createExporter, validateListenOptions, type Exporter, type ExporterAddress } from './exporter.js';
 import { normalizeHttpAddress, preflight, type PreflightReport } from './preflight.js';
@@ -143,9 +144,12 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
         const r = recorder;
         let told = false;
         const capacity = capacityGaugesFor(exporter.registry, Object.keys(staticLabels));
+        const delivery = deliveryGaugesFor(exporter.registry, Object.keys(staticLabels));
         unregister.push(
           ctx.hooks.hook('test:after', (result) => {
-            if (result.capacity) recordCapacity(capacity, { scenario: run.scenario, topic: run.topic, ...staticLabels }, result.capacity);
+            const labels = { scenario: run.scenario, topic: run.topic, ...staticLabels };
+            if (result.capacity) recordCapacity(capacity, labels, result.capacity);
+            recordDelivery(delivery, labels, result.producer);
           }),
         );
         unregister.push(

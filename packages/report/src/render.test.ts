@@ -53,6 +53,48 @@ describe('renderReport', () => {
     ]);
   });
 
+  it('shows a delivery section with the retries, the transactions and the call latencies, none without delivery settings', () => {
+    expect(renderReport(full)).not.toContain('<section id="delivery">');
+    const latency = { p50: 12.5, p95: 20, p99: 31.25, p999: 40, max: 41, mean: 14, count: 42 };
+    const result: LoadTestResult = structuredClone(full);
+    result.producer.idempotence = {
+      enabled: true,
+      initProducerCalls: 4,
+      initProducerLatency: { ...latency, count: 4 },
+      retriedBatches: 17,
+      retriedRecords: 1700,
+      duplicateBatches: 5,
+      duplicateRecords: 500,
+      fenced: 0,
+    };
+    result.producer.transactions = {
+      committed: 40,
+      aborted: 9,
+      committedRecords: 40_000,
+      abortedRecords: 9_000,
+      failed: 1,
+      uncertainRecords: 250,
+      commitLatency: latency,
+      // As a merge of shards without histograms leaves it: the percentiles unmeasured.
+      abortLatency: { p50: null, p95: null, p99: null, p999: null, max: 77, mean: 30, count: 9 },
+    };
+    const html = renderReport(result);
+    const section = html.slice(
+      html.indexOf('<section id="delivery">'),
+      html.indexOf('</section>', html.indexOf('<section id="delivery">')),
+    );
+    expect(section).toContain('<strong>on</strong>');
+    expect(section).toMatch(/<td class="num">17<\/td><td class="num">1,700<\/td><td class="num">5<\/td><td class="num">500<\/td>/);
+    expect(section).toMatch(/<td>Committed<\/td><td class="num">40<\/td><td class="num">40,000<\/td>/);
+    expect(section).toMatch(/<td>Failed \(fate unknown\)<\/td><td class="num">1<\/td><td class="num">250<\/td>/);
+    expect(section).toMatch(/<td>InitProducer<\/td><td class="num">12\.5[^<]*<\/td>/);
+    expect(section).toMatch(
+      /<td>CommitTransaction<\/td><td class="num">12\.5[^<]*<\/td><td class="num">20[^<]*<\/td><td class="num">31\.3[^<]*<\/td>/,
+    );
+    expect(section).toMatch(/<td>AbortTransaction<\/td><td class="num">unmeasured<\/td>/);
+    expect(section).toContain('Unmeasured percentiles');
+  });
+
   it('shows the header, the criteria outcomes and the tables as plain HTML', () => {
     const html = renderReport(full, { title: 'Nightly <lag> run' });
     expect(html).toContain('<title>Nightly &lt;lag&gt; run</title>');

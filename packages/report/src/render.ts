@@ -17,6 +17,7 @@ import {
 } from './charts.js';
 import { CONSUMER_DISTRIBUTION, PRODUCER_DISTRIBUTION, distributionChart, spectrumTable, type Distribution } from './distribution.js';
 import { formatInt, formatMetric, formatMs, formatSeconds, formatWithUnit, isNum } from './format.js';
+import { deliverySection } from './delivery.js';
 import { diagnosisSection } from './diagnosis.js';
 import { header } from './header.js';
 import { escapeHtml, flatten, num, plainValue, table, type Cell } from './html.js';
@@ -298,6 +299,7 @@ export function renderReport(result: LoadTestResult, options: { title?: string }
   const lat = noSamples || charts.group(latencyCharts(result));
   const dist = distribution(charts, result, PRODUCER_DISTRIBUTION);
   body.push(section('latency', 'Producer latency', `${lat + dist}<h3>Whole run</h3>${latencyTable(result)}`));
+  body.push(deliverySection(result));
 
   if (consumersRan(result)) {
     const cons = noSamples || charts.group(consumerCharts(result));

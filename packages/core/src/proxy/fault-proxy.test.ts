@@ -15,7 +15,11 @@ const s3 = http.createServer((req, res) => {
   req.on('end', () => res.end(`stored ${req.method} ${req.url}`));
 });
 const listening = (server: net.Server) =>
-  new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(server.address() as net.AddressInfo).port}`)));
+  server.listening
+    ? Promise.resolve(`127.0.0.1:${(server.address() as net.AddressInfo).port}`)
+    : new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(server.address() as net.AddressInfo).port}`)),
+      );
 
 afterAll(async () => {
   await Promise.all([echo, s3].map((s) => new Promise((r) => s.close(r))));
@@ -85,6 +89,39 @@ describe('TCP fault proxy', () => {
       again.destroy();
       expect(proxy.stats().refused).toBeGreaterThanOrEqual(1);
       expect(events).toEqual(['start latency', 'end latency', 'start blackhole', 'end blackhole', 'start reset', 'end reset']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('delays a connection that was direct before the latency, and keeps every byte in order across the switches', async () => {
+    const events: string[] = [];
+    const proxy = await startFaultProxy({
+      target: await listening(echo),
+      faults: 'latency@300ms+1500ms=100ms',
+      onEvent: (e) => events.push(`${e.type} ${e.fault.kind}`),
+    });
+    try {
+      const socket = await connect(proxy.address!);
+      await roundTrip(socket, 'before');
+      while (!events.includes('start latency')) await sleep(10);
+      // 100 ms each way on a connection opened before the fault: never under 200 ms (timers do not fire early).
+      expect(await roundTrip(socket, 'delayed')).toBeGreaterThanOrEqual(198);
+      // A stream written through the rest of the latency and past its end comes back whole and in order.
+      let got = '';
+      socket.on('data', (b: Buffer) => (got += b.toString()));
+      let sent = '';
+      for (let after = 0; after < 50; after += events.includes('end latency') ? 1 : 0) {
+        let line = '';
+        for (let i = 0; i < 20; i++) line += `${sent.length + line.length};`;
+        socket.write(line);
+        sent += line;
+        await sleep(2);
+      }
+      while (got.length < sent.length) await sleep(10);
+      expect(got).toBe(sent);
+      socket.destroy();
+      expect(events).toEqual(['start latency', 'end latency']);
     } finally {
       await proxy.close();
     }

@@ -37,6 +37,8 @@ export interface FaultProxy {
   readonly faults: readonly FaultSpec[];
   /** Starts the timeline now (once). */
   startTimeline(): void;
+  /** Adds a listener for each fault as it starts and ends (besides `onEvent` of the options). */
+  onEvent(listener: (e: FaultEvent) => void): void;
   /** Connections relayed so far, and refused during a reset. */
   stats(): { connections: number; refused: number; open: number; s3Requests: number; s3Throttled: number };
   /** Stops the timeline, closes every connection and both listeners. */
@@ -123,6 +125,7 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     s3Address,
     faults,
     startTimeline: () => schedule.start(),
+    onEvent: (listener) => schedule.onEvent(listener),
     stats: () => ({
       connections: tcp?.connections ?? 0,
       refused: tcp?.refused ?? 0,

@@ -18,6 +18,7 @@ import { mergePartitions } from '../workload/balance.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { checkCoverage, checkMergeable } from './merge-check.js';
 import { sideBySide } from './figures.js';
+import { mergeDelivery } from './merge-delivery.js';
 import { max, mergeCommits, mergeConsumer, mergeIntegrity, mergeProducer, sum, sumCodes, worstSummary } from './merge-totals.js';
 import type {
   Criterion,
@@ -260,6 +261,7 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       },
       errors: results.flatMap((r) => r.errors),
     };
+    Object.assign(common.producer, mergeDelivery(results, histograms));
     const outages = results.map((r) => r.outages).filter((o): o is OutageReport => o !== undefined);
     if (outages.length > 0) {
       common.outages = {

@@ -88,8 +88,7 @@ export class Run {
     this.logger = this.log.logger(undefined);
     this.metricSources = new MetricSources((owner, where, err) => this.pluginFailure(owner, where, err));
     this.live = new LiveCriteria(() => this.criteria);
-    const faults = opts.faults ?? (scenario.faults === undefined ? undefined : runFaults(scenario.faults, 'scenario.faults'));
-    this.faults = faults && new RunFaults(faults, this.logger);
+    this.faults = RunFaults.of(opts.faults, scenario.faults, this.logger, opts.s3FaultProxy);
     this.targetMonitor = opts.target.pid !== undefined ? new ProcessMonitor(opts.target.pid) : undefined;
     this.config = runConfig({ opts, scenario, topic: this.topic, criteria: this.criteria, producerGroups: [], consumerGroups: [] });
     this.plugins = new PluginHost({
@@ -390,7 +389,7 @@ export class Run {
     });
     if (controller.sections.capacity) result.capacity = structuredClone(controller.sections.capacity);
     if (this.topics.length > 1) result.topics = runTopicTotals(agg, this.topics, controller, result);
-    addDeliveryReports(result.producer, this.opts.delivery, this.parts.pools.deliveryTallies());
+    addDeliveryReports(result, this.opts.delivery, this.parts.pools.deliveryTallies());
     const startup = startupReport(this.parts, this.opts.warmupSeconds, t);
     if (startup) result.producer.startup = startup;
     if (this.parts.pools.workerChoice) result.generator.workerChoice = { ...this.parts.pools.workerChoice };

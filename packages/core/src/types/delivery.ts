@@ -35,13 +35,30 @@ export interface DeliveryConfig {
   transactions: { recordsPerTransaction: number; abortRatio: number; seed: number } | null;
 }
 
+/**
+ * A latency of a merged result whose shards stored only percentile summaries (no histograms): count, max and mean
+ * combine exactly, percentiles do not, so they are null (unmeasured) rather than an estimate.
+ */
+export interface CountedLatency {
+  p50: null;
+  p95: null;
+  p99: null;
+  p999: null;
+  max: number;
+  mean: number;
+  count: number;
+}
+
+/** The latency of a delivery call: percentiles, or (merged from summaries only) count, max and mean. */
+export type DeliveryLatency = LatencySummary | CountedLatency;
+
 /** `result.producer.idempotence`: retries and what the target filtered (present when retries or idempotence were on). */
 export interface IdempotenceReport {
   /** The producers were idempotent (sent producer id, epoch and base sequences). */
   enabled: boolean;
   /** InitProducer calls that succeeded (one per producer), and their latency. */
   initProducerCalls: number;
-  initProducerLatency: LatencySummary;
+  initProducerLatency: DeliveryLatency;
   /** Batches sent again after a retriable failure, and their records. */
   retriedBatches: number;
   retriedRecords: number;
@@ -63,5 +80,7 @@ export interface TransactionsReport {
   failed: number;
   uncertainRecords: number;
   /** Latency of CommitTransaction calls. */
-  commitLatency: LatencySummary;
+  commitLatency: DeliveryLatency;
+  /** Latency of AbortTransaction calls (absent in results written before it was measured). */
+  abortLatency?: DeliveryLatency;
 }

@@ -4,6 +4,7 @@ import type { DriverOption } from '../driver/load.js';
 import type { TlsOptions } from '../proto/client.js';
 import type { Criterion } from './criteria.js';
 import type { FaultSpec } from './faults.js';
+import type { FaultProxy } from '../proxy/fault-proxy.js';
 import type { DeliveryOptions } from './delivery.js';
 import type { ArrivalsKind } from './traffic.js';
 import type { Logger, LoadhousePlugin } from './plugins.js';
@@ -135,6 +136,13 @@ export interface LoadTestOptions {
    * or `loadhouse-<scenario>`). Default `{topic}-{i}` with more than one topic; must contain `{i}` then.
    */
   topicPattern?: string;
+  /**
+   * A fault proxy already in front of the target's S3 endpoint, for s3-* faults: started with
+   * `startFaultProxy({ s3Upstream, faults, startNow: false })` and the target storing through its `s3Address`
+   * (`loadhouse run` does this for the embedded agent). The run starts its timeline with the load and reports
+   * its faults in `result.faults`; they must be the s3-* faults of `faults`. The caller closes it.
+   */
+  s3FaultProxy?: FaultProxy;
 }
 
 /**

@@ -1,7 +1,17 @@
 // The counts of retries, idempotence and transactions: a producer's running tally (plain data, sent with its
 // totals) and the run's sums of them, turned into result.producer.idempotence / transactions.
-import { addEncoded, createHistogram, summarizeHistogram } from '../metrics/histogram.js';
+import { addEncoded, createHistogram, encodeHistogram, type Histogram, summarizeHistogram } from '../metrics/histogram.js';
 import type { DeliveryConfig, IdempotenceReport, ProducerTotals, TransactionsReport } from '../types.js';
+
+/**
+ * Keys of the delivery calls' histograms in `result.histograms`: kept so that `loadhouse merge` combines shards'
+ * latencies exactly, as it does the producer's and consumer's.
+ */
+export const DELIVERY_HISTOGRAMS = {
+  initProducer: 'delivery.initProducer',
+  commit: 'delivery.commit',
+  abort: 'delivery.abort',
+} as const;
 
 export interface DeliveryTally {
   initProducerCalls: number;
@@ -16,9 +26,10 @@ export interface DeliveryTally {
   abortedRecords: number;
   txFailed: number;
   uncertainRecords: number;
-  /** Uncompressed HDR encodings (µs) of the InitProducer and CommitTransaction latencies. */
+  /** Uncompressed HDR encodings (µs) of the InitProducer, CommitTransaction and AbortTransaction latencies. */
   initProducerLatency?: Uint8Array;
   commitLatency?: Uint8Array;
+  abortLatency?: Uint8Array;
 }
 
 export function emptyDeliveryTally(): DeliveryTally {
@@ -38,20 +49,27 @@ export function emptyDeliveryTally(): DeliveryTally {
   };
 }
 
-/** The run's idempotence and transaction reports from every producer's final tally. */
+/** The run's idempotence and transaction reports from every producer's final tally, and their histograms. */
 export function deliveryReports(
   config: DeliveryConfig,
   tallies: readonly DeliveryTally[],
-): { idempotence: IdempotenceReport; transactions?: TransactionsReport } {
+): { idempotence: IdempotenceReport; transactions?: TransactionsReport; histograms: Record<string, string> } {
   const sum = emptyDeliveryTally();
   const init = createHistogram();
   const commit = createHistogram();
+  const abort = createHistogram();
   try {
     for (const t of tallies) {
       for (const k of Object.keys(sum) as Array<keyof typeof sum>) (sum[k] as number) += t[k] as number;
       if (t.initProducerLatency) addEncoded(init, t.initProducerLatency);
       if (t.commitLatency) addEncoded(commit, t.commitLatency);
+      if (t.abortLatency) addEncoded(abort, t.abortLatency);
     }
+    const histograms: Record<string, string> = {};
+    const keep = (key: string, h: Histogram) => {
+      if (h.totalCount > 0) histograms[key] = encodeHistogram(h);
+    };
+    keep(DELIVERY_HISTOGRAMS.initProducer, init);
     const idempotence: IdempotenceReport = {
       enabled: config.idempotent,
       initProducerCalls: sum.initProducerCalls,
@@ -62,9 +80,12 @@ export function deliveryReports(
       duplicateRecords: sum.duplicateRecords,
       fenced: sum.fenced,
     };
-    if (!config.transactions) return { idempotence };
+    if (!config.transactions) return { idempotence, histograms };
+    keep(DELIVERY_HISTOGRAMS.commit, commit);
+    keep(DELIVERY_HISTOGRAMS.abort, abort);
     return {
       idempotence,
+      histograms,
       transactions: {
         committed: sum.committed,
         aborted: sum.aborted,
@@ -73,20 +94,30 @@ export function deliveryReports(
         failed: sum.txFailed,
         uncertainRecords: sum.uncertainRecords,
         commitLatency: summarizeHistogram(commit),
+        abortLatency: summarizeHistogram(abort),
       },
     };
   } finally {
     init.destroy();
     commit.destroy();
+    abort.destroy();
   }
 }
 
-/** Adds the delivery reports to a result's producer totals (a run without delivery settings has none). */
-export function addDeliveryReports(producer: ProducerTotals, config: DeliveryConfig | null, tallies: readonly DeliveryTally[]): void {
+/**
+ * Adds the delivery reports to a result's producer totals and their histograms to its `histograms` (a run
+ * without delivery settings has none).
+ */
+export function addDeliveryReports(
+  result: { producer: ProducerTotals; histograms: Record<string, string> },
+  config: DeliveryConfig | null,
+  tallies: readonly DeliveryTally[],
+): void {
   if (!config) return;
-  const { idempotence, transactions } = deliveryReports(config, tallies);
-  producer.idempotence = idempotence;
-  if (transactions) producer.transactions = transactions;
+  const { idempotence, transactions, histograms } = deliveryReports(config, tallies);
+  result.producer.idempotence = idempotence;
+  if (transactions) result.producer.transactions = transactions;
+  Object.assign(result.histograms, histograms);
 }
 
 /**

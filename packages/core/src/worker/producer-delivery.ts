@@ -50,6 +50,7 @@ export class ProducerDelivery {
   // producer holds no WASM memory that nothing would free.
   private readonly initMs: number[] = [];
   private readonly commitMs: number[] = [];
+  private readonly abortMs: number[] = [];
   private closed = false;
 
   constructor(
@@ -204,6 +205,7 @@ export class ProducerDelivery {
         n.committed++;
         n.committedRecords += t.acked;
       } else {
+        this.abortMs.push(this.clock.now() - t0);
         n.aborted++;
         n.abortedRecords += t.acked;
       }
@@ -232,6 +234,7 @@ export class ProducerDelivery {
     const out = { ...this.tally };
     if (this.initMs.length > 0) out.initProducerLatency = encoded(this.initMs);
     if (this.commitMs.length > 0) out.commitLatency = encoded(this.commitMs);
+    if (this.abortMs.length > 0) out.abortLatency = encoded(this.abortMs);
     return out;
   }
 }
