@@ -1,6 +1,14 @@
 // What `run` and `suite` refuse before any load: flags the scenario or the target would silently ignore,
 // shards that would send nothing, and batches a StreamHouse server would refuse.
-import { batchRequestBytes, LoadhouseError, maxBatchSize, maxSize, parseSizes, SERVER_DEFAULT_REQUEST_BYTES, topicNames } from '@loadhouse/core';
+import {
+  batchRequestBytes,
+  LoadhouseError,
+  maxBatchSize,
+  maxSize,
+  parseSizes,
+  SERVER_DEFAULT_REQUEST_BYTES,
+  topicNames,
+} from '@loadhouse/core';
 import { SCENARIOS, type FlagValues, type ScenarioEntry } from './catalog.js';
 import { EMBEDDED_AGENT_FLAGS } from './embedded-target.js';
 import { camel, rawFlag, type FlagSpec } from './flags.js';

@@ -1,7 +1,7 @@
 // The summary's lines about retries, the idempotent producer and transactions (result.producer.idempotence /
 // transactions): counts first, then the InitProducer, commit and abort latencies.
 // Also the keyed groups' spread over partitions (result.partitions).
-import type { DeliveryLatency, LatencySummary, LoadTestResult, ProducerTotals } from '@loadhouse/core';
+import type { DeliveryLatency, LoadTestResult, ProducerTotals } from '@loadhouse/core';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));

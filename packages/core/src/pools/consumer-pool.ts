@@ -162,7 +162,16 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
       };
       this.pool.send(worker, { type: 'start-consumers', group: spec });
     }
-    const group = new RunningConsumerGroup(groupId, local.length, partitionCount, idleConsumers, topics, startOffsets, [...specs.keys()], this);
+    const group = new RunningConsumerGroup(
+      groupId,
+      local.length,
+      partitionCount,
+      idleConsumers,
+      topics,
+      startOffsets,
+      [...specs.keys()],
+      this,
+    );
     this.add(group);
     if (local.length > 0) this.activity.set(groupId, 1);
     return group;

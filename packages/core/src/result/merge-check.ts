@@ -16,6 +16,8 @@ const PER_SHARD_CONFIG = new Set([
   'producerGroups',
   'plugins',
   'labels',
+  // Each shard draws its own seed unless given one: its producers are its own, so the seeds never meet.
+  'seed',
 ]);
 
 function mismatch(message: string, details: Record<string, unknown>): LoadhouseError {

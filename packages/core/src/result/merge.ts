@@ -227,8 +227,13 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
       else if (values.every((v) => typeof v === 'boolean')) scenarioResults[k] = (values as boolean[]).every(Boolean);
     }
     const resources: MergedResources = { byShard: results.map((r) => ({ shard: r.shard, ...r.resources })) };
+    // A merged run has one seed only when every shard used the same (one `--seed` given to all).
+    const seeds = new Set(results.map((r) => r.config.seed));
+    const config = seeds.size === 1 ? first.config : { ...first.config, seed: undefined };
+    if (config.seed === undefined) delete config.seed;
     const common: ResultBase = {
       ...first,
+      config,
       partial: coverage.partialBecause.length > 0,
       endReason: results.find((r) => r.endReason !== 'completed')?.endReason ?? first.endReason,
       endMessage:

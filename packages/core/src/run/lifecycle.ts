@@ -27,7 +27,7 @@ import { systemClock } from '../clock.js';
 import { round3 } from '../util.js';
 import { deepFreeze, untilAborted } from './helpers.js';
 import { RunLog } from './log.js';
-import { RunFaults, runFaults } from './faults.js';
+import { RunFaults } from './faults.js';
 import { integrityInput, judgeIntegrity, startupReport } from './judging.js';
 import { makeParts, type Parts, type SampleSink } from './parts.js';
 import { runTopics } from '../topics.js';
