@@ -1,5 +1,8 @@
 // A batch's outcome in a worker's counters and histograms, split between warm-up and measured records by each
 // record's intended time (the slot keeps them): what a completion or a drain timeout adds.
+import type { ProduceFrame } from '../proto/produce-frame.js';
+import { writeRecordHeader } from '../record-header.js';
+import type { ArrivalSchedule } from './poisson-schedule.js';
 import type { ProducerRecorder } from './producer-metrics.js';
 import type { Slot } from './producer-slot.js';
 
@@ -56,4 +59,80 @@ export function countAcked(m: ProducerRecorder, slot: Slot, now: number, warmupE
     w.bytes += slot.bytes - slot.measuredBytes;
     if (m.instrument) m.service(false, service, n - measured);
   }
+}
+
+/** Adds the schedule positions [from, to) to a counter, split between warm-up and measured by intended time. */
+export function countRange(
+  m: ProducerRecorder,
+  schedule: ArrivalSchedule,
+  warmupEnd: number,
+  from: number,
+  to: number,
+  field: 'scheduled' | 'dropped',
+): void {
+  if (schedule.intended(from) >= warmupEnd) {
+    m.measured[field] += to - from;
+  } else if (schedule.intended(to - 1) < warmupEnd) {
+    m.counters(false)[field] += to - from;
+  } else {
+    const split = schedule.firstNotBefore(warmupEnd, from, to);
+    m.counters(false)[field] += split - from;
+    m.counters(true)[field] += to - split;
+  }
+}
+
+/** Counts by partition (same index as `partitions`) as partition -> count, zeros left out. */
+export function partitionCounts(partitions: readonly number[], counts: readonly number[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) out[partitions[i]!] = counts[i]!;
+  return out;
+}
+
+/** Where a uniform batch's record headers go (absent: the records were laid out with theirs, producer-records.ts). */
+export interface HeaderTarget {
+  frame: ProduceFrame;
+  producer: number;
+  partition: number;
+  size: number;
+}
+
+/**
+ * Stamps the `n` records from schedule position `first` into the slot: each one's intended time, with
+ * instrumentation its schedule lag and (uniform batches) its record header. Returns how many are measured.
+ */
+export function stampBatch(
+  m: ProducerRecorder,
+  schedule: ArrivalSchedule,
+  warmupEnd: number,
+  slot: Slot,
+  n: number,
+  first: number,
+  firstSequence: number,
+  now: number,
+  header: HeaderTarget | undefined,
+): number {
+  let measured = 0;
+  for (let j = 0; j < n; j++) {
+    const intended = schedule.intended(first + j);
+    slot.intended[j] = intended;
+    const isMeasured = intended >= warmupEnd;
+    if (isMeasured) measured++;
+    if (m.instrument) {
+      if (header) {
+        const f = header.frame;
+        writeRecordHeader(
+          f.bytes,
+          f.valueOffset(j),
+          header.producer,
+          firstSequence + j,
+          intended,
+          header.partition,
+          header.size,
+          f.payloadCrcs[j],
+        );
+      }
+      m.scheduleLag(isMeasured, now - intended);
+    }
+  }
+  return measured;
 }

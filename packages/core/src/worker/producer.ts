@@ -8,7 +8,6 @@
 import type { Driver, DriverFailure, ProduceBatch } from '../driver/types.js';
 import type { BatchFrames } from './batch-frames.js';
 import type { ProduceFrame } from '../proto/produce-frame.js';
-import { writeRecordHeader } from '../record-header.js';
 import type { PayloadPool } from './payload.js';
 import type { ProducerRecorder } from './producer-metrics.js';
 import type { ProducerGroupSpec, ProducerSpec, ProducerTotalsReport } from './protocol.js';
@@ -18,11 +17,12 @@ import type { ArrivalSchedule } from './poisson-schedule.js';
 import type { AckLog } from '../verify/run-log.js';
 import { ProducerDelivery } from './producer-delivery.js';
 import { producerFrames, type Slot } from './producer-slot.js';
-import { countAcked, countFailed, countSent } from './producer-outcome.js';
+import { countAcked, countFailed, countRange, countSent, partitionCounts, stampBatch } from './producer-outcome.js';
 import { SlotPool } from './slot-pool.js';
 import type { Wakeable } from './wake-queue.js';
 import { ProducerRecords, type GroupRecords } from './producer-records.js';
 import { LaidOutFrame } from '../proto/produce-frame-laid.js';
+import { dispatchBatch, type DispatchTarget } from './producer-dispatch.js';
 
 export interface ProducerContext {
   driver: Driver;
@@ -82,11 +82,12 @@ export class Producer implements Wakeable {
   private readonly maxInFlight: number;
   private readonly dropAfterMs: number;
   private readonly warmupEnd: number;
-  private readonly instrument: boolean;
   /** Retries, idempotence and transactions; undefined when each batch is sent once without a producer id. */
   private readonly delivery: ProducerDelivery | undefined;
   /** Frames stay with their batch until it is done (a retry sends the same bytes). */
   private readonly keepFrames: boolean;
+  /** Where a batch goes once laid out (producer-dispatch.ts). */
+  private readonly out: DispatchTarget;
   /** Builds each batch's records when the workload has keys or drawn sizes. */
   private readonly records: ProducerRecords | undefined;
   /** Acked records per partition (same index as `partitions`), kept when records have keys. */
@@ -117,7 +118,6 @@ export class Producer implements Wakeable {
     this.maxInFlight = group.maxInFlight;
     this.dropAfterMs = group.dropAfterMs;
     this.warmupEnd = group.warmupEndEpochMs;
-    this.instrument = ctx.metrics.instrument;
     this.quota = group.messagesPerProducer > 0 ? group.messagesPerProducer : Infinity;
     this.startMs = startMs;
     this.schedule = makeSchedule(spec, group, startMs);
@@ -134,6 +134,13 @@ export class Producer implements Wakeable {
         )
       : undefined;
     this.keepFrames = (this.delivery?.retries ?? 0) > 0;
+    this.out = {
+      driver: ctx.driver,
+      keepFrames: this.keepFrames,
+      request: this.request,
+      delivery: this.delivery,
+      giveFrame: (f) => this.giveFrame(f),
+    };
     this.slots = new SlotPool(
       this.batchSize,
       (slot, failure, baseOffset, duplicate) => this.complete(slot, failure, baseOffset, duplicate),
@@ -169,11 +176,11 @@ export class Producer implements Wakeable {
     let t = Infinity;
     // NaN while paused (an infinite interval): not earlier than anything.
     if (!this.draining && this.next < this.quota) {
-      const due = this.intended(this.next);
+      const due = this.schedule.intended(this.next);
       if (due < t) t = due;
     }
     if (this.sendIndex < this.next) {
-      const oldest = this.intended(this.sendIndex);
+      const oldest = this.schedule.intended(this.sendIndex);
       const expires = oldest + this.dropAfterMs;
       if (expires < t) t = expires;
       if (this.inFlight < this.maxInFlight && oldest + this.lingerMs < t) t = oldest + this.lingerMs;
@@ -192,24 +199,14 @@ export class Producer implements Wakeable {
       failed: this.failed,
       dropped: this.dropped,
       ...(this.delivery ? { delivery: this.delivery.report() } : {}),
-      ...(this.ackedByPartition ? { ackedByPartition: this.partitionCounts(this.ackedByPartition) } : {}),
+      ...(this.ackedByPartition ? { ackedByPartition: partitionCounts(this.partitions, this.ackedByPartition) } : {}),
       ...(this.gaps ? { arrivals: this.gaps.report() } : {}),
     };
-  }
-
-  private partitionCounts(counts: number[]): Record<number, number> {
-    const out: Record<number, number> = {};
-    for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) out[this.partitions[i]!] = counts[i]!;
-    return out;
   }
 
   private giveFrame(frame: Slot['frame']): void {
     if (frame instanceof LaidOutFrame) this.records!.give(frame);
     else if (frame) this.frames.give(frame);
-  }
-
-  private intended(seq: number): number {
-    return this.schedule.intended(seq);
   }
 
   /** Schedules due records, drops expired ones and sends what it can. Called by the worker tick and on every ack. */
@@ -252,31 +249,17 @@ export class Producer implements Wakeable {
     const from = this.next;
     this.next = due;
     this.gaps?.add(this.schedule, from, due);
-    this.countRange(from, due, 'scheduled');
+    countRange(this.ctx.metrics, this.schedule, this.warmupEnd, from, due, 'scheduled');
     if (this.next >= this.quota) this.flushing = true;
-  }
-
-  /** Adds the records [from, to) to a counter, split between warm-up and measured by intended time. */
-  private countRange(from: number, to: number, field: 'scheduled' | 'dropped'): void {
-    const m = this.ctx.metrics;
-    if (this.intended(from) >= this.warmupEnd) {
-      m.measured[field] += to - from;
-    } else if (this.intended(to - 1) < this.warmupEnd) {
-      m.counters(false)[field] += to - from;
-    } else {
-      const split = this.schedule.firstNotBefore(this.warmupEnd, from, to);
-      m.counters(false)[field] += split - from;
-      m.counters(true)[field] += to - split;
-    }
   }
 
   private expire(now: number): void {
     if (this.sendIndex >= this.next) return;
     const cutoff = now - this.dropAfterMs;
-    if (this.intended(this.sendIndex) >= cutoff) return;
+    if (this.schedule.intended(this.sendIndex) >= cutoff) return;
     const from = this.sendIndex;
     const i = this.schedule.firstNotBefore(cutoff, from, this.next);
-    this.countRange(from, i, 'dropped');
+    countRange(this.ctx.metrics, this.schedule, this.warmupEnd, from, i, 'dropped');
     this.dropped += i - from;
     this.sendIndex = i;
     this.schedule.prune(this.sendIndex);
@@ -288,7 +271,7 @@ export class Producer implements Wakeable {
       const cut = this.delivery ? Math.min(this.batchSize, this.delivery.room()) : this.batchSize;
       if (cut === 0) break;
       const n = Math.min(this.next - this.sendIndex, cut);
-      if (n < cut && !this.flushing && now - this.intended(this.sendIndex) < this.lingerMs) break;
+      if (n < cut && !this.flushing && now - this.schedule.intended(this.sendIndex) < this.lingerMs) break;
       this.send(n, now);
     }
   }
@@ -305,27 +288,8 @@ export class Producer implements Wakeable {
     const first = this.sendIndex;
     const records = this.records;
     const frame = records ? records.take() : this.frames.take(n);
-    let measuredCount = 0;
-    for (let j = 0; j < n; j++) {
-      const intended = this.intended(first + j);
-      slot.intended[j] = intended;
-      const isMeasured = intended >= this.warmupEnd;
-      if (isMeasured) measuredCount++;
-      if (this.instrument) {
-        if (!records)
-          writeRecordHeader(
-            frame.bytes,
-            frame.valueOffset(j),
-            this.id,
-            firstSequence + j,
-            intended,
-            partition,
-            size,
-            (frame as ProduceFrame).payloadCrcs[j],
-          );
-        m.scheduleLag(isMeasured, now - intended);
-      }
-    }
+    const header = records ? undefined : { frame: frame as ProduceFrame, producer: this.id, partition, size };
+    const measuredCount = stampBatch(m, this.schedule, this.warmupEnd, slot, n, first, firstSequence, now, header);
     if (records) {
       records.layOut(frame as LaidOutFrame, n, partition, first, firstSequence, slot.intended, this.warmupEnd);
       slot.bytes = records.bytes;
@@ -342,27 +306,7 @@ export class Producer implements Wakeable {
     this.sendIndex = first + n;
     this.schedule.prune(this.sendIndex);
     this.inFlight++;
-    slot.attempts = 0;
-    const fields = this.delivery?.fields(firstSequence, n);
-    const driver = this.ctx.driver;
-    if (driver.produceFramed) {
-      slot.frame = frame;
-      const bytes = frame instanceof LaidOutFrame ? frame.frame(partition, fields) : frame.frame(partition, n, fields);
-      slot.framed = this.keepFrames ? bytes : null;
-      slot.call = driver.produceFramed(bytes, slot.written, slot.callback);
-      return;
-    }
-    // A batch that may be sent again keeps its own request object; otherwise one is reused for every call.
-    const request = this.keepFrames ? { ...this.request } : this.request;
-    request.partition = partition;
-    if (frame instanceof LaidOutFrame) request.records = frame.records();
-    else request.records = n === frame.records.length ? frame.records : frame.records.slice(0, n);
-    if (fields) this.delivery!.stamp(request, fields);
-    slot.call = driver.produce(request, slot.callback);
-    if (this.keepFrames) {
-      slot.frame = frame;
-      slot.batch = request;
-    } else this.giveFrame(frame);
+    dispatchBatch(this.out, slot, frame, partition, n, firstSequence);
   }
 
   /** Sends a failed batch again after a back-off when it may succeed and retries remain; false when it is done. */
@@ -437,7 +381,7 @@ export class Producer implements Wakeable {
     this.slots.busy.clear();
     this.inFlight = 0;
     if (this.sendIndex < this.next) {
-      this.countRange(this.sendIndex, this.next, 'dropped');
+      countRange(this.ctx.metrics, this.schedule, this.warmupEnd, this.sendIndex, this.next, 'dropped');
       this.dropped += this.next - this.sendIndex;
       this.sendIndex = this.next;
     }

@@ -53,8 +53,8 @@ describe('worker metrics split by warm-up', () => {
       m.endToEnd(true, 4);
       m.error(true, 'DEADLINE_EXCEEDED');
       const r = m.report([], []);
-      expect(counts(r.histograms, CONSUMER_HISTOGRAMS)).toEqual({ poll: 1, endToEnd: 2 });
-      expect(counts(r.measuredHistograms, CONSUMER_HISTOGRAMS)).toEqual({ poll: 0, endToEnd: 1 });
+      expect(counts(r.histograms, CONSUMER_HISTOGRAMS)).toEqual({ poll: 1, endToEnd: 2, commit: 0 });
+      expect(counts(r.measuredHistograms, CONSUMER_HISTOGRAMS)).toEqual({ poll: 0, endToEnd: 1, commit: 0 });
       expect(r.measured.errorsByCode).toEqual({ DEADLINE_EXCEEDED: 1 });
     } finally {
       m.destroy();
