@@ -6,6 +6,7 @@ import { resolveTopicOptions } from './topics.js';
 import { checkKeys, invalid, nonNegative, optional, positiveInt, positiveNumber, timerMs, timerSeconds } from './options-rules.js';
 import { resolveArrivals } from './options-rules.js';
 import { resolveDelivery } from './options-delivery.js';
+import { CONSUME_KEYS, LOAD_TEST_KEYS, PRODUCE_KEYS } from './options-keys.js';
 import { resolveTarget, type ResolvedTarget } from './options-target.js';
 import { runFaults, s3FaultProxy } from './run/faults.js';
 import type { FaultProxy } from './proxy/fault-proxy.js';
@@ -135,50 +136,6 @@ export interface ResolvedConsumeOptions {
   commitEverySeconds: number;
 }
 
-const LOAD_TEST_KEYS = [
-  'target',
-  'plugins',
-  'topic',
-  'workers',
-  'connections',
-  'intervalMs',
-  'warmupSeconds',
-  'drainTimeoutMs',
-  'dropAfterMs',
-  'ackMode',
-  'delivery',
-  'signal',
-  'resultsDir',
-  'checkpointSeconds',
-  'shard',
-  'runId',
-  'startAt',
-  'labels',
-  'instrument',
-  'logger',
-  'criteria',
-  'faults',
-  'seed',
-  'topics',
-  'topicPattern',
-  's3FaultProxy',
-] as const;
-const PRODUCE_KEYS = [
-  'rate',
-  'producers',
-  'partitions',
-  'messageSize',
-  'batchSize',
-  'lingerMs',
-  'maxInFlight',
-  'messagesPerProducer',
-  'payload',
-  'peakRate',
-  'keys',
-  'keyRouting',
-  'arrivals',
-] as const;
-const CONSUME_KEYS = ['rate', 'consumers', 'partitions', 'startAt', 'group', 'maxRecords', 'maxInFlight', 'commitEverySeconds'] as const;
 const START_OFFSETS: readonly StartOffset[] = ['earliest', 'latest', 'committed'];
 const CRITERION_KEYS = ['metric', 'op', 'value', 'unit', 'label', 'live', 'abortAfterSeconds', 'notApplicable'] as const;
 

@@ -75,3 +75,15 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** True when `p` settled (either way) within `ms`; false when the time passed first. */
+export function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return orTimeout(
+    p.then(
+      () => true,
+      () => true,
+    ),
+    ms,
+    false,
+  );
+}

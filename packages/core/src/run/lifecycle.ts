@@ -288,7 +288,7 @@ export class Run {
     this.cancelCheckpoints?.();
     await pools.stopAll();
     await sampler.sample('final');
-    this.judgeIntegrity();
+    judgeIntegrity(this.parts, this.ending, Boolean(this.opts.delivery?.transactions), this.logger, this.log);
     await controller.closeOpenPhases();
     this.monitor.stop();
     this.finalMetrics = { ...(await this.metricSources.summarize(Math.min(2000, this.opts.intervalMs))), ...aggregator.driverMetrics() };
@@ -322,14 +322,6 @@ export class Run {
     aggregator.destroy();
     for (const sink of this.sinks) sink.end();
     return result;
-  }
-
-  private judgeIntegrity(): void {
-    judgeIntegrity(this.parts, this.ending, Boolean(this.opts.delivery?.transactions), this.logger, this.log);
-  }
-
-  private integrityInput() {
-    return integrityInput(this.parts, this.ending, Boolean(this.opts.delivery?.transactions));
   }
 
   /** The result as the run has it now, its criteria judged. */
@@ -367,7 +359,7 @@ export class Run {
         lag: sampler.lag,
         idleConsumers: controller.idleConsumers,
       },
-      integrity: this.integrityInput(),
+      integrity: integrityInput(this.parts, this.ending, Boolean(this.opts.delivery?.transactions)),
       phases: controller.phases,
       metrics: { ...this.metricSources.latest(), ...this.finalMetrics },
       metricNotes: this.finalNotes,

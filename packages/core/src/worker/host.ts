@@ -14,14 +14,13 @@ import { epochNow as nowMs } from '../util.js';
 import { Consumer } from './consumer.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { IntegrityCounter } from './integrity.js';
-import { PayloadPool } from './payload.js';
+import { type PayloadPool, payloadPoolFor } from './payload.js';
 import { prewarmAndLog } from './prewarm.js';
 import { groupRecords, needsLayout } from './producer-records.js';
-import type { PayloadKind } from '../types.js';
 import { Producer, producerFrames, type ProducerContext } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { WakeQueue } from './wake-queue.js';
-import { orTimeout } from '../util.js';
+import { within } from '../util.js';
 import { WorkerVerifyLogs } from '../verify/run-log.js';
 import type {
   ConsumerGroupSpec,
@@ -157,18 +156,8 @@ class WorkerHost {
     }
   }
 
-  private payloadPool(kind: PayloadKind, size: number, seed: number): PayloadPool {
-    let pool = this.payloads.get(`${kind}:${seed}`);
-    if (!pool) {
-      pool = new PayloadPool(kind, size, seed);
-      this.payloads.set(`${kind}:${seed}`, pool);
-    }
-    pool.ensure(size);
-    return pool;
-  }
-
   private startGroup(spec: ProducerGroupSpec): void {
-    const payload = this.payloadPool(spec.payload, spec.messageSize, spec.seed);
+    const payload = payloadPoolFor(this.payloads, spec.payload, spec.messageSize, spec.seed);
     // The schedule starts when the main thread asked, so the requested and scheduled counts agree exactly;
     // the message's transit time shows up as schedule lag of the first records, where it belongs.
     const start = Math.min(spec.startEpochMs, nowMs());
@@ -395,18 +384,6 @@ class WorkerHost {
     this.metrics.destroy();
     this.init.port.close();
   }
-}
-
-/** True when `p` settled (either way) within `ms`. */
-function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return orTimeout(
-    p.then(
-      () => true,
-      () => true,
-    ),
-    ms,
-    false,
-  );
 }
 
 export default async function loadWorker(init: WorkerInit): Promise<{ workerIndex: number }> {

@@ -56,3 +56,14 @@ export class PayloadPool {
     this.position = (start + STRIDE) % this.usable;
   }
 }
+
+/** The worker's pool of `kind` payload for `seed` (one per kind and seed), able to serve `size` bytes. */
+export function payloadPoolFor(pools: Map<string, PayloadPool>, kind: PayloadKind, size: number, seed: number): PayloadPool {
+  let pool = pools.get(`${kind}:${seed}`);
+  if (!pool) {
+    pool = new PayloadPool(kind, size, seed);
+    pools.set(`${kind}:${seed}`, pool);
+  }
+  pool.ensure(size);
+  return pool;
+}
