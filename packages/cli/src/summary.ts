@@ -105,7 +105,7 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
   const stateText = result.partial ? `${result.state}, partial: ${result.endMessage}` : result.state;
   const why = options.defaultWarmup ? ' (the default, for the cold start; --warmup 0 counts every record)' : '';
   const warmup = result.warmupSeconds > 0 ? `, the first ${result.warmupSeconds} s warm-up not counted${why}` : '';
-  const seed = result.config.seed === undefined ? '' : `; seed ${result.config.seed}`;
+  const seed = result.config?.seed === undefined ? '' : `; seed ${result.config.seed}`;
   lines.push(`Scenario: ${result.scenario}  (${stateText}; ran ${result.durationSeconds.toFixed(1)} s${warmup}${seed})`);
   lines.push('');
   lines.push('Producer:');
