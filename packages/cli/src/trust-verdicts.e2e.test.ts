@@ -47,9 +47,10 @@ describe('durations longer than a timer can hold', () => {
 describe('data loss fails the run', () => {
   it('consumer-lag with a dropping agent exits 1 with the integrity criterion failed in the table', async () => {
     const dir = tempDir();
-    // 3 s at 1000 msgs/s loses 6 records; the catch-up has 6 s to read the 1500 left, so loss is judged.
+    // 4 s at 1000 msgs/s loses 8 records; the catch-up has up to 8 s to read the 2000 left (it ends as soon as it
+    // has: about a second on a quiet machine), so loss is judged even when the machine stalls the consumers.
     const { code, io } = await runCli(
-      args`run consumer-lag --produce-rate 1000 --consume-rate 500 --duration 6 --partitions 1 --agent-drop-every 500 --results-dir ${dir}`,
+      args`run consumer-lag --produce-rate 1000 --consume-rate 500 --duration 8 --partitions 1 --agent-drop-every 500 --results-dir ${dir}`,
     );
     const result = onlyResult(dir);
     expect(result.integrity.dataLoss, io.err).toBe(true);

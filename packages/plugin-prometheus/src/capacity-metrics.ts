@@ -2,7 +2,8 @@
 // "how much can the cluster take" reads. A search that claims no capacity sets the found gauge to 0 and
 // leaves the rate gauges out rather than exporting a number nobody may rely on.
 import type { CapacityReport } from '@loadhouse/core';
-import { Gauge, type Registry } from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
+import { gaugeSets } from './gauge-sets.js';
 
 /** Names of the capacity gauges (not StreamHouse metrics, so never renamed by the prefix). */
 export const CAPACITY_METRIC_NAMES = {
@@ -27,30 +28,19 @@ const HELP: Record<Name, string> = {
 
 export type CapacityGauges = Record<Name, Gauge<string>>;
 
-const byRegistry = new WeakMap<Registry, Map<string, CapacityGauges>>();
-
 /** The capacity gauges of a registry for these label names (one set per registry, as runs may share it). */
-export function capacityGaugesFor(registry: Registry, labelNames: readonly string[]): CapacityGauges {
-  let perLabels = byRegistry.get(registry);
-  if (!perLabels) byRegistry.set(registry, (perLabels = new Map()));
-  const key = [...labelNames].sort().join(',');
-  let gauges = perLabels.get(key);
-  if (!gauges) {
-    const names = ['scenario', 'topic', ...labelNames];
-    const make = (name: Name, extra: string[] = []) =>
-      new Gauge({ name: CAPACITY_METRIC_NAMES[name], help: HELP[name], labelNames: [...names, ...extra], registers: [registry] });
-    gauges = {
-      found: make('found', ['bound']),
-      maxSustainableRate: make('maxSustainableRate'),
-      intervalLow: make('intervalLow'),
-      intervalHigh: make('intervalHigh'),
-      knee: make('knee'),
-      steps: make('steps'),
-    };
-    perLabels.set(key, gauges);
-  }
-  return gauges;
-}
+export const capacityGaugesFor: (registry: Registry, labelNames: readonly string[]) => CapacityGauges = gaugeSets(
+  CAPACITY_METRIC_NAMES,
+  HELP,
+  (make) => ({
+    found: make('found', ['bound']),
+    maxSustainableRate: make('maxSustainableRate'),
+    intervalLow: make('intervalLow'),
+    intervalHigh: make('intervalHigh'),
+    knee: make('knee'),
+    steps: make('steps'),
+  }),
+);
 
 /** Sets the gauges of one finished search; figures the search did not establish are left out. */
 export function recordCapacity(g: CapacityGauges, labels: Record<string, string>, c: CapacityReport): void {

@@ -2,7 +2,8 @@
 // transactions exist only then): what an alert on "the target stored a retried batch twice" or "commits got slow"
 // reads. Percentiles a merge left unmeasured (null) are left out rather than exported as a number.
 import type { DeliveryLatency, ProducerTotals } from '@loadhouse/core';
-import { Gauge, type Registry } from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
+import { gaugeSets } from './gauge-sets.js';
 
 /** Names of the delivery gauges (loadhouse's own figures, so never renamed by the prefix). */
 export const DELIVERY_METRIC_NAMES = {
@@ -33,33 +34,22 @@ const HELP: Record<Name, string> = {
 
 export type DeliveryGauges = Record<Name, Gauge<string>>;
 
-const byRegistry = new WeakMap<Registry, Map<string, DeliveryGauges>>();
-
 /** The delivery gauges of a registry for these label names (one set per registry, as runs may share it). */
-export function deliveryGaugesFor(registry: Registry, labelNames: readonly string[]): DeliveryGauges {
-  let perLabels = byRegistry.get(registry);
-  if (!perLabels) byRegistry.set(registry, (perLabels = new Map()));
-  const key = [...labelNames].sort().join(',');
-  let gauges = perLabels.get(key);
-  if (!gauges) {
-    const names = ['scenario', 'topic', ...labelNames];
-    const make = (name: Name, extra: string[] = []) =>
-      new Gauge({ name: DELIVERY_METRIC_NAMES[name], help: HELP[name], labelNames: [...names, ...extra], registers: [registry] });
-    gauges = {
-      retriedBatches: make('retriedBatches'),
-      retriedRecords: make('retriedRecords'),
-      duplicateBatches: make('duplicateBatches'),
-      duplicateRecords: make('duplicateRecords'),
-      fenced: make('fenced'),
-      transactions: make('transactions', ['outcome']),
-      transactionRecords: make('transactionRecords', ['outcome']),
-      callDuration: make('callDuration', ['call', 'quantile']),
-      calls: make('calls', ['call']),
-    };
-    perLabels.set(key, gauges);
-  }
-  return gauges;
-}
+export const deliveryGaugesFor: (registry: Registry, labelNames: readonly string[]) => DeliveryGauges = gaugeSets(
+  DELIVERY_METRIC_NAMES,
+  HELP,
+  (make) => ({
+    retriedBatches: make('retriedBatches'),
+    retriedRecords: make('retriedRecords'),
+    duplicateBatches: make('duplicateBatches'),
+    duplicateRecords: make('duplicateRecords'),
+    fenced: make('fenced'),
+    transactions: make('transactions', ['outcome']),
+    transactionRecords: make('transactionRecords', ['outcome']),
+    callDuration: make('callDuration', ['call', 'quantile']),
+    calls: make('calls', ['call']),
+  }),
+);
 
 const QUANTILES = [
   ['0.5', 'p50'],
