@@ -2,11 +2,12 @@
 // folder, and in sink mode, and how much of its own CPU each record costs. The agent runs as a child process
 // (spawnAgent) so its CPU is read from /proc/<pid>/stat, apart from the client's.
 // Run: npx tsx bench/agent.ts   (BENCH_SECONDS=10 BENCH_IN_FLIGHT=64 BENCH_CONNECTIONS=4 to change the load)
-import { execSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { ProduceRecord } from '@loadhouse/core/wire';
+import { cpuSeconds } from './proc.js';
 
 // Unbuilt workspace packages resolve only under the `source` export condition: re-run this file with it.
 let agentModule: typeof import('@loadhouse/agent');
@@ -50,20 +51,6 @@ interface ModeResult {
   errors: number;
   batchLatencyMsP50: number;
   batchLatencyMsP99: number;
-}
-
-let clkTck = 100;
-try {
-  clkTck = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-} catch {
-  // keep 100, the Linux default
-}
-
-/** utime + stime of a process in seconds, from /proc/<pid>/stat (fields 14 and 15). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clkTck;
 }
 
 function percentile(sorted: number[], p: number): number {

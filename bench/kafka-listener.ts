@@ -9,12 +9,12 @@
 //
 // Run: pnpm bench kafka-listener            (BENCH_SECONDS=10 per measurement after 2 s warm-up, BENCH_ROUNDS=3)
 //      pnpm bench kafka-listener --quick    (3 s, 1 round)
-import { execSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnAgent } from '@loadhouse/agent';
 import { AckMode, type ProduceRecord, StreamHouseClient } from '@loadhouse/core/wire';
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { alternation, median } from './compare.js';
+import { cpuSeconds } from './proc.js';
 
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 3 : Number(process.env.BENCH_SECONDS ?? 10);
@@ -36,20 +36,6 @@ interface Measured {
   /** CPU of this process (the client) over the measurement, in cores. */
   clientCores: number;
   errors: number;
-}
-
-let clkTck = 100;
-try {
-  clkTck = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-} catch {
-  // keep 100, the Linux default
-}
-
-/** utime + stime of a process in seconds, from /proc/<pid>/stat (fields 14 and 15). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clkTck;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
