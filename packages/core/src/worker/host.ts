@@ -165,13 +165,15 @@ class WorkerHost {
     const rearm = (p: Producer) => this.timers.set(p, p.nextWake());
     // Keys and drawn sizes: one table per group, shared by its topics.
     const records = needsLayout(spec) ? groupRecords(spec) : undefined;
-    // Producers of one topic share its request buffers and its share of the metrics (byTopic in reports).
+    // Producers of one topic share its request buffers and, in a many-topic run, its share of the metrics
+    // (byTopic in reports); a one-topic group records straight into the worker's.
+    const manyTopics = spec.producers.some((p) => p.topic !== undefined);
     const contexts = new Map<string, ProducerContext>();
     const contextOf = (topic: string): ProducerContext => {
       let ctx = contexts.get(topic);
       if (!ctx) {
         const frames = producerFrames({ ...spec, topic }, payload);
-        const metrics = this.metrics.forTopic(topic);
+        const metrics = manyTopics ? this.metrics.forTopic(topic) : this.metrics;
         ctx = { driver: this.driver!, metrics, payload, clock: systemClock, frames, records, acks: this.verify?.ackLog(topic) };
         contexts.set(topic, ctx);
       }
@@ -200,7 +202,9 @@ class WorkerHost {
         );
       }
     };
-    // Consumers of one topic share its consumed log (verification is per topic) and its share of the metrics.
+    // Consumers of one topic share its consumed log (verification is per topic) and, in a many-topic run, its
+    // share of the metrics; a one-topic group records straight into the worker's.
+    const manyTopics = spec.consumers.some((c) => c.topic !== undefined);
     const topics = new Map<string, ConsumerSpec[]>();
     for (const cs of spec.consumers) {
       const topic = cs.topic ?? spec.topic;
@@ -218,7 +222,7 @@ class WorkerHost {
       };
       const ctx = {
         driver: this.driver!,
-        metrics: this.consumerMetrics.forTopic(topic),
+        metrics: manyTopics ? this.consumerMetrics.forTopic(topic) : this.consumerMetrics,
         integrity,
         consumed: this.verify?.consumerLog(spec.groupId, topic, startOffsets, flush),
         instrument: this.init.instrument,
