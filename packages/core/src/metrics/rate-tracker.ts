@@ -29,6 +29,11 @@ export class RateTracker {
     this.updateBusy(at);
   }
 
+  /** When a rate above zero was first asked for (epoch ms); undefined before any. */
+  firstActiveAt(): number | undefined {
+    return this.steps.find((s) => s.rate > 0)?.at;
+  }
+
   /** A group stopped scheduling; until `endDrain` its remaining records are still being sent and acked. */
   startDrain(groupId: number): void {
     this.draining.add(groupId);

@@ -49,8 +49,10 @@ export function startupReport(parts: Parts, warmupSeconds: number, now: number):
   const out: ProducerStartup = {};
   const loadStart = warmupEnd - warmupSeconds * 1000;
   if (Number.isFinite(aggregator.firstAckEpochMs)) out.firstAckSeconds = round3(Math.max(0, aggregator.firstAckEpochMs - loadStart) / 1000);
-  if (now >= warmupEnd + 1000) {
-    const asked = rates.integral(warmupEnd, warmupEnd + 1000);
+  // The first measured second starts when the schedule does, if that is after warm-up (a group started later).
+  const from = Math.max(warmupEnd, rates.firstActiveAt() ?? warmupEnd);
+  if (now >= from + 1000) {
+    const asked = rates.integral(from, from + 1000);
     if (asked > 0) {
       out.firstSecondMsgsPerSec = aggregator.firstSecondAcked;
       out.firstSecondTargetRate = round3(asked);

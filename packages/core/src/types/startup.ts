@@ -5,8 +5,8 @@ export interface ProducerStartup {
   /** Seconds from the start of the producers' schedule to the first acknowledged record (of any record). */
   firstAckSeconds?: number;
   /**
-   * Records intended after warm-up and acknowledged within the first second after warm-up ended: the rate the
-   * first measured second reached. Absent when the run did not last that second.
+   * Records intended after warm-up and acknowledged within the first measured second (the second after warm-up
+   * ended, or after the producers' schedule started when that was later): the rate that second reached. Absent when the run did not last that second.
    */
   firstSecondMsgsPerSec?: number;
   /** Records per second the producers were asked for in that second. */

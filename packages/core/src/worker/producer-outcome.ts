@@ -33,8 +33,12 @@ export function countFailed(m: ProducerRecorder, slot: Slot, code: string, warmu
   if (measured < n) m.fail(false, code, n - measured);
 }
 
-/** Counts the acked batch; with instrumentation, each record's response time and the batch's service time. */
-export function countAcked(m: ProducerRecorder, slot: Slot, now: number, warmupEnd: number): void {
+/**
+ * Counts the acked batch; with instrumentation, each record's response time and the batch's service time.
+ * `firstSecondEnd`: the end of the first measured second (a second after warm-up, or after the schedule's start
+ * when that is later), whose measured acks make the start-up figure.
+ */
+export function countAcked(m: ProducerRecorder, slot: Slot, now: number, warmupEnd: number, firstSecondEnd: number): void {
   const n = slot.count;
   const service = now - slot.sendTime;
   let measured = 0;
@@ -47,7 +51,7 @@ export function countAcked(m: ProducerRecorder, slot: Slot, now: number, warmupE
     }
   } else measured = measuredIn(slot, warmupEnd);
   if (m.firstAckEpochMs === 0) m.firstAckEpochMs = now;
-  if (measured > 0 && now < warmupEnd + 1000) m.firstSecondAcked += measured;
+  if (measured > 0 && now < firstSecondEnd) m.firstSecondAcked += measured;
   if (measured > 0) {
     m.measured.acked += measured;
     m.measured.bytes += slot.measuredBytes;

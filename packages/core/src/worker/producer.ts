@@ -347,7 +347,7 @@ export class Producer implements Wakeable {
         this.ackedByPartition[this.records?.routesByKey ? slot.partition : this.partitions.indexOf(slot.partition)]! += n;
       // A driver that does not return the offset logs -1: the records count as acked, their offsets go unchecked.
       this.ctx.acks?.acked.add(slot.partition, baseOffset >= 0 ? baseOffset : -1, n, this.id, slot.firstSequence);
-      countAcked(this.ctx.metrics, slot, now, this.warmupEnd);
+      countAcked(this.ctx.metrics, slot, now, this.warmupEnd, Math.max(this.warmupEnd, this.startMs) + 1000);
     }
     this.slots.give(slot);
     this.service(now);
