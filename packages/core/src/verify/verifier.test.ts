@@ -55,6 +55,20 @@ describe('Verifier', () => {
     });
   });
 
+  it('joins runs that continue each other across reports, so a producer alone on a partition stays one run', () => {
+    const v = new Verifier();
+    for (let r = 0; r < 100; r++) v.add({ acks: [acks([[0, r * 10, 10, 1, r * 10]])], consumed: [] });
+    // Offsets jump (another producer wrote between): a second run; then failed batches continue each other.
+    v.add({ acks: [acks([[0, 1_005, 10, 1, 1_000]], [[0, -1, 5, 1, 1_010]])], consumed: [] });
+    v.add({ acks: [acks([], [[0, -1, 5, 1, 1_015]])], consumed: [] });
+    for (let r = 0; r < 100; r++) v.add({ acks: [], consumed: [read([[0, r * 10, 10, 1, r * 10]])] });
+    v.add({ acks: [], consumed: [read([[0, 1_005, 10, 1, 1_000]])] });
+    const f = v.reconcile(true)!;
+    expect(f).toMatchObject({ offsetMismatches: 0, lostAcked: 0, unackedSeen: 0, ackedRecords: 1_010 });
+    // acked: 2 runs, failed: 1, consumed: 2.
+    expect(f.mapBytes).toBe(5 * 32);
+  });
+
   it('counts records read at other offsets, never read, and read without an ack, each exactly', () => {
     const v = new Verifier();
     // Producer 1: seqs 0..99 acked at 0..99; seqs 100..109 failed. Producer 2: seqs 0..9 acked at 200..209.
