@@ -28,7 +28,7 @@ describe('partitions section', () => {
     expect(s).toContain('imbalance <strong>1.78</strong>');
     expect(s).toContain('CV <strong>0.66</strong>');
     // Totals: 800 acked, mean 200, min 50, max 400.
-    expect(s).toContain('<td class="num">800</td><td class="num">200.00</td><td class="num">50</td><td class="num">400</td>');
+    expect(s).toContain('<td class="num">800</td><td class="num">200</td><td class="num">50</td><td class="num">400</td>');
     expect(count(s, /<rect class="bar solo"/g)).toBe(4);
     expect(count(s, /<rect class="low"/g)).toBe(0);
     expect(s).toContain('<title>partition 0: 400 acked (2.00 x mean)</title>');
@@ -64,6 +64,10 @@ describe('partitions section', () => {
     expect(count(s, /<rect class="low"/g)).toBe(MAX_BARS);
     expect(s).toContain('<title>partitions 5-9: 10 to 90 acked</title>');
     expect(s).toContain('Each bar covers 5 neighbouring partitions');
+    // 200 partitions share the lowest count: the lowest-numbered are listed, in order.
+    const least = s.slice(s.indexOf('<td>Least loaded</td>'));
+    expect([...least.matchAll(/<tr><td>[^<]*<\/td><td class="num">(\d+)<\/td>/g)].map((m) => m[1])).toEqual(['5', '10', '15', '20']);
+    expect(least).toMatch(/^<td>Least loaded<\/td><td class="num">0<\/td><td class="num">10<\/td>/);
   });
 
   it('is in the page of a keyed run only; a group with nothing acked gets its figures and no chart', () => {

@@ -4,7 +4,7 @@
 // stays readable: above MAX_BARS partitions, each bar covers a run of neighbours and shows their highest and
 // lowest counts.
 import type { LoadTestResult, PartitionBalance } from '@loadhouse/core';
-import { formatInt } from './format.js';
+import { formatInt, formatNumber } from './format.js';
 import { escapeHtml, num, table, type Cell } from './html.js';
 
 const h = (t: string): Cell => ({ html: escapeHtml(t), className: 'num' });
@@ -15,10 +15,11 @@ export const MAX_BARS = 200;
 const LIST_ALL = 12;
 const EXTREMES = 5;
 
-// The chart's geometry, in SVG units (it scales to the page's width).
-const W = 1000;
-const H = 170;
-const LEFT = 64;
+// The chart's geometry, in SVG units: it scales to its column's width, about 560 px on a wide page, so that the
+// labels keep about their CSS size.
+const W = 600;
+const H = 190;
+const LEFT = 52;
 const RIGHT = 8;
 const TOP = 10;
 const BOTTOM = 22;
@@ -61,7 +62,7 @@ function chart(g: PartitionBalance, mean: number): string {
   const plotW = W - LEFT - RIGHT;
   const plotH = H - TOP - BOTTOM;
   const slot = plotW / list.length;
-  const width = Math.max(0.5, slot * (list.length > 60 ? 0.9 : 0.75));
+  const width = Math.min(48, Math.max(0.5, slot * (list.length > 60 ? 0.9 : 0.75)));
   const y = (v: number) => TOP + plotH - (v / top) * plotH;
   const grouped = list.some((b) => b.last > b.first);
   const rects = list.map((b, i) => {
@@ -100,10 +101,11 @@ function chart(g: PartitionBalance, mean: number): string {
   );
 }
 
-/** Every partition when there are few; the most and the least loaded otherwise. */
+/** Every partition when there are few; the most and the least loaded otherwise (ties: the lowest partition first). */
 function extremes(g: PartitionBalance, mean: number): string {
-  const ranked = g.acked.map((acked, partition) => ({ partition, acked })).sort((a, b) => b.acked - a.acked || a.partition - b.partition);
-  const all = ranked.length <= LIST_ALL;
+  const byCount = g.acked.map((acked, partition) => ({ partition, acked }));
+  const most = [...byCount].sort((a, b) => b.acked - a.acked || a.partition - b.partition);
+  const all = byCount.length <= LIST_ALL;
   const row = (p: { partition: number; acked: number }, label: string): Cell[] => [
     label,
     num(String(p.partition)),
@@ -111,16 +113,16 @@ function extremes(g: PartitionBalance, mean: number): string {
     num(mean > 0 ? `${fmt(p.acked / mean)} x` : '-'),
   ];
   const rows = all
-    ? ranked.map((p) => row(p, ''))
+    ? most.map((p) => row(p, ''))
     : [
-        ...ranked.slice(0, EXTREMES).map((p, i) => row(p, i === 0 ? 'Most loaded' : '')),
-        ...ranked
-          .slice(-EXTREMES)
-          .reverse()
+        ...most.slice(0, EXTREMES).map((p, i) => row(p, i === 0 ? 'Most loaded' : '')),
+        ...byCount
+          .sort((a, b) => a.acked - b.acked || a.partition - b.partition)
+          .slice(0, EXTREMES)
           .map((p, i) => row(p, i === 0 ? 'Least loaded' : '')),
       ];
   const head: Cell[] = [
-    all ? '' : `${EXTREMES} most and least loaded of ${formatInt(ranked.length)}`,
+    all ? '' : `${EXTREMES} most and least loaded of ${formatInt(byCount.length)}`,
     h('Partition'),
     h('Acked'),
     h('Of the mean'),
@@ -140,7 +142,7 @@ function groupPart(g: PartitionBalance): string {
         { html: `<code>${escapeHtml(g.keys)}</code>` },
         num(formatInt(g.acked.length)),
         num(formatInt(total)),
-        num(fmt(mean)),
+        num(formatNumber(mean)),
         num(formatInt(low)),
         num(formatInt(high)),
         num(fmt(g.imbalance)),
