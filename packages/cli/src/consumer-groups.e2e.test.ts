@@ -9,10 +9,10 @@ import { args, runCli } from './test-io.js';
 const tempDir = tempDirs('lh-groups-');
 const agent = agentForTests({ grpcPort: 0, httpPort: 0 });
 
-async function run(topic: string, restarts: number) {
+async function run(topic: string, restarts: number, topics = 1) {
   const dir = tempDir();
   const { code, io } = await runCli(
-    args`run consumer-group-restart --target ${agent.grpcAddress} --topic ${topic} --duration 2 --target-rate 1000 --partitions 2 --consumers 2 --commit-every 0.3 --restarts ${restarts} --down-seconds 0.2 --warmup 0 --results-dir ${dir}`,
+    args`run consumer-group-restart --target ${agent.grpcAddress} --topic ${topic} --topics ${topics} --duration 2 --target-rate 1000 --partitions 2 --consumers 2 --commit-every 0.3 --restarts ${restarts} --down-seconds 0.2 --warmup 0 --results-dir ${dir}`,
   );
   return { code, result: onlyResult(dir), io };
 }
@@ -50,6 +50,31 @@ describe('consumer-group-restart', () => {
     expect(criterion(result, 'consumer.restarts.beyondBound')?.passed).toBe(true);
     expect(code, io.err).toBe(0);
     expect(io.out).toMatch(/Restarts/);
+  });
+
+  it('restarts a group over two topics from the committed offsets of each, judged per topic and partition', async () => {
+    // Consumer k reads topic k mod 2: one consumer per topic, both topics with partitions 0 and 1.
+    const { code, result, io } = await run('groups-topics', 1, 2);
+    const restarts = result.consumer.restarts!;
+    expect(restarts, io.err).toBeDefined();
+    expect(restarts).toMatchObject({ restarts: 1, afterCrash: 1, pending: 0, skipped: 0, beyondBound: 0 });
+    const [resume] = restarts.resumes;
+    const topics = result.config.topics!;
+    expect(topics).toHaveLength(2);
+    expect(resume!.topic).toBe(topics.join(','));
+    // Both topics were read before the crash (a partition that got nothing yet has nothing to resume), each
+    // partition entry once, and each resumed at its own last good commit.
+    const entries = resume!.partitions.map((p) => `${p.topic}/${p.partition}`);
+    expect(new Set(resume!.partitions.map((p) => p.topic))).toEqual(new Set(topics));
+    expect(new Set(entries).size).toBe(entries.length);
+    for (const p of resume!.partitions) {
+      expect(p.resumedFrom).toBe(p.committedBefore);
+      expect(p.redelivered).not.toBeNull();
+      expect(p.redelivered!).toBeLessThanOrEqual(p.bound);
+    }
+    expect(result.integrity.lostAcked).toBe(0);
+    expect(result.integrity.duplicates).toBe(0);
+    expect(code, io.err).toBe(0);
   });
 
   it('an agent that acknowledges commits without keeping them fails the bound: exit 1', async () => {

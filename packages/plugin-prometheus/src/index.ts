@@ -12,5 +12,6 @@ export type { ParsedMetrics, MetricFamily, PromSample, MetricType, ParseError, P
 export { clientMetricNames } from './client-metrics.js';
 export { CAPACITY_METRIC_NAMES } from './capacity-metrics.js';
 export { DELIVERY_METRIC_NAMES } from './delivery-metrics.js';
+export { GROUP_METRIC_NAMES } from './group-metrics.js';
 export type { SampleExtensions } from './client-metrics.js';
 export { LATENCY_BUCKETS_SECONDS } from './buckets.js';

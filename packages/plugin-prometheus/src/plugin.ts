@@ -3,6 +3,7 @@
 import { LoadhouseError, type LoadhousePlugin, type PluginContext, type Teardown, type TestInfo } from '@loadhouse/core';
 import { capacityGaugesFor, recordCapacity } from './capacity-metrics.js';
 import { deliveryGaugesFor, recordDelivery } from './delivery-metrics.js';
+import { groupGaugesFor, recordGroups } from './group-metrics.js';
 import { clientMetricsFor, SampleRecorder } from './client-metrics.js';
 import { createExporter, validateListenOptions, type Exporter, type ExporterAddress } from './exporter.js';
 import { normalizeHttpAddress, preflight, type PreflightReport } from './preflight.js';
@@ -145,11 +146,13 @@ export function prometheus(options: PrometheusPluginOptions = {}): PrometheusPlu
         let told = false;
         const capacity = capacityGaugesFor(exporter.registry, Object.keys(staticLabels));
         const delivery = deliveryGaugesFor(exporter.registry, Object.keys(staticLabels));
+        const groups = groupGaugesFor(exporter.registry, Object.keys(staticLabels));
         unregister.push(
           ctx.hooks.hook('test:after', (result) => {
             const labels = { scenario: run.scenario, topic: run.topic, ...staticLabels };
             if (result.capacity) recordCapacity(capacity, labels, result.capacity);
             recordDelivery(delivery, labels, result.producer);
+            recordGroups(groups, labels, result);
           }),
         );
         unregister.push(

@@ -64,6 +64,12 @@ footer { color: var(--muted); font-size: 12px; margin-top: 18px; text-align: cen
 .uplot { font-family: inherit; }
 .u-legend { font-size: 12px; }
 .u-legend .u-marker { width: 14px; height: 3px; border-radius: 1px; }
+figure.bars { margin: 0; min-width: 0; } figure.bars figcaption { font-weight: 600; margin-bottom: 2px; }
+figure.bars svg { width: 100%; height: auto; display: block; }
+figure.bars .bar { fill: #9ec5e8; } figure.bars .low, figure.bars .solo { fill: #1f77b4; }
+figure.bars .axis { stroke: var(--muted); stroke-width: 1; }
+figure.bars .mean { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 6 4; }
+figure.bars text { font-size: 12px; fill: var(--muted); } figure.bars .mean-label { fill: var(--fail); }
 noscript p { background: var(--warn-bg); color: var(--warn); padding: 8px 12px; border-radius: 6px; }
 `;
 

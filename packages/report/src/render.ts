@@ -2,6 +2,8 @@
 // JavaScript); charts are uPlot, inlined with the data, so the file opens anywhere without a network.
 import { capacityCharts, capacityTables } from './capacity.js';
 import { topicsSection } from './topics.js';
+import { groupsSection } from './groups.js';
+import { partitionsSection } from './partitions.js';
 import type { ConsumerTotals, CriterionOutcome, LatencySummary, LoadTestResult, ProducerTotals } from '@loadhouse/core';
 import {
   consumerCharts,
@@ -309,8 +311,10 @@ export function renderReport(result: LoadTestResult, options: { title?: string }
     body.push(section('consumer', 'Consumer', notes(consumerCharts(result).notes)));
   }
 
+  body.push(groupsSection(result));
   body.push(phasesSection(result));
   body.push(topicsSection(result));
+  body.push(partitionsSection(result));
 
   const resources = noSamples || charts.group(resourceCharts(result));
   const resTable = result.resources && Object.keys(result.resources).length ? `<h3>Summary</h3>${kvTable(result.resources, '', true)}` : '';

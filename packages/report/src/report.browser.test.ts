@@ -62,7 +62,45 @@ it('renders every chart with its data and phases in headless Chromium, without a
     );
   }
   const resultPath = join(dir, 'consumer-lag.json');
-  await writeFile(resultPath, JSON.stringify(makeResult()));
+  // With commits, a restart and 100 keyed partitions: their sections pass the schema check and lay out.
+  const base = makeResult();
+  const latency = { p50: 1, p95: 2, p99: 3, p999: 4, max: 5, mean: 1.5, count: 10 };
+  const acked = Array.from({ length: 100 }, (_, p) => 1000 + ((p * 37) % 300));
+  const fixture = {
+    ...base,
+    consumer: {
+      ...base.consumer!,
+      commit: { commits: 10, failed: 0, errorsByCode: {}, latency },
+      restarts: {
+        restarts: 1,
+        afterCrash: 1,
+        redelivered: 20,
+        redeliveryBound: 30,
+        beyondBound: 0,
+        skipped: 0,
+        maxFirstRecordSeconds: 0.2,
+        pending: 0,
+        resumes: [
+          {
+            group: 'g',
+            topic: 't',
+            atSeconds: 10,
+            after: 'crash' as const,
+            redelivered: 20,
+            bound: 30,
+            beyondBound: 0,
+            skipped: 0,
+            firstRecordSeconds: 0.2,
+            partitions: [
+              { topic: 't', partition: 0, resumedFrom: 70, previousEnd: 100, committedBefore: 70, redelivered: 20, bound: 30, skipped: 0 },
+            ],
+          },
+        ],
+      },
+    },
+    partitions: { imbalance: 1.2, cv: 0.1, groups: [{ group: 0, keys: 'uniform:1000', acked, imbalance: 1.2, cv: 0.1 }] },
+  };
+  await writeFile(resultPath, JSON.stringify(fixture));
   const htmlPath = await writeReport(resultPath);
 
   const browser = await chromium.launch({
@@ -153,6 +191,22 @@ it('renders every chart with its data and phases in headless Chromium, without a
       return { text: badge.textContent, background: style.backgroundColor, color: style.color };
     });
 
+    // The partition chart is plain SVG: laid out at a readable size, a bar per partition, styled by the page's CSS.
+    const partitionChart = await page.evaluate(() => {
+      interface Box {
+        getBoundingClientRect(): { width: number; height: number };
+        querySelectorAll(selector: string): ArrayLike<unknown>;
+      }
+      const g = globalThis as unknown as {
+        document: { querySelector(selector: string): Box | null };
+        getComputedStyle(element: unknown): { fill: string };
+      };
+      const svg = g.document.querySelector('figure[data-partition-bars] svg')!;
+      const { width, height } = svg.getBoundingClientRect();
+      const rects = svg.querySelectorAll('rect.bar');
+      return { width, height, bars: rects.length, fill: g.getComputedStyle(rects[0]).fill };
+    });
+
     await mkdir(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'report.png'), fullPage: true });
 
@@ -160,6 +214,10 @@ it('renders every chart with its data and phases in headless Chromium, without a
     expect(blocked).toEqual([]);
     expect(headline).toEqual({ text: 'failed', background: 'rgb(255, 235, 233)', color: 'rgb(207, 34, 46)' });
     expect(checks.map((c) => c.name)).toEqual(FULL_FIXTURE_CHARTS);
+    expect(partitionChart.bars).toBe(100);
+    expect(partitionChart.width).toBeGreaterThan(300);
+    expect(partitionChart.height).toBeGreaterThan(50);
+    expect(partitionChart.fill).toBe('rgb(31, 119, 180)');
     for (const c of checks) {
       expect(c.canvases, c.name).toBe(1);
       expect(c.painted, c.name).toBeGreaterThan(5000);

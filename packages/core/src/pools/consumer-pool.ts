@@ -128,13 +128,12 @@ export class ConsumerPool extends GroupPool<RunningConsumerGroup> {
       startOffsets[topic] = {};
       for (const [p, o] of [...(offsets.get(topic) ?? [])].sort((a, b) => a[0] - b[0])) startOffsets[topic][p] = o;
     }
-    // Before any worker reads: its first reports are then reconciled as the resumed group's. The ledger keeps
-    // positions by partition, so a group over many topics is never taken for a restart (docs/consumer-groups.md).
+    // Before any worker reads: its first reports are then reconciled as the resumed group's.
     const resumed = this.ledger.started(groupId, {
       group: options.group,
-      topic: topics.join(','),
-      startAt: topics.length > 1 ? 'earliest' : options.startAt,
-      startOffsets: startOffsets[topics[0]!]!,
+      topics,
+      startAt: options.startAt,
+      startOffsets,
       startedEpochMs,
     });
     if (resumed) this.settings.onResume(groupId, resumed.rootId, resumed.earlier);

@@ -5,8 +5,15 @@ import type { ConsumerPosition } from '../worker/protocol.js';
 
 const RUN_START = 1_000_000;
 
-function pos(partition: number, startOffset: number, next: number, committed: number, firstRecordEpochMs = 0): ConsumerPosition {
-  return { partition, startOffset, next, committed, firstRecordEpochMs };
+function pos(
+  partition: number,
+  startOffset: number,
+  next: number,
+  committed: number,
+  firstRecordEpochMs = 0,
+  topic = 't',
+): ConsumerPosition {
+  return { topic, partition, startOffset, next, committed, firstRecordEpochMs };
 }
 
 /** Starts instance `id` of group g on topic t and returns what started() said. */
@@ -17,7 +24,7 @@ function start(
   startOffsets: Record<number, number>,
   at = RUN_START,
 ) {
-  return l.started(id, { group: 'g', topic: 't', startAt, startOffsets, startedEpochMs: at });
+  return l.started(id, { group: 'g', topics: ['t'], startAt, startOffsets: { t: startOffsets }, startedEpochMs: at });
 }
 
 function stop(l: GroupLedger, id: number, crash: boolean, positions: ConsumerPosition[], producing = true) {
@@ -43,8 +50,8 @@ describe('GroupLedger', () => {
     expect(r.maxFirstRecordSeconds).toBe(0.25);
     expect(r.resumes[0]).toMatchObject({ atSeconds: 2, after: 'crash', redelivered: 100, bound: 100, beyondBound: 0 });
     expect(r.resumes[0]!.partitions).toEqual([
-      { partition: 0, resumedFrom: 300, previousEnd: 400, committedBefore: 300, redelivered: 100, bound: 100, skipped: 0 },
-      { partition: 1, resumedFrom: 90, previousEnd: 90, committedBefore: 90, redelivered: 0, bound: 0, skipped: 0 },
+      { topic: 't', partition: 0, resumedFrom: 300, previousEnd: 400, committedBefore: 300, redelivered: 100, bound: 100, skipped: 0 },
+      { topic: 't', partition: 1, resumedFrom: 90, previousEnd: 90, committedBefore: 90, redelivered: 0, bound: 0, skipped: 0 },
     ]);
   });
 
@@ -92,6 +99,47 @@ describe('GroupLedger', () => {
     start(l, 2, 'committed', { 0: 400 });
     stop(l, 2, false, [pos(0, 400, 600, 600)]);
     expect(l.report()).toMatchObject({ restarts: 1, afterCrash: 0, redelivered: 0, redeliveryBound: 0, beyondBound: 0 });
+  });
+
+  it('keeps the partitions of a group over two topics apart, though their numbers are the same', () => {
+    const l = new GroupLedger(() => RUN_START);
+    const topics = ['a', 'b'];
+    l.started(1, {
+      group: 'g',
+      topics,
+      startAt: 'latest',
+      startOffsets: { a: { 0: 0, 1: 0 }, b: { 0: 0, 1: 0 } },
+      startedEpochMs: RUN_START,
+    });
+    // Topic a's partition 0 is far ahead of topic b's: one map by partition number would mix them.
+    stop(l, 1, true, [pos(0, 0, 1000, 900, 0, 'a'), pos(1, 0, 500, 500, 0, 'a'), pos(0, 0, 40, 10, 0, 'b'), pos(1, 0, 70, 60, 0, 'b')]);
+    const resumed = l.started(2, {
+      group: 'g',
+      topics,
+      startAt: 'committed',
+      // b/1 resumes before its last good commit (60): 10 read again beyond its bound.
+      startOffsets: { a: { 0: 900, 1: 500 }, b: { 0: 10, 1: 50 } },
+      startedEpochMs: RUN_START + 1_000,
+    });
+    expect(resumed).toEqual({ rootId: 1, earlier: [1] });
+    stop(l, 2, false, [
+      pos(0, 900, 1200, 1200, 0, 'a'),
+      pos(1, 500, 600, 600, 0, 'a'),
+      pos(0, 10, 80, 80, 0, 'b'),
+      pos(1, 50, 90, 90, 0, 'b'),
+    ]);
+    const r = l.report()!;
+    expect(r.resumes[0]).toMatchObject({ topic: 'a,b', redelivered: 150, bound: 140, beyondBound: 10, skipped: 0 });
+    expect(r.resumes[0]!.partitions.map((p) => [p.topic, p.partition, p.previousEnd, p.committedBefore, p.redelivered, p.bound])).toEqual([
+      ['a', 0, 1000, 900, 100, 100],
+      ['a', 1, 500, 500, 0, 0],
+      ['b', 0, 40, 10, 30, 30],
+      ['b', 1, 70, 60, 20, 10],
+    ]);
+    // Another list of topics under the same name is another group: not a restart of this one.
+    expect(
+      l.started(3, { group: 'g', topics: ['a'], startAt: 'committed', startOffsets: { a: { 0: 1200 } }, startedEpochMs: RUN_START }),
+    ).toBeUndefined();
   });
 
   it('only a committed start after the group stopped is a restart', () => {

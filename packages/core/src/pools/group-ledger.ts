@@ -1,21 +1,31 @@
 // Restarts of consumer groups, judged on the main thread. A consume() with `startAt: 'committed'` whose group
-// (name and topic) had an earlier instance that stopped continues that group: each partition resumes from the
-// offset the target returns as committed, and is compared with where the group had left it. Every offset in
-// [resumedFrom, previousEnd) is a record read again: expected, up to the records read since the last commit
-// the target acknowledged (previousEnd - committedBefore). More than that means the target lost a commit it
+// (name and topics) had an earlier instance that stopped continues that group: each partition of each topic
+// resumes from the offset the target returns as committed, and is compared with where the group had left it.
+// Every offset in [resumedFrom, previousEnd) is a record read again: expected, up to the records read since
+// the last commit the target acknowledged (previousEnd - committedBefore). More than that means the target lost a commit it
 // acknowledged; resuming past previousEnd means records no instance read.
 import type { ConsumerRestarts, ConsumerResume, ConsumerResumePartition, StartOffset } from '../types.js';
 import type { ConsumerPosition } from '../worker/protocol.js';
 import { round3 } from '../util.js';
 
-/** Where a logical group (every instance of one group name on one topic) stands, per partition. */
+/**
+ * A partition of one of the group's topics, as a map key: a group over many topics has partition 0 in each,
+ * and their offsets are unrelated.
+ */
+type PartitionKey = string;
+
+function keyOf(topic: string, partition: number): PartitionKey {
+  return `${topic}\u0000${partition}`;
+}
+
+/** Where a logical group (every instance of one group name on one list of topics) stands, per partition. */
 interface GroupState {
   /** The id of its first instance: the verifier reconciles every instance's reads under it. */
   rootId: number;
   /** Next offset after the highest read by any instance. */
-  end: Map<number, number>;
+  end: Map<PartitionKey, number>;
   /** The offset the latest instance had committed with success when it stopped. */
-  committed: Map<number, number>;
+  committed: Map<PartitionKey, number>;
   /** The instance reading now, if any. */
   running: number | undefined;
   /** How the latest stopped instance ended. */
@@ -52,13 +62,20 @@ export class GroupLedger {
   /**
    * A consumer group instance starts. Returns the group it continues (the ids of its first and earlier
    * instances), or undefined when it starts a group of its own (another start offset, a group never seen, one
-   * still running).
+   * still running). `startOffsets` holds, per topic, the offset each partition starts at.
    */
   started(
     groupId: number,
-    o: { group: string; topic: string; startAt: StartOffset; startOffsets: Readonly<Record<number, number>>; startedEpochMs: number },
+    o: {
+      group: string;
+      topics: readonly string[];
+      startAt: StartOffset;
+      startOffsets: Readonly<Record<string, Readonly<Record<number, number>>>>;
+      startedEpochMs: number;
+    },
   ): { rootId: number; earlier: number[] } | undefined {
-    const key = `${o.topic}\u0000${o.group}`;
+    const topic = o.topics.join(',');
+    const key = `${topic}\u0000${o.group}`;
     const previous = this.groups.get(key);
     const resumes = o.startAt === 'committed' && previous !== undefined && previous.running === undefined;
     const state: GroupState = resumes
@@ -89,24 +106,27 @@ export class GroupLedger {
     this.instances.set(groupId, instance);
     if (!resumes) return undefined;
     const partitions: ConsumerResumePartition[] = [];
-    for (const [key, resumedFrom] of Object.entries(o.startOffsets)) {
-      const partition = Number(key);
-      const previousEnd = state.end.get(partition);
-      if (previousEnd === undefined) continue; // never read before: nothing to read again
-      const committedBefore = state.committed.get(partition) ?? previousEnd;
-      partitions.push({
-        partition,
-        resumedFrom,
-        previousEnd,
-        committedBefore,
-        redelivered: null,
-        bound: Math.max(0, previousEnd - committedBefore),
-        skipped: Math.max(0, resumedFrom - previousEnd),
-      });
+    for (const t of o.topics) {
+      for (const [p, resumedFrom] of Object.entries(o.startOffsets[t] ?? {})) {
+        const partition = Number(p);
+        const previousEnd = state.end.get(keyOf(t, partition));
+        if (previousEnd === undefined) continue; // never read before: nothing to read again
+        const committedBefore = state.committed.get(keyOf(t, partition)) ?? previousEnd;
+        partitions.push({
+          topic: t,
+          partition,
+          resumedFrom,
+          previousEnd,
+          committedBefore,
+          redelivered: null,
+          bound: Math.max(0, previousEnd - committedBefore),
+          skipped: Math.max(0, resumedFrom - previousEnd),
+        });
+      }
     }
     instance.resume = {
       group: o.group,
-      topic: o.topic,
+      topic,
       atSeconds: round3((o.startedEpochMs - this.runStartEpochMs()) / 1000),
       after: state.lastStop,
       bound: partitions.reduce((a, p) => a + p.bound, 0),
@@ -145,8 +165,9 @@ export class GroupLedger {
     i.stopped = true;
     const s = i.state;
     for (const p of i.positions) {
-      s.end.set(p.partition, Math.max(s.end.get(p.partition) ?? 0, p.next));
-      s.committed.set(p.partition, p.committed);
+      const k = keyOf(p.topic, p.partition);
+      s.end.set(k, Math.max(s.end.get(k) ?? 0, p.next));
+      s.committed.set(k, p.committed);
     }
     s.lastStop = i.stopping ?? 'stop';
     if (s.running === groupId) s.running = undefined;
@@ -188,17 +209,17 @@ export class GroupLedger {
 /** A resume with what its instance read, once it stopped. */
 function resumeOf(i: Instance): ConsumerResume {
   const base = i.resume!;
-  const next = new Map<number, number>();
+  const next = new Map<PartitionKey, number>();
   let first = 0;
   for (const p of i.positions) {
-    next.set(p.partition, p.next);
+    next.set(keyOf(p.topic, p.partition), p.next);
     if (p.firstRecordEpochMs > 0 && (first === 0 || p.firstRecordEpochMs < first)) first = p.firstRecordEpochMs;
   }
   let redelivered: number | null = i.stopped ? 0 : null;
   let beyondBound: number | null = i.stopped ? 0 : null;
   const partitions = base.partitions.map((p) => {
     if (!i.stopped) return { ...p };
-    const n = next.get(p.partition) ?? p.resumedFrom;
+    const n = next.get(keyOf(p.topic ?? base.topic, p.partition)) ?? p.resumedFrom;
     const again = Math.max(0, Math.min(n, p.previousEnd) - p.resumedFrom);
     redelivered! += again;
     beyondBound! += Math.max(0, again - p.bound);

@@ -15,6 +15,11 @@ export interface CommitStats {
 
 /** One partition of a restarted group, read against where the group it continues had left it. */
 export interface ConsumerResumePartition {
+  /**
+   * The partition's topic. A group over many topics (`--topics`) has a partition 0 in each: its resumes list
+   * every topic's partitions, told apart by this. Absent in results of versions that judged one topic only.
+   */
+  topic?: string;
   partition: number;
   /** The offset the restarted group read first (the committed offset it was given). */
   resumedFrom: number;
@@ -36,6 +41,7 @@ export interface ConsumerResumePartition {
 /** A consumer group started again (`startAt: 'committed'`) after an earlier instance of it stopped. */
 export interface ConsumerResume {
   group: string;
+  /** The group's topic; for a group over many topics, their names joined by commas (`partitions[].topic` tells which). */
   topic: string;
   /** Seconds after the run's start at which the restarted group was asked to start. */
   atSeconds: number;

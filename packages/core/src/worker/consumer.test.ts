@@ -167,8 +167,8 @@ describe('Consumer', () => {
     const positions: Parameters<Consumer['positions']>[0] = [];
     consumer.positions(positions);
     expect(positions).toEqual([
-      { partition: 0, startOffset: 0, next: 6, committed: 4, firstRecordEpochMs: T0 },
-      { partition: 1, startOffset: 0, next: 2, committed: 0, firstRecordEpochMs: T0 },
+      { topic: 't', partition: 0, startOffset: 0, next: 6, committed: 4, firstRecordEpochMs: T0 },
+      { topic: 't', partition: 1, startOffset: 0, next: 2, committed: 0, firstRecordEpochMs: T0 },
     ]);
   });
 });

@@ -325,6 +325,7 @@ export class Consumer {
   positions(into: ConsumerPosition[]): void {
     for (const r of this.readers) {
       into.push({
+        topic: this.topic,
         partition: r.partition,
         startOffset: r.startOffset,
         next: r.offset,

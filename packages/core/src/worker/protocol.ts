@@ -105,6 +105,8 @@ export interface ConsumerPartitionSpec {
 
 /** Where a consumer left one partition when its group stopped (see Consumer.positions). */
 export interface ConsumerPosition {
+  /** The topic of the partition: a group over many topics has the same partition numbers in each. */
+  topic: string;
   partition: number;
   /** The offset the group started reading the partition from. */
   startOffset: number;
