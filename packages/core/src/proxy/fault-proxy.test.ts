@@ -208,6 +208,13 @@ describe('fault proxy in a thread', () => {
       ]);
       // Posted with each event, after the proxy acted on it: the one connection, reset.
       expect(proxy.stats()).toMatchObject({ connections: 1, open: 0, refused: 0 });
+      // A connection open at close() is closed with it.
+      const open = await connect(proxy.address!);
+      expect(await roundTrip(open, 'after the reset')).toBeGreaterThan(0);
+      const openClosed = new Promise<void>((resolve) => open.once('close', () => resolve()));
+      open.on('error', () => undefined);
+      await proxy.close();
+      await openClosed;
     } finally {
       await proxy.close();
     }

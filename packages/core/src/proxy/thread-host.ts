@@ -33,7 +33,6 @@ async function serve(port: NonNullable<typeof parentPort>, init: ProxyThreadInit
     relays = await openRelays(init.relays);
   } catch (err) {
     post({ type: 'failed', message: (err as Error).message });
-    port.close();
     return;
   }
   // Added after the relays' own listeners: the caller hears of a fault once the relays have acted on it.
@@ -43,10 +42,8 @@ async function serve(port: NonNullable<typeof parentPort>, init: ProxyThreadInit
     if (m.type === 'start') relays.schedule.start(m.atEpochMs - performance.timeOrigin);
     else {
       clearInterval(ticker);
-      void relays.close().then(() => {
-        post({ type: 'closed', stats: relays.stats() });
-        port.close();
-      });
+      // The caller ends the thread on this message.
+      void relays.close().then(() => post({ type: 'closed', stats: relays.stats() }));
     }
   });
   if (init.startNow) relays.schedule.start();

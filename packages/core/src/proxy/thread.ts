@@ -4,7 +4,7 @@
 import { LoadhouseError } from '../errors.js';
 import { startThread } from '../thread-module.js';
 import type { FaultSpec } from '../types/faults.js';
-import { epochNow } from '../util.js';
+import { epochNow, orTimeout } from '../util.js';
 import type { FaultProxy } from './fault-proxy.js';
 import type { RelayOptions, RelayStats } from './relays.js';
 import type { ProxyThreadCommand, ProxyThreadInit, ProxyThreadMessage } from './thread-host.js';
@@ -17,6 +17,9 @@ export interface ThreadProxyOptions {
   /** The thread died after it started (its connections are gone with it); a run logs it. */
   onThreadError?: (err: Error) => void;
 }
+
+/** How long close() waits for the thread to end once its sockets are closed. */
+const TERMINATE_WAIT_MS = 5_000;
 
 const NO_STATS: RelayStats = { connections: 0, refused: 0, open: 0, s3Requests: 0, s3Throttled: 0 };
 
@@ -79,7 +82,16 @@ export async function startThreadFaultProxy(o: ThreadProxyOptions): Promise<Faul
         if (exited) return resolve();
         onClosed = resolve;
         send({ type: 'close' });
-      }).then(() => worker.terminate().then(() => undefined));
+      }).then(() => {
+        // Should the thread's end hang regardless (see TcpFaultProxy.close), neither close() nor the process
+        // waits for it: its sockets are closed by now.
+        worker.unref();
+        return orTimeout(
+          worker.terminate().then(() => undefined),
+          TERMINATE_WAIT_MS,
+          undefined,
+        );
+      });
       return closing;
     },
   };
