@@ -10,6 +10,10 @@ import { type FaultEvent, parseFaultTimeline, TCP_FAULT_KINDS } from './timeline
 
 export type { FaultEvent } from './timeline.js';
 
+/**
+ * What startFaultProxy relays (a target's gRPC port, its S3 endpoint, or both), where it listens, the timeline,
+ * and whether it runs in a thread of its own (`thread`).
+ */
 export interface FaultProxyOptions {
   /** `host:port` of the target's gRPC port: the TCP proxy relays to it. Without it, only the S3 proxy runs. */
   target?: string;
@@ -111,9 +115,9 @@ export function checkFaultProxyOptions(o: FaultProxyOptions): FaultSpec[] {
 }
 
 /**
- * Starts a fault proxy in front of a target: connect to `address` instead of the target, point the target's S3
- * endpoint at `s3Address`, and the timeline's faults happen between them. It runs in this process: on its main
- * thread, or with `thread: true` in a worker thread of its own.
+ * Starts a fault proxy in front of a target, on this thread or (`thread: true`) in a worker thread of its own:
+ * connect to `address` instead of the target, point the target's S3 endpoint at `s3Address`, and the timeline's
+ * faults happen between them.
  */
 export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy> {
   const faults = checkFaultProxyOptions(o);
