@@ -1,12 +1,10 @@
 // The main thread's side of the load workers: a Piscina pool whose threads each run one long task (the
 // worker module's default export) for the whole test, controlled over a MessagePort. It starts threads on
 // demand, routes their reports, collects on request, and turns a dying thread into one crash callback.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { LoadhouseError, type ErrorCode } from '../errors.js';
+import { threadExecArgv, threadModule } from '../thread-module.js';
 import { MAX_TIMER_MS } from '../timers.js';
 import { orTimeout } from '../util.js';
 import type {
@@ -56,30 +54,6 @@ interface WorkerSlot {
   shutdownWaiter: (() => void) | undefined;
 }
 
-/** Where the worker module lives: the TypeScript source next to this file, or the built JavaScript. */
-export function workerModule(): { filename: string; source: boolean } {
-  // Sources: src/pools/ -> src/worker/host.ts. Built (tsup keeps the entry's folder under src/): dist/index.js
-  // or a chunk next to it -> dist/worker/host.js.
-  const candidates: Array<[string, boolean]> = [
-    ['../worker/host.ts', true],
-    ['./worker/host.js', false],
-    ['../worker/host.js', false],
-  ];
-  for (const [rel, source] of candidates) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if ((source ? import.meta.url.endsWith('.ts') : true) && existsSync(p)) return { filename: p, source };
-  }
-  throw new Error('loadhouse worker module (worker/host) not found next to @loadhouse/core');
-}
-
-function tsxImport(): string {
-  try {
-    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  } catch {
-    return 'tsx';
-  }
-}
-
 export class WorkerPool {
   private piscina: Piscina | undefined;
   private readonly slots: WorkerSlot[] = [];
@@ -124,7 +98,8 @@ export class WorkerPool {
     if (this.closed) throw new LoadhouseError('LH_RUN_STATE', 'The worker pool is closed: the run has ended.');
     if (n <= this.slots.length) return;
     if (!this.piscina) {
-      const mod = workerModule();
+      const mod = threadModule('worker/host');
+      const execArgv = threadExecArgv(mod.source);
       this.piscina = new Piscina({
         filename: mod.filename,
         minThreads: 0,
@@ -133,8 +108,7 @@ export class WorkerPool {
         concurrentTasksPerWorker: 1,
         atomics: 'disabled',
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-        // From sources, a driver package imported by name (--protocol kafka) must resolve to its sources too.
-        ...(mod.source ? { execArgv: ['--conditions=source', '--import', tsxImport()] } : {}),
+        ...(execArgv ? { execArgv } : {}),
       });
       // Errors of idle threads surface here; running tasks reject instead.
       this.piscina.on('error', (err: Error) => this.handlers.onLog('error', `worker pool error: ${err.message}`));

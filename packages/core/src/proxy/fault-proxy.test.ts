@@ -1,9 +1,14 @@
 // The fault proxy over real sockets: the TCP relay's latency, blackhole and reset on an echo server, and the S3
-// proxy's throttle and latency in front of a small HTTP server standing in for S3.
+// proxy's throttle and latency in front of a small HTTP server standing in for S3; the same relay in a thread of
+// its own (a run's proxy): its timeline's start instant, events, counters, and a clean end.
+import { execFile } from 'node:child_process';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep } from '../timers.js';
+import { epochNow } from '../util.js';
 import { startFaultProxy } from './fault-proxy.js';
 
 const echo = net.createServer((s) => {
@@ -164,5 +169,80 @@ describe('S3 fault proxy', () => {
     await expect(startFaultProxy({ s3Upstream: 'http://127.0.0.1:1', faults: 'latency@1s+1s=5ms' })).rejects.toThrow(
       /latency acts on the gRPC connections: give the target/,
     );
+  });
+});
+
+describe('fault proxy in a thread', () => {
+  it('relays, plays the timeline from the instant given (not from when the thread hears of it), reports events and counters', async () => {
+    const events: Array<{ name: string; atMs: number; heardAt: number }> = [];
+    const proxy = await startFaultProxy({
+      target: await listening(echo),
+      faults: 'latency@5.1s+0.5s=100ms, reset@5.7s',
+      startNow: false,
+      thread: true,
+      onEvent: (e) => events.push({ name: `${e.type} ${e.fault.kind}`, atMs: e.atMs, heardAt: epochNow() }),
+    });
+    try {
+      const socket = await connect(proxy.address!);
+      expect(await roundTrip(socket, 'direct')).toBeGreaterThan(0);
+      // A start 5 s in the past: the latency is due 100 ms from now. Counted from the message's arrival in the
+      // thread instead, it would come 5.1 s from now.
+      const called = epochNow();
+      const at = called - 5000;
+      proxy.startTimeline(at);
+      while (events.length === 0) await sleep(5);
+      expect(events[0]).toMatchObject({ name: 'start latency', atMs: 5100 });
+      // Timers never fire early; the two threads' clocks agree to well under the 5 ms allowed.
+      expect(events[0]!.heardAt - at).toBeGreaterThanOrEqual(5095);
+      expect(events[0]!.heardAt - called).toBeLessThan(4000);
+      expect(await roundTrip(socket, 'delayed')).toBeGreaterThanOrEqual(198);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.on('error', () => undefined);
+      await closed;
+      while (events.length < 4) await sleep(5);
+      expect(events.map((e) => `${e.name}@${e.atMs}`)).toEqual([
+        'start latency@5100',
+        'end latency@5600',
+        'start reset@5700',
+        'end reset@5700',
+      ]);
+      // Posted with each event, after the proxy acted on it: the one connection, reset.
+      expect(proxy.stats()).toMatchObject({ connections: 1, open: 0, refused: 0 });
+      // A connection open at close() is closed with it.
+      const open = await connect(proxy.address!);
+      expect(await roundTrip(open, 'after the reset')).toBeGreaterThan(0);
+      const openClosed = new Promise<void>((resolve) => open.once('close', () => resolve()));
+      open.on('error', () => undefined);
+      await proxy.close();
+      await openClosed;
+    } finally {
+      await proxy.close();
+    }
+    const refused = connect(proxy.address!);
+    await expect(refused).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('refuses an address in use with LH_INVALID_OPTION, and leaves no thread behind: a process that closed its proxy exits', async () => {
+    const taken = await listening(echo);
+    await expect(startFaultProxy({ target: taken, listen: taken, faults: [], thread: true })).rejects.toMatchObject({
+      code: 'LH_INVALID_OPTION',
+      message: expect.stringMatching(/could not listen: .*EADDRINUSE/),
+    });
+    // A thread left running would hold the process open until the timeout kills it.
+    const script = `const { startFaultProxy } = await import(${JSON.stringify(pathToFileURL(new URL('./fault-proxy.ts', import.meta.url).pathname).href)});
+      const p = await startFaultProxy({ target: '127.0.0.1:1', faults: 'latency@0s+0.1s=1ms', thread: true });
+      await new Promise((resolve) => p.onEvent((e) => e.type === 'end' && resolve()));
+      await p.close();
+      console.log('closed', p.stats().connections);`;
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--conditions=source', '--import', tsx, '--input-type=module', '-e', script],
+        { timeout: 30_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      ),
+    );
+    expect(out.trim()).toBe('closed 0');
   });
 });

@@ -4,12 +4,16 @@
 import { LoadhouseError } from '../errors.js';
 import { splitHostPort } from '../util.js';
 import type { FaultSpec } from '../types/faults.js';
-import { S3FaultProxy } from './s3-http.js';
-import { TcpFaultProxy } from './tcp.js';
-import { type FaultEvent, FaultSchedule, parseFaultTimeline, TCP_FAULT_KINDS } from './timeline.js';
+import { type ListenAt, openRelays, type RelayOptions } from './relays.js';
+import { startThreadFaultProxy } from './thread.js';
+import { type FaultEvent, parseFaultTimeline, TCP_FAULT_KINDS } from './timeline.js';
 
 export type { FaultEvent } from './timeline.js';
 
+/**
+ * What startFaultProxy relays (a target's gRPC port, its S3 endpoint, or both), where it listens, the timeline,
+ * and whether it runs in a thread of its own (`thread`).
+ */
 export interface FaultProxyOptions {
   /** `host:port` of the target's gRPC port: the TCP proxy relays to it. Without it, only the S3 proxy runs. */
   target?: string;
@@ -25,6 +29,14 @@ export interface FaultProxyOptions {
   startNow?: boolean;
   /** Each fault as it starts and ends. */
   onEvent?: (e: FaultEvent) => void;
+  /**
+   * Run the proxies and their timeline in a worker thread of their own (default false). Worth it when this
+   * process's main thread is busy with other work, as a run's is (sampling, aggregation, histograms): every
+   * chunk relayed would otherwise wait behind it. A process that does little else (`loadhouse proxy`) gains
+   * nothing and pays for a thread (its start, its own heap). In a thread, `stats()` returns the counters the
+   * thread last posted: on each fault event, every 250 ms, and at close.
+   */
+  thread?: boolean;
 }
 
 /** A running fault proxy. */
@@ -35,8 +47,11 @@ export interface FaultProxy {
   readonly s3Address: string | undefined;
   /** The parsed timeline. */
   readonly faults: readonly FaultSpec[];
-  /** Starts the timeline now (once). */
-  startTimeline(): void;
+  /**
+   * Starts the timeline (once): now, or at `atEpochMs` (epoch ms, `performance.timeOrigin + performance.now()`),
+   * the instant its times count from, which may be just past (a proxy in a thread gets it after a message hop).
+   */
+  startTimeline(atEpochMs?: number): void;
   /** Adds a listener for each fault as it starts and ends (besides `onEvent` of the options). */
   onEvent(listener: (e: FaultEvent) => void): void;
   /** Connections relayed so far, and refused during a reset. */
@@ -45,7 +60,7 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-function listenAt(address: string | undefined, what: string): { host?: string; port?: number } {
+function listenAt(address: string | undefined, what: string): ListenAt {
   if (address === undefined) return {};
   const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d{1,5})$/.exec(address);
   if (!m || Number(m[2]) > 65535) {
@@ -100,42 +115,38 @@ export function checkFaultProxyOptions(o: FaultProxyOptions): FaultSpec[] {
 }
 
 /**
- * Starts a fault proxy in front of a target: connect to `address` instead of the target, point the target's S3
- * endpoint at `s3Address`, and the timeline's faults happen between them. Everything runs in this process.
+ * Starts a fault proxy in front of a target, on this thread or (`thread: true`) in a worker thread of its own:
+ * connect to `address` instead of the target, point the target's S3 endpoint at `s3Address`, and the timeline's
+ * faults happen between them.
  */
 export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy> {
   const faults = checkFaultProxyOptions(o);
-  const schedule = new FaultSchedule(faults);
-  const tcp = o.target === undefined ? undefined : new TcpFaultProxy({ upstream: o.target, ...listenAt(o.listen, 'listen'), schedule });
-  const s3 =
-    o.s3Upstream === undefined ? undefined : new S3FaultProxy({ upstream: o.s3Upstream, ...listenAt(o.s3Listen, 's3Listen'), schedule });
-  if (o.onEvent) schedule.onEvent(o.onEvent);
-  let address: string | undefined;
-  let s3Address: string | undefined;
+  const relayOptions: RelayOptions = {
+    faults,
+    ...(o.target === undefined ? {} : { target: o.target }),
+    listen: listenAt(o.listen, 'listen'),
+    ...(o.s3Upstream === undefined ? {} : { s3Upstream: o.s3Upstream }),
+    s3Listen: listenAt(o.s3Listen, 's3Listen'),
+  };
+  if (o.thread) {
+    return startThreadFaultProxy({ relays: relayOptions, startNow: o.startNow !== false, ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
+  }
+  let relays: Awaited<ReturnType<typeof openRelays>>;
   try {
-    address = await tcp?.listen();
-    s3Address = await s3?.listen();
+    relays = await openRelays(relayOptions);
   } catch (err) {
-    await Promise.all([tcp?.close(), s3?.close()]).catch(() => undefined);
     throw new LoadhouseError('LH_INVALID_OPTION', `the fault proxy could not listen: ${(err as Error).message}`, { cause: err });
   }
+  const { schedule } = relays;
+  if (o.onEvent) schedule.onEvent(o.onEvent);
   if (o.startNow !== false) schedule.start();
   return {
-    address,
-    s3Address,
+    address: relays.address,
+    s3Address: relays.s3Address,
     faults,
-    startTimeline: () => schedule.start(),
+    startTimeline: (atEpochMs) => schedule.start(atEpochMs === undefined ? undefined : atEpochMs - performance.timeOrigin),
     onEvent: (listener) => schedule.onEvent(listener),
-    stats: () => ({
-      connections: tcp?.connections ?? 0,
-      refused: tcp?.refused ?? 0,
-      open: tcp?.open ?? 0,
-      s3Requests: s3?.requests ?? 0,
-      s3Throttled: s3?.throttled ?? 0,
-    }),
-    close: async () => {
-      schedule.stop();
-      await Promise.all([tcp?.close(), s3?.close()]);
-    },
+    stats: relays.stats,
+    close: relays.close,
   };
 }

@@ -3,11 +3,13 @@
 // timelines start with the load, and the result says how the target recovered from each fault.
 import { LoadhouseError } from '../errors.js';
 import type { ResolvedTarget } from '../options-target.js';
-import { type FaultEvent, type FaultProxy, startFaultProxy } from '../proxy/fault-proxy.js';
+import type { FaultEvent, FaultProxy } from '../proxy/fault-proxy.js';
 import { faultReports } from '../proxy/recovery.js';
+import { startThreadFaultProxy } from '../proxy/thread.js';
 import { parseFaultTimeline, TCP_FAULT_KINDS } from '../proxy/timeline.js';
 import type { FaultReport, FaultSpec } from '../types/faults.js';
 import type { Logger, Sample } from '../types.js';
+import { epochNow } from '../util.js';
 import { describeFault } from '../proxy/timeline.js';
 
 /** What a run needs of a caller's S3 fault proxy (options.s3FaultProxy). */
@@ -89,29 +91,38 @@ export class RunFaults {
     this.logger.info(`fault ${describeFault(e.fault)} ${e.type === 'start' ? 'started' : 'ended'}`);
   }
 
-  /** Starts the proxy in front of `target` (when the timeline has gRPC faults); resolves to the target the run connects to. */
+  /**
+   * Starts the proxy in front of `target` (when the timeline has gRPC faults); resolves to the target the run
+   * connects to. The proxy runs in a thread of its own: on this thread every chunk relayed would wait behind the
+   * run's sampling and aggregation (the `proxy` benchmark measures both).
+   */
   async connectThrough(target: ResolvedTarget): Promise<ResolvedTarget> {
     if (!this.faults.some((f) => TCP_FAULT_KINDS.has(f.kind))) {
       this.target = target;
       return target;
     }
-    this.proxy = await startFaultProxy({
-      target: target.address,
-      faults: this.faults.filter((f) => TCP_FAULT_KINDS.has(f.kind)),
+    this.proxy = await startThreadFaultProxy({
+      relays: { target: target.address, faults: this.faults.filter((f) => TCP_FAULT_KINDS.has(f.kind)), listen: {}, s3Listen: {} },
       startNow: false,
       onEvent: (e) => this.logEvent(e),
+      onThreadError: (err) =>
+        this.logger.warn(`the fault proxy's thread died (${err.message}): connections through it are gone, faults no longer play`),
     });
     this.target = { ...target, address: this.proxy.address! };
     return this.target;
   }
 
-  /** A load starts `offsetMs` after the run's start: the first one starts the timeline (both proxies'). */
+  /**
+   * A load starts `offsetMs` after the run's start: the first one starts the timeline (both proxies'), from
+   * this instant, however long the message to a proxy's thread takes.
+   */
   start(offsetMs: number): void {
     if (this.started) return;
     this.started = true;
     this.offsetMs = offsetMs;
-    this.proxy?.startTimeline();
-    this.s3?.startTimeline();
+    const at = epochNow();
+    this.proxy?.startTimeline(at);
+    this.s3?.startTimeline(at);
   }
 
   report(series: readonly Sample[], integrity: object): FaultReport[] {
