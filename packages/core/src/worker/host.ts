@@ -20,6 +20,7 @@ import { groupRecords, needsLayout } from './producer-records.js';
 import { Producer, producerFrames, type ProducerContext } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { WakeQueue } from './wake-queue.js';
+import { CallBudget, callsPerConnection } from './call-budget.js';
 import { within } from '../util.js';
 import { WorkerVerifyLogs } from '../verify/run-log.js';
 import type {
@@ -64,6 +65,8 @@ class WorkerHost {
   /** Running producers by the time they next have something to do. */
   private readonly timers = new WakeQueue<Producer>();
   private readonly due: Producer[] = [];
+  /** Calls in flight of all this worker's producers, bounded per connection. */
+  private readonly budget: CallBudget;
   private consumerMetrics: ConsumerMetrics | undefined;
   private readonly consumerGroups = new Map<number, HostedConsumerGroup>();
   /** Integrity counters of running and stopped groups, until their last change was reported. */
@@ -80,6 +83,7 @@ class WorkerHost {
   constructor(private readonly init: WorkerInit) {
     this.metrics = new ProducerMetrics(init.instrument);
     this.verify = init.instrument ? new WorkerVerifyLogs() : undefined;
+    this.budget = new CallBudget(Math.max(1, init.connections) * callsPerConnection());
   }
 
   private post(message: WorkerMessage): void {
@@ -174,7 +178,8 @@ class WorkerHost {
       if (!ctx) {
         const frames = producerFrames({ ...spec, topic }, payload);
         const metrics = manyTopics ? this.metrics.forTopic(topic) : this.metrics;
-        ctx = { driver: this.driver!, metrics, payload, clock: systemClock, frames, records, acks: this.verify?.ackLog(topic) };
+        const acks = this.verify?.ackLog(topic);
+        ctx = { driver: this.driver!, metrics, payload, clock: systemClock, frames, records, acks, budget: this.budget };
         contexts.set(topic, ctx);
       }
       return ctx;
@@ -359,13 +364,18 @@ class WorkerHost {
     this.elu = performance.eventLoopUtilization();
     const verify = this.verify?.report();
     const rebalanceMs = this.driver?.rebalances?.();
+    const calls = this.budget.takeWaits();
     return {
       ...(verify ? { verify } : {}),
       ...(rebalanceMs?.length ? { rebalanceMs } : {}),
       producer: this.metrics.report(inFlight, backlog),
       consumer: this.consumerReport(),
       // Utilization over a sliver of a window (the thread just became ready) says nothing: report it from 200 ms.
-      health: { eventLoopDelayP99Ms: delay, utilization: elu.idle + elu.active >= 200 ? elu.utilization : 0 },
+      health: {
+        eventLoopDelayP99Ms: delay,
+        utilization: elu.idle + elu.active >= 200 ? elu.utilization : 0,
+        ...(calls.waits > 0 ? { callCap: { cap: this.budget.cap, waits: calls.waits } } : {}),
+      },
     };
   }
 

@@ -183,6 +183,8 @@ export interface WorkerHealth {
   eventLoopDelayP99Ms: number;
   /** Event-loop utilization (0..1) since the previous report. */
   utilization: number;
+  /** Producers found the worker's calls in flight at its cap (`waits` times since the previous report); absent: never. */
+  callCap?: { cap: number; waits: number };
 }
 
 export interface ConsumerCounterSet {
