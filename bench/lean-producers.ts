@@ -8,7 +8,7 @@
 // their linger ends (or their oldest record expires); one timer serves the sequence and the heap. Requests are
 // laid out once per partition (the records) and per partition and count (the few head bytes); a call writes
 // the head and a view of the records, nothing is encoded per call.
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
 import { randomBytes } from 'node:crypto';
 import { RECORD_HEADER_SIZE, writeRecordHeader } from '@loadhouse/core/wire';
 import { createHistogram, recordMs, summarizeHistogram } from '@loadhouse/core/histogram';

@@ -114,7 +114,9 @@ for (const t of targets) {
       const lean = med(t.name, 'lean', producers, rate);
       const lh = med(t.name, 'loadhouse', producers, rate);
       ratios.push({ target: t.name, rate, producers, lean, loadhouse: lh, loadhouseOverLean: lh / lean });
-      console.log(`  ${producers.toLocaleString('en-US').padStart(6)}  ${fmt(lean, 0).padStart(7)}  ${fmt(lh, 0).padStart(7)}  ${fmt(lh / lean, 2)}x`);
+      console.log(
+        `  ${producers.toLocaleString('en-US').padStart(6)}  ${fmt(lean, 0).padStart(7)}  ${fmt(lh, 0).padStart(7)}  ${fmt(lh / lean, 2)}x`,
+      );
     }
     const base = COUNTS[0]!;
     for (const n of COUNTS.slice(1)) {
