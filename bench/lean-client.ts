@@ -58,6 +58,8 @@ export interface LeanClientOptions {
   producers?: number;
   /** With `producers`: a partial batch goes when its oldest record has waited this long. Default 5 (loadhouse's). */
   lingerMs?: number;
+  /** With `producers`: calls in flight of all producers at most (default 256 per session, loadhouse's bound; Infinity: none). */
+  maxCalls?: number;
 }
 
 export interface LeanClientResult {
@@ -150,6 +152,7 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
         messageSize: size,
         lingerMs: o.lingerMs ?? 5,
         maxInFlight: o.maxInFlight ?? 16,
+        maxCalls: o.maxCalls ?? nSessions * 256,
         warmupMs,
         dropAfterMs,
         ackMode: AckMode.ACK_BUFFERED,
@@ -336,7 +339,14 @@ async function main(argv: string[]): Promise<void> {
     sessions: num('sessions', 2),
     maxInFlight: num('in-flight', flags.has('producers') ? 16 : 64),
     warmupSeconds: flags.has('warmup') ? Number(flags.get('warmup')) : 0,
-    ...(flags.has('producers') ? { producers: num('producers', 1), lingerMs: flags.has('linger') ? Number(flags.get('linger')) : 5 } : {}),
+    ...(flags.has('producers')
+      ? {
+          producers: num('producers', 1),
+          lingerMs: flags.has('linger') ? Number(flags.get('linger')) : 5,
+          // --max-calls 0: no bound on the calls in flight of all producers together.
+          ...(flags.has('max-calls') ? { maxCalls: Number(flags.get('max-calls')) || Number.POSITIVE_INFINITY } : {}),
+        }
+      : {}),
   };
   const repeat = num('repeat', 1);
   let target = flags.get('target');

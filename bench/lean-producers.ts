@@ -26,6 +26,11 @@ export interface LeanProducersShape {
   lingerMs: number;
   /** Calls in flight per producer at most. */
   maxInFlight: number;
+  /**
+   * Calls in flight of all producers together at most (loadhouse's worker bound, 256 per connection): a producer
+   * with a batch ready waits in a queue, served in order as calls end; its records stay late and may expire.
+   */
+  maxCalls: number;
   warmupMs: number;
   dropAfterMs: number;
   ackMode: number;
@@ -178,6 +183,11 @@ export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClien
   const sent = new Float64Array(n);
   const inFlight = new Uint32Array(n);
   const heap = new Heap(n);
+  /** Producers waiting for a call (the all-producers bound), in the order they came. */
+  const waiting = new Uint8Array(n);
+  const waitQueue: number[] = [];
+  let waitHead = 0;
+  let calls = 0;
   const response = createHistogram();
   const service = createHistogram();
   const scheduleLag = createHistogram();
@@ -188,7 +198,7 @@ export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClien
   let dropped = 0;
   let settled = 0;
   let next = 0; // the merged schedule's next record
-  let calls = 0;
+  let started = 0;
   let firstAck = -1;
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
@@ -205,7 +215,8 @@ export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClien
         inFlight[k]!++;
         const ps = parts[k]!;
         const partition = ps[cursor[k]!++ % ps.length]!;
-        const session = o.sessions[calls++ % o.sessions.length]!;
+        const session = o.sessions[started++ % o.sessions.length]!;
+        calls++;
         const from = intended(k, first);
         const measured = from >= measuredFrom;
         if (measured) for (let j = 0; j < count; j++) recordMs(scheduleLag, now - (from + j * n * msPerRecord));
@@ -215,8 +226,18 @@ export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClien
           if (done) return;
           done = true;
           inFlight[k]!--;
+          calls--;
           settled += count;
           const at = performance.now();
+          while (calls < o.maxCalls && waitHead < waitQueue.length) {
+            const w = waitQueue[waitHead++]!;
+            waiting[w] = 0;
+            serve(w, at);
+          }
+          if (waitHead === waitQueue.length) {
+            waitQueue.length = 0;
+            waitHead = 0;
+          }
           if (ok && firstAck < 0) firstAck = at;
           if (measured && ok) {
             acked += count;
@@ -261,6 +282,13 @@ export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClien
           while (backlog > 0 && inFlight[k]! < o.maxInFlight) {
             const count = Math.min(backlog, batch);
             if (count < batch && !last && now - intended(k, sent[k]!) < o.lingerMs) break;
+            if (calls >= o.maxCalls) {
+              if (!waiting[k]) {
+                waiting[k] = 1;
+                waitQueue.push(k);
+              }
+              break;
+            }
             send(k, count, now);
             backlog -= count;
           }
@@ -268,7 +296,7 @@ export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClien
         if (backlog <= 0) return heap.remove(k);
         const oldest = intended(k, sent[k]!);
         const wake = oldest + o.dropAfterMs;
-        heap.set(k, inFlight[k]! < o.maxInFlight ? Math.min(wake, oldest + o.lingerMs) : wake);
+        heap.set(k, inFlight[k]! < o.maxInFlight && !waiting[k] ? Math.min(wake, oldest + o.lingerMs) : wake);
       };
 
       const pump = () => {

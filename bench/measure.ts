@@ -69,6 +69,13 @@ export interface Measurement extends Figures {
   wallSeconds: number;
 }
 
+/** The lean client's bound on calls in flight, as loadhouse's worker has it (the same seam, two sessions). */
+function leanMaxCalls(): number {
+  const raw = process.env.LOADHOUSE_CALLS_PER_CONNECTION;
+  const per = raw ? Number(raw) : 256;
+  return per > 0 ? 2 * per : Number.POSITIVE_INFINITY;
+}
+
 async function measure(spec: MeasureSpec): Promise<Measurement> {
   const batch = spec.batch ?? 100;
   const messageSize = spec.messageSize ?? 1024;
@@ -92,7 +99,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
       messageSize,
       warmupSeconds: spec.warmupSeconds,
       ...(spec.dropAfterMs !== undefined ? { dropAfterMs: spec.dropAfterMs } : {}),
-      ...(spec.producers !== undefined ? { producers: spec.producers, lingerMs: spec.lingerMs ?? 5 } : {}),
+      ...(spec.producers !== undefined ? { producers: spec.producers, lingerMs: spec.lingerMs ?? 5, maxCalls: leanMaxCalls() } : {}),
     });
     const m = done({
       msgsPerSec: r.msgsPerSec,
