@@ -80,6 +80,8 @@ export interface LeanClientResult {
   scheduleLag: { p50: number; p99: number; max: number };
   /** With `producers`: seconds from the schedule's start to the first ack. */
   firstAckSeconds?: number;
+  /** With `producers`: the most calls in flight at once, all producers together. */
+  peakCallsInFlight?: number;
 }
 
 const PATH = `/${STREAMHOUSE_SERVICE_NAME}/ProduceBatch`;

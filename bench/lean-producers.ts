@@ -125,7 +125,9 @@ class Heap {
   }
 }
 
-export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClientResult & { firstAckSeconds: number }> {
+export async function runLeanProducers(
+  o: LeanProducersShape,
+): Promise<LeanClientResult & { firstAckSeconds: number; peakCallsInFlight: number }> {
   const n = o.producers;
   const size = o.messageSize;
   if (size < RECORD_HEADER_SIZE) throw new Error(`lean client: messageSize must be at least ${RECORD_HEADER_SIZE}`);
@@ -199,6 +201,7 @@ export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClien
   let settled = 0;
   let next = 0; // the merged schedule's next record
   let started = 0;
+  let peakCalls = 0;
   let firstAck = -1;
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
@@ -216,7 +219,7 @@ export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClien
         const ps = parts[k]!;
         const partition = ps[cursor[k]!++ % ps.length]!;
         const session = o.sessions[started++ % o.sessions.length]!;
-        calls++;
+        if (++calls > peakCalls) peakCalls = calls;
         const from = intended(k, first);
         const measured = from >= measuredFrom;
         if (measured) for (let j = 0; j < count; j++) recordMs(scheduleLag, now - (from + j * n * msPerRecord));
@@ -350,6 +353,7 @@ export async function runLeanProducers(o: LeanProducersShape): Promise<LeanClien
       service: { p50: s.p50, p99: s.p99 },
       scheduleLag: { p50: l.p50, p99: l.p99, max: l.max },
       firstAckSeconds: firstAck < 0 ? Number.NaN : (firstAck - t0) / 1000,
+      peakCallsInFlight: peakCalls,
     };
   } finally {
     if (timer) clearTimeout(timer);
