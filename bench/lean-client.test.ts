@@ -35,6 +35,29 @@ describe('lean client (open-model ceiling on raw http2)', () => {
     expect(r.dropped).toBe(0);
   });
 
+  it('with producers and a bound on calls: every scheduled record is acked once, never more calls out than the bound', async () => {
+    // 100 producers at 10 records/s each for 2 s: 20 records each, one-record batches (5 ms linger, 100 ms apart).
+    const r = await runLeanClient({
+      address: agent.grpcAddress,
+      topic: 'lean-producers',
+      partitions: 10,
+      rate: 1_000,
+      seconds: 2,
+      batch: 50,
+      messageSize: 256,
+      producers: 100,
+      lingerMs: 5,
+      maxCalls: 8,
+    });
+    expect(r.acked).toBe(2_000);
+    expect(r.failed).toBe(0);
+    expect(r.dropped).toBe(0);
+    expect(r.firstAckSeconds).toBeGreaterThan(0);
+    expect(r.response.p99).toBeGreaterThanOrEqual(r.service.p99);
+    expect(r.peakCallsInFlight).toBeGreaterThan(0);
+    expect(r.peakCallsInFlight).toBeLessThanOrEqual(8);
+  });
+
   it('leaves the warm-up records out of the counts, exactly those intended before its end', async () => {
     // 4,000 records at 2,000/s in batches of 50: batch k starts at 25k ms, so batches 40..79 (2,000 records) count.
     const r = await runLeanClient({

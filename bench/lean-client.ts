@@ -13,6 +13,7 @@
 // Run (spawns a sink agent when --target is absent):
 //   npx tsx --conditions=source bench/lean-client.ts --target 127.0.0.1:PORT --rate 60000 --seconds 10
 //   npx tsx --conditions=source bench/lean-client.ts --rate 60000 --seconds 10 --repeat 3
+//   npx tsx --conditions=source bench/lean-client.ts --rate 20000 --seconds 3 --partitions 100 --producers 1000 [--linger 5]
 import http2 from 'node:http2';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +26,7 @@ import {
   writeRecordHeader,
 } from '@loadhouse/core/wire';
 import { createHistogram, initHistograms, recordMs, summarizeHistogram } from '@loadhouse/core/histogram';
+import { runLeanProducers } from './lean-producers.js';
 
 export interface LeanClientOptions {
   /** host:port of the gRPC server (plaintext). */
@@ -49,6 +51,15 @@ export interface LeanClientOptions {
    * (as loadhouse's dropAfterMs, default 10 s): a schedule far beyond the client's reach ends on time.
    */
   dropAfterMs?: number;
+  /**
+   * Independent producers at rate/producers each (bench/lean-producers.ts): loadhouse's many-producers shape,
+   * `maxInFlight` then per producer and batches cut by size or `lingerMs`. Absent: one schedule of full batches.
+   */
+  producers?: number;
+  /** With `producers`: a partial batch goes when its oldest record has waited this long. Default 5 (loadhouse's). */
+  lingerMs?: number;
+  /** With `producers`: calls in flight of all producers at most (default 256 per session, loadhouse's bound; Infinity: none). */
+  maxCalls?: number;
 }
 
 export interface LeanClientResult {
@@ -67,6 +78,10 @@ export interface LeanClientResult {
   service: { p50: number; p99: number };
   /** ms */
   scheduleLag: { p50: number; p99: number; max: number };
+  /** With `producers`: seconds from the schedule's start to the first ack. */
+  firstAckSeconds?: number;
+  /** With `producers`: the most calls in flight at once, all producers together. */
+  peakCallsInFlight?: number;
 }
 
 const PATH = `/${STREAMHOUSE_SERVICE_NAME}/ProduceBatch`;
@@ -83,7 +98,8 @@ function frame(message: Buffer): Buffer {
 
 function connect(address: string): Promise<http2.ClientHttp2Session> {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(`http://${address}`, { settings: { initialWindowSize: WINDOW } });
+    // Many streams at once (the many-producers shape) need more than the default 10 MB of session memory, as loadhouse's driver allows.
+    const session = http2.connect(`http://${address}`, { settings: { initialWindowSize: WINDOW }, maxSessionMemory: 64 });
     session.once('connect', () => {
       session.setLocalWindowSize(WINDOW);
       session.off('error', reject);
@@ -123,6 +139,32 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
 
   await ensureTopic(o.address, o.topic, o.partitions);
   await initHistograms();
+  if (o.producers !== undefined) {
+    if (!(o.producers >= 1) || !Number.isInteger(o.producers)) throw new Error('lean client: producers must be a positive integer');
+    const sessions = await Promise.all(Array.from({ length: nSessions }, () => connect(o.address)));
+    try {
+      return await runLeanProducers({
+        address: o.address,
+        topic: o.topic,
+        partitions: o.partitions,
+        rate: o.rate,
+        seconds: o.seconds,
+        producers: o.producers,
+        batch,
+        messageSize: size,
+        lingerMs: o.lingerMs ?? 5,
+        maxInFlight: o.maxInFlight ?? 16,
+        maxCalls: o.maxCalls ?? nSessions * 256,
+        warmupMs,
+        dropAfterMs,
+        ackMode: AckMode.ACK_BUFFERED,
+        sessions,
+        path: PATH,
+      });
+    } finally {
+      for (const s of sessions) s.close();
+    }
+  }
 
   // One value (header + random payload), one framed request per partition and batch length (the last batch
   // of the schedule may be shorter). Encoded once, sent many times.
@@ -297,8 +339,16 @@ async function main(argv: string[]): Promise<void> {
     batch: num('batch', 100),
     messageSize: num('size', 1024),
     sessions: num('sessions', 2),
-    maxInFlight: num('in-flight', 64),
+    maxInFlight: num('in-flight', flags.has('producers') ? 16 : 64),
     warmupSeconds: flags.has('warmup') ? Number(flags.get('warmup')) : 0,
+    ...(flags.has('producers')
+      ? {
+          producers: num('producers', 1),
+          lingerMs: flags.has('linger') ? Number(flags.get('linger')) : 5,
+          // --max-calls 0: no bound on the calls in flight of all producers together.
+          ...(flags.has('max-calls') ? { maxCalls: Number(flags.get('max-calls')) || Number.POSITIVE_INFINITY } : {}),
+        }
+      : {}),
   };
   const repeat = num('repeat', 1);
   let target = flags.get('target');

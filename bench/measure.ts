@@ -25,8 +25,13 @@ export interface MeasureSpec {
   /** loadhouse only. */
   workers?: number;
   instrument?: boolean;
-  /** loadhouse only: run `manyProducers` with this many producers instead of `highThroughput`. */
+  /**
+   * loadhouse: run `manyProducers` with this many producers instead of `highThroughput`; lean: the same shape
+   * (independent producers at rate/producers each, bench/lean-producers.ts).
+   */
   producers?: number;
+  /** With `producers`: the linger of a partial batch (default 5 ms, loadhouse's). */
+  lingerMs?: number;
   /** loadhouse only: the door to drive (`address` is then the REST base URL for rest); default grpc. */
   protocol?: 'grpc' | 'rest' | 'kafka';
   /** loadhouse only: sample interval (finer for the start-up figure). */
@@ -57,11 +62,18 @@ export interface Measurement extends Figures {
   firstAckSeconds?: number;
   /** loadhouse only: [seconds since the run started, acked msgs/s] of the first 12 sample windows (the ramp). */
   ramp?: Array<[number, number]>;
-  /** loadhouse only: result.producer.startup (first ack from the schedule's start, the first measured second). */
+  /** loadhouse: result.producer.startup (first ack from the schedule's start, the first measured second); lean with `producers`: the first ack. */
   startup?: { firstAckSeconds?: number; firstSecondMsgsPerSec?: number; firstSecondTargetRate?: number };
   /** CPU seconds of the whole process (all threads) over its wall-clock seconds. */
   cores: number;
   wallSeconds: number;
+}
+
+/** The lean client's bound on calls in flight, as loadhouse's worker has it (the same seam, two sessions). */
+function leanMaxCalls(): number {
+  const raw = process.env.LOADHOUSE_CALLS_PER_CONNECTION;
+  const per = raw ? Number(raw) : 256;
+  return per > 0 ? 2 * per : Number.POSITIVE_INFINITY;
 }
 
 async function measure(spec: MeasureSpec): Promise<Measurement> {
@@ -87,8 +99,9 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
       messageSize,
       warmupSeconds: spec.warmupSeconds,
       ...(spec.dropAfterMs !== undefined ? { dropAfterMs: spec.dropAfterMs } : {}),
+      ...(spec.producers !== undefined ? { producers: spec.producers, lingerMs: spec.lingerMs ?? 5, maxCalls: leanMaxCalls() } : {}),
     });
-    return done({
+    const m = done({
       msgsPerSec: r.msgsPerSec,
       responseP99Ms: r.response.p99,
       scheduleLagP99Ms: r.scheduleLag.p99,
@@ -97,6 +110,8 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
       dropped: r.dropped,
       rateErrorPercent: Math.abs(r.msgsPerSec / spec.rate - 1) * 100,
     });
+    if (r.firstAckSeconds !== undefined) m.startup = { firstAckSeconds: r.firstAckSeconds };
+    return m;
   }
   if (spec.client === 'grpcjs') {
     const { runBaseline } = await import('./baseline.js');
@@ -148,6 +163,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
           targetRate: spec.rate,
           messageSize,
           batchSize: batch,
+          ...(spec.lingerMs !== undefined ? { lingerMs: spec.lingerMs } : {}),
         })
       : highThroughput({
           durationSeconds: spec.seconds,

@@ -41,6 +41,9 @@ export interface IntegritySums {
 export interface WindowHealth {
   workerLoopDelayMaxMs: number;
   workerUtilizationMax: number;
+  /** Times producers waited for a call because their worker's calls in flight were at its cap (summed), and that cap. */
+  callCapWaits?: number;
+  callCap?: number;
 }
 
 export interface PhaseAccumulator {
@@ -136,6 +139,11 @@ export class Aggregator {
     }
     this.health.workerLoopDelayMaxMs = Math.max(this.health.workerLoopDelayMaxMs, report.health.eventLoopDelayP99Ms);
     this.health.workerUtilizationMax = Math.max(this.health.workerUtilizationMax, report.health.utilization);
+    const cc = report.health.callCap;
+    if (cc) {
+      this.health.callCapWaits = (this.health.callCapWaits ?? 0) + cc.waits;
+      this.health.callCap = cc.cap;
+    }
   }
 
   /**

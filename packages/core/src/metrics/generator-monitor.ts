@@ -123,6 +123,8 @@ export interface SaturationInput {
   lingerMs: number;
   /** Producers are working off a backlog built while the target was down: their lateness is the target's. */
   catchingUp: boolean;
+  /** Producers waited for a call: a worker's calls in flight were at its cap (worker/call-budget.ts). */
+  callCap?: { cap: number; waits: number };
 }
 
 /** Why the generator was the bottleneck in a window (empty when it was not). */
@@ -147,6 +149,12 @@ export function saturationReasons(s: SaturationInput): string[] {
   }
   if (s.workerUtilizationMax > SATURATION_WORKER_UTILIZATION) {
     reasons.push(`a worker thread was busy ${(s.workerUtilizationMax * 100).toFixed(0)}% of the window`);
+  }
+  // The worker's bound on calls in flight, not the target, held records back (however slow the target is).
+  if (s.callCap && s.callCap.waits > 0) {
+    reasons.push(
+      `calls in flight reached a worker's cap of ${s.callCap.cap} (${s.callCap.waits} waits): records waited for a call; more connections raise the cap`,
+    );
   }
   // Behind schedule while the target answered fast: records were late although no call was slow,
   // so the delay was spent in the generator. Not so while a backlog left by a target outage is worked off.

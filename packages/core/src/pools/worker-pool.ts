@@ -170,7 +170,8 @@ export class WorkerPool {
           slot.stopWaiters.delete(msg.groupId);
           return;
         case 'producer-done':
-          return this.handlers.onProducerDone(msg.groupId, msg.producer);
+          for (const producer of msg.producers) this.handlers.onProducerDone(msg.groupId, producer);
+          return;
         case 'log':
           return this.handlers.onLog(msg.level, `worker ${index}: ${msg.message}`);
       }

@@ -10,7 +10,7 @@ import { initHistograms } from '../metrics/histogram.js';
 import { LOOP_DELAY_RESOLUTION_MS, loopDelayP99Ms } from '../metrics/generator-monitor.js';
 import { connectDriver } from '../target.js';
 import { systemClock } from '../clock.js';
-import { epochNow as nowMs } from '../util.js';
+import { epochNow as nowMs, within } from '../util.js';
 import { Consumer } from './consumer.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { IntegrityCounter } from './integrity.js';
@@ -20,7 +20,9 @@ import { groupRecords, needsLayout } from './producer-records.js';
 import { Producer, producerFrames, type ProducerContext } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { WakeQueue } from './wake-queue.js';
-import { within } from '../util.js';
+import { CallBudget, callsPerConnection } from './call-budget.js';
+import { FinishedOutbox } from './finished-outbox.js';
+import { armCrash } from './crash-seam.js';
 import { WorkerVerifyLogs } from '../verify/run-log.js';
 import type {
   ConsumerGroupSpec,
@@ -64,6 +66,7 @@ class WorkerHost {
   /** Running producers by the time they next have something to do. */
   private readonly timers = new WakeQueue<Producer>();
   private readonly due: Producer[] = [];
+  private readonly budget: CallBudget; // all its producers' calls in flight, bounded per connection
   private consumerMetrics: ConsumerMetrics | undefined;
   private readonly consumerGroups = new Map<number, HostedConsumerGroup>();
   /** Integrity counters of running and stopped groups, until their last change was reported. */
@@ -72,6 +75,10 @@ class WorkerHost {
   /** Ack and consumed runs for the consumed-offset check; only when records carry headers. */
   private readonly verify: WorkerVerifyLogs | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
+  /** Finished producers, told once per group and turn of the event loop. */
+  private readonly finished = new FinishedOutbox((groupId, producers) =>
+    this.init.port.postMessage({ type: 'producer-done', workerIndex: this.init.workerIndex, groupId, producers } satisfies WorkerMessage),
+  );
   private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private resolveDone!: () => void;
@@ -80,9 +87,12 @@ class WorkerHost {
   constructor(private readonly init: WorkerInit) {
     this.metrics = new ProducerMetrics(init.instrument);
     this.verify = init.instrument ? new WorkerVerifyLogs() : undefined;
+    this.budget = new CallBudget(Math.max(1, init.connections) * callsPerConnection());
   }
 
   private post(message: WorkerMessage): void {
+    // What finished before this message is told before it (a group's stop follows its producers' completions).
+    this.finished.flush();
     this.init.port.postMessage(message);
   }
 
@@ -103,21 +113,10 @@ class WorkerHost {
     this.loopDelay.enable();
     this.elu = performance.eventLoopUtilization();
     port.on('message', (msg: ControlMessage) => this.handle(msg));
-    this.armCrash();
+    armCrash(workerIndex);
     this.post({ type: 'ready', workerIndex });
     await this.done;
     return { workerIndex };
-  }
-
-  /** Test seam, outside the options: LOADHOUSE_TEST_CRASH_WORKER=<ms>[:exit] makes this worker die that long after it started. */
-  private armCrash(): void {
-    const m = /^(\d+)(?::(throw|exit))?$/.exec(process.env.LOADHOUSE_TEST_CRASH_WORKER ?? '');
-    if (!m) return;
-    const crash = { afterMs: Number(m[1]), mode: m[2] ?? 'throw' };
-    setTimeout(() => {
-      if (crash.mode === 'exit') process.exit(1);
-      throw new Error(`test-only crash of worker ${this.init.workerIndex} after ${crash.afterMs} ms`);
-    }, crash.afterMs);
   }
 
   private handle(msg: ControlMessage): void {
@@ -174,7 +173,8 @@ class WorkerHost {
       if (!ctx) {
         const frames = producerFrames({ ...spec, topic }, payload);
         const metrics = manyTopics ? this.metrics.forTopic(topic) : this.metrics;
-        ctx = { driver: this.driver!, metrics, payload, clock: systemClock, frames, records, acks: this.verify?.ackLog(topic) };
+        const acks = this.verify?.ackLog(topic);
+        ctx = { driver: this.driver!, metrics, payload, clock: systemClock, frames, records, acks, budget: this.budget };
         contexts.set(topic, ctx);
       }
       return ctx;
@@ -259,7 +259,7 @@ class WorkerHost {
   private onProducerFinished(group: HostedGroup, p: Producer): void {
     this.timers.remove(p);
     if (!group.stopping) {
-      this.post({ type: 'producer-done', workerIndex: this.init.workerIndex, groupId: group.spec.groupId, producer: p.totals() });
+      this.finished.add(group.spec.groupId, p.totals());
     }
     this.maybeGroupStopped(group);
   }
@@ -359,13 +359,15 @@ class WorkerHost {
     this.elu = performance.eventLoopUtilization();
     const verify = this.verify?.report();
     const rebalanceMs = this.driver?.rebalances?.();
+    const calls = this.budget.takeWaits();
+    const callCap = calls.waits > 0 ? { callCap: { cap: this.budget.cap, waits: calls.waits } } : {};
     return {
       ...(verify ? { verify } : {}),
       ...(rebalanceMs?.length ? { rebalanceMs } : {}),
       producer: this.metrics.report(inFlight, backlog),
       consumer: this.consumerReport(),
       // Utilization over a sliver of a window (the thread just became ready) says nothing: report it from 200 ms.
-      health: { eventLoopDelayP99Ms: delay, utilization: elu.idle + elu.active >= 200 ? elu.utilization : 0 },
+      health: { eventLoopDelayP99Ms: delay, utilization: elu.idle + elu.active >= 200 ? elu.utilization : 0, ...callCap },
     };
   }
 
@@ -376,6 +378,7 @@ class WorkerHost {
   }
 
   private close(): void {
+    this.finished.flush();
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.tickTimer = undefined;
     for (const g of this.consumerGroups.values()) {

@@ -1,6 +1,7 @@
 // The last step of a producer's send: the batch's request goes to the driver, as the framed bytes the engine
 // laid out (produceFramed) or as a request object, and its buffer is handed back or kept for a retry.
-import type { Driver, ProduceBatch } from '../driver/types.js';
+import type { Driver, DriverFailure, ProduceBatch } from '../driver/types.js';
+import type { AckLog } from '../verify/run-log.js';
 import { LaidOutFrame } from '../proto/produce-frame-laid.js';
 import type { ProducerDelivery } from './producer-delivery.js';
 import type { Slot } from './producer-slot.js';
@@ -45,4 +46,23 @@ export function dispatchBatch(
     slot.frame = frame;
     slot.batch = request;
   } else t.giveFrame(frame);
+}
+
+/** Sends a failed batch again after a back-off when it may succeed and retries remain; false when it is done. */
+export function retryBatch(t: DispatchTarget, slot: Slot, failure: DriverFailure, acks: AckLog | undefined, producer: number): boolean {
+  if (!failure.retriable || slot.attempts >= (t.delivery?.retries ?? 0)) return false;
+  slot.attempts++;
+  // This attempt's records may have been stored (an ack lost on the way): a copy read later is explained.
+  acks?.failed.add(slot.partition, -1, slot.count, producer, slot.firstSequence);
+  t.delivery!.retried(slot.count);
+  slot.call = t.delivery!.resendLater(slot);
+  return true;
+}
+
+/** The batch is done: a frame kept for retries goes back to the pool. */
+export function releaseSlot(t: DispatchTarget, slot: Slot): void {
+  if (slot.frame && t.keepFrames) t.giveFrame(slot.frame);
+  if (t.keepFrames) slot.frame = null;
+  slot.framed = null;
+  slot.batch = null;
 }

@@ -22,7 +22,8 @@ import { SlotPool } from './slot-pool.js';
 import type { Wakeable } from './wake-queue.js';
 import { ProducerRecords, type GroupRecords } from './producer-records.js';
 import { LaidOutFrame } from '../proto/produce-frame-laid.js';
-import { dispatchBatch, type DispatchTarget } from './producer-dispatch.js';
+import { dispatchBatch, releaseSlot, retryBatch, type DispatchTarget } from './producer-dispatch.js';
+import type { BudgetWaiter, CallBudget } from './call-budget.js';
 
 export interface ProducerContext {
   driver: Driver;
@@ -36,14 +37,18 @@ export interface ProducerContext {
   acks?: AckLog;
   /** Keys and drawn sizes (groupRecords()); absent for the uniform keyless workload. */
   records?: GroupRecords;
+  /** The worker's bound on calls in flight, all producers together (call-budget.ts); absent: none. */
+  budget?: CallBudget;
 }
 
 export { producerFrames };
 
 export const DRAIN_TIMEOUT = 'DRAIN_TIMEOUT';
 
-export class Producer implements Wakeable {
+export class Producer implements Wakeable, BudgetWaiter {
   readonly id: number;
+  /** Queued in the worker's CallBudget: a batch is ready but the worker's calls in flight are at the cap. */
+  awaitingBudget = false;
   /** When the worker's timer next services this producer (WakeQueue's; Infinity when not queued). */
   wakeAt = Infinity;
   heapIndex = -1;
@@ -84,8 +89,6 @@ export class Producer implements Wakeable {
   private readonly warmupEnd: number;
   /** Retries, idempotence and transactions; undefined when each batch is sent once without a producer id. */
   private readonly delivery: ProducerDelivery | undefined;
-  /** Frames stay with their batch until it is done (a retry sends the same bytes). */
-  private readonly keepFrames: boolean;
   /** Where a batch goes once laid out (producer-dispatch.ts). */
   private readonly out: DispatchTarget;
   /** Builds each batch's records when the workload has keys or drawn sizes. */
@@ -133,19 +136,14 @@ export class Producer implements Wakeable {
           this.service(ctx.clock.now()),
         )
       : undefined;
-    this.keepFrames = (this.delivery?.retries ?? 0) > 0;
-    this.out = {
-      driver: ctx.driver,
-      keepFrames: this.keepFrames,
-      request: this.request,
-      delivery: this.delivery,
-      giveFrame: (f) => this.giveFrame(f),
-    };
+    // Frames stay with their batch until it is done when a retry may send the same bytes.
+    const keepFrames = (this.delivery?.retries ?? 0) > 0;
+    this.out = { driver: ctx.driver, keepFrames, request: this.request, delivery: this.delivery, giveFrame: (f) => this.giveFrame(f) };
     this.slots = new SlotPool(
       this.batchSize,
       (slot, failure, baseOffset, duplicate) => this.complete(slot, failure, baseOffset, duplicate),
       (slot) => {
-        if (this.keepFrames) return;
+        if (keepFrames) return;
         if (slot.frame) this.giveFrame(slot.frame);
         slot.frame = null;
       },
@@ -183,7 +181,8 @@ export class Producer implements Wakeable {
       const oldest = this.schedule.intended(this.sendIndex);
       const expires = oldest + this.dropAfterMs;
       if (expires < t) t = expires;
-      if (this.inFlight < this.maxInFlight && oldest + this.lingerMs < t) t = oldest + this.lingerMs;
+      // Waiting for the budget, only a freed call (budgetFreed) lets it send: its linger is no reason to wake.
+      if (this.inFlight < this.maxInFlight && !this.awaitingBudget && oldest + this.lingerMs < t) t = oldest + this.lingerMs;
     }
     return t;
   }
@@ -207,6 +206,11 @@ export class Producer implements Wakeable {
   private giveFrame(frame: Slot['frame']): void {
     if (frame instanceof LaidOutFrame) this.records!.give(frame);
     else if (frame) this.frames.give(frame);
+  }
+
+  /** Room in the worker's budget for a call. */
+  budgetFreed(now: number): void {
+    this.service(now);
   }
 
   /** Schedules due records, drops expired ones and sends what it can. Called by the worker tick and on every ack. */
@@ -272,6 +276,11 @@ export class Producer implements Wakeable {
       if (cut === 0) break;
       const n = Math.min(this.next - this.sendIndex, cut);
       if (n < cut && !this.flushing && now - this.schedule.intended(this.sendIndex) < this.lingerMs) break;
+      const budget = this.ctx.budget;
+      if (budget?.full) {
+        budget.wait(this);
+        break;
+      }
       this.send(n, now);
     }
   }
@@ -306,37 +315,21 @@ export class Producer implements Wakeable {
     this.sendIndex = first + n;
     this.schedule.prune(this.sendIndex);
     this.inFlight++;
+    this.ctx.budget?.take();
     dispatchBatch(this.out, slot, frame, partition, n, firstSequence);
-  }
-
-  /** Sends a failed batch again after a back-off when it may succeed and retries remain; false when it is done. */
-  private retry(slot: Slot, failure: DriverFailure): boolean {
-    if (!failure.retriable || slot.attempts >= (this.delivery?.retries ?? 0) || this.finished) return false;
-    slot.attempts++;
-    // This attempt's records may have been stored (an ack lost on the way): a copy read later is explained.
-    this.ctx.acks?.failed.add(slot.partition, -1, slot.count, this.id, slot.firstSequence);
-    this.delivery!.retried(slot.count);
-    slot.call = this.delivery!.resendLater(slot);
-    return true;
-  }
-
-  /** The batch is done: its frame goes back to the pool. */
-  private release(slot: Slot): void {
-    if (slot.frame && this.keepFrames) this.giveFrame(slot.frame);
-    if (this.keepFrames) slot.frame = null;
-    slot.framed = null;
-    slot.batch = null;
   }
 
   private complete(slot: Slot, failure: DriverFailure | null, baseOffset: number, duplicate = false): void {
     if (slot.call === null) return; // already accounted as DRAIN_TIMEOUT
-    if (failure && this.retry(slot, failure)) return;
+    if (failure && !this.finished && retryBatch(this.out, slot, failure, this.ctx.acks, this.id)) return;
     slot.call = null;
-    this.release(slot);
+    releaseSlot(this.out, slot);
     this.delivery?.done(slot.count, failure, duplicate);
     this.inFlight--;
     const now = this.ctx.clock.now();
     const n = slot.count;
+    // Producers that waited for the call get it first; this one queues behind them if it needs another.
+    this.ctx.budget?.give(now);
     if (failure) {
       countFailed(this.ctx.metrics, slot, failure.status, this.warmupEnd);
       this.failed += n;
@@ -375,10 +368,11 @@ export class Producer implements Wakeable {
       this.failed += slot.count;
       this.ctx.acks?.failed.add(slot.partition, -1, slot.count, this.id, slot.firstSequence);
       call?.cancel();
-      this.release(slot);
+      releaseSlot(this.out, slot);
     }
     this.delivery?.abandon();
     this.slots.busy.clear();
+    const cancelled = this.inFlight;
     this.inFlight = 0;
     if (this.sendIndex < this.next) {
       countRange(this.ctx.metrics, this.schedule, this.warmupEnd, this.sendIndex, this.next, 'dropped');
@@ -386,6 +380,9 @@ export class Producer implements Wakeable {
       this.sendIndex = this.next;
     }
     this.finish();
+    // Only once finished: the waiters this wakes must not find this producer still sending.
+    const now = this.ctx.clock.now();
+    for (let i = 0; i < cancelled; i++) this.ctx.budget?.give(now);
   }
 
   private finish(): void {

@@ -185,6 +185,8 @@ export interface WorkerHealth {
   eventLoopDelayP99Ms: number;
   /** Event-loop utilization (0..1) since the previous report. */
   utilization: number;
+  /** Producers found the worker's calls in flight at its cap (`waits` times since the previous report); absent: never. */
+  callCap?: { cap: number; waits: number };
 }
 
 export interface ConsumerCounterSet {
@@ -277,7 +279,8 @@ export type WorkerMessage =
   | { type: 'init-failed'; workerIndex: number; code: string; message: string }
   | { type: 'report'; workerIndex: number; collectId: number | null; report: WorkerReport }
   | { type: 'group-stopped'; workerIndex: number; groupId: number; producers: ProducerTotalsReport[]; positions?: ConsumerPosition[] }
-  | { type: 'producer-done'; workerIndex: number; groupId: number; producer: ProducerTotalsReport }
+  /** Producers of a group that completed (their quota or a stop), gathered per turn of the worker's event loop. */
+  | { type: 'producer-done'; workerIndex: number; groupId: number; producers: ProducerTotalsReport[] }
   | { type: 'log'; workerIndex: number; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
 
 /** One producer's own totals, sent when it finishes its quota and when its group stops. */
