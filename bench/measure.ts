@@ -69,11 +69,19 @@ export interface Measurement extends Figures {
   wallSeconds: number;
 }
 
-/** The lean client's bound on calls in flight, as loadhouse's worker has it (the same seam, two sessions). */
-function leanMaxCalls(): number {
-  const raw = process.env.LOADHOUSE_CALLS_PER_CONNECTION;
+/**
+ * Calls in flight per connection, at most: loadhouse's default (256) unless BENCH_CALLS_PER_CONNECTION says
+ * otherwise (0: no bound). Both clients get it: loadhouse as options.maxCallsPerConnection, the lean client
+ * over its two sessions.
+ */
+function callsPerConnection(): number {
+  const raw = process.env.BENCH_CALLS_PER_CONNECTION;
   const per = raw ? Number(raw) : 256;
-  return per > 0 ? 2 * per : Number.POSITIVE_INFINITY;
+  return per > 0 ? per : Number.POSITIVE_INFINITY;
+}
+
+function leanMaxCalls(): number {
+  return 2 * callsPerConnection();
 }
 
 async function measure(spec: MeasureSpec): Promise<Measurement> {
@@ -145,6 +153,8 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
     resultsDir: false,
     instrument: spec.instrument ?? true,
     warmupSeconds: spec.warmupSeconds,
+    // No bound (0) is the largest the option takes.
+    maxCallsPerConnection: Math.min(callsPerConnection(), 1_000_000),
     ...(spec.intervalMs ? { intervalMs: spec.intervalMs } : {}),
     ...(spec.dropAfterMs !== undefined ? { dropAfterMs: spec.dropAfterMs } : {}),
   });

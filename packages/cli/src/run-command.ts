@@ -79,6 +79,7 @@ export function flagOverrides(values: FlagValues, raw: Record<string, unknown>, 
   if (typeof values.topicPattern === 'string') o.topicPattern = values.topicPattern;
   if (typeof values.workers === 'number') o.workers = values.workers;
   if (given('connections')) o.connections = values.connections as number;
+  if (given('maxCallsPerConnection')) o.maxCallsPerConnection = values.maxCallsPerConnection as number;
   if (given('warmup') && typeof values.warmup === 'number') o.warmupSeconds = values.warmup;
   if (typeof values.seed === 'number') o.seed = values.seed;
   if (given('ackMode')) o.ackMode = values.ackMode as 'buffered' | 'durable' | 'none';

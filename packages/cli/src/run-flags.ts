@@ -206,6 +206,17 @@ export const RUN_FLAGS = defineFlags([
     default: 2,
   },
   {
+    name: 'max-calls-per-connection',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    max: 1_000_000,
+    group: 'run',
+    description:
+      "Calls in flight per connection, at most, of a worker's producers together; beyond it producers wait, their records late and dropped after the drop time, and the window is flagged as the generator's saturation. Raise it to let a slow target hold more concurrent streams",
+    default: 256,
+  },
+  {
     name: 'warmup',
     kind: 'number',
     value: '<duration>',

@@ -6,6 +6,7 @@ export const LOAD_TEST_KEYS = [
   'topic',
   'workers',
   'connections',
+  'maxCallsPerConnection',
   'intervalMs',
   'warmupSeconds',
   'drainTimeoutMs',

@@ -52,6 +52,7 @@ describe('load test options', () => {
     ['an http URL', { target: 'http://127.0.0.1:1' }, /not a URL \(an http:\/\/ address belongs in target\.httpAddress\)/],
     ['workers', { workers: 0 }, /options\.workers must be a positive integer, got 0/],
     ['connections', { connections: 1.5 }, /options\.connections must be a positive integer, got 1.5/],
+    ['maxCallsPerConnection', { maxCallsPerConnection: 0 }, /options\.maxCallsPerConnection must be a positive integer, got 0/],
     ['intervalMs', { intervalMs: -1 }, /options\.intervalMs must be a positive number, got -1/],
     ['warmupSeconds', { warmupSeconds: -2 }, /options\.warmupSeconds must be a number >= 0, got -2/],
     ['dropAfterMs', { dropAfterMs: 0 }, /options\.dropAfterMs must be a positive number, got 0/],
@@ -103,6 +104,34 @@ describe('load test options', () => {
     const err = thrown(() => createLoadTest(options));
     expect(isLoadhouseError(err, 'LH_INVALID_OPTION')).toBe(true);
     expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('calls in flight', () => {
+  it("options.maxCallsPerConnection bounds a worker's calls, is recorded, and flags the windows it held back", async () => {
+    const r = await createLoadTest({
+      target: agent.grpcAddress,
+      resultsDir: false,
+      topic: 'call-cap',
+      workers: 1,
+      connections: 1,
+      maxCallsPerConnection: 1,
+      intervalMs: 200,
+    }).run({
+      name: 'call-cap',
+      criteria: [],
+      async run(c) {
+        // 8 producers each wanting a call every linger (5 ms) against one call at a time: they must wait.
+        const g = await c.produce({ rate: 4_000, producers: 8, partitions: 4 });
+        await c.waitFor(1.5);
+        await g.stop();
+      },
+    });
+    expect(r.config.maxCallsPerConnection).toBe(1);
+    const reasons = r.series.flatMap((s) => s.generator.reasons);
+    expect(reasons.some((x) => x.includes("a worker's cap of 1 ")), JSON.stringify(reasons.slice(0, 3))).toBe(true);
+    expect(r.producer.acked).toBeGreaterThan(0);
+    expect(r.producer.acked + r.producer.failed + r.producer.dropped).toBe(r.producer.scheduled);
   });
 });
 

@@ -16,6 +16,7 @@ import { AckMode } from './proto/messages.js';
 import { resolveStartAt } from './start-at.js';
 import { randomSeed } from './util.js';
 import { maxSize } from './workload/sizes.js';
+import { CALLS_PER_CONNECTION } from './worker/call-budget.js';
 import { resolveSizes, resolveWorkload, type ResolvedWorkload } from './options-workload.js';
 import type {
   AckModeName,
@@ -79,6 +80,7 @@ type RecordedSetting =
 
 /** The options as a run uses them; the settings a result's config records keep the config's types. */
 export interface ResolvedOptions extends Pick<RunConfig, RecordedSetting> {
+  maxCallsPerConnection: number;
   target: ResolvedTarget;
   plugins: LoadhousePlugin[];
   topic: string | undefined;
@@ -196,6 +198,11 @@ export function resolveOptions(options: LoadTestOptions): ResolvedOptions {
     workers,
     maxWorkers: workers ?? availableParallelism(),
     connections: optional(o.connections, (v) => positiveInt('options.connections', v, 256), 2),
+    maxCallsPerConnection: optional(
+      o.maxCallsPerConnection,
+      (v) => positiveInt('options.maxCallsPerConnection', v, 1_000_000),
+      CALLS_PER_CONNECTION,
+    ),
     intervalMs,
     warmupSeconds: optional(o.warmupSeconds, (v) => nonNegative('options.warmupSeconds', v), 0),
     drainTimeoutMs: optional(o.drainTimeoutMs, (v) => timerMs('options.drainTimeoutMs', v, true), 10_000),

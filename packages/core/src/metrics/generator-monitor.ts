@@ -153,7 +153,7 @@ export function saturationReasons(s: SaturationInput): string[] {
   // The worker's bound on calls in flight, not the target, held records back (however slow the target is).
   if (s.callCap && s.callCap.waits > 0) {
     reasons.push(
-      `calls in flight reached a worker's cap of ${s.callCap.cap} (${s.callCap.waits} waits): records waited for a call; more connections raise the cap`,
+      `calls in flight reached a worker's cap of ${s.callCap.cap} (${s.callCap.waits} waits): records waited for a call; more connections or --max-calls-per-connection raise the cap`,
     );
   }
   // Behind schedule while the target answered fast: records were late although no call was slow,

@@ -29,6 +29,7 @@ export interface WorkerPoolConfig {
   maxWorkers: number;
   target: WorkerTarget;
   connections: number;
+  maxCallsPerConnection: number;
   instrument: boolean;
 }
 
@@ -124,6 +125,7 @@ export class WorkerPool {
       workerIndex: index,
       target: this.config.target,
       connections: this.config.connections,
+      maxCallsPerConnection: this.config.maxCallsPerConnection,
       instrument: this.config.instrument,
       port: port2,
       ...(warmup ? { warmup } : {}),

@@ -157,6 +157,7 @@ export class RunPools {
             ...(o.target.sasl !== undefined ? { sasl: o.target.sasl } : {}),
           },
           connections: o.connections,
+          maxCallsPerConnection: o.maxCallsPerConnection,
           instrument: o.instrument,
         },
         {

@@ -72,6 +72,14 @@ export interface LoadTestOptions {
   workers?: number;
   /** gRPC channels (TCP connections) per worker, like StreamHouse's `max_connections_per_agent` (default 2). */
   connections?: number;
+  /**
+   * Calls in flight per connection, at most, of one worker's producers together (default 256; a worker holds
+   * `connections` x this). Producers that find it full wait: their records stay on their intended times, late
+   * and dropped after `dropAfterMs` like any late record, and the window is flagged as the generator's
+   * saturation. Raise it to let a slow target hold more concurrent streams (HTTP/2 servers commonly allow
+   * 100-256 per connection; a target may refuse more).
+   */
+  maxCallsPerConnection?: number;
   /** Length of one sample interval in milliseconds (default 1000). */
   intervalMs?: number;
   /** Seconds at the start of the run excluded from totals and percentiles (default 0). */

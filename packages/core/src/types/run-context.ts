@@ -93,6 +93,8 @@ export type RunConfig = {
   workers: number | null;
   maxWorkers: number;
   connections: number;
+  /** Calls in flight per connection, at most, of one worker's producers (`options.maxCallsPerConnection`). */
+  maxCallsPerConnection?: number;
   intervalMs: number;
   warmupSeconds: number;
   drainTimeoutMs: number;

@@ -7,7 +7,7 @@ import { FakeClock } from '../clock.js';
 import { FakeDriver } from '../driver/fake.js';
 import { initHistograms } from '../metrics/histogram.js';
 import { saturationReasons } from '../metrics/generator-monitor.js';
-import { CALLS_PER_CONNECTION, CallBudget, callsPerConnection } from './call-budget.js';
+import { CallBudget } from './call-budget.js';
 import { PayloadPool } from './payload.js';
 import { Producer, producerFrames } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
@@ -140,13 +140,6 @@ describe('A worker at its cap of calls in flight', () => {
     expect(m.measured.scheduled).toBe(m.measured.failed + m.measured.dropped);
   });
 
-  it('is 256 calls per connection unless the benchmark seam says otherwise (0: no bound)', () => {
-    expect(callsPerConnection({})).toBe(CALLS_PER_CONNECTION);
-    expect(callsPerConnection({ LOADHOUSE_CALLS_PER_CONNECTION: '32' })).toBe(32);
-    expect(callsPerConnection({ LOADHOUSE_CALLS_PER_CONNECTION: '0' })).toBe(Number.POSITIVE_INFINITY);
-    expect(callsPerConnection({ LOADHOUSE_CALLS_PER_CONNECTION: 'x' })).toBe(CALLS_PER_CONNECTION);
-  });
-
   it("flags the window as the generator's saturation", () => {
     const lat = { count: 0, p50: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
     const input = {
@@ -163,7 +156,7 @@ describe('A worker at its cap of calls in flight', () => {
     };
     expect(saturationReasons(input)).toEqual([]);
     expect(saturationReasons({ ...input, callCap: { cap: 512, waits: 3 } })).toEqual([
-      "calls in flight reached a worker's cap of 512 (3 waits): records waited for a call; more connections raise the cap",
+      "calls in flight reached a worker's cap of 512 (3 waits): records waited for a call; more connections or --max-calls-per-connection raise the cap",
     ]);
   });
 });

@@ -7,19 +7,11 @@
 // ones before it (a batch still holds at most batchSize records). Each time a producer has to wait counts in
 // `waits`: the worker reports them and the sampler flags the window as the generator's saturation.
 
-/** Calls in flight per connection, at most, of one worker's producers (HTTP/2 servers commonly allow 100-256 streams). */
-export const CALLS_PER_CONNECTION = 256;
-
 /**
- * CALLS_PER_CONNECTION, or LOADHOUSE_CALLS_PER_CONNECTION when set: a benchmark seam, outside the options, to
- * measure the bound against another or none (0) in fresh processes of one tree.
+ * Calls in flight per connection, at most, of one worker's producers, by default (`options.maxCallsPerConnection`,
+ * `--max-calls-per-connection`; HTTP/2 servers commonly allow 100-256 streams per connection).
  */
-export function callsPerConnection(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.LOADHOUSE_CALLS_PER_CONNECTION;
-  if (raw === undefined || raw === '') return CALLS_PER_CONNECTION;
-  const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : n === 0 ? Infinity : CALLS_PER_CONNECTION;
-}
+export const CALLS_PER_CONNECTION = 256;
 
 /** A producer waiting for room: called once room is free (it then sends what it can, or waits again). */
 export interface BudgetWaiter {

@@ -20,7 +20,7 @@ import { groupRecords, needsLayout } from './producer-records.js';
 import { Producer, producerFrames, type ProducerContext } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
 import { WakeQueue } from './wake-queue.js';
-import { CallBudget, callsPerConnection } from './call-budget.js';
+import { CallBudget } from './call-budget.js';
 import { FinishedOutbox } from './finished-outbox.js';
 import { armCrash } from './crash-seam.js';
 import { WorkerVerifyLogs } from '../verify/run-log.js';
@@ -87,7 +87,7 @@ class WorkerHost {
   constructor(private readonly init: WorkerInit) {
     this.metrics = new ProducerMetrics(init.instrument);
     this.verify = init.instrument ? new WorkerVerifyLogs() : undefined;
-    this.budget = new CallBudget(Math.max(1, init.connections) * callsPerConnection());
+    this.budget = new CallBudget(Math.max(1, init.connections) * init.maxCallsPerConnection);
   }
 
   private post(message: WorkerMessage): void {

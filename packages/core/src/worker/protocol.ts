@@ -37,6 +37,8 @@ export interface WorkerInit {
   workerIndex: number;
   target: WorkerTarget;
   connections: number;
+  /** Calls in flight per connection, at most, of all this worker's producers (call-budget.ts). */
+  maxCallsPerConnection: number;
   instrument: boolean;
   port: MessagePort;
   /** Pre-warm before reporting ready; absent for a worker first started for consumers. */
