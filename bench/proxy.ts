@@ -1,10 +1,13 @@
 // The fault proxy's own cost (issue 14.3: < 0.2 ms added p50 at 50K msgs/s, nothing lost): loadhouse against
 // the agent (a child process) directly, through a fault proxy on the generator's main thread, and through one in
-// a thread of its own (`thread: true`, what a run's own proxy uses), no fault in force, the order rotated round
-// by round so a machine's drift hits all three alike. Reported: per-round p50/p99 response latency, medians,
+// a thread of its own (`thread: true`, what a run's own proxy uses), no fault in force, and through the floor of
+// any relay hop (bench/pipe-relay.mjs: sockets piped both ways in a process of its own), the order rotated round
+// by round so a machine's drift hits all four alike. Reported: per-round p50/p99 response latency, medians,
 // the median per-round added p50 and p99 of each proxy, and records not acknowledged.
 // Run: pnpm bench proxy   (BENCH_RATE=50000 BENCH_SECONDS=10 BENCH_ROUNDS=3; --quick: 3 s rounds)
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { spawnAgent } from '@loadhouse/agent';
 import { createLoadTest, type Scenario, startFaultProxy } from '@loadhouse/core';
@@ -27,10 +30,15 @@ const scenario: Scenario = {
   },
 };
 
-const PATHS = ['direct', 'proxy', 'thread'] as const;
+const PATHS = ['direct', 'proxy', 'thread', 'pipe'] as const;
 type Path = (typeof PATHS)[number];
 /** What each path is, for the printout. */
-const LABEL: Record<Path, string> = { direct: 'direct', proxy: 'in-process proxy', thread: 'proxy in a thread' };
+const LABEL: Record<Path, string> = {
+  direct: 'direct',
+  proxy: 'in-process proxy',
+  thread: 'proxy in a thread',
+  pipe: 'pipe relay (floor)',
+};
 
 interface Row {
   round: number;
@@ -47,12 +55,23 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 const agent = await spawnAgent({ grpcPort: 0, httpPort: 0, sink: true });
 const proxy = await startFaultProxy({ target: agent.grpcAddress, faults: [] });
 const threaded = await startFaultProxy({ target: agent.grpcAddress, faults: [], thread: true });
-const address: Record<Path, string> = { direct: agent.grpcAddress, proxy: proxy.address!, thread: threaded.address! };
+const relay = spawn(process.execPath, [new URL('./pipe-relay.mjs', import.meta.url).pathname, agent.grpcAddress], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const [line] = (await once(relay.stdout!, 'data')) as [Buffer];
+const relayPort = /listening (\d+)/.exec(line.toString())?.[1];
+if (!relayPort) throw new Error(`the pipe relay did not start: ${line.toString()}`);
+const address: Record<Path, string> = {
+  direct: agent.grpcAddress,
+  proxy: proxy.address!,
+  thread: threaded.address!,
+  pipe: `127.0.0.1:${relayPort}`,
+};
 const rows: Row[] = [];
 try {
   console.log(
     `proxy benchmark: ${RATE.toLocaleString('en-US')} msgs/s of 1 KiB for ${SECONDS} s, ${ROUNDS} rounds of direct / ` +
-      `in-process proxy / proxy in a thread, the order rotated; load average at the start ${loadavg()[0]!.toFixed(2)}\n`,
+      `in-process proxy / proxy in a thread / pipe relay, the order rotated; load average at the start ${loadavg()[0]!.toFixed(2)}\n`,
   );
   for (let round = 0; round < ROUNDS; round++) {
     // Rotated, so that no path always runs first (on the coldest agent) or last.
@@ -80,6 +99,7 @@ try {
     }
   }
 } finally {
+  relay.kill();
   await Promise.all([proxy.close(), threaded.close()]);
   await agent.stop();
 }
@@ -92,7 +112,7 @@ const added = (path: Path, key: 'p50Ms' | 'p99Ms') =>
 // The direct rounds' own p50 spread: when it is wider than the goal, the machine's noise hides the proxy's cost.
 const directP50SpreadMs = Math.max(...of('direct').map((r) => r.p50Ms)) - Math.min(...of('direct').map((r) => r.p50Ms));
 
-function kind(path: 'proxy' | 'thread') {
+function kind(path: 'proxy' | 'thread' | 'pipe') {
   const notAcked = of(path).reduce((a, r) => a + r.notAcked, 0);
   const addedP50Ms = added(path, 'p50Ms');
   const goal =
@@ -123,11 +143,13 @@ const summary = {
   proxy: kind('proxy'),
   /** The proxy in a thread of its own (`thread: true`, a run's own proxy). */
   thread: kind('thread'),
+  /** A bare relay in a process of its own: what any hop costs here, the floor the goal is read against. */
+  pipe: kind('pipe'),
   directP50SpreadMs,
   rows,
 };
 console.log(`\nmedian p50 direct ${summary.direct.p50Ms.toFixed(3)} ms; goal: < ${GOAL_MS} ms added p50, nothing lost`);
-for (const path of ['proxy', 'thread'] as const) {
+for (const path of ['proxy', 'thread', 'pipe'] as const) {
   const k = summary[path];
   console.log(
     `${LABEL[path].padEnd(17)} median p50 ${k.p50Ms.toFixed(3)} ms; added p50 ${k.addedP50Ms.toFixed(3)} ms, added p99 ` +
