@@ -23,7 +23,10 @@ import { type MeasureSpec, type Measurement, measureInChild } from './measure.js
 const QUICK = process.argv.includes('--quick');
 /** The comparison cases only: no instrumentation, workers or rate-accuracy sections (implied by --quick). */
 const EXTRAS = !QUICK && !process.argv.includes('--no-extras');
-/** BENCH_CASES=instrumentation,workers runs only the cases named (capacity, 60k, instrumentation, workers, accuracy). */
+/**
+ * BENCH_CASES=instrumentation,workers runs only the cases named (capacity, 60k, instrumentation, workers, accuracy,
+ * and sustained: never run unless named, BENCH_SUSTAINED_RATES).
+ */
 const ONLY = process.env.BENCH_CASES?.split(',');
 const want = (name: string) => !ONLY || ONLY.includes(name);
 const SECONDS = QUICK ? 3 : Number(process.env.BENCH_SECONDS ?? 10);
@@ -91,6 +94,56 @@ async function runCase(target: { name: string; address: string }, name: string, 
   return r;
 }
 
+/**
+ * The issue's "max sustained rate": the highest asked rate a client holds with a rate error <= 0.5% (and, for
+ * loadhouse, no saturated window), over BENCH_SUSTAINED_RATES, lean and loadhouse alternated at each rate in
+ * each round. Per round, each client's highest rate held; loadhouse's as a ratio to the lean client's.
+ */
+async function sustained(target: { name: string; address: string }): Promise<void> {
+  const rates = (process.env.BENCH_SUSTAINED_RATES ?? '150000,175000,200000,225000').split(',').map(Number);
+  const held = (m: Measurement) => m.rateErrorPercent <= 0.5 && (m.saturatedWindows ?? 0) === 0;
+  console.log(`\n${target.name}, sustained: rates ${rates.join(', ')}, ${ROUNDS} round(s) of lean / loadhouse at each`);
+  const best: Array<Record<string, number>> = [];
+  const steps: Array<Measurement & { round: number; rate: number; variant: string; held: boolean }> = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const top: Record<string, number> = { lean: 0, loadhouse: 0 };
+    for (const rate of rates) {
+      for (const v of round % 2 === 0 ? [LEAN, LOADHOUSE] : [LOADHOUSE, LEAN]) {
+        const spec: MeasureSpec = {
+          address: target.address,
+          topic: `bench-${v.spec.client}`,
+          rate,
+          seconds: SECONDS,
+          partitions: PARTITIONS,
+          warmupSeconds: WARMUP,
+          ...v.spec,
+        };
+        const m = await measureInChild(spec);
+        const ok = held(m);
+        if (ok && rate > top[v.name]!) top[v.name] = rate;
+        steps.push({ ...m, round, rate, variant: v.name, held: ok });
+        console.log(
+          `  round ${round + 1} ${fmt(rate, 0).padStart(8)} ${v.name.padEnd(10)} ${fmt(m.msgsPerSec, 0).padStart(8)} msgs/s  error ${fmt(m.rateErrorPercent, 2)}%` +
+            (m.saturatedWindows !== undefined ? `  saturated ${m.saturatedWindows}/${m.totalWindows}` : '') +
+            `  ${ok ? 'held' : 'not held'}`,
+        );
+      }
+    }
+    best.push(top);
+    console.log(`  round ${round + 1}: highest held: lean ${fmt(top.lean!, 0)}, loadhouse ${fmt(top.loadhouse!, 0)}`);
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  const ratio = median(best.map((b) => (b.lean! > 0 ? b.loadhouse! / b.lean! : Number.NaN)));
+  console.log(
+    `  median highest held: lean ${fmt(median(best.map((b) => b.lean!)), 0)}, loadhouse ${fmt(median(best.map((b) => b.loadhouse!)), 0)}; ` +
+      `loadhouse/lean x${fmt(ratio, 2)} (goal >= 0.9)`,
+  );
+  sustainedResults.push({ target: target.name, rates, best, ratio, steps });
+}
+
+const sustainedResults: Array<{ target: string; rates: number[]; best: Array<Record<string, number>>; ratio: number; steps: unknown[] }> =
+  [];
+
 function fmt(v: number, digits: number): string {
   return Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
 }
@@ -131,6 +184,8 @@ for (const t of targets) {
     const target = { name: t.name, address: sink.address };
     if (want('capacity')) await runCase(target, 'capacity', FLOOD, [LEAN, LOADHOUSE, GRPCJS]);
     if (want('60k')) await runCase(target, '60k', 60_000, [LEAN, LOADHOUSE]);
+    // Only when named: a step per rate and client, alternated (about 4 minutes a sink).
+    if (ONLY?.includes('sustained')) await sustained(target);
     if (EXTRAS && t.name === 'agent --sink') {
       if (want('instrumentation'))
         await runCase(target, 'instrumentation', FLOOD, [
@@ -200,6 +255,7 @@ writeFileSync(
       },
       cases: results,
       accuracy,
+      sustained: sustainedResults,
     },
     null,
     2,
