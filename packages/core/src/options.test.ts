@@ -129,7 +129,10 @@ describe('calls in flight', () => {
     });
     expect(r.config.maxCallsPerConnection).toBe(1);
     const reasons = r.series.flatMap((s) => s.generator.reasons);
-    expect(reasons.some((x) => x.includes("a worker's cap of 1 ")), JSON.stringify(reasons.slice(0, 3))).toBe(true);
+    expect(
+      reasons.some((x) => x.includes("a worker's cap of 1 ")),
+      JSON.stringify(reasons.slice(0, 3)),
+    ).toBe(true);
     expect(r.producer.acked).toBeGreaterThan(0);
     expect(r.producer.acked + r.producer.failed + r.producer.dropped).toBe(r.producer.scheduled);
   });
