@@ -280,20 +280,7 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
       pump();
     });
 
-    const seconds = (endedAt - measuredFrom) / 1000;
-    const r = summarizeHistogram(response);
-    const s = summarizeHistogram(service);
-    const l = summarizeHistogram(scheduleLag);
-    return {
-      acked,
-      failed,
-      dropped,
-      seconds,
-      msgsPerSec: seconds > 0 ? acked / seconds : 0,
-      response: { p50: r.p50, p99: r.p99, max: r.max },
-      service: { p50: s.p50, p99: s.p99 },
-      scheduleLag: { p50: l.p50, p99: l.p99, max: l.max },
-    };
+    return leanFigures({ acked, failed, dropped }, (endedAt - measuredFrom) / 1000, { response, service, scheduleLag });
   } finally {
     if (timer) clearTimeout(timer);
     for (const s of sessions) s.close();
@@ -301,6 +288,27 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
     service.destroy();
     scheduleLag.destroy();
   }
+}
+
+type Histogram = ReturnType<typeof createHistogram>;
+
+/** A lean run's figures from its counts, its measured seconds and its three histograms (both lean shapes). */
+export function leanFigures(
+  counts: { acked: number; failed: number; dropped: number },
+  seconds: number,
+  h: { response: Histogram; service: Histogram; scheduleLag: Histogram },
+): Pick<LeanClientResult, 'acked' | 'failed' | 'dropped' | 'seconds' | 'msgsPerSec' | 'response' | 'service' | 'scheduleLag'> {
+  const r = summarizeHistogram(h.response);
+  const s = summarizeHistogram(h.service);
+  const l = summarizeHistogram(h.scheduleLag);
+  return {
+    ...counts,
+    seconds,
+    msgsPerSec: seconds > 0 ? counts.acked / seconds : 0,
+    response: { p50: r.p50, p99: r.p99, max: r.max },
+    service: { p50: s.p50, p99: s.p99 },
+    scheduleLag: { p50: l.p50, p99: l.p99, max: l.max },
+  };
 }
 
 export function formatLine(rate: number, r: LeanClientResult): string {

@@ -11,8 +11,8 @@
 import type http2 from 'node:http2';
 import { randomBytes } from 'node:crypto';
 import { RECORD_HEADER_SIZE, writeRecordHeader } from '@loadhouse/core/wire';
-import { createHistogram, recordMs, summarizeHistogram } from '@loadhouse/core/histogram';
-import type { LeanClientResult } from './lean-client.js';
+import { createHistogram, recordMs } from '@loadhouse/core/histogram';
+import { type LeanClientResult, leanFigures } from './lean-client.js';
 
 export interface LeanProducersShape {
   address: string;
@@ -339,19 +339,8 @@ export async function runLeanProducers(
       pump();
     });
 
-    const seconds = (endedAt - measuredFrom) / 1000;
-    const r = summarizeHistogram(response);
-    const s = summarizeHistogram(service);
-    const l = summarizeHistogram(scheduleLag);
     return {
-      acked,
-      failed,
-      dropped,
-      seconds,
-      msgsPerSec: seconds > 0 ? acked / seconds : 0,
-      response: { p50: r.p50, p99: r.p99, max: r.max },
-      service: { p50: s.p50, p99: s.p99 },
-      scheduleLag: { p50: l.p50, p99: l.p99, max: l.max },
+      ...leanFigures({ acked, failed, dropped }, (endedAt - measuredFrom) / 1000, { response, service, scheduleLag }),
       firstAckSeconds: firstAck < 0 ? Number.NaN : (firstAck - t0) / 1000,
       peakCallsInFlight: peakCalls,
     };
