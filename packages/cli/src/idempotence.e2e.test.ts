@@ -54,7 +54,9 @@ describe('retries and the idempotent producer against lost acks', () => {
 
 describe('transactions', () => {
   it('consumers never read an aborted record and read every committed one', async () => {
-    const { result, io } = await run('idem-txn', args`--transactions 250 --abort-ratio 0.3`);
+    // Seed 19: the one producer's first transaction aborts and its second commits (draws 0.03 and 0.54 against
+    // 0.3), so both outcomes happen however few transactions a slow machine completes in 2 s.
+    const { result, io } = await run('idem-txn', args`--transactions 250 --abort-ratio 0.3 --seed 19`);
     const tx = result.producer.transactions!;
     expect(tx, io.err).toBeDefined();
     expect(tx.committed).toBeGreaterThan(0);
@@ -66,8 +68,13 @@ describe('transactions', () => {
     expect(Object.keys(result.histograms)).toEqual(expect.arrayContaining(['delivery.initProducer', 'delivery.commit', 'delivery.abort']));
     expect(io.out).toMatch(/Abort: p50 [\d.]+ ms/);
     expect(tx.committedRecords + tx.abortedRecords).toBe(result.producer.acked);
-    // Aborted records are exactly the ones missing; they are expected-absent, not lost.
-    expect(result.integrity.missing).toBe(tx.abortedRecords);
+    // Consumers read exactly the committed records: one aborted record read, or one committed record not
+    // read, changes the count (no duplicates, below).
+    expect(result.integrity.consumedChecked).toBe(tx.committedRecords);
+    // Aborted records are expected-absent, not lost. "Missing" counts the gaps below a stream's highest
+    // sequence read, so the aborted records after a stream's last committed one (a last transaction aborted
+    // at the stop) are absent without being counted: missing is at most the aborted records.
+    expect(result.integrity.missing).toBeLessThanOrEqual(tx.abortedRecords);
     expect(result.integrity.expectedMissing).toBe(tx.abortedRecords);
     expect(result.integrity.duplicates).toBe(0);
     expect(result.integrity.dataLoss).toBe(false);
