@@ -41,9 +41,8 @@ export interface IntegritySums {
 export interface WindowHealth {
   workerLoopDelayMaxMs: number;
   workerUtilizationMax: number;
-  /** Times producers waited for a call because their worker's calls in flight were at its cap (summed), and that cap. */
-  callCapWaits?: number;
-  callCap?: number;
+  /** Producers waited for a call because their worker's calls in flight were at its cap: waits summed over workers. */
+  callCap?: { cap: number; waits: number };
 }
 
 export interface PhaseAccumulator {
@@ -140,10 +139,7 @@ export class Aggregator {
     this.health.workerLoopDelayMaxMs = Math.max(this.health.workerLoopDelayMaxMs, report.health.eventLoopDelayP99Ms);
     this.health.workerUtilizationMax = Math.max(this.health.workerUtilizationMax, report.health.utilization);
     const cc = report.health.callCap;
-    if (cc) {
-      this.health.callCapWaits = (this.health.callCapWaits ?? 0) + cc.waits;
-      this.health.callCap = cc.cap;
-    }
+    if (cc) this.health.callCap = { cap: cc.cap, waits: (this.health.callCap?.waits ?? 0) + cc.waits };
   }
 
   /**

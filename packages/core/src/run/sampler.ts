@@ -211,7 +211,7 @@ export class Sampler {
       cores: d.monitor.cores,
       producer,
       lingerMs: this.lingerMax,
-      ...(health.callCapWaits ? { callCap: { cap: health.callCap ?? 0, waits: health.callCapWaits } } : {}),
+      ...(health.callCap ? { callCap: health.callCap } : {}),
     });
     const generator: GeneratorHealth = {
       eventLoopDelayMs: {

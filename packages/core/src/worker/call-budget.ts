@@ -44,9 +44,9 @@ export class CallBudget {
     if (++this.inFlight > this.peak) this.peak = this.inFlight;
   }
 
-  /** A call ended: the producers that waited longest get the room first, in order. */
-  give(now: number): void {
-    this.inFlight--;
+  /** `calls` calls ended: the producers that waited longest get the room first, in order. */
+  give(now: number, calls = 1): void {
+    this.inFlight -= calls;
     const q = this.queue;
     while (this.inFlight < this.cap && this.head < q.length) {
       const w = q[this.head]!;

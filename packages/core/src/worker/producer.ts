@@ -382,7 +382,7 @@ export class Producer implements Wakeable, BudgetWaiter {
     this.finish();
     // Only once finished: the waiters this wakes must not find this producer still sending.
     const now = this.ctx.clock.now();
-    for (let i = 0; i < cancelled; i++) this.ctx.budget?.give(now);
+    if (cancelled > 0) this.ctx.budget?.give(now, cancelled);
   }
 
   private finish(): void {
