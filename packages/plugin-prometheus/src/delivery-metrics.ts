@@ -3,7 +3,7 @@
 // reads. Percentiles a merge left unmeasured (null) are left out rather than exported as a number.
 import type { DeliveryLatency, ProducerTotals } from '@loadhouse/core';
 import type { Gauge, Registry } from 'prom-client';
-import { gaugeSets } from './gauge-sets.js';
+import { gaugeSets, QUANTILES } from './gauge-sets.js';
 
 /** Names of the delivery gauges (loadhouse's own figures, so never renamed by the prefix). */
 export const DELIVERY_METRIC_NAMES = {
@@ -50,14 +50,6 @@ export const deliveryGaugesFor: (registry: Registry, labelNames: readonly string
     calls: make('calls', ['call']),
   }),
 );
-
-const QUANTILES = [
-  ['0.5', 'p50'],
-  ['0.95', 'p95'],
-  ['0.99', 'p99'],
-  ['0.999', 'p999'],
-  ['1', 'max'],
-] as const;
 
 function setCall(g: DeliveryGauges, labels: Record<string, string>, call: string, s: DeliveryLatency | undefined): void {
   if (!s) return;

@@ -1,6 +1,15 @@
-// End-of-run gauge sets (capacity, delivery): one set per registry and label names, since runs may share a
+// End-of-run gauge sets (capacity, delivery, consumer groups): one set per registry and label names, since runs may share a
 // registry and prom-client refuses a second metric of the same name in it.
 import { Gauge, type Registry } from 'prom-client';
+
+/** The `quantile` label values of a latency gauge and the percentile of a latency summary each reads. */
+export const QUANTILES = [
+  ['0.5', 'p50'],
+  ['0.95', 'p95'],
+  ['0.99', 'p99'],
+  ['0.999', 'p999'],
+  ['1', 'max'],
+] as const;
 
 /**
  * A function giving the registry's gauge set for these label names, made on first use: every gauge of the set

@@ -4,7 +4,7 @@
 // load" reads. A run without commits has no commit latency: it is left out, never exported as 0.
 import type { LoadTestResult } from '@loadhouse/core';
 import type { Gauge, Registry } from 'prom-client';
-import { gaugeSets } from './gauge-sets.js';
+import { gaugeSets, QUANTILES } from './gauge-sets.js';
 
 /** Names of the consumer group and partition balance gauges (loadhouse's own figures, never renamed by the prefix). */
 export const GROUP_METRIC_NAMES = {
@@ -54,14 +54,6 @@ export const groupGaugesFor: (registry: Registry, labelNames: readonly string[])
     cv: make('cv'),
   }),
 );
-
-const QUANTILES = [
-  ['0.5', 'p50'],
-  ['0.95', 'p95'],
-  ['0.99', 'p99'],
-  ['0.999', 'p999'],
-  ['1', 'max'],
-] as const;
 
 /** Sets the gauges of one finished run; a run without commits, restarts or keyed records sets none of theirs. */
 export function recordGroups(
