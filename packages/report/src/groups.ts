@@ -9,8 +9,6 @@ type CommitStats = NonNullable<ConsumerTotals['commit']>;
 type ConsumerRestarts = NonNullable<ConsumerTotals['restarts']>;
 type ConsumerResume = ConsumerRestarts['resumes'][number];
 
-const h = (t: string): Cell => ({ html: escapeHtml(t), className: 'num' });
-
 /** Restart rows shown on the page at most; the result file has them all. */
 const MAX_RESUMES = 50;
 /** Partitions outside their bound listed at most. */
@@ -29,7 +27,7 @@ function commitPart(c: CommitStats): string {
   return (
     '<h3>Offset commits</h3>' +
     table(
-      [h('Acknowledged'), h('Failed'), 'Failures by status', h('P50'), h('P95'), h('P99'), h('P999'), h('Max'), h('Mean')],
+      [num('Acknowledged'), num('Failed'), 'Failures by status', num('P50'), num('P95'), num('P99'), num('P999'), num('Max'), num('Mean')],
       [
         [
           num(formatInt(c.commits)),
@@ -101,15 +99,15 @@ function outliers(resumes: ConsumerResume[]): string {
     '<h3>Partitions outside their bound</h3>' +
     table(
       [
-        h('Restart'),
+        num('Restart'),
         'Topic',
-        h('Partition'),
-        h('Last good commit'),
-        h('Read up to'),
-        h('Resumed from'),
-        h('Read again'),
-        h('Bound'),
-        h('Skipped'),
+        num('Partition'),
+        num('Last good commit'),
+        num('Read up to'),
+        num('Resumed from'),
+        num('Read again'),
+        num('Bound'),
+        num('Skipped'),
       ],
       rows,
       'restart-partitions',
@@ -126,7 +124,15 @@ function restartsPart(r: ConsumerRestarts): string {
         ? 'each after a graceful stop'
         : `${formatInt(r.afterCrash)} after a crash`;
   const summary = table(
-    [h('Restarts'), h('Read again'), h('Bound'), h('Beyond the bound'), h('Skipped'), h('Slowest to first record'), h('Still running')],
+    [
+      num('Restarts'),
+      num('Read again'),
+      num('Bound'),
+      num('Beyond the bound'),
+      num('Skipped'),
+      num('Slowest to first record'),
+      num('Still running'),
+    ],
     [
       [
         num(formatInt(r.restarts)),
@@ -143,7 +149,7 @@ function restartsPart(r: ConsumerRestarts): string {
   );
   const shown = r.resumes.slice(0, MAX_RESUMES);
   const each = table(
-    [h('#'), h('At'), 'Group', 'Topic', 'After', h('Read again'), h('Bound'), h('Beyond'), h('Skipped'), h('First record')],
+    [num('#'), num('At'), 'Group', 'Topic', 'After', num('Read again'), num('Bound'), num('Beyond'), num('Skipped'), num('First record')],
     shown.map(restartRow),
     'resumes',
     (i) => resumeClass(shown[i]!),

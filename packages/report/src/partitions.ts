@@ -7,8 +7,6 @@ import type { LoadTestResult, PartitionBalance } from '@loadhouse/core';
 import { formatInt, formatNumber } from './format.js';
 import { escapeHtml, num, table, type Cell } from './html.js';
 
-const h = (t: string): Cell => ({ html: escapeHtml(t), className: 'num' });
-
 /** Bars drawn at most per group. */
 export const MAX_BARS = 200;
 /** Below this many partitions every partition is listed; above it the most and least loaded few. */
@@ -123,9 +121,9 @@ function extremes(g: PartitionBalance, mean: number): string {
       ];
   const head: Cell[] = [
     all ? '' : `${EXTREMES} most and least loaded of ${formatInt(byCount.length)}`,
-    h('Partition'),
-    h('Acked'),
-    h('Of the mean'),
+    num('Partition'),
+    num('Acked'),
+    num('Of the mean'),
   ];
   return table(head, rows, 'partition-extremes');
 }
@@ -135,7 +133,7 @@ function groupPart(g: PartitionBalance): string {
   const mean = g.acked.length > 0 ? total / g.acked.length : 0;
   const { low, high } = range(g.acked);
   const figures = table(
-    ['Group', 'Keys', h('Partitions'), h('Acked'), h('Mean'), h('Min'), h('Max'), h('Imbalance (max/mean)'), h('CV')],
+    ['Group', 'Keys', num('Partitions'), num('Acked'), num('Mean'), num('Min'), num('Max'), num('Imbalance (max/mean)'), num('CV')],
     [
       [
         String(g.group),
