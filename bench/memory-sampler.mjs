@@ -3,25 +3,15 @@
 // its own V8 heap (used, total, young generation, external and array buffers), and writes them as JSON lines to
 // LH_MEMORY_DIR/memory-<threadId>.jsonl: where a run's memory goes, thread by thread, over time.
 import { appendFileSync } from 'node:fs';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { isMainThread, threadId } from 'node:worker_threads';
+import { preloadIntoWorkers } from './preload-workers.mjs';
 
 const dir = process.env.LH_MEMORY_DIR;
 const every = Number(process.env.LH_MEMORY_EVERY_MS ?? 250);
 if (isMainThread && dir) {
-  const wt = createRequire(import.meta.url)('node:worker_threads');
-  const self = fileURLToPath(import.meta.url);
-  const Base = wt.Worker;
-  wt.Worker = class extends Base {
-    constructor(filename, options) {
-      const execArgv = options?.execArgv ? [...options.execArgv, '--import', self] : undefined;
-      super(filename, execArgv ? { ...options, execArgv } : options);
-    }
-  };
-  syncBuiltinESMExports();
+  preloadIntoWorkers(import.meta.url);
 }
 if (dir) {
   const file = join(dir, `memory-${threadId}.jsonl`);

@@ -5,27 +5,15 @@
 // its workers with terminate(), and a terminated thread writes nothing.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isMainThread, threadId } from 'node:worker_threads';
+import { preloadIntoWorkers } from './preload-workers.mjs';
 
 const dir = process.env.LH_PROFILE_DIR;
 const ms = Number(process.env.LH_PROFILE_MS ?? 0);
 if (isMainThread && dir && ms > 0) {
-  // Workers started with their own execArgv (loadhouse's pool passes tsx's loader when run from sources) do not
-  // inherit this preload: add it. Patched on the module object every require('worker_threads') returns, before
-  // the pool's module is loaded.
-  const wt = createRequire(import.meta.url)('node:worker_threads');
-  const self = fileURLToPath(import.meta.url);
-  const Base = wt.Worker;
-  wt.Worker = class extends Base {
-    constructor(filename, options) {
-      const execArgv = options?.execArgv ? [...options.execArgv, '--import', self] : undefined;
-      super(filename, execArgv ? { ...options, execArgv } : options);
-    }
-  };
-  syncBuiltinESMExports();
+  // Workers started with their own execArgv do not inherit this preload: add it.
+  preloadIntoWorkers(import.meta.url);
 }
 if (!isMainThread && dir && ms > 0) {
   const session = new Session();
