@@ -61,6 +61,20 @@ const GRPCJS: Variant = { name: 'grpc-js loop', spec: { client: 'grpcjs' } };
 
 const results: CaseResult[] = [];
 
+/** One measurement of variant `v` at `rate` against `address`, with this benchmark's shape; `extra` before the variant's own. */
+function specOf(address: string, v: Variant, rate: number, extra: Partial<MeasureSpec> = {}): MeasureSpec {
+  return {
+    address,
+    topic: `bench-${v.spec.client}`,
+    rate,
+    seconds: SECONDS,
+    partitions: PARTITIONS,
+    warmupSeconds: WARMUP,
+    ...extra,
+    ...v.spec,
+  };
+}
+
 async function runCase(target: { name: string; address: string }, name: string, rate: number, variants: Variant[]): Promise<CaseResult> {
   const names = variants.map((v) => v.name);
   const byRound: Array<Record<string, Figures>> = Array.from({ length: ROUNDS }, () => ({}));
@@ -68,16 +82,7 @@ async function runCase(target: { name: string; address: string }, name: string, 
   console.log(`\n${target.name}, ${name}: ${rate.toLocaleString('en-US')} msgs/s asked, ${ROUNDS} round(s) of ${names.join(' / ')}`);
   for (const step of alternation(names, ROUNDS)) {
     const v = variants.find((x) => x.name === step.client)!;
-    const spec: MeasureSpec = {
-      address: target.address,
-      topic: `bench-${v.spec.client}`,
-      rate,
-      seconds: SECONDS,
-      partitions: PARTITIONS,
-      warmupSeconds: WARMUP,
-      ...(rate === FLOOD ? { dropAfterMs: FLOOD_DROP_AFTER_MS } : {}),
-      ...v.spec,
-    };
+    const spec = specOf(target.address, v, rate, rate === FLOOD ? { dropAfterMs: FLOOD_DROP_AFTER_MS } : {});
     const m = await measureInChild(spec);
     byRound[step.round]![v.name] = m;
     measurements[step.round]!.push(m);
@@ -109,16 +114,7 @@ async function sustained(target: { name: string; address: string }): Promise<voi
     const top: Record<string, number> = { lean: 0, loadhouse: 0 };
     for (const rate of rates) {
       for (const v of round % 2 === 0 ? [LEAN, LOADHOUSE] : [LOADHOUSE, LEAN]) {
-        const spec: MeasureSpec = {
-          address: target.address,
-          topic: `bench-${v.spec.client}`,
-          rate,
-          seconds: SECONDS,
-          partitions: PARTITIONS,
-          warmupSeconds: WARMUP,
-          ...v.spec,
-        };
-        const m = await measureInChild(spec);
+        const m = await measureInChild(specOf(target.address, v, rate));
         const ok = held(m);
         if (ok && rate > top[v.name]!) top[v.name] = rate;
         steps.push({ ...m, round, rate, variant: v.name, held: ok });
