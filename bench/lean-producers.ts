@@ -12,6 +12,7 @@ import type http2 from 'node:http2';
 import { randomBytes } from 'node:crypto';
 import { RECORD_HEADER_SIZE, writeRecordHeader } from '@loadhouse/core/wire';
 import { createHistogram, recordMs } from '@loadhouse/core/histogram';
+import { varintLength, writeVarint } from '../packages/core/src/proto/produce-frame.js';
 import { type LeanClientResult, leanFigures } from './lean-client.js';
 
 export interface LeanProducersShape {
@@ -36,24 +37,6 @@ export interface LeanProducersShape {
   ackMode: number;
   sessions: http2.ClientHttp2Session[];
   path: string;
-}
-
-function varintLength(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(b: Buffer, o: number, v: number): number {
-  while (v >= 0x80) {
-    b[o++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  b[o++] = v;
-  return o;
 }
 
 /** Partitions of producer k of n (loadhouse's plan: round-robin, every partition has a producer). */
