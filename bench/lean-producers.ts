@@ -12,6 +12,7 @@ import type http2 from 'node:http2';
 import { randomBytes } from 'node:crypto';
 import { RECORD_HEADER_SIZE, writeRecordHeader } from '@loadhouse/core/wire';
 import { createHistogram, recordMs } from '@loadhouse/core/histogram';
+import { partitionsFor } from '../packages/core/src/pools/plan.js';
 import { varintLength, writeVarint } from '../packages/core/src/proto/produce-frame.js';
 import { type LeanClientResult, leanFigures } from './lean-client.js';
 
@@ -37,14 +38,6 @@ export interface LeanProducersShape {
   ackMode: number;
   sessions: http2.ClientHttp2Session[];
   path: string;
-}
-
-/** Partitions of producer k of n (loadhouse's plan: round-robin, every partition has a producer). */
-function partitionsOf(k: number, n: number, partitions: number): number[] {
-  if (n >= partitions) return [k % partitions];
-  const out: number[] = [];
-  for (let p = k; p < partitions; p += n) out.push(p);
-  return out;
 }
 
 /** A min-heap of producer indices keyed by wake time, each producer in it at most once. */
@@ -161,7 +154,7 @@ export async function runLeanProducers(
     return h;
   };
 
-  const parts = Array.from({ length: n }, (_, k) => partitionsOf(k, n, o.partitions));
+  const parts = Array.from({ length: n }, (_, k) => partitionsFor(k, n, o.partitions));
   const cursor = new Uint32Array(n);
   /** Per producer: records scheduled so far, records sent or dropped, calls in flight. */
   const due = new Float64Array(n);
