@@ -80,10 +80,6 @@ function callsPerConnection(): number {
   return per > 0 ? per : Number.POSITIVE_INFINITY;
 }
 
-function leanMaxCalls(): number {
-  return 2 * callsPerConnection();
-}
-
 async function measure(spec: MeasureSpec): Promise<Measurement> {
   const batch = spec.batch ?? 100;
   const messageSize = spec.messageSize ?? 1024;
@@ -107,7 +103,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
       messageSize,
       warmupSeconds: spec.warmupSeconds,
       ...(spec.dropAfterMs !== undefined ? { dropAfterMs: spec.dropAfterMs } : {}),
-      ...(spec.producers !== undefined ? { producers: spec.producers, lingerMs: spec.lingerMs ?? 5, maxCalls: leanMaxCalls() } : {}),
+      ...(spec.producers !== undefined ? { producers: spec.producers, lingerMs: spec.lingerMs ?? 5, maxCalls: 2 * callsPerConnection() } : {}),
     });
     const m = done({
       msgsPerSec: r.msgsPerSec,
