@@ -103,7 +103,9 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
       messageSize,
       warmupSeconds: spec.warmupSeconds,
       ...(spec.dropAfterMs !== undefined ? { dropAfterMs: spec.dropAfterMs } : {}),
-      ...(spec.producers !== undefined ? { producers: spec.producers, lingerMs: spec.lingerMs ?? 5, maxCalls: 2 * callsPerConnection() } : {}),
+      ...(spec.producers !== undefined
+        ? { producers: spec.producers, lingerMs: spec.lingerMs ?? 5, maxCalls: 2 * callsPerConnection() }
+        : {}),
     });
     const m = done({
       msgsPerSec: r.msgsPerSec,
