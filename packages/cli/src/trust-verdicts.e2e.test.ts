@@ -123,6 +123,29 @@ describe('a slow target is not an outage', () => {
     expect(result.outages).toEqual({ windows: 0, seconds: 0, spans: [] });
     expect(io.out).not.toMatch(/Target outage/);
   });
+
+  it('answers that, times the in-flight windows, hold the rate down make records late: the target, not the generator', async () => {
+    const dir = tempDir();
+    // 1 producer x 4 batches in flight x 10 records / ~40 ms per call: about 1,000 of the 1,500 msgs/s asked.
+    const { code, io } = await runCli(
+      args`run high-throughput --duration 4 --warmup 0 --target-rate 1500 --partitions 1 --producers 1 --max-in-flight 4 --batch-size 10 --agent-produce-latency-ms 40 --results-dir ${dir}`,
+    );
+    const result = onlyResult(dir);
+    // Windows whose worker had time to spare (a start-up window on a busy machine may not have: then it stays blamed).
+    const spare = result.series.filter((s) => s.producer.acked > 0 && s.generator.workerUtilizationMax < 0.8);
+    const behind = spare.filter((s) => (s.generator.windowFullWaits ?? 0) > 0 && s.producer.latency.scheduleLag.p99 > 200);
+    expect(behind.length, io.err).toBeGreaterThanOrEqual(2);
+    const reasons = spare.flatMap((s) => s.generator.reasons).join('\n');
+    expect(reasons, JSON.stringify(result.series.map((s) => s.generator))).not.toMatch(/fell behind schedule/);
+    expect(result.criteria.find((c) => c.metric === 'producer.rateErrorPercent')?.passed).toBe(false);
+    const d = result.diagnosis?.find((x) => x.cause === 'in-flight-limit');
+    expect(d, JSON.stringify(result.diagnosis)).toBeDefined();
+    const bound = d!.evidence.find((e) => e.metric === 'producer.inFlightBoundMsgsPerSec')!.value;
+    expect(bound).toBeGreaterThan(300);
+    expect(bound).toBeLessThan(1500);
+    expect(io.out).toMatch(/in-flight-limit/);
+    expect(code, io.out + io.err).toBe(1);
+  });
 });
 
 describe('target outages (NOT_FOUND)', () => {

@@ -74,6 +74,34 @@ describe('diagnose', () => {
     expect(causes(r)).toEqual(['generator-saturated:medium']);
   });
 
+  it('in-flight-limit: records late behind full in-flight windows, with the bound the windows put on the rate', () => {
+    const r = failing(healthy(), 'producer.rateErrorPercent', 'Rate');
+    const g = { id: 1, rate: 2000, producers: 1, partitions: 1, messageSize: 1024, batchSize: 10, lingerMs: 5, maxInFlight: 2 };
+    r.config.producerGroups = [g] as typeof r.config.producerGroups;
+    r.producer.latency.service.mean = 43;
+    const late = (s: (typeof r.series)[number]) => {
+      s.generator.windowFullWaits = 46;
+      s.producer.latency.scheduleLag.p99 = 900;
+    };
+    const n = r.series.filter((s) => !s.warmup).length;
+    r.series
+      .filter((s) => !s.warmup)
+      .slice(0, Math.floor(n / 20))
+      .forEach(late); // 5%: a moment
+    expect(causes(r)).toEqual([]);
+    r.series.forEach(late);
+    const [d] = diagnose(r);
+    expect(d).toMatchObject({ cause: 'in-flight-limit', confidence: 'high', explains: ['Rate'] });
+    // 1 producer x 2 in flight x 10 records / 43 ms: 465 msgs/s of the 2,000 asked.
+    expect(d!.evidence[1]).toMatchObject({ metric: 'producer.inFlightBoundMsgsPerSec', value: 465, threshold: 2000 });
+    expect(d!.advice).toMatch(/--max-in-flight/);
+    // Full windows without late records are no evidence: the windows kept up.
+    r.series.forEach((s) => {
+      s.producer.latency.scheduleLag.p99 = 20;
+    });
+    expect(causes(r)).toEqual([]);
+  });
+
   it('target-unreachable: outage windows and an end for an unreachable target; ranked first, before the connection errors it causes', () => {
     const r = failing(healthy(), 'producer.rateErrorPercent', 'Rate');
     r.outages = { windows: 3, seconds: 3, spans: [{ fromSeconds: 5, toSeconds: 8 }] };

@@ -3,7 +3,7 @@
 import type { Diagnosis, LoadTestResult } from '../types.js';
 import { confidenceRank, criterionLabel, factsOf, symptomOf } from './facts.js';
 import type { DiagnosisRule } from './rule.js';
-import { connectionErrors, dataLoss, generatorSaturated } from './rules-client.js';
+import { connectionErrors, dataLoss, generatorSaturated, inFlightLimit } from './rules-client.js';
 import { consumerCacheMisses, s3Slow, s3Throttling } from './rules-storage.js';
 import { targetCpuSaturated, targetMemoryGrowth, targetUnreachable } from './rules-target.js';
 
@@ -15,6 +15,7 @@ export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
   dataLoss,
   targetUnreachable,
   generatorSaturated,
+  inFlightLimit,
   s3Throttling,
   s3Slow,
   targetCpuSaturated,

@@ -45,6 +45,57 @@ export const generatorSaturated: DiagnosisRule = {
 };
 
 /**
+ * Share of measured windows in which producers' own in-flight windows were full with a batch ready and records
+ * were late (schedule lag p99 beyond linger + 50 ms): from a tenth of the run the target's answers, times the
+ * windows, held the rate down (medium); high from a quarter when the in-flight bound (Little's law) is below the
+ * rate asked, which alone makes the producers fall behind.
+ */
+export const IN_FLIGHT_LIMIT = { medium: 10, high: 25, lateMs: 50 } as const;
+
+export const inFlightLimit: DiagnosisRule = {
+  cause: 'in-flight-limit',
+  symptoms: ['throughput', 'latency', 'lag'],
+  advice:
+    "Every producer had all its batches in flight (--max-in-flight) waiting on the target's answers, and records queued " +
+    'behind them: at the service time measured, producers x max in flight x batch size / service time bounds the rate, ' +
+    'as it would for a real client with these settings. The generator was not the limit. To load the target harder raise ' +
+    '--max-in-flight, --producers or --batch-size; to judge the target, its service time is the figure to bring down.',
+  detect(f) {
+    const r = f.result;
+    const groups = r.config?.producerGroups ?? [];
+    const linger = Math.max(0, ...groups.map((g) => g.lingerMs ?? 0));
+    const windows = f.measured.filter(
+      (s) => (s.generator?.windowFullWaits ?? 0) > 0 && (s.producer?.latency?.scheduleLag?.p99 ?? 0) > linger + IN_FLIGHT_LIMIT.lateMs,
+    ).length;
+    if (!f.measured.length || windows === 0) return undefined;
+    const percent = (100 * windows) / f.measured.length;
+    if (percent < IN_FLIGHT_LIMIT.medium) return undefined;
+    const evidence: DiagnosisEvidence[] = [
+      {
+        metric: 'series.windowsWithFullInFlightWindows',
+        value: windows,
+        threshold: null,
+        note: `of ${f.measured.length} measured windows, records late behind full in-flight windows`,
+      },
+    ];
+    const serviceMs = r.producer?.latency?.service?.mean ?? 0;
+    const asked = groups.reduce((a, g) => a + (g.rate ?? 0), 0);
+    let bound: number | undefined;
+    if (serviceMs > 0 && groups.length) {
+      bound = groups.reduce((a, g) => a + g.producers * g.maxInFlight * g.batchSize, 0) / (serviceMs / 1000);
+      evidence.push({
+        metric: 'producer.inFlightBoundMsgsPerSec',
+        value: Math.round(bound),
+        threshold: asked > 0 ? asked : null,
+        note: `producers x max in flight x batch size / service mean (${round(serviceMs)} ms)`,
+      });
+    }
+    const confidence = percent >= IN_FLIGHT_LIMIT.high && bound !== undefined && bound < asked ? 'high' : 'medium';
+    return { confidence, evidence };
+  },
+};
+
+/**
  * Records failing with UNAVAILABLE, RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED, in percent of records scheduled:
  * from 1% the errors alone fail an error criterion and cut throughput; from 0.1% they are a pattern, not noise.
  */

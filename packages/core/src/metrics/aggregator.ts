@@ -43,6 +43,8 @@ export interface WindowHealth {
   workerUtilizationMax: number;
   /** Producers waited for a call because their worker's calls in flight were at its cap: waits summed over workers. */
   callCap?: { cap: number; waits: number };
+  /** Producers found their own in-flight window full with a batch ready: times, summed over workers. */
+  windowFullWaits?: number;
 }
 
 export interface PhaseAccumulator {
@@ -140,6 +142,8 @@ export class Aggregator {
     this.health.workerUtilizationMax = Math.max(this.health.workerUtilizationMax, report.health.utilization);
     const cc = report.health.callCap;
     if (cc) this.health.callCap = { cap: cc.cap, waits: (this.health.callCap?.waits ?? 0) + cc.waits };
+    const wf = report.health.windowFullWaits;
+    if (wf) this.health.windowFullWaits = (this.health.windowFullWaits ?? 0) + wf;
   }
 
   /**

@@ -77,6 +77,18 @@ it('does not blame the generator for the late records of a catch-up after a targ
   expect(saturationReasons(healthy({ catchingUp: true }, behind))).toEqual([]);
 });
 
+it('takes records queued behind full in-flight windows of idle-enough workers as the target holding them', () => {
+  // A target that holds 64 calls for 100-130 ms caps the rate whoever sends: the records pile up behind the windows.
+  const behind = { latency: { response: lat(800), service: lat(110, 130), scheduleLag: lat(760) } };
+  expect(saturationReasons(healthy({ windowFullWaits: 40 }, behind))).toEqual([]);
+  // Without full windows, with a busy worker, or with the worker's own call cap reached, the lateness stays the generator's.
+  expect(saturationReasons(healthy({}, behind)).join()).toMatch(/fell behind schedule/);
+  expect(saturationReasons(healthy({ windowFullWaits: 40, workerUtilizationMax: 0.85 }, behind)).join()).toMatch(/fell behind schedule/);
+  const capped = saturationReasons(healthy({ windowFullWaits: 40, callCap: { cap: 256, waits: 3 } }, behind)).join('\n');
+  expect(capped).toMatch(/fell behind schedule/);
+  expect(capped).toMatch(/cap of 256/);
+});
+
 it("times a stall that spans the window boundary (which Node's delay monitor loses on reset)", async () => {
   const m = new GeneratorMonitor();
   m.start();

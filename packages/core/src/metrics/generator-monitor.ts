@@ -22,6 +22,11 @@ export const STALL_LOOP_DELAY_MS = 500;
 export const STALL_WINDOW_FACTOR = 1.5;
 export const SATURATION_CPU_FRACTION = 0.9;
 export const SATURATION_WORKER_UTILIZATION = 0.97;
+/**
+ * Below this busy share every worker had time to spare: when producers' own in-flight windows were full, their
+ * records waited on the target's answers, not on the generator (at or above it the lateness stays the generator's).
+ */
+export const WINDOW_BOUND_WORKER_UTILIZATION = 0.8;
 
 export interface MainWindowHealth {
   mainLoopDelayP99Ms: number;
@@ -125,6 +130,17 @@ export interface SaturationInput {
   catchingUp: boolean;
   /** Producers waited for a call: a worker's calls in flight were at its cap (worker/call-budget.ts). */
   callCap?: { cap: number; waits: number };
+  /** Times producers had a batch ready while all their own maxInFlight calls were out (Producer.windowFull). */
+  windowFullWaits?: number;
+}
+
+/**
+ * Records were late because producers' in-flight windows were full while every worker had time to spare: they
+ * waited on the target's answers, as a real client with this in-flight limit would. The schedule lag is then the
+ * target's (its answers, times the window, bound the rate: Little's law), however short each single call was.
+ */
+export function windowBound(s: Pick<SaturationInput, 'windowFullWaits' | 'workerUtilizationMax' | 'callCap'>): boolean {
+  return (s.windowFullWaits ?? 0) > 0 && s.workerUtilizationMax < WINDOW_BOUND_WORKER_UTILIZATION && !(s.callCap && s.callCap.waits > 0);
 }
 
 /** Why the generator was the bottleneck in a window (empty when it was not). */
@@ -157,10 +173,18 @@ export function saturationReasons(s: SaturationInput): string[] {
     );
   }
   // Behind schedule while the target answered fast: records were late although no call was slow,
-  // so the delay was spent in the generator. Not so while a backlog left by a target outage is worked off.
+  // so the delay was spent in the generator. Not so while a backlog left by a target outage is worked off,
+  // nor when the records queued behind full in-flight windows of idle-enough workers (windowBound()).
   const lag = s.producer.latency.scheduleLag;
   const service = s.producer.latency.service;
-  if (!s.catchingUp && lag.count > 0 && service.count > 0 && lag.p99 > s.lingerMs + SATURATION_LOOP_DELAY_MS && service.max < lag.p99 / 2) {
+  if (
+    !s.catchingUp &&
+    !windowBound(s) &&
+    lag.count > 0 &&
+    service.count > 0 &&
+    lag.p99 > s.lingerMs + SATURATION_LOOP_DELAY_MS &&
+    service.max < lag.p99 / 2
+  ) {
     reasons.push(
       `producers fell behind schedule (schedule lag p99 ${lag.p99.toFixed(1)} ms) while the target was fast (service max ${service.max.toFixed(1)} ms)`,
     );

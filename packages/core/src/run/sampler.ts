@@ -212,6 +212,7 @@ export class Sampler {
       producer,
       lingerMs: this.lingerMax,
       ...(health.callCap ? { callCap: health.callCap } : {}),
+      ...(health.windowFullWaits ? { windowFullWaits: health.windowFullWaits } : {}),
     });
     const generator: GeneratorHealth = {
       eventLoopDelayMs: {
@@ -226,6 +227,7 @@ export class Sampler {
       heapUsedBytes: main.heapUsedBytes,
       saturated: reasons.length > 0,
       reasons,
+      ...(health.windowFullWaits ? { windowFullWaits: health.windowFullWaits } : {}),
     };
     const target: TargetResources = {};
     if (targetStats?.rssBytes !== undefined) target.rssBytes = targetStats.rssBytes;

@@ -3,6 +3,7 @@
 /** The causes loadhouse can name (docs/diagnosis.md says what evidence each one needs). */
 export type DiagnosisCause =
   | 'generator-saturated'
+  | 'in-flight-limit'
   | 'target-unreachable'
   | 's3-throttling'
   | 's3-slow'

@@ -86,6 +86,11 @@ export interface GeneratorHealth {
   /** True when the generator itself was the bottleneck in this window (numbers describe the tool). */
   saturated: boolean;
   reasons: string[];
+  /**
+   * Times producers had a batch ready while all their own in-flight calls (`maxInFlight`) were out; absent: never.
+   * With spare worker time, records late for that reason waited on the target, and the window is not saturated.
+   */
+  windowFullWaits?: number;
 }
 
 export interface TargetResources {

@@ -67,6 +67,8 @@ class WorkerHost {
   private readonly timers = new WakeQueue<Producer>();
   private readonly due: Producer[] = [];
   private readonly budget: CallBudget; // all its producers' calls in flight, bounded per connection
+  /** Times its producers found their own in-flight window full with a batch ready (Producer.windowFull). */
+  private readonly windowFull = { waits: 0 };
   private consumerMetrics: ConsumerMetrics | undefined;
   private readonly consumerGroups = new Map<number, HostedConsumerGroup>();
   /** Integrity counters of running and stopped groups, until their last change was reported. */
@@ -174,7 +176,17 @@ class WorkerHost {
         const frames = producerFrames({ ...spec, topic }, payload);
         const metrics = manyTopics ? this.metrics.forTopic(topic) : this.metrics;
         const acks = this.verify?.ackLog(topic);
-        ctx = { driver: this.driver!, metrics, payload, clock: systemClock, frames, records, acks, budget: this.budget };
+        ctx = {
+          driver: this.driver!,
+          metrics,
+          payload,
+          clock: systemClock,
+          frames,
+          records,
+          acks,
+          budget: this.budget,
+          windowFull: this.windowFull,
+        };
         contexts.set(topic, ctx);
       }
       return ctx;
@@ -361,13 +373,15 @@ class WorkerHost {
     const rebalanceMs = this.driver?.rebalances?.();
     const calls = this.budget.takeWaits();
     const callCap = calls.waits > 0 ? { callCap: { cap: this.budget.cap, waits: calls.waits } } : {};
+    const windowFull = this.windowFull.waits > 0 ? { windowFullWaits: this.windowFull.waits } : {};
+    this.windowFull.waits = 0;
     return {
       ...(verify ? { verify } : {}),
       ...(rebalanceMs?.length ? { rebalanceMs } : {}),
       producer: this.metrics.report(inFlight, backlog),
       consumer: this.consumerReport(),
       // Utilization over a sliver of a window (the thread just became ready) says nothing: report it from 200 ms.
-      health: { eventLoopDelayP99Ms: delay, utilization: elu.idle + elu.active >= 200 ? elu.utilization : 0, ...callCap },
+      health: { eventLoopDelayP99Ms: delay, utilization: elu.idle + elu.active >= 200 ? elu.utilization : 0, ...callCap, ...windowFull },
     };
   }
 

@@ -53,7 +53,8 @@ function setup(o: Setup = {}) {
     seed: 1,
   };
   const spec = { id: 7, rate: o.rate ?? 1000, partitions: o.partitions ?? [0], phase: 0 };
-  const producer = new Producer(spec, group, { driver, metrics, payload: new PayloadPool('compressible', 64), clock }, T0);
+  const windowFull = { waits: 0 };
+  const producer = new Producer(spec, group, { driver, metrics, payload: new PayloadPool('compressible', 64), clock, windowFull }, T0);
   let finished = 0;
   producer.onFinished = () => finished++;
   /** Moves the clock to T0 + ms and lets the producer look at its schedule, as the worker tick does. */
@@ -61,7 +62,7 @@ function setup(o: Setup = {}) {
     clock.advance(T0 + ms - clock.now());
     producer.service(clock.now());
   };
-  return { clock, driver, metrics, producer, at, finished: () => finished };
+  return { clock, driver, metrics, producer, at, windowFull, finished: () => finished };
 }
 
 describe('Producer schedule', () => {
@@ -100,6 +101,26 @@ describe('Producer schedule', () => {
     expect(driver.produced).toHaveLength(3);
     expect(producer.inFlightBatches).toBe(2);
     expect(producer.backlog).toBe(70);
+  });
+
+  it('counts each time its in-flight window fills with a batch ready, not each look at a full window', () => {
+    const { driver, producer, at, windowFull } = setup({ rate: 1000, batchSize: 10, maxInFlight: 2 });
+    at(12);
+    expect(driver.produced).toHaveLength(1); // 13 due: one full batch out, 3 lingering
+    expect(windowFull.waits).toBe(0);
+    at(25);
+    expect(producer.inFlightBatches).toBe(2);
+    expect(windowFull.waits).toBe(1); // records wait behind a full window
+    at(40);
+    expect(windowFull.waits).toBe(1); // the same filling, seen again
+    driver.produced[0]!.ack(); // room: the next batch goes and fills the window again
+    expect(producer.inFlightBatches).toBe(2);
+    expect(windowFull.waits).toBe(2);
+    driver.produced[1]!.ack();
+    driver.produced[2]!.ack();
+    expect(producer.backlog).toBeLessThan(10);
+    at(41);
+    expect(windowFull.waits).toBe(2); // window not full, nothing ready: no wait
   });
 
   it('drops, without sending, the records that could not start within dropAfterMs of their intended time', () => {

@@ -39,6 +39,11 @@ export interface ProducerContext {
   records?: GroupRecords;
   /** The worker's bound on calls in flight, all producers together (call-budget.ts); absent: none. */
   budget?: CallBudget;
+  /**
+   * Times a producer had a batch ready while its own maxInFlight calls were all out (counted once per time it
+   * filled up): its records then wait on the target's answers, as a real client's would. The worker reports it.
+   */
+  windowFull?: { waits: number };
 }
 
 export { producerFrames };
@@ -68,6 +73,8 @@ export class Producer implements Wakeable, BudgetWaiter {
   private sendIndex = 0;
   private quota: number;
   private inFlight = 0;
+  /** All maxInFlight calls were out with a batch ready (counted in ctx.windowFull); cleared by the next answer. */
+  private atWindowLimit = false;
   private readonly slots: SlotPool;
   private flushing = false;
   private draining = false;
@@ -283,6 +290,17 @@ export class Producer implements Wakeable, BudgetWaiter {
       }
       this.send(n, now);
     }
+    if (this.inFlight >= this.maxInFlight && !this.atWindowLimit && this.ctx.windowFull && this.batchReady(now)) {
+      this.atWindowLimit = true;
+      this.ctx.windowFull.waits++;
+    }
+  }
+
+  /** A batch could go now: a full one is waiting, the backlog is being flushed, or its oldest record has lingered. */
+  private batchReady(now: number): boolean {
+    const backlog = this.next - this.sendIndex;
+    if (backlog === 0) return false;
+    return backlog >= this.batchSize || this.flushing || now - this.schedule.intended(this.sendIndex) >= this.lingerMs;
   }
 
   private send(n: number, now: number): void {
@@ -326,6 +344,7 @@ export class Producer implements Wakeable, BudgetWaiter {
     releaseSlot(this.out, slot);
     this.delivery?.done(slot.count, failure, duplicate);
     this.inFlight--;
+    this.atWindowLimit = false;
     const now = this.ctx.clock.now();
     const n = slot.count;
     // Producers that waited for the call get it first; this one queues behind them if it needs another.

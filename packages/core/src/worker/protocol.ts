@@ -189,6 +189,11 @@ export interface WorkerHealth {
   utilization: number;
   /** Producers found the worker's calls in flight at its cap (`waits` times since the previous report); absent: never. */
   callCap?: { cap: number; waits: number };
+  /**
+   * Times a producer had a batch ready while all its own maxInFlight calls were out (once per filling), since the
+   * previous report; absent: never. Its records then waited on the target's answers.
+   */
+  windowFullWaits?: number;
 }
 
 export interface ConsumerCounterSet {
