@@ -44,22 +44,66 @@ const TWO_32 = 0x1_0000_0000;
 
 // CRC32C (Castagnoli, reflected 0x82F63B78) table for the 32 header bytes a producer hashes per record: a JS
 // loop over them costs less than a native call on a fresh subarray. Long inputs go to the native crc32c.
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256);
+/**
+ * CRC32C lookup tables for slicing by 4 (T[0] is the byte-at-a-time table): the header's checksum takes one
+ * step per 32-bit word instead of one per byte. It runs for every record sent, so its cost is per record. The
+ * tables and every word are signed 32-bit integers: values above 2^31 would be boxed numbers, one allocation
+ * each, for the same bits.
+ */
+const CRC32C_TABLES = (() => {
+  const t = [new Int32Array(256), new Int32Array(256), new Int32Array(256), new Int32Array(256)] as const;
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[n] = c >>> 0;
+    t[0][n] = c | 0;
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 4; k++) t[k][n] = (t[k - 1][n]! >>> 8) ^ t[0][t[k - 1][n]! & 0xff]!;
   }
   return t;
 })();
+const [T0, T1, T2, T3] = CRC32C_TABLES;
 
 /** crc32c(bytes [start, end) of `buf`, continuing `crc`), as the native crc32c(input, initialState) computes it. */
 function crc32cUpdate(crc: number, buf: Buffer, start: number, end: number): number {
   let c = ~crc;
-  for (let i = start; i < end; i++) c = CRC32C_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = start; i < end; i++) c = T0[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+/** One slicing-by-4 step: `w` holds the next four bytes of the stream, the first in its low byte. */
+function crcWord(c: number, w: number): number {
+  c ^= w;
+  return T3[c & 0xff]! ^ T2[(c >>> 8) & 0xff]! ^ T1[(c >>> 16) & 0xff]! ^ T0[c >>> 24]!;
+}
+
+/** The four bytes of `v` written big-endian, as the word crcWord() takes (first byte lowest). */
+const beWord = (v: number): number => (v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+
+/** Writes `w` (crcWord's order: first byte lowest) at `o`. */
+function putWord(b: Buffer, o: number, w: number): void {
+  b[o] = w & 0xff;
+  b[o + 1] = (w >>> 8) & 0xff;
+  b[o + 2] = (w >>> 16) & 0xff;
+  b[o + 3] = w >>> 24;
+}
+
+/** Writes word `w` at `o` and continues the checksum `c` over it. */
+function crcPut(b: Buffer, o: number, c: number, w: number): number {
+  putWord(b, o, w);
+  return crcWord(c, w);
+}
+
+/** The header's first word: magic 0x4c48, the version, a reserved zero byte. */
+const HEAD_WORD = 0x4c | (0x48 << 8) | (RECORD_HEADER_VERSION << 16);
+/** A double's two 32-bit halves (this platform's order: little-endian, as every Node platform is). */
+const f64 = new Float64Array(1);
+const f64Words = new Int32Array(f64.buffer);
+/**
+ * A scratch double and its halves for writeHeaderWords' callers: `timeWords.f64[0] = ms`, then pass
+ * `timeWords.i32[1], timeWords.i32[0]`.
+ */
+export const timeWords = { f64, i32: f64Words } as const;
 
 /** CRC32C of a value's payload (the bytes after the header): what `writeRecordHeader` continues. */
 export function payloadChecksum(value: Uint8Array, offset = 0, length = value.byteLength - offset): number {
@@ -83,16 +127,40 @@ export function writeRecordHeader(
   length: number,
   payloadCrc: number = payloadChecksum(target, offset, length),
 ): void {
-  target.writeUInt16BE(RECORD_MAGIC, offset);
-  target[offset + 2] = RECORD_HEADER_VERSION;
-  target[offset + 3] = 0;
-  target.writeUInt32BE(producerId >>> 0, offset + 4);
-  target.writeUInt32BE(Math.floor(sequence / TWO_32) >>> 0, offset + 8);
-  target.writeUInt32BE(sequence >>> 0, offset + 12);
-  target.writeDoubleBE(intendedTimeMs, offset + 16);
-  target.writeUInt32BE(partition >>> 0, offset + 24);
-  target.writeUInt32BE(length >>> 0, offset + 28);
-  target.writeUInt32BE(crc32cUpdate(payloadCrc, target, offset, offset + CHECKED_HEAD), offset + CHECKED_HEAD);
+  f64[0] = intendedTimeMs;
+  writeHeaderWords(target, offset, producerId, sequence, f64Words[1]!, f64Words[0]!, partition, length, payloadCrc | 0);
+}
+
+/**
+ * writeRecordHeader with the intended time as the two 32-bit halves of its double (`timeWords`: high half at
+ * [1], low at [0]) and every argument a small integer: the per-record path of the producers, where a double
+ * or a value above 2^31 passed to a function that is not inlined would be boxed, one allocation per record.
+ */
+export function writeHeaderWords(
+  target: Buffer,
+  offset: number,
+  producerId: number,
+  sequence: number,
+  timeHigh: number,
+  timeLow: number,
+  partition: number,
+  length: number,
+  payloadCrc: number,
+): void {
+  if (offset < 0 || offset + RECORD_HEADER_SIZE > target.length) {
+    throw new RangeError(`writeRecordHeader needs ${RECORD_HEADER_SIZE} bytes at offset ${offset}, got ${target.length - offset}`);
+  }
+  // Each field is a big-endian word; the checksum runs over the words as they are laid down.
+  let c = crcWord(~payloadCrc, HEAD_WORD);
+  putWord(target, offset, HEAD_WORD);
+  c = crcPut(target, offset + 4, c, beWord(producerId | 0));
+  c = crcPut(target, offset + 8, c, beWord(Math.floor(sequence / TWO_32) | 0));
+  c = crcPut(target, offset + 12, c, beWord(sequence | 0));
+  c = crcPut(target, offset + 16, c, beWord(timeHigh));
+  c = crcPut(target, offset + 20, c, beWord(timeLow));
+  c = crcPut(target, offset + 24, c, beWord(partition | 0));
+  c = crcPut(target, offset + 28, c, beWord(length | 0));
+  putWord(target, offset + CHECKED_HEAD, beWord(~c));
 }
 
 /**

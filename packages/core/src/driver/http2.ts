@@ -65,12 +65,32 @@ const produceResponse = responseCodec('ProduceBatch');
 const noop = () => {};
 const NO_CALL: PendingCall = { cancel: noop };
 
+/** The call a stream belongs to: the stream's listeners are shared functions, not closures made per call. */
+const CALL = Symbol('loadhouse.http2Call');
+type CallStream = http2.ClientHttp2Stream & { [CALL]: Http2Call };
+
+function onStreamHeaders(this: CallStream, h: http2.IncomingHttpHeaders): void {
+  this[CALL].headers(h);
+}
+function onStreamData(this: CallStream, chunk: Buffer): void {
+  this[CALL].data(chunk);
+}
+function onStreamFinish(this: CallStream): void {
+  this[CALL].release();
+}
+function onStreamClose(this: CallStream): void {
+  this[CALL].closed();
+}
+function onCallDeadline(call: Http2Call): void {
+  call.deadline();
+}
+
 /** One ProduceBatch stream: `written` is called once, before `callback`, which runs at most once. */
 class Http2Call implements PendingCall {
   private status = -1;
   private message = '';
   private http = 0;
-  private data: Buffer | undefined;
+  private body: Buffer | undefined;
   private done = false;
   private released = false;
   private readonly timer: NodeJS.Timeout;
@@ -83,13 +103,16 @@ class Http2Call implements PendingCall {
     private readonly callback: ProduceCallback,
     deadlineMs: number,
   ) {
-    stream.on('response', this.onHeaders);
-    stream.on('trailers', this.onHeaders);
-    stream.on('data', this.onData);
-    stream.on('close', this.onClose);
+    (stream as CallStream)[CALL] = this;
+    stream.on('response', onStreamHeaders);
+    stream.on('trailers', onStreamHeaders);
+    stream.on('data', onStreamData);
+    stream.on('close', onStreamClose);
     stream.on('error', noop);
-    this.timer = setTimeout(this.onDeadline, deadlineMs);
-    stream.end(request, this.release);
+    // As end()'s callback would: once the request is written (close releases it too, should it fail first).
+    stream.on('finish', onStreamFinish);
+    this.timer = setTimeout(onCallDeadline, deadlineMs, this);
+    stream.end(request);
   }
 
   cancel(): void {
@@ -100,13 +123,13 @@ class Http2Call implements PendingCall {
     this.release();
   }
 
-  private readonly release = (): void => {
+  release(): void {
     if (this.released) return;
     this.released = true;
     this.written();
-  };
+  }
 
-  private readonly onHeaders = (h: http2.IncomingHttpHeaders): void => {
+  headers(h: http2.IncomingHttpHeaders): void {
     const http = h[':status'];
     if (http !== undefined) this.http = Number(http);
     const s = h['grpc-status'];
@@ -114,32 +137,32 @@ class Http2Call implements PendingCall {
       this.status = Number(s);
       this.message = decodeMessage(h['grpc-message']);
     }
-  };
+  }
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.data = this.data ? Buffer.concat([this.data, chunk]) : chunk;
-  };
+  data(chunk: Buffer): void {
+    this.body = this.body ? Buffer.concat([this.body, chunk]) : chunk;
+  }
 
-  private readonly onDeadline = (): void => {
+  deadline(): void {
     if (this.done) return;
     this.done = true;
     this.stream.close(NGHTTP2_CANCEL);
     this.release();
     this.callback(statusFailure(S.DEADLINE_EXCEEDED, 'Deadline exceeded'), -1);
-  };
+  }
 
-  private readonly onClose = (): void => {
+  closed(): void {
     clearTimeout(this.timer);
     this.release();
     if (this.done) return;
     this.done = true;
     const [failure, offset, duplicate] = this.outcome();
     this.callback(failure, offset, duplicate);
-  };
+  }
 
   private outcome(): [DriverFailure | null, number, boolean?] {
     if (this.status === 0) {
-      const d = this.data;
+      const d = this.body;
       if (!d || d.length < 5 || d.length < 5 + d.readUInt32BE(1))
         return [statusFailure(S.INTERNAL, 'ProduceBatch answered OK without a response message'), -1];
       try {

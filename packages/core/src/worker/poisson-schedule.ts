@@ -8,6 +8,8 @@
 export interface ArrivalSchedule {
   /** The intended send time of schedule position `seq` (epoch ms); exact for every position not pruned. */
   intended(seq: number): number;
+  /** Writes the intended times of positions [first, first + n) to `out[0..n)`: one call per batch, not per record. */
+  intendedInto(out: Float64Array, first: number, n: number): void;
   /** How many positions are due by `now` (their intended time is at or before it); undefined while paused. */
   dueBy(now: number): number | undefined;
   /**
@@ -51,6 +53,10 @@ export class PoissonSchedule implements ArrivalSchedule {
   intended(seq: number): number {
     while (this.gen <= seq && Number.isFinite(this.interval)) this.push();
     return this.times[seq & this.mask]!;
+  }
+
+  intendedInto(out: Float64Array, first: number, n: number): void {
+    for (let j = 0; j < n; j++) out[j] = this.intended(first + j);
   }
 
   dueBy(now: number): number | undefined {

@@ -8,8 +8,37 @@ import { TopicShare, WarmupMetrics } from './warmup-metrics.js';
 /** What a producer records into: a worker's metrics, or the share of one topic in them (many-topic runs). */
 export type ProducerRecorder = Pick<
   ProducerMetrics,
-  'instrument' | 'measured' | 'counters' | 'fail' | 'response' | 'service' | 'scheduleLag' | 'firstAckEpochMs' | 'firstSecondAcked'
+  | 'instrument'
+  | 'measured'
+  | 'counters'
+  | 'fail'
+  | 'response'
+  | 'responses'
+  | 'service'
+  | 'scheduleLag'
+  | 'scheduleLags'
+  | 'firstAckEpochMs'
+  | 'firstSecondAcked'
 >;
+
+/**
+ * Records `now - times[j]` for the n records of a batch into `measured` or `warm` by each one's intended time;
+ * returns how many were measured. One call per batch: the per-record loop stays in one place with integer
+ * microseconds (recordMs's rounding), and no per-record number crosses a call boundary to be boxed.
+ */
+function recordSince(times: Float64Array, n: number, now: number, warmupEnd: number, measured: Histogram, warm: Histogram): number {
+  let count = 0;
+  for (let j = 0; j < n; j++) {
+    const t = times[j]!;
+    const d = now - t;
+    const us = d > 0 ? Math.round(d * 1000) : 0;
+    if (t >= warmupEnd) {
+      count++;
+      measured.recordValue(us);
+    } else warm.recordValue(us);
+  }
+  return count;
+}
 
 /** The producers of one topic: their own counters, the worker's histograms. */
 class TopicProducerMetrics extends TopicShare<CounterSet> implements ProducerRecorder {
@@ -53,6 +82,12 @@ class TopicProducerMetrics extends TopicShare<CounterSet> implements ProducerRec
   scheduleLag(isMeasured: boolean, ms: number): void {
     this.worker.scheduleLag(isMeasured, ms);
   }
+  responses(times: Float64Array, n: number, now: number, warmupEnd: number): number {
+    return this.worker.responses(times, n, now, warmupEnd);
+  }
+  scheduleLags(times: Float64Array, n: number, now: number, warmupEnd: number): number {
+    return this.worker.scheduleLags(times, n, now, warmupEnd);
+  }
 }
 
 export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram> {
@@ -94,6 +129,14 @@ export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram
   }
   scheduleLag(isMeasured: boolean, ms: number): void {
     recordMs(isMeasured ? this.mScheduleLag : this.wScheduleLag, ms);
+  }
+  /** Each record's response time (`now` - its intended time) for a batch acked at `now`; returns the measured ones. */
+  responses(times: Float64Array, n: number, now: number, warmupEnd: number): number {
+    return recordSince(times, n, now, warmupEnd, this.mResponse, this.wResponse);
+  }
+  /** Each record's schedule lag for a batch sent at `now`; returns the measured ones. */
+  scheduleLags(times: Float64Array, n: number, now: number, warmupEnd: number): number {
+    return recordSince(times, n, now, warmupEnd, this.mScheduleLag, this.wScheduleLag);
   }
 
   /** Where the producers of `topic` record: reports carry their measured counts by topic (`byTopic`). */

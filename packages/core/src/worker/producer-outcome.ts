@@ -1,7 +1,7 @@
 // A batch's outcome in a worker's counters and histograms, split between warm-up and measured records by each
 // record's intended time (the slot keeps them): what a completion or a drain timeout adds.
 import type { ProduceFrame } from '../proto/produce-frame.js';
-import { writeRecordHeader } from '../record-header.js';
+import { timeWords, writeHeaderWords } from '../record-header.js';
 import type { ArrivalSchedule } from './poisson-schedule.js';
 import type { ProducerRecorder } from './producer-metrics.js';
 import type { Slot } from './producer-slot.js';
@@ -19,10 +19,10 @@ export function countSent(m: ProducerRecorder, measured: number, n: number): voi
   }
 }
 
-/** Records of the slot's batch intended at or after `warmupEnd`. */
-function measuredIn(slot: Slot, warmupEnd: number): number {
+/** Records of the slot's batch (its first `n`: all of it by default) intended at or after `warmupEnd`. */
+function measuredIn(slot: Slot, warmupEnd: number, n = slot.count): number {
   let measured = 0;
-  for (let j = 0; j < slot.count; j++) if (slot.intended[j]! >= warmupEnd) measured++;
+  for (let j = 0; j < n; j++) if (slot.intended[j]! >= warmupEnd) measured++;
   return measured;
 }
 
@@ -41,15 +41,7 @@ export function countFailed(m: ProducerRecorder, slot: Slot, code: string, warmu
 export function countAcked(m: ProducerRecorder, slot: Slot, now: number, warmupEnd: number, firstSecondEnd: number): void {
   const n = slot.count;
   const service = now - slot.sendTime;
-  let measured = 0;
-  if (m.instrument) {
-    for (let j = 0; j < n; j++) {
-      const intended = slot.intended[j]!;
-      const isMeasured = intended >= warmupEnd;
-      if (isMeasured) measured++;
-      m.response(isMeasured, now - intended);
-    }
-  } else measured = measuredIn(slot, warmupEnd);
+  const measured = m.instrument ? m.responses(slot.intended, n, now, warmupEnd) : measuredIn(slot, warmupEnd);
   if (m.firstAckEpochMs === 0) m.firstAckEpochMs = now;
   if (measured > 0 && now < firstSecondEnd) m.firstSecondAcked += measured;
   if (measured > 0) {
@@ -115,27 +107,17 @@ export function stampBatch(
   now: number,
   header: HeaderTarget | undefined,
 ): number {
-  let measured = 0;
-  for (let j = 0; j < n; j++) {
-    const intended = schedule.intended(first + j);
-    slot.intended[j] = intended;
-    const isMeasured = intended >= warmupEnd;
-    if (isMeasured) measured++;
-    if (m.instrument) {
-      if (header) {
-        const f = header.frame;
-        writeRecordHeader(
-          f.bytes,
-          f.valueOffset(j),
-          header.producer,
-          firstSequence + j,
-          intended,
-          header.partition,
-          header.size,
-          f.payloadCrcs[j],
-        );
-      }
-      m.scheduleLag(isMeasured, now - intended);
+  const times = slot.intended;
+  schedule.intendedInto(times, first, n);
+  if (!m.instrument) return measuredIn(slot, warmupEnd, n);
+  const measured = m.scheduleLags(times, n, now, warmupEnd);
+  if (header) {
+    const f = header.frame;
+    const { f64, i32 } = timeWords;
+    for (let j = 0; j < n; j++) {
+      f64[0] = times[j]!;
+      const crc = f.payloadCrcs[j]! | 0;
+      writeHeaderWords(f.bytes, f.valueOffset(j), header.producer, firstSequence + j, i32[1]!, i32[0]!, header.partition, header.size, crc);
     }
   }
   return measured;

@@ -27,6 +27,10 @@ export class Schedule implements ArrivalSchedule {
     return seg.time + (seq - seg.index) * seg.interval;
   }
 
+  intendedInto(out: Float64Array, first: number, n: number): void {
+    for (let j = 0; j < n; j++) out[j] = this.intended(first + j);
+  }
+
   /** How many positions are due by `now` (their intended time is at or before it); undefined while paused. */
   dueBy(now: number): number | undefined {
     const seg = this.segments[this.segments.length - 1]!;
