@@ -100,6 +100,24 @@ describe('stability analysis', () => {
     expect(flag({ windows: 1, of: 10, scheduleLagP99: 20 })).toMatch(/: investigate slow S3 uploads or connection issues$/);
     expect(flag({ windows: 0, of: 10, scheduleLagP99: 4000 })).toMatch(/investigate slow S3/);
   });
+
+  it('says the slow P99 is records queued behind full in-flight windows when most windows had them and lag made the latency', () => {
+    const flag = (windowFullWindows: number, scheduleLagP99: number) =>
+      analyzeStability({
+        targetRss: [],
+        generatorRss: [],
+        throughput: [],
+        p99: [],
+        p99Total: 4700,
+        p999Total: 10,
+        generatorSaturated: { windows: 0, of: 10, scheduleLagP99 },
+        windowFullWindows,
+      }).warnings[0];
+    expect(flag(8, 4000)).toMatch(/^P99 4700.0 ms > 500 ms, mostly records waiting to be sent .* in 8 of 10 windows.*in-flight-limit/);
+    // Full windows in a few windows, or latency that is not lag: the plan's flag stands.
+    expect(flag(2, 4000)).toMatch(/: investigate slow S3 uploads or connection issues$/);
+    expect(flag(8, 100)).toMatch(/: investigate slow S3 uploads or connection issues$/);
+  });
 });
 
 describe('sawtooth and slow start', () => {

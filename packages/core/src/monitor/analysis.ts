@@ -194,6 +194,8 @@ export interface StabilityInputs {
   warmupSeconds?: number;
   /** Measured windows in which the generator itself was saturated, of `windows`; and the schedule lag p99 (ms). */
   generatorSaturated?: { windows: number; of: number; scheduleLagP99: number };
+  /** Measured windows in which producers' own in-flight windows were full with a batch ready (generator.windowFullWaits). */
+  windowFullWindows?: number;
 }
 
 export interface StabilityFigures {
@@ -233,6 +235,14 @@ function slowP99Flag(input: StabilityInputs): string {
     return (
       `${p99}, but the generator itself was saturated in ${g.windows} of ${g.of} windows (schedule lag p99 ${g.scheduleLagP99.toFixed(1)} ms): ` +
       "records waited in loadhouse before they were sent, so this latency is not the target's; lower the rate or give the generator more CPU (workers, machines)"
+    );
+  }
+  // Records queued behind full in-flight windows: the calls were each not slow, their number in flight bound the rate.
+  if (g && (input.windowFullWindows ?? 0) * 2 >= g.of && g.of > 0 && g.scheduleLagP99 >= input.p99Total / 2) {
+    return (
+      `${p99}, mostly records waiting to be sent (schedule lag p99 ${g.scheduleLagP99.toFixed(1)} ms) while every in-flight slot of the ` +
+      `producers held a call in ${input.windowFullWindows} of ${g.of} windows: the target's answers times --max-in-flight bound the rate ` +
+      '(diagnosis in-flight-limit); investigate why the target answers slowly, or raise --max-in-flight or --producers'
     );
   }
   return `${p99}: investigate slow S3 uploads or connection issues`;

@@ -273,6 +273,7 @@ export function resources({ series, producer, warmupSeconds, peaks, target }: Re
       of: measured.length,
       scheduleLagP99: producer.latency.scheduleLag.p99,
     },
+    windowFullWindows: measured.filter((s) => (s.generator.windowFullWaits ?? 0) > 0).length,
   });
   return {
     generator: {
