@@ -263,4 +263,38 @@ describe('diagnosis of a merged result', () => {
     expect(merged.diagnosis?.map((d) => d.cause)).toEqual(['target-unreachable']);
     expect(merged.diagnosis![0]!.explains).toEqual(['Rate']);
   });
+
+  it("sums the shards' full in-flight windows per window, so the merged run is diagnosed from all of them", () => {
+    const shards = [0, 1].map((index) => {
+      const r = failing(healthy(), 'producer.rateErrorPercent', 'Rate');
+      r.shard = { index, count: 2 };
+      r.config.producerGroups = [
+        {
+          id: 1,
+          rate: 2000,
+          producers: 1,
+          partitions: 1,
+          messageSize: 1024,
+          batchSize: 10,
+          lingerMs: 5,
+          maxInFlight: 2,
+          payload: 'random',
+          topic: r.config.topic,
+          startedAtSeconds: 0,
+        },
+      ] as typeof r.config.producerGroups;
+      r.criteria = r.criteria.map((c) => (c.label === 'Rate' ? { ...c, value: 0.0001 } : c));
+      r.series.forEach((s) => {
+        s.producer.latency.scheduleLag.p99 = 900;
+        // Each shard alone had the windows full in every other window only, the first in odd windows.
+        if (s.elapsedSeconds % 2 === index) s.generator.windowFullWaits = 3 + index;
+      });
+      return r;
+    });
+    const merged = mergeResults(shards);
+    const waits = merged.series.map((s) => s.generator.windowFullWaits ?? 0);
+    expect(waits.filter((w) => w > 0).length).toBeGreaterThan(merged.series.length / 2);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(4);
+    expect(merged.diagnosis?.map((d) => d.cause)).toContain('in-flight-limit');
+  });
 });

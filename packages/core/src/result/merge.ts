@@ -31,6 +31,7 @@ import type {
   PhaseResult,
   ResultBase,
   Sample,
+  GeneratorHealth,
 } from '../types.js';
 
 type EncodedSet = Record<string, string> | undefined;
@@ -129,7 +130,7 @@ function mergeSeries(results: readonly LoadTestResult[]): Sample[] {
           latency: { poll: worstSummary(c.map((x) => x.latency.poll)), endToEnd: worstSummary(c.map((x) => x.latency.endToEnd)) },
           ...mergeCommits(c.map((x) => x.commit)),
         },
-        generator: { ...s0.generator, saturated: samples.some((s) => s.generator.saturated) },
+        generator: mergeGenerator(samples.map((s) => s.generator)),
         ...(samples.some((s) => s.outage) ? { outage: true } : {}),
         totals: {
           scheduled: sum(samples.map((s) => s.totals.scheduled)),
@@ -324,4 +325,11 @@ export function mergeResults(results: readonly LoadTestResult[], options: MergeO
   } finally {
     exact.destroy();
   }
+}
+
+/** One window's generator health over shards: the first shard's figures, saturated when any shard was, full in-flight windows summed. */
+function mergeGenerator(g: GeneratorHealth[]): GeneratorHealth {
+  const windowFull = sum(g.map((x) => x.windowFullWaits ?? 0));
+  const { windowFullWaits: _, ...first } = g[0]!;
+  return { ...first, saturated: g.some((x) => x.saturated), ...(windowFull > 0 ? { windowFullWaits: windowFull } : {}) };
 }
