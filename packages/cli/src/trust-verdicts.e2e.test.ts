@@ -131,10 +131,13 @@ describe('a slow target is not an outage', () => {
       args`run high-throughput --duration 4 --warmup 0 --target-rate 1500 --partitions 1 --producers 1 --max-in-flight 4 --batch-size 10 --agent-produce-latency-ms 40 --results-dir ${dir}`,
     );
     const result = onlyResult(dir);
-    // Windows whose worker had time to spare (a start-up window on a busy machine may not have: then it stays blamed).
-    const spare = result.series.filter((s) => s.producer.acked > 0 && s.generator.workerUtilizationMax < 0.8);
-    const behind = spare.filter((s) => (s.generator.windowFullWaits ?? 0) > 0 && s.producer.latency.scheduleLag.p99 > 200);
+    const loaded = result.series.filter((s) => s.producer.acked > 0);
+    const behind = loaded.filter((s) => (s.generator.windowFullWaits ?? 0) > 0 && s.producer.latency.scheduleLag.p99 > 200);
     expect(behind.length, io.err).toBeGreaterThanOrEqual(2);
+    // Where the worker and the machine had time to spare, the lateness is not the generator's. (On a machine
+    // whose cores are all busy, a starved generator cannot be told from a slow target: those windows stay blamed.)
+    const spare = behind.filter((s) => s.generator.workerUtilizationMax < 0.8 && (s.generator.machineBusyPercent ?? 100) < 90);
+    for (const s of spare) expect(s.generator.inFlightBound).toMatch(/^the producers could not offer the load/);
     const reasons = spare.flatMap((s) => s.generator.reasons).join('\n');
     expect(reasons, JSON.stringify(result.series.map((s) => s.generator))).not.toMatch(/fell behind schedule/);
     expect(result.criteria.find((c) => c.metric === 'producer.rateErrorPercent')?.passed).toBe(false);

@@ -18,6 +18,7 @@ import type {
   Scenario,
 } from '../types.js';
 import { createLoadTest } from '../load-test.js';
+import { IN_FLIGHT_BOUND_PREFIX } from '../metrics/generator-monitor.js';
 import { CapacitySearch, capacityMessage, findKnee, type NextStep, summarize } from './search.js';
 
 /** The first step's warm-up at least: the first seconds of any run are slow (docs/measuring.md). */
@@ -116,8 +117,10 @@ export function judgeStep(
   const slo = evaluateCriteria(phase as unknown as Record<string, unknown>, o.slo);
   const reasons: string[] = [];
   const isVoid = saturation.length > 0;
-  if (isVoid) reasons.push(`the generator was saturated: ${saturation[0]}`);
-  else {
+  if (isVoid) {
+    const first = saturation[0]!;
+    reasons.push(first.startsWith(IN_FLIGHT_BOUND_PREFIX) ? first : `the generator was saturated: ${first}`);
+  } else {
     for (const c of slo.filter((c) => !c.passed))
       reasons.push(`${c.label ?? `${c.metric} ${c.op} ${c.value}`}: measured ${c.measured ?? 'nothing'}`);
     if (achieved < (next.rate * o.minAchievedPercent) / 100) {
@@ -208,7 +211,9 @@ async function search(c: Controller, o: Resolved): Promise<void> {
   // Saturated windows by phase: one subscription for the whole run (it ends with the run).
   const saturated = new Map<string, string[]>();
   void c.waitFor((s) => {
-    if (s.generator.saturated) saturated.set(s.phase, [...(saturated.get(s.phase) ?? []), ...s.generator.reasons]);
+    // A window whose producers could not offer the load (full in-flight windows) says as little about the target.
+    const why = s.generator.saturated ? s.generator.reasons : s.generator.inFlightBound ? [s.generator.inFlightBound] : [];
+    if (why.length) saturated.set(s.phase, [...(saturated.get(s.phase) ?? []), ...why]);
     return false;
   });
   const group = await c.produce({ ...o.produce, rate: o.minRate, peakRate: o.maxRate });

@@ -163,7 +163,8 @@ export function capacityMessage(
       return (
         'No capacity is claimed: the generator could not hold the rates the search needed ' +
         `(${r.generatorLimit === undefined ? 'not even --min-rate' : `it held ${rate(r.generatorLimit)}`}); ` +
-        'give it more cores, workers or generator machines and search again.'
+        'give it more cores, workers or generator machines, or more producers or --max-in-flight when its producers ' +
+        'could not offer the load (the void steps say which), and search again.'
       );
     case 'min-rate':
       return `The SLO failed even at --min-rate ${rate(r.minRate)}: lower --min-rate, or the target cannot meet this SLO.`;

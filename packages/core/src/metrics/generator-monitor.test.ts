@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { emptyLatencySummary } from './histogram.js';
 import {
   GeneratorMonitor,
+  inFlightBound,
   LOOP_DELAY_RESOLUTION_MS,
   loopDelayP99Ms,
   saturationReasons,
@@ -54,6 +55,7 @@ function healthy(over: Partial<SaturationInput> = {}, producer: Partial<Producer
     cores: 2,
     lingerMs: 5,
     catchingUp: false,
+    machineBusyPercent: 30,
     producer: { latency: { response: lat(5), service: lat(2), scheduleLag: lat(1) }, ...producer } as ProducerStats,
     ...over,
   };
@@ -84,6 +86,13 @@ it('takes records queued behind full in-flight windows of idle-enough workers as
   // Without full windows, with a busy worker, or with the worker's own call cap reached, the lateness stays the generator's.
   expect(saturationReasons(healthy({}, behind)).join()).toMatch(/fell behind schedule/);
   expect(saturationReasons(healthy({ windowFullWaits: 40, workerUtilizationMax: 0.85 }, behind)).join()).toMatch(/fell behind schedule/);
+  // A machine whose cores were all busy may have starved the generator: full windows then clear nothing.
+  expect(saturationReasons(healthy({ windowFullWaits: 40, machineBusyPercent: 95 }, behind)).join()).toMatch(/fell behind schedule/);
+  expect(saturationReasons(healthy({ windowFullWaits: 40, machineBusyPercent: 60 }, behind))).toEqual([]);
+  // Cleared, the window says why its load was not offered; flagged, it does not (it is the generator's).
+  expect(inFlightBound(healthy({ windowFullWaits: 40 }, behind))).toMatch(/^the producers could not offer the load: .* full 40 times/);
+  expect(inFlightBound(healthy({ windowFullWaits: 40, machineBusyPercent: 95 }, behind))).toBeUndefined();
+  expect(inFlightBound(healthy({ windowFullWaits: 40 }))).toBeUndefined(); // on schedule: nothing to explain
   const capped = saturationReasons(healthy({ windowFullWaits: 40, callCap: { cap: 256, waits: 3 } }, behind)).join('\n');
   expect(capped).toMatch(/fell behind schedule/);
   expect(capped).toMatch(/cap of 256/);
@@ -100,4 +109,7 @@ it("times a stall that spans the window boundary (which Node's delay monitor los
   const w = m.window();
   m.stop();
   expect(w.mainLoopDelayMaxMs).toBeGreaterThan(500);
+  // The loop spun one core for 600 ms of the window: the machine was busy, whatever else ran.
+  expect(w.machineBusyPercent).toBeGreaterThan(0);
+  expect(w.machineBusyPercent).toBeLessThanOrEqual(100);
 });

@@ -1,6 +1,6 @@
 // Self-health of the load generator per window (main-thread event-loop delay, process CPU and memory) and
 // the rules that flag a window as saturated: when they fire, the numbers describe the tool, not the target.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ProducerStats } from '../types.js';
 
@@ -27,14 +27,35 @@ export const SATURATION_WORKER_UTILIZATION = 0.97;
  * records waited on the target's answers, not on the generator (at or above it the lateness stays the generator's).
  */
 export const WINDOW_BOUND_WORKER_UTILIZATION = 0.8;
+/**
+ * Nor when the machine's cores were this busy, all processes together: a generator starved of CPU reads the
+ * answers late, and its full windows then look like a slow target (a target on the same machine, or any
+ * neighbour, can starve it). The lateness then stays the generator's.
+ */
+export const WINDOW_BOUND_MACHINE_BUSY_PERCENT = 90;
 
 export interface MainWindowHealth {
   mainLoopDelayP99Ms: number;
   /** The longest single main-thread delay in the window. */
   mainLoopDelayMaxMs: number;
   cpuPercent: number;
+  /** The machine's cores busy (all processes), percent of all of them (100 = every core busy). */
+  machineBusyPercent: number;
   rssBytes: number;
   heapUsedBytes: number;
+}
+
+/** Busy and total CPU time of all the machine's cores so far (ms). */
+function machineTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    const all = t.user + t.nice + t.sys + t.idle + t.irq;
+    total += all;
+    busy += all - t.idle;
+  }
+  return { busy, total };
 }
 
 /**
@@ -77,6 +98,7 @@ export class GeneratorMonitor {
   private readonly stallTicks = new StallTicks();
   private cpu = process.cpuUsage();
   private wall = performance.now();
+  private machine = machineTimes();
   readonly cores = availableParallelism();
 
   start(): void {
@@ -84,6 +106,7 @@ export class GeneratorMonitor {
     this.stallTicks.start();
     this.cpu = process.cpuUsage();
     this.wall = performance.now();
+    this.machine = machineTimes();
   }
 
   stop(): void {
@@ -102,10 +125,16 @@ export class GeneratorMonitor {
     this.cpu = process.cpuUsage();
     this.wall = wall;
     const mem = process.memoryUsage();
+    const machine = machineTimes();
+    const machineTotal = machine.total - this.machine.total;
+    const machineBusy = machine.busy - this.machine.busy;
+    this.machine = machine;
     return {
       mainLoopDelayP99Ms: round(delay),
       mainLoopDelayMaxMs: round(max),
       cpuPercent: elapsedUs > 0 ? round(((cpu.user + cpu.system) / elapsedUs) * 100) : 0,
+      // Unknown (no ticks counted in a sliver of a window) reads as fully busy: it never clears the generator.
+      machineBusyPercent: machineTotal > 0 ? round((machineBusy / machineTotal) * 100) : 100,
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
     };
@@ -132,15 +161,24 @@ export interface SaturationInput {
   callCap?: { cap: number; waits: number };
   /** Times producers had a batch ready while all their own maxInFlight calls were out (Producer.windowFull). */
   windowFullWaits?: number;
+  /** The machine's cores busy, all processes, percent of all cores; absent: unknown (never clears the generator). */
+  machineBusyPercent?: number;
 }
 
 /**
- * Records were late because producers' in-flight windows were full while every worker had time to spare: they
+ * Records were late because producers' in-flight windows were full while every worker, and the machine, had time to spare: they
  * waited on the target's answers, as a real client with this in-flight limit would. The schedule lag is then the
  * target's (its answers, times the window, bound the rate: Little's law), however short each single call was.
  */
-export function windowBound(s: Pick<SaturationInput, 'windowFullWaits' | 'workerUtilizationMax' | 'callCap'>): boolean {
-  return (s.windowFullWaits ?? 0) > 0 && s.workerUtilizationMax < WINDOW_BOUND_WORKER_UTILIZATION && !(s.callCap && s.callCap.waits > 0);
+export function windowBound(
+  s: Pick<SaturationInput, 'windowFullWaits' | 'workerUtilizationMax' | 'callCap' | 'machineBusyPercent'>,
+): boolean {
+  return (
+    (s.windowFullWaits ?? 0) > 0 &&
+    s.workerUtilizationMax < WINDOW_BOUND_WORKER_UTILIZATION &&
+    (s.machineBusyPercent ?? 100) < WINDOW_BOUND_MACHINE_BUSY_PERCENT &&
+    !(s.callCap && s.callCap.waits > 0)
+  );
 }
 
 /** Why the generator was the bottleneck in a window (empty when it was not). */
@@ -174,20 +212,38 @@ export function saturationReasons(s: SaturationInput): string[] {
   }
   // Behind schedule while the target answered fast: records were late although no call was slow,
   // so the delay was spent in the generator. Not so while a backlog left by a target outage is worked off,
-  // nor when the records queued behind full in-flight windows of idle-enough workers (windowBound()).
-  const lag = s.producer.latency.scheduleLag;
-  const service = s.producer.latency.service;
-  if (
-    !s.catchingUp &&
-    !windowBound(s) &&
-    lag.count > 0 &&
-    service.count > 0 &&
-    lag.p99 > s.lingerMs + SATURATION_LOOP_DELAY_MS &&
-    service.max < lag.p99 / 2
-  ) {
+  // nor when the records queued behind full in-flight windows of idle-enough workers (inFlightBound()).
+  if (lateWhileFast(s) && !windowBound(s)) {
+    const { scheduleLag: lag, service } = s.producer.latency;
     reasons.push(
       `producers fell behind schedule (schedule lag p99 ${lag.p99.toFixed(1)} ms) while the target was fast (service max ${service.max.toFixed(1)} ms)`,
     );
   }
   return reasons;
+}
+
+/** Records late (schedule lag p99 past linger + 50 ms and twice the slowest call), not working off an outage's backlog. */
+function lateWhileFast(s: SaturationInput): boolean {
+  const lag = s.producer.latency.scheduleLag;
+  const service = s.producer.latency.service;
+  return (
+    !s.catchingUp && lag.count > 0 && service.count > 0 && lag.p99 > s.lingerMs + SATURATION_LOOP_DELAY_MS && service.max < lag.p99 / 2
+  );
+}
+
+/** The start of inFlightBound()'s text. */
+export const IN_FLIGHT_BOUND_PREFIX = 'the producers could not offer the load';
+
+/**
+ * Why the window's load was not offered although the generator had time to spare (undefined when it was): records
+ * were late behind producers' full in-flight windows (windowBound()). Not the generator's saturation and not a
+ * measure of the target's capacity either: the answer time times `maxInFlight` bounded the rate offered.
+ */
+export function inFlightBound(s: SaturationInput): string | undefined {
+  if (!lateWhileFast(s) || !windowBound(s)) return undefined;
+  const lag = s.producer.latency.scheduleLag.p99;
+  return (
+    `${IN_FLIGHT_BOUND_PREFIX}: their in-flight windows were full ${s.windowFullWaits} times and records waited ` +
+    `(schedule lag p99 ${lag.toFixed(1)} ms) behind calls the target had not answered; more producers or --max-in-flight offer more`
+  );
 }

@@ -14,7 +14,14 @@ import { Sampler, type SamplerDeps } from './sampler.js';
 
 beforeAll(() => initHistograms());
 
-const healthy: MainWindowHealth = { mainLoopDelayP99Ms: 2, mainLoopDelayMaxMs: 5, cpuPercent: 10, rssBytes: 1e8, heapUsedBytes: 5e7 };
+const healthy: MainWindowHealth = {
+  mainLoopDelayP99Ms: 2,
+  mainLoopDelayMaxMs: 5,
+  cpuPercent: 10,
+  machineBusyPercent: 20,
+  rssBytes: 1e8,
+  heapUsedBytes: 5e7,
+};
 
 interface Harness {
   clock: FakeClock;

@@ -4,7 +4,13 @@
 // ends a run whose target stopped answering.
 import type { LiveCriteria } from '../criteria.js';
 import type { Aggregator } from '../metrics/aggregator.js';
-import { type MainWindowHealth, SATURATION_LOOP_DELAY_MS, saturationReasons } from '../metrics/generator-monitor.js';
+import {
+  inFlightBound,
+  type MainWindowHealth,
+  SATURATION_LOOP_DELAY_MS,
+  type SaturationInput,
+  saturationReasons,
+} from '../metrics/generator-monitor.js';
 import { OutageDetector, OutageLog } from '../metrics/outages.js';
 import type { RateTracker } from '../metrics/rate-tracker.js';
 import type { Ending } from '../result/build.js';
@@ -200,7 +206,7 @@ export class Sampler {
     const lag = producer.latency.scheduleLag;
     const onSchedule = lag.count > 0 && lag.p99 <= this.lingerMax + SATURATION_LOOP_DELAY_MS;
     this.catchingUp = outage || (this.catchingUp && !onSchedule);
-    const reasons = saturationReasons({
+    const saturationInput: SaturationInput = {
       mainLoopDelayP99Ms: main.mainLoopDelayP99Ms,
       mainLoopDelayMaxMs: main.mainLoopDelayMaxMs,
       window: kind === 'interval' ? { seconds, intervalMs: interval, collectMs } : undefined,
@@ -213,7 +219,10 @@ export class Sampler {
       lingerMs: this.lingerMax,
       ...(health.callCap ? { callCap: health.callCap } : {}),
       ...(health.windowFullWaits ? { windowFullWaits: health.windowFullWaits } : {}),
-    });
+      machineBusyPercent: main.machineBusyPercent,
+    };
+    const reasons = saturationReasons(saturationInput);
+    const notOffered = inFlightBound(saturationInput);
     const generator: GeneratorHealth = {
       eventLoopDelayMs: {
         main: main.mainLoopDelayP99Ms,
@@ -228,6 +237,8 @@ export class Sampler {
       saturated: reasons.length > 0,
       reasons,
       ...(health.windowFullWaits ? { windowFullWaits: health.windowFullWaits } : {}),
+      machineBusyPercent: main.machineBusyPercent,
+      ...(notOffered ? { inFlightBound: notOffered } : {}),
     };
     const target: TargetResources = {};
     if (targetStats?.rssBytes !== undefined) target.rssBytes = targetStats.rssBytes;

@@ -91,6 +91,16 @@ export interface GeneratorHealth {
    * With spare worker time, records late for that reason waited on the target, and the window is not saturated.
    */
   windowFullWaits?: number;
+  /**
+   * The machine's cores busy in the window, all processes together, percent of all cores (100 = every core busy).
+   * At 90 and above a full in-flight window does not clear the generator: a starved generator reads answers late.
+   */
+  machineBusyPercent?: number;
+  /**
+   * Why the window's load was not offered though the generator had time to spare: records waited behind producers'
+   * full in-flight windows (absent otherwise). Not saturation; a capacity step with such a window is void.
+   */
+  inFlightBound?: string;
 }
 
 export interface TargetResources {
