@@ -97,7 +97,9 @@ function kpis(result: LoadTestResult): string {
     out.push(
       kpi(
         'Integrity',
-        i.missing + i.duplicates + i.reordered + verified === 0 ? clean : `${formatInt(i.missing)} missing${verified ? ' (see Integrity)' : ''}`,
+        i.missing + i.duplicates + i.reordered + verified === 0
+          ? clean
+          : `${formatInt(i.missing)} missing${verified ? ' (see Integrity)' : ''}`,
         `${formatInt(i.duplicates)} dup, ${formatInt(i.reordered)} reordered`,
       ),
     );

@@ -20,29 +20,61 @@ const group = (startOffsets: Record<number, number>, runs: Record<number, Run[]>
 });
 
 // Producer 1 on partition 0: a transaction committed [0, 10), one aborted [10, 20), one committed [20, 30).
-const COMMITTED = committed({ 0: [[-1, 10, 1, 0], [-1, 10, 1, 20]] });
+const COMMITTED = committed({
+  0: [
+    [-1, 10, 1, 0],
+    [-1, 10, 1, 20],
+  ],
+});
 
 describe('committed transactions against the reads', () => {
   it('counts committed records a group never read, the lost tail included; a record read twice counts once', () => {
     // Read [0, 10) twice and [20, 25): the tail [25, 30) is lost, though no gap is behind it.
-    const reads = group({ 0: 0 }, { 0: [[0, 10, 1, 0], [0, 10, 1, 0], [10, 5, 1, 20]] });
+    const reads = group(
+      { 0: 0 },
+      {
+        0: [
+          [0, 10, 1, 0],
+          [0, 10, 1, 0],
+          [10, 5, 1, 20],
+        ],
+      },
+    );
     const c = judgeCommitted(COMMITTED, [reads], true);
     expect(c).toEqual({ lost: 5, examples: [{ kind: 'lostCommitted', producer: 1, partition: 0, sequence: 25 }] });
     // Everything read (the aborted records are not expected): nothing lost, nothing unchecked.
-    const all = group({ 0: 0 }, { 0: [[0, 10, 1, 0], [10, 10, 1, 20]] });
+    const all = group(
+      { 0: 0 },
+      {
+        0: [
+          [0, 10, 1, 0],
+          [10, 10, 1, 20],
+        ],
+      },
+    );
     expect(judgeCommitted(COMMITTED, [all], true)).toEqual({ lost: 0, examples: [] });
     // Each group must read every committed record: losses add up over groups.
     expect(judgeCommitted(COMMITTED, [all, reads, group({ 0: 0 }, {})], true).lost).toBe(0 + 5 + 20);
   });
 
   it('judges a group that started later only on streams whose first committed record it read', () => {
-    const met = group({ 0: 500 }, { 0: [[500, 10, 1, 0], [510, 2, 1, 20]] });
+    const met = group(
+      { 0: 500 },
+      {
+        0: [
+          [500, 10, 1, 0],
+          [510, 2, 1, 20],
+        ],
+      },
+    );
     expect(judgeCommitted(COMMITTED, [met], true)).toMatchObject({ lost: 8 });
     // This one started after the first committed record: it cannot tell a loss there from its late start.
     const late = group({ 0: 505 }, { 0: [[505, 10, 1, 20]] });
     const c = judgeCommitted(COMMITTED, [late], true);
     expect(c.lost).toBeUndefined();
-    expect(c.unmeasured).toBe('20 committed record(s) could not be checked: a consumer group started reading after the first committed record of a stream');
+    expect(c.unmeasured).toBe(
+      '20 committed record(s) could not be checked: a consumer group started reading after the first committed record of a stream',
+    );
     // Partly checked: the loss found stands, and the rest is still said to be unchecked.
     const both = judgeCommitted(COMMITTED, [met, late], true);
     expect(both.lost).toBe(8);
@@ -75,7 +107,23 @@ describe('the verdict on integrity.lost with transactions', () => {
     const tail = report(judgeCommitted(COMMITTED, [group({ 0: 0 }, { 0: [[0, 10, 1, 0]] })], true));
     expect(tail).toMatchObject({ missing: 0, dataLoss: false, lostCommitted: 10 });
     expect(lost(tail)).toMatchObject({ measured: 10, passed: false });
-    const whole = report(judgeCommitted(COMMITTED, [group({ 0: 0 }, { 0: [[0, 10, 1, 0], [10, 10, 1, 20]] })], true));
+    const whole = report(
+      judgeCommitted(
+        COMMITTED,
+        [
+          group(
+            { 0: 0 },
+            {
+              0: [
+                [0, 10, 1, 0],
+                [10, 10, 1, 20],
+              ],
+            },
+          ),
+        ],
+        true,
+      ),
+    );
     expect(lost(whole)).toMatchObject({ measured: 0, passed: true });
     const unchecked = report(judgeCommitted(COMMITTED, [group({ 0: 0 }, {})], false));
     expect(unchecked.lostCommitted).toBeUndefined();

@@ -9,7 +9,7 @@
 // (every later one comes after it in the log). Anything else is counted as unchecked, and the check says why:
 // a record that was not checked is never reported as kept.
 import type { IntegrityExample } from '../types.js';
-import { type ByPartition, byProducer, covered, type Span, union } from './spans.js';
+import { type ByPartition, byProducer, covered, firstEndingAfter, type Span, union } from './spans.js';
 
 /** Examples of lost committed records at most. */
 const EXAMPLES = 3;
@@ -34,6 +34,12 @@ export interface CommittedCheck {
   examples: IntegrityExample[];
 }
 
+/** The first sequence at or after `s` that `read` (sorted, merged where they touch) does not cover. */
+function firstUnread(read: readonly Span[], s: number): number {
+  const r = read[firstEndingAfter(read, s)];
+  return r && r.s <= s ? r.e : s;
+}
+
 function records(spans: readonly Span[]): number {
   let n = 0;
   for (const sp of spans) n += sp.e - sp.s;
@@ -45,7 +51,11 @@ function records(spans: readonly Span[]): number {
  * groups' reads. `readToEnd`: the consumers read every partition to its end (else nothing is judged: records
  * not reached yet are not lost).
  */
-export function judgeCommitted(committed: ReadonlyMap<string, ByPartition>, groups: readonly GroupReads[], readToEnd: boolean): CommittedCheck {
+export function judgeCommitted(
+  committed: ReadonlyMap<string, ByPartition>,
+  groups: readonly GroupReads[],
+  readToEnd: boolean,
+): CommittedCheck {
   if (!readToEnd) return { lost: undefined, unmeasured: 'the consumers did not read every partition to its end', examples: [] };
   let lost = 0;
   let judged = 0;
@@ -83,9 +93,7 @@ export function judgeCommitted(committed: ReadonlyMap<string, ByPartition>, grou
             if (n === 0) continue;
             lost += n;
             if (examples.length >= EXAMPLES) continue;
-            let sequence = sp.s;
-            while (covered(read, sequence, sequence + 1) === 1) sequence++;
-            examples.push({ kind: 'lostCommitted', producer, partition, sequence });
+            examples.push({ kind: 'lostCommitted', producer, partition, sequence: firstUnread(read, sp.s) });
           }
         }
       }

@@ -40,7 +40,7 @@ export function byProducer(list: number[] | undefined, minOffset = -Infinity): M
 }
 
 /** Index of the first span (sorted, disjoint) ending after `s`. */
-export function firstEndingAfter(spans: Span[], s: number): number {
+export function firstEndingAfter(spans: readonly Span[], s: number): number {
   let lo = 0;
   let hi = spans.length;
   while (lo < hi) {
@@ -52,7 +52,7 @@ export function firstEndingAfter(spans: Span[], s: number): number {
 }
 
 /** Records of [s, e) that `spans` (sorted, disjoint) cover. */
-export function covered(spans: Span[] | undefined, s: number, e: number): number {
+export function covered(spans: readonly Span[] | undefined, s: number, e: number): number {
   if (!spans) return 0;
   let n = 0;
   for (let i = firstEndingAfter(spans, s); i < spans.length && spans[i]!.s < e; i++)
@@ -70,4 +70,3 @@ export function union(spans: Span[]): Span[] {
   }
   return out;
 }
-

@@ -31,7 +31,6 @@ export interface VerifyFigures {
   examples: IntegrityExample[];
 }
 
-
 /**
  * Per partition list, the index of each producer's last run. A worker merges the runs of one report only; a
  * producer that writes a partition alone would otherwise cost a run per report for the whole run, and a
