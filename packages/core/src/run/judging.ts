@@ -47,7 +47,8 @@ export function judgeIntegrity(parts: Parts, ending: Ending | undefined, opts: I
     logger.warn(f.message);
     log.record(f);
   }
-  if (report.lostCommittedUnmeasured && !report.lostCommitted)
+  // Without any consumer nothing was checked, and the result already says so.
+  if (report.checked && report.lostCommittedUnmeasured && !report.lostCommitted)
     logger.warn(`Committed transactions not fully checked against what consumers read: ${report.lostCommittedUnmeasured}`);
 }
 
