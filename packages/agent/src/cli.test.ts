@@ -95,6 +95,7 @@ describe('loadhouse-agent flags', () => {
       corruptEvery: 250,
       ackOffsetShiftEvery: 7,
       commitDropEvery: 3,
+      loseCommitsFrom: 2,
     };
     expect(parse(agentArgs(options))).toEqual(options);
   });

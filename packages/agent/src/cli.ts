@@ -171,6 +171,14 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     min: 1,
     description: 'Fault: acknowledge the Nth, 2Nth, ... CommitOffset without storing it (a restarted consumer group reads more again)',
   },
+  {
+    name: 'fault-lose-commits-from',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    description:
+      "Fault: answer each transactional producer's Nth and later CommitTransaction OK but discard their records (the tail of its streams is lost, with no gap before it)",
+  },
   { name: 'quiet', kind: 'boolean', description: 'No log lines on stderr' },
 ];
 
@@ -270,6 +278,7 @@ export function agentOptionsFromFlags(
   if (v.faultAckOffsetShiftEvery !== undefined) options.ackOffsetShiftEvery = int('faultAckOffsetShiftEvery');
   if (v.faultLoseAckEvery !== undefined) options.loseAckEvery = int('faultLoseAckEvery');
   if (v.faultCommitDropEvery !== undefined) options.commitDropEvery = int('faultCommitDropEvery');
+  if (v.faultLoseCommitsFrom !== undefined) options.loseCommitsFrom = int('faultLoseCommitsFrom');
   const s3Flags = ['s3Endpoint', 'bucket', 'region', 'accessKeyId', 'secretAccessKey'] as const;
   if (v.s3Endpoint !== undefined || v.bucket !== undefined) {
     if (options.dataDir !== undefined)

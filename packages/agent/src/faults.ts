@@ -85,6 +85,12 @@ export class Faults {
     return this.storedBatches % n === 0;
   }
 
+  /** True when a producer's `nth` CommitTransaction (1, 2, ...) is to be answered success with its records discarded. */
+  loseCommit(nth: number): boolean {
+    const from = this.current.loseCommitsFrom;
+    return from > 0 && nth >= from;
+  }
+
   /** True when the CommitOffset just received is to be acknowledged but not stored (every commitDropEvery-th). */
   dropCommit(): boolean {
     const n = this.current.commitDropEvery;

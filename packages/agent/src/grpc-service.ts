@@ -11,7 +11,7 @@ import {
 } from '@loadhouse/core/wire';
 import { after, type Faults } from './faults.js';
 import type { PartitionLog } from './partition-log.js';
-import { type Gate, ProducerRegistry } from './producer-state.js';
+import { GAP_WAIT_MS, type Gate, ProducerRegistry } from './producer-state.js';
 import { producerHandlers, sequencedGate } from './producer-service.js';
 import { RECORD_HEADER_BYTES, type Segment } from './segment.js';
 import { RpcError, toStatus } from './rpc-error.js';
@@ -84,7 +84,7 @@ function answerWhenStored(stored: Promise<unknown>, answer: () => void): void {
 
 export function createHandlers(state: ServiceState): Handlers {
   const { registry, cache, faults } = state;
-  const producers = (state.producers ??= new ProducerRegistry());
+  const producers = (state.producers ??= new ProducerRegistry(GAP_WAIT_MS, (nth) => faults.loseCommit(nth)));
 
   function topicOf(org: string, name: string, field = 'topic'): TopicState {
     checkTopicName(name, field);

@@ -42,6 +42,12 @@ export interface AgentFaults {
    * group that restarts resumes from an older offset and reads more again than its commit interval allows.
    */
   commitDropEvery?: number;
+  /**
+   * From its Nth CommitTransaction on, each transactional producer's commits are answered success but their
+   * records are discarded: the end of every stream the producer wrote is lost, with no gap before it that a
+   * consumer could notice (a target that acknowledged commits it did not keep).
+   */
+  loseCommitsFrom?: number;
 }
 
 /** The most memory the memory-growth fault keeps (MiB): enough to see a leak, short of exhausting the machine. */
@@ -124,6 +130,7 @@ export interface ResolvedFaults {
   ackOffsetShiftEvery: number;
   loseAckEvery: number;
   commitDropEvery: number;
+  loseCommitsFrom: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -176,6 +183,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
         ackOffsetShiftEvery: 0,
         loseAckEvery: 0,
         commitDropEvery: 0,
+        loseCommitsFrom: 0,
       };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
@@ -198,6 +206,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
     out.ackOffsetShiftEvery = int('ackOffsetShiftEvery', f.ackOffsetShiftEvery, 0, 0);
   if ('loseAckEvery' in f && f.loseAckEvery !== undefined) out.loseAckEvery = int('loseAckEvery', f.loseAckEvery, 0, 0);
   if ('commitDropEvery' in f && f.commitDropEvery !== undefined) out.commitDropEvery = int('commitDropEvery', f.commitDropEvery, 0, 0);
+  if ('loseCommitsFrom' in f && f.loseCommitsFrom !== undefined) out.loseCommitsFrom = int('loseCommitsFrom', f.loseCommitsFrom, 0, 0);
   return out;
 }
 

@@ -145,3 +145,40 @@ describe('producer registry: sequence gaps', () => {
     expect(appended).toEqual([0]);
   });
 });
+
+describe('producer registry: the lose-commits fault', () => {
+  it("answers a producer's commits from the Nth on as committed but appends none of their records; aborts do not count", () => {
+    // From the 2nd commit on: a stream's first transaction is kept, the rest of it is lost with no gap before.
+    const registry = new ProducerRegistry(30, (nth) => nth >= 2);
+    const { producerId, epoch } = registry.init('', 'tx-lose');
+    const appended: number[] = [];
+    let seq = 0;
+    const transaction = (commit: boolean) => {
+      const id = registry.begin('', producerId, epoch, 0);
+      const base = seq;
+      seq += 2;
+      const admission: Admission[] = [];
+      registry.admit(
+        {
+          org: '',
+          producerId,
+          epoch,
+          baseSequence: base,
+          transactionId: id,
+          topic: 't',
+          partition: 0,
+          count: 2,
+          append: () => appended.push(base) - 1,
+        },
+        (a) => admission.push(a),
+      );
+      expect(admission.map((a) => a.kind)).toEqual(['new']);
+      registry.end('', producerId, epoch, id, commit);
+    };
+    transaction(false); // aborted: discarded, and not a commit
+    transaction(true); // 1st commit: kept
+    transaction(true); // 2nd: answered OK, lost
+    transaction(true); // 3rd: lost
+    expect(appended).toEqual([2]);
+  });
+});

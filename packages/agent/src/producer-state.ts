@@ -84,6 +84,8 @@ interface ProducerState {
   streams: Map<string, SequenceStream>;
   txn: OpenTransaction | undefined;
   txnCount: number;
+  /** CommitTransaction calls that committed (the count the lose-commits fault goes by). */
+  commits: number;
 }
 
 /** What a sequenced ProduceBatch becomes. */
@@ -103,7 +105,11 @@ export interface ProducerBatch {
 }
 
 export class ProducerRegistry {
-  constructor(private readonly gapWaitMs = GAP_WAIT_MS) {}
+  constructor(
+    private readonly gapWaitMs = GAP_WAIT_MS,
+    /** The lose-commits fault: true when a producer's `nth` commit is to be answered OK and its records discarded. */
+    private readonly commitLost: (nth: number) => boolean = () => false,
+  ) {}
 
   private nextId = 1;
   private readonly producers = new Map<string, ProducerState>();
@@ -131,7 +137,7 @@ export class ProducerRegistry {
 
   private create(org: string, transactionalId: string | undefined): ProducerState {
     const id = `p-${this.nextId++}`;
-    const p: ProducerState = { id, epoch: 0, transactionalId, streams: new Map(), txn: undefined, txnCount: 0 };
+    const p: ProducerState = { id, epoch: 0, transactionalId, streams: new Map(), txn: undefined, txnCount: 0, commits: 0 };
     this.producers.set(`${org}\u0000${id}`, p);
     return p;
   }
@@ -202,7 +208,9 @@ export class ProducerRegistry {
     if (!txn) return;
     p.txn = undefined;
     clearTimeout(txn.timer);
-    if (commit) for (const w of txn.writes) w.append();
+    if (!commit) return;
+    if (this.commitLost(++p.commits)) return;
+    for (const w of txn.writes) w.append();
   }
 
   /**

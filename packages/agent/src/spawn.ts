@@ -76,6 +76,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   add('fault-ack-offset-shift-every', o.ackOffsetShiftEvery);
   add('fault-lose-ack-every', o.loseAckEvery);
   add('fault-commit-drop-every', o.commitDropEvery);
+  add('fault-lose-commits-from', o.loseCommitsFrom);
   return args;
 }
 

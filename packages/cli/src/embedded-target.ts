@@ -118,6 +118,15 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     description:
       'Embedded agent fault: acknowledge every Nth CommitOffset without storing it (a restarted group reads again beyond consumer.restarts bound)',
   },
+  {
+    name: 'agent-lose-commits-from',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description:
+      "Embedded agent fault: answer each transactional producer's Nth and later CommitTransaction OK but discard their records (a lost stream tail: integrity.lostCommitted)",
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -161,6 +170,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
   if (typeof v.agentAckOffsetShiftEvery === 'number') faults.ackOffsetShiftEvery = v.agentAckOffsetShiftEvery;
   if (typeof v.agentLoseAckEvery === 'number') faults.loseAckEvery = v.agentLoseAckEvery;
   if (typeof v.agentCommitDropEvery === 'number') faults.commitDropEvery = v.agentCommitDropEvery;
+  if (typeof v.agentLoseCommitsFrom === 'number') faults.loseCommitsFrom = v.agentLoseCommitsFrom;
   return faults;
 }
 

@@ -102,6 +102,8 @@ describe('flag parsing', () => {
     expect(parseCommandLine(['run', 'high-throughput', '--agent-drop-every', '5']).values.agentDropEvery).toBe(5);
     const verifyFaults = parseCommandLine(['run', 'high-throughput', '--agent-corrupt-every', '7', '--agent-ack-offset-shift-every', '9']);
     expect(agentFaultsFromFlags(verifyFaults.values)).toEqual({ corruptEvery: 7, ackOffsetShiftEvery: 9 });
+    const tail = parseCommandLine(['run', 'high-throughput', '--transactions', '100', '--agent-lose-commits-from', '2']);
+    expect(agentFaultsFromFlags(tail.values)).toEqual({ loseCommitsFrom: 2 });
     expect(err(['run', 'high-throughput', '--target', 'h:1', '--agent-corrupt-every', '5']).message).toBe(
       '--agent-corrupt-every configures the embedded agent, which is not started when --target is given',
     );

@@ -1,5 +1,6 @@
 // The exactly-once claim under load: an agent that stores batches but loses their acks makes a plain retry
-// duplicate records, and an idempotent retry not; transactions aborted are never read, committed ones all are.
+// duplicate records, and an idempotent retry not; transactions aborted are never read, committed ones all are,
+// and a committed tail the agent discards fails the run.
 // One agent for the file; each run uses its own topic. Counts are exact, never speeds.
 import { describe, expect, it } from 'vitest';
 import { agentForTests } from '../../core/src/test-support.js';
@@ -12,11 +13,11 @@ const agent = agentForTests({ grpcPort: 0, httpPort: 0, loseAckEvery: 5 });
 
 async function run(topic: string, extra: string[]) {
   const dir = tempDir();
-  const { io } = await runCli([
+  const { code, io } = await runCli([
     ...args`run high-throughput --target ${agent.grpcAddress} --topic ${topic} --duration 2 --target-rate 1000 --partitions 1 --consumers 1 --batch-size 100 --warmup 0 --results-dir ${dir}`,
     ...extra,
   ]);
-  return { result: onlyResult(dir), io };
+  return { result: onlyResult(dir), io, code };
 }
 
 describe('retries and the idempotent producer against lost acks', () => {
@@ -78,7 +79,38 @@ describe('transactions', () => {
     expect(result.integrity.expectedMissing).toBe(tx.abortedRecords);
     expect(result.integrity.duplicates).toBe(0);
     expect(result.integrity.dataLoss).toBe(false);
+    // Every committed record was checked against the reads (the group read from offset 0, to the end).
+    expect(result.integrity.lostCommitted).toBe(0);
+    expect(result.integrity.lostCommittedUnmeasured).toBeUndefined();
     expect(result.criteria.find((c) => c.metric === 'integrity.lost')?.passed).toBe(true);
     expect(io.out).toMatch(/Transactions/);
+  });
+
+  it('a committed tail the target lost fails the run, though it leaves no gap for the sequence check', async () => {
+    // From each producer's 2nd commit on, the agent answers CommitTransaction OK and discards the records: the
+    // first transaction (250 records) is all consumers can read, and nothing after it leaves a gap.
+    agent.setFaults({ loseCommitsFrom: 2 });
+    try {
+      const { result, io, code } = await run('idem-txn-tail', args`--transactions 250`);
+      const tx = result.producer.transactions!;
+      expect(tx, io.err).toBeDefined();
+      expect(tx.committed).toBeGreaterThanOrEqual(2);
+      expect(tx.aborted + tx.failed).toBe(0);
+      expect(result.integrity.consumedChecked).toBe(250);
+      expect(result.integrity.missing).toBe(0);
+      expect(result.integrity.dataLoss).toBe(false);
+      expect(result.integrity.lostCommitted).toBe(tx.committedRecords - 250);
+      expect(result.integrity.examples).toContainEqual({ kind: 'lostCommitted', producer: 0, partition: 0, sequence: 250 });
+      const lost = result.criteria.find((c) => c.metric === 'integrity.lost');
+      expect(lost).toMatchObject({ passed: false, measured: tx.committedRecords - 250 });
+      expect(result.errors.map((e) => e.code)).toContain('LH_DATA_LOSS');
+      expect(result.diagnosis?.find((d) => d.cause === 'data-loss')?.evidence).toContainEqual(
+        expect.objectContaining({ metric: 'integrity.lostCommitted', value: tx.committedRecords - 250 }),
+      );
+      expect(io.out).toMatch(/against commits: lost committed [\d,]+/);
+      expect(code).toBe(1);
+    } finally {
+      agent.setFaults({ loseCommitsFrom: 0 });
+    }
   });
 });

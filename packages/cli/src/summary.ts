@@ -164,6 +164,10 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
           (i.unackedAfterFailure ? ` (+${int(i.unackedAfterFailure)} of failed batches)` : ''),
       );
     } else if (i.verifyOverflow) lines.push('  against acks: not checked (the ack maps reached their bound)');
+    if (i.lostCommitted !== undefined || i.lostCommittedUnmeasured !== undefined) {
+      const lost = i.lostCommitted !== undefined ? `lost committed ${int(i.lostCommitted)}` : 'lost committed unknown';
+      lines.push(`  against commits: ${lost}${i.lostCommittedUnmeasured ? ` (${i.lostCommittedUnmeasured})` : ''}`);
+    }
     for (const e of i.examples.slice(0, 5)) {
       lines.push(
         `  ${e.kind}: producer ${e.producer} partition ${e.partition} sequence ${e.sequence}${e.offset !== undefined ? ` offset ${e.offset}` : ''}`,

@@ -4,7 +4,7 @@ import { latencyName, PRODUCER_HISTOGRAMS } from './metrics/histogram-set.js';
 import { maxRecoverySeconds } from './proxy/recovery.js';
 import { errorRatePercent, rateErrorPercent } from './result/figures.js';
 import { topicMetric } from './result/topics.js';
-import type { Criterion, CriterionOp, CriterionOutcome, LoadTestResult, Sample } from './types.js';
+import type { Criterion, CriterionOp, CriterionOutcome, IntegrityReport, LoadTestResult, Sample } from './types.js';
 import { round3 } from './util.js';
 
 const PERCENTILES = new Set(['p50', 'p95', 'p99', 'p999', 'max', 'mean']);
@@ -49,7 +49,7 @@ function num(v: unknown): number | null {
  * - `consumer.commit.latency.p99` (p50... as above), `consumer.commit.failed`, `consumer.restarts.beyondBound`,
  *   `consumer.restarts.skipped`, `consumer.restarts.redelivered` (docs/consumer-groups.md)
  * - `integrity.missing`, `integrity.duplicates`, `integrity.reordered`, `integrity.corrupted` (on samples: the counts so far)
- * - `integrity.lost`: records the target acknowledged and did not keep (see integrityLost)
+ * - `integrity.lost`: records the target acknowledged (or committed) and did not keep (see integrityLost)
  * - `faults.maxRecoverySeconds`: the slowest recovery from the run's faults (see maxRecoverySeconds)
  * - any key of `metrics` (`target.cacheHitRate`), any key of `scenarioResults` (`scenarioResults.x` or bare `x`)
  * - `phases.<name>.<metric>`: any of the above on the phase of that name (the last one, if several), such as a
@@ -159,6 +159,12 @@ function phaseMetric(obj: Measurable, name: string, rest: string): number | null
   return phase ? resolveMetric(phase as Record<string, unknown>, rest) : null;
 }
 
+/** Why `integrity.lost` is unknown on a result whose consumers ran. */
+function lostUnknownNote(i: IntegrityReport): string {
+  if (typeof i.lostCommittedUnmeasured === 'string') return `whether committed records were lost is unknown: ${i.lostCommittedUnmeasured}`;
+  return 'records are missing, but the consumers did not read every partition to its end: whether they were lost is unknown';
+}
+
 /** The note of a per-phase criterion whose phase the result does not have. */
 function missingPhase(obj: Measurable, metric: string): string | undefined {
   const m = /^phases\.([^.]+)\./.exec(metric);
@@ -172,13 +178,20 @@ function missingPhase(obj: Measurable, metric: string): string | undefined {
 /**
  * Missing records that failed batches do not explain, when they are known to be lost: consumers read to the
  * end (`dataLoss` judged) or nothing is missing. Gaps left while consumers stopped with lag may still fill,
- * so the loss is unknown (null), not 0.
+ * so the loss is unknown (null), not 0. With transactions, committed records no group read (`lostCommitted`,
+ * which also sees a lost tail) are lost too; when not every committed record could be checked, no loss found
+ * is unknown, not 0.
  */
 function integrityLost(integrity: unknown): number | null {
   if (typeof integrity !== 'object' || integrity === null) return null;
-  const i = integrity as { checked?: unknown; missing?: unknown; expectedMissing?: unknown; dataLoss?: unknown };
+  const i = integrity as IntegrityReport;
   if (i.checked !== true || typeof i.missing !== 'number') return null;
   const unexplained = Math.max(0, i.missing - (typeof i.expectedMissing === 'number' ? i.expectedMissing : 0));
+  const gaps = i.dataLoss === true ? unexplained : 0;
+  const committed = typeof i.lostCommitted === 'number' ? i.lostCommitted : 0;
+  // Both count a committed record lost below a stream's highest read: the larger is a floor of the loss.
+  if (committed > 0) return Math.max(committed, gaps);
+  if (typeof i.lostCommittedUnmeasured === 'string') return gaps > 0 ? gaps : null;
   if (i.dataLoss === true) return unexplained;
   return unexplained === 0 ? 0 : null;
 }
@@ -199,7 +212,7 @@ export function compare(measured: number, op: CriterionOp, value: number): boole
 }
 
 const BUILTIN_METRIC =
-  /^((producer|consumer)\.errorsByCode\.[A-Z_]+|producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|lost|duplicates|reordered|corrupted|offsetMismatches|lostAcked|unackedSeen|unackedAfterFailure|expectedMissing|consumedChecked))$/;
+  /^((producer|consumer)\.errorsByCode\.[A-Z_]+|producer\.(latency(\.(response|service|scheduleLag))?\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|rateErrorPercent|errors|errorRatePercent|dropped|failed|acked|sent|scheduled|targetRate)|consumer\.(latency\.(poll|endToEnd)\.(p50|p95|p99|p999|max|mean|count)|msgsPerSec|mbPerSec|consumed|polls|emptyPolls|lag(\.(max|final))?)|integrity\.(missing|lost|duplicates|reordered|corrupted|offsetMismatches|lostAcked|lostCommitted|unackedSeen|unackedAfterFailure|expectedMissing|consumedChecked))$/;
 
 /** Whether the resolver knows the metric at all (it may still have no value on a given object). */
 function knownMetric(obj: Measurable, path: string): boolean {
@@ -255,8 +268,8 @@ export function evaluateCriteria(obj: Measurable, criteria: readonly Criterion[]
       const note =
         c.metric === 'target.memoryBytes' || c.metric === 'target.crashes'
           ? `no value was measured for '${c.metric}': it needs the target's PID (target.pid, --target-pid) or its /metrics (the Prometheus plugin, --http-target)`
-          : c.metric === 'integrity.lost' && (obj as { integrity?: { checked?: unknown } }).integrity?.checked === true
-            ? 'records are missing, but the consumers did not read every partition to its end: whether they were lost is unknown'
+          : c.metric === 'integrity.lost' && (obj as { integrity?: IntegrityReport }).integrity?.checked === true
+            ? lostUnknownNote((obj as { integrity: IntegrityReport }).integrity)
             : (missingPhase(obj, c.metric) ??
               (knownMetric(obj, c.metric)
                 ? `no value was measured for '${c.metric}'`

@@ -91,12 +91,14 @@ function kpis(result: LoadTestResult): string {
   if (result.integrity?.checked) {
     const i = result.integrity;
     // Record-level findings (checksum, acks) are as serious as a gap: 'clean' only when none of them occurred.
-    const verified = (i.corrupted ?? 0) + (i.offsetMismatches ?? 0) + (i.lostAcked ?? 0) + (i.unackedSeen ?? 0);
+    const verified = (i.corrupted ?? 0) + (i.offsetMismatches ?? 0) + (i.lostAcked ?? 0) + (i.lostCommitted ?? 0) + (i.unackedSeen ?? 0);
+    // Committed records not all checked: nothing found is not 'clean'.
+    const clean = i.lostCommittedUnmeasured === undefined ? 'clean' : 'unchecked (see Integrity)';
     out.push(
       kpi(
         'Integrity',
         i.missing + i.duplicates + i.reordered + verified === 0
-          ? 'clean'
+          ? clean
           : `${formatInt(i.missing)} missing${verified ? ' (see Integrity)' : ''}`,
         `${formatInt(i.duplicates)} dup, ${formatInt(i.reordered)} reordered`,
       ),

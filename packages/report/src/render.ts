@@ -217,6 +217,7 @@ function integritySection(result: LoadTestResult): string {
       ['Corrupted', i.corrupted],
       ['Offset mismatches', i.offsetMismatches],
       ['Lost acked', i.lostAcked],
+      ['Lost committed', i.lostCommitted],
       ['Unacked seen', i.unackedSeen],
     ] as const
   ).filter(([, v]) => v !== undefined) as ReadonlyArray<readonly [string, number]>;
@@ -246,7 +247,10 @@ function integritySection(result: LoadTestResult): string {
         ? `<p class="note">${formatInt(i.examples.length - examples.length)} more examples in the result file.</p>`
         : '')
     : '';
-  return section('integrity', 'Integrity', counts + ex);
+  const unchecked = i.lostCommittedUnmeasured
+    ? `<p class="note">Committed transactions not fully checked against what consumers read: ${escapeHtml(i.lostCommittedUnmeasured)}.</p>`
+    : '';
+  return section('integrity', 'Integrity', counts + unchecked + ex);
 }
 
 function errorsSection(result: LoadTestResult): string {

@@ -145,9 +145,9 @@ export const connectionErrors: DiagnosisRule = {
 /**
  * Integrity figures that mean records were lost or damaged. `lost` is derived (missing beyond failed batches,
  * judged only when consumers read to the end); other numeric fields named here count when present, so the
- * integrity report can grow (acknowledged-and-lost, corrupted, offset mismatches) without a new rule.
+ * integrity report can grow (acknowledged-and-lost, committed-and-lost, corrupted, offset mismatches) without a new rule.
  */
-export const LOSS_FIELDS = ['lostAcked', 'corrupted', 'offsetMismatches'] as const;
+export const LOSS_FIELDS = ['lostAcked', 'lostCommitted', 'corrupted', 'offsetMismatches'] as const;
 
 export const dataLoss: DiagnosisRule = {
   cause: 'data-loss',

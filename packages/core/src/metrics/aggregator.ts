@@ -215,6 +215,7 @@ export class Aggregator {
     // Losses and corruption first, then duplicates, then reordering (a stable sort keeps each worker's order).
     const rank: Record<IntegrityExample['kind'], number> = {
       lostAcked: 0,
+      lostCommitted: 0,
       missing: 0,
       offsetMismatch: 1,
       unackedSeen: 1,

@@ -31,6 +31,7 @@ import type {
 } from '../types.js';
 import { RESULT_SCHEMA_VERSION } from '../types.js';
 import { emptyConsumerTotals, emptyIntegrity } from './empty.js';
+import type { CommittedCheck } from '../verify/committed.js';
 import type { VerifyFigures } from '../verify/verifier.js';
 
 /** Why and how a run ended (the first reason wins). */
@@ -172,14 +173,16 @@ export interface IntegrityInput {
   readToEnd: boolean;
   /** The consumed-offset check (ack maps against what consumers read); undefined when it did not run. */
   verify?: VerifyFigures | undefined;
+  /** With transactions: the committed records against what consumers read; undefined without transactions. */
+  committed?: CommittedCheck | undefined;
 }
 
 /**
  * Missing records are data loss when consumers read to the end and failed batches, whose records took
  * sequences, do not explain them. Judged on the final result only, never on a checkpoint.
  */
-export function integrityReport({ sums, failed, readToEnd, verify }: IntegrityInput): IntegrityReport {
-  if (!sums) return emptyIntegrity();
+export function integrityReport({ sums, failed, readToEnd, verify, committed }: IntegrityInput): IntegrityReport {
+  if (!sums) return withCommitted(emptyIntegrity(), committed);
   const report: IntegrityReport = {
     checked: true,
     missing: sums.missing,
@@ -192,7 +195,17 @@ export function integrityReport({ sums, failed, readToEnd, verify }: IntegrityIn
     mergedGaps: sums.mergedGaps,
     corrupted: sums.corrupted,
   };
-  return verify ? withVerify(report, verify) : report;
+  return withCommitted(verify ? withVerify(report, verify) : report, committed);
+}
+
+/** Adds the check of committed transactions; on an unchecked report (no consumer here) only why it was not made. */
+function withCommitted(report: IntegrityReport, c: CommittedCheck | undefined): IntegrityReport {
+  if (!c) return report;
+  const out: IntegrityReport = { ...report };
+  if (c.lost !== undefined && report.checked) out.lostCommitted = c.lost;
+  if (c.unmeasured !== undefined) out.lostCommittedUnmeasured = c.unmeasured;
+  if (c.examples.length > 0) out.examples = [...c.examples, ...report.examples].slice(0, 20);
+  return out;
 }
 
 function withVerify(report: IntegrityReport, v: VerifyFigures): IntegrityReport {

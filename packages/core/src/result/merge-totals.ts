@@ -152,10 +152,28 @@ export function mergeIntegrity(parts: IntegrityReport[]): IntegrityReport {
   for (const key of ['offsetMismatches', 'lostAcked', 'unackedSeen', 'unackedAfterFailure'] as const) {
     if (parts.some((p) => p.checked && typeof p[key] !== 'number')) delete out[key];
   }
+  mergeCommitted(parts, out);
   // Each shard's failed batches explain only its own gaps: summed as they are, one shard's failures would hide
   // another shard's lost records from integrity.lost (missing - expectedMissing).
   if (parts.some((p) => typeof p.expectedMissing === 'number')) {
     out.expectedMissing = sum(parts.map((p) => Math.min(p.expectedMissing ?? 0, p.missing)));
   }
   return out;
+}
+
+/**
+ * The check of committed transactions over shards. A shard checks its own producers' commits against its own
+ * consumers' reads, and says when some went unchecked (another shard read their partition). Losses found add
+ * up; any shard's unchecked records (or a shard without the check) leave the merged check incomplete.
+ */
+function mergeCommitted(parts: IntegrityReport[], out: IntegrityReport): void {
+  const withCheck = parts.filter((p) => p.lostCommitted !== undefined || p.lostCommittedUnmeasured !== undefined);
+  delete out.lostCommitted;
+  delete out.lostCommittedUnmeasured;
+  if (withCheck.length === 0) return;
+  const lost = parts.flatMap((p) => (typeof p.lostCommitted === 'number' ? [p.lostCommitted] : []));
+  if (lost.length > 0) out.lostCommitted = sum(lost);
+  const notes = [...new Set(parts.flatMap((p) => (p.lostCommittedUnmeasured ? [p.lostCommittedUnmeasured] : [])))];
+  if (withCheck.length < parts.length) notes.push(`${parts.length - withCheck.length} shard(s) have no check of committed transactions`);
+  if (notes.length > 0) out.lostCommittedUnmeasured = notes.join('; ');
 }

@@ -1,6 +1,7 @@
 // What the ending judges from the run's parts besides the counts: the integrity input and its warnings, and
 // the start-up figures (first ack, first measured second).
 import { integrityReport, integrityWarning, type Ending } from '../result/build.js';
+import type { ResolvedOptions } from '../options.js';
 import type { Logger, ProducerStartup } from '../types.js';
 import { round3 } from '../util.js';
 import { verifyFindings } from '../verify/warnings.js';
@@ -8,9 +9,13 @@ import { expectedAbsent } from '../worker/delivery-tally.js';
 import type { RunLog } from './log.js';
 import type { Parts } from './parts.js';
 
+/** What judging integrity needs of the options: transactions change what is checked against what. */
+export type IntegrityOptions = Pick<ResolvedOptions, 'delivery' | 'instrument'>;
+
 /** The integrity check's input: consumer sums, failed records, whether consumers read to the end, the ack check. */
-export function integrityInput(parts: Parts, ending: Ending | undefined, transactions: boolean) {
+export function integrityInput(parts: Parts, ending: Ending | undefined, opts: IntegrityOptions) {
   const { aggregator, sampler, pools } = parts;
+  const transactions = Boolean(opts.delivery?.transactions);
   // Every gap below the highest sequence is final only when consumers read to the end.
   const readToEnd = ending !== undefined && sampler.lag.final === 0 && !pools.stoppedWhileProducing;
   return {
@@ -18,14 +23,20 @@ export function integrityInput(parts: Parts, ending: Ending | undefined, transac
     failed: aggregator.all.failed + expectedAbsent(pools.deliveryTallies()),
     readToEnd,
     // A transactional batch is acked with its place in the transaction, and an aborted one is never stored:
-    // its acks say nothing about log offsets, so the check against acks is left unmeasured.
+    // its acks say nothing about log offsets, so the check against acks is left unmeasured. What the target
+    // confirmed committed is checked against the reads instead (needs the record headers: instrumented runs).
     verify: aggregator.hasConsumers && !transactions ? aggregator.verifier.reconcile(readToEnd) : undefined,
+    committed: !transactions
+      ? undefined
+      : opts.instrument
+        ? aggregator.verifier.reconcileCommitted(readToEnd)
+        : { lost: undefined, unmeasured: 'records carry no headers (instrument off)', examples: [] },
   };
 }
 
 /** At the end of the run: data loss is a warning and a result error; unexplained gaps with lag left are a warning. */
-export function judgeIntegrity(parts: Parts, ending: Ending | undefined, transactions: boolean, logger: Logger, log: RunLog): void {
-  const report = integrityReport(integrityInput(parts, ending, transactions));
+export function judgeIntegrity(parts: Parts, ending: Ending | undefined, opts: IntegrityOptions, logger: Logger, log: RunLog): void {
+  const report = integrityReport(integrityInput(parts, ending, opts));
   const warning = integrityWarning(report, {
     stoppedWhileProducing: parts.pools.stoppedWhileProducing,
     finalLag: parts.sampler.lag.final,
@@ -36,6 +47,9 @@ export function judgeIntegrity(parts: Parts, ending: Ending | undefined, transac
     logger.warn(f.message);
     log.record(f);
   }
+  // Without any consumer nothing was checked, and the result already says so.
+  if (report.checked && report.lostCommittedUnmeasured && !report.lostCommitted)
+    logger.warn(`Committed transactions not fully checked against what consumers read: ${report.lostCommittedUnmeasured}`);
 }
 
 /**

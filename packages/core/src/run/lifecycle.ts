@@ -288,7 +288,7 @@ export class Run {
     this.cancelCheckpoints?.();
     await pools.stopAll();
     await sampler.sample('final');
-    judgeIntegrity(this.parts, this.ending, Boolean(this.opts.delivery?.transactions), this.logger, this.log);
+    judgeIntegrity(this.parts, this.ending, this.opts, this.logger, this.log);
     await controller.closeOpenPhases();
     this.monitor.stop();
     this.finalMetrics = { ...(await this.metricSources.summarize(Math.min(2000, this.opts.intervalMs))), ...aggregator.driverMetrics() };
@@ -359,7 +359,7 @@ export class Run {
         lag: sampler.lag,
         idleConsumers: controller.idleConsumers,
       },
-      integrity: integrityInput(this.parts, this.ending, Boolean(this.opts.delivery?.transactions)),
+      integrity: integrityInput(this.parts, this.ending, this.opts),
       phases: controller.phases,
       metrics: { ...this.metricSources.latest(), ...this.finalMetrics },
       metricNotes: this.finalNotes,

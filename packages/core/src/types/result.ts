@@ -69,7 +69,7 @@ export interface ConsumerTotals extends ConsumerCounts {
 }
 
 export interface IntegrityExample {
-  kind: 'missing' | 'duplicate' | 'reordered' | 'corrupted' | 'offsetMismatch' | 'lostAcked' | 'unackedSeen';
+  kind: 'missing' | 'duplicate' | 'reordered' | 'corrupted' | 'offsetMismatch' | 'lostAcked' | 'lostCommitted' | 'unackedSeen';
   producer: number;
   partition: number;
   sequence: number;
@@ -131,6 +131,20 @@ export interface IntegrityReport {
   verifyMapBytes?: number;
   /** The maps hit their bound and stopped growing: offsetMismatches, lostAcked and unackedSeen are then absent. */
   verifyOverflow?: boolean;
+
+  // Transactions (producers with `delivery.transactions`).
+  /**
+   * Records of committed transactions that a consumer group did not read, though it read their stream to the
+   * end: summed over groups. Unlike `missing`, it sees a committed tail the target lost (no gap behind it).
+   * Absent without transactions, or when nothing could be checked (see lostCommittedUnmeasured).
+   */
+  lostCommitted?: number;
+  /**
+   * Why some or all committed records could not be checked (consumers did not read to the end, a group started
+   * after a stream's first committed record, a partition no group read...); `lostCommitted` then counts only
+   * the records checked, and no loss found is not a pass: `integrity.lost` is unmeasured. Absent when all were.
+   */
+  lostCommittedUnmeasured?: string;
 }
 
 export interface PhaseResult {

@@ -53,6 +53,8 @@ export class AckLog {
   readonly acked = new RunLog();
   /** Offsets unknown (-1): the target may or may not have stored these records. */
   readonly failed = new RunLog();
+  /** Records of transactions the target confirmed committed (offsets -1: assigned at commit, never answered). */
+  readonly committed = new RunLog();
 }
 
 interface ConsumedEntry {
@@ -95,7 +97,9 @@ export class WorkerVerifyLogs {
   report(): VerifyReport | undefined {
     const out: VerifyReport = { acks: [], consumed: [] };
     for (const [topic, log] of this.acks) {
-      if (log.acked.size + log.failed.size > 0) out.acks.push({ topic, acked: log.acked.take(), failed: log.failed.take() });
+      if (log.acked.size + log.failed.size + log.committed.size === 0) continue;
+      const committed = log.committed.size > 0 ? { committed: log.committed.take() } : {};
+      out.acks.push({ topic, acked: log.acked.take(), failed: log.failed.take(), ...committed });
     }
     for (const [key, g] of this.groups) {
       g.flush();

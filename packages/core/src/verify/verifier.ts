@@ -5,6 +5,8 @@
 // acknowledged is unacked (after a failed batch, which the target may have stored anyway, or not).
 import type { IntegrityExample } from '../types.js';
 import { RUN_FIELDS } from './run-log.js';
+import { type CommittedCheck, judgeCommitted } from './committed.js';
+import { type ByPartition, byProducer, covered, firstEndingAfter, union } from './spans.js';
 import type { VerifyReport } from '../worker/protocol.js';
 
 /** Runs kept at most (acked, failed and consumed together): about 40 bytes each. Beyond it the check stops. */
@@ -28,15 +30,6 @@ export interface VerifyFigures {
   overflow: boolean;
   examples: IntegrityExample[];
 }
-
-/** Sequence interval [s, e) whose records sit (or were acked) at offsets off, off + 1, ... */
-interface Span {
-  s: number;
-  e: number;
-  off: number;
-}
-
-type ByPartition = Map<number, number[]>;
 
 /**
  * Per partition list, the index of each producer's last run. A worker merges the runs of one report only; a
@@ -78,69 +71,11 @@ function append(map: ByPartition, runs: number[]): number {
   return n;
 }
 
-/** Spans of each producer, sorted by first sequence; runs below `minOffset` trimmed off. */
-function byProducer(list: number[] | undefined, minOffset = -Infinity): Map<number, Span[]> {
-  const out = new Map<number, Span[]>();
-  if (!list) return out;
-  for (let i = 0; i < list.length; i += 4) {
-    let off = list[i]!;
-    let s = list[i + 3]!;
-    const e = s + list[i + 1]!;
-    // An ack without an offset (-1) cannot be placed against a group's start: only a group from 0 counts it.
-    if (off < 0 && minOffset > 0) continue;
-    if (off >= 0 && off < minOffset) {
-      const cut = Math.min(minOffset - off, e - s);
-      s += cut;
-      off += cut;
-      if (s >= e) continue;
-    }
-    const producer = list[i + 2]!;
-    let spans = out.get(producer);
-    if (!spans) {
-      spans = [];
-      out.set(producer, spans);
-    }
-    spans.push({ s, e, off });
-  }
-  for (const spans of out.values()) spans.sort((a, b) => a.s - b.s);
-  return out;
-}
-
-/** Index of the first span (sorted, disjoint) ending after `s`. */
-function firstEndingAfter(spans: Span[], s: number): number {
-  let lo = 0;
-  let hi = spans.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (spans[mid]!.e <= s) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Records of [s, e) that `spans` (sorted, disjoint) cover. */
-function covered(spans: Span[] | undefined, s: number, e: number): number {
-  if (!spans) return 0;
-  let n = 0;
-  for (let i = firstEndingAfter(spans, s); i < spans.length && spans[i]!.s < e; i++)
-    n += Math.min(e, spans[i]!.e) - Math.max(s, spans[i]!.s);
-  return n;
-}
-
-/** Sorted spans merged where they overlap or touch (offsets dropped): what was read at all. */
-function union(spans: Span[]): Span[] {
-  const out: Span[] = [];
-  for (const sp of spans) {
-    const last = out.at(-1);
-    if (last && sp.s <= last.e) last.e = Math.max(last.e, sp.e);
-    else out.push({ s: sp.s, e: sp.e, off: -1 });
-  }
-  return out;
-}
-
 export class Verifier {
   private readonly acked = new Map<string, ByPartition>();
   private readonly failed = new Map<string, ByPartition>();
+  /** Records of committed transactions, by topic (offsets -1). */
+  private readonly committed = new Map<string, ByPartition>();
   /** By `groupId/topic`: a group of a many-topic run reads each topic apart. */
   private readonly groups = new Map<string, { topic: string; startOffsets: Record<number, number>; runs: ByPartition }>();
   private runs = 0;
@@ -162,6 +97,7 @@ export class Verifier {
     for (const a of report.acks) {
       for (let i = 2; i < a.acked.length; i += RUN_FIELDS) this.ackedRecords += a.acked[i]!;
       this.runs += append(topicMap(this.acked, a.topic), a.acked) + append(topicMap(this.failed, a.topic), a.failed);
+      if (a.committed) this.runs += append(topicMap(this.committed, a.topic), a.committed);
     }
     for (const c of report.consumed) {
       // A restarted instance's reads join its group's first instance's.
@@ -215,6 +151,12 @@ export class Verifier {
       }
     }
     return out;
+  }
+
+  /** Committed transactions' records against what every consumer group read (see committed.ts). */
+  reconcileCommitted(readToEnd: boolean): CommittedCheck {
+    if (this.overflow) return { lost: undefined, unmeasured: 'the verification maps reached their bound', examples: [] };
+    return judgeCommitted(this.committed, [...this.groups.values()], readToEnd);
   }
 
   /** The figures over every consumer group; undefined when no group logged anything. */

@@ -39,5 +39,13 @@ export function verifyFindings(i: IntegrityReport, dataLossJudged: boolean): Ver
       message: `Data loss: ${i.lostAcked} acknowledged record(s) were never read, though consumers read every partition to its end. ${see('lostAcked')}`,
     });
   }
+  if (i.lostCommitted && !dataLossJudged) {
+    out.push({
+      code: 'LH_DATA_LOSS',
+      message:
+        `Data loss: ${i.lostCommitted} record(s) of committed transactions were never read by a consumer group that read ` +
+        `their stream to its end; the target confirmed commits it did not keep. ${see('lostCommitted')}`,
+    });
+  }
   return out;
 }

@@ -6,6 +6,7 @@ import { FakeDriver } from '../driver/fake.js';
 import type { DriverFailure, PendingCall, ProduceBatch, ProduceCallback, ProducerIdentity } from '../driver/types.js';
 import { initHistograms } from '../metrics/histogram.js';
 import type { DeliveryConfig } from '../types.js';
+import { AckLog } from '../verify/run-log.js';
 import { PayloadPool } from './payload.js';
 import { Producer } from './producer.js';
 import { ProducerMetrics } from './producer-metrics.js';
@@ -71,7 +72,8 @@ function setup(delivery: DeliveryConfig, quota = 0) {
     delivery,
   };
   const spec = { id: 7, rate: 1000, partitions: [0], phase: 0 };
-  const producer = new Producer(spec, group, { driver, metrics, payload: new PayloadPool('compressible', 64), clock }, T0);
+  const acks = new AckLog();
+  const producer = new Producer(spec, group, { driver, metrics, payload: new PayloadPool('compressible', 64), clock, acks }, T0);
   const at = (ms: number) => {
     clock.advance(T0 + ms - clock.now());
     producer.service(clock.now());
@@ -80,7 +82,7 @@ function setup(delivery: DeliveryConfig, quota = 0) {
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
-  return { clock, driver, metrics, producer, at, settle };
+  return { clock, driver, metrics, producer, at, settle, acks };
 }
 
 describe('Producer delivery: retries and idempotence', () => {
@@ -133,7 +135,7 @@ describe('Producer delivery: retries and idempotence', () => {
 
 describe('Producer delivery: transactions', () => {
   it('fills a transaction, waits for its acks, commits, then begins the next; the last one ends when the quota is sent', async () => {
-    const { driver, producer, at, settle } = setup(
+    const { driver, producer, at, settle, acks } = setup(
       { idempotent: true, retries: 5, transactions: { recordsPerTransaction: 20, abortRatio: 0, seed: 1 } },
       30,
     );
@@ -147,6 +149,8 @@ describe('Producer delivery: transactions', () => {
     driver.ackAll();
     await settle();
     expect(driver.ended).toEqual([{ id: 'tx-1', commit: true }]);
+    // Its records are logged as committed once the commit is answered (partition, offset -1, count, producer, sequence).
+    expect(acks.committed.take()).toEqual([0, -1, 20, 7, 0]);
     await settle();
     at(40);
     expect(driver.sentFields.map((f) => [f.transactionId, f.baseSequence])).toEqual([
@@ -162,5 +166,21 @@ describe('Producer delivery: transactions', () => {
     ]);
     expect(producer.isFinished).toBe(true);
     expect(producer.totals().delivery).toMatchObject({ committed: 2, committedRecords: 30, aborted: 0 });
+    expect(acks.committed.take()).toEqual([0, -1, 10, 7, 20]);
+  });
+
+  it('logs nothing as committed of an aborted transaction', async () => {
+    const { driver, producer, at, settle, acks } = setup(
+      { idempotent: true, retries: 5, transactions: { recordsPerTransaction: 20, abortRatio: 1, seed: 1 } },
+      20,
+    );
+    at(0);
+    await settle();
+    at(19);
+    driver.ackAll();
+    await settle();
+    expect(driver.ended).toEqual([{ id: 'tx-1', commit: false }]);
+    expect(producer.totals().delivery).toMatchObject({ committed: 0, aborted: 1, abortedRecords: 20 });
+    expect(acks.committed.size).toBe(0);
   });
 });

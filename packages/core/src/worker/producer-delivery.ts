@@ -6,6 +6,7 @@ import type { Driver, DriverFailure, PendingCall, ProduceBatch, ProducerIdentity
 import { createHistogram, encodeHistogramBytes, recordMs } from '../metrics/histogram.js';
 import type { ProducerFields } from '../proto/produce-frame.js';
 import type { DeliveryConfig } from '../types.js';
+import type { RunLog } from '../verify/run-log.js';
 import { mulberry32 } from '../util.js';
 import { type DeliveryTally, emptyDeliveryTally } from './delivery-tally.js';
 import type { Slot } from './producer-slot.js';
@@ -30,6 +31,8 @@ interface Transaction {
   inFlight: number;
   /** Records acked so far in it. */
   acked: number;
+  /** Its acked batches, 3 numbers each (partition, first sequence, count): logged as committed when it commits. */
+  batches: number[];
   commit: boolean;
   /** A batch of it failed for good: it is aborted whatever the draw said. */
   broken: boolean;
@@ -58,10 +61,12 @@ export class ProducerDelivery {
     /** Unique in the run and across runs: the transactional id. */
     private readonly name: string,
     /** The producer's run-wide id: with the seed, it decides which transactions abort. */
-    producerIndex: number,
+    private readonly producerIndex: number,
     private readonly driver: Driver,
     private readonly clock: Clock,
     private readonly wake: () => void,
+    /** Where committed records go for the end-of-run check against what consumers read (instrumented runs). */
+    private readonly committedLog?: RunLog,
   ) {
     this.retries = config.retries;
     this.draw = mulberry32(Math.imul(config.transactions?.seed ?? 1, 2654435761) ^ Math.imul(producerIndex + 1, 40503));
@@ -112,7 +117,17 @@ export class ProducerDelivery {
     begin(this.identity).then(
       (id) => {
         const commit = this.draw() >= (this.config.transactions?.abortRatio ?? 0);
-        this.txn = { id, idBytes: Buffer.from(id, 'utf8'), records: 0, inFlight: 0, acked: 0, commit, broken: false, closed: false };
+        this.txn = {
+          id,
+          idBytes: Buffer.from(id, 'utf8'),
+          records: 0,
+          inFlight: 0,
+          acked: 0,
+          batches: [],
+          commit,
+          broken: false,
+          closed: false,
+        };
         this.busy = false;
         this.wake();
       },
@@ -162,7 +177,8 @@ export class ProducerDelivery {
   }
 
   /** A batch's final outcome (after any retries). */
-  done(count: number, failure: DriverFailure | null, duplicate: boolean): void {
+  done(batch: Pick<Slot, 'count' | 'partition' | 'firstSequence'>, failure: DriverFailure | null, duplicate: boolean): void {
+    const count = batch.count;
     if (duplicate) {
       this.tally.duplicateBatches++;
       this.tally.duplicateRecords += count;
@@ -172,7 +188,10 @@ export class ProducerDelivery {
     if (!t) return;
     t.inFlight--;
     if (failure) t.broken = true;
-    else t.acked += count;
+    else {
+      t.acked += count;
+      if (this.committedLog) t.batches.push(batch.partition, batch.firstSequence, count);
+    }
     if (t.closed && t.inFlight === 0) this.end(t);
   }
 
@@ -204,6 +223,7 @@ export class ProducerDelivery {
         this.commitMs.push(this.clock.now() - t0);
         n.committed++;
         n.committedRecords += t.acked;
+        this.logCommitted(t.batches);
       } else {
         this.abortMs.push(this.clock.now() - t0);
         n.aborted++;
@@ -217,6 +237,15 @@ export class ProducerDelivery {
       () => finish(true),
       () => finish(false),
     );
+  }
+
+  /** A committed transaction's batches, in sequence order per partition so that they join into few runs. */
+  private logCommitted(b: number[]): void {
+    const log = this.committedLog;
+    if (!log) return;
+    const order = Array.from({ length: b.length / 3 }, (_, i) => i * 3);
+    order.sort((x, y) => b[x]! - b[y]! || b[x + 1]! - b[y + 1]!);
+    for (const i of order) log.add(b[i]!, -1, b[i + 2]!, this.producerIndex, b[i + 1]!);
   }
 
   /** The drain timed out: the open transaction's fate is the target's (it aborts it on timeout). */

@@ -138,11 +138,10 @@ export class Producer implements Wakeable, BudgetWaiter {
     // ctx.frames are then that topic's.
     this.frames = ctx.frames ?? producerFrames({ ...group, topic }, ctx.payload);
     this.request = { topic, partition: 0, records: [], ackMode: group.ackMode };
-    this.delivery = group.delivery
-      ? new ProducerDelivery(group.delivery, `loadhouse-${group.startEpochMs}-${spec.id}`, spec.id, ctx.driver, ctx.clock, () =>
-          this.service(ctx.clock.now()),
-        )
-      : undefined;
+    const txName = `loadhouse-${group.startEpochMs}-${spec.id}`;
+    const d = group.delivery;
+    this.delivery =
+      d && new ProducerDelivery(d, txName, spec.id, ctx.driver, ctx.clock, () => this.service(ctx.clock.now()), ctx.acks?.committed);
     // Frames stay with their batch until it is done when a retry may send the same bytes.
     const keepFrames = (this.delivery?.retries ?? 0) > 0;
     this.out = { driver: ctx.driver, keepFrames, request: this.request, delivery: this.delivery, giveFrame: (f) => this.giveFrame(f) };
@@ -342,7 +341,7 @@ export class Producer implements Wakeable, BudgetWaiter {
     if (failure && !this.finished && retryBatch(this.out, slot, failure, this.ctx.acks, this.id)) return;
     slot.call = null;
     releaseSlot(this.out, slot);
-    this.delivery?.done(slot.count, failure, duplicate);
+    this.delivery?.done(slot, failure, duplicate);
     this.inFlight--;
     this.atWindowLimit = false;
     const now = this.ctx.clock.now();

@@ -275,8 +275,11 @@ export interface WorkerReport {
 
 /** Flat runs of RUN_FIELDS numbers each (partition, first offset, count, producer, first sequence); see verify/run-log.ts. */
 export interface VerifyReport {
-  /** What producers of each topic had acknowledged, and the records of their failed batches (offset -1). */
-  acks: Array<{ topic: string; acked: number[]; failed: number[] }>;
+  /**
+   * What producers of each topic had acknowledged, the records of their failed batches (offset -1) and, with
+   * transactions, the records of transactions committed (offset -1).
+   */
+  acks: Array<{ topic: string; acked: number[]; failed: number[]; committed?: number[] }>;
   /** What each consumer group read, with the offset it started each of its partitions from. */
   consumed: Array<{ groupId: number; topic: string; startOffsets: Record<number, number>; runs: number[] }>;
 }
