@@ -25,7 +25,7 @@ const QUICK = process.argv.includes('--quick');
 const EXTRAS = !QUICK && !process.argv.includes('--no-extras');
 /**
  * BENCH_CASES=instrumentation,workers runs only the cases named (capacity, 60k, instrumentation, workers, accuracy,
- * and sustained: never run unless named, BENCH_SUSTAINED_RATES).
+ * and sustained: never run unless named, BENCH_SUSTAINED_RATES); BENCH_SINKS=agent or grpc-js only that sink.
  */
 const ONLY = process.env.BENCH_CASES?.split(',');
 const want = (name: string) => !ONLY || ONLY.includes(name);
@@ -174,7 +174,10 @@ const targets = [
   },
   { name: 'grpc-js sink', start: spawnGrpcSink },
 ];
+// BENCH_SINKS=grpc-js (or agent): only the sinks whose name starts so.
+const SINKS = process.env.BENCH_SINKS?.split(',');
 for (const t of targets) {
+  if (SINKS && !SINKS.some((p) => t.name.startsWith(p))) continue;
   const sink = await t.start();
   try {
     const target = { name: t.name, address: sink.address };
@@ -228,7 +231,8 @@ if (EXTRAS && want('accuracy')) {
   }
 }
 
-const file = QUICK ? 'generator-quick.json' : ONLY ? `generator-${ONLY.join('-')}.json` : 'generator.json';
+const sinksTag = SINKS ? `-${SINKS.join('-')}` : '';
+const file = QUICK ? 'generator-quick.json' : ONLY ? `generator-${ONLY.join('-')}${sinksTag}.json` : 'generator.json';
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL(`./results/${file}`, import.meta.url),

@@ -15,15 +15,27 @@ if (isMainThread && dir && ms > 0) {
   // Workers started with their own execArgv do not inherit this preload: add it.
   preloadIntoWorkers(import.meta.url);
 }
+// LH_PROFILE_KIND=heap samples allocations instead (every object allocated, kept or collected: the churn GC pays
+// for), written as worker-<threadId>.heapprofile; summarize with bench/heap-summary.mjs.
+const heap = process.env.LH_PROFILE_KIND === 'heap';
 if (!isMainThread && dir && ms > 0) {
   const session = new Session();
   session.connect();
-  session.post('Profiler.enable', () => {
-    session.post('Profiler.start', () => {
+  const [domain, start, stop, ext, startParams] = heap
+    ? [
+        'HeapProfiler',
+        'startSampling',
+        'stopSampling',
+        'heapprofile',
+        { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true },
+      ]
+    : ['Profiler', 'start', 'stop', 'cpuprofile', {}];
+  session.post(`${domain}.enable`, () => {
+    session.post(`${domain}.${start}`, startParams, () => {
       // Not unref'd: a worker that ends earlier loses its profile, one that runs longer is cut at `ms`.
       setTimeout(() => {
-        session.post('Profiler.stop', (err, res) => {
-          if (!err) writeFileSync(join(dir, `worker-${threadId}.cpuprofile`), JSON.stringify(res.profile));
+        session.post(`${domain}.${stop}`, (err, res) => {
+          if (!err) writeFileSync(join(dir, `worker-${threadId}.${ext}`), JSON.stringify(res.profile));
           session.disconnect();
         });
       }, ms);
