@@ -290,6 +290,20 @@ describe('integrity.lost', () => {
     expect(unknown.note).toMatch(/did not read every partition to its end/);
     expect(lost({ checked: false, missing: 0 })).toMatchObject({ measured: null, passed: false });
   });
+
+  it("counts a lost tail the acknowledgements show, which leaves no gap below a stream's highest read", () => {
+    // Consumers read to the end, no gap: only the check against acks sees the last batches missing.
+    expect(lost({ checked: true, missing: 0, expectedMissing: 0, dataLoss: false, lostAcked: 300 })).toMatchObject({
+      measured: 300,
+      passed: false,
+    });
+    // Gaps and tail together: the larger count is a floor of the loss.
+    expect(lost({ checked: true, missing: 500, expectedMissing: 0, dataLoss: true, lostAcked: 300 })).toMatchObject({ measured: 500 });
+    expect(lost({ checked: true, missing: 0, expectedMissing: 0, dataLoss: false, lostAcked: 0 })).toMatchObject({
+      measured: 0,
+      passed: true,
+    });
+  });
 });
 
 describe('target-outage windows', () => {

@@ -189,8 +189,11 @@ function integrityLost(integrity: unknown): number | null {
   const unexplained = Math.max(0, i.missing - (typeof i.expectedMissing === 'number' ? i.expectedMissing : 0));
   const gaps = i.dataLoss === true ? unexplained : 0;
   const committed = typeof i.lostCommitted === 'number' ? i.lostCommitted : 0;
-  // Both count a committed record lost below a stream's highest read: the larger is a floor of the loss.
-  if (committed > 0) return Math.max(committed, gaps);
+  // Acknowledged records a group never read though it read to the end: a lost tail leaves no gap below the
+  // highest sequence read, so only this check sees it.
+  const acked = typeof i.lostAcked === 'number' ? i.lostAcked : 0;
+  // Each counts a record lost below a stream's highest read too: the largest is a floor of the loss.
+  if (committed > 0 || acked > 0) return Math.max(committed, acked, gaps);
   if (typeof i.lostCommittedUnmeasured === 'string') return gaps > 0 ? gaps : null;
   if (i.dataLoss === true) return unexplained;
   return unexplained === 0 ? 0 : null;
