@@ -130,6 +130,14 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     description: 'Fault: ack but do not store the Nth, 2Nth, ... record appended to each partition',
   },
   {
+    name: 'fault-lose-tail-from',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    description:
+      "Fault: from a partition's Nth record on, ack every batch at offsets past the log's end and keep none: each stream's tail lost, no gap below it",
+  },
+  {
     name: 'fault-memory-growth-mib-per-s',
     kind: 'number',
     value: '<MiB>',
@@ -272,6 +280,7 @@ export function agentOptionsFromFlags(
     options.produceLatencyMs = msOrRange('fault-produce-latency-ms', str('faultProduceLatencyMs')!);
   if (v.faultStall !== undefined) options.stall = window('fault-stall', str('faultStall')!);
   if (v.faultDropEvery !== undefined) options.dropEvery = int('faultDropEvery');
+  if (v.faultLoseTailFrom !== undefined) options.loseTailFrom = int('faultLoseTailFrom');
   if (v.faultMemoryGrowthMibPerS !== undefined) options.memoryGrowthMibPerSecond = int('faultMemoryGrowthMibPerS');
   if (v.faultCapacity !== undefined) options.capacity = int('faultCapacity');
   if (v.faultCorruptEvery !== undefined) options.corruptEvery = int('faultCorruptEvery');

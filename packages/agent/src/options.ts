@@ -19,6 +19,12 @@ export interface AgentFaults {
   /** Drops (acks but does not store) the Nth, 2Nth, ... record appended to each partition since the agent started. */
   dropEvery?: number;
   /**
+   * Loses every batch appended to a partition once it has N-1 records (since the agent started): acked at offsets
+   * past the log's end, never kept, the high watermark unmoved. The tail of every stream is lost with no gap
+   * below the last record kept, as after a crash that lost unflushed data.
+   */
+  loseTailFrom?: number;
+  /**
    * Memory the agent allocates and keeps, in MiB per second from the first produce request (a leak), up to
    * MEMORY_GROWTH_MAX_MIB in all; 0 stops the growth and frees what it kept.
    */
@@ -124,6 +130,7 @@ export interface ResolvedFaults {
   produceLatencyMs: readonly [number, number];
   stall: readonly [number, number] | undefined;
   dropEvery: number;
+  loseTailFrom: number;
   memoryGrowthMibPerSecond: number;
   capacity: number;
   corruptEvery: number;
@@ -177,6 +184,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
         produceLatencyMs: [0, 0],
         stall: undefined,
         dropEvery: 0,
+        loseTailFrom: 0,
         memoryGrowthMibPerSecond: 0,
         capacity: 0,
         corruptEvery: 0,
@@ -197,6 +205,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
   }
   if ('stall' in f) out.stall = f.stall === undefined ? undefined : range('stall', f.stall, 'seconds');
   if ('dropEvery' in f && f.dropEvery !== undefined) out.dropEvery = int('dropEvery', f.dropEvery, 0, 0);
+  if ('loseTailFrom' in f && f.loseTailFrom !== undefined) out.loseTailFrom = int('loseTailFrom', f.loseTailFrom, 0, 0);
   if ('memoryGrowthMibPerSecond' in f && f.memoryGrowthMibPerSecond !== undefined) {
     out.memoryGrowthMibPerSecond = nonNegative('memoryGrowthMibPerSecond', f.memoryGrowthMibPerSecond);
   }

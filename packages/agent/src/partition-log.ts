@@ -86,6 +86,8 @@ export class PartitionLog {
   appended = 0;
   /** Batches appended since this agent started (ack-offset-shift-every-N counts these). */
   batches = 0;
+  /** Records the lose-tail fault acknowledged beyond the log's end without keeping them. */
+  private lostTail = 0;
   readonly stored: StoredSegment[] = [];
   /** Where the last read of this partition ended: a read starting there is sequential. */
   lastReadEnd = -1;
@@ -113,8 +115,18 @@ export class PartitionLog {
    * `batchBytes` (record headers, keys, values) decides whether the open segment rolls first.
    */
   append(records: readonly ProduceRecord[], batchBytes: number, now: number): number {
-    const first = this.nextOffset;
     const n = records.length;
+    const tailFrom = this.ctx.faults.current.loseTailFrom;
+    if (tailFrom > 0 && this.appended + 1 >= tailFrom) {
+      // A lost tail, as after a crash that lost unflushed data: acknowledged at offsets past the log's end, never
+      // kept, and the log's end (the high watermark consumers read to) does not move.
+      const at = this.nextOffset + this.lostTail;
+      this.lostTail += n;
+      this.appended += n;
+      this.batches++;
+      return at;
+    }
+    const first = this.nextOffset;
     const shiftEvery = this.ctx.faults.current.ackOffsetShiftEvery;
     this.batches++;
     const acked = shiftEvery > 0 && this.batches % shiftEvery === 0 ? first + 1 : first;

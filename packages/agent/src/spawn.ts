@@ -70,6 +70,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   add('fault-produce-latency-ms', pl === undefined ? undefined : typeof pl === 'number' ? pl : `${pl[0]}-${pl[1]}`);
   add('fault-stall', o.stall ? `${o.stall[0]}-${o.stall[1]}` : undefined);
   add('fault-drop-every', o.dropEvery);
+  add('fault-lose-tail-from', o.loseTailFrom);
   add('fault-memory-growth-mib-per-s', o.memoryGrowthMibPerSecond);
   add('fault-capacity', o.capacity);
   add('fault-corrupt-every', o.corruptEvery);

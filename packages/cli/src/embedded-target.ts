@@ -67,6 +67,15 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     description: 'Embedded agent fault: silently lose every Nth record per partition',
   },
   {
+    name: 'agent-lose-tail-from',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description:
+      "Embedded agent fault: from a partition's Nth record on, acknowledge every batch past the log's end and keep none (each stream's tail lost, no gap below it)",
+  },
+  {
     name: 'agent-memory-growth-mib-per-s',
     kind: 'number',
     value: '<MiB>',
@@ -164,6 +173,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
     faults.stall = r;
   }
   if (typeof v.agentDropEvery === 'number') faults.dropEvery = v.agentDropEvery;
+  if (typeof v.agentLoseTailFrom === 'number') faults.loseTailFrom = v.agentLoseTailFrom;
   if (typeof v.agentMemoryGrowthMibPerS === 'number') faults.memoryGrowthMibPerSecond = v.agentMemoryGrowthMibPerS;
   if (typeof v.agentCapacity === 'number') faults.capacity = v.agentCapacity;
   if (typeof v.agentCorruptEvery === 'number') faults.corruptEvery = v.agentCorruptEvery;

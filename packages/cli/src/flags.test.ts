@@ -104,6 +104,8 @@ describe('flag parsing', () => {
     expect(agentFaultsFromFlags(verifyFaults.values)).toEqual({ corruptEvery: 7, ackOffsetShiftEvery: 9 });
     const tail = parseCommandLine(['run', 'high-throughput', '--transactions', '100', '--agent-lose-commits-from', '2']);
     expect(agentFaultsFromFlags(tail.values)).toEqual({ loseCommitsFrom: 2 });
+    const plainTail = parseCommandLine(['run', 'high-throughput', '--agent-lose-tail-from', '2001']);
+    expect(agentFaultsFromFlags(plainTail.values)).toEqual({ loseTailFrom: 2001 });
     expect(err(['run', 'high-throughput', '--target', 'h:1', '--agent-corrupt-every', '5']).message).toBe(
       '--agent-corrupt-every configures the embedded agent, which is not started when --target is given',
     );

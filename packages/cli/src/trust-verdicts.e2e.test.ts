@@ -68,6 +68,23 @@ describe('data loss fails the run', () => {
     expect(code, io.out + io.err).toBe(1);
   });
 
+  it('an agent that loses the tail of every stream fails "No records lost", though no gap shows it', async () => {
+    const dir = tempDir();
+    // From the 2001st record on, batches are acked past the log's end and kept nowhere; the consumers read to
+    // the (unmoved) end, so only the check against acknowledgements sees the loss.
+    const { code, io } = await runCli(
+      args`run high-throughput --duration 3 --warmup 0 --target-rate 1000 --partitions 1 --consumers 1 --agent-lose-tail-from 2001 --results-dir ${dir}`,
+    );
+    const result = onlyResult(dir);
+    expect(result.integrity, io.err).toMatchObject({ checked: true, missing: 0 });
+    expect(result.integrity.lostAcked).toBeGreaterThan(0);
+    const lost = result.criteria.find((c) => c.metric === 'integrity.lost')!;
+    expect(lost).toMatchObject({ passed: false, measured: result.integrity.lostAcked });
+    expect(io.out).toMatch(/❌ No records lost/);
+    expect(result.diagnosis?.[0]).toMatchObject({ cause: 'data-loss', confidence: 'high' });
+    expect(code, io.out + io.err).toBe(1);
+  });
+
   it('a corrupting agent that also acks batches at the wrong offsets fails the record-level criteria', async () => {
     const dir = tempDir();
     const { code, io } = await runCli(

@@ -162,6 +162,9 @@ function phaseMetric(obj: Measurable, name: string, rest: string): number | null
 /** Why `integrity.lost` is unknown on a result whose consumers ran. */
 function lostUnknownNote(i: IntegrityReport): string {
   if (typeof i.lostCommittedUnmeasured === 'string') return `whether committed records were lost is unknown: ${i.lostCommittedUnmeasured}`;
+  const unexplained = Math.max(0, i.missing - (i.expectedMissing ?? 0));
+  if (unexplained === 0 && typeof i.unread === 'number' && i.unread > 0)
+    return `${i.unread} records were still unread when the consumers stopped (final lag): whether they were kept is unknown`;
   return 'records are missing, but the consumers did not read every partition to its end: whether they were lost is unknown';
 }
 
@@ -196,6 +199,8 @@ function integrityLost(integrity: unknown): number | null {
   if (committed > 0 || acked > 0) return Math.max(committed, acked, gaps);
   if (typeof i.lostCommittedUnmeasured === 'string') return gaps > 0 ? gaps : null;
   if (i.dataLoss === true) return unexplained;
+  // Records left unread may be a lost tail (no gap shows one): nothing is claimed of them.
+  if (typeof i.unread === 'number' && i.unread > 0) return null;
   return unexplained === 0 ? 0 : null;
 }
 

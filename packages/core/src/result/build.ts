@@ -171,6 +171,8 @@ export interface IntegrityInput {
   failed: number;
   /** Consumers read every partition to its end: the run ended, final lag 0, no group stopped while producing. */
   readToEnd: boolean;
+  /** Records the consumers had not read at the end (the final lag); 0 when none or no consumer ran. */
+  unread?: number;
   /** The consumed-offset check (ack maps against what consumers read); undefined when it did not run. */
   verify?: VerifyFigures | undefined;
   /** With transactions: the committed records against what consumers read; undefined without transactions. */
@@ -181,7 +183,7 @@ export interface IntegrityInput {
  * Missing records are data loss when consumers read to the end and failed batches, whose records took
  * sequences, do not explain them. Judged on the final result only, never on a checkpoint.
  */
-export function integrityReport({ sums, failed, readToEnd, verify, committed }: IntegrityInput): IntegrityReport {
+export function integrityReport({ sums, failed, readToEnd, unread, verify, committed }: IntegrityInput): IntegrityReport {
   if (!sums) return withCommitted(emptyIntegrity(), committed);
   const report: IntegrityReport = {
     checked: true,
@@ -194,6 +196,7 @@ export function integrityReport({ sums, failed, readToEnd, verify, committed }: 
     dataLoss: readToEnd && sums.missing - failed > 0,
     mergedGaps: sums.mergedGaps,
     corrupted: sums.corrupted,
+    ...(unread && unread > 0 ? { unread } : {}),
   };
   return withCommitted(verify ? withVerify(report, verify) : report, committed);
 }

@@ -152,6 +152,10 @@ export function mergeIntegrity(parts: IntegrityReport[]): IntegrityReport {
   for (const key of ['offsetMismatches', 'lostAcked', 'unackedSeen', 'unackedAfterFailure'] as const) {
     if (parts.some((p) => p.checked && typeof p[key] !== 'number')) delete out[key];
   }
+  // Records any shard's consumers left unread: one shard's unread tail is unknown for the whole.
+  const unread = sum(parts.map((p) => p.unread ?? 0));
+  if (unread > 0) out.unread = unread;
+  else delete out.unread;
   mergeCommitted(parts, out);
   // Each shard's failed batches explain only its own gaps: summed as they are, one shard's failures would hide
   // another shard's lost records from integrity.lost (missing - expectedMissing).

@@ -22,6 +22,7 @@ export function integrityInput(parts: Parts, ending: Ending | undefined, opts: I
     sums: aggregator.hasConsumers ? aggregator.integritySums() : undefined,
     failed: aggregator.all.failed + expectedAbsent(pools.deliveryTallies()),
     readToEnd,
+    unread: aggregator.hasConsumers ? sampler.lag.final : 0,
     // A transactional batch is acked with its place in the transaction, and an aborted one is never stored:
     // its acks say nothing about log offsets, so the check against acks is left unmeasured. What the target
     // confirmed committed is checked against the reads instead (needs the record headers: instrumented runs).

@@ -102,6 +102,12 @@ export interface IntegrityReport {
    * more records are missing than failed batches explain: the target acknowledged records it did not keep.
    */
   dataLoss?: boolean;
+  /**
+   * Records the target held that the consumers had not read when the run ended (the final lag, summed over
+   * groups); absent when 0. With nothing found lost, `integrity.lost` is then unmeasured: a lost tail would look
+   * exactly like this, and records not read are not known to be kept.
+   */
+  unread?: number;
   /** Times a stream had more than 10,000 open gaps and two merged (counts stay right; a duplicate inside may count as reordered). */
   mergedGaps?: number;
 
