@@ -1,6 +1,7 @@
 // Causes seen from the client side: the generator itself, connection-level errors, and lost records.
 import { CONNECTION_ERROR_CODES } from '../criteria.js';
 import type { DiagnosisEvidence } from '../types.js';
+import { SATURATION_LOOP_DELAY_MS } from '../metrics/generator-monitor.js';
 import { round } from './facts.js';
 import type { DiagnosisRule } from './rule.js';
 
@@ -50,7 +51,8 @@ export const generatorSaturated: DiagnosisRule = {
  * windows, held the rate down (medium); high from a quarter when the in-flight bound (Little's law) is below the
  * rate asked, which alone makes the producers fall behind.
  */
-export const IN_FLIGHT_LIMIT = { medium: 10, high: 25, lateMs: 50 } as const;
+// Late as the saturation rule counts it: beyond linger plus the loop-delay bound (generator-monitor.ts).
+export const IN_FLIGHT_LIMIT = { medium: 10, high: 25, lateMs: SATURATION_LOOP_DELAY_MS } as const;
 
 export const inFlightLimit: DiagnosisRule = {
   cause: 'in-flight-limit',

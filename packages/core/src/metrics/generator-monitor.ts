@@ -45,17 +45,16 @@ export interface MainWindowHealth {
   heapUsedBytes: number;
 }
 
-/** Busy and total CPU time of all the machine's cores so far (ms). */
-function machineTimes(): { busy: number; total: number } {
-  let busy = 0;
+/** Idle and total CPU time of all the machine's cores so far (ms), all processes. */
+export function machineCpuTimes(): { idle: number; total: number } {
+  let idle = 0;
   let total = 0;
   for (const c of cpus()) {
     const t = c.times;
-    const all = t.user + t.nice + t.sys + t.idle + t.irq;
-    total += all;
-    busy += all - t.idle;
+    idle += t.idle;
+    total += t.user + t.nice + t.sys + t.idle + t.irq;
   }
-  return { busy, total };
+  return { idle, total };
 }
 
 /**
@@ -98,7 +97,7 @@ export class GeneratorMonitor {
   private readonly stallTicks = new StallTicks();
   private cpu = process.cpuUsage();
   private wall = performance.now();
-  private machine = machineTimes();
+  private machine = machineCpuTimes();
   readonly cores = availableParallelism();
 
   start(): void {
@@ -106,7 +105,7 @@ export class GeneratorMonitor {
     this.stallTicks.start();
     this.cpu = process.cpuUsage();
     this.wall = performance.now();
-    this.machine = machineTimes();
+    this.machine = machineCpuTimes();
   }
 
   stop(): void {
@@ -125,9 +124,9 @@ export class GeneratorMonitor {
     this.cpu = process.cpuUsage();
     this.wall = wall;
     const mem = process.memoryUsage();
-    const machine = machineTimes();
+    const machine = machineCpuTimes();
     const machineTotal = machine.total - this.machine.total;
-    const machineBusy = machine.busy - this.machine.busy;
+    const machineBusy = machineTotal - (machine.idle - this.machine.idle);
     this.machine = machine;
     return {
       mainLoopDelayP99Ms: round(delay),

@@ -32,9 +32,14 @@ export function createHistogram(): Histogram {
   });
 }
 
+/** A duration in milliseconds as the whole microseconds histograms hold (negative clock noise is clamped to 0). */
+export function toMicros(ms: number): number {
+  return ms > 0 ? Math.round(ms * 1000) : 0;
+}
+
 /** Records a duration given in milliseconds (negative clock noise is clamped to 0). */
 export function recordMs(h: Histogram, ms: number, count = 1): void {
-  const us = ms > 0 ? Math.round(ms * 1000) : 0;
+  const us = toMicros(ms);
   if (count === 1) h.recordValue(us);
   else h.recordValueWithCount(us, count);
 }

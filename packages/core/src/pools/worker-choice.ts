@@ -7,6 +7,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import type { WorkerChoice } from '../types.js';
 import { formatInt } from '../format.js';
+import { machineCpuTimes } from '../metrics/generator-monitor.js';
 
 /**
  * Records per second one load worker sustains with room to spare: it generated 150,000 msgs/s of 1 KiB records
@@ -69,19 +70,9 @@ export function chooseWorkers(s: HeadroomSignals): WorkerChoice {
 
 /** Cores idle over the next `ms` (the machine's CPU times, all processes): cores x idle fraction. */
 export async function measureIdleCores(ms = IDLE_SAMPLE_MS): Promise<number> {
-  const idleAndTotal = () => {
-    let idle = 0;
-    let total = 0;
-    for (const c of cpus()) {
-      const t = c.times;
-      idle += t.idle;
-      total += t.user + t.nice + t.sys + t.idle + t.irq;
-    }
-    return { idle, total };
-  };
-  const a = idleAndTotal();
+  const a = machineCpuTimes();
   await new Promise((r) => setTimeout(r, ms));
-  const b = idleAndTotal();
+  const b = machineCpuTimes();
   const dt = b.total - a.total;
   const cores = cpus().length || availableParallelism();
   return dt > 0 ? (cores * (b.idle - a.idle)) / dt : 0;

@@ -277,11 +277,8 @@ export class Producer implements Wakeable, BudgetWaiter {
 
   private pump(now: number): void {
     while (this.inFlight < this.maxInFlight && this.sendIndex < this.next) {
-      // A transaction's last batch is cut at its boundary; nothing goes before InitProducer answered.
-      const cut = this.delivery ? Math.min(this.batchSize, this.delivery.room()) : this.batchSize;
-      if (cut === 0) break;
-      const n = Math.min(this.next - this.sendIndex, cut);
-      if (n < cut && !this.flushing && now - this.schedule.intended(this.sendIndex) < this.lingerMs) break;
+      const n = this.readyBatch(now);
+      if (n === 0) break;
       const budget = this.ctx.budget;
       if (budget?.full) {
         budget.wait(this);
@@ -289,17 +286,22 @@ export class Producer implements Wakeable, BudgetWaiter {
       }
       this.send(n, now);
     }
-    if (this.inFlight >= this.maxInFlight && !this.atWindowLimit && this.ctx.windowFull && this.batchReady(now)) {
+    if (this.inFlight >= this.maxInFlight && !this.atWindowLimit && this.ctx.windowFull && this.readyBatch(now) > 0) {
       this.atWindowLimit = true;
       this.ctx.windowFull.waits++;
     }
   }
 
-  /** A batch could go now: a full one is waiting, the backlog is being flushed, or its oldest record has lingered. */
-  private batchReady(now: number): boolean {
-    const backlog = this.next - this.sendIndex;
-    if (backlog === 0) return false;
-    return backlog >= this.batchSize || this.flushing || now - this.schedule.intended(this.sendIndex) >= this.lingerMs;
+  /**
+   * Records the next batch takes if it goes now; 0 while none may: nothing is due, a short batch still lingers, or
+   * there is no room (a transaction's last batch is cut at its boundary; nothing goes before InitProducer answered).
+   */
+  private readyBatch(now: number): number {
+    const cut = this.delivery ? Math.min(this.batchSize, this.delivery.room()) : this.batchSize;
+    const n = Math.min(this.next - this.sendIndex, cut);
+    if (n === 0) return 0;
+    if (n < cut && !this.flushing && now - this.schedule.intended(this.sendIndex) < this.lingerMs) return 0;
+    return n;
   }
 
   private send(n: number, now: number): void {
