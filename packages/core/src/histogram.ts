@@ -4,6 +4,7 @@ export {
   initHistograms,
   createHistogram,
   recordMs,
+  toMicros,
   encodeHistogram,
   encodeHistogramBytes,
   compressEncoded,
