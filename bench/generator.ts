@@ -16,7 +16,7 @@
 //      pnpm bench generator --quick    (a smoke test: 3 s, 1 round, the two comparison cases only)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnAgent } from '@loadhouse/agent';
-import { alternation, type Comparison, compare, type Figures } from './compare.js';
+import { alternation, type Comparison, compare, type Figures, median, ratio } from './compare.js';
 import { spawnGrpcSink } from './grpc-sink.js';
 import { type MeasureSpec, type Measurement, measureInChild } from './measure.js';
 
@@ -40,6 +40,8 @@ const PARTITIONS = 4;
  */
 const FLOOD = Number(process.env.BENCH_FLOOD ?? 250_000);
 const FLOOD_DROP_AFTER_MS = 2_000;
+/** The instrumentation case's rate: one both variants hold on both sinks (BENCH_INSTRUMENT_RATE overrides it). */
+const INSTRUMENT_RATE = Number(process.env.BENCH_INSTRUMENT_RATE ?? 150_000);
 
 interface Variant {
   name: string;
@@ -52,7 +54,36 @@ interface CaseResult {
   rate: number;
   reference: string;
   comparison: Comparison<string>;
+  /** Steady CPU per record acked (µs, all the process's threads): medians, and per-round ratios to the reference. */
+  cpuPerRecord: { medians: Record<string, number>; ratios: Record<string, number>; roundRatios: Record<string, number[]> };
   measurements: Measurement[][];
+}
+
+/**
+ * CPU per record (Measurement.cpuPerRecordUs) of each client: the median over rounds, and the median of per-round
+ * ratios to the first client's. Printed; NaN where a round did not measure it.
+ */
+function cpuComparison(names: string[], measurements: Measurement[][]): CaseResult['cpuPerRecord'] {
+  const of = (round: Measurement[], i: number) => round[i]?.cpuPerRecordUs ?? Number.NaN;
+  const medians: Record<string, number> = {};
+  const ratios: Record<string, number> = {};
+  const roundRatios: Record<string, number[]> = {};
+  names.forEach((n, i) => {
+    medians[n] = median(measurements.map((round) => of(round, i)));
+    if (i === 0) return;
+    roundRatios[n] = measurements.map((round) => ratio(of(round, i), of(round, 0)));
+    ratios[n] = median(roundRatios[n]!);
+  });
+  console.log(
+    `  steady CPU per record (µs, all threads; median; ratio to ${names[0]}, median of per-round ratios): ` +
+      names
+        .map(
+          (n, i) =>
+            `${n} ${fmt(medians[n]!, 2)}${i ? ` x${fmt(ratios[n]!, 2)} (${roundRatios[n]!.map((x) => fmt(x, 2)).join(', ')})` : ''}`,
+        )
+        .join(', '),
+  );
+  return { medians, ratios, roundRatios };
 }
 
 const LEAN: Variant = { name: 'lean', spec: { client: 'lean' } };
@@ -88,13 +119,19 @@ async function runCase(target: { name: string; address: string }, name: string, 
     measurements[step.round]!.push(m);
     console.log(
       `  round ${step.round + 1} ${v.name.padEnd(18)} ${fmt(m.msgsPerSec, 0).padStart(8)} msgs/s  response p99 ${fmt(m.responseP99Ms, 1)} ms  ` +
-        `lag p99 ${fmt(m.scheduleLagP99Ms, 1)} ms  peak RSS ${fmt(m.peakRssMb, 0)} MB  ${fmt(m.cores, 2)} cores` +
+        `lag p99 ${fmt(m.scheduleLagP99Ms, 1)} ms  peak RSS ${fmt(m.peakRssMb, 0)} MB  ${fmt(m.cores, 2)} cores  ` +
+        `steady ${fmt(m.steadyCores ?? Number.NaN, 2)} cores` +
+        (m.steadyThreads
+          ? ` (main ${fmt(m.steadyThreads.main, 3)}, worker ${fmt(m.steadyThreads.busiest, 3)}, others ${fmt(m.steadyThreads.others, 3)})`
+          : '') +
+        `, ${fmt(m.cpuPerRecordUs ?? Number.NaN, 2)} µs/record` +
         (m.saturatedWindows !== undefined ? `  saturated ${m.saturatedWindows}/${m.totalWindows}` : ''),
     );
   }
   const comparison = compare(names, names[0]!, byRound);
   printComparison(comparison, names);
-  const r = { target: target.name, case: name, rate, reference: names[0]!, comparison, measurements };
+  const cpuPerRecord = cpuComparison(names, measurements);
+  const r = { target: target.name, case: name, rate, reference: names[0]!, comparison, cpuPerRecord, measurements };
   results.push(r);
   return r;
 }
@@ -128,13 +165,12 @@ async function sustained(target: { name: string; address: string }): Promise<voi
     best.push(top);
     console.log(`  round ${round + 1}: highest held: lean ${fmt(top.lean!, 0)}, loadhouse ${fmt(top.loadhouse!, 0)}`);
   }
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-  const ratio = median(best.map((b) => (b.lean! > 0 ? b.loadhouse! / b.lean! : Number.NaN)));
+  const heldRatio = median(best.map((b) => (b.lean! > 0 ? b.loadhouse! / b.lean! : Number.NaN)));
   console.log(
     `  median highest held: lean ${fmt(median(best.map((b) => b.lean!)), 0)}, loadhouse ${fmt(median(best.map((b) => b.loadhouse!)), 0)}; ` +
-      `loadhouse/lean x${fmt(ratio, 2)} (goal >= 0.9)`,
+      `loadhouse/lean x${fmt(heldRatio, 2)} (goal >= 0.9)`,
   );
-  sustainedResults.push({ target: target.name, rates, best, ratio, steps });
+  sustainedResults.push({ target: target.name, rates, best, ratio: heldRatio, steps });
 }
 
 const sustainedResults: Array<{ target: string; rates: number[]; best: Array<Record<string, number>>; ratio: number; steps: unknown[] }> =
@@ -185,12 +221,19 @@ for (const t of targets) {
     if (want('60k')) await runCase(target, '60k', 60_000, [LEAN, LOADHOUSE]);
     // Only when named: a step per rate and client, alternated (about 4 minutes a sink).
     if (ONLY?.includes('sustained')) await sustained(target);
+    // Instrumentation's cost, on both sinks: CPU per record at a rate both variants hold (a flood measures the
+    // target as much as the generator), which is what comes off the generator's maximum where it alone is the limit.
+    if (EXTRAS && want('instrumentation')) {
+      const r = await runCase(target, 'instrumentation', INSTRUMENT_RATE, [
+        { name: 'loadhouse', spec: { client: 'loadhouse', workers: 1 } },
+        { name: 'no instrumentation', spec: { client: 'loadhouse', workers: 1, instrument: false } },
+      ]);
+      const x = 1 / r.cpuPerRecord.ratios['no instrumentation']!;
+      console.log(
+        `  instrumentation: x${fmt(x, 3)} CPU per record, so ${fmt((1 - 1 / x) * 100, 1)}% off the generator's maximum where its CPU is the limit (goal <= 5%)`,
+      );
+    }
     if (EXTRAS && t.name === 'agent --sink') {
-      if (want('instrumentation'))
-        await runCase(target, 'instrumentation', FLOOD, [
-          { name: 'loadhouse', spec: { client: 'loadhouse', workers: 1 } },
-          { name: 'no instrumentation', spec: { client: 'loadhouse', workers: 1, instrument: false } },
-        ]);
       if (want('workers'))
         await runCase(target, 'workers', FLOOD, [
           { name: '1 worker', spec: { client: 'loadhouse', workers: 1 } },

@@ -58,6 +58,8 @@ export interface LeanClientOptions {
   producers?: number;
   /** With `producers`: a partial batch goes when its oldest record has waited this long. Default 5 (loadhouse's). */
   lingerMs?: number;
+  /** Told the schedule's start (performance.now() ms) once it is set: where a caller's steady stretch is timed from (one schedule only). */
+  onStart?: (t0: number) => void;
   /** With `producers`: calls in flight of all producers at most (default 256 per session, loadhouse's bound; Infinity: none). */
   maxCalls?: number;
 }
@@ -200,6 +202,7 @@ export async function runLeanClient(o: LeanClientOptions): Promise<LeanClientRes
   let timer: NodeJS.Timeout | undefined;
   const t0 = performance.now() + 20; // a moment to settle the first timer
   const measuredFrom = t0 + warmupMs;
+  o.onStart?.(t0);
 
   try {
     const endedAt = await new Promise<number>((resolve) => {

@@ -6,6 +6,7 @@
 // Clients: `loadhouse` (the high-throughput or many-producers scenario through the SDK, as `loadhouse run` does),
 // `lean` (bench/lean-client.ts, the physical limit), `grpcjs` (bench/baseline.ts, the minimal closed loop).
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Figures } from './compare.js';
 
@@ -64,8 +65,21 @@ export interface Measurement extends Figures {
   ramp?: Array<[number, number]>;
   /** loadhouse: result.producer.startup (first ack from the schedule's start, the first measured second); lean with `producers`: the first ack. */
   startup?: { firstAckSeconds?: number; firstSecondMsgsPerSec?: number; firstSecondTargetRate?: number };
-  /** CPU seconds of the whole process (all threads) over its wall-clock seconds. */
+  /** CPU seconds of the whole process (all threads) over its wall-clock seconds: start-up and teardown included. */
   cores: number;
+  /**
+   * The process's cores (all threads) while the load ran steadily: from 1 s after the warm-up to 1 s before the
+   * schedule's end (loadhouse: over whole sample windows; lean: timed from its schedule's start). No start-up, no
+   * module loading, no teardown: the figure to compare clients' CPU by.
+   */
+  steadyCores?: number;
+  /** steadyCores per record acked in that stretch, in µs (lean: at its achieved rate). */
+  cpuPerRecordUs?: number;
+  /**
+   * loadhouse, Linux: steadyCores by thread: the main thread, the busiest other thread (the load worker, with one),
+   * and every other thread together (GC helpers, libuv, more workers).
+   */
+  steadyThreads?: { main: number; busiest: number; others: number };
   wallSeconds: number;
 }
 
@@ -78,6 +92,46 @@ function callsPerConnection(): number {
   const raw = process.env.BENCH_CALLS_PER_CONNECTION;
   const per = raw ? Number(raw) : 256;
   return per > 0 ? per : Number.POSITIVE_INFINITY;
+}
+
+/** The process's CPU seconds so far, every thread. */
+function cpuSeconds(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+}
+
+/** CPU seconds of each of this process's threads, by thread id (Linux /proc; empty elsewhere). */
+function threadSeconds(): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) / CLOCK_TICKS);
+    }
+  } catch {
+    // Not Linux, or a thread ended between the listing and the read: no split for this snapshot.
+  }
+  return out;
+}
+/** The kernel's clock ticks per second for /proc times (USER_HZ, 100 on every Linux Node supports). */
+const CLOCK_TICKS = 100;
+
+/** CPU of the process over [from, to] (performance.now() ms), from snapshots taken every 100 ms. */
+class CpuTrace {
+  private readonly points: Array<[number, number]> = [];
+  private readonly timer = setInterval(() => this.points.push([performance.now(), cpuSeconds()]), 100);
+  stop(): void {
+    clearInterval(this.timer);
+  }
+  /** Cores used over [from, to], from the snapshots nearest inside it; undefined when it holds under two. */
+  cores(from: number, to: number): number | undefined {
+    const inside = this.points.filter(([t]) => t >= from && t <= to);
+    if (inside.length < 2) return undefined;
+    const [t0, c0] = inside[0]!;
+    const [t1, c1] = inside[inside.length - 1]!;
+    return t1 > t0 ? (c1 - c0) / ((t1 - t0) / 1000) : undefined;
+  }
 }
 
 async function measure(spec: MeasureSpec): Promise<Measurement> {
@@ -93,7 +147,12 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
   };
   if (spec.client === 'lean') {
     const { runLeanClient } = await import('./lean-client.js');
+    const trace = new CpuTrace();
+    let scheduleStart = Number.NaN;
     const r = await runLeanClient({
+      onStart: (t0: number) => {
+        scheduleStart = t0;
+      },
       address: spec.address,
       topic: spec.topic,
       partitions: spec.partitions,
@@ -116,6 +175,12 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
       dropped: r.dropped,
       rateErrorPercent: Math.abs(r.msgsPerSec / spec.rate - 1) * 100,
     });
+    trace.stop();
+    const steady = trace.cores(scheduleStart + (spec.warmupSeconds + 1) * 1000, scheduleStart + (spec.seconds - 1) * 1000);
+    if (steady !== undefined && r.msgsPerSec > 0) {
+      m.steadyCores = steady;
+      m.cpuPerRecordUs = (steady / r.msgsPerSec) * 1e6;
+    }
     if (r.firstAckSeconds !== undefined) m.startup = { firstAckSeconds: r.firstAckSeconds };
     return m;
   }
@@ -158,8 +223,21 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
   });
   const started = performance.now();
   let firstAckSeconds: number | undefined;
+  // CPU at the end of every measured sample window, for the steady stretch (whole windows, their acks).
+  const windows: Array<{ cpu: number; acked: number; intervalSeconds: number; elapsedSeconds: number; threads: Map<number, number> }> = [];
+  let lastCpu = cpuSeconds();
   test.on('sample', (s) => {
     if (firstAckSeconds === undefined && s.producer.acked > 0) firstAckSeconds = (performance.now() - started) / 1000;
+    const cpu = cpuSeconds();
+    if (!s.warmup && s.producer.acked > 0)
+      windows.push({
+        cpu: cpu - lastCpu,
+        acked: s.producer.acked,
+        intervalSeconds: s.intervalSeconds,
+        elapsedSeconds: s.elapsedSeconds,
+        threads: threadSeconds(),
+      });
+    lastCpu = cpu;
   });
   const scenario =
     spec.producers !== undefined
@@ -196,6 +274,27 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
     totalWindows: r.generator.totalWindows,
   });
   if (firstAckSeconds !== undefined) m.firstAckSeconds = firstAckSeconds;
+  // The steady stretch: the measured windows but the first and the last (ramp and drain), whole windows only.
+  const steady = windows.slice(1, -1);
+  const seconds = steady.reduce((a, w) => a + w.intervalSeconds, 0);
+  const acked = steady.reduce((a, w) => a + w.acked, 0);
+  if (seconds > 0 && acked > 0) {
+    const cpu = steady.reduce((a, w) => a + w.cpu, 0);
+    m.steadyCores = cpu / seconds;
+    m.cpuPerRecordUs = (cpu / acked) * 1e6;
+    // By thread: from the end of the first measured window to the end of the last steady one.
+    const from = windows[0]!.threads;
+    const to = steady[steady.length - 1]!.threads;
+    const per = [...to].map(([tid, t]) => [tid, (t - (from.get(tid) ?? 0)) / seconds] as const);
+    if (per.length > 0) {
+      const main = per.find(([tid]) => tid === process.pid)?.[1] ?? 0;
+      const rest = per
+        .filter(([tid]) => tid !== process.pid)
+        .map(([, c]) => c)
+        .sort((a, b) => b - a);
+      m.steadyThreads = { main, busiest: rest[0] ?? 0, others: rest.slice(1).reduce((a, c) => a + c, 0) };
+    }
+  }
   const startup = (r.producer as { startup?: Measurement['startup'] }).startup;
   if (startup) m.startup = startup;
   m.ramp = r.series.slice(0, 12).map((x) => [Math.round(x.elapsedSeconds * 100) / 100, Math.round(x.producer.msgsPerSec)]);
