@@ -1,6 +1,7 @@
 import { crc32c } from '@node-rs/crc32';
 import { describe, expect, it } from 'vitest';
 import {
+  HeaderBatch,
   RECORD_HEADER_SIZE,
   RECORD_MAGIC,
   decodeRecordHeader,
@@ -10,6 +11,8 @@ import {
   readProducerId,
   readSequence,
   payloadChecksum,
+  payloadTerm,
+  timeWords,
   verifyRecordChecksum,
   writeRecordHeader,
 } from './record-header.js';
@@ -96,5 +99,57 @@ describe('record header', () => {
     const v1 = Buffer.from(v2.subarray(0, 32));
     v1[2] = 1;
     expect(decodeRecordHeader(v1)).toEqual({ version: 1, producerId: 5, sequence: 6, intendedTimeMs: 7, partition: 8, length: 32 });
+  });
+
+  it('HeaderBatch writes byte for byte what writeRecordHeader writes: random batches, 2^32 crossings, time high words', () => {
+    // A deterministic generator (xorshift) so a failure reproduces.
+    let x = 0x9e3779b9;
+    const rnd = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+    const size = 80;
+    const batch = 16;
+    const a = Buffer.alloc(batch * size);
+    const b = Buffer.alloc(batch * size);
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const hb = new HeaderBatch();
+    const { f64, i32 } = timeWords;
+    for (let round = 0; round < 2_000; round++) {
+      for (let i = 0; i < a.length; i++) a[i] = b[i] = (rnd() * 256) | 0;
+      const producer = round % 7 === 0 ? 0xffff_ffff : Math.floor(rnd() * 2 ** 32);
+      const partition = Math.floor(rnd() * (round % 5 === 0 ? 2 ** 32 : 100));
+      // Some batches straddle 2^32 and 2^33 (the sequence's high word changes inside the batch).
+      const first = round % 11 === 0 ? 2 ** 32 - 5 : round % 13 === 0 ? 2 ** 33 - 3 : Math.floor(rnd() * 2 ** 40);
+      // Times around an epoch-ms high-word boundary now and then (the high word of a double moves every ~17 min).
+      const t0 = round % 3 === 0 ? 1_790_000_000_000 + rnd() * 10 : 1_600_000_000_000 + rnd() * 4e11;
+      hb.begin(producer, first, partition, size);
+      for (let j = 0; j < batch; j++) {
+        const at = j * size;
+        const crc = payloadChecksum(a, at, size);
+        const t = t0 + j * 1e6 * rnd();
+        writeRecordHeader(a, at, producer, first + j, t, partition, size, crc);
+        f64[0] = t;
+        hb.write(view, at, first + j, i32[1]!, i32[0]!, payloadTerm(crc));
+      }
+      if (!a.equals(b)) {
+        const j = [...Array(batch).keys()].find((k) => !a.subarray(k * size, k * size + 36).equals(b.subarray(k * size, k * size + 36)));
+        expect({ round, record: j, header: b.subarray(j! * size, j! * size + 36).toString('hex') }).toEqual({
+          round,
+          record: j,
+          header: a.subarray(j! * size, j! * size + 36).toString('hex'),
+        });
+      }
+      for (let j = 0; j < batch; j++) expect(verifyRecordChecksum(b.subarray(j * size, (j + 1) * size))).toBe(true);
+    }
+  });
+
+  it('HeaderBatch refuses an offset without room for a header', () => {
+    const b = Buffer.alloc(40);
+    const hb = new HeaderBatch();
+    hb.begin(1, 0, 0, 40);
+    expect(() => hb.write(new DataView(b.buffer, b.byteOffset, 40), 8, 0, 0, 0, 0)).toThrow(/needs 36 bytes at offset 8/);
   });
 });

@@ -164,6 +164,114 @@ export function writeHeaderWords(
 }
 
 /**
+ * The checksum is linear in its inputs (a CRC's register takes each word through the same linear map, and a
+ * table-driven CRC has T[0] = 0), so the register after the eight header words is the XOR of one term per
+ * input: the starting register (the payload's CRC) and each word, each taken through the remaining steps.
+ * A batch's records differ only in the sequence's low word and the time's low word (its high word moves every
+ * ~17 minutes); every other term is computed once per batch or, for the payload, once per reused buffer.
+ * `HeaderBatch` writes headers that way: two words' terms from tables per record, not eight CRC steps.
+ */
+function crcZeros(c: number, words: number): number {
+  let r = c;
+  for (let i = 0; i < words; i++) r = crcWord(r, 0);
+  return r;
+}
+
+/** Per byte of a word at header position `k`: its term in the register after the last header word. */
+function positionTable(k: number): Int32Array {
+  const t = new Int32Array(1024);
+  // Byte b of the value (big-endian: b = 0 is the most significant) is byte b of the stream at that word.
+  for (let b = 0; b < 4; b++) for (let x = 0; x < 256; x++) t[b * 256 + x] = crcZeros(x << (8 * b), 8 - k);
+  return t;
+}
+const SEQ_LOW_TERMS = positionTable(3);
+const TIME_LOW_TERMS = positionTable(5);
+
+/** The term of value `v` (as written, big-endian) at the position whose table is `t`. */
+function term(t: Int32Array, v: number): number {
+  return t[v >>> 24]! ^ t[256 + ((v >>> 16) & 0xff)]! ^ t[512 + ((v >>> 8) & 0xff)]! ^ t[768 + (v & 0xff)]!;
+}
+
+/**
+ * The starting register's term for a payload checksum (`payloadChecksum()`): what `HeaderBatch.write` takes
+ * per record. It depends on the payload only, so a buffer whose payload never changes computes it once.
+ */
+export function payloadTerm(payloadCrc: number): number {
+  return crcZeros(~payloadCrc, 8);
+}
+
+/**
+ * Writes the headers of one batch of uniform records (one producer, partition and length), byte for byte what
+ * `writeRecordHeader` writes, at a fraction of its cost per record. `begin` once per batch, then `write` per
+ * record; records whose sequence's high word differs from the batch's first fall back to the full computation.
+ */
+export class HeaderBatch {
+  private producerId = 0;
+  private partition = 0;
+  private length = 0;
+  private seqHigh = 0;
+  /** The register's terms of the words fixed for the batch, and of the time's high word (cached while it holds). */
+  private fixed = 0;
+  private timeHigh = 0;
+  private timeHighTerm = 0;
+
+  begin(producerId: number, firstSequence: number, partition: number, length: number): void {
+    this.producerId = producerId | 0;
+    this.partition = partition | 0;
+    this.length = length | 0;
+    this.seqHigh = Math.floor(firstSequence / TWO_32) | 0;
+    let c = crcWord(0, HEAD_WORD);
+    c = crcWord(c, beWord(this.producerId));
+    c = crcWord(c, beWord(this.seqHigh));
+    c = crcZeros(c, 3);
+    c = crcWord(c, beWord(this.partition));
+    this.fixed = crcWord(c, beWord(this.length));
+    this.timeHigh = 0;
+    this.timeHighTerm = crcZeros(0, 4);
+  }
+
+  /**
+   * Record `sequence`'s header at `offset` of `view` (a DataView of the same bytes as `target`), its intended
+   * time as `timeWords` halves, `payloadTerm` from `payloadTerm()` of its payload checksum.
+   */
+  write(view: DataView, offset: number, sequence: number, timeHigh: number, timeLow: number, payloadTerm: number): void {
+    if (offset < 0 || offset + RECORD_HEADER_SIZE > view.byteLength) {
+      throw new RangeError(`writeRecordHeader needs ${RECORD_HEADER_SIZE} bytes at offset ${offset}, got ${view.byteLength - offset}`);
+    }
+    const high = Math.floor(sequence / TWO_32) | 0;
+    if (high !== this.seqHigh) return this.writeSlow(view, offset, sequence, timeHigh, timeLow, payloadTerm);
+    if (timeHigh !== this.timeHigh) {
+      this.timeHigh = timeHigh;
+      this.timeHighTerm = crcZeros(crcWord(0, beWord(timeHigh)), 3);
+    }
+    const low = sequence | 0;
+    const c = this.fixed ^ this.timeHighTerm ^ payloadTerm ^ term(SEQ_LOW_TERMS, low) ^ term(TIME_LOW_TERMS, timeLow);
+    view.setInt32(offset, BE_HEAD);
+    view.setInt32(offset + 4, this.producerId);
+    view.setInt32(offset + 8, high);
+    view.setInt32(offset + 12, low);
+    view.setInt32(offset + 16, timeHigh);
+    view.setInt32(offset + 20, timeLow);
+    view.setInt32(offset + 24, this.partition);
+    view.setInt32(offset + 28, this.length);
+    view.setInt32(offset + CHECKED_HEAD, ~c);
+  }
+
+  /** A record whose sequence's high word is not the batch's (a batch across 2^32): the whole computation. */
+  private writeSlow(view: DataView, offset: number, sequence: number, timeHigh: number, timeLow: number, payloadTerm: number): void {
+    const target = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+    // payloadTerm is F^8 of the starting register; the register itself is needed here: recover it by the
+    // full chain from a zero start plus the payload's term (linearity again).
+    writeHeaderWords(target, offset, this.producerId, sequence, timeHigh, timeLow, this.partition, this.length, -1);
+    const withZeroStart = ~target.readInt32BE(offset + CHECKED_HEAD);
+    view.setInt32(offset + CHECKED_HEAD, ~(withZeroStart ^ payloadTerm));
+  }
+}
+
+/** HEAD_WORD as the big-endian value its bytes make. */
+const BE_HEAD = beWord(HEAD_WORD);
+
+/**
  * Encodes a header into `target` at `offset` (a new header-only buffer when no target is given) and returns
  * the target. The checksum covers the payload bytes `target` holds after the header, up to `header.length`:
  * write the payload first.

@@ -9,6 +9,8 @@
 // are written even at their defaults, as protobufjs (grpc-js's serializer here) writes every field that is set,
 // so the bytes are grpc-js's but for the field order.
 
+import { payloadTerm } from '../record-header.js';
+
 /** Bytes of a protobuf varint. */
 export function varintLength(v: number): number {
   let n = 1;
@@ -96,6 +98,9 @@ export class ProduceFrame {
    * never changes in a reused frame, so the per-batch header checksum continues this instead of rehashing.
    */
   readonly payloadCrcs: Uint32Array;
+  /** `bytes` as a DataView: where record headers are written (HeaderBatch). */
+  readonly view: DataView;
+  private terms: Int32Array | undefined;
   private readonly topic: Buffer;
   private readonly ackMode: number;
   private readonly recordsStart: number;
@@ -125,6 +130,19 @@ export class ProduceFrame {
     }
     this.records = records;
     this.payloadCrcs = new Uint32Array(shape.batchSize);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  }
+
+  /**
+   * `payloadTerm()` of every record's `payloadCrcs` entry, computed on the first call and kept: fill
+   * `payloadCrcs` before the first batch is stamped, and never change them after (the payload stays too).
+   */
+  payloadTerms(): Int32Array {
+    if (this.terms) return this.terms;
+    const t = new Int32Array(this.payloadCrcs.length);
+    for (let j = 0; j < t.length; j++) t[j] = payloadTerm(this.payloadCrcs[j]!);
+    this.terms = t;
+    return t;
   }
 
   /** Offset in `bytes` of record j's value. */

@@ -1,7 +1,7 @@
 // A batch's outcome in a worker's counters and histograms, split between warm-up and measured records by each
 // record's intended time (the slot keeps them): what a completion or a drain timeout adds.
 import type { ProduceFrame } from '../proto/produce-frame.js';
-import { timeWords, writeHeaderWords } from '../record-header.js';
+import { HeaderBatch, timeWords } from '../record-header.js';
 import type { ArrivalSchedule } from './poisson-schedule.js';
 import type { ProducerRecorder } from './producer-metrics.js';
 import type { Slot } from './producer-slot.js';
@@ -92,6 +92,9 @@ export interface HeaderTarget {
   size: number;
 }
 
+/** The worker's header writer (one thread, one batch at a time). */
+const headers = new HeaderBatch();
+
 /**
  * Stamps the `n` records from schedule position `first` into the slot: each one's intended time, with
  * instrumentation its schedule lag and (uniform batches) its record header. Returns how many are measured.
@@ -113,11 +116,13 @@ export function stampBatch(
   const measured = m.scheduleLags(times, n, now, warmupEnd);
   if (header) {
     const f = header.frame;
+    const view = f.view;
+    const terms = f.payloadTerms();
     const { f64, i32 } = timeWords;
+    headers.begin(header.producer, firstSequence, header.partition, header.size);
     for (let j = 0; j < n; j++) {
       f64[0] = times[j]!;
-      const crc = f.payloadCrcs[j]! | 0;
-      writeHeaderWords(f.bytes, f.valueOffset(j), header.producer, firstSequence + j, i32[1]!, i32[0]!, header.partition, header.size, crc);
+      headers.write(view, f.valueOffset(j), firstSequence + j, i32[1]!, i32[0]!, terms[j]!);
     }
   }
   return measured;
