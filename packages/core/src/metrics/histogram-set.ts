@@ -15,6 +15,7 @@ import {
   summarizeHistogram,
   type Histogram,
 } from './histogram.js';
+import { HistogramTally } from './tally.js';
 
 /** Every histogram key, by side and latency: `HISTOGRAMS.producer.response` is `'producer.response'`. */
 export const HISTOGRAMS = {
@@ -83,11 +84,31 @@ export class HistogramSet<K extends string> {
     return set;
   }
 
-  /** The histogram of one key: hot paths keep this reference instead of looking the key up per value. */
+  /** Per-record tallies handed out by `tally()`: flushed into their histogram whenever it is looked up. */
+  private readonly tallies = new Map<K, HistogramTally>();
+
+  /**
+   * The histogram of one key, holding every value recorded so far (its tally's included): hot paths keep this
+   * reference to record into instead of looking the key up per value; reads go through here.
+   */
   get(key: K): Histogram {
     const h = this.byKey.get(key);
     if (!h) throw unknownKey(key, this.keys);
+    this.tallies.get(key)?.flush();
     return h;
+  }
+
+  /**
+   * The per-record path into one key's histogram (metrics/tally.ts): values counted in a plain array and added
+   * to the histogram when the set next reads, encodes, adds or summarizes it. One tally per key.
+   */
+  tally(key: K): HistogramTally {
+    let t = this.tallies.get(key);
+    if (!t) {
+      t = new HistogramTally(this.get(key));
+      this.tallies.set(key, t);
+    }
+    return t;
   }
 
   /** Records a duration in milliseconds under one key. */
@@ -141,11 +162,14 @@ export class HistogramSet<K extends string> {
   }
 
   reset(): void {
+    for (const t of this.tallies.values()) t.discard();
     for (const h of this.byKey.values()) h.reset();
   }
 
   /** Frees the histograms (WASM memory is not garbage-collected). */
   destroy(): void {
+    for (const t of this.tallies.values()) t.discard();
+    this.tallies.clear();
     for (const h of this.byKey.values()) h.destroy();
     this.byKey.clear();
   }

@@ -2,7 +2,8 @@
 // warm-up like the producers': a record belongs to warm-up when its intended send time is before the
 // warm-up end, a poll when it started before it.
 import { HISTOGRAMS, CONSUMER_HISTOGRAMS, type ConsumerHistogram } from '../metrics/histogram-set.js';
-import { recordMs, type Histogram } from '../metrics/histogram.js';
+import { recordMs, toMicros, type Histogram } from '../metrics/histogram.js';
+import type { HistogramTally } from '../metrics/tally.js';
 import { addConsumerCounters, emptyConsumerCounters, type ConsumerCounterSet, type ConsumerReport } from './protocol.js';
 import { TopicShare, WarmupMetrics } from './warmup-metrics.js';
 
@@ -47,8 +48,8 @@ export class ConsumerMetrics extends WarmupMetrics<ConsumerCounterSet, ConsumerH
   // Direct references for the per-record calls: no key lookup per value.
   private readonly mPoll: Histogram;
   private readonly wPoll: Histogram;
-  private readonly mEndToEnd: Histogram;
-  private readonly wEndToEnd: Histogram;
+  private readonly mEndToEnd: HistogramTally;
+  private readonly wEndToEnd: HistogramTally;
   private readonly mCommit: Histogram;
   private readonly wCommit: Histogram;
 
@@ -57,8 +58,9 @@ export class ConsumerMetrics extends WarmupMetrics<ConsumerCounterSet, ConsumerH
     const { poll, endToEnd, commit } = HISTOGRAMS.consumer;
     this.mPoll = this.m.get(poll);
     this.wPoll = this.w.get(poll);
-    this.mEndToEnd = this.m.get(endToEnd);
-    this.wEndToEnd = this.w.get(endToEnd);
+    // Per record consumed: through tallies (metrics/tally.ts).
+    this.mEndToEnd = this.m.tally(endToEnd);
+    this.wEndToEnd = this.w.tally(endToEnd);
     this.mCommit = this.m.get(commit);
     this.wCommit = this.w.get(commit);
   }
@@ -90,7 +92,7 @@ export class ConsumerMetrics extends WarmupMetrics<ConsumerCounterSet, ConsumerH
   }
 
   endToEnd(isMeasured: boolean, ms: number): void {
-    recordMs(isMeasured ? this.mEndToEnd : this.wEndToEnd, ms);
+    (isMeasured ? this.mEndToEnd : this.wEndToEnd).record(toMicros(ms));
   }
 
   /** Where the consumers of `topic` record: reports carry their measured counts by topic (`byTopic`). */

@@ -2,6 +2,7 @@
 // exactly: a record belongs to warm-up when its intended send time is before the warm-up end.
 import { recordMs, toMicros, type Histogram } from '../metrics/histogram.js';
 import { HISTOGRAMS, PRODUCER_HISTOGRAMS, type ProducerHistogram } from '../metrics/histogram-set.js';
+import type { HistogramTally } from '../metrics/tally.js';
 import { addCounters, emptyCounters, type CounterSet, type ProducerReport } from './protocol.js';
 import { TopicShare, WarmupMetrics } from './warmup-metrics.js';
 
@@ -26,15 +27,22 @@ export type ProducerRecorder = Pick<
  * returns how many were measured. One call per batch: the per-record loop stays in one place with integer
  * microseconds (toMicros, as recordMs), and no per-record double crosses a call boundary V8 does not inline.
  */
-function recordSince(times: Float64Array, n: number, now: number, warmupEnd: number, measured: Histogram, warm: Histogram): number {
+function recordSince(
+  times: Float64Array,
+  n: number,
+  now: number,
+  warmupEnd: number,
+  measured: HistogramTally,
+  warm: HistogramTally,
+): number {
   let count = 0;
   for (let j = 0; j < n; j++) {
     const t = times[j]!;
     const us = toMicros(now - t);
     if (t >= warmupEnd) {
       count++;
-      measured.recordValue(us);
-    } else warm.recordValue(us);
+      measured.record(us);
+    } else warm.record(us);
   }
   return count;
 }
@@ -91,12 +99,12 @@ class TopicProducerMetrics extends TopicShare<CounterSet> implements ProducerRec
 
 export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram> {
   // Direct references for the per-record calls: no key lookup per value.
-  private readonly mResponse: Histogram;
-  private readonly wResponse: Histogram;
+  private readonly mResponse: HistogramTally;
+  private readonly wResponse: HistogramTally;
   private readonly mService: Histogram;
   private readonly wService: Histogram;
-  private readonly mScheduleLag: Histogram;
-  private readonly wScheduleLag: Histogram;
+  private readonly mScheduleLag: HistogramTally;
+  private readonly wScheduleLag: HistogramTally;
 
   /** When this worker's first record was acknowledged (epoch ms; 0 until then). */
   firstAckEpochMs = 0;
@@ -106,12 +114,13 @@ export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram
   constructor(readonly instrument: boolean) {
     super(PRODUCER_HISTOGRAMS, emptyCounters, addCounters);
     const { response, service, scheduleLag } = HISTOGRAMS.producer;
-    this.mResponse = this.m.get(response);
-    this.wResponse = this.w.get(response);
+    // The two per-record latencies go through tallies (one increment a value); service is once per batch.
+    this.mResponse = this.m.tally(response);
+    this.wResponse = this.w.tally(response);
     this.mService = this.m.get(service);
     this.wService = this.w.get(service);
-    this.mScheduleLag = this.m.get(scheduleLag);
-    this.wScheduleLag = this.w.get(scheduleLag);
+    this.mScheduleLag = this.m.tally(scheduleLag);
+    this.wScheduleLag = this.w.tally(scheduleLag);
   }
 
   fail(isMeasured: boolean, code: string, count: number): void {
@@ -121,13 +130,13 @@ export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram
   }
 
   response(isMeasured: boolean, ms: number): void {
-    recordMs(isMeasured ? this.mResponse : this.wResponse, ms);
+    (isMeasured ? this.mResponse : this.wResponse).record(toMicros(ms));
   }
   service(isMeasured: boolean, ms: number, count: number): void {
     recordMs(isMeasured ? this.mService : this.wService, ms, count);
   }
   scheduleLag(isMeasured: boolean, ms: number): void {
-    recordMs(isMeasured ? this.mScheduleLag : this.wScheduleLag, ms);
+    (isMeasured ? this.mScheduleLag : this.wScheduleLag).record(toMicros(ms));
   }
   /** Each record's response time (`now` - its intended time) for a batch acked at `now`; returns the measured ones. */
   responses(times: Float64Array, n: number, now: number, warmupEnd: number): number {

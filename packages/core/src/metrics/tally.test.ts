@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { createHistogram, encodeHistogram, initHistograms, summarizeHistogram } from './histogram.js';
+import { HISTOGRAMS, HistogramSet, PRODUCER_HISTOGRAMS } from './histogram-set.js';
+import { HistogramTally, TALLY_LIMIT, tallyIndex, tallyValue } from './tally.js';
+
+/** Deterministic microsecond values over every magnitude a tally takes, edges included (xorshift). */
+function values(n: number): number[] {
+  let x = 0x2545f491;
+  const out = [0, 1, 2047, 2048, 2049, 4095, 4096, 1_000_000, TALLY_LIMIT - 1, TALLY_LIMIT, TALLY_LIMIT + 12_345, 3_599_999_999];
+  while (out.length < n) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const magnitude = (x >>> 0) % 32; // 2^0 .. 2^31
+    const r = ((x >>> 5) & 0xffffff) / 0x1000000;
+    out.push(Math.floor(r * 2 ** magnitude));
+  }
+  return out;
+}
+
+describe('histogram tally', () => {
+  it("indexes values as the histogram's own buckets do: the value of an index falls back into it", () => {
+    const wrong: number[] = [];
+    for (const v of values(50_000)) {
+      if (v >= TALLY_LIMIT) continue;
+      const i = tallyIndex(v);
+      const low = tallyValue(i);
+      // The bucket's lowest value is at most v, within 3 significant digits of it, and indexes the same bucket.
+      if (tallyIndex(low) !== i || low > v || v - low > v / 1024) wrong.push(v);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
+  for (const wasm of [false, true]) {
+    it(`gives the histogram exactly what recording one by one gives (${wasm ? 'WebAssembly' : 'JS'} mode)`, async () => {
+      if (wasm) await initHistograms();
+      const direct = createHistogram();
+      const tallied = createHistogram();
+      const tally = new HistogramTally(tallied);
+      try {
+        const vs = values(200_000);
+        for (const v of vs) direct.recordValue(v);
+        // Two flushes, as two reports would: the counts add up across them.
+        for (const v of vs.slice(0, 70_000)) tally.record(v);
+        tally.flush();
+        for (const v of vs.slice(70_000)) tally.record(v);
+        tally.flush();
+        expect(encodeHistogram(tallied)).toBe(encodeHistogram(direct));
+        expect(summarizeHistogram(tallied)).toEqual(summarizeHistogram(direct));
+        expect(tallied.totalCount).toBe(vs.length);
+      } finally {
+        direct.destroy();
+        tallied.destroy();
+      }
+    });
+  }
+
+  it('discard() forgets what was not flushed', () => {
+    const h = createHistogram();
+    const tally = new HistogramTally(h);
+    try {
+      tally.record(5);
+      tally.flush();
+      tally.record(7_000);
+      tally.discard();
+      tally.flush();
+      expect(h.totalCount).toBe(1);
+    } finally {
+      h.destroy();
+    }
+  });
+
+  it("HistogramSet flushes a key's tally on every read, and reset() drops it", async () => {
+    await initHistograms();
+    const set = new HistogramSet(PRODUCER_HISTOGRAMS);
+    const other = new HistogramSet(PRODUCER_HISTOGRAMS);
+    try {
+      const key = HISTOGRAMS.producer.response;
+      const t = set.tally(key);
+      expect(set.tally(key)).toBe(t);
+      expect(set.has(key)).toBe(false);
+      t.record(1_500);
+      t.record(2_500);
+      expect(set.has(key)).toBe(true);
+      expect(set.summarize([key]).response.count).toBe(2);
+      t.record(9_000);
+      // Encoding, adding into another set and summarizing all see the value recorded after the last read.
+      expect(set.encode()[key]).toBe(encodeHistogram(set.get(key)));
+      other.add(set);
+      expect(other.summarize([key]).response.count).toBe(3);
+      t.record(1);
+      set.reset();
+      expect(set.has(key)).toBe(false);
+      expect(set.encode()).toEqual({});
+    } finally {
+      set.destroy();
+      other.destroy();
+    }
+  });
+});
