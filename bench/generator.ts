@@ -7,9 +7,9 @@
 // (bench/measure.ts), and reports medians over the rounds and loadhouse as the median of per-round ratios to
 // the lean client (bench/compare.ts): rate sustained (acked over the time it took), response p99, schedule
 // lag p99, peak RSS. Cases: `capacity` (a rate no client here reaches: what each sustains), `60k` (latency at
-// a rate every client should hold). The full run adds, on the agent's sink: instrumentation cost (loadhouse
-// with and without histograms and record header) and 2 workers against 1; and rate accuracy on the agent
-// storing to a folder.
+// a rate every client should hold). The full run adds instrumentation cost (loadhouse with and without
+// histograms and record header, on both sinks, by steady CPU per record at a rate both hold), 2 workers against
+// 1 on the agent's sink, and rate accuracy on the agent storing to a folder.
 //
 // Run: pnpm bench generator            (BENCH_SECONDS=10 per measurement, BENCH_ROUNDS=3)
 //      pnpm bench generator --no-extras  (the two comparison cases only, on both sinks)
@@ -34,7 +34,7 @@ const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = 1;
 const PARTITIONS = 4;
 /**
- * Asked in the capacity, instrumentation and workers cases: beyond every client here, so each sends what it
+ * Asked in the capacity and workers cases: beyond every client here, so each sends what it
  * can (150K was, until one worker reached it on the agent's sink). Records 2 s late are dropped (by loadhouse
  * and the lean client alike) so the backlog does not stretch the run by 10 s. BENCH_FLOOD overrides it.
  */
@@ -157,6 +157,7 @@ async function sustained(target: { name: string; address: string }): Promise<voi
         steps.push({ ...m, round, rate, variant: v.name, held: ok });
         console.log(
           `  round ${round + 1} ${fmt(rate, 0).padStart(8)} ${v.name.padEnd(10)} ${fmt(m.msgsPerSec, 0).padStart(8)} msgs/s  error ${fmt(m.rateErrorPercent, 2)}%` +
+            `  ${fmt(m.cpuPerRecordUs ?? Number.NaN, 2)} µs/record` +
             (m.saturatedWindows !== undefined ? `  saturated ${m.saturatedWindows}/${m.totalWindows}` : '') +
             `  ${ok ? 'held' : 'not held'}`,
         );

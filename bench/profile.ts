@@ -4,6 +4,8 @@
 //   60k          60,000 msgs/s
 //   saturation   150,000 msgs/s asked (beyond reach: the worker busy all the time)
 //   producers    1,000 producers sharing 20,000 msgs/s over 100 partitions (the many-producers scenario)
+//   instrumentation  100,000 msgs/s with and without instrumentation (histograms, record header, verify logs):
+//                where the difference goes
 //   ramp         50,000 msgs/s with no warm-up: the rate of the first sample windows (no profile)
 //   semispace    peak RSS at 60,000 msgs/s, alternately with V8's default young generation and
 //                --max-semi-space-size=1 (MB), 3 rounds (no profile)
@@ -21,7 +23,7 @@ import { type MeasureSpec, type Measurement, measureInChild } from './measure.js
 import { type CpuProfile, formatSummary, summarizeProfile } from './profile-summary.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CASES = ['60k', 'saturation', 'producers', 'ramp', 'semispace'];
+const CASES = ['60k', 'saturation', 'instrumentation', 'producers', 'ramp', 'semispace'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const c of chosen) if (!CASES.includes(c)) throw new Error(`unknown case ${c}; known: ${CASES.join(', ')}`);
 const cases = chosen.length ? chosen : CASES;
@@ -84,6 +86,10 @@ try {
   for (const c of cases) {
     if (c === '60k') await profiled('60k', base({ rate: 60_000 }));
     if (c === 'saturation') await profiled('saturation', base({ rate: 150_000, dropAfterMs: 2_000 }));
+    if (c === 'instrumentation') {
+      await profiled('instrumented', base({ rate: 100_000 }));
+      await profiled('uninstrumented', base({ rate: 100_000, instrument: false }));
+    }
     if (c === 'producers')
       await profiled('producers', base({ rate: 20_000, producers: 1_000, partitions: 100, warmupSeconds: 0, topic: 'bench-profile-1000' }));
     if (c === 'ramp') {
