@@ -6,7 +6,19 @@ import { fileURLToPath } from 'node:url';
 // `producers` is not in the default set: its 10,000-producer step alone needs several minutes and a lot of memory;
 // `capacity` neither: a search of 10 s steps takes a few minutes; nor `verify`: it runs 10 minutes.
 const ALL = ['agent', 'generator', 'consumer', 'soak'];
-const KNOWN = [...ALL, 'producers', 'capacity', 'proxy', 'proxy-cpu', 'verify', 'protocols', 'kafka-listener', 'workload', 'arrivals'];
+const KNOWN = [
+  ...ALL,
+  'producers',
+  'capacity',
+  'proxy',
+  'proxy-cpu',
+  'verify',
+  'protocols',
+  'kafka-listener',
+  'workload',
+  'arrivals',
+  'instrumentation',
+];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 // Flags (--quick) go to every benchmark run.
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
