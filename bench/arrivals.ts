@@ -1,6 +1,6 @@
 // Arrivals benchmark (issue 16): what Poisson arrivals cost against evenly spaced ones. loadhouse with one
 // worker floods the agent's `--sink` (a rate it cannot reach, records 2 s late dropped) with uniform and with
-// Poisson arrivals, alternately (A B A B ...), each measurement in a fresh process (bench/measure.ts), and
+// Poisson arrivals, alternately (A B, B A, ...), each measurement in a fresh process (bench/measure.ts), and
 // reports the medians and the median of per-round ratios to uniform: the rate sustained (acked over the time it
 // took), response and schedule-lag p99, peak RSS. A second case asks 60,000 msgs/s, which both should hold, for
 // the latency each shape gives at the same mean rate (bursts queue: Poisson's p99 is expected higher).

@@ -9,16 +9,16 @@ const fig = (msgsPerSec: number, responseP99Ms: number, scheduleLagP99Ms: number
 });
 
 describe('alternation', () => {
-  it('measures the clients in turn, A B A B, every client once per round', () => {
+  it('measures the clients in turn, every client once per round, the order reversed in odd rounds (A B, B A)', () => {
     expect(alternation(['lean', 'loadhouse'], 3).map((s) => `${s.round}${s.client}`)).toEqual([
       '0lean',
       '0loadhouse',
-      '1lean',
       '1loadhouse',
+      '1lean',
       '2lean',
       '2loadhouse',
     ]);
-    expect(alternation(['a', 'b', 'c'], 2).map((s) => s.client)).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+    expect(alternation(['a', 'b', 'c'], 2).map((s) => s.client)).toEqual(['a', 'b', 'c', 'c', 'b', 'a']);
   });
 
   it('refuses no rounds, a fractional count, no clients and a client named twice', () => {

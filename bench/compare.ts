@@ -1,4 +1,4 @@
-// The arithmetic of an alternated comparison (issue 11): clients measured in turn within one run (A B A B ...),
+// The arithmetic of an alternated comparison (issue 11): clients measured in turn within one run (A B, B A, ...),
 // each figure reported as the median over rounds, and one client's figures as ratios to a reference client's.
 // A ratio is taken within each round (the two measurements shared the machine's state of that moment) and the
 // median of those ratios is reported: on a noisy shared machine that is steadier than a ratio of medians.
@@ -17,13 +17,19 @@ export interface Figures {
 
 export const FIGURES: readonly (keyof Figures)[] = ['msgsPerSec', 'responseP99Ms', 'scheduleLagP99Ms', 'peakRssMb'];
 
-/** The order in which `clients` are measured over `rounds` rounds: every client once per round, in the given order. */
+/**
+ * The order in which `clients` are measured over `rounds` rounds: every client once per round, in the given
+ * order in even rounds and reversed in odd ones (A B, B A, A B ...), so no client is always measured first: a
+ * target that warms up or tires within a round would otherwise favour one side in every round.
+ */
 export function alternation<C extends string>(clients: readonly C[], rounds: number): Array<{ round: number; client: C }> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`rounds must be a positive integer, got ${rounds}`);
   if (clients.length === 0) throw new RangeError('at least one client to measure');
   if (new Set(clients).size !== clients.length) throw new RangeError(`clients must be distinct: ${clients.join(', ')}`);
   const order: Array<{ round: number; client: C }> = [];
-  for (let round = 0; round < rounds; round++) for (const client of clients) order.push({ round, client });
+  for (let round = 0; round < rounds; round++) {
+    for (const client of round % 2 === 0 ? clients : [...clients].reverse()) order.push({ round, client });
+  }
   return order;
 }
 

@@ -3,7 +3,7 @@
 // `--sink` and a plain grpc-js server (bench/grpc-sink.ts). 1 KiB records, batches of 100, 4 partitions,
 // 64 calls in flight over 2 connections, loadhouse with 1 worker (`run high-throughput --workers 1`).
 //
-// Every case measures its clients alternately in one run (A B A B ...), each measurement in a fresh process
+// Every case measures its clients alternately in one run (A B, B A, ...), each measurement in a fresh process
 // (bench/measure.ts), and reports medians over the rounds and loadhouse as the median of per-round ratios to
 // the lean client (bench/compare.ts): rate sustained (acked over the time it took), response p99, schedule
 // lag p99, peak RSS. Cases: `capacity` (a rate no client here reaches: what each sustains), `60k` (latency at

@@ -1,5 +1,5 @@
 // The per-record pieces of instrumentation, each timed against the way it was done before (issue 11), in one
-// process, alternated A B A B over rounds, medians of per-round figures:
+// process, alternated (A B, B A) over rounds, medians of per-round figures:
 //   header     a batch's record headers: step by step (writeRecordHeader's computation, eight CRC steps a record)
 //              against HeaderBatch (the checksum by CRC linearity), 100-record batches cycled over 64 frames of
 //              1 KiB records, as the producers' buffers are

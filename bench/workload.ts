@@ -1,6 +1,6 @@
 // Workload benchmark (issue 16): what keys and drawn sizes cost against the uniform workload (1 KiB records, no
 // keys), as the most records per second loadhouse sustains into the agent's `--sink`. Each row is one workload;
-// rows are measured alternately (A B A B ..., each measurement in a fresh process, bench/measure.ts) and the table
+// rows are measured alternately (A B, B A, ..., each measurement in a fresh process, bench/measure.ts) and the table
 // gives medians over the rounds and each row's median per-round ratio to the uniform row. Another workload (an
 // arrival process, a rate profile) joins by adding a row to ROWS.
 //
