@@ -131,6 +131,13 @@ export function writeRecordHeader(
   writeHeaderWords(target, offset, producerId, sequence, f64Words[1]!, f64Words[0]!, partition, length, payloadCrc | 0);
 }
 
+/** Throws unless a header fits at `offset` of `bytes` bytes: every header writer's bound. */
+function checkRoom(offset: number, bytes: number): void {
+  if (offset < 0 || offset + RECORD_HEADER_SIZE > bytes) {
+    throw new RangeError(`writeRecordHeader needs ${RECORD_HEADER_SIZE} bytes at offset ${offset}, got ${bytes - offset}`);
+  }
+}
+
 /**
  * writeRecordHeader with the intended time as the two 32-bit halves of its double (`timeWords`: high half at
  * [1], low at [0]) and every argument a small integer: the per-record path of the producers, where a double
@@ -147,9 +154,7 @@ export function writeHeaderWords(
   length: number,
   payloadCrc: number,
 ): void {
-  if (offset < 0 || offset + RECORD_HEADER_SIZE > target.length) {
-    throw new RangeError(`writeRecordHeader needs ${RECORD_HEADER_SIZE} bytes at offset ${offset}, got ${target.length - offset}`);
-  }
+  checkRoom(offset, target.length);
   // Each field is a big-endian word; the checksum runs over the words as they are laid down.
   let c = crcWord(~payloadCrc, HEAD_WORD);
   putWord(target, offset, HEAD_WORD);
@@ -210,8 +215,12 @@ export class HeaderBatch {
   private partition = 0;
   private length = 0;
   private seqHigh = 0;
-  /** The register's terms of the words fixed for the batch, and of the time's high word (cached while it holds). */
+  /** The register's term of the words fixed for the batch. */
   private fixed = 0;
+  /**
+   * The last time high word seen and its term, kept across batches: the term depends on the word alone, and the
+   * word moves about every 17 minutes. A zero word's term is zero.
+   */
   private timeHigh = 0;
   private timeHighTerm = 0;
 
@@ -226,8 +235,6 @@ export class HeaderBatch {
     c = crcZeros(c, 3);
     c = crcWord(c, beWord(this.partition));
     this.fixed = crcWord(c, beWord(this.length));
-    this.timeHigh = 0;
-    this.timeHighTerm = crcZeros(0, 4);
   }
 
   /**
@@ -235,9 +242,7 @@ export class HeaderBatch {
    * time as `timeWords` halves, `payloadTerm` from `payloadTerm()` of its payload checksum.
    */
   write(view: DataView, offset: number, sequence: number, timeHigh: number, timeLow: number, payloadTerm: number): void {
-    if (offset < 0 || offset + RECORD_HEADER_SIZE > view.byteLength) {
-      throw new RangeError(`writeRecordHeader needs ${RECORD_HEADER_SIZE} bytes at offset ${offset}, got ${view.byteLength - offset}`);
-    }
+    checkRoom(offset, view.byteLength);
     const high = Math.floor(sequence / TWO_32) | 0;
     if (high !== this.seqHigh) return this.writeSlow(view, offset, sequence, timeHigh, timeLow, payloadTerm);
     if (timeHigh !== this.timeHigh) {
@@ -260,8 +265,8 @@ export class HeaderBatch {
   /** A record whose sequence's high word is not the batch's (a batch across 2^32): the whole computation. */
   private writeSlow(view: DataView, offset: number, sequence: number, timeHigh: number, timeLow: number, payloadTerm: number): void {
     const target = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-    // payloadTerm is F^8 of the starting register; the register itself is needed here: recover it by the
-    // full chain from a zero start plus the payload's term (linearity again).
+    // The step-by-step chain from a zero start (payload checksum -1: its complement is 0) gives every word's
+    // terms; the payload's term is added after (linearity again).
     writeHeaderWords(target, offset, this.producerId, sequence, timeHigh, timeLow, this.partition, this.length, -1);
     const withZeroStart = ~target.readInt32BE(offset + CHECKED_HEAD);
     view.setInt32(offset + CHECKED_HEAD, ~(withZeroStart ^ payloadTerm));
