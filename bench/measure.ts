@@ -6,9 +6,9 @@
 // Clients: `loadhouse` (the high-throughput or many-producers scenario through the SDK, as `loadhouse run` does),
 // `lean` (bench/lean-client.ts, the physical limit), `grpcjs` (bench/baseline.ts, the minimal closed loop).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Figures } from './compare.js';
+import { threadCpuSeconds } from './proc.js';
 
 export type ClientName = 'loadhouse' | 'lean' | 'grpcjs';
 
@@ -99,23 +99,6 @@ function cpuSeconds(): number {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1e6;
 }
-
-/** CPU seconds of each of this process's threads, by thread id (Linux /proc; empty elsewhere). */
-function threadSeconds(): Map<number, number> {
-  const out = new Map<number, number>();
-  try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), (Number(f[11]) + Number(f[12])) / CLOCK_TICKS);
-    }
-  } catch {
-    // Not Linux, or a thread ended between the listing and the read: no split for this snapshot.
-  }
-  return out;
-}
-/** The kernel's clock ticks per second for /proc times (USER_HZ, 100 on every Linux Node supports). */
-const CLOCK_TICKS = 100;
 
 /** CPU of the process over [from, to] (performance.now() ms), from snapshots taken every 100 ms. */
 class CpuTrace {
@@ -224,7 +207,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
   const started = performance.now();
   let firstAckSeconds: number | undefined;
   // CPU at the end of every measured sample window, for the steady stretch (whole windows, their acks).
-  const windows: Array<{ cpu: number; acked: number; intervalSeconds: number; elapsedSeconds: number; threads: Map<number, number> }> = [];
+  const windows: Array<{ cpu: number; acked: number; intervalSeconds: number; threads: Map<number, number> }> = [];
   let lastCpu = cpuSeconds();
   test.on('sample', (s) => {
     if (firstAckSeconds === undefined && s.producer.acked > 0) firstAckSeconds = (performance.now() - started) / 1000;
@@ -234,8 +217,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
         cpu: cpu - lastCpu,
         acked: s.producer.acked,
         intervalSeconds: s.intervalSeconds,
-        elapsedSeconds: s.elapsedSeconds,
-        threads: threadSeconds(),
+        threads: threadCpuSeconds(),
       });
     lastCpu = cpu;
   });
