@@ -44,6 +44,11 @@ export interface Agent {
   flush(): Promise<void>;
   /** Flushes open segments (bounded by 10 s of storage trouble), then closes both servers. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * For a process about to exit without waiting for `stop()` (a second signal): removes the temporary data folder
+   * now, without flushing (nothing in it outlives the process anyway). No-op for a given or kept folder.
+   */
+  removeTempData(): Promise<void>;
 }
 
 const UPLOAD_CONCURRENCY = 8;
@@ -123,9 +128,13 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
   };
   const registry = new TopicRegistry(ctx, metrics, meta);
   const cache = new SegmentCache(o.cacheMaxBytes, metrics, async (key) => decodeSegment(await store.get(key), key));
+  // Retries: a flush still writing into the folder can make one pass of the removal meet a new file.
+  const removeTempData = async (): Promise<void> => {
+    if (tempDir && !o.keepData) await rm(tempDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }).catch(() => {});
+  };
   const cleanup = async (): Promise<void> => {
     await store.close().catch(() => {});
-    if (tempDir && !o.keepData) await rm(tempDir, { recursive: true, force: true }).catch(() => {});
+    await removeTempData();
   };
 
   try {
@@ -258,5 +267,6 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     setFaults: (f) => faults.set(f),
     flush: flushAll,
     stop,
+    removeTempData,
   };
 }

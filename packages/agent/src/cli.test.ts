@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { agentOptionsFromFlags, parseBinArgs } from './cli.js';
+import { agentOptionsFromFlags, parseBinArgs, runAgentCli } from './cli.js';
 import { agentArgs, agentEnv, childEnv, spawnAgent } from './spawn.js';
 
 const parse = (argv: string[]) => {
@@ -142,5 +143,34 @@ describe('loadhouse-agent flags', () => {
     expect(parseBinArgs(['--help'], (t) => (out += t))).toBeUndefined();
     expect(out).toContain('--fault-drop-every');
     expect(out).toContain('"event":"listening"');
+  });
+
+  it('a second signal exits at once (130) and still removes the temporary data folder', async () => {
+    const argv = ['--grpc-port', '0', '--http-port', '0'];
+    let err = '';
+    let signal: ((s: NodeJS.Signals) => void) | undefined;
+    const code = runAgentCli(
+      parseBinArgs(argv, () => {})!,
+      {
+        stdout: () => {},
+        stderr: (t) => {
+          err += t;
+        },
+        onSignal: (handler) => {
+          signal = handler;
+          return () => {};
+        },
+      },
+      ['node', 'bin', ...argv],
+    );
+    while (!/listening/.test(err)) await new Promise((r) => setTimeout(r, 10));
+    const dir = /storage folder (\S+)/.exec(err)?.[1];
+    expect(dir, err).toBeDefined();
+    expect(existsSync(dir!)).toBe(true);
+    // The second comes before the first one's stop (flush, servers) has finished.
+    signal!('SIGINT');
+    signal!('SIGINT');
+    expect(await code).toBe(130);
+    expect(existsSync(dir!), err).toBe(false);
   });
 });

@@ -321,7 +321,8 @@ export interface AgentCliIo {
 
 /**
  * Starts the agent from parsed flags, prints `{"event":"listening",...}` as one stdout line, logs to stderr,
- * and resolves with the exit code once a signal stopped it (open segments flushed). A second signal exits at once.
+ * and resolves with the exit code once a signal stopped it (open segments flushed). A second signal exits at once,
+ * removing the temporary data folder first (not flushed).
  */
 export async function runAgentCli(raw: Record<string, unknown>, io: AgentCliIo, argv: readonly string[] = process.argv): Promise<number> {
   const { options, quiet } = agentOptionsFromFlags(raw, argv);
@@ -333,7 +334,8 @@ export async function runAgentCli(raw: Record<string, unknown>, io: AgentCliIo, 
       if (++signals > 1) {
         log(`${signal} again: exiting without waiting for the flush`);
         unsubscribe();
-        resolve(130);
+        // The temporary data goes even so: exiting at once must not leave it for the next agent's sweep.
+        void agent.removeTempData().finally(() => resolve(130));
         return;
       }
       log(`${signal}: flushing open segments and stopping`);
