@@ -74,7 +74,7 @@ function cpuComparison(names: string[], measurements: Measurement[][]): CaseResu
   const of = (round: Measurement[], i: number) => round[i]?.cpuPerRecordUs ?? Number.NaN;
   const worker = (round: Measurement[], i: number) => {
     const m = round[i];
-    return m?.steadyThreads && m.msgsPerSec > 0 ? m.steadyThreads.busiest / m.msgsPerSec : Number.NaN;
+    return m?.steadyThreads && m.steadyMsgsPerSec ? m.steadyThreads.busiest / m.steadyMsgsPerSec : Number.NaN;
   };
   const medians: Record<string, number> = {};
   const ratios: Record<string, number> = {};

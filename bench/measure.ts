@@ -69,12 +69,20 @@ export interface Measurement extends Figures {
   cores: number;
   /**
    * The process's cores (all threads) while the load ran steadily: from 1 s after the warm-up to 1 s before the
-   * schedule's end (loadhouse: over whole sample windows; lean: timed from its schedule's start). No start-up, no
+   * schedule's end (loadhouse: over whole sample windows, less those catching up on a start that fell behind;
+   * lean: timed from its schedule's start). No start-up, no
    * module loading, no teardown: the figure to compare clients' CPU by.
    */
   steadyCores?: number;
   /** steadyCores per record acked in that stretch, in µs (lean: at its achieved rate). */
   cpuPerRecordUs?: number;
+  /**
+   * Records acked per second in that stretch (lean: its achieved rate). A run that fell behind at its start
+   * catches up there, above its average rate: per-record CPU figures divide by this, never by msgsPerSec.
+   */
+  steadyMsgsPerSec?: number;
+  /** loadhouse: measured windows left out of the steady stretch because they were catching up (see steadyCores). */
+  catchUpWindows?: number;
   /**
    * loadhouse, Linux: steadyCores by thread: the main thread, the busiest other thread (the load worker, with one),
    * and every other thread together (GC helpers, libuv, more workers).
@@ -162,6 +170,7 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
     const steady = trace.cores(scheduleStart + (spec.warmupSeconds + 1) * 1000, scheduleStart + (spec.seconds - 1) * 1000);
     if (steady !== undefined && r.msgsPerSec > 0) {
       m.steadyCores = steady;
+      m.steadyMsgsPerSec = r.msgsPerSec;
       m.cpuPerRecordUs = (steady / r.msgsPerSec) * 1e6;
     }
     if (r.firstAckSeconds !== undefined) m.startup = { firstAckSeconds: r.firstAckSeconds };
@@ -206,20 +215,24 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
   });
   const started = performance.now();
   let firstAckSeconds: number | undefined;
-  // CPU at the end of every measured sample window, for the steady stretch (whole windows, their acks).
+  // CPU of every measured sample window (the process's and by thread), for the steady stretch (whole windows,
+  // their acks).
   const windows: Array<{ cpu: number; acked: number; intervalSeconds: number; threads: Map<number, number> }> = [];
   let lastCpu = cpuSeconds();
+  let lastThreads = threadCpuSeconds();
   test.on('sample', (s) => {
     if (firstAckSeconds === undefined && s.producer.acked > 0) firstAckSeconds = (performance.now() - started) / 1000;
     const cpu = cpuSeconds();
+    const threads = threadCpuSeconds();
     if (!s.warmup && s.producer.acked > 0)
       windows.push({
         cpu: cpu - lastCpu,
         acked: s.producer.acked,
         intervalSeconds: s.intervalSeconds,
-        threads: threadCpuSeconds(),
+        threads: new Map([...threads].map(([tid, t]) => [tid, t - (lastThreads.get(tid) ?? 0)])),
       });
     lastCpu = cpu;
+    lastThreads = threads;
   });
   const scenario =
     spec.producers !== undefined
@@ -256,18 +269,21 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
     totalWindows: r.generator.totalWindows,
   });
   if (firstAckSeconds !== undefined) m.firstAckSeconds = firstAckSeconds;
-  // The steady stretch: the measured windows but the first and the last (ramp and drain), whole windows only.
-  const steady = windows.slice(1, -1);
+  // The steady stretch: the measured windows but the first and the last (ramp and drain), whole windows only,
+  // and none catching up on a start that fell behind (acked over 2% above the asked rate): a backlog's records
+  // go out in fuller writes, cheaper each, so such windows would flatter whichever run had the larger backlog.
+  const steady = windows.slice(1, -1).filter((w) => w.acked / w.intervalSeconds <= spec.rate * 1.02);
+  m.catchUpWindows = Math.max(0, windows.length - 2) - steady.length;
   const seconds = steady.reduce((a, w) => a + w.intervalSeconds, 0);
   const acked = steady.reduce((a, w) => a + w.acked, 0);
   if (seconds > 0 && acked > 0) {
     const cpu = steady.reduce((a, w) => a + w.cpu, 0);
     m.steadyCores = cpu / seconds;
+    m.steadyMsgsPerSec = acked / seconds;
     m.cpuPerRecordUs = (cpu / acked) * 1e6;
-    // By thread: from the end of the first measured window to the end of the last steady one.
-    const from = windows[0]!.threads;
-    const to = steady[steady.length - 1]!.threads;
-    const per = [...to].map(([tid, t]) => [tid, (t - (from.get(tid) ?? 0)) / seconds] as const);
+    const byThread = new Map<number, number>();
+    for (const w of steady) for (const [tid, t] of w.threads) byThread.set(tid, (byThread.get(tid) ?? 0) + t);
+    const per = [...byThread].map(([tid, t]) => [tid, t / seconds] as const);
     if (per.length > 0) {
       const main = per.find(([tid]) => tid === process.pid)?.[1] ?? 0;
       const rest = per
