@@ -6,11 +6,14 @@
 //   histogram  per-record latency values: a call into the WebAssembly HDR histogram each against a HistogramTally
 //              (counts in the histogram's bucket layout, flushed into it once per 100,000 values: about a second's
 //              report at 100K msgs/s)
+//   report     a report's latency histogram from a tally holding a second's values at 150K msgs/s (1-31 ms):
+//              flushed into the WebAssembly histogram (a call per non-empty bucket) and encoded there, against
+//              encoded straight from the tally's counts (HistogramTally.encode); per report, in µs
 // The loop's own cost (filling the intended times, computing the values) is in both columns.
 //
 // Run: pnpm bench instrumentation     (BENCH_ROUNDS=7)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createHistogram, initHistograms } from '@loadhouse/core/histogram';
+import { createHistogram, encodeHistogramBytes, initHistograms } from '@loadhouse/core/histogram';
 import { HistogramTally } from '../packages/core/src/metrics/tally.js';
 import { ProduceFrame } from '../packages/core/src/proto/produce-frame.js';
 import { HeaderBatch, payloadChecksum, timeWords, writeHeaderWords } from '../packages/core/src/record-header.js';
@@ -81,28 +84,58 @@ function record(viaTally: boolean): number {
   return ((performance.now() - t0) * 1e6) / VALUES;
 }
 
-const figures: Record<string, number[]> = { stepwise: [], batch: [], wasm: [], tally: [] };
+const REPORTS = 200;
+const PER_REPORT = 150_000;
+const reported = createHistogram();
+const reportTally = new HistogramTally(reported);
+
+/** µs per report of encoding REPORTS reports' response histograms one way (the counting itself not timed). */
+function report(direct: boolean): number {
+  let total = 0;
+  let bytes = 0;
+  for (let r = 0; r < REPORTS; r++) {
+    for (let i = 0; i < PER_REPORT; i++) reportTally.record(1_000 + (((i + r) * 7919) % 30_000));
+    const t0 = performance.now();
+    let encoded = direct ? reportTally.encode() : undefined;
+    if (!encoded) {
+      reportTally.flush();
+      encoded = encodeHistogramBytes(reported);
+    }
+    reportTally.discard();
+    reported.reset();
+    total += performance.now() - t0;
+    bytes += encoded.length;
+  }
+  if (bytes === 0) throw new Error('nothing encoded');
+  return (total * 1e3) / REPORTS;
+}
+
+const figures: Record<string, number[]> = { stepwise: [], batch: [], wasm: [], tally: [], flushed: [], direct: [] };
 console.log(`instrumentation pieces: ${ROUNDS} rounds, alternated; ns per record (header) and per value (histogram)`);
 for (let round = 0; round < ROUNDS; round++) {
   // Each pair in both orders over the rounds.
   const order = round % 2 === 0 ? [false, true] : [true, false];
   for (const batchWise of order) figures[batchWise ? 'batch' : 'stepwise']!.push(stamp(batchWise));
   for (const viaTally of order) figures[viaTally ? 'tally' : 'wasm']!.push(record(viaTally));
+  for (const direct of order) figures[direct ? 'direct' : 'flushed']!.push(report(direct));
   console.log(
     `  round ${round + 1}: header step by step ${figures.stepwise!.at(-1)!.toFixed(1)} ns, batch ${figures.batch!.at(-1)!.toFixed(1)} ns; ` +
-      `histogram WASM ${figures.wasm!.at(-1)!.toFixed(1)} ns, tally ${figures.tally!.at(-1)!.toFixed(1)} ns`,
+      `histogram WASM ${figures.wasm!.at(-1)!.toFixed(1)} ns, tally ${figures.tally!.at(-1)!.toFixed(1)} ns; ` +
+      `report flushed ${figures.flushed!.at(-1)!.toFixed(0)} µs, direct ${figures.direct!.at(-1)!.toFixed(0)} µs`,
   );
 }
 direct.destroy();
 tallied.destroy();
+reported.destroy();
 
 // The first round carries the JIT's warm-up: medians over the rest.
 const steady = (k: string) => median(figures[k]!.slice(1));
 const rows = [
-  { piece: 'record header (per record)', before: steady('stepwise'), after: steady('batch') },
-  { piece: 'latency value (per value)', before: steady('wasm'), after: steady('tally') },
+  { piece: 'record header (per record, ns)', before: steady('stepwise'), after: steady('batch') },
+  { piece: 'latency value (per value, ns)', before: steady('wasm'), after: steady('tally') },
+  { piece: 'report histogram (per report, µs)', before: steady('flushed'), after: steady('direct') },
 ];
-console.log('\n| piece | before, ns | after, ns | after / before |\n|---|---|---|---|');
+console.log('\n| piece | before | after | after / before |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.piece} | ${r.before.toFixed(1)} | ${r.after.toFixed(1)} | x${(r.after / r.before).toFixed(2)} |`);
 const out = new URL('./results/', import.meta.url);
 mkdirSync(out, { recursive: true });

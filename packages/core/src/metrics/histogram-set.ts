@@ -118,7 +118,9 @@ export class HistogramSet<K extends string> {
 
   /** Whether a key recorded anything. */
   has(key: K): boolean {
-    return this.get(key).totalCount > 0;
+    const h = this.byKey.get(key);
+    if (!h) throw unknownKey(key, this.keys);
+    return (this.tallies.get(key)?.counted ?? 0) > 0 || h.totalCount > 0;
   }
 
   /** Adds another set of the same keys, key by key, exactly. */
@@ -147,10 +149,13 @@ export class HistogramSet<K extends string> {
     return out;
   }
 
-  /** Like `encode`, uncompressed: for reports between threads. */
+  /**
+   * Like `encode`, uncompressed: for reports between threads. A key whose values all came through its tally is
+   * encoded from the tally's counts (the same bytes, without adding them to the histogram first).
+   */
   encodeBytes(keys: readonly K[] = this.keys.filter((k) => this.has(k))): HistogramBytes<K> {
     const out: HistogramBytes<K> = {};
-    for (const k of keys) out[k] = encodeHistogramBytes(this.get(k));
+    for (const k of keys) out[k] = this.tallies.get(k)?.encode() ?? encodeHistogramBytes(this.get(k));
     return out;
   }
 

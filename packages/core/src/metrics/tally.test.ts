@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createHistogram, encodeHistogram, initHistograms, summarizeHistogram } from './histogram.js';
+import {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  encodeHistogramBytes,
+  initHistograms,
+  summarizeHistogram,
+} from './histogram.js';
 import { HISTOGRAMS, HistogramSet, PRODUCER_HISTOGRAMS } from './histogram-set.js';
 import { HistogramTally, TALLY_LIMIT, tallyIndex, tallyValue } from './tally.js';
 
@@ -55,6 +62,46 @@ describe('histogram tally', () => {
     });
   }
 
+  for (const wasm of [false, true]) {
+    it(`encodes its counts into the bytes the flushed histogram encodes to (${wasm ? 'WebAssembly' : 'JS'} mode)`, async () => {
+      if (wasm) await initHistograms();
+      const h = createHistogram();
+      const tally = new HistogramTally(h);
+      try {
+        // Counts of one byte and of several (LEB128), single zeros, long zero runs, the first and last buckets.
+        const vs = values(60_000).filter((v) => v < TALLY_LIMIT);
+        for (let i = 0; i < 300; i++) vs.push(1_234, 2_048);
+        for (const v of vs) tally.record(v);
+        const direct = tally.encode()!;
+        expect(direct).toBeInstanceOf(Uint8Array);
+        expect(tally.counted).toBe(vs.length); // encoding keeps the counts
+        tally.flush();
+        expect(Buffer.from(direct).equals(Buffer.from(encodeHistogramBytes(h)))).toBe(true);
+        const decoded = decodeHistogram(direct);
+        try {
+          expect(summarizeHistogram(decoded)).toEqual(summarizeHistogram(h));
+        } finally {
+          decoded.destroy();
+        }
+      } finally {
+        h.destroy();
+      }
+    });
+  }
+
+  it('leaves the encoding to the histogram when a value went to it directly (or nothing was counted)', () => {
+    const h = createHistogram();
+    const tally = new HistogramTally(h);
+    try {
+      expect(Buffer.from(tally.encode()!).equals(Buffer.from(encodeHistogramBytes(h)))).toBe(true);
+      tally.record(TALLY_LIMIT + 5);
+      tally.record(10);
+      expect(tally.encode()).toBeUndefined();
+    } finally {
+      h.destroy();
+    }
+  });
+
   it('discard() forgets what was not flushed', () => {
     const h = createHistogram();
     const tally = new HistogramTally(h);
@@ -88,6 +135,19 @@ describe('histogram tally', () => {
       expect(set.encode()[key]).toBe(encodeHistogram(set.get(key)));
       other.add(set);
       expect(other.summarize([key]).response.count).toBe(3);
+      // A report's encoding (bytes between threads): from the tally while the histogram holds nothing else.
+      set.reset();
+      t.record(700);
+      t.record(700_000);
+      const bytes = set.encodeBytes();
+      expect(Object.keys(bytes)).toEqual([key]);
+      const back = HistogramSet.decode(PRODUCER_HISTOGRAMS, [bytes]);
+      try {
+        expect(back.summarize([key]).response).toEqual(set.summarize([key]).response);
+        expect(back.summarize([key]).response.count).toBe(2);
+      } finally {
+        back.destroy();
+      }
       t.record(1);
       set.reset();
       expect(set.has(key)).toBe(false);

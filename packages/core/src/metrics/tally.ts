@@ -18,6 +18,8 @@ const SUB_BUCKET_MASK = (HALF_COUNT << 1) - 1;
 export const TALLY_LIMIT = 2 ** 31;
 /** Counts for every value below TALLY_LIMIT: bucket indexes 0..20, plus the first bucket's lower half. */
 const LENGTH = (21 + 1) << HALF_MAGNITUDE;
+/** createHistogram()'s precision. */
+const SIGNIFICANT_DIGITS = 3;
 /** Flushed before any count could leave the Int32 range. */
 const MAX_PENDING = 2 ** 30;
 
@@ -72,10 +74,78 @@ export class HistogramTally {
     this.pending = 0;
   }
 
+  /** Values counted since the last flush or discard. */
+  get counted(): number {
+    return this.pending;
+  }
+
+  /**
+   * The histogram's uncompressed V2 encoding (what `encodeHistogramBytes` gives) as if the counts had been
+   * flushed into it, written straight from them: no call into the histogram per bucket. Only when the histogram
+   * itself holds nothing (every value came through here); undefined otherwise. The counts stay (a flush or a
+   * discard still follows).
+   */
+  encode(): Uint8Array | undefined {
+    if (this.target.totalCount > 0) return undefined;
+    return encodeCounts(this.counts, this.target.highestTrackableValue);
+  }
+
   /** Forgets the counts (the histogram was reset). */
   discard(): void {
     if (this.pending === 0) return;
     this.counts.fill(0);
     this.pending = 0;
   }
+}
+
+// HdrHistogram's V2 encoding, uncompressed: a 40-byte big-endian header (cookie, payload length, normalizing
+// index offset, significant digits, lowest discernible value, highest trackable value, integer-to-double ratio;
+// the offset and the ratio written as hdr-histogram-js writes them, a 1 each), then the counts from index 0 to the last non-zero one as ZigZag LEB128 numbers: a count as itself, a run of
+// zero counts as minus its length. Here every count is below 2^30 and every run below LENGTH, so each ZigZag
+// number fits 32 unsigned bits.
+const V2_COOKIE = 0x1c849313;
+const HEADER_BYTES = 40;
+/** Room for the worst case: a 5-byte number per count. Shared by the thread's tallies (one encoding at a time). */
+let scratch: Uint8Array | undefined;
+
+function encodeCounts(counts: Int32Array, highestTrackableValue: number): Uint8Array {
+  scratch ??= new Uint8Array(HEADER_BYTES + 5 * LENGTH);
+  const out = scratch;
+  let p = HEADER_BYTES;
+  let zeros = 0;
+  for (let i = 0; i < LENGTH; i++) {
+    const n = counts[i]!;
+    if (n === 0) {
+      zeros++;
+      continue;
+    }
+    if (zeros > 0) {
+      // A single zero is written as a count of 0, a longer run as -run (ZigZag 2 * run - 1).
+      p = leb128(out, p, zeros === 1 ? 0 : 2 * zeros - 1);
+      zeros = 0;
+    }
+    p = leb128(out, p, 2 * n);
+  }
+  // No count at all: the encoders still write index 0's (a 0).
+  if (p === HEADER_BYTES) out[p++] = 0;
+  const view = new DataView(out.buffer, out.byteOffset, HEADER_BYTES);
+  view.setInt32(0, V2_COOKIE);
+  view.setInt32(4, p - HEADER_BYTES);
+  view.setInt32(8, 1);
+  view.setInt32(12, SIGNIFICANT_DIGITS);
+  view.setBigInt64(16, 1n);
+  view.setBigInt64(24, BigInt(highestTrackableValue));
+  view.setBigInt64(32, 1n);
+  return out.slice(0, p);
+}
+
+/** Writes `v` (below 2^32) as LEB128 at `p`; returns the position after it. */
+function leb128(out: Uint8Array, p: number, v: number): number {
+  let x = v >>> 0;
+  while (x >= 0x80) {
+    out[p++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
+  }
+  out[p++] = x;
+  return p;
 }
