@@ -331,6 +331,8 @@ export async function runAgentCli(raw: Record<string, unknown>, io: AgentCliIo, 
   return new Promise<number>((resolve) => {
     let signals = 0;
     const unsubscribe = io.onSignal((signal) => {
+      // After a second signal the first one's stop no longer decides the exit code (130 wins, even when the stop
+      // finishes before the folder is removed).
       if (++signals > 1) {
         log(`${signal} again: exiting without waiting for the flush`);
         unsubscribe();
@@ -341,10 +343,12 @@ export async function runAgentCli(raw: Record<string, unknown>, io: AgentCliIo, 
       log(`${signal}: flushing open segments and stopping`);
       agent.stop().then(
         () => {
+          if (signals > 1) return;
           unsubscribe();
           resolve(0);
         },
         (err: unknown) => {
+          if (signals > 1) return;
           log(`stop failed: ${(err as Error).message}`);
           unsubscribe();
           resolve(1);
