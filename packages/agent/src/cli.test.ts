@@ -97,6 +97,7 @@ describe('loadhouse-agent flags', () => {
       ackOffsetShiftEvery: 7,
       commitDropEvery: 3,
       loseCommitsFrom: 2,
+      exposeAbortsFrom: 3,
     };
     expect(parse(agentArgs(options))).toEqual(options);
   });

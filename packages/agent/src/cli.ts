@@ -187,6 +187,14 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     description:
       "Fault: answer each transactional producer's Nth and later CommitTransaction OK but discard their records (the tail of its streams is lost, with no gap before it)",
   },
+  {
+    name: 'fault-expose-aborts-from',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    description:
+      "Fault: answer each transactional producer's Nth and later AbortTransaction OK but append their records as if committed (readers see aborted transactions)",
+  },
   { name: 'quiet', kind: 'boolean', description: 'No log lines on stderr' },
 ];
 
@@ -288,6 +296,7 @@ export function agentOptionsFromFlags(
   if (v.faultLoseAckEvery !== undefined) options.loseAckEvery = int('faultLoseAckEvery');
   if (v.faultCommitDropEvery !== undefined) options.commitDropEvery = int('faultCommitDropEvery');
   if (v.faultLoseCommitsFrom !== undefined) options.loseCommitsFrom = int('faultLoseCommitsFrom');
+  if (v.faultExposeAbortsFrom !== undefined) options.exposeAbortsFrom = int('faultExposeAbortsFrom');
   const s3Flags = ['s3Endpoint', 'bucket', 'region', 'accessKeyId', 'secretAccessKey'] as const;
   if (v.s3Endpoint !== undefined || v.bucket !== undefined) {
     if (options.dataDir !== undefined)

@@ -91,6 +91,12 @@ export class Faults {
     return from > 0 && nth >= from;
   }
 
+  /** True when a producer's `nth` AbortTransaction (1, 2, ...) is to be answered success with its records appended. */
+  exposeAbort(nth: number): boolean {
+    const from = this.current.exposeAbortsFrom;
+    return from > 0 && nth >= from;
+  }
+
   /** True when the CommitOffset just received is to be acknowledged but not stored (every commitDropEvery-th). */
   dropCommit(): boolean {
     const n = this.current.commitDropEvery;

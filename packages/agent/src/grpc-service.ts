@@ -84,7 +84,11 @@ function answerWhenStored(stored: Promise<unknown>, answer: () => void): void {
 
 export function createHandlers(state: ServiceState): Handlers {
   const { registry, cache, faults } = state;
-  const producers = (state.producers ??= new ProducerRegistry(GAP_WAIT_MS, (nth) => faults.loseCommit(nth)));
+  const producers = (state.producers ??= new ProducerRegistry(
+    GAP_WAIT_MS,
+    (nth) => faults.loseCommit(nth),
+    (nth) => faults.exposeAbort(nth),
+  ));
 
   function topicOf(org: string, name: string, field = 'topic'): TopicState {
     checkTopicName(name, field);

@@ -54,6 +54,12 @@ export interface AgentFaults {
    * consumer could notice (a target that acknowledged commits it did not keep).
    */
   loseCommitsFrom?: number;
+  /**
+   * From its Nth AbortTransaction on, each transactional producer's aborts are answered success but their
+   * records are appended as if committed: readers see records of aborted transactions (a target that breaks
+   * read-committed isolation).
+   */
+  exposeAbortsFrom?: number;
 }
 
 /** The most memory the memory-growth fault keeps (MiB): enough to see a leak, short of exhausting the machine. */
@@ -138,6 +144,7 @@ export interface ResolvedFaults {
   loseAckEvery: number;
   commitDropEvery: number;
   loseCommitsFrom: number;
+  exposeAbortsFrom: number;
 }
 
 function invalid(option: string, expected: string, got: unknown): LoadhouseError {
@@ -192,6 +199,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
         loseAckEvery: 0,
         commitDropEvery: 0,
         loseCommitsFrom: 0,
+        exposeAbortsFrom: 0,
       };
   if ('s3ErrorRate' in f && f.s3ErrorRate !== undefined) {
     const r = f.s3ErrorRate;
@@ -216,6 +224,7 @@ export function resolveFaults(f: AgentFaults, base?: ResolvedFaults): ResolvedFa
   if ('loseAckEvery' in f && f.loseAckEvery !== undefined) out.loseAckEvery = int('loseAckEvery', f.loseAckEvery, 0, 0);
   if ('commitDropEvery' in f && f.commitDropEvery !== undefined) out.commitDropEvery = int('commitDropEvery', f.commitDropEvery, 0, 0);
   if ('loseCommitsFrom' in f && f.loseCommitsFrom !== undefined) out.loseCommitsFrom = int('loseCommitsFrom', f.loseCommitsFrom, 0, 0);
+  if ('exposeAbortsFrom' in f && f.exposeAbortsFrom !== undefined) out.exposeAbortsFrom = int('exposeAbortsFrom', f.exposeAbortsFrom, 0, 0);
   return out;
 }
 

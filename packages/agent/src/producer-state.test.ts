@@ -182,3 +182,37 @@ describe('producer registry: the lose-commits fault', () => {
     expect(appended).toEqual([2]);
   });
 });
+
+describe('producer registry: the expose-aborts fault', () => {
+  it("answers a producer's aborts from the Nth on as aborted but appends their records; commits do not count", () => {
+    const registry = new ProducerRegistry(30, undefined, (nth) => nth >= 2);
+    const { producerId, epoch } = registry.init('', 'tx-expose');
+    const appended: number[] = [];
+    let seq = 0;
+    const transaction = (commit: boolean) => {
+      const id = registry.begin('', producerId, epoch, 0);
+      const base = seq;
+      seq += 2;
+      registry.admit(
+        {
+          org: '',
+          producerId,
+          epoch,
+          baseSequence: base,
+          transactionId: id,
+          topic: 't',
+          partition: 0,
+          count: 2,
+          append: () => appended.push(base) - 1,
+        },
+        () => {},
+      );
+      registry.end('', producerId, epoch, id, commit);
+    };
+    transaction(false); // 1st abort: discarded
+    transaction(true); // a commit: kept, and not an abort
+    transaction(false); // 2nd abort: answered as aborted, appended
+    transaction(false); // 3rd: appended
+    expect(appended).toEqual([2, 4, 6]);
+  });
+});

@@ -86,6 +86,8 @@ interface ProducerState {
   txnCount: number;
   /** CommitTransaction calls that committed (the count the lose-commits fault goes by). */
   commits: number;
+  /** AbortTransaction calls that aborted (the count the expose-aborts fault goes by). */
+  aborts: number;
 }
 
 /** What a sequenced ProduceBatch becomes. */
@@ -109,6 +111,8 @@ export class ProducerRegistry {
     private readonly gapWaitMs = GAP_WAIT_MS,
     /** The lose-commits fault: true when a producer's `nth` commit is to be answered OK and its records discarded. */
     private readonly commitLost: (nth: number) => boolean = () => false,
+    /** The expose-aborts fault: true when a producer's `nth` abort is to be answered OK and its records appended. */
+    private readonly abortExposed: (nth: number) => boolean = () => false,
   ) {}
 
   private nextId = 1;
@@ -137,7 +141,7 @@ export class ProducerRegistry {
 
   private create(org: string, transactionalId: string | undefined): ProducerState {
     const id = `p-${this.nextId++}`;
-    const p: ProducerState = { id, epoch: 0, transactionalId, streams: new Map(), txn: undefined, txnCount: 0, commits: 0 };
+    const p: ProducerState = { id, epoch: 0, transactionalId, streams: new Map(), txn: undefined, txnCount: 0, commits: 0, aborts: 0 };
     this.producers.set(`${org}\u0000${id}`, p);
     return p;
   }
@@ -200,15 +204,20 @@ export class ProducerRegistry {
         `transaction '${transactionId}' is not open for producer '${producerId}' (timed out, fenced or already ended)`,
       );
     }
-    this.endTransaction(p, commit);
+    // Only an abort the producer asked for counts for the expose-aborts fault (not one on fencing or timeout).
+    this.endTransaction(p, commit, !commit && this.abortExposed(++p.aborts));
   }
 
-  private endTransaction(p: ProducerState, commit: boolean): void {
+  private endTransaction(p: ProducerState, commit: boolean, exposeAbort = false): void {
     const txn = p.txn;
     if (!txn) return;
     p.txn = undefined;
     clearTimeout(txn.timer);
-    if (!commit) return;
+    if (!commit) {
+      // The expose-aborts fault: an aborted transaction's records appended all the same.
+      if (exposeAbort) for (const w of txn.writes) w.append();
+      return;
+    }
     if (this.commitLost(++p.commits)) return;
     for (const w of txn.writes) w.append();
   }

@@ -78,6 +78,7 @@ export function agentArgs(o: SpawnAgentOptions): string[] {
   add('fault-lose-ack-every', o.loseAckEvery);
   add('fault-commit-drop-every', o.commitDropEvery);
   add('fault-lose-commits-from', o.loseCommitsFrom);
+  add('fault-expose-aborts-from', o.exposeAbortsFrom);
   return args;
 }
 

@@ -136,6 +136,15 @@ export const EMBEDDED_AGENT_FLAGS = defineFlags([
     description:
       "Embedded agent fault: answer each transactional producer's Nth and later CommitTransaction OK but discard their records (a lost stream tail: integrity.lostCommitted)",
   },
+  {
+    name: 'agent-expose-aborts-from',
+    kind: 'integer',
+    value: '<n>',
+    min: 1,
+    group: 'agent',
+    description:
+      "Embedded agent fault: answer each transactional producer's Nth and later AbortTransaction OK but append their records (aborted transactions visible: integrity.unackedSeen)",
+  },
 ]);
 
 export interface EmbeddedTarget {
@@ -181,6 +190,7 @@ export function agentFaultsFromFlags(v: FlagValues): AgentFaults {
   if (typeof v.agentLoseAckEvery === 'number') faults.loseAckEvery = v.agentLoseAckEvery;
   if (typeof v.agentCommitDropEvery === 'number') faults.commitDropEvery = v.agentCommitDropEvery;
   if (typeof v.agentLoseCommitsFrom === 'number') faults.loseCommitsFrom = v.agentLoseCommitsFrom;
+  if (typeof v.agentExposeAbortsFrom === 'number') faults.exposeAbortsFrom = v.agentExposeAbortsFrom;
   return faults;
 }
 

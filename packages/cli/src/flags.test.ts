@@ -104,6 +104,8 @@ describe('flag parsing', () => {
     expect(agentFaultsFromFlags(verifyFaults.values)).toEqual({ corruptEvery: 7, ackOffsetShiftEvery: 9 });
     const tail = parseCommandLine(['run', 'high-throughput', '--transactions', '100', '--agent-lose-commits-from', '2']);
     expect(agentFaultsFromFlags(tail.values)).toEqual({ loseCommitsFrom: 2 });
+    const exposed = parseCommandLine(['run', 'high-throughput', '--transactions', '100', '--agent-expose-aborts-from', '1']);
+    expect(agentFaultsFromFlags(exposed.values)).toEqual({ exposeAbortsFrom: 1 });
     const plainTail = parseCommandLine(['run', 'high-throughput', '--agent-lose-tail-from', '2001']);
     expect(agentFaultsFromFlags(plainTail.values)).toEqual({ loseTailFrom: 2001 });
     expect(err(['run', 'high-throughput', '--target', 'h:1', '--agent-corrupt-every', '5']).message).toBe(

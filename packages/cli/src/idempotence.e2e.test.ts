@@ -83,7 +83,45 @@ describe('transactions', () => {
     expect(result.integrity.lostCommitted).toBe(0);
     expect(result.integrity.lostCommittedUnmeasured).toBeUndefined();
     expect(result.criteria.find((c) => c.metric === 'integrity.lost')?.passed).toBe(true);
+    // The reads are checked against the confirmed commits the other way too: nothing read outside them. The
+    // offsets, which transactional acks do not carry, are not applicable: N/A, never a failure.
+    expect(result.integrity.unackedSeen).toBe(0);
+    expect(result.integrity.offsetMismatches).toBeUndefined();
+    expect(result.criteria.find((c) => c.metric === 'integrity.unackedSeen')).toMatchObject({ passed: true, measured: 0 });
+    expect(result.criteria.find((c) => c.metric === 'integrity.offsetMismatches')?.notApplicable).toMatch(/no log offsets/);
+    expect(io.out).toMatch(/read but never committed 0/);
     expect(io.out).toMatch(/Transactions/);
+  });
+
+  it('records of aborted transactions made visible fail the run, each one counted', async () => {
+    // The agent answers every AbortTransaction OK but appends the transaction's records: a target that breaks
+    // read-committed isolation. Seed 19: the first transaction (sequences 0..249) aborts.
+    agent.setFaults({ exposeAbortsFrom: 1 });
+    try {
+      const { result, io, code } = await run('idem-txn-exposed', args`--transactions 250 --abort-ratio 0.3 --seed 19`);
+      const tx = result.producer.transactions!;
+      expect(tx, io.err).toBeDefined();
+      expect(tx.aborted).toBeGreaterThan(0);
+      expect(tx.failed).toBe(0);
+      // The consumer read every aborted record (nothing is missing) and each is counted; no committed one is.
+      expect(result.integrity.missing).toBe(0);
+      expect(result.integrity.unackedSeen).toBe(tx.abortedRecords);
+      expect(result.integrity.unackedAfterFailure).toBe(0);
+      expect(result.integrity.lostCommitted).toBe(0);
+      expect(result.integrity.examples).toContainEqual(
+        expect.objectContaining({ kind: 'unackedSeen', producer: 0, partition: 0, sequence: 0 }),
+      );
+      expect(result.criteria.find((c) => c.metric === 'integrity.unackedSeen')).toMatchObject({
+        passed: false,
+        measured: tx.abortedRecords,
+      });
+      expect(result.errors.map((e) => e.code)).toContain('LH_ACK_MISMATCH');
+      expect(io.out).toMatch(/read but never committed [\d,]+/);
+      expect(`${io.out}${io.err}`).toMatch(/aborted transactions \(or never written\) were visible/);
+      expect(code).toBe(1);
+    } finally {
+      agent.setFaults({ exposeAbortsFrom: 0 });
+    }
   });
 
   it('a committed tail the target lost fails the run, though it leaves no gap for the sequence check', async () => {

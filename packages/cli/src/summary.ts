@@ -166,7 +166,13 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     } else if (i.verifyOverflow) lines.push('  against acks: not checked (the ack maps reached their bound)');
     if (i.lostCommitted !== undefined || i.lostCommittedUnmeasured !== undefined) {
       const lost = i.lostCommitted !== undefined ? `lost committed ${int(i.lostCommitted)}` : 'lost committed unknown';
-      lines.push(`  against commits: ${lost}${i.lostCommittedUnmeasured ? ` (${i.lostCommittedUnmeasured})` : ''}`);
+      // With transactions the reads are checked against the confirmed commits (no offsets to place).
+      const read =
+        i.offsetMismatches === undefined && i.unackedSeen !== undefined
+          ? `, read but never committed ${int(i.unackedSeen)}` +
+            (i.unackedAfterFailure ? ` (+${int(i.unackedAfterFailure)} of transactions of unknown outcome)` : '')
+          : '';
+      lines.push(`  against commits: ${lost}${read}${i.lostCommittedUnmeasured ? ` (${i.lostCommittedUnmeasured})` : ''}`);
     }
     for (const e of i.examples.slice(0, 5)) {
       lines.push(

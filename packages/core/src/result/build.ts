@@ -214,7 +214,7 @@ function withCommitted(report: IntegrityReport, c: CommittedCheck | undefined): 
 function withVerify(report: IntegrityReport, v: VerifyFigures): IntegrityReport {
   const out: IntegrityReport = { ...report, ackedMapped: v.ackedRecords, verifyMapBytes: v.mapBytes };
   if (v.overflow) return { ...out, verifyOverflow: true };
-  out.offsetMismatches = v.offsetMismatches;
+  if (v.offsetMismatches !== undefined) out.offsetMismatches = v.offsetMismatches;
   if (v.lostAcked !== undefined) out.lostAcked = v.lostAcked;
   out.unackedSeen = v.unackedSeen;
   out.unackedAfterFailure = v.unackedAfterFailure;

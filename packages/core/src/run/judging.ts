@@ -2,7 +2,7 @@
 // the start-up figures (first ack, first measured second).
 import { integrityReport, integrityWarning, type Ending } from '../result/build.js';
 import type { ResolvedOptions } from '../options.js';
-import type { Logger, ProducerStartup } from '../types.js';
+import type { Criterion, Logger, ProducerStartup } from '../types.js';
 import { round3 } from '../util.js';
 import { verifyFindings } from '../verify/warnings.js';
 import { expectedAbsent } from '../worker/delivery-tally.js';
@@ -11,6 +11,18 @@ import type { Parts } from './parts.js';
 
 /** What judging integrity needs of the options: transactions change what is checked against what. */
 export type IntegrityOptions = Pick<ResolvedOptions, 'delivery' | 'instrument'>;
+
+/**
+ * A criterion this run's delivery mode cannot judge, marked so (it prints N/A and cannot fail the run): with
+ * transactions, records at their acknowledged offsets, since transactional acks carry no log offsets.
+ */
+export function withApplicability(c: Criterion, opts: IntegrityOptions): Criterion {
+  if (c.notApplicable !== undefined || !opts.delivery?.transactions || c.metric !== 'integrity.offsetMismatches') return c;
+  return {
+    ...c,
+    notApplicable: 'transactional acks carry no log offsets; the reads are checked against the confirmed commits instead',
+  };
+}
 
 /** The integrity check's input: consumer sums, failed records, whether consumers read to the end, the ack check. */
 export function integrityInput(parts: Parts, ending: Ending | undefined, opts: IntegrityOptions) {
@@ -24,9 +36,17 @@ export function integrityInput(parts: Parts, ending: Ending | undefined, opts: I
     readToEnd,
     unread: aggregator.hasConsumers ? sampler.lag.final : 0,
     // A transactional batch is acked with its place in the transaction, and an aborted one is never stored:
-    // its acks say nothing about log offsets, so the check against acks is left unmeasured. What the target
-    // confirmed committed is checked against the reads instead (needs the record headers: instrumented runs).
-    verify: aggregator.hasConsumers && !transactions ? aggregator.verifier.reconcile(readToEnd) : undefined,
+    // its acks say nothing about log offsets, so the offsets are not checked. What the groups read is checked
+    // against what the target confirmed committed instead, both ways (needs the record headers: instrumented
+    // runs): every record read must be of a committed transaction (or one whose outcome is unknown), and every
+    // committed record must have been read (`committed`).
+    verify: !aggregator.hasConsumers
+      ? undefined
+      : !transactions
+        ? aggregator.verifier.reconcile(readToEnd)
+        : opts.instrument
+          ? aggregator.verifier.reconcileTransactional()
+          : undefined,
     committed: !transactions
       ? undefined
       : opts.instrument

@@ -28,7 +28,7 @@ import { round3 } from '../util.js';
 import { deepFreeze, untilAborted } from './helpers.js';
 import { RunLog } from './log.js';
 import { RunFaults } from './faults.js';
-import { integrityInput, judgeIntegrity, startupReport } from './judging.js';
+import { integrityInput, judgeIntegrity, startupReport, withApplicability } from './judging.js';
 import { makeParts, type Parts, type SampleSink } from './parts.js';
 import { runTopics } from '../topics.js';
 import { runTopicTotals } from '../result/topics.js';
@@ -83,7 +83,9 @@ export class Run {
   ) {
     this.topic = opts.topic ?? `loadhouse-${scenario.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
     this.topics = runTopics(this.topic, opts.topics, opts.topicPattern);
-    this.criteria = [...validateCriteria('scenario.criteria', scenario.criteria ?? []), ...opts.criteria];
+    this.criteria = [...validateCriteria('scenario.criteria', scenario.criteria ?? []), ...opts.criteria].map((c) =>
+      withApplicability(c, opts),
+    );
     this.log = new RunLog(bus, opts.logger);
     this.logger = this.log.logger(undefined);
     this.metricSources = new MetricSources((owner, where, err) => this.pluginFailure(owner, where, err));
@@ -96,7 +98,7 @@ export class Run {
       config: deepFreeze(structuredClone(this.config)),
       signal: this.abort.signal,
       logger: (name) => this.log.logger(name),
-      addCriterion: (c) => this.criteria.push(validateCriterion('addCriterion(criterion)', c)),
+      addCriterion: (c) => this.criteria.push(withApplicability(validateCriterion('addCriterion(criterion)', c), this.opts)),
       addMetricSource: (s, owner) => this.metricSources.add(s, owner),
       onFailure: (owner, where, err) => this.pluginFailure(owner, where, err),
     });

@@ -55,6 +55,8 @@ export class AckLog {
   readonly failed = new RunLog();
   /** Records of transactions the target confirmed committed (offsets -1: assigned at commit, never answered). */
   readonly committed = new RunLog();
+  /** Records of transactions whose commit or abort the target never confirmed: visible to readers, or not. */
+  readonly uncertain = new RunLog();
 }
 
 interface ConsumedEntry {
@@ -97,9 +99,10 @@ export class WorkerVerifyLogs {
   report(): VerifyReport | undefined {
     const out: VerifyReport = { acks: [], consumed: [] };
     for (const [topic, log] of this.acks) {
-      if (log.acked.size + log.failed.size + log.committed.size === 0) continue;
+      if (log.acked.size + log.failed.size + log.committed.size + log.uncertain.size === 0) continue;
       const committed = log.committed.size > 0 ? { committed: log.committed.take() } : {};
-      out.acks.push({ topic, acked: log.acked.take(), failed: log.failed.take(), ...committed });
+      const uncertain = log.uncertain.size > 0 ? { uncertain: log.uncertain.take() } : {};
+      out.acks.push({ topic, acked: log.acked.take(), failed: log.failed.take(), ...committed, ...uncertain });
     }
     for (const [key, g] of this.groups) {
       g.flush();

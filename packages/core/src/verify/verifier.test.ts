@@ -123,6 +123,33 @@ describe('Verifier', () => {
   });
 });
 
+describe('Verifier: transactions', () => {
+  it('judges the reads against the confirmed commits: an aborted transaction read is counted, one of unknown outcome explained', () => {
+    const v = new Verifier();
+    // Producer 1: seqs 0..19 committed, 20..39 aborted (never logged), 40..59 of a transaction whose commit went
+    // unanswered. The batch acks (offsets in the transaction) say nothing about log offsets.
+    v.add({
+      acks: [{ ...acks([[0, 0, 60, 1, 0]]), committed: [0, -1, 20, 1, 0], uncertain: [0, -1, 20, 1, 40] }],
+      consumed: [],
+    });
+    v.add({
+      acks: [],
+      consumed: [
+        read([
+          [0, 7, 20, 1, 0], // the committed ones, at offsets the acks never gave
+          [0, 27, 5, 1, 20], // seqs 20..24: an aborted transaction made visible
+          [0, 32, 20, 1, 40], // the uncertain transaction: committed after all
+        ]),
+      ],
+    });
+    const f = v.reconcileTransactional()!;
+    expect(f).toMatchObject({ unackedSeen: 5, unackedAfterFailure: 20, offsetMismatches: undefined, lostAcked: undefined });
+    expect(f.examples).toEqual([{ kind: 'unackedSeen', producer: 1, partition: 0, sequence: 20, offset: 27 }]);
+    // The same reads against the batch acks would count offsets the acks never gave as mismatches.
+    expect(v.reconcile(true)!.offsetMismatches).toBeGreaterThan(0);
+  });
+});
+
 describe('Verifier: a restarted consumer group', () => {
   // Producer 1's batches were appended out of order: sequences 100..199 at offsets 0..99, 0..99 at 100..199,
   // 200..299 at 200..299. The first instance read offsets 0..149 and crashed; the restart resumed at 120.

@@ -17,7 +17,8 @@ const EXAMPLES_PER_KIND = 3;
 const BYTES_PER_RUN = 4 * 8;
 
 export interface VerifyFigures {
-  offsetMismatches: number;
+  /** Undefined when acks carry no log offsets (transactions). */
+  offsetMismatches: number | undefined;
   /** Undefined unless the consumers read to the end: records they did not reach are not lost. */
   lostAcked: number | undefined;
   unackedSeen: number;
@@ -76,6 +77,8 @@ export class Verifier {
   private readonly failed = new Map<string, ByPartition>();
   /** Records of committed transactions, by topic (offsets -1). */
   private readonly committed = new Map<string, ByPartition>();
+  /** Records of transactions whose outcome the target never confirmed, by topic (offsets -1). */
+  private readonly uncertain = new Map<string, ByPartition>();
   /** By `groupId/topic`: a group of a many-topic run reads each topic apart. */
   private readonly groups = new Map<string, { topic: string; startOffsets: Record<number, number>; runs: ByPartition }>();
   private runs = 0;
@@ -98,6 +101,7 @@ export class Verifier {
       for (let i = 2; i < a.acked.length; i += RUN_FIELDS) this.ackedRecords += a.acked[i]!;
       this.runs += append(topicMap(this.acked, a.topic), a.acked) + append(topicMap(this.failed, a.topic), a.failed);
       if (a.committed) this.runs += append(topicMap(this.committed, a.topic), a.committed);
+      if (a.uncertain) this.runs += append(topicMap(this.uncertain, a.topic), a.uncertain);
     }
     for (const c of report.consumed) {
       // A restarted instance's reads join its group's first instance's.
@@ -161,6 +165,22 @@ export class Verifier {
 
   /** The figures over every consumer group; undefined when no group logged anything. */
   reconcile(readToEnd: boolean): VerifyFigures | undefined {
+    return this.against(this.acked, this.failed, readToEnd);
+  }
+
+  /**
+   * With transactions, what the groups read against what the target confirmed committed: a record read that no
+   * confirmed commit covers is `unackedSeen` (an aborted transaction's record made visible, or one never
+   * written), unless its transaction's outcome was never confirmed (`unackedAfterFailure`). Transactional acks
+   * carry no log offsets, so `offsetMismatches` is not measured; committed records never read are judged by
+   * `reconcileCommitted` (`lostAcked` is not given).
+   */
+  reconcileTransactional(): VerifyFigures | undefined {
+    const f = this.against(this.committed, this.uncertain, false);
+    return f && { ...f, offsetMismatches: undefined };
+  }
+
+  private against(acked: Map<string, ByPartition>, failed: Map<string, ByPartition>, readToEnd: boolean): VerifyFigures | undefined {
     if (this.groups.size === 0) return undefined;
     const f: VerifyFigures = {
       offsetMismatches: 0,
@@ -180,8 +200,8 @@ export class Verifier {
     for (const g of this.groups.values()) {
       for (const [partitionKey, start] of Object.entries(g.startOffsets)) {
         const partition = Number(partitionKey);
-        const acks = byProducer(this.acked.get(g.topic)?.get(partition));
-        const failed = byProducer(this.failed.get(g.topic)?.get(partition));
+        const acks = byProducer(acked.get(g.topic)?.get(partition));
+        const failures = byProducer(failed.get(g.topic)?.get(partition));
         const consumed = byProducer(g.runs.get(partition));
         for (const [producer, spans] of consumed) {
           const a = acks.get(producer) ?? [];
@@ -189,7 +209,7 @@ export class Verifier {
             let cursor = c.s;
             const gap = (lo: number, hi: number): void => {
               if (hi <= lo) return;
-              const afterFailure = covered(failed.get(producer), lo, hi);
+              const afterFailure = covered(failures.get(producer), lo, hi);
               f.unackedAfterFailure += afterFailure;
               f.unackedSeen += hi - lo - afterFailure;
               if (hi - lo > afterFailure) example({ kind: 'unackedSeen', producer, partition, sequence: lo, offset: c.off + (lo - c.s) });
@@ -201,7 +221,7 @@ export class Verifier {
               gap(cursor, lo);
               cursor = hi;
               if (ack.off >= 0 && ack.off - ack.s !== c.off - c.s) {
-                f.offsetMismatches += hi - lo;
+                f.offsetMismatches! += hi - lo;
                 const offset = c.off + (lo - c.s);
                 example({ kind: 'offsetMismatch', producer, partition, sequence: lo, offset, ackedOffset: ack.off + (lo - ack.s) });
               }
@@ -211,7 +231,7 @@ export class Verifier {
         }
         if (!readToEnd) continue;
         // Acked records at or after where the group started reading, never read.
-        for (const [producer, spans] of byProducer(this.acked.get(g.topic)?.get(partition), start)) {
+        for (const [producer, spans] of byProducer(acked.get(g.topic)?.get(partition), start)) {
           const read = union(consumed.get(producer) ?? []);
           for (const ack of spans) {
             const lost = ack.e - ack.s - covered(read, ack.s, ack.e);

@@ -28,9 +28,14 @@ export function verifyFindings(i: IntegrityReport, dataLossJudged: boolean): Ver
     });
   }
   if (i.unackedSeen) {
+    // With transactions the reads were checked against the confirmed commits (there are no offsets to place).
+    const transactional = i.offsetMismatches === undefined && (i.lostCommitted !== undefined || i.lostCommittedUnmeasured !== undefined);
     out.push({
       code: 'LH_ACK_MISMATCH',
-      message: `${i.unackedSeen} record(s) were read that no acknowledgement covers and no failed batch explains. ${see('unackedSeen')}`,
+      message: transactional
+        ? `${i.unackedSeen} record(s) were read that no confirmed commit covers and no transaction of unknown outcome ` +
+          `explains: records of aborted transactions (or never written) were visible to readers. ${see('unackedSeen')}`
+        : `${i.unackedSeen} record(s) were read that no acknowledgement covers and no failed batch explains. ${see('unackedSeen')}`,
     });
   }
   if (i.lostAcked && !dataLossJudged) {

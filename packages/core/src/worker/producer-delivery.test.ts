@@ -25,6 +25,8 @@ class IdempotentFakeDriver extends FakeDriver {
   readonly ended: Array<{ id: string; commit: boolean }> = [];
   inits = 0;
   begins = 0;
+  /** EndTransaction calls that fail (the target's answer lost): the transaction's outcome is unknown. */
+  endFails = 0;
 
   override produce(batch: ProduceBatch, callback: ProduceCallback): PendingCall {
     const { producerId, producerEpoch, baseSequence, transactionId } = batch;
@@ -40,6 +42,10 @@ class IdempotentFakeDriver extends FakeDriver {
   }
   endTransaction(_p: ProducerIdentity, id: string, commit: boolean): Promise<void> {
     this.ended.push({ id, commit });
+    if (this.endFails > 0) {
+      this.endFails--;
+      return Promise.reject(new Error('UNAVAILABLE: connection lost'));
+    }
     return Promise.resolve();
   }
 }
@@ -182,5 +188,23 @@ describe('Producer delivery: transactions', () => {
     expect(driver.ended).toEqual([{ id: 'tx-1', commit: false }]);
     expect(producer.totals().delivery).toMatchObject({ committed: 0, aborted: 1, abortedRecords: 20 });
     expect(acks.committed.size).toBe(0);
+    expect(acks.uncertain.size).toBe(0);
+  });
+
+  it('logs the records of a transaction whose commit was never answered as uncertain, not committed', async () => {
+    const { driver, producer, at, settle, acks } = setup(
+      { idempotent: true, retries: 5, transactions: { recordsPerTransaction: 20, abortRatio: 0, seed: 1 } },
+      20,
+    );
+    driver.endFails = 1;
+    at(0);
+    await settle();
+    at(19);
+    driver.ackAll();
+    await settle();
+    expect(driver.ended).toEqual([{ id: 'tx-1', commit: true }]);
+    expect(producer.totals().delivery).toMatchObject({ committed: 0, uncertainRecords: 20 });
+    expect(acks.committed.size).toBe(0);
+    expect(acks.uncertain.take()).toEqual([0, -1, 20, 7, 0]);
   });
 });

@@ -65,8 +65,11 @@ export class ProducerDelivery {
     private readonly driver: Driver,
     private readonly clock: Clock,
     private readonly wake: () => void,
-    /** Where committed records go for the end-of-run check against what consumers read (instrumented runs). */
-    private readonly committedLog?: RunLog,
+    /**
+     * Where the records of transactions go for the end-of-run checks against what consumers read (instrumented
+     * runs): those confirmed committed, and those whose outcome the target never confirmed (they may be visible).
+     */
+    private readonly txLogs?: { committed: RunLog; uncertain: RunLog },
   ) {
     this.retries = config.retries;
     this.draw = mulberry32(Math.imul(config.transactions?.seed ?? 1, 2654435761) ^ Math.imul(producerIndex + 1, 40503));
@@ -190,7 +193,7 @@ export class ProducerDelivery {
     if (failure) t.broken = true;
     else {
       t.acked += count;
-      if (this.committedLog) t.batches.push(batch.partition, batch.firstSequence, count);
+      if (this.txLogs) t.batches.push(batch.partition, batch.firstSequence, count);
     }
     if (t.closed && t.inFlight === 0) this.end(t);
   }
@@ -219,11 +222,12 @@ export class ProducerDelivery {
       if (!ok) {
         n.txFailed++;
         n.uncertainRecords += t.acked;
+        this.logBatches(t.batches, this.txLogs?.uncertain);
       } else if (commit) {
         this.commitMs.push(this.clock.now() - t0);
         n.committed++;
         n.committedRecords += t.acked;
-        this.logCommitted(t.batches);
+        this.logBatches(t.batches, this.txLogs?.committed);
       } else {
         this.abortMs.push(this.clock.now() - t0);
         n.aborted++;
@@ -239,9 +243,8 @@ export class ProducerDelivery {
     );
   }
 
-  /** A committed transaction's batches, in sequence order per partition so that they join into few runs. */
-  private logCommitted(b: number[]): void {
-    const log = this.committedLog;
+  /** A transaction's batches, in sequence order per partition so that they join into few runs. */
+  private logBatches(b: number[], log: RunLog | undefined): void {
     if (!log) return;
     const order = Array.from({ length: b.length / 3 }, (_, i) => i * 3);
     order.sort((x, y) => b[x]! - b[y]! || b[x + 1]! - b[y + 1]!);
@@ -255,6 +258,7 @@ export class ProducerDelivery {
     if (t) {
       this.tally.txFailed++;
       this.tally.uncertainRecords += t.acked;
+      this.logBatches(t.batches, this.txLogs?.uncertain);
       this.txn = undefined;
     }
   }

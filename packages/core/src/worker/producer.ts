@@ -140,8 +140,7 @@ export class Producer implements Wakeable, BudgetWaiter {
     this.request = { topic, partition: 0, records: [], ackMode: group.ackMode };
     const txName = `loadhouse-${group.startEpochMs}-${spec.id}`;
     const d = group.delivery;
-    this.delivery =
-      d && new ProducerDelivery(d, txName, spec.id, ctx.driver, ctx.clock, () => this.service(ctx.clock.now()), ctx.acks?.committed);
+    this.delivery = d && new ProducerDelivery(d, txName, spec.id, ctx.driver, ctx.clock, () => this.service(ctx.clock.now()), ctx.acks);
     // Frames stay with their batch until it is done when a retry may send the same bytes.
     const keepFrames = (this.delivery?.retries ?? 0) > 0;
     this.out = { driver: ctx.driver, keepFrames, request: this.request, delivery: this.delivery, giveFrame: (f) => this.giveFrame(f) };

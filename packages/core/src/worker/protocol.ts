@@ -277,9 +277,9 @@ export interface WorkerReport {
 export interface VerifyReport {
   /**
    * What producers of each topic had acknowledged, the records of their failed batches (offset -1) and, with
-   * transactions, the records of transactions committed (offset -1).
+   * transactions, the records of transactions committed and of those whose outcome was never confirmed (offset -1).
    */
-  acks: Array<{ topic: string; acked: number[]; failed: number[]; committed?: number[] }>;
+  acks: Array<{ topic: string; acked: number[]; failed: number[]; committed?: number[]; uncertain?: number[] }>;
   /** What each consumer group read, with the offset it started each of its partitions from. */
   consumed: Array<{ groupId: number; topic: string; startOffsets: Record<number, number>; runs: number[] }>;
 }
