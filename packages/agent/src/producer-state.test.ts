@@ -146,35 +146,43 @@ describe('producer registry: sequence gaps', () => {
   });
 });
 
+/**
+ * One transactional producer of `registry` whose transactions each write two records to partition 0; returns
+ * `transaction(commit)` (begin, one batch, end) and the first sequence of every batch appended to the log.
+ */
+function transactionalProducer(registry: ProducerRegistry, transactionalId: string) {
+  const { producerId, epoch } = registry.init('', transactionalId);
+  const appended: number[] = [];
+  let seq = 0;
+  const transaction = (commit: boolean) => {
+    const id = registry.begin('', producerId, epoch, 0);
+    const base = seq;
+    seq += 2;
+    const admission: Admission[] = [];
+    registry.admit(
+      {
+        org: '',
+        producerId,
+        epoch,
+        baseSequence: base,
+        transactionId: id,
+        topic: 't',
+        partition: 0,
+        count: 2,
+        append: () => appended.push(base) - 1,
+      },
+      (a) => admission.push(a),
+    );
+    expect(admission.map((a) => a.kind)).toEqual(['new']);
+    registry.end('', producerId, epoch, id, commit);
+  };
+  return { transaction, appended };
+}
+
 describe('producer registry: the lose-commits fault', () => {
   it("answers a producer's commits from the Nth on as committed but appends none of their records; aborts do not count", () => {
     // From the 2nd commit on: a stream's first transaction is kept, the rest of it is lost with no gap before.
-    const registry = new ProducerRegistry(30, (nth) => nth >= 2);
-    const { producerId, epoch } = registry.init('', 'tx-lose');
-    const appended: number[] = [];
-    let seq = 0;
-    const transaction = (commit: boolean) => {
-      const id = registry.begin('', producerId, epoch, 0);
-      const base = seq;
-      seq += 2;
-      const admission: Admission[] = [];
-      registry.admit(
-        {
-          org: '',
-          producerId,
-          epoch,
-          baseSequence: base,
-          transactionId: id,
-          topic: 't',
-          partition: 0,
-          count: 2,
-          append: () => appended.push(base) - 1,
-        },
-        (a) => admission.push(a),
-      );
-      expect(admission.map((a) => a.kind)).toEqual(['new']);
-      registry.end('', producerId, epoch, id, commit);
-    };
+    const { transaction, appended } = transactionalProducer(new ProducerRegistry(30, (nth) => nth >= 2), 'tx-lose');
     transaction(false); // aborted: discarded, and not a commit
     transaction(true); // 1st commit: kept
     transaction(true); // 2nd: answered OK, lost
@@ -186,29 +194,7 @@ describe('producer registry: the lose-commits fault', () => {
 describe('producer registry: the expose-aborts fault', () => {
   it("answers a producer's aborts from the Nth on as aborted but appends their records; commits do not count", () => {
     const registry = new ProducerRegistry(30, undefined, (nth) => nth >= 2);
-    const { producerId, epoch } = registry.init('', 'tx-expose');
-    const appended: number[] = [];
-    let seq = 0;
-    const transaction = (commit: boolean) => {
-      const id = registry.begin('', producerId, epoch, 0);
-      const base = seq;
-      seq += 2;
-      registry.admit(
-        {
-          org: '',
-          producerId,
-          epoch,
-          baseSequence: base,
-          transactionId: id,
-          topic: 't',
-          partition: 0,
-          count: 2,
-          append: () => appended.push(base) - 1,
-        },
-        () => {},
-      );
-      registry.end('', producerId, epoch, id, commit);
-    };
+    const { transaction, appended } = transactionalProducer(registry, 'tx-expose');
     transaction(false); // 1st abort: discarded
     transaction(true); // a commit: kept, and not an abort
     transaction(false); // 2nd abort: answered as aborted, appended
