@@ -100,9 +100,9 @@ export class HistogramTally {
 
 // HdrHistogram's V2 encoding, uncompressed: a 40-byte big-endian header (cookie, payload length, normalizing
 // index offset, significant digits, lowest discernible value, highest trackable value, integer-to-double ratio;
-// the offset and the ratio written as hdr-histogram-js writes them, a 1 each), then the counts from index 0 to the last non-zero one as ZigZag LEB128 numbers: a count as itself, a run of
-// zero counts as minus its length. Here every count is below 2^30 and every run below LENGTH, so each ZigZag
-// number fits 32 unsigned bits.
+// the offset and the ratio written as hdr-histogram-js writes them, a 1 each), then the counts from index 0 to
+// the last non-zero one as ZigZag LEB128 numbers: a count as itself, a run of zero counts as minus its length.
+// Here every count is below 2^30 and every run below LENGTH, so each ZigZag number fits 32 unsigned bits.
 const V2_COOKIE = 0x1c849313;
 const HEADER_BYTES = 40;
 /** Room for the worst case: a 5-byte number per count. Shared by the thread's tallies (one encoding at a time). */
