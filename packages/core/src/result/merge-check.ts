@@ -36,8 +36,18 @@ export function stable(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * A shard's configuration less what legitimately differs per shard: the keys above, when each consumer group
+ * started (a timing, not a setting), and the transactions' abort seed (drawn per shard unless given, like
+ * `seed`: the shards' producers are disjoint).
+ */
 function runConfig(r: LoadTestResult): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(r.config).filter(([k]) => !PER_SHARD_CONFIG.has(k)));
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(r.config).filter(([k]) => !PER_SHARD_CONFIG.has(k)));
+  const groups = out.consumerGroups;
+  if (Array.isArray(groups)) out.consumerGroups = groups.map((g) => ({ ...(g as object), startedAtSeconds: undefined }));
+  const delivery = out.delivery as { transactions?: object | null } | undefined;
+  if (delivery?.transactions) out.delivery = { ...delivery, transactions: { ...delivery.transactions, seed: undefined } };
+  return out;
 }
 
 /** How a result's run id reads in a message: a result with none is usually a whole run, not a shard. */
