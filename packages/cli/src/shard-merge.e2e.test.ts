@@ -166,6 +166,39 @@ describe('sharded run and merge', () => {
     expect(read(out).histograms?.['producer.future']).toEqual(expect.any(String));
   });
 
+  it('merges shards with consumers and transactions: each shard judges its reads against its own commits', async () => {
+    // Each shard's consumer group starts at its own instant and each shard draws its own abort seed: per-shard
+    // facts, not a different configuration.
+    const shardDir = join(dir, 'run-tx');
+    const startAt = Date.now() + 8000;
+    const shard = (index: number) =>
+      runCli(
+        args`run high-throughput --target ${agent.grpcAddress} --topic shards-tx --duration 3 --target-rate 1200
+          --partitions 4 --producers 4 --consumers 2 --transactions 200 --abort-ratio 0.3 --shard ${index}/2
+          --run-id run-tx --results-dir ${shardDir} --quiet --start-at ${new Date(startAt).toISOString()}`,
+      );
+    const runs = await Promise.all([shard(0), shard(1)]);
+    for (const r of runs) expect(r.code, r.io.err).not.toBe(2);
+    const files = readdirSync(shardDir).map((f) => join(shardDir, f));
+    const shards = files.map(read);
+    for (const s of shards) {
+      expect(s.producer.transactions!.committed, JSON.stringify(s.errors)).toBeGreaterThan(0);
+      expect(s.integrity.lostCommitted).toBe(0);
+      expect(s.integrity.unackedSeen).toBe(0);
+    }
+    const out = join(dir, 'merged-tx.json');
+    const { code, io: o } = await runCli(['merge', ...files, '-o', out]);
+    expect(o.err).not.toContain('LH_MERGE_MISMATCH');
+    expect(code, o.err).toBeLessThan(2);
+    const merged = read(out);
+    expect(merged.producer.transactions!.committed).toBe(
+      shards[0]!.producer.transactions!.committed + shards[1]!.producer.transactions!.committed,
+    );
+    expect(merged.integrity).toMatchObject({ lostCommitted: 0, unackedSeen: 0 });
+    expect(merged.criteria.find((c) => c.metric === 'integrity.unackedSeen')).toMatchObject({ passed: true });
+    expect(merged.criteria.find((c) => c.metric === 'integrity.offsetMismatches')?.notApplicable).toMatch(/no log offsets/);
+  }, 180_000);
+
   it('refuses shards of different runs with LH_MERGE_MISMATCH', async () => {
     const shardDir = join(dir, 'run-b');
     await runShard(0, 'run-b', shardDir, Date.now() + 1000);
