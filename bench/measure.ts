@@ -70,8 +70,8 @@ export interface Measurement extends Figures {
   /**
    * The process's cores (all threads) while the load ran steadily: from 1 s after the warm-up to 1 s before the
    * schedule's end (loadhouse: over whole sample windows, less those catching up on a start that fell behind;
-   * lean: timed from its schedule's start). No start-up, no
-   * module loading, no teardown: the figure to compare clients' CPU by.
+   * lean: timed from its schedule's start). No start-up, no module loading, no teardown: the figure to compare
+   * clients' CPU by.
    */
   steadyCores?: number;
   /** steadyCores per record acked in that stretch, in µs (lean: at its achieved rate). */
