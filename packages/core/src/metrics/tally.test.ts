@@ -6,6 +6,7 @@ import {
   encodeHistogramBytes,
   initHistograms,
   summarizeHistogram,
+  toMicros,
 } from './histogram.js';
 import { HISTOGRAMS, HistogramSet, PRODUCER_HISTOGRAMS } from './histogram-set.js';
 import { HistogramTally, TALLY_LIMIT, tallyIndex, tallyValue } from './tally.js';
@@ -36,6 +37,50 @@ describe('histogram tally', () => {
       if (tallyIndex(low) !== i || low > v || v - low > v / 1024) wrong.push(v);
     }
     expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
+  it("counts a batch's elapsed times as toMicros and record() one by one do, split at the warm-up's end", async () => {
+    await initHistograms();
+    const hs = Array.from({ length: 4 }, () => createHistogram());
+    const [oneByOne, oneByOneWarm, batched, batchedWarm] = hs.map((h) => new HistogramTally(h)) as [
+      HistogramTally,
+      HistogramTally,
+      HistogramTally,
+      HistogramTally,
+    ];
+    try {
+      const vs = values(50_000);
+      const times = new Float64Array(100);
+      let expected = 0;
+      let got = 0;
+      for (let b = 0; b * 100 < vs.length; b++) {
+        const now = 1_700_000_000_000 + b * 0.37;
+        const n = Math.min(100, vs.length - b * 100);
+        // Batches all measured, all warm-up, and split (records over a second old are warm-up ones).
+        const warmupEnd = b % 3 === 0 ? Number.NEGATIVE_INFINITY : b % 3 === 1 ? now + 1 : now - 1_000;
+        for (let j = 0; j < n; j++) {
+          // Fractions of a microsecond, now and then a time after `now` (clock noise: counted as 0) or an hour ago.
+          const us = j % 50 === 10 ? 3_599_999_999 : vs[b * 100 + j]!;
+          times[j] = j % 17 === 3 ? now + 0.25 : now - (us + (j % 3) * 0.3) / 1000;
+          const t = times[j]!;
+          if (t >= warmupEnd) expected++;
+          (t >= warmupEnd ? oneByOne : oneByOneWarm).record(toMicros(now - t));
+        }
+        got += batched.countSince(times, n, now, warmupEnd, batchedWarm);
+      }
+      expect(got).toBe(expected);
+      expect([batched.counted, batchedWarm.counted]).toEqual([oneByOne.counted, oneByOneWarm.counted]);
+      for (const t of [oneByOne, oneByOneWarm, batched, batchedWarm]) t.flush();
+      expect(encodeHistogram(hs[2]!)).toBe(encodeHistogram(hs[0]!));
+      expect(encodeHistogram(hs[3]!)).toBe(encodeHistogram(hs[1]!));
+      // Every kind of value reached both sides: over the tally's limit, zero, and ordinary ones.
+      for (const h of [hs[0]!, hs[1]!]) {
+        expect(h.maxValue).toBeGreaterThanOrEqual(TALLY_LIMIT);
+        expect(h.minNonZeroValue).toBeLessThan(1_000);
+      }
+    } finally {
+      for (const h of hs) h.destroy();
+    }
   });
 
   for (const wasm of [false, true]) {

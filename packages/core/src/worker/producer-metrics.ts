@@ -22,31 +22,6 @@ export type ProducerRecorder = Pick<
   | 'firstSecondAcked'
 >;
 
-/**
- * Records `now - times[j]` for the n records of a batch into `measured` or `warm` by each one's intended time;
- * returns how many were measured. One call per batch: the per-record loop stays in one place with integer
- * microseconds (toMicros, as recordMs), and no per-record double crosses a call boundary V8 does not inline.
- */
-function recordSince(
-  times: Float64Array,
-  n: number,
-  now: number,
-  warmupEnd: number,
-  measured: HistogramTally,
-  warm: HistogramTally,
-): number {
-  let count = 0;
-  for (let j = 0; j < n; j++) {
-    const t = times[j]!;
-    const us = toMicros(now - t);
-    if (t >= warmupEnd) {
-      count++;
-      measured.record(us);
-    } else warm.record(us);
-  }
-  return count;
-}
-
 /** The producers of one topic: their own counters, the worker's histograms. */
 class TopicProducerMetrics extends TopicShare<CounterSet> implements ProducerRecorder {
   constructor(
@@ -140,11 +115,11 @@ export class ProducerMetrics extends WarmupMetrics<CounterSet, ProducerHistogram
   }
   /** Each record's response time (`now` - its intended time) for a batch acked at `now`; returns the measured ones. */
   responses(times: Float64Array, n: number, now: number, warmupEnd: number): number {
-    return recordSince(times, n, now, warmupEnd, this.mResponse, this.wResponse);
+    return this.mResponse.countSince(times, n, now, warmupEnd, this.wResponse);
   }
   /** Each record's schedule lag for a batch sent at `now`; returns the measured ones. */
   scheduleLags(times: Float64Array, n: number, now: number, warmupEnd: number): number {
-    return recordSince(times, n, now, warmupEnd, this.mScheduleLag, this.wScheduleLag);
+    return this.mScheduleLag.countSince(times, n, now, warmupEnd, this.wScheduleLag);
   }
 
   /** Where the producers of `topic` record: reports carry their measured counts by topic (`byTopic`). */
