@@ -152,4 +152,14 @@ describe('record header', () => {
     hb.begin(1, 0, 0, 40);
     expect(() => hb.write(new DataView(b.buffer, b.byteOffset, 40), 8, 0, 0, 0, 0)).toThrow(/needs 36 bytes at offset 8/);
   });
+
+  it('HeaderBatch checks the room of the view it is given, not of the one before', () => {
+    const big = Buffer.alloc(400);
+    const small = Buffer.alloc(40);
+    const hb = new HeaderBatch();
+    hb.begin(1, 0, 0, 40);
+    hb.write(new DataView(big.buffer, big.byteOffset, big.byteLength), 300, 0, 0, 0, payloadTerm(payloadChecksum(big, 300, 40)));
+    expect(() => hb.write(new DataView(small.buffer, small.byteOffset, 40), 8, 1, 0, 0, 0)).toThrow(/needs 36 bytes at offset 8/);
+    expect(verifyRecordChecksum(big.subarray(300, 340))).toBe(true);
+  });
 });

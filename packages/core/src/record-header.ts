@@ -223,6 +223,9 @@ export class HeaderBatch {
    */
   private timeHigh = 0;
   private timeHighTerm = 0;
+  /** The last view written to and its length: DataView's byteLength is a call V8 does not inline, once a record otherwise. */
+  private view: DataView | undefined;
+  private viewBytes = 0;
 
   begin(producerId: number, firstSequence: number, partition: number, length: number): void {
     this.producerId = producerId | 0;
@@ -242,7 +245,11 @@ export class HeaderBatch {
    * time as `timeWords` halves, `payloadTerm` from `payloadTerm()` of its payload checksum.
    */
   write(view: DataView, offset: number, sequence: number, timeHigh: number, timeLow: number, payloadTerm: number): void {
-    checkRoom(offset, view.byteLength);
+    if (view !== this.view) {
+      this.view = view;
+      this.viewBytes = view.byteLength;
+    }
+    checkRoom(offset, this.viewBytes);
     const high = Math.floor(sequence / TWO_32) | 0;
     if (high !== this.seqHigh) return this.writeSlow(view, offset, sequence, timeHigh, timeLow, payloadTerm);
     if (timeHigh !== this.timeHigh) {
