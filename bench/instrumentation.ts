@@ -3,9 +3,9 @@
 //   header     a batch's record headers: step by step (writeRecordHeader's computation, eight CRC steps a record)
 //              against HeaderBatch (the checksum by CRC linearity), 100-record batches cycled over 64 frames of
 //              1 KiB records, as the producers' buffers are
-//   histogram  per-record latency values: a call into the WebAssembly HDR histogram each against a HistogramTally
-//              (counts in the histogram's bucket layout, flushed into it once per 100,000 values: about a second's
-//              report at 100K msgs/s)
+//   histogram  per-record latency values (elapsed times of 100-record batches): a call into the WebAssembly HDR
+//              histogram each against a HistogramTally's countSince per batch (counts in the histogram's bucket
+//              layout, flushed into it once per 100,000 values: about a second's report at 100K msgs/s)
 //   report     a report's latency histogram from a tally holding a second's values at 150K msgs/s (1-31 ms):
 //              flushed into the WebAssembly histogram (a call per non-empty bucket) and encoded there, against
 //              encoded straight from the tally's counts (HistogramTally.encode); per report, in µs
@@ -13,7 +13,7 @@
 //
 // Run: pnpm bench instrumentation     (BENCH_ROUNDS=7)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createHistogram, encodeHistogramBytes, initHistograms } from '@loadhouse/core/histogram';
+import { createHistogram, encodeHistogramBytes, initHistograms, toMicros } from '@loadhouse/core/histogram';
 import { HistogramTally } from '../packages/core/src/metrics/tally.js';
 import { ProduceFrame } from '../packages/core/src/proto/produce-frame.js';
 import { HeaderBatch, payloadChecksum, timeWords, writeHeaderWords } from '../packages/core/src/record-header.js';
@@ -70,16 +70,23 @@ await initHistograms();
 const direct = createHistogram();
 const tallied = createHistogram();
 const tally = new HistogramTally(tallied);
+const warmTally = new HistogramTally(createHistogram());
+const elapsed = new Float64Array(BATCH);
 
-/** ns per value of recording VALUES latency values (1-31 ms, in µs) one way. */
+/**
+ * ns per value of recording VALUES latency values (1-31 ms) one way: each converted and recorded into the
+ * WebAssembly histogram, or a batch's at once into a tally (`countSince`, the producers' path), flushed every
+ * 100,000 values.
+ */
 function record(viaTally: boolean): number {
   const t0 = performance.now();
-  for (let i = 0; i < VALUES; i++) {
-    const us = 1_000 + ((i * 7919) % 30_000);
+  for (let i = 0; i < VALUES; i += BATCH) {
+    const now = 1.7e12 + i;
+    for (let j = 0; j < BATCH; j++) elapsed[j] = now - (1_000 + (((i + j) * 7919) % 30_000)) / 1000;
     if (viaTally) {
-      tally.record(us);
-      if (i % 100_000 === 99_999) tally.flush();
-    } else direct.recordValue(us);
+      tally.countSince(elapsed, BATCH, now, 0, warmTally);
+      if (i % 100_000 === 100_000 - BATCH) tally.flush();
+    } else for (let j = 0; j < BATCH; j++) direct.recordValue(toMicros(now - elapsed[j]!));
   }
   return ((performance.now() - t0) * 1e6) / VALUES;
 }
