@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnAgent } from '@loadhouse/agent';
 import { alternation, type Comparison, compare, type Figures, median, ratio, settles } from './compare.js';
 import { spawnGrpcSink } from './grpc-sink.js';
-import { type MeasureSpec, type Measurement, measureInChild } from './measure.js';
+import { type MeasureSpec, type Measurement, measureInChild, BUILT, PIN, pinTarget } from './measure.js';
 
 const QUICK = process.argv.includes('--quick');
 /** The comparison cases only: no instrumentation, workers or rate-accuracy sections (implied by --quick). */
@@ -225,13 +225,15 @@ function printComparison(c: Comparison<string>, names: string[]): void {
 const started = new Date().toISOString();
 console.log(
   `generator benchmark${QUICK ? ' (quick)' : ''}: ${SECONDS} s per measurement (${WARMUP} s warm-up), ${ROUNDS} round(s), ` +
-    `1 KiB x 100, ${PARTITIONS} partitions, 64 in flight over 2 connections. The machine's other load moves absolute figures; read the ratios.`,
+    `1 KiB x 100, ${PARTITIONS} partitions, 64 in flight over 2 connections${PIN ? `, clients pinned to CPU ${PIN.generator} and targets to CPU ${PIN.target}` : ''}` +
+    `${BUILT ? ', loadhouse from its built packages' : ''}. The machine's other load moves absolute figures; read the ratios.`,
 );
 
 const targets = [
   {
     name: 'agent --sink',
-    start: async () => spawnAgent({ grpcPort: 0, httpPort: 0, sink: true }).then((a) => ({ address: a.grpcAddress, stop: () => a.stop() })),
+    start: async () =>
+      spawnAgent({ grpcPort: 0, httpPort: 0, sink: true }).then((a) => ({ address: a.grpcAddress, pid: a.pid, stop: () => a.stop() })),
   },
   { name: 'grpc-js sink', start: spawnGrpcSink },
 ];
@@ -240,6 +242,7 @@ const SINKS = process.env.BENCH_SINKS?.split(',');
 for (const t of targets) {
   if (SINKS && !SINKS.some((p) => t.name.startsWith(p))) continue;
   const sink = await t.start();
+  pinTarget(sink.pid);
   try {
     const target = { name: t.name, address: sink.address };
     if (want('capacity')) await runCase(target, 'capacity', FLOOD, [LEAN, LOADHOUSE, GRPCJS]);
@@ -310,8 +313,9 @@ if (EXTRAS && want('accuracy')) {
   }
 }
 
-const sinksTag = SINKS ? `-${SINKS.join('-')}` : '';
-const file = QUICK ? 'generator-quick.json' : ONLY ? `generator-${ONLY.join('-')}${sinksTag}.json` : 'generator.json';
+// Pinned or built runs are kept apart from the default ones they are compared with.
+const sinksTag = `${SINKS ? `-${SINKS.join('-')}` : ''}${PIN ? '-pinned' : ''}${BUILT ? '-built' : ''}`;
+const file = QUICK ? 'generator-quick.json' : ONLY ? `generator-${ONLY.join('-')}${sinksTag}.json` : `generator${sinksTag}.json`;
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL(`./results/${file}`, import.meta.url),
@@ -331,6 +335,8 @@ writeFileSync(
         batch: 100,
         recordBytes: 1024,
         flood: FLOOD,
+        ...(PIN ? { pinned: { generatorCpu: PIN.generator, targetCpu: PIN.target } } : {}),
+        ...(BUILT ? { built: true } : {}),
       },
       cases: results,
       accuracy,

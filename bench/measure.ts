@@ -5,7 +5,8 @@
 //
 // Clients: `loadhouse` (the high-throughput or many-producers scenario through the SDK, as `loadhouse run` does),
 // `lean` (bench/lean-client.ts, the physical limit), `grpcjs` (bench/baseline.ts, the minimal closed loop).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Figures } from './compare.js';
 import { threadCpuSeconds } from './proc.js';
@@ -300,6 +301,65 @@ async function measure(spec: MeasureSpec): Promise<Measurement> {
 }
 
 /**
+ * BENCH_BUILT=1 measures loadhouse as users of the published packages run it: the built packages (`pnpm build`
+ * first), and no TypeScript loader in the measuring process or its threads. By default the sources run through
+ * tsx, whose require() hook serves the load worker's modules (Piscina require()s its task module) as CommonJS,
+ * reading imported bindings through getters: a profile shows megamorphic keyed loads under the worker's own
+ * functions there, and none from the built packages. So the measuring script itself is bundled (tsup, the packages
+ * left external) and run by plain Node.
+ */
+export const BUILT = process.env.BENCH_BUILT === '1';
+
+/** What the bundle imports at run time rather than holding: the packages measured, and native or large libraries. */
+const EXTERNAL = [
+  '@loadhouse/core',
+  '@loadhouse/core/wire',
+  '@loadhouse/core/histogram',
+  '@loadhouse/scenarios',
+  '@loadhouse/agent',
+  '@grpc/grpc-js',
+  '@node-rs/crc32',
+  '@platformatic/kafka',
+];
+
+let bundled: string | undefined;
+
+/** BENCH_BUILT's measuring script: this file bundled once per benchmark process under bench/.built/. */
+function builtMeasure(): string {
+  if (bundled) return bundled;
+  const root = fileURLToPath(new URL('../', import.meta.url));
+  for (const pkg of ['core', 'scenarios']) {
+    if (!existsSync(`${root}packages/${pkg}/dist/index.js`)) {
+      throw new Error(`BENCH_BUILT: packages/${pkg}/dist is missing; run \`pnpm build\` first`);
+    }
+  }
+  const outDir = `${root}bench/.built`;
+  const r = spawnSync(
+    `${root}node_modules/.bin/tsup`,
+    ['bench/measure.ts', '--format', 'esm', '--out-dir', outDir, '--no-config', '--silent', ...EXTERNAL.flatMap((m) => ['--external', m])],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`BENCH_BUILT: bundling bench/measure.ts failed: ${r.stderr || r.stdout || r.error?.message}`);
+  bundled = `${outDir}/measure.js`;
+  return bundled;
+}
+
+/**
+ * BENCH_PIN=1 puts every measured client on CPU 0 and the target on CPU 1 (`taskset`), so neither migrates
+ * onto the other's core: a client's CPU per record then depends less on where the scheduler put it beside the
+ * target. Off by default: an unpinned run is what a user's run is. The generator benchmark pins its targets
+ * (`pinTarget`); elsewhere only the clients are pinned.
+ */
+export const PIN = process.env.BENCH_PIN === '1' ? { generator: 0, target: 1 } : undefined;
+
+/** With BENCH_PIN, moves every thread of the target process `pid` onto the target's CPU. */
+export function pinTarget(pid: number): void {
+  if (!PIN) return;
+  const r = spawnSync('taskset', ['-a', '-p', '-c', String(PIN.target), String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`BENCH_PIN: taskset could not pin the target (pid ${pid}): ${r.stderr || r.error?.message}`);
+}
+
+/**
  * Runs one measurement in a fresh Node process and returns its figures. `nodeArgs` go after tsx's loader and
  * before the script (e.g. `--cpu-prof`, or an `--import` of a TypeScript file), so a profile covers exactly one
  * client; `env` is added to the child's environment.
@@ -309,11 +369,15 @@ export function measureInChild(
   nodeArgs: readonly string[] = [],
   env: Record<string, string> = {},
 ): Promise<Measurement> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', ...nodeArgs, fileURLToPath(import.meta.url), JSON.stringify(spec)],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
-  );
+  if (BUILT && nodeArgs.some((a) => /\.[cm]?ts$/.test(a))) {
+    throw new Error(`BENCH_BUILT: no TypeScript loader runs the measurement, so it cannot take ${nodeArgs.join(' ')}`);
+  }
+  const args = BUILT
+    ? [...nodeArgs, builtMeasure(), JSON.stringify(spec)]
+    : ['--conditions=source', '--import', 'tsx', ...nodeArgs, fileURLToPath(import.meta.url), JSON.stringify(spec)];
+  // BENCH_PIN: the measured client on the generator's CPU (its threads inherit it), the target on the other.
+  const [command, argv] = PIN ? ['taskset', ['-c', String(PIN.generator), process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
