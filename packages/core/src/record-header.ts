@@ -223,7 +223,7 @@ export class HeaderBatch {
    */
   private timeHigh = 0;
   private timeHighTerm = 0;
-  /** The last view written to and its length: DataView's byteLength is a call V8 does not inline, once a record otherwise. */
+  /** The last view written to and its length, read once per view: DataView's byteLength is a call V8 does not inline. */
   private view: DataView | undefined;
   private viewBytes = 0;
 

@@ -63,9 +63,10 @@ export class HistogramTally {
   /**
    * A batch's elapsed times: counts `now - times[j]` (milliseconds, as the whole microseconds `toMicros` gives)
    * for the first `n` times, here when the time is at or after `warmupEnd`, in `warm` otherwise; returns how many
-   * were counted here. The producers' per-record path: the conversion is inline and the counts are local, so a
-   * value costs an index computation and an increment, and reads no other module's binding (a getter call a read
-   * where a loader such as tsx serves the module as CommonJS).
+   * were counted here. The producers' per-record path: the conversion is `toMicros`'s arithmetic inline (a test
+   * holds them equal) and the counts are local, so a value costs an index computation and an increment, and reads
+   * no other module's binding (each such read is a getter call where a loader serves the modules as CommonJS, as
+   * tsx's require hook does).
    */
   countSince(times: Float64Array, n: number, now: number, warmupEnd: number, warm: HistogramTally): number {
     const here = this.counts;
