@@ -6,7 +6,7 @@
 // Clients: `loadhouse` (the high-throughput or many-producers scenario through the SDK, as `loadhouse run` does),
 // `lean` (bench/lean-client.ts, the physical limit), `grpcjs` (bench/baseline.ts, the minimal closed loop).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Figures } from './compare.js';
 import { threadCpuSeconds } from './proc.js';
@@ -324,13 +324,29 @@ const EXTERNAL = [
 
 let bundled: string | undefined;
 
+/** The most recently modified source file under `dir` (tests left out). */
+function newestSource(dir: string): { path: string; mtimeMs: number } | undefined {
+  let newest: { path: string; mtimeMs: number } | undefined;
+  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (!name.endsWith('.ts') || name.endsWith('.test.ts')) continue;
+    const path = `${dir}/${name}`;
+    const { mtimeMs } = statSync(path);
+    if (!newest || mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
+  }
+  return newest;
+}
+
 /** BENCH_BUILT's measuring script: this file bundled once per benchmark process under bench/.built/. */
 function builtMeasure(): string {
   if (bundled) return bundled;
   const root = fileURLToPath(new URL('../', import.meta.url));
   for (const pkg of ['core', 'scenarios']) {
-    if (!existsSync(`${root}packages/${pkg}/dist/index.js`)) {
-      throw new Error(`BENCH_BUILT: packages/${pkg}/dist is missing; run \`pnpm build\` first`);
+    const built = `${root}packages/${pkg}/dist/index.js`;
+    if (!existsSync(built)) throw new Error(`BENCH_BUILT: packages/${pkg}/dist is missing; run \`pnpm build\` first`);
+    // A build older than its sources would measure code that is no longer there.
+    const newer = newestSource(`${root}packages/${pkg}/src`);
+    if (newer && newer.mtimeMs > statSync(built).mtimeMs) {
+      throw new Error(`BENCH_BUILT: ${newer.path} is newer than packages/${pkg}/dist; run \`pnpm build\` first`);
     }
   }
   const outDir = `${root}bench/.built`;
