@@ -377,8 +377,8 @@ export function pinTarget(pid: number): void {
 
 /**
  * Runs one measurement in a fresh Node process and returns its figures. `nodeArgs` go after tsx's loader and
- * before the script (e.g. `--cpu-prof`, or an `--import` of a TypeScript file), so a profile covers exactly one
- * client; `env` is added to the child's environment.
+ * before the script (e.g. `--cpu-prof`, or an `--import` of a TypeScript file; with BENCH_BUILT there is no
+ * loader, so no TypeScript file), so a profile covers exactly one client; `env` is added to the child's environment.
  */
 export function measureInChild(
   spec: MeasureSpec,
