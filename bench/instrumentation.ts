@@ -71,7 +71,7 @@ const direct = createHistogram();
 const tallied = createHistogram();
 const tally = new HistogramTally(tallied);
 const warmTally = new HistogramTally(createHistogram());
-const elapsed = new Float64Array(BATCH);
+const intended = new Float64Array(BATCH);
 
 /**
  * ns per value of recording VALUES latency values (1-31 ms) one way: each converted and recorded into the
@@ -82,11 +82,11 @@ function record(viaTally: boolean): number {
   const t0 = performance.now();
   for (let i = 0; i < VALUES; i += BATCH) {
     const now = 1.7e12 + i;
-    for (let j = 0; j < BATCH; j++) elapsed[j] = now - (1_000 + (((i + j) * 7919) % 30_000)) / 1000;
+    for (let j = 0; j < BATCH; j++) intended[j] = now - (1_000 + (((i + j) * 7919) % 30_000)) / 1000;
     if (viaTally) {
-      tally.countSince(elapsed, BATCH, now, 0, warmTally);
+      tally.countSince(intended, BATCH, now, 0, warmTally);
       if (i % 100_000 === 100_000 - BATCH) tally.flush();
-    } else for (let j = 0; j < BATCH; j++) direct.recordValue(toMicros(now - elapsed[j]!));
+    } else for (let j = 0; j < BATCH; j++) direct.recordValue(toMicros(now - intended[j]!));
   }
   return ((performance.now() - t0) * 1e6) / VALUES;
 }
