@@ -92,9 +92,15 @@ export class HistogramSet<K extends string> {
    * reference to record into instead of looking the key up per value; reads go through here.
    */
   get(key: K): Histogram {
+    const h = this.histogram(key);
+    this.tallies.get(key)?.flush();
+    return h;
+  }
+
+  /** One key's histogram as it is (its tally not flushed into it); an unknown key throws. */
+  private histogram(key: K): Histogram {
     const h = this.byKey.get(key);
     if (!h) throw unknownKey(key, this.keys);
-    this.tallies.get(key)?.flush();
     return h;
   }
 
@@ -118,9 +124,7 @@ export class HistogramSet<K extends string> {
 
   /** Whether a key recorded anything. */
   has(key: K): boolean {
-    const h = this.byKey.get(key);
-    if (!h) throw unknownKey(key, this.keys);
-    return (this.tallies.get(key)?.counted ?? 0) > 0 || h.totalCount > 0;
+    return (this.tallies.get(key)?.counted ?? 0) > 0 || this.histogram(key).totalCount > 0;
   }
 
   /** Adds another set of the same keys, key by key, exactly. */
