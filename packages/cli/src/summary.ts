@@ -166,9 +166,10 @@ export function formatSummary(result: LoadTestResult, options: SummaryOptions = 
     } else if (i.verifyOverflow) lines.push('  against acks: not checked (the ack maps reached their bound)');
     if (i.lostCommitted !== undefined || i.lostCommittedUnmeasured !== undefined) {
       const lost = i.lostCommitted !== undefined ? `lost committed ${int(i.lostCommitted)}` : 'lost committed unknown';
-      // With transactions the reads are checked against the confirmed commits (no offsets to place).
+      // With transactions the reads are checked against the confirmed commits (no offsets to place): given when
+      // that check ran.
       const read =
-        i.offsetMismatches === undefined && i.unackedSeen !== undefined
+        i.unackedSeen !== undefined
           ? `, read but never committed ${int(i.unackedSeen)}` +
             (i.unackedAfterFailure ? ` (+${int(i.unackedAfterFailure)} of transactions of unknown outcome)` : '')
           : '';

@@ -64,7 +64,7 @@ export function judgeIntegrity(parts: Parts, ending: Ending | undefined, opts: I
   });
   if (warning) logger.warn(warning.message);
   if (warning?.dataLoss) log.record({ code: 'LH_DATA_LOSS', message: warning.message });
-  for (const f of verifyFindings(report, warning?.dataLoss === true)) {
+  for (const f of verifyFindings(report, warning?.dataLoss === true, Boolean(opts.delivery?.transactions))) {
     logger.warn(f.message);
     log.record(f);
   }

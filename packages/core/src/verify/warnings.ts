@@ -8,8 +8,12 @@ export interface VerifyFinding {
   message: string;
 }
 
-/** The findings of the checksum and consumed-offset checks; `dataLossJudged`: LH_DATA_LOSS was already raised for gaps. */
-export function verifyFindings(i: IntegrityReport, dataLossJudged: boolean): VerifyFinding[] {
+/**
+ * The findings of the checksum and consumed-offset checks; `dataLossJudged`: LH_DATA_LOSS was already raised for
+ * gaps; `transactional`: the run used transactions, so the reads were checked against the confirmed commits (there
+ * are no offsets to place).
+ */
+export function verifyFindings(i: IntegrityReport, dataLossJudged: boolean, transactional: boolean): VerifyFinding[] {
   if (!i.checked) return [];
   const out: VerifyFinding[] = [];
   const see = (kind: string) => `See result.integrity.examples (kind "${kind}").`;
@@ -28,8 +32,6 @@ export function verifyFindings(i: IntegrityReport, dataLossJudged: boolean): Ver
     });
   }
   if (i.unackedSeen) {
-    // With transactions the reads were checked against the confirmed commits (there are no offsets to place).
-    const transactional = i.offsetMismatches === undefined && (i.lostCommitted !== undefined || i.lostCommittedUnmeasured !== undefined);
     out.push({
       code: 'LH_ACK_MISMATCH',
       message: transactional
