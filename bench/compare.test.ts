@@ -47,12 +47,12 @@ describe('median and ratio', () => {
 
 describe('settles', () => {
   it('gives a verdict on a bound only when three quarters of the rounds are on one side of it', () => {
-    expect(settles([1, 2, 3, 4, 6], 5)).toEqual({ q1: 1.5, q3: 5, verdict: 'met' });
+    expect(settles([1, 2, 3, 4, 6], 5)).toEqual({ median: 3, q1: 1.5, q3: 5, verdict: 'met' });
     expect(settles([5.5, 6, 7, 8], 5)).toMatchObject({ q1: 5.75, q3: 7.5, verdict: 'not met' });
     expect(settles([4, 6, 7, 8], 5).verdict).toBe('not settled'); // its lower quartile at the bound
     // Rounds on both sides: the median alone (4.5 here) would read as met.
     expect(settles([-9.6, -3.1, 4.3, 4.5, 6.4, 9.3, 16], 5)).toMatchObject({ q1: -3.1, q3: 9.3, verdict: 'not settled' });
-    expect(settles([Number.NaN, 2], 5)).toMatchObject({ verdict: 'met' });
+    expect(settles([Number.NaN, 2], 5)).toMatchObject({ median: 2, verdict: 'met' }); // NaN rounds out of the median too
     expect(settles([], 5).verdict).toBe('not settled');
   });
 });

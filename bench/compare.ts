@@ -44,15 +44,19 @@ export function median(xs: readonly number[]): number {
 /**
  * Whether per-round figures settle a bound: 'met' when at least three quarters of the rounds are within it
  * (the upper quartile is), 'not met' when at least three quarters are beyond it, else 'not settled' (the rounds
- * scatter across it). Quartiles as the medians of the lower and upper halves; NaN rounds are left out.
+ * scatter across it). The median and the quartiles (the medians of the lower and upper halves) are of the same
+ * rounds: NaN rounds are left out of all three.
  */
-export function settles(xs: readonly number[], atMost: number): { q1: number; q3: number; verdict: 'met' | 'not met' | 'not settled' } {
+export function settles(
+  xs: readonly number[],
+  atMost: number,
+): { median: number; q1: number; q3: number; verdict: 'met' | 'not met' | 'not settled' } {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   const half = s.length >> 1;
   const q1 = median(s.slice(0, Math.max(1, half)));
   const q3 = median(s.slice(s.length - Math.max(1, half)));
   const verdict = s.length === 0 ? 'not settled' : q3 <= atMost ? 'met' : q1 > atMost ? 'not met' : 'not settled';
-  return { q1, q3, verdict };
+  return { median: median(s), q1, q3, verdict };
 }
 
 /** a / b, or NaN when b is 0 or either is NaN (a figure one side did not measure has no ratio). */

@@ -262,9 +262,11 @@ for (const t of targets) {
       const w = 1 / r.cpuPerRecord.workerRatios['no instrumentation']!;
       // Per round, the share of the worker's CPU per record that instrumentation takes: what comes off its maximum.
       // The verdict stands only when the rounds agree (quartiles on one side of the goal).
-      const costs = r.cpuPerRecord.workerRoundRatios['no instrumentation']!.map((v) => (1 - v) * 100);
-      const cost = median(costs);
-      const s = settles(costs, 5);
+      const s = settles(
+        r.cpuPerRecord.workerRoundRatios['no instrumentation']!.map((v) => (1 - v) * 100),
+        5,
+      );
+      const cost = s.median;
       r.instrumentationCost = { medianPercent: cost, q1Percent: s.q1, q3Percent: s.q3, goalPercent: 5, verdict: s.verdict };
       console.log(
         `  instrumentation: x${fmt(w, 3)} the load worker's CPU per record (x${fmt(x, 3)} the whole process's), so ` +
