@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alternation, compare, type Figures, median, ratio, settles } from './compare.js';
+import { alternation, binomialTail, compare, type Figures, median, pooled, ratio, settles } from './compare.js';
 
 const fig = (msgsPerSec: number, responseP99Ms: number, scheduleLagP99Ms: number, peakRssMb: number): Figures => ({
   msgsPerSec,
@@ -97,5 +97,35 @@ describe('compare', () => {
     expect(() => compare(['a', 'b'], 'a', [{ a: fig(1, 1, 1, 1) } as Record<'a' | 'b', Figures>])).toThrow(
       /round 0 has no measurement of b/,
     );
+  });
+});
+
+describe('pooled', () => {
+  it('settles a bound by the confidence interval of the mean, with a sign test beside it', () => {
+    // Mean 7, sd 1 over 16 rounds: the interval 6.51-7.49 lies beyond 5.
+    const beyond = [6, 8, 6, 8, 6, 8, 6, 8, 6, 8, 6, 8, 6, 8, 6, 8];
+    const r = pooled(beyond, 5);
+    expect(r).toMatchObject({ n: 16, median: 7, mean: 7, above: 16, verdict: 'not met' });
+    expect(r.low).toBeCloseTo(7 - (1.96 * Math.sqrt(16 / 15)) / 4, 10);
+    expect(r.signP).toBeCloseTo(1 / 65536, 12);
+    expect(
+      pooled(
+        beyond.map((x) => x - 4),
+        5,
+      ).verdict,
+    ).toBe('met');
+    // The same spread around the bound itself: not settled, and the sign test finds nothing.
+    const across = beyond.map((x) => x - 2);
+    expect(pooled(across, 5)).toMatchObject({ above: 8, verdict: 'not settled' });
+    expect(pooled(across, 5).signP).toBeGreaterThan(0.5);
+    expect(pooled([Number.NaN, 9], 5)).toMatchObject({ n: 1, verdict: 'not settled' });
+  });
+
+  it('binomialTail sums the upper tail of a fair coin', () => {
+    expect(binomialTail(4, 0)).toBeCloseTo(1, 12);
+    expect(binomialTail(4, 3)).toBeCloseTo(5 / 16, 12);
+    expect(binomialTail(4, 5)).toBe(0);
+    expect(binomialTail(82, 51)).toBeGreaterThan(0.01);
+    expect(binomialTail(82, 51)).toBeLessThan(0.02);
   });
 });

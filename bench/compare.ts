@@ -59,6 +59,58 @@ export function settles(
   return { median: median(s), q1, q3, verdict };
 }
 
+/**
+ * Per-round figures pooled from several runs, against an upper bound: the mean with its 95% confidence interval
+ * (normal approximation), and a sign test, the chance of at least `above` of `n` rounds beyond the bound were the
+ * true median at the bound (binomial, one-sided). 'not met' when the interval lies beyond the bound, 'met' when
+ * within it, else 'not settled'. The rounds are treated as independent; runs on other days and settings are not
+ * quite that, so a caller says which runs it pooled. NaN rounds are left out.
+ */
+export function pooled(
+  xs: readonly number[],
+  atMost: number,
+): {
+  n: number;
+  median: number;
+  mean: number;
+  low: number;
+  high: number;
+  above: number;
+  signP: number;
+  verdict: 'met' | 'not met' | 'not settled';
+} {
+  const s = xs.filter((x) => !Number.isNaN(x));
+  const n = s.length;
+  if (n < 2)
+    return {
+      n,
+      median: median(s),
+      mean: n ? s[0]! : Number.NaN,
+      low: Number.NaN,
+      high: Number.NaN,
+      above: 0,
+      signP: Number.NaN,
+      verdict: 'not settled',
+    };
+  const mean = s.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(s.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+  const half = (1.96 * sd) / Math.sqrt(n);
+  const above = s.filter((x) => x > atMost).length;
+  const verdict = mean - half > atMost ? 'not met' : mean + half <= atMost ? 'met' : 'not settled';
+  return { n, median: median(s), mean, low: mean - half, high: mean + half, above, signP: binomialTail(n, above), verdict };
+}
+
+/** P(X >= k) for X ~ Binomial(n, 1/2), summed in log space (exact enough for the few hundred rounds pooled here). */
+export function binomialTail(n: number, k: number): number {
+  let logChoose = 0; // log C(n, 0)
+  let p = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i > 0) logChoose += Math.log((n - i + 1) / i);
+    if (i >= k) p += Math.exp(logChoose - n * Math.LN2);
+  }
+  return Math.min(1, p);
+}
+
 /** a / b, or NaN when b is 0 or either is NaN (a figure one side did not measure has no ratio). */
 export function ratio(a: number, b: number): number {
   return b === 0 || Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a / b;

@@ -18,6 +18,7 @@ const KNOWN = [
   'workload',
   'arrivals',
   'instrumentation',
+  'instrumentation-pooled',
 ];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 // Flags (--quick) go to every benchmark run.
