@@ -63,7 +63,7 @@ export function settles(
  * Per-round figures pooled from several runs, against an upper bound: the mean with its 95% confidence interval
  * (normal approximation), and a sign test, the chance of at least `above` of `n` rounds beyond the bound were the
  * true median at the bound (binomial, one-sided). 'not met' when the interval lies beyond the bound, 'met' when
- * within it, else 'not settled'. The rounds are treated as independent; runs on other days and settings are not
+ * within it, else 'not settled'. The rounds are treated as independent; runs at other times and settings are not
  * quite that, so a caller says which runs it pooled. NaN rounds are left out.
  */
 export function pooled(

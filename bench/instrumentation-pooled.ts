@@ -16,11 +16,11 @@ const files = readdirSync(dir)
 
 interface Saved {
   started?: string;
-  config?: { pinned?: boolean; built?: boolean };
+  config?: { pinned?: { generatorCpu: number; targetCpu: number }; built?: boolean };
   cases?: Array<{ target?: string; rate?: number; cpuPerRecord?: { workerRoundRatios?: Record<string, number[]> } }>;
 }
 
-const runs: Array<{ file: string; started: string; target: string; rate: number; rounds: number; medianPercent: number }> = [];
+const runs: Array<{ file: string; started: string; target: string; rate: number; how: string; rounds: number; medianPercent: number }> = [];
 const costs: number[] = [];
 for (const file of files) {
   const saved = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Saved;
@@ -35,6 +35,7 @@ for (const file of files) {
       started: saved.started ?? '?',
       target: c.target ?? '?',
       rate: c.rate ?? Number.NaN,
+      how: [saved.config?.pinned ? 'pinned' : '', saved.config?.built ? 'built' : 'sources'].filter(Boolean).join(', '),
       rounds: own.length,
       medianPercent: median(own),
     });
@@ -48,10 +49,10 @@ if (runs.length === 0) {
 
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 console.log(`instrumentation's cost, load worker CPU per record, pooled over ${runs.length} saved runs (goal <= ${GOAL}%)`);
-console.log('  started (UTC)             target         rate      rounds  median cost  file');
+console.log('  started (UTC)             target         rate  how              rounds  median cost  file');
 for (const r of runs) {
   console.log(
-    `  ${r.started.padEnd(25)} ${r.target.padEnd(14)} ${String(r.rate).padStart(7)}  ${String(r.rounds).padStart(6)}  ${fmt(r.medianPercent).padStart(10)}%  ${r.file}`,
+    `  ${r.started.padEnd(25)} ${r.target.padEnd(14)} ${String(r.rate).padStart(7)}  ${r.how.padEnd(15)}  ${String(r.rounds).padStart(6)}  ${fmt(r.medianPercent).padStart(10)}%  ${r.file}`,
   );
 }
 const p = pooled(costs, GOAL);
