@@ -111,6 +111,15 @@ export function binomialTail(n: number, k: number): number {
   return Math.min(1, p);
 }
 
+/**
+ * What instrumentation costs in a round, in %: the share of the instrumented load worker's CPU per record that the
+ * uninstrumented one did not need, from their ratio (uninstrumented / instrumented). The generator benchmark judges
+ * each run by it and `instrumentation-pooled` pools the saved rounds by it, so both read a ratio alike.
+ */
+export function instrumentationCostPercent(uninstrumentedRatio: number): number {
+  return (1 - uninstrumentedRatio) * 100;
+}
+
 /** a / b, or NaN when b is 0 or either is NaN (a figure one side did not measure has no ratio). */
 export function ratio(a: number, b: number): number {
   return b === 0 || Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a / b;

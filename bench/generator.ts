@@ -16,7 +16,7 @@
 //      pnpm bench generator --quick    (a smoke test: 3 s, 1 round, the two comparison cases only)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnAgent } from '@loadhouse/agent';
-import { alternation, type Comparison, compare, type Figures, median, ratio, settles } from './compare.js';
+import { alternation, type Comparison, compare, type Figures, instrumentationCostPercent, median, ratio, settles } from './compare.js';
 import { spawnGrpcSink } from './grpc-sink.js';
 import { type MeasureSpec, type Measurement, measureInChild, BUILT, PIN, pinTarget } from './measure.js';
 
@@ -262,10 +262,7 @@ for (const t of targets) {
       const w = 1 / r.cpuPerRecord.workerRatios['no instrumentation']!;
       // Per round, the share of the worker's CPU per record that instrumentation takes: what comes off its maximum.
       // The verdict stands only when the rounds agree (quartiles on one side of the goal).
-      const s = settles(
-        r.cpuPerRecord.workerRoundRatios['no instrumentation']!.map((v) => (1 - v) * 100),
-        5,
-      );
+      const s = settles(r.cpuPerRecord.workerRoundRatios['no instrumentation']!.map(instrumentationCostPercent), 5);
       const cost = s.median;
       r.instrumentationCost = { medianPercent: cost, q1Percent: s.q1, q3Percent: s.q3, goalPercent: 5, verdict: s.verdict };
       console.log(

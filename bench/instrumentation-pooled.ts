@@ -6,7 +6,7 @@
 //
 // Run: pnpm bench instrumentation-pooled      (reads bench/results/generator-instrumentation*.json)
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { median, pooled } from './compare.js';
+import { instrumentationCostPercent, median, pooled } from './compare.js';
 
 const GOAL = 5;
 const dir = new URL('./results/', import.meta.url);
@@ -27,8 +27,7 @@ for (const file of files) {
   for (const c of saved.cases ?? []) {
     const ratios = c.cpuPerRecord?.workerRoundRatios?.['no instrumentation'];
     if (!ratios?.length) continue;
-    // A round's cost: the share of the instrumented worker's CPU per record that the uninstrumented one did not need.
-    const own = ratios.map((r) => (1 - r) * 100);
+    const own = ratios.map(instrumentationCostPercent);
     costs.push(...own);
     runs.push({
       file,
